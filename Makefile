@@ -1,0 +1,50 @@
+# e-Kinerja: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+GEN := build/gen
+PROTOS := $(shell find protos -name '*.proto')
+
+.PHONY: install protos run stop status test test-unit test-integration lint bench clean system-deps
+
+install: $(STAMP) protos
+
+$(STAMP): requirements.txt constraints.txt scripts/install.sh
+	bash scripts/install.sh "$(PYTHON_BOOT)"
+	touch $(STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+protos: $(GEN)/.stamp
+
+$(GEN)/.stamp: $(PROTOS) $(STAMP)
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=$(GEN) --grpc_python_out=$(GEN) --pyi_out=$(GEN) $(PROTOS)
+	touch $@
+
+run: install system-deps
+	$(PY) scripts/devstack.py run
+
+stop:
+	$(PY) scripts/devstack.py stop
+
+status:
+	$(PY) scripts/devstack.py status
+
+test: install system-deps
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest -m "unit"
+
+lint: install
+	$(PY) -m ruff check libs services scripts tests
+
+bench: install system-deps
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) build

@@ -1,0 +1,1 @@
+"""The `ekinerja` command line: one entry point for employees, supervisors, agencies and operators."""

@@ -1,0 +1,3 @@
+from ekinerja_cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""JSON logs with a correlation id; NIPs never appear in clear.
+
+Every record carries the current correlation id (set per request or event by the entrypoints). Any 18-digit run
+that looks like a NIP in a message is replaced by a keyed hash, so a careless log line cannot leak personal data.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import sys
+import threading
+import time
+
+_local = threading.local()  # greenlet-local once eventlet has monkey-patched threading
+_NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
+_hash_key = b""
+
+
+def set_correlation_id(value: str | None) -> None:
+    _local.correlation_id = value
+
+
+def get_correlation_id() -> str | None:
+    return getattr(_local, "correlation_id", None)
+
+
+def hash_nip(nip: str, key: bytes | None = None) -> str:
+    """Stable keyed pseudonym of a NIP, for logs and joins that must not reveal the person."""
+    return "nip:" + hmac.new(key if key is not None else _hash_key, nip.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def scrub(text: str) -> str:
+    return _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": scrub(record.getMessage()),
+        }
+        cid = getattr(record, "correlation_id", None) or get_correlation_id()
+        if cid:
+            entry["correlation_id"] = cid
+        service = getattr(record, "service", None)
+        if service:
+            entry["service"] = service
+        if record.exc_info:
+            entry["exc"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(service: str, level: str = "INFO", nip_hash_key: bytes = b"") -> None:
+    global _hash_key
+    _hash_key = nip_hash_key
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+
+    class _ServiceFilter(logging.Filter):
+        def filter(self, record):
+            record.service = service
+            return True
+
+    handler.addFilter(_ServiceFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("nameko_grpc", "kombu", "amqp", "h2", "hpack", "nameko"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

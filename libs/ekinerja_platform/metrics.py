@@ -1,0 +1,17 @@
+"""Prometheus metrics shared by every service; label values never include personal data such as a NIP."""
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+GRPC_REQUESTS = Counter(
+    "ekinerja_grpc_requests_total", "gRPC requests handled, by final status code.", ["service", "method", "code"])
+GRPC_LATENCY = Histogram(
+    "ekinerja_grpc_request_duration_seconds", "gRPC request latency in seconds.", ["service", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+EVENTS_HANDLED = Counter(
+    "ekinerja_events_handled_total", "Events consumed, by outcome (ok, duplicate, error).",
+    ["service", "event_type", "outcome"])
+OUTBOX_BACKLOG = Gauge("ekinerja_outbox_backlog", "Outbox rows not yet confirmed by the broker.", ["service"])
+OUTBOX_OLDEST_AGE = Gauge(
+    "ekinerja_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", ["service"])
+OUTBOX_PUBLISHED = Counter("ekinerja_outbox_published_total", "Outbox rows published and confirmed.", ["service"])

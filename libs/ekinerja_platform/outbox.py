@@ -1,0 +1,79 @@
+"""Outbox (events written in the same transaction as the change) and inbox (each event applied once).
+
+Never commit and then dispatch: a crash in between loses the event. The relay (`relay.py`) publishes what
+`record_event` wrote, after commit, at least once; consumers use `claim_event` so a redelivery has no effect.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from .db import idempotency_table, inbox_table, outbox_table
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Event:
+    """The envelope of DESIGN §5; `data` must be JSON-serialisable (decimals as strings)."""
+
+    event_type: str
+    producer: str
+    data: dict
+    nip: str | None = None
+    instansi_id: str | None = None
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    occurred_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
+    schema_version: int = SCHEMA_VERSION
+
+    def envelope(self) -> dict:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "schema_version": self.schema_version,
+            "occurred_at": self.occurred_at,
+            "producer": self.producer,
+            "nip": self.nip,
+            "instansi_id": self.instansi_id,
+            "data": self.data,
+        }
+
+
+def record_event(session, event: Event) -> None:
+    """Add `event` to the outbox inside the caller's transaction."""
+    session.execute(outbox_table.insert().values(
+        event_id=uuid.UUID(event.event_id), event_type=event.event_type, payload=event.envelope()))
+
+
+def claim_event(session, consumer: str, event_id: str) -> bool:
+    """Record that `consumer` applies `event_id` in this transaction; False if it already did (skip the effect)."""
+    result = session.execute(
+        pg_insert(inbox_table).values(consumer=consumer, event_id=uuid.UUID(str(event_id)))
+        .on_conflict_do_nothing().returning(inbox_table.c.event_id))
+    return result.first() is not None
+
+
+def outbox_backlog(connection) -> tuple[int, float]:
+    """(unsent rows, age in seconds of the oldest unsent row)."""
+    row = connection.execute(sa.text(
+        "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+        "FROM outbox WHERE sent_at IS NULL")).one()
+    return int(row[0]), float(row[1])
+
+
+def remembered_response(session, scope: str, key: str) -> bytes | None:
+    """The stored response of an earlier request with this idempotency key, if any (locks the key row)."""
+    row = session.execute(sa.select(idempotency_table.c.response).where(
+        idempotency_table.c.scope == scope, idempotency_table.c.key == key).with_for_update()).first()
+    return row[0] if row else None
+
+
+def remember_response(session, scope: str, key: str, response: bytes) -> bool:
+    """Store the response for this key in the caller's transaction; False if a concurrent request stored one first."""
+    result = session.execute(pg_insert(idempotency_table).values(scope=scope, key=key, response=response)
+                             .on_conflict_do_nothing().returning(idempotency_table.c.key))
+    return result.first() is not None

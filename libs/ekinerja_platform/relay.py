@@ -1,0 +1,146 @@
+"""Outbox relay: publishes committed outbox rows with publisher confirms, in batches, and retries forever.
+
+Rows are locked with SKIP LOCKED so several replicas can relay side by side; a row is marked sent only after the
+broker confirmed it. A crash between confirm and mark re-publishes the row later: delivery is at least once and
+consumers' inboxes make it exactly-once in effect.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import sqlalchemy as sa
+from kombu import Connection
+
+from . import metrics, topology
+from .db import outbox_table
+
+log = logging.getLogger(__name__)
+
+
+class BrokerRejected(Exception):
+    """The broker nacked or returned a message; the batch stays in the outbox for the next round."""
+
+
+class OutboxRelay:
+    def __init__(self, engine: sa.Engine, amqp_uri: str, producer: str, batch_size: int = 200,
+                 confirm_timeout: float = 10.0):
+        self.engine = engine
+        self.amqp_uri = amqp_uri
+        self.producer = producer
+        self.batch_size = batch_size
+        self.confirm_timeout = confirm_timeout
+        self._connection = None
+        self._channel = None
+        self._next_tag = 1
+        self._acked_upto = 0
+        self._nacked = False
+        self._returned: set[str] = set()
+        self.before_mark_sent = None  # test hook: called after confirms, before rows are marked sent
+
+    # -- broker ---------------------------------------------------------------------------------------------
+    def _connect(self):
+        if self._channel is not None:
+            return
+        connection = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
+        connection.connect()
+        channel = connection.channel()
+        topology.declare(channel, topology.queues_for_producer(self.producer))
+        topology.event_exchange(self.producer)(channel).declare()
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._on_ack)
+        channel.events["basic_nack"].add(self._on_nack)
+        channel.events["basic_return"].add(self._on_return)
+        self._connection, self._channel = connection, channel
+        self._next_tag, self._acked_upto = 1, 0
+
+    def close(self):
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # the connection is being dropped after a failure anyway
+                pass
+        self._connection = self._channel = None
+
+    def _on_ack(self, delivery_tag, multiple):
+        self._acked_upto = max(self._acked_upto, delivery_tag)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._nacked = True
+        self._acked_upto = max(self._acked_upto, delivery_tag)
+
+    def _on_return(self, exc, exchange, routing_key, message):
+        self._returned.add(message.properties.get("message_id"))
+
+    def _publish(self, envelope: dict) -> None:
+        event_type = envelope["event_type"]
+        body = json.dumps(envelope, separators=(",", ":")).encode()
+        message = self._channel.prepare_message(
+            body, content_type="application/json", content_encoding="utf-8",
+            properties={"message_id": envelope["event_id"], "delivery_mode": 2, "type": event_type})
+        self._channel.basic_publish(message, exchange=f"{self.producer}.events", routing_key=event_type,
+                                    mandatory=bool(topology.consumers_of(self.producer, event_type)))
+        self._next_tag += 1
+
+    def _wait_for_confirms(self):
+        deadline = time.monotonic() + self.confirm_timeout
+        last = self._next_tag - 1
+        while self._acked_upto < last:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BrokerRejected("publisher confirms timed out")
+            self._connection.drain_events(timeout=remaining)
+
+    # -- one round ------------------------------------------------------------------------------------------
+    def relay_once(self) -> int:
+        """Publish up to one batch; returns how many rows were confirmed and marked sent."""
+        self._connect()
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                sa.select(outbox_table.c.id, outbox_table.c.payload)
+                .where(outbox_table.c.sent_at.is_(None))
+                .order_by(outbox_table.c.id).limit(self.batch_size)
+                .with_for_update(skip_locked=True)).all()
+            if not rows:
+                return 0
+            self._nacked, self._returned = False, set()
+            for row in rows:
+                self._publish(row.payload)
+            self._wait_for_confirms()
+            if self._nacked:
+                raise BrokerRejected("broker nacked a message")
+            sent = [row.id for row in rows if row.payload["event_id"] not in self._returned]
+            if self._returned:
+                log.error("unroutable events kept in the outbox: %s", sorted(self._returned))
+            if self.before_mark_sent is not None:
+                self.before_mark_sent(sent)
+            conn.execute(outbox_table.update().where(outbox_table.c.id.in_(sent)).values(sent_at=sa.func.now()))
+        metrics.OUTBOX_PUBLISHED.labels(self.producer).inc(len(sent))
+        return len(sent)
+
+    def run(self, should_stop, idle_sleep: float = 0.2, sleep=time.sleep) -> None:
+        """Relay until `should_stop()`; broker or database errors are logged and retried with capped backoff."""
+        backoff = 0.5
+        last_gauge = 0.0
+        while not should_stop():
+            try:
+                published = self.relay_once()
+                backoff = 0.5
+                if time.monotonic() - last_gauge > 5:
+                    self.update_backlog_gauges()
+                    last_gauge = time.monotonic()
+                if published == 0:
+                    sleep(idle_sleep)
+            except Exception:
+                log.warning("outbox relay round failed; retrying in %.1fs", backoff, exc_info=True)
+                self.close()
+                sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def update_backlog_gauges(self):
+        from .outbox import outbox_backlog
+        with self.engine.connect() as conn:
+            count, age = outbox_backlog(conn)
+        metrics.OUTBOX_BACKLOG.labels(self.producer).set(count)
+        metrics.OUTBOX_OLDEST_AGE.labels(self.producer).set(age)

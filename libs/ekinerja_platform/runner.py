@@ -1,0 +1,80 @@
+"""Process entry point of a service: `python -m <svc> run|migrate|settings`.
+
+`run` monkey-patches eventlet before anything imports sockets, reads the settings (exiting with a clear message
+when one is missing), configures logs, tokens and transport limits, and runs the nameko container until SIGTERM
+or SIGINT, then stops it gracefully (in-flight workers finish).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+
+def service_main(service: str, service_class_path: str, migrations_dir: str, argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else "run"
+    if command == "run":
+        import eventlet
+        eventlet.monkey_patch()
+        return _run(service, service_class_path)
+    if command == "migrate":
+        from .migrate import migrate
+        from .settings import exit_on_missing, load_settings
+        settings = exit_on_missing(load_settings)(service, require_jwks=False)
+        migrate(settings.sqlalchemy_url, migrations_dir)
+        print(f"{service}: migrated")
+        return 0
+    if command == "settings":
+        from .settings import exit_on_missing, load_settings
+        print(json.dumps(exit_on_missing(load_settings)(service, require_jwks=False).public(), indent=2))
+        return 0
+    print(f"usage: python -m {service} [run|migrate|settings]", file=sys.stderr)
+    return 2
+
+
+def _run(service: str, service_class_path: str) -> int:
+    import signal
+
+    import eventlet
+    from nameko import config
+    from nameko.runners import ServiceRunner
+
+    from . import grpc_entrypoint, logs, runtime
+    from .settings import exit_on_missing, load_settings
+
+    settings = exit_on_missing(load_settings)(service, require_jwks=service != "identity")
+    logs.configure_logging(service, settings.log_level, settings.nip_hash_key)
+    runtime.configure(settings)
+    grpc_entrypoint.set_limits(settings.max_request_bytes, settings.grpc_poll_seconds)
+    module_name, class_name = service_class_path.split(":")
+    service_cls = getattr(importlib.import_module(module_name), class_name)
+
+    config.update({
+        "AMQP_URI": settings.amqp_uri,
+        "GRPC_BIND_HOST": settings.bind_host,
+        "GRPC_BIND_PORT": settings.grpc_port,
+        "WEB_SERVER_ADDRESS": f"{settings.bind_host}:{settings.http_port}",
+        "max_workers": settings.max_workers,
+        "PREFETCH_COUNT": settings.max_workers,
+        "serializer": "json",
+    })
+    runner = ServiceRunner()
+    runner.add_service(service_cls)
+    stopping = eventlet.event.Event()
+
+    def _stop(signum, frame):
+        if not stopping.ready():
+            stopping.send(signum)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    runner.start()
+    import logging
+    logging.getLogger(__name__).info(
+        "%s serving gRPC on %s:%s, HTTP on %s", service, settings.bind_host, settings.grpc_port, settings.http_port)
+    stopping.wait()
+    with eventlet.Timeout(20, False):
+        runner.stop()
+    runner.kill()
+    return 0

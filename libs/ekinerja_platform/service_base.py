@@ -1,0 +1,158 @@
+"""What every e-Kinerja nameko service hosts besides its own API: health, reflection, metrics, the outbox relay.
+
+A service class inherits `PlatformService`, declares `name`, `authorization` and its own entrypoints, and gets:
+`grpc.health.v1.Health` (Check reports real readiness: database and broker reachable), server reflection,
+`/metrics`, `/alive` and `/ready` on its HTTP port, and a relay publishing its outbox.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+import eventlet
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_reflection.v1alpha.reflection import ReflectionServicer
+from kombu import Connection
+from nameko.extensions import DependencyProvider
+from nameko.web.handlers import http
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.wrappers import Response
+
+from . import runtime
+from .db import Database
+from .grpc_entrypoint import RequestContext, grpc_for
+from .relay import OutboxRelay
+
+log = logging.getLogger(__name__)
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+health_rpc = grpc_for(health_pb2_grpc.HealthStub)
+reflection_rpc = grpc_for(reflection_pb2_grpc.ServerReflectionStub)
+
+
+class Readiness(DependencyProvider):
+    """Checks the database and the broker, caching the answer for a second so probes stay cheap."""
+
+    cache_seconds = 1.0
+
+    def setup(self):
+        self._checked_at = 0.0
+        self._ready = False
+        self._reason = "not checked"
+
+    def _check(self, db) -> tuple[bool, str]:
+        try:
+            with eventlet.Timeout(3):
+                db.ping()
+        except BaseException as exc:  # eventlet.Timeout is a BaseException
+            return False, f"database unreachable: {type(exc).__name__}"
+        try:
+            with Connection(runtime.settings().amqp_uri, connect_timeout=2) as conn:
+                conn.ensure_connection(max_retries=1, timeout=2)
+        except Exception as exc:
+            return False, f"broker unreachable: {type(exc).__name__}"
+        return True, "ready"
+
+    def get_dependency(self, worker_ctx):
+        provider = self
+
+        class Probe:
+            def status(self, db):
+                if time.monotonic() - provider._checked_at > provider.cache_seconds:
+                    provider._ready, provider._reason = provider._check(db)
+                    provider._checked_at = time.monotonic()
+                return provider._ready, provider._reason
+
+        return Probe()
+
+
+class RelayRunner(DependencyProvider):
+    """Runs the outbox relay in a managed green thread for the lifetime of the container."""
+
+    def setup(self):
+        self._stopping = False
+        self.relay = None
+
+    def start(self):
+        settings = runtime.settings()
+        from .db import make_engine
+        self._engine = make_engine(settings.sqlalchemy_url, pool_size=2)
+        self.relay = OutboxRelay(self._engine, settings.amqp_uri, self.container.service_name,
+                                 batch_size=settings.relay_batch_size)
+        self.container.spawn_managed_thread(
+            lambda: self.relay.run(lambda: self._stopping, idle_sleep=settings.relay_interval_seconds,
+                                   sleep=eventlet.sleep),
+            identifier="outbox-relay")
+
+    def stop(self):
+        self._stopping = True
+        if self.relay is not None:
+            self.relay.close()
+        self._engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.relay
+
+
+class PlatformService:
+    """Base of every service class: subclasses set `name`, `grpc_services` (full names) and `authorization`."""
+
+    name = "platform"
+    grpc_services: tuple[str, ...] = ()
+    authorization: dict = {}
+
+    db = Database(runtime.settings)
+    call = RequestContext()
+    readiness = Readiness()
+    relay = RelayRunner()
+
+    # -- grpc.health.v1.Health ----------------------------------------------------------------------------------
+    def _health(self, service_name: str) -> int:
+        from nameko_grpc.errors import GrpcError
+        from grpc import StatusCode
+        if service_name and service_name not in self.grpc_services:
+            raise GrpcError(StatusCode.NOT_FOUND, f"unknown service {service_name!r}")
+        ready, reason = self.readiness.status(self.db)
+        if not ready:
+            log.warning("not ready: %s", reason)
+        return SERVING if ready else NOT_SERVING
+
+    @health_rpc
+    def Check(self, request, context):
+        return health_pb2.HealthCheckResponse(status=self._health(request.service))
+
+    @health_rpc
+    def Watch(self, request, context):
+        """Streams the status whenever it changes (checked every second) until the client goes away."""
+        last = None
+        while True:
+            status = self._health(request.service)
+            if status != last:
+                yield health_pb2.HealthCheckResponse(status=status)
+                last = status
+            eventlet.sleep(1)
+
+    # -- server reflection ----------------------------------------------------------------------------------------
+    @reflection_rpc
+    def ServerReflectionInfo(self, request_iterator, context):
+        names = tuple(self.grpc_services) + (health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                                             reflection_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name)
+        return ReflectionServicer(names).ServerReflectionInfo(request_iterator, context)
+
+    # -- HTTP: metrics, liveness, readiness ----------------------------------------------------------------------
+    @http("GET", "/metrics")
+    def metrics(self, request):
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+    @http("GET", "/alive")
+    def alive(self, request):
+        return 200, "alive\n"
+
+    @http("GET", "/ready")
+    def ready(self, request):
+        ready, reason = self.readiness.status(self.db)
+        return (200 if ready else 503), reason + "\n"

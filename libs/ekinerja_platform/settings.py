@@ -1,0 +1,118 @@
+"""Settings read once from the environment into a typed, frozen object.
+
+A missing required variable stops the process with one clear message instead of failing later at first use.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields
+
+DEFAULT_PORTS = {
+    "identity": (50051, 9101),
+    "skp": (50052, 9102),
+    "des": (50053, 9103),
+    "recap": (50054, 9104),
+    "snowman": (50055, 9105),
+}
+
+
+class MissingSetting(SystemExit):
+    """Raised (as a SystemExit) when a required environment variable is absent."""
+
+
+def _env(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise MissingSetting(f"setting {name} is required but not set (see the service README)")
+        return default
+    return value
+
+
+def _int(name: str, default: int) -> int:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise MissingSetting(f"setting {name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str
+    amqp_uri: str
+    grpc_port: int
+    http_port: int
+    bind_host: str = "0.0.0.0"
+    jwks_url: str | None = None
+    nip_hash_key: bytes = b""
+    log_level: str = "INFO"
+    max_request_bytes: int = 4 * 1024 * 1024
+    max_workers: int = 20
+    grpc_poll_seconds: float = 0.002
+    relay_interval_seconds: float = 0.2
+    relay_batch_size: int = 200
+    token_audience: str = "ekinerja"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        url = self.database_url
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+
+    def public(self) -> dict:
+        """Settings safe to print: no secrets, no passwords in URLs."""
+        hidden = {"nip_hash_key", "extra"}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        for key in ("database_url", "amqp_uri"):
+            out[key] = _strip_password(out[key])
+        return out
+
+
+def _strip_password(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
+    """Read the settings of `service` from EKINERJA_* variables; exit with a clear message if one is missing."""
+    grpc_default, http_default = DEFAULT_PORTS[service]
+    nip_key = _env("EKINERJA_NIP_HASH_KEY", required=True)
+    return Settings(
+        service=service,
+        database_url=_env("EKINERJA_DATABASE_URL", required=True),
+        amqp_uri=_env("EKINERJA_AMQP_URI", required=True),
+        grpc_port=_int("EKINERJA_GRPC_PORT", grpc_default),
+        http_port=_int("EKINERJA_HTTP_PORT", http_default),
+        bind_host=_env("EKINERJA_BIND_HOST", "0.0.0.0"),
+        jwks_url=_env("EKINERJA_JWKS_URL", required=require_jwks),
+        nip_hash_key=nip_key.encode(),
+        log_level=_env("EKINERJA_LOG_LEVEL", "INFO").upper(),
+        max_request_bytes=_int("EKINERJA_MAX_REQUEST_BYTES", 4 * 1024 * 1024),
+        max_workers=_int("EKINERJA_MAX_WORKERS", 20),
+        grpc_poll_seconds=float(_env("EKINERJA_GRPC_POLL_SECONDS", "0.002")),
+        relay_interval_seconds=float(_env("EKINERJA_RELAY_INTERVAL_SECONDS", "0.2")),
+        relay_batch_size=_int("EKINERJA_RELAY_BATCH_SIZE", 200),
+        token_audience=_env("EKINERJA_TOKEN_AUDIENCE", "ekinerja"),
+    )
+
+
+def exit_on_missing(fn):
+    """Decorator for process entry points: print a MissingSetting message to stderr and exit 2."""
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except MissingSetting as exc:
+            print(f"error: {exc.code}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return wrapper

@@ -1,0 +1,197 @@
+"""Test support: throwaway databases and RabbitMQ vhosts, a test signing key, service processes, gRPC clients.
+
+Integration tests run against the machine's real PostgreSQL and RabbitMQ; each test session gets its own
+databases and vhost and removes them afterwards. Services run as real processes (`python -m <svc> run`), started
+and stopped by PID. The signing key below is for tests only: it is generated per test session, never stored.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from . import tokens
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PG_ADMIN_URL = os.environ.get("EKINERJA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+AMQP_HOST = os.environ.get("EKINERJA_TEST_AMQP_HOST", "127.0.0.1:5672")
+AMQP_USER = os.environ.get("EKINERJA_TEST_AMQP_USER", "guest:guest")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------------------
+
+def create_database(prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return str(sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+def drop_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def migrated_database(service: str) -> str:
+    from .migrate import migrate
+    url = create_database(f"test_{service}")
+    migrate(url, str(REPO_ROOT / "services" / service / "migrations"))
+    return url
+
+
+# -- RabbitMQ -------------------------------------------------------------------------------------------------
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                   timeout=60)
+
+
+def create_vhost() -> str:
+    """A fresh vhost; returns its AMQP URI."""
+    vhost = f"test-{uuid.uuid4().hex[:10]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, AMQP_USER.split(":")[0], ".*", ".*", ".*")
+    return f"amqp://{AMQP_USER}@{AMQP_HOST}/{vhost}"
+
+
+def delete_vhost(amqp_uri: str) -> None:
+    _rabbitmqctl("delete_vhost", amqp_uri.rsplit("/", 1)[1])
+
+
+# -- tokens ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class TestKeys:
+    """A signing key made for one test session, with its JWKS written to a file services read by URL."""
+
+    directory: Path
+    private_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    kid: str = field(default_factory=lambda: "test-" + uuid.uuid4().hex[:8])
+
+    def __post_init__(self):
+        self.jwks_path = self.directory / "jwks.json"
+        self.jwks_path.write_text(json.dumps({"keys": [tokens.public_jwk(self.private_key, self.kid)]}))
+
+    @property
+    def jwks_url(self) -> str:
+        return self.jwks_path.as_uri()
+
+    def token(self, subject: str = "199001012015031001", roles=("pegawai",), **claims) -> str:
+        claims.setdefault("nip", subject if subject.isdigit() else None)
+        return tokens.issue_token(self.private_key, self.kid, subject=subject, roles=roles, **claims)
+
+
+# -- service processes ----------------------------------------------------------------------------------------
+
+@dataclass
+class ServiceProcess:
+    """A service started as `python -m <module> run` with its own ports; stopped by PID."""
+
+    module: str
+    env: dict
+    grpc_port: int = field(default_factory=free_port)
+    http_port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+    log_path: Path | None = None
+
+    def start(self, wait: float = 30.0) -> "ServiceProcess":
+        env = dict(os.environ)
+        env.update(self.env)
+        env.update({"EKINERJA_GRPC_PORT": str(self.grpc_port), "EKINERJA_HTTP_PORT": str(self.http_port),
+                    "EKINERJA_BIND_HOST": "127.0.0.1"})
+        self.log_path = Path(tempfile.mkstemp(prefix=f"{self.module}-", suffix=".log")[1])
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen([sys.executable, "-m", self.module, "run"], env=env,
+                                        stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
+        self.wait_serving(wait)
+        return self
+
+    def wait_serving(self, wait: float = 30.0) -> None:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.module} exited with {self.process.returncode}:\n{self.log()}")
+            if health_status(f"127.0.0.1:{self.grpc_port}") == "SERVING":
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.module} not SERVING after {wait}s:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:] if self.log_path else ""
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def health_status(target: str, service: str = "", timeout: float = 2.0) -> str | None:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    try:
+        with grpc.insecure_channel(target) as channel:
+            response = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout)
+            return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+    except grpc.RpcError:
+        return None
+
+
+def service_env(database_url: str, amqp_uri: str, jwks_url: str, **extra) -> dict:
+    env = {"EKINERJA_DATABASE_URL": database_url, "EKINERJA_AMQP_URI": amqp_uri, "EKINERJA_JWKS_URL": jwks_url,
+           "EKINERJA_NIP_HASH_KEY": "test-" + uuid.uuid4().hex, "EKINERJA_LOG_LEVEL": "INFO",
+           "EKINERJA_RELAY_INTERVAL_SECONDS": "0.05"}
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def bearer(token: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {token}")]
+
+
+@contextlib.contextmanager
+def temporary_directory():
+    path = Path(tempfile.mkdtemp(prefix="ekinerja-test-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,173 @@
+"""`make run` / `make stop` / `make status`: the local demo stack on this machine.
+
+run: creates the local settings file (random secrets, the demo password), the RabbitMQ vhost and each service's
+database, migrates, seeds the demo agency (idempotent), starts every service as its own process with logs under
+var/log/, waits until every health check says SERVING and prints endpoints and demo accounts. A second run while
+running only reports. stop: stops exactly the processes run started (PID files under var/run/).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var"
+RUN, LOG = VAR / "run", VAR / "log"
+LOCAL_ENV = VAR / "local.env"
+SERVICES = ["identity", "skp", "des", "recap", "snowman"]
+DEFAULT_DEMO_PASSWORD = "Kinerja-Demo-2026"
+PG = os.environ.get("EKINERJA_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+AMQP = os.environ.get("EKINERJA_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+VHOST = "ekinerja"
+
+sys.path[:0] = [str(ROOT / "libs")] + [str(ROOT / "services" / s) for s in SERVICES] + [str(ROOT / "build/gen")]
+from ekinerja_platform.settings import DEFAULT_PORTS  # noqa: E402
+from ekinerja_platform.testing import health_status  # noqa: E402
+
+
+def local_env() -> dict:
+    """Local-demo settings; secrets are generated once per checkout and kept in var/local.env (not committed)."""
+    VAR.mkdir(exist_ok=True)
+    if not LOCAL_ENV.exists():
+        LOCAL_ENV.write_text(
+            "# Local demo settings made by `make run`; never used outside this machine.\n"
+            f"EKINERJA_NIP_HASH_KEY={secrets.token_hex(32)}\n")
+        LOCAL_ENV.chmod(0o600)
+    env = {}
+    for line in LOCAL_ENV.read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            env[key] = value
+    env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
+    return env
+
+
+def service_env(service: str, base: dict) -> dict:
+    grpc_port, http_port = DEFAULT_PORTS[service]
+    env = dict(os.environ)
+    env.update(base)
+    env.update({
+        "EKINERJA_DATABASE_URL": f"{PG}/ekinerja_{service}",
+        "EKINERJA_AMQP_URI": f"{AMQP}/{VHOST}",
+        "EKINERJA_JWKS_URL": f"http://127.0.0.1:{DEFAULT_PORTS['identity'][1]}/.well-known/jwks.json",
+        "EKINERJA_SIGNING_KEY_DIR": str(VAR / "keys"),
+        "EKINERJA_GRPC_PORT": str(grpc_port),
+        "EKINERJA_HTTP_PORT": str(http_port),
+    })
+    return env
+
+
+def ensure_vhost() -> None:
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def pid_of(service: str) -> int | None:
+    path = RUN / f"{service}.pid"
+    if not path.exists():
+        return None
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (ValueError, ProcessLookupError, PermissionError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def python() -> str:
+    return str(ROOT / ".venv" / "bin" / "python")
+
+
+def run() -> int:
+    base = local_env()
+    ensure_vhost()
+    RUN.mkdir(parents=True, exist_ok=True)
+    LOG.mkdir(parents=True, exist_ok=True)
+    for service in SERVICES:
+        subprocess.run([python(), "-m", service, "migrate"], env=service_env(service, base), check=True,
+                       cwd=ROOT, stdout=subprocess.DEVNULL)
+    accounts = seed_demo(base)
+    for service in SERVICES:
+        if pid_of(service):
+            print(f"{service}: already running (pid {pid_of(service)})")
+            continue
+        log = open(LOG / f"{service}.log", "ab")
+        process = subprocess.Popen([python(), "-m", service, "run"], env=service_env(service, base), cwd=ROOT,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        (RUN / f"{service}.pid").write_text(str(process.pid))
+    deadline = time.monotonic() + 90
+    pending = list(SERVICES)
+    while pending and time.monotonic() < deadline:
+        pending = [s for s in pending if health_status(f"127.0.0.1:{DEFAULT_PORTS[s][0]}") != "SERVING"]
+        for service in pending:
+            if not pid_of(service):
+                print(f"{service} exited; see var/log/{service}.log", file=sys.stderr)
+                return 1
+        time.sleep(0.5)
+    if pending:
+        print(f"not SERVING after 90 s: {', '.join(pending)} (see var/log/)", file=sys.stderr)
+        return 1
+    print("\ne-Kinerja is running:")
+    for service in SERVICES:
+        grpc_port, http_port = DEFAULT_PORTS[service]
+        print(f"  {service:9} gRPC 127.0.0.1:{grpc_port}   metrics http://127.0.0.1:{http_port}/metrics")
+    if accounts:
+        print(f"\nDemo accounts (password: {base['EKINERJA_DEMO_PASSWORD']}):")
+        for login, description in accounts:
+            print(f"  {login:20} {description}")
+    print("\nTry: .venv/bin/ekinerja login --user admin    |  stop with: make stop")
+    return 0
+
+
+def seed_demo(base: dict) -> list[tuple[str, str]]:
+    """Each service may offer `<svc>.demo.seed(env) -> [(login, description)]`; identity's lists the accounts."""
+    accounts = []
+    for service in SERVICES:
+        if not (ROOT / "services" / service / service / "demo.py").exists():
+            continue
+        result = subprocess.run([python(), "-m", f"{service}.demo"], env=service_env(service, base), cwd=ROOT,
+                                check=True, capture_output=True, text=True)
+        for line in result.stdout.splitlines():
+            if line.startswith("account\t"):
+                _, login, description = line.split("\t", 2)
+                accounts.append((login, description))
+    return accounts
+
+
+def stop() -> int:
+    for service in reversed(SERVICES):
+        pid = pid_of(service)
+        if not pid:
+            continue
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        (RUN / f"{service}.pid").unlink(missing_ok=True)
+        print(f"{service}: stopped")
+    return 0
+
+
+def status() -> int:
+    for service in SERVICES:
+        pid = pid_of(service)
+        health = health_status(f"127.0.0.1:{DEFAULT_PORTS[service][0]}")
+        print(f"{service:9} pid={pid or '-':<8} health={health or 'unreachable'}")
+    return 0
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    raise SystemExit({"run": run, "stop": stop, "status": status}[command]())

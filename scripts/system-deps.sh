@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes sure the machine services the project needs are running, and installs the Debian packages its checks
+# need (deploy/apt-packages.txt). Starts PostgreSQL and RabbitMQ only when installed but stopped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  if command -v rabbitmq-server >/dev/null; then rabbitmq-server -detached || true; fi
+  for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
+fi
+
+missing=()
+if [ -f deploy/apt-packages.txt ]; then
+  while read -r pkg; do
+    pkg="${pkg%%#*}"; pkg="$(echo "$pkg" | xargs)"
+    [ -z "$pkg" ] && continue
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done < deploy/apt-packages.txt
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || echo "warning: could not install ${missing[*]}" >&2
+fi
+exit 0

@@ -1,0 +1,1 @@
+"""The des service."""

@@ -1,0 +1,1 @@
+"""SKP service: SKP templates per jabatan, SKP documents per employee-period, realisation, perilaku and scores."""

@@ -1,0 +1,6 @@
+"""`python -m skp run|migrate|settings`."""
+from pathlib import Path
+
+from ekinerja_platform.runner import service_main
+
+raise SystemExit(service_main("skp", "skp.service:SkpService", str(Path(__file__).resolve().parents[1] / "migrations")))

@@ -1,0 +1,6 @@
+"""`python -m snowman run|migrate|settings`."""
+from pathlib import Path
+
+from ekinerja_platform.runner import service_main
+
+raise SystemExit(service_main("snowman", "snowman.service:SnowmanService", str(Path(__file__).resolve().parents[1] / "migrations")))
