@@ -47,8 +47,10 @@ def _run(service: str, service_class_path: str) -> int:
     logs.configure_logging(service, settings.log_level, settings.nip_hash_key)
     runtime.configure(settings)
     grpc_entrypoint.set_limits(settings.max_request_bytes, settings.grpc_poll_seconds)
-    module_name, class_name = service_class_path.split(":")
-    service_cls = getattr(importlib.import_module(module_name), class_name)
+    service_classes = []
+    for path in service_class_path.split(","):
+        module_name, class_name = path.split(":")
+        service_classes.append(getattr(importlib.import_module(module_name), class_name))
 
     config.update({
         "AMQP_URI": settings.amqp_uri,
@@ -60,7 +62,8 @@ def _run(service: str, service_class_path: str) -> int:
         "serializer": "json",
     })
     runner = ServiceRunner()
-    runner.add_service(service_cls)
+    for service_cls in service_classes:
+        runner.add_service(service_cls)
     stopping = eventlet.event.Event()
 
     def _stop(signum, frame):

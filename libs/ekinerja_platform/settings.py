@@ -86,7 +86,7 @@ def _strip_password(url: str) -> str:
 
 def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
     """Read the settings of `service` from EKINERJA_* variables; exit with a clear message if one is missing."""
-    grpc_default, http_default = DEFAULT_PORTS[service]
+    grpc_default, http_default = DEFAULT_PORTS.get(service, (50050, 9100))
     nip_key = _env("EKINERJA_NIP_HASH_KEY", required=True)
     return Settings(
         service=service,

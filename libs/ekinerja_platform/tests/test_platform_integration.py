@@ -1,0 +1,311 @@
+"""The platform's promises, proven against real PostgreSQL and RabbitMQ with a real service process."""
+import json
+import socket
+import threading
+import time
+import uuid
+
+import grpc
+import pytest
+import requests
+import sqlalchemy as sa
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from kombu import Connection
+
+from ekinerja_platform import testing, topology
+from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.relay import OutboxRelay
+from ekinerja_platform.tokens import issue_token
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def pb(probe_gen):
+    from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+    return probe_pb2, probe_pb2_grpc
+
+
+@pytest.fixture(scope="module")
+def stub(probe, pb):
+    channel = grpc.insecure_channel(probe.target, options=[("grpc.max_send_message_length", 64 * 1024 * 1024)])
+    yield pb[1].ProbeServiceStub(channel)
+    channel.close()
+
+
+@pytest.fixture(scope="module")
+def auth(test_keys):
+    return testing.bearer(test_keys.token(subject="199001012015031001", roles=["pegawai"], instansi="i-1"))
+
+
+def wait_for(predicate, timeout=15.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def applied_texts(stub, pb, auth):
+    return list(stub.Applied(pb[0].EchoRequest(), metadata=auth, timeout=5).texts)
+
+
+def test_outbox_event_is_published_once_after_commit_and_never_after_rollback(stub, pb, auth):
+    marker = f"commit-{uuid.uuid4().hex[:6]}"
+    stub.Emit(pb[0].EchoRequest(text=marker), metadata=auth, timeout=5)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Emit(pb[0].EchoRequest(text="rollback"), metadata=auth, timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert wait_for(lambda: marker in applied_texts(stub, pb, auth))
+    assert wait_for(lambda: stub.Applied(pb[0].EchoRequest(), metadata=auth, timeout=5).outbox_unsent == 0)
+    time.sleep(0.5)  # give a duplicate the chance to show up
+    texts = applied_texts(stub, pb, auth)
+    assert texts.count(marker) == 1
+    assert "rollback" not in texts
+
+
+def test_redelivered_event_is_applied_once(stub, pb, auth, amqp_uri):
+    marker = f"twice-{uuid.uuid4().hex[:6]}"
+    envelope = Event("probe_happened", "probe", {"text": marker}).envelope()
+    with Connection(amqp_uri) as conn:
+        producer = conn.Producer(serializer="json")
+        for _ in range(2):
+            producer.publish(envelope, exchange="probe.events", routing_key="probe_happened",
+                             message_id=envelope["event_id"], delivery_mode=2)
+    assert wait_for(lambda: marker in applied_texts(stub, pb, auth))
+    time.sleep(1.0)
+    assert applied_texts(stub, pb, auth).count(marker) == 1
+
+
+def test_relay_crash_between_confirm_and_mark_redelivers_and_consumer_applies_once(probe_db, amqp_uri, stub, pb,
+                                                                                   auth):
+    """A relay that dies after the broker confirmed but before marking the row re-publishes it on restart."""
+    engine = sa.create_engine(probe_db)
+    marker = f"crash-{uuid.uuid4().hex[:6]}"
+    with engine.begin() as conn:
+        record_event(conn, Event("probe_happened", "probe", {"text": marker}))
+    relay = OutboxRelay(engine, amqp_uri, "probe")
+
+    def crash(ids):
+        raise KeyboardInterrupt("relay killed")
+
+    relay.before_mark_sent = crash
+    # the service's own relay may win the row first; either way the event must arrive exactly once in effect
+    try:
+        relay.relay_once()
+    except KeyboardInterrupt:
+        pass
+    relay.close()
+    restarted = OutboxRelay(engine, amqp_uri, "probe")
+    wait_for(lambda: restarted.relay_once() == 0 and _unsent(engine) == 0)
+    restarted.close()
+    assert wait_for(lambda: marker in applied_texts(stub, pb, auth))
+    time.sleep(1.0)
+    assert applied_texts(stub, pb, auth).count(marker) == 1
+    engine.dispose()
+
+
+def _unsent(engine):
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar()
+
+
+def test_outbox_rows_written_while_service_down_are_delivered_after_restart(probe_gen, probe_db, amqp_uri, test_keys,
+                                                                            probe, stub, pb, auth):
+    """Commit happened, the process died before publishing: the row is published when a relay runs again."""
+    probe.stop()
+    engine = sa.create_engine(probe_db)
+    marker = f"down-{uuid.uuid4().hex[:6]}"
+    with engine.begin() as conn:
+        record_event(conn, Event("probe_happened", "probe", {"text": marker}))
+    engine.dispose()
+    probe.process = None
+    probe.start()
+    channel = grpc.insecure_channel(probe.target)
+    fresh = pb[1].ProbeServiceStub(channel)
+    assert wait_for(lambda: marker in applied_texts(fresh, pb, auth))
+    channel.close()
+
+
+def test_client_deadline_expiry_does_not_hurt_the_server(probe, pb, auth):
+    with grpc.insecure_channel(probe.target) as channel:
+        stub = pb[1].ProbeServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Sleep(pb[0].SleepRequest(seconds=2), metadata=auth, timeout=0.2)
+        assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        for i in range(5):
+            assert stub.Echo(pb[0].EchoRequest(text=f"after-{i}"), metadata=auth, timeout=5).text == f"after-{i}"
+
+
+def test_forged_nameko_metadata_never_reaches_context_or_downstream(probe, pb, auth):
+    forged = auth + [("x-nameko-user_id", json.dumps("intruder")), ("x-nameko-principal", json.dumps({"subject": "x"})),
+                     ("x-correlation-id", "abcdef0123456789")]
+    with grpc.insecure_channel(probe.target) as channel:
+        reply = pb[1].ProbeServiceStub(channel).WhoAmI(pb[0].EchoRequest(), metadata=forged, timeout=10)
+    assert reply.subject == "199001012015031001"
+    assert reply.downstream_user_id == "None"
+    assert "user_id" not in reply.downstream_context_keys
+    assert "authorization" not in reply.downstream_context_keys
+    assert set(reply.downstream_context_keys) <= {"call_id_stack", "correlation_id", "principal", "idempotency_key"}
+
+
+def test_request_over_the_size_limit_is_resource_exhausted(stub, pb, auth):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Echo(pb[0].EchoRequest(blob=b"x" * (5 * 1024 * 1024)), metadata=auth, timeout=10)
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub.Echo(pb[0].EchoRequest(text="still fine"), metadata=auth, timeout=5).text == "still fine"
+
+
+def test_unmapped_exception_is_internal_without_its_message(stub, pb, auth):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Fail(pb[0].EchoRequest(), metadata=auth, timeout=5)
+    assert err.value.code() == grpc.StatusCode.INTERNAL
+    assert "hunter2" not in (err.value.details() or "")
+    assert "correlation id" in err.value.details()
+    assert "Traceback" not in str(err.value.trailing_metadata())
+
+
+def test_domain_error_maps_to_its_status_and_names_the_field(stub, pb, auth):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Reject(pb[0].EchoRequest(), metadata=auth, timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details().startswith("text:")
+
+
+def test_tokens_missing_forged_or_expired_are_unauthenticated(stub, pb, test_keys):
+    def code_of(metadata):
+        try:
+            stub.Echo(pb[0].EchoRequest(text="x"), metadata=metadata, timeout=5)
+            return grpc.StatusCode.OK
+        except grpc.RpcError as error:
+            return error.code()
+
+    other_key = Ed25519PrivateKey.generate()
+    forged = issue_token(other_key, test_keys.kid, subject="x", roles=["admin_bkn"])
+    expired = issue_token(test_keys.private_key, test_keys.kid, subject="x", roles=["pegawai"],
+                          now=time.time() - 3600, ttl_seconds=60)
+    assert code_of([]) == grpc.StatusCode.UNAUTHENTICATED
+    assert code_of(testing.bearer(forged)) == grpc.StatusCode.UNAUTHENTICATED
+    assert code_of(testing.bearer(expired)) == grpc.StatusCode.UNAUTHENTICATED
+    assert code_of([("authorization", "Basic abc")]) == grpc.StatusCode.UNAUTHENTICATED
+    assert code_of(testing.bearer(test_keys.token())) == grpc.StatusCode.OK
+    assert stub.Open(pb[0].EchoRequest(), timeout=5).text == "open"
+
+
+def test_reflection_lists_the_api(probe):
+    with grpc.insecure_channel(probe.target) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        request = reflection_pb2.ServerReflectionRequest(list_services="")
+        responses = list(stub.ServerReflectionInfo(iter([request]), timeout=5))
+    names = {s.name for s in responses[0].list_services_response.service}
+    assert {"ekinerja.probe.v1.ProbeService", "grpc.health.v1.Health"} <= names
+
+
+def test_metrics_count_requests_by_method_and_code(probe, stub, pb, auth):
+    def count(code):
+        text = requests.get(f"http://127.0.0.1:{probe.http_port}/metrics", timeout=5).text
+        for line in text.splitlines():
+            if line.startswith("ekinerja_grpc_requests_total{") and 'method="Echo"' in line and f'code="{code}"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = count("OK")
+    stub.Echo(pb[0].EchoRequest(text="m"), metadata=auth, timeout=5)
+    assert count("OK") == before + 1
+    assert "199001012015031001" not in requests.get(f"http://127.0.0.1:{probe.http_port}/metrics", timeout=5).text
+
+
+class TcpProxy:
+    """Forwards a local port to PostgreSQL; closing it makes the database unreachable for the service."""
+
+    def __init__(self, target=("127.0.0.1", 5432)):
+        self.target = target
+        self.port = testing.free_port()
+        self.running = False
+        self.sockets = []
+
+    def start(self):
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", self.port))
+        self.server.listen(50)
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.running = False
+        self.server.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.sockets = []
+
+
+def test_health_is_not_serving_while_the_database_is_unreachable(make_probe_env, probe_db, amqp_uri, test_keys):
+    proxy = TcpProxy()
+    proxy.start()
+    db_url = sa.engine.make_url(probe_db).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    process = testing.ServiceProcess("probe_main", make_probe_env(db_url, amqp_uri, test_keys.jwks_url))
+    try:
+        process.start()
+        assert testing.health_status(process.target) == "SERVING"
+        proxy.stop()
+        assert wait_for(lambda: testing.health_status(process.target, timeout=5) == "NOT_SERVING", timeout=20)
+        assert requests.get(f"http://127.0.0.1:{process.http_port}/ready", timeout=10).status_code == 503
+        assert requests.get(f"http://127.0.0.1:{process.http_port}/alive", timeout=5).status_code == 200
+        proxy.start()
+        assert wait_for(lambda: testing.health_status(process.target, timeout=5) == "SERVING", timeout=20)
+    finally:
+        process.stop()
+        proxy.stop()
+
+
+def test_missing_required_setting_stops_with_a_clear_message(probe_gen):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EKINERJA_")}
+    result = subprocess.run([sys.executable, "-m", "probe_main", "run"], env=env, capture_output=True, text=True,
+                            timeout=60, cwd=str(testing.REPO_ROOT / "libs/ekinerja_platform/tests/probe"))
+    assert result.returncode == 2
+    assert "EKINERJA_" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_topology_declares_consumer_queues_before_publishing(amqp_uri):
+    """Publishing an event whose consumer is not running yet must not drop it: the queue exists already."""
+    with Connection(amqp_uri) as conn:
+        topology.declare(conn.default_channel, topology.queues_for_producer("probe"))
+        queue = topology.event_queue("probe", "probe", "probe_happened")(conn.default_channel)
+        _, count, _ = queue.queue_declare(passive=True)
+        assert count >= 0
