@@ -195,3 +195,16 @@ def temporary_directory():
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def publish_event(amqp_uri: str, envelope: dict) -> None:
+    """Publish an event envelope as a producer's relay would (for tests of consumers); declares its queues first."""
+    from kombu import Connection
+
+    from . import topology
+    producer_name = envelope["producer"]
+    with Connection(amqp_uri) as conn:
+        topology.declare(conn.default_channel, topology.queues_for_producer(producer_name))
+        conn.Producer(serializer="json").publish(
+            envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
+            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)])
