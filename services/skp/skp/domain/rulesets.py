@@ -30,6 +30,7 @@ class Ruleset:
     efficiency_threshold: Decimal
     penalty_base: Decimal
     default_target_kualitas: Decimal
+    kualitas_max: Decimal  # target and realised kualitas lie in (0, max] and [0, max]
     # (minimum count, points), ascending: a count scores the points of the last band whose minimum it reaches.
     tugas_tambahan_bands: tuple[tuple[int, int], ...]
     kreativitas_points: tuple[tuple[str, int], ...]
@@ -71,6 +72,7 @@ PP46_2011 = Ruleset(
     efficiency_threshold=Decimal("24"),
     penalty_base=Decimal("76"),
     default_target_kualitas=Decimal("100"),
+    kualitas_max=Decimal("100"),
     tugas_tambahan_bands=((0, 0), (1, 1), (4, 2), (7, 3)),
     kreativitas_points=(("unit_kerja", 3), ("organisasi", 6), ("negara", 12)),
     perilaku_aspects=("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama"),

@@ -35,6 +35,8 @@ _EXACT = Context(prec=200, traps=[Inexact])
 class InvalidScoreInput(ValueError):
     """An input the scoring rules cannot accept. ``field`` is a path such as ``skp[0].kegiatan[1].target.waktu``."""
 
+    code = "invalid_argument"  # the transport status it maps to, as for the other services' domain errors
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
@@ -231,7 +233,11 @@ def _check_kegiatan(kegiatan: Kegiatan, path: str, ruleset: Ruleset) -> Kegiatan
         raise InvalidScoreInput(f"{path}.nama", "must be a text")
     t, r = kegiatan.target, kegiatan.realisasi
     tp, rp = f"{path}.target", f"{path}.realisasi"
-    zero, kualitas_max = Decimal(0), ruleset.default_target_kualitas
+    if t.satuan is not None and not isinstance(t.satuan, str):
+        raise InvalidScoreInput(f"{tp}.satuan", "must be a text")
+    if t.angka_kredit is not None:
+        _at_least(t.angka_kredit, f"{tp}.angka_kredit", Decimal(0))
+    zero, kualitas_max = Decimal(0), ruleset.kualitas_max
     target_kualitas = ruleset.default_target_kualitas if t.kualitas is None else t.kualitas
     target = Target(
         kuantitas=_at_least(t.kuantitas, f"{tp}.kuantitas", zero, exclusive=True),
@@ -241,10 +247,6 @@ def _check_kegiatan(kegiatan: Kegiatan, path: str, ruleset: Ruleset) -> Kegiatan
         satuan=t.satuan,
         angka_kredit=t.angka_kredit,
     )
-    if t.satuan is not None and not isinstance(t.satuan, str):
-        raise InvalidScoreInput(f"{tp}.satuan", "must be a text")
-    if t.angka_kredit is not None:
-        _at_least(t.angka_kredit, f"{tp}.angka_kredit", zero)
     biaya_counts = target.biaya is not None and target.biaya > 0
     if biaya_counts and r.biaya is None:
         raise InvalidScoreInput(f"{rp}.biaya", "missing: required when target.biaya is greater than 0")
