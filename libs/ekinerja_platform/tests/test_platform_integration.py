@@ -113,7 +113,7 @@ def _unsent(engine):
         return conn.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL")).scalar()
 
 
-def test_outbox_rows_written_while_service_down_are_delivered_after_restart(probe_gen, probe_db, amqp_uri, test_keys,
+def test_outbox_rows_written_while_service_down_are_delivered_after_restart(probe_db, amqp_uri, test_keys,
                                                                             probe, stub, pb, auth):
     """Commit happened, the process died before publishing: the row is published when a relay runs again."""
     probe.stop()
@@ -309,3 +309,16 @@ def test_topology_declares_consumer_queues_before_publishing(amqp_uri):
         queue = topology.event_queue("probe", "probe", "probe_happened")(conn.default_channel)
         _, count, _ = queue.queue_declare(passive=True)
         assert count >= 0
+
+
+def test_cli_reflection_client_lists_and_describes_the_api(probe):
+    import subprocess
+    import sys
+    base = [sys.executable, "-m", "ekinerja_cli", "--json", "grpc"]
+    listed = subprocess.run([*base, "list", probe.target], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert "ekinerja.probe.v1.ProbeService" in json.loads(listed.stdout)
+    described = subprocess.run([*base, "describe", probe.target, "ekinerja.probe.v1.ProbeService"],
+                               capture_output=True, text=True, timeout=60)
+    assert described.returncode == 0, described.stderr
+    assert {"Echo", "WhoAmI", "Emit"} <= {m["method"] for m in json.loads(described.stdout)}
