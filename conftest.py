@@ -3,7 +3,6 @@
 Integration tests use the machine's real PostgreSQL and RabbitMQ; nothing here fakes them.
 """
 import pytest
-
 from ekinerja_platform import testing
 
 

@@ -156,7 +156,9 @@ class GrpcEndpoint(Grpc):
             self.container.spawn_worker(self, (request, context), {}, context_data=context_data,
                                         handle_result=handle_result)
         except ContainerBeingKilled:
-            raise GrpcError(code=StatusCode.UNAVAILABLE, message="Server shutting down")
+            error = GrpcError(code=StatusCode.UNAVAILABLE, message="Server shutting down")
+            response_stream.close(error)
+            self._record(started, error.code)
 
     def handle_result(self, response_stream, started, worker_ctx, result, exc_info):
         correlation_id = worker_ctx.context_data.get("correlation_id")

@@ -112,8 +112,8 @@ class PlatformService:
 
     # -- grpc.health.v1.Health ----------------------------------------------------------------------------------
     def _health(self, service_name: str) -> int:
-        from nameko_grpc.errors import GrpcError
         from grpc import StatusCode
+        from nameko_grpc.errors import GrpcError
         if service_name and service_name not in self.grpc_services:
             raise GrpcError(StatusCode.NOT_FOUND, f"unknown service {service_name!r}")
         ready, reason = self.readiness.status(self.db)

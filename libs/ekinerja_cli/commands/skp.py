@@ -1,5 +1,316 @@
-"""`ekinerja` commands for skp (filled in by the skp issue)."""
+"""`ekinerja skp …`: the offline score calculator and the SKP document workflow against the skp service.
+
+`skp score FILE|-` runs the very scoring code of the skp service (``skp.domain.score_contract``) without any
+service; every other command calls the skp service over gRPC with the caller's token.
+"""
+from __future__ import annotations
+
+import io
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import click
+
+from ..output import EXIT_BAD_INPUT, emit, fail, json_option, state, table
+
+
+def _stub():
+    from ekinerja.skp.v1 import skp_pb2_grpc
+
+    from ..client import channel
+    return skp_pb2_grpc.SkpServiceStub(channel("skp"))
+
+
+def _pb():
+    from ekinerja.skp.v1 import skp_pb2
+    return skp_pb2
+
+
+def _call(method: str, request, *, write: bool = False, idempotency_key: str | None = None):
+    """One RPC with the caller's token; writes carry an idempotency key so a retried command never applies twice."""
+    from ..client import DEFAULT_TIMEOUT, metadata, rpc_errors
+    md = metadata()
+    if write:
+        md.append(("x-idempotency-key", idempotency_key or uuid.uuid4().hex))
+    with rpc_errors():
+        return getattr(_stub(), method)(request, metadata=md, timeout=DEFAULT_TIMEOUT)
+
+
+def _message_dict(message) -> dict:
+    from google.protobuf.json_format import MessageToDict
+    return MessageToDict(message, preserving_proto_field_name=True)
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+
+def _show_document(data: dict) -> None:
+    doc = data.get("document", data)
+    click.echo(f"SKP {doc.get('skp_id')}  status={doc.get('status')}  version={doc.get('version', 0)}")
+    click.echo(f"  jabatan {doc.get('jabatan_nama')} ({doc.get('kind')}, {doc.get('job_group')})  "
+               f"periode {doc.get('period_start')} .. {doc.get('period_end')}")
+    if doc.get("return_note"):
+        click.echo(f"  catatan: {doc['return_note']}")
+    rows = []
+    for k in doc.get("kegiatan", []):
+        r = k.get("realisasi", {})
+        rows.append([k.get("nomor"), k.get("nama"), k.get("angka_kredit", ""),
+                     f"{k.get('kuantitas')} {k.get('satuan')}", k.get("kualitas"), k.get("waktu"),
+                     k.get("biaya", ""), r.get("kuantitas", ""), r.get("kualitas", ""), r.get("waktu", ""),
+                     r.get("biaya", "")])
+    table("Kegiatan", ["No", "Kegiatan", "AK", "TO", "TK", "TW", "TB", "RO", "RK", "RW", "RB"], rows)
+
+
+def _show_result(data: dict) -> None:
+    click.echo(f"Nilai capaian SKP   {data.get('nilai_capaian_skp')} ({data.get('sebutan_capaian_skp')})")
+    click.echo(f"Nilai perilaku      {data.get('nilai_perilaku', '-')} ({data.get('sebutan_perilaku', '-')})")
+    click.echo(f"Nilai prestasi kerja {data.get('nilai_prestasi_kerja', '-')} ({data.get('sebutan', '-')})")
+    if data.get("result_status"):
+        click.echo(f"status {data['result_status']}; keberatan until {data.get('keberatan_deadline', '-')}")
+
+
+def _emit_message(message, human=None) -> None:
+    emit(_message_dict(message), human)
+
+
+# --- commands ---------------------------------------------------------------------------------------------------
+
+
+@click.group("skp")
+def skp_group():
+    """SKP: targets, approval, realisation, perilaku, scores and keberatan."""
+
+
+@skp_group.command("score")
+@click.argument("source", metavar="FILE|-")
+def score(source):
+    """Score one employee's year offline (shared/SKP_SCORE_FORMAT.md); FILE `-` reads standard input."""
+    from skp.domain.score_contract import run_score_cli
+    out, err = io.StringIO(), io.StringIO()
+    stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
+    code = run_score_cli(source, stdin, out, err)
+    # Bytes in UTF-8 whatever the locale: names in kegiatan may hold any character.
+    sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
+    sys.stdout.flush()
+    sys.stderr.buffer.write(err.getvalue().encode("utf-8"))
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+@skp_group.command("list")
+@click.option("--nip", default="", help="Whose documents (default: yours).")
+@click.option("--year", type=int, default=0, help="Only documents overlapping this year.")
+@json_option
+def list_documents(nip, year):
+    """SKP documents of an employee."""
+    response = _call("ListSkp", _pb().ListSkpRequest(nip=nip, year=year))
+    data = _message_dict(response)
+    emit(data, lambda d: table("SKP", ["skp_id", "jabatan", "periode", "status", "result"], [
+        [x.get("skp_id"), x.get("jabatan_nama"), f"{x.get('period_start')}..{x.get('period_end')}",
+         x.get("status"), x.get("result_status", "")] for x in d.get("documents", [])]))
+
+
+@skp_group.command("show")
+@click.argument("skp_id")
+@json_option
+def show(skp_id):
+    """One SKP document with its kegiatan, targets and realisation."""
+    _emit_message(_call("GetSkp", _pb().GetSkpRequest(skp_id=skp_id)), _show_document)
+
+
+@skp_group.command("submit")
+@click.argument("skp_id")
+@json_option
+def submit(skp_id):
+    """Submit the targets to the pejabat penilai."""
+    _emit_message(_call("SubmitSkp", _pb().SubmitSkpRequest(skp_id=skp_id), write=True), _show_document)
+
+
+@skp_group.command("approve")
+@click.argument("skp_id")
+@json_option
+def approve(skp_id):
+    """Approve submitted targets (pejabat penilai; the atasan penilai for a disagreement)."""
+    _emit_message(_call("ApproveSkp", _pb().ApproveSkpRequest(skp_id=skp_id), write=True), _show_document)
+
+
+@skp_group.command("return")
+@click.argument("skp_id")
+@click.option("--note", required=True, help="Why the targets go back to the employee.")
+@json_option
+def return_(skp_id, note):
+    """Return submitted targets to the employee with a note."""
+    _emit_message(_call("ReturnSkp", _pb().ReturnSkpRequest(skp_id=skp_id, note=note), write=True),
+                  _show_document)
+
+
+@skp_group.command("escalate")
+@click.argument("skp_id")
+@click.option("--note", required=True, help="Why the employee disagrees with the penilai.")
+@json_option
+def escalate(skp_id, note):
+    """Take a disagreement on the targets to the atasan penilai."""
+    _emit_message(_call("EscalateSkp", _pb().EscalateSkpRequest(skp_id=skp_id, note=note), write=True),
+                  _show_document)
+
+
+@skp_group.command("targets")
+@click.argument("skp_id")
+@click.argument("file", type=click.File("r"))
+@click.option("--version", "expected_version", type=int, required=True, help="The version you edited.")
+@json_option
+def targets(skp_id, file, expected_version):
+    """Replace the kegiatan and targets from a JSON list: [{kegiatan_id?, nama, satuan, kuantitas, waktu, …}]."""
+    try:
+        items = json.load(file)
+    except ValueError as error:
+        fail(f"{getattr(file, 'name', 'FILE')}: not valid JSON ({error})", EXIT_BAD_INPUT)
+    if not isinstance(items, list):
+        fail("FILE: must be a JSON list of kegiatan", EXIT_BAD_INPUT)
+    pb = _pb()
+    kegiatan = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            fail(f"kegiatan[{index}]: must be an object", EXIT_BAD_INPUT)
+        kegiatan.append(pb.KegiatanTarget(**{k: str(v) if k in _DECIMAL_FIELDS else v for k, v in item.items()}))
+    request = pb.UpdateTargetsRequest(skp_id=skp_id, expected_version=expected_version, kegiatan=kegiatan)
+    _emit_message(_call("UpdateTargets", request, write=True), _show_document)
+
+
+_DECIMAL_FIELDS = {"kuantitas", "kualitas", "waktu", "biaya", "angka_kredit"}
+
+
+@skp_group.command("realisasi")
+@click.argument("skp_id")
+@click.argument("kegiatan_id")
+@click.option("--waktu", required=True, help="Months used.")
+@click.option("--biaya", default="", help="Rupiah spent (when the kegiatan has a biaya target).")
+@json_option
+def realisasi(skp_id, kegiatan_id, waktu, biaya):
+    """Enter realised waktu (and biaya) of a kegiatan at the end of the period."""
+    request = _pb().SetRealisasiRequest(skp_id=skp_id, kegiatan_id=kegiatan_id, waktu=waktu, biaya=biaya)
+    _emit_message(_call("SetRealisasi", request, write=True), _show_document)
+
+
+@skp_group.command("tugas-tambahan")
+@click.argument("skp_id")
+@click.option("--uraian", required=True)
+@click.option("--tanggal", required=True, help="YYYY-MM-DD")
+@json_option
+def tugas_tambahan(skp_id, uraian, tanggal):
+    """Record a tugas tambahan."""
+    request = _pb().AddTugasTambahanRequest(skp_id=skp_id, uraian=uraian, tanggal=tanggal)
+    _emit_message(_call("AddTugasTambahan", request, write=True), _show_document)
+
+
+@skp_group.command("kreativitas")
+@click.argument("skp_id")
+@click.option("--level", required=True, type=click.Choice(["unit_kerja", "organisasi", "negara"]))
+@click.option("--uraian", required=True)
+@click.option("--bukti", required=True, help="The surat keterangan (number, signer).")
+@json_option
+def kreativitas(skp_id, level, uraian, bukti):
+    """Set the document's kreativitas (pejabat penilai)."""
+    request = _pb().SetKreativitasRequest(skp_id=skp_id, level=level, uraian=uraian, bukti=bukti)
+    _emit_message(_call("SetKreativitas", request, write=True), _show_document)
+
+
+@skp_group.group("perilaku")
+def perilaku_group():
+    """Perilaku kerja set by the pejabat penilai."""
+
+
+@perilaku_group.command("set")
+@click.argument("skp_id")
+@click.option("--orientasi-pelayanan", required=True)
+@click.option("--integritas", required=True)
+@click.option("--komitmen", required=True)
+@click.option("--disiplin", required=True)
+@click.option("--kerja-sama", required=True)
+@click.option("--kepemimpinan", default="", help="Only for jabatan struktural.")
+@json_option
+def perilaku_set(skp_id, **aspects):
+    """Set the perilaku aspects (0-100) of a document."""
+    request = _pb().SetPerilakuRequest(skp_id=skp_id, perilaku=_pb().PerilakuValues(**aspects))
+    _emit_message(_call("SetPerilaku", request, write=True), _show_document)
+
+
+@skp_group.command("result")
+@click.argument("skp_id")
+@click.option("--issue", is_flag=True, help="Issue the final result (pejabat penilai).")
+@click.option("--accept", is_flag=True, help="Accept the result (employee): it closes.")
+@json_option
+def result(skp_id, issue, accept):
+    """The nilai prestasi kerja of a document (the full breakdown with --json)."""
+    pb = _pb()
+    if issue and accept:
+        fail("--issue and --accept: choose one", EXIT_BAD_INPUT)
+    if issue:
+        response = _call("IssueResult", pb.IssueResultRequest(skp_id=skp_id), write=True)
+    elif accept:
+        response = _call("AcceptResult", pb.AcceptResultRequest(skp_id=skp_id), write=True)
+    else:
+        response = _call("ScoreSkp", pb.ScoreSkpRequest(skp_id=skp_id))
+    _emit_message(response, _show_result)
+
+
+@skp_group.command("keberatan")
+@click.argument("skp_id")
+@click.option("--alasan", default="", help="File a keberatan (employee) with this reason.")
+@click.option("--decide", type=click.Choice(["uphold", "revise"]), default=None,
+              help="Decide the keberatan (atasan penilai).")
+@click.option("--catatan", default="", help="The atasan's reasoning.")
+@click.option("--perilaku", "perilaku_json", default="",
+              help='With --decide revise: revised perilaku as JSON, e.g. {"integritas": "85", …}.')
+@json_option
+def keberatan(skp_id, alasan, decide, catatan, perilaku_json):
+    """File a keberatan on a result, or decide one."""
+    pb = _pb()
+    if bool(alasan) == bool(decide):
+        fail("give either --alasan (file) or --decide (atasan penilai)", EXIT_BAD_INPUT)
+    if alasan:
+        response = _call("FileKeberatan", pb.FileKeberatanRequest(skp_id=skp_id, alasan=alasan), write=True)
+    else:
+        revised = None
+        if decide == "revise":
+            try:
+                revised = pb.PerilakuValues(**{k: str(v) for k, v in json.loads(perilaku_json or "{}").items()})
+            except (ValueError, TypeError, AttributeError) as error:
+                fail(f"--perilaku: {error}", EXIT_BAD_INPUT)
+        request = pb.DecideKeberatanRequest(skp_id=skp_id, catatan=catatan, revise=decide == "revise",
+                                            perilaku=revised)
+        response = _call("DecideKeberatan", request, write=True)
+    _emit_message(response, _show_result)
+
+
+@skp_group.command("export")
+@click.argument("skp_id")
+@click.option("--pdf", "fmt", flag_value="pdf", help="PDF")
+@click.option("--xlsx", "fmt", flag_value="xlsx", help="Excel workbook")
+@click.option("--form", type=click.Choice(["targets", "penilaian"]), default="penilaian", show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default skp-<id>-<form>.<ext>).")
+def export(skp_id, fmt, form, output):
+    """Export the official form (Formulir SKP or Penilaian Prestasi Kerja) as PDF or XLSX."""
+    if fmt is None:
+        fail("choose --pdf or --xlsx", EXIT_BAD_INPUT)
+    pb = _pb()
+    request = pb.ExportSkpRequest(
+        skp_id=skp_id,
+        format=pb.EXPORT_FORMAT_PDF if fmt == "pdf" else pb.EXPORT_FORMAT_XLSX,
+        form=pb.EXPORT_FORM_TARGETS if form == "targets" else pb.EXPORT_FORM_PENILAIAN)
+    response = _call("ExportSkp", request)
+    path = Path(output or f"skp-{skp_id}-{form}.{fmt}")
+    path.write_bytes(response.content)
+    if state().json:
+        click.echo(json.dumps({"path": str(path), "bytes": len(response.content),
+                               "content_type": response.content_type}))
+    else:
+        click.echo(f"wrote {path} ({len(response.content)} bytes)")
 
 
 def register(cli) -> None:
     """Attach this module's commands to the root group."""
+    cli.add_command(skp_group)

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from ekinerja_platform import testing
 
 pytestmark = pytest.mark.unit

@@ -3,7 +3,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from ekinerja_platform import testing
 
 sys.path.insert(0, str(Path(__file__).parent / "probe"))

@@ -9,14 +9,13 @@ import grpc
 import pytest
 import requests
 import sqlalchemy as sa
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from kombu import Connection
-
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ekinerja_platform import testing, topology
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.relay import OutboxRelay
 from ekinerja_platform.tokens import issue_token
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from kombu import Connection
 
 pytestmark = pytest.mark.integration
 
@@ -208,7 +207,8 @@ def test_metrics_count_requests_by_method_and_code(probe, stub, pb, auth):
     def count(code):
         text = requests.get(f"http://127.0.0.1:{probe.http_port}/metrics", timeout=5).text
         for line in text.splitlines():
-            if line.startswith("ekinerja_grpc_requests_total{") and 'method="Echo"' in line and f'code="{code}"' in line:
+            wanted = line.startswith("ekinerja_grpc_requests_total{") and 'method="Echo"' in line
+            if wanted and f'code="{code}"' in line:
                 return float(line.rsplit(" ", 1)[1])
         return 0.0
 

@@ -1,0 +1,133 @@
+"""Platform behaviour that needs neither PostgreSQL nor RabbitMQ."""
+import json
+import logging
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from ekinerja_platform import domain_errors, logs, settings, tokens, topology
+from ekinerja_platform.grpc_errors import to_grpc_error
+from grpc import StatusCode
+
+pytestmark = pytest.mark.unit
+
+
+def test_missing_required_setting_names_the_variable(monkeypatch):
+    for name in ("EKINERJA_DATABASE_URL", "EKINERJA_AMQP_URI", "EKINERJA_NIP_HASH_KEY", "EKINERJA_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EKINERJA_NIP_HASH_KEY", "k")
+    with pytest.raises(settings.MissingSetting) as err:
+        settings.load_settings("des")
+    assert "EKINERJA_DATABASE_URL" in str(err.value.code)
+
+
+def test_settings_are_typed_and_public_view_hides_secrets(monkeypatch):
+    monkeypatch.setenv("EKINERJA_DATABASE_URL", "postgresql://u:pw@db/x")
+    monkeypatch.setenv("EKINERJA_AMQP_URI", "amqp://g:secret@mq/v")
+    monkeypatch.setenv("EKINERJA_NIP_HASH_KEY", "very-secret")
+    monkeypatch.setenv("EKINERJA_JWKS_URL", "http://identity/jwks")
+    monkeypatch.setenv("EKINERJA_GRPC_PORT", "6000")
+    s = settings.load_settings("skp")
+    assert s.grpc_port == 6000 and s.http_port == 9102
+    assert s.sqlalchemy_url.startswith("postgresql+psycopg://")
+    shown = json.dumps(s.public())
+    assert "pw" not in shown and "secret" not in shown and "very-secret" not in shown
+    monkeypatch.setenv("EKINERJA_GRPC_PORT", "sixty")
+    with pytest.raises(settings.MissingSetting):
+        settings.load_settings("skp")
+
+
+@pytest.mark.parametrize("error, code", [
+    (domain_errors.InvalidArgument("bad", field="x"), StatusCode.INVALID_ARGUMENT),
+    (domain_errors.NotFound("none"), StatusCode.NOT_FOUND),
+    (domain_errors.AlreadyExists("dup"), StatusCode.ALREADY_EXISTS),
+    (domain_errors.FailedPrecondition("locked"), StatusCode.FAILED_PRECONDITION),
+    (domain_errors.PermissionDenied("no"), StatusCode.PERMISSION_DENIED),
+    (domain_errors.Unauthenticated("who"), StatusCode.UNAUTHENTICATED),
+    (domain_errors.ResourceExhausted("slow down"), StatusCode.RESOURCE_EXHAUSTED),
+    (domain_errors.Conflict("raced"), StatusCode.ABORTED),
+])
+def test_every_domain_error_has_its_status(error, code):
+    assert to_grpc_error(error).code == code
+
+
+def test_unmapped_error_hides_its_message_behind_a_correlation_id(caplog):
+    error = to_grpc_error(ValueError("db password is hunter2"), "cid-123456")
+    assert error.code == StatusCode.INTERNAL
+    assert "hunter2" not in error.message and "cid-123456" in error.message
+
+
+def test_field_is_named_in_the_message():
+    assert str(domain_errors.InvalidArgument("must be positive", field="kuantitas")) == "kuantitas: must be positive"
+
+
+def test_json_log_scrubs_nips_and_carries_correlation_id():
+    logs.configure_logging("test", "INFO", b"key")
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "login failed for %s", ("198503302010011002",), None)
+    logs.set_correlation_id("corr-abcdef12")
+    line = json.loads(logs.JsonFormatter().format(record))
+    logs.set_correlation_id(None)
+    assert "198503302010011002" not in line["msg"]
+    assert line["msg"].startswith("login failed for nip:")
+    assert line["correlation_id"] == "corr-abcdef12"
+    assert logs.hash_nip("198503302010011002", b"k1") != logs.hash_nip("198503302010011002", b"k2")
+
+
+def _verifier(key, kid):
+    jwks = {"keys": [tokens.public_jwk(key, kid)]}
+    return tokens.TokenVerifier(tokens.KeySet(lambda: jwks))
+
+
+def test_token_round_trip_and_refusals():
+    key, other = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    verifier = _verifier(key, "k1")
+    good = tokens.issue_token(key, "k1", subject="199001012015031001", roles=["pegawai"], instansi="i-1",
+                              nip="199001012015031001")
+    principal = verifier.verify(good)
+    assert principal.roles == ("pegawai",) and principal.instansi_id == "i-1"
+    refused = [
+        tokens.issue_token(other, "k1", subject="x", roles=["admin_bkn"]),          # forged signature
+        tokens.issue_token(key, "k1", subject="x", roles=[], now=time.time() - 7200),  # expired
+        tokens.issue_token(key, "k1", subject="x", roles=[], audience="elsewhere"),   # wrong audience
+        tokens.issue_token(key, "k1", subject="x", roles=[], token_type="refresh"),  # not an access token
+        tokens.issue_token(key, "unknown", subject="x", roles=[]),                    # unknown key id
+        "not.a.token",
+    ]
+    for token in refused:
+        with pytest.raises(domain_errors.Unauthenticated):
+            verifier.verify(token)
+
+
+def test_unknown_key_triggers_at_most_one_refetch_per_interval():
+    key = Ed25519PrivateKey.generate()
+    fetches = []
+
+    def source():
+        fetches.append(1)
+        return {"keys": [tokens.public_jwk(key, "k1")]}
+
+    verifier = tokens.TokenVerifier(tokens.KeySet(source, min_refresh_seconds=60))
+    token = tokens.issue_token(key, "k2", subject="x", roles=[])
+    for _ in range(5):
+        with pytest.raises(domain_errors.Unauthenticated):
+            verifier.verify(token)
+    assert len(fetches) == 1
+
+
+def test_bearer_parsing():
+    assert tokens.bearer_token([("authorization", "Bearer abc")]) == "abc"
+    assert tokens.bearer_token([("x-other", "1")]) is None
+    with pytest.raises(domain_errors.Unauthenticated):
+        tokens.bearer_token([("authorization", "Token abc")])
+
+
+def test_topology_queues_are_quorum_with_dead_letter_and_every_consumer_is_a_service():
+    services = {"identity", "skp", "des", "recap", "snowman", "probe"}
+    for producer, events in topology.SUBSCRIPTIONS.items():
+        for event_type, consumers in events.items():
+            assert set(consumers) <= services
+            for consumer in consumers:
+                queue = topology.event_queue(consumer, producer, event_type)
+                assert queue.queue_arguments["x-queue-type"] == "quorum"
+                assert queue.queue_arguments["x-dead-letter-routing-key"] == queue.name
+                assert queue.routing_key == event_type
