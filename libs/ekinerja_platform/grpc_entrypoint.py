@@ -67,6 +67,24 @@ def _limited_write(self, data):
 
 
 nameko_grpc.streams.ReceiveStream.write = _limited_write
+_original_connection_init = nameko_grpc.connection.ServerConnectionManager.__init__
+
+
+def _connection_init_with_peer(self, sock, handle_request):
+    """Remember the client's address (from the socket, so it cannot be forged) on every request stream."""
+    try:
+        peer = sock.getpeername()[0]
+    except (OSError, IndexError, TypeError):
+        peer = None
+
+    def handle_with_peer(request_stream, response_stream):
+        request_stream.peer = peer
+        return handle_request(request_stream, response_stream)
+
+    _original_connection_init(self, sock, handle_with_peer)
+
+
+nameko_grpc.connection.ServerConnectionManager.__init__ = _connection_init_with_peer
 
 
 class PlatformGrpcServer(GrpcServer):
@@ -128,6 +146,7 @@ class GrpcEndpoint(Grpc):
         started = time.perf_counter()
         try:
             context_data = self._context_data(request_stream.headers.for_application)
+            context_data["peer"] = getattr(request_stream, "peer", None)
         except (DomainError, _InvalidMetadata) as exc:
             error = (GrpcError(StatusCode.INVALID_ARGUMENT, str(exc)) if isinstance(exc, _InvalidMetadata)
                      else to_grpc_error(exc))
@@ -210,6 +229,7 @@ class CallContext:
     def __init__(self, data: dict):
         self.correlation_id = data.get("correlation_id")
         self.idempotency_key = data.get("idempotency_key")
+        self.peer = data.get("peer")  # client IP address from the socket (for per-source rate limits)
         self.principal = Principal.from_context(data.get("principal"))
 
     def require_principal(self) -> Principal:

@@ -145,10 +145,12 @@ def test_forged_nameko_metadata_never_reaches_context_or_downstream(probe, pb, a
     with grpc.insecure_channel(probe.target) as channel:
         reply = pb[1].ProbeServiceStub(channel).WhoAmI(pb[0].EchoRequest(), metadata=forged, timeout=10)
     assert reply.subject == "199001012015031001"
+    assert "peer" in reply.context_keys
     assert reply.downstream_user_id == "None"
     assert "user_id" not in reply.downstream_context_keys
     assert "authorization" not in reply.downstream_context_keys
-    assert set(reply.downstream_context_keys) <= {"call_id_stack", "correlation_id", "principal", "idempotency_key"}
+    assert set(reply.downstream_context_keys) <= {"call_id_stack", "correlation_id", "principal", "idempotency_key",
+                                                    "peer"}
 
 
 def test_request_over_the_size_limit_is_resource_exhausted(stub, pb, auth):
