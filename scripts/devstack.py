@@ -16,18 +16,23 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VAR = ROOT / "var"
+# The overrides below let a test run a second, isolated stack beside a developer's (own ports, databases, vhost).
+VAR = Path(os.environ.get("EKINERJA_VAR_DIR", ROOT / "var"))
 RUN, LOG = VAR / "run", VAR / "log"
 LOCAL_ENV = VAR / "local.env"
+DB_PREFIX = os.environ.get("EKINERJA_DB_PREFIX", "ekinerja_")
+PORT_OFFSET = int(os.environ.get("EKINERJA_PORT_OFFSET", "0"))
 SERVICES = ["identity", "skp", "des", "recap", "snowman"]
 DEFAULT_DEMO_PASSWORD = "Kinerja-Demo-2026"
 PG = os.environ.get("EKINERJA_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("EKINERJA_AMQP", "amqp://guest:guest@127.0.0.1:5672")
-VHOST = "ekinerja"
+VHOST = os.environ.get("EKINERJA_VHOST", "ekinerja")
 
 sys.path[:0] = [str(ROOT / "libs")] + [str(ROOT / "services" / s) for s in SERVICES] + [str(ROOT / "build/gen")]
-from ekinerja_platform.settings import DEFAULT_PORTS  # noqa: E402
+from ekinerja_platform.settings import DEFAULT_PORTS as _DEFAULT_PORTS  # noqa: E402
 from ekinerja_platform.testing import health_status  # noqa: E402
+
+DEFAULT_PORTS = {name: (g + PORT_OFFSET, h + PORT_OFFSET) for name, (g, h) in _DEFAULT_PORTS.items()}
 
 
 def local_env() -> dict:
@@ -52,7 +57,7 @@ def service_env(service: str, base: dict) -> dict:
     env = dict(os.environ)
     env.update(base)
     env.update({
-        "EKINERJA_DATABASE_URL": f"{PG}/ekinerja_{service}",
+        "EKINERJA_DATABASE_URL": f"{PG}/{DB_PREFIX}{service}",
         "EKINERJA_AMQP_URI": f"{AMQP}/{VHOST}",
         "EKINERJA_JWKS_URL": f"http://127.0.0.1:{DEFAULT_PORTS['identity'][1]}/.well-known/jwks.json",
         "EKINERJA_SIGNING_KEY_DIR": str(VAR / "keys"),
