@@ -23,8 +23,9 @@ RUN test -n "${SERVICE}" || { echo "build arg SERVICE is required (identity, skp
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY requirements.txt constraints.txt ./
-# Test and deployment-check tools are in the shared requirements for the developers' venv; the image leaves them out.
-RUN grep -v -E '^(pytest|hypothesis|kubernetes-validate)\b' requirements.txt > requirements.runtime.txt \
+# Test, lint and deployment-check tools are in the shared requirements for the developers' venv; the image leaves
+# them out (and with them any pytest plugin).
+RUN grep -v -E '^(pytest|hypothesis|kubernetes-validate|ruff)\b' requirements.txt > requirements.runtime.txt \
  && python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-compile -r requirements.runtime.txt -c constraints.txt
 
@@ -51,6 +52,8 @@ COPY --from=build /opt/venv /opt/venv
 COPY --from=build /src/app /app
 RUN groupadd --system --gid 10001 ekinerja \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ekinerja \
+ # identity's signing keys: a volume in compose, a read-only Secret in Kubernetes; 0700 like identity makes it.
+ && install -d -o 10001 -g 10001 -m 0700 /var/lib/ekinerja/signing-keys \
  && find / -xdev -type f -perm /6000 -exec chmod a-s {} + \
  && rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/* /root/.cache /tmp/* \
            /usr/bin/apt* /usr/bin/dpkg* /usr/sbin/dpkg* /usr/bin/perl* /usr/share/perl* /usr/lib/x86_64-linux-gnu/perl* \

@@ -21,8 +21,11 @@ def service_main(service: str, service_class_path: str, migrations_dir: str, arg
     if command == "migrate":
         from .migrate import migrate
         from .settings import exit_on_missing, load_settings
+        import os
         settings = exit_on_missing(load_settings)(service, require_jwks=False)
-        migrate(settings.sqlalchemy_url, migrations_dir)
+        # behind PgBouncer (transaction pooling) migrations go straight to the primary
+        url = os.environ.get("EKINERJA_MIGRATION_DATABASE_URL") or settings.sqlalchemy_url
+        migrate(url.replace("postgresql://", "postgresql+psycopg://", 1), migrations_dir)
         print(f"{service}: migrated")
         return 0
     if command == "settings":
