@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ekinerja_platform import testing
 
 sys.path.insert(0, str(Path(__file__).parent / "probe"))

@@ -10,12 +10,13 @@ import pytest
 import requests
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from kombu import Connection
+
 from ekinerja_platform import testing, topology
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.relay import OutboxRelay
 from ekinerja_platform.tokens import issue_token
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from kombu import Connection
 
 pytestmark = pytest.mark.integration
 

@@ -5,9 +5,10 @@ import time
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from grpc import StatusCode
+
 from ekinerja_platform import domain_errors, logs, settings, tokens, topology
 from ekinerja_platform.grpc_errors import to_grpc_error
-from grpc import StatusCode
 
 pytestmark = pytest.mark.unit
 

@@ -1,14 +1,15 @@
 """A test-only service (and a downstream nameko RPC service) used by the platform's integration tests."""
 import eventlet
 import sqlalchemy as sa
+from nameko.extensions import DependencyProvider
+from nameko.rpc import ServiceRpc, rpc
+
 from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, PUBLIC, grpc_for
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.service_base import PlatformService
-from nameko.extensions import DependencyProvider
-from nameko.rpc import ServiceRpc, rpc
 
 grpc = grpc_for(probe_pb2_grpc.ProbeServiceStub)
 applied = sa.Table("applied", sa.MetaData(), sa.Column("text", sa.Text))

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
+
 from ekinerja_platform import testing
 from ekinerja_platform.db import platform_metadata
 

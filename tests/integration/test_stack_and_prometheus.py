@@ -1,0 +1,142 @@
+"""`make run`'s stack, isolated beside any developer stack, scraped by the real Prometheus from Debian.
+
+Runs scripts/devstack.py (what `make run` runs) with its own var dir, databases, vhost and ports, checks every
+service reaches SERVING and answers reflection, starts Prometheus with deploy/prometheus/prometheus.yml pointed at
+those ports, and asserts all five targets are up and a gRPC request counter moves after a call.
+"""
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+import requests
+import sqlalchemy as sa
+import yaml
+
+from ekinerja_platform import testing
+from ekinerja_platform.settings import DEFAULT_PORTS
+
+pytestmark = pytest.mark.integration
+ROOT = testing.REPO_ROOT
+SERVICES = list(DEFAULT_PORTS)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def _free_offset() -> int:
+    for _ in range(200):
+        offset = random.randrange(1000, 15000)
+        if all(_port_free(p + offset) for pair in DEFAULT_PORTS.values() for p in pair):
+            return offset
+    raise RuntimeError("no free port block")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tag = uuid.uuid4().hex[:8]
+    offset = _free_offset()
+    env = dict(os.environ)
+    env.update({"EKINERJA_VAR_DIR": str(tmp_path_factory.mktemp("stack-var")), "EKINERJA_DB_PREFIX": f"stack{tag}_",
+                "EKINERJA_VHOST": f"stack-{tag}", "EKINERJA_PORT_OFFSET": str(offset)})
+    run = subprocess.run([sys.executable, "scripts/devstack.py", "run"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300)
+    try:
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        yield {"offset": offset, "stdout": run.stdout, "env": env}
+    finally:
+        subprocess.run([sys.executable, "scripts/devstack.py", "stop"], cwd=ROOT, env=env, capture_output=True,
+                       timeout=120)
+        admin = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for service in SERVICES:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "stack{tag}_{service}" WITH (FORCE)'))
+        admin.dispose()
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", f"stack-{tag}"], capture_output=True, timeout=60)
+
+
+def test_every_service_is_serving_with_reflection(stack):
+    for service, (grpc_port, _) in DEFAULT_PORTS.items():
+        target = f"127.0.0.1:{grpc_port + stack['offset']}"
+        assert testing.health_status(target) == "SERVING", service
+        listed = subprocess.run([sys.executable, "-m", "ekinerja_cli", "--json", "grpc", "list", target],
+                                capture_output=True, text=True, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        assert any(name.startswith(f"ekinerja.{service}.v1.") for name in yaml.safe_load(listed.stdout)), service
+    assert "admin" in stack["stdout"]  # the demo accounts are printed
+
+
+def test_second_run_does_no_harm(stack):
+    again = subprocess.run([sys.executable, "scripts/devstack.py", "run"], cwd=ROOT, env=stack["env"],
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("already running") == len(SERVICES)
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian's prometheus is installed by `make test`")
+def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    config.setdefault("global", {})["scrape_interval"] = "1s"
+    config["global"]["evaluation_interval"] = "1s"
+    config["rule_files"] = [str((ROOT / "deploy/prometheus" / rule).resolve()) for rule in config.get("rule_files", [])]
+    for job in config["scrape_configs"]:
+        for static in job.get("static_configs", []):
+            rewritten = []
+            for target in static["targets"]:
+                host, port = target.rsplit(":", 1)
+                if job["job_name"] == "ekinerja":
+                    port = str(int(port) + stack["offset"])
+                rewritten.append(f"{host}:{port}")
+            static["targets"] = rewritten
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = testing.free_port()
+    process = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
+                                f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        def ekinerja_targets():
+            try:
+                data = requests.get(f"{api}/targets", timeout=2).json()["data"]["activeTargets"]
+            except (requests.RequestException, ValueError, KeyError):
+                return []
+            return [t for t in data if t["labels"].get("job") == "ekinerja"]
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            targets = ekinerja_targets()
+            if len(targets) == 5 and all(t["health"] == "up" for t in targets):
+                break
+            time.sleep(1)
+        targets = ekinerja_targets()
+        assert len(targets) == 5 and all(t["health"] == "up" for t in targets), targets
+
+        def checks_seen():
+            query = 'sum(ekinerja_grpc_requests_total{service="identity",method="Check"})'
+            result = requests.get(f"{api}/query", params={"query": query}, timeout=5).json()["data"]["result"]
+            return float(result[0]["value"][1]) if result else 0.0
+
+        deadline = time.monotonic() + 20
+        while checks_seen() == 0.0 and time.monotonic() < deadline:
+            time.sleep(1)
+        before = checks_seen()
+        for _ in range(3):
+            testing.health_status(f"127.0.0.1:{DEFAULT_PORTS['identity'][0] + stack['offset']}")
+        deadline = time.monotonic() + 20
+        while checks_seen() < before + 3 and time.monotonic() < deadline:
+            time.sleep(1)
+        assert checks_seen() >= before + 3
+    finally:
+        process.terminate()
+        process.wait(20)
