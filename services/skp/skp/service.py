@@ -1,10 +1,124 @@
 """The skp nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
-from ekinerja.skp.v1 import skp_pb2_grpc  # noqa: F401 - the API this service implements
+import datetime as dt
 
+from nameko.timer import timer
+
+from ekinerja.skp.v1 import skp_pb2_grpc
+from ekinerja_platform.events import apply_once, subscribe
+from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
+
+from . import api
+from .application import consumers, handlers, policy
+
+rpc = grpc_for(skp_pb2_grpc.SkpServiceStub)
 
 
 class SkpService(PlatformService):
     name = "skp"
     grpc_services = ("ekinerja.skp.v1.SkpService",)
-    authorization: dict = {}
+    # Every RPC needs a verified caller; the rule per document relation is in application/policy.py.
+    authorization = {name: AUTHENTICATED for name in policy.RULES}
+
+    @rpc
+    def GetTemplate(self, request, context):
+        return api.get_template(self.db, self.call, request)
+
+    @rpc
+    def ListSkp(self, request, context):
+        return api.list_skp(self.db, self.call, request)
+
+    @rpc
+    def GetSkp(self, request, context):
+        return api.get_skp(self.db, self.call, request)
+
+    @rpc
+    def UpdateTargets(self, request, context):
+        return api.update_targets(self.db, self.call, request)
+
+    @rpc
+    def SubmitSkp(self, request, context):
+        return api.submit_skp(self.db, self.call, request)
+
+    @rpc
+    def ApproveSkp(self, request, context):
+        return api.approve_skp(self.db, self.call, request)
+
+    @rpc
+    def ReturnSkp(self, request, context):
+        return api.return_skp(self.db, self.call, request)
+
+    @rpc
+    def EscalateSkp(self, request, context):
+        return api.escalate_skp(self.db, self.call, request)
+
+    @rpc
+    def SetRealisasi(self, request, context):
+        return api.set_realisasi(self.db, self.call, request)
+
+    @rpc
+    def AddTugasTambahan(self, request, context):
+        return api.add_tugas_tambahan(self.db, self.call, request)
+
+    @rpc
+    def SetKreativitas(self, request, context):
+        return api.set_kreativitas(self.db, self.call, request)
+
+    @rpc
+    def SetPerilaku(self, request, context):
+        return api.set_perilaku(self.db, self.call, request)
+
+    @rpc
+    def ScoreSkp(self, request, context):
+        return api.score_skp(self.db, self.call, request)
+
+    @rpc
+    def IssueResult(self, request, context):
+        return api.issue_result(self.db, self.call, request)
+
+    @rpc
+    def AcceptResult(self, request, context):
+        return api.accept_result(self.db, self.call, request)
+
+    @rpc
+    def FileKeberatan(self, request, context):
+        return api.file_keberatan(self.db, self.call, request)
+
+    @rpc
+    def DecideKeberatan(self, request, context):
+        return api.decide_keberatan(self.db, self.call, request)
+
+    @rpc
+    def ExportSkp(self, request, context):
+        return api.export_skp(self.db, self.call, request)
+
+    @rpc
+    def ListAudit(self, request, context):
+        return api.list_audit(self.db, self.call, request)
+
+    # -- events in ------------------------------------------------------------------------------------------------
+    @subscribe("identity", "position_changed")
+    def on_position_changed(self, envelope):
+        return apply_once(self.db, "skp", envelope, consumers.position_changed)
+
+    @subscribe("identity", "employee_registered")
+    def on_employee_registered(self, envelope):
+        return apply_once(self.db, "skp", envelope, consumers.employee_registered)
+
+    @subscribe("identity", "assignment_changed")
+    def on_assignment_changed(self, envelope):
+        return apply_once(self.db, "skp", envelope, consumers.assignment_changed)
+
+    @subscribe("des", "activity_reviewed")
+    def on_activity_reviewed(self, envelope):
+        return apply_once(self.db, "skp", envelope, consumers.activity_reviewed)
+
+    @subscribe("des", "monthly_quality_set")
+    def on_monthly_quality_set(self, envelope):
+        return apply_once(self.db, "skp", envelope, consumers.monthly_quality_set)
+
+    # -- results nobody objected to become final after 14 days ----------------------------------------------------
+    @timer(interval=300)
+    def close_expired_results(self):
+        with self.db.transaction() as session:
+            handlers.close_expired_results(session, dt.date.today())

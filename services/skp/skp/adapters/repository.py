@@ -1,0 +1,195 @@
+"""Reading and writing SKP documents and what hangs off them, on a SQLAlchemy session (one unit of work)."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ekinerja_platform.domain_errors import InvalidArgument, NotFound
+
+from ..domain.document import Target, plain, realised_kualitas
+from . import tables as t
+
+
+def parse_id(value: str, field: str = "skp_id") -> uuid.UUID:
+    try:
+        return uuid.UUID((value or "").strip())
+    except ValueError:
+        raise InvalidArgument("must be a UUID", field=field) from None
+
+
+def get_document(session, skp_id: uuid.UUID, *, lock: bool = False) -> dict:
+    query = sa.select(t.documents).where(t.documents.c.skp_id == skp_id)
+    if lock:
+        query = query.with_for_update()
+    row = session.execute(query).mappings().first()
+    if row is None:
+        raise NotFound("no such SKP document", field="skp_id")
+    return dict(row)
+
+
+def documents_of(session, nip: str, year: int = 0) -> list[dict]:
+    query = sa.select(t.documents).where(t.documents.c.nip == nip)
+    if year:
+        query = query.where(t.documents.c.period_start <= dt.date(year, 12, 31),
+                            t.documents.c.period_end >= dt.date(year, 1, 1))
+    return [dict(r) for r in session.execute(query.order_by(t.documents.c.period_start)).mappings()]
+
+
+def open_documents_of(session, nip: str, *, lock: bool = True) -> list[dict]:
+    query = sa.select(t.documents).where(t.documents.c.nip == nip, t.documents.c.status != "closed")
+    if lock:
+        query = query.with_for_update()
+    return [dict(r) for r in session.execute(query.order_by(t.documents.c.period_start)).mappings()]
+
+
+def update_document(session, skp_id: uuid.UUID, **values) -> None:
+    session.execute(t.documents.update().where(t.documents.c.skp_id == skp_id).values(
+        version=t.documents.c.version + 1, updated_at=sa.func.now(), **values))
+
+
+def add_audit(session, skp_id: uuid.UUID, actor: str, action: str, detail: dict | None = None) -> None:
+    session.execute(t.audit.insert().values(skp_id=skp_id, actor=actor, action=action, detail=detail or {}))
+
+
+def audit_entries(session, skp_id: uuid.UUID) -> list[dict]:
+    return [dict(r) for r in session.execute(
+        sa.select(t.audit).where(t.audit.c.skp_id == skp_id).order_by(t.audit.c.id)).mappings()]
+
+
+# --- kegiatan -----------------------------------------------------------------------------------------------------
+
+
+def active_kegiatan(session, skp_id: uuid.UUID) -> list[dict]:
+    return [dict(r) for r in session.execute(
+        sa.select(t.kegiatan).where(t.kegiatan.c.skp_id == skp_id, t.kegiatan.c.active)
+        .order_by(t.kegiatan.c.nomor)).mappings()]
+
+
+def kegiatan_by_id(session, skp_id: uuid.UUID) -> dict[uuid.UUID, dict]:
+    return {r["kegiatan_id"]: dict(r) for r in session.execute(
+        sa.select(t.kegiatan).where(t.kegiatan.c.skp_id == skp_id)).mappings()}
+
+
+def insert_kegiatan(session, skp_id: uuid.UUID, targets: list[Target]) -> None:
+    for target in targets:
+        session.execute(t.kegiatan.insert().values(
+            kegiatan_id=uuid.uuid4(), skp_id=skp_id, nomor=target.nomor, nama=target.nama, satuan=target.satuan,
+            kuantitas=target.kuantitas, kualitas=target.kualitas, waktu=target.waktu, biaya=target.biaya,
+            angka_kredit=target.angka_kredit))
+
+
+def replace_kegiatan(session, skp_id: uuid.UUID, targets: list[Target]) -> list[dict]:
+    """The working kegiatan become ``targets``: known ids are updated, new ones inserted, missing ones deactivated
+    (kept, so realisation recorded against them is never lost). Returns what changed, for the audit."""
+    existing = kegiatan_by_id(session, skp_id)
+    keep = set()
+    changes = []
+    for target in targets:
+        values = dict(nomor=target.nomor, nama=target.nama, satuan=target.satuan, kuantitas=target.kuantitas,
+                      kualitas=target.kualitas, waktu=target.waktu, biaya=target.biaya,
+                      angka_kredit=target.angka_kredit, active=True)
+        if target.kegiatan_id:
+            kid = parse_id(target.kegiatan_id, f"kegiatan[{target.nomor - 1}].kegiatan_id")
+            if kid not in existing:
+                raise InvalidArgument("not a kegiatan of this document", field=f"kegiatan[{target.nomor - 1}]"
+                                      ".kegiatan_id")
+            before = existing[kid]
+            diff = {k: [_shown(before[k]), _shown(v)] for k, v in values.items() if _shown(before[k]) != _shown(v)}
+            if diff:
+                changes.append({"kegiatan_id": str(kid), "changed": diff})
+            session.execute(t.kegiatan.update().where(t.kegiatan.c.kegiatan_id == kid).values(**values))
+            keep.add(kid)
+        else:
+            kid = uuid.uuid4()
+            session.execute(t.kegiatan.insert().values(kegiatan_id=kid, skp_id=skp_id, **values))
+            changes.append({"kegiatan_id": str(kid), "added": target.nama})
+    for kid, row in existing.items():
+        if kid not in keep and row["active"]:
+            session.execute(t.kegiatan.update().where(t.kegiatan.c.kegiatan_id == kid).values(active=False))
+            changes.append({"kegiatan_id": str(kid), "removed": row["nama"]})
+    return changes
+
+
+def _shown(value):
+    if isinstance(value, Decimal):
+        return plain(value)
+    return value
+
+
+def snapshot(rows: list[dict]) -> list[dict]:
+    """The approved targets as stored on the document and sent in ``skp_approved`` (decimals as strings)."""
+    return [{"kegiatan_id": str(r["kegiatan_id"]), "nomor": r["nomor"], "nama": r["nama"], "satuan": r["satuan"],
+             "kuantitas": plain(r["kuantitas"]), "kualitas": plain(r["kualitas"]), "waktu": plain(r["waktu"]),
+             "biaya": plain(r["biaya"]) if r["biaya"] is not None else None,
+             "angka_kredit": plain(r["angka_kredit"]) if r["angka_kredit"] is not None else None}
+            for r in rows]
+
+
+def set_realisasi(session, kegiatan_id: uuid.UUID, waktu: Decimal, biaya: Decimal | None) -> None:
+    session.execute(t.kegiatan.update().where(t.kegiatan.c.kegiatan_id == kegiatan_id).values(
+        realisasi_waktu=waktu, realisasi_biaya=biaya))
+
+
+# --- realisation --------------------------------------------------------------------------------------------------
+
+
+def realisation(session, skp_id: uuid.UUID) -> dict[uuid.UUID, dict]:
+    """Per kegiatan: RO (approved, non-proses SKP activities) and RK (mean of the monthly kualitas)."""
+    ro = dict(session.execute(
+        sa.select(t.activities.c.kegiatan_id, sa.func.sum(t.activities.c.kuantitas))
+        .where(t.activities.c.skp_id == skp_id, t.activities.c.jenis == "skp", ~t.activities.c.proses,
+               t.activities.c.kegiatan_id.is_not(None))
+        .group_by(t.activities.c.kegiatan_id)).all())
+    months: dict[uuid.UUID, list[Decimal]] = {}
+    for kid, kualitas in session.execute(
+            sa.select(t.monthly_kualitas.c.kegiatan_id, t.monthly_kualitas.c.kualitas)
+            .where(t.monthly_kualitas.c.skp_id == skp_id)
+            .order_by(t.monthly_kualitas.c.tahun, t.monthly_kualitas.c.bulan)):
+        months.setdefault(kid, []).append(kualitas)
+    out = {}
+    for kid in set(ro) | set(months):
+        out[kid] = {"kuantitas": ro.get(kid) or Decimal(0), "kualitas": realised_kualitas(months.get(kid, [])),
+                    "bulan_dinilai": len(months.get(kid, []))}
+    return out
+
+
+def upsert_activity(session, values: dict) -> None:
+    """Keep the highest version of each reviewed activity (events may arrive out of order)."""
+    statement = pg_insert(t.activities).values(**values)
+    excluded = statement.excluded
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[t.activities.c.activity_id],
+        set_={c: excluded[c] for c in ("skp_id", "kegiatan_id", "tanggal", "jenis", "kuantitas", "proses",
+                                       "version")},
+        where=t.activities.c.version < excluded.version))
+
+
+def upsert_monthly_kualitas(session, values: dict) -> None:
+    statement = pg_insert(t.monthly_kualitas).values(**values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["skp_id", "kegiatan_id", "tahun", "bulan"], set_={"kualitas": statement.excluded.kualitas}))
+
+
+def tugas_tambahan_of(session, skp_id: uuid.UUID) -> list[dict]:
+    return [dict(r) for r in session.execute(
+        sa.select(t.tugas_tambahan).where(t.tugas_tambahan.c.skp_id == skp_id)
+        .order_by(t.tugas_tambahan.c.tanggal, t.tugas_tambahan.c.id)).mappings()]
+
+
+def employee_name(session, nip: str) -> str:
+    return session.execute(sa.select(t.employees.c.nama).where(t.employees.c.nip == nip)).scalar() or ""
+
+
+def view(session, doc: dict) -> dict:
+    """A document with its working kegiatan (and their realisation), tugas tambahan and the employee's name."""
+    realised = realisation(session, doc["skp_id"])
+    kegiatan = []
+    for row in active_kegiatan(session, doc["skp_id"]):
+        r = realised.get(row["kegiatan_id"], {"kuantitas": Decimal(0), "kualitas": None, "bulan_dinilai": 0})
+        kegiatan.append({**row, "realisasi": {**r, "waktu": row["realisasi_waktu"], "biaya": row["realisasi_biaya"]}})
+    return {**doc, "kegiatan": kegiatan, "tugas_tambahan": tugas_tambahan_of(session, doc["skp_id"]),
+            "nama": employee_name(session, doc["nip"])}

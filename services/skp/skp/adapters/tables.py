@@ -1,0 +1,158 @@
+"""The skp database: one MetaData with positions and templates, employees, SKP documents with their kegiatan,
+realisation fed by DES events, tugas tambahan, and the audit trail. Decimals are NUMERIC (exact)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+NUM = sa.Numeric(30, 12)
+
+positions = sa.Table(
+    "positions", metadata,
+    sa.Column("jabatan_id", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text, nullable=False),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("unit_nama", sa.Text),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("job_group", sa.Text, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+templates = sa.Table(
+    "templates", metadata,
+    sa.Column("jabatan_id", sa.Text, primary_key=True),
+    sa.Column("catalogue", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+template_kegiatan = sa.Table(
+    "template_kegiatan", metadata,
+    sa.Column("jabatan_id", sa.Text, sa.ForeignKey("templates.jabatan_id"), primary_key=True),
+    sa.Column("nomor", sa.Integer, primary_key=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("satuan", sa.Text, nullable=False),
+    sa.Column("kuantitas", NUM, nullable=False),
+    sa.Column("kualitas", NUM, nullable=False),
+    sa.Column("waktu", NUM, nullable=False),
+    sa.Column("biaya", NUM),
+    sa.Column("angka_kredit", NUM),
+)
+
+employees = sa.Table(
+    "employees", metadata,
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("golongan", sa.Text),
+)
+
+assignments = sa.Table(
+    "assignments", metadata,
+    sa.Column("assignment_id", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+documents = sa.Table(
+    "skp_documents", metadata,
+    sa.Column("skp_id", sa.Uuid, primary_key=True),
+    sa.Column("nip", sa.Text, nullable=False),
+    sa.Column("instansi_id", sa.Text, nullable=False),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("unit_nama", sa.Text),
+    sa.Column("jabatan_id", sa.Text, nullable=False),
+    sa.Column("jabatan_nama", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("job_group", sa.Text, nullable=False),
+    sa.Column("assignment_id", sa.Text, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("penilai_nip", sa.Text),
+    sa.Column("atasan_penilai_nip", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="1"),
+    sa.Column("ruleset", sa.Text, nullable=False),
+    sa.Column("return_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("dispute_note", sa.Text, nullable=False, server_default=""),
+    sa.Column("approved_targets", JSONB),  # the targets in force: [{kegiatan_id, nomor, nama, satuan, ...}]
+    sa.Column("approved_version", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("kreativitas_level", sa.Text),
+    sa.Column("kreativitas_uraian", sa.Text, nullable=False, server_default=""),
+    sa.Column("kreativitas_bukti", sa.Text, nullable=False, server_default=""),
+    sa.Column("perilaku", JSONB),
+    sa.Column("result_status", sa.Text, nullable=False, server_default=""),
+    sa.Column("result", JSONB),
+    sa.Column("issued_on", sa.Date),
+    sa.Column("keberatan_deadline", sa.Date),
+    sa.Column("keberatan_alasan", sa.Text, nullable=False, server_default=""),
+    sa.Column("keberatan_catatan", sa.Text, nullable=False, server_default=""),
+    sa.Column("closed_reason", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("assignment_id", "period_start", name="skp_documents_assignment_period"),
+    sa.Index("skp_documents_nip", "nip", "period_start"),
+    sa.Index("skp_documents_penilai", "penilai_nip"),
+    sa.Index("skp_documents_atasan", "atasan_penilai_nip"),
+    sa.Index("skp_documents_result_open", "keberatan_deadline", postgresql_where=sa.text("result_status = 'issued'")),
+)
+
+kegiatan = sa.Table(
+    "skp_kegiatan", metadata,
+    sa.Column("kegiatan_id", sa.Uuid, primary_key=True),
+    sa.Column("skp_id", sa.Uuid, sa.ForeignKey("skp_documents.skp_id"), nullable=False, index=True),
+    sa.Column("nomor", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),  # removed ones keep their history
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("satuan", sa.Text, nullable=False),
+    sa.Column("kuantitas", NUM, nullable=False),
+    sa.Column("kualitas", NUM, nullable=False),
+    sa.Column("waktu", NUM, nullable=False),
+    sa.Column("biaya", NUM),
+    sa.Column("angka_kredit", NUM),
+    sa.Column("realisasi_waktu", NUM),
+    sa.Column("realisasi_biaya", NUM),
+)
+
+tugas_tambahan = sa.Table(
+    "tugas_tambahan", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("skp_id", sa.Uuid, sa.ForeignKey("skp_documents.skp_id"), nullable=False, index=True),
+    sa.Column("uraian", sa.Text, nullable=False),
+    sa.Column("tanggal", sa.Date, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+)
+
+activities = sa.Table(
+    "realisasi_activity", metadata,
+    sa.Column("activity_id", sa.Text, primary_key=True),
+    sa.Column("skp_id", sa.Uuid, nullable=False),
+    sa.Column("kegiatan_id", sa.Uuid),
+    sa.Column("nip", sa.Text, nullable=False),
+    sa.Column("tanggal", sa.Date, nullable=False),
+    sa.Column("jenis", sa.Text, nullable=False),
+    sa.Column("kuantitas", NUM, nullable=False),
+    sa.Column("proses", sa.Boolean, nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Index("realisasi_activity_kegiatan", "skp_id", "kegiatan_id"),
+)
+
+monthly_kualitas = sa.Table(
+    "realisasi_kualitas", metadata,
+    sa.Column("skp_id", sa.Uuid, primary_key=True),
+    sa.Column("kegiatan_id", sa.Uuid, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("bulan", sa.Integer, primary_key=True),
+    sa.Column("kualitas", NUM, nullable=False),
+)
+
+audit = sa.Table(
+    "skp_audit", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("skp_id", sa.Uuid, nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("detail", JSONB, nullable=False),
+)

@@ -1,0 +1,275 @@
+"""gRPC side of the skp service: proto -> use case arguments, one unit of work per call, use case result -> proto.
+
+Write RPCs with an ``x-idempotency-key`` store their serialised response in the same transaction as the change
+(scope: RPC and caller), so a retried request returns the first answer and changes nothing again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from ekinerja.skp.v1 import skp_pb2 as pb
+from ekinerja_platform.domain_errors import Conflict, InvalidArgument
+from ekinerja_platform.outbox import remember_response, remembered_response
+
+from .adapters import forms
+from .adapters import repository as repo
+from .application import handlers as h
+from .application import policy
+from .domain.document import TargetInput, plain
+
+PERILAKU_FIELDS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama", "kepemimpinan")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+# --- plumbing -----------------------------------------------------------------------------------------------------
+
+
+def _read(db, fn):
+    with db.transaction() as session:
+        return fn(session)
+
+
+def _write(db, call, rpc: str, response_cls, fn):
+    principal = call.require_principal()
+    key = call.idempotency_key
+    scope = f"skp:{rpc}:{principal.subject}"
+    with db.transaction() as session:
+        if key:
+            stored = remembered_response(session, scope, key)
+            if stored is not None:
+                return response_cls.FromString(stored)
+        response = fn(session, principal)
+        if key and not remember_response(session, scope, key, response.SerializeToString()):
+            raise Conflict("a request with this idempotency key is being processed", field="x-idempotency-key")
+        return response
+
+
+def _s(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+# --- mapping ------------------------------------------------------------------------------------------------------
+
+
+def document_message(view: dict) -> pb.SkpDocument:
+    kegiatan = []
+    for k in view["kegiatan"]:
+        r = k["realisasi"]
+        kegiatan.append(pb.Kegiatan(
+            kegiatan_id=str(k["kegiatan_id"]), nomor=k["nomor"], nama=k["nama"], satuan=k["satuan"],
+            kuantitas=_s(k["kuantitas"]), kualitas=_s(k["kualitas"]), waktu=_s(k["waktu"]), biaya=_s(k["biaya"]),
+            angka_kredit=_s(k["angka_kredit"]),
+            realisasi=pb.Realisasi(kuantitas=_s(r["kuantitas"]), kualitas=_s(r["kualitas"]), waktu=_s(r["waktu"]),
+                                   biaya=_s(r["biaya"]), bulan_dinilai=r["bulan_dinilai"])))
+    perilaku = view["perilaku"] or {}
+    return pb.SkpDocument(
+        skp_id=str(view["skp_id"]), nip=view["nip"], nama=view.get("nama", ""), instansi_id=view["instansi_id"],
+        unit_id=_s(view["unit_id"]), unit_nama=_s(view["unit_nama"]), jabatan_id=view["jabatan_id"],
+        jabatan_nama=view["jabatan_nama"], kind=view["kind"], job_group=view["job_group"],
+        period_start=_s(view["period_start"]), period_end=_s(view["period_end"]),
+        penilai_nip=_s(view["penilai_nip"]), atasan_penilai_nip=_s(view["atasan_penilai_nip"]),
+        status=view["status"], version=view["version"], ruleset=view["ruleset"], return_note=view["return_note"],
+        dispute_note=view["dispute_note"], kegiatan=kegiatan,
+        tugas_tambahan=[pb.TugasTambahan(id=str(x["id"]), uraian=x["uraian"], tanggal=_s(x["tanggal"]))
+                        for x in view["tugas_tambahan"]],
+        kreativitas_level=_s(view["kreativitas_level"]), kreativitas_uraian=view["kreativitas_uraian"],
+        kreativitas_bukti=view["kreativitas_bukti"],
+        perilaku=pb.PerilakuValues(**{k: perilaku.get(k, "") for k in PERILAKU_FIELDS}),
+        result_status=view["result_status"], closed_reason=_s(view["closed_reason"]),
+        approved_once=view["approved_targets"] is not None)
+
+
+def _doc_response(view: dict) -> pb.SkpDocumentResponse:
+    return pb.SkpDocumentResponse(document=document_message(view))
+
+
+def score_message(result: dict) -> pb.ScoreSkpResponse:
+    """The contract's output (format_score_output) field for field; null -> unset optional field."""
+    skp_ids = result.get("skp_ids", [])
+    documents = []
+    for index, document in enumerate(result["skp"]):
+        kegiatan = []
+        for k in document["kegiatan"]:
+            kegiatan.append(pb.KegiatanScore(**{key: value for key, value in k.items() if value is not None}))
+        documents.append(pb.DocumentScore(
+            skp_id=skp_ids[index] if index < len(skp_ids) else "", kegiatan=kegiatan,
+            rata_rata_kegiatan=document["rata_rata_kegiatan"], nilai_tugas_tambahan=document["nilai_tugas_tambahan"],
+            nilai_kreativitas=document["nilai_kreativitas"], nilai_capaian_skp=document["nilai_capaian_skp"]))
+    top = {key: result[key] for key in ("nilai_perilaku", "sebutan_perilaku", "jumlah_aspek_perilaku",
+                                        "nilai_prestasi_kerja", "sebutan") if result.get(key) is not None}
+    return pb.ScoreSkpResponse(
+        ruleset=result["ruleset"], skp=documents, nilai_capaian_skp=result["nilai_capaian_skp"],
+        sebutan_capaian_skp=result["sebutan_capaian_skp"], **top,
+        score_input_json=json.dumps(result.get("input", {}), ensure_ascii=False),
+        result_status=result.get("result_status", ""), issued_at=_s(result.get("issued_on")),
+        keberatan_deadline=_s(result.get("keberatan_deadline")),
+        keberatan_alasan=result.get("keberatan_alasan", ""), keberatan_catatan=result.get("keberatan_catatan", ""),
+        skp_id=result.get("skp_id", ""))
+
+
+def _perilaku_values(message) -> dict[str, str]:
+    return {k: getattr(message, k) for k in PERILAKU_FIELDS}
+
+
+# --- RPCs ---------------------------------------------------------------------------------------------------------
+
+
+def get_template(db, call, request):
+    principal = call.require_principal()
+
+    def run(session):
+        import sqlalchemy as sa
+
+        from .adapters import tables as t
+        policy.authorize("GetTemplate", principal, None)
+        jabatan_id = (request.jabatan_id or "").strip()
+        if not jabatan_id:
+            raise InvalidArgument("is required", field="jabatan_id")
+        template = session.execute(sa.select(t.templates).where(t.templates.c.jabatan_id == jabatan_id)).first()
+        if template is None:
+            from ekinerja_platform.domain_errors import NotFound
+            raise NotFound("no template for this jabatan", field="jabatan_id")
+        position = session.execute(sa.select(t.positions).where(t.positions.c.jabatan_id == jabatan_id)).first()
+        from .application.consumers import template_rows
+        return pb.GetTemplateResponse(
+            jabatan_id=jabatan_id, jabatan_nama=position.nama if position else "",
+            kind=position.kind if position else "", job_group=position.job_group if position else "",
+            catalogue=template.catalogue,
+            kegiatan=[pb.TemplateKegiatan(nomor=r["nomor"], nama=r["nama"], satuan=r["satuan"],
+                                          kuantitas=_s(r["kuantitas"]), kualitas=_s(r["kualitas"]),
+                                          waktu=_s(r["waktu"]), biaya=_s(r["biaya"]),
+                                          angka_kredit=_s(r["angka_kredit"]))
+                      for r in template_rows(session, jabatan_id)])
+    return _read(db, run)
+
+
+def list_skp(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: pb.ListSkpResponse(documents=[
+        document_message(v) for v in h.list_skp(s, principal, request.nip, request.year)]))
+
+
+def get_skp(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: _doc_response(h.get_skp(s, principal, request.skp_id)))
+
+
+def update_targets(db, call, request):
+    items = [TargetInput(k.kegiatan_id, k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
+             for k in request.kegiatan]
+    return _write(db, call, "UpdateTargets", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+        h.update_targets(s, p, request.skp_id, request.expected_version, items, request.reason)))
+
+
+def submit_skp(db, call, request):
+    return _write(db, call, "SubmitSkp", pb.SkpDocumentResponse,
+                  lambda s, p: _doc_response(h.submit_skp(s, p, request.skp_id)))
+
+
+def approve_skp(db, call, request):
+    return _write(db, call, "ApproveSkp", pb.SkpDocumentResponse,
+                  lambda s, p: _doc_response(h.approve_skp(s, p, request.skp_id)))
+
+
+def return_skp(db, call, request):
+    return _write(db, call, "ReturnSkp", pb.SkpDocumentResponse,
+                  lambda s, p: _doc_response(h.return_skp(s, p, request.skp_id, request.note)))
+
+
+def escalate_skp(db, call, request):
+    return _write(db, call, "EscalateSkp", pb.SkpDocumentResponse,
+                  lambda s, p: _doc_response(h.escalate_skp(s, p, request.skp_id, request.note)))
+
+
+def set_realisasi(db, call, request):
+    return _write(db, call, "SetRealisasi", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+        h.set_realisasi(s, p, request.skp_id, request.kegiatan_id, request.waktu, request.biaya, today())))
+
+
+def add_tugas_tambahan(db, call, request):
+    return _write(db, call, "AddTugasTambahan", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+        h.add_tugas_tambahan(s, p, request.skp_id, request.uraian, request.tanggal)))
+
+
+def set_kreativitas(db, call, request):
+    return _write(db, call, "SetKreativitas", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+        h.set_kreativitas(s, p, request.skp_id, request.level, request.uraian, request.bukti)))
+
+
+def set_perilaku(db, call, request):
+    return _write(db, call, "SetPerilaku", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+        h.set_perilaku(s, p, request.skp_id, _perilaku_values(request.perilaku))))
+
+
+def score_skp(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: score_message(h.score_skp(s, principal, request.skp_id)))
+
+
+def issue_result(db, call, request):
+    return _write(db, call, "IssueResult", pb.ScoreSkpResponse,
+                  lambda s, p: score_message(h.issue_result(s, p, request.skp_id, today())))
+
+
+def accept_result(db, call, request):
+    return _write(db, call, "AcceptResult", pb.ScoreSkpResponse,
+                  lambda s, p: score_message(h.accept_result(s, p, request.skp_id)))
+
+
+def file_keberatan(db, call, request):
+    return _write(db, call, "FileKeberatan", pb.ScoreSkpResponse,
+                  lambda s, p: score_message(h.file_keberatan(s, p, request.skp_id, request.alasan, today())))
+
+
+def decide_keberatan(db, call, request):
+    perilaku = _perilaku_values(request.perilaku) if request.HasField("perilaku") else None
+    return _write(db, call, "DecideKeberatan", pb.ScoreSkpResponse, lambda s, p: score_message(
+        h.decide_keberatan(s, p, request.skp_id, request.catatan, request.revise, perilaku)))
+
+
+def export_skp(db, call, request):
+    principal = call.require_principal()
+    if request.format not in (pb.EXPORT_FORMAT_PDF, pb.EXPORT_FORMAT_XLSX):
+        raise InvalidArgument("must be EXPORT_FORMAT_PDF or EXPORT_FORMAT_XLSX", field="format")
+    form_kind = request.form or pb.EXPORT_FORM_PENILAIAN
+
+    def run(session):
+        view = h.get_skp(session, principal, request.skp_id)
+        policy.authorize("ExportSkp", principal, view)
+        if form_kind == pb.EXPORT_FORM_TARGETS:
+            form = forms.targets_form(view, view["nip"])
+            name = "sasaran-kerja"
+        else:
+            form = forms.penilaian_form(view, view["nip"], h.score_skp(session, principal, request.skp_id))
+            name = "penilaian-prestasi-kerja"
+        return form, name
+
+    form, name = _read(db, run)
+    if request.format == pb.EXPORT_FORMAT_PDF:
+        return pb.ExportSkpResponse(content=forms.to_pdf(form), content_type="application/pdf",
+                                    filename=f"{name}-{request.skp_id}.pdf")
+    return pb.ExportSkpResponse(
+        content=forms.to_xlsx(form), filename=f"{name}-{request.skp_id}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def list_audit(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: pb.ListAuditResponse(entries=[
+        pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
+                      detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str))
+        for e in h.list_audit(s, principal, request.skp_id)]))
+
+
+__all__ = ["repo"]

@@ -1,0 +1,321 @@
+"""Use cases of the skp service, each working inside the caller's unit of work (a SQLAlchemy session).
+
+Every write locks its document row, checks the caller's relation (policy.py) and the document's state
+(domain/document.py), changes the rows, writes an audit record and, where another service must learn of it,
+an event into the outbox in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
+from ekinerja_platform.outbox import Event, record_event
+
+from ..adapters import repository as repo
+from ..domain import document as d
+from . import policy
+from .year_score import score, score_input, year_of
+
+PRODUCER = "skp"
+
+
+def _actor(principal) -> str:
+    return principal.nip or principal.subject
+
+
+def _load(session, rpc: str, principal, skp_id: str, *, lock: bool = False) -> tuple[dict, frozenset]:
+    doc = repo.get_document(session, repo.parse_id(skp_id), lock=lock)
+    return doc, policy.authorize(rpc, principal, doc)
+
+
+def _changed(session, doc: dict, principal, action: str, detail: dict | None = None, **values) -> dict:
+    repo.update_document(session, doc["skp_id"], **values)
+    repo.add_audit(session, doc["skp_id"], _actor(principal), action, detail)
+    return repo.get_document(session, doc["skp_id"])
+
+
+# --- events out ---------------------------------------------------------------------------------------------------
+
+
+def publish_approved(session, doc: dict) -> None:
+    kegiatan = [{k: item[k] for k in ("kegiatan_id", "nomor", "nama", "satuan", "kuantitas", "kualitas", "waktu",
+                                      "biaya")} for item in doc["approved_targets"]]
+    record_event(session, Event("skp_approved", PRODUCER, {
+        "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
+        "unit_id": doc["unit_id"], "jabatan_id": doc["jabatan_id"],
+        "period_start": doc["period_start"].isoformat(), "period_end": doc["period_end"].isoformat(),
+        "penilai_nip": doc["penilai_nip"], "atasan_penilai_nip": doc["atasan_penilai_nip"],
+        "kegiatan": kegiatan, "version": doc["version"]}, nip=doc["nip"], instansi_id=doc["instansi_id"]))
+
+
+def publish_scored(session, doc: dict, result: dict) -> None:
+    record_event(session, Event("skp_scored", PRODUCER, {
+        "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
+        "unit_id": doc["unit_id"], "year": year_of(doc), "penilai_nip": doc["penilai_nip"],
+        "nilai_capaian_skp": result["nilai_capaian_skp"], "nilai_perilaku": result["nilai_perilaku"],
+        "nilai_prestasi_kerja": result["nilai_prestasi_kerja"], "sebutan": result["sebutan"]},
+        nip=doc["nip"], instansi_id=doc["instansi_id"]))
+
+
+def publish_closed(session, doc: dict, reason: str, nilai_prestasi_kerja: str | None) -> None:
+    record_event(session, Event("skp_closed", PRODUCER, {
+        "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
+        "period_end": doc["period_end"].isoformat(), "reason": reason,
+        "nilai_prestasi_kerja": nilai_prestasi_kerja}, nip=doc["nip"], instansi_id=doc["instansi_id"]))
+
+
+# --- reads --------------------------------------------------------------------------------------------------------
+
+
+def get_skp(session, principal, skp_id: str) -> dict:
+    doc, _ = _load(session, "GetSkp", principal, skp_id)
+    return repo.view(session, doc)
+
+
+def list_skp(session, principal, nip: str, year: int) -> list[dict]:
+    policy.rule("ListSkp")
+    nip = (nip or "").strip() or principal.nip
+    if not nip:
+        raise InvalidArgument("is required for a caller without a NIP", field="nip")
+    if year and not 1900 <= year <= 9999:
+        raise InvalidArgument("must be a year", field="year")
+    return [repo.view(session, doc) for doc in repo.documents_of(session, nip, year) if policy.may_read(principal, doc)]
+
+
+def list_audit(session, principal, skp_id: str) -> list[dict]:
+    doc, _ = _load(session, "ListAudit", principal, skp_id)
+    return repo.audit_entries(session, doc["skp_id"])
+
+
+# --- targets and agreement ----------------------------------------------------------------------------------------
+
+
+def update_targets(session, principal, skp_id: str, expected_version: int, items: list[d.TargetInput],
+                   reason: str) -> dict:
+    doc, _ = _load(session, "UpdateTargets", principal, skp_id, lock=True)
+    if expected_version != doc["version"]:
+        raise FailedPrecondition(f"the document is at version {doc['version']}, not {expected_version}: reload it",
+                                 field="expected_version")
+    status = d.check_editable(doc["status"], doc["result_status"], reason, doc["approved_targets"] is not None)
+    targets = d.validate_targets(items, doc["kind"], d.months_covered(doc["period_start"], doc["period_end"]))
+    changes = repo.replace_kegiatan(session, doc["skp_id"], targets)
+    detail = {"changes": changes}
+    if status == d.REVISION:
+        detail["reason"] = d.text_field(reason, "reason")
+    doc = _changed(session, doc, principal, "targets_changed", detail, status=status)
+    return repo.view(session, doc)
+
+
+def submit_skp(session, principal, skp_id: str) -> dict:
+    doc, _ = _load(session, "SubmitSkp", principal, skp_id, lock=True)
+    status = d.check_submit(doc["status"], len(repo.active_kegiatan(session, doc["skp_id"])), doc["penilai_nip"])
+    doc = _changed(session, doc, principal, "submitted", status=status)
+    return repo.view(session, doc)
+
+
+def approve_skp(session, principal, skp_id: str) -> dict:
+    doc, relations = _load(session, "ApproveSkp", principal, skp_id, lock=True)
+    as_atasan = doc["status"] == d.DISPUTED
+    if as_atasan and policy.ATASAN not in relations:
+        raise FailedPrecondition("a disagreement is decided by the atasan pejabat penilai", field="status")
+    if not as_atasan and policy.PENILAI not in relations:
+        raise FailedPrecondition("submitted targets are approved by the pejabat penilai", field="status")
+    status = d.check_approve(doc["status"], as_atasan)
+    targets = repo.snapshot(repo.active_kegiatan(session, doc["skp_id"]))
+    doc = _changed(session, doc, principal, "approved", {"by": "atasan" if as_atasan else "penilai",
+                                                         "targets": targets},
+                   status=status, approved_targets=targets, return_note="", approved_version=doc["version"] + 1)
+    publish_approved(session, doc)
+    return repo.view(session, doc)
+
+
+def return_skp(session, principal, skp_id: str, note: str) -> dict:
+    doc, relations = _load(session, "ReturnSkp", principal, skp_id, lock=True)
+    as_atasan = doc["status"] == d.DISPUTED
+    if (as_atasan and policy.ATASAN not in relations) or (not as_atasan and policy.PENILAI not in relations):
+        raise FailedPrecondition("returned by the pejabat penilai, or by the atasan for a disagreement",
+                                 field="status")
+    status = d.check_return(doc["status"], as_atasan, note)
+    doc = _changed(session, doc, principal, "returned", {"note": note.strip()}, status=status,
+                   return_note=note.strip())
+    return repo.view(session, doc)
+
+
+def escalate_skp(session, principal, skp_id: str, note: str) -> dict:
+    doc, _ = _load(session, "EscalateSkp", principal, skp_id, lock=True)
+    status = d.check_escalate(doc["status"], note, doc["atasan_penilai_nip"])
+    doc = _changed(session, doc, principal, "escalated", {"note": note.strip()}, status=status,
+                   dispute_note=note.strip())
+    return repo.view(session, doc)
+
+
+# --- realisation and assessment -----------------------------------------------------------------------------------
+
+
+def _assessable(doc: dict) -> None:
+    d.check_assessable(doc["status"], doc["approved_targets"] is not None, doc["result_status"])
+
+
+def set_realisasi(session, principal, skp_id: str, kegiatan_id: str, waktu: str, biaya: str,
+                  today: dt.date) -> dict:
+    doc, _ = _load(session, "SetRealisasi", principal, skp_id, lock=True)
+    _assessable(doc)
+    if not d.in_last_month(doc["period_end"], today):
+        raise FailedPrecondition(f"realisation is entered at the end of the period ({doc['period_end']})",
+                                 field="period_end")
+    kid = repo.parse_id(kegiatan_id, "kegiatan_id")
+    target = next((k for k in doc["approved_targets"] if k["kegiatan_id"] == str(kid)), None)
+    if target is None:
+        raise InvalidArgument("not an approved kegiatan of this document", field="kegiatan_id")
+    rw = d.parse_decimal(waktu, "waktu", minimum=Decimal(0), places=2)
+    rb = d.parse_decimal(biaya, "biaya", optional=True, minimum=Decimal(0), places=2)
+    if target.get("biaya") and Decimal(target["biaya"]) > 0 and rb is None:
+        raise InvalidArgument("is required: the kegiatan has a biaya target", field="biaya")
+    repo.set_realisasi(session, kid, rw, rb)
+    doc = _changed(session, doc, principal, "realisasi_set",
+                   {"kegiatan_id": str(kid), "waktu": d.plain(rw), "biaya": d.plain(rb) or None})
+    return repo.view(session, doc)
+
+
+def add_tugas_tambahan(session, principal, skp_id: str, uraian: str, tanggal: str) -> dict:
+    doc, _ = _load(session, "AddTugasTambahan", principal, skp_id, lock=True)
+    _assessable(doc)
+    uraian = d.text_field(uraian, "uraian")
+    day = d.parse_date(tanggal, "tanggal")
+    if not doc["period_start"] <= day <= doc["period_end"]:
+        raise InvalidArgument(f"must lie in the period {doc['period_start']} .. {doc['period_end']}",
+                              field="tanggal")
+    from ..adapters import tables as t
+    session.execute(t.tugas_tambahan.insert().values(id=uuid.uuid4(), skp_id=doc["skp_id"], uraian=uraian,
+                                                     tanggal=day, created_by=_actor(principal)))
+    doc = _changed(session, doc, principal, "tugas_tambahan_added", {"uraian": uraian, "tanggal": day.isoformat()})
+    return repo.view(session, doc)
+
+
+def set_kreativitas(session, principal, skp_id: str, level: str, uraian: str, bukti: str) -> dict:
+    doc, _ = _load(session, "SetKreativitas", principal, skp_id, lock=True)
+    _assessable(doc)
+    from ..domain.rulesets import get_ruleset
+    levels = get_ruleset(doc["ruleset"]).kreativitas_levels()
+    level = (level or "").strip()
+    if level and level not in levels:
+        raise InvalidArgument(f"must be empty or one of {', '.join(levels)}", field="level")
+    uraian = d.text_field(uraian, "uraian", required=bool(level))
+    bukti = d.text_field(bukti, "bukti", required=bool(level))
+    doc = _changed(session, doc, principal, "kreativitas_set", {"level": level or None, "uraian": uraian,
+                                                               "bukti": bukti},
+                   kreativitas_level=level or None, kreativitas_uraian=uraian, kreativitas_bukti=bukti)
+    return repo.view(session, doc)
+
+
+def _perilaku_json(values: dict[str, Decimal]) -> dict[str, str]:
+    return {k: d.plain(v) for k, v in values.items()}
+
+
+def set_perilaku(session, principal, skp_id: str, values: dict[str, str]) -> dict:
+    doc, _ = _load(session, "SetPerilaku", principal, skp_id, lock=True)
+    _assessable(doc)
+    perilaku = _perilaku_json(d.validate_perilaku(values, doc["kind"]))
+    doc = _changed(session, doc, principal, "perilaku_set", perilaku, perilaku=perilaku)
+    return repo.view(session, doc)
+
+
+# --- scores, results, keberatan -----------------------------------------------------------------------------------
+
+
+def score_skp(session, principal, skp_id: str) -> dict:
+    """The stored result once issued (it is what was communicated), else the live score of the year."""
+    doc, _ = _load(session, "ScoreSkp", principal, skp_id)
+    if doc["result"] is not None:
+        return _result_view(doc)
+    documents, data = score_input(session, doc)
+    return {**score(data, doc["ruleset"]), "skp_ids": [str(x["skp_id"]) for x in documents], "input": data,
+            "skp_id": str(doc["skp_id"])}
+
+
+def _result_view(doc: dict) -> dict:
+    return {**doc["result"], "result_status": doc["result_status"], "issued_on": doc["issued_on"],
+            "keberatan_deadline": doc["keberatan_deadline"], "keberatan_alasan": doc["keberatan_alasan"],
+            "keberatan_catatan": doc["keberatan_catatan"], "skp_id": str(doc["skp_id"])}
+
+
+def issue_result(session, principal, skp_id: str, today: dt.date) -> dict:
+    doc, _ = _load(session, "IssueResult", principal, skp_id, lock=True)
+    d.check_issue(doc["status"], doc["closed_reason"], doc["result_status"], doc["period_end"], today)
+    if not doc["perilaku"]:
+        raise FailedPrecondition("the perilaku kerja is not assessed yet", field="perilaku")
+    documents, data = score_input(session, doc)
+    result = {**score(data, doc["ruleset"]), "skp_ids": [str(x["skp_id"]) for x in documents], "input": data}
+    deadline = d.keberatan_deadline(today)
+    doc = _changed(session, doc, principal, "result_issued", {"nilai_prestasi_kerja": result["nilai_prestasi_kerja"]},
+                   result=result, result_status=d.RESULT_ISSUED, issued_on=today, keberatan_deadline=deadline)
+    publish_scored(session, doc, result)
+    return _result_view(doc)
+
+
+def _finalise(session, doc: dict, actor_principal, action: str, detail: dict | None = None, **values) -> dict:
+    doc = _changed(session, doc, actor_principal, action, detail, result_status=d.RESULT_FINAL,
+                   status=d.CLOSED, closed_reason="final", **values)
+    publish_closed(session, doc, "final", doc["result"]["nilai_prestasi_kerja"])
+    return doc
+
+
+def accept_result(session, principal, skp_id: str) -> dict:
+    doc, _ = _load(session, "AcceptResult", principal, skp_id, lock=True)
+    d.check_accept(doc["result_status"])
+    return _result_view(_finalise(session, doc, principal, "result_accepted"))
+
+
+def file_keberatan(session, principal, skp_id: str, alasan: str, today: dt.date) -> dict:
+    doc, _ = _load(session, "FileKeberatan", principal, skp_id, lock=True)
+    status = d.check_keberatan(doc["result_status"], doc["keberatan_deadline"], today, alasan,
+                               doc["atasan_penilai_nip"])
+    doc = _changed(session, doc, principal, "keberatan_filed", {"alasan": alasan.strip()}, result_status=status,
+                   keberatan_alasan=alasan.strip())
+    return _result_view(doc)
+
+
+def decide_keberatan(session, principal, skp_id: str, catatan: str, revise: bool,
+                     perilaku: dict[str, str] | None) -> dict:
+    """The atasan penilai sets the final value: upheld, or the perilaku revised and the year scored again."""
+    doc, _ = _load(session, "DecideKeberatan", principal, skp_id, lock=True)
+    d.check_decide(doc["result_status"], catatan)
+    detail: dict = {"catatan": catatan.strip(), "revise": revise}
+    values: dict = {"keberatan_catatan": catatan.strip()}
+    if revise:
+        revised = _perilaku_json(d.validate_perilaku(perilaku or {}, doc["kind"]))
+        documents, data = score_input(session, doc, revised)
+        result = {**score(data, doc["ruleset"]), "skp_ids": [str(x["skp_id"]) for x in documents], "input": data}
+        detail.update(perilaku_before=doc["perilaku"], perilaku=revised,
+                      nilai_before=doc["result"]["nilai_prestasi_kerja"], nilai=result["nilai_prestasi_kerja"])
+        values.update(perilaku=revised, result=result)
+        repo.update_document(session, doc["skp_id"], **values)
+        doc = repo.get_document(session, doc["skp_id"])
+        publish_scored(session, doc, result)
+        values = {}
+    doc = _finalise(session, doc, principal, "keberatan_decided", detail, **values)
+    return _result_view(doc)
+
+
+class SystemActor:
+    """The service itself, for changes no person makes (a keberatan period running out)."""
+
+    nip = None
+    subject = "system"
+
+
+def close_expired_results(session, today: dt.date, limit: int = 100) -> int:
+    """Results nobody objected to within 14 days become final; returns how many closed."""
+    import sqlalchemy as sa
+
+    from ..adapters import tables as t
+    ids = session.execute(sa.select(t.documents.c.skp_id).where(
+        t.documents.c.result_status == d.RESULT_ISSUED, t.documents.c.keberatan_deadline < today)
+        .limit(limit).with_for_update(skip_locked=True)).scalars().all()
+    for skp_id in ids:
+        doc = repo.get_document(session, skp_id)
+        if d.expired(doc["result_status"], doc["keberatan_deadline"], today):
+            _finalise(session, doc, SystemActor(), "result_final_no_keberatan")
+    return len(ids)

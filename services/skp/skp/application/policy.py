@@ -1,0 +1,77 @@
+"""Who may call which RPC on which SKP document: the one authorisation table of the skp service.
+
+Relations are derived per document: ``owner`` (the employee, by the verified token's NIP), ``penilai`` and
+``atasan`` (the pejabat penilai and atasan pejabat penilai recorded on the document), ``admin_instansi`` (an
+admin of the document's instansi: read only). Nobody else reaches a document: not admin_bkn, not operators, not
+agency clients, not other employees. Nip-based relations need the ``pegawai`` role.
+"""
+from __future__ import annotations
+
+from ekinerja_platform.domain_errors import PermissionDenied
+
+OWNER, PENILAI, ATASAN, ADMIN = "owner", "penilai", "atasan", "admin_instansi"
+READ = frozenset({OWNER, PENILAI, ATASAN, ADMIN})
+ANY_PEGAWAI = "any_pegawai"  # rule for data about no one in particular (templates)
+
+RULES: dict[str, frozenset[str] | str] = {
+    "GetTemplate": ANY_PEGAWAI,
+    "ListSkp": READ,
+    "GetSkp": READ,
+    "ScoreSkp": READ,
+    "ExportSkp": READ,
+    "ListAudit": READ,
+    "UpdateTargets": frozenset({OWNER}),
+    "SubmitSkp": frozenset({OWNER}),
+    "EscalateSkp": frozenset({OWNER}),
+    "ApproveSkp": frozenset({PENILAI, ATASAN}),  # penilai a submission, atasan a disagreement (use case)
+    "ReturnSkp": frozenset({PENILAI, ATASAN}),
+    "SetRealisasi": frozenset({OWNER}),
+    "AddTugasTambahan": frozenset({OWNER, PENILAI}),
+    "SetKreativitas": frozenset({PENILAI}),
+    "SetPerilaku": frozenset({PENILAI}),
+    "IssueResult": frozenset({PENILAI}),
+    "AcceptResult": frozenset({OWNER}),
+    "FileKeberatan": frozenset({OWNER}),
+    "DecideKeberatan": frozenset({ATASAN}),
+}
+
+
+def relations(principal, nip: str, instansi_id: str, penilai_nip: str | None,
+              atasan_nip: str | None) -> frozenset[str]:
+    found = set()
+    if principal.nip and principal.has_role("pegawai"):
+        if principal.nip == nip:
+            found.add(OWNER)
+        if penilai_nip and principal.nip == penilai_nip:
+            found.add(PENILAI)
+        if atasan_nip and principal.nip == atasan_nip:
+            found.add(ATASAN)
+    if principal.has_role("admin_instansi") and principal.instansi_id and principal.instansi_id == instansi_id:
+        found.add(ADMIN)
+    return frozenset(found)
+
+
+def rule(rpc: str):
+    try:
+        return RULES[rpc]
+    except KeyError:
+        raise PermissionDenied(f"{rpc} has no authorisation rule") from None
+
+
+def authorize(rpc: str, principal, doc) -> frozenset[str]:
+    """The caller's relations to ``doc`` that the rule of ``rpc`` allows; PermissionDenied when there is none."""
+    allowed = rule(rpc)
+    if allowed == ANY_PEGAWAI:
+        if principal.has_role("pegawai", "admin_instansi", "admin_bkn"):
+            return frozenset({ANY_PEGAWAI})
+        raise PermissionDenied(f"not allowed to call {rpc}")
+    have = relations(principal, doc["nip"], doc["instansi_id"], doc["penilai_nip"], doc["atasan_penilai_nip"])
+    granted = have & allowed
+    if not granted:
+        raise PermissionDenied(f"not allowed to call {rpc} on this SKP document")
+    return granted
+
+
+def may_read(principal, doc) -> bool:
+    return bool(relations(principal, doc["nip"], doc["instansi_id"], doc["penilai_nip"],
+                          doc["atasan_penilai_nip"]) & READ)

@@ -1,0 +1,321 @@
+"""The SKP document's rules: its period, targets drafted from the template, the agreement workflow, realisation
+values, perilaku input, results and keberatan. Standard library only; errors name the field they concern.
+
+Workflow (DOMAIN.md §0.11-§0.13)::
+
+    draft --submit--> submitted --approve (penilai)--> approved --edit targets--> revision --submit--> submitted
+                      submitted --return (penilai)--> returned --edit/submit--> submitted
+                      returned --escalate (employee)--> disputed --approve|return (atasan penilai)-->
+    any open state --move / assignment ended--> closed (reason moved)
+
+Approved targets are fixed: an edit after approval opens a revision (the approved targets stay in force for DES
+and scoring until the revision is approved) and is audited with its reason. Results: issued -> keberatan -> final,
+or issued -> final (accepted, or the 14 days passed).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
+
+from .catalogue import CatalogueKegiatan, is_struktural
+
+DRAFT, SUBMITTED, RETURNED, DISPUTED, REVISION, APPROVED, CLOSED = (
+    "draft", "submitted", "returned", "disputed", "revision", "approved", "closed")
+EDITABLE = frozenset({DRAFT, RETURNED, APPROVED, REVISION})
+SUBMITTABLE = frozenset({DRAFT, RETURNED, REVISION})
+RESULT_ISSUED, RESULT_KEBERATAN, RESULT_FINAL = "issued", "keberatan", "final"
+KEBERATAN_DAYS = 14
+MAX_WAKTU_MONTHS = Decimal(12)
+PERILAKU_ASPECTS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama")
+KEPEMIMPINAN = "kepemimpinan"
+MAX_TEXT = 500
+_CENT = Decimal("0.01")
+
+
+# --- periods ------------------------------------------------------------------------------------------------------
+
+
+def document_period(start: dt.date, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The SKP period of an assignment: from its start to the end of that year, or to its end if sooner."""
+    year_end = dt.date(start.year, 12, 31)
+    return start, min(end, year_end) if end is not None else year_end
+
+
+def months_covered(start: dt.date, end: dt.date) -> int:
+    """Calendar months the period touches (July 15 .. December 31 is 6)."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def prorated(item: CatalogueKegiatan, months: int) -> CatalogueKegiatan:
+    """A yearly template target scaled to a period of ``months`` (half-up; kuantitas at least 1, whole numbers)."""
+    if months >= 12:
+        return item
+    share = Decimal(months) / Decimal(12)
+    kuantitas = max(Decimal(1), (item.kuantitas * share).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    biaya = None if item.biaya is None else (item.biaya * share).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    ak = None if item.angka_kredit is None else (item.angka_kredit * share).quantize(Decimal("0.001"),
+                                                                                     rounding=ROUND_HALF_UP)
+    return CatalogueKegiatan(item.nama, item.satuan, kuantitas, min(item.waktu, Decimal(months)), biaya, ak,
+                             item.kualitas)
+
+
+def keberatan_deadline(issued_on: dt.date) -> dt.date:
+    """The last day a keberatan may be filed: 14 days after the result was received (DOMAIN §0.13)."""
+    return issued_on + dt.timedelta(days=KEBERATAN_DAYS)
+
+
+def period_has_ended(period_end: dt.date, today: dt.date) -> bool:
+    return today > period_end
+
+
+def in_last_month(period_end: dt.date, today: dt.date) -> bool:
+    """Realisation (waktu, biaya) is entered at the end of the period: from the first day of its last month."""
+    return today >= period_end.replace(day=1)
+
+
+# --- decimals -----------------------------------------------------------------------------------------------------
+
+
+def parse_decimal(text: str, field: str, *, optional: bool = False, minimum: Decimal | None = None,
+                  exclusive: bool = False, maximum: Decimal | None = None, places: int = 3) -> Decimal | None:
+    """A decimal written as text ("12.5"); None for "" when optional. Bounds and decimal places are checked."""
+    text = (text or "").strip()
+    if not text:
+        if optional:
+            return None
+        raise InvalidArgument("is required", field=field)
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidArgument(f"{text[:40]!r} is not a decimal number", field=field) from None
+    if not value.is_finite():
+        raise InvalidArgument("must be a finite number", field=field)
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP) or value.adjusted() >= 15:
+        raise InvalidArgument(f"at most {places} decimal places and 15 digits", field=field)
+    if minimum is not None and (value < minimum or (exclusive and value == minimum)):
+        raise InvalidArgument(f"must be {'greater than' if exclusive else 'at least'} {minimum}", field=field)
+    if maximum is not None and value > maximum:
+        raise InvalidArgument(f"must be at most {maximum}", field=field)
+    return value.normalize() if value != 0 else Decimal(0)
+
+
+def parse_date(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise InvalidArgument("must be a date YYYY-MM-DD", field=field) from None
+
+
+def text_field(value: str, field: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidArgument("is required", field=field)
+    if len(value) > limit:
+        raise InvalidArgument(f"at most {limit} characters", field=field)
+    return value
+
+
+def plain(value: Decimal | None) -> str:
+    """A decimal as it travels ("12", "0.5"); "" for None."""
+    if value is None:
+        return ""
+    return format(value.normalize() if value != 0 else Decimal(0), "f")
+
+
+# --- targets ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetInput:
+    kegiatan_id: str
+    nama: str
+    satuan: str
+    kuantitas: str
+    kualitas: str
+    waktu: str
+    biaya: str
+    angka_kredit: str
+
+
+@dataclass(frozen=True)
+class Target:
+    kegiatan_id: str | None
+    nomor: int
+    nama: str
+    satuan: str
+    kuantitas: Decimal
+    kualitas: Decimal
+    waktu: Decimal
+    biaya: Decimal | None
+    angka_kredit: Decimal | None
+
+
+def validate_targets(items: list[TargetInput], kind: str, period_months: int) -> list[Target]:
+    """The kegiatan list an employee proposes; InvalidArgument naming ``kegiatan[i].field``."""
+    if not items:
+        raise InvalidArgument("an SKP needs at least one kegiatan", field="kegiatan")
+    if len(items) > 100:
+        raise InvalidArgument("at most 100 kegiatan", field="kegiatan")
+    seen: set[str] = set()
+    out = []
+    for index, item in enumerate(items):
+        path = f"kegiatan[{index}]"
+        if item.kegiatan_id:
+            if item.kegiatan_id in seen:
+                raise InvalidArgument("appears twice", field=f"{path}.kegiatan_id")
+            seen.add(item.kegiatan_id)
+        angka_kredit = parse_decimal(item.angka_kredit, f"{path}.angka_kredit", optional=True,
+                                     minimum=Decimal(0))
+        if angka_kredit is not None and kind != "fungsional_tertentu":
+            raise InvalidArgument("angka kredit applies only to jabatan fungsional tertentu",
+                                  field=f"{path}.angka_kredit")
+        out.append(Target(
+            kegiatan_id=item.kegiatan_id or None,
+            nomor=index + 1,
+            nama=text_field(item.nama, f"{path}.nama"),
+            satuan=text_field(item.satuan, f"{path}.satuan", limit=60),
+            kuantitas=parse_decimal(item.kuantitas, f"{path}.kuantitas", minimum=Decimal(0), exclusive=True),
+            kualitas=parse_decimal(item.kualitas, f"{path}.kualitas", optional=True, minimum=Decimal(0),
+                                   exclusive=True, maximum=Decimal(100), places=2) or Decimal(100),
+            waktu=parse_decimal(item.waktu, f"{path}.waktu", minimum=Decimal(0), exclusive=True,
+                                maximum=min(MAX_WAKTU_MONTHS, Decimal(period_months)), places=2),
+            biaya=parse_decimal(item.biaya, f"{path}.biaya", optional=True, minimum=Decimal(0), places=2),
+            angka_kredit=angka_kredit,
+        ))
+    return out
+
+
+# --- workflow -----------------------------------------------------------------------------------------------------
+
+
+def _require(status: str, allowed, action: str) -> None:
+    if status not in allowed:
+        raise FailedPrecondition(f"cannot {action} a document that is {status}", field="status")
+
+
+def check_editable(status: str, result_status: str, reason: str, approved_once: bool) -> str:
+    """The status after an edit of the targets: an approved document goes into revision (reason required)."""
+    _require(status, EDITABLE, "edit the targets of")
+    if result_status:
+        raise FailedPrecondition("the result is issued; targets are final", field="status")
+    if status in (APPROVED, REVISION) or approved_once:
+        text_field(reason, "reason")
+        return REVISION
+    return status
+
+
+def check_submit(status: str, kegiatan_count: int, penilai_nip: str | None) -> str:
+    _require(status, SUBMITTABLE, "submit")
+    if kegiatan_count == 0:
+        raise FailedPrecondition("an SKP needs at least one kegiatan", field="kegiatan")
+    if not penilai_nip:
+        raise FailedPrecondition("no pejabat penilai is recorded for this document", field="penilai_nip")
+    return SUBMITTED
+
+
+def check_approve(status: str, as_atasan: bool) -> str:
+    _require(status, {DISPUTED} if as_atasan else {SUBMITTED}, "approve")
+    return APPROVED
+
+
+def check_return(status: str, as_atasan: bool, note: str) -> str:
+    _require(status, {DISPUTED} if as_atasan else {SUBMITTED}, "return")
+    text_field(note, "note")
+    return RETURNED
+
+
+def check_escalate(status: str, note: str, atasan_nip: str | None) -> str:
+    _require(status, {RETURNED}, "escalate")
+    text_field(note, "note")
+    if not atasan_nip:
+        raise FailedPrecondition("no atasan pejabat penilai is recorded to decide", field="atasan_penilai_nip")
+    return DISPUTED
+
+
+def check_assessable(status: str, approved_once: bool, result_status: str) -> None:
+    """Realisation, tugas tambahan, kreativitas and perilaku need agreed targets and no issued result."""
+    if not approved_once:
+        raise FailedPrecondition("the targets have not been approved yet", field="status")
+    if result_status:
+        raise FailedPrecondition("the result is issued; the assessment is final", field="result_status")
+    if status == CLOSED:
+        # a document closed by a move is still assessed (its realisation is entered after the move)
+        return
+
+
+def check_issue(status: str, closed_reason: str | None, result_status: str, period_end: dt.date,
+                today: dt.date) -> None:
+    if result_status:
+        raise FailedPrecondition(f"the result is already {result_status}", field="result_status")
+    if status == CLOSED:
+        raise FailedPrecondition("the year's result is issued on the employee's latest document, not on one "
+                                 f"closed ({closed_reason})", field="status")
+    if status != APPROVED:
+        raise FailedPrecondition(f"the targets must be approved (the document is {status})", field="status")
+    if not period_has_ended(period_end, today):
+        raise FailedPrecondition(f"the period ends on {period_end.isoformat()}", field="period_end")
+
+
+def check_keberatan(result_status: str, deadline: dt.date, today: dt.date, alasan: str,
+                    atasan_nip: str | None) -> str:
+    if result_status != RESULT_ISSUED:
+        raise FailedPrecondition(f"no issued result to object to (result is {result_status or 'not issued'})",
+                                 field="result_status")
+    if today > deadline:
+        raise FailedPrecondition(f"the keberatan period ended on {deadline.isoformat()}", field="skp_id")
+    text_field(alasan, "alasan", limit=2000)
+    if not atasan_nip:
+        raise FailedPrecondition("no atasan pejabat penilai is recorded to decide", field="atasan_penilai_nip")
+    return RESULT_KEBERATAN
+
+
+def check_decide(result_status: str, catatan: str) -> str:
+    if result_status != RESULT_KEBERATAN:
+        raise FailedPrecondition("no keberatan to decide", field="result_status")
+    text_field(catatan, "catatan", limit=2000)
+    return RESULT_FINAL
+
+
+def check_accept(result_status: str) -> str:
+    if result_status != RESULT_ISSUED:
+        raise FailedPrecondition(f"only an issued result can be accepted (it is {result_status or 'none'})",
+                                 field="result_status")
+    return RESULT_FINAL
+
+
+def expired(result_status: str, deadline: dt.date, today: dt.date) -> bool:
+    """An issued result nobody objected to becomes final once the keberatan period has passed."""
+    return result_status == RESULT_ISSUED and today > deadline
+
+
+# --- realisation and perilaku -------------------------------------------------------------------------------------
+
+
+def realised_kualitas(monthly: list[Decimal]) -> Decimal | None:
+    """RK: the mean of the monthly kualitas (DOMAIN §2.3), half-up to 2 decimals so it is an exact input."""
+    if not monthly:
+        return None
+    return (sum(monthly, Decimal(0)) / len(monthly)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def validate_perilaku(values: dict[str, str], kind: str, prefix: str = "perilaku") -> dict[str, Decimal]:
+    """Five aspects, plus kepemimpinan exactly when the jabatan is struktural (DOMAIN §0.7); each 0-100."""
+    out = {}
+    for name in PERILAKU_ASPECTS:
+        out[name] = parse_decimal(values.get(name, ""), f"{prefix}.{name}", minimum=Decimal(0),
+                                  maximum=Decimal(100), places=2)
+    kepemimpinan = (values.get(KEPEMIMPINAN) or "").strip()
+    if is_struktural(kind):
+        out[KEPEMIMPINAN] = parse_decimal(kepemimpinan, f"{prefix}.{KEPEMIMPINAN}", minimum=Decimal(0),
+                                          maximum=Decimal(100), places=2)
+    elif kepemimpinan:
+        raise InvalidArgument("assessed only for jabatan struktural", field=f"{prefix}.{KEPEMIMPINAN}")
+    return out
+
+
+def last_day_of_month(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])

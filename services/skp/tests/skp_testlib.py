@@ -1,0 +1,129 @@
+"""Helpers of the skp integration tests: publishing identity and des events, reading skp events, tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+
+from kombu import Connection
+
+from ekinerja_platform import testing
+from ekinerja_platform.outbox import Event
+
+
+class EventLog:
+    def __init__(self, amqp_uri, queues):
+        self.amqp_uri = amqp_uri
+        self.queues = queues
+        self.seen: list[dict] = []
+
+    def drain(self) -> None:
+        with Connection(self.amqp_uri) as conn:
+            channel = conn.default_channel
+            for queue in self.queues.values():
+                while True:
+                    message = channel.basic_get(queue.name, no_ack=True)
+                    if message is None:
+                        break
+                    self.seen.append(json.loads(message.body))
+
+    def matching(self, event_type: str, skp_id: str) -> list[dict]:
+        self.drain()
+        return [e for e in self.seen if e["event_type"] == event_type and e["data"]["skp_id"] == skp_id]
+
+    def wait(self, event_type: str, skp_id: str, count: int = 1, timeout: float = 15.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.matching(event_type, skp_id)
+            if len(found) >= count:
+                return found
+            time.sleep(0.1)
+        return self.matching(event_type, skp_id)
+
+
+_counter = iter(range(1, 10_000))
+
+
+def new_nip(gender: str = "1") -> str:
+    """A valid-looking 18-digit NIP, unique within the test session."""
+    return f"19850101201001{gender}{next(_counter):03d}"
+
+
+class World:
+    """Publishes identity and des events for the tests and mints tokens."""
+
+    def __init__(self, amqp_uri, test_keys, instansi="inst-1"):
+        self.amqp_uri = amqp_uri
+        self.keys = test_keys
+        self.instansi = instansi
+        self.versions: dict[str, int] = {}
+
+    def token(self, nip=None, roles=("pegawai",), instansi=None, **claims):
+        subject = nip or f"user-{uuid.uuid4().hex[:6]}"
+        return testing.bearer(self.keys.token(subject=subject, roles=list(roles),
+                                              instansi=instansi or self.instansi, **claims))
+
+    def publish(self, producer, event_type, data, nip=None, event_id=None):
+        event = Event(event_type, producer, data, nip=nip, instansi_id=self.instansi)
+        envelope = event.envelope()
+        if event_id:
+            envelope["event_id"] = event_id
+        testing.publish_event(self.amqp_uri, envelope)
+        return envelope
+
+    def assign(self, nip, jabatan_id, start, *, kind="pelaksana", job_group="umum", penilai=None, atasan=None,
+               assignment_id=None, end=None, old=None, nama="Jabatan uji", effective=None, acting=False):
+        assignment_id = assignment_id or f"asg-{uuid.uuid4().hex[:8]}"
+        version = self.versions.get(assignment_id, 0) + 1
+        self.versions[assignment_id] = version
+        new = None if jabatan_id is None else {
+            "jabatan_id": jabatan_id, "jabatan_nama": nama, "unit_id": "unit-1", "unit_nama": "Bagian Umum",
+            "kind": kind, "job_group": job_group, "start": start, "end": end}
+        self.publish("identity", "assignment_changed", {
+            "assignment_id": assignment_id, "nip": nip, "instansi_id": self.instansi, "acting": acting,
+            "effective_date": effective or start, "old": old, "new": new, "penilai_nip": penilai,
+            "atasan_penilai_nip": atasan, "version": version}, nip=nip)
+        return assignment_id
+
+    def reviewed(self, nip, skp_id, kegiatan_id, kuantitas, *, proses=False, activity_id=None, version=1,
+                 tanggal="2024-03-04", jenis="skp", event_id=None):
+        activity_id = activity_id or f"act-{uuid.uuid4().hex[:8]}"
+        self.publish("des", "activity_reviewed", {
+            "activity_id": activity_id, "nip": nip, "instansi_id": self.instansi, "unit_id": "unit-1",
+            "tanggal": tanggal, "skp_id": skp_id, "kegiatan_id": kegiatan_id, "jenis": jenis,
+            "kuantitas_diakui": str(kuantitas), "menit": 60, "proses": proses, "reviewer_nip": None,
+            "submitted_at": "2024-03-04T10:00:00+07:00", "reviewed_at": "2024-03-04T15:00:00+07:00",
+            "version": version}, nip=nip, event_id=event_id)
+        return activity_id
+
+    def quality(self, nip, skp_id, kegiatan_id, bulan, kualitas, tahun=2024):
+        self.publish("des", "monthly_quality_set", {
+            "skp_id": skp_id, "nip": nip, "instansi_id": self.instansi, "kegiatan_id": kegiatan_id,
+            "tahun": tahun, "bulan": bulan, "kualitas": str(kualitas)}, nip=nip)
+
+
+def wait_for(predicate, timeout=15.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def far_future() -> float:
+    return (dt.datetime.now() + dt.timedelta(days=365)).timestamp()
+
+
+# The authorisation matrix (caller kind -> RPCs it may call on a document), shared by the unit and gRPC tests.
+READERS = {"owner", "penilai", "atasan", "admin_instansi"}
+EXPECTED = {
+    "GetSkp": READERS, "ListSkp": READERS, "ScoreSkp": READERS, "ExportSkp": READERS, "ListAudit": READERS,
+    "UpdateTargets": {"owner"}, "SubmitSkp": {"owner"}, "EscalateSkp": {"owner"},
+    "ApproveSkp": {"penilai", "atasan"}, "ReturnSkp": {"penilai", "atasan"},
+    "SetRealisasi": {"owner"}, "AddTugasTambahan": {"owner", "penilai"},
+    "SetKreativitas": {"penilai"}, "SetPerilaku": {"penilai"}, "IssueResult": {"penilai"},
+    "AcceptResult": {"owner"}, "FileKeberatan": {"owner"}, "DecideKeberatan": {"atasan"},
+}

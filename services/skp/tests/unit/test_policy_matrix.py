@@ -1,0 +1,65 @@
+"""The authorisation table as a matrix: every RPC of the proto has a rule, and each caller kind gets exactly
+the access it should on a document (employee on its own; recorded penilai and atasan penilai on theirs;
+admin_instansi read within its instansi; nobody else)."""
+from __future__ import annotations
+
+import pytest
+from skp_testlib import EXPECTED
+
+from ekinerja.skp.v1 import skp_pb2
+from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.tokens import Principal
+from skp.application import policy
+from skp.service import SkpService
+
+pytestmark = pytest.mark.unit
+
+OWNER, PENILAI, ATASAN = "198501012010011001", "197001012000011002", "196501011990011003"
+DOC = {"nip": OWNER, "instansi_id": "inst-1", "penilai_nip": PENILAI, "atasan_penilai_nip": ATASAN}
+
+CALLERS = {
+    "owner": Principal(OWNER, ("pegawai",), "inst-1", OWNER),
+    "penilai": Principal(PENILAI, ("pegawai",), "inst-1", PENILAI),
+    "atasan": Principal(ATASAN, ("pegawai",), "inst-1", ATASAN),
+    "admin_instansi": Principal("adm", ("admin_instansi",), "inst-1"),
+    "admin_other_instansi": Principal("adm2", ("admin_instansi",), "inst-2"),
+    "colleague": Principal("199001012015011004", ("pegawai",), "inst-1", "199001012015011004"),
+    "admin_bkn": Principal("bkn", ("admin_bkn",), None),
+    "operator": Principal("ops", ("operator",), None),
+    "agency_client": Principal("client-1", ("agency_client",), "inst-1", scopes=("skp:read",)),
+    "owner_nip_without_pegawai_role": Principal(OWNER, ("operator",), "inst-1", OWNER),
+    "expert": Principal("exp", ("expert",), "inst-1", kelompok=("umum",)),
+}
+RPCS = [m.name for m in skp_pb2.DESCRIPTOR.services_by_name["SkpService"].methods]
+
+
+def test_every_rpc_of_the_proto_has_a_rule_and_an_expected_row():
+    assert set(RPCS) == set(policy.RULES), "a new RPC needs a rule in skp/application/policy.py"
+    assert set(RPCS) == set(SkpService.authorization)
+    assert set(RPCS) - {"GetTemplate"} == set(EXPECTED), "a new RPC needs its row in this matrix"
+
+
+@pytest.mark.parametrize("rpc", sorted(EXPECTED))
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_matrix(rpc, caller):
+    principal = CALLERS[caller]
+    if caller in EXPECTED[rpc]:
+        assert policy.authorize(rpc, principal, DOC)
+    else:
+        with pytest.raises(PermissionDenied):
+            policy.authorize(rpc, principal, DOC)
+
+
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_templates_are_for_employees_and_admins(caller):
+    allowed = set(CALLERS[caller].roles) & {"pegawai", "admin_instansi", "admin_bkn"}
+    if allowed:
+        assert policy.authorize("GetTemplate", CALLERS[caller], None)
+    else:
+        with pytest.raises(PermissionDenied):
+            policy.authorize("GetTemplate", CALLERS[caller], None)
+
+
+def test_an_rpc_without_a_rule_is_denied():
+    with pytest.raises(PermissionDenied):
+        policy.authorize("DeleteEverything", CALLERS["owner"], DOC)
