@@ -14,10 +14,10 @@ DELIVERY_LIMIT = 5
 # producer -> event type -> consuming services
 SUBSCRIPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "identity": {
-        "employee_registered": ("skp", "des", "recap", "snowman"),
+        "employee_registered": ("skp", "des", "recap"),
         "assignment_changed": ("skp", "des", "recap"),
-        "position_changed": ("skp", "des", "recap"),
-        "employee_status_changed": ("des", "recap", "snowman"),
+        "position_changed": ("skp", "recap"),
+        "employee_status_changed": ("des", "recap"),
     },
     "skp": {
         "skp_approved": ("des", "recap"),
@@ -30,7 +30,7 @@ SUBSCRIPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "activity_reviewed": ("skp", "recap"),
         "revision_requested": ("recap",),
         "monthly_quality_set": ("skp", "recap"),
-        "period_locked": ("skp", "recap"),
+        "period_locked": ("recap",),
     },
     "recap": {"recap_closed": ()},
     "snowman": {"question_asked": (), "answer_published": ()},
