@@ -1,46 +1,58 @@
-"""Domain errors raised by identity's domain code.
+"""Domain errors raised by identity's domain code: the shared vocabulary of `ekinerja_platform.domain_errors`.
 
-Each error carries a stable ``code`` that the entrypoints map to a transport status in one table; the codes
-are spelled like the gRPC status names they map to. These generic bases are meant to move to the shared
-library later, so they stay deliberately plain.
+The platform classes map to gRPC codes in one table; the subclasses here only add ``code`` (spelled like the status
+name) and keep messages that already start with their field from being prefixed twice. ``Conflict`` (a duplicate
+or overlapping assignment) is an ``AlreadyExists``. `ekinerja_platform.domain_errors` is standard library only.
 """
 
 from __future__ import annotations
 
+from ekinerja_platform import domain_errors as _shared
 
-class DomainError(Exception):
-    """Base of every domain error. ``field`` names the offending input when there is one."""
 
-    code = "internal"
+class DomainError(_shared.DomainError):
+    """Base of every identity domain error. ``field`` names the offending input when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    @property
+    def code(self) -> str:
+        return self.kind
+
+    def __str__(self) -> str:
+        if self.field and not self.message.startswith(f"{self.field}:"):
+            return f"{self.field}: {self.message}"
+        return self.message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r}, field={self.field!r})"
 
 
-class NotFound(DomainError):
-    code = "not_found"
+class NotFound(DomainError, _shared.NotFound):
+    pass
 
 
-class InvalidArgument(DomainError):
-    code = "invalid_argument"
+class InvalidArgument(DomainError, _shared.InvalidArgument):
+    pass
 
 
-class Conflict(DomainError):
+class AlreadyExists(DomainError, _shared.AlreadyExists):
+    pass
+
+
+class Conflict(AlreadyExists):
     """The request clashes with existing state (a duplicate or an overlap)."""
 
-    code = "already_exists"
+
+class PermissionDenied(DomainError, _shared.PermissionDenied):
+    pass
 
 
-class PermissionDenied(DomainError):
-    code = "permission_denied"
-
-
-class FailedPrecondition(DomainError):
+class FailedPrecondition(DomainError, _shared.FailedPrecondition):
     """The stored state does not allow the operation (for example a cycle in the position tree)."""
 
-    code = "failed_precondition"
+
+class Unauthenticated(DomainError, _shared.Unauthenticated):
+    pass
+
+
+class ResourceExhausted(DomainError, _shared.ResourceExhausted):
+    pass

@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy tables and queries, signing keys on disk, proto <-> domain mapping."""

@@ -1,0 +1,124 @@
+"""identity's tables (one MetaData); the schema is created by migration 0002."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+metadata = sa.MetaData()
+_now = sa.func.now()
+
+instansi = sa.Table(
+    "instansi", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+unit = sa.Table(
+    "unit", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text, sa.ForeignKey("instansi.id"), nullable=False, index=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("parent_id", sa.Text),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+jabatan = sa.Table(
+    "jabatan", metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text, sa.ForeignKey("instansi.id"), nullable=False, index=True),
+    sa.Column("unit_id", sa.Text, sa.ForeignKey("unit.id"), nullable=False),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("job_group", sa.Text, nullable=False),
+    sa.Column("parent_id", sa.Text),  # checked by the application (an import may name a parent sent later)
+    sa.Column("eselon", sa.Text),
+    sa.Column("jenjang", sa.Text),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="1"),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+pegawai = sa.Table(
+    "pegawai", metadata,
+    sa.Column("nip", sa.String(18), primary_key=True),
+    sa.Column("instansi_id", sa.Text, sa.ForeignKey("instansi.id"), nullable=False, index=True),
+    sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("golongan", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("status_since", sa.Date),
+    sa.Column("status_until", sa.Date),
+    # monotonic per NIP: the `version` of this person's assignment_changed events
+    sa.Column("assignment_version", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+assignment = sa.Table(
+    "assignment", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("nip", sa.String(18), sa.ForeignKey("pegawai.nip"), nullable=False, index=True),
+    sa.Column("jabatan_id", sa.Text, sa.ForeignKey("jabatan.id"), nullable=False, index=True),
+    sa.Column("instansi_id", sa.Text, nullable=False, index=True),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date),
+    sa.Column("acting", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.UniqueConstraint("nip", "jabatan_id", "start", name="assignment_once"),
+)
+
+account = sa.Table(
+    "account", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("login", sa.Text, nullable=False, unique=True),
+    sa.Column("nip", sa.String(18), unique=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("roles", ARRAY(sa.Text), nullable=False),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("kelompok", ARRAY(sa.Text), nullable=False, server_default="{}"),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+api_client = sa.Table(
+    "api_client", metadata,
+    sa.Column("client_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("instansi_id", sa.Text, sa.ForeignKey("instansi.id"), nullable=False),
+    sa.Column("scopes", ARRAY(sa.Text), nullable=False),
+    sa.Column("secret_hash", sa.Text, nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+refresh_token = sa.Table(
+    "refresh_token", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.Uuid, sa.ForeignKey("account.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.LargeBinary, nullable=False, unique=True),  # sha256 of the secret part
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+login_failure = sa.Table(
+    "login_failure", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("account_key", sa.Text, nullable=False),  # keyed hash of the login as typed, never the NIP itself
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Index("login_failure_account", "account_key", "at"),
+    sa.Index("login_failure_source", "source", "at"),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("source", sa.Text),
+    sa.Column("correlation_id", sa.Text),
+    sa.Column("detail", JSONB, nullable=False, server_default="{}"),
+)

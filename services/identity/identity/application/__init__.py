@@ -1,0 +1,1 @@
+"""Use cases of identity: tokens and accounts, organisation, employees and assignments, bulk import, policy."""

@@ -1,0 +1,54 @@
+"""Helpers shared by identity's use cases: audit records, idempotent writes, date parsing."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ekinerja_platform.domain_errors import Conflict
+from ekinerja_platform.outbox import remember_response, remembered_response
+
+from ..adapters.tables import audit_log
+from ..domain.errors import InvalidArgument
+
+
+def audit(session, *, actor: str, action: str, target: str | None = None, source: str | None = None,
+          correlation_id: str | None = None, **detail) -> None:
+    """Who did what to what, in the same transaction as the change (DESIGN §6)."""
+    session.execute(sa.insert(audit_log).values(actor=actor, action=action, target=target, source=source,
+                                                correlation_id=correlation_id, detail=detail))
+
+
+def actor_of(principal) -> str:
+    return principal.subject if principal is not None else "anonymous"
+
+
+def idempotent(db, call, scope: str, response_cls, work):
+    """Run `work(session) -> proto` once per (scope, idempotency key); a retry gets the first answer back."""
+    key = call.idempotency_key
+    with db.transaction() as session:
+        if key:
+            stored = remembered_response(session, f"{scope}:{call.principal.subject}", key)
+            if stored is not None:
+                return response_cls.FromString(stored)
+        response = work(session)
+        if key and not remember_response(session, f"{scope}:{call.principal.subject}", key,
+                                         response.SerializeToString()):
+            # a concurrent request with the same key won: roll this one back; the client's retry gets its answer
+            raise Conflict("a request with this key is in progress, retry", field="x-idempotency-key")
+        return response
+
+
+def parse_date(text: str, field: str, *, default: dt.date | None = None, required: bool = True) -> dt.date | None:
+    if not text:
+        if default is not None or not required:
+            return default
+        raise InvalidArgument(f"{field}: is required (YYYY-MM-DD)", field=field)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidArgument(f"{field}: {text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def today() -> dt.date:
+    return dt.date.today()

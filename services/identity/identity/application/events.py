@@ -1,0 +1,63 @@
+"""The events identity publishes (docs/events.md, identity section), built from rows and written to the outbox."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ekinerja_platform.outbox import Event
+
+from ..adapters.bulk import copy_rows
+
+PRODUCER = "identity"
+
+
+def _d(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def employee_registered(p) -> Event:
+    return Event("employee_registered", PRODUCER,
+                 {"nip": p["nip"], "nama": p["nama"], "instansi_id": p["instansi_id"], "golongan": p["golongan"],
+                  "status": p["status"]}, nip=p["nip"], instansi_id=p["instansi_id"])
+
+
+def employee_status_changed(nip, instansi_id, old_status, new_status, effective_date, end_date) -> Event:
+    return Event("employee_status_changed", PRODUCER,
+                 {"nip": nip, "instansi_id": instansi_id, "old_status": old_status, "new_status": new_status,
+                  "effective_date": _d(effective_date), "end_date": _d(end_date)}, nip=nip, instansi_id=instansi_id)
+
+
+def position_changed(row, unit_nama: str) -> Event:
+    return Event("position_changed", PRODUCER,
+                 {"jabatan_id": row.id, "instansi_id": row.instansi_id, "unit_id": row.unit_id, "unit_nama": unit_nama,
+                  "nama": row.nama, "kind": row.kind, "job_group": row.job_group, "parent_id": row.parent_id,
+                  "eselon": row.eselon, "jenjang": row.jenjang, "version": row.version},
+                 instansi_id=row.instansi_id)
+
+
+def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old, new, version) -> Event:
+    """`old`/`new` are AssignmentRow (or None); penilai are resolved in `view` on the effective date."""
+    chain = view.chain(nip, effective_date)
+    penilai = chain.pejabat_penilai.nip if chain and chain.pejabat_penilai else None
+    atasan = chain.atasan_pejabat_penilai.nip if chain and chain.atasan_pejabat_penilai else None
+    old_data = None
+    if old is not None:
+        old_data = {"jabatan_id": old.jabatan_id, "unit_id": view.jabatan[old.jabatan_id].unit_id,
+                    "start": _d(old.start), "end": _d(old.end)}
+    new_data = None
+    if new is not None:
+        row = view.jabatan_rows[new.jabatan_id]
+        new_data = {"jabatan_id": row.id, "jabatan_nama": row.nama, "unit_id": row.unit_id,
+                    "unit_nama": view.units[row.unit_id].nama, "kind": row.kind, "job_group": row.job_group,
+                    "start": _d(new.start), "end": _d(new.end)}
+    return Event("assignment_changed", PRODUCER,
+                 {"assignment_id": str(assignment_id), "nip": nip, "instansi_id": view.instansi_id, "acting": acting,
+                  "effective_date": _d(effective_date), "old": old_data, "new": new_data, "penilai_nip": penilai,
+                  "atasan_penilai_nip": atasan, "version": version}, nip=nip, instansi_id=view.instansi_id)
+
+
+def record_events(session, events: list[Event]) -> int:
+    """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
+    if not events:
+        return 0
+    return copy_rows(session, "outbox", ["event_id", "event_type", "payload"],
+                     ((e.event_id, e.event_type, e.envelope()) for e in events))

@@ -1,0 +1,502 @@
+"""Organisation, employees and assignments: the write use cases (with their events) and the reads.
+
+Each write runs in one transaction with its events (outbox) and audit record; a write that changes nothing writes
+no event. Authorisation: `policy.authorize` on the instansi (and NIP) the request touches.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import sqlalchemy as sa
+
+from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform.outbox import record_event
+
+from ..adapters import mapping
+from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
+from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
+from ..domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from ..domain.golongan import parse_golongan, parse_status
+from ..domain.nip import check_nip
+from ..domain.organisation import Assignment, JabatanKind, JobGroup, validate_new_assignment, validate_tree
+from . import events, policy
+from .common import actor_of, audit, idempotent, parse_date, today
+
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
+
+
+def valid_id(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not _ID_RE.match(value):
+        raise InvalidArgument(f"{field}: 1-100 letters, digits, '.', '_', ':' or '-' (got {value!r})", field=field)
+    return value
+
+
+def valid_nip(text: str, field: str = "nip") -> str:
+    check = check_nip(text or "", today())
+    if not check.valid:
+        raise InvalidArgument("; ".join(check.errors), field=field)
+    return check.nip
+
+
+def require_text(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidArgument(f"{field}: is required", field=field)
+    return value
+
+
+class Org:
+    def __init__(self, db, call):
+        self.db = db
+        self.call = call
+
+    @property
+    def principal(self):
+        return self.call.require_principal()
+
+    def _audit(self, session, action, target, **detail):
+        audit(session, actor=actor_of(self.principal), action=action, target=target,
+              correlation_id=self.call.correlation_id, **detail)
+
+    def who_am_i(self) -> pb.WhoAmIResponse:
+        p = self.principal
+        response = pb.WhoAmIResponse(
+            principal=pb.Principal(subject=p.subject, roles=list(p.roles), instansi_id=p.instansi_id or "",
+                                   nip=p.nip or "", scopes=list(p.scopes), kelompok=list(p.kelompok)),
+            account=p.subject)
+        if p.nip:
+            with self.db.transaction() as session:
+                if pegawai_row(session, p.nip) is not None:
+                    response.pegawai.CopyFrom(self._pegawai_pb(session, p.nip))
+        return response
+
+    # -- instansi, units, positions ----------------------------------------------------------------------------------
+    def upsert_instansi(self, request: pb.Instansi) -> pb.Instansi:
+        policy.authorize("UpsertInstansi", self.principal, instansi_id=request.id or None)
+        instansi_id = valid_id(request.id, "id")
+        nama = require_text(request.nama, "nama")
+        kind = mapping.enum_value(mapping.INSTANSI_KINDS, request.kind, "kind")
+
+        def work(session):
+            stmt = (sa.dialects.postgresql.insert(instansi).values(id=instansi_id, nama=nama, kind=kind)
+                    .on_conflict_do_update(index_elements=["id"], set_={"nama": nama, "kind": kind,
+                                                                        "updated_at": sa.func.now()}))
+            session.execute(stmt)
+            self._audit(session, "upsert_instansi", instansi_id)
+            return pb.Instansi(id=instansi_id, nama=nama, kind=request.kind)
+
+        return idempotent(self.db, self.call, "UpsertInstansi", pb.Instansi, work)
+
+    def list_instansi(self) -> pb.ListInstansiResponse:
+        with self.db.transaction() as session:
+            rows = session.execute(sa.select(instansi).order_by(instansi.c.id)).all()
+        return pb.ListInstansiResponse(instansi=[mapping.instansi_pb(r) for r in rows])
+
+    def upsert_unit(self, request: pb.Unit) -> pb.Unit:
+        instansi_id = valid_id(request.instansi_id, "instansi_id")
+        policy.authorize("UpsertUnit", self.principal, instansi_id=instansi_id)
+        unit_id = valid_id(request.id, "id")
+        nama = require_text(request.nama, "nama")
+        parent_id = valid_id(request.parent_id, "parent_id") if request.parent_id else None
+
+        def work(session):
+            _require_instansi(session, instansi_id)
+            view = OrgView.load(session, instansi_id, with_assignments=False)
+            upsert_unit_row(session, view, unit_id, nama, parent_id)
+            self._audit(session, "upsert_unit", unit_id)
+            return pb.Unit(id=unit_id, instansi_id=instansi_id, nama=nama, parent_id=parent_id or "")
+
+        return idempotent(self.db, self.call, "UpsertUnit", pb.Unit, work)
+
+    def upsert_jabatan(self, request: pb.Jabatan) -> pb.Jabatan:
+        instansi_id = valid_id(request.instansi_id, "instansi_id")
+        policy.authorize("UpsertJabatan", self.principal, instansi_id=instansi_id)
+        spec = JabatanSpec(
+            id=valid_id(request.id, "id"), unit_id=valid_id(request.unit_id, "unit_id"),
+            nama=require_text(request.nama, "nama"),
+            kind=mapping.enum_value(mapping.JABATAN_KINDS, request.kind, "kind"),
+            job_group=mapping.enum_value(mapping.JOB_GROUPS, request.job_group, "job_group"),
+            parent_id=valid_id(request.parent_id, "parent_id") if request.parent_id else None,
+            eselon=request.eselon.strip() or None, jenjang=request.jenjang.strip() or None)
+
+        def work(session):
+            _require_instansi(session, instansi_id)
+            view = OrgView.load(session, instansi_id, with_assignments=False)
+            row, event = upsert_jabatan_row(session, view, spec)
+            if event is not None:
+                record_event(session, event)
+            self._audit(session, "upsert_jabatan", spec.id)
+            return mapping.jabatan_pb(row)
+
+        return idempotent(self.db, self.call, "UpsertJabatan", pb.Jabatan, work)
+
+    def organisation(self, request: pb.GetOrganisationRequest) -> pb.Organisation:
+        principal = self.principal
+        instansi_id = request.instansi_id or principal.instansi_id
+        if not instansi_id:
+            raise InvalidArgument("instansi_id: is required", field="instansi_id")
+        policy.authorize("GetOrganisation", principal, instansi_id=instansi_id)
+        on = parse_date(request.on, "on", default=today())
+        with self.db.transaction() as session:
+            row = _require_instansi(session, instansi_id)
+            view = OrgView.load(session, instansi_id)
+            names = dict(session.execute(sa.select(pegawai.c.nip, pegawai.c.nama)
+                                         .where(pegawai.c.instansi_id == instansi_id)).all())
+        positions = []
+        for jabatan_id, jrow in sorted(view.jabatan_rows.items()):
+            holders = [a for a in view.by_jabatan.get(jabatan_id, ())
+                       if a.start <= on and (a.end is None or on <= a.end)]
+            holders.sort(key=lambda a: (a.acting, a.nip))
+            positions.append(pb.PositionView(jabatan=mapping.jabatan_pb(jrow), holders=[
+                pb.Holder(nip=a.nip, nama=names.get(a.nip, ""), acting=a.acting) for a in holders]))
+        return pb.Organisation(instansi=mapping.instansi_pb(row),
+                               units=[mapping.unit_pb(u) for _, u in sorted(view.units.items())],
+                               positions=positions, pegawai_count=len(names))
+
+    # -- pegawai ------------------------------------------------------------------------------------------------------
+    def register_pegawai(self, request: pb.Pegawai) -> pb.Pegawai:
+        instansi_id = valid_id(request.instansi_id, "instansi_id")
+        policy.authorize("RegisterPegawai", self.principal, instansi_id=instansi_id)
+        spec = PegawaiSpec(nip=valid_nip(request.nip), nama=require_text(request.nama, "nama"),
+                           golongan=parse_golongan(request.golongan).value,
+                           status=parse_status(request.status or "aktif").value)
+
+        def work(session):
+            _require_instansi(session, instansi_id)
+            outcome, evts = upsert_pegawai_rows(session, instansi_id, [spec])
+            if outcome.get(spec.nip) == "foreign":
+                raise FailedPrecondition("nip: this pegawai belongs to another instansi (transfers are not "
+                                         "supported by RegisterPegawai)", field="nip")
+            events.record_events(session, evts)
+            self._audit(session, "register_pegawai", spec.nip, outcome=outcome.get(spec.nip))
+            return self._pegawai_pb(session, spec.nip)
+
+        return idempotent(self.db, self.call, "RegisterPegawai", pb.Pegawai, work)
+
+    def _pegawai_pb(self, session, nip: str) -> pb.Pegawai:
+        row = pegawai_row(session, nip)
+        current = None
+        jrow = None
+        for a in load_assignments(session, nip):
+            if not a.acting and a.start <= today() and (a.end is None or today() <= a.end):
+                current = a
+        if current is not None:
+            jrow = session.execute(sa.select(jabatan).where(jabatan.c.id == current.jabatan_id)).first()
+        return mapping.pegawai_pb(row, current, jrow)
+
+    def _target(self, session, nip: str, rpc: str, *, for_update: bool = False):
+        """The pegawai row of `nip` once the caller may act on it; NOT_FOUND only for callers who may know."""
+        row = pegawai_row(session, nip, for_update=for_update)
+        principal = self.principal
+        if row is None:
+            if principal.has_role("admin_bkn") or principal.has_role("admin_instansi", "agency_client"):
+                raise NotFound("nip: no pegawai with this NIP", field="nip")
+            raise PermissionDenied(f"{rpc} is not allowed for this caller on this target", field="authorization")
+        supervises = False
+        rule = policy.RULES[rpc]
+        if (getattr(rule, "supervisor", False) and principal.nip and principal.nip != nip
+                and principal.instansi_id == row.instansi_id):
+            chain = chain_view(session, row.instansi_id, nip).chain(nip, today())
+            supervises = chain is not None and principal.nip in {
+                h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai) if h is not None}
+        policy.authorize(rpc, principal, instansi_id=row.instansi_id, nip=nip, supervises=supervises)
+        return row
+
+    def get_pegawai(self, request: pb.GetPegawaiRequest) -> pb.Pegawai:
+        nip = valid_nip(request.nip)
+        with self.db.transaction() as session:
+            self._target(session, nip, "GetPegawai")
+            return self._pegawai_pb(session, nip)
+
+    def list_pegawai(self, request: pb.ListPegawaiRequest) -> pb.ListPegawaiResponse:
+        instansi_id = request.instansi_id or self.principal.instansi_id
+        if not instansi_id:
+            raise InvalidArgument("instansi_id: is required", field="instansi_id")
+        policy.authorize("ListPegawai", self.principal, instansi_id=instansi_id)
+        size = request.page_size or 100
+        if not 1 <= size <= 1000:
+            raise InvalidArgument("page_size: 1-1000", field="page_size")
+        after = request.page_token or ""
+        with self.db.transaction() as session:
+            query = sa.select(pegawai).where(pegawai.c.instansi_id == instansi_id)
+            if request.unit_id:
+                holders = (sa.select(assignment.c.nip).join(jabatan, jabatan.c.id == assignment.c.jabatan_id)
+                           .where(jabatan.c.unit_id == request.unit_id, assignment.c.start <= today(),
+                                  sa.or_(assignment.c.end.is_(None), assignment.c.end >= today())))
+                query = query.where(pegawai.c.nip.in_(holders))
+            total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+            rows = session.execute(query.where(pegawai.c.nip > after).order_by(pegawai.c.nip).limit(size + 1)).all()
+        more = len(rows) > size
+        rows = rows[:size]
+        return pb.ListPegawaiResponse(pegawai=[mapping.pegawai_pb(r) for r in rows], total=total,
+                                      next_page_token=rows[-1].nip if more else "")
+
+    def set_status(self, request: pb.SetPegawaiStatusRequest) -> pb.Pegawai:
+        nip = valid_nip(request.nip)
+        status = parse_status(request.status).value
+        effective = parse_date(request.effective_date, "effective_date", default=today())
+        end = parse_date(request.end_date, "end_date", required=False)
+        if end is not None and end < effective:
+            raise InvalidArgument("end_date: before effective_date", field="end_date")
+
+        def work(session):
+            row = self._target(session, nip, "SetPegawaiStatus", for_update=True)
+            if (row.status, row.status_since, row.status_until) != (status, effective, end):
+                session.execute(sa.update(pegawai).where(pegawai.c.nip == nip).values(
+                    status=status, status_since=effective, status_until=end, updated_at=sa.func.now()))
+                if row.status != status:
+                    record_event(session, events.employee_status_changed(nip, row.instansi_id, row.status, status,
+                                                                         effective, end))
+                self._audit(session, "set_status", nip, old=row.status, new=status)
+            return self._pegawai_pb(session, nip)
+
+        return idempotent(self.db, self.call, "SetPegawaiStatus", pb.Pegawai, work)
+
+    # -- assignments -------------------------------------------------------------------------------------------------
+    def assign(self, request: pb.AssignJabatanRequest) -> pb.Assignment:
+        nip = valid_nip(request.nip)
+        jabatan_id = valid_id(request.jabatan_id, "jabatan_id")
+        start = parse_date(request.start, "start")
+        end = parse_date(request.end, "end", required=False)
+        Assignment(nip, jabatan_id, start, end, request.acting)  # validates end >= start
+
+        def work(session):
+            row = self._target(session, nip, "AssignJabatan", for_update=True)
+            view = OrgView.load(session, row.instansi_id)
+            if jabatan_id not in view.jabatan:
+                raise NotFound(f"jabatan_id: {jabatan_id!r} does not exist in instansi {row.instansi_id!r}",
+                               field="jabatan_id")
+            a, event = assign_in_view(session, view, row, jabatan_id, start, end, request.acting)
+            if event is not None:
+                record_event(session, event)
+                self._audit(session, "assign_jabatan", nip, jabatan_id=jabatan_id, start=start.isoformat())
+            return mapping.assignment_pb(a, view.jabatan_rows[jabatan_id])
+
+        return idempotent(self.db, self.call, "AssignJabatan", pb.Assignment, work)
+
+    def end_assignment(self, request: pb.EndAssignmentRequest) -> pb.Assignment:
+        try:
+            assignment_id = uuid.UUID(request.assignment_id)
+        except ValueError:
+            raise InvalidArgument("assignment_id: not an assignment id", field="assignment_id") from None
+        end = parse_date(request.end, "end")
+
+        def work(session):
+            a = session.execute(sa.select(assignment).where(assignment.c.id == assignment_id)).first()
+            if a is None:
+                raise NotFound("assignment_id: no such assignment", field="assignment_id")
+            row = self._target(session, a.nip, "EndAssignment", for_update=True)
+            if end < a.start:
+                raise InvalidArgument(f"end: before the start {a.start.isoformat()}", field="end")
+            view = chain_view(session, row.instansi_id, a.nip)
+            jrow = view.jabatan_rows[a.jabatan_id]
+            if a.end == end:
+                return mapping.assignment_pb(a, jrow)
+            old = AssignmentRow(a.id, a.nip, a.jabatan_id, a.start, a.end, a.acting)
+            session.execute(sa.update(assignment).where(assignment.c.id == a.id)
+                            .values(end=end, updated_at=sa.func.now()))
+            old.end = end  # the view now reflects the change
+            version = _bump_version(session, a.nip)
+            record_event(session, events.assignment_changed(
+                view, assignment_id=a.id, nip=a.nip, acting=a.acting, effective_date=end + dt.timedelta(days=1),
+                old=AssignmentRow(a.id, a.nip, a.jabatan_id, a.start, end, a.acting), new=None, version=version))
+            self._audit(session, "end_assignment", a.nip, assignment_id=str(a.id), end=end.isoformat())
+            return mapping.assignment_pb(old, jrow)
+
+        return idempotent(self.db, self.call, "EndAssignment", pb.Assignment, work)
+
+    def list_assignments(self, request: pb.ListAssignmentsRequest) -> pb.ListAssignmentsResponse:
+        nip = valid_nip(request.nip)
+        with self.db.transaction() as session:
+            row = self._target(session, nip, "ListAssignments")
+            view = OrgView.load(session, row.instansi_id, with_assignments=False)
+            items = load_assignments(session, nip)
+        return pb.ListAssignmentsResponse(assignments=[
+            mapping.assignment_pb(a, view.jabatan_rows.get(a.jabatan_id)) for a in items])
+
+    def supervisor_chain(self, request: pb.GetSupervisorChainRequest) -> pb.SupervisorChain:
+        nip = valid_nip(request.nip)
+        on = parse_date(request.on, "on", default=today())
+        with self.db.transaction() as session:
+            row = self._target(session, nip, "GetSupervisorChain")
+            view = chain_view(session, row.instansi_id, nip)
+            names = {}
+            chain = view.chain(nip, on)
+            if chain is None:
+                raise NotFound(f"nip: has no definitive jabatan on {on.isoformat()}", field="nip")
+            wanted = [h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai) if h is not None]
+            if wanted:
+                names = dict(session.execute(sa.select(pegawai.c.nip, pegawai.c.nama)
+                                             .where(pegawai.c.nip.in_(wanted))).all())
+
+        def holder(h):
+            return pb.Holder(nip=h.nip, nama=names.get(h.nip, ""), acting=h.acting) if h else None
+
+        return pb.SupervisorChain(
+            nip=nip, on=on.isoformat(), jabatan_id=chain.jabatan_id, pejabat_penilai=holder(chain.pejabat_penilai),
+            atasan_pejabat_penilai=holder(chain.atasan_pejabat_penilai),
+            penilai_jabatan_id=chain.pejabat_penilai.jabatan_id if chain.pejabat_penilai else "",
+            atasan_penilai_jabatan_id=(chain.atasan_pejabat_penilai.jabatan_id
+                                       if chain.atasan_pejabat_penilai else ""))
+
+
+# -- writes shared by the RPCs and the bulk import ---------------------------------------------------------------------
+
+class JabatanSpec:
+    __slots__ = ("id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang")
+
+    def __init__(self, **kw):
+        for k in self.__slots__:
+            setattr(self, k, kw.get(k))
+        JabatanKind(self.kind), JobGroup(self.job_group)  # noqa: B018 - validates
+
+
+class PegawaiSpec:
+    __slots__ = ("nip", "nama", "golongan", "status")
+
+    def __init__(self, nip, nama, golongan, status):
+        self.nip, self.nama, self.golongan, self.status = nip, nama, golongan, status
+
+
+def _require_instansi(session, instansi_id: str):
+    row = session.execute(sa.select(instansi).where(instansi.c.id == instansi_id)).first()
+    if row is None:
+        raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
+    return row
+
+
+def upsert_unit_row(session, view: OrgView, unit_id: str, nama: str, parent_id: str | None) -> bool:
+    """Create or update a unit in `view.instansi_id`; True when something changed."""
+    existing = session.execute(sa.select(unit).where(unit.c.id == unit_id)).first()
+    if existing is not None and existing.instansi_id != view.instansi_id:
+        raise PermissionDenied(f"id: unit {unit_id!r} belongs to another instansi", field="id")
+    if parent_id is not None:
+        if parent_id == unit_id:
+            raise InvalidArgument("parent_id: a unit cannot be its own parent", field="parent_id")
+        if parent_id not in view.units:
+            raise NotFound(f"parent_id: unit {parent_id!r} does not exist in this instansi", field="parent_id")
+        seen, cursor = {unit_id}, parent_id
+        while cursor is not None:
+            if cursor in seen:
+                raise FailedPrecondition("parent_id: the unit tree would have a cycle", field="parent_id")
+            seen.add(cursor)
+            cursor = view.units[cursor].parent_id if cursor in view.units else None
+    if existing is not None and (existing.nama, existing.parent_id) == (nama, parent_id):
+        return False
+    stmt = (sa.dialects.postgresql.insert(unit)
+            .values(id=unit_id, instansi_id=view.instansi_id, nama=nama, parent_id=parent_id)
+            .on_conflict_do_update(index_elements=["id"], set_={"nama": nama, "parent_id": parent_id,
+                                                                "updated_at": sa.func.now()})
+            .returning(*unit.c))
+    view.units[unit_id] = session.execute(stmt).one()
+    return True
+
+
+def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
+    """Create or update a position; returns (row, position_changed event or None when unchanged)."""
+    existing = session.execute(sa.select(jabatan).where(jabatan.c.id == spec.id)).first()
+    if existing is not None and existing.instansi_id != view.instansi_id:
+        raise PermissionDenied(f"id: jabatan {spec.id!r} belongs to another instansi", field="id")
+    if spec.unit_id not in view.units:
+        raise NotFound(f"unit_id: unit {spec.unit_id!r} does not exist in this instansi", field="unit_id")
+    if spec.parent_id is not None and spec.parent_id not in view.jabatan:
+        raise NotFound(f"parent_id: jabatan {spec.parent_id!r} does not exist in this instansi", field="parent_id")
+    values = {"unit_id": spec.unit_id, "nama": spec.nama, "kind": spec.kind, "job_group": spec.job_group,
+              "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang}
+    if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
+        return existing, None
+    from ..domain.organisation import Jabatan
+    trial = dict(view.jabatan)
+    trial[spec.id] = Jabatan(id=spec.id, name=spec.nama, unit_id=spec.unit_id, kind=spec.kind,
+                             job_group=spec.job_group, parent_id=spec.parent_id)
+    validate_tree(trial)  # no cycle, every parent exists
+    stmt = (sa.dialects.postgresql.insert(jabatan).values(id=spec.id, instansi_id=view.instansi_id, **values)
+            .on_conflict_do_update(index_elements=["id"], set_={**values, "version": jabatan.c.version + 1,
+                                                                "updated_at": sa.func.now()})
+            .returning(*jabatan.c))
+    row = session.execute(stmt).one()
+    view.put_jabatan(row)
+    return row, events.position_changed(row, view.units[row.unit_id].nama)
+
+
+def upsert_pegawai_rows(session, instansi_id: str, specs: list[PegawaiSpec]):
+    """Set-based upsert of employees of one instansi. Returns ({nip: created|updated|unchanged|foreign}, events)."""
+    if not specs:
+        return {}, []
+    nips = [s.nip for s in specs]
+    existing = {r.nip: r for r in session.execute(sa.select(pegawai).where(pegawai.c.nip.in_(nips))
+                                                  .with_for_update())}
+    outcome, evts, rows = {}, [], []
+    for s in specs:
+        old = existing.get(s.nip)
+        if old is not None and old.instansi_id != instansi_id:
+            outcome[s.nip] = "foreign"
+            continue
+        if old is not None and (old.nama, old.golongan, old.status) == (s.nama, s.golongan, s.status):
+            outcome[s.nip] = "unchanged"
+            continue
+        outcome[s.nip] = "updated" if old is not None else "created"
+        rows.append({"nip": s.nip, "instansi_id": instansi_id, "nama": s.nama, "golongan": s.golongan,
+                     "status": s.status})
+        if old is None:
+            evts.append(events.employee_registered(rows[-1]))
+        elif old.status != s.status:
+            evts.append(events.employee_status_changed(s.nip, instansi_id, old.status, s.status, today(), None))
+    if rows:  # one statement for the whole batch
+        session.execute(sa.text(
+            "INSERT INTO pegawai (nip, instansi_id, nama, golongan, status) "
+            "SELECT v.nip, :instansi, v.nama, v.golongan, v.status FROM unnest(CAST(:nips AS text[]), "
+            "CAST(:namas AS text[]), CAST(:golongans AS text[]), CAST(:statuses AS text[])) "
+            "AS v(nip, nama, golongan, status) "
+            "ON CONFLICT (nip) DO UPDATE SET nama = excluded.nama, golongan = excluded.golongan, "
+            "status = excluded.status, updated_at = now()"),
+            {"instansi": instansi_id, "nips": [r["nip"] for r in rows], "namas": [r["nama"] for r in rows],
+             "golongans": [r["golongan"] for r in rows], "statuses": [r["status"] for r in rows]})
+    return outcome, evts
+
+
+def _bump_version(session, nip: str) -> int:
+    return session.execute(sa.update(pegawai).where(pegawai.c.nip == nip)
+                           .values(assignment_version=pegawai.c.assignment_version + 1)
+                           .returning(pegawai.c.assignment_version)).scalar_one()
+
+
+def assign_in_view(session, view: OrgView, person, jabatan_id: str, start: dt.date, end: dt.date | None,
+                   acting: bool, *, defer_event: bool = False):
+    """Give `person` `jabatan_id` from `start`. A definitive assignment ends the current definitive one the day
+    before (a move). An identical existing assignment is a no-op. Returns (assignment row, event or None); with
+    `defer_event` the event is returned as a callable so the caller can resolve penilai after all writes."""
+    nip = person.nip
+    mine = list(view.by_nip.get(nip, ()))  # `view` holds every assignment of the instansi
+    for a in mine:
+        if (a.jabatan_id, a.start, a.end, a.acting) == (jabatan_id, start, end, acting):
+            return a, None
+    moved = None
+    if not acting:
+        for a in mine:
+            if not a.acting and a.start < start and (a.end is None or a.end >= start):
+                moved = a
+    trial = [a.domain() for a in mine if a is not moved]
+    if moved is not None:
+        trial.append(Assignment(nip, moved.jabatan_id, moved.start, start - dt.timedelta(days=1), False))
+    new = AssignmentRow(uuid.uuid4(), nip, jabatan_id, start, end, acting)
+    validate_new_assignment(trial, new.domain())
+    old_snapshot = None
+    if moved is not None:
+        session.execute(sa.update(assignment).where(assignment.c.id == moved.id)
+                        .values(end=start - dt.timedelta(days=1), updated_at=sa.func.now()))
+        moved.end = start - dt.timedelta(days=1)
+        old_snapshot = AssignmentRow(moved.id, nip, moved.jabatan_id, moved.start, moved.end, False)
+    session.execute(sa.insert(assignment).values(id=new.id, nip=nip, jabatan_id=jabatan_id,
+                                                 instansi_id=view.instansi_id, start=start, end=end, acting=acting))
+    view.add_assignment(new)
+    version = _bump_version(session, nip)
+
+    def make_event():
+        return events.assignment_changed(view, assignment_id=new.id, nip=nip, acting=acting, effective_date=start,
+                                         old=old_snapshot, new=new, version=version)
+
+    return new, (make_event if defer_event else make_event())

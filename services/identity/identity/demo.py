@@ -1,0 +1,160 @@
+"""`python -m identity.demo`: seeds the demo agency for `make run` (never loaded anywhere else). Idempotent.
+
+One kabupaten with 64 employees in a position tree four levels deep covering the four job groups: the Kepala Dinas
+Pendidikan with a school (kepala sekolah, guru, tata usaha), the Kepala Dinas Kesehatan with a puskesmas (dokter,
+perawat, bidan, apoteker), functional positions (auditor, pranata komputer, analis kebijakan) under the Sekretariat,
+and general staff. Everything goes through the bulk import use case, so the normal events (employee_registered,
+position_changed, assignment_changed) are written to the outbox and reach skp/des/recap when the services run.
+Prints one `account\t<login>\t<description>` line per demo account; all use `$EKINERJA_DEMO_PASSWORD`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from ekinerja.identity.v1 import identity_pb2 as pb
+
+from .application.importer import import_pegawai
+from .application.org import Org
+from .bootstrap import SystemCall, database, ensure_account
+
+INSTANSI = "KAB-DEMO"
+TMT = "2024-01-02"
+
+# (id, unit, parent unit)
+UNITS = [("KAB-DEMO.SETDA", "Sekretariat Daerah", None),
+         ("KAB-DEMO.DISDIK", "Dinas Pendidikan", "KAB-DEMO.SETDA"),
+         ("KAB-DEMO.SDN1", "SD Negeri 1 Demo", "KAB-DEMO.DISDIK"),
+         ("KAB-DEMO.DINKES", "Dinas Kesehatan", "KAB-DEMO.SETDA"),
+         ("KAB-DEMO.PKM", "Puskesmas Demo", "KAB-DEMO.DINKES"),
+         ("KAB-DEMO.INSPEKTORAT", "Inspektorat", "KAB-DEMO.SETDA")]
+
+# (id, unit, nama, kind, job_group, parent jabatan, eselon, jenjang, number of holders)
+J = [
+    ("SEKDA", "SETDA", "Sekretaris Daerah", "struktural_jpt", "umum", None, "II.a", None, 1),
+    ("KABAG-UMUM", "SETDA", "Kepala Bagian Umum", "struktural_administrator", "umum", "SEKDA", "III.a", None, 1),
+    ("KASUBAG-TU", "SETDA", "Kepala Subbagian Tata Usaha", "struktural_pengawas", "umum", "KABAG-UMUM", "IV.a",
+     None, 1),
+    ("PENGADM", "SETDA", "Pengadministrasi Umum", "pelaksana", "umum", "KASUBAG-TU", None, None, 6),
+    ("PRAKOM", "SETDA", "Pranata Komputer Ahli Pertama", "fungsional_tertentu", "fungsional", "KABAG-UMUM", None,
+     "ahli pertama", 3),
+    ("INSPEKTUR", "INSPEKTORAT", "Inspektur", "struktural_jpt", "umum", "SEKDA", "II.b", None, 1),
+    ("AUDITOR", "INSPEKTORAT", "Auditor Ahli Muda", "fungsional_tertentu", "fungsional", "INSPEKTUR", None,
+     "ahli muda", 4),
+    ("KADISDIK", "DISDIK", "Kepala Dinas Pendidikan", "struktural_jpt", "umum", "SEKDA", "II.b", None, 1),
+    ("KABID-GTK", "DISDIK", "Kepala Bidang Guru dan Tenaga Kependidikan", "struktural_administrator", "umum",
+     "KADISDIK", "III.b", None, 1),
+    ("KEPSEK", "SDN1", "Kepala Sekolah SD Negeri 1", "fungsional_tertentu", "pendidik", "KABID-GTK", None,
+     "guru madya", 1),
+    ("GURU", "SDN1", "Guru Kelas", "fungsional_tertentu", "pendidik", "KEPSEK", None, "guru muda", 14),
+    ("GURU-PJOK", "SDN1", "Guru Pendidikan Jasmani", "fungsional_tertentu", "pendidik", "KEPSEK", None,
+     "guru pertama", 2),
+    ("TAS", "SDN1", "Pengadministrasi Sekolah", "pelaksana", "umum", "KEPSEK", None, None, 2),
+    ("KADINKES", "DINKES", "Kepala Dinas Kesehatan", "struktural_jpt", "umum", "SEKDA", "II.b", None, 1),
+    ("KABID-YANKES", "DINKES", "Kepala Bidang Pelayanan Kesehatan", "struktural_administrator", "umum",
+     "KADINKES", "III.b", None, 1),
+    ("KAPUS", "PKM", "Kepala Puskesmas", "struktural_pengawas", "kesehatan", "KABID-YANKES", "IV.a", None, 1),
+    ("DOKTER", "PKM", "Dokter Ahli Pertama", "fungsional_tertentu", "kesehatan", "KAPUS", None, "ahli pertama", 3),
+    ("PERAWAT", "PKM", "Perawat Terampil", "fungsional_tertentu", "kesehatan", "KAPUS", None, "terampil", 8),
+    ("BIDAN", "PKM", "Bidan Terampil", "fungsional_tertentu", "kesehatan", "KAPUS", None, "terampil", 6),
+    ("APOTEKER", "PKM", "Apoteker Ahli Pertama", "fungsional_tertentu", "kesehatan", "KAPUS", None,
+     "ahli pertama", 2),
+    ("PENGADM-PKM", "PKM", "Pengadministrasi Puskesmas", "pelaksana", "umum", "KAPUS", None, None, 3),
+]
+GOLONGAN = {"struktural_jpt": "IV/c", "struktural_administrator": "IV/a", "struktural_pengawas": "III/d",
+            "fungsional_tertentu": "III/b", "pelaksana": "II/c"}
+FIRST = ["Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gita", "Hadi", "Indah", "Joko", "Kartika", "Lukman",
+         "Maya", "Nanda", "Oki", "Putri", "Rudi", "Sari", "Taufik", "Umi", "Wahyu", "Yanti"]
+LAST = ["Santoso", "Wijaya", "Lestari", "Saputra", "Rahmawati", "Hidayat", "Nugroho", "Kusuma", "Pratama",
+        "Susanti", "Setiawan"]
+
+
+def _nip(index: int, jabatan_kind: str) -> str:
+    """A valid, deterministic NIP: born 1970-1995, CPNS at 25, alternating gender."""
+    year = 1970 + index % 26
+    month = 1 + index % 12
+    day = 1 + index % 28
+    gender = 1 + index % 2
+    return f"{year:04d}{month:02d}{day:02d}{year + 25:04d}{month:02d}{gender}{index + 1:03d}"
+
+
+def people():
+    """[(nip, nama, golongan, jabatan id)] in tree order."""
+    out, index = [], 0
+    for jid, _unit, _nama, kind, *_rest, count in J:
+        for _ in range(count):
+            nama = f"{FIRST[index % len(FIRST)]} {LAST[(index * 7) % len(LAST)]}"
+            out.append((_nip(index, kind), nama, GOLONGAN[kind], f"{INSTANSI}.{jid}"))
+            index += 1
+    return out
+
+
+def first_holder(jabatan: str) -> str:
+    return next(nip for nip, _n, _g, j in people() if j == f"{INSTANSI}.{jabatan}")
+
+
+def messages():
+    for uid, nama, parent in UNITS:
+        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, unit=pb.ImportUnit(id=uid, nama=nama,
+                                                                                parent_id=parent or ""))
+    for jid, unit, nama, kind, group, parent, eselon, jenjang, _count in J:
+        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, jabatan=pb.ImportJabatan(
+            id=f"{INSTANSI}.{jid}", unit_id=f"{INSTANSI}.{unit}", nama=nama, kind=kind, job_group=group,
+            parent_id=f"{INSTANSI}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or ""))
+    for nip, nama, golongan, jabatan_id in people():
+        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
+            nip=nip, nama=nama, golongan=golongan, status="aktif", jabatan_id=jabatan_id, tmt_jabatan=TMT))
+
+
+def accounts():
+    """(login, roles, nip, kelompok, description)"""
+    return [
+        ("admin", ["admin_bkn"], None, [], "admin_bkn: every agency"),
+        ("admin.kabdemo", ["admin_instansi"], None, [], f"admin_instansi of {INSTANSI}"),
+        (first_holder("SEKDA"), ["pegawai"], first_holder("SEKDA"), [], "Sekretaris Daerah (top of the tree)"),
+        (first_holder("KADISDIK"), ["pegawai"], first_holder("KADISDIK"), [], "Kepala Dinas Pendidikan"),
+        (first_holder("KEPSEK"), ["pegawai", "expert"], first_holder("KEPSEK"), ["pendidik"],
+         "Kepala Sekolah: penilai of the teachers; expert (pendidik)"),
+        (first_holder("GURU"), ["pegawai"], first_holder("GURU"), [], "Guru Kelas (pendidik)"),
+        (first_holder("KAPUS"), ["pegawai"], first_holder("KAPUS"), [], "Kepala Puskesmas: penilai of health staff"),
+        (first_holder("DOKTER"), ["pegawai", "expert"], first_holder("DOKTER"), ["kesehatan"],
+         "Dokter; expert (kesehatan)"),
+        (first_holder("PERAWAT"), ["pegawai"], first_holder("PERAWAT"), [], "Perawat (kesehatan)"),
+        (first_holder("AUDITOR"), ["pegawai", "expert"], first_holder("AUDITOR"), ["fungsional"],
+         "Auditor; expert (fungsional)"),
+        (first_holder("KASUBAG-TU"), ["pegawai", "expert"], first_holder("KASUBAG-TU"), ["umum"],
+         "Kasubbag TU: penilai of general staff; expert (umum)"),
+        (first_holder("PENGADM"), ["pegawai"], first_holder("PENGADM"), [], "Pengadministrasi Umum (umum)"),
+    ]
+
+
+def seed(database_url: str, password: str) -> list[tuple[str, str]]:
+    db = database(database_url)
+    call = SystemCall("demo-seed")
+    Org(db, call).upsert_instansi(pb.Instansi(id=INSTANSI, nama="Pemerintah Kabupaten Demo",
+                                              kind=pb.INSTANSI_KIND_KABUPATEN))
+    summary = import_pegawai(db, call, messages())
+    if summary.failed:
+        raise SystemExit(f"demo import failed: {list(summary.errors)}")
+    shown = []
+    for login, roles, nip, kelompok, description in accounts():
+        ensure_account(db, login=login, password=password, roles=roles, nip=nip,
+                       instansi_id=None if "admin_bkn" in roles else INSTANSI, kelompok=kelompok)
+        shown.append((login, description))
+    db.engine.dispose()
+    return shown
+
+
+def main() -> int:
+    url = os.environ.get("EKINERJA_DATABASE_URL")
+    password = os.environ.get("EKINERJA_DEMO_PASSWORD")
+    if not url or not password:
+        print("error: EKINERJA_DATABASE_URL and EKINERJA_DEMO_PASSWORD are required", file=sys.stderr)
+        return 2
+    for login, description in seed(url, password):
+        print(f"account\t{login}\t{description}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""Helpers shared by identity's integration tests (imported by absolute name; conftest puts this folder on the path)."""
+import datetime as dt
+import time
+
+import sqlalchemy as sa
+
+
+def nip(index: int, gender: int = 1) -> str:
+    """A valid NIP, distinct per index (up to 999 x 26 x 12 x 28 people)."""
+    seq = index % 999 + 1
+    rest = index // 999
+    year = 1965 + rest % 30
+    month = 1 + (rest // 30) % 12
+    day = 1 + (rest // 360) % 28
+    return f"{year:04d}{month:02d}{day:02d}{year + 24:04d}{month:02d}{gender}{seq:03d}"
+
+
+def wait_for(predicate, timeout=15.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def scalar(db_url: str, sql: str, **params):
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
