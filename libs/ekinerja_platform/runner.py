@@ -19,9 +19,10 @@ def service_main(service: str, service_class_path: str, migrations_dir: str, arg
         eventlet.monkey_patch()
         return _run(service, service_class_path)
     if command == "migrate":
+        import os
+
         from .migrate import migrate
         from .settings import exit_on_missing, load_settings
-        import os
         settings = exit_on_missing(load_settings)(service, require_jwks=False)
         # behind PgBouncer (transaction pooling) migrations go straight to the primary
         url = os.environ.get("EKINERJA_MIGRATION_DATABASE_URL") or settings.sqlalchemy_url

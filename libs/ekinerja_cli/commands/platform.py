@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import click
 import grpc
-from ekinerja_platform.settings import DEFAULT_PORTS
 from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from ekinerja_platform.settings import DEFAULT_PORTS
 
 from .. import config
 from ..client import rpc_errors

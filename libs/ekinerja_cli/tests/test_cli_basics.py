@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from ekinerja_platform import testing
 
 pytestmark = pytest.mark.unit
