@@ -1,0 +1,1 @@
+"""Database tables, repositories and proto mapping of the snowman service."""

@@ -1,0 +1,1 @@
+"""Use cases of the snowman service, working on a SQLAlchemy session."""

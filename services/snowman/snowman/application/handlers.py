@@ -1,0 +1,322 @@
+"""snowman's use cases: ask, vote, read entries, expert edits and publication, open questions.
+
+Every handler takes the session of one unit of work and the verified caller; authorisation comes from `policy`,
+rules from the domain, storage from `adapters.repository`. Events are written to the outbox in the same transaction.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.tokens import Principal
+
+from ..adapters import repository as repo
+from ..domain import entries as dom
+from ..domain import ranking
+from ..domain.text import SynonymTable, normalise
+from . import policy
+
+PRODUCER = "snowman"
+MAX_QUESTION = 1000
+DEFAULT_ANSWERS, MAX_ANSWERS = 3, 10
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    entry_id: str
+    judul: str
+    jawaban: str
+    skor: Decimal
+    kelompok: tuple[str, ...]
+    rujukan: str
+    ruleset: str
+    version: int
+    helpful: int
+    not_helpful: int
+
+
+@dataclass(frozen=True)
+class SimilarView:
+    question_id: str
+    pertanyaan: str
+    status: str
+    entry_id: str | None
+    skor: Decimal
+
+
+@dataclass(frozen=True)
+class AskResult:
+    status: str
+    question_id: str
+    kelompok: str
+    normalised: str
+    answers: list[AnswerView]
+    similar: list[SimilarView] = field(default_factory=list)
+
+
+def _kelompok(requested: str, principal: Principal) -> str:
+    requested = (requested or "").strip()
+    if requested:
+        if requested not in dom.KELOMPOK:
+            raise InvalidArgument(f"must be one of {', '.join(dom.KELOMPOK)}", field="kelompok")
+        return requested
+    for group in principal.kelompok:
+        if group in dom.KELOMPOK:
+            return group
+    return "umum"
+
+
+def _uuid(value: str, field_name: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except (ValueError, TypeError, AttributeError):
+        raise InvalidArgument("must be a question id (uuid)", field=field_name) from None
+
+
+def search(session, pertanyaan: str, kelompok: str | None, synonyms: SynonymTable, limit: int):
+    """(normalised question, ranked answers): the read-only half of Ask, also used by the evaluation."""
+    norm = normalise(pertanyaan, synonyms, lambda ws: repo.corrections(session, ws))
+    rows = repo.search(session, norm.text, norm.surface, norm.extra)
+    by_id = {r.candidate.entry_id: r for r in rows}
+    ranked = ranking.rank([r.candidate for r in rows], kelompok, limit)
+    answers = [AnswerView(entry_id=r.entry_id, judul=by_id[r.entry_id].judul, jawaban=by_id[r.entry_id].jawaban,
+                          skor=r.score, kelompok=by_id[r.entry_id].candidate.kelompok,
+                          rujukan=by_id[r.entry_id].rujukan, ruleset=by_id[r.entry_id].ruleset,
+                          version=by_id[r.entry_id].version, helpful=by_id[r.entry_id].candidate.helpful,
+                          not_helpful=by_id[r.entry_id].candidate.not_helpful) for r in ranked]
+    return norm, ranked, answers
+
+
+def ask(session, principal: Principal, pertanyaan: str, kelompok: str, limit: int, synonyms: SynonymTable,
+        threshold: Decimal = ranking.ANSWER_THRESHOLD) -> AskResult:
+    policy.require(principal, "Ask")
+    pertanyaan = (pertanyaan or "").strip()
+    if not pertanyaan:
+        raise InvalidArgument("must not be empty", field="pertanyaan")
+    if len(pertanyaan) > MAX_QUESTION:
+        raise InvalidArgument(f"at most {MAX_QUESTION} characters", field="pertanyaan")
+    if limit < 0 or limit > MAX_ANSWERS:
+        raise InvalidArgument(f"must be between 1 and {MAX_ANSWERS} (0 for {DEFAULT_ANSWERS})", field="limit")
+    group = _kelompok(kelompok, principal)
+    norm, ranked, answers = search(session, pertanyaan, group, synonyms, limit or DEFAULT_ANSWERS)
+    status = "answered" if ranking.answered(ranked, threshold) else "open"
+    question_id = str(uuid.uuid4())
+    similar = []
+    if status == "open":
+        similar = [SimilarView(str(r.id), r.pertanyaan, r.status, r.entry_id,
+                               Decimal(str(r.similarity)).quantize(ranking.PLACES))
+                   for r in repo.similar_questions(session, norm.text or pertanyaan.lower(), kelompok=None)]
+    repo.add_question(session, question_id=question_id, pertanyaan=pertanyaan,
+                      normalised=norm.text or pertanyaan.lower(), kelompok=group, asker=principal.subject,
+                      status=status, top_entry_id=ranked[0].entry_id if ranked else None,
+                      top_score=ranked[0].score if ranked else None)
+    record_event(session, Event("question_asked", PRODUCER,
+                                {"question_id": question_id, "kelompok": group, "status": status}))
+    return AskResult(status=status, question_id=question_id, kelompok=group, normalised=norm.text,
+                     answers=answers, similar=similar)
+
+
+def vote(session, principal: Principal, entry_id: str, helpful: bool, question_id: str) -> tuple[int, int]:
+    policy.require(principal, "Vote")
+    dom.validate_entry_id(entry_id)
+    qid = _uuid(question_id, "question_id") if question_id else None
+    row = repo.get_entry(session, entry_id)
+    if row is None or row.published_version is None:
+        raise NotFound(f"no published entry {entry_id!r}", field="entry_id")
+    return repo.vote(session, entry_id, principal.subject, helpful, qid)
+
+
+# -- reading entries --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EntryView:
+    version: repo.VersionRow
+    history: list[repo.VersionRow]
+    published_version: int
+    helpful: int
+    not_helpful: int
+
+
+def get_entry(session, principal: Principal, entry_id: str, version: int, with_history: bool) -> EntryView:
+    policy.require(principal, "GetEntry")
+    dom.validate_entry_id(entry_id)
+    if version < 0:
+        raise InvalidArgument("must be 0 (current) or a version number", field="version")
+    row = repo.get_entry(session, entry_id)
+    if row is None:
+        raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+    sees_drafts = policy.handles(principal, row.kelompok) and policy.expert_groups(principal) != ()
+    if row.published_version is None and not sees_drafts:
+        raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+    wanted = version or (row.latest_version if sees_drafts else row.published_version)
+    found = repo.get_version(session, entry_id, wanted)
+    if found is None:
+        raise NotFound(f"entry {entry_id!r} has no version {wanted}", field="version")
+    if found.status == dom.DRAFT and not sees_drafts:
+        raise NotFound(f"entry {entry_id!r} has no published version {wanted}", field="version")
+    versions = repo.history(session, entry_id) if with_history else []
+    if not sees_drafts:
+        versions = [v for v in versions if v.status != dom.DRAFT]
+    return EntryView(found, versions, row.published_version or 0, row.helpful, row.not_helpful)
+
+
+def list_entries(session, principal: Principal, kelompok: str, status: str, page_size: int, page_token: str):
+    policy.require(principal, "ListEntries")
+    if kelompok and kelompok not in dom.KELOMPOK:
+        raise InvalidArgument(f"must be one of {', '.join(dom.KELOMPOK)}", field="kelompok")
+    status = status or "published"
+    if status not in ("published", "draft"):
+        raise InvalidArgument("must be published or draft", field="status")
+    if page_size < 0 or page_size > 500:
+        raise InvalidArgument("must be between 1 and 500", field="page_size")
+    try:
+        offset = int(page_token or 0)
+    except ValueError:
+        raise InvalidArgument("not a page token from this service", field="page_token") from None
+    visible = None
+    if status == "draft":
+        policy.require(principal, "EditEntry")
+        visible = policy.expert_groups(principal)
+    size = page_size or 50
+    rows = repo.list_entries(session, kelompok=kelompok or None, drafts=status == "draft", visible_groups=visible,
+                             offset=offset, limit=size + 1)
+    next_token = str(offset + size) if len(rows) > size else ""
+    return rows[:size], next_token
+
+
+# -- expert workflow --------------------------------------------------------------------------------------------
+
+def edit_entry(session, principal: Principal, entry_id: str, content: dom.EntryContent, base_version: int,
+               question_id: str | None = None) -> repo.VersionRow:
+    """A new draft version; base_version 0 creates the entry."""
+    policy.require(principal, "EditEntry")
+    content = dom.validate_content(content)
+    if base_version < 0:
+        raise InvalidArgument("must be the latest version number, or 0 to create the entry", field="base_version")
+    if base_version == 0:
+        entry_id = dom.validate_entry_id(entry_id or dom.slug_from(content.judul))
+        policy.require(principal, "EditEntry", content.kelompok)
+        if not repo.create_entry(session, entry_id, content.kelompok):
+            raise AlreadyExists(f"entry {entry_id!r} exists; edit it with its latest version", field="entry_id")
+        version = 1
+    else:
+        dom.validate_entry_id(entry_id)
+        row = repo.lock_entry(session, entry_id)
+        if row is None:
+            raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+        policy.require(principal, "EditEntry", row.kelompok)
+        policy.require(principal, "EditEntry", content.kelompok)
+        dom.check_edit_base(base_version, row.latest_version)
+        version = row.latest_version + 1
+    repo.add_version(session, entry_id, version, content, author=principal.subject, question_id=question_id)
+    return repo.get_version(session, entry_id, version)
+
+
+def publish_entry(session, principal: Principal, entry_id: str, version: int) -> repo.VersionRow:
+    policy.require(principal, "PublishEntry")
+    dom.validate_entry_id(entry_id)
+    if version <= 0:
+        raise InvalidArgument("must be the number of the draft version to publish", field="version")
+    row = repo.lock_entry(session, entry_id)
+    if row is None:
+        raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+    found = repo.get_version(session, entry_id, version)
+    if found is None:
+        raise NotFound(f"entry {entry_id!r} has no version {version}", field="version")
+    policy.require(principal, "PublishEntry", set(row.kelompok) | set(found.content.kelompok))
+    if found.status == dom.PUBLISHED:
+        return found  # publishing twice is a no-op
+    dom.check_publishable(status=found.status, author=found.author, approver=principal.subject,
+                          approver_is_admin=policy.is_admin(principal))
+    if row.published_version and version < row.published_version:
+        raise FailedPrecondition(f"version {row.published_version} is already published and newer",
+                                 field="version")
+    repo.publish_version(session, entry_id, version, principal.subject)
+    question_id = found.question_id
+    if question_id:
+        question = repo.get_question(session, question_id, lock=True)
+        if question is not None and question.status == "open":
+            repo.close_question(session, question_id, status="expert_answered", entry_id=entry_id,
+                                handled_by=principal.subject)
+    record_event(session, Event("answer_published", PRODUCER, {"entry_id": entry_id, "question_id": question_id}))
+    return repo.get_version(session, entry_id, version)
+
+
+@dataclass(frozen=True)
+class OpenQuestionView:
+    question_id: str
+    pertanyaan: str
+    kelompok: str
+    asked_at: object
+    draft_entry_id: str | None
+    similar: list[SimilarView]
+
+
+def list_open_questions(session, principal: Principal, kelompok: str, page_size: int) -> list[OpenQuestionView]:
+    policy.require(principal, "ListOpenQuestions")
+    groups = policy.expert_groups(principal)
+    if kelompok:
+        if kelompok not in dom.KELOMPOK:
+            raise InvalidArgument(f"must be one of {', '.join(dom.KELOMPOK)}", field="kelompok")
+        policy.require(principal, "ListOpenQuestions", [kelompok])
+        groups = (kelompok,)
+    if page_size < 0 or page_size > 200:
+        raise InvalidArgument("must be between 1 and 200", field="page_size")
+    out = []
+    for q in repo.open_questions(session, groups, page_size or 50):
+        similar = [SimilarView(str(r.id), r.pertanyaan, r.status, r.entry_id,
+                               Decimal(str(r.similarity)).quantize(ranking.PLACES))
+                   for r in repo.similar_questions(session, q.normalised, exclude=str(q.id))]
+        out.append(OpenQuestionView(str(q.id), q.pertanyaan, q.kelompok, q.asked_at,
+                                    repo.draft_for_question(session, str(q.id)), similar))
+    return out
+
+
+def _open_question(session, principal: Principal, question_id: str, rpc: str):
+    qid = _uuid(question_id, "question_id")
+    question = repo.get_question(session, qid, lock=True)
+    if question is None:
+        raise NotFound(f"no question {qid}", field="question_id")
+    policy.require(principal, rpc, [question.kelompok])
+    if question.status != "open":
+        raise FailedPrecondition(f"the question is {question.status}, not open", field="question_id")
+    return qid, question
+
+
+def answer_question(session, principal: Principal, question_id: str, entry_id: str,
+                    content: dom.EntryContent) -> repo.VersionRow:
+    """The expert's answer becomes a draft entry that also carries the question's wording as a phrasing."""
+    policy.require(principal, "AnswerQuestion")
+    qid, question = _open_question(session, principal, question_id, "AnswerQuestion")
+    if question.pertanyaan not in content.pertanyaan:
+        content = dom.EntryContent(judul=content.judul, pertanyaan=(question.pertanyaan, *content.pertanyaan),
+                                   jawaban=content.jawaban, kelompok=content.kelompok or (question.kelompok,),
+                                   rujukan=content.rujukan, ruleset=content.ruleset, tags=content.tags)
+    return edit_entry(session, principal, entry_id, content, 0, question_id=qid)
+
+
+def mark_duplicate(session, principal: Principal, question_id: str, entry_id: str, duplicate_of: str):
+    policy.require(principal, "MarkDuplicate")
+    if bool(entry_id) == bool(duplicate_of):
+        raise InvalidArgument("give exactly one of entry_id or duplicate_of", field="entry_id")
+    qid, question = _open_question(session, principal, question_id, "MarkDuplicate")
+    other_id = None
+    if duplicate_of:
+        other_id = _uuid(duplicate_of, "duplicate_of")
+        if other_id == qid:
+            raise InvalidArgument("a question cannot duplicate itself", field="duplicate_of")
+        other = repo.get_question(session, other_id)
+        if other is None:
+            raise NotFound(f"no question {other_id}", field="duplicate_of")
+        entry_id = other.entry_id
+    else:
+        dom.validate_entry_id(entry_id)
+        row = repo.get_entry(session, entry_id)
+        if row is None or row.published_version is None:
+            raise NotFound(f"no published entry {entry_id!r}", field="entry_id")
+    repo.close_question(session, qid, status="duplicate", entry_id=entry_id, handled_by=principal.subject,
+                        duplicate_of=other_id)
+    return qid, "duplicate", entry_id

@@ -1,0 +1,1 @@
+"""gRPC entrypoints of snowman: proto <-> use cases."""
