@@ -327,7 +327,11 @@ def close_question(session, question_id: str, *, status: str, entry_id: str | No
 # -- votes ----------------------------------------------------------------------------------------------------
 
 def vote(session, entry_id: str, voter: str, helpful: bool, question_id: str | None) -> tuple[int, int]:
-    """Record (or replace) the caller's vote and keep the entry's counters exact; returns (helpful, not_helpful)."""
+    """Record (or replace) the caller's vote and keep the entry's counters exact; returns (helpful, not_helpful).
+
+    The entry row is locked first so concurrent votes on one entry (even the same voter's first two) serialise.
+    """
+    session.execute(sa.select(t.entries.c.id).where(t.entries.c.id == entry_id).with_for_update())
     previous = session.execute(sa.select(t.votes.c.helpful).where(
         t.votes.c.entry_id == entry_id, t.votes.c.voter == voter).with_for_update()).scalar()
     qid = uuid.UUID(question_id) if question_id else None

@@ -252,3 +252,23 @@ def test_cli_ask_json_and_kb_commands(snowman_proc, test_keys, tmp_path):
     assert code == 2 and "kelompok" in err
     code, _, err = cli("kb", "open")
     assert code == 1 and "PERMISSION_DENIED" in err
+
+
+def test_simultaneous_first_votes_of_one_person_count_once(stub, tokens, test_keys):
+    """Two identical first votes racing on one entry: both succeed, the entry counts one vote."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ekinerja_platform import testing
+    entry_id = stub.Ask(pb.AskRequest(pertanyaan="berapa bobot perilaku kerja"), metadata=tokens["staf"],
+                        timeout=10).answers[0].id
+    for round_ in range(10):
+        before = stub.GetEntry(pb.GetEntryRequest(entry_id=entry_id), metadata=tokens["staf"], timeout=10)
+        voter = testing.bearer(test_keys.token(subject=f"19920202201801{round_:04d}", roles=["pegawai"],
+                                               kelompok=["umum"]))
+
+        def vote(_):
+            return stub.Vote(pb.VoteRequest(entry_id=entry_id, helpful=True), metadata=voter, timeout=10)
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(vote, range(8)))
+        assert {(r.helpful, r.not_helpful) for r in results} == {(before.helpful + 1, before.not_helpful)}
