@@ -266,7 +266,7 @@ def test_simultaneous_first_votes_of_one_person_count_once(stub, tokens, test_ke
         voter = testing.bearer(test_keys.token(subject=f"19920202201801{round_:04d}", roles=["pegawai"],
                                                kelompok=["umum"]))
 
-        def vote(_):
+        def vote(_, voter=voter):
             return stub.Vote(pb.VoteRequest(entry_id=entry_id, helpful=True), metadata=voter, timeout=10)
 
         with ThreadPoolExecutor(8) as pool:

@@ -4,6 +4,7 @@ import re
 from collections import Counter
 
 import pytest
+
 from snowman.knowledge import (
     KELOMPOK,
     RULESETS,
