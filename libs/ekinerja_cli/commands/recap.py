@@ -1,5 +1,203 @@
-"""`ekinerja` commands for recap (filled in by the recap issue)."""
+"""`ekinerja recap …`: recaps of plans and realisation, non-compliance, advice, exports and charts."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import client
+from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+
+PERIODS = ["day", "week", "month", "year"]
+COUNTER_COLUMNS = ["plans", "reported", "approved", "recognised", "minutes", "pending", "oldest", "achievement %"]
+
+
+def _pb():
+    from ekinerja.recap.v1 import recap_pb2, recap_pb2_grpc
+    return recap_pb2, recap_pb2_grpc
+
+
+def _stub():
+    pb, grpc_mod = _pb()
+    return pb, grpc_mod.RecapServiceStub(client.channel("recap"))
+
+
+def _period(pb, name: str):
+    return {"day": pb.PERIOD_DAY, "week": pb.PERIOD_WEEK, "month": pb.PERIOD_MONTH, "year": pb.PERIOD_YEAR}[name]
+
+
+def _as_dict(message) -> dict:
+    from google.protobuf.json_format import MessageToDict
+    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+
+
+def _cells(c) -> list:
+    return [c.plans, c.reported, c.approved, c.recognised_qty, c.approved_minutes, c.pending,
+            c.oldest_pending_days, c.achievement_pct or "-"]
+
+
+def period_option(fn):
+    fn = click.option("--date", default="", help="A date inside the period (YYYY-MM-DD); default today.")(fn)
+    return click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True)(fn)
 
 
 def register(cli) -> None:
-    """Attach this module's commands to the root group."""
+    @cli.group()
+    def recap():
+        """Recaps of plans vs realisation, compliance, recommendations, exports and charts."""
+
+    @recap.command("me")
+    @click.option("--nip", default="", help="Another employee (a subordinate, or in your instansi as admin).")
+    @period_option
+    @json_option
+    def me(nip, period, date):
+        """Your own recap (or a subordinate's with --nip)."""
+        pb, stub = _stub()
+        with client.rpc_errors():
+            reply = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(nip=nip, period=_period(pb, period), date=date),
+                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+
+        def human(_):
+            table(f"{reply.nama or reply.nip} · {reply.period_key} ({reply.start} … {reply.end})",
+                  ["unit"] + COUNTER_COLUMNS,
+                  [[row.unit_id] + _cells(row.counters) for row in reply.by_unit]
+                  + [["TOTAL"] + _cells(reply.counters)])
+            if reply.kegiatan:
+                table("per SKP kegiatan", ["skp", "kegiatan", "target", "planned", "reported", "recognised",
+                                           "achievement %", "kualitas"],
+                      [[k.skp_id, k.nama or k.kegiatan_id, k.target_qty, k.planned_qty, k.reported_qty,
+                        k.recognised_qty, k.achievement_pct or "-", k.kualitas or "-"] for k in reply.kegiatan])
+        emit(_as_dict(reply), human)
+
+    @recap.command("unit")
+    @click.argument("unit_id")
+    @period_option
+    @click.option("--all-pages/--first-page", default=True, show_default=True)
+    @json_option
+    def unit(unit_id, period, date, all_pages):
+        """A unit kerja: one row per employee and the totals."""
+        pb, stub = _stub()
+        rows, token = [], ""
+        with client.rpc_errors():
+            while True:
+                reply = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id=unit_id, period=_period(pb, period),
+                                                                 date=date, page_size=500, page_token=token),
+                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+                rows += list(reply.rows)
+                token = reply.next_page_token
+                if not token or not all_pages:
+                    break
+        data = _as_dict(reply)
+        data["rows"] = [_as_dict(r) for r in rows]
+
+        def human(_):
+            table(f"unit {reply.unit_nama or unit_id} · {reply.period_key} · {reply.employees} employees",
+                  ["nip", "nama"] + COUNTER_COLUMNS,
+                  [[r.nip, r.nama] + _cells(r.counters) for r in rows] + [["TOTAL", ""] + _cells(reply.totals)])
+        emit(data, human)
+
+    @recap.command("instansi")
+    @click.argument("instansi_id")
+    @period_option
+    @json_option
+    def instansi(instansi_id, period, date):
+        """An instansi: one row per unit and the totals."""
+        pb, stub = _stub()
+        with client.rpc_errors():
+            reply = stub.GetInstansiRecap(pb.GetInstansiRecapRequest(instansi_id=instansi_id,
+                                                                     period=_period(pb, period), date=date,
+                                                                     page_size=1000),
+                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        emit(_as_dict(reply), lambda _: table(
+            f"instansi {instansi_id} · {reply.period_key}", ["unit", "nama", "employees"] + COUNTER_COLUMNS,
+            [[r.unit_id, r.unit_nama, r.employees] + _cells(r.counters) for r in reply.rows]
+            + [["TOTAL", "", ""] + _cells(reply.totals)]))
+
+    @recap.command("noncompliance")
+    @click.option("--instansi", "instansi_id", default="", help="Default: your instansi.")
+    @click.option("--unit", "unit_id", default="")
+    @click.option("--from", "date_from", required=True, help="YYYY-MM-DD")
+    @click.option("--to", "date_to", required=True, help="YYYY-MM-DD")
+    @click.option("--backlog-days", type=int, default=3, show_default=True)
+    @json_option
+    def noncompliance(instansi_id, unit_id, date_from, date_to, backlog_days):
+        """Who did not plan or report on a working day, review backlogs, SKP not approved."""
+        pb, stub = _stub()
+        rows, token = [], ""
+        with client.rpc_errors():
+            while True:
+                reply = stub.ListNoncompliance(pb.ListNoncomplianceRequest(
+                    instansi_id=instansi_id, unit_id=unit_id, date_from=date_from, date_to=date_to,
+                    backlog_days=backlog_days, page_size=1000, page_token=token),
+                    metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+                rows += list(reply.rows)
+                token = reply.next_page_token
+                if not token:
+                    break
+        emit({"rows": [_as_dict(r) for r in rows], "excluded_employee_days": reply.excluded_employee_days},
+             lambda _: table(f"non-compliance {date_from} … {date_to} "
+                             f"({reply.excluded_employee_days} employee-days excluded for leave/status)",
+                             ["kind", "nip", "nama", "unit", "date", "count", "age (days)"],
+                             [[r.kind, r.nip, r.nama, r.unit_id, r.tanggal, r.count or "", r.age_days or ""]
+                              for r in rows]))
+
+    @recap.command("advice")
+    @click.option("--instansi", "instansi_id", default="")
+    @click.option("--unit", "unit_id", default="")
+    @click.option("--tahun", type=int, required=True)
+    @click.option("--bulan", type=int, required=True)
+    @json_option
+    def advice(instansi_id, unit_id, tahun, bulan):
+        """Recommendations for an instansi or unit, each with the numbers behind it."""
+        pb, stub = _stub()
+        with client.rpc_errors():
+            reply = stub.GetRecommendations(pb.GetRecommendationsRequest(instansi_id=instansi_id, unit_id=unit_id,
+                                                                         tahun=tahun, bulan=bulan),
+                                            metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        emit(_as_dict(reply), lambda _: table(
+            f"recommendations {tahun}-{bulan:02d}", ["kind", "subject", "message", "numbers"],
+            [[r.kind, r.subject, r.message, ", ".join(f"{k}={v}" for k, v in sorted(r.numbers.items()))]
+             for r in reply.recommendations]))
+
+    @recap.command("export")
+    @click.option("--unit", "unit_id", default="")
+    @click.option("--instansi", "instansi_id", default="")
+    @period_option
+    @click.option("--csv", "fmt", flag_value="csv", default=True)
+    @click.option("--xlsx", "fmt", flag_value="xlsx")
+    @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Default: the suggested file name.")
+    @json_option
+    def export(unit_id, instansi_id, period, date, fmt, out):
+        """A unit or instansi recap as CSV or XLSX."""
+        if bool(unit_id) == bool(instansi_id):
+            fail("give exactly one of --unit and --instansi", EXIT_BAD_INPUT)
+        pb, stub = _stub()
+        with client.rpc_errors():
+            reply = stub.ExportRecap(pb.ExportRecapRequest(
+                unit_id=unit_id, instansi_id=instansi_id, period=_period(pb, period), date=date,
+                format=pb.EXPORT_FORMAT_CSV if fmt == "csv" else pb.EXPORT_FORMAT_XLSX),
+                metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        path = Path(out or reply.filename)
+        path.write_bytes(reply.content)
+        emit({"file": str(path), "bytes": len(reply.content)}, lambda d: click.echo(f"wrote {d['file']}"))
+
+    @recap.command("chart")
+    @click.option("--nip", default="", help="An employee (default: you, unless --unit).")
+    @click.option("--unit", "unit_id", default="")
+    @click.option("--tahun", type=int, required=True)
+    @click.option("--out", type=click.Path(dir_okay=False), required=True, help="FILE.png")
+    @json_option
+    def chart(nip, unit_id, tahun, out):
+        """A PNG chart of achievement by month for an employee or a unit."""
+        pb, stub = _stub()
+        if not nip and not unit_id:
+            from ..config import load_credentials
+            nip = (load_credentials() or {}).get("nip") or ""
+            if not nip:
+                fail("give --nip or --unit", EXIT_BAD_INPUT)
+        with client.rpc_errors():
+            reply = stub.RenderChart(pb.RenderChartRequest(nip=nip, unit_id=unit_id, tahun=tahun),
+                                     metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        Path(out).write_bytes(reply.png)
+        emit({"file": out, "achievement_pct": list(reply.achievement_pct)},
+             lambda d: click.echo(f"wrote {out}"))

@@ -1,6 +1,29 @@
-"""`python -m recap run|migrate|settings`."""
+"""`python -m recap run|migrate|settings|rebuild`."""
+import sys
 from pathlib import Path
 
 from ekinerja_platform.runner import service_main
 
-raise SystemExit(service_main("recap", "recap.service:RecapService", str(Path(__file__).resolve().parents[1] / "migrations")))
+MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+def rebuild() -> int:
+    """Empty every projection and re-apply recap's event log (the same numbers as the live projection)."""
+    import time
+
+    from ekinerja_platform.db import make_engine
+    from ekinerja_platform.settings import exit_on_missing, load_settings
+    from recap.application.handlers import rebuild as run_rebuild
+
+    settings = exit_on_missing(load_settings)("recap", require_jwks=False)
+    engine = make_engine(settings.sqlalchemy_url, pool_size=1)
+    started = time.perf_counter()
+    count = run_rebuild(engine)
+    engine.dispose()
+    print(f"recap: rebuilt projections from {count} logged events in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if len(sys.argv) > 1 and sys.argv[1] == "rebuild":
+    raise SystemExit(rebuild())
+raise SystemExit(service_main("recap", "recap.service:RecapService", MIGRATIONS))

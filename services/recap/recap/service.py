@@ -1,10 +1,66 @@
 """The recap nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
-from ekinerja.recap.v1 import recap_pb2_grpc  # noqa: F401 - the API this service implements
-
+from ekinerja.recap.v1 import recap_pb2_grpc
+from ekinerja_platform.events import apply_once, subscribe
+from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
+from recap.application import api, handlers, policy
+
+rpc = grpc_for(recap_pb2_grpc.RecapServiceStub)
+
+
+def _consumer(producer: str, event_type: str):
+    """A separate handler function per event (nameko attaches entrypoints to the function object)."""
+    def handle(self, envelope):
+        return apply_once(self.db, "recap", envelope, handlers.apply_event)
+    handle.__name__ = f"on_{event_type}"
+    return subscribe(producer, event_type)(handle)
 
 
 class RecapService(PlatformService):
     name = "recap"
     grpc_services = ("ekinerja.recap.v1.RecapService",)
-    authorization: dict = {}
+    # every RPC is authenticated here; what each caller may see is decided in recap.application.policy
+    authorization = {name: AUTHENTICATED for name in policy.RULES}
+
+    @rpc
+    def GetEmployeeRecap(self, request, context):
+        return api.get_employee_recap(self.db, self.call, request)
+
+    @rpc
+    def GetUnitRecap(self, request, context):
+        return api.get_unit_recap(self.db, self.call, request)
+
+    @rpc
+    def GetInstansiRecap(self, request, context):
+        return api.get_instansi_recap(self.db, self.call, request)
+
+    @rpc
+    def ListNoncompliance(self, request, context):
+        return api.list_noncompliance(self.db, self.call, request)
+
+    @rpc
+    def GetRecommendations(self, request, context):
+        return api.get_recommendations(self.db, self.call, request)
+
+    @rpc
+    def ExportRecap(self, request, context):
+        return api.export_recap(self.db, self.call, request)
+
+    @rpc
+    def RenderChart(self, request, context):
+        return api.render_chart(self.db, self.call, request)
+
+    # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
+    on_employee_registered = _consumer("identity", "employee_registered")
+    on_employee_status_changed = _consumer("identity", "employee_status_changed")
+    on_position_changed = _consumer("identity", "position_changed")
+    on_assignment_changed = _consumer("identity", "assignment_changed")
+    on_skp_approved = _consumer("skp", "skp_approved")
+    on_skp_scored = _consumer("skp", "skp_scored")
+    on_skp_closed = _consumer("skp", "skp_closed")
+    on_plan_submitted = _consumer("des", "plan_submitted")
+    on_activity_submitted = _consumer("des", "activity_submitted")
+    on_activity_reviewed = _consumer("des", "activity_reviewed")
+    on_revision_requested = _consumer("des", "revision_requested")
+    on_monthly_quality_set = _consumer("des", "monthly_quality_set")
+    on_period_locked = _consumer("des", "period_locked")

@@ -1,0 +1,252 @@
+"""Benchmark of recap: unit recap latency over a large projection, and event lag while des-rate events stream in.
+
+    .venv/bin/python scripts/bench_recap.py                 # 1,000,000 activity rows (several minutes)
+    .venv/bin/python scripts/bench_recap.py --activities 200000 --seconds 10
+
+Runs on 127.0.0.1 only, in its own database and RabbitMQ vhost (removed at the end), with the real recap process.
+The activity facts and their counters are bulk-loaded with set-based SQL (the same shape the projection writes:
+approved, non-proses entries); live events then go through RabbitMQ into the running service.
+Figures are printed beside a baseline measured in the same run: the latency of grpc.health Check on the same
+process (a round trip that touches nothing), so ratios stay comparable across machines.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "services/recap"), str(ROOT / "build/gen")]
+
+import grpc  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from kombu import Connection  # noqa: E402
+
+from ekinerja_platform import testing, topology  # noqa: E402
+from ekinerja_platform.outbox import Event  # noqa: E402
+
+INSTANSI = "i-bench"
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def load(engine, activities: int, units: int, per_unit: int) -> float:
+    employees = units * per_unit
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(sa.text("""
+            CREATE TEMP TABLE bench_emp AS
+            SELECT g AS i, lpad((198001010000000000 + g)::text, 18, '0') AS nip, 'u-' || (g / :per_unit) AS unit_id,
+                   lpad((197001010000000000 + g / :per_unit)::text, 18, '0') AS penilai
+            FROM generate_series(0, :employees - 1) g"""), {"per_unit": per_unit, "employees": employees})
+        conn.execute(sa.text("""
+            CREATE TEMP TABLE bench_day AS
+            SELECT row_number() OVER (ORDER BY d) - 1 AS n, d::date AS tanggal
+            FROM generate_series('2025-01-01'::date, '2025-12-31'::date, '1 day') d
+            WHERE extract(isodow FROM d) < 6"""))
+        days = conn.execute(sa.text("SELECT count(*) FROM bench_day")).scalar()
+        conn.execute(sa.text("""
+            INSERT INTO employees (nip, nama, instansi_id, golongan, status)
+            SELECT nip, 'Pegawai ' || i, CAST(:inst AS text), 'III/a', 'aktif' FROM bench_emp"""), {"inst": INSTANSI})
+        conn.execute(sa.text("""
+            INSERT INTO assignments (assignment_id, nip, instansi_id, jabatan_id, unit_id, start_date, end_date,
+                                     acting, penilai_nip, version)
+            SELECT 'as-' || i, nip, CAST(:inst AS text), 'j-' || unit_id, unit_id, '2024-01-01', NULL, false, penilai, 1
+            FROM bench_emp"""), {"inst": INSTANSI})
+        conn.execute(sa.text("""
+            INSERT INTO units (unit_id, instansi_id, nama)
+            SELECT DISTINCT unit_id, CAST(:inst AS text), 'Unit ' || unit_id
+            FROM bench_emp"""), {"inst": INSTANSI})
+        conn.execute(sa.text("""
+            INSERT INTO skps (skp_id, nip, instansi_id, unit_id, jabatan_id, period_start, period_end, penilai_nip,
+                              version)
+            SELECT 'skp-' || i, nip, CAST(:inst AS text), unit_id, 'j-' || unit_id, '2025-01-01', '2025-12-31',
+                   penilai, 1
+            FROM bench_emp"""), {"inst": INSTANSI})
+        conn.execute(sa.text("""
+            INSERT INTO skp_kegiatan (skp_id, kegiatan_id, nomor, nama, satuan, kuantitas)
+            SELECT 'skp-' || i, 'k' || k, k, 'Kegiatan ' || k, 'dokumen', 60 FROM bench_emp, generate_series(1, 4) k
+            """))
+        conn.execute(sa.text("""
+            INSERT INTO activities (activity_id, nip, instansi_id, unit_id, tanggal, status, locked, penilai_nip,
+                                    submitted_at, state)
+            SELECT 'b' || g, e.nip, CAST(:inst AS text), e.unit_id, d.tanggal, 'approved', false, e.penilai,
+                   d.tanggal::timestamptz + interval '16 hours',
+                   jsonb_build_object('nip', jsonb_build_array('[2,3]'::jsonb, e.nip),
+                                      'tanggal', jsonb_build_array('[2,3]'::jsonb, d.tanggal::text),
+                                      'unit_id', jsonb_build_array('[2,3]'::jsonb, e.unit_id),
+                                      'instansi_id', jsonb_build_array('[2,3]'::jsonb, CAST(:inst AS text)),
+                                      'skp_id', jsonb_build_array('[2,3]'::jsonb, 'skp-' || e.i),
+                                      'kegiatan_id', jsonb_build_array('[2,3]'::jsonb, 'k' || (g % 4 + 1)),
+                                      'jenis', jsonb_build_array('[2,3]'::jsonb, 'skp'),
+                                      'kuantitas', jsonb_build_array('[1,1]'::jsonb, '1'),
+                                      'kuantitas_diakui', jsonb_build_array('[2,3]'::jsonb, '1'),
+                                      'menit', jsonb_build_array('[2,3]'::jsonb, 60),
+                                      'proses', jsonb_build_array('[2,3]'::jsonb, false),
+                                      'status', jsonb_build_array('[2,3]'::jsonb, 'approved'))
+            FROM generate_series(0, :n - 1) g
+            JOIN bench_emp e ON e.i = g % :employees
+            JOIN bench_day d ON d.n = (g / :employees) % :days"""),
+                     {"inst": INSTANSI, "n": activities, "employees": employees, "days": days})
+        for kind, key in (("day", "to_char(tanggal, 'YYYY-MM-DD')"), ("week", "to_char(tanggal, 'IYYY-\"W\"IW')"),
+                          ("month", "to_char(tanggal, 'YYYY-MM')"), ("year", "to_char(tanggal, 'YYYY')")):
+            conn.execute(sa.text(f"""
+                INSERT INTO employee_counters (unit_id, kind, period_key, nip, instansi_id, reported, reported_qty,
+                    reported_minutes, approved, recognised_qty, recognised_qty_final, approved_minutes)
+                SELECT unit_id, '{kind}', {key}, nip, instansi_id, count(*), count(*), 60 * count(*), count(*),
+                       count(*), count(*), 60 * count(*)
+                FROM activities GROUP BY unit_id, {key}, nip, instansi_id"""))
+            if kind in ("month", "year"):
+                conn.execute(sa.text(f"""
+                    INSERT INTO kegiatan_counters (nip, kind, period_key, skp_id, kegiatan_id, reported, reported_qty,
+                        reported_minutes, approved, recognised_qty, recognised_qty_final, approved_minutes)
+                    SELECT nip, '{kind}', {key}, state->'skp_id'->>1, state->'kegiatan_id'->>1, count(*), count(*),
+                           60 * count(*), count(*), count(*), count(*), 60 * count(*)
+                    FROM activities GROUP BY nip, {key}, state->'skp_id'->>1, state->'kegiatan_id'->>1"""))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE"))
+    return time.perf_counter() - started
+
+
+def timed(fn, repeat):
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def stream_events(amqp_uri, rate: float, seconds: float, employees: int, per_unit: int,
+                  prefix: str = "live") -> int:
+    """activity_submitted then activity_reviewed for fresh activities, paced at `rate` events per second."""
+    sent = 0
+    with Connection(amqp_uri) as conn:
+        topology.declare(conn.default_channel, topology.queues_for_producer("des"))
+        producer = conn.Producer(serializer="json")
+        started = time.perf_counter()
+        total = int(rate * seconds)
+        while sent < total:
+            i = sent // 2 % employees
+            nip = str(198001010000000000 + i)
+            activity_id = f"{prefix}-{sent // 2}"
+            common = {"activity_id": activity_id, "nip": nip, "instansi_id": INSTANSI, "unit_id": f"u-{i // per_unit}",
+                      "tanggal": "2025-11-03", "skp_id": f"skp-{i}", "kegiatan_id": "k1", "jenis": "skp",
+                      "menit": 30, "proses": False}
+            if sent % 2 == 0:
+                data = dict(common, kuantitas="1", penilai_nip="", version=1)
+                event_type = "activity_submitted"
+            else:
+                data = dict(common, kuantitas_diakui="1", reviewer_nip="", submitted_at=None, reviewed_at=None,
+                            version=2)
+                event_type = "activity_reviewed"
+            envelope = Event(event_type, "des", data, nip=nip, instansi_id=INSTANSI).envelope()
+            producer.publish(envelope, exchange="des.events", routing_key=event_type,
+                             message_id=envelope["event_id"], delivery_mode=2)
+            sent += 1
+            ahead = sent / rate - (time.perf_counter() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+    return sent
+
+
+def wait_applied(engine, count: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if conn.execute(sa.text("SELECT count(*) FROM event_log")).scalar() >= count:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def lags(engine) -> list[float]:
+    with engine.connect() as conn:
+        return [float(v) for v in conn.execute(sa.text(
+            "SELECT extract(epoch FROM applied_at - (envelope->>'occurred_at')::timestamptz) FROM event_log"
+        )).scalars()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=1_000_000)
+    parser.add_argument("--units", type=int, default=5)
+    parser.add_argument("--per-unit", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=150.0, help="events/s streamed (des submit + review)")
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--repeat", type=int, default=60)
+    args = parser.parse_args()
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from ekinerja.recap.v1 import recap_pb2 as pb
+    from ekinerja.recap.v1 import recap_pb2_grpc
+
+    db_url = testing.migrated_database("recap")
+    amqp_uri = testing.create_vhost()
+    process = None
+    try:
+        with testing.temporary_directory() as keys_dir:
+            keys = testing.TestKeys(keys_dir)
+            engine = sa.create_engine(db_url)
+            print(f"loading {args.activities:,} activity rows for {args.units * args.per_unit:,} employees …",
+                  flush=True)
+            seconds = load(engine, args.activities, args.units, args.per_unit)
+            print(f"  loaded in {seconds:.1f}s", flush=True)
+            process = testing.ServiceProcess("recap", testing.service_env(db_url, amqp_uri, keys.jwks_url)).start()
+            auth = testing.bearer(keys.token(subject="bench-admin", roles=["admin_bkn"]))
+            with grpc.insecure_channel(process.target) as channel:
+                health = health_pb2_grpc.HealthStub(channel)
+                stub = recap_pb2_grpc.RecapServiceStub(channel)
+                request = pb.GetUnitRecapRequest(unit_id="u-0", period=pb.PERIOD_MONTH, date="2025-06-15",
+                                                 page_size=1000)
+                reply = stub.GetUnitRecap(request, metadata=auth, timeout=60)
+                with engine.connect() as conn:
+                    expected = conn.execute(sa.text("SELECT count(*) FROM activities WHERE unit_id = 'u-0' AND "
+                                                    "tanggal BETWEEN '2025-06-01' AND '2025-06-30'")).scalar()
+                assert reply.totals.reported == expected and len(reply.rows) == args.per_unit, "recap disagrees"
+                baseline = timed(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=10), args.repeat)
+                unit = timed(lambda: stub.GetUnitRecap(request, metadata=auth, timeout=60), args.repeat)
+                year = timed(lambda: stub.GetUnitRecap(pb.GetUnitRecapRequest(
+                    unit_id="u-0", period=pb.PERIOD_YEAR, date="2025-06-15", page_size=1000), metadata=auth,
+                    timeout=60), max(10, args.repeat // 3))
+            b95 = pct(baseline, 95)
+            print(f"baseline health Check        p50 {statistics.median(baseline):7.1f} ms  p95 {b95:7.1f} ms")
+            for name, values in (("unit recap month, 1000 rows", unit), ("unit recap year, 1000 rows ", year)):
+                p95 = pct(values, 95)
+                print(f"{name}  p50 {statistics.median(values):7.1f} ms  p95 {p95:7.1f} ms  "
+                      f"({p95 / b95:.1f}x baseline; target 50 ms: {'met' if p95 <= 50 else 'NOT met'})")
+            print(f"streaming {args.rate:.0f} events/s for {args.seconds:.0f}s …", flush=True)
+            started = time.perf_counter()
+            sent = stream_events(amqp_uri, args.rate, args.seconds, args.units * args.per_unit, args.per_unit)
+            drained = wait_applied(engine, sent, timeout=120)
+            elapsed = time.perf_counter() - started
+            values = lags(engine)
+            print(f"event lag over {len(values)} events  p50 {statistics.median(values):.3f} s  "
+                  f"p99 {pct(values, 99):.3f} s  max {max(values):.3f} s  "
+                  f"({'drained' if drained else 'NOT drained'} in {elapsed:.1f}s; target p99 < 2 s: "
+                  f"{'met' if pct(values, 99) < 2 else 'NOT met'})")
+            with engine.begin() as conn:
+                conn.execute(sa.text("TRUNCATE event_log"))
+            burst = int(args.rate * 10)
+            started = time.perf_counter()
+            stream_events(amqp_uri, 1e9, burst / 1e9, args.units * args.per_unit, args.per_unit, prefix="burst")
+            wait_applied(engine, burst, timeout=300)
+            capacity = burst / (time.perf_counter() - started)
+            print(f"burst of {burst} events drained at {capacity:.0f} events/s "
+                  f"({capacity / args.rate:.1f}x the streamed rate)")
+            engine.dispose()
+    finally:
+        if process is not None:
+            process.stop()
+        testing.delete_vhost(amqp_uri)
+        testing.drop_database(db_url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

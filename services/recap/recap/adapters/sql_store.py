@@ -1,0 +1,213 @@
+"""PostgreSQL implementation of the projection store, and the reference data kept from identity and skp events.
+
+Facts are locked row by row (`SELECT … FOR UPDATE` after an `INSERT … ON CONFLICT DO NOTHING` placeholder) so two
+workers handling two events of one activity serialise; counters are added with `ON CONFLICT DO UPDATE SET c = c + x`
+in key order, so concurrent transactions take row locks in the same order.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from recap.domain import projection
+from recap.domain.periods import parse_date
+
+from . import tables as t
+
+_COUNTER_NAMES = projection.COUNTERS
+
+
+def _date(raw):
+    return parse_date(raw) if raw else None
+
+
+_LOAD = {
+    kind: sa.text(f"INSERT INTO {table} ({key}, state) VALUES (:id, '{{}}') "
+                  f"ON CONFLICT ({key}) DO UPDATE SET {key} = EXCLUDED.{key} RETURNING state")
+    for kind, table, key in (("activity", "activities", "activity_id"), ("plan", "plans", "plan_id"))}
+_SAVE_ACTIVITY = sa.text(
+    "UPDATE activities SET nip = :nip, instansi_id = :instansi_id, unit_id = :unit_id, tanggal = :tanggal, "
+    "status = :status, locked = :locked, penilai_nip = :penilai_nip, submitted_at = :submitted_at, "
+    "state = CAST(:state AS jsonb) WHERE activity_id = :id")
+_SAVE_PLAN = sa.text("UPDATE plans SET nip = :nip, tanggal = :tanggal, state = CAST(:state AS jsonb) "
+                     "WHERE plan_id = :id")
+
+
+def _counter_upsert(table: str, keys: tuple[str, ...]):
+    columns = keys + _COUNTER_NAMES
+    return sa.text(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in _COUNTER_NAMES))
+
+
+_COUNTER_TABLES = {
+    "emp": (("kind", "period_key", "nip", "unit_id", "instansi_id"),
+            _counter_upsert("employee_counters", ("unit_id", "kind", "period_key", "nip", "instansi_id"))),
+    "keg": (("kind", "period_key", "nip", "skp_id", "kegiatan_id"),
+            _counter_upsert("kegiatan_counters", ("nip", "kind", "period_key", "skp_id", "kegiatan_id"))),
+}
+
+
+class SqlStore:
+    """Hot path of every des event: plain SQL text (compiled once), one round trip per step, executemany."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def load_fact(self, kind, fact_id):
+        # the upsert creates the row if needed and locks it for this transaction in one round trip
+        return self.session.execute(_LOAD[kind], {"id": fact_id}).scalar_one() or None
+
+    def save_fact(self, kind, fact_id, state):
+        v = lambda name, default=None: projection.value(state, name, default)  # noqa: E731
+        if kind == "activity":
+            self.session.execute(_SAVE_ACTIVITY, {
+                "id": fact_id, "nip": v("nip"), "instansi_id": v("instansi_id"), "unit_id": v("unit_id"),
+                "tanggal": _date(v("tanggal")), "status": v("status"), "locked": bool(v("locked", False)),
+                "penilai_nip": v("penilai_nip"), "submitted_at": v("submitted_at"),
+                "state": json.dumps(state)})
+        else:
+            self.session.execute(_SAVE_PLAN, {"id": fact_id, "nip": v("nip"), "tanggal": _date(v("tanggal")),
+                                              "state": json.dumps(state)})
+
+    def add_counters(self, deltas):
+        for scope, (names, statement) in _COUNTER_TABLES.items():
+            rows = []
+            for key in sorted(k for k in deltas if k[0] == scope):  # one lock order for every transaction
+                row = dict(zip(names, key[1:], strict=True))
+                row.update({name: deltas[key].get(name, 0) for name in _COUNTER_NAMES})
+                rows.append(row)
+            if rows:
+                self.session.execute(statement, rows)
+
+
+# -- reference data ---------------------------------------------------------------------------------------------
+
+def _upsert(session, table, values: dict, guard=None):
+    statement = pg_insert(table).values(values)
+    keys = [c.name for c in table.primary_key.columns]
+    statement = statement.on_conflict_do_update(index_elements=keys,
+                                                set_={k: statement.excluded[k] for k in values if k not in keys},
+                                                where=guard(statement) if guard else None)
+    session.execute(statement)
+
+
+def _unit(session, unit_id, instansi_id, nama=None, named_at=""):
+    """Known units; the name from the most recent identity event wins, whatever order events arrive in."""
+    if not unit_id:
+        return
+    statement = pg_insert(t.units).values(unit_id=unit_id, instansi_id=instansi_id, nama=nama or unit_id,
+                                          named_at=named_at if nama else "")
+    if nama:
+        statement = statement.on_conflict_do_update(
+            index_elements=["unit_id"], set_={"nama": nama, "instansi_id": instansi_id, "named_at": named_at},
+            where=t.units.c.named_at < statement.excluded.named_at)
+    else:
+        statement = statement.on_conflict_do_nothing()
+    session.execute(statement)
+
+
+def employee_registered(session, envelope):
+    d = envelope["data"]
+    # registration states the status at that moment; later status changes are kept as spans beside it
+    _upsert(session, t.employees, {"nip": d["nip"], "nama": d.get("nama"), "instansi_id": d.get("instansi_id"),
+                                   "golongan": d.get("golongan"), "status": d.get("status")})
+
+
+def employee_status_changed(session, envelope):
+    d = envelope["data"]
+    if not d.get("effective_date") or not d.get("new_status"):
+        raise projection.BadEvent("employee_status_changed needs effective_date and new_status")
+    session.execute(pg_insert(t.status_spans).values(
+        event_id=uuid.UUID(str(envelope["event_id"])), nip=d["nip"], effective_date=_date(d["effective_date"]),
+        end_date=_date(d.get("end_date")), old_status=d.get("old_status"), new_status=d["new_status"],
+        occurred_at=envelope.get("occurred_at")).on_conflict_do_nothing())
+
+
+def position_changed(session, envelope):
+    d = envelope["data"]
+    _upsert(session, t.positions, {"jabatan_id": d["jabatan_id"], "instansi_id": d.get("instansi_id"),
+                                   "unit_id": d.get("unit_id"), "nama": d.get("nama"),
+                                   "version": int(d.get("version") or 0)},
+            guard=lambda s: t.positions.c.version < s.excluded.version)
+    _unit(session, d.get("unit_id"), d.get("instansi_id"), d.get("unit_nama"), envelope.get("occurred_at") or "")
+
+
+def assignment_changed(session, envelope):
+    d = envelope["data"]
+    new, old = d.get("new"), d.get("old") or {}
+    post = new or old
+    end = (new or {}).get("end") if new else (old.get("end") or d.get("effective_date"))
+    _upsert(session, t.assignments, {
+        "assignment_id": str(d["assignment_id"]), "nip": d["nip"], "instansi_id": d.get("instansi_id"),
+        "jabatan_id": post.get("jabatan_id"), "unit_id": post.get("unit_id"),
+        "start_date": _date(post.get("start") or d.get("effective_date")),
+        "end_date": _date(end), "acting": bool(d.get("acting")), "penilai_nip": d.get("penilai_nip"),
+        "version": int(d.get("version") or 0)},
+        guard=lambda s: t.assignments.c.version < s.excluded.version)
+    if new:
+        _unit(session, new.get("unit_id"), d.get("instansi_id"), new.get("unit_nama"),
+              envelope.get("occurred_at") or "")
+
+
+def skp_approved(session, envelope):
+    d = envelope["data"]
+    version = int(d.get("version") or 0)
+    current = session.execute(sa.select(t.skps.c.version).where(t.skps.c.skp_id == str(d["skp_id"]))
+                              .with_for_update()).scalar()
+    if current is not None and current >= version:
+        return
+    values = {"skp_id": str(d["skp_id"]), "nip": d["nip"], "instansi_id": d.get("instansi_id"),
+              "unit_id": d.get("unit_id"), "jabatan_id": d.get("jabatan_id"),
+              "period_start": _date(d["period_start"]), "period_end": _date(d["period_end"]),
+              "penilai_nip": d.get("penilai_nip"), "version": version}
+    _upsert(session, t.skps, values)
+    session.execute(t.skp_kegiatan.delete().where(t.skp_kegiatan.c.skp_id == str(d["skp_id"])))
+    rows = [{"skp_id": str(d["skp_id"]), "kegiatan_id": str(k["kegiatan_id"]), "nomor": k.get("nomor"),
+             "nama": k.get("nama"), "satuan": k.get("satuan"), "kuantitas": Decimal(str(k.get("kuantitas") or 0))}
+            for k in d.get("kegiatan") or []]
+    if rows:
+        session.execute(t.skp_kegiatan.insert().values(rows))
+    _unit(session, d.get("unit_id"), d.get("instansi_id"))
+
+
+def skp_scored(session, envelope):
+    d = envelope["data"]
+    dec = lambda name: Decimal(str(d[name])) if d.get(name) not in (None, "") else None  # noqa: E731
+    _upsert(session, t.skp_scores, {
+        "skp_id": str(d["skp_id"]), "nip": d["nip"], "instansi_id": d.get("instansi_id"), "unit_id": d.get("unit_id"),
+        "year": int(d["year"]), "penilai_nip": d.get("penilai_nip"), "nilai_capaian_skp": dec("nilai_capaian_skp"),
+        "nilai_perilaku": dec("nilai_perilaku"), "nilai_prestasi_kerja": dec("nilai_prestasi_kerja"),
+        "sebutan": d.get("sebutan"), "occurred_at": envelope.get("occurred_at") or ""},
+        guard=lambda s: t.skp_scores.c.occurred_at < s.excluded.occurred_at)
+
+
+def skp_closed(session, envelope):
+    d = envelope["data"]
+    statement = pg_insert(t.skps).values(skp_id=str(d["skp_id"]), nip=d["nip"], instansi_id=d.get("instansi_id"),
+                                         closed_on=_date(d.get("period_end")), close_reason=d.get("reason"))
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["skp_id"], set_={"closed_on": statement.excluded.closed_on,
+                                         "close_reason": statement.excluded.close_reason}))
+
+
+def monthly_quality_set(session, envelope):
+    d = envelope["data"]
+    _upsert(session, t.monthly_quality, {
+        "skp_id": str(d["skp_id"]), "kegiatan_id": str(d["kegiatan_id"]), "tahun": int(d["tahun"]),
+        "bulan": int(d["bulan"]), "nip": d["nip"], "kualitas": Decimal(str(d["kualitas"])),
+        "occurred_at": envelope.get("occurred_at") or ""},
+        guard=lambda s: t.monthly_quality.c.occurred_at < s.excluded.occurred_at)
+
+
+REFERENCE_HANDLERS = {
+    "employee_registered": employee_registered, "employee_status_changed": employee_status_changed,
+    "position_changed": position_changed, "assignment_changed": assignment_changed,
+    "skp_approved": skp_approved, "skp_scored": skp_scored, "skp_closed": skp_closed,
+    "monthly_quality_set": monthly_quality_set,
+}

@@ -1,0 +1,198 @@
+"""Recap's own tables: the event log, facts per activity and plan, counters, and the reference data from identity
+and skp events. `nip` is in every per-employee primary key (DESIGN §7: distributable by NIP later)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+Q = sa.Numeric(18, 4)
+
+
+def _counter_columns():
+    return [sa.Column("plans", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("planned_qty", Q, nullable=False, server_default="0"),
+            sa.Column("reported", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("reported_qty", Q, nullable=False, server_default="0"),
+            sa.Column("reported_minutes", sa.BigInteger, nullable=False, server_default="0"),
+            sa.Column("approved", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("recognised_qty", Q, nullable=False, server_default="0"),
+            sa.Column("recognised_qty_final", Q, nullable=False, server_default="0"),
+            sa.Column("approved_minutes", sa.BigInteger, nullable=False, server_default="0"),
+            sa.Column("pending", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("revisions", sa.Integer, nullable=False, server_default="0")]
+
+
+# Every applied envelope, written in the same transaction as its effect: the source of `python -m recap rebuild`.
+event_log = sa.Table(
+    "event_log", metadata,
+    sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("event_id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("producer", sa.Text, nullable=False),
+    sa.Column("event_type", sa.Text, nullable=False),
+    sa.Column("envelope", JSONB, nullable=False),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+activities = sa.Table(
+    "activities", metadata,
+    sa.Column("activity_id", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("tanggal", sa.Date),
+    sa.Column("status", sa.Text),
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("penilai_nip", sa.Text),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+    sa.Column("state", JSONB, nullable=False),
+    sa.Index("activities_pending", "instansi_id", "penilai_nip",
+             postgresql_where=sa.text("status = 'submitted' AND NOT locked")),
+    sa.Index("activities_nip_day", "nip", "tanggal"),
+    # the oldest pending entry per employee without reading its approved ones
+    sa.Index("activities_pending_nip", "nip", "tanggal", postgresql_where=sa.text("status = 'submitted' AND NOT locked")),
+)
+
+plans = sa.Table(
+    "plans", metadata,
+    sa.Column("plan_id", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text),
+    sa.Column("tanggal", sa.Date),
+    sa.Column("state", JSONB, nullable=False),
+    sa.Index("plans_nip_day", "nip", "tanggal"),
+)
+
+employee_counters = sa.Table(
+    "employee_counters", metadata,
+    sa.Column("unit_id", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("period_key", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    *_counter_columns(),
+    sa.Index("employee_counters_nip", "nip", "kind", "period_key"),
+    sa.Index("employee_counters_instansi", "instansi_id", "kind", "period_key"),
+)
+
+kegiatan_counters = sa.Table(
+    "kegiatan_counters", metadata,
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("period_key", sa.Text, primary_key=True),
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("kegiatan_id", sa.Text, primary_key=True),
+    *_counter_columns(),
+)
+
+employees = sa.Table(
+    "employees", metadata,
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("golongan", sa.Text),
+    sa.Column("status", sa.Text),
+)
+
+status_spans = sa.Table(
+    "status_spans", metadata,
+    sa.Column("event_id", sa.Uuid, primary_key=True),
+    sa.Column("nip", sa.Text, nullable=False, index=True),
+    sa.Column("effective_date", sa.Date, nullable=False),
+    sa.Column("end_date", sa.Date),
+    sa.Column("old_status", sa.Text),
+    sa.Column("new_status", sa.Text, nullable=False),
+    sa.Column("occurred_at", sa.Text),
+)
+
+assignments = sa.Table(
+    "assignments", metadata,
+    sa.Column("assignment_id", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text, nullable=False, index=True),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("jabatan_id", sa.Text),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("acting", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("penilai_nip", sa.Text, index=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Index("assignments_unit", "unit_id"),
+)
+
+positions = sa.Table(
+    "positions", metadata,
+    sa.Column("jabatan_id", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("nama", sa.Text),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
+units = sa.Table(
+    "units", metadata,
+    sa.Column("unit_id", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("nama", sa.Text),
+    sa.Column("named_at", sa.Text, nullable=False, server_default=""),  # occurred_at of the event that named it
+)
+
+skps = sa.Table(
+    "skps", metadata,
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text, index=True),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("jabatan_id", sa.Text),
+    sa.Column("period_start", sa.Date),
+    sa.Column("period_end", sa.Date),
+    sa.Column("penilai_nip", sa.Text, index=True),
+    sa.Column("version", sa.BigInteger, nullable=False, server_default="-1"),
+    sa.Column("closed_on", sa.Date),
+    sa.Column("close_reason", sa.Text),
+)
+
+skp_kegiatan = sa.Table(
+    "skp_kegiatan", metadata,
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("kegiatan_id", sa.Text, primary_key=True),
+    sa.Column("nomor", sa.Integer),
+    sa.Column("nama", sa.Text),
+    sa.Column("satuan", sa.Text),
+    sa.Column("kuantitas", Q, nullable=False),
+)
+
+skp_scores = sa.Table(
+    "skp_scores", metadata,
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("year", sa.Integer),
+    sa.Column("penilai_nip", sa.Text),
+    sa.Column("nilai_capaian_skp", Q),
+    sa.Column("nilai_perilaku", Q),
+    sa.Column("nilai_prestasi_kerja", Q),
+    sa.Column("sebutan", sa.Text),
+    sa.Column("occurred_at", sa.Text),
+)
+
+monthly_quality = sa.Table(
+    "monthly_quality", metadata,
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("kegiatan_id", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("bulan", sa.Integer, primary_key=True),
+    sa.Column("nip", sa.Text),
+    sa.Column("kualitas", Q),
+    sa.Column("occurred_at", sa.Text),
+)
+
+holidays = sa.Table(
+    "holidays", metadata,
+    sa.Column("tanggal", sa.Date, primary_key=True),
+    sa.Column("nama", sa.Text, nullable=False),
+)
+
+# Emptied and refilled by a rebuild; everything but the event log, the inbox, the outbox and the holiday table.
+PROJECTION_TABLES = (activities, plans, employee_counters, kegiatan_counters, employees, status_spans, assignments,
+                     positions, units, skps, skp_kegiatan, skp_scores, monthly_quality)

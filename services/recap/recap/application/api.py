@@ -1,0 +1,283 @@
+"""recap's RPCs: validate the request, authorise the caller, run the query, map to protobuf. One function per RPC."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+
+from ekinerja.recap.v1 import recap_pb2 as pb
+from ekinerja_platform.domain_errors import InvalidArgument
+from recap.application import exports, policy, queries
+from recap.domain.achievement import show
+from recap.domain.periods import period_bounds
+
+PERIODS = {pb.PERIOD_DAY: "day", pb.PERIOD_WEEK: "week", pb.PERIOD_MONTH: "month", pb.PERIOD_YEAR: "year"}
+MAX_PAGE = 1000
+MAX_RANGE_DAYS = 92
+
+
+def today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
+
+
+# -- request checks ----------------------------------------------------------------------------------------------
+
+def _period(value) -> str:
+    if value not in PERIODS:
+        raise InvalidArgument("must be PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH or PERIOD_YEAR", field="period")
+    return PERIODS[value]
+
+
+def _day(raw: str, field: str, default: dt.date | None = None) -> dt.date:
+    if not raw:
+        if default is None:
+            raise InvalidArgument("is required (YYYY-MM-DD)", field=field)
+        return default
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidArgument("must be a date YYYY-MM-DD", field=field) from None
+
+
+def _required(value: str, field: str) -> str:
+    if not value or not value.strip():
+        raise InvalidArgument("is required", field=field)
+    return value.strip()
+
+
+def _page(request, fingerprint: str) -> tuple[int, int]:
+    size = request.page_size or 100
+    if size < 0 or size > MAX_PAGE:
+        raise InvalidArgument(f"must be between 1 and {MAX_PAGE}", field="page_size")
+    if not request.page_token:
+        return 0, size
+    try:
+        token = json.loads(base64.urlsafe_b64decode(request.page_token.encode()))
+        offset, seen = int(token["o"]), token["f"]
+    except Exception:
+        raise InvalidArgument("is not a token this service issued", field="page_token") from None
+    if seen != fingerprint or offset < 0:
+        raise InvalidArgument("belongs to a different query", field="page_token")
+    return offset, size
+
+
+def _next_token(offset: int, size: int, total: int, fingerprint: str) -> str:
+    if offset + size >= total:
+        return ""
+    return base64.urlsafe_b64encode(json.dumps({"o": offset + size, "f": fingerprint}).encode()).decode()
+
+
+def _fingerprint(*parts) -> str:
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:16]
+
+
+# -- mapping -----------------------------------------------------------------------------------------------------
+
+def _counters(line: queries.Line) -> pb.Counters:
+    c = line.counters
+    return pb.Counters(plans=c["plans"], planned_qty=show(c["planned_qty"]), reported=c["reported"],
+                       reported_qty=show(c["reported_qty"]), reported_minutes=c["reported_minutes"],
+                       approved=c["approved"], recognised_qty=show(c["recognised_qty"]),
+                       approved_minutes=c["approved_minutes"], pending=c["pending"],
+                       oldest_pending_days=line.oldest_pending_days, revisions=c["revisions"],
+                       achievement_pct=show(line.achievement))
+
+
+def _year_line(line: queries.Line, kind: str) -> queries.Line:
+    """A year counts recognised work without `proses` entries (DOMAIN §0.15)."""
+    if kind == "year":
+        line.counters = dict(line.counters, recognised_qty=line.counters["recognised_qty_final"])
+    return line
+
+
+def _row(line, kind, personal=True) -> pb.EmployeeRecapRow:
+    return pb.EmployeeRecapRow(nip=line.key, nama=line.nama, unit_id=line.unit_id,
+                               counters=_counters(_year_line(line, kind)))
+
+
+# -- RPCs --------------------------------------------------------------------------------------------------------
+
+def get_employee_recap(db, call, request):
+    principal = call.require_principal()
+    kind = _period(request.period)
+    day = _day(request.date, "date", today())
+    nip = request.nip.strip() or principal.nip
+    if not nip:
+        raise InvalidArgument("is required for a caller without a NIP", field="nip")
+    start, end = period_bounds(kind, day)
+    with db.transaction() as session:
+        policy.check_employee(session, principal, nip, start, end)
+        recap = queries.employee_recap(session, nip, kind, day, today())
+    return pb.GetEmployeeRecapResponse(
+        nip=nip, nama=recap["nama"], period_key=recap["period_key"], start=start.isoformat(), end=end.isoformat(),
+        counters=_counters(_year_line(recap["total"], kind)),
+        by_unit=[_row(line, kind) for line in recap["by_unit"]],
+        kegiatan=[pb.KegiatanRecap(skp_id=k["skp_id"], kegiatan_id=k["kegiatan_id"], nama=k["nama"],
+                                   target_qty=show(k["target_qty"]), planned_qty=show(k["planned_qty"]),
+                                   reported_qty=show(k["reported_qty"]), recognised_qty=show(k["recognised_qty"]),
+                                   achievement_pct=show(k["achievement"]), kualitas=show(k["kualitas"]))
+                  for k in recap["kegiatan"]])
+
+
+def _unit_recap(db, call, unit_id, kind, day):
+    principal = call.require_principal()
+    with db.transaction() as session:
+        view = policy.unit_view(session, principal, unit_id)
+        visible = None
+        if view == policy.SUBORDINATES:
+            start, end = period_bounds(kind, day)
+            visible = policy.subordinates(session, principal.nip, start, end) | {principal.nip}
+        recap = queries.unit_recap(session, unit_id, kind, day, today(), visible)
+    return view, recap
+
+
+def get_unit_recap(db, call, request):
+    unit_id = _required(request.unit_id, "unit_id")
+    kind = _period(request.period)
+    day = _day(request.date, "date", today())
+    fingerprint = _fingerprint("unit", unit_id, kind, day)
+    offset, size = _page(request, fingerprint)
+    view, recap = _unit_recap(db, call, unit_id, kind, day)
+    rows = [] if view == policy.AGGREGATE else recap["rows"]
+    return pb.GetUnitRecapResponse(
+        unit_id=unit_id, unit_nama=recap["unit_nama"], period_key=recap["period_key"],
+        rows=[_row(line, kind) for line in rows[offset:offset + size]],
+        totals=_counters(_year_line(recap["total"], kind)), employees=recap["total"].employees,
+        next_page_token=_next_token(offset, size, len(rows), fingerprint))
+
+
+def _instansi_recap(db, call, instansi_id, kind, day):
+    principal = call.require_principal()
+    policy.check_instansi(principal, instansi_id)
+    with db.transaction() as session:
+        return queries.instansi_recap(session, instansi_id, kind, day, today())
+
+
+def _unit_row(line, kind) -> pb.UnitRecapRow:
+    return pb.UnitRecapRow(unit_id=line.key, unit_nama=line.nama, employees=line.employees,
+                           counters=_counters(_year_line(line, kind)))
+
+
+def get_instansi_recap(db, call, request):
+    instansi_id = _required(request.instansi_id, "instansi_id")
+    kind = _period(request.period)
+    day = _day(request.date, "date", today())
+    fingerprint = _fingerprint("instansi", instansi_id, kind, day)
+    offset, size = _page(request, fingerprint)
+    recap = _instansi_recap(db, call, instansi_id, kind, day)
+    rows = recap["rows"]
+    return pb.GetInstansiRecapResponse(
+        instansi_id=instansi_id, period_key=recap["period_key"],
+        rows=[_unit_row(line, kind) for line in rows[offset:offset + size]],
+        totals=_counters(_year_line(recap["total"], kind)),
+        next_page_token=_next_token(offset, size, len(rows), fingerprint))
+
+
+def list_noncompliance(db, call, request):
+    principal = call.require_principal()
+    instansi_id = _required(request.instansi_id or (principal.instansi_id or ""), "instansi_id")
+    start = _day(request.date_from, "date_from")
+    end = _day(request.date_to, "date_to")
+    if end < start:
+        raise InvalidArgument("must not be before date_from", field="date_to")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise InvalidArgument(f"the range may span at most {MAX_RANGE_DAYS} days", field="date_to")
+    if request.backlog_days < 0:
+        raise InvalidArgument("must not be negative", field="backlog_days")
+    backlog_days = request.backlog_days or 3
+    fingerprint = _fingerprint("noncompliance", instansi_id, request.unit_id, start, end, backlog_days)
+    offset, size = _page(request, fingerprint)
+    view = policy.noncompliance_view(principal, instansi_id)
+    with db.transaction() as session:
+        findings, names, excluded = queries.noncompliance(session, instansi_id, request.unit_id or None, start, end,
+                                                          today(), backlog_days)
+        if view == policy.SUBORDINATES:
+            visible = policy.subordinates(session, principal.nip, start, end) | {principal.nip}
+            findings = [f for f in findings if f.nip in visible]
+    findings.sort(key=lambda f: (f.kind, f.nip, f.tanggal or dt.date.min))
+    return pb.ListNoncomplianceResponse(
+        rows=[pb.NoncomplianceRow(nip=f.nip, nama=names.get(f.nip, "") or "", unit_id=f.unit_id, kind=f.kind,
+                                  tanggal=f.tanggal.isoformat() if f.tanggal else "", count=f.count,
+                                  age_days=f.age_days) for f in findings[offset:offset + size]],
+        next_page_token=_next_token(offset, size, len(findings), fingerprint),
+        excluded_employee_days=excluded if view != policy.SUBORDINATES else 0)
+
+
+def get_recommendations(db, call, request):
+    principal = call.require_principal()
+    instansi_id = _required(request.instansi_id or (principal.instansi_id or ""), "instansi_id")
+    if not 2000 <= request.tahun <= 2100:
+        raise InvalidArgument("must be a year between 2000 and 2100", field="tahun")
+    if not 1 <= request.bulan <= 12:
+        raise InvalidArgument("must be a month 1-12", field="bulan")
+    if request.backlog_days < 0:
+        raise InvalidArgument("must not be negative", field="backlog_days")
+    view = policy.advice_view(principal, instansi_id)
+    with db.transaction() as session:
+        found = queries.recommendations(session, instansi_id, request.unit_id or None, request.tahun, request.bulan,
+                                        today(), request.backlog_days or 3)
+    if view == policy.AGGREGATE:
+        found = [a for a in found if not a.personal]
+    return pb.GetRecommendationsResponse(recommendations=[
+        pb.Recommendation(kind=a.kind, subject=a.subject, message=a.message, numbers=a.numbers) for a in found])
+
+
+def _line_cells(line, kind, personal: bool) -> list:
+    c = _year_line(line, kind).counters
+    return [line.key if personal or not line.unit_id else "", line.nama if personal else "", line.unit_id,
+            line.employees or "", c["plans"], show(c["planned_qty"]), c["reported"], show(c["reported_qty"]),
+            c["reported_minutes"], c["approved"], show(c["recognised_qty"]), c["approved_minutes"], c["pending"],
+            line.oldest_pending_days, c["revisions"], show(line.achievement)]
+
+
+def export_recap(db, call, request):
+    kind = _period(request.period)
+    day = _day(request.date, "date", today())
+    if request.format not in (pb.EXPORT_FORMAT_CSV, pb.EXPORT_FORMAT_XLSX):
+        raise InvalidArgument("must be EXPORT_FORMAT_CSV or EXPORT_FORMAT_XLSX", field="format")
+    if bool(request.unit_id) == bool(request.instansi_id):
+        raise InvalidArgument("give exactly one of unit_id and instansi_id", field="unit_id")
+    if request.unit_id:
+        view, recap = _unit_recap(db, call, request.unit_id, kind, day)
+        rows = [] if view == policy.AGGREGATE else recap["rows"]
+        cells = [_line_cells(line, kind, True) for line in rows]
+        scope = f"unit-{request.unit_id}"
+    else:
+        recap = _instansi_recap(db, call, request.instansi_id, kind, day)
+        cells = [[line.key, line.nama, line.key] + _line_cells(line, kind, False)[3:] for line in recap["rows"]]
+        scope = f"instansi-{request.instansi_id}"
+    total = recap["total"]
+    cells.append(["TOTAL", "", ""] + _line_cells(total, kind, False)[3:])
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in f"recap-{scope}-{recap['period_key']}")
+    if request.format == pb.EXPORT_FORMAT_CSV:
+        return pb.ExportRecapResponse(filename=safe + ".csv", content_type="text/csv",
+                                      content=exports.to_csv(cells))
+    return pb.ExportRecapResponse(
+        filename=safe + ".xlsx", content=exports.to_xlsx(recap["period_key"], cells),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def render_chart(db, call, request):
+    principal = call.require_principal()
+    if bool(request.nip) == bool(request.unit_id):
+        raise InvalidArgument("give exactly one of nip and unit_id", field="nip")
+    if not 2000 <= request.tahun <= 2100:
+        raise InvalidArgument("must be a year between 2000 and 2100", field="tahun")
+    start, end = dt.date(request.tahun, 1, 1), dt.date(request.tahun, 12, 31)
+    with db.transaction() as session:
+        if request.nip:
+            policy.check_employee(session, principal, request.nip, start, end)
+            values = queries.monthly_series(session, request.tahun, nip=request.nip)
+            names = queries.names_of(session, [request.nip])
+            title = f"Capaian bulanan {request.tahun}: {names.get(request.nip) or 'pegawai'}"
+        else:
+            view = policy.unit_view(session, principal, request.unit_id)
+            if view == policy.SUBORDINATES:
+                raise policy.PermissionDenied("a unit chart is for administrators", field="unit_id")
+            values = queries.monthly_series(session, request.tahun, unit_id=request.unit_id)
+            title = f"Capaian bulanan {request.tahun}: unit {request.unit_id}"
+    return pb.RenderChartResponse(png=exports.achievement_chart(title, values),
+                                  achievement_pct=[show(v) for v in values])

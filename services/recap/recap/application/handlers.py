@@ -1,0 +1,58 @@
+"""Applying one event: log it, then project it, in the caller's transaction (the inbox is claimed by `apply_once`).
+
+Also the rebuild: empty every projection and re-apply the event log in order. Because projections are
+order-independent and idempotent (see `recap.domain.projection`), the result equals the live projection.
+"""
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from recap.adapters import sql_store
+from recap.adapters import tables as t
+from recap.domain import projection
+
+_LOG = sa.text("INSERT INTO event_log (event_id, producer, event_type, envelope) "
+               "VALUES (CAST(:event_id AS uuid), :producer, :event_type, CAST(:envelope AS jsonb)) "
+               "ON CONFLICT (event_id) DO NOTHING")
+
+
+def project(session, envelope: dict) -> None:
+    event_type = envelope["event_type"]
+    if event_type in projection.PROJECTED_EVENTS:
+        projection.project(sql_store.SqlStore(session), envelope)
+    elif event_type in sql_store.REFERENCE_HANDLERS:
+        sql_store.REFERENCE_HANDLERS[event_type](session, envelope)
+    else:
+        raise projection.BadEvent(f"recap does not consume {event_type}")
+
+
+def apply_event(session, envelope: dict) -> None:
+    """Project `envelope` and append it to the event log, both in this transaction."""
+    session.execute(_LOG, {"event_id": str(envelope["event_id"]), "producer": envelope["producer"],
+                           "event_type": envelope["event_type"], "envelope": json.dumps(envelope)})
+    project(session, envelope)
+
+
+def rebuild(engine, batch: int = 2000) -> int:
+    """Truncate the projections and re-apply the event log in one transaction; returns the number of events.
+
+    The event log is locked against inserts for the duration, so live consumers wait and then apply on top.
+    """
+    count = 0
+    with Session(engine) as session, session.begin():
+        session.execute(sa.text("LOCK TABLE event_log IN SHARE MODE"))
+        session.execute(sa.text("TRUNCATE " + ", ".join(table.name for table in t.PROJECTION_TABLES)))
+        last = 0
+        while True:
+            rows = session.execute(sa.select(t.event_log.c.seq, t.event_log.c.envelope)
+                                .where(t.event_log.c.seq > last).order_by(t.event_log.c.seq).limit(batch)).all()
+            if not rows:
+                break
+            for seq, envelope in rows:
+                project(session, envelope)
+                last = seq
+                count += 1
+    return count

@@ -1,0 +1,129 @@
+"""Who may read what: the one authorisation table of recap (DESIGN §6), tested as a matrix.
+
+- an employee (`pegawai`) sees its own recap, and as pejabat penilai its subordinates' (the relation comes from the
+  assignments and SKP documents recap keeps from identity and skp events, for the period asked about);
+- `admin_instansi` (and an `agency_client` with scope `recap:read`) sees its own instansi;
+- `admin_bkn` sees everything;
+- `operator` sees aggregates only: unit totals, instansi rows per unit, advice without personal subjects.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ekinerja_platform.domain_errors import PermissionDenied
+from recap.adapters import tables as t
+
+# RPC -> what it reveals; every RPC in recap.proto needs a row (tests fail otherwise)
+RULES = {
+    "GetEmployeeRecap": "personal",
+    "GetUnitRecap": "unit",
+    "GetInstansiRecap": "aggregate",
+    "ListNoncompliance": "personal_list",
+    "GetRecommendations": "advice",
+    "ExportRecap": "unit",
+    "RenderChart": "personal_or_unit",
+}
+
+ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES = "all", "own_instansi", "aggregate", "subordinates"
+
+
+def reach(principal) -> str | None:
+    """The widest view the caller's roles give."""
+    if principal.has_role("admin_bkn"):
+        return ALL
+    agency = principal.has_role("agency_client") and "recap:read" in principal.scopes
+    if principal.has_role("admin_instansi") or agency:
+        return OWN_INSTANSI
+    if principal.has_role("pegawai") and principal.nip:
+        return SUBORDINATES
+    if principal.has_role("operator"):
+        return AGGREGATE
+    return None
+
+
+def subordinates(session, penilai_nip: str, start: dt.date, end: dt.date) -> set[str]:
+    """NIPs whose pejabat penilai is `penilai_nip` on some day of [start, end] (from assignments or SKP documents)."""
+    by_assignment = sa.select(t.assignments.c.nip).where(
+        t.assignments.c.penilai_nip == penilai_nip, t.assignments.c.start_date <= end,
+        sa.or_(t.assignments.c.end_date.is_(None), t.assignments.c.end_date >= start))
+    by_skp = sa.select(t.skps.c.nip).where(
+        t.skps.c.penilai_nip == penilai_nip, t.skps.c.period_start <= end, t.skps.c.period_end >= start)
+    return set(session.execute(by_assignment.union(by_skp)).scalars())
+
+
+def instansi_of_employee(session, nip: str) -> str | None:
+    found = session.execute(sa.select(t.employees.c.instansi_id).where(t.employees.c.nip == nip)).scalar()
+    if found:
+        return found
+    return session.execute(sa.select(t.assignments.c.instansi_id).where(t.assignments.c.nip == nip)
+                           .order_by(t.assignments.c.start_date.desc()).limit(1)).scalar()
+
+
+def instansi_of_unit(session, unit_id: str) -> str | None:
+    """From identity's positions and assignments; else from the des events counted for the unit."""
+    found = session.execute(sa.select(t.units.c.instansi_id).where(t.units.c.unit_id == unit_id)).scalar()
+    if found:
+        return found
+    return session.execute(sa.select(t.employee_counters.c.instansi_id).where(
+        t.employee_counters.c.unit_id == unit_id).limit(1)).scalar()
+
+
+def check_employee(session, principal, nip: str, start: dt.date, end: dt.date) -> None:
+    level = reach(principal)
+    if level == ALL:
+        return
+    if level == OWN_INSTANSI and instansi_of_employee(session, nip) == principal.instansi_id:
+        return
+    if level == SUBORDINATES and (nip == principal.nip or nip in subordinates(session, principal.nip, start, end)):
+        return
+    raise PermissionDenied("you may not see this employee's recap", field="nip")
+
+
+def unit_view(session, principal, unit_id: str) -> str:
+    """ALL (every row), AGGREGATE (totals only) or SUBORDINATES (own and subordinates' rows)."""
+    level = reach(principal)
+    if level == ALL:
+        return ALL
+    if level == OWN_INSTANSI:
+        if instansi_of_unit(session, unit_id) == principal.instansi_id:
+            return ALL
+        raise PermissionDenied("this unit belongs to another instansi", field="unit_id")
+    if level in (AGGREGATE, SUBORDINATES):
+        return level
+    raise PermissionDenied("your role may not read recaps", field="authorization")
+
+
+def check_instansi(principal, instansi_id: str, field: str = "instansi_id") -> str:
+    level = reach(principal)
+    if level in (ALL, AGGREGATE):
+        return level
+    if level == OWN_INSTANSI and instansi_id == principal.instansi_id:
+        return level
+    if level == SUBORDINATES:
+        raise PermissionDenied("an instansi recap is for administrators", field=field)
+    raise PermissionDenied("this instansi is not yours", field=field)
+
+
+def noncompliance_view(principal, instansi_id: str) -> str:
+    level = reach(principal)
+    if level == ALL or (level == OWN_INSTANSI and instansi_id == principal.instansi_id):
+        return ALL
+    if level == SUBORDINATES and instansi_id == principal.instansi_id:
+        return SUBORDINATES
+    if level == AGGREGATE:
+        raise PermissionDenied("the non-compliance list names employees; operators see aggregates only",
+                               field="authorization")
+    raise PermissionDenied("this instansi is not yours", field="instansi_id")
+
+
+def advice_view(principal, instansi_id: str) -> str:
+    level = reach(principal)
+    if level == ALL or (level == OWN_INSTANSI and instansi_id == principal.instansi_id):
+        return ALL
+    if level == AGGREGATE:
+        return AGGREGATE
+    if level == SUBORDINATES:
+        raise PermissionDenied("recommendations are for administrators", field="authorization")
+    raise PermissionDenied("this instansi is not yours", field="instansi_id")

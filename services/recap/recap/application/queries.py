@@ -1,0 +1,377 @@
+"""Read side: recaps, non-compliance and recommendations computed from recap's own tables.
+
+Counters are read, never recounted from activities: a unit's month is one indexed range of `employee_counters`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from recap.adapters import tables as t
+from recap.domain import achievement, advice, compliance
+from recap.domain.periods import period_bounds, period_key
+from recap.domain.projection import COUNTERS
+
+ZERO_COUNTERS = {name: 0 for name in COUNTERS}
+
+
+@dataclass
+class Line:
+    """One recap line (an employee, a unit or a total)."""
+
+    key: str
+    nama: str = ""
+    unit_id: str = ""
+    counters: dict = field(default_factory=lambda: dict(ZERO_COUNTERS))
+    oldest_pending_days: int = 0
+    achievement: Decimal | None = None
+    employees: int = 0
+
+    def add(self, row) -> None:
+        for name in COUNTERS:
+            self.counters[name] += row[name] or 0
+
+
+def _any(column, values):
+    """`column = ANY(:array)`: one bound parameter however many values (cheaper than IN with 1000 parameters)."""
+    return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(sa.Text)))
+
+
+def _counter_row(row) -> dict:
+    return {name: getattr(row, name) for name in COUNTERS}
+
+
+def _overlap(table, start, end, start_col="start_date", end_col="end_date"):
+    return sa.and_(table.c[start_col] <= end, sa.or_(table.c[end_col].is_(None), table.c[end_col] >= start))
+
+
+# -- building blocks ---------------------------------------------------------------------------------------------
+
+def targets_of(session, nips, start: dt.date, end: dt.date) -> dict[str, list[achievement.Target]]:
+    """Approved SKP kegiatan of these employees whose SKP period overlaps [start, end]."""
+    out: dict[str, list[achievement.Target]] = defaultdict(list)
+    if not nips:
+        return out
+    rows = session.execute(
+        sa.select(t.skps.c.nip, t.skps.c.skp_id, t.skps.c.period_start, t.skps.c.period_end,
+                  t.skp_kegiatan.c.kegiatan_id, t.skp_kegiatan.c.kuantitas)
+        .join(t.skp_kegiatan, t.skp_kegiatan.c.skp_id == t.skps.c.skp_id)
+        .where(_any(t.skps.c.nip, nips), t.skps.c.version >= 0, t.skps.c.period_start <= end,
+               t.skps.c.period_end >= start))
+    for row in rows:
+        out[row.nip].append(achievement.Target(row.skp_id, row.kegiatan_id, Decimal(row.kuantitas),
+                                               row.period_start, row.period_end))
+    return out
+
+
+def achievements(session, nips, kind: str, day: dt.date) -> dict[str, Decimal | None]:
+    """Each employee's achievement % for the month or year containing `day` (None without targets)."""
+    if kind not in ("month", "year") or not nips:
+        return {}
+    start, end = period_bounds(kind, day)
+    targets = targets_of(session, nips, start, end)
+    realised: dict[str, dict] = defaultdict(dict)
+    column = t.kegiatan_counters.c.recognised_qty if kind == "month" else t.kegiatan_counters.c.recognised_qty_final
+    for row in session.execute(sa.select(t.kegiatan_counters.c.nip, t.kegiatan_counters.c.skp_id,
+                                         t.kegiatan_counters.c.kegiatan_id, column.label("qty"))
+                               .where(_any(t.kegiatan_counters.c.nip, nips), t.kegiatan_counters.c.kind == kind,
+                                      t.kegiatan_counters.c.period_key == period_key(kind, day))):
+        realised[row.nip][(row.skp_id, row.kegiatan_id)] = Decimal(row.qty)
+    out = {}
+    for nip in nips:
+        if kind == "month":
+            out[nip] = achievement.monthly_achievement(targets.get(nip, []), realised[nip], day.year, day.month)
+        else:
+            out[nip] = achievement.yearly_achievement(targets.get(nip, []), realised[nip], day.year)
+    return out
+
+
+def oldest_pending(session, nips, start: dt.date, end: dt.date, as_of: dt.date) -> dict[str, int]:
+    if not nips:
+        return {}
+    rows = session.execute(sa.select(t.activities.c.nip, sa.func.min(t.activities.c.submitted_at))
+                           .where(_any(t.activities.c.nip, nips), t.activities.c.status == "submitted",
+                                  sa.not_(t.activities.c.locked), t.activities.c.tanggal.between(start, end))
+                           .group_by(t.activities.c.nip))
+    return {nip: compliance.age_days(oldest, as_of) for nip, oldest in rows}
+
+
+def names_of(session, nips) -> dict[str, str]:
+    if not nips:
+        return {}
+    return dict(session.execute(sa.select(t.employees.c.nip, t.employees.c.nama)
+                                .where(_any(t.employees.c.nip, nips))).all())
+
+
+def _finish(lines, kind, day, session, today):
+    nips = [line.key for line in lines]
+    start, end = period_bounds(kind, day)
+    pcts = achievements(session, nips, kind, day)
+    ages = oldest_pending(session, nips, start, end, today)
+    names = names_of(session, nips)
+    for line in lines:
+        line.achievement = pcts.get(line.key)
+        line.oldest_pending_days = ages.get(line.key, 0)
+        line.nama = names.get(line.key, "") or ""
+    return lines
+
+
+def total_of(lines, key="total") -> Line:
+    total = Line(key)
+    for line in lines:
+        total.add(line.counters)
+        total.oldest_pending_days = max(total.oldest_pending_days, line.oldest_pending_days)
+    total.achievement = achievement.mean(line.achievement for line in lines)
+    total.employees = len({line.key for line in lines})
+    return total
+
+
+# -- recaps ------------------------------------------------------------------------------------------------------
+
+def employee_recap(session, nip: str, kind: str, day: dt.date, today: dt.date):
+    start, end = period_bounds(kind, day)
+    key = period_key(kind, day)
+    by_unit = []
+    for row in session.execute(sa.select(t.employee_counters).where(
+            t.employee_counters.c.nip == nip, t.employee_counters.c.kind == kind,
+            t.employee_counters.c.period_key == key).order_by(t.employee_counters.c.unit_id)):
+        line = Line(nip, unit_id=row.unit_id)
+        line.add(_counter_row(row))
+        by_unit.append(line)
+    total = Line(nip)
+    for line in by_unit:
+        total.add(line.counters)
+    _finish([total], kind, day, session, today)
+    kegiatan = kegiatan_lines(session, nip, kind, day) if kind in ("month", "year") else []
+    return {"nip": nip, "nama": total.nama, "period_key": key, "start": start, "end": end, "total": total,
+            "by_unit": by_unit, "kegiatan": kegiatan}
+
+
+def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
+    start, end = period_bounds(kind, day)
+    targets = targets_of(session, [nip], start, end).get(nip, [])
+    counted = {(r.skp_id, r.kegiatan_id): r for r in session.execute(sa.select(t.kegiatan_counters).where(
+        t.kegiatan_counters.c.nip == nip, t.kegiatan_counters.c.kind == kind,
+        t.kegiatan_counters.c.period_key == period_key(kind, day)))}
+    names = {(r.skp_id, r.kegiatan_id): r.nama for r in session.execute(
+        sa.select(t.skp_kegiatan.c.skp_id, t.skp_kegiatan.c.kegiatan_id, t.skp_kegiatan.c.nama)
+        .where(t.skp_kegiatan.c.skp_id.in_({tg.skp_id for tg in targets} | {k[0] for k in counted})))}
+    quality = {(r.skp_id, r.kegiatan_id): r.kualitas for r in session.execute(sa.select(t.monthly_quality).where(
+        t.monthly_quality.c.nip == nip, t.monthly_quality.c.tahun == day.year,
+        t.monthly_quality.c.bulan == day.month))} if kind == "month" else {}
+    out = []
+    by_key = {(tg.skp_id, tg.kegiatan_id): tg for tg in targets
+              if kind == "year" or tg.covers_month(day.year, day.month)}
+    for key in sorted(set(by_key) | set(counted)):
+        target = by_key.get(key)
+        row = counted.get(key)
+        recognised = Decimal(0) if row is None else Decimal(row.recognised_qty if kind == "month"
+                                                            else row.recognised_qty_final)
+        target_qty = None if target is None else (target.monthly() if kind == "month" else target.kuantitas)
+        out.append({"skp_id": key[0], "kegiatan_id": key[1], "nama": names.get(key, "") or "",
+                    "target_qty": target_qty, "planned_qty": Decimal(row.planned_qty) if row else Decimal(0),
+                    "reported_qty": Decimal(row.reported_qty) if row else Decimal(0), "recognised_qty": recognised,
+                    "achievement": achievement.pct(recognised, target_qty) if target_qty else None,
+                    "kualitas": quality.get(key)})
+    return out
+
+
+def unit_members(session, unit_id: str, kind: str, day: dt.date):
+    """Counter rows of the unit for the period, plus employees assigned to it then who have no counters."""
+    start, end = period_bounds(kind, day)
+    lines: dict[str, Line] = {}
+    for row in session.execute(sa.select(t.employee_counters).where(
+            t.employee_counters.c.unit_id == unit_id, t.employee_counters.c.kind == kind,
+            t.employee_counters.c.period_key == period_key(kind, day))):
+        lines.setdefault(row.nip, Line(row.nip, unit_id=unit_id)).add(_counter_row(row))
+    for nip in session.execute(sa.select(t.assignments.c.nip).where(
+            t.assignments.c.unit_id == unit_id, _overlap(t.assignments, start, end))).scalars():
+        lines.setdefault(nip, Line(nip, unit_id=unit_id))
+    return lines
+
+
+def unit_recap(session, unit_id: str, kind: str, day: dt.date, today: dt.date, visible: set | None = None):
+    lines = unit_members(session, unit_id, kind, day)
+    if visible is not None:
+        lines = {nip: line for nip, line in lines.items() if nip in visible}
+    rows = _finish([lines[nip] for nip in sorted(lines)], kind, day, session, today)
+    nama = session.execute(sa.select(t.units.c.nama).where(t.units.c.unit_id == unit_id)).scalar() or ""
+    return {"unit_id": unit_id, "unit_nama": nama, "period_key": period_key(kind, day), "rows": rows,
+            "total": total_of(rows)}
+
+
+def instansi_recap(session, instansi_id: str, kind: str, day: dt.date, today: dt.date):
+    key = period_key(kind, day)
+    per_unit: dict[str, dict[str, Line]] = defaultdict(dict)
+    for row in session.execute(sa.select(t.employee_counters).where(
+            t.employee_counters.c.instansi_id == instansi_id, t.employee_counters.c.kind == kind,
+            t.employee_counters.c.period_key == key)):
+        per_unit[row.unit_id].setdefault(row.nip, Line(row.nip, unit_id=row.unit_id)).add(_counter_row(row))
+    start, end = period_bounds(kind, day)
+    for unit_id, nip in session.execute(sa.select(t.assignments.c.unit_id, t.assignments.c.nip).where(
+            t.assignments.c.instansi_id == instansi_id, _overlap(t.assignments, start, end))):
+        per_unit[unit_id or ""].setdefault(nip, Line(nip, unit_id=unit_id))
+    everyone = sorted({nip for members in per_unit.values() for nip in members})
+    pcts = achievements(session, everyone, kind, day)
+    ages = oldest_pending(session, everyone, start, end, today)
+    names = dict(session.execute(sa.select(t.units.c.unit_id, t.units.c.nama)
+                                 .where(_any(t.units.c.unit_id, per_unit))).all())
+    rows = []
+    for unit_id in sorted(per_unit):
+        members = list(per_unit[unit_id].values())
+        for line in members:
+            line.achievement = pcts.get(line.key)
+            line.oldest_pending_days = ages.get(line.key, 0)
+        total = total_of(members, key=unit_id)
+        total.nama = names.get(unit_id, "") or ""
+        rows.append(total)
+    grand = Line("total")
+    for row in rows:
+        grand.add(row.counters)
+        grand.oldest_pending_days = max(grand.oldest_pending_days, row.oldest_pending_days)
+    grand.achievement = achievement.mean(pcts.get(nip) for nip in everyone)
+    grand.employees = len(everyone)
+    return {"instansi_id": instansi_id, "period_key": key, "rows": rows, "total": grand}
+
+
+# -- compliance --------------------------------------------------------------------------------------------------
+
+def _holidays(session, start, end) -> frozenset:
+    return frozenset(session.execute(sa.select(t.holidays.c.tanggal)
+                                     .where(t.holidays.c.tanggal.between(start, end))).scalars())
+
+
+def _people(session, instansi_id, unit_id, start, end):
+    """Assignments (by nip) of everyone posted in the instansi (or unit) during [start, end]."""
+    condition = [t.assignments.c.instansi_id == instansi_id, _overlap(t.assignments, start, end)]
+    if unit_id:
+        condition.append(t.assignments.c.unit_id == unit_id)
+    nips = set(session.execute(sa.select(t.assignments.c.nip).where(*condition)).scalars())
+    spans: dict[str, list] = defaultdict(list)
+    for row in session.execute(sa.select(t.assignments).where(_any(t.assignments.c.nip, nips))):
+        spans[row.nip].append(compliance.AssignmentSpan(row.unit_id or "", row.jabatan_id, row.start_date,
+                                                        row.end_date, row.acting, row.penilai_nip))
+    return nips, spans
+
+
+def noncompliance(session, instansi_id: str, unit_id: str | None, start: dt.date, end: dt.date, today: dt.date,
+                  backlog_days: int):
+    nips, posts = _people(session, instansi_id, unit_id, start, end)
+    holidays = _holidays(session, start, end)
+    registered = dict(session.execute(sa.select(t.employees.c.nip, t.employees.c.status)
+                                      .where(_any(t.employees.c.nip, nips))).all())
+    statuses: dict[str, list] = defaultdict(list)
+    for row in session.execute(sa.select(t.status_spans).where(_any(t.status_spans.c.nip, nips))):
+        statuses[row.nip].append(compliance.StatusSpan(row.effective_date, row.end_date, row.old_status,
+                                                       row.new_status, row.occurred_at or ""))
+    plans = defaultdict(set)
+    for nip, day in session.execute(sa.select(t.plans.c.nip, t.plans.c.tanggal).distinct().where(
+            _any(t.plans.c.nip, nips), t.plans.c.tanggal.between(start, end))):
+        plans[nip].add(day)
+    reports = defaultdict(set)
+    for nip, day in session.execute(sa.select(t.activities.c.nip, t.activities.c.tanggal).distinct().where(
+            _any(t.activities.c.nip, nips), t.activities.c.tanggal.between(start, end),
+            t.activities.c.status.is_not(None))):
+        reports[nip].add(day)
+    with_skp = set(session.execute(sa.select(t.skps.c.nip).where(
+        _any(t.skps.c.nip, nips), t.skps.c.version >= 0, t.skps.c.period_start <= end,
+        t.skps.c.period_end >= start)).scalars())
+    findings, excluded = [], 0
+    for nip in sorted(nips):
+        all_days = compliance.employee_days(start, end, holidays, [], None, posts[nip])
+        owed = compliance.employee_days(start, end, holidays, statuses[nip], registered.get(nip), posts[nip])
+        excluded += len(all_days) - len(owed)
+        if unit_id:
+            owed = [(day, unit) for day, unit in owed if unit == unit_id]
+        findings.extend(compliance.daily_findings(nip, owed, plans[nip], reports[nip]))
+        if owed and nip not in with_skp:
+            findings.append(compliance.Finding(nip, "skp_not_approved", owed[-1][1], None, len(owed)))
+    findings.extend(backlog(session, instansi_id, unit_id, today, backlog_days))
+    names = names_of(session, {f.nip for f in findings})
+    return findings, names, excluded
+
+
+def backlog(session, instansi_id, unit_id, today, backlog_days):
+    condition = [t.activities.c.instansi_id == instansi_id, t.activities.c.status == "submitted",
+                 sa.not_(t.activities.c.locked),
+                 t.activities.c.submitted_at < dt.datetime.combine(today - dt.timedelta(days=backlog_days),
+                                                                   dt.time(23, 59, 59), dt.timezone.utc)]
+    if unit_id:
+        condition.append(t.activities.c.unit_id == unit_id)
+    pending = session.execute(sa.select(t.activities.c.penilai_nip, t.activities.c.unit_id,
+                                        t.activities.c.submitted_at).where(*condition)).all()
+    return compliance.backlog_findings([tuple(p) for p in pending], today, backlog_days)
+
+
+# -- recommendations ---------------------------------------------------------------------------------------------
+
+def recommendations(session, instansi_id: str, unit_id: str | None, year: int, month: int, today: dt.date,
+                    backlog_days: int) -> list[advice.Advice]:
+    day = dt.date(year, month, 1)
+    start, end = period_bounds("month", day)
+    nips, posts = _people(session, instansi_id, unit_id, start, end)
+    out: list[advice.Advice] = []
+    pcts = achievements(session, nips, "month", day)
+    by_unit = defaultdict(list)
+    for nip in nips:
+        post = compliance.assignment_on(min(end, max(start, today)), posts[nip]) or \
+            max(posts[nip], key=lambda s: s.start, default=None)
+        if post is not None and pcts.get(nip) is not None:
+            by_unit[post.unit_id].append(pcts[nip])
+    out += advice.low_achievement_units(by_unit)
+    holders = defaultdict(set)
+    for nip, spans in posts.items():
+        for span in spans:
+            if span.start <= end and (span.end is None or span.end >= start) and span.jabatan_id and \
+                    (not unit_id or span.unit_id == unit_id):
+                holders[span.jabatan_id].add(nip)
+    approved = set(session.execute(sa.select(t.skps.c.nip, t.skps.c.jabatan_id).where(
+        _any(t.skps.c.nip, nips), t.skps.c.version >= 0, t.skps.c.period_start <= end,
+        t.skps.c.period_end >= start)).tuples())
+    out += advice.positions_without_skp({j: (len(h), sum(1 for n in h if (n, j) not in approved))
+                                         for j, h in holders.items()})
+    found = backlog(session, instansi_id, unit_id, today, backlog_days)
+    out += advice.review_backlogs({f.nip: (f.count, f.age_days) for f in found}, backlog_days)
+    ratios = defaultdict(list)
+    for nip, jabatan in approved:
+        if pcts.get(nip) is not None and jabatan:
+            ratios[jabatan].append(pcts[nip])
+    out += advice.target_load(ratios)
+    months = [(day.replace(day=1) - dt.timedelta(days=31 * back)).replace(day=1) for back in (2, 1, 0)]
+    series = {nip: [] for nip in nips}
+    for month_day in months:
+        values = achievements(session, nips, "month", month_day)
+        for nip in nips:
+            series[nip].append(values.get(nip))
+    out += advice.trending_down(series)
+    scores = defaultdict(list)
+    condition = [t.skp_scores.c.instansi_id == instansi_id, t.skp_scores.c.year == year,
+                 t.skp_scores.c.nilai_prestasi_kerja.is_not(None)]
+    if unit_id:
+        condition.append(t.skp_scores.c.unit_id == unit_id)
+    for penilai, value in session.execute(sa.select(t.skp_scores.c.penilai_nip, t.skp_scores.c.nilai_prestasi_kerja)
+                                          .where(*condition)):
+        if penilai:
+            scores[penilai].append(Decimal(value))
+    out += advice.appraiser_bias(scores)
+    return out
+
+
+# -- chart data --------------------------------------------------------------------------------------------------
+
+def monthly_series(session, year: int, nip: str | None = None, unit_id: str | None = None) -> list[Decimal | None]:
+    out = []
+    for month in range(1, 13):
+        day = dt.date(year, month, 1)
+        if nip:
+            out.append(achievements(session, [nip], "month", day).get(nip))
+        else:
+            members = list(unit_members(session, unit_id, "month", day))
+            out.append(achievement.mean(achievements(session, members, "month", day).values()))
+    return out
+

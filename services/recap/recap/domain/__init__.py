@@ -1,0 +1,1 @@
+"""Recap domain: projection arithmetic, periods, compliance and recommendations. Standard library only."""

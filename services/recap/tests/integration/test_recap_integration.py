@@ -1,0 +1,334 @@
+"""recap against real PostgreSQL and RabbitMQ: events in, recap numbers out, through the real service process.
+
+Scenario (March 2025, instansi i-1): A moves from unit u-a to u-b on 15 March; B is on leave 10-14 March; C retires
+on 17 March; P is the penilai in u-a, Q in u-b. Events arrive out of order and one is redelivered.
+"""
+import io
+import subprocess
+import sys
+
+import grpc
+import pytest
+import recap_events as ev
+import sqlalchemy as sa
+
+from ekinerja_platform import testing
+
+pytestmark = pytest.mark.integration
+
+INST = "i-1"
+A, B, C, P, Q = ("198001012005011001", "198102022006012002", "196001011985031003", "197503032000031004",
+                 "197404042001011005")
+OTHER = "199001012015031009"  # in another instansi
+
+
+def scenario():
+    out = [ev.employee_registered(nip, INST, nama) for nip, nama in
+           ((A, "Ani"), (B, "Budi"), (C, "Citra"), (P, "Putu"), (Q, "Qori"))]
+    out += [ev.employee_registered(OTHER, "i-2", "Lain"),
+            ev.position_changed("j-a", INST, "u-a", unit_nama="Bagian Umum"),
+            ev.position_changed("j-b", INST, "u-b", unit_nama="Bagian Keuangan"),
+            ev.assignment_changed("as-a1", A, INST, "j-a", "u-a", "2025-01-01", "2025-03-14", penilai=P,
+                                  unit_nama="Bagian Umum"),
+            ev.assignment_changed("as-a2", A, INST, "j-b", "u-b", "2025-03-15", None, penilai=Q,
+                                  unit_nama="Bagian Keuangan"),
+            ev.assignment_changed("as-b", B, INST, "j-a", "u-a", "2024-01-01", None, penilai=P,
+                                  unit_nama="Bagian Umum"),
+            ev.assignment_changed("as-c", C, INST, "j-a", "u-a", "2010-01-01", None, penilai=Q,
+                                  unit_nama="Bagian Umum"),
+            ev.assignment_changed("as-p", P, INST, "j-p", "u-a", "2020-01-01", None, penilai=None,
+                                  unit_nama="Bagian Umum"),
+            ev.assignment_changed("as-o", OTHER, "i-2", "j-x", "u-x", "2020-01-01", None, penilai=None),
+            ev.status_changed(B, INST, "aktif", "cuti", "2025-03-10", "2025-03-14"),
+            ev.status_changed(C, INST, "aktif", "pensiun", "2025-03-17", None),
+            ev.skp_approved("s-a1", A, INST, "u-a", "j-a", "2025-01-01", "2025-03-14", P, [("k1", 12)]),
+            ev.skp_approved("s-a2", A, INST, "u-b", "j-b", "2025-03-15", "2025-12-31", Q, [("k1", 20)]),
+            ev.skp_approved("s-b", B, INST, "u-a", "j-a", "2025-01-01", "2025-12-31", P, [("k1", 24)])]
+    a = dict(nip=A, instansi_id=INST)
+    reviewed_a1 = ev.activity_reviewed("a1", **a, unit_id="u-a", tanggal="2025-03-03", skp_id="s-a1",
+                                       kegiatan_id="k1", diakui=2, reviewer=P, version=2)
+    out += [ev.activity_submitted("a1", **a, unit_id="u-a", tanggal="2025-03-03", skp_id="s-a1", kegiatan_id="k1",
+                                  kuantitas=2, penilai=P, version=1),
+            reviewed_a1, reviewed_a1,  # redelivered
+            ev.activity_submitted("a2", **a, unit_id="u-a", tanggal="2025-03-04", skp_id="s-a1", kegiatan_id="k1",
+                                  kuantitas=1, penilai=P, version=1),
+            # a3: the review and the lock overtake the submission
+            ev.period_locked(A, INST, "s-a2", ["a3"], "2025-03-17"),
+            ev.activity_reviewed("a3", **a, unit_id="u-b", tanggal="2025-03-17", skp_id="s-a2", kegiatan_id="k1",
+                                 diakui=1, reviewer=Q, version=2),
+            ev.activity_submitted("a3", **a, unit_id="u-b", tanggal="2025-03-17", skp_id="s-a2", kegiatan_id="k1",
+                                  kuantitas=2, penilai=Q, version=1),
+            ev.activity_submitted("a4", **a, unit_id="u-b", tanggal="2025-03-18", skp_id="s-a2", kegiatan_id="k1",
+                                  kuantitas=1, proses=True, penilai=Q, version=1),
+            ev.activity_reviewed("a4", **a, unit_id="u-b", tanggal="2025-03-18", skp_id="s-a2", kegiatan_id="k1",
+                                 diakui=1, proses=True, reviewer=Q, version=2),
+            ev.activity_submitted("b1", nip=B, instansi_id=INST, unit_id="u-a", tanggal="2025-03-03", skp_id="s-b",
+                                  kegiatan_id="k1", kuantitas=3, penilai=P, version=1),
+            ev.activity_reviewed("b1", nip=B, instansi_id=INST, unit_id="u-a", tanggal="2025-03-03", skp_id="s-b",
+                                 kegiatan_id="k1", diakui=3, reviewer=P, version=2),
+            ev.monthly_quality_set("s-a2", A, INST, "k1", 2025, 3, "90")]
+    out += [ev.plan_submitted(A, INST, unit, day, "s-a1" if unit == "u-a" else "s-a2", "k1", 1)
+            for unit, day in (("u-a", "2025-03-03"), ("u-a", "2025-03-04"), ("u-b", "2025-03-17"),
+                              ("u-b", "2025-03-18"))]
+    out += [ev.skp_scored(f"s-{n}", n, INST, "u-a", 2025, P, 95) for n in ("x1", "x2")]
+    out += [ev.skp_scored(f"s-{n}", n, INST, "u-a", 2025, Q, 70) for n in ("y1", "y2")]
+    return out
+
+
+@pytest.fixture(scope="module")
+def loaded(publish):
+    publish(scenario())
+
+
+@pytest.fixture(scope="module")
+def pb():
+    from ekinerja.recap.v1 import recap_pb2
+    return recap_pb2
+
+
+@pytest.fixture(scope="module")
+def tokens(test_keys):
+    return {
+        "A": testing.bearer(test_keys.token(subject=A, roles=["pegawai"], instansi=INST)),
+        "B": testing.bearer(test_keys.token(subject=B, roles=["pegawai"], instansi=INST)),
+        "P": testing.bearer(test_keys.token(subject=P, roles=["pegawai"], instansi=INST)),
+        "admin": testing.bearer(test_keys.token(subject="admin-i1", roles=["admin_instansi"], instansi=INST)),
+        "admin_other": testing.bearer(test_keys.token(subject="admin-i2", roles=["admin_instansi"], instansi="i-2")),
+        "bkn": testing.bearer(test_keys.token(subject="bkn", roles=["admin_bkn"])),
+        "operator": testing.bearer(test_keys.token(subject="ops", roles=["operator"])),
+    }
+
+
+MARCH = "2025-03-20"
+
+
+def test_unit_recaps_count_a_moved_employee_in_the_right_unit(loaded, stub, pb, tokens):
+    u_a = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-a", period=pb.PERIOD_MONTH, date=MARCH),
+                            metadata=tokens["admin"], timeout=10)
+    rows = {row.nip: row.counters for row in u_a.rows}
+    assert set(rows) == {A, B, C, P}          # C and P are assigned there without counters
+    assert (rows[A].reported, rows[A].approved, rows[A].recognised_qty, rows[A].pending) == (2, 1, "2.00", 1)
+    assert rows[A].plans == 2 and rows[A].oldest_pending_days > 300
+    assert (rows[B].reported, rows[B].approved, rows[B].recognised_qty) == (1, 1, "3.00")
+    assert u_a.totals.reported == 3 and u_a.totals.recognised_qty == "5.00" and u_a.employees == 4
+    assert u_a.unit_nama == "Bagian Umum"
+    u_b = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-b", period=pb.PERIOD_MONTH, date=MARCH),
+                            metadata=tokens["admin"], timeout=10)
+    rows = {row.nip: row.counters for row in u_b.rows}
+    assert set(rows) == {A}
+    # a3 (locked, recognised 1 though submitted as 2) and a4 (proses: counts for the month)
+    assert (rows[A].reported, rows[A].approved, rows[A].recognised_qty, rows[A].reported_qty) == (2, 2, "2.00", "3.00")
+
+
+def test_employee_recap_month_and_year_with_targets(loaded, stub, pb, tokens):
+    month = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(period=pb.PERIOD_MONTH, date=MARCH),
+                                  metadata=tokens["A"], timeout=10)
+    assert month.nip == A and month.nama == "Ani" and month.period_key == "2025-03"
+    assert {row.unit_id: row.counters.reported for row in month.by_unit} == {"u-a": 2, "u-b": 2}
+    assert month.counters.recognised_qty == "4.00"
+    # s-a1: 2 of 12/3 = 4 → 50 %; s-a2: 2 of 20/10 = 2 → 100 %; mean 75 %
+    assert month.counters.achievement_pct == "75.00"
+    kegiatan = {k.skp_id: k for k in month.kegiatan}
+    assert kegiatan["s-a2"].target_qty == "2.00" and kegiatan["s-a2"].kualitas == "90.00"
+    year = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(nip=A, period=pb.PERIOD_YEAR, date=MARCH),
+                                 metadata=tokens["A"], timeout=10)
+    # a4 is "proses": it counts for March, not for the year; 2/12 and 1/20 → (16.67 + 5) / 2
+    assert year.counters.recognised_qty == "3.00"
+    assert year.counters.achievement_pct == "10.83"
+    day = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(period=pb.PERIOD_DAY, date="2025-03-17"),
+                                metadata=tokens["A"], timeout=10)
+    assert (day.counters.reported, day.counters.approved, day.counters.recognised_qty) == (1, 1, "1.00")
+    week = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(period=pb.PERIOD_WEEK, date="2025-03-19"),
+                                 metadata=tokens["A"], timeout=10)
+    assert week.period_key == "2025-W12" and week.counters.reported == 2
+
+
+def test_noncompliance_excludes_leave_and_retirement_and_follows_the_move(loaded, stub, pb, tokens):
+    reply = stub.ListNoncompliance(pb.ListNoncomplianceRequest(
+        instansi_id=INST, unit_id="u-a", date_from="2025-03-03", date_to="2025-03-21", page_size=1000),
+        metadata=tokens["admin"], timeout=20)
+    by = {}
+    for row in reply.rows:
+        by.setdefault((row.nip, row.kind), []).append(row)
+    a_days = {r.tanggal for r in by[(A, "no_plan")]}
+    # A owes u-a only until the move (14 March); planned 3 and 4 March
+    assert a_days == {f"2025-03-{d:02d}" for d in (5, 6, 7, 10, 11, 12, 13, 14)}
+    b_plan = {r.tanggal for r in by[(B, "no_plan")]}
+    assert len(b_plan) == 10 and not b_plan & {f"2025-03-{d}" for d in range(10, 15)}   # leave excluded
+    assert "2025-03-03" not in {r.tanggal for r in by[(B, "no_report")]} and len(by[(B, "no_report")]) == 9
+    assert {r.tanggal for r in by[(C, "no_report")]} == {f"2025-03-{d:02d}" for d in range(3, 8)} | \
+        {f"2025-03-{d:02d}" for d in range(10, 15)}                                      # retired from 17 March
+    assert reply.excluded_employee_days == 10
+    assert (P, "skp_not_approved") in by and (A, "skp_not_approved") not in by
+    backlog = by[(P, "review_backlog")][0]
+    assert backlog.count == 1 and backlog.age_days > 300
+
+
+def test_pagination_returns_every_row_once(loaded, stub, pb, tokens):
+    seen, token = [], ""
+    while True:
+        page = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-a", period=pb.PERIOD_MONTH, date=MARCH,
+                                                        page_size=3, page_token=token),
+                                 metadata=tokens["admin"], timeout=10)
+        seen += [row.nip for row in page.rows]
+        token = page.next_page_token
+        if not token:
+            break
+    assert sorted(seen) == sorted({A, B, C, P}) and len(seen) == 4
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-b", period=pb.PERIOD_MONTH, date=MARCH, page_size=3,
+                                                 page_token=page.next_page_token or "bm90LWEtdG9rZW4="),
+                          metadata=tokens["admin"], timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and err.value.details().startswith("page_token:")
+
+
+@pytest.mark.parametrize("request_fields, field", [
+    ({"unit_id": "u-a", "period": 0}, "period"),
+    ({"unit_id": "u-a", "period": 3, "date": "2025-3-1"}, "date"),
+    ({"unit_id": "", "period": 3}, "unit_id"),
+    ({"unit_id": "u-a", "period": 3, "page_size": 5000}, "page_size"),
+])
+def test_bad_input_is_invalid_argument_naming_the_field(loaded, stub, pb, tokens, request_fields, field):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetUnitRecap(pb.GetUnitRecapRequest(**request_fields), metadata=tokens["admin"], timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details().startswith(f"{field}:")
+
+
+OK, DENIED = "ok", "denied"
+MATRIX = [
+    # caller, rpc, target, expected
+    ("A", "employee", A, OK), ("A", "employee", B, DENIED),
+    ("P", "employee", A, OK), ("P", "employee", B, OK), ("P", "employee", C, DENIED),
+    ("admin", "employee", C, OK), ("admin_other", "employee", A, DENIED), ("bkn", "employee", OTHER, OK),
+    ("operator", "employee", A, DENIED),
+    ("admin", "unit", "u-a", OK), ("admin_other", "unit", "u-a", DENIED), ("bkn", "unit", "u-x", OK),
+    ("operator", "unit", "u-a", "totals_only"), ("P", "unit", "u-a", "subordinates"),
+    ("A", "instansi", INST, DENIED), ("admin", "instansi", INST, OK), ("admin_other", "instansi", INST, DENIED),
+    ("operator", "instansi", INST, OK), ("bkn", "instansi", INST, OK),
+    ("admin", "noncompliance", INST, OK), ("operator", "noncompliance", INST, DENIED), ("P", "noncompliance", INST,
+                                                                                 "subordinates"),
+    ("admin_other", "noncompliance", INST, DENIED),
+    ("admin", "advice", INST, OK), ("operator", "advice", INST, "impersonal"), ("A", "advice", INST, DENIED),
+    ("admin", "chart_unit", "u-a", OK), ("A", "chart_unit", "u-a", DENIED), ("B", "chart_nip", A, DENIED),
+    ("P", "chart_nip", A, OK),
+]
+
+
+@pytest.mark.parametrize("caller, rpc, target, expected", MATRIX)
+def test_authorisation_matrix(loaded, stub, pb, tokens, caller, rpc, target, expected):
+    calls = {
+        "employee": lambda: stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(nip=target, period=pb.PERIOD_MONTH,
+                                                                             date=MARCH), metadata=tokens[caller]),
+        "unit": lambda: stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id=target, period=pb.PERIOD_MONTH, date=MARCH),
+                                          metadata=tokens[caller]),
+        "instansi": lambda: stub.GetInstansiRecap(pb.GetInstansiRecapRequest(instansi_id=target,
+                                                                             period=pb.PERIOD_MONTH, date=MARCH),
+                                                  metadata=tokens[caller]),
+        "noncompliance": lambda: stub.ListNoncompliance(pb.ListNoncomplianceRequest(
+            instansi_id=target, date_from="2025-03-03", date_to="2025-03-07", page_size=1000),
+            metadata=tokens[caller]),
+        "advice": lambda: stub.GetRecommendations(pb.GetRecommendationsRequest(instansi_id=target, tahun=2025,
+                                                                               bulan=3), metadata=tokens[caller]),
+        "chart_unit": lambda: stub.RenderChart(pb.RenderChartRequest(unit_id=target, tahun=2025),
+                                               metadata=tokens[caller]),
+        "chart_nip": lambda: stub.RenderChart(pb.RenderChartRequest(nip=target, tahun=2025), metadata=tokens[caller]),
+    }
+    if expected == DENIED:
+        with pytest.raises(grpc.RpcError) as err:
+            calls[rpc]()
+        assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        return
+    reply = calls[rpc]()
+    if expected == "totals_only":
+        assert len(reply.rows) == 0 and reply.totals.reported == 3 and reply.employees == 4
+    elif expected == "subordinates":
+        nips = {row.nip for row in reply.rows}
+        assert nips and nips <= {A, B, P} and C not in nips
+    elif expected == "impersonal":
+        assert reply.recommendations and all(r.subject in {"u-a", "u-b", "j-a", "j-b", "j-p", "j-x"}
+                                             for r in reply.recommendations)
+    if rpc == "unit" and expected == OK and target == "u-a":
+        assert len(reply.rows) == 4
+
+
+def test_recommendations_carry_their_numbers(loaded, stub, pb, tokens):
+    reply = stub.GetRecommendations(pb.GetRecommendationsRequest(instansi_id=INST, tahun=2025, bulan=3),
+                                    metadata=tokens["admin"], timeout=20)
+    by_kind = {}
+    for r in reply.recommendations:
+        by_kind.setdefault(r.kind, {})[r.subject] = r
+    assert by_kind["review_backlog"][P].numbers["entries"] == "1"
+    assert "j-p" in by_kind["position_without_approved_skp"]
+    lenient, severe = by_kind["appraiser_lenient"][P], by_kind["appraiser_severe"][Q]
+    assert lenient.numbers["mean_score"] == "95.00" and lenient.numbers["peer_mean_score"] == "70.00"
+    assert severe.numbers["difference"] == "-25.00"
+
+
+def test_instansi_recap_and_exports(loaded, stub, pb, tokens, tmp_path):
+    reply = stub.GetInstansiRecap(pb.GetInstansiRecapRequest(instansi_id=INST, period=pb.PERIOD_MONTH, date=MARCH),
+                                  metadata=tokens["admin"], timeout=10)
+    rows = {row.unit_id: row for row in reply.rows}
+    assert rows["u-a"].counters.reported == 3 and rows["u-b"].counters.reported == 2
+    assert rows["u-a"].unit_nama == "Bagian Umum" and reply.totals.reported == 5
+    csv_reply = stub.ExportRecap(pb.ExportRecapRequest(unit_id="u-a", period=pb.PERIOD_MONTH, date=MARCH,
+                                                       format=pb.EXPORT_FORMAT_CSV), metadata=tokens["admin"])
+    lines = csv_reply.content.decode().splitlines()
+    assert lines[0].startswith("key,nama,unit_id") and len(lines) == 1 + 4 + 1
+    assert any(line.startswith(f"{A},Ani,u-a") for line in lines) and lines[-1].startswith("TOTAL")
+    xlsx = stub.ExportRecap(pb.ExportRecapRequest(instansi_id=INST, period=pb.PERIOD_MONTH, date=MARCH,
+                                                  format=pb.EXPORT_FORMAT_XLSX), metadata=tokens["admin"])
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][0] == "key" and values[-1][0] == "TOTAL" and values[-1][6] == 5   # reported
+    chart = stub.RenderChart(pb.RenderChartRequest(nip=A, tahun=2025), metadata=tokens["A"])
+    assert chart.png.startswith(b"\x89PNG") and chart.achievement_pct[2] == "75.00"
+    (tmp_path / "chart.png").write_bytes(chart.png)
+
+
+def _snapshot(engine):
+    tables = ["employee_counters", "kegiatan_counters", "activities", "plans", "employees", "status_spans",
+              "assignments", "positions", "units", "skps", "skp_kegiatan", "skp_scores", "monthly_quality"]
+    out = {}
+    with engine.connect() as conn:
+        for name in tables:
+            rows = conn.execute(sa.text(f"SELECT * FROM {name}")).all()
+            out[name] = sorted(tuple(str(v) for v in row) for row in rows)
+    return out
+
+
+def test_rebuild_from_the_event_log_equals_the_live_projection(loaded, engine, recap_env):
+    live = _snapshot(engine)
+    assert live["employee_counters"]
+    with engine.begin() as conn:   # damage the projection: a rebuild must restore it
+        conn.execute(sa.text("UPDATE employee_counters SET reported = reported + 7"))
+        conn.execute(sa.text("DELETE FROM assignments"))
+    for _ in range(2):  # idempotent: twice gives the same
+        result = subprocess.run([sys.executable, "-m", "recap", "rebuild"], env={**__import__("os").environ,
+                                **recap_env}, capture_output=True, text=True, timeout=120, cwd=str(testing.REPO_ROOT))
+        assert result.returncode == 0, result.stderr
+        assert "rebuilt projections from" in result.stdout
+        assert _snapshot(engine) == live
+
+
+def test_cli_me_export_and_chart(loaded, recap, test_keys, tmp_path, monkeypatch, capsys):
+    import json
+    import time as _time
+
+    from ekinerja_cli.main import main
+    monkeypatch.setenv("EKINERJA_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "credentials.json").write_text(json.dumps({
+        "access_token": test_keys.token(subject=A, roles=["pegawai"], instansi=INST),
+        "access_expires_at": _time.time() + 600, "nip": A}))
+    endpoint = ["--endpoint", f"recap={recap.target}"]
+    assert main(endpoint + ["recap", "me", "--period", "month", "--date", MARCH, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counters"]["achievement_pct"] == "75.00" and data["counters"]["reported"] == "4"
+    assert main(endpoint + ["recap", "chart", "--tahun", "2025", "--out", str(tmp_path / "me.png")]) == 0
+    assert (tmp_path / "me.png").read_bytes().startswith(b"\x89PNG")
+    capsys.readouterr()
+    # a pegawai may not export the instansi: exit code 1 and one error line
+    code = main(endpoint + ["recap", "export", "--instansi", INST, "--csv", "--out", str(tmp_path / "x.csv")])
+    assert code == 1 and "PERMISSION_DENIED" in capsys.readouterr().err
+    assert main(endpoint + ["recap", "me", "--period", "month", "--date", "2025-13-01"]) == 2
