@@ -50,7 +50,8 @@ activities = sa.Table(
              postgresql_where=sa.text("status = 'submitted' AND NOT locked")),
     sa.Index("activities_nip_day", "nip", "tanggal"),
     # the oldest pending entry per employee without reading its approved ones
-    sa.Index("activities_pending_nip", "nip", "tanggal", postgresql_where=sa.text("status = 'submitted' AND NOT locked")),
+    sa.Index("activities_pending_nip", "nip", "tanggal",
+             postgresql_where=sa.text("status = 'submitted' AND NOT locked")),
 )
 
 plans = sa.Table(
