@@ -1,5 +1,268 @@
-"""`ekinerja` commands for des (filled in by the des issue)."""
+"""`ekinerja des …` and `ekinerja lapor "…"`: plans, daily reports, review and locks, quick entry and CSV import
+against the des service. Writes carry an idempotency key, so a retried command never records twice."""
+from __future__ import annotations
+
+import csv
+import sys
+import uuid
+
+import click
+
+from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+
+JENIS = {"skp": 1, "non_skp": 2, "tugas_tambahan": 3}
+
+
+def _pb():
+    from ekinerja.des.v1 import des_pb2
+    return des_pb2
+
+
+def _stub():
+    from ekinerja.des.v1 import des_pb2_grpc
+
+    from ..client import channel
+    return des_pb2_grpc.DesServiceStub(channel("des"))
+
+
+def _call(method: str, request, *, write: bool = False, key: str | None = None, stub=None):
+    from ..client import DEFAULT_TIMEOUT, metadata, rpc_errors
+    md = metadata()
+    if write:
+        md.append(("x-idempotency-key", key or uuid.uuid4().hex))
+    with rpc_errors():
+        return getattr(stub or _stub(), method)(request, metadata=md, timeout=DEFAULT_TIMEOUT)
+
+
+def _dict(message) -> dict:
+    from google.protobuf.json_format import MessageToDict
+    return MessageToDict(message, preserving_proto_field_name=True)
+
+
+def _activities(data: dict, title: str) -> None:
+    table(title, ["id", "tanggal", "kegiatan", "uraian", "jumlah", "status", "diakui"],
+          [[a["activity_id"][:8], a.get("tanggal"), a.get("kegiatan_id", a.get("jenis", "")), a.get("uraian"),
+            f"{a.get('kuantitas')} {a.get('satuan')}", a.get("state"), a.get("kuantitas_diakui", "")]
+           for a in data.get("activities", [])])
+
+
+def _activity(a: dict) -> None:
+    click.echo(f"{a['activity_id']}  {a.get('tanggal')}  {a.get('state')}  v{a.get('version')}  "
+               f"{a.get('kuantitas')} {a.get('satuan')}  {a.get('uraian')}")
+    if a.get("catatan"):
+        click.echo(f"  catatan penilai: {a['catatan']}")
 
 
 def register(cli) -> None:
-    """Attach this module's commands to the root group."""
+    @cli.command("lapor")
+    @click.argument("text", nargs=-1, required=True)
+    @json_option
+    def lapor(text):
+        """Quick entry like SMS: `ekinerja lapor "LAPOR K2 3 laporan menyusun laporan keuangan"`."""
+        reply = _call("SubmitText", _pb().SubmitTextRequest(text=" ".join(text)), write=True)
+        emit(_dict(reply), lambda d: click.echo(d.get("reply", "")))
+        if not reply.ok:
+            sys.exit(EXIT_BAD_INPUT)
+
+    @cli.group("des")
+    def des():
+        """Daily Evaluation System: plans, daily reports, review, locks, monthly targets."""
+
+    @des.command("targets")
+    @click.option("--nip", default="")
+    @click.option("--skp", "skp_id", default="")
+    @json_option
+    def targets(nip, skp_id):
+        """Monthly targets of an SKP (the caller's current one by default)."""
+        r = _call("GetMonthlyTargets", _pb().GetMonthlyTargetsRequest(nip=nip, skp_id=skp_id))
+        emit(_dict(r), lambda d: table(f"SKP {d.get('skp_id')}", ["K", "kegiatan", "bulan", "target", "kualitas"],
+                                       [[t.get("nomor"), t.get("nama"), t.get("bulan"),
+                                         f"{t.get('kuantitas')} {t.get('satuan')}", t.get("kualitas", "")]
+                                        for t in d.get("targets", [])]))
+
+    @des.group("plan")
+    def plan():
+        """Daily plans (rencana harian)."""
+
+    @plan.command("add")
+    @click.option("--kegiatan", required=True)
+    @click.option("--uraian", required=True)
+    @click.option("--jumlah", "kuantitas", required=True)
+    @click.option("--satuan", default="")
+    @click.option("--tanggal", default="", help="YYYY-MM-DD (default today)")
+    @json_option
+    def plan_add(kegiatan, uraian, kuantitas, satuan, tanggal):
+        r = _call("SubmitPlan", _pb().SubmitPlanRequest(tanggal=tanggal, kegiatan_id=kegiatan, uraian=uraian,
+                                                        kuantitas=kuantitas, satuan=satuan), write=True)
+        emit(_dict(r), lambda d: click.echo(f"rencana {d['plan_id']} {d['tanggal']}: {d['kuantitas']} "
+                                            f"{d['satuan']} {d['uraian']}"))
+
+    @plan.command("list")
+    @click.option("--nip", default="")
+    @click.option("--bulan", default="", help="YYYY-MM (default this month)")
+    @json_option
+    def plan_list(nip, bulan):
+        r = _call("ListPlans", _pb().ListPlansRequest(nip=nip, bulan=bulan))
+        emit(_dict(r), lambda d: table("rencana", ["tanggal", "K", "uraian", "jumlah"], [
+            [p["tanggal"], p.get("nomor", ""), p["uraian"], f"{p['kuantitas']} {p['satuan']}"]
+            for p in d.get("plans", [])]))
+
+    @des.group("report")
+    def report():
+        """Daily activity reports."""
+
+    @report.command("add")
+    @click.option("--kegiatan", default="", help="SKP kegiatan id (for jenis skp)")
+    @click.option("--jenis", type=click.Choice(sorted(JENIS)), default="skp")
+    @click.option("--uraian", required=True)
+    @click.option("--jumlah", "kuantitas", required=True)
+    @click.option("--satuan", default="")
+    @click.option("--tanggal", default="")
+    @click.option("--menit", type=int, default=0)
+    @click.option("--mulai", default="", help="HH:MM")
+    @click.option("--selesai", default="", help="HH:MM")
+    @click.option("--proses", is_flag=True, help="work in progress (counts for the month only)")
+    @click.option("--bukti", "evidence_url", default="", help="evidence link")
+    @click.option("--file", "evidence_file", type=click.Path(exists=True, dir_okay=False), default=None)
+    @click.option("--draft", is_flag=True, help="keep as draft; send later with `des report submit`")
+    @json_option
+    def report_add(kegiatan, jenis, uraian, kuantitas, satuan, tanggal, menit, mulai, selesai, proses,
+                   evidence_url, evidence_file, draft):
+        m = _pb()
+        data, ctype = b"", ""
+        if evidence_file:
+            import mimetypes
+            data = open(evidence_file, "rb").read()
+            ctype = mimetypes.guess_type(evidence_file)[0] or "application/octet-stream"
+        key = uuid.uuid4().hex
+        r = _call("SubmitActivity", m.SubmitActivityRequest(activity=m.ActivityInput(
+            tanggal=tanggal, jenis=JENIS[jenis], kegiatan_id=kegiatan, uraian=uraian, kuantitas=kuantitas,
+            satuan=satuan, menit=menit, jam_mulai=mulai, jam_selesai=selesai, proses=proses,
+            evidence_url=evidence_url, evidence_file=data, evidence_content_type=ctype), draft=draft,
+            idempotency_key=key), write=True, key=key)
+        emit(_dict(r), _activity)
+
+    @report.command("list")
+    @click.option("--nip", default="")
+    @click.option("--bulan", default="")
+    @click.option("--status", "state", default="")
+    @json_option
+    def report_list(nip, bulan, state):
+        r = _call("ListActivities", _pb().ListActivitiesRequest(nip=nip, bulan=bulan, state=state))
+        emit(_dict(r), lambda d: _activities(d, "laporan harian"))
+
+    @report.command("submit")
+    @click.argument("activity_id")
+    @json_option
+    def report_submit(activity_id):
+        """Send a draft, or a revised entry, for review."""
+        r = _call("SendActivity", _pb().SendActivityRequest(activity_id=activity_id), write=True)
+        emit(_dict(r), _activity)
+
+    @des.group("review")
+    def review():
+        """The penilai's side: queue, approve, revise, lock."""
+
+    @review.command("queue")
+    @click.option("--bulan", default="")
+    @json_option
+    def review_queue(bulan):
+        r = _call("ReviewQueue", _pb().ReviewQueueRequest(bulan=bulan))
+        emit(_dict(r), lambda d: _activities(d, "menunggu penilaian"))
+
+    @review.command("approve")
+    @click.argument("activity_ids", nargs=-1, required=True)
+    @click.option("--diakui", default="", help="recognised quantity (only with one id)")
+    @json_option
+    def review_approve(activity_ids, diakui):
+        if diakui and len(activity_ids) != 1:
+            raise click.BadParameter("--diakui applies to one entry at a time", param_hint="--diakui")
+        m = _pb()
+        r = _call("ApproveActivities", m.ApproveActivitiesRequest(items=[
+            m.ApproveItem(activity_id=a, kuantitas_diakui=diakui) for a in activity_ids]), write=True)
+        emit(_dict(r), lambda d: _activities(d, "disetujui"))
+
+    @review.command("revise")
+    @click.argument("activity_id")
+    @click.option("--catatan", required=True)
+    @json_option
+    def review_revise(activity_id, catatan):
+        r = _call("RequestRevision", _pb().RequestRevisionRequest(activity_id=activity_id, catatan=catatan),
+                  write=True)
+        emit(_dict(r), _activity)
+
+    @review.command("lock")
+    @click.option("--nip", required=True)
+    @click.option("--tanggal", default="")
+    @click.option("--bulan", default="")
+    @json_option
+    def review_lock(nip, tanggal, bulan):
+        m = _pb()
+        if bool(tanggal) == bool(bulan):
+            fail("give either --tanggal YYYY-MM-DD or --bulan YYYY-MM", EXIT_BAD_INPUT)
+        r = _call("LockPeriod", m.LockPeriodRequest(nip=nip, scope=m.LOCK_SCOPE_DAY if tanggal else m.LOCK_SCOPE_MONTH,
+                                                    tanggal=tanggal, bulan=bulan), write=True)
+        emit(_dict(r), lambda d: click.echo(f"kunci {d['lock_id']}: {len(d.get('activity_ids', []))} entri"))
+
+    @review.command("unlock")
+    @click.option("--nip", required=True)
+    @click.option("--lock", "lock_id", required=True)
+    @click.option("--alasan", "reason", required=True)
+    @json_option
+    def review_unlock(nip, lock_id, reason):
+        """admin_instansi only; audited."""
+        r = _call("UnlockPeriod", _pb().UnlockPeriodRequest(nip=nip, lock_id=lock_id, reason=reason), write=True)
+        emit(_dict(r), lambda d: click.echo(f"dibuka: {len(d.get('activity_ids', []))} entri"))
+
+    @des.group("quality")
+    def quality():
+        """Monthly kualitas per kegiatan (penilai)."""
+
+    @quality.command("set")
+    @click.option("--nip", required=True)
+    @click.option("--skp", "skp_id", required=True)
+    @click.option("--kegiatan", required=True)
+    @click.option("--bulan", required=True)
+    @click.option("--nilai", "kualitas", required=True)
+    @json_option
+    def quality_set(nip, skp_id, kegiatan, bulan, kualitas):
+        r = _call("SetMonthlyQuality", _pb().SetMonthlyQualityRequest(nip=nip, skp_id=skp_id, kegiatan_id=kegiatan,
+                                                                      bulan=bulan, kualitas=kualitas), write=True)
+        emit(_dict(r), lambda d: click.echo(f"{d['bulan']} {d['nama']}: kualitas {d['kualitas']}"))
+
+    @des.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--batch", type=int, default=5000)
+    @json_option
+    def import_csv(path, batch):
+        """Bulk sync (agency_client token): CSV with columns record_id,nip,tanggal,jenis,kegiatan_id,uraian,
+        kuantitas,satuan,menit,proses,evidence_url. Re-running the same file creates nothing twice."""
+        from rich.progress import Progress
+
+        from ..client import metadata, rpc_errors
+        m = _pb()
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        required = {"record_id", "nip", "tanggal", "uraian", "kuantitas"}
+        if rows and not required <= set(rows[0]):
+            fail(f"CSV needs the columns {', '.join(sorted(required))}", EXIT_BAD_INPUT)
+        records = [m.ImportRecord(
+            record_id=r["record_id"], nip=r["nip"], tanggal=r["tanggal"], jenis=JENIS.get(r.get("jenis") or "skp", 0),
+            kegiatan_id=r.get("kegiatan_id", ""), uraian=r["uraian"], kuantitas=r["kuantitas"],
+            satuan=r.get("satuan", ""), menit=int(r.get("menit") or 0),
+            proses=(r.get("proses") or "").lower() in ("1", "true", "ya", "y"), evidence_url=r.get("evidence_url", ""))
+            for r in rows]
+        with Progress(transient=True) as progress:
+            task = progress.add_task("mengirim", total=len(records))
+
+            def messages():
+                for i in range(0, len(records), batch):
+                    chunk = records[i:i + batch]
+                    yield m.ImportActivitiesRequest(records=chunk)
+                    progress.advance(task, len(chunk))
+            with rpc_errors():
+                reply = _stub().ImportActivities(messages(), metadata=metadata(), timeout=600)
+        emit(_dict(reply), lambda d: (
+            click.echo(f"dibuat {reply.created}, duplikat {reply.duplicates}, ditolak {reply.rejected}"),
+            [click.echo(f"  {r.record_id}: {r.error}") for r in reply.results
+             if r.status == m.ImportResult.STATUS_REJECTED][:50]))

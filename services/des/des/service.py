@@ -1,10 +1,119 @@
 """The des nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
-from ekinerja.des.v1 import des_pb2_grpc  # noqa: F401 - the API this service implements
-
+from ekinerja.des.v1 import des_pb2_grpc
+from ekinerja_platform.events import apply_once, subscribe
+from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
+
+from .adapters import api
+from .application import consumers
+from .application.policy import RULES
+
+rpc = grpc_for(des_pb2_grpc.DesServiceStub)
 
 
 class DesService(PlatformService):
     name = "des"
     grpc_services = ("ekinerja.des.v1.DesService",)
-    authorization: dict = {}
+    # every RPC needs a verified token; the finer role × relation rule is application/policy.py
+    authorization = {name: AUTHENTICATED for name in RULES}
+
+    @rpc
+    def GetMonthlyTargets(self, request, context):
+        return api.get_monthly_targets(self.db, self.call, request)
+
+    @rpc
+    def SetMonthlyTargets(self, request, context):
+        return api.set_monthly_targets(self.db, self.call, request)
+
+    @rpc
+    def SubmitPlan(self, request, context):
+        return api.submit_plan(self.db, self.call, request)
+
+    @rpc
+    def ListPlans(self, request, context):
+        return api.list_plans(self.db, self.call, request)
+
+    @rpc
+    def SubmitActivity(self, request, context):
+        return api.submit_activity(self.db, self.call, request)
+
+    @rpc
+    def UpdateActivity(self, request, context):
+        return api.update_activity(self.db, self.call, request)
+
+    @rpc
+    def SendActivity(self, request, context):
+        return api.send_activity(self.db, self.call, request)
+
+    @rpc
+    def GetActivity(self, request, context):
+        return api.get_activity(self.db, self.call, request)
+
+    @rpc
+    def ListActivities(self, request, context):
+        return api.list_activities(self.db, self.call, request)
+
+    @rpc
+    def GetEvidence(self, request, context):
+        return api.get_evidence(self.db, self.call, request)
+
+    @rpc
+    def ReviewQueue(self, request, context):
+        return api.review_queue(self.db, self.call, request)
+
+    @rpc
+    def ApproveActivities(self, request, context):
+        return api.approve_activities(self.db, self.call, request)
+
+    @rpc
+    def RequestRevision(self, request, context):
+        return api.request_revision(self.db, self.call, request)
+
+    @rpc
+    def SetMonthlyQuality(self, request, context):
+        return api.set_monthly_quality(self.db, self.call, request)
+
+    @rpc
+    def LockPeriod(self, request, context):
+        return api.lock_period(self.db, self.call, request)
+
+    @rpc
+    def UnlockPeriod(self, request, context):
+        return api.unlock_period(self.db, self.call, request)
+
+    @rpc
+    def GetAuditTrail(self, request, context):
+        return api.audit_trail(self.db, self.call, request)
+
+    @rpc
+    def SetEntryWindow(self, request, context):
+        return api.set_entry_window(self.db, self.call, request)
+
+    @rpc
+    def SubmitText(self, request, context):
+        return api.submit_text(self.db, self.call, request)
+
+    @rpc
+    def ImportActivities(self, request_iterator, context):
+        return api.import_activities(self.db, self.call, request_iterator)
+
+    # -- events from skp and identity (applied once through the inbox) ------------------------------------------
+    @subscribe("skp", "skp_approved")
+    def on_skp_approved(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.skp_approved)
+
+    @subscribe("skp", "skp_closed")
+    def on_skp_closed(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.skp_closed)
+
+    @subscribe("identity", "employee_registered")
+    def on_employee_registered(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.employee_registered)
+
+    @subscribe("identity", "employee_status_changed")
+    def on_employee_status_changed(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.employee_status_changed)
+
+    @subscribe("identity", "assignment_changed")
+    def on_assignment_changed(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.assignment_changed)

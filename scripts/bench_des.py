@@ -1,0 +1,223 @@
+"""Benchmark of des (run by `make bench`): figures as ratios to baselines measured in the same run.
+
+1. SubmitActivity requests/s at 1, 8 and 32 in flight (p50/p99), beside a nameko-grpc hello-world (the platform
+   probe's PUBLIC `Open` RPC) served the same way on the same machine. Goal: at 32 in flight ≥ 60 % of hello-world.
+2. ImportActivities rows/s (one client stream, large batches, 50,000 records with some bad ones) beside a raw
+   PostgreSQL COPY of the same rows into a plain table. Goal: ≥ 20,000 rows/s.
+
+Everything runs against 127.0.0.1 in throwaway databases and a throwaway RabbitMQ vhost, and stops by itself.
+Usage: .venv/bin/python scripts/bench_des.py [--seconds 5] [--records 50000]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zoneinfo
+from pathlib import Path
+
+import grpc
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "libs"))
+from ekinerja_platform import testing  # noqa: E402
+from ekinerja_platform.db import platform_metadata  # noqa: E402
+from ekinerja_platform.outbox import Event  # noqa: E402
+
+PROBE_DIR = ROOT / "libs" / "ekinerja_platform" / "tests" / "probe"
+
+
+def today():
+    return dt.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")).date()
+
+
+def nip_for(i: int) -> str:
+    born = dt.date(1970, 1, 1) + dt.timedelta(days=i)
+    return f"{born:%Y%m%d}2005011{(i % 999) + 1:03d}"
+
+
+def start_probe(amqp_uri, keys, workdir):
+    gen = Path(workdir) / "probe_gen"
+    gen.mkdir()
+    protos = PROBE_DIR / "protos"
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}", f"--python_out={gen}",
+                    f"--grpc_python_out={gen}", str(protos / "ekinerja/probe/v1/probe.proto")], check=True)
+    sys.path.insert(0, str(gen))
+    url = testing.create_database("bench_probe")
+    engine = sa.create_engine(url)
+    platform_metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE applied (text text)"))
+    engine.dispose()
+    env = testing.service_env(url, amqp_uri, keys.jwks_url, EKINERJA_LOG_LEVEL="WARNING")
+    env["PYTHONPATH"] = os.pathsep.join([str(PROBE_DIR), str(gen), os.environ.get("PYTHONPATH", "")])
+    return testing.ServiceProcess("probe_main", env).start(), url
+
+
+async def load(target, make_call, in_flight, seconds):
+    latencies = []
+    async with grpc.aio.insecure_channel(target) as channel:
+        call = make_call(channel)
+        for _ in range(20):  # warm up
+            await call(0)
+        stop = time.perf_counter() + seconds
+        counter = iter(range(10**9))
+
+        async def worker():
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                await call(next(counter))
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return (len(latencies) / elapsed, latencies[len(latencies) // 2] * 1000,
+            latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--employees", type=int, default=100)
+    args, _ = parser.parse_known_args()
+
+    from ekinerja.des.v1 import des_pb2 as m
+    from ekinerja.des.v1 import des_pb2_grpc
+
+    cleanup = []
+    workdir = tempfile.mkdtemp(prefix="bench-des-")
+    try:
+        amqp_uri = testing.create_vhost()
+        cleanup.append(lambda: testing.delete_vhost(amqp_uri))
+        keys = testing.TestKeys(Path(workdir))
+        des_db = testing.migrated_database("des")
+        cleanup.append(lambda: testing.drop_database(des_db))
+        des = testing.ServiceProcess("des", testing.service_env(des_db, amqp_uri, keys.jwks_url,
+                                                                EKINERJA_LOG_LEVEL="WARNING",
+                                                                EKINERJA_MAX_REQUEST_BYTES=16 << 20)).start()
+        cleanup.append(des.stop)
+        probe, probe_db = start_probe(amqp_uri, keys, workdir)
+        cleanup.append(lambda: testing.drop_database(probe_db))
+        cleanup.append(probe.stop)
+        from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+
+        # employees with an approved SKP (des learns them from skp_approved events)
+        day = today()
+        instansi = "i-bench"
+        employees = []
+        for i in range(args.employees):
+            nip, skp_id = nip_for(i), f"skp-{i}"
+            kegiatan = [{"kegiatan_id": f"{skp_id}-k{n}", "nomor": n, "nama": f"kegiatan {n}", "satuan": "laporan",
+                         "kuantitas": "1200", "kualitas": "100", "waktu": "12", "biaya": "0"} for n in (1, 2, 3)]
+            testing.publish_event(amqp_uri, Event("skp_approved", "skp", {
+                "skp_id": skp_id, "nip": nip, "instansi_id": instansi, "unit_id": "u-1", "jabatan_id": "j-1",
+                "period_start": f"{day.year}-01-01", "period_end": f"{day.year}-12-31",
+                "penilai_nip": nip_for(10_000), "atasan_penilai_nip": None, "kegiatan": kegiatan, "version": 1},
+                nip=nip, instansi_id=instansi).envelope())
+            employees.append((nip, skp_id, testing.bearer(keys.token(subject=nip, roles=["pegawai"],
+                                                                     instansi=instansi))))
+        engine = sa.create_engine(des_db)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                if conn.execute(sa.text("SELECT count(*) FROM skp_documents")).scalar() == args.employees:
+                    break
+            time.sleep(0.5)
+        else:
+            raise SystemExit("des did not learn the SKP documents")
+
+        def hello(channel):
+            stub = probe_pb2_grpc.ProbeServiceStub(channel)
+            return lambda i: stub.Open(probe_pb2.EchoRequest(text="hi"), timeout=30)
+
+        def submit(channel):
+            stub = des_pb2_grpc.DesServiceStub(channel)
+
+            def call(i):
+                nip, skp_id, md = employees[i % len(employees)]
+                return stub.SubmitActivity(m.SubmitActivityRequest(
+                    activity=m.ActivityInput(kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian="menyusun laporan",
+                                             kuantitas="1", menit=60),
+                    idempotency_key=uuid.uuid4().hex), metadata=md, timeout=30)
+            return call
+
+        print(f"SubmitActivity vs nameko-grpc hello-world ({args.seconds:.0f}s per level, 127.0.0.1)")
+        print(f"{'in flight':>9} | {'hello req/s':>11} {'p50 ms':>7} {'p99 ms':>7} | {'submit req/s':>12} "
+              f"{'p50 ms':>7} {'p99 ms':>7} | ratio")
+        ratio32 = None
+        for n in (1, 8, 32):
+            h = asyncio.run(load(probe.target, hello, n, args.seconds))
+            s = asyncio.run(load(des.target, submit, n, args.seconds))
+            ratio = s[0] / h[0]
+            ratio32 = ratio if n == 32 else ratio32
+            print(f"{n:>9} | {h[0]:>11.0f} {h[1]:>7.1f} {h[2]:>7.1f} | {s[0]:>12.0f} {s[1]:>7.1f} {s[2]:>7.1f} | "
+                  f"{ratio:.0%}")
+        print(f"goal: SubmitActivity at 32 in flight >= 60% of hello-world: {'MET' if ratio32 >= 0.6 else 'NOT MET'} "
+              f"({ratio32:.0%})")
+
+        # ImportActivities: one stream of 50,000 records, ~1 % bad
+        agency = testing.bearer(keys.token(subject="agency-bench", roles=["agency_client"], instansi=instansi,
+                                           scope="des:import"))
+        records = []
+        for i in range(args.records):
+            nip, skp_id, _ = employees[i % len(employees)]
+            rec = m.ImportRecord(record_id=f"r-{i}", nip=nip, tanggal=day.isoformat(), jenis=m.JENIS_SKP,
+                                 kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian=f"kegiatan impor nomor {i}",
+                                 kuantitas="1", menit=30)
+            if i % 100 == 0:
+                rec.kuantitas = "-1"
+            records.append(rec)
+        batch = 5000
+        with grpc.insecure_channel(des.target, options=[("grpc.max_receive_message_length", 64 << 20),
+                                                        ("grpc.max_send_message_length", 64 << 20)]) as channel:
+            stub = des_pb2_grpc.DesServiceStub(channel)
+            started = time.perf_counter()
+            reply = stub.ImportActivities(
+                (m.ImportActivitiesRequest(records=records[i:i + batch]) for i in range(0, len(records), batch)),
+                metadata=agency, timeout=600)
+            import_s = time.perf_counter() - started
+        rows_s = len(records) / import_s
+
+        # raw COPY of the same rows into a plain table, same database, same machine
+        lines = "".join(f"{r.nip}\t{day.isoformat()}\t{uuid.uuid4()}\t{instansi}\tu-1\t{r.nip}\t{r.kegiatan_id}\tskp\t"
+                        f"{r.uraian}\t{r.kuantitas}\tlaporan\t30\tf\tsubmitted\t1\n" for r in records)
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("CREATE TABLE bench_copy (nip text, tanggal date, activity_id uuid, instansi_id text, "
+                        "unit_id text, skp_id text, kegiatan_id text, jenis text, uraian text, kuantitas numeric, "
+                        "satuan text, menit int, proses bool, state text, version int)")
+            raw.commit()
+            started = time.perf_counter()
+            with cur.copy("COPY bench_copy FROM STDIN") as copy:
+                copy.write(lines)
+            raw.commit()
+            copy_s = time.perf_counter() - started
+        finally:
+            raw.close()
+        engine.dispose()
+        copy_rows_s = len(records) / copy_s
+        print(f"ImportActivities: {len(records):,} records ({reply.created:,} created, {reply.rejected:,} rejected) "
+              f"in {import_s:.2f}s = {rows_s:,.0f} rows/s; raw COPY {copy_rows_s:,.0f} rows/s; "
+              f"ratio {rows_s / copy_rows_s:.1%}")
+        print(f"goal: import >= 20,000 rows/s: {'MET' if rows_s >= 20_000 else 'NOT MET'}")
+    finally:
+        for fn in reversed(cleanup):
+            try:
+                fn()
+            except Exception as exc:  # keep cleaning up
+                print(f"cleanup: {exc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

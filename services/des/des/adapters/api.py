@@ -1,0 +1,263 @@
+"""gRPC request → use case → gRPC response, one function per RPC; transactions and idempotent replays live here."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+from ekinerja.des.v1 import des_pb2
+from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.outbox import remember_response, remembered_response
+
+from ..application import handlers, importing, quick
+from ..application.config import config
+
+JENIS_TO_PB = {"skp": des_pb2.JENIS_SKP, "non_skp": des_pb2.JENIS_NON_SKP,
+               "tugas_tambahan": des_pb2.JENIS_TUGAS_TAMBAHAN}
+PB_TO_JENIS = {v: k for k, v in JENIS_TO_PB.items()}
+PB_TO_JENIS[des_pb2.JENIS_UNSPECIFIED] = "skp"
+IMPORT_STATUS = {importing.CREATED: des_pb2.ImportResult.STATUS_CREATED,
+                 importing.DUPLICATE: des_pb2.ImportResult.STATUS_DUPLICATE,
+                 importing.REJECTED: des_pb2.ImportResult.STATUS_REJECTED}
+
+
+def _s(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def activity_pb(v: dict) -> des_pb2.Activity:
+    return des_pb2.Activity(
+        activity_id=str(v["activity_id"]), nip=v["nip"], tanggal=_s(v["tanggal"]), skp_id=_s(v.get("skp_id")),
+        kegiatan_id=_s(v.get("kegiatan_id")), jenis=JENIS_TO_PB[v["jenis"]], uraian=v["uraian"],
+        kuantitas=_s(v["kuantitas"]), satuan=v["satuan"], menit=v.get("menit") or 0,
+        jam_mulai=_s(v.get("jam_mulai")), jam_selesai=_s(v.get("jam_selesai")), proses=bool(v.get("proses")),
+        evidence_url=_s(v.get("evidence_url")), evidence_id=_s(v.get("evidence_id")), state=v["state"],
+        kuantitas_diakui=_s(v.get("kuantitas_diakui")), catatan=_s(v.get("catatan")),
+        penilai_nip=_s(v.get("penilai_nip")), reviewer_nip=_s(v.get("reviewer_nip")), version=int(v["version"]))
+
+
+def activity_input(a) -> handlers.ActivityInput:
+    if a.jenis not in PB_TO_JENIS:
+        raise InvalidArgument("unknown jenis", field="activity.jenis")
+    return handlers.ActivityInput(
+        tanggal=a.tanggal, jenis=PB_TO_JENIS[a.jenis], kegiatan_id=a.kegiatan_id, uraian=a.uraian,
+        kuantitas=a.kuantitas, satuan=a.satuan, menit=a.menit, jam_mulai=a.jam_mulai, jam_selesai=a.jam_selesai,
+        proses=a.proses, evidence_url=a.evidence_url, evidence_file=a.evidence_file,
+        evidence_content_type=a.evidence_content_type)
+
+
+class _Replay(Exception):
+    pass
+
+
+def idempotent(db, scope: str, key: str | None, response_cls, work):
+    """Run `work(session)` → response once per (scope, key); a retry (even a concurrent one) gets the first answer."""
+    if not key:
+        with db.transaction() as session:
+            return work(session)
+    try:
+        with db.transaction() as session:
+            stored = remembered_response(session, scope, key)
+            if stored is not None:
+                return response_cls.FromString(stored)
+            response = work(session)
+            if not remember_response(session, scope, key, response.SerializeToString()):
+                raise _Replay()  # a concurrent request with the same key committed first: undo ours
+            return response
+    except _Replay:
+        with db.transaction() as session:
+            return response_cls.FromString(remembered_response(session, scope, key))
+
+
+def _key(request_key: str, call) -> str | None:
+    key = request_key or call.idempotency_key
+    if key and len(key) > 128:
+        raise InvalidArgument("at most 128 characters", field="idempotency_key")
+    return key or None
+
+
+def _scope(rpc: str, call) -> str:
+    principal = call.require_principal()
+    return f"des.{rpc}:{principal.subject}"
+
+
+# -- activities ---------------------------------------------------------------------------------------------------
+
+def submit_activity(db, call, request):
+    principal = call.require_principal()
+    inp = activity_input(request.activity)
+    return idempotent(db, _scope("SubmitActivity", call), _key(request.idempotency_key, call), des_pb2.Activity,
+                      lambda s: activity_pb(handlers.submit_activity(s, principal, inp, request.draft, config())))
+
+
+def update_activity(db, call, request):
+    principal = call.require_principal()
+    inp = activity_input(request.activity)
+    with db.transaction() as s:
+        return activity_pb(handlers.update_activity(s, principal, request.activity_id, inp,
+                                                    request.expected_version, config()))
+
+
+def send_activity(db, call, request):
+    with db.transaction() as s:
+        return activity_pb(handlers.send_activity(s, call.require_principal(), request.activity_id,
+                                                  request.expected_version))
+
+
+def get_activity(db, call, request):
+    with db.transaction() as s:
+        return activity_pb(handlers.get_activity(s, call.require_principal(), request.activity_id))
+
+
+def get_evidence(db, call, request):
+    with db.transaction() as s:
+        row = handlers.get_evidence(s, call.require_principal(), request.activity_id)
+        return des_pb2.Evidence(evidence_id=str(row.evidence_id), content_type=row.content_type, data=row.data)
+
+
+def list_activities(db, call, request):
+    with db.transaction() as s:
+        rows = handlers.list_activities(s, call.require_principal(), request.nip, request.bulan, request.state,
+                                        config())
+        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows])
+
+
+# -- review -------------------------------------------------------------------------------------------------------
+
+def review_queue(db, call, request):
+    with db.transaction() as s:
+        rows = handlers.review_queue(s, call.require_principal(), request.bulan, request.limit)
+        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows])
+
+
+def approve_activities(db, call, request):
+    items = [(i.activity_id, i.kuantitas_diakui, i.expected_version) for i in request.items]
+    with db.transaction() as s:
+        views = handlers.approve_activities(s, call.require_principal(), items)
+        return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
+
+
+def request_revision(db, call, request):
+    with db.transaction() as s:
+        return activity_pb(handlers.request_revision(s, call.require_principal(), request.activity_id,
+                                                     request.catatan, request.expected_version))
+
+
+def _target_pb(r) -> des_pb2.MonthlyTarget:
+    return des_pb2.MonthlyTarget(skp_id=r.skp_id, kegiatan_id=r.kegiatan_id, nomor=r.nomor, nama=r.nama,
+                                 bulan=f"{r.tahun:04d}-{r.bulan:02d}", kuantitas=_s(r.kuantitas), satuan=r.satuan,
+                                 kualitas=_s(r.kualitas))
+
+
+def set_monthly_quality(db, call, request):
+    with db.transaction() as s:
+        return _target_pb(handlers.set_monthly_quality(s, call.require_principal(), request.nip, request.skp_id,
+                                                       request.kegiatan_id, request.bulan, request.kualitas))
+
+
+LOCK_SCOPES = {des_pb2.LOCK_SCOPE_DAY: "day", des_pb2.LOCK_SCOPE_MONTH: "month"}
+
+
+def lock_period(db, call, request):
+    with db.transaction() as s:
+        out = handlers.lock_period(s, call.require_principal(), request.nip, LOCK_SCOPES.get(request.scope, ""),
+                                   request.tanggal, request.bulan)
+        return des_pb2.LockPeriodResponse(**out)
+
+
+def unlock_period(db, call, request):
+    with db.transaction() as s:
+        ids = handlers.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
+        return des_pb2.UnlockPeriodResponse(activity_ids=ids)
+
+
+def audit_trail(db, call, request):
+    with db.transaction() as s:
+        rows = handlers.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config())
+        return des_pb2.GetAuditTrailResponse(records=[des_pb2.AuditRecord(
+            entity=r.entity, entity_id=r.entity_id, action=r.action, actor=r.actor, at=r.at.isoformat(),
+            before_json=json.dumps(r.before) if r.before is not None else "",
+            after_json=json.dumps(r.after) if r.after is not None else "", reason=r.reason or "") for r in rows])
+
+
+def set_entry_window(db, call, request):
+    with db.transaction() as s:
+        days = handlers.set_entry_window(s, call.require_principal(), request.instansi_id, request.window_days)
+        return des_pb2.SetEntryWindowResponse(instansi_id=request.instansi_id, window_days=days)
+
+
+# -- targets, plans -----------------------------------------------------------------------------------------------
+
+def get_monthly_targets(db, call, request):
+    with db.transaction() as s:
+        skp_id, rows = handlers.get_monthly_targets(s, call.require_principal(), request.nip, request.skp_id,
+                                                    config())
+        return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
+
+
+def set_monthly_targets(db, call, request):
+    with db.transaction() as s:
+        skp_id, rows = handlers.set_monthly_targets(
+            s, call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
+            [(t.bulan, t.kuantitas) for t in request.targets], config())
+        return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
+
+
+def _plan_pb(p: dict) -> des_pb2.Plan:
+    return des_pb2.Plan(plan_id=str(p["plan_id"]), nip=p["nip"], tanggal=_s(p["tanggal"]), skp_id=p["skp_id"],
+                        kegiatan_id=p["kegiatan_id"], nomor=p.get("nomor") or 0, uraian=p["uraian"],
+                        kuantitas=_s(p["kuantitas"]), satuan=p["satuan"])
+
+
+def submit_plan(db, call, request):
+    principal = call.require_principal()
+    return idempotent(db, _scope("SubmitPlan", call), _key("", call), des_pb2.Plan, lambda s: _plan_pb(
+        handlers.submit_plan(s, principal, request.tanggal, request.kegiatan_id, request.uraian, request.kuantitas,
+                             request.satuan, config())))
+
+
+def list_plans(db, call, request):
+    with db.transaction() as s:
+        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in handlers.list_plans(
+            s, call.require_principal(), request.nip, request.bulan, config())])
+
+
+# -- quick entry, import ------------------------------------------------------------------------------------------
+
+def submit_text(db, call, request):
+    principal = call.require_principal()
+    return idempotent(db, _scope("SubmitText", call), _key(request.idempotency_key, call),
+                      des_pb2.SubmitTextResponse,
+                      lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(s, principal, request.text, config())))
+
+
+def import_activities(db, call, request_iterator):
+    principal = call.require_principal()
+    with db.transaction() as s:
+        instansi_id = importing.authorize_import(principal)
+    cfg = config()
+    response = des_pb2.ImportActivitiesResponse()
+    counts = {importing.CREATED: 0, importing.DUPLICATE: 0, importing.REJECTED: 0}
+    for message in request_iterator:
+        records = [importing.ImportRecord(
+            r.record_id, r.nip, r.tanggal, PB_TO_JENIS.get(r.jenis, "?"), r.kegiatan_id, r.uraian, r.kuantitas,
+            r.satuan, r.menit, r.proses, r.evidence_url) for r in message.records]
+        if not records:
+            continue
+        with db.transaction() as s:
+            results = importing.import_batch(s, principal, instansi_id, records, cfg)
+        add = response.results.add
+        for record_id, status, activity_id, error in results:
+            counts[status] += 1
+            add(record_id=record_id, status=IMPORT_STATUS[status], activity_id=activity_id or "", error=error)
+    response.created, response.duplicates, response.rejected = (
+        counts[importing.CREATED], counts[importing.DUPLICATE], counts[importing.REJECTED])
+    return response

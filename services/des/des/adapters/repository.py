@@ -1,0 +1,272 @@
+"""SQL for des: reading and writing SKP copies, activities, plans, locks, evidence and the audit trail."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ..domain.activity import Activity, ActivityContent
+from ..domain.quick_entry import Kegiatan
+from .tables import (
+    activities,
+    audit_trail,
+    daily_plans,
+    employees,
+    evidence_files,
+    import_records,
+    instansi_settings,
+    monthly_targets,
+    period_locks,
+    skp_documents,
+    skp_kegiatan,
+)
+
+_known_partitions: set[tuple[int, int]] = set()
+
+
+def ensure_partition(session, tanggal: dt.date) -> None:
+    """Create the month's activity partition if this process has not seen it yet (the function is idempotent)."""
+    month = (tanggal.year, tanggal.month)
+    if month not in _known_partitions:
+        session.execute(sa.text("SELECT des_ensure_activity_partition(:d)"), {"d": tanggal})
+        _known_partitions.add(month)
+
+
+# -- SKP copies ---------------------------------------------------------------------------------------------------
+
+def skp_for_date(session, nip: str, tanggal: dt.date):
+    """The SKP document of `nip` covering `tanggal` (the latest one starting on or before it), or None."""
+    return session.execute(
+        sa.select(skp_documents).where(skp_documents.c.nip == nip, skp_documents.c.period_start <= tanggal,
+                                       skp_documents.c.period_end >= tanggal, skp_documents.c.closed.is_(False))
+        .order_by(skp_documents.c.period_start.desc()).limit(1)).first()
+
+
+def skp_by_id(session, nip: str | None, skp_id: str):
+    query = sa.select(skp_documents).where(skp_documents.c.skp_id == skp_id)
+    if nip:
+        query = query.where(skp_documents.c.nip == nip)
+    return session.execute(query).first()
+
+
+def kegiatan_of(session, nip: str, skp_id: str) -> list[Kegiatan]:
+    rows = session.execute(sa.select(skp_kegiatan).where(skp_kegiatan.c.nip == nip, skp_kegiatan.c.skp_id == skp_id)
+                           .order_by(skp_kegiatan.c.nomor))
+    return [Kegiatan(r.kegiatan_id, r.nomor, r.nama, r.satuan) for r in rows]
+
+
+def kegiatan_rows(session, nip: str, skp_id: str):
+    return session.execute(sa.select(skp_kegiatan).where(skp_kegiatan.c.nip == nip, skp_kegiatan.c.skp_id == skp_id)
+                           .order_by(skp_kegiatan.c.nomor)).all()
+
+
+def employee_instansi(session, nip: str) -> str | None:
+    row = session.execute(sa.select(skp_documents.c.instansi_id).where(skp_documents.c.nip == nip)
+                          .order_by(skp_documents.c.period_start.desc()).limit(1)).first()
+    if row:
+        return row[0]
+    row = session.execute(sa.select(employees.c.instansi_id).where(employees.c.nip == nip)).first()
+    return row[0] if row else None
+
+
+def window_days(session, instansi_id: str, default: int) -> int:
+    row = session.execute(sa.select(instansi_settings.c.window_days)
+                          .where(instansi_settings.c.instansi_id == instansi_id)).first()
+    return default if row is None else int(row[0])
+
+
+# -- locks --------------------------------------------------------------------------------------------------------
+
+def active_lock(session, nip: str, start: dt.date, end: dt.date | None = None):
+    end = end or start
+    return session.execute(sa.select(period_locks).where(
+        period_locks.c.nip == nip, period_locks.c.unlocked_at.is_(None),
+        period_locks.c.tanggal_start <= end, period_locks.c.tanggal_end >= start).limit(1)).first()
+
+
+# -- activities ---------------------------------------------------------------------------------------------------
+
+def _content(row) -> ActivityContent:
+    return ActivityContent(tanggal=row.tanggal, jenis=row.jenis, uraian=row.uraian, kuantitas=row.kuantitas,
+                           satuan=row.satuan, kegiatan_id=row.kegiatan_id, menit=row.menit, jam_mulai=row.jam_mulai,
+                           jam_selesai=row.jam_selesai, proses=row.proses, evidence_url=row.evidence_url)
+
+
+def to_domain(row) -> Activity:
+    return Activity(activity_id=str(row.activity_id), nip=row.nip, penilai_nip=row.penilai_nip, content=_content(row),
+                    state=row.state, version=row.version, kuantitas_diakui=row.kuantitas_diakui,
+                    catatan=row.catatan, reviewer_nip=row.reviewer_nip)
+
+
+def activity_row(session, activity_id: str, *, for_update: bool = False):
+    try:
+        key = uuid.UUID(activity_id)
+    except (ValueError, AttributeError, TypeError):
+        return None
+    query = sa.select(activities).where(activities.c.activity_id == key)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).first()
+
+
+def content_values(content: ActivityContent) -> dict:
+    return dict(jenis=content.jenis, uraian=content.uraian, kuantitas=content.kuantitas, satuan=content.satuan,
+                kegiatan_id=content.kegiatan_id, menit=content.menit, jam_mulai=content.jam_mulai,
+                jam_selesai=content.jam_selesai, proses=content.proses, evidence_url=content.evidence_url)
+
+
+def insert_activity(session, activity: Activity, *, instansi_id, unit_id, skp_id, source, evidence_id=None,
+                    now: dt.datetime):
+    ensure_partition(session, activity.content.tanggal)
+    session.execute(activities.insert().values(
+        nip=activity.nip, tanggal=activity.content.tanggal, activity_id=uuid.UUID(activity.activity_id),
+        instansi_id=instansi_id, unit_id=unit_id, skp_id=skp_id, state=activity.state, version=activity.version,
+        penilai_nip=activity.penilai_nip, source=source, evidence_id=evidence_id,
+        submitted_at=None if activity.state == "draft" else now, created_at=now, updated_at=now,
+        **content_values(activity.content)))
+
+
+def save_activity(session, activity: Activity, *, now: dt.datetime, submitted: bool = False, reviewed: bool = False,
+                  evidence_id=None, content_changed: bool = False):
+    values = dict(state=activity.state, version=activity.version, kuantitas_diakui=activity.kuantitas_diakui,
+                  catatan=activity.catatan, reviewer_nip=activity.reviewer_nip, updated_at=now)
+    if content_changed:
+        values.update(content_values(activity.content))
+        if evidence_id is not None:
+            values["evidence_id"] = evidence_id
+    if submitted:
+        values["submitted_at"] = now
+    if reviewed:
+        values["reviewed_at"] = now
+    result = session.execute(activities.update().where(
+        activities.c.nip == activity.nip, activities.c.tanggal == activity.content.tanggal,
+        activities.c.activity_id == uuid.UUID(activity.activity_id),
+        activities.c.version == activity.version - 1).values(**values))
+    if result.rowcount != 1:  # pragma: no cover - rows are locked FOR UPDATE before a change
+        raise RuntimeError("activity changed underneath a locked update")
+
+
+def month_range(tahun: int, bulan: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(tahun, bulan, 1)
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return start, end
+
+
+def list_activities(session, nip: str, start: dt.date, end: dt.date, state: str | None = None):
+    query = sa.select(activities).where(activities.c.nip == nip, activities.c.tanggal.between(start, end))
+    if state:
+        query = query.where(activities.c.state == state)
+    return session.execute(query.order_by(activities.c.tanggal, activities.c.created_at)).all()
+
+
+def review_queue(session, penilai_nip: str, start: dt.date | None, end: dt.date | None, limit: int):
+    query = sa.select(activities).where(activities.c.penilai_nip == penilai_nip,
+                                        activities.c.state.in_(("submitted", "resubmitted")))
+    if start:
+        query = query.where(activities.c.tanggal.between(start, end))
+    return session.execute(query.order_by(activities.c.tanggal, activities.c.submitted_at).limit(limit)).all()
+
+
+# -- evidence -----------------------------------------------------------------------------------------------------
+
+def insert_evidence(session, nip: str, data: bytes, content_type: str, sha256: str) -> uuid.UUID:
+    evidence_id = uuid.uuid4()
+    session.execute(evidence_files.insert().values(nip=nip, evidence_id=evidence_id, content_type=content_type,
+                                                   size=len(data), sha256=sha256, data=data))
+    return evidence_id
+
+
+def evidence(session, nip: str, evidence_id):
+    return session.execute(sa.select(evidence_files).where(evidence_files.c.nip == nip,
+                                                           evidence_files.c.evidence_id == evidence_id)).first()
+
+
+# -- plans --------------------------------------------------------------------------------------------------------
+
+def insert_plan(session, **values) -> None:
+    session.execute(daily_plans.insert().values(**values))
+
+
+def list_plans(session, nip: str, start: dt.date, end: dt.date):
+    return session.execute(sa.select(daily_plans).where(daily_plans.c.nip == nip,
+                                                        daily_plans.c.tanggal.between(start, end))
+                           .order_by(daily_plans.c.tanggal, daily_plans.c.created_at)).all()
+
+
+# -- monthly targets ----------------------------------------------------------------------------------------------
+
+def targets(session, nip: str, skp_id: str):
+    return session.execute(
+        sa.select(monthly_targets, skp_kegiatan.c.nomor, skp_kegiatan.c.nama, skp_kegiatan.c.satuan)
+        .join(skp_kegiatan, sa.and_(skp_kegiatan.c.nip == monthly_targets.c.nip,
+                                    skp_kegiatan.c.skp_id == monthly_targets.c.skp_id,
+                                    skp_kegiatan.c.kegiatan_id == monthly_targets.c.kegiatan_id))
+        .where(monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id)
+        .order_by(skp_kegiatan.c.nomor, monthly_targets.c.tahun, monthly_targets.c.bulan)).all()
+
+
+def upsert_targets(session, nip, skp_id, kegiatan_id, values: dict, actor: str) -> None:
+    rows = [dict(nip=nip, skp_id=skp_id, kegiatan_id=kegiatan_id, tahun=y, bulan=m, kuantitas=q, updated_by=actor)
+            for (y, m), q in values.items()]
+    stmt = pg_insert(monthly_targets).values(rows)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["nip", "skp_id", "kegiatan_id", "tahun", "bulan"],
+        set_={"kuantitas": stmt.excluded.kuantitas, "updated_by": stmt.excluded.updated_by,
+              "updated_at": sa.func.now()}))
+    session.execute(monthly_targets.delete().where(
+        monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id, monthly_targets.c.kegiatan_id == kegiatan_id,
+        sa.tuple_(monthly_targets.c.tahun, monthly_targets.c.bulan).not_in(list(values))))
+
+
+# -- audit trail --------------------------------------------------------------------------------------------------
+
+def audit(session, nip: str, entity: str, entity_id: str, action: str, actor: str, before, after,
+          reason: str | None = None) -> None:
+    session.execute(audit_trail.insert().values(nip=nip, entity=entity, entity_id=str(entity_id), action=action,
+                                                actor=actor, before=before, after=after, reason=reason))
+
+
+def audit_records(session, nip: str, entity_id: str | None):
+    query = sa.select(audit_trail).where(audit_trail.c.nip == nip)
+    if entity_id:
+        query = query.where(audit_trail.c.entity_id == entity_id)
+    return session.execute(query.order_by(audit_trail.c.audit_id)).all()
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+__all__ = ["Decimal", "import_records", "instansi_settings", "period_locks", "skp_documents", "skp_kegiatan"]
+
+
+_CONTEXT_SQL = sa.text("""
+SELECT s.nip, s.skp_id, s.instansi_id, s.unit_id, s.penilai_nip, s.period_start, s.period_end,
+       (SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id) AS window_days,
+       EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
+               AND l.tanggal_start <= :tanggal AND l.tanggal_end >= :tanggal) AS locked,
+       k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor
+FROM skp_documents s
+LEFT JOIN skp_kegiatan k ON k.nip = s.nip AND k.skp_id = s.skp_id AND k.kegiatan_id = :kegiatan_id
+WHERE s.nip = :nip AND s.period_start <= :tanggal AND s.period_end >= :tanggal AND NOT s.closed
+ORDER BY s.period_start DESC LIMIT 1
+""")
+
+
+def entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None):
+    """In one round trip: the SKP covering the day, the instansi's entry window, whether the day is locked and
+    the named kegiatan (None columns when it is not on that SKP)."""
+    return session.execute(_CONTEXT_SQL, {"nip": nip, "tanggal": tanggal, "kegiatan_id": kegiatan_id or ""}).first()
+
+
+def monthly_targets_table():
+    return monthly_targets
+
+
+def target_key(nip, skp_id, kegiatan_id, tahun, bulan):
+    c = monthly_targets.c
+    return (c.nip == nip, c.skp_id == skp_id, c.kegiatan_id == kegiatan_id, c.tahun == tahun, c.bulan == bulan)

@@ -1,0 +1,94 @@
+"""Applying other services' events to des's local copies (inside `apply_once`, so each event applies once).
+
+Out-of-order arrival: SKP documents and assignments keep the highest `version` seen; an older one is ignored.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ..adapters import repository as repo
+from ..adapters.tables import activities, employees, monthly_targets, skp_documents, skp_kegiatan
+from ..domain import targets
+
+
+def skp_approved(session, envelope: dict) -> None:
+    d = envelope["data"]
+    nip, skp_id, version = d["nip"], str(d["skp_id"]), int(d.get("version") or 0)
+    current = session.execute(sa.select(skp_documents.c.version).where(
+        skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id).with_for_update()).first()
+    if current is not None and current.version >= version:
+        return  # an older or repeated state of the document
+    start, end = dt.date.fromisoformat(d["period_start"]), dt.date.fromisoformat(d["period_end"])
+    doc = dict(instansi_id=d["instansi_id"], unit_id=d.get("unit_id"), jabatan_id=d.get("jabatan_id"),
+               period_start=start, period_end=end, penilai_nip=d.get("penilai_nip"),
+               atasan_penilai_nip=d.get("atasan_penilai_nip"), version=version, closed=False)
+    stmt = pg_insert(skp_documents).values(nip=nip, skp_id=skp_id, **doc)
+    session.execute(stmt.on_conflict_do_update(index_elements=["nip", "skp_id"],
+                                               set_={**doc, "updated_at": sa.func.now()}))
+    months = targets.months_between(start, end)
+    old = {r.kegiatan_id: r for r in repo.kegiatan_rows(session, nip, skp_id)}
+    new_ids = []
+    for k in d.get("kegiatan") or []:
+        kid, total = str(k["kegiatan_id"]), Decimal(str(k["kuantitas"]))
+        new_ids.append(kid)
+        values = dict(nomor=int(k["nomor"]), nama=k["nama"], satuan=k["satuan"], kuantitas=total)
+        kstmt = pg_insert(skp_kegiatan).values(nip=nip, skp_id=skp_id, kegiatan_id=kid, **values)
+        session.execute(kstmt.on_conflict_do_update(index_elements=["nip", "skp_id", "kegiatan_id"], set_=values))
+        existing = {(r.tahun, r.bulan): r.kuantitas for r in session.execute(sa.select(monthly_targets).where(
+            monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id,
+            monthly_targets.c.kegiatan_id == kid))}
+        # keep an adjusted split while it still fits the document; otherwise suggest the even split again
+        if (kid not in old or old[kid].kuantitas != total or set(existing) != set(months)
+                or sum(existing.values(), Decimal(0)) != total):
+            repo.upsert_targets(session, nip, skp_id, kid, targets.split_evenly(total, months), "skp_approved")
+    gone = [kid for kid in old if kid not in new_ids]
+    if gone:
+        session.execute(monthly_targets.delete().where(monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id,
+                                                       monthly_targets.c.kegiatan_id.in_(gone)))
+        session.execute(skp_kegiatan.delete().where(skp_kegiatan.c.nip == nip, skp_kegiatan.c.skp_id == skp_id,
+                                                    skp_kegiatan.c.kegiatan_id.in_(gone)))
+    # entries still waiting for review follow the penilai now recorded on the document
+    session.execute(activities.update().where(
+        activities.c.nip == nip, activities.c.skp_id == skp_id,
+        activities.c.state.in_(("draft", "submitted", "revision_requested", "resubmitted")),
+        activities.c.penilai_nip.is_distinct_from(d.get("penilai_nip"))).values(penilai_nip=d.get("penilai_nip")))
+    repo.audit(session, nip, "skp", skp_id, "skp_approved", "skp", None, {"version": version})
+
+
+def skp_closed(session, envelope: dict) -> None:
+    d = envelope["data"]
+    values = {"closed": True}
+    if d.get("period_end"):
+        values["period_end"] = dt.date.fromisoformat(d["period_end"])
+    session.execute(skp_documents.update().where(skp_documents.c.nip == d["nip"],
+                                                 skp_documents.c.skp_id == str(d["skp_id"])).values(**values))
+
+
+def employee_registered(session, envelope: dict) -> None:
+    d = envelope["data"]
+    stmt = pg_insert(employees).values(nip=d["nip"], instansi_id=d.get("instansi_id"), status=d.get("status"))
+    session.execute(stmt.on_conflict_do_update(index_elements=["nip"], set_={
+        "instansi_id": stmt.excluded.instansi_id, "status": stmt.excluded.status, "updated_at": sa.func.now()}))
+
+
+def employee_status_changed(session, envelope: dict) -> None:
+    d = envelope["data"]
+    stmt = pg_insert(employees).values(nip=d["nip"], instansi_id=d.get("instansi_id"), status=d.get("new_status"))
+    session.execute(stmt.on_conflict_do_update(index_elements=["nip"], set_={
+        "status": stmt.excluded.status, "updated_at": sa.func.now()}))
+
+
+def assignment_changed(session, envelope: dict) -> None:
+    d = envelope["data"]
+    version = int(d.get("version") or 0)
+    new = d.get("new") or {}
+    values = dict(instansi_id=d.get("instansi_id"), unit_id=new.get("unit_id"), jabatan_id=new.get("jabatan_id"),
+                  penilai_nip=d.get("penilai_nip"), assignment_version=version)
+    stmt = pg_insert(employees).values(nip=d["nip"], **values)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["nip"], set_={**values, "updated_at": sa.func.now()},
+        where=employees.c.assignment_version < version))

@@ -1,0 +1,499 @@
+"""des use cases. Each works inside the caller's transaction (`session`), authorises through the policy table,
+applies the domain rules, writes the change, its audit record and its events (outbox) together.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ekinerja_platform.domain_errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+)
+from ekinerja_platform.outbox import Event, record_event
+
+from ..adapters import repository as repo
+from ..domain import activity as act
+from ..domain import entry_window, evidence, targets
+from . import events, parsing
+from .config import DesConfig
+from .policy import Target, authorize
+
+
+@dataclass
+class ActivityInput:
+    tanggal: str = ""
+    jenis: str = "skp"
+    kegiatan_id: str = ""
+    uraian: str = ""
+    kuantitas: str = ""
+    satuan: str = ""
+    menit: int = 0
+    jam_mulai: str = ""
+    jam_selesai: str = ""
+    proses: bool = False
+    evidence_url: str = ""
+    evidence_file: bytes = b""
+    evidence_content_type: str = ""
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def caller_nip(principal) -> str:
+    if principal is None:
+        raise Unauthenticated("a bearer token is required", field="authorization")
+    if not principal.nip:
+        raise PermissionDenied("this call needs an employee token (nip claim)", field="authorization")
+    return principal.nip
+
+
+# -- activities ---------------------------------------------------------------------------------------------------
+
+def _content(inp: ActivityInput, today: dt.date, satuan_default: str | None) -> act.ActivityContent:
+    return act.ActivityContent(
+        tanggal=parsing.date(inp.tanggal, "tanggal", default=today), jenis=inp.jenis or "skp",
+        uraian=inp.uraian or "", kuantitas=parsing.decimal(inp.kuantitas, "kuantitas"),
+        satuan=(inp.satuan or satuan_default or "").strip(), kegiatan_id=inp.kegiatan_id or None,
+        menit=inp.menit or None, jam_mulai=parsing.time(inp.jam_mulai, "jam_mulai"),
+        jam_selesai=parsing.time(inp.jam_selesai, "jam_selesai"), proses=bool(inp.proses),
+        evidence_url=inp.evidence_url or None)
+
+
+def _entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None):
+    ctx = repo.entry_context(session, nip, tanggal, kegiatan_id)
+    if ctx is None:
+        raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
+    if kegiatan_id and ctx.kegiatan_id is None:
+        raise InvalidArgument(f"{kegiatan_id!r} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
+    if ctx.locked:
+        raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
+    return ctx
+
+
+def _store_evidence(session, nip: str, inp: ActivityInput, cfg: DesConfig):
+    if not inp.evidence_file:
+        return None
+    evidence.check_evidence(inp.evidence_file, inp.evidence_content_type, cfg.evidence_max_bytes)
+    content_type = inp.evidence_content_type.split(";")[0].strip().lower()
+    return repo.insert_evidence(session, nip, inp.evidence_file, content_type,
+                                hashlib.sha256(inp.evidence_file).hexdigest())
+
+
+def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, source: str = "api") -> dict:
+    """Create a report (sent for review unless `draft`)."""
+    nip = caller_nip(principal)
+    today = cfg.today()
+    tanggal = parsing.date(inp.tanggal, "tanggal", default=today)
+    ctx = _entry_context(session, nip, tanggal, inp.kegiatan_id or None)
+    authorize("SubmitActivity", principal, Target(nip, ctx.instansi_id, ctx.penilai_nip))
+    window = ctx.window_days if ctx.window_days is not None else cfg.default_window_days
+    entry_window.check_entry_date(tanggal, today, window)
+    content = _content(inp, today, ctx.kegiatan_satuan)
+    evidence_id = _store_evidence(session, nip, inp, cfg)
+    activity = act.Activity(activity_id=str(uuid.uuid4()), nip=nip, penilai_nip=ctx.penilai_nip, content=content)
+    if not draft:
+        activity.send(nip)
+        activity.version = 1
+    at = now()
+    repo.insert_activity(session, activity, instansi_id=ctx.instansi_id, unit_id=ctx.unit_id, skp_id=ctx.skp_id,
+                         source=source, evidence_id=evidence_id, now=at)
+    repo.audit(session, nip, "activity", activity.activity_id, "create", nip, None, activity.snapshot())
+    view = _view(activity, ctx.instansi_id, ctx.unit_id, ctx.skp_id, evidence_id, at if not draft else None)
+    if not draft:
+        record_event(session, events.activity_submitted(view))
+    return view
+
+
+def _view(activity: act.Activity, instansi_id, unit_id, skp_id, evidence_id, submitted_at) -> dict:
+    c = activity.content
+    return dict(activity_id=activity.activity_id, nip=activity.nip, tanggal=c.tanggal, skp_id=skp_id,
+                kegiatan_id=c.kegiatan_id, jenis=c.jenis, uraian=c.uraian, kuantitas=c.kuantitas, satuan=c.satuan,
+                menit=c.menit, jam_mulai=c.jam_mulai, jam_selesai=c.jam_selesai, proses=c.proses,
+                evidence_url=c.evidence_url, evidence_id=evidence_id, state=activity.state,
+                kuantitas_diakui=activity.kuantitas_diakui, catatan=activity.catatan,
+                penilai_nip=activity.penilai_nip, reviewer_nip=activity.reviewer_nip, version=activity.version,
+                instansi_id=instansi_id, unit_id=unit_id, submitted_at=submitted_at, reviewed_at=None)
+
+
+def _row_view(row) -> dict:
+    return dict(row._mapping)
+
+
+def _locked_row(session, activity_id: str):
+    row = repo.activity_row(session, activity_id, for_update=True)
+    if row is None:
+        raise NotFound("no such activity", field="activity_id")
+    return row
+
+
+def _check_version(row, expected: int) -> None:
+    if expected and row.version != expected:
+        from ekinerja_platform.domain_errors import Conflict
+        raise Conflict(f"the entry is at version {row.version}, not {expected}; re-read it", field="expected_version")
+
+
+def _check_day_unlocked(session, nip: str, tanggal: dt.date) -> None:
+    if repo.active_lock(session, nip, tanggal):
+        raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="activity_id")
+
+
+def update_activity(session, principal, activity_id: str, inp: ActivityInput, expected_version: int,
+                    cfg: DesConfig) -> dict:
+    row = _locked_row(session, activity_id)
+    authorize("UpdateActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    _check_version(row, expected_version)
+    _check_day_unlocked(session, row.nip, row.tanggal)
+    activity = repo.to_domain(row)
+    before = activity.snapshot()
+    if inp.kegiatan_id and inp.kegiatan_id != row.kegiatan_id:
+        ctx = _entry_context(session, row.nip, row.tanggal, inp.kegiatan_id)
+        satuan_default = ctx.kegiatan_satuan
+    else:
+        satuan_default = row.satuan
+    content = _content(ActivityInput(**{**inp.__dict__, "tanggal": inp.tanggal or row.tanggal.isoformat()}),
+                       cfg.today(), satuan_default)
+    activity.edit(caller_nip(principal), content)
+    evidence_id = _store_evidence(session, row.nip, inp, cfg)
+    at = now()
+    repo.save_activity(session, activity, now=at, content_changed=True, evidence_id=evidence_id)
+    repo.audit(session, row.nip, "activity", activity_id, "edit", principal.nip, before, activity.snapshot())
+    view = {**_row_view(row), **_view(activity, row.instansi_id, row.unit_id, row.skp_id,
+                                       evidence_id or row.evidence_id, row.submitted_at)}
+    if activity.state in act.AWAITING_REVIEW:
+        record_event(session, events.activity_submitted(view))
+    return view
+
+
+def send_activity(session, principal, activity_id: str, expected_version: int) -> dict:
+    row = _locked_row(session, activity_id)
+    authorize("SendActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    _check_version(row, expected_version)
+    _check_day_unlocked(session, row.nip, row.tanggal)
+    activity = repo.to_domain(row)
+    before = activity.snapshot()
+    activity.send(caller_nip(principal))
+    at = now()
+    repo.save_activity(session, activity, now=at, submitted=True)
+    repo.audit(session, row.nip, "activity", activity_id, "send", principal.nip, before, activity.snapshot())
+    view = {**_row_view(row), "state": activity.state, "version": activity.version, "submitted_at": at}
+    record_event(session, events.activity_submitted(view))
+    return view
+
+
+def get_activity(session, principal, activity_id: str) -> dict:
+    row = repo.activity_row(session, activity_id)
+    if row is None:
+        raise NotFound("no such activity", field="activity_id")
+    authorize("GetActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    return _row_view(row)
+
+
+def get_evidence(session, principal, activity_id: str):
+    row = repo.activity_row(session, activity_id)
+    if row is None:
+        raise NotFound("no such activity", field="activity_id")
+    authorize("GetEvidence", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    if row.evidence_id is None:
+        raise NotFound("this activity has no evidence file", field="activity_id")
+    return repo.evidence(session, row.nip, row.evidence_id)
+
+
+def _target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]:
+    nip = parsing.nip(nip) if nip else caller_nip(principal)
+    skp = repo.skp_for_date(session, nip, on)
+    instansi = skp.instansi_id if skp else repo.employee_instansi(session, nip)
+    return nip, Target(nip, instansi, skp.penilai_nip if skp else None)
+
+
+def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: DesConfig) -> list[dict]:
+    tahun, b = parsing.month(bulan, "bulan", default=cfg.today())
+    start, end = repo.month_range(tahun, b)
+    nip, target = _target_for(session, principal, nip, min(end, cfg.today()) if start <= cfg.today() else end)
+    if target.penilai_nip is None:
+        skp = repo.skp_for_date(session, nip, start)
+        if skp:
+            target = Target(nip, skp.instansi_id, skp.penilai_nip)
+    authorize("ListActivities", principal, target)
+    if state and state not in act.STATES:
+        raise InvalidArgument(f"must be one of {', '.join(act.STATES)}", field="state")
+    return [_row_view(r) for r in repo.list_activities(session, nip, start, end, state or None)]
+
+
+# -- review -------------------------------------------------------------------------------------------------------
+
+def review_queue(session, principal, bulan: str, limit: int) -> list[dict]:
+    nip = caller_nip(principal)
+    authorize("ReviewQueue", principal, Target(nip, principal.instansi_id))
+    start = end = None
+    if bulan:
+        start, end = repo.month_range(*parsing.month(bulan, "bulan"))
+    limit = limit if 0 < limit <= 1000 else 200
+    return [_row_view(r) for r in repo.review_queue(session, nip, start, end, limit)]
+
+
+def approve_activities(session, principal, items: list[tuple[str, str, int]]) -> list[dict]:
+    """Approve every item or none; rows are locked in a fixed order so concurrent reviewers cannot deadlock."""
+    if not items:
+        raise InvalidArgument("give at least one activity", field="items")
+    if len(items) > 1000:
+        raise InvalidArgument("at most 1000 at once", field="items")
+    reviewer = caller_nip(principal)
+    out = []
+    for index, (activity_id, diakui, expected) in sorted(enumerate(items), key=lambda p: p[1][0]):
+        field = f"items[{index}]"
+        row = repo.activity_row(session, activity_id, for_update=True)
+        if row is None:
+            raise NotFound("no such activity", field=f"{field}.activity_id")
+        authorize("ApproveActivities", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+        _check_version(row, expected)
+        _check_day_unlocked(session, row.nip, row.tanggal)
+        activity = repo.to_domain(row)
+        before = activity.snapshot()
+        try:
+            activity.approve(reviewer, parsing.decimal(diakui, f"{field}.kuantitas_diakui", required=False))
+        except InvalidArgument as exc:
+            raise InvalidArgument(exc.message, field=f"{field}.{exc.field}") from None
+        at = now()
+        repo.save_activity(session, activity, now=at, reviewed=True)
+        repo.audit(session, row.nip, "activity", activity_id, "approve", reviewer, before, activity.snapshot())
+        view = {**_row_view(row), "state": activity.state, "version": activity.version, "reviewed_at": at,
+                "kuantitas_diakui": activity.kuantitas_diakui, "reviewer_nip": reviewer, "catatan": None}
+        record_event(session, events.activity_reviewed(view))
+        out.append((index, view))
+    return [view for _, view in sorted(out, key=lambda p: p[0])]
+
+
+def request_revision(session, principal, activity_id: str, catatan: str, expected_version: int) -> dict:
+    reviewer = caller_nip(principal)
+    row = _locked_row(session, activity_id)
+    authorize("RequestRevision", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    _check_version(row, expected_version)
+    _check_day_unlocked(session, row.nip, row.tanggal)
+    activity = repo.to_domain(row)
+    before = activity.snapshot()
+    activity.request_revision(reviewer, catatan)
+    at = now()
+    repo.save_activity(session, activity, now=at, reviewed=True)
+    repo.audit(session, row.nip, "activity", activity_id, "request_revision", reviewer, before, activity.snapshot())
+    view = {**_row_view(row), "state": activity.state, "version": activity.version, "reviewed_at": at,
+            "reviewer_nip": reviewer, "catatan": activity.catatan}
+    record_event(session, events.revision_requested(view))
+    return view
+
+
+# -- locks --------------------------------------------------------------------------------------------------------
+
+def lock_period(session, principal, nip: str, scope: str, tanggal: str, bulan: str) -> dict:
+    reviewer = caller_nip(principal)
+    nip = parsing.nip(nip)
+    if scope == "day":
+        start = end = parsing.date(tanggal, "tanggal")
+    elif scope == "month":
+        start, end = repo.month_range(*parsing.month(bulan, "bulan"))
+    else:
+        raise InvalidArgument("must be day or month", field="scope")
+    skp = repo.skp_for_date(session, nip, start) or repo.skp_for_date(session, nip, end)
+    if skp is None:
+        raise FailedPrecondition("no SKP of this employee covers the period", field="tanggal")
+    authorize("LockPeriod", principal, Target(nip, skp.instansi_id, skp.penilai_nip))
+    # serialise lockers of one employee; the row lock on the SKP copy is enough
+    session.execute(repo.sa.select(repo.skp_documents.c.nip).where(
+        repo.skp_documents.c.nip == nip, repo.skp_documents.c.skp_id == skp.skp_id).with_for_update())
+    if repo.active_lock(session, nip, start, end) is not None:
+        existing = repo.active_lock(session, nip, start, end)
+        if existing.tanggal_start <= start and existing.tanggal_end >= end:
+            raise FailedPrecondition("this period is already locked", field="scope")
+    pending = [r for r in repo.list_activities(session, nip, start, end) if r.state in act.AWAITING_REVIEW]
+    if pending:
+        raise FailedPrecondition(f"{len(pending)} entries still wait for review; approve or return them first",
+                                 field="scope")
+    lock_id = uuid.uuid4()
+    session.execute(repo.period_locks.insert().values(
+        nip=nip, lock_id=lock_id, skp_id=skp.skp_id, scope=scope, tanggal_start=start, tanggal_end=end,
+        locked_by=reviewer))
+    locked_ids = []
+    for row in repo.list_activities(session, nip, start, end, act.APPROVED):
+        activity = repo.to_domain(row)
+        before = activity.snapshot()
+        activity.lock(reviewer)
+        repo.save_activity(session, activity, now=now())
+        repo.audit(session, nip, "activity", activity.activity_id, "lock", reviewer, before, activity.snapshot())
+        locked_ids.append(activity.activity_id)
+    repo.audit(session, nip, "period_lock", str(lock_id), "lock", reviewer, None,
+               {"scope": scope, "start": start.isoformat(), "end": end.isoformat(), "activity_ids": locked_ids})
+    record_event(session, events.period_locked(nip, skp, scope, start, locked_ids, reviewer))
+    return {"lock_id": str(lock_id), "activity_ids": locked_ids}
+
+
+def unlock_period(session, principal, nip: str, lock_id: str, reason: str) -> list[str]:
+    nip = parsing.nip(nip)
+    if not reason or not reason.strip():
+        raise InvalidArgument("an unlock needs a reason", field="reason")
+    try:
+        key = uuid.UUID(lock_id)
+    except ValueError:
+        raise InvalidArgument("not a lock id", field="lock_id") from None
+    lock = session.execute(repo.sa.select(repo.period_locks).where(
+        repo.period_locks.c.nip == nip, repo.period_locks.c.lock_id == key).with_for_update()).first()
+    if lock is None:
+        raise NotFound("no such lock", field="lock_id")
+    instansi = repo.employee_instansi(session, nip)
+    authorize("UnlockPeriod", principal, Target(nip, instansi))
+    if lock.unlocked_at is not None:
+        raise FailedPrecondition("this lock was already lifted", field="lock_id")
+    actor = principal.subject
+    session.execute(repo.period_locks.update().where(
+        repo.period_locks.c.nip == nip, repo.period_locks.c.lock_id == key).values(
+        unlocked_at=repo.sa.func.now(), unlocked_by=actor, unlock_reason=reason.strip()))
+    unlocked = []
+    for row in repo.list_activities(session, nip, lock.tanggal_start, lock.tanggal_end, act.LOCKED):
+        if repo.active_lock(session, nip, row.tanggal) is not None:
+            continue  # still covered by another lock
+        activity = repo.to_domain(row)
+        before = activity.snapshot()
+        activity.unlock(actor, reason)
+        repo.save_activity(session, activity, now=now())
+        repo.audit(session, nip, "activity", activity.activity_id, "unlock", actor, before, activity.snapshot(),
+                   reason.strip())
+        unlocked.append(activity.activity_id)
+    repo.audit(session, nip, "period_lock", lock_id, "unlock", actor,
+               {"scope": lock.scope, "start": lock.tanggal_start.isoformat(), "end": lock.tanggal_end.isoformat()},
+               {"activity_ids": unlocked}, reason.strip())
+    return unlocked
+
+
+# -- monthly targets and quality ----------------------------------------------------------------------------------
+
+def _skp_target(session, principal, rpc: str, nip: str, skp_id: str, cfg: DesConfig):
+    nip = parsing.nip(nip) if nip else caller_nip(principal)
+    skp = repo.skp_by_id(session, nip, skp_id) if skp_id else repo.skp_for_date(session, nip, cfg.today())
+    if skp is None:
+        raise NotFound("no such SKP for this employee", field="skp_id")
+    authorize(rpc, principal, Target(nip, skp.instansi_id, skp.penilai_nip))
+    return nip, skp
+
+
+def get_monthly_targets(session, principal, nip: str, skp_id: str, cfg: DesConfig):
+    nip, skp = _skp_target(session, principal, "GetMonthlyTargets", nip, skp_id, cfg)
+    return skp.skp_id, repo.targets(session, nip, skp.skp_id)
+
+
+def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: str,
+                        proposed: list[tuple[str, str]], cfg: DesConfig):
+    nip, skp = _skp_target(session, principal, "SetMonthlyTargets", nip, skp_id, cfg)
+    kegiatan = {k.kegiatan_id: k for k in repo.kegiatan_rows(session, nip, skp.skp_id)}
+    if kegiatan_id not in kegiatan:
+        raise InvalidArgument(f"{kegiatan_id!r} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")
+    values = {}
+    for i, (bulan, kuantitas) in enumerate(proposed):
+        month = parsing.month(bulan, f"targets[{i}].bulan")
+        if month in values:
+            raise InvalidArgument(f"{bulan} is given twice", field=f"targets[{i}].bulan")
+        values[month] = parsing.decimal(kuantitas, f"targets[{i}].kuantitas")
+    months = targets.months_between(skp.period_start, skp.period_end)
+    values = targets.check_adjustment(kegiatan[kegiatan_id].kuantitas, months, values)
+    current = {(r.tahun, r.bulan): r.kuantitas for r in repo.targets(session, nip, skp.skp_id)
+               if r.kegiatan_id == kegiatan_id}
+    for (y, m), q in values.items():
+        if current.get((y, m)) != q and repo.active_lock(session, nip, *repo.month_range(y, m)):
+            raise FailedPrecondition(f"{y:04d}-{m:02d} is locked", field="targets")
+    repo.upsert_targets(session, nip, skp.skp_id, kegiatan_id, values, principal.nip)
+    repo.audit(session, nip, "monthly_targets", f"{skp.skp_id}/{kegiatan_id}", "adjust", principal.nip,
+               {f"{y:04d}-{m:02d}": str(q) for (y, m), q in current.items()},
+               {f"{y:04d}-{m:02d}": str(q) for (y, m), q in values.items()})
+    return skp.skp_id, repo.targets(session, nip, skp.skp_id)
+
+
+def set_monthly_quality(session, principal, nip: str, skp_id: str, kegiatan_id: str, bulan: str, kualitas: str):
+    nip = parsing.nip(nip)
+    skp = repo.skp_by_id(session, nip, skp_id)
+    if skp is None:
+        raise NotFound("no such SKP for this employee", field="skp_id")
+    authorize("SetMonthlyQuality", principal, Target(nip, skp.instansi_id, skp.penilai_nip))
+    tahun, b = parsing.month(bulan, "bulan")
+    value = parsing.decimal(kualitas, "kualitas")
+    if not Decimal(0) <= value <= Decimal(100) or value.as_tuple().exponent < -2:
+        raise InvalidArgument("must be between 0 and 100 with at most 2 decimals", field="kualitas")
+    row = session.execute(repo.sa.select(repo.monthly_targets_table()).where(*repo.target_key(
+        nip, skp.skp_id, kegiatan_id, tahun, b)).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"SKP {skp.skp_id} has no target for {kegiatan_id!r} in {bulan}", field="kegiatan_id")
+    if repo.active_lock(session, nip, *repo.month_range(tahun, b)):
+        raise FailedPrecondition(f"{bulan} is locked", field="bulan")
+    session.execute(repo.monthly_targets_table().update().where(*repo.target_key(
+        nip, skp.skp_id, kegiatan_id, tahun, b)).values(kualitas=value, updated_by=principal.nip,
+                                                        updated_at=repo.sa.func.now()))
+    repo.audit(session, nip, "monthly_quality", f"{skp.skp_id}/{kegiatan_id}/{bulan}", "set", principal.nip,
+               {"kualitas": None if row.kualitas is None else str(row.kualitas)}, {"kualitas": str(value)})
+    record_event(session, Event("monthly_quality_set", "des", {
+        "skp_id": skp.skp_id, "nip": nip, "instansi_id": skp.instansi_id, "kegiatan_id": kegiatan_id,
+        "tahun": tahun, "bulan": b, "kualitas": f"{value:.2f}"}, nip=nip, instansi_id=skp.instansi_id))
+    return [r for r in repo.targets(session, nip, skp.skp_id)
+            if r.kegiatan_id == kegiatan_id and (r.tahun, r.bulan) == (tahun, b)][0]
+
+
+# -- plans --------------------------------------------------------------------------------------------------------
+
+def submit_plan(session, principal, tanggal: str, kegiatan_id: str, uraian: str, kuantitas: str, satuan: str,
+                cfg: DesConfig) -> dict:
+    nip = caller_nip(principal)
+    today = cfg.today()
+    day = parsing.date(tanggal, "tanggal", default=today)
+    entry_window.check_plan_date(day, today)
+    if not kegiatan_id:
+        raise InvalidArgument("a plan names the kegiatan it serves", field="kegiatan_id")
+    ctx = _entry_context(session, nip, day, kegiatan_id)
+    authorize("SubmitPlan", principal, Target(nip, ctx.instansi_id, ctx.penilai_nip))
+    if not uraian or not uraian.strip():
+        raise InvalidArgument("must not be empty", field="uraian")
+    q = parsing.decimal(kuantitas, "kuantitas")
+    if q <= 0 or q.as_tuple().exponent < -2:
+        raise InvalidArgument("must be greater than 0 with at most 2 decimals", field="kuantitas")
+    plan = dict(nip=nip, plan_id=uuid.uuid4(), tanggal=day, instansi_id=ctx.instansi_id, unit_id=ctx.unit_id,
+                skp_id=ctx.skp_id, kegiatan_id=kegiatan_id, uraian=uraian.strip(), kuantitas=q,
+                satuan=(satuan or ctx.kegiatan_satuan).strip())
+    repo.insert_plan(session, **plan)
+    repo.audit(session, nip, "plan", str(plan["plan_id"]), "create", nip, None,
+               {k: str(v) for k, v in plan.items()})
+    record_event(session, events.plan_submitted(plan))
+    return {**plan, "nomor": ctx.kegiatan_nomor}
+
+
+def list_plans(session, principal, nip: str, bulan: str, cfg: DesConfig) -> list[dict]:
+    tahun, b = parsing.month(bulan, "bulan", default=cfg.today())
+    start, end = repo.month_range(tahun, b)
+    nip, target = _target_for(session, principal, nip, start)
+    if target.penilai_nip is None:
+        _, target = _target_for(session, principal, nip, cfg.today())
+    authorize("ListPlans", principal, target)
+    return [dict(r._mapping) for r in repo.list_plans(session, nip, start, end)]
+
+
+# -- audit, settings ----------------------------------------------------------------------------------------------
+
+def audit_trail(session, principal, nip: str, entity_id: str, cfg: DesConfig):
+    nip, target = _target_for(session, principal, nip, cfg.today())
+    authorize("GetAuditTrail", principal, target)
+    return repo.audit_records(session, nip, entity_id or None)
+
+
+def set_entry_window(session, principal, instansi_id: str, days: int) -> int:
+    if not instansi_id:
+        raise InvalidArgument("is required", field="instansi_id")
+    authorize("SetEntryWindow", principal, Target(None, instansi_id))
+    days = entry_window.check_window_setting(days)
+    stmt = repo.pg_insert(repo.instansi_settings).values(instansi_id=instansi_id, window_days=days,
+                                                         updated_by=principal.subject)
+    session.execute(stmt.on_conflict_do_update(index_elements=["instansi_id"], set_={
+        "window_days": days, "updated_by": principal.subject, "updated_at": repo.sa.func.now()}))
+    repo.audit(session, "-", "instansi_settings", instansi_id, "set_window", principal.subject, None,
+               {"window_days": days})
+    return days

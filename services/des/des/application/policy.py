@@ -1,0 +1,75 @@
+"""Who may call what: the one authorisation table of des (role × relation × RPC), applied by every use case.
+
+Relations are computed from the verified token and the target employee: `self` (the employee on its own entries),
+`penilai` (the penilai recorded on the target's SKP), `admin_instansi` and `agency_client` (same instansi only;
+the client also needs the `des:import` scope), `admin_bkn` (national read). Locks are enforced by the domain:
+no relation can change a locked entry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ekinerja_platform.domain_errors import PermissionDenied
+
+SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN, AGENCY = "self", "penilai", "admin_instansi", "admin_bkn", "agency_client"
+READERS = frozenset({SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN})
+
+RULES: dict[str, frozenset[str]] = {
+    "GetMonthlyTargets": READERS,
+    "SetMonthlyTargets": frozenset({SELF, PENILAI}),
+    "SubmitPlan": frozenset({SELF}),
+    "ListPlans": READERS,
+    "SubmitActivity": frozenset({SELF}),
+    "UpdateActivity": frozenset({SELF}),
+    "SendActivity": frozenset({SELF}),
+    "GetActivity": READERS,
+    "ListActivities": READERS,
+    "GetEvidence": READERS,
+    "ReviewQueue": frozenset({SELF}),  # the caller's own queue as penilai
+    "ApproveActivities": frozenset({PENILAI}),
+    "RequestRevision": frozenset({PENILAI}),
+    "SetMonthlyQuality": frozenset({PENILAI}),
+    "LockPeriod": frozenset({PENILAI}),
+    "UnlockPeriod": frozenset({ADMIN_INSTANSI}),
+    "GetAuditTrail": READERS,
+    "SetEntryWindow": frozenset({ADMIN_INSTANSI}),
+    "SubmitText": frozenset({SELF}),
+    "ImportActivities": frozenset({AGENCY}),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """The employee (and agency) a call concerns; `penilai_nip` as recorded on the relevant SKP."""
+
+    nip: str | None
+    instansi_id: str | None
+    penilai_nip: str | None = None
+
+
+def relations(principal, target: Target) -> set[str]:
+    out = set()
+    if principal.nip and principal.has_role("pegawai"):
+        if target.nip and principal.nip == target.nip:
+            out.add(SELF)
+        if target.penilai_nip and principal.nip == target.penilai_nip and principal.nip != target.nip:
+            out.add(PENILAI)
+    same_instansi = bool(target.instansi_id) and principal.instansi_id == target.instansi_id
+    if principal.has_role("admin_instansi") and same_instansi:
+        out.add(ADMIN_INSTANSI)
+    if principal.has_role("admin_bkn"):
+        out.add(ADMIN_BKN)
+    if principal.has_role("agency_client") and "des:import" in principal.scopes and same_instansi:
+        out.add(AGENCY)
+    return out
+
+
+def authorize(rpc: str, principal, target: Target) -> set[str]:
+    """The relations that allow `rpc`, or PermissionDenied. An RPC without a rule is refused (fail closed)."""
+    allowed = RULES.get(rpc)
+    if allowed is None:
+        raise PermissionDenied(f"{rpc} has no authorisation rule")
+    held = relations(principal, target) & allowed
+    if not held:
+        raise PermissionDenied(f"not allowed to call {rpc} for this employee", field="nip")
+    return held
