@@ -20,6 +20,7 @@ import grpc
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "libs/ekinerja_platform/tests/probe"))
 import probe_support  # noqa: E402
+
 from ekinerja_platform import testing  # noqa: E402
 
 
