@@ -88,6 +88,7 @@ def test_second_run_does_no_harm(stack):
 def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     config.setdefault("global", {})["scrape_interval"] = "1s"
+    config["global"]["scrape_timeout"] = "1s"
     config["global"]["evaluation_interval"] = "1s"
     config["rule_files"] = [str((ROOT / "deploy/prometheus" / rule).resolve()) for rule in config.get("rule_files", [])]
     for job in config["scrape_configs"]:
@@ -101,9 +102,10 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
             static["targets"] = rewritten
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = testing.free_port()
+    log = open(tmp_path / "prometheus.log", "wb")
     process = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
                                 f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=log, stderr=subprocess.STDOUT)
     api = f"http://127.0.0.1:{port}/api/v1"
     try:
         def ekinerja_targets():
@@ -120,6 +122,7 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
                 break
             time.sleep(1)
         targets = ekinerja_targets()
+        assert process.poll() is None, (tmp_path / "prometheus.log").read_text()[-2000:]
         assert len(targets) == 5 and all(t["health"] == "up" for t in targets), targets
 
         def checks_seen():
@@ -140,3 +143,4 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
     finally:
         process.terminate()
         process.wait(20)
+        log.close()
