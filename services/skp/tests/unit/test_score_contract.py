@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from skp.domain.score_contract import parse_score_input, run_score_cli
 from skp.domain.scoring import InvalidScoreInput
 

@@ -9,6 +9,7 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+
 from skp.domain.rulesets import PP46_2011, UnknownRuleset, get_ruleset
 from skp.domain.score_contract import format_score_output, loads_score_json, parse_score_input
 from skp.domain.scoring import (

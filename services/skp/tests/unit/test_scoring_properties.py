@@ -11,6 +11,7 @@ from fractions import Fraction as F
 import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
+
 from skp.domain.score_contract import run_score_cli
 from skp.domain.scoring import Kegiatan, Perilaku, Realisasi, SkpDocument, Target, display_value, score_year
 
