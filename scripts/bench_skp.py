@@ -1,9 +1,13 @@
 """skp benchmark: realisation from DES events at volume, and ScoreSkp on a document with many activities.
 
-Starts the skp service on a throwaway database and vhost, drafts and approves one document, publishes
-``--events`` activity_reviewed events, and reports in the same run:
-- the event apply rate (events/s),
-- the latency of ScoreSkp (p50/p99) over that document, as a ratio to GetTemplate (a trivial read, the baseline),
+Starts the skp service on a throwaway database and vhost, drafts and approves one document, and reports in the
+same run:
+- event intake through the service, before/after: ``monthly_quality_set`` goes through the generic inbox path
+  (``apply_once``: BEGIN, inbox claim, one upsert, COMMIT: the shape ``activity_reviewed`` had) and
+  ``activity_reviewed`` through its one-statement path; ``--events`` of each, interleaved in two rounds;
+- the same two paths in process on the same database (no broker): round trips and events/s, 1 and 8 threads;
+- the latency of ScoreSkp (p50/p99) over the document with those activities, as a ratio to GetTemplate (a trivial
+  read, the baseline);
 - the offline scoring throughput in process (years scored per second, example D).
 
 Usage: .venv/bin/python scripts/bench_skp.py [--events 5000] [--calls 200]
@@ -13,9 +17,11 @@ import json
 import statistics
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import grpc
+import sqlalchemy as sa
 from kombu import Connection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +39,54 @@ def latencies(call, n):
         out.append(time.perf_counter() - start)
     out.sort()
     return statistics.median(out), out[int(len(out) * 0.99) - 1]
+
+
+def intake_in_process(db_url: str, n: int) -> dict:
+    """The unit-of-work path (apply_once + consumers.activity_reviewed) against the one-statement path, in this
+    process on the bench database: database round trips per event (statements + BEGIN/COMMIT + pool pre-ping) and
+    events/s with 1 and 8 threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy.orm import sessionmaker
+
+    from ekinerja_platform.db import DatabaseAccess, make_engine
+    from ekinerja_platform.events import apply_once
+    from skp.application import consumers
+
+    engine = make_engine(db_url, pool_size=8)
+    access = DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False))
+    calls = {"statements": 0, "commits": 0, "checkouts": 0}
+    def counter(name):
+        return lambda *args: calls.__setitem__(name, calls[name] + 1)
+    sa.event.listen(engine, "before_cursor_execute", counter("statements"))
+    sa.event.listen(engine, "commit", counter("commits"))
+    sa.event.listen(engine.pool, "checkout", counter("checkouts"))
+    skp_id = str(uuid.uuid4())
+    paths = {"unit of work": lambda e: apply_once(access, "skp", e, consumers.activity_reviewed),
+             "one statement": lambda e: consumers.activity_reviewed_once(access, "skp", e)}
+
+    def envelope(path, n):
+        return {"event_id": str(uuid.uuid4()), "data": {
+            "activity_id": f"inproc-{path}-{n}", "nip": "198501012010011001", "skp_id": skp_id,
+            "kegiatan_id": str(uuid.uuid4()), "tanggal": "2024-03-10", "jenis": "skp", "kuantitas_diakui": "1",
+            "proses": False, "version": 1}}
+
+    out = {}
+    for threads in (1, 8):
+        for path, apply in paths.items():
+            events = [envelope(f"{path}-{threads}", n) for n in range(n)]
+            for key in calls:
+                calls[key] = 0
+            start = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(apply, events))
+            rate = n / (time.perf_counter() - start)
+            trips = (calls["statements"] + 2 * calls["commits"] + calls["checkouts"]) / n
+            out[f"{path}, {threads} thread{'s' if threads > 1 else ''}"] = (
+                f"{rate:,.0f} events/s, {trips:.1f} round trips/event "
+                f"({calls['statements'] / n:.0f} statements, {calls['commits'] / n:.0f} BEGIN/COMMIT, pre-ping)")
+    engine.dispose()
+    return out
 
 
 def main() -> int:
@@ -68,30 +122,54 @@ def main() -> int:
         stub.SubmitSkp(pb.SubmitSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=5)
         stub.ApproveSkp(pb.ApproveSkpRequest(skp_id=doc.skp_id), metadata=pen, timeout=5)
         kegiatan = [k.kegiatan_id for k in doc.kegiatan]
+        engine = sa.create_engine(db)
 
-        start = time.perf_counter()
-        with Connection(amqp) as conn:
-            topology.declare(conn.default_channel, topology.queues_for_producer("des"))
-            producer = conn.Producer(serializer="json")
-            for n in range(args.events):
-                envelope = Event("activity_reviewed", "des", {
-                    "activity_id": f"act-{n}", "nip": nip, "instansi_id": "i-1", "unit_id": "u-1",
-                    "tanggal": f"2024-{n % 12 + 1:02d}-10", "skp_id": doc.skp_id,
-                    "kegiatan_id": kegiatan[n % len(kegiatan)], "jenis": "skp", "kuantitas_diakui": "1",
-                    "menit": 30, "proses": n % 10 == 0, "reviewer_nip": penilai, "submitted_at": None,
-                    "reviewed_at": None, "version": 1}, nip=nip, instansi_id="i-1").envelope()
-                producer.publish(envelope, exchange="des.events", routing_key="activity_reviewed",
-                                 message_id=envelope["event_id"], delivery_mode=2)
+        def count(table, column, value):
+            with engine.connect() as conn:
+                return conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :v"), {"v": value}).scalar()
+
+        def feed(event_type, envelopes, table, column, value, expected):
+            start = time.perf_counter()
+            with Connection(amqp) as conn:
+                topology.declare(conn.default_channel, topology.queues_for_producer("des"))
+                producer = conn.Producer(serializer="json")
+                for envelope in envelopes:
+                    producer.publish(envelope, exchange="des.events", routing_key=event_type,
+                                     message_id=envelope["event_id"], delivery_mode=2)
+            while count(table, column, value) < expected:
+                if time.perf_counter() - start > 600:
+                    raise SystemExit(f"{event_type} not applied within 600 s")
+                time.sleep(0.05)
+            return time.perf_counter() - start
+
+        def activity(n):
+            return Event("activity_reviewed", "des", {
+                "activity_id": f"act-{n}", "nip": nip, "instansi_id": "i-1", "unit_id": "u-1",
+                "tanggal": f"2024-{n % 12 + 1:02d}-10", "skp_id": doc.skp_id,
+                "kegiatan_id": kegiatan[n % len(kegiatan)], "jenis": "skp", "kuantitas_diakui": "1",
+                "menit": 30, "proses": n % 10 == 0, "reviewer_nip": penilai, "submitted_at": None,
+                "reviewed_at": None, "version": 1}, nip=nip, instansi_id="i-1").envelope()
+
+        quality_doc = str(uuid.uuid4())  # the generic path's rows go to a document of their own
+
+        def quality(n):
+            return Event("monthly_quality_set", "des", {
+                "skp_id": quality_doc, "nip": nip, "instansi_id": "i-1", "kegiatan_id": kegiatan[0],
+                "tahun": 1000 + n // 12, "bulan": n % 12 + 1, "kualitas": "90"}, nip=nip, instansi_id="i-1").envelope()
+
+        half = args.events // 2
+        generic = fused = 0.0
+        for lo, hi in ((0, half), (half, args.events)):
+            generic += feed("monthly_quality_set", [quality(n) for n in range(lo, hi)], "realisasi_kualitas",
+                            "skp_id", quality_doc, hi)
+            fused += feed("activity_reviewed", [activity(n) for n in range(lo, hi)], "realisasi_activity",
+                          "skp_id", doc.skp_id, hi)
         expected = str(sum(1 for n in range(args.events) if n % 10 and n % len(kegiatan) == 0))
-        while True:
-            got = stub.GetSkp(pb.GetSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=10).document
-            if got.kegiatan[0].realisasi.kuantitas == expected and sum(
-                    int(k.realisasi.kuantitas) for k in got.kegiatan) == sum(1 for n in range(args.events) if n % 10):
-                break
-            if time.perf_counter() - start > 600:
-                raise SystemExit("events not applied within 600 s")
-            time.sleep(0.2)
-        applied = args.events / (time.perf_counter() - start)
+        got = stub.GetSkp(pb.GetSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=10).document
+        assert got.kegiatan[0].realisasi.kuantitas == expected and sum(
+            int(k.realisasi.kuantitas) for k in got.kegiatan) == sum(1 for n in range(args.events) if n % 10)
+        in_process = intake_in_process(db, min(args.events, 1000))
+        engine.dispose()
 
         base = latencies(lambda: stub.GetTemplate(pb.GetTemplateRequest(jabatan_id="j-1"), metadata=me, timeout=5),
                          args.calls)
@@ -114,7 +192,13 @@ def main() -> int:
         n += 1
     offline = n / (time.perf_counter() - start)
 
-    print(f"activity_reviewed applied: {applied:,.0f} events/s ({args.events} events)")
+    print(f"event intake through the service ({args.events} events each, interleaved):")
+    print(f"  generic inbox path (monthly_quality_set, BEGIN+claim+upsert+COMMIT): "
+          f"{args.events / generic:,.0f} events/s")
+    print(f"  activity_reviewed, one statement: {args.events / fused:,.0f} events/s"
+          f"  = {generic / fused:.2f}x the generic path")
+    for label, figures in in_process.items():
+        print(f"  in process, {label}: {figures}")
     print(f"GetTemplate (baseline)   p50 {base[0] * 1000:.1f} ms  p99 {base[1] * 1000:.1f} ms")
     print(f"ScoreSkp ({args.events} activities)  p50 {score[0] * 1000:.1f} ms  p99 {score[1] * 1000:.1f} ms"
           f"  = {score[0] / base[0]:.2f}x baseline p50")

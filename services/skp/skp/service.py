@@ -111,14 +111,25 @@ class SkpService(PlatformService):
 
     @subscribe("des", "activity_reviewed")
     def on_activity_reviewed(self, envelope):
-        return apply_once(self.db, "skp", envelope, consumers.activity_reviewed)
+        return consumers.activity_reviewed_once(self.db, "skp", envelope)  # inbox claim + upsert, one statement
 
     @subscribe("des", "monthly_quality_set")
     def on_monthly_quality_set(self, envelope):
         return apply_once(self.db, "skp", envelope, consumers.monthly_quality_set)
 
-    # -- results nobody objected to become final after 14 days ----------------------------------------------------
+    # -- timers ---------------------------------------------------------------------------------------------------
     @timer(interval=300)
     def close_expired_results(self):
-        with self.db.transaction() as session:
-            handlers.close_expired_results(session, dt.date.today())
+        """Results nobody objected to become final after 14 days."""
+        while True:
+            with self.db.transaction() as session:
+                if handlers.close_expired_results(session, dt.date.today()) < handlers.EXPIRY_BATCH:
+                    return
+
+    @timer(interval=3600)
+    def roll_over_year(self):
+        """Continuing assignments get their document for the current year (idempotent, replica-safe)."""
+        while True:
+            with self.db.transaction() as session:
+                if consumers.rollover_year(session, dt.date.today()) < consumers.ROLLOVER_BATCH:
+                    return

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ekinerja_platform.db import inbox_table
 from ekinerja_platform.domain_errors import InvalidArgument, NotFound
 
 from ..domain.document import Target, plain, realised_kualitas
@@ -134,6 +135,12 @@ def set_realisasi(session, kegiatan_id: uuid.UUID, waktu: Decimal, biaya: Decima
         realisasi_waktu=waktu, realisasi_biaya=biaya))
 
 
+def set_target_amounts(session, kegiatan_id: uuid.UUID, amounts) -> None:
+    """Store a kegiatan's period-dependent targets (``document.TargetAmounts``)."""
+    session.execute(t.kegiatan.update().where(t.kegiatan.c.kegiatan_id == kegiatan_id).values(
+        kuantitas=amounts.kuantitas, waktu=amounts.waktu, biaya=amounts.biaya, angka_kredit=amounts.angka_kredit))
+
+
 # --- realisation --------------------------------------------------------------------------------------------------
 
 
@@ -166,6 +173,36 @@ def upsert_activity(session, values: dict) -> None:
         set_={c: excluded[c] for c in ("skp_id", "kegiatan_id", "tanggal", "jenis", "kuantitas", "proses",
                                        "version")},
         where=t.activities.c.version < excluded.version))
+
+
+_ACTIVITY_COLUMNS = ("activity_id", "skp_id", "kegiatan_id", "nip", "tanggal", "jenis", "kuantitas", "proses",
+                     "version")
+_ACTIVITY_TYPES = dict(activity_id="text", skp_id="uuid", kegiatan_id="uuid", nip="text", tanggal="date",
+                       jenis="text", kuantitas="numeric", proses="boolean", version="bigint")
+_CLAIM = f"INSERT INTO {inbox_table.name} (consumer, event_id) VALUES (:consumer, CAST(:event_id AS uuid)) " \
+         "ON CONFLICT DO NOTHING RETURNING event_id"
+_CLAIM_AND_UPSERT = sa.text(
+    f"WITH claimed AS ({_CLAIM}), "
+    f"applied AS (INSERT INTO {t.activities.name} AS a ({', '.join(_ACTIVITY_COLUMNS)}) "
+    f"SELECT {', '.join(f'CAST(:{c} AS {_ACTIVITY_TYPES[c]})' for c in _ACTIVITY_COLUMNS)} FROM claimed "
+    "ON CONFLICT (activity_id) DO UPDATE SET "
+    f"{', '.join(f'{c} = excluded.{c}' for c in _ACTIVITY_COLUMNS if c not in ('activity_id', 'nip'))} "
+    "WHERE a.version < excluded.version RETURNING 1) "
+    "SELECT count(*) FROM claimed")
+_CLAIM_ONLY = sa.text(f"WITH claimed AS ({_CLAIM}) SELECT count(*) FROM claimed")
+
+
+def apply_activity_once(engine, consumer: str, event_id: uuid.UUID, values: dict | None) -> bool:
+    """Claim the event in the inbox and keep the highest version of the reviewed activity (``values``; None: only
+    claim) in ONE statement on an autocommit connection: one round trip, atomic (a statement is its own
+    transaction: the activity changes exactly when the claim is recorded). False if the event was claimed before.
+    The same effect as ``outbox.claim_event`` + ``upsert_activity`` in a unit of work, without BEGIN/COMMIT."""
+    params = {"consumer": consumer, "event_id": event_id}
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        if values is None:
+            return bool(conn.execute(_CLAIM_ONLY, params).scalar())
+        return bool(conn.execute(_CLAIM_AND_UPSERT, {**params, **values}).scalar())
 
 
 def upsert_monthly_kualitas(session, values: dict) -> None:

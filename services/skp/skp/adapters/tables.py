@@ -53,6 +53,14 @@ assignments = sa.Table(
     sa.Column("assignment_id", sa.Text, primary_key=True),
     sa.Column("nip", sa.Text, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
+    # the latest state seen (identity's assignment_changed), so a new year's document can be drafted without a
+    # new event (the yearly rollover): jabatan_id is null once the assignment ended
+    sa.Column("acting", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("jabatan_id", sa.Text),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("data", JSONB),  # the event's data: instansi, the new position, penilai and atasan penilai
+    sa.Index("assignments_open", "start_date", postgresql_where=sa.text("jabatan_id IS NOT NULL AND NOT acting")),
 )
 
 documents = sa.Table(
@@ -92,6 +100,9 @@ documents = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("assignment_id", "period_start", name="skp_documents_assignment_period"),
+    # one document per employee, position and period start, whoever drafts it (an event, the yearly rollover on
+    # several replicas): a second insert does nothing
+    sa.Index("skp_documents_nip_jabatan_period", "nip", "jabatan_id", "period_start", unique=True),
     sa.Index("skp_documents_nip", "nip", "period_start"),
     sa.Index("skp_documents_penilai", "penilai_nip"),
     sa.Index("skp_documents_atasan", "atasan_penilai_nip"),

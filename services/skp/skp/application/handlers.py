@@ -306,8 +306,12 @@ class SystemActor:
     subject = "system"
 
 
-def close_expired_results(session, today: dt.date, limit: int = 100) -> int:
-    """Results nobody objected to within 14 days become final; returns how many closed."""
+EXPIRY_BATCH = 100
+
+
+def close_expired_results(session, today: dt.date, limit: int = EXPIRY_BATCH) -> int:
+    """Results nobody objected to within 14 days become final (closed, ``skp_closed``, audited); returns how many
+    it handled (``limit`` means: call again). Rows another replica is closing are skipped."""
     import sqlalchemy as sa
 
     from ..adapters import tables as t

@@ -6,7 +6,7 @@ Workflow (DOMAIN.md §0.11-§0.13)::
     draft --submit--> submitted --approve (penilai)--> approved --edit targets--> revision --submit--> submitted
                       submitted --return (penilai)--> returned --edit/submit--> submitted
                       returned --escalate (employee)--> disputed --approve|return (atasan penilai)-->
-    any open state --move / assignment ended--> closed (reason moved)
+    any open state --move / assignment ended--> closed (reason moved; targets scaled to the months served)
 
 Approved targets are fixed: an edit after approval opens a revision (the approved targets stay in force for DES
 and scoring until the revision is approved) and is audited with its reason. Results: issued -> keberatan -> final,
@@ -45,6 +45,15 @@ def document_period(start: dt.date, end: dt.date | None) -> tuple[dt.date, dt.da
     return start, min(end, year_end) if end is not None else year_end
 
 
+def period_in_year(start: dt.date, end: dt.date | None, year: int) -> tuple[dt.date, dt.date] | None:
+    """The SKP period of an assignment in ``year`` (the SKP is yearly: each year has its own document): from January 1
+    or the assignment's start to December 31 or its end; None when the assignment does not run in that year."""
+    first, last = max(start, dt.date(year, 1, 1)), dt.date(year, 12, 31)
+    if end is not None:
+        last = min(last, end)
+    return (first, last) if first <= last else None
+
+
 def months_covered(start: dt.date, end: dt.date) -> int:
     """Calendar months the period touches (July 15 .. December 31 is 6)."""
     return (end.year - start.year) * 12 + end.month - start.month + 1
@@ -61,6 +70,44 @@ def prorated(item: CatalogueKegiatan, months: int) -> CatalogueKegiatan:
                                                                                      rounding=ROUND_HALF_UP)
     return CatalogueKegiatan(item.nama, item.satuan, kuantitas, min(item.waktu, Decimal(months)), biaya, ak,
                              item.kualitas)
+
+
+@dataclass(frozen=True)
+class TargetAmounts:
+    """The parts of a kegiatan target that depend on the length of the period."""
+
+    kuantitas: Decimal
+    waktu: Decimal
+    biaya: Decimal | None
+    angka_kredit: Decimal | None
+
+
+def served_targets(amounts: TargetAmounts, planned_months: int, served_months: int) -> TargetAmounts:
+    """The targets of the period actually served when a document is closed early (a move, DOMAIN §0.6, §1.8).
+
+    Volume and money scale with the time served: kuantitas, biaya and angka kredit are multiplied by
+    served/planned months (months touched, as for drafting). Waktu is a duration, not a volume: it is capped at the
+    months served. Kualitas does not depend on time. Rounding (exact decimals, half-up): kuantitas and biaya to
+    2 decimals, at least 0.01 when the target was positive (a fixed target is never rounded away; unlike the whole
+    numbers proposed at drafting, which the employee and penilai can still negotiate, a closed document's targets
+    are final, and whole numbers would distort small targets: 1 dokumen x 5/12 would stay 1); angka kredit to 3.
+    """
+    if served_months >= planned_months:
+        return amounts
+    share = Decimal(served_months) / Decimal(planned_months)
+
+    def scaled(value: Decimal | None, places: str, floor: bool) -> Decimal | None:
+        if value is None:
+            return None
+        out = (value * share).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+        if floor and value > 0 and out < Decimal(places):
+            out = Decimal(places)
+        return out.normalize() if out != 0 else Decimal(0)
+
+    return TargetAmounts(kuantitas=scaled(amounts.kuantitas, "0.01", True),
+                         waktu=min(amounts.waktu, Decimal(served_months)),
+                         biaya=scaled(amounts.biaya, "0.01", True),
+                         angka_kredit=scaled(amounts.angka_kredit, "0.001", False))
 
 
 def keberatan_deadline(issued_on: dt.date) -> dt.date:

@@ -256,39 +256,55 @@ def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, wor
     me, pen1, pen2, atasan2 = world.token(nip), world.token(p1), world.token(p2), world.token(q2)
     first = world.assign(nip, "jab-staf-9", "2024-01-02", penilai=p1, atasan=q1)
     [old] = documents(stub, pb, me, nip)
+    old = stub.UpdateTargets(pb.UpdateTargetsRequest(skp_id=old.skp_id, expected_version=old.version, kegiatan=targets(
+        pb, [{"nama": "Menyusun laporan", "satuan": "dokumen", "kuantitas": "10", "waktu": "12", "biaya": "1000000"},
+             {"nama": "Mengolah data", "satuan": "data", "kuantitas": "240", "waktu": "3"}])),
+        metadata=me + key(), timeout=5).document
     for step, who in (("SubmitSkp", me), ("ApproveSkp", pen1)):
         request = getattr(pb, f"{step}Request")(skp_id=old.skp_id)
         getattr(stub, step)(request, metadata=who + key(), timeout=5)
 
-    # a promotion on 1 July to a structural position (another assignment): the old document closes on 30 June
-    world.assign(nip, "jab-kasubbag-3", "2024-07-01", kind="struktural_pengawas", penilai=p2, atasan=q2,
+    # a promotion on 1 June to a structural position (another assignment): the old document closes on 31 May,
+    # and its approved targets become those of the 5 months served (x 5/12, half-up to 0.01; waktu at most 5)
+    world.assign(nip, "jab-kasubbag-3", "2024-06-01", kind="struktural_pengawas", penilai=p2, atasan=q2,
                  nama="Kepala Subbagian Umum")
     docs = documents(stub, pb, me, nip, count=2)
     moved = next(d for d in docs if d.skp_id == old.skp_id)
     new = next(d for d in docs if d.skp_id != old.skp_id)
-    assert (moved.status, moved.closed_reason, moved.period_end) == ("closed", "moved", "2024-06-30")
-    assert (new.status, new.period_start, new.period_end, new.penilai_nip) == ("draft", "2024-07-01", "2024-12-31",
+    assert (moved.status, moved.closed_reason, moved.period_end) == ("closed", "moved", "2024-05-31")
+    assert [(k.kuantitas, k.waktu, k.biaya) for k in moved.kegiatan] == [("4.17", "5", "416666.67"),
+                                                                          ("100", "3", "")]
+    assert (new.status, new.period_start, new.period_end, new.penilai_nip) == ("draft", "2024-06-01", "2024-12-31",
                                                                                 p2)
     assert [k.nama for k in new.kegiatan][0] == "Menyusun rencana kerja tahunan unit"  # the new position's template
-    assert all(float(k.waktu) <= 6 for k in new.kegiatan)  # prorated to the six months of the period
+    # the umum struktural template prorated to the 7 months of the period (whole numbers, at least 1)
+    assert [(k.kuantitas, k.waktu, k.biaya) for k in new.kegiatan] == [
+        ("1", "7", ""), ("7", "7", ""), ("7", "7", ""), ("2", "7", "14000000"), ("2", "7", "")]
     [closed] = skp_events.wait("skp_closed", old.skp_id)
     assert (closed["data"]["reason"], closed["data"]["period_end"], closed["data"]["nilai_prestasi_kerja"]) == (
-        "moved", "2024-06-30", None)
+        "moved", "2024-05-31", None)
+    [prorated] = [json.loads(e.detail_json) for e in stub.ListAudit(pb.ListAuditRequest(skp_id=old.skp_id),
+                                                                     metadata=me, timeout=5).entries
+                  if e.action == "targets_prorated"]
+    assert (prorated["months_planned"], prorated["months_served"]) == (12, 5)
+    assert [(k["kuantitas"], k["waktu"], k["biaya"]) for k in prorated["approved"]] == [
+        (["10", "4.17"], ["12", "5"], ["1000000", "416666.67"]), (["240", "100"], ["3", "3"], [None, None])]
     # the old assignment's own end arrives later: nothing changes, nothing is published twice
     world.assign(nip, None, "2024-01-02", assignment_id=first, old={"jabatan_id": "jab-staf-9", "unit_id": "unit-1",
-                                                                    "start": "2024-01-02", "end": "2024-06-30"},
-                 effective="2024-07-01")
+                                                                    "start": "2024-01-02", "end": "2024-05-31"},
+                 effective="2024-06-01")
     stub.SubmitSkp(pb.SubmitSkpRequest(skp_id=new.skp_id), metadata=me + key(), timeout=5)
     stub.ApproveSkp(pb.ApproveSkpRequest(skp_id=new.skp_id), metadata=pen2 + key(), timeout=5)
 
     # realisation on both documents: the old one is still assessed after the move
-    old_k = [k.kegiatan_id for k in old.kegiatan]
-    new_k = [k.kegiatan_id for k in new.kegiatan]
-    for kid in old_k:
-        world.reviewed(nip, old.skp_id, kid, 100, tanggal="2024-03-01")
+    k1, k2 = [k.kegiatan_id for k in moved.kegiatan]
+    world.reviewed(nip, old.skp_id, k1, 4, tanggal="2024-03-01")
+    world.reviewed(nip, old.skp_id, k2, 100, tanggal="2024-03-01")
+    for kid, waktu, biaya in ((k1, "5", "400000"), (k2, "3", "")):
         world.quality(nip, old.skp_id, kid, 3, 88)
-        stub.SetRealisasi(pb.SetRealisasiRequest(skp_id=old.skp_id, kegiatan_id=kid, waktu="6"), metadata=me + key(),
-                          timeout=5)
+        stub.SetRealisasi(pb.SetRealisasiRequest(skp_id=old.skp_id, kegiatan_id=kid, waktu=waktu, biaya=biaya),
+                          metadata=me + key(), timeout=5)
+    new_k = [k.kegiatan_id for k in new.kegiatan]
     for kid, target in zip(new_k, new.kegiatan, strict=True):
         world.reviewed(nip, new.skp_id, kid, target.kuantitas, tanggal="2024-09-02")
         world.quality(nip, new.skp_id, kid, 9, 92)
@@ -306,13 +322,33 @@ def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, wor
                                                                                           kepemimpinan="76")),
                      metadata=pen2 + key(), timeout=5)
 
+    # the year's score, written here from what the test published and the prorated targets, by the calculator
+    expected_input = {"skp": [
+        {"kegiatan": [
+            {"nama": "Menyusun laporan",
+             "target": {"kuantitas": "4.17", "satuan": "dokumen", "kualitas": 100, "waktu": 5, "biaya": "416666.67"},
+             "realisasi": {"kuantitas": 4, "kualitas": 88, "waktu": 5, "biaya": 400000}},
+            {"nama": "Mengolah data", "target": {"kuantitas": 100, "satuan": "data", "kualitas": 100, "waktu": 3},
+             "realisasi": {"kuantitas": 100, "kualitas": 88, "waktu": 3}}],
+         "tugas_tambahan": 0, "kreativitas": None},
+        {"kegiatan": [
+            {"nama": k.nama, "target": {"kuantitas": k.kuantitas, "satuan": k.satuan, "kualitas": 100,
+                                        "waktu": k.waktu, **({"biaya": k.biaya} if k.biaya else {})},
+             "realisasi": {"kuantitas": k.kuantitas, "kualitas": 92, "waktu": k.waktu,
+                           **({"biaya": k.biaya} if k.biaya else {})}} for k in new.kegiatan],
+         "tugas_tambahan": 0, "kreativitas": None}],
+        "perilaku": {**{k: int(v) for k, v in aspects.items()}, "kepemimpinan": 76}}
+    expected = offline_score(expected_input)
     score = stub.ScoreSkp(pb.ScoreSkpRequest(skp_id=new.skp_id), metadata=atasan2, timeout=5)
     assert [d.skp_id for d in score.skp] == [old.skp_id, new.skp_id]
-    assert contract_dict(score) == offline_score(json.loads(score.score_input_json))
+    assert contract_dict(score) == expected
+    assert offline_score(json.loads(score.score_input_json)) == expected
     assert score.jumlah_aspek_perilaku == 6
+    assert [k["kuantitas"] for k in expected["skp"][0]["kegiatan"]] == ["95.92", "100.00"]  # 4 of 4.17, 100 of 100
     from decimal import Decimal
     docs_values = [Decimal(d.nilai_capaian_skp) for d in score.skp]
-    assert abs(Decimal(score.nilai_capaian_skp) - sum(docs_values) / 2) <= Decimal("0.01")  # the simple mean
+    # the simple mean of the two documents (§0.6), computed from unrounded values: within a cent of the shown mean
+    assert abs(Decimal(score.nilai_capaian_skp) - sum(docs_values) / 2) <= Decimal("0.01")
 
     # the year's result is issued on the latest document only
     error = rpc_error(lambda: stub.IssueResult(pb.IssueResultRequest(skp_id=old.skp_id), metadata=pen1 + key(),

@@ -44,6 +44,33 @@ def test_a_half_year_gets_half_the_yearly_targets_rounded_half_up():
     assert d.prorated(items[0], 12) == items[0]
 
 
+def amounts(kuantitas, waktu="12", biaya=None, angka_kredit=None):
+    return d.TargetAmounts(Decimal(kuantitas), Decimal(waktu), None if biaya is None else Decimal(biaya),
+                           None if angka_kredit is None else Decimal(angka_kredit))
+
+
+def test_a_document_closed_early_keeps_the_targets_of_the_months_served():
+    # 12 planned months, 5 served (January .. May): volume and money x 5/12, half-up to 0.01; waktu capped at 5
+    served = d.served_targets(amounts("1200", "12", "24000000", "12.5"), 12, 5)
+    assert served == d.TargetAmounts(Decimal(500), Decimal(5), Decimal(10000000), Decimal("5.208"))
+    odd = d.served_targets(amounts("10", "3", "1000"), 12, 5)
+    assert (odd.kuantitas, odd.waktu, odd.biaya) == (Decimal("4.17"), Decimal(3), Decimal("416.67"))
+    assert d.served_targets(amounts("1"), 12, 5).kuantitas == Decimal("0.42")  # not kept at 1 as a whole number
+    assert d.served_targets(amounts("0.01"), 12, 1).kuantitas == Decimal("0.01")  # never rounded away
+    assert d.served_targets(amounts("7", biaya="0"), 12, 6).biaya == 0  # unfunded stays unfunded
+    # a document drafted for 6 months (July..) and closed after 2 (July, August): x 2/6
+    assert d.served_targets(amounts("6", "6"), 6, 2) == d.TargetAmounts(Decimal(2), Decimal(2), None, None)
+    assert d.served_targets(amounts("6", "6"), 6, 6) == amounts("6", "6")  # nothing to prorate
+
+
+def test_each_year_of_an_assignment_has_its_own_period():
+    assert d.period_in_year(D(2023, 3, 1), None, 2024) == (D(2024, 1, 1), D(2024, 12, 31))
+    assert d.period_in_year(D(2023, 3, 1), D(2024, 8, 31), 2024) == (D(2024, 1, 1), D(2024, 8, 31))
+    assert d.period_in_year(D(2024, 3, 1), None, 2024) == (D(2024, 3, 1), D(2024, 12, 31))
+    assert d.period_in_year(D(2023, 3, 1), D(2023, 12, 31), 2024) is None
+    assert d.period_in_year(D(2025, 1, 1), None, 2024) is None
+
+
 def target(**values):
     base = dict(kegiatan_id="", nama="Menyusun laporan", satuan="dokumen", kuantitas="10", kualitas="",
                 waktu="12", biaya="", angka_kredit="")
