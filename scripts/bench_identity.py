@@ -1,13 +1,18 @@
-"""`make bench` (identity): the bulk import rate, records/s, as a ratio to a same-run baseline.
+"""`make bench` (identity): the bulk import rate, records/s, and the latency of single changes in a big instansi,
+as ratios to same-run baselines.
 
-Baseline: COPY of the same number of plain rows into a scratch table of the same database (the fastest a set-based
-write goes here). Measured: `ImportPegawai` use case in-process (validation, set-based upserts, assignments,
-supervisor chains, events to the outbox, one transaction), for a fresh import and for a re-run (no changes).
+Baselines: COPY of the same number of plain rows into a scratch table of the same database (the fastest a set-based
+write goes here), and for latencies a one-row UPDATE in its own transaction. Measured: `ImportPegawai` use case
+in-process (validation, set-based upserts, assignments, supervisor chains, events to the outbox, one transaction),
+for a fresh import and for a re-run (no changes); then, in the same instansi (10,000 employees by default), the
+median latency of a one-record `ImportPegawai` (a move), of `AssignJabatan` (a move) and of
+the Kasi of 200 staff moving away (each of them gets an `assignment_changed` with the new penilai).
 Only 127.0.0.1; the database is created for the run and dropped after.
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -51,9 +56,46 @@ def messages(n: int):
                                                                jabatan_id=jab, tmt_jabatan="2024-01-02"))
 
 
+def _median_ms(action, times: int) -> float:
+    samples = []
+    for k in range(times):
+        started = time.perf_counter()
+        action(k)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def latencies(db, call, n: int, times: int) -> dict[str, float]:
+    """Single changes in the imported instansi: ms (median of `times`)."""
+    org = Org(db, call)
+
+    def baseline(k):
+        with db.transaction() as session:
+            session.execute(sa.text("UPDATE bench_baseline SET nama = nama WHERE nip = :n"), {"n": nip(k)})
+
+    def one_import(k):  # employee 1000+k moves to another staff position (a later TMT each time)
+        i = 1000 + k
+        msg = pb.ImportPegawaiRequest(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
+            nip=nip(i), nama=f"Pegawai {i}", golongan="III/a", jabatan_id=f"B.LEAF{(i + 1) % 50}",
+            tmt_jabatan="2025-03-03"))
+        result = import_pegawai(db, call, [msg])
+        assert result.failed == 0 and result.events == 1, result
+
+    def assign(k):  # employee 2000+k moves to another staff position
+        i = 2000 + k
+        org.assign(pb.AssignJabatanRequest(nip=nip(i), jabatan_id=f"B.LEAF{(i + 1) % 50}", start="2025-04-01"))
+
+    def vacate(k):  # the Kasi of B.MID{k} moves to a staff position: the ~n/50 staff under it get a new penilai
+        org.assign(pb.AssignJabatanRequest(nip=nip(k + 1), jabatan_id=f"B.LEAF{(k + 1) % 50}", start="2025-05-02"))
+
+    return {"baseline": _median_ms(baseline, times), "import1": _median_ms(one_import, times),
+            "assign": _median_ms(assign, times), "vacate": _median_ms(vacate, min(times, 10))}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--times", type=int, default=15, help="samples per latency (median reported)")
     args = parser.parse_args()
     n = args.records
     url = testing.migrated_database("identity")
@@ -81,6 +123,14 @@ def main() -> int:
         print(f"baseline COPY of plain rows:     {baseline:10,.0f} rows/s")
         print(f"ImportPegawai, fresh:            {fresh:10,.0f} records/s  ratio {fresh / baseline:.3f}")
         print(f"ImportPegawai, re-run unchanged: {rerun:10,.0f} records/s  ratio {rerun / baseline:.3f}")
+        lat = latencies(db, call, n, args.times)
+        base = lat["baseline"]
+        print(f"latency in an instansi of {n:,} employees (median of {args.times}):")
+        print(f"baseline one-row UPDATE transaction: {base:8.2f} ms")
+        print(f"ImportPegawai, one record (a move):  {lat['import1']:8.2f} ms  ratio {lat['import1'] / base:.1f}")
+        print(f"AssignJabatan (a move):              {lat['assign']:8.2f} ms  ratio {lat['assign'] / base:.1f}")
+        print(f"AssignJabatan, a Kasi above {n // 50:,} staff moves: {lat['vacate']:8.2f} ms  "
+              f"ratio {lat['vacate'] / base:.1f}")
     finally:
         db.engine.dispose()
         testing.drop_database(url)

@@ -34,9 +34,12 @@ def position_changed(row, unit_nama: str) -> Event:
                  instansi_id=row.instansi_id)
 
 
-def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old, new, version) -> Event:
-    """`old`/`new` are AssignmentRow (or None); penilai are resolved in `view` on the effective date."""
-    chain = view.chain(nip, effective_date)
+def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old, new, version,
+                       chain=None) -> Event:
+    """`old`/`new` are AssignmentRow (or None); penilai are resolved in `view` on the effective date (unless the
+    caller resolved the `chain` already)."""
+    if chain is None:
+        chain = view.chain(nip, effective_date)
     penilai = chain.pejabat_penilai.nip if chain and chain.pejabat_penilai else None
     atasan = chain.atasan_pejabat_penilai.nip if chain and chain.atasan_pejabat_penilai else None
     old_data = None

@@ -5,7 +5,12 @@ other): a client that disconnects half way changes nothing, and re-sending it is
 its own; a bad one is reported with its line and field and never stops the rest. Employees are written in batches
 with set-based statements (one multi-row upsert per batch, not a statement per record); a record equal to what is
 stored changes nothing and emits nothing, so re-running an import is a no-op. Assignment events are built after
-every write, so a subordinate imported before their boss still gets the right penilai.
+every write, so a subordinate imported before their boss still gets the right penilai; people already in place
+whose penilai changes because of the import (a new boss, a vacated or moved position, a boss's status) get an
+`assignment_changed` too (`cascade`).
+
+A small import (up to `SMALL_IMPORT` records) reads only what it touches: the named positions with their ancestors
+and subtrees and the named people's assignments (`OrgView.load_scoped`); a bigger one loads the whole instansi once.
 """
 from __future__ import annotations
 
@@ -19,12 +24,12 @@ from ekinerja_platform.domain_errors import DomainError
 
 from ..adapters.bulk import copy_rows, update_from_arrays
 from ..adapters.repository import AssignmentRow, OrgView
-from ..adapters.tables import instansi, pegawai
+from ..adapters.tables import assignment, instansi, pegawai
 from ..domain.errors import NotFound
-from ..domain.golongan import parse_golongan, parse_status
+from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, validate_new_assignment
-from . import events, policy
-from .common import audit, parse_date
+from . import cascade, events, policy
+from .common import audit, parse_date, today
 from .org import (
     JabatanSpec,
     PegawaiSpec,
@@ -38,6 +43,7 @@ from .org import (
 
 BATCH = 1000
 MAX_ERRORS_REPORTED = 1000
+SMALL_IMPORT = 500  # up to this many records, load only the part of the instansi they touch
 
 
 class _Record:
@@ -57,6 +63,14 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
     instansi_id = valid_id(first.instansi_id, "instansi_id")
     policy.authorize("ImportPegawai", principal, instansi_id=instansi_id)
     pending_events = []  # (callable or Event)
+    changes: list[cascade.Change] = []  # whose holders or place in the tree changed, for the subordinates' events
+    own: dict[str, dt.date] = {}  # nip -> the latest effective date of its own assignment_changed in this import
+    head = [first]
+    for message in messages:
+        head.append(message)
+        if len(head) > SMALL_IMPORT:
+            break
+    small = len(head) <= SMALL_IMPORT
 
     def error(line, exc):
         summary.failed += 1
@@ -68,15 +82,16 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
         locked = sa.select(instansi.c.id).where(instansi.c.id == instansi_id).with_for_update()
         if session.execute(locked).first() is None:
             raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
-        view = OrgView.load(session, instansi_id)
+        view = _scoped_view(session, instansi_id, head) if small else OrgView.load(session, instansi_id)
+        before = view.copy()
         batch: list[_Record] = []
 
         def flush():
-            _flush_pegawai(session, view, batch, summary, pending_events, error)
+            _flush_pegawai(session, view, batch, summary, pending_events, error, changes, own)
             batch.clear()
 
         number = 0
-        for message in _chain(first, messages):
+        for message in _chain(head, messages):
             number += 1
             summary.received += 1
             line = message.line or number
@@ -107,10 +122,13 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
                                            job_group=_text(j.job_group, "job_group"),
                                            parent_id=valid_id(j.parent_id, "parent_id") if j.parent_id else None,
                                            eselon=j.eselon.strip() or None, jenjang=j.jenjang.strip() or None)
+                        old_parent = view.jabatan[spec.id].parent_id if existed else None
                         _, event = upsert_jabatan_row(session, view, spec)
                         changed = event is not None
                         if event is not None:
                             pending_events.append(event)
+                            if existed and old_parent != spec.parent_id:  # moved in the tree from today
+                                changes.append(cascade.Change(spec.id, today(), include_self=True))
                     else:
                         raise DomainError("record: one of unit, jabatan or pegawai is required", field="record")
                 _count(summary, changed, created=changed and not existed)
@@ -121,6 +139,7 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
         if batch:
             flush()
         built = [e() if callable(e) else e for e in pending_events]
+        built += cascade.subordinate_events(session, before, view, changes, own=own)
         summary.events = events.record_events(session, built)
         audit(session, actor=principal.subject, action="import_pegawai", target=instansi_id,
               correlation_id=call.correlation_id, received=summary.received, created=summary.created,
@@ -128,9 +147,31 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
     return summary
 
 
-def _chain(first, rest):
-    yield first
+def _chain(head, rest):
+    yield from head
     yield from rest
+
+
+def _scoped_view(session, instansi_id: str, messages) -> OrgView:
+    """What a small import can touch: the positions it names (with ancestors and subtrees), the people it names
+    (their assignments and positions), every unit of the instansi (few, and the unit tree is checked whole)."""
+    positions, nips, tree_changes = set(), set(), set()
+    for m in messages:
+        kind = m.WhichOneof("record")
+        if kind == "jabatan":
+            positions.update(p.strip() for p in (m.jabatan.id, m.jabatan.parent_id) if p.strip())
+            tree_changes.update(p.strip() for p in (m.jabatan.id, m.jabatan.parent_id) if p.strip())
+        elif kind == "pegawai":
+            if m.pegawai.jabatan_id.strip():
+                positions.add(m.pegawai.jabatan_id.strip())
+            try:
+                nips.add(valid_nip(m.pegawai.nip))
+            except DomainError:
+                pass  # reported when the record is read
+    held = set(session.execute(sa.select(assignment.c.jabatan_id).distinct()
+                               .where(assignment.c.nip.in_(nips))).scalars()) if nips else set()
+    return OrgView.load_scoped(session, instansi_id, positions=positions | held, subtrees=positions | held,
+                               nips=nips, holders_of=tree_changes, all_units=True)
 
 
 def _text(value: str, field: str) -> str:
@@ -159,7 +200,8 @@ def _pegawai_record(line: int, p: pb.ImportPegawai) -> _Record:
     return _Record(line, spec, jabatan_id, tmt)
 
 
-def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pending_events, error) -> None:
+def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pending_events, error, changes,
+                   own) -> None:
     # Checks needing the stored state, before any write: position exists, one record per NIP in a batch.
     good: list[_Record] = []
     seen = set()
@@ -173,8 +215,18 @@ def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pendin
             continue
         seen.add(rec.spec.nip)
         good.append(rec)
-    outcome, evts = upsert_pegawai_rows(session, view.instansi_id, [r.spec for r in good])
+    status_changes = []
+    outcome, evts = upsert_pegawai_rows(session, view.instansi_id, [r.spec for r in good],
+                                        status_changes=status_changes)
     pending_events.extend(evts)
+    for rec in good:  # registered off duty (status since ever): never anyone's penilai
+        if outcome.get(rec.spec.nip) == "created" and not is_active_for_duty(rec.spec.status):
+            view.set_status(rec.spec.nip, rec.spec.status, None, None)
+    for nip, old, new in status_changes:  # the positions of someone going off (or back on) duty, from today
+        view.set_status(nip, *new)
+        if is_active_for_duty(old[0]) != is_active_for_duty(new[0]):
+            changes.extend(cascade.Change(a.jabatan_id, new[1]) for a in view.by_nip.get(nip, ())
+                           if a.end is None or a.end >= new[1])
     versions = {r.nip: r.assignment_version for r in session.execute(
         sa.select(pegawai.c.nip, pegawai.c.assignment_version).where(pegawai.c.nip.in_(list(outcome))))}
     new_rows, moved_rows, bumped = [], [], {}
@@ -193,6 +245,10 @@ def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pendin
                 change = None
             if change is not None:
                 new, moved, old_snapshot = change
+                changes.append(cascade.Change(new.jabatan_id, new.start))
+                if moved is not None:
+                    changes.append(cascade.Change(moved.jabatan_id, new.start))
+                own[new.nip] = max(own.get(new.nip, new.start), new.start)
                 new_rows.append({"id": new.id, "nip": new.nip, "jabatan_id": new.jabatan_id,
                                  "instansi_id": view.instansi_id, "start": new.start, "end": None, "acting": False})
                 if moved is not None:

@@ -18,10 +18,10 @@ from ..adapters import mapping
 from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
 from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
 from ..domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from ..domain.golongan import parse_golongan, parse_status
+from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.nip import check_nip
-from ..domain.organisation import Assignment, JabatanKind, JobGroup, validate_new_assignment, validate_tree
-from . import events, policy
+from ..domain.organisation import Assignment, JabatanKind, JobGroup, ancestors, validate_new_assignment
+from . import cascade, events, policy
 from .common import actor_of, audit, idempotent, parse_date, today
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
@@ -124,10 +124,23 @@ class Org:
 
         def work(session):
             _require_instansi(session, instansi_id)
-            view = OrgView.load(session, instansi_id, with_assignments=False)
+            lock_chains(session, instansi_id)
+            existing = session.execute(sa.select(jabatan.c.instansi_id, jabatan.c.parent_id)
+                                       .where(jabatan.c.id == spec.id)).first()
+            moved = (existing is not None and existing.instansi_id == instansi_id
+                     and existing.parent_id != spec.parent_id)
+            # the position, its old and new ancestors; when it moves in the tree, its subtree and their holders
+            view = OrgView.load_scoped(session, instansi_id, positions=[spec.id, spec.parent_id or spec.id],
+                                       subtrees=[spec.id] if moved else [], units=[spec.unit_id],
+                                       holders_of=[spec.id, spec.parent_id or spec.id],
+                                       with_assignments=moved)
+            before = view.copy() if moved else None
             row, event = upsert_jabatan_row(session, view, spec)
             if event is not None:
                 record_event(session, event)
+                if moved:  # everyone at or below the position may now have another penilai, from today
+                    events.record_events(session, cascade.subordinate_events(
+                        session, before, view, [cascade.Change(spec.id, today(), include_self=True)]))
             self._audit(session, "upsert_jabatan", spec.id)
             return mapping.jabatan_pb(row)
 
@@ -166,10 +179,14 @@ class Org:
 
         def work(session):
             _require_instansi(session, instansi_id)
-            outcome, evts = upsert_pegawai_rows(session, instansi_id, [spec])
+            lock_chains(session, instansi_id)
+            status_changes = []
+            outcome, evts = upsert_pegawai_rows(session, instansi_id, [spec], status_changes=status_changes)
             if outcome.get(spec.nip) == "foreign":
                 raise FailedPrecondition("nip: this pegawai belongs to another instansi (transfers are not "
                                          "supported by RegisterPegawai)", field="nip")
+            for changed_nip, old_record, new_record in status_changes:
+                evts += status_cascade(session, instansi_id, changed_nip, old_record, new_record)
             events.record_events(session, evts)
             self._audit(session, "register_pegawai", spec.nip, outcome=outcome.get(spec.nip))
             return self._pegawai_pb(session, spec.nip)
@@ -243,6 +260,7 @@ class Org:
             raise InvalidArgument("end_date: before effective_date", field="end_date")
 
         def work(session):
+            lock_chains_of(session, nip)
             row = self._target(session, nip, "SetPegawaiStatus", for_update=True)
             if (row.status, row.status_since, row.status_until) != (status, effective, end):
                 session.execute(sa.update(pegawai).where(pegawai.c.nip == nip).values(
@@ -250,6 +268,9 @@ class Org:
                 if row.status != status:
                     record_event(session, events.employee_status_changed(nip, row.instansi_id, row.status, status,
                                                                          effective, end))
+                events.record_events(session, status_cascade(
+                    session, row.instansi_id, nip, (row.status, row.status_since, row.status_until),
+                    (status, effective, end)))
                 self._audit(session, "set_status", nip, old=row.status, new=status)
             return self._pegawai_pb(session, nip)
 
@@ -264,14 +285,24 @@ class Org:
         Assignment(nip, jabatan_id, start, end, request.acting)  # validates end >= start
 
         def work(session):
+            lock_chains_of(session, nip)
             row = self._target(session, nip, "AssignJabatan", for_update=True)
-            view = OrgView.load(session, row.instansi_id)
+            mine = load_assignments(session, nip)
+            # positions whose holders change from `start`: the new one, and what the person holds then (a move
+            # vacates the old position; a holder of several positions is never their own penilai)
+            touched = {jabatan_id} | {a.jabatan_id for a in mine if a.end is None or a.end >= start - DAY}
+            view = OrgView.load_scoped(session, row.instansi_id, positions={a.jabatan_id for a in mine},
+                                       subtrees=touched, nips=[nip])
             if jabatan_id not in view.jabatan:
                 raise NotFound(f"jabatan_id: {jabatan_id!r} does not exist in instansi {row.instansi_id!r}",
                                field="jabatan_id")
+            before = view.copy()
             a, event = assign_in_view(session, view, row, jabatan_id, start, end, request.acting)
             if event is not None:
                 record_event(session, event)
+                changes = [cascade.Change(j, start) for j in touched] + cascade.interval(jabatan_id, start, end)
+                events.record_events(session, cascade.subordinate_events(session, before, view, changes,
+                                                                         own={nip: start}))
                 self._audit(session, "assign_jabatan", nip, jabatan_id=jabatan_id, start=start.isoformat())
             return mapping.assignment_pb(a, view.jabatan_rows[jabatan_id])
 
@@ -288,21 +319,33 @@ class Org:
             a = session.execute(sa.select(assignment).where(assignment.c.id == assignment_id)).first()
             if a is None:
                 raise NotFound("assignment_id: no such assignment", field="assignment_id")
+            lock_chains_of(session, a.nip)
             row = self._target(session, a.nip, "EndAssignment", for_update=True)
             if end < a.start:
                 raise InvalidArgument(f"end: before the start {a.start.isoformat()}", field="end")
-            view = chain_view(session, row.instansi_id, a.nip)
-            jrow = view.jabatan_rows[a.jabatan_id]
             if a.end == end:
-                return mapping.assignment_pb(a, jrow)
-            old = AssignmentRow(a.id, a.nip, a.jabatan_id, a.start, a.end, a.acting)
+                return mapping.assignment_pb(a, session.execute(
+                    sa.select(jabatan).where(jabatan.c.id == a.jabatan_id)).first())
+            mine = load_assignments(session, a.nip)
+            view = OrgView.load_scoped(session, row.instansi_id, positions={m.jabatan_id for m in mine},
+                                       subtrees=[a.jabatan_id], nips=[a.nip])
+            jrow = view.jabatan_rows[a.jabatan_id]
+            before = view.copy()
             session.execute(sa.update(assignment).where(assignment.c.id == a.id)
                             .values(end=end, updated_at=sa.func.now()))
+            old = next(m for m in view.by_nip[a.nip] if m.id == a.id)
             old.end = end  # the view now reflects the change
             version = _bump_version(session, a.nip)
+            effective = end + DAY
             record_event(session, events.assignment_changed(
-                view, assignment_id=a.id, nip=a.nip, acting=a.acting, effective_date=end + dt.timedelta(days=1),
+                view, assignment_id=a.id, nip=a.nip, acting=a.acting, effective_date=effective,
                 old=AssignmentRow(a.id, a.nip, a.jabatan_id, a.start, end, a.acting), new=None, version=version))
+            # the position is vacated from `end + 1` (and, when the end moves later, held again until then)
+            changes = [cascade.Change(a.jabatan_id, effective)]
+            if a.end is not None:
+                changes.append(cascade.Change(a.jabatan_id, a.end + DAY))
+            events.record_events(session, cascade.subordinate_events(session, before, view, changes,
+                                                                     own={a.nip: effective}))
             self._audit(session, "end_assignment", a.nip, assignment_id=str(a.id), end=end.isoformat())
             return mapping.assignment_pb(old, jrow)
 
@@ -361,6 +404,19 @@ class PegawaiSpec:
         self.nip, self.nama, self.golongan, self.status = nip, nama, golongan, status
 
 
+def lock_chains(session, instansi_id: str) -> None:
+    """Serialise the writes that change supervisor chains in one instansi (assignments, statuses, the position
+    tree; the bulk import locks the same row): each computes the subordinates' new chains from a state no
+    concurrent writer is changing. Taken before any pegawai row, as the import does, so they cannot deadlock."""
+    session.execute(sa.select(instansi.c.id).where(instansi.c.id == instansi_id).with_for_update(key_share=True))
+
+
+def lock_chains_of(session, nip: str) -> None:
+    instansi_id = session.execute(sa.select(pegawai.c.instansi_id).where(pegawai.c.nip == nip)).scalar()
+    if instansi_id is not None:
+        lock_chains(session, instansi_id)
+
+
 def _require_instansi(session, instansi_id: str):
     row = session.execute(sa.select(instansi).where(instansi.c.id == instansi_id)).first()
     if row is None:
@@ -412,7 +468,8 @@ def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
     trial = dict(view.jabatan)
     trial[spec.id] = Jabatan(id=spec.id, name=spec.nama, unit_id=spec.unit_id, kind=spec.kind,
                              job_group=spec.job_group, parent_id=spec.parent_id)
-    validate_tree(trial)  # no cycle, every parent exists
+    for _ in ancestors(spec.id, trial):  # no cycle through this position, every parent above it exists
+        pass
     stmt = (sa.dialects.postgresql.insert(jabatan).values(id=spec.id, instansi_id=view.instansi_id, **values)
             .on_conflict_do_update(index_elements=["id"], set_={**values, "version": jabatan.c.version + 1,
                                                                 "updated_at": sa.func.now()})
@@ -422,8 +479,10 @@ def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
     return row, events.position_changed(row, view.units[row.unit_id].nama)
 
 
-def upsert_pegawai_rows(session, instansi_id: str, specs: list[PegawaiSpec]):
-    """Set-based upsert of employees of one instansi. Returns ({nip: created|updated|unchanged|foreign}, events)."""
+def upsert_pegawai_rows(session, instansi_id: str, specs: list[PegawaiSpec], status_changes: list | None = None):
+    """Set-based upsert of employees of one instansi. Returns ({nip: created|updated|unchanged|foreign}, events).
+    A changed status takes effect today (`status_since`, no end); with `status_changes` the changes are appended
+    there as (nip, (old status, since, until), (new status, today, None))."""
     if not specs:
         return {}, []
     nips = [s.nip for s in specs]
@@ -445,6 +504,9 @@ def upsert_pegawai_rows(session, instansi_id: str, specs: list[PegawaiSpec]):
             evts.append(events.employee_registered(rows[-1]))
         elif old.status != s.status:
             evts.append(events.employee_status_changed(s.nip, instansi_id, old.status, s.status, today(), None))
+            if status_changes is not None:
+                status_changes.append((s.nip, (old.status, old.status_since, old.status_until),
+                                       (s.status, today(), None)))
     if rows:  # one statement for the whole batch
         session.execute(sa.text(
             "INSERT INTO pegawai (nip, instansi_id, nama, golongan, status) "
@@ -452,10 +514,33 @@ def upsert_pegawai_rows(session, instansi_id: str, specs: list[PegawaiSpec]):
             "CAST(:namas AS text[]), CAST(:golongans AS text[]), CAST(:statuses AS text[])) "
             "AS v(nip, nama, golongan, status) "
             "ON CONFLICT (nip) DO UPDATE SET nama = excluded.nama, golongan = excluded.golongan, "
-            "status = excluded.status, updated_at = now()"),
-            {"instansi": instansi_id, "nips": [r["nip"] for r in rows], "namas": [r["nama"] for r in rows],
-             "golongans": [r["golongan"] for r in rows], "statuses": [r["status"] for r in rows]})
+            "status = excluded.status, updated_at = now(), "
+            "status_since = CASE WHEN pegawai.status = excluded.status THEN pegawai.status_since ELSE :today END, "
+            "status_until = CASE WHEN pegawai.status = excluded.status THEN pegawai.status_until END"),
+            {"instansi": instansi_id, "today": today(), "nips": [r["nip"] for r in rows],
+             "namas": [r["nama"] for r in rows], "golongans": [r["golongan"] for r in rows],
+             "statuses": [r["status"] for r in rows]})
     return outcome, evts
+
+
+DAY = dt.timedelta(days=1)
+
+
+def status_cascade(session, instansi_id: str, nip: str, old: tuple, new: tuple) -> list:
+    """`assignment_changed` for the people below the positions `nip` holds whose chain changes because `nip` goes
+    off duty or back on duty. `old`/`new` are (status, since, until)."""
+    if is_active_for_duty(old[0]) and is_active_for_duty(new[0]):
+        return []  # aktif before and after: nobody's chain changes
+    mine = load_assignments(session, nip)
+    dates = sorted({d for record in (old, new) for d in (record[1], record[2] and record[2] + DAY) if d})
+    touched = {a.jabatan_id for a in mine if dates and (a.end is None or a.end >= dates[0])}
+    if not touched or not dates:
+        return []
+    view = OrgView.load_scoped(session, instansi_id, positions=touched, subtrees=touched, nips=[nip])
+    view.set_status(nip, *old)
+    before = view.copy()
+    view.set_status(nip, *new)
+    return cascade.subordinate_events(session, before, view, [cascade.Change(j, d) for j in touched for d in dates])
 
 
 def _bump_version(session, nip: str) -> int:

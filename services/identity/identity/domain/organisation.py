@@ -5,6 +5,11 @@ ancestor position that has a holder on the date; the atasan pejabat penilai is f
 position where the penilai was found (DOMAIN.md §1.7, §0.12). Vacant positions are walked past. A definitive
 holder is preferred over an acting one (plt/plh); an acting holder counts when there is no definitive one.
 Nobody is their own penilai or atasan penilai (a Kabid who is also Plt Kepala Dinas is rated from above).
+A holder who is not on duty on the date (a status other than aktif, e.g. tugas belajar or pensiun, see
+``golongan.is_active_for_duty``) is walked past like a vacancy, so a Plt appointed beside them counts.
+
+When a holder changes, the subordinates whose chain resolves differently get told: ``chain_updates`` compares the
+chains before and after a change on the dates it touches.
 
 Assignment dates are inclusive; a move on a date is an assignment ending the day before and a new one starting
 that day.
@@ -12,7 +17,7 @@ that day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -186,13 +191,22 @@ def holders_on(jabatan_id: str, on: date, assignments: Iterable[Assignment]) -> 
     return [Holder(a.nip, a.jabatan_id, a.acting) for a in current]
 
 
+OnDuty = Callable[[str, date], bool]
+
+
+def _always_on_duty(nip: str, on: date) -> bool:
+    return True
+
+
 def resolve_supervisor_chain(
     nip: str,
     on: date,
     jabatan_by_id: Mapping[str, Jabatan],
     assignments: Iterable[Assignment],
+    on_duty: OnDuty | None = None,
 ) -> SupervisorChain:
-    """The pejabat penilai and atasan pejabat penilai of ``nip`` on ``on``.
+    """The pejabat penilai and atasan pejabat penilai of ``nip`` on ``on``; holders for whom ``on_duty(nip, on)``
+    is false are walked past (default: everyone is on duty).
 
     Raises ``NotFound`` when the person has no definitive assignment on that date or a position is missing,
     ``Conflict`` when the person has two definitive assignments on that date, and ``FailedPrecondition``
@@ -209,12 +223,11 @@ def resolve_supervisor_chain(
         )
     jabatan_id = own[0].jabatan_id
 
-    penilai = _nearest_holder(jabatan_id, on, jabatan_by_id, assignments, exclude={nip})
+    on_duty = on_duty or _always_on_duty
+    penilai = _nearest_holder(jabatan_id, on, jabatan_by_id, assignments, {nip}, on_duty)
     atasan = None
     if penilai is not None:
-        atasan = _nearest_holder(
-            penilai.jabatan_id, on, jabatan_by_id, assignments, exclude={nip, penilai.nip}
-        )
+        atasan = _nearest_holder(penilai.jabatan_id, on, jabatan_by_id, assignments, {nip, penilai.nip}, on_duty)
     return SupervisorChain(jabatan_id=jabatan_id, pejabat_penilai=penilai, atasan_pejabat_penilai=atasan)
 
 
@@ -224,10 +237,51 @@ def _nearest_holder(
     jabatan_by_id: Mapping[str, Jabatan],
     assignments: list[Assignment],
     exclude: set[str],
+    on_duty: OnDuty,
 ) -> Holder | None:
-    """The preferred holder of the nearest position strictly above ``start_id`` held by someone not excluded."""
+    """The preferred holder of the nearest position strictly above ``start_id`` held by someone not excluded and
+    on duty."""
     for jabatan in ancestors(start_id, jabatan_by_id):
-        candidates = [h for h in holders_on(jabatan.id, on, assignments) if h.nip not in exclude]
+        candidates = [h for h in holders_on(jabatan.id, on, assignments)
+                      if h.nip not in exclude and on_duty(h.nip, on)]
         if candidates:
             return candidates[0]
     return None
+
+
+ChainOf = Callable[[str, date], "SupervisorChain | None"]
+
+
+def chain_key(chain: SupervisorChain | None) -> tuple[str | None, str | None]:
+    """What a subordinate is told about its chain: the NIPs of the penilai and the atasan penilai."""
+    if chain is None:
+        return (None, None)
+    return (
+        chain.pejabat_penilai.nip if chain.pejabat_penilai else None,
+        chain.atasan_pejabat_penilai.nip if chain.atasan_pejabat_penilai else None,
+    )
+
+
+def chain_updates(
+    candidates: Mapping[str, Iterable[date]], before: ChainOf, after: ChainOf
+) -> list[tuple[str, date, SupervisorChain]]:
+    """The (nip, date, new chain) updates one change causes for the people in ``candidates``, each with the dates
+    the change touches (its start and the day after its end).
+
+    ``before``/``after`` give a person's chain on a date without / with the change (None: no definitive position
+    that day, nothing to tell). Per person, dates ascending: an update is due when the chain after the change differs
+    from what the person was last told in this change, or else from the chain before it. So a Plt appointed from
+    March to May tells the staff below about the Plt on 1 March and about their usual penilai again on 1 June.
+    """
+    updates = []
+    for nip in sorted(candidates):
+        told = None
+        for on in sorted(set(candidates[nip])):
+            new = after(nip, on)
+            if new is None:
+                continue
+            known = told if told is not None else chain_key(before(nip, on))
+            if chain_key(new) != known:
+                updates.append((nip, on, new))
+                told = chain_key(new)
+    return updates

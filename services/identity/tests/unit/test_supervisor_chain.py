@@ -13,6 +13,8 @@ from identity.domain.organisation import (
     JobGroup,
     SupervisorChain,
     ancestors,
+    chain_key,
+    chain_updates,
     resolve_supervisor_chain,
     validate_new_assignment,
     validate_tree,
@@ -288,3 +290,38 @@ def test_jabatan_values_checked():
     assert err.value.field == "job_group"
     with pytest.raises(InvalidArgument):
         Jabatan("x", "X", "u", "pelaksana", "umum", "x")
+
+
+# -- holders off duty, and what a change tells the subordinates ------------------------------------------------------
+
+def test_a_holder_off_duty_is_walked_past_and_a_plt_beside_them_counts():
+    tugas_belajar = {KASI1}
+    on_duty = lambda nip, on: nip not in tugas_belajar  # noqa: E731
+    result = resolve_supervisor_chain(STAF, ON, TREE, FULL, on_duty)
+    assert result.pejabat_penilai == Holder(KABID, "kabid", False)
+    assert result.atasan_pejabat_penilai == Holder(KADIS, "kadis", False)
+    plt = held(KASI2, "kasi1", acting=True)
+    result = resolve_supervisor_chain(STAF, ON, TREE, [*FULL, plt], on_duty)
+    assert result.pejabat_penilai == Holder(KASI2, "kasi1", True)
+    assert result.atasan_pejabat_penilai == Holder(KABID, "kabid", False)
+
+
+def test_chain_updates_tell_only_who_changed_and_again_when_an_acting_period_ends():
+    march, june = date(2025, 3, 1), date(2025, 6, 1)
+    plh = held(KASI2, "kasi1", start=march, end=date(2025, 5, 31), acting=True)
+    before = without(KASI1)
+    after = [*before, plh]
+    of = lambda assignments: lambda nip, on: (  # noqa: E731
+        resolve_supervisor_chain(nip, on, TREE, assignments)
+        if any(a.nip == nip and not a.acting and a.covers(on) for a in assignments) else None)
+    # STAF (below kasi1) changes twice; KASI2 (not below kasi1) never; OTHER holds nothing on those dates
+    updates = chain_updates({STAF: [june, march], KASI2: [march, june], OTHER: [march]}, of(before), of(after))
+    assert [(nip, on, chain_key(c)) for nip, on, c in updates] == [
+        (STAF, march, (KASI2, KABID)),
+        (STAF, june, (KABID, KADIS)),
+    ]
+
+
+def test_chain_updates_nothing_when_the_chain_is_the_same():
+    same = chain_updates({STAF: [ON]}, lambda n, o: chain(n, FULL, on=o), lambda n, o: chain(n, FULL, on=o))
+    assert same == []

@@ -1,0 +1,104 @@
+"""Telling subordinates that their penilai changed (DOMAIN §0.12: the SKP records the penilai "updated on
+reassignment").
+
+A change of who holds a position (an assignment begun, moved or ended, a Plt/Plh appointed or ended), of a holder's
+duty status or of a position's parent can change the pejabat penilai or atasan pejabat penilai of the people below.
+`subordinate_events` finds them set-based: the positions below each changed one (all of them loaded in the view by
+the recursive CTEs of `OrgView.load_scoped`, or the whole instansi for a bulk import), their definitive holders on
+the dates the change touches, and their chains before and after (`domain.organisation.chain_updates`). Each
+affected person gets an `assignment_changed` for its own (unchanged) assignment, `effective_date` the date of the
+change, the new penilai, and the next `version` of its NIP; written to the outbox in the change's transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from ..adapters.repository import OrgView
+from ..domain.organisation import chain_updates
+from . import events
+
+DAY = dt.timedelta(days=1)
+
+
+class Change:
+    """Holders of `jabatan_id` (or, with `include_self`, the position's own place in the tree) changed on `on`."""
+
+    __slots__ = ("jabatan_id", "on", "include_self")
+
+    def __init__(self, jabatan_id: str, on: dt.date, include_self: bool = False):
+        self.jabatan_id, self.on, self.include_self = jabatan_id, on, include_self
+
+
+def interval(jabatan_id: str, start: dt.date, end: dt.date | None) -> list[Change]:
+    """A holder from `start` to `end` (inclusive): the chains below change on `start` and again the day after `end`."""
+    changes = [Change(jabatan_id, start)]
+    if end is not None:
+        changes.append(Change(jabatan_id, end + DAY))
+    return changes
+
+
+def subordinate_events(session, before: OrgView, after: OrgView, changes: Iterable[Change],
+                       own: dict[str, dt.date] | None = None) -> list:
+    """The `assignment_changed` events of the subordinates whose chain the `changes` altered (versions taken).
+
+    `before`/`after` are the same part of the instansi without / with the change. `own` maps the NIPs whose own
+    event this change writes anyway to its effective date: they get nothing more on or before that date (their
+    own event already carries the chain, and a later-dated version must stay the newest)."""
+    own = own or {}
+    children = defaultdict(set)
+    for view in (before, after):
+        for parent, kids in view.children().items():
+            children[parent].update(kids)
+    below_cache: dict[str, set[str]] = {}
+
+    def below(jabatan_id: str) -> set[str]:
+        if jabatan_id not in below_cache:
+            found, stack = set(), list(children.get(jabatan_id, ()))
+            while stack:
+                current = stack.pop()
+                if current not in found:
+                    found.add(current)
+                    stack.extend(children.get(current, ()))
+            below_cache[jabatan_id] = found
+        return below_cache[jabatan_id]
+
+    positions_on: dict[dt.date, set[str]] = defaultdict(set)
+    for change in changes:
+        positions_on[change.on] |= below(change.jabatan_id)
+        if change.include_self:
+            positions_on[change.on].add(change.jabatan_id)
+    candidates: dict[str, set[dt.date]] = defaultdict(set)
+    rows = {}
+    for on, positions in positions_on.items():
+        for jabatan_id in positions:
+            for a in after.by_jabatan.get(jabatan_id, ()):
+                if a.acting or not a.covers(on) or (a.nip in own and on <= own[a.nip]):
+                    continue
+                candidates[a.nip].add(on)
+                rows[a.nip, on] = a
+    updates = chain_updates(candidates, before.chain, after.chain)
+    if not updates:
+        return []
+    versions = take_versions(session, Counter(nip for nip, _, _ in updates))
+    result = []
+    for nip, on, chain in updates:  # per NIP in date order: versions ascend with the dates
+        versions[nip] += 1
+        a = rows[nip, on]
+        result.append(events.assignment_changed(after, assignment_id=a.id, nip=nip, acting=False, effective_date=on,
+                                                old=a, new=a, version=versions[nip], chain=chain))
+    return result
+
+
+def take_versions(session, counts: Counter) -> dict[str, int]:
+    """Reserve `counts[nip]` assignment versions per NIP in one statement; returns the last version before them."""
+    nips = sorted(counts)
+    result = session.execute(sa.text(
+        "UPDATE pegawai SET assignment_version = pegawai.assignment_version + v.n "
+        "FROM unnest(CAST(:nips AS text[]), CAST(:counts AS bigint[])) AS v(nip, n) "
+        "WHERE pegawai.nip = v.nip RETURNING pegawai.nip, pegawai.assignment_version, v.n"),
+        {"nips": nips, "counts": [counts[n] for n in nips]})
+    return {row.nip: row.assignment_version - row.n for row in result}
