@@ -3,6 +3,10 @@
     .venv/bin/python scripts/bench_recap.py                 # 1,000,000 activity rows (several minutes)
     .venv/bin/python scripts/bench_recap.py --activities 200000 --seconds 10
 
+Before/after in the same run: the same database is measured first with recap's code as of `--baseline-ref` (a git
+commit, exported to a temporary directory and put first on PYTHONPATH; default: the commit before the two-statement
+intake and the maintained achievement), then with the working tree's code. `--baseline-ref ''` skips the baseline.
+
 Runs on 127.0.0.1 only, in its own database and RabbitMQ vhost (removed at the end), with the real recap process.
 The activity facts and their counters are bulk-loaded with set-based SQL (the same shape the projection writes:
 approved, non-proses entries); live events then go through RabbitMQ into the running service.
@@ -12,8 +16,11 @@ process (a round trip that touches nothing), so ratios stay comparable across ma
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +35,7 @@ from ekinerja_platform import testing, topology  # noqa: E402
 from ekinerja_platform.outbox import Event  # noqa: E402
 
 INSTANSI = "i-bench"
+BASELINE_REF = "54f822675d2c0733eaf4b50e0b63b24caabbb45b"
 
 
 def pct(values, q):
@@ -108,6 +116,9 @@ def load(engine, activities: int, units: int, per_unit: int) -> float:
                     SELECT nip, '{kind}', {key}, state->'skp_id'->>1, state->'kegiatan_id'->>1, count(*), count(*),
                            60 * count(*), count(*), count(*), count(*), 60 * count(*)
                     FROM activities GROUP BY nip, {key}, state->'skp_id'->>1, state->'kegiatan_id'->>1"""))
+    from recap.adapters import achievement_sql
+    with engine.begin() as conn:   # the maintained achievement, as the live intake would have left it
+        achievement_sql.recompute_all(conn)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(sa.text("VACUUM ANALYZE"))
     return time.perf_counter() - started
@@ -172,6 +183,76 @@ def lags(engine) -> list[float]:
         )).scalars()]
 
 
+def export_baseline(ref: str, into: Path) -> Path:
+    """recap's package as of `ref`, for a same-run baseline."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "services/recap/recap"], check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "services" / "recap"
+
+
+def measure(label, env, args, engine, amqp_uri, keys, prefix):
+    """Unit recap latency, event lag at a fixed rate, and a burst's drain rate, for one version of the code."""
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    from ekinerja.recap.v1 import recap_pb2 as pb
+    from ekinerja.recap.v1 import recap_pb2_grpc
+    out = {}
+    process = testing.ServiceProcess("recap", env).start()
+    try:
+        auth = testing.bearer(keys.token(subject="bench-admin", roles=["admin_bkn"]))
+        with grpc.insecure_channel(process.target) as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            stub = recap_pb2_grpc.RecapServiceStub(channel)
+            request = pb.GetUnitRecapRequest(unit_id="u-0", period=pb.PERIOD_MONTH, date="2025-06-15",
+                                             page_size=1000)
+            reply = stub.GetUnitRecap(request, metadata=auth, timeout=60)
+            with engine.connect() as conn:
+                expected = conn.execute(sa.text("SELECT count(*) FROM activities WHERE unit_id = 'u-0' AND "
+                                                "tanggal BETWEEN '2025-06-01' AND '2025-06-30'")).scalar()
+            assert reply.totals.reported == expected and len(reply.rows) == args.per_unit, "recap disagrees"
+            out["achievement"] = reply.totals.achievement_pct
+            out["baseline"] = timed(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=10), args.repeat)
+            out["month"] = timed(lambda: stub.GetUnitRecap(request, metadata=auth, timeout=60), args.repeat)
+            out["year"] = timed(lambda: stub.GetUnitRecap(pb.GetUnitRecapRequest(
+                unit_id="u-0", period=pb.PERIOD_YEAR, date="2025-06-15", page_size=1000), metadata=auth,
+                timeout=60), max(10, args.repeat // 3))
+        with engine.begin() as conn:
+            conn.execute(sa.text("TRUNCATE event_log"))
+        print(f"[{label}] streaming {args.rate:.0f} events/s for {args.seconds:.0f}s …", flush=True)
+        started = time.perf_counter()
+        sent = stream_events(amqp_uri, args.rate, args.seconds, args.units * args.per_unit, args.per_unit,
+                             prefix=f"{prefix}-live")
+        out["drained"] = wait_applied(engine, sent, timeout=300)
+        out["stream_seconds"] = time.perf_counter() - started
+        out["lags"] = lags(engine)
+        with engine.begin() as conn:
+            conn.execute(sa.text("TRUNCATE event_log"))
+        burst = int(args.burst)
+        started = time.perf_counter()
+        stream_events(amqp_uri, 1e9, burst / 1e9, args.units * args.per_unit, args.per_unit,
+                      prefix=f"{prefix}-burst")
+        wait_applied(engine, burst, timeout=600)
+        out["capacity"] = burst / (time.perf_counter() - started)
+    finally:
+        process.stop()
+    return out
+
+
+def report(label, r):
+    b95 = pct(r["baseline"], 95)
+    print(f"[{label}] baseline health Check        p50 {statistics.median(r['baseline']):7.1f} ms  p95 {b95:7.1f} ms")
+    for name in ("month", "year"):
+        p95 = pct(r[name], 95)
+        print(f"[{label}] unit recap {name:5s}, 1000 rows  p50 {statistics.median(r[name]):7.1f} ms  "
+              f"p95 {p95:7.1f} ms  ({p95 / b95:.1f}x baseline; target 50 ms: {'met' if p95 <= 50 else 'NOT met'})")
+    values = r["lags"]
+    print(f"[{label}] event lag over {len(values)} events  p50 {statistics.median(values):.3f} s  "
+          f"p99 {pct(values, 99):.3f} s  max {max(values):.3f} s  ({'drained' if r['drained'] else 'NOT drained'} "
+          f"in {r['stream_seconds']:.1f}s; target p99 < 2 s: {'met' if pct(values, 99) < 2 else 'NOT met'})")
+    print(f"[{label}] burst drained at {r['capacity']:.0f} events/s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=1_000_000)
@@ -179,70 +260,45 @@ def main() -> int:
     parser.add_argument("--per-unit", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=150.0, help="events/s streamed (des submit + review)")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--burst", type=int, default=3000, help="events published at once to find the drain rate")
     parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--baseline-ref", default=BASELINE_REF,
+                        help="git commit of the 'before' code ('' to measure only the working tree)")
     args = parser.parse_args()
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    from ekinerja.recap.v1 import recap_pb2 as pb
-    from ekinerja.recap.v1 import recap_pb2_grpc
 
     db_url = testing.migrated_database("recap")
     amqp_uri = testing.create_vhost()
-    process = None
+    results = {}
     try:
-        with testing.temporary_directory() as keys_dir:
+        with testing.temporary_directory() as keys_dir, tempfile.TemporaryDirectory() as old_dir:
             keys = testing.TestKeys(keys_dir)
             engine = sa.create_engine(db_url)
             print(f"loading {args.activities:,} activity rows for {args.units * args.per_unit:,} employees …",
                   flush=True)
             seconds = load(engine, args.activities, args.units, args.per_unit)
             print(f"  loaded in {seconds:.1f}s", flush=True)
-            process = testing.ServiceProcess("recap", testing.service_env(db_url, amqp_uri, keys.jwks_url)).start()
-            auth = testing.bearer(keys.token(subject="bench-admin", roles=["admin_bkn"]))
-            with grpc.insecure_channel(process.target) as channel:
-                health = health_pb2_grpc.HealthStub(channel)
-                stub = recap_pb2_grpc.RecapServiceStub(channel)
-                request = pb.GetUnitRecapRequest(unit_id="u-0", period=pb.PERIOD_MONTH, date="2025-06-15",
-                                                 page_size=1000)
-                reply = stub.GetUnitRecap(request, metadata=auth, timeout=60)
-                with engine.connect() as conn:
-                    expected = conn.execute(sa.text("SELECT count(*) FROM activities WHERE unit_id = 'u-0' AND "
-                                                    "tanggal BETWEEN '2025-06-01' AND '2025-06-30'")).scalar()
-                assert reply.totals.reported == expected and len(reply.rows) == args.per_unit, "recap disagrees"
-                baseline = timed(lambda: health.Check(health_pb2.HealthCheckRequest(), timeout=10), args.repeat)
-                unit = timed(lambda: stub.GetUnitRecap(request, metadata=auth, timeout=60), args.repeat)
-                year = timed(lambda: stub.GetUnitRecap(pb.GetUnitRecapRequest(
-                    unit_id="u-0", period=pb.PERIOD_YEAR, date="2025-06-15", page_size=1000), metadata=auth,
-                    timeout=60), max(10, args.repeat // 3))
-            b95 = pct(baseline, 95)
-            print(f"baseline health Check        p50 {statistics.median(baseline):7.1f} ms  p95 {b95:7.1f} ms")
-            for name, values in (("unit recap month, 1000 rows", unit), ("unit recap year, 1000 rows ", year)):
-                p95 = pct(values, 95)
-                print(f"{name}  p50 {statistics.median(values):7.1f} ms  p95 {p95:7.1f} ms  "
-                      f"({p95 / b95:.1f}x baseline; target 50 ms: {'met' if p95 <= 50 else 'NOT met'})")
-            print(f"streaming {args.rate:.0f} events/s for {args.seconds:.0f}s …", flush=True)
-            started = time.perf_counter()
-            sent = stream_events(amqp_uri, args.rate, args.seconds, args.units * args.per_unit, args.per_unit)
-            drained = wait_applied(engine, sent, timeout=120)
-            elapsed = time.perf_counter() - started
-            values = lags(engine)
-            print(f"event lag over {len(values)} events  p50 {statistics.median(values):.3f} s  "
-                  f"p99 {pct(values, 99):.3f} s  max {max(values):.3f} s  "
-                  f"({'drained' if drained else 'NOT drained'} in {elapsed:.1f}s; target p99 < 2 s: "
-                  f"{'met' if pct(values, 99) < 2 else 'NOT met'})")
-            with engine.begin() as conn:
-                conn.execute(sa.text("TRUNCATE event_log"))
-            burst = int(args.rate * 10)
-            started = time.perf_counter()
-            stream_events(amqp_uri, 1e9, burst / 1e9, args.units * args.per_unit, args.per_unit, prefix="burst")
-            wait_applied(engine, burst, timeout=300)
-            capacity = burst / (time.perf_counter() - started)
-            print(f"burst of {burst} events drained at {capacity:.0f} events/s "
-                  f"({capacity / args.rate:.1f}x the streamed rate)")
+            env = testing.service_env(db_url, amqp_uri, keys.jwks_url)
+            versions = [("after", env)]
+            if args.baseline_ref:
+                old = export_baseline(args.baseline_ref, Path(old_dir))
+                versions.insert(0, ("before", {**env, "PYTHONPATH": os.pathsep.join(
+                    [str(old), str(ROOT / "libs"), str(ROOT / "build/gen")])}))
+            for label, version_env in versions:
+                results[label] = measure(label, version_env, args, engine, amqp_uri, keys, label)
+                report(label, results[label])
+            if "before" in results:
+                before, after = results["before"], results["after"]
+                assert before["achievement"] == after["achievement"], "the two versions disagree"
+                print("after / before (same run, same data):")
+                for name in ("month", "year"):
+                    print(f"  unit recap {name} p95: {pct(before[name], 95):.1f} → {pct(after[name], 95):.1f} ms "
+                          f"({pct(before[name], 95) / pct(after[name], 95):.1f}x faster)")
+                print(f"  event lag p99 at {args.rate:.0f}/s: {pct(before['lags'], 99):.3f} → "
+                      f"{pct(after['lags'], 99):.3f} s")
+                print(f"  burst drain rate: {before['capacity']:.0f} → {after['capacity']:.0f} events/s "
+                      f"({after['capacity'] / before['capacity']:.2f}x)")
             engine.dispose()
     finally:
-        if process is not None:
-            process.stop()
         testing.delete_vhost(amqp_uri)
         testing.drop_database(db_url)
     return 0

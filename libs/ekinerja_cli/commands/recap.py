@@ -1,4 +1,5 @@
-"""`ekinerja recap …`: recaps of plans and realisation, non-compliance, advice, exports and charts."""
+"""`ekinerja recap …`: recaps of plans and realisation, non-compliance, advice, exports and charts; month close and
+the holiday calendar."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -41,6 +42,10 @@ def period_option(fn):
     return click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True)(fn)
 
 
+def snapshot_option(fn):
+    return click.option("--snapshot", is_flag=True, help="The closed month's snapshot (month only).")(fn)
+
+
 def register(cli) -> None:
     @cli.group()
     def recap():
@@ -49,12 +54,14 @@ def register(cli) -> None:
     @recap.command("me")
     @click.option("--nip", default="", help="Another employee (a subordinate, or in your instansi as admin).")
     @period_option
+    @snapshot_option
     @json_option
-    def me(nip, period, date):
+    def me(nip, period, date, snapshot):
         """Your own recap (or a subordinate's with --nip)."""
         pb, stub = _stub()
         with client.rpc_errors():
-            reply = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(nip=nip, period=_period(pb, period), date=date),
+            reply = stub.GetEmployeeRecap(pb.GetEmployeeRecapRequest(nip=nip, period=_period(pb, period), date=date,
+                                                                     snapshot=snapshot),
                                           metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
 
         def human(_):
@@ -73,15 +80,17 @@ def register(cli) -> None:
     @click.argument("unit_id")
     @period_option
     @click.option("--all-pages/--first-page", default=True, show_default=True)
+    @snapshot_option
     @json_option
-    def unit(unit_id, period, date, all_pages):
+    def unit(unit_id, period, date, all_pages, snapshot):
         """A unit kerja: one row per employee and the totals."""
         pb, stub = _stub()
         rows, token = [], ""
         with client.rpc_errors():
             while True:
                 reply = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id=unit_id, period=_period(pb, period),
-                                                                 date=date, page_size=500, page_token=token),
+                                                                 date=date, page_size=500, page_token=token,
+                                                                 snapshot=snapshot),
                                           metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
                 rows += list(reply.rows)
                 token = reply.next_page_token
@@ -99,14 +108,15 @@ def register(cli) -> None:
     @recap.command("instansi")
     @click.argument("instansi_id")
     @period_option
+    @snapshot_option
     @json_option
-    def instansi(instansi_id, period, date):
+    def instansi(instansi_id, period, date, snapshot):
         """An instansi: one row per unit and the totals."""
         pb, stub = _stub()
         with client.rpc_errors():
             reply = stub.GetInstansiRecap(pb.GetInstansiRecapRequest(instansi_id=instansi_id,
                                                                      period=_period(pb, period), date=date,
-                                                                     page_size=1000),
+                                                                     page_size=1000, snapshot=snapshot),
                                           metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
         emit(_as_dict(reply), lambda _: table(
             f"instansi {instansi_id} · {reply.period_key}", ["unit", "nama", "employees"] + COUNTER_COLUMNS,
@@ -201,3 +211,45 @@ def register(cli) -> None:
         Path(out).write_bytes(reply.png)
         emit({"file": out, "achievement_pct": list(reply.achievement_pct)},
              lambda d: click.echo(f"wrote {out}"))
+
+    @recap.command("close")
+    @click.option("--instansi", "instansi_id", required=True)
+    @click.option("--tahun", type=int, required=True)
+    @click.option("--bulan", type=int, required=True)
+    @json_option
+    def close(instansi_id, tahun, bulan):
+        """Close an instansi's month: freeze its recap as a snapshot and publish recap_closed (idempotent)."""
+        pb, stub = _stub()
+        with client.rpc_errors():
+            reply = stub.CloseMonth(pb.CloseMonthRequest(instansi_id=instansi_id, tahun=tahun, bulan=bulan),
+                                    metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        emit(_as_dict(reply), lambda _: click.echo(
+            f"{instansi_id} {tahun}-{bulan:02d} {'was already closed' if reply.already_closed else 'closed'} "
+            f"at {reply.closed_at} by {reply.closed_by}: {reply.rows} rows, {reply.employees} employees"))
+
+    @recap.command("holiday")
+    @click.argument("action", type=click.Choice(["set", "remove", "list"]))
+    @click.option("--date", "tanggal", default="", help="YYYY-MM-DD (set/remove)")
+    @click.option("--nama", default="", help="What the day is (set).")
+    @click.option("--instansi", "instansi_id", default="", help="Regional day of this instansi; empty: national.")
+    @click.option("--from", "date_from", default="", help="list: YYYY-MM-DD")
+    @click.option("--to", "date_to", default="", help="list: YYYY-MM-DD")
+    @json_option
+    def holiday(action, tanggal, nama, instansi_id, date_from, date_to):
+        """Non-working days: national (admin_bkn) or regional (admin_instansi); compliance skips them."""
+        pb, stub = _stub()
+        with client.rpc_errors():
+            if action == "list":
+                reply = stub.ListHolidays(pb.ListHolidaysRequest(instansi_id=instansi_id, date_from=date_from,
+                                                                 date_to=date_to),
+                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+                emit(_as_dict(reply), lambda _: table("holidays", ["date", "nama", "instansi"],
+                                                      [[h.tanggal, h.nama, h.instansi_id or "(national)"]
+                                                       for h in reply.holidays]))
+                return
+            reply = stub.SetHoliday(pb.SetHolidayRequest(
+                holiday=pb.Holiday(tanggal=tanggal, nama=nama, instansi_id=instansi_id), remove=action == "remove"),
+                metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        emit(_as_dict(reply), lambda _: click.echo(
+            f"{'removed' if action == 'remove' else 'set'} {reply.holiday.tanggal} "
+            f"({reply.holiday.instansi_id or 'national'})"))

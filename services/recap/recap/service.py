@@ -3,6 +3,7 @@ from ekinerja.recap.v1 import recap_pb2_grpc
 from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
+from recap.adapters.intake import IntakeEngine, apply_des_event
 from recap.application import api, handlers, policy
 
 rpc = grpc_for(recap_pb2_grpc.RecapServiceStub)
@@ -16,11 +17,20 @@ def _consumer(producer: str, event_type: str):
     return subscribe(producer, event_type)(handle)
 
 
+def _des_consumer(event_type: str):
+    """des's activity and plan events: inbox, log, facts and counters in two statements (recap.adapters.intake)."""
+    def handle(self, envelope):
+        return apply_des_event(self.intake, envelope)
+    handle.__name__ = f"on_{event_type}"
+    return subscribe("des", event_type)(handle)
+
+
 class RecapService(PlatformService):
     name = "recap"
     grpc_services = ("ekinerja.recap.v1.RecapService",)
     # every RPC is authenticated here; what each caller may see is decided in recap.application.policy
     authorization = {name: AUTHENTICATED for name in policy.RULES}
+    intake = IntakeEngine()
 
     @rpc
     def GetEmployeeRecap(self, request, context):
@@ -50,6 +60,18 @@ class RecapService(PlatformService):
     def RenderChart(self, request, context):
         return api.render_chart(self.db, self.call, request)
 
+    @rpc
+    def CloseMonth(self, request, context):
+        return api.close_month(self.db, self.call, request)
+
+    @rpc
+    def SetHoliday(self, request, context):
+        return api.set_holiday(self.db, self.call, request)
+
+    @rpc
+    def ListHolidays(self, request, context):
+        return api.list_holidays(self.db, self.call, request)
+
     # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
     on_employee_registered = _consumer("identity", "employee_registered")
     on_employee_status_changed = _consumer("identity", "employee_status_changed")
@@ -58,9 +80,9 @@ class RecapService(PlatformService):
     on_skp_approved = _consumer("skp", "skp_approved")
     on_skp_scored = _consumer("skp", "skp_scored")
     on_skp_closed = _consumer("skp", "skp_closed")
-    on_plan_submitted = _consumer("des", "plan_submitted")
-    on_activity_submitted = _consumer("des", "activity_submitted")
-    on_activity_reviewed = _consumer("des", "activity_reviewed")
-    on_revision_requested = _consumer("des", "revision_requested")
+    on_plan_submitted = _des_consumer("plan_submitted")
+    on_activity_submitted = _des_consumer("activity_submitted")
+    on_activity_reviewed = _des_consumer("activity_reviewed")
+    on_revision_requested = _des_consumer("revision_requested")
     on_monthly_quality_set = _consumer("des", "monthly_quality_set")
-    on_period_locked = _consumer("des", "period_locked")
+    on_period_locked = _des_consumer("period_locked")

@@ -1,12 +1,10 @@
-"""PostgreSQL implementation of the projection store, and the reference data kept from identity and skp events.
+"""The reference data kept from identity and skp events (des's activity and plan facts: `recap.adapters.intake`).
 
-Facts are locked row by row (`SELECT … FOR UPDATE` after an `INSERT … ON CONFLICT DO NOTHING` placeholder) so two
-workers handling two events of one activity serialise; counters are added with `ON CONFLICT DO UPDATE SET c = c + x`
-in key order, so concurrent transactions take row locks in the same order.
+`skp_approved` changes an employee's targets, so it recomputes the employee's maintained achievement
+(`recap.adapters.achievement_sql`) in the same transaction, under the employee's advisory lock.
 """
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal
 
@@ -16,74 +14,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from recap.domain import projection
 from recap.domain.periods import parse_date
 
+from . import achievement_sql
 from . import tables as t
-
-_COUNTER_NAMES = projection.COUNTERS
 
 
 def _date(raw):
     return parse_date(raw) if raw else None
 
 
-_LOAD = {
-    kind: sa.text(f"INSERT INTO {table} ({key}, state) VALUES (:id, '{{}}') "
-                  f"ON CONFLICT ({key}) DO UPDATE SET {key} = EXCLUDED.{key} RETURNING state")
-    for kind, table, key in (("activity", "activities", "activity_id"), ("plan", "plans", "plan_id"))}
-_SAVE_ACTIVITY = sa.text(
-    "UPDATE activities SET nip = :nip, instansi_id = :instansi_id, unit_id = :unit_id, tanggal = :tanggal, "
-    "status = :status, locked = :locked, penilai_nip = :penilai_nip, submitted_at = :submitted_at, "
-    "state = CAST(:state AS jsonb) WHERE activity_id = :id")
-_SAVE_PLAN = sa.text("UPDATE plans SET nip = :nip, tanggal = :tanggal, state = CAST(:state AS jsonb) "
-                     "WHERE plan_id = :id")
-
-
-def _counter_upsert(table: str, keys: tuple[str, ...]):
-    columns = keys + _COUNTER_NAMES
-    return sa.text(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)}) "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in _COUNTER_NAMES))
-
-
-_COUNTER_TABLES = {
-    "emp": (("kind", "period_key", "nip", "unit_id", "instansi_id"),
-            _counter_upsert("employee_counters", ("unit_id", "kind", "period_key", "nip", "instansi_id"))),
-    "keg": (("kind", "period_key", "nip", "skp_id", "kegiatan_id"),
-            _counter_upsert("kegiatan_counters", ("nip", "kind", "period_key", "skp_id", "kegiatan_id"))),
-}
-
-
-class SqlStore:
-    """Hot path of every des event: plain SQL text (compiled once), one round trip per step, executemany."""
-
-    def __init__(self, session):
-        self.session = session
-
-    def load_fact(self, kind, fact_id):
-        # the upsert creates the row if needed and locks it for this transaction in one round trip
-        return self.session.execute(_LOAD[kind], {"id": fact_id}).scalar_one() or None
-
-    def save_fact(self, kind, fact_id, state):
-        v = lambda name, default=None: projection.value(state, name, default)  # noqa: E731
-        if kind == "activity":
-            self.session.execute(_SAVE_ACTIVITY, {
-                "id": fact_id, "nip": v("nip"), "instansi_id": v("instansi_id"), "unit_id": v("unit_id"),
-                "tanggal": _date(v("tanggal")), "status": v("status"), "locked": bool(v("locked", False)),
-                "penilai_nip": v("penilai_nip"), "submitted_at": v("submitted_at"),
-                "state": json.dumps(state)})
-        else:
-            self.session.execute(_SAVE_PLAN, {"id": fact_id, "nip": v("nip"), "tanggal": _date(v("tanggal")),
-                                              "state": json.dumps(state)})
-
-    def add_counters(self, deltas):
-        for scope, (names, statement) in _COUNTER_TABLES.items():
-            rows = []
-            for key in sorted(k for k in deltas if k[0] == scope):  # one lock order for every transaction
-                row = dict(zip(names, key[1:], strict=True))
-                row.update({name: deltas[key].get(name, 0) for name in _COUNTER_NAMES})
-                rows.append(row)
-            if rows:
-                self.session.execute(statement, rows)
+REBUILDING = "recap.rebuilding"  # session.info flag set by the rebuild
 
 
 # -- reference data ---------------------------------------------------------------------------------------------
@@ -174,6 +113,7 @@ def skp_approved(session, envelope):
     if rows:
         session.execute(t.skp_kegiatan.insert().values(rows))
     _unit(session, d.get("unit_id"), d.get("instansi_id"))
+    achievement_sql.recompute_employee(session.connection(), d["nip"], lock=not session.info.get(REBUILDING))
 
 
 def skp_scored(session, envelope):

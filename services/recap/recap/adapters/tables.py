@@ -188,12 +188,53 @@ monthly_quality = sa.Table(
     sa.Column("occurred_at", sa.Text),
 )
 
+# Non-working days set by admin_bkn (national: instansi_id '') or admin_instansi (regional: its instansi).
 holidays = sa.Table(
     "holidays", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True, server_default=""),
     sa.Column("tanggal", sa.Date, primary_key=True),
     sa.Column("nama", sa.Text, nullable=False),
+    sa.Column("set_by", sa.Text),
+    sa.Column("set_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    sa.Index("holidays_tanggal", "tanggal"),
 )
 
-# Emptied and refilled by a rebuild; everything but the event log, the inbox, the outbox and the holiday table.
+# Achievement % per employee and month / year, maintained in the same transaction as the kegiatan counters and the
+# SKP targets it derives from (recap.adapters.achievement_sql); NULL-free: no row means "no target".
+employee_achievement = sa.Table(
+    "employee_achievement", metadata,
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("period_key", sa.Text, primary_key=True),
+    sa.Column("achievement", sa.Numeric, nullable=False),
+)
+
+# A closed month of an instansi (CloseMonth), and the recap rows as they were at the close.
+month_closes = sa.Table(
+    "month_closes", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("bulan", sa.Integer, primary_key=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("closed_by", sa.Text, nullable=False),
+    sa.Column("event_id", sa.Uuid, nullable=False),
+)
+
+month_snapshot_rows = sa.Table(
+    "month_snapshot_rows", metadata,
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("bulan", sa.Integer, primary_key=True),
+    sa.Column("unit_id", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text),
+    *_counter_columns(),
+    sa.Column("oldest_pending_days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("achievement", sa.Numeric),
+    sa.Index("month_snapshot_rows_unit", "instansi_id", "tahun", "bulan", "unit_id"),
+)
+
+# Emptied and refilled by a rebuild; not the event log, inbox, outbox, holidays or month snapshots (those are
+# recap's own records, not projections of other services' events).
 PROJECTION_TABLES = (activities, plans, employee_counters, kegiatan_counters, employees, status_spans, assignments,
-                     positions, units, skps, skp_kegiatan, skp_scores, monthly_quality)
+                     positions, units, skps, skp_kegiatan, skp_scores, monthly_quality, employee_achievement)

@@ -8,7 +8,7 @@ import json
 
 from ekinerja.recap.v1 import recap_pb2 as pb
 from ekinerja_platform.domain_errors import InvalidArgument
-from recap.application import exports, policy, queries
+from recap.application import closing, exports, policy, queries
 from recap.domain.achievement import show
 from recap.domain.periods import period_bounds
 
@@ -108,9 +108,14 @@ def get_employee_recap(db, call, request):
     if not nip:
         raise InvalidArgument("is required for a caller without a NIP", field="nip")
     start, end = period_bounds(kind, day)
+    _snapshot_period(request, kind)
     with db.transaction() as session:
         policy.check_employee(session, principal, nip, start, end)
-        recap = queries.employee_recap(session, nip, kind, day, today())
+        if request.snapshot:
+            recap = closing.snapshot_employee(session, policy.instansi_of_employee(session, nip), nip, day.year,
+                                              day.month)
+        else:
+            recap = queries.employee_recap(session, nip, kind, day, today())
     return pb.GetEmployeeRecapResponse(
         nip=nip, nama=recap["nama"], period_key=recap["period_key"], start=start.isoformat(), end=end.isoformat(),
         counters=_counters(_year_line(recap["total"], kind)),
@@ -122,7 +127,12 @@ def get_employee_recap(db, call, request):
                   for k in recap["kegiatan"]])
 
 
-def _unit_recap(db, call, unit_id, kind, day):
+def _snapshot_period(request, kind) -> None:
+    if request.snapshot and kind != "month":
+        raise InvalidArgument("a snapshot exists for a closed month only (period PERIOD_MONTH)", field="snapshot")
+
+
+def _unit_recap(db, call, unit_id, kind, day, snapshot=False):
     principal = call.require_principal()
     with db.transaction() as session:
         view = policy.unit_view(session, principal, unit_id)
@@ -130,7 +140,11 @@ def _unit_recap(db, call, unit_id, kind, day):
         if view == policy.SUBORDINATES:
             start, end = period_bounds(kind, day)
             visible = policy.subordinates(session, principal.nip, start, end) | {principal.nip}
-        recap = queries.unit_recap(session, unit_id, kind, day, today(), visible)
+        if snapshot:
+            recap = closing.snapshot_unit(session, policy.instansi_of_unit(session, unit_id), unit_id, day.year,
+                                          day.month, visible)
+        else:
+            recap = queries.unit_recap(session, unit_id, kind, day, today(), visible)
     return view, recap
 
 
@@ -138,9 +152,10 @@ def get_unit_recap(db, call, request):
     unit_id = _required(request.unit_id, "unit_id")
     kind = _period(request.period)
     day = _day(request.date, "date", today())
-    fingerprint = _fingerprint("unit", unit_id, kind, day)
+    _snapshot_period(request, kind)
+    fingerprint = _fingerprint("unit", unit_id, kind, day, request.snapshot)
     offset, size = _page(request, fingerprint)
-    view, recap = _unit_recap(db, call, unit_id, kind, day)
+    view, recap = _unit_recap(db, call, unit_id, kind, day, request.snapshot)
     rows = [] if view == policy.AGGREGATE else recap["rows"]
     return pb.GetUnitRecapResponse(
         unit_id=unit_id, unit_nama=recap["unit_nama"], period_key=recap["period_key"],
@@ -149,10 +164,12 @@ def get_unit_recap(db, call, request):
         next_page_token=_next_token(offset, size, len(rows), fingerprint))
 
 
-def _instansi_recap(db, call, instansi_id, kind, day):
+def _instansi_recap(db, call, instansi_id, kind, day, snapshot=False):
     principal = call.require_principal()
     policy.check_instansi(principal, instansi_id)
     with db.transaction() as session:
+        if snapshot:
+            return closing.snapshot_instansi(session, instansi_id, day.year, day.month)
         return queries.instansi_recap(session, instansi_id, kind, day, today())
 
 
@@ -165,9 +182,10 @@ def get_instansi_recap(db, call, request):
     instansi_id = _required(request.instansi_id, "instansi_id")
     kind = _period(request.period)
     day = _day(request.date, "date", today())
-    fingerprint = _fingerprint("instansi", instansi_id, kind, day)
+    _snapshot_period(request, kind)
+    fingerprint = _fingerprint("instansi", instansi_id, kind, day, request.snapshot)
     offset, size = _page(request, fingerprint)
-    recap = _instansi_recap(db, call, instansi_id, kind, day)
+    recap = _instansi_recap(db, call, instansi_id, kind, day, request.snapshot)
     rows = recap["rows"]
     return pb.GetInstansiRecapResponse(
         instansi_id=instansi_id, period_key=recap["period_key"],
@@ -281,3 +299,58 @@ def render_chart(db, call, request):
             title = f"Capaian bulanan {request.tahun}: unit {request.unit_id}"
     return pb.RenderChartResponse(png=exports.achievement_chart(title, values),
                                   achievement_pct=[show(v) for v in values])
+
+
+def _month(request) -> tuple[int, int]:
+    if not 2000 <= request.tahun <= 2100:
+        raise InvalidArgument("must be a year between 2000 and 2100", field="tahun")
+    if not 1 <= request.bulan <= 12:
+        raise InvalidArgument("must be a month 1-12", field="bulan")
+    return request.tahun, request.bulan
+
+
+def close_month(db, call, request):
+    principal = call.require_principal()
+    instansi_id = _required(request.instansi_id, "instansi_id")
+    tahun, bulan = _month(request)
+    policy.check_admin_of(principal, instansi_id)
+    with db.transaction() as session:
+        done = closing.close_month(session, instansi_id, tahun, bulan, principal.subject, today())
+    close, recap = done["close"], done["recap"]
+    return pb.CloseMonthResponse(
+        instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
+        closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
+        already_closed=done["already_closed"], totals=_counters(recap["total"]))
+
+
+def set_holiday(db, call, request):
+    principal = call.require_principal()
+    holiday = request.holiday
+    tanggal = _day(holiday.tanggal, "holiday.tanggal")
+    instansi_id = holiday.instansi_id.strip()
+    nama = holiday.nama.strip()
+    if not request.remove and not nama:
+        raise InvalidArgument("is required (what the day is)", field="holiday.nama")
+    if len(nama) > 200:
+        raise InvalidArgument("must be at most 200 characters", field="holiday.nama")
+    policy.check_holiday(principal, instansi_id)
+    with db.transaction() as session:
+        removed = closing.set_holiday(session, instansi_id, tanggal, nama, request.remove, principal.subject)
+    return pb.SetHolidayResponse(holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id),
+                                 removed=removed)
+
+
+def list_holidays(db, call, request):
+    principal = call.require_principal()
+    if policy.reach(principal) is None:
+        raise policy.PermissionDenied("your role may not read recap data", field="authorization")
+    start = _day(request.date_from, "date_from")
+    end = _day(request.date_to, "date_to")
+    if end < start:
+        raise InvalidArgument("must not be before date_from", field="date_to")
+    if (end - start).days > 366:
+        raise InvalidArgument("the range may span at most 366 days", field="date_to")
+    with db.transaction() as session:
+        rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)
+    return pb.ListHolidaysResponse(holidays=[pb.Holiday(tanggal=r.tanggal.isoformat(), nama=r.nama,
+                                                        instansi_id=r.instansi_id) for r in rows])

@@ -10,7 +10,7 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from recap.adapters import sql_store
+from recap.adapters import intake, sql_store
 from recap.adapters import tables as t
 from recap.domain import projection
 
@@ -20,9 +20,10 @@ _LOG = sa.text("INSERT INTO event_log (event_id, producer, event_type, envelope)
 
 
 def project(session, envelope: dict) -> None:
+    """Project without inbox or log (the rebuild; and reference events after `apply_event` logged them)."""
     event_type = envelope["event_type"]
     if event_type in projection.PROJECTED_EVENTS:
-        projection.project(sql_store.SqlStore(session), envelope)
+        intake.apply(session.connection(), envelope, consumer=None)
     elif event_type in sql_store.REFERENCE_HANDLERS:
         sql_store.REFERENCE_HANDLERS[event_type](session, envelope)
     else:
@@ -30,7 +31,8 @@ def project(session, envelope: dict) -> None:
 
 
 def apply_event(session, envelope: dict) -> None:
-    """Project `envelope` and append it to the event log, both in this transaction."""
+    """Project a reference event (identity, skp, des's monthly quality) and append it to the event log, in this
+    transaction (the inbox is claimed by `apply_once`). des's activity and plan events take `intake.apply_des_event`."""
     session.execute(_LOG, {"event_id": str(envelope["event_id"]), "producer": envelope["producer"],
                            "event_type": envelope["event_type"], "envelope": json.dumps(envelope)})
     project(session, envelope)
@@ -43,6 +45,7 @@ def rebuild(engine, batch: int = 2000) -> int:
     """
     count = 0
     with Session(engine) as session, session.begin():
+        session.info[sql_store.REBUILDING] = True  # one transaction: no per-employee advisory locks piling up
         session.execute(sa.text("LOCK TABLE event_log IN SHARE MODE"))
         session.execute(sa.text("TRUNCATE " + ", ".join(table.name for table in t.PROJECTION_TABLES)))
         last = 0

@@ -5,6 +5,8 @@
 - `admin_instansi` (and an `agency_client` with scope `recap:read`) sees its own instansi;
 - `admin_bkn` sees everything;
 - `operator` sees aggregates only: unit totals, instansi rows per unit, advice without personal subjects.
+Writes: closing a month is for `admin_instansi` (own instansi) and `admin_bkn`; national holidays for `admin_bkn`,
+regional holidays for the instansi's `admin_instansi` (and `admin_bkn`); anyone authenticated may list holidays.
 """
 from __future__ import annotations
 
@@ -24,6 +26,9 @@ RULES = {
     "GetRecommendations": "advice",
     "ExportRecap": "unit",
     "RenderChart": "personal_or_unit",
+    "CloseMonth": "admin_write",
+    "SetHoliday": "admin_write",
+    "ListHolidays": "any",
 }
 
 ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES = "all", "own_instansi", "aggregate", "subordinates"
@@ -127,3 +132,20 @@ def advice_view(principal, instansi_id: str) -> str:
     if level == SUBORDINATES:
         raise PermissionDenied("recommendations are for administrators", field="authorization")
     raise PermissionDenied("this instansi is not yours", field="instansi_id")
+
+
+def check_admin_of(principal, instansi_id: str, field: str = "instansi_id") -> None:
+    """admin_bkn anywhere; admin_instansi in its own instansi (agency clients and everyone else: denied)."""
+    if principal.has_role("admin_bkn"):
+        return
+    if principal.has_role("admin_instansi") and instansi_id and instansi_id == principal.instansi_id:
+        return
+    raise PermissionDenied("only admin_bkn, or admin_instansi of this instansi, may do this", field=field)
+
+
+def check_holiday(principal, instansi_id: str) -> None:
+    """National days (instansi_id empty) are admin_bkn's; regional ones follow `check_admin_of`."""
+    if not instansi_id and not principal.has_role("admin_bkn"):
+        raise PermissionDenied("national holidays are set by admin_bkn; give your instansi_id for a regional one",
+                               field="holiday.instansi_id")
+    check_admin_of(principal, instansi_id, field="holiday.instansi_id")

@@ -70,7 +70,18 @@ def targets_of(session, nips, start: dt.date, end: dt.date) -> dict[str, list[ac
 
 
 def achievements(session, nips, kind: str, day: dt.date) -> dict[str, Decimal | None]:
-    """Each employee's achievement % for the month or year containing `day` (None without targets)."""
+    """Each employee's achievement % for the month or year containing `day` (absent: no target), read from the
+    maintained `employee_achievement` (one indexed range, no computation at query time)."""
+    if kind not in ("month", "year") or not nips:
+        return {}
+    table = t.employee_achievement
+    return dict(session.execute(sa.select(table.c.nip, table.c.achievement).where(
+        _any(table.c.nip, nips), table.c.kind == kind, table.c.period_key == period_key(kind, day))).all())
+
+
+def computed_achievements(session, nips, kind: str, day: dt.date) -> dict[str, Decimal | None]:
+    """The same numbers computed from targets and kegiatan counters with `recap.domain.achievement` (the
+    reference the maintained table is tested against)."""
     if kind not in ("month", "year") or not nips:
         return {}
     start, end = period_bounds(kind, day)
@@ -205,7 +216,8 @@ def unit_recap(session, unit_id: str, kind: str, day: dt.date, today: dt.date, v
             "total": total_of(rows)}
 
 
-def instansi_recap(session, instansi_id: str, kind: str, day: dt.date, today: dt.date):
+def instansi_lines(session, instansi_id: str, kind: str, day: dt.date, today: dt.date) -> dict[str, dict]:
+    """{unit_id: {nip: Line}} of the instansi for the period, with achievement and oldest pending age set."""
     key = period_key(kind, day)
     per_unit: dict[str, dict[str, Line]] = defaultdict(dict)
     for row in session.execute(sa.select(t.employee_counters).where(
@@ -219,31 +231,43 @@ def instansi_recap(session, instansi_id: str, kind: str, day: dt.date, today: dt
     everyone = sorted({nip for members in per_unit.values() for nip in members})
     pcts = achievements(session, everyone, kind, day)
     ages = oldest_pending(session, everyone, start, end, today)
+    for members in per_unit.values():
+        for line in members.values():
+            line.achievement = pcts.get(line.key)
+            line.oldest_pending_days = ages.get(line.key, 0)
+    return per_unit
+
+
+def instansi_result(session, instansi_id: str, key: str, per_unit: dict[str, dict]) -> dict:
+    """A row per unit and the grand total from per-employee lines (live or from a month snapshot)."""
     names = dict(session.execute(sa.select(t.units.c.unit_id, t.units.c.nama)
                                  .where(_any(t.units.c.unit_id, per_unit))).all())
     rows = []
     for unit_id in sorted(per_unit):
-        members = list(per_unit[unit_id].values())
-        for line in members:
-            line.achievement = pcts.get(line.key)
-            line.oldest_pending_days = ages.get(line.key, 0)
-        total = total_of(members, key=unit_id)
+        total = total_of(list(per_unit[unit_id].values()), key=unit_id)
         total.nama = names.get(unit_id, "") or ""
         rows.append(total)
     grand = Line("total")
     for row in rows:
         grand.add(row.counters)
         grand.oldest_pending_days = max(grand.oldest_pending_days, row.oldest_pending_days)
-    grand.achievement = achievement.mean(pcts.get(nip) for nip in everyone)
-    grand.employees = len(everyone)
+    by_nip = {line.key: line.achievement for members in per_unit.values() for line in members.values()}
+    grand.achievement = achievement.mean(by_nip.values())
+    grand.employees = len(by_nip)
     return {"instansi_id": instansi_id, "period_key": key, "rows": rows, "total": grand}
+
+
+def instansi_recap(session, instansi_id: str, kind: str, day: dt.date, today: dt.date):
+    return instansi_result(session, instansi_id, period_key(kind, day),
+                           instansi_lines(session, instansi_id, kind, day, today))
 
 
 # -- compliance --------------------------------------------------------------------------------------------------
 
-def _holidays(session, start, end) -> frozenset:
-    return frozenset(session.execute(sa.select(t.holidays.c.tanggal)
-                                     .where(t.holidays.c.tanggal.between(start, end))).scalars())
+def holidays_of(session, instansi_id: str, start, end) -> frozenset:
+    """Non-working days for the instansi: national ones (instansi_id '') and its own regional ones."""
+    return frozenset(session.execute(sa.select(t.holidays.c.tanggal).where(
+        t.holidays.c.tanggal.between(start, end), t.holidays.c.instansi_id.in_(["", instansi_id]))).scalars())
 
 
 def _people(session, instansi_id, unit_id, start, end):
@@ -262,7 +286,7 @@ def _people(session, instansi_id, unit_id, start, end):
 def noncompliance(session, instansi_id: str, unit_id: str | None, start: dt.date, end: dt.date, today: dt.date,
                   backlog_days: int):
     nips, posts = _people(session, instansi_id, unit_id, start, end)
-    holidays = _holidays(session, start, end)
+    holidays = holidays_of(session, instansi_id, start, end)
     registered = dict(session.execute(sa.select(t.employees.c.nip, t.employees.c.status)
                                       .where(_any(t.employees.c.nip, nips))).all())
     statuses: dict[str, list] = defaultdict(list)

@@ -169,23 +169,40 @@ def delta(old: dict[tuple, dict], new: dict[tuple, dict]) -> dict[tuple, dict]:
     return out
 
 
-def project(store, envelope: dict) -> int:
-    """Apply a des event to the facts and counters held by `store`; returns the number of facts changed.
+def changes(kind: str, version: list, values: dict, olds: dict) -> tuple[list[tuple[str, dict]], dict]:
+    """Merge one event's values into the facts `olds` ({fact id: state or None}).
 
-    `store` offers `load_fact(kind, id)` (locking it for the transaction), `save_fact(kind, id, state)` and
-    `add_counters(deltas)`; the in-memory store below and the PostgreSQL store implement the same three.
+    Returns the facts that changed ([(id, new state)], in id order) and the summed counter deltas of those changes.
     """
-    kind, ids, version, values = updates_of(envelope)
-    changed = 0
-    for fact_id in sorted(ids):
-        old = store.load_fact(kind, fact_id)
+    saves: list[tuple[str, dict]] = []
+    total: dict[tuple, dict] = {}
+    for fact_id in sorted(olds):
+        old = olds[fact_id]
         new = merge(old, version, values)
         if new == old:
             continue
-        store.save_fact(kind, fact_id, new)
-        store.add_counters(delta(contributions(kind, old), contributions(kind, new)))
-        changed += 1
-    return changed
+        saves.append((fact_id, new))
+        for key, amounts in delta(contributions(kind, old), contributions(kind, new)).items():
+            row = total.setdefault(key, {})
+            for name, amount in amounts.items():
+                row[name] = row.get(name, 0) + amount
+    total = {key: {n: a for n, a in row.items() if a} for key, row in total.items()}
+    return saves, {key: row for key, row in total.items() if row}
+
+
+def project(store, envelope: dict) -> int:
+    """Apply a des event to the facts and counters held by `store`; returns the number of facts changed.
+
+    `store` offers `load_fact(kind, id)`, `save_fact(kind, id, state)` and `add_counters(deltas)`; the in-memory
+    store below implements them, and `recap.adapters.intake` does the same in two SQL statements.
+    """
+    kind, ids, version, values = updates_of(envelope)
+    saves, deltas = changes(kind, version, values, {fact_id: store.load_fact(kind, fact_id) for fact_id in ids})
+    for fact_id, state in saves:
+        store.save_fact(kind, fact_id, state)
+    if deltas:
+        store.add_counters(deltas)
+    return len(saves)
 
 
 class MemoryStore:

@@ -332,3 +332,33 @@ def test_cli_me_export_and_chart(loaded, recap, test_keys, tmp_path, monkeypatch
     code = main(endpoint + ["recap", "export", "--instansi", INST, "--csv", "--out", str(tmp_path / "x.csv")])
     assert code == 1 and "PERMISSION_DENIED" in capsys.readouterr().err
     assert main(endpoint + ["recap", "me", "--period", "month", "--date", "2025-13-01"]) == 2
+
+
+def test_unit_recap_reads_the_maintained_achievement_which_equals_the_formula(loaded, engine):
+    """No target or kegiatan counter is read at query time; what is read equals the Python formula exactly."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import queries
+    seen = []
+
+    def record(conn, cursor, statement, *rest):
+        seen.append(statement)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine) as session:
+            recap = queries.unit_recap(session, "u-a", "month", dt.date(2025, 3, 20), dt.date(2026, 1, 1))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert {line.key: str(line.achievement) for line in recap["rows"] if line.achievement is not None}
+    assert not [s for s in seen if "kegiatan_counters" in s or "skp_kegiatan" in s], seen
+    assert len(seen) <= 6, seen   # counters, assignments, achievement, oldest pending, names, unit name
+    with Session(engine) as session:
+        for kind, day in (("month", dt.date(2025, 3, 1)), ("year", dt.date(2025, 3, 1)),
+                          ("month", dt.date(2025, 1, 1)), ("month", dt.date(2025, 12, 1))):
+            maintained = queries.achievements(session, [A, B, C, P], kind, day)
+            computed = queries.computed_achievements(session, [A, B, C, P], kind, day)
+            # PostgreSQL's numeric mean keeps 16 decimals, Python's context 28 significant digits
+            assert {n: round(v, 12) for n, v in maintained.items()} == \
+                {n: round(v, 12) for n, v in computed.items() if v is not None}, (kind, day)
