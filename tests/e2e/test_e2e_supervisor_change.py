@@ -136,10 +136,6 @@ def test_skp_records_the_new_penilai(world, changed, skp):
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "skp bug: skp records the new penilai on an approved SKP (consumers._update_chain, audited 'chain_updated') but "
-    "publishes no new skp_approved, so des - which takes the penilai from skp_approved and moves waiting entries "
-    "when it changes - keeps the old penilai: the entries stay in the old penilai's queue"))
 def test_des_moves_the_waiting_entries_to_the_new_penilais_queue(world, changed, skp, des):
     test_skp_records_the_new_penilai(world, changed, skp)
 

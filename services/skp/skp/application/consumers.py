@@ -21,7 +21,7 @@ from ..adapters import tables as t
 from ..domain import document as d
 from ..domain.catalogue import catalogue_for
 from ..domain.rulesets import PP46_2011
-from .handlers import SystemActor, publish_closed
+from .handlers import SystemActor, publish_approved, publish_closed
 
 DEFAULT_RULESET = PP46_2011.id
 
@@ -259,6 +259,9 @@ def _update_chain(session, doc: dict, data: dict, period: tuple[dt.date, dt.date
         repo.update_document(session, doc["skp_id"], **values)
         repo.add_audit(session, doc["skp_id"], SystemActor.subject, "chain_updated",
                        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()})
+        if doc.get("approved_targets") and {"penilai_nip", "atasan_penilai_nip"} & values.keys():
+            # des keeps the approved SKP (and routes its review queue) from skp_approved: tell it the new chain
+            publish_approved(session, repo.get_document(session, doc["skp_id"]))
 
 
 # --- des ----------------------------------------------------------------------------------------------------------
