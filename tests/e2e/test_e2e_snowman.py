@@ -8,7 +8,7 @@ import uuid
 
 import grpc
 import pytest
-from e2e_lib import des_today, rpc_error
+from e2e_lib import PASSWORD, des_today, rpc_error
 
 from ekinerja_platform import testing
 
@@ -29,9 +29,19 @@ def people(identity, stack):
                      "kesehatan", jenjang="terampil")
     guru = identity.pegawai(inst, "Guru Ahli", roles=("pegawai", "expert"), kelompok=("pendidik",), gender=2)
     perawat = identity.pegawai(inst, "Perawat Ahli", roles=("pegawai", "expert"), kelompok=("kesehatan",))
-    for person, jabatan in ((guru, "GURU"), (perawat, "PERAWAT")):
+    guru_kelas = identity.pegawai(inst, "Guru Kelas Biasa", roles=("pegawai",), gender=2)
+    for person, jabatan in ((guru, "GURU"), (perawat, "PERAWAT"), (guru_kelas, "GURU")):
         identity.assign(person.nip, f"{inst}.{jabatan}", des_today().replace(month=1, day=1))
-    return {"guru": guru, "perawat": perawat, "instansi": inst}
+    guru_kelas.token = identity.login(guru_kelas.nip, PASSWORD)  # a token issued now that it holds a position
+    return {"guru": guru, "perawat": perawat, "guru_kelas": guru_kelas, "instansi": inst}
+
+
+def test_a_plain_teacher_is_answered_for_its_own_job_group(snowman, people):
+    """Not an expert: identity puts the job group of the teacher's position in the token."""
+    stub, pb = snowman
+    reply = stub.Ask(pb.AskRequest(pertanyaan=QUESTION), metadata=people["guru_kelas"].md(True), timeout=20)
+    assert reply.kelompok == "pendidik"
+    assert "pendidik" in reply.answers[0].kelompok
 
 
 def test_identity_puts_the_expert_job_group_in_the_token(identity, people):

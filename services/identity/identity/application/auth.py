@@ -23,7 +23,16 @@ from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
 
-from ..adapters.tables import account, api_client, instansi, login_failure, pegawai, refresh_token
+from ..adapters.tables import (
+    account,
+    api_client,
+    assignment,
+    instansi,
+    jabatan,
+    login_failure,
+    pegawai,
+    refresh_token,
+)
 from ..domain.errors import (
     AlreadyExists,
     InvalidArgument,
@@ -71,8 +80,24 @@ class Auth:
             person = session.execute(sa.select(pegawai.c.instansi_id).where(pegawai.c.nip == row.nip)).first()
             if person is not None:
                 instansi_id = person.instansi_id
+        kelompok = list(row.kelompok)
+        if row.nip and "expert" not in row.roles:
+            # an employee's own job group (from its definitive position today), so snowman answers for its group;
+            # for experts the claim lists the groups they answer for instead
+            kelompok = self._own_job_group(session, row.nip)
         return {"subject": row.nip or row.login, "roles": list(row.roles), "instansi": instansi_id,
-                "nip": row.nip, "kelompok": list(row.kelompok) or None}
+                "nip": row.nip, "kelompok": kelompok or None}
+
+    @staticmethod
+    def _own_job_group(session, nip: str) -> list[str]:
+        today = dt.date.today()
+        held = assignment.join(jabatan, jabatan.c.id == assignment.c.jabatan_id)
+        group = session.execute(
+            sa.select(jabatan.c.job_group).select_from(held)
+            .where(assignment.c.nip == nip, ~assignment.c.acting, assignment.c.start <= today,
+                   sa.or_(assignment.c.end.is_(None), assignment.c.end >= today))
+            .order_by(assignment.c.start.desc()).limit(1)).scalar()
+        return [group] if group else []
 
     def _new_refresh(self, session, account_id) -> tuple[str, int]:
         secret = secrets.token_urlsafe(32)
