@@ -48,10 +48,12 @@ def create_platform_tables(op) -> None:
 
 
 def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
+    """`pool_size` should be the worker count: a worker holds at most one connection, so a small overflow (the
+    health probe, the relay's gauges) is all that is needed; PostgreSQL connections are a shared budget."""
     return sa.create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=2,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"connect_timeout": 3},

@@ -5,6 +5,8 @@ from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
 from .adapters import api
+from .adapters.direct import DirectDatabase
+from .adapters.relay_priority import ImportAwareRelayRunner
 from .application import consumers
 from .application.policy import RULES
 
@@ -16,6 +18,9 @@ class DesService(PlatformService):
     grpc_services = ("ekinerja.des.v1.DesService",)
     # every RPC needs a verified token; the finer role × relation rule is application/policy.py
     authorization = {name: AUTHENTICATED for name in RULES}
+    direct = DirectDatabase()  # raw autocommit connections for the SubmitActivity hot path
+    relay = ImportAwareRelayRunner()  # the platform relay, giving way while a bulk import streams
+
 
     @rpc
     def GetMonthlyTargets(self, request, context):
@@ -35,7 +40,7 @@ class DesService(PlatformService):
 
     @rpc
     def SubmitActivity(self, request, context):
-        return api.submit_activity(self.db, self.call, request)
+        return api.submit_activity(self.direct, self.call, request)
 
     @rpc
     def UpdateActivity(self, request, context):

@@ -1,6 +1,7 @@
 """gRPC request → use case → gRPC response, one function per RPC; transactions and idempotent replays live here."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from decimal import Decimal
@@ -11,6 +12,7 @@ from ekinerja_platform.outbox import remember_response, remembered_response
 
 from ..application import handlers, importing, quick
 from ..application.config import config
+from . import relay_priority
 
 JENIS_TO_PB = {"skp": des_pb2.JENIS_SKP, "non_skp": des_pb2.JENIS_NON_SKP,
                "tugas_tambahan": des_pb2.JENIS_TUGAS_TAMBAHAN}
@@ -91,11 +93,17 @@ def _scope(rpc: str, call) -> str:
 
 # -- activities ---------------------------------------------------------------------------------------------------
 
-def submit_activity(db, call, request):
+def _encoded_activity(view: dict) -> tuple[des_pb2.Activity, bytes]:
+    response = activity_pb(view)
+    return response, response.SerializeToString()
+
+
+def submit_activity(direct, call, request):
     principal = call.require_principal()
     inp = activity_input(request.activity)
-    return idempotent(db, _scope("SubmitActivity", call), _key(request.idempotency_key, call), des_pb2.Activity,
-                      lambda s: activity_pb(handlers.submit_activity(s, principal, inp, request.draft, config())))
+    return handlers.submit_activity_once(direct, principal, inp, request.draft, config(),
+                                         scope=_scope("SubmitActivity", call), key=_key(request.idempotency_key, call),
+                                         encode=_encoded_activity, decode=des_pb2.Activity.FromString)
 
 
 def update_activity(db, call, request):
@@ -241,23 +249,73 @@ def submit_text(db, call, request):
 
 def import_activities(db, call, request_iterator):
     principal = call.require_principal()
-    with db.transaction() as s:
-        instansi_id = importing.authorize_import(principal)
+    instansi_id = importing.authorize_import(principal)
     cfg = config()
+    actor = importing.actor(principal)
     response = des_pb2.ImportActivitiesResponse()
     counts = {importing.CREATED: 0, importing.DUPLICATE: 0, importing.REJECTED: 0}
-    for message in request_iterator:
+    add = response.results.add
+    status_of = IMPORT_STATUS.__getitem__
+
+    def prepare(message):
         records = [importing.ImportRecord(
             r.record_id, r.nip, r.tanggal, PB_TO_JENIS.get(r.jenis, "?"), r.kegiatan_id, r.uraian, r.kuantitas,
             r.satuan, r.menit, r.proses, r.evidence_url) for r in message.records]
         if not records:
-            continue
+            return None
         with db.transaction() as s:
-            results = importing.import_batch(s, principal, instansi_id, records, cfg)
-        add = response.results.add
+            return importing.prepare_batch(s, instansi_id, records, cfg)
+
+    def write(batch, may_claim, claimed):
+        with db.transaction() as s:
+            return importing.write_batch(s, instansi_id, actor, batch, may_claim, claimed)
+
+    def collect(results):
         for record_id, status, activity_id, error in results:
             counts[status] += 1
-            add(record_id=record_id, status=IMPORT_STATUS[status], activity_id=activity_id or "", error=error)
+            add(record_id=record_id, status=status_of(status), activity_id=activity_id or "", error=error)
+
+    with relay_priority.import_running():
+        _overlapped(request_iterator, prepare, write, collect)
     response.created, response.duplicates, response.rejected = (
         counts[importing.CREATED], counts[importing.DUPLICATE], counts[importing.REJECTED])
     return response
+
+
+def _writing(write, batch, previous, claimed):
+    try:
+        return write(batch, previous.wait if previous is not None else None, lambda: claimed.send(True))
+    finally:
+        if not claimed.ready():  # failed before claiming: the next batch need not wait for it
+            claimed.send(False)
+
+
+IMPORT_WRITERS = 2  # batches written at once, each in its own transaction (PostgreSQL uses a core for each)
+
+
+def _overlapped(messages, prepare, write, collect, writers: int = IMPORT_WRITERS) -> None:
+    """Each message is one transaction. Message n+1 is received and checked (Python) while earlier ones are
+    written (PostgreSQL), up to `writers` at once; a batch claims its record ids only after the batch before it
+    did, so of two copies of a record in one stream the earlier one is the one created. Results are collected
+    in stream order."""
+    import collections
+
+    import eventlet
+
+    in_flight = collections.deque()  # (green thread, event sent once its record ids are claimed)
+    try:
+        for message in messages:
+            batch = prepare(message)
+            if batch is None:
+                continue
+            while len(in_flight) >= writers:
+                collect(in_flight.popleft()[0].wait())
+            previous = in_flight[-1][1] if in_flight else None
+            claimed = eventlet.event.Event()
+            in_flight.append((eventlet.spawn(_writing, write, batch, previous, claimed), claimed))
+        while in_flight:
+            collect(in_flight.popleft()[0].wait())
+    finally:
+        for thread, _ in in_flight:  # the stream failed: batches being written still finish (or fail) on their own
+            with contextlib.suppress(Exception):
+                thread.wait()

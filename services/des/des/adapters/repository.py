@@ -28,12 +28,19 @@ from .tables import (
 _known_partitions: set[tuple[int, int]] = set()
 
 
+def known_partition(tanggal: dt.date) -> bool:
+    return (tanggal.year, tanggal.month) in _known_partitions
+
+
+def remember_partition(tanggal: dt.date) -> None:
+    _known_partitions.add((tanggal.year, tanggal.month))
+
+
 def ensure_partition(session, tanggal: dt.date) -> None:
     """Create the month's activity partition if this process has not seen it yet (the function is idempotent)."""
-    month = (tanggal.year, tanggal.month)
-    if month not in _known_partitions:
+    if not known_partition(tanggal):
         session.execute(sa.text("SELECT des_ensure_activity_partition(:d)"), {"d": tanggal})
-        _known_partitions.add(month)
+        remember_partition(tanggal)
 
 
 # -- SKP copies ---------------------------------------------------------------------------------------------------

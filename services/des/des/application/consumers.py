@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ..adapters import activity_store
 from ..adapters import repository as repo
 from ..adapters.tables import activities, employees, monthly_targets, skp_documents, skp_kegiatan
 from ..domain import targets
@@ -57,6 +58,7 @@ def skp_approved(session, envelope: dict) -> None:
         activities.c.state.in_(("draft", "submitted", "revision_requested", "resubmitted")),
         activities.c.penilai_nip.is_distinct_from(d.get("penilai_nip"))).values(penilai_nip=d.get("penilai_nip")))
     repo.audit(session, nip, "skp", skp_id, "skp_approved", "skp", None, {"version": version})
+    activity_store.contexts.forget(nip)
 
 
 def skp_closed(session, envelope: dict) -> None:
@@ -66,6 +68,7 @@ def skp_closed(session, envelope: dict) -> None:
         values["period_end"] = dt.date.fromisoformat(d["period_end"])
     session.execute(skp_documents.update().where(skp_documents.c.nip == d["nip"],
                                                  skp_documents.c.skp_id == str(d["skp_id"])).values(**values))
+    activity_store.contexts.forget(d["nip"])
 
 
 def employee_registered(session, envelope: dict) -> None:

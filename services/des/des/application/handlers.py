@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ekinerja_platform.domain_errors import (
+    DomainError,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -18,6 +19,7 @@ from ekinerja_platform.domain_errors import (
 )
 from ekinerja_platform.outbox import Event, record_event
 
+from ..adapters import activity_store
 from ..adapters import repository as repo
 from ..domain import activity as act
 from ..domain import entry_window, evidence, targets
@@ -67,8 +69,7 @@ def _content(inp: ActivityInput, today: dt.date, satuan_default: str | None) -> 
         evidence_url=inp.evidence_url or None)
 
 
-def _entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None):
-    ctx = repo.entry_context(session, nip, tanggal, kegiatan_id)
+def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     if ctx is None:
         raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
     if kegiatan_id and ctx.kegiatan_id is None:
@@ -76,6 +77,10 @@ def _entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None)
     if ctx.locked:
         raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
     return ctx
+
+
+def _entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None):
+    return _check_context(repo.entry_context(session, nip, tanggal, kegiatan_id), tanggal, kegiatan_id)
 
 
 def _store_evidence(session, nip: str, inp: ActivityInput, cfg: DesConfig):
@@ -87,29 +92,124 @@ def _store_evidence(session, nip: str, inp: ActivityInput, cfg: DesConfig):
                                 hashlib.sha256(inp.evidence_file).hexdigest())
 
 
-def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, source: str = "api") -> dict:
-    """Create a report (sent for review unless `draft`)."""
+def _new_evidence(inp: ActivityInput, cfg: DesConfig) -> activity_store.Evidence | None:
+    if not inp.evidence_file:
+        return None
+    evidence.check_evidence(inp.evidence_file, inp.evidence_content_type, cfg.evidence_max_bytes)
+    return activity_store.Evidence(uuid.uuid4(), inp.evidence_content_type.split(";")[0].strip().lower(),
+                                   hashlib.sha256(inp.evidence_file).hexdigest(), inp.evidence_file)
+
+
+@dataclass
+class Submission:
+    """A new report checked against its context, with everything its one write statement needs."""
+
+    activity: act.Activity
+    ctx: activity_store.Context
+    view: dict
+    evidence: activity_store.Evidence | None
+    event: Event | None
+    at: dt.datetime
+    source: str
+
+    def write(self, cursor, **idempotency) -> tuple[bool, bool]:
+        return activity_store.write_submission(cursor, activity=self.activity, ctx=self.ctx, source=self.source,
+                                               at=self.at, evidence=self.evidence, event=self.event, **idempotency)
+
+
+def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfig, tanggal: dt.date, ctx,
+                       source: str = "api") -> Submission:
+    """The domain rules of a new report (sent for review unless `draft`), given the day's context."""
     nip = caller_nip(principal)
     today = cfg.today()
-    tanggal = parsing.date(inp.tanggal, "tanggal", default=today)
-    ctx = _entry_context(session, nip, tanggal, inp.kegiatan_id or None)
+    ctx = _check_context(ctx, tanggal, inp.kegiatan_id or None)
     authorize("SubmitActivity", principal, Target(nip, ctx.instansi_id, ctx.penilai_nip))
     window = ctx.window_days if ctx.window_days is not None else cfg.default_window_days
     entry_window.check_entry_date(tanggal, today, window)
     content = _content(inp, today, ctx.kegiatan_satuan)
-    evidence_id = _store_evidence(session, nip, inp, cfg)
+    new_evidence = _new_evidence(inp, cfg)
+    evidence_id = new_evidence.evidence_id if new_evidence else None
     activity = act.Activity(activity_id=str(uuid.uuid4()), nip=nip, penilai_nip=ctx.penilai_nip, content=content)
     if not draft:
         activity.send(nip)
         activity.version = 1
     at = now()
-    repo.insert_activity(session, activity, instansi_id=ctx.instansi_id, unit_id=ctx.unit_id, skp_id=ctx.skp_id,
-                         source=source, evidence_id=evidence_id, now=at)
-    repo.audit(session, nip, "activity", activity.activity_id, "create", nip, None, activity.snapshot())
     view = _view(activity, ctx.instansi_id, ctx.unit_id, ctx.skp_id, evidence_id, at if not draft else None)
-    if not draft:
-        record_event(session, events.activity_submitted(view))
-    return view
+    return Submission(activity, ctx, view, new_evidence, None if draft else events.activity_submitted(view), at,
+                      source)
+
+
+def _raw_cursor(session):
+    return session.connection().connection.dbapi_connection.cursor()
+
+
+_CHANGED_MEANWHILE = "the day was locked or the SKP changed while the entry was written; send it again"
+
+
+def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, source: str = "api") -> dict:
+    """Create a report inside the caller's transaction (quick entry)."""
+    nip = caller_nip(principal)
+    tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
+    cursor = _raw_cursor(session)
+    _, ctx = activity_store.read_context(cursor, nip, tanggal, inp.kegiatan_id or None)
+    submission = prepare_submission(principal, inp, draft, cfg, tanggal, ctx, source)
+    guard, _ = submission.write(cursor)
+    if not guard:
+        raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
+    return submission.view
+
+
+def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *, scope: str,
+                         key: str | None, encode, decode):
+    """The SubmitActivity RPC on an autocommit connection: read the key's stored answer and the day's context, then
+    claim the key and write everything in one statement. When the day's context is cached the read is skipped:
+    the write's guard re-checks it, and a failed guard or a refused request goes the reading way (which also
+    answers a retried key first). A retry with the same key, even a concurrent one, gets the first answer
+    (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store)."""
+    nip = caller_nip(principal)
+    kegiatan_id = inp.kegiatan_id or None
+    try:
+        tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
+    except InvalidArgument:
+        tanggal = None  # look the key up first all the same: a retry gets the first answer whatever it carries
+
+    def write(cursor, submission):
+        response, payload = encode(submission.view)
+        guard, written = submission.write(cursor, scope=scope, key=key, response=payload)
+        if written:
+            return guard, response
+        if guard:  # a concurrent or earlier request with the same key was first: its answer is ours
+            stored = activity_store.stored_response(cursor, scope, key)
+            if stored is None:  # pragma: no cover - a claimed key is committed before the conflict shows
+                raise FailedPrecondition(_CHANGED_MEANWHILE, field="idempotency_key")
+            return guard, decode(stored)
+        activity_store.contexts.forget(nip)  # the SKP, window or locks changed: read the context again
+        return guard, None
+
+    def work(conn):
+        cursor = conn.cursor()
+        cached = activity_store.contexts.get(nip, tanggal, kegiatan_id) if tanggal else None
+        if cached is not None:
+            try:
+                submission = prepare_submission(principal, inp, draft, cfg, tanggal, cached)
+            except DomainError:
+                submission = None  # decide on fresh data
+            if submission is not None:
+                guard, answer = write(cursor, submission)
+                if guard:
+                    return answer
+        for _ in range(2):
+            stored, ctx = activity_store.read_context(cursor, nip, tanggal, kegiatan_id, scope, key)
+            if stored is not None:
+                return decode(stored)
+            day = tanggal or parsing.date(inp.tanggal, "tanggal")  # raises the parse error
+            activity_store.contexts.put(nip, day, kegiatan_id, ctx)
+            guard, answer = write(cursor, prepare_submission(principal, inp, draft, cfg, day, ctx))
+            if guard:
+                return answer
+        raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
+
+    return direct.run(work)
 
 
 def _view(activity: act.Activity, instansi_id, unit_id, skp_id, evidence_id, submitted_at) -> dict:
@@ -496,4 +596,5 @@ def set_entry_window(session, principal, instansi_id: str, days: int) -> int:
         "window_days": days, "updated_by": principal.subject, "updated_at": repo.sa.func.now()}))
     repo.audit(session, "-", "instansi_settings", instansi_id, "set_window", principal.subject, None,
                {"window_days": days})
+    activity_store.contexts.clear()
     return days

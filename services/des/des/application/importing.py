@@ -1,17 +1,20 @@
 """Bulk sync for a regional agency: one batch of records → per-record results, with set-based writes.
 
-Each batch is one transaction: the agency's record ids are claimed with one INSERT … ON CONFLICT DO NOTHING
-(re-sent records are reported as duplicates with their first activity id), then the new activities, their audit
-records and their `activity_submitted` events are staged with COPY and applied by one set-based
-statement. A bad record is rejected on its own; it never
-stops the good ones.
+`prepare_batch` applies the domain rules in Python (one look-up of the SKPs, kegiatan and locks the batch names;
+a bad record is rejected on its own and never stops the good ones) and builds the COPY text of the valid ones.
+`write_batch` is one transaction: the records are staged with one COPY, the agency's record ids are claimed with
+one ordered `INSERT … ON CONFLICT DO NOTHING` (re-sent records are reported as duplicates with their first
+activity id), then one set-based statement inserts the activities, their audit records and their
+`activity_submitted` events. The API overlaps the checks of a batch with the writes of the ones before it.
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -29,8 +32,7 @@ from .policy import Target, authorize
 CREATED, DUPLICATE, REJECTED = "created", "duplicate", "rejected"
 
 
-@dataclass(frozen=True)
-class ImportRecord:
+class ImportRecord(NamedTuple):
     record_id: str
     nip: str
     tanggal: str
@@ -65,17 +67,32 @@ def _lookups(session, instansi_id: str, nips: list[str]):
     return docs, kegiatan, locks
 
 
-def _validate(rec: ImportRecord, docs, kegiatan, locks, today, window):
+def _check_day(value: str, today: dt.date, window: int) -> dt.date:
+    tanggal = parsing.date(value, "tanggal")
+    entry_window.check_entry_date(tanggal, today, window)
+    return tanggal
+
+
+def _covering(docs, locks, nip: str, tanggal: dt.date):
+    """(the newest open SKP of `nip` covering the day or None, whether the day is locked)."""
+    doc = next((d for d in docs.get(nip, ()) if d.period_start <= tanggal <= d.period_end), None)
+    return doc, any(start <= tanggal <= end for start, end in locks.get(nip, ()))
+
+
+def _validate(rec: ImportRecord, docs, kegiatan, locks, day, covering):
     if not rec.record_id or len(rec.record_id) > 128:
         raise InvalidArgument("is required (at most 128 characters)", field="record_id")
     nip = parsing.nip(rec.nip)
-    tanggal = parsing.date(rec.tanggal, "tanggal")
-    entry_window.check_entry_date(tanggal, today, window)
-    doc = next((d for d in docs.get(nip, ()) if d.period_start <= tanggal <= d.period_end), None)
+    tanggal = day(rec.tanggal)
+    key = (nip, tanggal)
+    found = covering.get(key)
+    if found is None:
+        found = covering[key] = _covering(docs, locks, nip, tanggal)
+    doc, locked = found
     if doc is None:
         raise FailedPrecondition(f"no approved SKP of this instansi covers {tanggal.isoformat()} for this nip",
                                  field="nip")
-    if any(start <= tanggal <= end for start, end in locks.get(nip, ())):
+    if locked:
         raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
     satuan = rec.satuan
     if rec.jenis == "skp":
@@ -90,14 +107,39 @@ def _validate(rec: ImportRecord, docs, kegiatan, locks, today, window):
     return doc, content
 
 
-def import_batch(session, principal, instansi_id: str, records: list[ImportRecord], cfg: DesConfig) -> list[tuple]:
-    """Results in input order: (record_id, status, activity_id, error)."""
+@dataclass
+class PreparedBatch:
+    """A batch after the Python checks: results of the records already decided, the valid ones to write."""
+
+    records: list
+    results: list
+    valid: list = field(default_factory=list)  # (index, record, doc, content)
+    seen: dict = field(default_factory=dict)  # (nip, record_id) -> index of its first occurrence
+    ids: list = field(default_factory=list)  # new activity ids of the valid records
+    staged: str = ""  # the valid records as COPY text
+
+
+def prepare_batch(session, instansi_id: str, records: list[ImportRecord], cfg: DesConfig) -> PreparedBatch:
+    """Apply the domain rules to every record of a batch (one look-up of the SKPs, kegiatan and locks it names)."""
     today = cfg.today()
     window = repo.window_days(session, instansi_id, cfg.default_window_days)
     docs, kegiatan, locks = _lookups(session, instansi_id, sorted({r.nip for r in records}))
-    results: list = [None] * len(records)
-    valid = []  # (index, record, doc, content, activity_id)
-    seen = {}
+    days: dict = {}  # the date checks of a batch repeat: each distinct date string is checked once
+
+    def day(value: str) -> dt.date:
+        known = days.get(value)
+        if known is None:
+            try:
+                known = days[value] = _check_day(value, today, window)
+            except DomainError as exc:
+                known = days[value] = exc
+        if isinstance(known, DomainError):
+            raise type(known)(known.message, field=known.field)
+        return known
+
+    batch = PreparedBatch(records, [None] * len(records))
+    results, valid, seen = batch.results, batch.valid, batch.seen
+    covering: dict = {}
     for i, rec in enumerate(records):
         key = (rec.nip, rec.record_id)
         if key in seen:
@@ -105,63 +147,95 @@ def import_batch(session, principal, instansi_id: str, records: list[ImportRecor
             continue
         seen[key] = i
         try:
-            doc, content = _validate(rec, docs, kegiatan, locks, today, window)
+            doc, content = _validate(rec, docs, kegiatan, locks, day, covering)
         except DomainError as exc:
             results[i] = (rec.record_id, REJECTED, "", str(exc))
             continue
         valid.append((i, rec, doc, content))
-    if valid:
-        _write(session, instansi_id, f"agency:{principal.subject}", valid, results)
-    for i, rec in enumerate(records):
+    batch.ids, batch.staged = _staged(valid)
+    return batch
+
+
+def write_batch(session, instansi_id: str, actor: str, batch: PreparedBatch, may_claim=None,
+                claimed=None) -> list[tuple]:
+    """Write the valid records of a prepared batch; results in input order: (record_id, status, activity_id,
+    error). Batches written side by side keep their order where it matters: the batch's record ids are claimed
+    only after `may_claim()` returns, and `claimed()` is called once they are."""
+    results = batch.results
+    if batch.valid:
+        _write(session, instansi_id, actor, batch, may_claim, claimed)
+    else:
+        if may_claim is not None:
+            may_claim()
+        if claimed is not None:
+            claimed()
+    for i, rec in enumerate(batch.records):
         if results[i][1] == DUPLICATE and results[i][2] is None:
-            first = results[seen[(rec.nip, rec.record_id)]]
+            first = results[batch.seen[(rec.nip, rec.record_id)]]
             results[i] = (rec.record_id, DUPLICATE, first[2], "") if first[1] != REJECTED else first
     return results
 
 
+def import_batch(session, principal, instansi_id: str, records: list[ImportRecord], cfg: DesConfig) -> list[tuple]:
+    """Results in input order: (record_id, status, activity_id, error)."""
+    return write_batch(session, instansi_id, actor(principal), prepare_batch(session, instansi_id, records, cfg))
+
+
+def actor(principal) -> str:
+    return f"agency:{principal.subject}"
+
+
+_COLUMNS = ("nip, record_id, tanggal, skp_id, kegiatan_id, jenis, uraian, kuantitas, satuan, menit, proses, "
+            "evidence_url, unit_id, penilai_nip, activity_id")
 _STAGE = """
 CREATE TEMP TABLE import_stage (
   nip text, record_id text, tanggal date, skp_id text, kegiatan_id text, jenis text, uraian text,
   kuantitas numeric(16, 2), satuan text, menit integer, proses boolean, evidence_url text, unit_id text,
-  penilai_nip text) ON COMMIT DROP
+  penilai_nip text, activity_id uuid, event_id uuid DEFAULT gen_random_uuid()) ON COMMIT DROP
 """
-# One statement: claim the record ids, insert the activities, their audit records and their events (built by
-# PostgreSQL: the envelope of DESIGN §5 with the data of docs/events.md), and answer which records were new.
-_APPLY = """
+# Claim the agency's record ids, in a fixed order (concurrent batches never deadlock on each other's claims).
+_CLAIM = """
 WITH claimed AS (
   INSERT INTO import_records (nip, instansi_id, record_id, activity_id, tanggal)
-  SELECT nip, %(instansi)s::text, record_id, gen_random_uuid(), tanggal FROM import_stage
-  ON CONFLICT DO NOTHING RETURNING nip, record_id, activity_id
-), ins AS (
+  SELECT nip, %(instansi)s::text, record_id, activity_id, tanggal FROM import_stage ORDER BY nip, record_id
+  ON CONFLICT DO NOTHING RETURNING 1
+) SELECT count(*) FROM claimed
+"""
+# Records claimed earlier (by an earlier stream or a concurrent batch, committed by now): drop them from the
+# stage and answer their first activity id.
+_UNSTAGE_DUPLICATES = """
+DELETE FROM import_stage s USING import_records i
+WHERE i.nip = s.nip AND i.instansi_id = %(instansi)s::text AND i.record_id = s.record_id
+  AND i.activity_id <> s.activity_id
+RETURNING s.nip, s.record_id, i.activity_id::text
+"""
+# One statement: the activities, their audit records and their events (built by PostgreSQL: the envelope of
+# DESIGN §5 with the data of docs/events.md).
+_APPLY = """
+WITH activity AS (
   INSERT INTO activities (nip, tanggal, activity_id, instansi_id, unit_id, skp_id, kegiatan_id, jenis, uraian,
                           kuantitas, satuan, menit, proses, evidence_url, state, penilai_nip, version, source,
                           submitted_at, created_at, updated_at)
-  SELECT s.nip, s.tanggal, c.activity_id, %(instansi)s::text, s.unit_id, s.skp_id, s.kegiatan_id, s.jenis, s.uraian,
+  SELECT s.nip, s.tanggal, s.activity_id, %(instansi)s::text, s.unit_id, s.skp_id, s.kegiatan_id, s.jenis, s.uraian,
          s.kuantitas, s.satuan, s.menit, s.proses, s.evidence_url, 'submitted', s.penilai_nip, 1, 'import',
          now(), now(), now()
-  FROM import_stage s JOIN claimed c ON c.nip = s.nip AND c.record_id = s.record_id
-  RETURNING nip, tanggal, activity_id, unit_id, skp_id, kegiatan_id, jenis, kuantitas, menit, proses, penilai_nip
+  FROM import_stage s
 ), audited AS (
   INSERT INTO audit_trail (nip, entity, entity_id, action, actor, after)
-  SELECT nip, 'activity', activity_id::text, 'import', %(actor)s::text,
-         jsonb_build_object('state', 'submitted', 'version', 1) FROM ins
-), evented AS (
-  INSERT INTO outbox (event_id, event_type, payload)
-  SELECT e.event_id, 'activity_submitted', jsonb_build_object(
-    'event_id', e.event_id, 'event_type', 'activity_submitted', 'schema_version', %(schema)s::int,
-    'occurred_at', %(occurred)s::text, 'producer', 'des', 'nip', e.nip, 'instansi_id', %(instansi)s::text,
-    'data', jsonb_build_object(
-      'activity_id', e.activity_id, 'nip', e.nip, 'instansi_id', %(instansi)s::text, 'unit_id', e.unit_id,
-      'tanggal', e.tanggal, 'skp_id', e.skp_id, 'kegiatan_id', e.kegiatan_id, 'jenis', e.jenis,
-      'kuantitas', to_char(e.kuantitas, 'FM9999999999999990.00'), 'menit', e.menit, 'proses', e.proses,
-      'penilai_nip', e.penilai_nip, 'version', 1))
-  FROM (SELECT gen_random_uuid() AS event_id, ins.* FROM ins) e
+  SELECT s.nip, 'activity', s.activity_id::text, 'import', %(actor)s::text,
+         '{"state": "submitted", "version": 1}'::jsonb
+  FROM import_stage s
 )
-SELECT c.nip, c.record_id, c.activity_id, true FROM claimed c
-UNION ALL
-SELECT s.nip, s.record_id, i.activity_id, false FROM import_stage s
-JOIN import_records i ON i.nip = s.nip AND i.instansi_id = %(instansi)s::text AND i.record_id = s.record_id
-WHERE NOT EXISTS (SELECT 1 FROM claimed c WHERE c.nip = s.nip AND c.record_id = s.record_id)
+INSERT INTO outbox (event_id, event_type, payload)
+SELECT e.event_id, 'activity_submitted', jsonb_build_object(
+  'event_id', e.event_id, 'event_type', 'activity_submitted', 'schema_version', %(schema)s::int,
+  'occurred_at', %(occurred)s::text, 'producer', 'des', 'nip', e.nip, 'instansi_id', %(instansi)s::text,
+  'data', jsonb_build_object(
+    'activity_id', e.activity_id, 'nip', e.nip, 'instansi_id', %(instansi)s::text, 'unit_id', e.unit_id,
+    'tanggal', e.tanggal, 'skp_id', e.skp_id, 'kegiatan_id', e.kegiatan_id, 'jenis', e.jenis,
+    'kuantitas', to_char(e.kuantitas, 'FM9999999999999990.00'), 'menit', e.menit, 'proses', e.proses,
+    'penilai_nip', e.penilai_nip, 'version', 1))
+FROM import_stage e
 """
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -170,26 +244,64 @@ def _text(value) -> str:
     return "\\N" if value is None else str(value).translate(_ESCAPE)
 
 
-def _write(session, instansi_id: str, actor: str, valid: list, results: list) -> None:
-    """Stage the valid records with one COPY, then apply them with one set-based statement."""
+def _uuid4s(n: int) -> list[str]:
+    """`n` random (version 4) UUIDs as text, from one read of the system's random source."""
+    raw = os.urandom(16 * n).hex()
+    out = []
+    for i in range(0, 32 * n, 32):
+        h = raw[i:i + 32]
+        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}")
+    return out
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
+def _staged(valid: list) -> tuple[list[str], str]:
+    """New activity ids for the valid records and the COPY text staging them."""
+    lines = []
+    ids = _uuid4s(len(valid))
+    per_doc = {}  # the document's columns, escaped once per batch
+    for (_, rec, doc, c), activity_id in zip(valid, ids, strict=True):
+        doc_key = (doc.nip, doc.skp_id)
+        doc_text = per_doc.get(doc_key)
+        if doc_text is None:
+            doc_text = per_doc[doc_key] = (doc.nip, _text(doc.skp_id), _text(doc.unit_id), _text(doc.penilai_nip))
+        lines.append("\t".join((
+            doc_text[0], _text(rec.record_id), c.tanggal.isoformat(), doc_text[1], _text(c.kegiatan_id), c.jenis,
+            _text(c.uraian), str(c.kuantitas), _text(c.satuan), "\\N" if c.menit is None else str(c.menit),
+            "t" if c.proses else "f", _text(c.evidence_url), doc_text[2], doc_text[3], activity_id)))
+    lines.append("")
+    return ids, "\n".join(lines)
+
+
+def _write(session, instansi_id: str, actor: str, batch, may_claim=None, claimed=None) -> None:
+    """Stage the valid records with one COPY, claim their ids, then write them with one set-based statement."""
+    valid, results = batch.valid, batch.results
     cursor = session.connection().connection.dbapi_connection.cursor()
     for month in {(c.tanggal.year, c.tanggal.month) for _, _, _, c in valid}:
         repo.ensure_partition(session, dt.date(month[0], month[1], 1))
     cursor.execute(_STAGE)
-    lines = []
-    for _, rec, doc, c in valid:
-        lines.append("\t".join((
-            doc.nip, _text(rec.record_id), c.tanggal.isoformat(), _text(doc.skp_id), _text(c.kegiatan_id), c.jenis,
-            _text(c.uraian), str(c.kuantitas), _text(c.satuan), _text(c.menit), "t" if c.proses else "f",
-            _text(c.evidence_url), _text(doc.unit_id), _text(doc.penilai_nip))))
-    with cursor.copy("COPY import_stage FROM STDIN") as copy:
-        copy.write("\n".join(lines) + "\n")
-    cursor.execute(_APPLY, {"instansi": instansi_id, "actor": actor, "schema": SCHEMA_VERSION,
-                            "occurred": dt.datetime.now(dt.timezone.utc).isoformat()})
-    outcome = {(nip, record_id): (str(activity_id), new) for nip, record_id, activity_id, new in cursor.fetchall()}
-    for i, rec, doc, _ in valid:
-        activity_id, new = outcome[(doc.nip, rec.record_id)]
-        results[i] = (rec.record_id, CREATED if new else DUPLICATE, activity_id, "")
+    ids, staged = batch.ids, batch.staged
+    with cursor.copy(f"COPY import_stage ({_COLUMNS}) FROM STDIN") as copy:
+        copy.write(staged)
+    params = {"instansi": instansi_id, "actor": actor, "schema": SCHEMA_VERSION,
+              "occurred": dt.datetime.now(dt.timezone.utc).isoformat()}
+    if may_claim is not None:
+        may_claim()
+    cursor.execute(_CLAIM, params)
+    duplicates = {}
+    if cursor.fetchone()[0] != len(valid):
+        cursor.execute(_UNSTAGE_DUPLICATES, params)
+        duplicates = {(nip, record_id): first for nip, record_id, first in cursor.fetchall()}
+    if claimed is not None:
+        claimed()
+    if len(duplicates) < len(valid):
+        cursor.execute(_APPLY, params)
+    for (i, rec, doc, _), activity_id in zip(valid, ids, strict=True):
+        first = duplicates.get((doc.nip, rec.record_id))
+        results[i] = (rec.record_id, CREATED, activity_id, "") if first is None else (
+            rec.record_id, DUPLICATE, first, "")
 
 
 __all__ = ["Decimal", "ImportRecord", "import_batch", "authorize_import", "CREATED", "DUPLICATE", "REJECTED"]

@@ -24,6 +24,7 @@ EDITABLE = (DRAFT, SUBMITTED, REVISION_REQUESTED, RESUBMITTED)
 COUNTED = (APPROVED, LOCKED)  # only these count toward realisation and recaps
 
 JENIS = ("skp", "non_skp", "tugas_tambahan")
+_MAX_KUANTITAS = Decimal("100000")
 
 # action -> {from state: to state}; anything absent is illegal
 TRANSITIONS: dict[str, dict[str, str]] = {
@@ -81,7 +82,7 @@ class ActivityContent:
             raise InvalidArgument("must not be empty", field="uraian")
         if len(self.uraian) > 1000:
             raise InvalidArgument("at most 1000 characters", field="uraian")
-        if not self.kuantitas.is_finite() or self.kuantitas <= 0 or self.kuantitas > Decimal("100000"):
+        if not self.kuantitas.is_finite() or self.kuantitas <= 0 or self.kuantitas > _MAX_KUANTITAS:
             raise InvalidArgument("must be a number greater than 0 and at most 100000", field="kuantitas")
         if self.kuantitas.as_tuple().exponent < -2:
             raise InvalidArgument("at most 2 decimals", field="kuantitas")
@@ -170,7 +171,7 @@ class Activity:
 
     def snapshot(self) -> dict:
         """A JSON-ready picture of the entry for the audit trail (before/after)."""
-        c = dataclasses.asdict(self.content)
+        c = {f.name: getattr(self.content, f.name) for f in dataclasses.fields(self.content)}  # values immutable
         out = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v) for k, v in c.items()}
         out.update(state=self.state, version=self.version, reviewer_nip=self.reviewer_nip, catatan=self.catatan,
                    kuantitas_diakui=None if self.kuantitas_diakui is None else str(self.kuantitas_diakui))

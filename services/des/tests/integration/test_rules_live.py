@@ -2,6 +2,7 @@
 files, quick entry and the authorisation matrix through gRPC."""
 import datetime as dt
 import threading
+import time
 import uuid
 
 import grpc
@@ -62,6 +63,48 @@ def test_retried_submit_with_same_key_creates_one_activity_and_same_answer(stub,
         events = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'activity_submitted' "
                                       "AND payload->>'nip' = :n"), {"n": employee["nip"]}).scalar()
     assert events == 2
+
+
+def test_changes_applied_by_another_replica_win_over_the_cached_day(stub, pb, employee, world, engine):
+    """The service caches a day's SKP context; another replica may apply an SKP change or a lock it has not seen.
+    The write re-checks what the cached context said, so the new penilai is recorded and a locked day refused."""
+    m = pb[0]
+    first = submit(stub, m, employee["me"], employee["k"][0], key=uuid.uuid4().hex)
+    assert first.penilai_nip == employee["penilai"]
+    new_penilai = world.new_nip()
+    with engine.begin() as conn:  # as another replica applying skp_approved version 2 would
+        conn.execute(sa.text("UPDATE skp_documents SET penilai_nip = :p, version = version + 1 WHERE nip = :n"),
+                     {"p": new_penilai, "n": employee["nip"]})
+    second = submit(stub, m, employee["me"], employee["k"][0], key=uuid.uuid4().hex)
+    assert second.penilai_nip == new_penilai and second.state == "submitted"
+    with engine.begin() as conn:  # a lock of today written elsewhere
+        conn.execute(sa.text("INSERT INTO period_locks (nip, lock_id, skp_id, scope, tanggal_start, tanggal_end, "
+                             "locked_by) VALUES (:n, gen_random_uuid(), :s, 'day', :d, :d, :p)"),
+                     {"n": employee["nip"], "s": employee["skp_id"], "d": world.today(), "p": new_penilai})
+    with pytest.raises(grpc.RpcError) as err:
+        submit(stub, m, employee["me"], employee["k"][0], key=uuid.uuid4().hex)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "locked" in err.value.details()
+    assert count_activities(engine, employee["nip"]) == 2
+
+
+def test_submits_go_on_after_the_database_dropped_every_connection(stub, pb, employee, engine):
+    """As after a database restart: the service's pooled connections are gone; the next submits still succeed."""
+    m = pb[0]
+    for _ in range(3):
+        submit(stub, m, employee["me"], employee["k"][0])
+    with engine.connect() as conn:
+        dropped = [pid for (pid,) in conn.execute(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))]
+        assert dropped
+        for pid in dropped:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        deadline = time.monotonic() + 10
+        while conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)"),
+                           {"p": dropped}).scalar() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    answers = [submit(stub, m, employee["me"], employee["k"][0], key=uuid.uuid4().hex) for _ in range(5)]
+    assert len({a.activity_id for a in answers}) == 5
+    assert count_activities(engine, employee["nip"]) == 8
 
 
 def test_two_supervisors_acting_at_once_leave_exactly_one_result(stub, pb, employee, world, engine):

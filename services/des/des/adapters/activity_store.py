@@ -1,0 +1,194 @@
+"""SQL of a new activity report: its context in one read, then the whole write in one statement.
+
+`read_context` answers, in one round trip, the stored answer of an idempotency key (if any) and the context of the
+day: the SKP covering it (with its version), the instansi's entry window, whether the day is locked and the named
+kegiatan. `write_submission` then claims the idempotency key (when there is one) and inserts the evidence file,
+the activity, its audit record and its `activity_submitted` event in one data-modifying statement, guarded by a
+fresh look at what the context said: the SKP (same version, still open, still covering the day; its row is
+key-share locked, so a concurrent lock or SKP change waits for this entry), the instansi's entry window and the
+day's locks. Because the guard re-checks it, the context of a day may be served from `contexts`, a small
+per-process cache filled by reads and emptied when this process applies an SKP event or a window change; a
+stale entry (another replica applied the event) only makes the guard fail and the context be read again. Locks
+are never taken from the cache. Both run on a psycopg connection
+or cursor: autocommit for the submit RPC (each statement is atomic), or inside a session's transaction (quick entry).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+
+from .direct import Retry
+from .repository import known_partition, remember_partition
+
+_CONTEXT = """
+SELECT (SELECT i.response FROM idempotency_keys i WHERE i.scope = %(scope)s::text AND i.key = %(key)s::text),
+       c.skp_id, c.instansi_id, c.unit_id, c.penilai_nip, c.skp_version, c.window_days, c.locked, c.kegiatan_id,
+       c.kegiatan_satuan, c.kegiatan_nomor
+FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+  SELECT s.skp_id, s.instansi_id, s.unit_id, s.penilai_nip, s.version AS skp_version,
+         (SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id) AS window_days,
+         EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
+                 AND l.tanggal_start <= %(tanggal)s::date AND l.tanggal_end >= %(tanggal)s::date) AS locked,
+         k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor
+  FROM skp_documents s
+  LEFT JOIN skp_kegiatan k ON k.nip = s.nip AND k.skp_id = s.skp_id AND k.kegiatan_id = %(kegiatan_id)s::text
+  WHERE s.nip = %(nip)s::text AND s.period_start <= %(tanggal)s::date AND s.period_end >= %(tanggal)s::date
+    AND NOT s.closed
+  ORDER BY s.period_start DESC LIMIT 1) AS c ON true
+"""
+
+_WRITE = """
+WITH guard AS (
+  SELECT s.nip FROM skp_documents s
+  WHERE s.nip = %(nip)s::text AND s.skp_id = %(skp_id)s::text AND s.version = %(skp_version)s::bigint
+    AND NOT s.closed AND s.period_start <= %(tanggal)s::date AND s.period_end >= %(tanggal)s::date
+    AND coalesce((SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id), -1)
+        = %(window_days)s::integer
+    AND NOT EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
+                    AND l.tanggal_start <= %(tanggal)s::date AND l.tanggal_end >= %(tanggal)s::date)
+  FOR KEY SHARE OF s
+), claim AS (
+  INSERT INTO idempotency_keys (scope, key, response)
+  SELECT %(scope)s::text, %(key)s::text, %(response)s::bytea FROM guard WHERE %(key)s::text IS NOT NULL
+  ON CONFLICT DO NOTHING RETURNING key
+), go AS (
+  SELECT 1 FROM guard WHERE %(key)s::text IS NULL OR EXISTS (SELECT 1 FROM claim)
+), evidence AS (
+  INSERT INTO evidence_files (nip, evidence_id, content_type, size, sha256, data)
+  SELECT %(nip)s::text, %(evidence_id)s::uuid, %(evidence_type)s::text, length(%(evidence_data)s::bytea),
+         %(evidence_sha256)s::text, %(evidence_data)s::bytea FROM go WHERE %(evidence_id)s::uuid IS NOT NULL
+), activity AS (
+  INSERT INTO activities (nip, tanggal, activity_id, instansi_id, unit_id, skp_id, kegiatan_id, jenis, uraian,
+                          kuantitas, satuan, menit, jam_mulai, jam_selesai, proses, evidence_url, evidence_id, state,
+                          penilai_nip, version, source, submitted_at, created_at, updated_at)
+  SELECT %(nip)s::text, %(tanggal)s::date, %(activity_id)s::uuid, %(instansi_id)s::text, %(unit_id)s::text,
+         %(skp_id)s::text, %(kegiatan_id)s::text, %(jenis)s::text, %(uraian)s::text, %(kuantitas)s::numeric,
+         %(satuan)s::text, %(menit)s::integer, %(jam_mulai)s::time, %(jam_selesai)s::time, %(proses)s::boolean,
+         %(evidence_url)s::text, %(evidence_id)s::uuid, %(state)s::text, %(penilai_nip)s::text,
+         %(version)s::integer, %(source)s::text, %(submitted_at)s::timestamptz, %(at)s::timestamptz,
+         %(at)s::timestamptz
+  FROM go
+), audited AS (
+  INSERT INTO audit_trail (nip, entity, entity_id, action, actor, at, after)
+  SELECT %(nip)s::text, 'activity', %(activity_id)s::text, 'create', %(nip)s::text, %(at)s::timestamptz,
+         %(audit_after)s::jsonb FROM go
+), evented AS (
+  INSERT INTO outbox (event_id, event_type, payload)
+  SELECT %(event_id)s::uuid, 'activity_submitted', %(event)s::jsonb FROM go WHERE %(event_id)s::uuid IS NOT NULL
+)
+SELECT EXISTS (SELECT 1 FROM guard), EXISTS (SELECT 1 FROM go)
+"""
+
+_STORED = "SELECT response FROM idempotency_keys WHERE scope = %(scope)s::text AND key = %(key)s::text"
+
+
+@dataclass(frozen=True)
+class Context:
+    skp_id: str
+    instansi_id: str
+    unit_id: str | None
+    penilai_nip: str | None
+    skp_version: int
+    window_days: int | None
+    locked: bool
+    kegiatan_id: str | None
+    kegiatan_satuan: str | None
+    kegiatan_nomor: int | None
+
+
+def read_context(cursor, nip: str, tanggal: dt.date | None, kegiatan_id: str | None,
+                 scope: str | None = None, key: str | None = None) -> tuple[bytes | None, Context | None]:
+    """(the stored answer of `key` in `scope` or None, the day's context or None when no open SKP covers it)."""
+    try:
+        cursor.execute(_CONTEXT, {"scope": scope, "key": key, "nip": nip, "tanggal": tanggal,
+                                  "kegiatan_id": kegiatan_id or ""})
+    except psycopg.OperationalError:
+        if cursor.connection.broken:  # e.g. the server restarted since the pool last used it; nothing was written
+            raise Retry() from None
+        raise
+    row = cursor.fetchone()
+    stored = bytes(row[0]) if row[0] is not None else None
+    return stored, (Context(*row[1:]) if row[1] is not None else None)
+
+
+def stored_response(cursor, scope: str, key: str) -> bytes | None:
+    cursor.execute(_STORED, {"scope": scope, "key": key})
+    row = cursor.fetchone()
+    return bytes(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    evidence_id: uuid.UUID
+    content_type: str
+    sha256: str
+    data: bytes
+
+
+def ensure_partition(cursor, tanggal: dt.date) -> None:
+    if not known_partition(tanggal):
+        cursor.execute("SELECT des_ensure_activity_partition(%s::date)", (tanggal,))
+        remember_partition(tanggal)
+
+
+def write_submission(cursor, *, activity, ctx: Context, source: str, at: dt.datetime, evidence: Evidence | None,
+                     event, scope: str | None = None, key: str | None = None,
+                     response: bytes | None = None) -> tuple[bool, bool]:
+    """(the guard held, the entry was written). With a key, `written` is False when another request claimed it."""
+    c = activity.content
+    ensure_partition(cursor, c.tanggal)
+    cursor.execute(_WRITE, {
+        "nip": activity.nip, "skp_id": ctx.skp_id, "skp_version": ctx.skp_version, "tanggal": c.tanggal,
+        "window_days": -1 if ctx.window_days is None else ctx.window_days,
+        "scope": scope, "key": key, "response": response,
+        "evidence_id": evidence.evidence_id if evidence else None,
+        "evidence_type": evidence.content_type if evidence else None,
+        "evidence_sha256": evidence.sha256 if evidence else None,
+        "evidence_data": evidence.data if evidence else None,
+        "activity_id": activity.activity_id, "instansi_id": ctx.instansi_id, "unit_id": ctx.unit_id,
+        "kegiatan_id": c.kegiatan_id, "jenis": c.jenis, "uraian": c.uraian, "kuantitas": c.kuantitas,
+        "satuan": c.satuan, "menit": c.menit, "jam_mulai": c.jam_mulai, "jam_selesai": c.jam_selesai,
+        "proses": c.proses, "evidence_url": c.evidence_url, "state": activity.state,
+        "penilai_nip": activity.penilai_nip, "version": activity.version, "source": source,
+        "submitted_at": None if activity.state == "draft" else at, "at": at,
+        "audit_after": json.dumps(activity.snapshot()),
+        "event_id": event.event_id if event else None, "event": json.dumps(event.envelope()) if event else None,
+    })
+    guard, written = cursor.fetchone()
+    return guard, written
+
+
+class ContextCache:
+    """Contexts of (nip, day, kegiatan) without their lock flag (locks are always read fresh by the guard)."""
+
+    def __init__(self, max_entries: int = 20000):
+        self.max_entries = max_entries
+        self._by_nip: dict[str, dict] = {}
+        self._size = 0
+
+    def get(self, nip: str, tanggal: dt.date, kegiatan_id: str | None) -> Context | None:
+        return self._by_nip.get(nip, {}).get((tanggal, kegiatan_id or ""))
+
+    def put(self, nip: str, tanggal: dt.date, kegiatan_id: str | None, ctx: Context | None) -> None:
+        if ctx is None or ctx.locked:
+            return
+        if self._size >= self.max_entries:
+            self.clear()
+        entries = self._by_nip.setdefault(nip, {})
+        if (tanggal, kegiatan_id or "") not in entries:
+            self._size += 1
+        entries[(tanggal, kegiatan_id or "")] = ctx
+
+    def forget(self, nip: str) -> None:
+        self._size -= len(self._by_nip.pop(nip, {}))
+
+    def clear(self) -> None:
+        self._by_nip.clear()
+        self._size = 0
+
+
+contexts = ContextCache()
