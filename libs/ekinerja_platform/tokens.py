@@ -130,12 +130,42 @@ def jwks_from_url(url: str, timeout: float = 3.0):
 
 
 class TokenVerifier:
+    """Verifies tokens; a verified access token is remembered until it expires (a client sends the same token on
+    every call, and the signature check is a noticeable share of a small request's CPU). The memory is bounded and
+    forgotten whenever the key set is refreshed, so a key withdrawn from the JWKS stops its tokens at once."""
+
+    cache_size = 10_000
+
     def __init__(self, keyset: KeySet, audience: str = "ekinerja", leeway: int = 5):
         self.keyset = keyset
         self.audience = audience
         self.leeway = leeway
+        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._keys_seen = None
+
+    def _forget_if_keys_changed(self) -> None:
+        if self._keys_seen is not self.keyset._keys:
+            self._verified.clear()
+            self._keys_seen = self.keyset._keys
 
     def verify(self, token: str, token_type: str = "access") -> Principal:
+        self._forget_if_keys_changed()
+        cached = self._verified.get(token) if token_type == "access" else None
+        if cached is not None:
+            principal, expires = cached
+            if time.time() < expires + self.leeway:
+                return principal
+            del self._verified[token]
+            raise Unauthenticated("token expired", field="authorization")
+        principal, expires = self._verify(token, token_type)
+        self._forget_if_keys_changed()  # verifying may have refreshed the keys
+        if token_type == "access":
+            if len(self._verified) >= self.cache_size:
+                self._verified.clear()
+            self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str, token_type: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -157,7 +187,7 @@ class TokenVerifier:
             raise Unauthenticated("invalid token", field="authorization") from None
         if claims.get("typ") != token_type:
             raise Unauthenticated(f"a {token_type} token is required", field="authorization")
-        return Principal.from_claims(claims)
+        return Principal.from_claims(claims), float(claims["exp"])
 
 
 def bearer_token(metadata) -> str | None:

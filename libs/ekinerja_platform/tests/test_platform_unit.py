@@ -132,3 +132,28 @@ def test_topology_queues_are_quorum_with_dead_letter_and_every_consumer_is_a_ser
                 assert queue.queue_arguments["x-queue-type"] == "quorum"
                 assert queue.queue_arguments["x-dead-letter-routing-key"] == queue.name
                 assert queue.routing_key == event_type
+
+
+def test_verified_tokens_are_remembered_until_expiry_and_forgotten_when_keys_change(monkeypatch):
+    key = Ed25519PrivateKey.generate()
+    jwks = {"keys": [tokens.public_jwk(key, "k1")]}
+    keyset = tokens.KeySet(lambda: jwks, min_refresh_seconds=0)
+    verifier = tokens.TokenVerifier(keyset, leeway=0)
+    now = time.time()
+    token = tokens.issue_token(key, "k1", subject="x", roles=["pegawai"], ttl_seconds=60, now=now)
+    calls = []
+    original = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda *a: calls.append(1) or original(*a))
+    assert verifier.verify(token).subject == "x"
+    assert verifier.verify(token).subject == "x"
+    assert len(calls) == 1  # the second call was answered from memory
+    monkeypatch.setattr(tokens.time, "time", lambda: now + 61)
+    with pytest.raises(domain_errors.Unauthenticated):
+        verifier.verify(token)  # remembered, but expired
+    monkeypatch.setattr(tokens.time, "time", lambda: now)
+    verifier.verify(token)
+    jwks["keys"] = []  # the key is withdrawn; a refresh (prompted by any unknown kid) forgets verified tokens
+    with pytest.raises(domain_errors.Unauthenticated):
+        verifier.verify(tokens.issue_token(key, "k2", subject="y", roles=[]))
+    with pytest.raises(domain_errors.Unauthenticated):
+        verifier.verify(token)
