@@ -35,10 +35,10 @@ status:
 	$(PY) scripts/devstack.py status
 
 test: install system-deps
-	$(PY) -m pytest
+	$(PY) scripts/run_tests.py
 
 test-unit: install
-	$(PY) -m pytest -m "unit"
+	$(PY) scripts/run_tests.py -m unit
 
 lint: install
 	$(PY) -m ruff check libs services scripts tests

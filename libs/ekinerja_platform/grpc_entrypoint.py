@@ -102,6 +102,10 @@ class PlatformGrpcServer(GrpcServer):
 class GrpcEndpoint(Grpc):
     grpc_server = PlatformGrpcServer()
 
+    def __init__(self, stub, **kwargs):
+        kwargs.setdefault("expected_exceptions", (DomainError,))  # a client's mistake is not a server error
+        super().__init__(stub, **kwargs)
+
     def setup(self):
         rule = self.rule
         if rule is None:

@@ -55,6 +55,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _ExpectedErrorFilter(logging.Filter):
+    """nameko logs a handler's expected (domain) error as a warning with a traceback; it is the client's mistake,
+    already answered with its status code: keep one INFO line without the traceback."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
+            record.exc_info = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 def configure_logging(service: str, level: str = "INFO", nip_hash_key: bytes = b"") -> None:
     global _hash_key
     _hash_key = nip_hash_key
@@ -67,6 +78,7 @@ def configure_logging(service: str, level: str = "INFO", nip_hash_key: bytes = b
             return True
 
     handler.addFilter(_ServiceFilter())
+    logging.getLogger("nameko.containers").addFilter(_ExpectedErrorFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
