@@ -126,9 +126,10 @@ class SkpService(PlatformService):
                 if handlers.close_expired_results(session, dt.date.today()) < handlers.EXPIRY_BATCH:
                     return
 
-    @timer(interval=3600)
+    @timer(interval=600, eager=True)
     def roll_over_year(self):
-        """Continuing assignments get their document for the current year (idempotent, replica-safe)."""
+        """Continuing assignments get their document for the current year (idempotent, replica-safe); also catches
+        up assignments that arrive from an earlier year (a bulk import), within ten minutes."""
         while True:
             with self.db.transaction() as session:
                 if consumers.rollover_year(session, dt.date.today()) < consumers.ROLLOVER_BATCH:
