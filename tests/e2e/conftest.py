@@ -1,7 +1,8 @@
 """The five services as real processes for the end-to-end suite (one stack per test session, started on first use).
 
 identity issues the tokens; skp, des, recap and snowman verify them with identity's JWKS over HTTP. Each service
-has its own freshly migrated database; all share one fresh RabbitMQ vhost (the root conftest's `amqp_uri`).
+has its own freshly migrated database; all share a RabbitMQ vhost of their own (services started by other suites
+in the same pytest session consume the same queue names and would take these events).
 Set `E2E_LOGS=1` to print the services' log tails after the run.
 """
 import os
@@ -13,10 +14,19 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from e2e_lib import Des, Identity, Skp, Stack  # noqa: E402
 
+from ekinerja_platform import testing  # noqa: E402
+
 
 @pytest.fixture(scope="session")
-def stack(amqp_uri, tmp_path_factory):
-    started = Stack(amqp_uri, tmp_path_factory.mktemp("identity-keys"))
+def e2e_amqp_uri():
+    uri = testing.create_vhost()
+    yield uri
+    testing.delete_vhost(uri)
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_amqp_uri, tmp_path_factory):
+    started = Stack(e2e_amqp_uri, tmp_path_factory.mktemp("identity-keys"))
     try:
         started.start()
     except BaseException:

@@ -12,6 +12,7 @@ import pytest
 from skp_testlib import new_nip, wait_for
 
 from ekinerja_platform.testing import REPO_ROOT
+from skp.score_view import score_response_as_contract
 
 pytestmark = pytest.mark.integration
 EKINERJA = str(REPO_ROOT / ".venv" / "bin" / "ekinerja")
@@ -19,29 +20,6 @@ OPTIONAL_KEGIATAN = ("efisiensi_waktu", "biaya", "efisiensi_biaya", "angka_kredi
 OPTIONAL_TOP = ("nilai_perilaku", "sebutan_perilaku", "jumlah_aspek_perilaku", "nilai_prestasi_kerja", "sebutan")
 
 
-def contract_dict(response) -> dict:
-    """A ScoreSkpResponse in the contract's output form (unset optional fields are JSON null)."""
-    def kegiatan(k):
-        out = {f: getattr(k, f) for f in ("nama", "kuantitas", "kualitas", "waktu")}
-        for f in ("efisiensi_waktu", "biaya", "efisiensi_biaya"):
-            out[f] = getattr(k, f) if k.HasField(f) else None
-        out.update(jumlah_aspek=k.jumlah_aspek, perhitungan=k.perhitungan, nilai_capaian=k.nilai_capaian)
-        if k.HasField("angka_kredit"):
-            out["angka_kredit"] = k.angka_kredit
-        return out
-
-    out = {"ruleset": response.ruleset, "skp": [
-        {"kegiatan": [kegiatan(k) for k in d.kegiatan], "rata_rata_kegiatan": d.rata_rata_kegiatan,
-         "nilai_tugas_tambahan": d.nilai_tugas_tambahan, "nilai_kreativitas": d.nilai_kreativitas,
-         "nilai_capaian_skp": d.nilai_capaian_skp} for d in response.skp],
-        "nilai_capaian_skp": response.nilai_capaian_skp, "sebutan_capaian_skp": response.sebutan_capaian_skp}
-    for f in ("nilai_perilaku", "sebutan_perilaku"):
-        out[f] = getattr(response, f) if response.HasField(f) else None
-    if response.HasField("jumlah_aspek_perilaku"):
-        out["jumlah_aspek_perilaku"] = response.jumlah_aspek_perilaku
-    for f in ("nilai_prestasi_kerja", "sebutan"):
-        out[f] = getattr(response, f) if response.HasField(f) else None
-    return out
 
 
 def offline_score(data: dict) -> dict:
@@ -202,13 +180,13 @@ def test_a_year_from_assignment_to_closed_result(stub, pb, world, skp_events):
         "perilaku": {k: int(v) for k, v in aspects.items()}}
     expected = offline_score(expected_input)
     score = stub.ScoreSkp(pb.ScoreSkpRequest(skp_id=skp_id), metadata=me, timeout=5)
-    assert contract_dict(score) == expected
+    assert score_response_as_contract(score) == expected
     assert offline_score(json.loads(score.score_input_json)) == expected
     assert expected["skp"][0]["nilai_tugas_tambahan"] == 2 and expected["skp"][0]["nilai_kreativitas"] == 3
 
     # the result (period 2024 has ended), a keberatan, the atasan's decision, closed
     issued = stub.IssueResult(pb.IssueResultRequest(skp_id=skp_id), metadata=p + key(), timeout=5)
-    assert issued.result_status == "issued" and contract_dict(issued) == expected
+    assert issued.result_status == "issued" and score_response_as_contract(issued) == expected
     [scored] = skp_events.wait("skp_scored", skp_id)
     assert (scored["data"]["year"], scored["data"]["nilai_prestasi_kerja"], scored["data"]["sebutan"]) == (
         2024, expected["nilai_prestasi_kerja"], expected["sebutan"])
@@ -229,7 +207,7 @@ def test_a_year_from_assignment_to_closed_result(stub, pb, world, skp_events):
         skp_id=skp_id, catatan="bukti integritas diterima", revise=True, perilaku=pb.PerilakuValues(**revised)),
         metadata=q + key(), timeout=5)
     final_expected = offline_score({**expected_input, "perilaku": {k: int(v) for k, v in revised.items()}})
-    assert decided.result_status == "final" and contract_dict(decided) == final_expected
+    assert decided.result_status == "final" and score_response_as_contract(decided) == final_expected
     assert final_expected["nilai_prestasi_kerja"] != expected["nilai_prestasi_kerja"]
     assert [e["data"]["nilai_prestasi_kerja"] for e in skp_events.wait("skp_scored", skp_id, count=2)] == [
         expected["nilai_prestasi_kerja"], final_expected["nilai_prestasi_kerja"]]
@@ -341,7 +319,7 @@ def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, wor
     expected = offline_score(expected_input)
     score = stub.ScoreSkp(pb.ScoreSkpRequest(skp_id=new.skp_id), metadata=atasan2, timeout=5)
     assert [d.skp_id for d in score.skp] == [old.skp_id, new.skp_id]
-    assert contract_dict(score) == expected
+    assert score_response_as_contract(score) == expected
     assert offline_score(json.loads(score.score_input_json)) == expected
     assert score.jumlah_aspek_perilaku == 6
     assert [k["kuantitas"] for k in expected["skp"][0]["kegiatan"]] == ["95.92", "100.00"]  # 4 of 4.17, 100 of 100
@@ -355,7 +333,7 @@ def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, wor
                                                timeout=5))
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     issued = stub.IssueResult(pb.IssueResultRequest(skp_id=new.skp_id), metadata=pen2 + key(), timeout=5)
-    assert contract_dict(issued) == contract_dict(score)
+    assert score_response_as_contract(issued) == score_response_as_contract(score)
     accepted = stub.AcceptResult(pb.AcceptResultRequest(skp_id=new.skp_id), metadata=me + key(), timeout=5)
     assert accepted.result_status == "final"
     [closed] = skp_events.wait("skp_closed", new.skp_id)
