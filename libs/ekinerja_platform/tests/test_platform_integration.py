@@ -305,13 +305,26 @@ def test_missing_required_setting_stops_with_a_clear_message(probe_gen):
     assert "EKINERJA_" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_topology_declares_consumer_queues_before_publishing(amqp_uri):
-    """Publishing an event whose consumer is not running yet must not drop it: the queue exists already."""
-    with Connection(amqp_uri) as conn:
-        topology.declare(conn.default_channel, topology.queues_for_producer("probe"))
-        queue = topology.event_queue("probe", "probe", "probe_happened")(conn.default_channel)
-        _, count, _ = queue.queue_declare(passive=True)
-        assert count >= 0
+def test_relay_declares_consumer_queues_before_publishing():
+    """An event published before its consumer ever ran is not dropped: the relay declared the consumer's queue."""
+    import probe_support
+    db_url, vhost = probe_support.create_database(), testing.create_vhost()  # no probe consumer ever ran here
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            record_event(conn, Event("probe_happened", "probe", {"text": "early"}))
+        relay = OutboxRelay(engine, vhost, "probe")
+        assert relay.relay_once() == 1
+        relay.close()
+        with Connection(vhost) as conn:
+            queue = topology.event_queue("probe", "probe", "probe_happened")(conn.default_channel)
+            _, waiting, consumers = queue.queue_declare(passive=True)
+        assert (waiting, consumers) == (1, 0)
+        assert _unsent(engine) == 0
+    finally:
+        engine.dispose()
+        testing.drop_database(db_url)
+        testing.delete_vhost(vhost)
 
 
 def test_cli_reflection_client_lists_and_describes_the_api(probe):

@@ -20,7 +20,7 @@ class ProbeService(PlatformService):
     grpc_services = ("ekinerja.probe.v1.ProbeService",)
     authorization = {"Echo": AUTHENTICATED, "Sleep": AUTHENTICATED, "Fail": AUTHENTICATED,
                      "Reject": AUTHENTICATED, "WhoAmI": AUTHENTICATED, "Emit": AUTHENTICATED,
-                     "Applied": AUTHENTICATED, "Open": PUBLIC, "Downstream": None}
+                     "Applied": AUTHENTICATED, "Open": PUBLIC}
     downstream = ServiceRpc("probe_downstream")
 
     @grpc
