@@ -3,6 +3,7 @@
 Integration tests use the machine's real PostgreSQL and RabbitMQ; nothing here fakes them.
 """
 import pytest
+
 from ekinerja_platform import testing
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from .db import idempotency_table, inbox_table, outbox_table
+from .ids import uuid7
 
 SCHEMA_VERSION = 1
 
@@ -26,7 +27,7 @@ class Event:
     data: dict
     nip: str | None = None
     instansi_id: str | None = None
-    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    event_id: str = field(default_factory=uuid7)  # time-ordered: the outbox's unique index grows at its edge
     occurred_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
     schema_version: int = SCHEMA_VERSION
 

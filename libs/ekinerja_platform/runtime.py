@@ -6,6 +6,17 @@ from .tokens import KeySet, TokenVerifier, jwks_from_url
 
 _settings: Settings | None = None
 _verifier: TokenVerifier | None = None
+_main_module: str | None = None
+
+
+def set_main_module(module: str) -> None:
+    """The module run as `python -m <module>`, so the service can start helper processes of itself."""
+    global _main_module
+    _main_module = module
+
+
+def main_module() -> str | None:
+    return _main_module
 
 
 def configure(settings: Settings, verifier: TokenVerifier | None = None) -> None:

@@ -68,11 +68,18 @@ class Readiness(DependencyProvider):
 
 
 class RelayRunner(DependencyProvider):
-    """Runs the outbox relay in a managed green thread for the lifetime of the container."""
+    """Runs the outbox relay for the lifetime of the container: in a managed green thread, or, with
+    `EKINERJA_RELAY_PROCESS=true`, in a supervised child process (see `relay_process.py`)."""
 
     def setup(self):
         self._stopping = False
         self.relay = None
+        self.child = None
+
+    @property
+    def in_process(self) -> bool:
+        """True when the relay runs in this process's green thread (`self.relay` relays)."""
+        return self.child is None
 
     def start(self):
         settings = runtime.settings()
@@ -80,13 +87,31 @@ class RelayRunner(DependencyProvider):
         self._engine = make_engine(settings.sqlalchemy_url, pool_size=2)
         self.relay = OutboxRelay(self._engine, settings.amqp_uri, self.container.service_name,
                                  batch_size=settings.relay_batch_size)
+        if settings.relay_process and runtime.main_module():
+            from .relay_process import RelayChild
+            self.child = RelayChild(runtime.main_module(), self.container.service_name, eventlet.sleep)
+            self.container.spawn_managed_thread(
+                lambda: self.child.supervise(lambda fn: self.container.spawn_managed_thread(fn, "relay-output")),
+                identifier="outbox-relay-process")
+            self.container.spawn_managed_thread(self._keep_backlog_gauges, identifier="outbox-backlog")
+            return
         self.container.spawn_managed_thread(
             lambda: self.relay.run(lambda: self._stopping, idle_sleep=settings.relay_interval_seconds,
                                    sleep=eventlet.sleep),
             identifier="outbox-relay")
 
+    def _keep_backlog_gauges(self):
+        while not self._stopping:
+            try:
+                self.relay.update_backlog_gauges()
+            except Exception:  # the database may be away for a while; the gauges just age
+                log.warning("outbox backlog gauges not updated", exc_info=True)
+            eventlet.sleep(5)
+
     def stop(self):
         self._stopping = True
+        if self.child is not None:
+            self.child.stop()
         if self.relay is not None:
             self.relay.close()
         self._engine.dispose()

@@ -40,6 +40,15 @@ def _int(name: str, default: int) -> int:
         raise MissingSetting(f"setting {name} must be an integer, got {raw!r}") from None
 
 
+def _bool(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise MissingSetting(f"setting {name} must be true or false, got {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     service: str
@@ -56,6 +65,7 @@ class Settings:
     grpc_poll_seconds: float = 0.002
     relay_interval_seconds: float = 0.2
     relay_batch_size: int = 200
+    relay_process: bool = False
     token_audience: str = "ekinerja"
     extra: dict = field(default_factory=dict)
 
@@ -103,6 +113,7 @@ def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
         grpc_poll_seconds=float(_env("EKINERJA_GRPC_POLL_SECONDS", "0.002")),
         relay_interval_seconds=float(_env("EKINERJA_RELAY_INTERVAL_SECONDS", "0.2")),
         relay_batch_size=_int("EKINERJA_RELAY_BATCH_SIZE", 200),
+        relay_process=_bool("EKINERJA_RELAY_PROCESS", False),
         token_audience=_env("EKINERJA_TOKEN_AUDIENCE", "ekinerja"),
     )
 

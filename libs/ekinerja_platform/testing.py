@@ -127,7 +127,11 @@ class ServiceProcess:
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen([sys.executable, "-m", self.module, "run"], env=env,
                                         stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-        self.wait_serving(wait)
+        try:
+            self.wait_serving(wait)
+        except BaseException:
+            self.kill()  # a start that failed leaves no process behind (its fixture never reaches teardown)
+            raise
         return self
 
     def wait_serving(self, wait: float = 30.0) -> None:

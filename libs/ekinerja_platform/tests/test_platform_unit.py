@@ -157,3 +157,54 @@ def test_verified_tokens_are_remembered_until_expiry_and_forgotten_when_keys_cha
         verifier.verify(tokens.issue_token(key, "k2", subject="y", roles=[]))
     with pytest.raises(domain_errors.Unauthenticated):
         verifier.verify(token)
+
+
+def test_relay_process_setting_is_a_boolean_named_when_wrong(monkeypatch):
+    for name, value in (("EKINERJA_DATABASE_URL", "postgresql://u@db/x"), ("EKINERJA_AMQP_URI", "amqp://g@mq/v"),
+                        ("EKINERJA_NIP_HASH_KEY", "k"), ("EKINERJA_JWKS_URL", "http://identity/jwks")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("EKINERJA_RELAY_PROCESS", raising=False)
+    assert settings.load_settings("des").relay_process is False
+    monkeypatch.setenv("EKINERJA_RELAY_PROCESS", "true")
+    assert settings.load_settings("des").relay_process is True
+    monkeypatch.setenv("EKINERJA_RELAY_PROCESS", "sometimes")
+    with pytest.raises(settings.MissingSetting) as err:
+        settings.load_settings("des")
+    assert "EKINERJA_RELAY_PROCESS" in str(err.value.code)
+
+
+def test_uuid7s_are_version_7_unique_and_increasing():
+    import uuid
+
+    from ekinerja_platform.ids import uuid7, uuid7s
+    first = uuid7s(5000)  # more than one millisecond's counter (4,095)
+    later = [uuid7() for _ in range(100)]
+    ids = first + later
+    assert len(set(ids)) == len(ids)
+    assert ids == sorted(ids)  # text order is time order: new index keys go to the right edge
+    parsed = [uuid.UUID(i) for i in ids]
+    assert {u.version for u in parsed} == {7}
+    assert {u.variant for u in parsed} == {uuid.RFC_4122}
+    stamp_ms = parsed[0].int >> 80
+    assert abs(stamp_ms - time.time() * 1000) < 60_000
+
+
+def test_long_huffman_header_values_are_decoded_once_and_remembered():
+    import hpack
+    import hpack.hpack
+
+    from ekinerja_platform import grpc_entrypoint
+    grpc_entrypoint.remember_decoded_headers(entries=16)
+    remembered = hpack.hpack.decode_huffman.remembered
+    token = "Bearer eyJhbGciOiJFZERTQSJ9." + "eyJzdWIiOiIxOTkwMDEwMTIwMTUwMzEwMDEifQ" * 8 + ".c2lnbmF0dXJl"
+    headers = [(":path", "/ekinerja.des.v1.DesService/SubmitActivity"), ("authorization", token),
+               ("x-idempotency-key", "k-1")]
+    decoded = []
+    for _ in range(3):  # a fresh connection each time: the value arrives Huffman-coded, not indexed
+        block = hpack.Encoder().encode(headers, huffman=True)
+        decoded.append(dict(hpack.Decoder().decode(block, raw=False)))
+    assert all(d["authorization"] == token for d in decoded)
+    assert all(d["x-idempotency-key"] == "k-1" for d in decoded)
+    info = remembered.cache_info()
+    assert info.misses >= 1 and info.hits >= 2  # the token: decoded once, then remembered
+    assert info.currsize <= 2  # short values (idempotency keys, paths) are decoded each time, not remembered

@@ -2,8 +2,9 @@
 
 `read_context` answers, in one round trip, the stored answer of an idempotency key (if any) and the context of the
 day: the SKP covering it (with its version), the instansi's entry window, whether the day is locked and the named
-kegiatan. `write_submission` then claims the idempotency key (when there is one) and inserts the evidence file,
-the activity, its audit record and its `activity_submitted` event in one data-modifying statement, guarded by a
+kegiatan. `write_submissions` then, for one report or for several concurrent ones at once (one row each, joined
+by `direct.GroupCommit`), claims the idempotency key (when there is one) and inserts the evidence file, the
+activity, its audit record and its `activity_submitted` event in one data-modifying statement, each row guarded by a
 fresh look at what the context said: the SKP (same version, still open, still covering the day; its row is
 key-share locked, so a concurrent lock or SKP change waits for this entry), the instansi's entry window and the
 day's locks. Because the guard re-checks it, the context of a day may be served from `contexts`, a small
@@ -14,6 +15,7 @@ or cursor: autocommit for the submit RPC (each statement is atomic), or inside a
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import uuid
@@ -41,46 +43,61 @@ FROM (SELECT 1) AS one LEFT JOIN LATERAL (
   ORDER BY s.period_start DESC LIMIT 1) AS c ON true
 """
 
+# Columns of one submission as `_WRITE` reads them from its one JSON parameter (an array of rows; psycopg dumps
+# an array parameter element by element in Python, which cost more than the statement's round trip).
+_COLUMNS = (
+    ("nip", "text"), ("skp_id", "text"), ("skp_version", "bigint"), ("tanggal", "date"), ("window_days", "integer"),
+    ("scope", "text"), ("key", "text"), ("response", "text"),
+    ("evidence_id", "uuid"), ("evidence_type", "text"), ("evidence_sha256", "text"), ("evidence_data", "text"),
+    ("activity_id", "uuid"), ("instansi_id", "text"), ("unit_id", "text"), ("kegiatan_id", "text"), ("jenis", "text"),
+    ("uraian", "text"), ("kuantitas", "numeric"), ("satuan", "text"), ("menit", "integer"), ("jam_mulai", "time"),
+    ("jam_selesai", "time"), ("proses", "boolean"), ("evidence_url", "text"), ("state", "text"),
+    ("penilai_nip", "text"), ("version", "integer"), ("source", "text"), ("submitted_at", "timestamptz"),
+    ("at", "timestamptz"), ("audit_after", "jsonb"), ("event_id", "uuid"), ("event", "jsonb"),
+)
+
 _WRITE = """
-WITH guard AS (
-  SELECT s.nip FROM skp_documents s
-  WHERE s.nip = %(nip)s::text AND s.skp_id = %(skp_id)s::text AND s.version = %(skp_version)s::bigint
-    AND NOT s.closed AND s.period_start <= %(tanggal)s::date AND s.period_end >= %(tanggal)s::date
+WITH x AS (
+  SELECT * FROM ROWS FROM (json_to_recordset(%(rows)s::json)
+                          AS (""" + ", ".join(f"{name} {kind}" for name, kind in _COLUMNS) + """))
+  WITH ORDINALITY AS x(""" + ", ".join(name for name, _ in _COLUMNS) + """, n)
+), guard AS (
+  SELECT x.n FROM x JOIN skp_documents s ON s.nip = x.nip AND s.skp_id = x.skp_id AND s.version = x.skp_version
+  WHERE NOT s.closed AND s.period_start <= x.tanggal AND s.period_end >= x.tanggal
     AND coalesce((SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id), -1)
-        = %(window_days)s::integer
+        = x.window_days
     AND NOT EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
-                    AND l.tanggal_start <= %(tanggal)s::date AND l.tanggal_end >= %(tanggal)s::date)
+                    AND l.tanggal_start <= x.tanggal AND l.tanggal_end >= x.tanggal)
   FOR KEY SHARE OF s
 ), claim AS (
   INSERT INTO idempotency_keys (scope, key, response)
-  SELECT %(scope)s::text, %(key)s::text, %(response)s::bytea FROM guard WHERE %(key)s::text IS NOT NULL
-  ON CONFLICT DO NOTHING RETURNING key
+  SELECT x.scope, x.key, decode(x.response, 'base64') FROM x JOIN guard USING (n)
+  WHERE x.key IS NOT NULL ORDER BY x.scope, x.key
+  ON CONFLICT DO NOTHING RETURNING scope, key
 ), go AS (
-  SELECT 1 FROM guard WHERE %(key)s::text IS NULL OR EXISTS (SELECT 1 FROM claim)
+  SELECT x.* FROM x JOIN guard USING (n)
+  WHERE x.key IS NULL OR EXISTS (SELECT 1 FROM claim c WHERE c.scope = x.scope AND c.key = x.key)
 ), evidence AS (
   INSERT INTO evidence_files (nip, evidence_id, content_type, size, sha256, data)
-  SELECT %(nip)s::text, %(evidence_id)s::uuid, %(evidence_type)s::text, length(%(evidence_data)s::bytea),
-         %(evidence_sha256)s::text, %(evidence_data)s::bytea FROM go WHERE %(evidence_id)s::uuid IS NOT NULL
+  SELECT nip, evidence_id, evidence_type, length(data), evidence_sha256, data
+  FROM go, decode(go.evidence_data, 'base64') AS data WHERE evidence_id IS NOT NULL
 ), activity AS (
   INSERT INTO activities (nip, tanggal, activity_id, instansi_id, unit_id, skp_id, kegiatan_id, jenis, uraian,
                           kuantitas, satuan, menit, jam_mulai, jam_selesai, proses, evidence_url, evidence_id, state,
                           penilai_nip, version, source, submitted_at, created_at, updated_at)
-  SELECT %(nip)s::text, %(tanggal)s::date, %(activity_id)s::uuid, %(instansi_id)s::text, %(unit_id)s::text,
-         %(skp_id)s::text, %(kegiatan_id)s::text, %(jenis)s::text, %(uraian)s::text, %(kuantitas)s::numeric,
-         %(satuan)s::text, %(menit)s::integer, %(jam_mulai)s::time, %(jam_selesai)s::time, %(proses)s::boolean,
-         %(evidence_url)s::text, %(evidence_id)s::uuid, %(state)s::text, %(penilai_nip)s::text,
-         %(version)s::integer, %(source)s::text, %(submitted_at)s::timestamptz, %(at)s::timestamptz,
-         %(at)s::timestamptz
+  SELECT nip, tanggal, activity_id, instansi_id, unit_id, skp_id, kegiatan_id, jenis, uraian, kuantitas, satuan,
+         menit, jam_mulai, jam_selesai, proses, evidence_url, evidence_id, state, penilai_nip, version, source,
+         submitted_at, at, at
   FROM go
 ), audited AS (
   INSERT INTO audit_trail (nip, entity, entity_id, action, actor, at, after)
-  SELECT %(nip)s::text, 'activity', %(activity_id)s::text, 'create', %(nip)s::text, %(at)s::timestamptz,
-         %(audit_after)s::jsonb FROM go
+  SELECT nip, 'activity', activity_id::text, 'create', nip, at, audit_after FROM go
 ), evented AS (
   INSERT INTO outbox (event_id, event_type, payload)
-  SELECT %(event_id)s::uuid, 'activity_submitted', %(event)s::jsonb FROM go WHERE %(event_id)s::uuid IS NOT NULL
+  SELECT event_id, 'activity_submitted', event FROM go WHERE event_id IS NOT NULL
 )
-SELECT EXISTS (SELECT 1 FROM guard), EXISTS (SELECT 1 FROM go)
+SELECT EXISTS (SELECT 1 FROM guard WHERE guard.n = x.n), EXISTS (SELECT 1 FROM go WHERE go.n = x.n)
+FROM x ORDER BY x.n
 """
 
 _STORED = "SELECT response FROM idempotency_keys WHERE scope = %(scope)s::text AND key = %(key)s::text"
@@ -135,31 +152,46 @@ def ensure_partition(cursor, tanggal: dt.date) -> None:
         remember_partition(tanggal)
 
 
-def write_submission(cursor, *, activity, ctx: Context, source: str, at: dt.datetime, evidence: Evidence | None,
-                     event, scope: str | None = None, key: str | None = None,
-                     response: bytes | None = None) -> tuple[bool, bool]:
-    """(the guard held, the entry was written). With a key, `written` is False when another request claimed it."""
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _base64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evidence: Evidence | None, event,
+                   scope: str | None = None, key: str | None = None, response: bytes | None = None) -> dict:
+    """The values `write_submissions` stores for one new report (`key`: its idempotency key, claimed with it),
+    as JSON values."""
     c = activity.content
-    ensure_partition(cursor, c.tanggal)
-    cursor.execute(_WRITE, {
-        "nip": activity.nip, "skp_id": ctx.skp_id, "skp_version": ctx.skp_version, "tanggal": c.tanggal,
+    at_text = at.isoformat()
+    return {
+        "nip": activity.nip, "skp_id": ctx.skp_id, "skp_version": ctx.skp_version, "tanggal": c.tanggal.isoformat(),
         "window_days": -1 if ctx.window_days is None else ctx.window_days,
-        "scope": scope, "key": key, "response": response,
-        "evidence_id": evidence.evidence_id if evidence else None,
+        "scope": scope, "key": key, "response": _base64(response),
+        "evidence_id": _text(evidence.evidence_id) if evidence else None,
         "evidence_type": evidence.content_type if evidence else None,
         "evidence_sha256": evidence.sha256 if evidence else None,
-        "evidence_data": evidence.data if evidence else None,
-        "activity_id": activity.activity_id, "instansi_id": ctx.instansi_id, "unit_id": ctx.unit_id,
-        "kegiatan_id": c.kegiatan_id, "jenis": c.jenis, "uraian": c.uraian, "kuantitas": c.kuantitas,
-        "satuan": c.satuan, "menit": c.menit, "jam_mulai": c.jam_mulai, "jam_selesai": c.jam_selesai,
+        "evidence_data": _base64(evidence.data) if evidence else None,
+        "activity_id": str(activity.activity_id), "instansi_id": ctx.instansi_id, "unit_id": ctx.unit_id,
+        "kegiatan_id": c.kegiatan_id, "jenis": c.jenis, "uraian": c.uraian, "kuantitas": _text(c.kuantitas),
+        "satuan": c.satuan, "menit": c.menit, "jam_mulai": _text(c.jam_mulai), "jam_selesai": _text(c.jam_selesai),
         "proses": c.proses, "evidence_url": c.evidence_url, "state": activity.state,
         "penilai_nip": activity.penilai_nip, "version": activity.version, "source": source,
-        "submitted_at": None if activity.state == "draft" else at, "at": at,
-        "audit_after": json.dumps(activity.snapshot()),
-        "event_id": event.event_id if event else None, "event": json.dumps(event.envelope()) if event else None,
-    })
-    guard, written = cursor.fetchone()
-    return guard, written
+        "submitted_at": None if activity.state == "draft" else at_text, "at": at_text,
+        "audit_after": activity.snapshot(),
+        "event_id": _text(event.event_id) if event else None, "event": event.envelope() if event else None,
+    }
+
+
+def write_submissions(cursor, rows: list[dict]) -> list[tuple[bool, bool]]:
+    """Write several new reports in one statement: per row (its guard held, it was written). A row whose
+    idempotency key another request claimed first is not written; two rows of one call must not share a key."""
+    for tanggal in {row["tanggal"] for row in rows}:
+        ensure_partition(cursor, dt.date.fromisoformat(tanggal))
+    cursor.execute(_WRITE, {"rows": json.dumps(rows)})
+    return [(guard, written) for guard, written in cursor.fetchall()]
 
 
 class ContextCache:

@@ -1,4 +1,8 @@
-"""The platform's outbox relay, giving way to the requests it shares a thread with.
+"""The platform's outbox relay, giving way to bulk imports and to the requests it shares a thread with.
+
+des runs its relay in a child process (`EKINERJA_RELAY_PROCESS`, true by default for des): while an import
+streams, the child is asked to hold its rounds (`RelayChild.pause`), so the import's writes have the machine's
+cores; it catches up when the import ends. The rest of this note is about the in-process relay (the setting false).
 
 A service process runs its requests and its relay on one OS thread. An agency import writes tens of thousands of
 activities, each with its `activity_submitted` event in the outbox (same transaction, so nothing is lost); relaying
@@ -37,6 +41,9 @@ def import_running():
 class ImportAwareRelayRunner(RelayRunner):
     def start(self):
         super().start()
+        if not self.in_process:  # the relay is a child process: hold its rounds while an import runs
+            self.container.spawn_managed_thread(self._pause_child_during_imports, identifier="relay-pauser")
+            return
         relay_once = self.relay.relay_once  # the relay's green thread has not run yet: it will call this wrapper
 
         interval = runtime.settings().relay_interval_seconds
@@ -52,3 +59,9 @@ class ImportAwareRelayRunner(RelayRunner):
             return published
 
         self.relay.relay_once = relay_once_giving_way
+
+    def _pause_child_during_imports(self):
+        while not self._stopping:
+            if _imports_running:
+                self.child.pause()
+            eventlet.sleep(DEFER_SECONDS / 2)

@@ -17,6 +17,7 @@ from ekinerja_platform.domain_errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from ekinerja_platform.ids import uuid7
 from ekinerja_platform.outbox import Event, record_event
 
 from ..adapters import activity_store
@@ -112,9 +113,12 @@ class Submission:
     at: dt.datetime
     source: str
 
+    def row(self, **idempotency) -> dict:
+        return activity_store.submission_row(activity=self.activity, ctx=self.ctx, source=self.source, at=self.at,
+                                             evidence=self.evidence, event=self.event, **idempotency)
+
     def write(self, cursor, **idempotency) -> tuple[bool, bool]:
-        return activity_store.write_submission(cursor, activity=self.activity, ctx=self.ctx, source=self.source,
-                                               at=self.at, evidence=self.evidence, event=self.event, **idempotency)
+        return activity_store.write_submissions(cursor, [self.row(**idempotency)])[0]
 
 
 def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfig, tanggal: dt.date, ctx,
@@ -129,7 +133,7 @@ def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfi
     content = _content(inp, today, ctx.kegiatan_satuan)
     new_evidence = _new_evidence(inp, cfg)
     evidence_id = new_evidence.evidence_id if new_evidence else None
-    activity = act.Activity(activity_id=str(uuid.uuid4()), nip=nip, penilai_nip=ctx.penilai_nip, content=content)
+    activity = act.Activity(activity_id=uuid7(), nip=nip, penilai_nip=ctx.penilai_nip, content=content)
     if not draft:
         activity.send(nip)
         activity.version = 1
@@ -161,11 +165,12 @@ def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: De
 
 def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *, scope: str,
                          key: str | None, encode, decode):
-    """The SubmitActivity RPC on an autocommit connection: read the key's stored answer and the day's context, then
-    claim the key and write everything in one statement. When the day's context is cached the read is skipped:
-    the write's guard re-checks it, and a failed guard or a refused request goes the reading way (which also
-    answers a retried key first). A retry with the same key, even a concurrent one, gets the first answer
-    (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store)."""
+    """The SubmitActivity RPC on autocommit connections: read the key's stored answer and the day's context, then
+    claim the key and write everything in one statement. When the day's context is cached the read is skipped and
+    the write joins concurrent requests' writes in one statement: the write's guard re-checks the context, and a
+    failed guard or a refused request goes the reading way (which also answers a retried key first). A retry with
+    the same key, even a concurrent one, gets the first answer (`decode(stored bytes)`); `encode(view)` gives
+    (response, its bytes to store)."""
     nip = caller_nip(principal)
     kegiatan_id = inp.kegiatan_id or None
     try:
@@ -173,43 +178,55 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
     except InvalidArgument:
         tanggal = None  # look the key up first all the same: a retry gets the first answer whatever it carries
 
-    def write(cursor, submission):
-        response, payload = encode(submission.view)
-        guard, written = submission.write(cursor, scope=scope, key=key, response=payload)
+    def answer(guard, written, response, stored):
+        """The request's answer once its write ran, or None when the guard failed (the context changed)."""
         if written:
-            return guard, response
+            return response
         if guard:  # a concurrent or earlier request with the same key was first: its answer is ours
-            stored = activity_store.stored_response(cursor, scope, key)
-            if stored is None:  # pragma: no cover - a claimed key is committed before the conflict shows
+            payload = stored()
+            if payload is None:  # pragma: no cover - a claimed key is committed before the conflict shows
                 raise FailedPrecondition(_CHANGED_MEANWHILE, field="idempotency_key")
-            return guard, decode(stored)
+            return decode(payload)
         activity_store.contexts.forget(nip)  # the SKP, window or locks changed: read the context again
-        return guard, None
+        return None
 
-    def work(conn):
+    def stored_answer(cursor=None):
+        if cursor is None:
+            return direct.run(lambda conn: activity_store.stored_response(conn.cursor(), scope, key))
+        return activity_store.stored_response(cursor, scope, key)
+
+    cached = activity_store.contexts.get(nip, tanggal, kegiatan_id) if tanggal else None
+    if cached is not None:
+        try:
+            submission = prepare_submission(principal, inp, draft, cfg, tanggal, cached)
+        except DomainError:
+            submission = None  # decide on fresh data
+        if submission is not None:
+            response, payload = encode(submission.view)
+            guard, written = direct.write_together(activity_store.write_submissions,
+                                                   submission.row(scope=scope, key=key, response=payload),
+                                                   key=(scope, key) if key else None)
+            result = answer(guard, written, response, stored_answer)
+            if result is not None:
+                return result
+
+    def read_and_write(conn):
         cursor = conn.cursor()
-        cached = activity_store.contexts.get(nip, tanggal, kegiatan_id) if tanggal else None
-        if cached is not None:
-            try:
-                submission = prepare_submission(principal, inp, draft, cfg, tanggal, cached)
-            except DomainError:
-                submission = None  # decide on fresh data
-            if submission is not None:
-                guard, answer = write(cursor, submission)
-                if guard:
-                    return answer
         for _ in range(2):
             stored, ctx = activity_store.read_context(cursor, nip, tanggal, kegiatan_id, scope, key)
             if stored is not None:
                 return decode(stored)
             day = tanggal or parsing.date(inp.tanggal, "tanggal")  # raises the parse error
             activity_store.contexts.put(nip, day, kegiatan_id, ctx)
-            guard, answer = write(cursor, prepare_submission(principal, inp, draft, cfg, day, ctx))
-            if guard:
-                return answer
+            submission = prepare_submission(principal, inp, draft, cfg, day, ctx)
+            response, payload = encode(submission.view)
+            guard, written = submission.write(cursor, scope=scope, key=key, response=payload)
+            result = answer(guard, written, response, lambda: stored_answer(cursor))
+            if result is not None:
+                return result
         raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
 
-    return direct.run(work)
+    return direct.run(read_and_write)
 
 
 def _view(activity: act.Activity, instansi_id, unit_id, skp_id, evidence_id, submitted_at) -> dict:

@@ -10,7 +10,6 @@ activity id), then one set-based statement inserts the activities, their audit r
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,6 +18,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument
+from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import SCHEMA_VERSION
 
 from ..adapters import repository as repo
@@ -186,12 +186,12 @@ def actor(principal) -> str:
 
 
 _COLUMNS = ("nip, record_id, tanggal, skp_id, kegiatan_id, jenis, uraian, kuantitas, satuan, menit, proses, "
-            "evidence_url, unit_id, penilai_nip, activity_id")
+            "evidence_url, unit_id, penilai_nip, activity_id, event_id")
 _STAGE = """
 CREATE TEMP TABLE import_stage (
   nip text, record_id text, tanggal date, skp_id text, kegiatan_id text, jenis text, uraian text,
   kuantitas numeric(16, 2), satuan text, menit integer, proses boolean, evidence_url text, unit_id text,
-  penilai_nip text, activity_id uuid, event_id uuid DEFAULT gen_random_uuid()) ON COMMIT DROP
+  penilai_nip text, activity_id uuid, event_id uuid) ON COMMIT DROP
 """
 # Claim the agency's record ids, in a fixed order (concurrent batches never deadlock on each other's claims).
 _CLAIM = """
@@ -244,25 +244,14 @@ def _text(value) -> str:
     return "\\N" if value is None else str(value).translate(_ESCAPE)
 
 
-def _uuid4s(n: int) -> list[str]:
-    """`n` random (version 4) UUIDs as text, from one read of the system's random source."""
-    raw = os.urandom(16 * n).hex()
-    out = []
-    for i in range(0, 32 * n, 32):
-        h = raw[i:i + 32]
-        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}")
-    return out
-
-
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
-
-
 def _staged(valid: list) -> tuple[list[str], str]:
-    """New activity ids for the valid records and the COPY text staging them."""
+    """New activity ids for the valid records and the COPY text staging them (with their events' ids); both
+    time-ordered, so the indexes on them grow at their right edge."""
     lines = []
-    ids = _uuid4s(len(valid))
+    ids = uuid7s(len(valid))
+    event_ids = uuid7s(len(valid))
     per_doc = {}  # the document's columns, escaped once per batch
-    for (_, rec, doc, c), activity_id in zip(valid, ids, strict=True):
+    for (_, rec, doc, c), activity_id, event_id in zip(valid, ids, event_ids, strict=True):
         doc_key = (doc.nip, doc.skp_id)
         doc_text = per_doc.get(doc_key)
         if doc_text is None:
@@ -270,7 +259,7 @@ def _staged(valid: list) -> tuple[list[str], str]:
         lines.append("\t".join((
             doc_text[0], _text(rec.record_id), c.tanggal.isoformat(), doc_text[1], _text(c.kegiatan_id), c.jenis,
             _text(c.uraian), str(c.kuantitas), _text(c.satuan), "\\N" if c.menit is None else str(c.menit),
-            "t" if c.proses else "f", _text(c.evidence_url), doc_text[2], doc_text[3], activity_id)))
+            "t" if c.proses else "f", _text(c.evidence_url), doc_text[2], doc_text[3], activity_id, event_id)))
     lines.append("")
     return ids, "\n".join(lines)
 

@@ -65,6 +65,46 @@ def test_retried_submit_with_same_key_creates_one_activity_and_same_answer(stub,
     assert events == 2
 
 
+def test_a_burst_of_concurrent_submits_is_written_once_each_with_its_audit_and_event(stub, pb, world, engine):
+    """Concurrent submits share statements (GroupCommit): every answer is stored exactly once with its audit record
+    and its event, retries of one key get one activity, and nobody gets another's entry."""
+    m = pb[0]
+    people = []
+    for _ in range(3):
+        nip, penilai = world.new_nip(), world.new_nip()
+        _, kegiatan = world.approve_skp(nip, penilai)
+        people.append((nip, world.token(nip), kegiatan[0]["kegiatan_id"]))
+        submit(stub, m, world.token(nip), kegiatan[0]["kegiatan_id"])  # warm: later submits take the cached path
+    shared_key = uuid.uuid4().hex
+    jobs = [(people[i % 3], f"burst {i}", uuid.uuid4().hex if i % 4 else None) for i in range(24)]
+    jobs += [(people[0], "shared key", shared_key)] * 6
+    answers = [None] * len(jobs)
+    barrier = threading.Barrier(len(jobs))
+
+    def send(i):
+        (nip, token, kegiatan_id), uraian, key = jobs[i]
+        barrier.wait()
+        answers[i] = submit(stub, m, token, kegiatan_id, key=key, uraian=uraian)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(jobs))]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    for ((nip, _, _), uraian, _), answer in zip(jobs, answers, strict=True):
+        assert answer.nip == nip and answer.uraian == uraian and answer.state == "submitted"
+    assert len({a.activity_id for a in answers[24:]}) == 1
+    ids = {a.activity_id for a in answers}
+    assert len(ids) == 25
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT activity_id::text, uraian FROM activities WHERE activity_id::text = "
+                                      "ANY(:ids)"), {"ids": list(ids)}).all()
+        audits = conn.execute(sa.text("SELECT count(*) FROM audit_trail WHERE entity_id = ANY(:ids)"),
+                              {"ids": list(ids)}).scalar()
+        events = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'activity_submitted' "
+                                      "AND payload->'data'->>'activity_id' = ANY(:ids)"), {"ids": list(ids)}).scalar()
+    assert len(stored) == 25 and {a.activity_id: a.uraian for a in answers} == dict(stored)
+    assert audits == 25 and events == 25
+
+
 def test_changes_applied_by_another_replica_win_over_the_cached_day(stub, pb, employee, world, engine):
     """The service caches a day's SKP context; another replica may apply an SKP change or a lock it has not seen.
     The write re-checks what the cached context said, so the new penilai is recorded and a locked day refused."""

@@ -1,0 +1,137 @@
+"""The outbox relay in a child process of its service (`EKINERJA_RELAY_PROCESS=true`).
+
+A service process is one eventlet thread: relaying its own events (reading the outbox, framing and publishing each
+message, waiting for confirms, marking rows sent) takes that thread away from requests. Run as a child, the relay
+works on another core, at a lower priority (`nice`), so on a busy machine it uses what requests leave idle; events
+wait in the outbox meanwhile, which is what the outbox is for. The parent starts the child with the same settings,
+restarts it if it dies, stops it on shutdown (and the child stops when the parent dies), counts its published
+events in the parent's metrics (the child reports each round's count on its stdout) and keeps the backlog gauges.
+The parent may ask the child to hold its rounds for a while (`pause`, SIGUSR1: e.g. while a bulk import writes
+and the machine's cores are better spent on it). Delivery guarantees are the relay's own (see `relay.py`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from . import metrics
+
+log = logging.getLogger(__name__)
+
+NICENESS = 10
+PAUSE_SECONDS = 1.0  # how long one pause request holds the child's rounds
+
+
+def child_main(service: str, settings) -> int:
+    """`python -m <module> relay <service>`: relay `service`'s outbox until SIGTERM or until the parent is gone."""
+    from .db import make_engine
+    from .relay import OutboxRelay
+
+    _die_with_parent()
+    os.nice(NICENESS)
+    stopping = []
+    paused_until = [0.0]
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGUSR1, lambda *_: paused_until.__setitem__(0, time.monotonic() + PAUSE_SECONDS))
+    engine = make_engine(settings.sqlalchemy_url, pool_size=1)
+    relay = OutboxRelay(engine, settings.amqp_uri, service, batch_size=settings.relay_batch_size)
+    relay_once = relay.relay_once
+
+    sys.stdout.write("ready\n")  # the parent asks for pauses only from now on (SIGUSR1 would end us before)
+    sys.stdout.flush()
+
+    def relay_and_report():
+        while time.monotonic() < paused_until[0] and not stopping:
+            time.sleep(0.05)
+        published = relay_once()
+        if published:
+            sys.stdout.write(f"{published}\n")
+            sys.stdout.flush()
+        return published
+
+    relay.relay_once = relay_and_report
+    try:
+        relay.run(lambda: bool(stopping), idle_sleep=settings.relay_interval_seconds)
+    finally:
+        relay.close()
+        engine.dispose()
+    return 0
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the parent exits (an orphaned relay would run on unsupervised)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the parent's stop still ends the child
+        pass
+    if os.getppid() == 1:  # the parent died before the request took effect
+        raise SystemExit(0)
+
+
+class RelayChild:
+    """Parent side: starts `python -m <module> relay <service>`, restarts it when it exits, stops it with the
+    service."""
+
+    def __init__(self, module: str, service: str, sleep, restart_delay: float = 1.0):
+        self.module = module
+        self.service = service
+        self.sleep = sleep
+        self.restart_delay = restart_delay
+        self.process: subprocess.Popen | None = None
+        self.ready = False  # the current child handles pause requests
+        self._stopping = False
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", self.module, "relay", self.service], stdout=subprocess.PIPE,
+                                env=dict(os.environ), bufsize=0)
+
+    def supervise(self, spawn) -> None:
+        """Keep a child running until `stop()`; `spawn(fn)` runs fn in a green thread of the service."""
+        while not self._stopping:
+            self.ready = False
+            self.process = process = self._start()
+            spawn(lambda process=process: self._count(process))
+            while process.poll() is None and not self._stopping:
+                self.sleep(0.5)
+            if not self._stopping:
+                log.error("outbox relay process exited with %s; restarting", process.returncode)
+                self.sleep(self.restart_delay)
+
+    def _count(self, process) -> None:
+        """The child writes the number of events of each round it published."""
+        counter = metrics.OUTBOX_PUBLISHED.labels(self.service)
+        for line in iter(process.stdout.readline, b""):
+            if line == b"ready\n":
+                self.ready = process is self.process
+                continue
+            try:
+                counter.inc(int(line))
+            except ValueError:
+                log.warning("unexpected output of the relay process: %r", line[:80])
+
+    def pause(self) -> None:
+        """Hold the child's relay rounds for `PAUSE_SECONDS` (a round in progress finishes)."""
+        process = self.process
+        if self.ready and process is not None and process.poll() is None:
+            process.send_signal(signal.SIGUSR1)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        deadline = time.monotonic() + timeout
+        while process.poll() is None and time.monotonic() < deadline:
+            self.sleep(0.05)
+        if process.poll() is None:
+            process.kill()
+            process.wait()

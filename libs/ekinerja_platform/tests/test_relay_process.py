@@ -1,0 +1,155 @@
+"""The outbox relay as a child process of its service (EKINERJA_RELAY_PROCESS=true), with a real service process,
+PostgreSQL and RabbitMQ: it publishes, it is restarted when it dies, it is asked to pause, it ends with the
+service, and its events are counted in the service's metrics."""
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import grpc
+import probe_support
+import pytest
+import requests
+
+from ekinerja_platform import testing
+
+pytestmark = pytest.mark.integration
+
+
+def relay_children(parent_pid: int) -> dict[int, str]:
+    """pid → command line of the parent's child processes that run `… relay <service>`."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent_pid and " relay " in f"{cmdline} ":
+            children[int(stat.parent.name)] = cmdline.strip()
+    return children
+
+
+def probe_relay_pid(process) -> int | None:
+    """The pid of the probe's relay child once it handles pause requests (SIGUSR1 among its caught signals)."""
+    for pid, cmd in relay_children(process.process.pid).items():
+        if cmd.endswith(" relay probe") and handles_sigusr1(pid):
+            return pid
+    return None
+
+
+def handles_sigusr1(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(caught & (1 << (signal.SIGUSR1 - 1)))
+
+
+def wait_for(predicate, timeout=20.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def published_total(process) -> float:
+    text = requests.get(f"http://127.0.0.1:{process.http_port}/metrics", timeout=5).text
+    for line in text.splitlines():
+        if line.startswith('ekinerja_outbox_published_total{service="probe"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.fixture()
+def relay_process_probe(make_probe_env, test_keys, probe_gen):
+    db_url = probe_support.create_database()
+    amqp_uri = testing.create_vhost()
+    process = testing.ServiceProcess("probe_main", make_probe_env(db_url, amqp_uri, test_keys.jwks_url,
+                                                                  EKINERJA_RELAY_PROCESS="true"))
+    try:
+        process.start()
+        yield process
+    finally:
+        process.stop()
+        testing.drop_database(db_url)
+        testing.delete_vhost(amqp_uri)
+
+
+def test_relay_child_publishes_is_restarted_and_ends_with_its_service(relay_process_probe, test_keys):
+    from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+    process = relay_process_probe
+    auth = testing.bearer(test_keys.token(subject="199001012015031001", roles=["pegawai"], instansi="i-1"))
+    channel = grpc.insecure_channel(process.target)
+    stub = probe_pb2_grpc.ProbeServiceStub(channel)
+
+    def applied(marker):
+        return marker in stub.Applied(probe_pb2.EchoRequest(), metadata=auth, timeout=5).texts
+
+    # a relay child for the service's own outbox (named on its command line: a runner may hold several services)
+    probe_relay = wait_for(lambda: probe_relay_pid(process))
+    assert probe_relay, process.log()
+
+    first = f"child-{uuid.uuid4().hex[:6]}"
+    stub.Emit(probe_pb2.EchoRequest(text=first), metadata=auth, timeout=5)
+    assert wait_for(lambda: applied(first)), "the relay child did not publish the event"
+    assert wait_for(lambda: published_total(process) >= 1), "the child's rounds are not counted in the metrics"
+
+    # a relay child that dies is replaced, and events written meanwhile are delivered
+    os.kill(probe_relay, signal.SIGKILL)
+    second = f"restart-{uuid.uuid4().hex[:6]}"
+    stub.Emit(probe_pb2.EchoRequest(text=second), metadata=auth, timeout=5)
+    replaced = wait_for(lambda: probe_relay_pid(process) not in (None, probe_relay))
+    assert replaced, "the relay child was not restarted"
+    assert wait_for(lambda: applied(second))
+    channel.close()
+
+    # stopping the service ends its relay children too
+    all_children = list(relay_children(process.process.pid))
+    process.stop()
+    assert wait_for(lambda: not any(alive(pid) for pid in all_children), timeout=15)
+
+
+def test_relay_child_ends_when_its_service_is_killed(relay_process_probe):
+    process = relay_process_probe
+    children = wait_for(lambda: relay_children(process.process.pid))
+    assert children, process.log()
+    process.kill()  # SIGKILL: no chance to stop its children; the kernel tells them (PR_SET_PDEATHSIG)
+    assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=15)
+
+
+def test_paused_relay_child_holds_its_rounds_then_catches_up(relay_process_probe, test_keys):
+    from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+    process = relay_process_probe
+    auth = testing.bearer(test_keys.token(subject="199001012015031001", roles=["pegawai"], instansi="i-1"))
+    channel = grpc.insecure_channel(process.target)
+    stub = probe_pb2_grpc.ProbeServiceStub(channel)
+    probe_relay = wait_for(lambda: probe_relay_pid(process))
+
+    def unsent():
+        return stub.Applied(probe_pb2.EchoRequest(), metadata=auth, timeout=5).outbox_unsent
+
+    os.kill(probe_relay, signal.SIGUSR1)  # what RelayChild.pause sends
+    time.sleep(0.3)  # a round already running when the signal came may finish
+    marker = f"paused-{uuid.uuid4().hex[:6]}"
+    stub.Emit(probe_pb2.EchoRequest(text=marker), metadata=auth, timeout=5)
+    held_until = time.monotonic() + 2.0
+    while time.monotonic() < held_until:  # keep asking, as des does while an import streams
+        assert unsent() == 1, "the relay published while asked to pause"
+        os.kill(probe_relay, signal.SIGUSR1)
+        time.sleep(0.3)
+    assert wait_for(lambda: unsent() == 0), "the relay did not catch up after the pause"
+    assert wait_for(lambda: marker in stub.Applied(probe_pb2.EchoRequest(), metadata=auth, timeout=5).texts)
+    channel.close()
