@@ -7,8 +7,8 @@
    PostgreSQL COPY of the same rows into a plain table. Goal: ≥ 20,000 rows/s.
 
 Beside each rate: the CPU time the serving process spent per request (user + system, from /proc), a steadier
-signal than the rate on a shared machine, PostgreSQL's CPU per request, and how busy the whole machine was
-(client, PostgreSQL and RabbitMQ included). Both services get the same transport and worker settings
+signal than the rate on a shared machine, PostgreSQL's CPU per request, how busy the whole machine was (client,
+PostgreSQL and RabbitMQ included) and the share of a core the load-generating client used. Both services get the same transport and worker settings
 (`EKINERJA_GRPC_POLL_SECONDS`, `EKINERJA_MAX_WORKERS`, from the environment or their defaults). After the import
 it also prints when the import's events had all been published. Everything runs against 127.0.0.1 in throwaway
 databases and a throwaway RabbitMQ vhost, and stops by itself.
@@ -100,10 +100,11 @@ class Tally:
     def __init__(self, service):
         self.service = service
         self.latencies, self.elapsed, self.cpu, self.pg_cpu, self.busy, self.ticks = [], 0.0, 0.0, 0.0, 0, 0
+        self.client_cpu = 0.0
 
     def slice(self, target, make_call, in_flight, seconds):
         cpu_before, (busy_before, ticks_before) = cpu_seconds(self.service.process.pid), machine_ticks()
-        pg_before = postgres_cpu_seconds()
+        pg_before, client_before = postgres_cpu_seconds(), cpu_seconds(os.getpid())
         latencies, elapsed, warm_up = asyncio.run(load(target, make_call, in_flight, seconds))
         busy_after, ticks_after = machine_ticks()
         self.latencies += latencies
@@ -111,6 +112,7 @@ class Tally:
         # the CPU of the warm-up calls is in the interval too: count them as calls for the CPU share
         self.cpu += (cpu_seconds(self.service.process.pid) - cpu_before) * len(latencies) / (len(latencies) + warm_up)
         self.pg_cpu += postgres_cpu_seconds() - pg_before
+        self.client_cpu += cpu_seconds(os.getpid()) - client_before
         self.busy += busy_after - busy_before
         self.ticks += ticks_after - ticks_before
 
@@ -119,7 +121,8 @@ class Tally:
         PostgreSQL's CPU ms per request)."""
         lat = sorted(self.latencies)
         return (len(lat) / self.elapsed, lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
-                self.cpu * 1000 / len(lat), self.busy / max(1, self.ticks), self.pg_cpu * 1000 / len(lat))
+                self.cpu * 1000 / len(lat), self.busy / max(1, self.ticks), self.pg_cpu * 1000 / len(lat),
+                self.client_cpu / self.elapsed)
 
 
 def compare(baseline, service, in_flight, seconds, slices=4):
@@ -228,15 +231,17 @@ def main():
 
         print(f"SubmitActivity vs nameko-grpc hello-world ({args.seconds:.0f}s per level and server, in 4 alternating "
               "slices, 127.0.0.1; both with " + ", ".join(f"{k}={v}" for k, v in same.items()) + ")")
-        print(f"{'in flight':>9} | {'hello req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'busy':>4} | "
-              f"{'submit req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'pg ms':>5} {'busy':>4} | ratio")
+        print(f"{'in flight':>9} | {'hello req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'busy':>4} "
+              f"{'client':>6} | {'submit req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'pg ms':>5} "
+              f"{'busy':>4} {'client':>6} | ratio")
         ratio32 = None
         for n in (int(level) for level in args.levels.split(",") if level):
             h, s = compare((Tally(probe), probe.target, hello), (Tally(des), des.target, submit), n, args.seconds)
             ratio = s[0] / h[0]
             ratio32 = ratio if n == 32 else ratio32
-            print(f"{n:>9} | {h[0]:>11.0f} {h[1]:>7.1f} {h[2]:>7.1f} {h[3]:>6.2f} {h[4]:>4.0%} | {s[0]:>12.0f} "
-                  f"{s[1]:>7.1f} {s[2]:>7.1f} {s[3]:>6.2f} {s[5]:>5.2f} {s[4]:>4.0%} | {ratio:.0%}")
+            print(f"{n:>9} | {h[0]:>11.0f} {h[1]:>7.1f} {h[2]:>7.1f} {h[3]:>6.2f} {h[4]:>4.0%} {h[6]:>6.0%} | "
+                  f"{s[0]:>12.0f} {s[1]:>7.1f} {s[2]:>7.1f} {s[3]:>6.2f} {s[5]:>5.2f} {s[4]:>4.0%} {s[6]:>6.0%} | "
+                  f"{ratio:.0%}")
         if ratio32 is not None:
             print(f"goal: SubmitActivity at 32 in flight >= 60% of hello-world: "
                   f"{'MET' if ratio32 >= 0.6 else 'NOT MET'} ({ratio32:.0%})")

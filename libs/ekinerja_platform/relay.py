@@ -6,17 +6,23 @@ consumers' inboxes make it exactly-once in effect.
 """
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
+import socket
 import time
 
 import sqlalchemy as sa
 from kombu import Connection
 
 from . import metrics, topology
-from .db import outbox_table
 
 log = logging.getLogger(__name__)
+
+
+_CLAIM_BATCH = sa.text(
+    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body FROM outbox WHERE sent_at IS NULL "
+    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
+_MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
 
 
 class BrokerRejected(Exception):
@@ -73,15 +79,28 @@ class OutboxRelay:
     def _on_return(self, exc, exchange, routing_key, message):
         self._returned.add(message.properties.get("message_id"))
 
-    def _publish(self, envelope: dict) -> None:
-        event_type = envelope["event_type"]
-        body = json.dumps(envelope, separators=(",", ":")).encode()
+    def _publish(self, event_id: str, event_type: str, body: bytes) -> None:
         message = self._channel.prepare_message(
             body, content_type="application/json", content_encoding="utf-8",
-            properties={"message_id": envelope["event_id"], "delivery_mode": 2, "type": event_type})
+            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type})
         self._channel.basic_publish(message, exchange=f"{self.producer}.events", routing_key=event_type,
                                     mandatory=bool(topology.consumers_of(self.producer, event_type)))
         self._next_tag += 1
+
+    @contextlib.contextmanager
+    def _corked(self):
+        """Hold the batch's frames in the kernel until it is written (TCP_CORK): full packets instead of one per
+        event, fewer reads for the broker. Without the option (not Linux) frames go out one by one as before."""
+        sock = getattr(getattr(self._connection.connection, "transport", None), "sock", None)
+        cork = getattr(socket, "TCP_CORK", None)
+        if sock is None or cork is None:
+            yield
+            return
+        sock.setsockopt(socket.IPPROTO_TCP, cork, 1)
+        try:
+            yield
+        finally:
+            sock.setsockopt(socket.IPPROTO_TCP, cork, 0)
 
     def _wait_for_confirms(self):
         deadline = time.monotonic() + self.confirm_timeout
@@ -97,25 +116,23 @@ class OutboxRelay:
         """Publish up to one batch; returns how many rows were confirmed and marked sent."""
         self._connect()
         with self.engine.begin() as conn:
-            rows = conn.execute(
-                sa.select(outbox_table.c.id, outbox_table.c.payload)
-                .where(outbox_table.c.sent_at.is_(None))
-                .order_by(outbox_table.c.id).limit(self.batch_size)
-                .with_for_update(skip_locked=True)).all()
+            # the envelope as PostgreSQL's text, published as it is (no parse and re-encode per event)
+            rows = conn.execute(_CLAIM_BATCH, {"limit": self.batch_size}).all()
             if not rows:
                 return 0
             self._nacked, self._returned = False, set()
-            for row in rows:
-                self._publish(row.payload)
+            with self._corked():
+                for row in rows:
+                    self._publish(row.event_id, row.event_type, row.body.encode())
             self._wait_for_confirms()
             if self._nacked:
                 raise BrokerRejected("broker nacked a message")
-            sent = [row.id for row in rows if row.payload["event_id"] not in self._returned]
+            sent = [row.id for row in rows if row.event_id not in self._returned]
             if self._returned:
                 log.error("unroutable events kept in the outbox: %s", sorted(self._returned))
             if self.before_mark_sent is not None:
                 self.before_mark_sent(sent)
-            conn.execute(outbox_table.update().where(outbox_table.c.id.in_(sent)).values(sent_at=sa.func.now()))
+            conn.execute(_MARK_SENT, {"ids": sent})
         metrics.OUTBOX_PUBLISHED.labels(self.producer).inc(len(sent))
         return len(sent)
 
