@@ -8,10 +8,11 @@
 
 Beside each rate: the CPU time the serving process spent per request (user + system, from /proc), a steadier
 signal than the rate on a shared machine, PostgreSQL's CPU per request, how busy the whole machine was (client,
-PostgreSQL and RabbitMQ included) and the share of a core the load-generating client used. Both services get the same transport and worker settings
-(`EKINERJA_GRPC_POLL_SECONDS`, `EKINERJA_MAX_WORKERS`, from the environment or their defaults). After the import
-it also prints when the import's events had all been published. Everything runs against 127.0.0.1 in throwaway
-databases and a throwaway RabbitMQ vhost, and stops by itself.
+PostgreSQL and RabbitMQ included) and the share of a core the load-generating client used. Both services get the
+same transport and worker settings (`EKINERJA_GRPC_POLL_SECONDS`, `EKINERJA_MAX_WORKERS`, from the environment or
+their defaults). Before the import the submits' events are left to drain; after it, the benchmark prints when the
+import's events had all been published. Everything runs against 127.0.0.1 in throwaway databases and a throwaway
+RabbitMQ vhost, and stops by itself.
 Usage: .venv/bin/python scripts/bench_des.py [--seconds 5] [--records 50000] [--levels 1,8,32] [--no-import]
 """
 from __future__ import annotations
@@ -73,9 +74,9 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU time used so far by the PostgreSQL server's processes (all databases)."""
-    total = 0.0
+def postgres_cpu() -> dict[int, float]:
+    """CPU time used so far by each process of the PostgreSQL server (all databases), by pid."""
+    used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
@@ -83,8 +84,13 @@ def postgres_cpu_seconds() -> float:
             continue
         if "(postgres" in text.split(" ", 2)[1]:
             fields = text.rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def postgres_cpu_since(before: dict[int, float]) -> float:
+    """PostgreSQL's CPU seconds since `before` (processes that ended meanwhile are not counted)."""
+    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in postgres_cpu().items())
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -104,14 +110,14 @@ class Tally:
 
     def slice(self, target, make_call, in_flight, seconds):
         cpu_before, (busy_before, ticks_before) = cpu_seconds(self.service.process.pid), machine_ticks()
-        pg_before, client_before = postgres_cpu_seconds(), cpu_seconds(os.getpid())
+        pg_before, client_before = postgres_cpu(), cpu_seconds(os.getpid())
         latencies, elapsed, warm_up = asyncio.run(load(target, make_call, in_flight, seconds))
         busy_after, ticks_after = machine_ticks()
         self.latencies += latencies
         self.elapsed += elapsed
         # the CPU of the warm-up calls is in the interval too: count them as calls for the CPU share
         self.cpu += (cpu_seconds(self.service.process.pid) - cpu_before) * len(latencies) / (len(latencies) + warm_up)
-        self.pg_cpu += postgres_cpu_seconds() - pg_before
+        self.pg_cpu += postgres_cpu_since(pg_before)
         self.client_cpu += cpu_seconds(os.getpid()) - client_before
         self.busy += busy_after - busy_before
         self.ticks += ticks_after - ticks_before
@@ -273,11 +279,13 @@ def main():
         with grpc.insecure_channel(des.target, options=[("grpc.max_receive_message_length", 64 << 20),
                                                         ("grpc.max_send_message_length", 64 << 20)]) as channel:
             stub = des_pb2_grpc.DesServiceStub(channel)
+            des_cpu, pg_cpu = cpu_seconds(des.process.pid), postgres_cpu()
             started = time.perf_counter()
             reply = stub.ImportActivities(
                 (m.ImportActivitiesRequest(records=records[i:i + batch]) for i in range(0, len(records), batch)),
                 metadata=agency, timeout=600)
             import_s = time.perf_counter() - started
+            des_cpu, pg_cpu = cpu_seconds(des.process.pid) - des_cpu, postgres_cpu_since(pg_cpu)
         rows_s = len(records) / import_s
         # the import's events are in the outbox when it answers; the relay publishes them afterwards
         while time.perf_counter() - started < import_s + 300:
@@ -308,7 +316,7 @@ def main():
         copy_rows_s = len(records) / copy_s
         print(f"ImportActivities: {len(records):,} records ({reply.created:,} created, {reply.rejected:,} rejected) "
               f"in {import_s:.2f}s = {rows_s:,.0f} rows/s; raw COPY {copy_rows_s:,.0f} rows/s; "
-              f"ratio {rows_s / copy_rows_s:.1%}")
+              f"ratio {rows_s / copy_rows_s:.1%}; CPU during the stream: des {des_cpu:.2f}s, PostgreSQL {pg_cpu:.2f}s")
         print(f"goal: import >= 20,000 rows/s: {'MET' if rows_s >= 20_000 else 'NOT MET'}; all its events published "
               f"{published_s:.1f}s after the stream started")
     finally:

@@ -33,21 +33,23 @@ def _next_stamps(n: int) -> tuple[int, int]:
 
 def uuid7s(n: int) -> list[str]:
     """`n` version 7 UUIDs as text, increasing, from one read of the system's random source."""
-    if n <= 0:
-        return []
     out = []
-    random_bits = int.from_bytes(os.urandom(8 * n), "big")
-    while n:
+    random_hex = os.urandom(8 * n).hex()  # 16 hex digits per id: the variant's nibble and 60 more bits
+    at = 0
+    while n > 0:
         chunk = min(n, 0xFFF)
         ms, first = _next_stamps(chunk)
-        for i in range(chunk):
-            rand_b = random_bits & 0x3FFF_FFFF_FFFF_FFFF
-            random_bits >>= 64
-            value = (ms << 80) | (0x7 << 76) | ((first + i) << 64) | (0b10 << 62) | rand_b
-            h = f"{value:032x}"
-            out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        stamp = f"{ms:012x}"
+        head = f"{stamp[:8]}-{stamp[8:12]}-7"
+        for counter in range(first, first + chunk):
+            r = random_hex[at:at + 16]
+            at += 16
+            out.append(f"{head}{counter:03x}-{_VARIANT[r[0]]}{r[1:4]}-{r[4:]}")
         n -= chunk
     return out
+
+
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}  # RFC 9562 variant 0b10, two random bits
 
 
 def uuid7() -> str:

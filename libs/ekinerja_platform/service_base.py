@@ -54,17 +54,14 @@ class Readiness(DependencyProvider):
             return False, f"broker unreachable: {type(exc).__name__}"
         return True, "ready"
 
+    def status(self, db) -> tuple[bool, str]:
+        if time.monotonic() - self._checked_at > self.cache_seconds:
+            self._ready, self._reason = self._check(db)
+            self._checked_at = time.monotonic()
+        return self._ready, self._reason
+
     def get_dependency(self, worker_ctx):
-        provider = self
-
-        class Probe:
-            def status(self, db):
-                if time.monotonic() - provider._checked_at > provider.cache_seconds:
-                    provider._ready, provider._reason = provider._check(db)
-                    provider._checked_at = time.monotonic()
-                return provider._ready, provider._reason
-
-        return Probe()
+        return self  # `status(db)`; one object for every worker (a class per worker cost every request)
 
 
 class RelayRunner(DependencyProvider):
