@@ -16,12 +16,14 @@ import socket
 import struct
 import time
 import uuid
+import weakref
 from functools import partial
 
 import eventlet
 import hpack.hpack
 import nameko_grpc.connection
 import nameko_grpc.streams
+from eventlet.green import select as _green_select
 from grpc import StatusCode
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
@@ -97,6 +99,81 @@ nameko_grpc.streams.ReceiveStream.write = _limited_write
 _original_connection_init = nameko_grpc.connection.ServerConnectionManager.__init__
 
 
+class _Waker:
+    """Wakes a server connection's loop when a response is ready.
+
+    Upstream's loop waits on its socket for at most the poll interval and sends responses only between those
+    waits: a response finished while the client has nothing more to send waited for the interval to end, and with
+    every request in flight answered that way the process sat idle (measured: ~11 % of the time for des, whose
+    responses come after a database round trip). A byte on a socket pair, written at most once per loop turn, ends
+    the wait instead."""
+
+    def __init__(self):
+        self.reader, self.writer = socket.socketpair()
+        self.pending = False
+
+    def wake(self):
+        if not self.pending:
+            self.pending = True
+            try:
+                self.writer.send(b"\0")
+            except OSError:  # the connection is being torn down
+                pass
+
+    def wait(self, sock, timeout):
+        """As `select([sock], [], [], timeout)`, returning early (with nothing readable) when woken."""
+        readable = _green_select.select([sock, self.reader], [], [], timeout)[0]
+        if self.reader in readable:
+            self.reader.recv(64)
+            self.pending = False
+        return ([sock] if sock in readable else [], [], [])
+
+    def close(self):
+        self.reader.close()
+        self.writer.close()
+
+
+_wakers: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _WakeableSelect:
+    """Stands in for the `select` module inside nameko_grpc.connection (its loop calls `select.select`)."""
+
+    @staticmethod
+    def select(rlist, wlist, xlist, timeout=None):
+        waker = _wakers.get(rlist[0]) if len(rlist) == 1 and not wlist else None
+        if waker is None:
+            return _green_select.select(rlist, wlist, xlist, timeout)
+        return waker.wait(rlist[0], timeout)
+
+
+def _populate_and_wake(self, iterable):
+    """SendStream.populate that wakes the connection's loop for each message and for the end of the stream."""
+    wake = getattr(self, "wake", None)
+    for item in iterable:
+        if self.closed:
+            return
+        self.queue.put(item)
+        if wake is not None:
+            wake()
+    self.close()
+
+
+_original_close = nameko_grpc.streams.SendStream.close
+
+
+def _close_and_wake(self, error=None):
+    _original_close(self, error)
+    wake = getattr(self, "wake", None)
+    if wake is not None:
+        wake()
+
+
+nameko_grpc.streams.SendStream.populate = _populate_and_wake
+nameko_grpc.streams.SendStream.close = _close_and_wake
+nameko_grpc.connection.select = _WakeableSelect
+
+
 def _connection_init_with_peer(self, sock, handle_request):
     """Remember the client's address (from the socket, so it cannot be forged) on every request stream, and send
     without Nagle's delay (TCP_NODELAY, as gRPC's own servers do): a response written while an earlier one is not
@@ -110,8 +187,13 @@ def _connection_init_with_peer(self, sock, handle_request):
     except (OSError, AttributeError):  # not a TCP socket (tests may hand in others)
         pass
 
+    waker = _Waker()
+    _wakers[sock] = waker
+    weakref.finalize(sock, waker.close)
+
     def handle_with_peer(request_stream, response_stream):
         request_stream.peer = peer
+        response_stream.wake = waker.wake
         return handle_request(request_stream, response_stream)
 
     _original_connection_init(self, sock, handle_with_peer)
