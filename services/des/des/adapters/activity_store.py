@@ -190,7 +190,7 @@ def write_submissions(cursor, rows: list[dict]) -> list[tuple[bool, bool]]:
     idempotency key another request claimed first is not written; two rows of one call must not share a key."""
     for tanggal in {row["tanggal"] for row in rows}:
         ensure_partition(cursor, dt.date.fromisoformat(tanggal))
-    cursor.execute(_WRITE, {"rows": json.dumps(rows)})
+    cursor.execute(_WRITE, {"rows": json.dumps(rows, separators=(",", ":"))})
     return [(guard, written) for guard, written in cursor.fetchall()]
 
 
