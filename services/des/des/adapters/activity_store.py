@@ -4,7 +4,8 @@
 day: the SKP covering it (with its version), the instansi's entry window, whether the day is locked and the named
 kegiatan. `write_submissions` then, for one report or for several concurrent ones at once (one row each, joined
 by `direct.GroupCommit`), claims the idempotency key (when there is one) and inserts the evidence file, the
-activity, its audit record and its `activity_submitted` event in one data-modifying statement, each row guarded by a
+activity, its audit record and its `activity_submitted` event (both JSON documents built by PostgreSQL from the
+row, `event_sql.py`) in one data-modifying statement, each row guarded by a
 fresh look at what the context said: the SKP (same version, still open, still covering the day; its row is
 key-share locked, so a concurrent lock or SKP change waits for this entry), the instansi's entry window and the
 day's locks. Because the guard re-checks it, the context of a day may be served from `contexts`, a small
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from . import event_sql
 from .direct import Retry
 from .repository import known_partition, remember_partition
 
@@ -53,7 +55,7 @@ _COLUMNS = (
     ("uraian", "text"), ("kuantitas", "numeric"), ("satuan", "text"), ("menit", "integer"), ("jam_mulai", "time"),
     ("jam_selesai", "time"), ("proses", "boolean"), ("evidence_url", "text"), ("state", "text"),
     ("penilai_nip", "text"), ("version", "integer"), ("source", "text"), ("submitted_at", "timestamptz"),
-    ("at", "timestamptz"), ("audit_after", "jsonb"), ("event_id", "uuid"), ("event", "jsonb"),
+    ("at", "timestamptz"), ("event_id", "uuid"), ("occurred_at", "text"),
 )
 
 _WRITE = """
@@ -91,10 +93,13 @@ WITH x AS (
   FROM go
 ), audited AS (
   INSERT INTO audit_trail (nip, entity, entity_id, action, actor, at, after)
-  SELECT nip, 'activity', activity_id::text, 'create', nip, at, audit_after FROM go
+  SELECT nip, 'activity', activity_id::text, 'create', nip, at, """ + event_sql.new_activity_snapshot("go") + """
+  FROM go
 ), evented AS (
   INSERT INTO outbox (event_id, event_type, payload)
-  SELECT event_id, 'activity_submitted', event FROM go WHERE event_id IS NOT NULL
+  SELECT event_id, 'activity_submitted', """ + event_sql.activity_submitted(
+    "go", instansi_id="go.instansi_id", occurred_at="go.occurred_at", version="go.version") + """
+  FROM go WHERE event_id IS NOT NULL
 )
 SELECT EXISTS (SELECT 1 FROM guard WHERE guard.n = x.n), EXISTS (SELECT 1 FROM go WHERE go.n = x.n)
 FROM x ORDER BY x.n
@@ -180,8 +185,8 @@ def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evid
         "proses": c.proses, "evidence_url": c.evidence_url, "state": activity.state,
         "penilai_nip": activity.penilai_nip, "version": activity.version, "source": source,
         "submitted_at": None if activity.state == "draft" else at_text, "at": at_text,
-        "audit_after": activity.snapshot(),
-        "event_id": _text(event.event_id) if event else None, "event": event.envelope() if event else None,
+        # the audit snapshot and the event's envelope are built by PostgreSQL from these columns (event_sql.py)
+        "event_id": _text(event.event_id) if event else None, "occurred_at": event.occurred_at if event else None,
     }
 
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 
 from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument
 from ekinerja_platform.ids import uuid7s
-from ekinerja_platform.outbox import SCHEMA_VERSION
 
+from ..adapters import event_sql
 from ..adapters import repository as repo
 from ..adapters.tables import period_locks, skp_documents, skp_kegiatan
 from ..domain import activity as act
@@ -227,14 +227,8 @@ WITH activity AS (
   FROM import_stage s
 )
 INSERT INTO outbox (event_id, event_type, payload)
-SELECT e.event_id, 'activity_submitted', jsonb_build_object(
-  'event_id', e.event_id, 'event_type', 'activity_submitted', 'schema_version', %(schema)s::int,
-  'occurred_at', %(occurred)s::text, 'producer', 'des', 'nip', e.nip, 'instansi_id', %(instansi)s::text,
-  'data', jsonb_build_object(
-    'activity_id', e.activity_id, 'nip', e.nip, 'instansi_id', %(instansi)s::text, 'unit_id', e.unit_id,
-    'tanggal', e.tanggal, 'skp_id', e.skp_id, 'kegiatan_id', e.kegiatan_id, 'jenis', e.jenis,
-    'kuantitas', to_char(e.kuantitas, 'FM9999999999999990.00'), 'menit', e.menit, 'proses', e.proses,
-    'penilai_nip', e.penilai_nip, 'version', 1))
+SELECT e.event_id, 'activity_submitted', """ + event_sql.activity_submitted(
+    "e", instansi_id="%(instansi)s::text", occurred_at="%(occurred)s::text", version="1") + """
 FROM import_stage e
 """
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -274,7 +268,7 @@ def _write(session, instansi_id: str, actor: str, batch, may_claim=None, claimed
     ids, staged = batch.ids, batch.staged
     with cursor.copy(f"COPY import_stage ({_COLUMNS}) FROM STDIN") as copy:
         copy.write(staged)
-    params = {"instansi": instansi_id, "actor": actor, "schema": SCHEMA_VERSION,
+    params = {"instansi": instansi_id, "actor": actor,
               "occurred": dt.datetime.now(dt.timezone.utc).isoformat()}
     if may_claim is not None:
         may_claim()

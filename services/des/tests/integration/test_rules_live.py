@@ -105,6 +105,33 @@ def test_a_burst_of_concurrent_submits_is_written_once_each_with_its_audit_and_e
     assert audits == 25 and events == 25
 
 
+def test_event_and_audit_built_by_postgresql_equal_the_python_builds(stub, pb, employee, engine):
+    """Joined submits have PostgreSQL build the activity_submitted envelope and the audit snapshot (event_sql.py);
+    the other paths build them in Python (events.py, Activity.snapshot). Both must give the same documents."""
+    from des.adapters import repository
+    from des.application import events
+    from ekinerja_platform.outbox import SCHEMA_VERSION
+    m = pb[0]
+    submit(stub, m, employee["me"], employee["k"][0])  # warm: the next one takes the joined path
+    answer = submit(stub, m, employee["me"], employee["k"][1], key=uuid.uuid4().hex, kuantitas="2,5", menit=90,
+                    jam_mulai="08:00", jam_selesai="09:30", uraian="rapat koordinasi")
+    with engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT * FROM activities WHERE activity_id = :a"),
+                           {"a": answer.activity_id}).one()
+        payload = conn.execute(sa.text("SELECT payload FROM outbox WHERE payload->'data'->>'activity_id' = :a"),
+                               {"a": answer.activity_id}).scalar_one()
+        after = conn.execute(sa.text("SELECT after FROM audit_trail WHERE entity_id = :a AND action = 'create'"),
+                             {"a": answer.activity_id}).scalar_one()
+    view = dict(row._mapping)
+    expected = events.activity_submitted(view).envelope()
+    assert payload["data"] == expected["data"]
+    assert {k: payload[k] for k in ("event_type", "producer", "schema_version", "nip", "instansi_id")} == {
+        "event_type": "activity_submitted", "producer": "des", "schema_version": SCHEMA_VERSION,
+        "nip": employee["nip"], "instansi_id": view["instansi_id"]}
+    assert set(payload) == set(expected)
+    assert after == repository.to_domain(row).snapshot()
+
+
 def test_changes_applied_by_another_replica_win_over_the_cached_day(stub, pb, employee, world, engine):
     """The service caches a day's SKP context; another replica may apply an SKP change or a lock it has not seen.
     The write re-checks what the cached context said, so the new penilai is recorded and a locked day refused."""
