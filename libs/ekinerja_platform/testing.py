@@ -190,6 +190,17 @@ def service_env(database_url: str, amqp_uri: str, jwks_url: str, **extra) -> dic
     return env
 
 
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
+    """`predicate()`'s first truthy value within `timeout` seconds (its last value otherwise)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
 def bearer(token: str) -> list[tuple[str, str]]:
     return [("authorization", f"Bearer {token}")]
 

@@ -16,6 +16,7 @@ from kombu import Connection
 from ekinerja_platform import testing, topology
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.relay import OutboxRelay
+from ekinerja_platform.testing import wait_for
 from ekinerja_platform.tokens import issue_token
 
 pytestmark = pytest.mark.integration
@@ -37,16 +38,6 @@ def stub(probe, pb):
 @pytest.fixture(scope="module")
 def auth(test_keys):
     return testing.bearer(test_keys.token(subject="199001012015031001", roles=["pegawai"], instansi="i-1"))
-
-
-def wait_for(predicate, timeout=15.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def applied_texts(stub, pb, auth):

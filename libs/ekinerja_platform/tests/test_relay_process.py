@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from ekinerja_platform import testing
+from ekinerja_platform.testing import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,16 +47,6 @@ def handles_sigusr1(pid: int) -> bool:
         return False
     caught = next(int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:"))
     return bool(caught & (1 << (signal.SIGUSR1 - 1)))
-
-
-def wait_for(predicate, timeout=20.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def alive(pid: int) -> bool:

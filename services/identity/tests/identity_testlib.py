@@ -1,8 +1,9 @@
 """Helpers shared by identity's integration tests (imported by absolute name; conftest puts this folder on the path)."""
 import datetime as dt
-import time
 
 import sqlalchemy as sa
+
+from ekinerja_platform.testing import wait_for  # noqa: F401 - the suite's tests import it from here
 
 
 def nip(index: int, gender: int = 1) -> str:
@@ -13,16 +14,6 @@ def nip(index: int, gender: int = 1) -> str:
     month = 1 + (rest // 30) % 12
     day = 1 + (rest // 360) % 28
     return f"{year:04d}{month:02d}{day:02d}{year + 24:04d}{month:02d}{gender}{seq:03d}"
-
-
-def wait_for(predicate, timeout=15.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def scalar(db_url: str, sql: str, **params):

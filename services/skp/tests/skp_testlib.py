@@ -10,6 +10,7 @@ from kombu import Connection
 
 from ekinerja_platform import testing
 from ekinerja_platform.outbox import Event
+from ekinerja_platform.testing import wait_for  # noqa: F401 - the suite's tests import it from here
 
 
 class EventLog:
@@ -101,16 +102,6 @@ class World:
         self.publish("des", "monthly_quality_set", {
             "skp_id": skp_id, "nip": nip, "instansi_id": self.instansi, "kegiatan_id": kegiatan_id,
             "tahun": tahun, "bulan": bulan, "kualitas": str(kualitas)}, nip=nip)
-
-
-def wait_for(predicate, timeout=15.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return predicate()
 
 
 def far_future() -> float:
