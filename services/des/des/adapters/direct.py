@@ -123,8 +123,8 @@ class _RowsRefused(Exception):
 
 class GroupCommit:
     """Joins concurrent writes into one statement per batch. A row waits only while `max_statements` earlier
-    batches are written (a lone request is written at once, in a statement of its own; two statements in flight
-    keep the process busy while PostgreSQL works on one); the statement is atomic, so a batch is written
+    batches are written (a lone request is written at once, in a statement of its own; several statements in
+    flight keep the process busy while PostgreSQL works on them); the statement is atomic, so a batch is written
     whole or not at all. When it fails and the connection is sound (a constraint, a deadlock) each row is written
     alone, so one bad row never fails the others; when the connection was lost the outcome is unknown and every
     row's caller gets the error (a retry with its idempotency key is safe)."""
