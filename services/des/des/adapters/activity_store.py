@@ -165,8 +165,9 @@ def _base64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
 
-def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evidence: Evidence | None, event,
-                   scope: str | None = None, key: str | None = None, response: bytes | None = None) -> dict:
+def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evidence: Evidence | None,
+                   event_id: str | None, scope: str | None = None, key: str | None = None,
+                   response: bytes | None = None) -> dict:
     """The values `write_submissions` stores for one new report (`key`: its idempotency key, claimed with it),
     as JSON values."""
     c = activity.content
@@ -186,7 +187,7 @@ def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evid
         "penilai_nip": activity.penilai_nip, "version": activity.version, "source": source,
         "submitted_at": None if activity.state == "draft" else at_text, "at": at_text,
         # the audit snapshot and the event's envelope are built by PostgreSQL from these columns (event_sql.py)
-        "event_id": _text(event.event_id) if event else None, "occurred_at": event.occurred_at if event else None,
+        "event_id": event_id, "occurred_at": at_text if event_id else None,
     }
 
 

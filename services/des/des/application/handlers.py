@@ -109,13 +109,13 @@ class Submission:
     ctx: activity_store.Context
     view: dict
     evidence: activity_store.Evidence | None
-    event: Event | None
+    event_id: str | None  # its activity_submitted event (built by PostgreSQL from the row), None for a draft
     at: dt.datetime
     source: str
 
     def row(self, **idempotency) -> dict:
         return activity_store.submission_row(activity=self.activity, ctx=self.ctx, source=self.source, at=self.at,
-                                             evidence=self.evidence, event=self.event, **idempotency)
+                                             evidence=self.evidence, event_id=self.event_id, **idempotency)
 
     def write(self, cursor, **idempotency) -> tuple[bool, bool]:
         return activity_store.write_submissions(cursor, [self.row(**idempotency)])[0]
@@ -139,7 +139,7 @@ def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfi
         activity.version = 1
     at = now()
     view = _view(activity, ctx.instansi_id, ctx.unit_id, ctx.skp_id, evidence_id, at if not draft else None)
-    return Submission(activity, ctx, view, new_evidence, None if draft else events.activity_submitted(view), at,
+    return Submission(activity, ctx, view, new_evidence, None if draft else uuid7(), at,
                       source)
 
 
