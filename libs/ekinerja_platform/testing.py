@@ -201,6 +201,37 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.1):
     return predicate()
 
 
+def relay_children(parent_pid: int) -> dict[int, str]:
+    """pid → command line of a service process's relay children (`… relay <service>`, EKINERJA_RELAY_PROCESS)."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent_pid and " relay " in f"{cmdline} ":
+            children[int(stat.parent.name)] = cmdline.strip()
+    return children
+
+
+def relay_child(parent_pid: int, service: str) -> int | None:
+    """The pid of `service`'s relay child once it handles pause requests (SIGUSR1 among its caught signals)."""
+    for pid, cmd in relay_children(parent_pid).items():
+        if cmd.endswith(f" relay {service}") and _catches(pid, signal.SIGUSR1):
+            return pid
+    return None
+
+
+def _catches(pid: int, signum: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next((int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:")), 0)
+    return bool(caught & (1 << (signum - 1)))
+
+
 def bearer(token: str) -> list[tuple[str, str]]:
     return [("authorization", f"Bearer {token}")]
 

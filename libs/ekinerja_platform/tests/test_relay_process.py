@@ -18,35 +18,8 @@ from ekinerja_platform.testing import wait_for
 pytestmark = pytest.mark.integration
 
 
-def relay_children(parent_pid: int) -> dict[int, str]:
-    """pid → command line of the parent's child processes that run `… relay <service>`."""
-    children = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == parent_pid and " relay " in f"{cmdline} ":
-            children[int(stat.parent.name)] = cmdline.strip()
-    return children
-
-
 def probe_relay_pid(process) -> int | None:
-    """The pid of the probe's relay child once it handles pause requests (SIGUSR1 among its caught signals)."""
-    for pid, cmd in relay_children(process.process.pid).items():
-        if cmd.endswith(" relay probe") and handles_sigusr1(pid):
-            return pid
-    return None
-
-
-def handles_sigusr1(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    caught = next(int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:"))
-    return bool(caught & (1 << (signal.SIGUSR1 - 1)))
+    return testing.relay_child(process.process.pid, "probe")
 
 
 def alive(pid: int) -> bool:
@@ -108,14 +81,14 @@ def test_relay_child_publishes_is_restarted_and_ends_with_its_service(relay_proc
     channel.close()
 
     # stopping the service ends its relay children too
-    all_children = list(relay_children(process.process.pid))
+    all_children = list(testing.relay_children(process.process.pid))
     process.stop()
     assert wait_for(lambda: not any(alive(pid) for pid in all_children), timeout=15)
 
 
 def test_relay_child_ends_when_its_service_is_killed(relay_process_probe):
     process = relay_process_probe
-    children = wait_for(lambda: relay_children(process.process.pid))
+    children = wait_for(lambda: testing.relay_children(process.process.pid))
     assert children, process.log()
     process.kill()  # SIGKILL: no chance to stop its children; the kernel tells them (PR_SET_PDEATHSIG)
     assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=15)

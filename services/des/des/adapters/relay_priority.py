@@ -25,6 +25,7 @@ from ekinerja_platform.service_base import RelayRunner
 
 DEFER_SECONDS = 1.0
 _imports_running = 0
+_on_import_start = []  # called as an import begins (the relay process is asked to pause at once, not on next poll)
 
 
 @contextlib.contextmanager
@@ -32,6 +33,8 @@ def import_running():
     """Marks a bulk import in progress for as long as the block runs."""
     global _imports_running
     _imports_running += 1
+    for listener in list(_on_import_start):
+        listener()
     try:
         yield
     finally:
@@ -42,6 +45,7 @@ class ImportAwareRelayRunner(RelayRunner):
     def start(self):
         super().start()
         if not self.in_process:  # the relay is a child process: hold its rounds while an import runs
+            _on_import_start.append(self.child.pause)
             self.container.spawn_managed_thread(self._pause_child_during_imports, identifier="relay-pauser")
             return
         relay_once = self.relay.relay_once  # the relay's green thread has not run yet: it will call this wrapper
@@ -61,7 +65,13 @@ class ImportAwareRelayRunner(RelayRunner):
         self.relay.relay_once = relay_once_giving_way
 
     def _pause_child_during_imports(self):
+        """Renews the pause while imports run (one request holds the child for `PAUSE_SECONDS`)."""
         while not self._stopping:
             if _imports_running:
                 self.child.pause()
             eventlet.sleep(DEFER_SECONDS / 2)
+
+    def stop(self):
+        if self.child is not None and self.child.pause in _on_import_start:
+            _on_import_start.remove(self.child.pause)
+        super().stop()

@@ -107,3 +107,45 @@ def test_import_with_bad_records_is_fast_idempotent_and_scoped(world, stub, pb, 
         with pytest.raises(grpc.RpcError) as err:
             stub.ImportActivities(stream(records[:10], m), metadata=who, timeout=30)
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_relay_holds_the_imports_events_while_the_stream_runs_then_publishes_them(world, stub, pb, des_db,
+                                                                                   des_service):
+    """des relays in a child process; while an agency import streams the service asks it to hold its rounds (the
+    import has the machine's cores), and when the stream ends every event goes out."""
+    from ekinerja_platform.testing import relay_child, wait_for
+    m = pb[0]
+    # a relay child just starting cannot be paused yet (its first second after a service start)
+    assert wait_for(lambda: relay_child(des_service.process.pid, "des")), "des has no relay child"
+    time.sleep(0.5)  # the service reads the child's "ready" line
+    instansi = f"i-{uuid.uuid4().hex[:6]}"
+    nip = world.new_nip()
+    skp_id, _ = world.approve_skp(nip, world.new_nip(), instansi=instansi)
+    agency = world.token("agency-2", roles=("agency_client",), instansi=instansi, scope="des:import")
+    engine = sa.create_engine(des_db)
+
+    def unsent():
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND event_type = "
+                                        "'activity_submitted' AND payload->>'instansi_id' = :i"),
+                                {"i": instansi}).scalar()
+
+    def record(i):
+        return m.ImportRecord(record_id=f"slow-{i}", nip=nip, tanggal=world.today().isoformat(), jenis=m.JENIS_SKP,
+                              kegiatan_id=f"{skp_id}-k1", uraian=f"impor lambat {i}", kuantitas="1", menit=30)
+
+    held = []
+
+    def slow_stream():
+        yield m.ImportActivitiesRequest(records=[record(i) for i in range(50)])
+        time.sleep(2.5)  # the first message is written meanwhile; a relay left alone would publish it in ~0.2 s
+        held.append(unsent())
+        yield m.ImportActivitiesRequest(records=[record(i) for i in range(50, 60)])
+
+    try:
+        reply = stub.ImportActivities(slow_stream(), metadata=agency, timeout=60)
+        assert reply.created == 60
+        assert held == [50], "the relay published the import's events while the stream was still running"
+        assert wait_for(lambda: unsent() == 0), "the import's events were not published after the stream ended"
+    finally:
+        engine.dispose()
