@@ -68,10 +68,15 @@ def start_probe(amqp_uri, keys, workdir, **settings):
     return testing.ServiceProcess("probe_main", env).start(), url
 
 
+def _stat_cpu(stat_text: str) -> float:
+    """User + system CPU seconds from the text of /proc/<pid>/stat."""
+    fields = stat_text.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _stat_cpu(Path(f"/proc/{pid}/stat").read_text())
 
 
 def postgres_cpu() -> dict[int, float]:
@@ -83,8 +88,7 @@ def postgres_cpu() -> dict[int, float]:
         except OSError:  # the process ended meanwhile
             continue
         if "(postgres" in text.split(" ", 2)[1]:
-            fields = text.rsplit(")", 1)[1].split()
-            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            used[int(stat.parent.name)] = _stat_cpu(text)
     return used
 
 
