@@ -31,7 +31,7 @@ class FakeAccess:
 
 def writer(calls, fail=None):
     """A write_many that records each statement's rows, yields to other green threads like a real round trip,
-    and answers (row, True) per row; `fail(rows, access)` may raise instead."""
+    and answers (row, True) per row; `fail(rows, cursor)` may raise instead."""
     def write_many(cursor, rows):
         calls.append(list(rows))
         eventlet.sleep(0.01)
