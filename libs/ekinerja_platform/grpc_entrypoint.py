@@ -21,6 +21,7 @@ import weakref
 from functools import partial
 
 import eventlet
+import eventlet.hubs
 import h2.utilities
 import hpack.hpack
 import nameko_grpc.connection
@@ -29,10 +30,12 @@ from eventlet.green import select as _green_select
 from grpc import StatusCode
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
+from nameko_grpc.compression import SUPPORTED_ENCODINGS
 from nameko_grpc.constants import Cardinality
 from nameko_grpc.context import GrpcContext
 from nameko_grpc.entrypoint import Grpc, GrpcServer
 from nameko_grpc.errors import GrpcError
+from nameko_grpc.timeout import unbucket_timeout
 
 from . import logs, metrics, runtime
 from .domain_errors import DomainError, Unauthenticated
@@ -189,12 +192,31 @@ _original_close = nameko_grpc.streams.SendStream.close
 
 def _close_and_wake(self, error=None):
     _original_close(self, error)
+    deadline = getattr(self, "deadline", None)
+    if deadline is not None:  # the answer is complete (or failed): its deadline no longer matters here
+        self.deadline = None
+        deadline.cancel()
     wake = getattr(self, "wake", None)
     if wake is not None:
         wake()
 
 
 nameko_grpc.streams.SendStream.populate = _populate_and_wake
+_COMPRESS_FROM_BYTES = 1024
+_original_compress = nameko_grpc.streams.compress
+
+
+def _compress_when_worth_it(data: bytes, encoding: str):
+    """Upstream compresses every response with the first algorithm the client accepts (deflate for grpcio). For
+    a message under ~1 KiB that makes it larger (a 4-byte answer became 12, a 250-byte activity 261) and costs
+    ~55-70 µs of CPU per call here (zlib sets up ~256 KiB of state each time: two mmap/munmap per call). A
+    message may always be sent uncompressed (its flag says so), so small ones are; large lists still shrink."""
+    if len(data) < _COMPRESS_FROM_BYTES:
+        return False, data
+    return _original_compress(data, encoding)
+
+
+nameko_grpc.streams.compress = _compress_when_worth_it
 nameko_grpc.streams.SendStream.close = _close_and_wake
 nameko_grpc.connection.select = _WakeableSelect
 
@@ -215,28 +237,78 @@ def _connection_init_with_peer(self, sock, handle_request):
     waker = _Waker()
     _wakers[sock] = waker
     weakref.finalize(sock, waker.close)
+    self.ready_to_send, self.blocked_by_flow_control = set(), set()
+    manager = self
 
     def handle_with_peer(request_stream, response_stream):
         request_stream.peer = peer
-        response_stream.wake = waker.wake
+        stream_id = response_stream.stream_id
+
+        def wake():
+            manager.ready_to_send.add(stream_id)
+            waker.wake()
+
+        response_stream.wake = wake
         return handle_request(request_stream, response_stream)
 
     _original_connection_init(self, sock, handle_with_peer)
 
 
+def _send_ready_streams(self):
+    """ServerConnectionManager.on_iteration visiting only the streams with something new to send.
+
+    Upstream visits every open stream on every turn of the loop (a dict look-up, an empty queue's exception, a
+    header check each), and the loop turns about once per response: with responses that wait on a database the
+    calls in flight pile up and each answer paid for all of them (measured: a handler that only sleeps 10 ms cost
+    0.57 ms of CPU per call against 0.41 without the sleep). A stream is visited when its handler queued a message
+    or closed it (`wake`), or when flow control had held its data back and a window update arrived."""
+    if self.terminating:  # upstream's turn also decides when every stream is done
+        return _original_on_iteration(self)
+    ready, self.ready_to_send = self.ready_to_send, set()
+    for stream_id in ready:
+        self.send_headers(stream_id)
+        self.send_data(stream_id)
+        stream = self.send_streams.get(stream_id)
+        if stream is not None and not stream.buffer.empty():
+            self.blocked_by_flow_control.add(stream_id)
+
+
+def _window_updated_and_ready(self, event):
+    self.ready_to_send |= self.blocked_by_flow_control
+    self.blocked_by_flow_control.clear()
+    _original_window_updated(self, event)
+
+
+_original_on_iteration = nameko_grpc.connection.ServerConnectionManager.on_iteration
+_original_window_updated = nameko_grpc.connection.ServerConnectionManager.window_updated
 nameko_grpc.connection.ServerConnectionManager.__init__ = _connection_init_with_peer
+nameko_grpc.connection.ServerConnectionManager.on_iteration = _send_ready_streams
+nameko_grpc.connection.ServerConnectionManager.window_updated = _window_updated_and_ready
 
 
 class PlatformGrpcServer(GrpcServer):
-    def timeout(self, request_stream, response_stream, deadline):
-        """Deadline watchdog; the upstream one wakes every millisecond per call, this one every 20 ms."""
-        expires = time.monotonic() + deadline
-        while not (request_stream.closed and response_stream.closed):
-            if time.monotonic() > expires:
-                request_stream.close()
-                response_stream.close(GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded"))
-                break
-            eventlet.sleep(0.02)
+    def handle_request(self, request_stream, response_stream):
+        """Upstream's, with the call's deadline as one hub timer instead of a watchdog green thread per call
+        that woke every millisecond (ours had it every 20 ms: a call waiting 25 ms on its database still paid
+        two wake-ups and the thread's start and end). The timer is cancelled when the answer is complete."""
+        try:
+            entrypoint = self.entrypoints[request_stream.headers.get(":path")]
+        except KeyError:
+            raise GrpcError(code=StatusCode.UNIMPLEMENTED, message="Method not found!") from None
+        encoding = request_stream.headers.get("grpc-encoding", "identity")
+        if encoding not in SUPPORTED_ENCODINGS:
+            raise GrpcError(code=StatusCode.UNIMPLEMENTED, message=f"Algorithm not supported: {encoding}")
+        timeout = request_stream.headers.get("grpc-timeout")
+        if timeout:
+            response_stream.deadline = eventlet.hubs.get_hub().schedule_call_global(
+                unbucket_timeout(timeout), eventlet.spawn_n, _deadline_passed, request_stream, response_stream)
+        self.container.spawn_managed_thread(partial(entrypoint.handle_request, request_stream, response_stream))
+
+
+def _deadline_passed(request_stream, response_stream):
+    if not (request_stream.closed and response_stream.closed):
+        request_stream.close()
+        response_stream.close(GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded"))
 
 
 class GrpcEndpoint(Grpc):

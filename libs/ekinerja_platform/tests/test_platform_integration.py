@@ -1,5 +1,6 @@
 """The platform's promises, proven against real PostgreSQL and RabbitMQ with a real service process."""
 import json
+import secrets
 import socket
 import threading
 import time
@@ -129,6 +130,92 @@ def test_client_deadline_expiry_does_not_hurt_the_server(probe, pb, auth):
         assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
         for i in range(5):
             assert stub.Echo(pb[0].EchoRequest(text=f"after-{i}"), metadata=auth, timeout=5).text == f"after-{i}"
+
+
+def _raw_grpc_call(target: str, path: str, message: bytes, headers=(), wait: float = 5.0,
+                   connection_window_only: bool = False) -> dict:
+    """One call over a bare HTTP/2 connection that, unlike a gRPC client, never enforces the deadline itself:
+    what comes back is what the server decided. With `connection_window_only` the stream's window is made large
+    at once and only the connection's window is ever widened (one WINDOW_UPDATE on stream 0 per DATA frame).
+    Returns {"data": bytes, "trailers": dict, "seconds": float}."""
+    import h2.config
+    import h2.connection
+    import h2.events
+    import h2.settings
+
+    host, port = target.rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=wait)
+    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    conn.initiate_connection()
+    if connection_window_only:
+        conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 16 << 20})
+    stream_id = conn.get_next_available_stream_id()
+    conn.send_headers(stream_id, [(":method", "POST"), (":scheme", "http"), (":path", path),
+                                  (":authority", target), ("content-type", "application/grpc"), ("te", "trailers"),
+                                  *headers])
+    conn.send_data(stream_id, b"\0" + len(message).to_bytes(4, "big") + message, end_stream=True)
+    sock.sendall(conn.data_to_send())
+    started, data, trailers = time.monotonic(), b"", {}
+    try:
+        while time.monotonic() - started < wait:
+            chunk = sock.recv(65535)
+            if not chunk:
+                break
+            for event in conn.receive_data(chunk):
+                if isinstance(event, h2.events.DataReceived):
+                    data += event.data
+                    if connection_window_only:
+                        conn.increment_flow_control_window(event.flow_controlled_length)
+                    else:
+                        conn.acknowledge_received_data(event.flow_controlled_length, stream_id)
+                elif isinstance(event, h2.events.TrailersReceived):
+                    trailers = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+                                for k, v in event.headers}
+                elif isinstance(event, h2.events.ResponseReceived):  # trailers-only answers come as headers
+                    trailers.update({k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes)
+                                     else v for k, v in event.headers})
+            sock.sendall(conn.data_to_send())
+            if "grpc-status" in trailers:
+                break
+    finally:
+        sock.close()
+    return {"data": data, "trailers": trailers, "seconds": time.monotonic() - started}
+
+
+def test_server_ends_a_call_at_its_deadline(probe, pb, auth):
+    """The deadline is the server's to enforce too: a client that never gives up still gets DEADLINE_EXCEEDED
+    when grpc-timeout has passed, not the answer 2 s later."""
+    answer = _raw_grpc_call(probe.target, "/ekinerja.probe.v1.ProbeService/Sleep",
+                            pb[0].SleepRequest(seconds=2).SerializeToString(), [("grpc-timeout", "300m"), *auth])
+    assert answer["trailers"].get("grpc-status") == str(grpc.StatusCode.DEADLINE_EXCEEDED.value[0])
+    assert 0.25 <= answer["seconds"] < 1.5
+
+
+def test_a_call_answered_in_time_is_not_ended_by_its_deadline_afterwards(probe, pb, auth):
+    answer = _raw_grpc_call(probe.target, "/ekinerja.probe.v1.ProbeService/Sleep",
+                            pb[0].SleepRequest(seconds=0.1).SerializeToString(), [("grpc-timeout", "400m"), *auth])
+    assert answer["trailers"].get("grpc-status") == "0"
+    assert pb[0].EchoResponse.FromString(answer["data"][5:]).text == "slept"
+    time.sleep(0.5)  # past the deadline: its cancelled timer must not disturb the next calls on the server
+    with grpc.insecure_channel(probe.target) as channel:
+        stub = pb[1].ProbeServiceStub(channel)
+        assert stub.Echo(pb[0].EchoRequest(text="later"), metadata=auth, timeout=5).text == "later"
+
+
+def test_responses_larger_than_the_flow_control_window_arrive_whole(probe, pb, auth):
+    """A response bigger than the client's window waits for WINDOW_UPDATEs; the server must come back to it
+    (it only visits streams with something new to send)."""
+    texts = [f"{i}-" + secrets.token_hex(150_000 + 3967 * i) for i in range(8)]  # deflate cannot shrink them much
+    options = [("grpc.max_receive_message_length", 8 << 20), ("grpc.max_send_message_length", 8 << 20)]
+    with grpc.insecure_channel(probe.target, options=options) as channel:
+        stub = pb[1].ProbeServiceStub(channel)
+        calls = [stub.Echo.future(pb[0].EchoRequest(text=text), metadata=auth, timeout=20) for text in texts]
+        assert [call.result().text for call in calls] == texts
+    # the connection's window (65,535 bytes at first) is what holds the data back, and only its updates free it
+    answer = _raw_grpc_call(probe.target, "/ekinerja.probe.v1.ProbeService/Big",
+                            pb[0].BigRequest(size=300_000).SerializeToString(), auth, connection_window_only=True)
+    assert answer["trailers"].get("grpc-status") == "0"
+    assert pb[0].EchoResponse.FromString(answer["data"][5:]).text == "z" * 300_000
 
 
 def test_forged_nameko_metadata_never_reaches_context_or_downstream(probe, pb, auth):
@@ -280,6 +367,15 @@ def test_health_is_not_serving_while_the_database_is_unreachable(make_probe_env,
         assert requests.get(f"http://127.0.0.1:{process.http_port}/alive", timeout=5).status_code == 200
         proxy.start()
         assert wait_for(lambda: testing.health_status(process.target, timeout=5) == "SERVING", timeout=20)
+        # the relay's pooled connection died with the proxy (it pings nothing before a round): it recovers
+        from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+        auth = testing.bearer(test_keys.token(subject="199001012015031001", roles=["pegawai"], instansi="i-1"))
+        with grpc.insecure_channel(process.target) as channel:
+            stub = probe_pb2_grpc.ProbeServiceStub(channel)
+            marker = f"after-outage-{uuid.uuid4().hex[:8]}"
+            stub.Emit(probe_pb2.EchoRequest(text=marker), metadata=auth, timeout=10)
+            assert wait_for(lambda: marker in stub.Applied(probe_pb2.EchoRequest(), metadata=auth, timeout=5).texts,
+                            timeout=30)
     finally:
         process.stop()
         proxy.stop()

@@ -20,7 +20,7 @@ class ProbeService(PlatformService):
     grpc_services = ("ekinerja.probe.v1.ProbeService",)
     authorization = {"Echo": AUTHENTICATED, "Sleep": AUTHENTICATED, "Fail": AUTHENTICATED,
                      "Reject": AUTHENTICATED, "WhoAmI": AUTHENTICATED, "Emit": AUTHENTICATED,
-                     "Applied": AUTHENTICATED, "Open": PUBLIC}
+                     "Applied": AUTHENTICATED, "Open": PUBLIC, "Big": AUTHENTICATED}
     downstream = ServiceRpc("probe_downstream")
 
     @grpc
@@ -30,6 +30,10 @@ class ProbeService(PlatformService):
     @grpc
     def Open(self, request, context):
         return probe_pb2.EchoResponse(text="open")
+
+    @grpc
+    def Big(self, request, context):
+        return probe_pb2.EchoResponse(text="z" * request.size)
 
     @grpc
     def Sleep(self, request, context):
