@@ -47,14 +47,15 @@ def create_platform_tables(op) -> None:
     platform_metadata.create_all(bind, checkfirst=True)
 
 
-def make_engine(url: str, pool_size: int = 10) -> sa.Engine:
+def make_engine(url: str, pool_size: int = 10, pre_ping: bool = True) -> sa.Engine:
     """`pool_size` should be the worker count: a worker holds at most one connection, so a small overflow (the
-    health probe, the relay's gauges) is all that is needed; PostgreSQL connections are a shared budget."""
+    health probe, the relay's gauges) is all that is needed; PostgreSQL connections are a shared budget.
+    `pre_ping=False` only for work that retries a whole round after a lost connection (the outbox relay)."""
     return sa.create_engine(
         url,
         pool_size=pool_size,
         max_overflow=2,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
         connect_args={"connect_timeout": 3},
     )

@@ -38,7 +38,7 @@ def child_main(service: str, settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     signal.signal(signal.SIGUSR1, lambda *_: paused_until.__setitem__(0, time.monotonic() + PAUSE_SECONDS))
-    engine = make_engine(settings.sqlalchemy_url, pool_size=1)
+    engine = make_engine(settings.sqlalchemy_url, pool_size=1, pre_ping=False)  # a failed round is retried
     relay = OutboxRelay(engine, settings.amqp_uri, service, batch_size=settings.relay_batch_size)
     relay_once = relay.relay_once
 

@@ -81,7 +81,7 @@ class RelayRunner(DependencyProvider):
     def start(self):
         settings = runtime.settings()
         from .db import make_engine
-        self._engine = make_engine(settings.sqlalchemy_url, pool_size=2)
+        self._engine = make_engine(settings.sqlalchemy_url, pool_size=2, pre_ping=False)  # a failed round is retried
         self.relay = OutboxRelay(self._engine, settings.amqp_uri, self.container.service_name,
                                  batch_size=settings.relay_batch_size)
         if settings.relay_process and runtime.main_module():

@@ -233,3 +233,54 @@ def test_quick_header_character_check_accepts_and_refuses_exactly_as_h2():
     outcomes = [outcome(grpc_entrypoint._reject_illegal_characters_quickly, h) for h in cases]
     assert outcomes == [outcome(grpc_entrypoint._original_reject_illegal_characters, h) for h in cases]
     assert [o[0] for o in outcomes].count("refused") == 10  # the cases above that break RFC 9113 §8.2.1
+
+
+def test_responses_under_a_kibibyte_go_uncompressed_and_larger_ones_deflated():
+    import secrets
+    import struct
+    import zlib
+
+    from nameko_grpc.streams import SendStream
+
+    from ekinerja_platform import grpc_entrypoint  # noqa: F401 - installs the transport changes
+
+    class Raw:  # a message whose serialized form is given
+        def __init__(self, data):
+            self.data = data
+
+        def SerializeToString(self):
+            return self.data
+
+    small, large = b"\n\x02hi" + b"a" * 900, secrets.token_hex(4096).encode()
+    framed = []
+    for body in (small, large):
+        stream = SendStream(1)
+        stream.headers.set(("grpc-encoding", "deflate"))  # what the client accepts first
+        stream.queue.put(Raw(body))
+        stream.flush_queue_to_buffer()
+        framed.append(bytes(stream.buffer.read()))
+    flag, length = struct.unpack(">?I", framed[0][:5])
+    assert (flag, length, framed[0][5:]) == (False, len(small), small)
+    flag, length = struct.unpack(">?I", framed[1][:5])
+    assert flag is True and length == len(framed[1]) - 5 < len(large)
+    assert zlib.decompress(framed[1][5:]) == large
+
+
+def test_relay_waits_to_gather_events_after_a_partial_round_but_not_after_a_full_one():
+    from ekinerja_platform.relay import OutboxRelay
+
+    relay = OutboxRelay(engine=None, amqp_uri="amqp://unused", producer="probe", batch_size=10)
+    rounds = iter([10, 10, 3, 0, 7])  # a backlog, then a trickle, then nothing, then a trickle again
+    slept, done = [], []
+
+    def relay_once():
+        try:
+            return next(rounds)
+        except StopIteration:
+            done.append(True)
+            return 0
+
+    relay.relay_once = relay_once
+    relay.update_backlog_gauges = lambda: None
+    relay.run(lambda: bool(done), idle_sleep=0.2, sleep=slept.append, gather_seconds=0.05)
+    assert slept == [0.05, 0.2, 0.05, 0.2]  # full batches back to back; a partial one waits to gather more
