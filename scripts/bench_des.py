@@ -8,7 +8,8 @@
 
 Beside each rate: the CPU time the serving process spent per request (user + system, from /proc), a steadier
 signal than the rate on a shared machine, PostgreSQL's CPU per request, how busy the whole machine was (client,
-PostgreSQL and RabbitMQ included) and the share of a core the load-generating client used. Both services get the
+PostgreSQL and RabbitMQ included), the share of a core the load-generating client used and, for des, the CPU per
+request of what carries its events out (its relay child and RabbitMQ: "ev ms"). Both services get the
 same transport and worker settings (`EKINERJA_GRPC_POLL_SECONDS`, `EKINERJA_MAX_WORKERS`, from the environment or
 their defaults). Before the import the submits' events are left to drain; after it, the benchmark prints when the
 import's events had all been published. Everything runs against 127.0.0.1 in throwaway databases and a throwaway
@@ -79,22 +80,42 @@ def cpu_seconds(pid: int) -> float:
     return _stat_cpu(Path(f"/proc/{pid}/stat").read_text())
 
 
-def postgres_cpu() -> dict[int, float]:
-    """CPU time used so far by each process of the PostgreSQL server (all databases), by pid."""
+def processes_cpu(comm: str) -> dict[int, float]:
+    """CPU time used so far by each process whose command name starts with `comm` (e.g. every PostgreSQL
+    backend, RabbitMQ's beam.smp), by pid."""
     used = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
         except OSError:  # the process ended meanwhile
             continue
-        if "(postgres" in text.split(" ", 2)[1]:
+        if text.split(" ", 2)[1].startswith(f"({comm}"):
             used[int(stat.parent.name)] = _stat_cpu(text)
     return used
 
 
+def postgres_cpu() -> dict[int, float]:
+    return processes_cpu("postgres")
+
+
+def cpu_since(before: dict[int, float], now: dict[int, float]) -> float:
+    """CPU seconds since `before` (processes that ended meanwhile are not counted)."""
+    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in now.items())
+
+
 def postgres_cpu_since(before: dict[int, float]) -> float:
-    """PostgreSQL's CPU seconds since `before` (processes that ended meanwhile are not counted)."""
-    return sum(max(0.0, used - before.get(pid, 0.0)) for pid, used in postgres_cpu().items())
+    return cpu_since(before, postgres_cpu())
+
+
+def events_cpu(service_pid: int) -> dict[int, float]:
+    """CPU so far of what carries a service's events out: its relay child (if any) and the RabbitMQ broker."""
+    used = processes_cpu("beam.smp")
+    for pid in testing.relay_children(service_pid):
+        try:
+            used[pid] = cpu_seconds(pid)
+        except OSError:
+            continue
+    return used
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -110,11 +131,12 @@ class Tally:
     def __init__(self, service):
         self.service = service
         self.latencies, self.elapsed, self.cpu, self.pg_cpu, self.busy, self.ticks = [], 0.0, 0.0, 0.0, 0, 0
-        self.client_cpu = 0.0
+        self.client_cpu, self.events_cpu = 0.0, 0.0
 
     def slice(self, target, make_call, in_flight, seconds):
         cpu_before, (busy_before, ticks_before) = cpu_seconds(self.service.process.pid), machine_ticks()
         pg_before, client_before = postgres_cpu(), cpu_seconds(os.getpid())
+        events_before = events_cpu(self.service.process.pid)
         latencies, elapsed, warm_up = asyncio.run(load(target, make_call, in_flight, seconds))
         busy_after, ticks_after = machine_ticks()
         self.latencies += latencies
@@ -123,16 +145,17 @@ class Tally:
         self.cpu += (cpu_seconds(self.service.process.pid) - cpu_before) * len(latencies) / (len(latencies) + warm_up)
         self.pg_cpu += postgres_cpu_since(pg_before)
         self.client_cpu += cpu_seconds(os.getpid()) - client_before
+        self.events_cpu += cpu_since(events_before, events_cpu(self.service.process.pid))
         self.busy += busy_after - busy_before
         self.ticks += ticks_after - ticks_before
 
     def figures(self):
         """(req/s, p50 ms, p99 ms, the service process's CPU ms per request, the machine's busy share,
-        PostgreSQL's CPU ms per request)."""
+        PostgreSQL's CPU ms per request, the client's share of a core, relay child + RabbitMQ CPU ms per request)."""
         lat = sorted(self.latencies)
         return (len(lat) / self.elapsed, lat[len(lat) // 2] * 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
                 self.cpu * 1000 / len(lat), self.busy / max(1, self.ticks), self.pg_cpu * 1000 / len(lat),
-                self.client_cpu / self.elapsed)
+                self.client_cpu / self.elapsed, self.events_cpu * 1000 / len(lat))
 
 
 def compare(baseline, service, in_flight, seconds, slices=4):
@@ -243,14 +266,15 @@ def main():
               "slices, 127.0.0.1; both with " + ", ".join(f"{k}={v}" for k, v in same.items()) + ")")
         print(f"{'in flight':>9} | {'hello req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'busy':>4} "
               f"{'client':>6} | {'submit req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'pg ms':>5} "
-              f"{'busy':>4} {'client':>6} | ratio")
+              f"{'ev ms':>5} {'busy':>4} {'client':>6} | ratio")
         ratio32 = None
         for n in (int(level) for level in args.levels.split(",") if level):
             h, s = compare((Tally(probe), probe.target, hello), (Tally(des), des.target, submit), n, args.seconds)
             ratio = s[0] / h[0]
             ratio32 = ratio if n == 32 else ratio32
             print(f"{n:>9} | {h[0]:>11.0f} {h[1]:>7.1f} {h[2]:>7.1f} {h[3]:>6.2f} {h[4]:>4.0%} {h[6]:>6.0%} | "
-                  f"{s[0]:>12.0f} {s[1]:>7.1f} {s[2]:>7.1f} {s[3]:>6.2f} {s[5]:>5.2f} {s[4]:>4.0%} {s[6]:>6.0%} | "
+                  f"{s[0]:>12.0f} {s[1]:>7.1f} {s[2]:>7.1f} {s[3]:>6.2f} {s[5]:>5.2f} {s[7]:>5.2f} {s[4]:>4.0%} "
+                  f"{s[6]:>6.0%} | "
                   f"{ratio:.0%}")
         if ratio32 is not None:
             print(f"goal: SubmitActivity at 32 in flight >= 60% of hello-world: "
