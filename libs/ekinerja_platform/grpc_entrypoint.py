@@ -8,6 +8,8 @@
 - Per-RPC counters by status code and latency histograms.
 - Long Huffman-coded header values (bearer tokens) are decoded once and remembered (`remember_decoded_headers`),
   and h2's header character check scans bytes in C (`_reject_illegal_characters_quickly`).
+- Upstream's per-call and per-turn costs removed: a connection's loop is woken when a response is ready and visits
+  only streams with something to send; a call's deadline is one hub timer; responses under 1 KiB are not deflated.
 """
 from __future__ import annotations
 
@@ -202,6 +204,10 @@ def _close_and_wake(self, error=None):
 
 
 nameko_grpc.streams.SendStream.populate = _populate_and_wake
+nameko_grpc.streams.SendStream.close = _close_and_wake
+nameko_grpc.connection.select = _WakeableSelect
+
+
 _COMPRESS_FROM_BYTES = 1024
 _original_compress = nameko_grpc.streams.compress
 
@@ -217,8 +223,6 @@ def _compress_when_worth_it(data: bytes, encoding: str):
 
 
 nameko_grpc.streams.compress = _compress_when_worth_it
-nameko_grpc.streams.SendStream.close = _close_and_wake
-nameko_grpc.connection.select = _WakeableSelect
 
 
 def _connection_init_with_peer(self, sock, handle_request):
