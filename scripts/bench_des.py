@@ -5,6 +5,8 @@
    Goal: at 32 in flight ≥ 60 % of hello-world.
 2. ImportActivities rows/s (one client stream, large batches, 50,000 records with some bad ones) beside a raw
    PostgreSQL COPY of the same rows into a plain table. Goal: ≥ 20,000 rows/s.
+After 1: des's own work per submit without the transport (scripts/des_core_cost.py), as a share of a served
+submit's CPU at the last level.
 
 Beside each rate: the CPU time the serving process spent per request (user + system, from /proc), a steadier
 signal than the rate on a shared machine, PostgreSQL's CPU per request, how busy the whole machine was (client,
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -116,6 +119,13 @@ def events_cpu(service_pid: int) -> dict[int, float]:
         except OSError:
             continue
     return used
+
+
+def des_core_cost() -> dict:
+    """scripts/des_core_cost.py's figures (run in its own process: it monkey-patches for eventlet)."""
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "des_core_cost.py")], capture_output=True,
+                          text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -267,11 +277,12 @@ def main():
         print(f"{'in flight':>9} | {'hello req/s':>11} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'busy':>4} "
               f"{'client':>6} | {'submit req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>6} {'pg ms':>5} "
               f"{'ev ms':>5} {'busy':>4} {'client':>6} | ratio")
-        ratio32 = None
+        ratio32 = served_cpu_ms = served_level = None
         for n in (int(level) for level in args.levels.split(",") if level):
             h, s = compare((Tally(probe), probe.target, hello), (Tally(des), des.target, submit), n, args.seconds)
             ratio = s[0] / h[0]
             ratio32 = ratio if n == 32 else ratio32
+            served_cpu_ms, served_level = s[3], n
             print(f"{n:>9} | {h[0]:>11.0f} {h[1]:>7.1f} {h[2]:>7.1f} {h[3]:>6.2f} {h[4]:>4.0%} {h[6]:>6.0%} | "
                   f"{s[0]:>12.0f} {s[1]:>7.1f} {s[2]:>7.1f} {s[3]:>6.2f} {s[5]:>5.2f} {s[7]:>5.2f} {s[4]:>4.0%} "
                   f"{s[6]:>6.0%} | "
@@ -279,6 +290,13 @@ def main():
         if ratio32 is not None:
             print(f"goal: SubmitActivity at 32 in flight >= 60% of hello-world: "
                   f"{'MET' if ratio32 >= 0.6 else 'NOT MET'} ({ratio32:.0%})")
+        if served_cpu_ms is not None:
+            core = des_core_cost()
+            print(f"des's own work without the transport (scripts/des_core_cost.py: the same API function from 20 "
+                  f"green threads in one process): {core['cpu_ms_per_submit']:.2f} ms CPU per submit = "
+                  f"{core['cpu_ms_per_submit'] / served_cpu_ms:.0%} of a served submit's "
+                  f"({served_cpu_ms:.2f} ms at {served_level} in flight); {core['submits_per_s']:,.0f} submits/s, "
+                  f"{core['rows_per_statement']:.1f} rows per statement")
         if args.no_import:
             return
 
