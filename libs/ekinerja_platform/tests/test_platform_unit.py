@@ -284,3 +284,19 @@ def test_relay_waits_to_gather_events_after_a_partial_round_but_not_after_a_full
     relay.update_backlog_gauges = lambda: None
     relay.run(lambda: bool(done), idle_sleep=0.2, sleep=slept.append, gather_seconds=0.05)
     assert slept == [0.05, 0.2, 0.05, 0.2]  # full batches back to back; a partial one waits to gather more
+
+
+def test_a_finished_answer_cancels_its_deadline_timer():
+    """Deadlines are hub timers (30 s is common): one left armed per finished call would pile up in the hub."""
+    import eventlet.hubs
+    from nameko_grpc.streams import SendStream
+
+    from ekinerja_platform import grpc_entrypoint  # noqa: F401 - installs the transport changes
+
+    fired = []
+    stream = SendStream(1)
+    timer = stream.deadline = eventlet.hubs.get_hub().schedule_call_global(30, fired.append, True)
+    stream.close()
+    assert timer.called and stream.deadline is None  # eventlet marks a cancelled timer as called
+    eventlet.sleep(0)
+    assert fired == []
