@@ -182,6 +182,29 @@ def _raw_grpc_call(target: str, path: str, message: bytes, headers=(), wait: flo
     return {"data": data, "trailers": trailers, "seconds": time.monotonic() - started}
 
 
+def test_the_benchmarks_stock_hello_world_is_nameko_grpc_as_shipped(probe_gen, probe, pb):
+    """scripts/bench_des.py prints des beside nameko-grpc's own hello-world too; that baseline is only what it
+    claims if none of grpc_entrypoint.py's changes reach it. Upstream deflates even a tiny answer for a client that
+    accepts deflate (message flag 1); the platform sends it as it is (flag 0)."""
+    import zlib
+
+    from probe_support import StockHello
+
+    path, body = "/ekinerja.probe.v1.ProbeService/Open", pb[0].EchoRequest(text="hi").SerializeToString()
+    accepts_deflate = [("grpc-accept-encoding", "deflate")]
+    stock = StockHello(probe_gen, "4").wait_answering()
+    try:
+        upstream = _raw_grpc_call(stock.target, path, body, accepts_deflate)
+    finally:
+        stock.stop()
+    ours = _raw_grpc_call(probe.target, path, body, accepts_deflate)
+    assert upstream["trailers"].get("grpc-status") == "0" and ours["trailers"].get("grpc-status") == "0"
+    assert upstream["data"][0] == 1
+    assert pb[0].EchoResponse.FromString(zlib.decompress(upstream["data"][5:])).text == "open"
+    assert ours["data"][0] == 0
+    assert pb[0].EchoResponse.FromString(ours["data"][5:]).text == "open"
+
+
 def test_server_ends_a_call_at_its_deadline(probe, pb, auth):
     """The deadline is the server's to enforce too: a client that never gives up still gets DEADLINE_EXCEEDED
     when grpc-timeout has passed, not the answer 2 s later."""

@@ -2,8 +2,10 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import grpc
 import sqlalchemy as sa
 
 from ekinerja_platform import testing
@@ -36,3 +38,41 @@ def env(db_url: str, amqp_uri: str, jwks_url: str, gen_dir: Path, **extra) -> di
     result = testing.service_env(db_url, amqp_uri, jwks_url, **extra)
     result["PYTHONPATH"] = os.pathsep.join([str(PROBE_DIR), str(gen_dir), os.environ.get("PYTHONPATH", "")])
     return result
+
+
+class StockHello:
+    """nameko-grpc's own hello-world (`stock_hello.py`: the library as shipped, none of the platform's transport
+    changes) on a free port with `max_workers` workers; the benchmarks' literal "nameko-grpc hello-world".
+    Stopped by PID."""
+
+    def __init__(self, gen_dir: Path, max_workers: str):
+        self.port = testing.free_port()
+        self.target = f"127.0.0.1:{self.port}"
+        process_env = dict(os.environ, EKINERJA_GRPC_PORT=str(self.port), EKINERJA_MAX_WORKERS=max_workers)
+        process_env["PYTHONPATH"] = os.pathsep.join([str(PROBE_DIR), str(gen_dir), os.environ.get("PYTHONPATH", "")])
+        self.process = subprocess.Popen([sys.executable, "-m", "stock_hello"], env=process_env, cwd=PROBE_DIR,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def wait_answering(self, wait: float = 30.0) -> "StockHello":
+        from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stock_hello exited with {self.process.returncode}")
+            try:
+                with grpc.insecure_channel(self.target) as channel:
+                    probe_pb2_grpc.ProbeServiceStub(channel).Open(probe_pb2.EchoRequest(text="hi"), timeout=1)
+                return self
+            except grpc.RpcError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"stock_hello not answering after {wait}s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
