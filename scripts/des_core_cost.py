@@ -7,6 +7,7 @@ The benchmark sets this beside the served submit's CPU, so the transport's share
 Usage: .venv/bin/python scripts/des_core_cost.py [--submits 10000] [--in-flight 20]
 """
 import eventlet
+import eventlet.event
 
 eventlet.monkey_patch()
 
@@ -28,6 +29,7 @@ from des.adapters.direct import DirectAccess, DirectDatabase  # noqa: E402
 from des.application import consumers  # noqa: E402
 from ekinerja.des.v1 import des_pb2  # noqa: E402
 from ekinerja_platform import testing  # noqa: E402
+from ekinerja_platform.pending import PendingAnswer  # noqa: E402
 from ekinerja_platform.tokens import Principal  # noqa: E402
 
 EMPLOYEES = 100
@@ -81,7 +83,14 @@ def main():
                 activity=des_pb2.ActivityInput(kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian="menyusun laporan",
                                                kuantitas="1", menit=60),
                 idempotency_key=uuid.uuid4().hex)
-            api.submit_activity(DirectAccess(writes, groups, DirectDatabase.statements_in_flight), Call(nip), request)
+            answer = api.submit_activity(DirectAccess(writes, groups, DirectDatabase.statements_in_flight), Call(nip),
+                                         request)
+            if isinstance(answer, PendingAnswer):  # the joined write's answer: wait for it, as the client would
+                settled = eventlet.event.Event()
+                answer.when_done(lambda response, error: settled.send(error))
+                error = settled.wait()
+                if error is not None:
+                    raise error
 
         def run(total: int) -> None:
             pool = eventlet.GreenPool(args.in_flight)

@@ -6,6 +6,8 @@
 - Errors go through the one mapping table; unmapped ones reach the client as INTERNAL with a correlation id.
 - Requests larger than the configured size are refused with RESOURCE_EXHAUSTED before they are parsed.
 - Per-RPC counters by status code and latency histograms.
+- A unary-answer RPC may return a `PendingAnswer` (pending.py): its worker ends at once and the call is answered
+  (status, metrics and all) when the answer is settled.
 - Long Huffman-coded header values (bearer tokens) are decoded once and remembered (`remember_decoded_headers`),
   and h2's header character check scans bytes in C (`_reject_illegal_characters_quickly`).
 - Upstream's per-call and per-turn costs removed: a connection's loop is woken when a response is ready and visits
@@ -42,6 +44,7 @@ from nameko_grpc.timeout import unbucket_timeout
 from . import logs, metrics, runtime
 from .domain_errors import DomainError, Unauthenticated
 from .grpc_errors import to_grpc_error
+from .pending import PendingAnswer
 from .tokens import Principal, bearer_token
 
 PUBLIC = "public"  # authorisation rule: callable without a token (Login, health, reflection)
@@ -400,6 +403,12 @@ class GrpcEndpoint(Grpc):
             self._record(started, error.code)
 
     def handle_result(self, response_stream, started, worker_ctx, result, exc_info):
+        if exc_info is None and isinstance(result, PendingAnswer):
+            if self.cardinality not in (Cardinality.STREAM_UNARY, Cardinality.UNARY_UNARY):
+                exc_info = _exc_info(TypeError(f"{self.method_name} streams its answer: it cannot be pending"))
+            else:  # answered when settled; the worker ends now
+                result.when_done(partial(self._answer_pending, response_stream, started, worker_ctx))
+                return result, exc_info
         correlation_id = worker_ctx.context_data.get("correlation_id")
         if exc_info is not None:
             error = to_grpc_error(exc_info[1], correlation_id)
@@ -420,12 +429,19 @@ class GrpcEndpoint(Grpc):
             self._record(started, error.code)
         return result, exc_info
 
+    def _answer_pending(self, response_stream, started, worker_ctx, response, error):
+        self.handle_result(response_stream, started, worker_ctx, response, None if error is None else _exc_info(error))
+
     @staticmethod
     def _mapped_stream(result, correlation_id):
         try:
             yield from result
         except Exception as exc:
             raise to_grpc_error(exc, correlation_id) from None
+
+
+def _exc_info(error: BaseException) -> tuple:
+    return type(error), error, error.__traceback__
 
 
 class _InvalidMetadata(Exception):

@@ -182,6 +182,30 @@ def _raw_grpc_call(target: str, path: str, message: bytes, headers=(), wait: flo
     return {"data": data, "trailers": trailers, "seconds": time.monotonic() - started}
 
 
+def test_a_pending_answer_is_sent_when_settled_without_holding_a_worker(probe, stub, pb, auth):
+    """Calls answered by a PendingAnswer leave their workers free: with as many of them waiting as the probe has
+    workers (8), an ordinary call is still answered at once, not when they are."""
+    waiting = [stub.Later.future(pb[0].SleepRequest(seconds=2), metadata=auth, timeout=10) for _ in range(8)]
+    time.sleep(0.3)  # all eight are in and waiting
+    assert stub.Echo(pb[0].EchoRequest(text="meanwhile"), metadata=auth, timeout=1).text == "meanwhile"
+    assert [future.result().text for future in waiting] == ["later"] * 8
+
+
+def test_a_failed_pending_answer_reaches_the_client_as_its_status(stub, pb, auth):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Later(pb[0].SleepRequest(seconds=-1), metadata=auth, timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "seconds" in err.value.details()
+
+
+def test_a_pending_answer_settled_after_its_deadline_changes_nothing(stub, pb, auth):
+    with pytest.raises(grpc.RpcError) as err:
+        stub.Later(pb[0].SleepRequest(seconds=0.6), metadata=auth, timeout=0.2)
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    time.sleep(0.6)  # settled now, on a stream already closed
+    assert stub.Later(pb[0].SleepRequest(seconds=0), metadata=auth, timeout=5).text == "later"
+
+
 def test_the_benchmarks_stock_hello_world_is_nameko_grpc_as_shipped(probe_gen, probe, pb):
     """scripts/bench_des.py prints des beside nameko-grpc's own hello-world too; that baseline is only what it
     claims if none of grpc_entrypoint.py's changes reach it. Upstream deflates even a tiny answer for a client that

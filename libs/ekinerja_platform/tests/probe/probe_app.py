@@ -9,6 +9,7 @@ from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, PUBLIC, grpc_for
 from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.pending import PendingAnswer
 from ekinerja_platform.service_base import PlatformService
 
 grpc = grpc_for(probe_pb2_grpc.ProbeServiceStub)
@@ -20,7 +21,8 @@ class ProbeService(PlatformService):
     grpc_services = ("ekinerja.probe.v1.ProbeService",)
     authorization = {"Echo": AUTHENTICATED, "Sleep": AUTHENTICATED, "Fail": AUTHENTICATED,
                      "Reject": AUTHENTICATED, "WhoAmI": AUTHENTICATED, "Emit": AUTHENTICATED,
-                     "Applied": AUTHENTICATED, "Open": PUBLIC, "Big": AUTHENTICATED}
+                     "Applied": AUTHENTICATED, "Open": PUBLIC, "Big": AUTHENTICATED,
+                     "Later": AUTHENTICATED}
     downstream = ServiceRpc("probe_downstream")
 
     @grpc
@@ -39,6 +41,20 @@ class ProbeService(PlatformService):
     def Sleep(self, request, context):
         eventlet.sleep(request.seconds)
         return probe_pb2.EchoResponse(text="slept")
+
+    @grpc
+    def Later(self, request, context):
+        """Answered `seconds` after its worker ended (a PendingAnswer settled by a hub timer); a negative
+        `seconds` fails it with INVALID_ARGUMENT."""
+        answer = PendingAnswer()
+
+        def settle():
+            if request.seconds < 0:
+                answer.fail(InvalidArgument("must not be negative", field="seconds"))
+            else:
+                answer.resolve(probe_pb2.EchoResponse(text="later"))
+        eventlet.spawn_after(max(0.0, request.seconds), settle)
+        return answer
 
     @grpc
     def Fail(self, request, context):

@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import logging
 
 import eventlet
 import eventlet.event
+import eventlet.semaphore
 import psycopg
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
 from ekinerja_platform import runtime
+
+log = logging.getLogger(__name__)
 
 
 class DirectDatabase(DependencyProvider):
@@ -41,6 +45,11 @@ class DirectDatabase(DependencyProvider):
         self.groups = {}  # write function → its GroupCommit, shared by the workers of this process
 
     def stop(self):
+        """Lets the joined writes already queued finish first: their callers' answers are pending (not held by
+        workers), so the container's wait for its workers does not cover them."""
+        with eventlet.Timeout(10, False):
+            for group in list(self.groups.values()):
+                group.wait_idle()
         self.engine.dispose()
 
     def kill(self):
@@ -77,11 +86,24 @@ class DirectAccess:
     def write_together(self, write_many, row, key=None):
         """`write_many(cursor, rows)[i]` for this `row`, written in one statement with other requests' rows.
         Rows with the same `key` (e.g. an idempotency key) never share a statement."""
+        return self._group(write_many).write(row, key)
+
+    def write_together_then(self, write_many, row, key, on_written, on_error) -> None:
+        """As `write_together` without waiting: `on_written(result)` or `on_error(exc)` is called once the row's
+        statement ran, in the writing green thread, so neither may block (hand blocking work to `soon`)."""
+        self._group(write_many).write_then(row, key, on_written, on_error)
+
+    @staticmethod
+    def soon(work) -> None:
+        """Run `work()` in a green thread of its own."""
+        eventlet.spawn_n(work)
+
+    def _group(self, write_many) -> "GroupCommit":
         group = self.groups.get(write_many)
         if group is None:
             group = self.groups[write_many] = GroupCommit(DirectAccess(self.engine), write_many,
                                                           max_statements=self.statements_in_flight)
-        return group.write(row, key)
+        return group
 
     def _checkout(self):
         for _ in range(self.engine.pool.size()):  # after a restart every pooled connection may be stale
@@ -121,29 +143,67 @@ class _RowsRefused(Exception):
     """The joined statement failed and nothing of it was written: each row is tried on its own."""
 
 
+class _Callbacks:
+    """Stands where a waiting caller's Event would: the writer hands it the row's result or error."""
+
+    __slots__ = ("on_written", "on_error")
+
+    def __init__(self, on_written, on_error):
+        self.on_written, self.on_error = on_written, on_error
+
+    def send(self, result):
+        try:
+            self.on_written(result)
+        except BaseException as exc:  # noqa: BLE001 - a callback's failure is its caller's, not the writer's
+            self.send_exception(exc)
+
+    def send_exception(self, exc):
+        try:
+            self.on_error(exc)
+        except BaseException:  # noqa: BLE001 - the writer goes on with the other rows
+            log.exception("a joined write's error handler failed")
+
+
 class GroupCommit:
     """Joins concurrent writes into one statement per batch. A row waits only while `max_statements` earlier
     batches are written (a lone request is written at once, in a statement of its own; several statements in
     flight keep the process busy while PostgreSQL works on them); the statement is atomic, so a batch is written
     whole or not at all. When it fails and the connection is sound (a constraint, a deadlock) each row is written
     alone, so one bad row never fails the others; when the connection was lost the outcome is unknown and every
-    row's caller gets the error (a retry with its idempotency key is safe)."""
+    row's caller gets the error (a retry with its idempotency key is safe). At most `max_queued` rows wait: a
+    caller beyond that waits for room (`write_then` callers hold no worker, so the worker pool no longer bounds
+    them)."""
 
-    def __init__(self, access: DirectAccess, write_many, max_rows: int = 64, max_statements: int = 1):
+    def __init__(self, access: DirectAccess, write_many, max_rows: int = 64, max_statements: int = 1,
+                 max_queued: int = 512):
         self.access = access
         self.write_many = write_many
         self.max_rows = max_rows
         self.max_statements = max_statements
         self._pending = collections.deque()
         self._writers = 0
+        self._room = eventlet.semaphore.Semaphore(max_queued)
 
     def write(self, row, key=None):
+        """This row's result once its statement ran (the calling green thread waits)."""
         done = eventlet.event.Event()
+        self._enqueue(row, key, done)
+        return done.wait()
+
+    def write_then(self, row, key, on_written, on_error) -> None:
+        """Queue the row; the writer calls `on_written(result)` or `on_error(exc)` when its statement ran."""
+        self._enqueue(row, key, _Callbacks(on_written, on_error))
+
+    def wait_idle(self) -> None:
+        while self._pending or self._writers:
+            eventlet.sleep(0.01)
+
+    def _enqueue(self, row, key, done) -> None:
+        self._room.acquire()
         self._pending.append((row, key, done))
         if self._writers < self.max_statements:
             self._writers += 1
             eventlet.spawn_n(self._write_pending)
-        return done.wait()
 
     def _next_batch(self) -> list:
         batch, keys, later = [], set(), []
@@ -180,16 +240,21 @@ class GroupCommit:
                         self._deliver(done, lambda row=row: self._write_rows([row])[0])
                 except BaseException as exc:  # noqa: BLE001 - every waiting request gets it
                     for _, _, done in batch:
+                        self._room.release()
                         done.send_exception(exc)
                 else:
                     for (_, _, done), result in zip(batch, results, strict=True):
+                        self._room.release()
                         done.send(result)
         finally:
             self._writers -= 1
 
-    @staticmethod
-    def _deliver(done, produce):
+    def _deliver(self, done, produce):
         try:
-            done.send(produce())
+            result = produce()
         except BaseException as exc:  # noqa: BLE001 - the request that waits for it gets it
+            self._room.release()
             done.send_exception(exc)
+        else:
+            self._room.release()
+            done.send(result)

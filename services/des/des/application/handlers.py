@@ -19,6 +19,7 @@ from ekinerja_platform.domain_errors import (
 )
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.pending import PendingAnswer
 
 from ..adapters import activity_store
 from ..adapters import repository as repo
@@ -167,10 +168,10 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
                          key: str | None, encode, decode):
     """The SubmitActivity RPC on autocommit connections: read the key's stored answer and the day's context, then
     claim the key and write everything in one statement. When the day's context is cached the read is skipped and
-    the write joins concurrent requests' writes in one statement: the write's guard re-checks the context, and a
-    failed guard or a refused request goes the reading way (which also answers a retried key first). A retry with
-    the same key, even a concurrent one, gets the first answer (`decode(stored bytes)`); `encode(view)` gives
-    (response, its bytes to store)."""
+    the write joins concurrent requests' writes in one statement, answered by a `PendingAnswer` (the worker does
+    not wait for it): the write's guard re-checks the context, and a failed guard or a refused request goes the
+    reading way (which also answers a retried key first). A retry with the same key, even a concurrent one, gets
+    the first answer (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store)."""
     nip = caller_nip(principal)
     kegiatan_id = inp.kegiatan_id or None
     try:
@@ -195,21 +196,6 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
             return direct.run(lambda conn: activity_store.stored_response(conn.cursor(), scope, key))
         return activity_store.stored_response(cursor, scope, key)
 
-    cached = activity_store.contexts.get(nip, tanggal, kegiatan_id) if tanggal else None
-    if cached is not None:
-        try:
-            submission = prepare_submission(principal, inp, draft, cfg, tanggal, cached)
-        except DomainError:
-            submission = None  # decide on fresh data
-        if submission is not None:
-            response, payload = encode(submission.view)
-            guard, written = direct.write_together(activity_store.write_submissions,
-                                                   submission.row(scope=scope, key=key, response=payload),
-                                                   key=(scope, key) if key else None)
-            result = answer(guard, written, response, stored_answer)
-            if result is not None:
-                return result
-
     def read_and_write(conn):
         cursor = conn.cursor()
         for _ in range(2):
@@ -225,6 +211,33 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
             if result is not None:
                 return result
         raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
+
+    cached = activity_store.contexts.get(nip, tanggal, kegiatan_id) if tanggal else None
+    if cached is not None:
+        try:
+            submission = prepare_submission(principal, inp, draft, cfg, tanggal, cached)
+        except DomainError:
+            submission = None  # decide on fresh data
+        if submission is not None:
+            response, payload = encode(submission.view)
+            pending = PendingAnswer()
+
+            def after_refusal(guard):
+                """The key was claimed first (its answer is ours) or the context changed (read it again)."""
+                result = answer(guard, False, response, stored_answer)
+                return result if result is not None else direct.run(read_and_write)
+
+            def written(outcome):
+                guard, was_written = outcome
+                if was_written:
+                    pending.resolve(response)
+                else:  # rare: blocking reads, which the writer that calls this must not do itself
+                    direct.soon(lambda: pending.settle_with(lambda: after_refusal(guard)))
+
+            direct.write_together_then(activity_store.write_submissions,
+                                       submission.row(scope=scope, key=key, response=payload),
+                                       (scope, key) if key else None, written, pending.fail)
+            return pending
 
     return direct.run(read_and_write)
 

@@ -350,3 +350,41 @@ def test_cli_lapor_and_report_list(world, employee, des_service, tmp_path):
     listed = run("des", "report", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [a["uraian"] for a in _json.loads(listed.stdout)["activities"]] == ["menyusun laporan keuangan"]
+
+
+def test_stopping_the_service_still_answers_the_joined_writes_it_holds(des_db, amqp_uri, test_keys, pb, world,
+                                                                       engine):
+    """A joined write's caller holds no worker (its answer is pending), so the container's wait for its workers
+    does not cover it: the service must finish the writes it has queued before it lets go of the connections.
+    The write is held up by a lock on the employee's SKP row while SIGTERM arrives; when the lock goes, the
+    caller gets its activity, not a dropped connection."""
+    from ekinerja_platform import testing
+
+    m = pb[0]
+    nip, penilai = world.new_nip(), world.new_nip()
+    _, kegiatan = world.approve_skp(nip, penilai)
+    own = testing.ServiceProcess("des", testing.service_env(des_db, amqp_uri, test_keys.jwks_url)).start()
+    stopper = threading.Thread(target=own.stop)
+    try:
+        with grpc.insecure_channel(own.target) as channel:
+            own_stub = pb[1].DesServiceStub(channel)
+            submit(own_stub, m, world.token(nip), kegiatan[0]["kegiatan_id"])  # the day's context is now cached
+            with engine.connect() as blocker:
+                blocker.execute(sa.text("SELECT 1 FROM skp_documents WHERE nip = :n FOR UPDATE"), {"n": nip})
+                answer = own_stub.SubmitActivity.future(m.SubmitActivityRequest(activity=m.ActivityInput(
+                    kegiatan_id=kegiatan[0]["kegiatan_id"], uraian="dikirim saat berhenti", kuantitas="1")),
+                    metadata=world.token(nip), timeout=20)
+                time.sleep(0.5)  # its joined write now waits for the lock
+                stopper.start()
+                time.sleep(1.0)  # SIGTERM handled: the container is stopping
+                assert not answer.done()
+                blocker.rollback()
+            activity = answer.result()
+    finally:
+        if stopper.ident is not None:
+            stopper.join()
+        own.stop()  # when the test failed before stopping it (a second stop does nothing)
+    assert activity.uraian == "dikirim saat berhenti"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM activities WHERE nip = :n AND activity_id = :a"),
+                            {"n": nip, "a": activity.activity_id}).scalar() == 1

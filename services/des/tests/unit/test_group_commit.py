@@ -137,3 +137,46 @@ def test_the_group_writes_again_after_an_error():
     with pytest.raises(psycopg.OperationalError):
         group.write("first")
     assert group.write("second") == ("second", True)
+
+
+def test_write_then_hands_each_row_its_result_or_its_error_without_a_waiting_caller():
+    calls, outcomes = [], {}
+
+    def fail(rows, cursor):
+        if "bad" in rows:
+            raise psycopg.errors.CheckViolation("kuantitas out of range")
+
+    group = GroupCommit(FakeAccess(), writer(calls, fail), max_statements=1)
+    for row in ("good1", "bad", "good2"):
+        group.write_then(row, None, lambda result, row=row: outcomes.__setitem__(row, result),
+                         lambda exc, row=row: outcomes.__setitem__(row, exc))
+    assert outcomes == {}  # queued: nothing ran yet, and the caller did not wait
+    group.wait_idle()
+    assert outcomes["good1"] == ("good1", True) and outcomes["good2"] == ("good2", True)
+    assert isinstance(outcomes["bad"], psycopg.errors.CheckViolation)
+
+
+def test_a_failing_result_callback_gets_its_error_and_the_writer_goes_on():
+    calls, errors = [], []
+
+    def explode(result):
+        raise ValueError(f"cannot answer {result[0]}")
+
+    group = GroupCommit(FakeAccess(), writer(calls), max_statements=1)
+    group.write_then("a", None, explode, errors.append)
+    assert group.write("b") == ("b", True)
+    group.wait_idle()
+    assert [str(e) for e in errors] == ["cannot answer a"]
+
+
+def test_callers_beyond_the_queue_limit_wait_for_room():
+    calls, done = [], []
+    group = GroupCommit(FakeAccess(), writer(calls), max_rows=2, max_statements=1, max_queued=4)
+    for i in range(4):
+        group.write_then(f"r{i}", None, done.append, done.append)
+    late = eventlet.spawn(group.write_then, "r4", None, done.append, done.append)
+    eventlet.sleep(0)  # the fifth caller runs until it must wait
+    assert sum(len(call) for call in calls) + len(group._pending) == 4  # it is not queued yet: no room
+    late.wait()
+    group.wait_idle()
+    assert sorted(result[0] for result in done) == [f"r{i}" for i in range(5)]
