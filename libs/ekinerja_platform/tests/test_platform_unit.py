@@ -300,3 +300,33 @@ def test_a_finished_answer_cancels_its_deadline_timer():
     assert timer.called and stream.deadline is None  # eventlet marks a cancelled timer as called
     eventlet.sleep(0)
     assert fired == []
+
+
+def test_a_pending_answer_tells_every_listener_its_first_outcome_once():
+    from ekinerja_platform.pending import PendingAnswer
+
+    heard = []
+    answer = PendingAnswer()
+    answer.when_done(lambda response, error: heard.append(("early", response, error)))
+    assert not answer.done and heard == []
+    answer.resolve("first")
+    answer.fail(RuntimeError("too late"))  # the first outcome stands
+    answer.when_done(lambda response, error: heard.append(("late", response, error)))
+    assert answer.done
+    assert heard == [("early", "first", None), ("late", "first", None)]
+
+
+def test_a_pending_answer_settled_from_work_fails_with_what_the_work_raised():
+    from ekinerja_platform.pending import PendingAnswer
+
+    heard = []
+    failed, resolved = PendingAnswer(), PendingAnswer()
+    for answer in (failed, resolved):
+        answer.when_done(lambda response, error: heard.append((response, error)))
+    def locked():
+        raise domain_errors.FailedPrecondition("the day is locked", field="tanggal")
+
+    failed.settle_with(locked)
+    resolved.settle_with(lambda: 42)
+    assert isinstance(heard[0][1], domain_errors.FailedPrecondition) and heard[0][0] is None
+    assert heard[1] == (42, None)
