@@ -403,12 +403,11 @@ class GrpcEndpoint(Grpc):
             self._record(started, error.code)
 
     def handle_result(self, response_stream, started, worker_ctx, result, exc_info):
-        if exc_info is None and isinstance(result, PendingAnswer):
-            if self.cardinality not in (Cardinality.STREAM_UNARY, Cardinality.UNARY_UNARY):
-                exc_info = _exc_info(TypeError(f"{self.method_name} streams its answer: it cannot be pending"))
-            else:  # answered when settled; the worker ends now
-                result.when_done(partial(self._answer_pending, response_stream, started, worker_ctx))
-                return result, exc_info
+        if (exc_info is None and isinstance(result, PendingAnswer)
+                and self.cardinality in (Cardinality.STREAM_UNARY, Cardinality.UNARY_UNARY)):
+            # answered when settled; the worker ends now (a streaming RPC cannot iterate one: INTERNAL below)
+            result.when_done(partial(self._answer_pending, response_stream, started, worker_ctx))
+            return result, exc_info
         correlation_id = worker_ctx.context_data.get("correlation_id")
         if exc_info is not None:
             error = to_grpc_error(exc_info[1], correlation_id)

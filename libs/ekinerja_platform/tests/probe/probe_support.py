@@ -36,8 +36,13 @@ def create_database() -> str:
 
 def env(db_url: str, amqp_uri: str, jwks_url: str, gen_dir: Path, **extra) -> dict:
     result = testing.service_env(db_url, amqp_uri, jwks_url, **extra)
-    result["PYTHONPATH"] = os.pathsep.join([str(PROBE_DIR), str(gen_dir), os.environ.get("PYTHONPATH", "")])
+    result["PYTHONPATH"] = _pythonpath(gen_dir)
     return result
+
+
+def _pythonpath(gen_dir: Path) -> str:
+    """The probe's modules and its generated code ahead of the inherited path."""
+    return os.pathsep.join([str(PROBE_DIR), str(gen_dir), os.environ.get("PYTHONPATH", "")])
 
 
 class StockHello:
@@ -49,7 +54,7 @@ class StockHello:
         self.port = testing.free_port()
         self.target = f"127.0.0.1:{self.port}"
         process_env = dict(os.environ, EKINERJA_GRPC_PORT=str(self.port), EKINERJA_MAX_WORKERS=max_workers)
-        process_env["PYTHONPATH"] = os.pathsep.join([str(PROBE_DIR), str(gen_dir), os.environ.get("PYTHONPATH", "")])
+        process_env["PYTHONPATH"] = _pythonpath(gen_dir)
         self.process = subprocess.Popen([sys.executable, "-m", "stock_hello"], env=process_env, cwd=PROBE_DIR,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -86,14 +86,11 @@ class DirectAccess:
         self.groups = {} if groups is None else groups
         self.statements_in_flight = statements_in_flight
 
-    def write_together(self, write_many, row, key=None):
-        """`write_many(cursor, rows)[i]` for this `row`, written in one statement with other requests' rows.
-        Rows with the same `key` (e.g. an idempotency key) never share a statement."""
-        return self._group(write_many).write(row, key)
-
-    def write_together_then(self, write_many, row, key, on_written, on_error) -> None:
-        """As `write_together` without waiting: `on_written(result)` or `on_error(exc)` is called once the row's
-        statement ran, in the writing green thread, so neither may block (hand blocking work to `soon`)."""
+    def write_together(self, write_many, row, key, on_written, on_error) -> None:
+        """Queue `row` to be written in one statement with other requests' rows, without waiting: once it ran,
+        `on_written(write_many(cursor, rows)[i])` or `on_error(exc)` is called in the writing green thread, so
+        neither may block (hand blocking work to `soon`). Rows with the same `key` (e.g. an idempotency key) never
+        share a statement."""
         self._group(write_many).write_then(row, key, on_written, on_error)
 
     @staticmethod
@@ -188,7 +185,8 @@ class GroupCommit:
         self._room = eventlet.semaphore.Semaphore(max_queued)
 
     def write(self, row, key=None):
-        """This row's result once its statement ran (the calling green thread waits)."""
+        """This row's result once its statement ran; the calling green thread waits (the form the batching tests
+        use; the service answers through `write_then`)."""
         done = eventlet.event.Event()
         self._enqueue(row, key, done)
         return done.wait()

@@ -234,9 +234,9 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
                 else:  # rare: blocking reads, which the writer that calls this must not do itself
                     direct.soon(lambda: pending.settle_with(lambda: after_refusal(guard)))
 
-            direct.write_together_then(activity_store.write_submissions,
-                                       submission.row(scope=scope, key=key, response=payload),
-                                       (scope, key) if key else None, written, pending.fail)
+            direct.write_together(activity_store.write_submissions,
+                                  submission.row(scope=scope, key=key, response=payload),
+                                  (scope, key) if key else None, written, pending.fail)
             return pending
 
     return direct.run(read_and_write)
