@@ -327,7 +327,7 @@ def main():
                   f"SubmitActivity = {s[0] / st[0]:.0%} of it")
         if ratio32 is not None:
             print(f"goal: SubmitActivity at 32 in flight >= 60% of hello-world: "
-                  f"{'MET' if ratio32 >= 0.6 else 'NOT MET'} ({ratio32:.0%})")
+                  f"{'MET' if ratio32 >= 0.6 else 'NOT MET'} ({ratio32:.1%})")
         if served_cpu_ms is not None:
             core = des_core_cost()
             print(f"des's own work without the transport (scripts/des_core_cost.py: the same API function from 20 "
