@@ -4,10 +4,10 @@ from __future__ import annotations
 from prometheus_client import Counter
 
 PASSWORD_CHECKS = Counter(
-    "identity_password_checks_total",
+    "ekinerja_identity_password_checks_total",
     "Passwords (Login) and client secrets (ClientToken) checked against their Argon2 hash, by outcome.",
     ["rpc", "outcome"])
 THROTTLED = Counter(
-    "identity_login_throttled_total",
+    "ekinerja_identity_login_throttled_total",
     "Login and ClientToken attempts refused before any check because a throttle bucket asked to wait, by bucket.",
     ["rpc", "bucket"])

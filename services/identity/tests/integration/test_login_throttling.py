@@ -141,7 +141,7 @@ def checks(service, rpc="Login") -> float:
     with urllib.request.urlopen(f"http://127.0.0.1:{service[0].http_port}/metrics", timeout=5) as response:
         text = response.read().decode()
     return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
-               if sample.name == "identity_password_checks_total" and sample.labels.get("rpc") == rpc)
+               if sample.name == "ekinerja_identity_password_checks_total" and sample.labels.get("rpc") == rpc)
 
 
 def failure_rows(db_url, source) -> int:
