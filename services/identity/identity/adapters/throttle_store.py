@@ -41,11 +41,22 @@ def lock(session, keys: list[str]) -> tuple[dt.datetime, dict[str, Counter]]:
     return now, {row.bucket: _counter(row) for row in rows}
 
 
+_WRITE = sa.text(
+    "UPDATE login_throttle AS t SET attempts = v.attempts, blocked_until = v.blocked_until, "
+    "last_attempt_at = v.last_attempt_at "
+    "FROM unnest(:keys, :attempts, :blocked_until, :last_attempt_at) "
+    "AS v(bucket, attempts, blocked_until, last_attempt_at) WHERE t.bucket = v.bucket"
+).bindparams(sa.bindparam("keys", type_=ARRAY(sa.Text)), sa.bindparam("attempts", type_=ARRAY(sa.Integer)),
+             sa.bindparam("blocked_until", type_=ARRAY(sa.DateTime(timezone=True))),
+             sa.bindparam("last_attempt_at", type_=ARRAY(sa.DateTime(timezone=True))))
+
+
 def write(session, counters: dict[str, Counter]) -> None:
-    for key, counter in counters.items():
-        session.execute(sa.update(login_throttle).where(login_throttle.c.bucket == key).values(
-            attempts=counter.attempts, blocked_until=counter.blocked_until,
-            last_attempt_at=counter.last_attempt_at))
+    """Store the counters of locked buckets (one statement for all of them)."""
+    keys = sorted(counters)
+    session.execute(_WRITE, {"keys": keys, "attempts": [counters[k].attempts for k in keys],
+                             "blocked_until": [counters[k].blocked_until for k in keys],
+                             "last_attempt_at": [counters[k].last_attempt_at for k in keys]})
 
 
 def is_familiar(session, pair: str, familiar_for: dt.timedelta) -> bool:

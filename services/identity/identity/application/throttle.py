@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass
 
 from ..adapters import throttle_store as store
@@ -78,4 +79,4 @@ class LoginThrottle:
         """The password was wrong: the charge stays. Returns the seconds the next such attempt must wait."""
         now, counters = store.read(session, list(ticket.buckets.values()))
         wait = self.policy.wait_after_failure({scope: counters[key] for scope, key in ticket.buckets.items()}, now)
-        return int(-(-wait // 1))
+        return math.ceil(wait)
