@@ -19,6 +19,7 @@ from .application import policy
 from .application.auth import Auth
 from .application.importer import import_pegawai
 from .application.org import Org
+from .entrypoints.calls import client_of, retry_hint
 from .settings import load_identity_settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class IdentityService(PlatformService):
 
     def _auth(self, context=None) -> Auth:
         return Auth(self.db, self.keys.ring, self.keys.settings, runtime.settings().nip_hash_key, self.call,
-                    self.call.peer or "unknown")
+                    client_of(self.call, context, self.keys.settings.trusted_proxies))
 
     def _org(self) -> Org:
         return Org(self.db, self.call)
@@ -58,7 +59,8 @@ class IdentityService(PlatformService):
     # -- tokens --
     @rpc
     def Login(self, request, context):
-        return self._auth(context).login(request.user, request.password)
+        with retry_hint(context):
+            return self._auth(context).login(request.user, request.password)
 
     @rpc
     def RefreshToken(self, request, context):
@@ -70,7 +72,8 @@ class IdentityService(PlatformService):
 
     @rpc
     def ClientToken(self, request, context):
-        return self._auth(context).client_token(request.client_id, request.client_secret)
+        with retry_hint(context):
+            return self._auth(context).client_token(request.client_id, request.client_secret)
 
     @rpc
     def GetPublicKeys(self, request, context):

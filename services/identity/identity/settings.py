@@ -1,10 +1,14 @@
 """identity's own settings (beyond the platform's), read once from the environment."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 
 from ekinerja_platform.settings import MissingSetting, _env, _int
+
+from .domain.client_address import Network, parse_networks
+from .domain.throttle import Backoff, ThrottlePolicy
 
 
 @dataclass(frozen=True)
@@ -12,23 +16,58 @@ class IdentitySettings:
     signing_key_dir: str
     access_ttl_seconds: int = 900
     refresh_ttl_seconds: int = 7 * 24 * 3600
-    login_window_seconds: int = 900
-    max_failures_per_account: int = 5
-    max_failures_per_source: int = 30
-    trust_proxy: bool = False
+    # failed logins (domain/throttle.py): free attempts per bucket, then waits doubling from the first to the cap
+    login_free_failures_same_source: int = 5
+    login_free_failures_per_account: int = 10
+    login_free_failures_per_source: int = 30
+    login_first_wait_seconds: int = 10
+    login_max_wait_seconds: int = 300
+    login_max_wait_same_source_seconds: int = 900
+    login_forget_after_seconds: int = 3600
+    login_familiar_days: int = 30
+    # connections from these networks (the ingress) may name the client in X-Forwarded-For; nobody else may
+    trusted_proxies: tuple[Network, ...] = ()
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        def backoff(free: int, max_wait: int) -> Backoff:
+            return Backoff(free=free, first_wait=self.login_first_wait_seconds, max_wait=max_wait,
+                           forget_after=self.login_forget_after_seconds)
+
+        return ThrottlePolicy(
+            same_source=backoff(self.login_free_failures_same_source, self.login_max_wait_same_source_seconds),
+            account=backoff(self.login_free_failures_per_account, self.login_max_wait_seconds),
+            source=backoff(self.login_free_failures_per_source, self.login_max_wait_seconds),
+            familiar_for=dt.timedelta(days=self.login_familiar_days))
 
 
 def load_identity_settings() -> IdentitySettings:
     key_dir = _env("EKINERJA_SIGNING_KEY_DIR", required=True)
+    try:
+        trusted_proxies = parse_networks(_env("EKINERJA_TRUSTED_PROXIES", ""))
+    except ValueError as exc:
+        raise MissingSetting(f"setting EKINERJA_TRUSTED_PROXIES: {exc}") from None
     settings = IdentitySettings(
         signing_key_dir=key_dir,
         access_ttl_seconds=_int("EKINERJA_ACCESS_TOKEN_TTL_SECONDS", 900),
         refresh_ttl_seconds=_int("EKINERJA_REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600),
-        login_window_seconds=_int("EKINERJA_LOGIN_WINDOW_SECONDS", 900),
-        max_failures_per_account=_int("EKINERJA_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
-        max_failures_per_source=_int("EKINERJA_LOGIN_MAX_FAILURES_PER_SOURCE", 30),
+        login_free_failures_same_source=_int("EKINERJA_LOGIN_FREE_FAILURES_SAME_SOURCE", 5),
+        login_free_failures_per_account=_int("EKINERJA_LOGIN_FREE_FAILURES_PER_ACCOUNT", 10),
+        login_free_failures_per_source=_int("EKINERJA_LOGIN_FREE_FAILURES_PER_SOURCE", 30),
+        login_first_wait_seconds=_int("EKINERJA_LOGIN_FIRST_WAIT_SECONDS", 10),
+        login_max_wait_seconds=_int("EKINERJA_LOGIN_MAX_WAIT_SECONDS", 300),
+        login_max_wait_same_source_seconds=_int("EKINERJA_LOGIN_MAX_WAIT_SAME_SOURCE_SECONDS", 900),
+        login_forget_after_seconds=_int("EKINERJA_LOGIN_FORGET_AFTER_SECONDS", 3600),
+        login_familiar_days=_int("EKINERJA_LOGIN_FAMILIAR_DAYS", 30),
+        trusted_proxies=trusted_proxies,
     )
     if settings.access_ttl_seconds < 30 or settings.refresh_ttl_seconds <= settings.access_ttl_seconds:
         raise MissingSetting("EKINERJA_ACCESS_TOKEN_TTL_SECONDS must be >= 30 and below the refresh TTL")
+    try:
+        settings.throttle_policy()
+    except ValueError as exc:
+        raise MissingSetting(f"settings EKINERJA_LOGIN_*: {exc} (free failures >= 1, 0 < first wait <= max waits "
+                             "< forget after)") from None
+    if settings.login_familiar_days < 0:
+        raise MissingSetting("setting EKINERJA_LOGIN_FAMILIAR_DAYS must be 0 or more")
     os.makedirs(key_dir, mode=0o700, exist_ok=True)
     return settings

@@ -43,9 +43,8 @@ def identity_amqp():
 @pytest.fixture(scope="session")
 def identity_env(identity_db, identity_amqp, key_dir):
     return testing.service_env(identity_db, identity_amqp, "", EKINERJA_SIGNING_KEY_DIR=str(key_dir),
-                               EKINERJA_LOGIN_MAX_FAILURES_PER_ACCOUNT=5,
-                               EKINERJA_LOGIN_MAX_FAILURES_PER_SOURCE=40,
-                               EKINERJA_LOGIN_WINDOW_SECONDS=600)
+                               EKINERJA_LOGIN_FREE_FAILURES_SAME_SOURCE=5,
+                               EKINERJA_LOGIN_FREE_FAILURES_PER_SOURCE=40)
 
 
 @pytest.fixture(scope="session")

@@ -111,6 +111,26 @@ login_failure = sa.Table(
     sa.Index("login_failure_source", "source", "at"),
 )
 
+# One row per throttle bucket (domain/throttle.py): kind and keyed hash, never a login or an address in clear. A row
+# whose last_attempt_at is older than EKINERJA_LOGIN_FORGET_AFTER_SECONDS counts as empty and may be deleted.
+login_throttle = sa.Table(
+    "login_throttle", metadata,
+    sa.Column("bucket", sa.Text, primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("blocked_until", sa.DateTime(timezone=True)),
+    sa.Column("last_attempt_at", sa.DateTime(timezone=True)),
+    sa.Index("login_throttle_last_attempt", "last_attempt_at"),
+)
+
+# (account or API client, source) pairs that logged in successfully: such a source is familiar to that account for
+# EKINERJA_LOGIN_FAMILIAR_DAYS after last_success_at; older rows may be deleted.
+login_familiar_source = sa.Table(
+    "login_familiar_source", metadata,
+    sa.Column("pair", sa.Text, primary_key=True),  # keyed hash of (account key, source)
+    sa.Column("last_success_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Index("login_familiar_source_last_success", "last_success_at"),
+)
+
 audit_log = sa.Table(
     "audit_log", metadata,
     sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),

@@ -2,14 +2,15 @@
 API clients, key rotation.
 
 Passwords and client secrets are Argon2id hashes; refresh tokens are random strings of which only the SHA-256 is
-stored. Failed logins are counted per account (a keyed hash of the login as typed, so unknown names count too)
-and per source address within a sliding window; over either limit the answer is RESOURCE_EXHAUSTED and an audit
-record says so.
+stored. Every password or secret attempt passes the throttle first (`application/throttle.py`, rules in
+`domain/throttle.py`): counted per account (a keyed hash of the login as typed, so unknown names count exactly like
+known ones) and client address, growing waits instead of a lockout, RESOURCE_EXHAUSTED with the time to wait.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
 import time
@@ -33,18 +34,20 @@ from ..adapters.tables import (
     pegawai,
     refresh_token,
 )
+from ..domain.client_address import source_of
 from ..domain.errors import (
     AlreadyExists,
     InvalidArgument,
     NotFound,
     PermissionDenied,
-    ResourceExhausted,
     Unauthenticated,
 )
 from ..domain.nip import check_nip, normalize_nip
 from ..domain.organisation import JobGroup
+from ..metrics import PASSWORD_CHECKS
 from . import policy
 from .common import actor_of, audit, idempotent
+from .throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile (19 MiB, 2 passes): ~20 ms here, so a login does not stall the event loop long.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -58,13 +61,18 @@ MIN_PASSWORD = 10
 class Auth:
     """Use cases needing the key ring and the token settings; one instance per worker."""
 
-    def __init__(self, db, keyring, settings, nip_hash_key: bytes, call=None, source: str | None = None):
+    def __init__(self, db, keyring, settings, nip_hash_key: bytes, call=None,
+                 client: ipaddress.IPv4Address | ipaddress.IPv6Address | None = None):
         self.db = db
         self.keyring = keyring
         self.settings = settings
         self.nip_hash_key = nip_hash_key
         self.call = call
-        self.source = source or "unknown"
+        self.source = str(client) if client is not None else "unknown"  # the client's address, for the audit
+        self.throttle_source = source_of(client)  # what the throttle counts (an IPv6 /64 as one source)
+
+    def _throttle(self, rpc: str) -> LoginThrottle:
+        return LoginThrottle(self.db, self.settings.throttle_policy(), self.nip_hash_key, rpc)
 
     # -- tokens -----------------------------------------------------------------------------------------------------
     def _access_token(self, claims: dict) -> tuple[str, int]:
@@ -115,11 +123,6 @@ class Auth:
                                 refresh_expires_at=refresh_exp, token_type="Bearer",
                                 principal=_principal_pb(claims, ()))
 
-    def _failures(self, session, column, value) -> int:
-        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=self.settings.login_window_seconds)
-        return session.execute(sa.select(sa.func.count()).select_from(login_failure)
-                               .where(column == value, login_failure.c.at > since)).scalar_one()
-
     def login(self, user: str, password: str) -> pb.TokenResponse:
         login_name = _login_key(user)
         if not login_name:
@@ -128,31 +131,22 @@ class Auth:
             raise InvalidArgument("password: is required", field="password")
         account_key = hash_nip(login_name, self.nip_hash_key)
         correlation_id = getattr(self.call, "correlation_id", None)
+        throttle = self._throttle("Login")
+        ticket = throttle.admit(account_key, self.throttle_source)
         with self.db.transaction() as session:
-            by_account = self._failures(session, login_failure.c.account_key, account_key)
-            by_source = self._failures(session, login_failure.c.source, self.source)
-            limited = ("account" if by_account >= self.settings.max_failures_per_account
-                       else "source" if by_source >= self.settings.max_failures_per_source else None)
-            if limited:
-                audit(session, actor=account_key, action="login_rate_limited", source=self.source,
-                      correlation_id=correlation_id, limit=limited)
-            else:
-                row = session.execute(sa.select(account).where(
-                    sa.or_(account.c.login == login_name, account.c.nip == login_name))).first()
-        if limited:
-            raise ResourceExhausted(f"too many failed logins for this {limited}; try again in "
-                                    f"{self.settings.login_window_seconds // 60} minutes", field="user")
-        ok = _verify(row.password_hash if row else _DUMMY_HASH, password) and row is not None and not row.disabled
+            row = session.execute(sa.select(account).where(
+                sa.or_(account.c.login == login_name, account.c.nip == login_name))).first()
+        ok = _check("Login", row.password_hash if row else None, password, usable=row is not None and not row.disabled)
         with self.db.transaction() as session:
-            if not ok:
-                session.execute(sa.insert(login_failure).values(account_key=account_key, source=self.source))
-                audit(session, actor=account_key, action="login_failed", source=self.source,
-                      correlation_id=correlation_id)
-            else:
-                session.execute(sa.delete(login_failure).where(login_failure.c.account_key == account_key))
+            if ok:
+                throttle.succeeded(session, ticket)
                 audit(session, actor=row.nip or row.login, action="login", source=self.source,
                       correlation_id=correlation_id)
                 return self._response(session, row)
+            wait = throttle.failed(session, ticket)
+            session.execute(sa.insert(login_failure).values(account_key=account_key, source=self.source))
+            audit(session, actor=account_key, action="login_failed", source=self.source,
+                  correlation_id=correlation_id, next_wait_seconds=wait)
         raise Unauthenticated("wrong user or password", field="password")
 
     def refresh(self, token: str) -> pb.TokenResponse:
@@ -199,26 +193,21 @@ class Auth:
         if not client_id or not secret:
             raise InvalidArgument("client_id and client_secret are required", field="client_id")
         key = hash_nip("client:" + client_id, self.nip_hash_key)
+        throttle = self._throttle("ClientToken")
+        ticket = throttle.admit(key, self.throttle_source)
         with self.db.transaction() as session:
-            by_account = self._failures(session, login_failure.c.account_key, key)
-            by_source = self._failures(session, login_failure.c.source, self.source)
-            if (by_account >= self.settings.max_failures_per_account
-                    or by_source >= self.settings.max_failures_per_source):
-                audit(session, actor=client_id, action="client_token_rate_limited", source=self.source)
-                limited = True
-            else:
-                limited = False
-                row = session.execute(sa.select(api_client).where(api_client.c.client_id == client_id)).first()
-        if limited:
-            raise ResourceExhausted("too many failed attempts for this client or source; try again later",
-                                    field="client_id")
-        ok = _verify(row.secret_hash if row else _DUMMY_HASH, secret) and row is not None and not row.disabled
+            row = session.execute(sa.select(api_client).where(api_client.c.client_id == client_id)).first()
+        ok = _check("ClientToken", row.secret_hash if row else None, secret,
+                    usable=row is not None and not row.disabled)
         with self.db.transaction() as session:
-            if not ok:
-                session.execute(sa.insert(login_failure).values(account_key=key, source=self.source))
-                audit(session, actor=client_id, action="client_token_failed", source=self.source)
-            else:
+            if ok:
+                throttle.succeeded(session, ticket)
                 audit(session, actor=client_id, action="client_token", source=self.source)
+            else:
+                wait = throttle.failed(session, ticket)
+                session.execute(sa.insert(login_failure).values(account_key=key, source=self.source))
+                audit(session, actor=client_id, action="client_token_failed", source=self.source,
+                      next_wait_seconds=wait)
         if not ok:
             raise Unauthenticated("wrong client id or secret", field="client_secret")
         claims = {"subject": row.client_id, "roles": ["agency_client"], "instansi": row.instansi_id,
@@ -363,6 +352,13 @@ def _verify(password_hash: str, password: str) -> bool:
         return HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _check(rpc: str, password_hash: str | None, password: str, *, usable: bool) -> bool:
+    """One counted Argon2 check; an unknown or disabled subject costs the same (a dummy hash) and fails."""
+    ok = _verify(password_hash or _DUMMY_HASH, password) and usable
+    PASSWORD_CHECKS.labels(rpc, "ok" if ok else "failed").inc()
+    return ok
 
 
 def _login_key(user: str) -> str:

@@ -56,3 +56,11 @@ class Unauthenticated(DomainError, _shared.Unauthenticated):
 
 class ResourceExhausted(DomainError, _shared.ResourceExhausted):
     pass
+
+
+class TooManyAttempts(ResourceExhausted):
+    """A throttle bucket asks the caller to wait `retry_after_seconds` before the next attempt."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds

@@ -1,0 +1,1 @@
+"""Transport-side helpers of identity's gRPC entrypoints (the service class stays one line per RPC)."""

@@ -1,0 +1,46 @@
+"""What identity's gRPC entrypoints read from a call and add to its answer, beyond the platform's entrypoint.
+
+- The client's address: the socket peer (`call.peer`, unforgeable), or, when the peer is a trusted proxy, the client
+  it names in `x-forwarded-for` (`domain/client_address.py`). Read here from the call's metadata, so the platform's
+  context data stays an allow-list.
+- A throttled attempt's wait, for programs: trailing metadata `retry-after` (whole seconds, as HTTP's header) and a
+  `google.rpc.RetryInfo` in the status details (`grpc-status-details-bin`), beside the message that says it in words.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from google.protobuf.any_pb2 import Any
+from google.protobuf.duration_pb2 import Duration
+from google.rpc.error_details_pb2 import RetryInfo
+from google.rpc.status_pb2 import Status
+from grpc import StatusCode
+
+from ..domain.client_address import client_address
+from ..domain.errors import TooManyAttempts
+
+FORWARDED_FOR = "x-forwarded-for"
+
+
+def client_of(call, context, trusted_proxies):
+    """The client's address for this call (None when the socket had none)."""
+    forwarded = []
+    if trusted_proxies and context is not None:
+        forwarded = [value for name, value in context.invocation_metadata()
+                     if name.lower() == FORWARDED_FOR and isinstance(value, str)]
+    return client_address(call.peer, forwarded, trusted_proxies)
+
+
+@contextlib.contextmanager
+def retry_hint(context):
+    """Attach the wait of a TooManyAttempts to the answer's trailers; the error itself goes on as usual."""
+    try:
+        yield
+    except TooManyAttempts as exc:
+        if context is not None:
+            detail = Any()
+            detail.Pack(RetryInfo(retry_delay=Duration(seconds=exc.retry_after_seconds)))
+            status = Status(code=StatusCode.RESOURCE_EXHAUSTED.value[0], message=str(exc), details=[detail])
+            context.set_trailing_metadata([("retry-after", str(exc.retry_after_seconds)),
+                                           ("grpc-status-details-bin", status.SerializeToString())])
+        raise
