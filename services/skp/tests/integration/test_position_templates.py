@@ -199,3 +199,20 @@ def test_a_document_closed_by_a_move_before_approval_is_still_agreed_and_counts(
     with db.transaction() as session:
         counted = year_documents(session, repo.get_document(session, new["skp_id"]))
     assert [d["skp_id"] for d in counted] == [old["skp_id"], new["skp_id"]]
+
+
+def test_the_demo_seed_gives_each_demo_position_its_template_once(db):
+    from skp import demo
+    url = db.engine.url.render_as_string(hide_password=False)
+    assert demo.seed(url) == len(demo.demo_templates()) and demo.seed(url) == 0
+    nip = new_nip()
+    apply_once(db, "skp", {"event_id": str(uuid.uuid4()), "data": {
+        "assignment_id": "asg-demo-pjok", "nip": nip, "instansi_id": demo.INSTANSI, "acting": False,
+        "effective_date": "2026-01-02", "old": None, "penilai_nip": None, "atasan_penilai_nip": None, "version": 1,
+        "new": {"jabatan_id": "KAB-DEMO.GURU-PJOK", "jabatan_nama": "Guru Pendidikan Jasmani", "unit_id": "u",
+                "unit_nama": "SD", "kind": "fungsional_tertentu", "job_group": "pendidik", "start": "2026-01-02",
+                "end": None}}}, consumers.assignment_changed)
+    with db.transaction() as session:
+        [doc] = repo.documents_of(session, nip)
+        names = [k["nama"] for k in repo.active_kegiatan(session, doc["skp_id"])]
+    assert names[1] == "Melaksanakan pembelajaran PJOK tatap muka"
