@@ -398,7 +398,7 @@ def valid_jenis(value: str) -> str | None:
     if not value:
         return None
     if not JENIS_PATTERN.fullmatch(value):
-        raise InvalidArgument("jenis_jabatan: lowercase letters, digits and _ (e.g. guru, pranata_komputer)",
+        raise InvalidArgument("jenis_jabatan: huruf kecil, angka dan _ (mis. guru, pranata_komputer)",
                           field="jenis_jabatan")
     return value
 

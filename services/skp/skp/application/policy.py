@@ -90,7 +90,7 @@ def authorize_template(rpc: str, principal, instansi_id: str, penilai_nips: froz
     if allowed == TEMPLATE_READ:
         if principal.has_role("admin_bkn") or (same_agency and principal.has_role("pegawai", "admin_instansi")):
             return frozenset({TEMPLATE_READ})
-        raise PermissionDenied(f"not allowed to call {rpc} for this position")
+        raise PermissionDenied(f"tidak berwenang memanggil {rpc} untuk jabatan ini")
     found = set()
     if principal.has_role("admin_instansi") and same_agency:
         found.add(ADMIN)
@@ -98,7 +98,7 @@ def authorize_template(rpc: str, principal, instansi_id: str, penilai_nips: froz
         found.add(POSITION_PENILAI)
     granted = frozenset(found) & allowed
     if not granted:
-        raise PermissionDenied(f"{rpc} is for the admin_instansi of the position's agency or its penilai")
+        raise PermissionDenied(f"{rpc} hanya untuk admin_instansi instansi jabatan ini atau pejabat penilainya")
     return granted
 
 

@@ -27,14 +27,14 @@ def _actor(principal) -> str:
 def _jabatan_id(value: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidArgument("is required", field="jabatan_id")
+        raise InvalidArgument("wajib diisi", field="jabatan_id")
     return value
 
 
 def position(session, jabatan_id: str) -> dict:
     row = session.execute(sa.select(t.positions).where(t.positions.c.jabatan_id == jabatan_id)).mappings().first()
     if row is None:
-        raise NotFound("no such jabatan known to skp", field="jabatan_id")
+        raise NotFound("jabatan ini tidak dikenal", field="jabatan_id")
     return dict(row)
 
 
@@ -79,7 +79,7 @@ def _lock_position(session, jabatan_id: str) -> dict:
     row = session.execute(sa.select(t.positions).where(t.positions.c.jabatan_id == jabatan_id)
                           .with_for_update()).mappings().first()
     if row is None:
-        raise NotFound("no such jabatan known to skp", field="jabatan_id")
+        raise NotFound("jabatan ini tidak dikenal", field="jabatan_id")
     return dict(row)
 
 
@@ -93,7 +93,7 @@ def _new_version(session, principal, pos: dict, expected_version: int, source: s
         reason=reason, author=_actor(principal), kegiatan=tpl.to_json(items))
         .on_conflict_do_nothing().returning(*t.template_versions.c)).mappings().first()
     if row is None:
-        raise Conflict(f"version {version} of this template was just made by someone else: reload it",
+        raise Conflict(f"versi {version} template ini baru saja dibuat pengguna lain: muat ulang",
                        field="expected_version")
     return dict(row)
 
@@ -127,7 +127,7 @@ def get_catalogue(principal, jenis: str) -> Catalogue:
     policy.authorize("GetCatalogue", principal, None)
     jenis = tpl.jenis_field(jenis)
     if jenis not in CATALOGUES:
-        raise NotFound(f"no catalogue for jenis jabatan {jenis[:40]!r}", field="jenis_jabatan")
+        raise NotFound(f"tidak ada katalog untuk jenis jabatan {jenis[:40]!r}", field="jenis_jabatan")
     return CATALOGUES[jenis]
 
 
@@ -139,7 +139,7 @@ def copy_catalogue(session, principal, jabatan_id: str, jenis: str, expected_ver
     _authorize(session, "CopyCatalogueToTemplate", principal, pos)
     jenis = tpl.jenis_field(jenis) if (jenis or "").strip() else jenis_of(pos)
     if jenis not in CATALOGUES:
-        raise NotFound(f"no catalogue for jenis jabatan {jenis[:40]!r}", field="jenis_jabatan")
+        raise NotFound(f"tidak ada katalog untuk jenis jabatan {jenis[:40]!r}", field="jenis_jabatan")
     catalogue = catalogue_of(jenis, pos["kind"], pos["job_group"], pos["nama"])
     reason = tpl.reason_text(reason) if (reason or "").strip() else f"salinan katalog {catalogue.nama}"
     return _new_version(session, principal, pos, expected_version, f"catalogue:{jenis}", reason,
@@ -159,7 +159,7 @@ def adopt_skp(session, principal, skp_id: str, reason: str) -> dict:
     doc = repo.get_document(session, repo.parse_id(skp_id))
     policy.authorize("AdoptSkpAsTemplate", principal, doc)
     if doc["approved_targets"] is None:
-        raise FailedPrecondition("the targets of this SKP have not been approved yet", field="status")
+        raise FailedPrecondition("target SKP ini belum disetujui", field="status")
     pos = _lock_position(session, doc["jabatan_id"])
     items = tpl.annualised(doc["approved_targets"], d.months_covered(doc["period_start"], doc["period_end"]))
     reason = tpl.reason_text(reason) if (reason or "").strip() else "target SKP yang disetujui"

@@ -32,7 +32,7 @@ def reason_text(reason: str) -> str:
 def check_expected_version(current: int, expected: int) -> None:
     """Optimistic concurrency: an edit is made against the version the editor saw (0: no template yet)."""
     if expected != current:
-        raise FailedPrecondition(f"the template is at version {current}, not {expected}: reload it",
+        raise FailedPrecondition(f"template sudah versi {current}, bukan {expected}: muat ulang",
                                  field="expected_version")
 
 
@@ -59,7 +59,7 @@ def annualised(targets: list[dict], months: int) -> tuple[CatalogueKegiatan, ...
     """Approved targets of a document covering ``months`` as yearly template targets: kuantitas and biaya
     x 12/months half-up to 0.01, angka kredit to 0.001, waktu x 12/months capped at 12; kualitas unchanged."""
     if not targets:
-        raise FailedPrecondition("the document has no approved targets", field="status")
+        raise FailedPrecondition("dokumen belum memiliki target yang disetujui", field="status")
     items = from_json(targets)
     if months >= 12:
         return items
@@ -79,5 +79,5 @@ def annualised(targets: list[dict], months: int) -> tuple[CatalogueKegiatan, ...
 def jenis_field(value: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidArgument("is required", field="jenis_jabatan")
+        raise InvalidArgument("wajib diisi", field="jenis_jabatan")
     return value
