@@ -16,6 +16,8 @@ def upgrade():
 
     for ddl in (
         "ALTER TABLE positions ADD COLUMN IF NOT EXISTS jenis_jabatan text",
+        # who the penilai of a position is (templates' authorisation) is read from its holders' assignments
+        "CREATE INDEX IF NOT EXISTS assignments_jabatan ON assignments (jabatan_id) WHERE NOT acting",
         """CREATE TABLE IF NOT EXISTS template_versions (
                jabatan_id text NOT NULL, version integer NOT NULL, instansi_id text NOT NULL, source text NOT NULL,
                reason text NOT NULL, author text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
@@ -39,4 +41,5 @@ def downgrade():
     from alembic import op
 
     op.execute("DROP TABLE IF EXISTS template_versions")
+    op.execute("DROP INDEX IF EXISTS assignments_jabatan")
     op.execute("ALTER TABLE positions DROP COLUMN IF EXISTS jenis_jabatan")

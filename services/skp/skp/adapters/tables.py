@@ -77,6 +77,7 @@ assignments = sa.Table(
     sa.Column("end_date", sa.Date),
     sa.Column("data", JSONB),  # the event's data: instansi, the new position, penilai and atasan penilai
     sa.Index("assignments_open", "start_date", postgresql_where=sa.text("jabatan_id IS NOT NULL AND NOT acting")),
+    sa.Index("assignments_jabatan", "jabatan_id", postgresql_where=sa.text("NOT acting")),  # a position's penilai
 )
 
 documents = sa.Table(

@@ -45,8 +45,7 @@ def to_json(items) -> list[dict]:
 def _number(value) -> Decimal | None:
     if value is None or value == "":
         return None
-    number = Decimal(str(value))
-    return number.normalize() if number != 0 else Decimal(0)
+    return Decimal(plain(Decimal(str(value))))  # "240.000000000000" (a NUMERIC as text) -> 240, never 2.4E+2
 
 
 def from_json(rows: list[dict]) -> tuple[CatalogueKegiatan, ...]:

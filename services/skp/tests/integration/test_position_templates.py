@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import grpc
 import pytest
@@ -216,3 +217,37 @@ def test_the_demo_seed_gives_each_demo_position_its_template_once(db):
         [doc] = repo.documents_of(session, nip)
         names = [k["nama"] for k in repo.active_kegiatan(session, doc["skp_id"])]
     assert names[1] == "Melaksanakan pembelajaran PJOK tatap muka"
+
+
+def test_migration_0004_makes_each_earlier_template_version_1():
+    """A database at 0003 with a template made the old way (one per position, from the job-group catalogue):
+    after 0004 that template is the position's version 1, kegiatan in order, exact decimals."""
+    import sqlalchemy as sa
+
+    from ekinerja_platform import testing
+    from ekinerja_platform.migrate import migrate
+    migrations = str(testing.REPO_ROOT / "services" / "skp" / "migrations")
+    url = testing.create_database("test_skp_mig")
+    engine = sa.create_engine(url)
+    try:
+        migrate(url, migrations, "0003")
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO positions (jabatan_id, instansi_id, nama, kind, job_group, version) "
+                                 "VALUES ('j-old', 'inst-1', 'Pengadministrasi', 'pelaksana', 'umum', 1)"))
+            conn.execute(sa.text("INSERT INTO templates (jabatan_id, catalogue) VALUES ('j-old', 'umum/pelaksana')"))
+            conn.execute(sa.text(
+                "INSERT INTO template_kegiatan (jabatan_id, nomor, nama, satuan, kuantitas, kualitas, waktu, biaya) "
+                "VALUES ('j-old', 2, 'Mengolah data', 'data', 240, 100, 12, NULL), "
+                "('j-old', 1, 'Mengagendakan surat', 'surat', 1200.5, 100, 12, 1500000)"))
+        migrate(url, migrations)
+        with engine.begin() as conn:
+            row = conn.execute(sa.text("SELECT * FROM template_versions")).mappings().one()
+        assert (row["jabatan_id"], row["version"], row["instansi_id"], row["source"], row["author"]) == (
+            "j-old", 1, "inst-1", "starter:umum/pelaksana", "system")
+        from skp.domain.template import from_json
+        items = from_json(row["kegiatan"])
+        assert [(i.nama, str(i.kuantitas), i.biaya) for i in items] == [
+            ("Mengagendakan surat", "1200.5", Decimal(1500000)), ("Mengolah data", "240", None)]
+    finally:
+        engine.dispose()
+        testing.drop_database(url)
