@@ -7,6 +7,9 @@ document (a row lock on the document orders them), so a consumer keeps the highe
 """
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from ekinerja_platform.outbox import Event, record_event
 
 from ..adapters import repository as repo
@@ -21,21 +24,27 @@ def publish(session, nip: str, skp_id: str) -> None:
                           .returning(skp_documents)).first()
     if doc is None:
         return
-    months = targets.months_between(doc.period_start, doc.period_end)
-    year = targets.full_years(months)
     split: dict[str, dict] = {}
     for row in repo.targets(session, nip, skp_id):
         split.setdefault(row.kegiatan_id, {})[(row.tahun, row.bulan)] = row.kuantitas
-    kegiatan = []
-    for k in repo.kegiatan_rows(session, nip, skp_id):
-        values = split.get(k.kegiatan_id, {})
-        kegiatan.append({
-            "kegiatan_id": k.kegiatan_id, "satuan": k.satuan, "kuantitas": f"{k.kuantitas:.3f}",
-            "months": [{"tahun": y, "bulan": m, "kuantitas": f"{values.get((y, m), targets.ZERO):.3f}"}
-                       for y, m in year]})
-    record_event(session, Event("monthly_targets_set", "des", {
-        "skp_id": skp_id, "nip": nip, "instansi_id": doc.instansi_id, "period_start": doc.period_start.isoformat(),
-        "period_end": doc.period_end.isoformat(), "revision": int(doc.targets_revision), "kegiatan": kegiatan},
-        nip=nip, instansi_id=doc.instansi_id))
+    kegiatan = [(k.kegiatan_id, k.satuan, k.kuantitas) for k in repo.kegiatan_rows(session, nip, skp_id)]
+    record_event(session, event(nip, skp_id, doc.instansi_id, doc.period_start, doc.period_end,
+                                int(doc.targets_revision), kegiatan, split))
+
+
+def event(nip: str, skp_id: str, instansi_id: str, period_start: dt.date, period_end: dt.date, revision: int,
+          kegiatan: list[tuple[str, str, Decimal]], split: dict[str, dict]) -> Event:
+    """The envelope exactly as docs/events.md states it; `split` {kegiatan_id: {(tahun, bulan): kuantitas}}."""
+    year = targets.full_years(targets.months_between(period_start, period_end))
+    items = []
+    for kegiatan_id, satuan, total in kegiatan:
+        values = split.get(kegiatan_id, {})
+        items.append({"kegiatan_id": kegiatan_id, "satuan": satuan, "kuantitas": f"{total:.3f}",
+                      "months": [{"tahun": y, "bulan": m, "kuantitas": f"{values.get((y, m), targets.ZERO):.3f}"}
+                                 for y, m in year]})
+    return Event("monthly_targets_set", "des", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(), "revision": revision, "kegiatan": items},
+        nip=nip, instansi_id=instansi_id)
 
 
