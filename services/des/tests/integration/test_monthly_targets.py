@@ -115,3 +115,32 @@ def test_report_and_plan_satuan_must_be_the_kegiatan_satuan(world, stub, pb):
     ok = stub.SubmitActivity(m.SubmitActivityRequest(activity=m.ActivityInput(
         kegiatan_id="k-jtm", uraian="mengajar kelas 7C", kuantitas="2", satuan="JP")), metadata=me, timeout=5)
     assert ok.satuan == "jam tatap muka"
+
+
+def test_cli_des_targets_show_and_set(world, des_service, test_keys, tmp_path, monkeypatch, capsys):
+    import json
+    import time as _time
+
+    from ekinerja_cli.main import main
+    nip, penilai = world.new_nip(), world.new_nip()
+    year = world.today().year
+    skp_id, _ = world.approve_skp(nip, penilai, start=dt.date(year, 10, 1), end=dt.date(year, 12, 31), kegiatan=[
+        {"kegiatan_id": "k-cli", "nomor": 1, "nama": "Menyusun telaahan", "satuan": "dokumen", "kuantitas": "1"}])
+    monkeypatch.setenv("EKINERJA_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    (tmp_path / "credentials.json").write_text(json.dumps({
+        "access_token": test_keys.token(subject=nip, roles=["pegawai"], instansi="i-test"),
+        "access_expires_at": _time.time() + 600, "nip": nip}))
+    endpoint = ["--endpoint", f"des={des_service.target}"]
+    assert main(endpoint + ["des", "targets", "show", "--skp", skp_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["targets"]
+    assert [t["kuantitas"] for t in shown] == ["0.333", "0.333", "0.334"]
+    code = main(endpoint + ["des", "targets", "set", "--skp", skp_id, "--kegiatan", "k-cli",
+                            f"{year}-10=0,333", f"{year}-11=0.333", f"{year}-12=0.333"])
+    assert code == 2 and "selisih 0,001" in capsys.readouterr().err
+    assert main(endpoint + ["des", "targets", "set", "--skp", skp_id, "--kegiatan", "k-cli",
+                            f"{year}-10=0", f"{year}-11=0,5", f"{year}-12=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "0.500 dokumen" in out and f"{year}-12" in out
+    assert main(endpoint + ["des", "targets", "set", "--skp", skp_id, "--kegiatan", "k-cli", "2026-10"]) == 2
+    assert "BULAN=JUMLAH" in capsys.readouterr().err

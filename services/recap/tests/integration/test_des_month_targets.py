@@ -92,3 +92,22 @@ def test_work_without_a_monthly_target_is_advised_not_called_too_low(loaded, stu
                                     metadata=admin, timeout=10)
     kinds = [r.kind for r in reply.recommendations]
     assert "work_without_monthly_target" in kinds and "target_underloaded" not in kinds
+
+
+def test_cli_recap_me_shows_the_kegiatan_table(loaded, recap, test_keys, tmp_path, monkeypatch, capsys):
+    import json
+    import time as _time
+
+    from ekinerja_cli.main import main
+    monkeypatch.setenv("EKINERJA_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    (tmp_path / "credentials.json").write_text(json.dumps({
+        "access_token": test_keys.token(subject=NIP, roles=["pegawai"], instansi=INST),
+        "access_expires_at": _time.time() + 600, "nip": NIP}))
+    endpoint = ["--endpoint", f"recap={recap.target}"]
+    assert main(endpoint + ["recap", "me", "--period", "month", "--date", "2025-01-20"]) == 0
+    out = capsys.readouterr().out
+    assert "rencana vs laporan vs disetujui" in out and "target bulan ini 0" in out and "1200" not in out
+    assert main(endpoint + ["recap", "me", "--period", "day", "--date", "2025-01-08"]) == 0
+    out = capsys.readouterr().out
+    assert "Kegiatan k1" in out and "Kegiatan k2" in out
