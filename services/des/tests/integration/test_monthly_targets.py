@@ -112,6 +112,11 @@ def test_report_and_plan_satuan_must_be_the_kegiatan_satuan(world, stub, pb):
         kegiatan_id="k-jtm", uraian="mengajar kelas 7B", kuantitas="2", satuan="  Jam  Tatap MUKA ")),
         metadata=me, timeout=5)
     assert ok.satuan == "jam tatap muka"
+    err = rpc_error(stub.UpdateActivity, m.UpdateActivityRequest(activity_id=ok.activity_id, activity=m.ActivityInput(
+        kegiatan_id="k-jtm", uraian="mengajar kelas 7B", kuantitas="2", satuan="berkas")), metadata=me, timeout=5)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "'berkas'" in err.details()
+    assert stub.GetActivity(m.GetActivityRequest(activity_id=ok.activity_id), metadata=me,
+                            timeout=5).satuan == "jam tatap muka"
     ok = stub.SubmitActivity(m.SubmitActivityRequest(activity=m.ActivityInput(
         kegiatan_id="k-jtm", uraian="mengajar kelas 7C", kuantitas="2", satuan="JP")), metadata=me, timeout=5)
     assert ok.satuan == "jam tatap muka"
