@@ -19,6 +19,12 @@ def upgrade():
     bind.execute(sa.text("ALTER TABLE monthly_targets ALTER COLUMN kuantitas TYPE numeric(16, 3)"))
     bind.execute(sa.text("ALTER TABLE skp_documents ADD COLUMN IF NOT EXISTS targets_revision bigint NOT NULL "
                          "DEFAULT 0"))
+    # recap now takes month targets only from des: publish the split of every document des already holds (through
+    # the outbox, so the relay sends them once the service runs)
+    from des.application import monthly_targets
+    for nip, skp_id in bind.execute(sa.text("SELECT nip, skp_id FROM skp_documents WHERE targets_revision = 0 "
+                                            "ORDER BY nip, skp_id")).all():
+        monthly_targets.publish(bind, nip, skp_id)
 
 
 def downgrade():
