@@ -10,8 +10,8 @@ import json
 from decimal import Decimal
 
 from ekinerja.skp.v1 import skp_pb2 as pb
-from ekinerja_platform.domain_errors import Conflict, InvalidArgument
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.idempotency import run_once
 
 from .adapters import forms
 from .adapters import repository as repo
@@ -35,18 +35,10 @@ def _read(db, fn):
 
 
 def _write(db, call, rpc: str, response_cls, fn):
+    """One unit of work per write; with an idempotency key it is applied once (see `ekinerja_platform.idempotency`)."""
     principal = call.require_principal()
-    key = call.idempotency_key
     scope = f"skp:{rpc}:{principal.subject}"
-    with db.transaction() as session:
-        if key:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_cls.FromString(stored)
-        response = fn(session, principal)
-        if key and not remember_response(session, scope, key, response.SerializeToString()):
-            raise Conflict("a request with this idempotency key is being processed", field="x-idempotency-key")
-        return response
+    return run_once(db, scope, call.idempotency_key, response_cls, lambda session: fn(session, principal))
 
 
 def _s(value) -> str:

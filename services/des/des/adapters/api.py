@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ekinerja.des.v1 import des_pb2
 from ekinerja_platform.domain_errors import InvalidArgument
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers, importing, quick
 from ..application.config import config
@@ -56,27 +56,9 @@ def activity_input(a) -> handlers.ActivityInput:
         evidence_content_type=a.evidence_content_type)
 
 
-class _Replay(Exception):
-    pass
-
-
 def idempotent(db, scope: str, key: str | None, response_cls, work):
     """Run `work(session)` → response once per (scope, key); a retry (even a concurrent one) gets the first answer."""
-    if not key:
-        with db.transaction() as session:
-            return work(session)
-    try:
-        with db.transaction() as session:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_cls.FromString(stored)
-            response = work(session)
-            if not remember_response(session, scope, key, response.SerializeToString()):
-                raise _Replay()  # a concurrent request with the same key committed first: undo ours
-            return response
-    except _Replay:
-        with db.transaction() as session:
-            return response_cls.FromString(remembered_response(session, scope, key))
+    return run_once(db, scope, key, response_cls, work)
 
 
 def _key(request_key: str, call) -> str | None:

@@ -8,6 +8,7 @@ import json
 
 from ekinerja.recap.v1 import recap_pb2 as pb
 from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.idempotency import run_once
 from recap.application import closing, exports, policy, queries
 from recap.domain.achievement import show
 from recap.domain.periods import period_bounds
@@ -314,13 +315,15 @@ def close_month(db, call, request):
     instansi_id = _required(request.instansi_id, "instansi_id")
     tahun, bulan = _month(request)
     policy.check_admin_of(principal, instansi_id)
-    with db.transaction() as session:
+
+    def work(session):
         done = closing.close_month(session, instansi_id, tahun, bulan, principal.subject, today())
-    close, recap = done["close"], done["recap"]
-    return pb.CloseMonthResponse(
-        instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
-        closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
-        already_closed=done["already_closed"], totals=_counters(recap["total"]))
+        close, recap = done["close"], done["recap"]
+        return pb.CloseMonthResponse(
+            instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
+            closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
+            already_closed=done["already_closed"], totals=_counters(recap["total"]))
+    return run_once(db, f"recap.CloseMonth:{principal.subject}", call.idempotency_key, pb.CloseMonthResponse, work)
 
 
 def set_holiday(db, call, request):
@@ -334,10 +337,12 @@ def set_holiday(db, call, request):
     if len(nama) > 200:
         raise InvalidArgument("must be at most 200 characters", field="holiday.nama")
     policy.check_holiday(principal, instansi_id)
-    with db.transaction() as session:
+
+    def work(session):
         removed = closing.set_holiday(session, instansi_id, tanggal, nama, request.remove, principal.subject)
-    return pb.SetHolidayResponse(holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id),
-                                 removed=removed)
+        return pb.SetHolidayResponse(
+            holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id), removed=removed)
+    return run_once(db, f"recap.SetHoliday:{principal.subject}", call.idempotency_key, pb.SetHolidayResponse, work)
 
 
 def list_holidays(db, call, request):

@@ -5,7 +5,7 @@ Write RPCs honour `x-idempotency-key`: the first response is stored with the cha
 from __future__ import annotations
 
 from ekinerja.snowman.v1 import snowman_pb2 as pb
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers
 from ..application.synonyms import synonym_table
@@ -37,19 +37,11 @@ def _similar_out(s) -> pb.SimilarQuestion:
 
 
 def _idempotent(db, call, rpc: str, response_type, work):
-    """Run `work(session)` once per idempotency key (when the caller sent one)."""
+    """Run `work(session, principal)` once per idempotency key (when the caller sent one), even when retries of
+    one key arrive concurrently."""
     principal = call.require_principal()
-    key = call.idempotency_key
     scope = f"snowman.{rpc}:{principal.subject}"
-    with db.transaction() as session:
-        if key:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_type.FromString(stored)
-        response = work(session, principal)
-        if key:
-            remember_response(session, scope, key, response.SerializeToString())
-        return response
+    return run_once(db, scope, call.idempotency_key, response_type, lambda session: work(session, principal))
 
 
 def ask(db, call, request):
