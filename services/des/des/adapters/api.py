@@ -115,17 +115,18 @@ def get_evidence(db, call, request):
 
 def list_activities(db, call, request):
     with db.transaction() as s:
-        rows = handlers.list_activities(s, call.require_principal(), request.nip, request.bulan, request.state,
-                                        config())
-        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows])
+        rows, token = handlers.list_activities(s, call.require_principal(), request.nip, request.bulan,
+                                               request.state, config(), request.page_size, request.page_token)
+        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
 # -- review -------------------------------------------------------------------------------------------------------
 
 def review_queue(db, call, request):
     with db.transaction() as s:
-        rows = handlers.review_queue(s, call.require_principal(), request.bulan, request.limit)
-        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows])
+        rows, token = handlers.review_queue(s, call.require_principal(), request.bulan, request.limit,
+                                            request.page_size, request.page_token)
+        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
 def approve_activities(db, call, request):
@@ -171,8 +172,9 @@ def unlock_period(db, call, request):
 
 def audit_trail(db, call, request):
     with db.transaction() as s:
-        rows = handlers.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config())
-        return des_pb2.GetAuditTrailResponse(records=[des_pb2.AuditRecord(
+        rows, token = handlers.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config(),
+                                           request.page_size, request.page_token)
+        return des_pb2.GetAuditTrailResponse(next_page_token=token, records=[des_pb2.AuditRecord(
             entity=r.entity, entity_id=r.entity_id, action=r.action, actor=r.actor, at=r.at.isoformat(),
             before_json=json.dumps(r.before) if r.before is not None else "",
             after_json=json.dumps(r.after) if r.after is not None else "", reason=r.reason or "") for r in rows])
@@ -216,8 +218,9 @@ def submit_plan(db, call, request):
 
 def list_plans(db, call, request):
     with db.transaction() as s:
-        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in handlers.list_plans(
-            s, call.require_principal(), request.nip, request.bulan, config())])
+        plans, token = handlers.list_plans(s, call.require_principal(), request.nip, request.bulan, config(),
+                                           request.page_size, request.page_token)
+        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in plans], next_page_token=token)
 
 
 # -- quick entry, import ------------------------------------------------------------------------------------------
