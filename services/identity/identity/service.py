@@ -111,7 +111,7 @@ class IdentityService(PlatformService):
 
     @rpc
     def ListInstansi(self, request, context):
-        return self._org().list_instansi()
+        return self._org().list_instansi(request)
 
     @rpc
     def UpsertUnit(self, request, context):

@@ -148,8 +148,12 @@ def get_template(db, call, request):
 
 def list_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListSkpResponse(documents=[
-        document_message(v) for v in h.list_skp(s, principal, request.nip, request.year)]))
+
+    def run(session):
+        views, token = h.list_skp(session, principal, request.nip, request.year, request.page_size,
+                                  request.page_token)
+        return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
+    return _read(db, run)
 
 
 def get_skp(db, call, request):
@@ -258,10 +262,13 @@ def export_skp(db, call, request):
 
 def list_audit(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListAuditResponse(entries=[
-        pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
-                      detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str))
-        for e in h.list_audit(s, principal, request.skp_id)]))
+
+    def run(session):
+        entries, token = h.list_audit(session, principal, request.skp_id, request.page_size, request.page_token)
+        return pb.ListAuditResponse(next_page_token=token, entries=[
+            pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
+                          detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
+    return _read(db, run)
 
 
 __all__ = ["repo"]

@@ -9,6 +9,7 @@ import json
 from ekinerja.recap.v1 import recap_pb2 as pb
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.idempotency import run_once
+from ekinerja_platform.pagination import page_request
 from recap.application import closing, exports, policy, queries
 from recap.domain.achievement import show
 from recap.domain.periods import period_bounds
@@ -355,7 +356,12 @@ def list_holidays(db, call, request):
         raise InvalidArgument("must not be before date_from", field="date_to")
     if (end - start).days > 366:
         raise InvalidArgument("the range may span at most 366 days", field="date_to")
+    page = page_request(request.page_size, request.page_token, "recap.ListHolidays", request.instansi_id.strip(),
+                        start, end, key=(dt.date, str))
     with db.transaction() as session:
-        rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)
-    return pb.ListHolidaysResponse(holidays=[pb.Holiday(tanggal=r.tanggal.isoformat(), nama=r.nama,
-                                                        instansi_id=r.instansi_id) for r in rows])
+        rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)  # at most a year's days
+    if page.after:
+        rows = [r for r in rows if (r.tanggal, r.instansi_id) > page.after]
+    rows, token = page.split(rows[:page.size + 1], lambda r: (r.tanggal, r.instansi_id))
+    return pb.ListHolidaysResponse(next_page_token=token, holidays=[
+        pb.Holiday(tanggal=r.tanggal.isoformat(), nama=r.nama, instansi_id=r.instansi_id) for r in rows])

@@ -103,8 +103,9 @@ def publish_entry(db, call, request):
 def list_open_questions(db, call, request):
     principal = call.require_principal()
     with db.transaction() as session:
-        views = handlers.list_open_questions(session, principal, request.kelompok, request.page_size)
-    return pb.ListOpenQuestionsResponse(questions=[
+        views, token = handlers.list_open_questions(session, principal, request.kelompok, request.page_size,
+                                                    request.page_token)
+    return pb.ListOpenQuestionsResponse(next_page_token=token, questions=[
         pb.OpenQuestion(question_id=v.question_id, pertanyaan=v.pertanyaan, kelompok=v.kelompok,
                         asked_at=_ts(v.asked_at), draft_entry_id=v.draft_entry_id or "",
                         similar_questions=[_similar_out(s) for s in v.similar]) for v in views])
