@@ -61,6 +61,11 @@ def idempotent(db, scope: str, key: str | None, response_cls, work):
     return run_once(db, scope, key, response_cls, work)
 
 
+def _write(db, call, rpc: str, response_cls, work):
+    """A write RPC in one transaction, applied once per `x-idempotency-key` (when the caller sent one)."""
+    return idempotent(db, _scope(rpc, call), _key("", call), response_cls, work)
+
+
 def _key(request_key: str, call) -> str | None:
     key = request_key or call.idempotency_key
     if key and len(key) > 128:
@@ -91,15 +96,18 @@ def submit_activity(direct, call, request):
 def update_activity(db, call, request):
     principal = call.require_principal()
     inp = activity_input(request.activity)
-    with db.transaction() as s:
+
+    def work(s):
         return activity_pb(handlers.update_activity(s, principal, request.activity_id, inp,
                                                     request.expected_version, config()))
+    return _write(db, call, "UpdateActivity", des_pb2.Activity, work)
 
 
 def send_activity(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         return activity_pb(handlers.send_activity(s, call.require_principal(), request.activity_id,
                                                   request.expected_version))
+    return _write(db, call, "SendActivity", des_pb2.Activity, work)
 
 
 def get_activity(db, call, request):
@@ -131,15 +139,18 @@ def review_queue(db, call, request):
 
 def approve_activities(db, call, request):
     items = [(i.activity_id, i.kuantitas_diakui, i.expected_version) for i in request.items]
-    with db.transaction() as s:
+
+    def work(s):
         views = handlers.approve_activities(s, call.require_principal(), items)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
+    return _write(db, call, "ApproveActivities", des_pb2.ApproveActivitiesResponse, work)
 
 
 def request_revision(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         return activity_pb(handlers.request_revision(s, call.require_principal(), request.activity_id,
                                                      request.catatan, request.expected_version))
+    return _write(db, call, "RequestRevision", des_pb2.Activity, work)
 
 
 def _target_pb(r) -> des_pb2.MonthlyTarget:
@@ -149,25 +160,28 @@ def _target_pb(r) -> des_pb2.MonthlyTarget:
 
 
 def set_monthly_quality(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         return _target_pb(handlers.set_monthly_quality(s, call.require_principal(), request.nip, request.skp_id,
                                                        request.kegiatan_id, request.bulan, request.kualitas))
+    return _write(db, call, "SetMonthlyQuality", des_pb2.MonthlyTarget, work)
 
 
 LOCK_SCOPES = {des_pb2.LOCK_SCOPE_DAY: "day", des_pb2.LOCK_SCOPE_MONTH: "month"}
 
 
 def lock_period(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         out = handlers.lock_period(s, call.require_principal(), request.nip, LOCK_SCOPES.get(request.scope, ""),
                                    request.tanggal, request.bulan)
         return des_pb2.LockPeriodResponse(**out)
+    return _write(db, call, "LockPeriod", des_pb2.LockPeriodResponse, work)
 
 
 def unlock_period(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         ids = handlers.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
         return des_pb2.UnlockPeriodResponse(activity_ids=ids)
+    return _write(db, call, "UnlockPeriod", des_pb2.UnlockPeriodResponse, work)
 
 
 def audit_trail(db, call, request):
@@ -181,9 +195,10 @@ def audit_trail(db, call, request):
 
 
 def set_entry_window(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         days = handlers.set_entry_window(s, call.require_principal(), request.instansi_id, request.window_days)
         return des_pb2.SetEntryWindowResponse(instansi_id=request.instansi_id, window_days=days)
+    return _write(db, call, "SetEntryWindow", des_pb2.SetEntryWindowResponse, work)
 
 
 # -- targets, plans -----------------------------------------------------------------------------------------------
@@ -196,11 +211,12 @@ def get_monthly_targets(db, call, request):
 
 
 def set_monthly_targets(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         skp_id, rows = handlers.set_monthly_targets(
             s, call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
             [(t.bulan, t.kuantitas) for t in request.targets], config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
+    return _write(db, call, "SetMonthlyTargets", des_pb2.GetMonthlyTargetsResponse, work)
 
 
 def _plan_pb(p: dict) -> des_pb2.Plan:

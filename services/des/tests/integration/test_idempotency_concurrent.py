@@ -44,3 +44,18 @@ def test_concurrent_plans_with_one_key_make_one_plan(stub, pb, world, des_db):
     finally:
         engine.dispose()
     assert (plans, events) == (1, 1)
+
+
+def test_concurrent_approvals_with_one_key_apply_once_and_answer_alike(stub, pb, world):
+    m = pb[0]
+    nip, penilai = world.new_nip(), world.new_nip()
+    skp_id, _ = world.approve_skp(nip, penilai)
+    report = stub.SubmitActivity(m.SubmitActivityRequest(activity=m.ActivityInput(
+        kegiatan_id=f"{skp_id}-k1", uraian="konsep surat", kuantitas="2")), metadata=world.token(nip), timeout=10)
+    key = [("x-idempotency-key", "approve-race-" + uuid.uuid4().hex)]
+    request = m.ApproveActivitiesRequest(items=[m.ApproveItem(activity_id=report.activity_id, kuantitas_diakui="2",
+                                                              expected_version=report.version)])
+    answers = concurrently(lambda: stub.ApproveActivities(request, metadata=world.token(penilai) + key, timeout=20))
+    assert all(isinstance(a, m.ApproveActivitiesResponse) for a in answers), answers  # no FAILED_PRECONDITION
+    assert len({a.SerializeToString() for a in answers}) == 1
+    assert answers[0].activities[0].version == report.version + 1  # applied once
