@@ -56,7 +56,7 @@ def messages(n: int):
                                                                jabatan_id=jab, tmt_jabatan="2024-01-02"))
 
 
-def packed(single, size: int = 1000):
+def packed(single, size: int = 5000):
     """One-record messages regrouped `size` records per message (each message is one transaction)."""
     records = []
     for m in single:
@@ -109,6 +109,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--times", type=int, default=15, help="samples per latency (median reported)")
+    parser.add_argument("--per-message", type=int, default=5000, help="records per stream message (transaction)")
     args = parser.parse_args()
     n = args.records
     url = testing.migrated_database("identity")
@@ -124,7 +125,7 @@ def main() -> int:
 
         call = SystemCall("bench")
         Org(db, call).upsert_instansi(pb.Instansi(id=INSTANSI, nama="Bench", kind=pb.INSTANSI_KIND_KOTA))
-        msgs = list(packed(messages(n)))
+        msgs = list(packed(messages(n), args.per_message))
         records = sum(len(m.records) for m in msgs)
         started = time.perf_counter()
         first = import_pegawai(db, call, msgs)

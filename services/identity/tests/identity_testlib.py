@@ -29,7 +29,7 @@ def today() -> str:
     return dt.date.today().isoformat()
 
 
-def packed(pb, messages, size: int = 1000):
+def packed(pb, messages, size: int = 5000):
     """One-record ImportPegawaiRequest messages regrouped `size` records per message (one transaction each)."""
     group = []
     for m in messages:

@@ -10,7 +10,9 @@ record); a record equal to what is stored changes nothing and emits nothing, so 
 Assignment events are built after every write of a message, so a subordinate imported before their boss in the
 same message still gets the right penilai; people already in place whose penilai changes because of the import
 (a new boss, a vacated or moved position, a boss's status) get an `assignment_changed` too (`cascade`). Send
-records in messages of a few hundred to a few thousand: one record per message costs a transaction each.
+records in messages of a few thousand (the CLI: 5,000, ~0.6 MB): one record per message costs a transaction each,
+and a message of more than `SMALL_IMPORT` records loads the whole instansi once (10,000 employees in messages of
+1,000 re-ran 5x slower than in messages of 5,000; `scripts/bench_identity.py --per-message`).
 
 A small message (up to `SMALL_IMPORT` records) reads only what it touches: the named positions with their ancestors
 and subtrees and the named people's assignments (`OrgView.load_scoped`); a bigger one loads the whole instansi once.
