@@ -7,6 +7,7 @@ A service class inherits `PlatformService`, declares `name`, `authorization` and
 from __future__ import annotations
 
 import logging
+import random
 import time
 
 import eventlet
@@ -19,7 +20,7 @@ from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
-from . import runtime
+from . import retention, runtime
 from .db import Database
 from .grpc_entrypoint import RequestContext, grpc_for
 from .relay import OutboxRelay
@@ -120,6 +121,43 @@ class RelayRunner(DependencyProvider):
         return self.relay
 
 
+class RetentionRunner(DependencyProvider):
+    """Purges expired rows (`retention.py`) every `EKINERJA_RETENTION_INTERVAL_SECONDS` in a managed green thread,
+    with its own one-connection engine; the service class adds its own tables with `extra_retention_rules()`."""
+
+    def setup(self):
+        self._stopping = False
+        self._engine = None
+        self.settings = retention.load_retention_settings()
+
+    def start(self):
+        if self.settings.interval_seconds == 0:
+            return
+        from .db import make_engine
+        self._engine = make_engine(runtime.settings().sqlalchemy_url, pool_size=1)
+        rules = retention.platform_rules(self.settings) + list(self.container.service_cls.extra_retention_rules())
+        self.container.spawn_managed_thread(lambda: self._run(rules), identifier="retention")
+
+    def _run(self, rules):
+        while not self._stopping:
+            eventlet.sleep(self.settings.interval_seconds * random.uniform(0.9, 1.1))  # replicas drift apart
+            if self._stopping:
+                break
+            try:
+                retention.purge(self._engine, rules, self.settings.batch_size, pause=lambda: eventlet.sleep(0.05),
+                                service=self.container.service_name)
+            except Exception:  # the database may be away for a while; the next round catches up
+                log.warning("retention round failed", exc_info=True)
+
+    def stop(self):
+        self._stopping = True
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+
 class PlatformService:
     """Base of every service class: subclasses set `name`, `grpc_services` (full names) and `authorization`."""
 
@@ -131,6 +169,12 @@ class PlatformService:
     call = RequestContext()
     readiness = Readiness()
     relay = RelayRunner()
+    purger = RetentionRunner()
+
+    @classmethod
+    def extra_retention_rules(cls) -> list:
+        """The service's own time-limited tables (`retention.PurgeRule`s), purged with the platform's."""
+        return []
 
     # -- grpc.health.v1.Health ----------------------------------------------------------------------------------
     def _health(self, service_name: str) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, state, table
+from ..paging import every_page
 
 
 def _stub():
@@ -105,7 +106,7 @@ def score(source):
 @json_option
 def list_documents(nip, year):
     """SKP documents of an employee."""
-    response = _call("ListSkp", _pb().ListSkpRequest(nip=nip, year=year))
+    response = every_page(lambda q: _call("ListSkp", q), _pb().ListSkpRequest(nip=nip, year=year), "documents")
     data = _message_dict(response)
     emit(data, lambda d: table("SKP", ["skp_id", "jabatan", "periode", "status", "result"], [
         [x.get("skp_id"), x.get("jabatan_nama"), f"{x.get('period_start')}..{x.get('period_end')}",

@@ -101,18 +101,22 @@ def first_holder(jabatan: str) -> str:
     return next(nip for nip, _n, _g, j in people() if j == f"{INSTANSI}.{jabatan}")
 
 
-def messages():
+def records():
     for uid, nama, parent in UNITS:
-        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, unit=pb.ImportUnit(id=uid, nama=nama,
-                                                                                parent_id=parent or ""))
+        yield pb.ImportPegawaiRecord(unit=pb.ImportUnit(id=uid, nama=nama, parent_id=parent or ""))
     for jid, unit, nama, kind, group, parent, eselon, jenjang, _count in J:
-        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, jabatan=pb.ImportJabatan(
+        yield pb.ImportPegawaiRecord(jabatan=pb.ImportJabatan(
             id=f"{INSTANSI}.{jid}", unit_id=f"{INSTANSI}.{unit}", nama=nama, kind=kind, job_group=group,
             parent_id=f"{INSTANSI}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or "",
             jenis_jabatan=JENIS.get(jid, "")))
     for nip, nama, golongan, jabatan_id in people():
-        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
+        yield pb.ImportPegawaiRecord(pegawai=pb.ImportPegawai(
             nip=nip, nama=nama, golongan=golongan, status="aktif", jabatan_id=jabatan_id, tmt_jabatan=TMT))
+
+
+def messages():
+    """The whole demo agency in one message: applied in one transaction."""
+    yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, records=list(records()))
 
 
 def accounts():

@@ -10,8 +10,8 @@ import json
 from decimal import Decimal
 
 from ekinerja.skp.v1 import skp_pb2 as pb
-from ekinerja_platform.domain_errors import Conflict, InvalidArgument
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.idempotency import run_once
 
 from .adapters import forms
 from .adapters import repository as repo
@@ -36,18 +36,10 @@ def _read(db, fn):
 
 
 def _write(db, call, rpc: str, response_cls, fn):
+    """One unit of work per write; with an idempotency key it is applied once (see `ekinerja_platform.idempotency`)."""
     principal = call.require_principal()
-    key = call.idempotency_key
     scope = f"skp:{rpc}:{principal.subject}"
-    with db.transaction() as session:
-        if key:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_cls.FromString(stored)
-        response = fn(session, principal)
-        if key and not remember_response(session, scope, key, response.SerializeToString()):
-            raise Conflict("a request with this idempotency key is being processed", field="x-idempotency-key")
-        return response
+    return run_once(db, scope, call.idempotency_key, response_cls, lambda session: fn(session, principal))
 
 
 def _s(value) -> str:
@@ -195,8 +187,12 @@ def get_catalogue(db, call, request):
 
 def list_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListSkpResponse(documents=[
-        document_message(v) for v in h.list_skp(s, principal, request.nip, request.year)]))
+
+    def run(session):
+        views, token = h.list_skp(session, principal, request.nip, request.year, request.page_size,
+                                  request.page_token)
+        return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
+    return _read(db, run)
 
 
 def get_skp(db, call, request):
@@ -305,10 +301,13 @@ def export_skp(db, call, request):
 
 def list_audit(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListAuditResponse(entries=[
-        pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
-                      detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str))
-        for e in h.list_audit(s, principal, request.skp_id)]))
+
+    def run(session):
+        entries, token = h.list_audit(session, principal, request.skp_id, request.page_size, request.page_token)
+        return pb.ListAuditResponse(next_page_token=token, entries=[
+            pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
+                          detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
+    return _read(db, run)
 
 
 __all__ = ["repo"]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform.outbox import record_event
+from ekinerja_platform.pagination import page_request
 
 from ..adapters import mapping
 from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
@@ -90,10 +91,14 @@ class Org:
 
         return idempotent(self.db, self.call, "UpsertInstansi", pb.Instansi, work)
 
-    def list_instansi(self) -> pb.ListInstansiResponse:
+    def list_instansi(self, request: pb.ListInstansiRequest) -> pb.ListInstansiResponse:
+        page = page_request(request.page_size, request.page_token, "identity.ListInstansi", key=(str,))
         with self.db.transaction() as session:
-            rows = session.execute(sa.select(instansi).order_by(instansi.c.id)).all()
-        return pb.ListInstansiResponse(instansi=[mapping.instansi_pb(r) for r in rows])
+            query = sa.select(instansi).order_by(instansi.c.id).limit(page.size + 1)
+            if page.after:
+                query = query.where(instansi.c.id > page.after[0])
+            rows, token = page.split(session.execute(query).all(), lambda r: (r.id,))
+        return pb.ListInstansiResponse(instansi=[mapping.instansi_pb(r) for r in rows], next_page_token=token)
 
     def upsert_unit(self, request: pb.Unit) -> pb.Unit:
         instansi_id = valid_id(request.instansi_id, "instansi_id")
@@ -234,10 +239,9 @@ class Org:
         if not instansi_id:
             raise InvalidArgument("instansi_id: is required", field="instansi_id")
         policy.authorize("ListPegawai", self.principal, instansi_id=instansi_id)
-        size = request.page_size or 100
-        if not 1 <= size <= 1000:
-            raise InvalidArgument("page_size: 1-1000", field="page_size")
-        after = request.page_token or ""
+        page = page_request(request.page_size, request.page_token, "identity.ListPegawai", instansi_id,
+                            request.unit_id, key=(str,))
+        after = page.after[0] if page.after else ""
         with self.db.transaction() as session:
             query = sa.select(pegawai).where(pegawai.c.instansi_id == instansi_id)
             if request.unit_id:
@@ -246,11 +250,11 @@ class Org:
                                   sa.or_(assignment.c.end.is_(None), assignment.c.end >= today())))
                 query = query.where(pegawai.c.nip.in_(holders))
             total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-            rows = session.execute(query.where(pegawai.c.nip > after).order_by(pegawai.c.nip).limit(size + 1)).all()
-        more = len(rows) > size
-        rows = rows[:size]
+            rows, token = page.split(session.execute(
+                query.where(pegawai.c.nip > after).order_by(pegawai.c.nip).limit(page.size + 1)).all(),
+                lambda r: (r.nip,))
         return pb.ListPegawaiResponse(pegawai=[mapping.pegawai_pb(r) for r in rows], total=total,
-                                      next_page_token=rows[-1].nip if more else "")
+                                      next_page_token=token)
 
     def set_status(self, request: pb.SetPegawaiStatusRequest) -> pb.Pegawai:
         nip = valid_nip(request.nip)
@@ -354,11 +358,16 @@ class Org:
 
     def list_assignments(self, request: pb.ListAssignmentsRequest) -> pb.ListAssignmentsResponse:
         nip = valid_nip(request.nip)
+        page = page_request(request.page_size, request.page_token, "identity.ListAssignments", nip,
+                            key=(dt.date, str))
         with self.db.transaction() as session:
             row = self._target(session, nip, "ListAssignments")
             view = OrgView.load(session, row.instansi_id, with_assignments=False)
-            items = load_assignments(session, nip)
-        return pb.ListAssignmentsResponse(assignments=[
+            items = sorted(load_assignments(session, nip), key=lambda a: (a.start, str(a.id)))  # a person has few
+        if page.after:
+            items = [a for a in items if (a.start, str(a.id)) > page.after]
+        items, token = page.split(items[:page.size + 1], lambda a: (a.start, str(a.id)))
+        return pb.ListAssignmentsResponse(next_page_token=token, assignments=[
             mapping.assignment_pb(a, view.jabatan_rows.get(a.jabatan_id)) for a in items])
 
     def supervisor_chain(self, request: pb.GetSupervisorChainRequest) -> pb.SupervisorChain:

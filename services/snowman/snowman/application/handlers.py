@@ -5,12 +5,14 @@ rules from the domain, storage from `adapters.repository`. Events are written to
 """
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.pagination import page_request
 from ekinerja_platform.tokens import Principal
 
 from ..adapters import repository as repo
@@ -255,7 +257,9 @@ class OpenQuestionView:
     similar: list[SimilarView]
 
 
-def list_open_questions(session, principal: Principal, kelompok: str, page_size: int) -> list[OpenQuestionView]:
+def list_open_questions(session, principal: Principal, kelompok: str, page_size: int,
+                        page_token: str = "") -> tuple[list[OpenQuestionView], str]:
+    """A page of the open questions the expert may answer (oldest first) and the next page's token."""
     policy.require(principal, "ListOpenQuestions")
     groups = policy.expert_groups(principal)
     if kelompok:
@@ -263,16 +267,18 @@ def list_open_questions(session, principal: Principal, kelompok: str, page_size:
             raise InvalidArgument(f"must be one of {', '.join(dom.KELOMPOK)}", field="kelompok")
         policy.require(principal, "ListOpenQuestions", [kelompok])
         groups = (kelompok,)
-    if page_size < 0 or page_size > 200:
-        raise InvalidArgument("must be between 1 and 200", field="page_size")
+    page = page_request(page_size, page_token, "snowman.ListOpenQuestions", groups, key=(dt.datetime, uuid.UUID),
+                        default=50, maximum=200)
+    rows, token = page.split(repo.open_questions(session, groups, page.size + 1, page.after),
+                             lambda q: (q.asked_at, q.id))
     out = []
-    for q in repo.open_questions(session, groups, page_size or 50):
+    for q in rows:
         similar = [SimilarView(str(r.id), r.pertanyaan, r.status, r.entry_id,
                                Decimal(str(r.similarity)).quantize(ranking.PLACES))
                    for r in repo.similar_questions(session, q.normalised, exclude=str(q.id))]
         out.append(OpenQuestionView(str(q.id), q.pertanyaan, q.kelompok, q.asked_at,
                                     repo.draft_for_question(session, str(q.id)), similar))
-    return out
+    return out, token
 
 
 def _open_question(session, principal: Principal, question_id: str, rpc: str):
