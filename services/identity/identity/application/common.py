@@ -5,7 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ekinerja_platform.domain_errors import Conflict
+from ekinerja_platform.domain_errors import Conflict, quote
 from ekinerja_platform.outbox import remember_response, remembered_response
 
 from ..adapters.tables import audit_log
@@ -47,7 +47,7 @@ def parse_date(text: str, field: str, *, default: dt.date | None = None, require
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(f"{field}: {text!r} is not a date (YYYY-MM-DD)", field=field) from None
+        raise InvalidArgument(f"{field}: {quote(text)} is not a date (YYYY-MM-DD)", field=field) from None
 
 
 def today() -> dt.date:
