@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from . import runtime
 from .db import Database
+from .domain_errors import quote
 from .grpc_entrypoint import RequestContext, grpc_for
 from .relay import OutboxRelay
 
@@ -135,7 +136,7 @@ class PlatformService:
         from grpc import StatusCode
         from nameko_grpc.errors import GrpcError
         if service_name and service_name not in self.grpc_services:
-            raise GrpcError(StatusCode.NOT_FOUND, f"unknown service {service_name!r}")
+            raise GrpcError(StatusCode.NOT_FOUND, f"layanan tidak dikenal: {quote(service_name)}")
         ready, reason = self.readiness.status(self.db)
         if not ready:
             log.warning("not ready: %s", reason)
