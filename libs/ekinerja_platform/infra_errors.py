@@ -48,20 +48,27 @@ _BY_SQLSTATE = {
 
 def classify(exc: BaseException) -> Failure | None:
     """The Failure an infrastructure exception stands for; None for anything else (a bug: INTERNAL)."""
+    import psycopg
     import sqlalchemy.exc as sa_exc
     if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection became free in time
         return DATABASE_UNAVAILABLE
-    if isinstance(exc, sa_exc.DBAPIError):
-        sqlstate = getattr(exc.orig, "sqlstate", None)
-        if sqlstate in _BY_SQLSTATE:
-            return _BY_SQLSTATE[sqlstate]
-        if sqlstate and sqlstate.startswith("08"):  # connection_exception class
-            return DATABASE_UNAVAILABLE
-        if exc.connection_invalidated or (sqlstate is None and isinstance(exc, sa_exc.OperationalError)):
-            return DATABASE_UNAVAILABLE  # refused, reset or lost: psycopg has no SQLSTATE for those
-        return None
+    if isinstance(exc, sa_exc.DBAPIError):  # through SQLAlchemy
+        return _database(getattr(exc.orig, "sqlstate", None),
+                         exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError))
+    if isinstance(exc, psycopg.Error):  # straight from psycopg (des's joined writes use raw connections)
+        return _database(exc.sqlstate, isinstance(exc, psycopg.OperationalError))
     if _is_broker_error(exc):
         return BROKER_UNAVAILABLE
+    return None
+
+
+def _database(sqlstate: str | None, connection_level: bool) -> Failure | None:
+    if sqlstate in _BY_SQLSTATE:
+        return _BY_SQLSTATE[sqlstate]
+    if sqlstate and sqlstate.startswith("08"):  # connection_exception class
+        return DATABASE_UNAVAILABLE
+    if sqlstate is None and connection_level:  # refused, reset or lost: psycopg has no SQLSTATE for those
+        return DATABASE_UNAVAILABLE
     return None
 
 

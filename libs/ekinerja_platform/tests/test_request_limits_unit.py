@@ -181,3 +181,10 @@ def test_the_relay_connection_has_heartbeats(monkeypatch):
     assert OutboxRelay(None, "amqp://x", "probe").heartbeat == 30
     monkeypatch.setenv("EKINERJA_AMQP_HEARTBEAT_SECONDS", "12")
     assert OutboxRelay(None, "amqp://x", "probe").heartbeat == 12
+
+
+def test_raw_psycopg_failures_are_classified_too():
+    assert grpc_errors.to_grpc_error(psycopg.OperationalError("connection refused")).code == StatusCode.UNAVAILABLE
+    lost = grpc_errors.to_grpc_error(psycopg.errors.SerializationFailure("could not serialize"))
+    assert (lost.code, _info(lost).reason) == (StatusCode.ABORTED, "CONCURRENT_UPDATE")
+    assert grpc_errors.to_grpc_error(psycopg.errors.UniqueViolation("dup")).code == StatusCode.INTERNAL
