@@ -74,22 +74,16 @@ def test_nul_is_refused_in_any_string():
 
 
 def test_a_stream_message_that_does_not_decode_is_malformed():
+    des = _pb("ekinerja.des.v1.des_pb2")
+
     def messages():
-        yield "first"
+        yield des.GetActivityRequest(activity_id="a-1")
         raise ValueError("Error parsing message")
 
-    stream = request_limits.checked_stream(iter_of(messages()))
+    stream = request_limits.checked_stream(messages())
+    assert next(stream).activity_id == "a-1"
     with pytest.raises(request_limits.MalformedRequest):
-        list(stream)
-
-
-def iter_of(generator):
-    """Feeds strings as already-decoded messages whose check passes."""
-    class Plain:
-        def ListFields(self):
-            return []
-    for item in generator:
-        yield Plain() if item == "first" else item
+        next(stream)
 
 
 def test_quote_shows_a_short_prefix_and_the_length():
@@ -188,3 +182,14 @@ def test_raw_psycopg_failures_are_classified_too():
     lost = grpc_errors.to_grpc_error(psycopg.errors.SerializationFailure("could not serialize"))
     assert (lost.code, _info(lost).reason) == (StatusCode.ABORTED, "CONCURRENT_UPDATE")
     assert grpc_errors.to_grpc_error(psycopg.errors.UniqueViolation("dup")).code == StatusCode.INTERNAL
+
+
+def test_map_keys_and_values_are_checked():
+    recap = _pb("ekinerja.recap.v1.recap_pb2")
+    fine = recap.Recommendation(kind="k", numbers={"target": "12"})
+    request_limits.check(fine)
+    with pytest.raises(request_limits.NulCharacter) as err:
+        request_limits.check(recap.Recommendation(numbers={"target": "1\x002"}))
+    assert err.value.field.startswith("numbers[")
+    with pytest.raises(request_limits.FieldTooLong):
+        request_limits.check(recap.Recommendation(numbers={"k" * 2000: "1"}))
