@@ -39,6 +39,7 @@ class OutboxRelay:
         # heartbeats find a dead broker connection (a half-open TCP after a network cut) even while idle
         self.heartbeat = amqp_heartbeat_seconds() if heartbeat is None else heartbeat
         self.broker_up = None  # True/False once a round has touched the broker (ekinerja_broker_up)
+        self._checked_at = 0.0
         self.batch_size = batch_size
         self.confirm_timeout = confirm_timeout
         self._connection = None
@@ -55,18 +56,23 @@ class OutboxRelay:
         metrics.BROKER_UP.labels(self.producer).set(1 if up else 0)
 
     def check_broker(self):
-        """Connect if needed and send or check heartbeats; a broken connection raises (and the gauge says 0)."""
+        """Connect if needed and, at most once a second, read what the broker sent (its heartbeats: a closed socket
+        raises here) and send ours; a broken connection raises (and the gauge says 0)."""
         try:
             self._connect()
-            try:  # read what the broker sent meanwhile (its heartbeats; a closed socket raises here)
-                self._connection.drain_events(timeout=0.001)
-            except socket.timeout:
-                pass
-            self._connection.heartbeat_check()
+            now = time.monotonic()
+            if now - self._checked_at >= 1.0:
+                self._checked_at = now
+                try:
+                    self._connection.drain_events(timeout=0.001)
+                except socket.timeout:
+                    pass
+                self._connection.heartbeat_check()
         except Exception:
             self._set_broker_up(False)
             raise
-        self._set_broker_up(True)
+        if self.broker_up is not True:
+            self._set_broker_up(True)
 
     def _connect(self):
         if self._channel is not None:
