@@ -16,6 +16,7 @@ DOMAIN = "ekinerja.go.id"
 BY_REASON = {
     "FIELD_TOO_LONG": "Isian {field} terlalu panjang",
     "NUL_CHARACTER": "Isian {field} berisi karakter yang tidak diizinkan (NUL)",
+    "REQUEST_TOO_LARGE": "Permintaan terlalu besar (batas ukuran pesan layanan)",
     "MALFORMED_REQUEST": "Permintaan tidak dapat dibaca layanan (pesan rusak atau teks bukan UTF-8 yang sah)",
     "INVALID_METADATA": "Metadata permintaan tidak sah",
     "DATABASE_UNAVAILABLE": "Basis data layanan sedang tidak dapat dihubungi; coba lagi sebentar lagi",

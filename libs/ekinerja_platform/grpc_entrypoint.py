@@ -123,8 +123,9 @@ def _limited_write(self, data):
         message_length = struct.unpack(">I", self.buffer.peek(slice(1, 5)))[0]
         if message_length > _max_request_bytes:
             self.buffer.read()
-            self.close(GrpcError(StatusCode.RESOURCE_EXHAUSTED,
-                                 f"request of {message_length} bytes exceeds the limit of {_max_request_bytes}"))
+            self.close(error_details.error(
+                StatusCode.RESOURCE_EXHAUSTED,
+                f"permintaan {message_length} byte melebihi batas {_max_request_bytes} byte", "REQUEST_TOO_LARGE"))
             return
         if len(self.buffer) < 5 + message_length:
             break

@@ -10,10 +10,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.rpc.status_pb2 import Status
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from kombu import Connection
 
-from ekinerja_platform import testing, topology
+from ekinerja_platform import error_details, testing, topology
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.relay import OutboxRelay
 from ekinerja_platform.testing import TcpProxy, wait_for
@@ -284,6 +285,8 @@ def test_request_over_the_size_limit_is_resource_exhausted(stub, pb, auth):
     with pytest.raises(grpc.RpcError) as err:
         stub.Echo(pb[0].EchoRequest(blob=b"x" * (5 * 1024 * 1024)), metadata=auth, timeout=10)
     assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    status = Status.FromString(dict(err.value.trailing_metadata())["grpc-status-details-bin"])
+    assert error_details.error_info(status).reason == "REQUEST_TOO_LARGE"
     assert stub.Echo(pb[0].EchoRequest(text="still fine"), metadata=auth, timeout=5).text == "still fine"
 
 
