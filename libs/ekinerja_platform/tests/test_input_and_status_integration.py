@@ -256,3 +256,22 @@ def test_the_relay_negotiates_a_heartbeat_with_the_broker(probe_db, amqp_uri):
     finally:
         relay.close()
         engine.dispose()
+
+
+def test_every_broker_connection_of_a_service_has_heartbeats(make_probe_env, probe_db, test_keys):
+    """nameko's consumers and publishers and the outbox relay (which had heartbeat 0), as the broker sees them; on
+    a vhost of its own, so no other client's connection is counted."""
+    import subprocess
+    amqp_uri = testing.create_vhost()
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    process = _probe_process(make_probe_env, probe_db, amqp_uri, test_keys)
+    try:
+        process.start()
+        assert wait_for(lambda: _broker_up(process) == 1.0, timeout=20)
+        listed = subprocess.run(["rabbitmqctl", "-q", "list_connections", "vhost", "timeout"], capture_output=True,
+                                text=True, timeout=60, check=True).stdout.splitlines()[1:]
+        seen = [int(line.split("\t")[1]) for line in listed if line.split("\t")[0] == vhost]
+        assert len(seen) >= 2 and set(seen) == {30}, seen
+    finally:
+        process.stop()
+        testing.delete_vhost(amqp_uri)
