@@ -225,9 +225,20 @@ def _broker_up(process) -> float | None:
 
 def test_every_engine_has_statement_and_lock_timeouts(probe_db, monkeypatch):
     import importlib
+
+    from ekinerja_platform import runtime
+    from ekinerja_platform.settings import Settings
     engines = [db.make_engine(probe_db, pool_size=1)]
     intake = importlib.import_module("recap.adapters.intake")
     engines.append(intake.make_intake_engine(probe_db, 1))
+    direct = importlib.import_module("des.adapters.direct").DirectDatabase()  # des's joined writes
+    runtime.configure(Settings(service="des", database_url=probe_db, amqp_uri="amqp://unused", grpc_port=0,
+                               http_port=0, max_workers=1))
+    try:
+        direct.setup()
+    finally:
+        runtime._settings = None
+    engines.append(direct.engine)
     try:
         for engine in engines:
             with engine.connect() as conn:
