@@ -23,13 +23,13 @@ def _stub(ch):
 
 
 CSV_COLUMNS = {"record", "id", "nama", "parent_id", "unit_id", "kind", "job_group", "eselon", "jenjang", "nip",
-               "golongan", "status", "jabatan_id", "tmt_jabatan"}
+               "golongan", "status", "jabatan_id", "tmt_jabatan", "jenis_jabatan"}
 
 
 def csv_messages(path: Path, instansi_id: str):
     """ImportPegawaiRequest messages from a CSV file. Columns: `nip,nama,golongan,status,jabatan_id,tmt_jabatan`
     for employees; with a `record` column, rows may also be `unit` (id,nama,parent_id) or `jabatan`
-    (id,unit_id,nama,kind,job_group,parent_id,eselon,jenjang)."""
+    (id,unit_id,nama,kind,job_group,parent_id,eselon,jenjang,jenis_jabatan)."""
     pb, _ = _pb()
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -45,7 +45,8 @@ def csv_messages(path: Path, instansi_id: str):
                                                     parent_id=row.get("parent_id", "")))
             elif kind == "jabatan":
                 message.jabatan.CopyFrom(pb.ImportJabatan(**{k: row.get(k, "") for k in (
-                    "id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang")}))
+                    "id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang",
+                    "jenis_jabatan")}))
             else:
                 message.pegawai.CopyFrom(pb.ImportPegawai(**{k: row.get(k, "") for k in (
                     "nip", "nama", "golongan", "status", "jabatan_id", "tmt_jabatan")}))

@@ -16,7 +16,8 @@ from ekinerja_platform.outbox import remember_response, remembered_response
 from .adapters import forms
 from .adapters import repository as repo
 from .application import handlers as h
-from .application import policy
+from .application import policy, templates
+from .domain import template as tpl
 from .domain.document import TargetInput, plain
 
 PERILAKU_FIELDS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama", "kepemimpinan")
@@ -125,33 +126,71 @@ def _perilaku_values(message) -> dict[str, str]:
 # --- RPCs ---------------------------------------------------------------------------------------------------------
 
 
+def _template_kegiatan(items) -> list[pb.TemplateKegiatan]:
+    return [pb.TemplateKegiatan(nomor=n, nama=i.nama, satuan=i.satuan, kuantitas=_s(i.kuantitas),
+                                kualitas=_s(i.kualitas), waktu=_s(i.waktu), biaya=_s(i.biaya),
+                                angka_kredit=_s(i.angka_kredit)) for n, i in enumerate(items, start=1)]
+
+
+def template_version_message(row: dict) -> pb.TemplateVersion:
+    return pb.TemplateVersion(jabatan_id=row["jabatan_id"], version=row["version"], source=row["source"],
+                              reason=row["reason"], author=row["author"], created_at=_s(row["created_at"]),
+                              kegiatan=_template_kegiatan(tpl.from_json(row["kegiatan"])))
+
+
+def catalogue_message(catalogue) -> pb.Catalogue:
+    return pb.Catalogue(jenis_jabatan=catalogue.jenis, nama=catalogue.nama, kind=catalogue.kind,
+                        kegiatan=_template_kegiatan(catalogue.kegiatan))
+
+
 def get_template(db, call, request):
     principal = call.require_principal()
 
     def run(session):
-        import sqlalchemy as sa
-
-        from .adapters import tables as t
-        policy.authorize("GetTemplate", principal, None)
-        jabatan_id = (request.jabatan_id or "").strip()
-        if not jabatan_id:
-            raise InvalidArgument("is required", field="jabatan_id")
-        template = session.execute(sa.select(t.templates).where(t.templates.c.jabatan_id == jabatan_id)).first()
-        if template is None:
-            from ekinerja_platform.domain_errors import NotFound
-            raise NotFound("no template for this jabatan", field="jabatan_id")
-        position = session.execute(sa.select(t.positions).where(t.positions.c.jabatan_id == jabatan_id)).first()
-        from .application.consumers import template_rows
+        pos, current, catalogue = templates.get_template(session, principal, request.jabatan_id)
+        items = tpl.from_json(current["kegiatan"]) if current else catalogue.kegiatan
         return pb.GetTemplateResponse(
-            jabatan_id=jabatan_id, jabatan_nama=position.nama if position else "",
-            kind=position.kind if position else "", job_group=position.job_group if position else "",
-            catalogue=template.catalogue,
-            kegiatan=[pb.TemplateKegiatan(nomor=r["nomor"], nama=r["nama"], satuan=r["satuan"],
-                                          kuantitas=_s(r["kuantitas"]), kualitas=_s(r["kualitas"]),
-                                          waktu=_s(r["waktu"]), biaya=_s(r["biaya"]),
-                                          angka_kredit=_s(r["angka_kredit"]))
-                      for r in template_rows(session, jabatan_id)])
+            jabatan_id=pos["jabatan_id"], jabatan_nama=pos["nama"], kind=pos["kind"], job_group=pos["job_group"],
+            catalogue=catalogue.jenis, kegiatan=_template_kegiatan(items),
+            version=current["version"] if current else 0, jenis_jabatan=templates.jenis_of(pos),
+            source=current["source"] if current else f"catalogue:{catalogue.jenis}")
     return _read(db, run)
+
+
+def list_template_versions(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: pb.ListTemplateVersionsResponse(versions=[
+        template_version_message(r) for r in templates.list_versions(s, principal, request.jabatan_id)[1]]))
+
+
+def copy_catalogue_to_template(db, call, request):
+    return _write(db, call, "CopyCatalogueToTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+        templates.copy_catalogue(s, p, request.jabatan_id, request.jenis_jabatan, request.expected_version,
+                                 request.reason)))
+
+
+def update_template(db, call, request):
+    items = [TargetInput("", k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
+             for k in request.kegiatan]
+    return _write(db, call, "UpdateTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+        templates.update_template(s, p, request.jabatan_id, request.expected_version, items, request.reason)))
+
+
+def adopt_skp_as_template(db, call, request):
+    return _write(db, call, "AdoptSkpAsTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+        templates.adopt_skp(s, p, request.skp_id, request.reason)))
+
+
+def list_catalogues(db, call, request):
+    principal = call.require_principal()
+    return pb.ListCataloguesResponse(catalogues=[
+        pb.CatalogueSummary(jenis_jabatan=c.jenis, nama=c.nama, kind=c.kind, kegiatan_count=len(c.kegiatan))
+        for c in templates.list_catalogues(principal)])
+
+
+def get_catalogue(db, call, request):
+    principal = call.require_principal()
+    return catalogue_message(templates.get_catalogue(principal, request.jenis_jabatan))
 
 
 def list_skp(db, call, request):

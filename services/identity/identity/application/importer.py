@@ -38,6 +38,7 @@ from .org import (
     upsert_pegawai_rows,
     upsert_unit_row,
     valid_id,
+    valid_jenis,
     valid_nip,
 )
 
@@ -121,7 +122,8 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
                                            nama=require_text(j.nama, "nama"), kind=_text(j.kind, "kind"),
                                            job_group=_text(j.job_group, "job_group"),
                                            parent_id=valid_id(j.parent_id, "parent_id") if j.parent_id else None,
-                                           eselon=j.eselon.strip() or None, jenjang=j.jenjang.strip() or None)
+                                           eselon=j.eselon.strip() or None, jenjang=j.jenjang.strip() or None,
+                                           jenis_jabatan=valid_jenis(j.jenis_jabatan))
                         old_parent = view.jabatan[spec.id].parent_id if existed else None
                         _, event = upsert_jabatan_row(session, view, spec)
                         changed = event is not None

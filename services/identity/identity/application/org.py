@@ -121,7 +121,8 @@ class Org:
             kind=mapping.enum_value(mapping.JABATAN_KINDS, request.kind, "kind"),
             job_group=mapping.enum_value(mapping.JOB_GROUPS, request.job_group, "job_group"),
             parent_id=valid_id(request.parent_id, "parent_id") if request.parent_id else None,
-            eselon=request.eselon.strip() or None, jenjang=request.jenjang.strip() or None)
+            eselon=request.eselon.strip() or None, jenjang=request.jenjang.strip() or None,
+            jenis_jabatan=valid_jenis(request.jenis_jabatan))
 
         def work(session):
             _require_instansi(session, instansi_id)
@@ -389,8 +390,22 @@ class Org:
 
 # -- writes shared by the RPCs and the bulk import ---------------------------------------------------------------------
 
+JENIS_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,39}")
+
+
+def valid_jenis(value: str) -> str | None:
+    """A position's jenis jabatan (optional): a lowercase word such as ``guru`` or ``pranata_komputer``."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not JENIS_PATTERN.fullmatch(value):
+        raise InvalidArgument("jenis_jabatan: huruf kecil, angka dan _ (mis. guru, pranata_komputer)",
+                          field="jenis_jabatan")
+    return value
+
+
 class JabatanSpec:
-    __slots__ = ("id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang")
+    __slots__ = ("id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang", "jenis_jabatan")
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -462,7 +477,8 @@ def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
     if spec.parent_id is not None and spec.parent_id not in view.jabatan:
         raise NotFound(f"parent_id: jabatan {quote(spec.parent_id)} does not exist in this instansi", field="parent_id")
     values = {"unit_id": spec.unit_id, "nama": spec.nama, "kind": spec.kind, "job_group": spec.job_group,
-              "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang}
+              "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang,
+              "jenis_jabatan": spec.jenis_jabatan}
     if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
         return existing, None
     from ..domain.organisation import Jabatan

@@ -41,7 +41,10 @@ def documents_of(session, nip: str, year: int = 0) -> list[dict]:
 
 
 def open_documents_of(session, nip: str, *, lock: bool = True) -> list[dict]:
-    query = sa.select(t.documents).where(t.documents.c.nip == nip, t.documents.c.status != "closed")
+    """Documents still running (a document closed by a move before approval keeps its workflow state but has a
+    ``closed_reason``: it is not running)."""
+    query = sa.select(t.documents).where(t.documents.c.nip == nip, t.documents.c.status != "closed",
+                                         t.documents.c.closed_reason.is_(None))
     if lock:
         query = query.with_for_update()
     return [dict(r) for r in session.execute(query.order_by(t.documents.c.period_start)).mappings()]

@@ -123,6 +123,8 @@ def approve_skp(session, principal, skp_id: str) -> dict:
     if not as_atasan and policy.PENILAI not in relations:
         raise FailedPrecondition("submitted targets are approved by the pejabat penilai", field="status")
     status = d.check_approve(doc["status"], as_atasan)
+    if doc["closed_reason"]:  # closed by a move before approval: agreed for the months served, and closed
+        status = d.CLOSED
     targets = repo.snapshot(repo.active_kegiatan(session, doc["skp_id"]))
     doc = _changed(session, doc, principal, "approved", {"by": "atasan" if as_atasan else "penilai",
                                                          "targets": targets},
