@@ -1,7 +1,7 @@
 """What every e-Kinerja nameko service hosts besides its own API: health, reflection, metrics, the outbox relay.
 
 A service class inherits `PlatformService`, declares `name`, `authorization` and its own entrypoints, and gets:
-`grpc.health.v1.Health` (Check reports real readiness: database and broker reachable), server reflection,
+`grpc.health.v1.Health` (Check reports readiness: the service's database answers), server reflection,
 `/metrics`, `/alive` and `/ready` on its HTTP port, and a relay publishing its outbox.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ import eventlet
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_reflection.v1alpha.reflection import ReflectionServicer
-from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -22,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from . import retention, runtime
 from .db import Database
+from .domain_errors import quote
 from .grpc_entrypoint import RequestContext, grpc_for
 from .relay import OutboxRelay
 
@@ -33,7 +33,11 @@ reflection_rpc = grpc_for(reflection_pb2_grpc.ServerReflectionStub)
 
 
 class Readiness(DependencyProvider):
-    """Checks the database and the broker, caching the answer for a second so probes stay cheap."""
+    """Ready = can serve its RPCs = its database answers; cached for a second so probes stay cheap.
+
+    The broker is not asked: every RPC works without it (events wait in the outbox), and a broker outage made every
+    service NOT_SERVING at once, each probe opening a fresh AMQP connection. Broker reachability is the gauge
+    `ekinerja_broker_up`, kept by the relay from the connection it holds, and the alert EkinerjaBrokerUnreachable."""
 
     cache_seconds = 1.0
 
@@ -48,11 +52,6 @@ class Readiness(DependencyProvider):
                 db.ping()
         except BaseException as exc:  # eventlet.Timeout is a BaseException
             return False, f"database unreachable: {type(exc).__name__}"
-        try:
-            with Connection(runtime.settings().amqp_uri, connect_timeout=2) as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
-        except Exception as exc:
-            return False, f"broker unreachable: {type(exc).__name__}"
         return True, "ready"
 
     def status(self, db) -> tuple[bool, str]:
@@ -181,7 +180,7 @@ class PlatformService:
         from grpc import StatusCode
         from nameko_grpc.errors import GrpcError
         if service_name and service_name not in self.grpc_services:
-            raise GrpcError(StatusCode.NOT_FOUND, f"unknown service {service_name!r}")
+            raise GrpcError(StatusCode.NOT_FOUND, f"layanan tidak dikenal: {quote(service_name)}")
         ready, reason = self.readiness.status(self.db)
         if not ready:
             log.warning("not ready: %s", reason)

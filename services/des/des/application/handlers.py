@@ -16,6 +16,7 @@ from ekinerja_platform.domain_errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    quote,
 )
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import Event, record_event
@@ -82,7 +83,7 @@ def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     if ctx is None:
         raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
     if kegiatan_id and ctx.kegiatan_id is None:
-        raise InvalidArgument(f"{kegiatan_id!r} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
+        raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
     if ctx.locked:
         raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
     return ctx
@@ -545,7 +546,7 @@ def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: 
     nip, skp = _skp_target(session, principal, "SetMonthlyTargets", nip, skp_id, cfg)
     kegiatan = {k.kegiatan_id: k for k in repo.kegiatan_rows(session, nip, skp.skp_id)}
     if kegiatan_id not in kegiatan:
-        raise InvalidArgument(f"{kegiatan_id!r} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")
+        raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")
     values = {}
     for i, (bulan, kuantitas) in enumerate(proposed):
         month = parsing.month(bulan, f"targets[{i}].bulan")
@@ -580,7 +581,7 @@ def set_monthly_quality(session, principal, nip: str, skp_id: str, kegiatan_id: 
     row = session.execute(repo.sa.select(repo.monthly_targets_table()).where(*repo.target_key(
         nip, skp.skp_id, kegiatan_id, tahun, b)).with_for_update()).first()
     if row is None:
-        raise NotFound(f"SKP {skp.skp_id} has no target for {kegiatan_id!r} in {bulan}", field="kegiatan_id")
+        raise NotFound(f"SKP {skp.skp_id} has no target for {quote(kegiatan_id)} in {bulan}", field="kegiatan_id")
     if repo.active_lock(session, nip, *repo.month_range(tahun, b)):
         raise FailedPrecondition(f"{bulan} is locked", field="bulan")
     session.execute(repo.monthly_targets_table().update().where(*repo.target_key(

@@ -5,6 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from ekinerja_platform.domain_errors import quote
 from ekinerja_platform.idempotency import run_once
 
 from ..adapters.tables import audit_log
@@ -38,7 +39,7 @@ def parse_date(text: str, field: str, *, default: dt.date | None = None, require
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(f"{field}: {text!r} is not a date (YYYY-MM-DD)", field=field) from None
+        raise InvalidArgument(f"{field}: {quote(text)} is not a date (YYYY-MM-DD)", field=field) from None
 
 
 def today() -> dt.date:

@@ -25,7 +25,7 @@ import uuid
 import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
-from ekinerja_platform.domain_errors import DomainError
+from ekinerja_platform.domain_errors import DomainError, quote
 
 from ..adapters.bulk import copy_rows, update_from_arrays
 from ..adapters.repository import AssignmentRow, OrgView
@@ -114,7 +114,7 @@ def _apply_message(db, call, principal, instansi_id: str, message_instansi: str,
     with db.transaction() as session:
         locked = sa.select(instansi.c.id).where(instansi.c.id == instansi_id).with_for_update()
         if session.execute(locked).first() is None:
-            raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
+            raise NotFound(f"instansi_id: {quote(instansi_id)} does not exist", field="instansi_id")
         view = (_scoped_view(session, instansi_id, [r for _, r in records]) if small
                 else OrgView.load(session, instansi_id))
         before = view.copy()
@@ -238,7 +238,7 @@ def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pendin
             error(rec.line, DomainError("nip: appears twice in one batch of this import", field="nip"))
             continue
         if rec.jabatan_id is not None and rec.jabatan_id not in view.jabatan:
-            error(rec.line, DomainError(f"jabatan_id: {rec.jabatan_id!r} does not exist in this instansi",
+            error(rec.line, DomainError(f"jabatan_id: {quote(rec.jabatan_id)} does not exist in this instansi",
                                         field="jabatan_id"))
             continue
         seen.add(rec.spec.nip)

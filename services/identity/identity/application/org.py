@@ -12,6 +12,7 @@ import uuid
 import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform.domain_errors import quote
 from ekinerja_platform.outbox import record_event
 from ekinerja_platform.pagination import page_request
 
@@ -31,7 +32,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 def valid_id(value: str, field: str) -> str:
     value = (value or "").strip()
     if not _ID_RE.match(value):
-        raise InvalidArgument(f"{field}: 1-100 letters, digits, '.', '_', ':' or '-' (got {value!r})", field=field)
+        raise InvalidArgument(f"{field}: 1-100 letters, digits, '.', '_', ':' or '-' (got {quote(value)})", field=field)
     return value
 
 
@@ -299,7 +300,7 @@ class Org:
             view = OrgView.load_scoped(session, row.instansi_id, positions={a.jabatan_id for a in mine},
                                        subtrees=touched, nips=[nip])
             if jabatan_id not in view.jabatan:
-                raise NotFound(f"jabatan_id: {jabatan_id!r} does not exist in instansi {row.instansi_id!r}",
+                raise NotFound(f"jabatan_id: {quote(jabatan_id)} does not exist in instansi {quote(row.instansi_id)}",
                                field="jabatan_id")
             before = view.copy()
             a, event = assign_in_view(session, view, row, jabatan_id, start, end, request.acting)
@@ -444,7 +445,7 @@ def lock_chains_of(session, nip: str) -> None:
 def _require_instansi(session, instansi_id: str):
     row = session.execute(sa.select(instansi).where(instansi.c.id == instansi_id)).first()
     if row is None:
-        raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
+        raise NotFound(f"instansi_id: {quote(instansi_id)} does not exist", field="instansi_id")
     return row
 
 
@@ -452,12 +453,12 @@ def upsert_unit_row(session, view: OrgView, unit_id: str, nama: str, parent_id: 
     """Create or update a unit in `view.instansi_id`; True when something changed."""
     existing = session.execute(sa.select(unit).where(unit.c.id == unit_id)).first()
     if existing is not None and existing.instansi_id != view.instansi_id:
-        raise PermissionDenied(f"id: unit {unit_id!r} belongs to another instansi", field="id")
+        raise PermissionDenied(f"id: unit {quote(unit_id)} belongs to another instansi", field="id")
     if parent_id is not None:
         if parent_id == unit_id:
             raise InvalidArgument("parent_id: a unit cannot be its own parent", field="parent_id")
         if parent_id not in view.units:
-            raise NotFound(f"parent_id: unit {parent_id!r} does not exist in this instansi", field="parent_id")
+            raise NotFound(f"parent_id: unit {quote(parent_id)} does not exist in this instansi", field="parent_id")
         seen, cursor = {unit_id}, parent_id
         while cursor is not None:
             if cursor in seen:
@@ -479,11 +480,11 @@ def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
     """Create or update a position; returns (row, position_changed event or None when unchanged)."""
     existing = session.execute(sa.select(jabatan).where(jabatan.c.id == spec.id)).first()
     if existing is not None and existing.instansi_id != view.instansi_id:
-        raise PermissionDenied(f"id: jabatan {spec.id!r} belongs to another instansi", field="id")
+        raise PermissionDenied(f"id: jabatan {quote(spec.id)} belongs to another instansi", field="id")
     if spec.unit_id not in view.units:
-        raise NotFound(f"unit_id: unit {spec.unit_id!r} does not exist in this instansi", field="unit_id")
+        raise NotFound(f"unit_id: unit {quote(spec.unit_id)} does not exist in this instansi", field="unit_id")
     if spec.parent_id is not None and spec.parent_id not in view.jabatan:
-        raise NotFound(f"parent_id: jabatan {spec.parent_id!r} does not exist in this instansi", field="parent_id")
+        raise NotFound(f"parent_id: jabatan {quote(spec.parent_id)} does not exist in this instansi", field="parent_id")
     values = {"unit_id": spec.unit_id, "nama": spec.nama, "kind": spec.kind, "job_group": spec.job_group,
               "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang,
               "jenis_jabatan": spec.jenis_jabatan}

@@ -64,7 +64,7 @@ def test_the_workflow_from_the_command_line(skp_service, world, tmp_path, test_k
         "returned"
     assert me.json("skp", "submit", skp_id)["document"]["status"] == "submitted"
     denied = me("skp", "approve", skp_id)
-    assert denied.returncode == 1 and denied.stderr.startswith("error: PERMISSION_DENIED")
+    assert denied.returncode == 1 and denied.stderr.startswith("error: Anda tidak berwenang")
     assert p.json("skp", "approve", skp_id)["document"]["status"] == "approved"
 
     bad = p("skp", "perilaku", "set", skp_id, "--orientasi-pelayanan", "150", "--integritas", "80", "--komitmen",
