@@ -7,6 +7,7 @@ running only reports. stop: stops exactly the processes run started (PID files u
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -119,6 +120,8 @@ def run() -> int:
     if pending:
         print(f"not SERVING after 90 s: {', '.join(pending)} (see var/log/)", file=sys.stderr)
         return 1
+    if os.environ.get("EKINERJA_DEMO_HISTORY", "1") != "0":
+        seed_journeys(base)
     print("\ne-Kinerja is running:")
     for service in SERVICES:
         grpc_port, http_port = DEFAULT_PORTS[service]
@@ -144,6 +147,20 @@ def seed_demo(base: dict) -> list[tuple[str, str]]:
                 _, login, description = line.split("\t", 2)
                 accounts.append((login, description))
     return accounts
+
+
+def seed_journeys(base: dict) -> None:
+    """The demo's SKPs, results and working history through the running services (scripts/demo_seed.py)."""
+    from demo_seed import seed
+
+    def run_module(service: str, args: list[str], stdin: str) -> str:
+        return subprocess.run([python(), "-m", f"{service}.demo", *args], env=service_env(service, base), cwd=ROOT,
+                              check=True, capture_output=True, text=True, input=stdin).stdout
+
+    print("seeding the demo's SKPs and working history (first run: a few minutes) ...", flush=True)
+    targets = {s: f"127.0.0.1:{DEFAULT_PORTS[s][0]}" for s in SERVICES}
+    summary = seed(targets, base["EKINERJA_DEMO_PASSWORD"], run_module, log=lambda line: print(f"  {line}"))
+    print(f"  demo: {json.dumps(summary)}")
 
 
 def stop() -> int:
