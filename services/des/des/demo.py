@@ -28,7 +28,9 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_DOWN, Decimal
 
 import sqlalchemy as sa
@@ -44,6 +46,7 @@ from .application.config import DesConfig
 from .application.handlers import ActivityInput
 
 SOURCE = "demo"
+WORKERS = 4
 CENT = Decimal("0.01")
 DETAILS = ("sesuai jadwal", "bersama tim", "tindak lanjut arahan pimpinan", "lanjutan pekerjaan kemarin",
            "dengan bukti dukung", "koordinasi dengan unit terkait")
@@ -109,6 +112,11 @@ class History:
                       dt.date.fromisoformat(leave["end"]) if leave else None)
         self.base = DesConfig()
         self.counts: dict[str, int] = defaultdict(int)
+        self._counting = threading.Lock()
+
+    def count(self, what: str, n: int) -> None:
+        with self._counting:
+            self.counts[what] += n
 
     # -- reading des's own copies of the approved SKPs ----------------------------------------------------------
     def employees(self) -> list[Employee]:
@@ -143,14 +151,14 @@ class History:
         view = handlers.submit_activity(s, emp.principal, ActivityInput(
             tanggal=day.isoformat(), kegiatan_id=kegiatan.kegiatan_id, uraian=uraian, kuantitas=str(qty),
             menit=menit), False, FixedDay(self.base, on), source=SOURCE)
-        self.counts["reports"] += 1
+        self.count("reports", 1)
         return view
 
     def approve(self, s, emp: Employee, views: list[dict]) -> None:
         if views and emp.penilai_nip:
             handlers.approve_activities(s, person(emp.penilai_nip, emp.instansi_id),
                                         [(str(v["activity_id"]), "", 0) for v in views])
-            self.counts["approved"] += len(views)
+            self.count("approved", len(views))
 
     def rate_and_lock_month(self, emp: Employee, first: dt.date, kegiatan) -> None:
         """The penilai's close of a month: a kualitas per kegiatan, then the month locked (nothing waits)."""
@@ -166,9 +174,9 @@ class History:
             for k in kegiatan:
                 kualitas = Decimal(78 + roll(emp.nip, bulan, k.kegiatan_id) % 18)
                 handlers.set_monthly_quality(s, penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan, str(kualitas))
-                self.counts["kualitas"] += 1
+                self.count("kualitas", 1)
             handlers.lock_period(s, penilai, emp.nip, "month", "", bulan)
-            self.counts["month_locks"] += 1
+            self.count("month_locks", 1)
 
     # -- last year ----------------------------------------------------------------------------------------------
     def last_year(self, emp: Employee) -> None:
@@ -255,7 +263,7 @@ class History:
                 if index == 0 and on == day:
                     handlers.submit_plan(s, emp.principal, day.isoformat(), k.kegiatan_id, f"{k.nama} ({detail})",
                                          str(qty), "", FixedDay(self.base, day))
-                    self.counts["plans"] += 1
+                    self.count("plans", 1)
                 views.append(self.submit(s, emp, day, on, k, qty, 60 + 30 * (roll(emp.nip, day, index) % 6),
                                          f"{k.nama} ({detail})"))
         if not review or not emp.penilai_nip:
@@ -266,7 +274,7 @@ class History:
             for v in returned:
                 handlers.request_revision(s, person(emp.penilai_nip, emp.instansi_id), str(v["activity_id"]),
                                           "Mohon lengkapi uraian dengan hasil kerja dan bukti dukungnya.", 0)
-                self.counts["revisions"] += 1
+                self.count("revisions", 1)
         for v in returned:   # the employee adds what was asked and sends it again; the penilai approves
             with self.db.transaction() as s:
                 fixed = handlers.update_activity(s, emp.principal, str(v["activity_id"]), ActivityInput(
@@ -289,14 +297,17 @@ class History:
                 try:
                     handlers.lock_period(s, person(emp.penilai_nip, emp.instansi_id), emp.nip, "day",
                                          day.isoformat(), "")
-                    self.counts["day_locks"] += 1
+                    self.count("day_locks", 1)
                 except DomainError:
                     pass   # something still waits for review that day: it stays open
 
     def run(self) -> dict:
-        for emp in self.employees():
+        def one(emp: Employee) -> None:
             self.last_year(emp)
             self.recent(emp)
+        # employees are independent (each one's rows, each penilai's review of them): a few at once
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            list(pool.map(one, self.employees()))
         return dict(self.counts)
 
 
@@ -306,7 +317,7 @@ def main() -> int:
         print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
         return 2
     spec = json.loads(sys.stdin.read())
-    engine = make_engine(url, pool_size=1)
+    engine = make_engine(url, pool_size=WORKERS)
     try:
         counts = History(DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False)), spec).run()
     finally:
