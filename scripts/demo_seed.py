@@ -39,7 +39,7 @@ def pb(svc: str):
 
 class Demo:
     def __init__(self, targets: dict[str, str], password: str, run_module: Callable[[str, list[str], str], str],
-                 today: dt.date | None = None, log: Callable[[str], None] = print, timeout: float = 180.0):
+                 today: dt.date | None = None, log: Callable[[str], None] = print, timeout: float = 600.0):
         """targets: service -> host:port; run_module(service, args, stdin) runs `python -m <service>.demo args`
         with that service's settings and returns its output."""
         self.channels = {svc: grpc.insecure_channel(target) for svc, target in targets.items()}
@@ -47,7 +47,7 @@ class Demo:
                                    f"{svc.capitalize()}ServiceStub")(ch) for svc, ch in self.channels.items()}
         self.password, self.run_module, self.log, self.timeout = password, run_module, log, timeout
         self.today = today or dt.date.today()
-        self.tokens: dict[str, str] = {}
+        self.tokens: dict[str, tuple[str, int]] = {}
         self.summary: dict[str, object] = {}
 
     def close(self) -> None:
@@ -56,10 +56,14 @@ class Demo:
 
     # -- plumbing -----------------------------------------------------------------------------------------------
     def token(self, user: str) -> str:
-        if user not in self.tokens:
-            self.tokens[user] = self.stubs["identity"].Login(
-                pb("identity").LoginRequest(user=user, password=self.password), timeout=RPC_TIMEOUT).access_token
-        return self.tokens[user]
+        """The user's access token, logged in again a minute before it expires (the first seeding takes minutes)."""
+        token, expires = self.tokens.get(user, ("", 0))
+        if time.time() > expires - 60:
+            reply = self.stubs["identity"].Login(pb("identity").LoginRequest(user=user, password=self.password),
+                                                 timeout=RPC_TIMEOUT)
+            token, expires = reply.access_token, reply.access_expires_at
+            self.tokens[user] = (token, expires)
+        return token
 
     def md(self, user: str, key: str | None = None) -> list[tuple[str, str]]:
         md = [("authorization", f"Bearer {self.token(user)}")]
