@@ -139,6 +139,31 @@ def test_two_experts_per_snowman_job_group(demo):
         assert "expert" in principal.roles and group in principal.kelompok
 
 
+def test_a_draft_answer_is_published_by_the_second_expert_of_the_group(demo):
+    """For each job group: an employee asks, the group's first demo expert drafts the answer, the second publishes
+    it - no admin involved."""
+    seeder, *_ = demo
+    from identity.demo import accounts, people
+    s = pb("snowman")
+    stub = seeder.stubs["snowman"]
+    experts: dict[str, list[str]] = {}
+    for login, roles, _nip, kelompok, _d in accounts():
+        if "expert" in roles:
+            experts.setdefault(kelompok[0], []).append(login)
+    asker = next(nip for nip, _n, _g, jabatan in people() if jabatan == "KAB-DEMO.PENGADM-PKM")
+    for group, (author, publisher) in sorted(experts.items()):
+        question = f"Bagaimana bukti dukung laporan harian {group} demo {uuid.uuid4().hex[:6]}?"
+        asked = stub.Ask(s.AskRequest(pertanyaan=question, kelompok=group), metadata=seeder.md(asker), timeout=30)
+        drafted = stub.AnswerQuestion(s.AnswerQuestionRequest(question_id=asked.question_id, content=s.EntryContent(
+            judul=f"Bukti dukung laporan harian ({group})", pertanyaan=[question],
+            jawaban="Lampirkan hasil kerja atau dokumen yang menunjukkan kegiatan pada hari itu.", kelompok=[group],
+            rujukan="Demo", ruleset="pp46-2011", tags=["demo"])), metadata=seeder.md(author), timeout=30).entry
+        assert drafted.status == "draft"
+        published = stub.PublishEntry(s.PublishEntryRequest(entry_id=drafted.entry_id, version=drafted.version),
+                                      metadata=seeder.md(publisher), timeout=30).entry
+        assert (published.status, published.approved_by) == ("published", publisher)
+
+
 def test_a_second_seeding_adds_nothing(demo):
     _seeder, first, second, before, after = demo
     assert before == after

@@ -10,7 +10,7 @@ that exists is kept.
 
 - Last year: per month and kegiatan one approved "rekap" entry near the month's DES target, the month's kualitas
   set and the month locked: the SKP's realisation, which skp scores into last year's result.
-- This year: every working day from two months ago up to yesterday, a plan and one or two reports per employee
+- This year: every working day from two months ago up to yesterday, a plan and a report per employee
   (quantities spread so a month adds up to about its DES target), reviewed by the penilai the next day: most
   approved, some returned for revision and sent again, the last two working days still waiting; the previous
   months get their kualitas and a month lock, older days of this month a day lock. One employee reports three
