@@ -191,6 +191,42 @@ class Demo:
             return doc
         return None
 
+    def des_counts(self, nip: str) -> tuple[int, int]:
+        """(reported, approved or locked) entries of this year in des: what recap must count once caught up."""
+        from des.demo import month_start
+        des, d = self.stubs["des"], pb("des")
+        reported = approved = 0
+        first = month_start(self.today, 2)
+        for back in range(2, -1, -1):
+            month = month_start(self.today, back)
+            if month.year != self.today.year or month < first:
+                continue
+            token = ""
+            while True:
+                reply = des.ListActivities(d.ListActivitiesRequest(nip=nip, bulan=month.strftime("%Y-%m"),
+                                                                   page_size=1000, page_token=token),
+                                           metadata=self.md(nip), timeout=RPC_TIMEOUT)
+                reported += len(reply.activities)
+                approved += sum(a.state in ("approved", "locked") for a in reply.activities)
+                token = reply.next_page_token
+                if not token:
+                    break
+        return reported, approved
+
+    def wait_recap_caught_up(self, nips: list[str]) -> None:
+        """recap applies des's events in their order: once its year figures of these employees (the demo's first
+        and last ones) equal des's, the recaps, compliance and charts of the whole demo are complete."""
+        r = pb("recap")
+        for nip in nips:
+            want = self.des_counts(nip)
+
+            def check(nip=nip, want=want):
+                c = self.stubs["recap"].GetEmployeeRecap(r.GetEmployeeRecapRequest(
+                    nip=nip, period=r.PERIOD_YEAR, date=self.today.isoformat()), metadata=self.md(nip),
+                    timeout=RPC_TIMEOUT).counters
+                return (c.reported, c.approved) == want
+            self.eventually(check, f"recap counts des's {want} entries of this year of {nip[:4]}…")
+
     def wait_recap(self, nip: str) -> object:
         r = pb("recap")
         last_month = (self.today.replace(day=1) - dt.timedelta(days=1))
@@ -218,6 +254,8 @@ class Demo:
                 "leave": leave}
         self.log(self.run_module("des", [], json.dumps(spec)).strip())
         self.summary["results_last_year"] = self.close_last_year(last_docs)
+        employees = sorted(nip for nip, doc in this_docs.items() if doc.status == "approved")
+        self.wait_recap_caught_up([first_holder("GURU"), employees[0], employees[-1]])
         recap = self.wait_recap(first_holder("GURU"))
         self.summary["guru_last_month"] = {"approved": recap.counters.approved,
                                            "achievement_pct": recap.counters.achievement_pct}
