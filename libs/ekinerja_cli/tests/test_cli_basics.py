@@ -49,6 +49,7 @@ def test_import_csv_carries_the_jenis_jabatan_of_a_position(tmp_path):
     path.write_text("record,id,unit_id,nama,kind,job_group,jenjang,jenis_jabatan\n"
                     "jabatan,J.BIDAN,U,Bidan Terampil,fungsional_tertentu,kesehatan,terampil,bidan\n"
                     "jabatan,J.STAF,U,Pengadministrasi,pelaksana,umum,,\n", encoding="utf-8")
-    first, second = list(csv_messages(path, "INST"))
+    (message,) = list(csv_messages(path, "INST"))
+    first, second = message.records
     assert (first.jabatan.id, first.jabatan.jenis_jabatan) == ("J.BIDAN", "bidan")
     assert second.jabatan.jenis_jabatan == ""  # optional: skp infers it

@@ -50,6 +50,7 @@ def test_import_pegawai_with_garbage_bytes_is_invalid_argument(identity, pb, adm
         call = channel.stream_unary("/ekinerja.identity.v1.IdentityService/ImportPegawai")
         good = pb.ImportPegawaiRequest(instansi_id="KAB-GARBAGE", line=1,
                                        unit=pb.ImportUnit(id="u-garbage", nama="Unit")).SerializeToString()
-        error = refused(call, iter([good, b"\xff\xfe\xfd\xfc\xfb\xfa\xf9"]), metadata=testing.bearer(admin_token))
+        # garbage first: each message is applied as it is read, and this instansi does not exist
+        error = refused(call, iter([b"\xff\xfe\xfd\xfc\xfb\xfa\xf9", good]), metadata=testing.bearer(admin_token))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert reason(error) == "MALFORMED_REQUEST"
