@@ -1,11 +1,12 @@
 """`python -m identity.demo`: seeds the demo agency for `make run` (never loaded anywhere else). Idempotent.
 
-One kabupaten with 64 employees in a position tree four levels deep covering the four job groups: the Kepala Dinas
+One kabupaten with 63 employees in a position tree four levels deep covering the four job groups: the Kepala Dinas
 Pendidikan with a school (kepala sekolah, guru, tata usaha), the Kepala Dinas Kesehatan with a puskesmas (dokter,
 perawat, bidan, apoteker), functional positions (auditor, pranata komputer, analis kebijakan) under the Sekretariat,
 and general staff. Everything goes through the bulk import use case, so the normal events (employee_registered,
 position_changed, assignment_changed) are written to the outbox and reach skp/des/recap when the services run.
-Prints one `account\t<login>\t<description>` line per demo account; all use `$EKINERJA_DEMO_PASSWORD`.
+Prints one `account\t<login>\t<description>` line per named demo account; all use `$EKINERJA_DEMO_PASSWORD`.
+Every other employee gets an account too (NIP as login, not listed): scripts/demo_seed.py acts as each of them.
 """
 from __future__ import annotations
 
