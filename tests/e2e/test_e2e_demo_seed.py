@@ -152,7 +152,8 @@ def test_a_draft_answer_is_published_by_the_second_expert_of_the_group(demo):
             experts.setdefault(kelompok[0], []).append(login)
     asker = next(nip for nip, _n, _g, jabatan in people() if jabatan == "KAB-DEMO.PENGADM-PKM")
     for group, (author, publisher) in sorted(experts.items()):
-        question = f"Bagaimana prosedur zqvx{uuid.uuid4().hex[:6]} wkrplm?"   # nothing in the knowledge base
+        letters = [chr(ord("a") + int(c, 16) % 26) for c in uuid.uuid4().hex[:20]]
+        question = f"{''.join(letters[:10])} {''.join(letters[10:])}?"   # words no entry has: an open question
         asked = stub.Ask(s.AskRequest(pertanyaan=question, kelompok=group), metadata=seeder.md(asker), timeout=30)
         assert asked.status == "open", asked
         drafted = stub.AnswerQuestion(s.AnswerQuestionRequest(question_id=asked.question_id, content=s.EntryContent(

@@ -71,7 +71,8 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def roll(*parts) -> int:
-    """A deterministic number 0..9999 from the parts (no random state: the same demo on every machine)."""
+    """A deterministic number 0..9999 from the parts (no random state: the same demo on every machine). Parts are
+    NIPs, dates and kegiatan numbers - never ids a service generates (those differ from one database to another)."""
     return int(hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:8], 16) % 10000
 
 
@@ -172,7 +173,7 @@ class History:
                     for r in repo.list_activities(s, emp.nip, first, month_end(first))):
                 return   # closed already, or something still waits: the month stays open
             for k in kegiatan:
-                kualitas = Decimal(78 + roll(emp.nip, bulan, k.kegiatan_id) % 18)
+                kualitas = Decimal(78 + roll(emp.nip, bulan, k.nomor) % 18)
                 handlers.set_monthly_quality(s, penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan, str(kualitas))
                 self.count("kualitas", 1)
             handlers.lock_period(s, penilai, emp.nip, "month", "", bulan)
@@ -201,7 +202,7 @@ class History:
         with self.db.transaction() as s:
             views = []
             for k in kegiatan:
-                share = (k.kuantitas * Decimal(90 + roll(emp.nip, year, bulan, k.kegiatan_id) % 16) / 100)
+                share = (k.kuantitas * Decimal(90 + roll(emp.nip, year, bulan, k.nomor) % 16) / 100)
                 qty = share.quantize(CENT, rounding=ROUND_DOWN)
                 if qty <= 0:
                     continue
@@ -243,7 +244,7 @@ class History:
         n = len(kegiatan)
         for i, k in enumerate(kegiatan):
             mine = [d for j, d in enumerate(month_days) if j % n == i % n or n == 1]
-            total = k.kuantitas * Decimal(88 + roll(emp.nip, first, k.kegiatan_id) % 20) / 100
+            total = k.kuantitas * Decimal(88 + roll(emp.nip, first, k.nomor) % 20) / 100
             given = Decimal(0)
             for j, day in enumerate(mine, start=1):
                 upto = (total * j / len(mine)).quantize(CENT, rounding=ROUND_DOWN)
@@ -259,7 +260,7 @@ class History:
         with self.db.transaction() as s:
             views = []
             for index, (k, qty) in enumerate(work):
-                detail = DETAILS[roll(emp.nip, day, k.kegiatan_id) % len(DETAILS)]
+                detail = DETAILS[roll(emp.nip, day, k.nomor) % len(DETAILS)]
                 if index == 0 and on == day:
                     handlers.submit_plan(s, emp.principal, day.isoformat(), k.kegiatan_id, f"{k.nama} ({detail})",
                                          str(qty), "", FixedDay(self.base, day))
@@ -268,7 +269,7 @@ class History:
                                          f"{k.nama} ({detail})"))
         if not review or not emp.penilai_nip:
             return
-        returned = [v for v in views if roll("revise", emp.nip, day, v["kegiatan_id"]) % 23 == 0]
+        returned = [v for (k, _q), v in zip(work, views, strict=True) if roll("revise", emp.nip, day, k.nomor) % 23 == 0]
         with self.db.transaction() as s:
             self.approve(s, emp, [v for v in views if v not in returned])
             for v in returned:

@@ -30,7 +30,7 @@ def test_a_months_target_is_spread_over_the_days_and_adds_up_to_its_share():
     days = working_days(first, month_end(first))
     plan = history.spread(history_employee("199009212015091021"), first, kegiatan, days)
     for k in kegiatan:
-        share = (k.kuantitas * Decimal(88 + roll("199009212015091021", first, k.kegiatan_id) % 20) / 100)
+        share = (k.kuantitas * Decimal(88 + roll("199009212015091021", first, k.nomor) % 20) / 100)
         given = sum(q for day in plan for item, q in plan[day] if item is k)
         assert given == share.quantize(Decimal("0.01"), rounding="ROUND_DOWN")
         assert all(q > 0 and q == q.quantize(Decimal("0.01")) for day in plan for item, q in plan[day] if item is k)
