@@ -269,7 +269,8 @@ class History:
                                          f"{k.nama} ({detail})"))
         if not review or not emp.penilai_nip:
             return
-        returned = [v for (k, _q), v in zip(work, views, strict=True) if roll("revise", emp.nip, day, k.nomor) % 23 == 0]
+        returned = [v for (k, _q), v in zip(work, views, strict=True)
+                    if roll("revise", emp.nip, day, k.nomor) % 23 == 0]
         with self.db.transaction() as s:
             self.approve(s, emp, [v for v in views if v not in returned])
             for v in returned:
