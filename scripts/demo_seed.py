@@ -8,7 +8,7 @@ identity's demo (`identity.demo`, before start) imported KAB-DEMO: 63 employees 
 2. Every employee submits both documents, drafted from the position's template; the penilai approves. (The Sekda
    has no pejabat penilai in the demo tree - the regent is no civil servant - so the Sekda's documents stay drafts.)
 3. One employee is on leave (cuti) for a week of the month before last, set in identity by `admin`.
-4. des receives the approved SKPs; their working history is written by `python -m des.demo` (des's own use cases
+4. des receives the approved SKPs; their working history is written by `python -m des.demo history` (des's use cases
    on each day's clock: the past is closed to des's API, see services/des/des/demo.py).
 5. Last year: each employee enters the realisation of waktu (and biaya), the penilai rates the perilaku and
    issues the result once skp has every month's realisation and kualitas from des's events.
@@ -252,7 +252,7 @@ class Demo:
         self.wait_des(this_docs)
         spec = {"instansi_id": INSTANSI, "today": self.today.isoformat(), "late_nip": holders("PERAWAT")[2],
                 "leave": leave}
-        self.log(self.run_module("des", [], json.dumps(spec)).strip())
+        self.log(self.run_module("des", ["history"], json.dumps(spec)).strip())
         self.summary["results_last_year"] = self.close_last_year(last_docs)
         employees = sorted(nip for nip, doc in this_docs.items() if doc.status == "approved")
         self.wait_recap_caught_up([first_holder("GURU"), employees[0], employees[-1]])

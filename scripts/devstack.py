@@ -141,7 +141,7 @@ def seed_demo(base: dict) -> list[tuple[str, str]]:
         if not (ROOT / "services" / service / service / "demo.py").exists():
             continue
         result = subprocess.run([python(), "-m", f"{service}.demo"], env=service_env(service, base), cwd=ROOT,
-                                check=True, capture_output=True, text=True)
+                                check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         for line in result.stdout.splitlines():
             if line.startswith("account\t"):
                 _, login, description = line.split("\t", 2)

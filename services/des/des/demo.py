@@ -1,4 +1,4 @@
-"""`python -m des.demo`: the working history of `make run`'s demo agency (never loaded anywhere else).
+"""`python -m des.demo history`: the working history of `make run`'s demo agency (never loaded anywhere else).
 
 Run by scripts/demo_seed.py once the services run and des holds the demo's approved SKPs (from skp's events). The
 history lies in the past, where des's own API rightly refuses to write (a month closes on day N of the next month;
@@ -17,7 +17,8 @@ that exists is kept.
   days late and has sent nothing for the last three working days; one is on leave (cuti, set in identity) and
   reports nothing then.
 
-Prints `des demo: …` counts. Input: $EKINERJA_DATABASE_URL (des) and a JSON spec on stdin (scripts/demo_seed.py):
+`python -m des.demo history` prints `des demo: …` counts. Input: $EKINERJA_DATABASE_URL (des) and a JSON spec on
+stdin (scripts/demo_seed.py):
 {"instansi_id", "today", "late_nip", "leave": {"nip", "start", "end"}}.
 """
 from __future__ import annotations
@@ -318,6 +319,9 @@ def main() -> int:
     if not url:
         print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
         return 2
+    if sys.argv[1:] != ["history"]:   # `make run`'s step before the services start: des has nothing to seed then
+        print("des demo: nothing before start (the history: `python -m des.demo history`, scripts/demo_seed.py)")
+        return 0
     spec = json.loads(sys.stdin.read())
     engine = make_engine(url, pool_size=WORKERS)
     try:
