@@ -193,14 +193,10 @@ class Demo:
 
     def des_counts(self, nip: str) -> tuple[int, int]:
         """(reported, approved or locked) entries of this year in des: what recap must count once caught up."""
-        from des.demo import month_start
         des, d = self.stubs["des"], pb("des")
         reported = approved = 0
-        first = month_start(self.today, 2)
-        for back in range(2, -1, -1):
-            month = month_start(self.today, back)
-            if month.year != self.today.year or month < first:
-                continue
+        for bulan in range(1, self.today.month + 1):
+            month = dt.date(self.today.year, bulan, 1)
             token = ""
             while True:
                 reply = des.ListActivities(d.ListActivitiesRequest(nip=nip, bulan=month.strftime("%Y-%m"),

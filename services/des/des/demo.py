@@ -8,8 +8,9 @@ RPC (the running service's relay publishes them to skp and recap). Deterministic
 relative to the real today) and idempotent: a day that has entries already is left alone, a lock or a kualitas
 that exists is kept.
 
-- Last year: per month and kegiatan one approved "rekap" entry near the month's DES target, the month's kualitas
-  set and the month locked: the SKP's realisation, which skp scores into last year's result.
+- Last year, and this year before the daily history: per month and kegiatan one approved "rekap" entry near the
+  month's DES target, the month's kualitas set and the month locked: the SKPs' realisation, which skp scores into
+  last year's result (and recap into this year's figures).
 - This year: every working day from two months ago up to yesterday, a plan and a report per employee
   (quantities spread so a month adds up to about its DES target), reviewed by the penilai the next day: most
   approved, some returned for revision and sent again, the last two working days still waiting; the previous
@@ -180,22 +181,25 @@ class History:
             handlers.lock_period(s, penilai, emp.nip, "month", "", bulan)
             self.count("month_locks", 1)
 
-    # -- last year ----------------------------------------------------------------------------------------------
-    def last_year(self, emp: Employee) -> None:
-        year = self.today.year - 1
-        for bulan in range(1, 13):
-            first = dt.date(year, bulan, 1)
-            if first >= month_start(self.today, 2):
-                break  # the daily history covers it
-            days = working_days(first, month_end(first))
-            with self.db.transaction() as s:
-                kegiatan = self.targets(s, emp.nip, year, bulan)
-                reported = bool(self.days_with_entries(s, emp.nip, first, month_end(first)))
-            if not kegiatan:
-                continue
-            if not reported:
-                self.month_summary(emp, first, days, kegiatan)
-            self.rate_and_lock_month(emp, first, kegiatan)
+    # -- the earlier months --------------------------------------------------------------------------------------------
+    def earlier_months(self, emp: Employee) -> None:
+        """Last year's months and this year's before the daily history, each summed up in a month."""
+        first = dt.date(self.today.year - 1, 1, 1)
+        while first < month_start(self.today, 2):   # the daily history covers the rest
+            self.earlier_month(emp, first)
+            first = month_start(first, -1)
+
+    def earlier_month(self, emp: Employee, first: dt.date) -> None:
+        year, bulan = first.year, first.month
+        days = working_days(first, month_end(first))
+        with self.db.transaction() as s:
+            kegiatan = self.targets(s, emp.nip, year, bulan)
+            reported = bool(self.days_with_entries(s, emp.nip, first, month_end(first)))
+        if not kegiatan:
+            return
+        if not reported:
+            self.month_summary(emp, first, days, kegiatan)
+        self.rate_and_lock_month(emp, first, kegiatan)
 
     def month_summary(self, emp: Employee, first: dt.date, days: list[dt.date], kegiatan) -> None:
         """One approved "rekap" entry per kegiatan near the month's target (90..105 %), late in the month."""
@@ -239,19 +243,42 @@ class History:
         return emp.nip == nip and start <= day <= end
 
     def spread(self, emp: Employee, first: dt.date, kegiatan, month_days: list[dt.date]) -> dict:
-        """day -> [(kegiatan, kuantitas)]: kegiatan i on every day whose index ≡ i (mod n), the month's target ×
-        (88..107 %) spread over those days in steps of 0.01 (days with nothing left out)."""
+        """day -> [(kegiatan, kuantitas)]: each month's target × (88..107 %) reported as people do. Every kegiatan but
+        the main one (the largest target) in turn on every n-th day, in whole units (a fraction left goes with the
+        last one; a target under 1 is one entry on the last of its days); the main kegiatan fills every day nothing
+        else was reported, in whole units when there are enough, else in steps of 0.01 - so every working day has
+        a report."""
         out: dict[dt.date, list] = defaultdict(list)
-        n = len(kegiatan)
-        for i, k in enumerate(kegiatan):
-            mine = [d for j, d in enumerate(month_days) if j % n == i % n or n == 1]
-            total = k.kuantitas * Decimal(88 + roll(emp.nip, first, k.nomor) % 20) / 100
-            given = Decimal(0)
-            for j, day in enumerate(mine, start=1):
-                upto = (total * j / len(mine)).quantize(CENT, rounding=ROUND_DOWN)
-                if upto - given > 0:
-                    out[day].append((k, upto - given))
-                given = upto
+        totals = {k.nomor: (k.kuantitas * Decimal(88 + roll(emp.nip, first, k.nomor) % 20) / 100).quantize(
+            CENT, rounding=ROUND_DOWN) for k in kegiatan}
+        main = max(kegiatan, key=lambda k: (totals[k.nomor], -k.nomor))
+        others = [k for k in kegiatan if k is not main]
+        for i, k in enumerate(others):
+            mine = [d for j, d in enumerate(month_days) if j % (len(others) + 1) == i + 1]
+            for day, qty in self.portions(totals[k.nomor], mine, whole=True):
+                out[day].append((k, qty))
+        free = [d for d in month_days if d not in out]
+        whole = totals[main.nomor] >= len(free)
+        for day, qty in self.portions(totals[main.nomor], free, whole=whole):
+            out[day].append((main, qty))
+        return out
+
+    @staticmethod
+    def portions(total: Decimal, days: list[dt.date], whole: bool) -> list[tuple[dt.date, Decimal]]:
+        """`total` over `days` adding up exactly: whole units (the fraction with the last one) or steps of 0.01."""
+        if not days or total <= 0:
+            return []
+        if whole and total < 1:
+            return [(days[-1], total)]
+        step = Decimal(1) if whole else CENT
+        units = int(total / step)
+        out, given = [], 0
+        for j, day in enumerate(days, start=1):
+            upto = units * j // len(days)
+            qty = (upto - given) * step + (total - units * step if j == len(days) else 0)
+            if qty > 0:
+                out.append((day, qty))
+            given = upto
         return out
 
     def one_day(self, emp: Employee, day: dt.date, work: list, review: bool) -> None:
@@ -306,7 +333,7 @@ class History:
 
     def run(self) -> dict:
         def one(emp: Employee) -> None:
-            self.last_year(emp)
+            self.earlier_months(emp)
             self.recent(emp)
         # employees are independent (each one's rows, each penilai's review of them): a few at once
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
