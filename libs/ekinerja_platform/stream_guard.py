@@ -24,7 +24,7 @@ from h2.events import PingReceived
 from nameko_grpc.errors import GrpcError
 
 from . import metrics, worker_pools
-from .stream_limits import PingStrikes, StreamCounts, StreamLimits, expired
+from .stream_limits import PingStrikes, StreamCounts, StreamLimits, expired, peer_of
 
 log = logging.getLogger(__name__)
 CLIENT_CANCELLED = "panggilan dibatalkan oleh klien"
@@ -99,7 +99,10 @@ def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
     if not getattr(entrypoint, "streaming", False):
         return None
     connection = getattr(request_stream, "connection", None)
-    peer = getattr(request_stream, "peer", None)
+    trusted = _state["limits"].trusted_proxies
+    forwarded = ([value for name, value in request_stream.headers.for_application if name == "x-forwarded-for"]
+                 if trusted else ())
+    peer = peer_of(getattr(request_stream, "peer", None), forwarded, trusted)
     refusal = _counts.admit(connection, peer)
     service = _state["service"]
     if refusal is not None:

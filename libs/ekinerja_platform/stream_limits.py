@@ -10,6 +10,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 
+from .client_address import Network, client_address, parse_networks, source_of
 from .settings import MissingSetting
 
 
@@ -27,6 +28,21 @@ def _number(environ, name: str, default, kind):
     return value
 
 
+def _networks(environ, name: str) -> tuple[Network, ...]:
+    try:
+        return parse_networks(environ.get(name, ""))
+    except ValueError as exc:
+        raise MissingSetting(f"setting {name}: {exc}") from None
+
+
+def peer_of(socket_peer: str | None, forwarded_for, trusted: tuple[Network, ...]) -> str | None:
+    """The peer a per-peer limit counts: the socket's address, or behind a trusted proxy (the ingress) the client
+    it names; an IPv6 client counts as its /64. None when the socket had no address."""
+    if socket_peer is None:
+        return None
+    return source_of(client_address(socket_peer, forwarded_for if trusted else (), trusted))
+
+
 @dataclass(frozen=True)
 class StreamLimits:
     """0 turns a limit off (except the pool sizes, which are at least 1)."""
@@ -41,6 +57,7 @@ class StreamLimits:
     connection_idle_seconds: float = 300.0  # a connection without any call (pings do not count) gets GOAWAY
     keepalive_min_ping_interval_seconds: float = 10.0  # pings closer than this are a strike...
     max_ping_strikes: int = 2  # ...and more strikes than this (with no data sent between) get GOAWAY
+    trusted_proxies: tuple[Network, ...] = ()  # EKINERJA_TRUSTED_PROXIES: the peer behind them is x-forwarded-for
 
     @classmethod
     def from_env(cls, environ=None) -> "StreamLimits":
@@ -63,6 +80,7 @@ class StreamLimits:
             keepalive_min_ping_interval_seconds=read("EKINERJA_GRPC_KEEPALIVE_MIN_PING_INTERVAL_SECONDS",
                                                      d.keepalive_min_ping_interval_seconds, float),
             max_ping_strikes=read("EKINERJA_GRPC_MAX_PING_STRIKES", d.max_ping_strikes),
+            trusted_proxies=_networks(environ, "EKINERJA_TRUSTED_PROXIES"),
         )
 
 
@@ -141,4 +159,4 @@ class PingStrikes:
         self.last_ping = None
 
 
-__all__ = ["PingStrikes", "StreamCounts", "StreamLimits", "expired"]
+__all__ = ["PingStrikes", "StreamCounts", "StreamLimits", "expired", "peer_of"]

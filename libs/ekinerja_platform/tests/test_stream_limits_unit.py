@@ -11,6 +11,7 @@ from ekinerja_platform.stream_limits import (
     StreamCounts,
     StreamLimits,
     expired,
+    peer_of,
 )
 
 pytestmark = pytest.mark.unit
@@ -76,3 +77,14 @@ def test_pings_too_close_together_are_strikes_and_sending_forgives():
     assert strikes.ping(6)  # strike 3 > 2
     polite = PingStrikes(StreamLimits(keepalive_min_ping_interval_seconds=10, max_ping_strikes=0))
     assert not any(polite.ping(t) for t in range(0, 100, 10))
+
+
+def test_the_peer_is_the_socket_unless_a_trusted_proxy_names_the_client():
+    trusted = StreamLimits.from_env({"EKINERJA_TRUSTED_PROXIES": "10.244.0.0/16"}).trusted_proxies
+    assert peer_of("192.0.2.7", ["198.51.100.1"], ()) == "192.0.2.7"  # no proxy trusted: the header is ignored
+    assert peer_of("192.0.2.7", ["198.51.100.1"], trusted) == "192.0.2.7"  # not from the proxy: ignored too
+    assert peer_of("10.244.3.9", ["198.51.100.1, 10.244.1.1"], trusted) == "198.51.100.1"
+    assert peer_of("10.244.3.9", ["2001:db8:1:2::5"], trusted) == "2001:db8:1:2::/64"
+    assert peer_of(None, ["198.51.100.1"], trusted) is None
+    with pytest.raises(MissingSetting):
+        StreamLimits.from_env({"EKINERJA_TRUSTED_PROXIES": "not-a-network"})
