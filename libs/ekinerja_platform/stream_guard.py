@@ -17,6 +17,7 @@ import logging
 import time
 
 import eventlet
+import eventlet.hubs
 import nameko_grpc.connection
 from grpc import StatusCode
 from h2.errors import ErrorCodes
@@ -88,10 +89,15 @@ class StreamGuard:
             self.request_stream.close(GrpcError(StatusCode.CANCELLED, CLIENT_CANCELLED))
         metrics.GRPC_STREAMS_ENDED.labels(service, "deadline" if code == StatusCode.DEADLINE_EXCEEDED
                                           else "cancelled").inc()
+        log.info("streaming call %s ended from outside its worker: %s", getattr(self.endpoint, "method_name", "?"),
+                 code.name)
         record = getattr(self.endpoint, "_record", None)
         if record is not None:
             record(self.started_perf, code)
-        worker.kill()  # synchronous: the worker unwinds (rolling back its transaction) before it reads again
+        # killed from the hub: eventlet's kill from another green thread leaves a wake-up scheduled for the caller,
+        # which a connection loop would later take for its select's answer. Meanwhile the request stream is closed
+        # with CANCELLED, so the worker cannot mistake the cut for the end of the client's input.
+        eventlet.hubs.get_hub().schedule_call_global(0, worker.kill)
 
 
 def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
@@ -149,6 +155,13 @@ def _goaway(manager, code: ErrorCodes, debug: bytes, reason: str) -> None:
     metrics.GRPC_CONNECTIONS_CLOSED.labels(_state["service"], reason).inc()
 
 
+def _forgiving(send, strikes: PingStrikes):
+    def sending(*args, **kwargs):
+        strikes.sent_data()
+        return send(*args, **kwargs)
+    return sending
+
+
 def install() -> None:
     """Wrap nameko-grpc's server connection (after grpc_entrypoint's own patches)."""
     manager_cls = nameko_grpc.connection.ServerConnectionManager
@@ -170,10 +183,11 @@ def install() -> None:
             return events
 
         self.conn.receive_data = receive_data
+        # sending headers or data forgives earlier pings (a client with calls in flight pings to measure bandwidth)
+        for name in ("send_headers", "send_data"):
+            setattr(self.conn, name, _forgiving(getattr(self.conn, name), self.ping_strikes))
 
     def on_iteration(self):
-        if self.ready_to_send:  # we are sending headers or data: earlier pings are forgiven
-            self.ping_strikes.sent_data()
         original_iteration(self)
         if self.calm_down:
             log.warning("closing a gRPC connection: too many pings")

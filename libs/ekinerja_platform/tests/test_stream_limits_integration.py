@@ -313,3 +313,20 @@ def test_a_stream_open_longer_than_the_maximum_is_ended(make_probe_env, probe_db
         assert wait_for(lambda: busy(process, "health") == 0, 10)
     finally:
         process.stop()
+
+
+def test_streams_cancelled_one_after_another_leave_their_connection_working(limited):
+    """Each cancel kills a worker, some before they ever ran; the kill must not disturb the connection's own loop
+    (eventlet's kill from the loop's green thread once woke its select with a stray answer: the connection died and
+    every call on it got UNAVAILABLE)."""
+    client = RawClient(limited.target)
+    for i in range(60):
+        stream_id = client.open(WATCH, b"", end=True)
+        client.pump(0.001 * (i % 4))
+        client.conn.reset_stream(stream_id, h2.errors.ErrorCodes.CANCEL)
+        client.flush()
+    check = client.open("/grpc.health.v1.Health/Check", b"", end=True)
+    assert client.status(check, 10)[0] == "0"
+    assert not client.closed
+    client.close()
+    assert wait_for(lambda: busy(limited, "health") == 0, 10)
