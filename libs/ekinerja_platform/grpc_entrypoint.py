@@ -353,6 +353,14 @@ class GrpcEndpoint(Grpc):
         self.watch = self.streaming and self.pool == worker_pools.HEALTH
         super().setup()
 
+    def stop(self):
+        """Before nameko stops taking calls: streams without an end of their own (Watch, reflection, an upload
+        still open) end now with UNAVAILABLE, and the workers of the health and stream pools finish (nameko only
+        waits for its own pool, then closes the database)."""
+        stream_guard.stop_streams()
+        worker_pools.wait(self.container)
+        super().stop()
+
     @property
     def rule(self):
         if self.method_name in PLATFORM_RULES:

@@ -29,8 +29,9 @@ from .stream_limits import PingStrikes, StreamCounts, StreamLimits, expired, pee
 
 log = logging.getLogger(__name__)
 CLIENT_CANCELLED = "panggilan dibatalkan oleh klien"
+STOPPING = "layanan sedang berhenti; ulangi panggilan (akan dilayani replika lain)"
 
-_state = {"limits": StreamLimits(), "service": "unknown", "sweeper": None}
+_state = {"limits": StreamLimits(), "service": "unknown", "sweeper": None, "stopping": False}
 _counts = StreamCounts(_state["limits"])
 _open: set = set()
 
@@ -66,9 +67,9 @@ class StreamGuard:
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
-    def expire(self, message: str) -> None:
-        """End the call now with DEADLINE_EXCEEDED (idle or open too long)."""
-        error = GrpcError(StatusCode.DEADLINE_EXCEEDED, message)
+    def expire(self, message: str, code: StatusCode = StatusCode.DEADLINE_EXCEEDED) -> None:
+        """End the call now with DEADLINE_EXCEEDED (idle or open too long) or `code`."""
+        error = GrpcError(code, message)
         self.request_stream.close(error)
         self.response_stream.close(error)  # → closed(): the worker is killed, the status goes out
 
@@ -109,6 +110,8 @@ def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
     forwarded = ([value for name, value in request_stream.headers.for_application if name == "x-forwarded-for"]
                  if trusted else ())
     peer = peer_of(getattr(request_stream, "peer", None), forwarded, trusted)
+    if _state["stopping"]:
+        raise GrpcError(StatusCode.UNAVAILABLE, STOPPING)
     refusal = _counts.admit(connection, peer)
     service = _state["service"]
     if refusal is not None:
@@ -121,6 +124,15 @@ def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
     metrics.GRPC_STREAMS_OPEN.labels(service).inc()
     _start_sweeper()
     return guard
+
+
+def stop_streams() -> None:
+    """The service is stopping: refuse new streaming calls, and end those that would not end by themselves (a Watch,
+    a stream the client may still write to) with UNAVAILABLE; one whose client has sent everything finishes."""
+    _state["stopping"] = True
+    for guard in list(_open):
+        if not guard.ended and (guard.watch or not guard.request_stream.closed):
+            guard.expire(STOPPING, StatusCode.UNAVAILABLE)
 
 
 def _start_sweeper() -> None:
@@ -216,4 +228,4 @@ def install() -> None:
     manager_cls.stream_reset = stream_reset
 
 
-__all__ = ["StreamGuard", "admit", "configure", "install", "limits"]
+__all__ = ["StreamGuard", "admit", "configure", "install", "limits", "stop_streams"]

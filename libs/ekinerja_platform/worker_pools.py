@@ -101,6 +101,12 @@ def spawn_worker(container, pool: str, entrypoint, args, kwargs, *, context_data
     return gt
 
 
+def wait(container) -> None:
+    """Wait until the workers of the health and stream pools have finished (the container is stopping)."""
+    for green_pool in _pools_of(container).pools.values():
+        green_pool.waitall()
+
+
 def busy(container, pool: str) -> int:
     """Workers of `pool` running now (tests and diagnostics)."""
     green_pool = _pools_of(container).pools[pool]
@@ -128,4 +134,4 @@ class HealthHttp(HttpRequestHandler):
 
 health_http = HealthHttp.decorator
 
-__all__ = ["BUSINESS", "HEALTH", "STREAM", "PoolFull", "busy", "configure", "health_http", "spawn_worker"]
+__all__ = ["BUSINESS", "HEALTH", "STREAM", "PoolFull", "busy", "configure", "health_http", "spawn_worker", "wait"]

@@ -330,3 +330,24 @@ def test_streams_cancelled_one_after_another_leave_their_connection_working(limi
     assert not client.closed
     client.close()
     assert wait_for(lambda: busy(limited, "health") == 0, 10)
+
+
+def test_stopping_ends_open_ended_streams_with_unavailable_and_exits_cleanly(make_probe_env, probe_db, amqp_uri,
+                                                                              test_keys, pb, auth):
+    import signal
+    process = testing.ServiceProcess("probe_main", make_probe_env(probe_db, amqp_uri, test_keys.jwks_url,
+                                                                  EKINERJA_MAX_WORKERS="2"))
+    process.start()
+    try:
+        client = RawClient(process.target)
+        watch = client.open(WATCH, b"", end=True)
+        upload = client.open(COLLECT, pb[0].EchoRequest(text="a").SerializeToString(), headers=auth)
+        client.pump(0.5)
+        process.process.send_signal(signal.SIGTERM)
+        stopping = "layanan sedang berhenti; ulangi panggilan (akan dilayani replika lain)"
+        assert client.status(watch, 15) == ("14", stopping)
+        assert client.status(upload, 15) == ("14", stopping)
+        assert process.process.wait(30) == 0
+        client.close()
+    finally:
+        process.stop()
