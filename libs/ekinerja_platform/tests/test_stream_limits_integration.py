@@ -239,6 +239,19 @@ def test_an_idle_client_stream_is_ended_and_a_finished_one_answered(limited, pb,
     assert wait_for(lambda: busy(limited, "stream") == 0, 10)
 
 
+def test_an_idle_reflection_stream_is_ended_and_an_active_one_answered(limited):
+    from grpc_reflection.v1alpha import reflection_pb2
+    client = RawClient(limited.target)
+    path = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+    idle = client.open(path, None)  # headers only: the stream is open, nothing asked
+    active = client.open(path, reflection_pb2.ServerReflectionRequest(list_services="").SerializeToString(), end=True)
+    assert client.status(active, 10) == ("0", "")
+    assert b"ekinerja.probe.v1.ProbeService" in client.data[active]
+    assert client.status(idle, 15) == ("4", "aliran ditutup karena tidak ada pesan selama 1.5 detik")
+    client.close()
+    assert wait_for(lambda: busy(limited, "stream") == 0, 10)
+
+
 def test_a_peer_over_its_stream_limit_is_refused_while_other_peers_and_its_unary_calls_still_work(limited, pb,
                                                                                                     auth):
     clients = [RawClient(limited.target) for _ in range(2)]
