@@ -27,3 +27,6 @@ GRPC_STREAMS_ENDED = Counter(
 GRPC_CONNECTIONS_CLOSED = Counter(
     "ekinerja_grpc_connections_closed_total", "HTTP/2 connections the server closed (GOAWAY), by why.",
     ["service", "reason"])
+BROKER_UP = Gauge(
+    "ekinerja_broker_up", "1 while the service's outbox relay holds a working broker connection, else 0 (read from "
+    "the connection it already has: no probe opens one).", ["service"])

@@ -29,9 +29,8 @@ from .stream_limits import PingStrikes, StreamCounts, StreamLimits, expired, pee
 
 log = logging.getLogger(__name__)
 CLIENT_CANCELLED = "panggilan dibatalkan oleh klien"
-STOPPING = "layanan sedang berhenti; ulangi panggilan (akan dilayani replika lain)"
 
-_state = {"limits": StreamLimits(), "service": "unknown", "sweeper": None, "stopping": False}
+_state = {"limits": StreamLimits(), "service": "unknown", "sweeper": None, "stopping": None}
 _counts = StreamCounts(_state["limits"])
 _open: set = set()
 
@@ -67,9 +66,9 @@ class StreamGuard:
     def touch(self) -> None:
         self.last_activity = time.monotonic()
 
-    def expire(self, message: str, code: StatusCode = StatusCode.DEADLINE_EXCEEDED) -> None:
-        """End the call now with DEADLINE_EXCEEDED (idle or open too long) or `code`."""
-        error = GrpcError(code, message)
+    def expire(self, message: str, error: GrpcError | None = None) -> None:
+        """End the call now with DEADLINE_EXCEEDED `message` (idle or open too long), or with `error`."""
+        error = error or GrpcError(StatusCode.DEADLINE_EXCEEDED, message)
         self.request_stream.close(error)
         self.response_stream.close(error)  # → closed(): the worker is killed, the status goes out
 
@@ -110,8 +109,8 @@ def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
     forwarded = ([value for name, value in request_stream.headers.for_application if name == "x-forwarded-for"]
                  if trusted else ())
     peer = peer_of(getattr(request_stream, "peer", None), forwarded, trusted)
-    if _state["stopping"]:
-        raise GrpcError(StatusCode.UNAVAILABLE, STOPPING)
+    if _state["stopping"] is not None:
+        raise _state["stopping"]
     refusal = _counts.admit(connection, peer)
     service = _state["service"]
     if refusal is not None:
@@ -126,13 +125,14 @@ def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
     return guard
 
 
-def stop_streams() -> None:
+def stop_streams(error: GrpcError) -> None:
     """The service is stopping: refuse new streaming calls, and end those that would not end by themselves (a Watch,
-    a stream the client may still write to) with UNAVAILABLE; one whose client has sent everything finishes."""
-    _state["stopping"] = True
+    a stream the client may still write to) with `error` (UNAVAILABLE); one whose client has sent everything
+    finishes."""
+    _state["stopping"] = error
     for guard in list(_open):
         if not guard.ended and (guard.watch or not guard.request_stream.closed):
-            guard.expire(STOPPING, StatusCode.UNAVAILABLE)
+            guard.expire("", error)
 
 
 def _start_sweeper() -> None:

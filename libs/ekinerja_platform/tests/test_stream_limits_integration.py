@@ -357,7 +357,7 @@ def test_stopping_ends_open_ended_streams_with_unavailable_and_exits_cleanly(mak
         upload = client.open(COLLECT, pb[0].EchoRequest(text="a").SerializeToString(), headers=auth)
         client.pump(0.5)
         process.process.send_signal(signal.SIGTERM)
-        stopping = "layanan sedang berhenti; ulangi panggilan (akan dilayani replika lain)"
+        stopping = "layanan sedang berhenti; coba lagi sebentar lagi"
         assert client.status(watch, 15) == ("14", stopping)
         assert client.status(upload, 15) == ("14", stopping)
         assert process.process.wait(30) == 0
