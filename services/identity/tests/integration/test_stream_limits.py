@@ -68,6 +68,8 @@ def test_an_import_stream_left_idle_is_ended_and_frees_its_worker(limited, pb, a
     with grpc.insecure_channel(limited.target) as channel:
         stub = identity_pb2_grpc.IdentityServiceStub(channel)
         token = stub.Login(pb.LoginRequest(user="admin", password=admin_password), timeout=10).access_token
+        stub.UpsertInstansi(pb.Instansi(id="KAB-IDLE", nama="Kabupaten Idle", kind=pb.INSTANSI_KIND_KABUPATEN),
+                            metadata=testing.bearer(token), timeout=10)
         try:
             with pytest.raises(grpc.RpcError) as error:
                 stub.ImportPegawai(messages(), metadata=testing.bearer(token), timeout=30)
