@@ -114,7 +114,12 @@ def busy(container, pool: str) -> int:
 
 
 class HealthHttp(HttpRequestHandler):
-    """nameko's HTTP entrypoint, its workers taken from the health pool (`/alive`, `/ready`, `/metrics`)."""
+    """nameko's HTTP entrypoint, its workers taken from the health pool (`/alive`, `/ready`, `/metrics`).
+    `when_busy`: the (status, body) answered without a worker when the pool is full (503 otherwise)."""
+
+    def __init__(self, method, url, when_busy=None, **kwargs):
+        self.when_busy = when_busy
+        super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
         request.shallow = False
@@ -127,7 +132,8 @@ class HealthHttp(HttpRequestHandler):
                          handle_result=partial(self.handle_result, event))
             return self.response_from_result(event.wait())
         except PoolFull:
-            return Response("sibuk, coba lagi\n", status=503, mimetype="text/plain")
+            status, body = self.when_busy or (503, "sibuk, coba lagi\n")
+            return Response(body, status=status, mimetype="text/plain")
         except Exception as exc:
             return self.response_from_exception(exc)
 

@@ -88,3 +88,25 @@ def test_the_peer_is_the_socket_unless_a_trusted_proxy_names_the_client():
     assert peer_of(None, ["198.51.100.1"], trusted) is None
     with pytest.raises(MissingSetting):
         StreamLimits.from_env({"EKINERJA_TRUSTED_PROXIES": "not-a-network"})
+
+
+@pytest.mark.parametrize("when_busy,status", [((200, "alive\n"), 200), (None, 503)])
+def test_a_probe_answered_without_a_worker_when_the_health_pool_is_full(monkeypatch, when_busy, status):
+    """/alive stays 200 however busy the health pool is (answering is the proof of life); /ready says 503."""
+    from types import SimpleNamespace
+
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request
+
+    from ekinerja_platform import worker_pools
+
+    def full(*args, **kwargs):
+        raise worker_pools.PoolFull("health")
+
+    monkeypatch.setattr(worker_pools, "spawn_worker", full)
+    handler = worker_pools.HealthHttp("GET", "/alive", when_busy=when_busy)
+    handler.server = SimpleNamespace(context_data_from_headers=lambda request: {})
+    handler.check_signature = lambda args, kwargs: None
+    request = Request(EnvironBuilder(path="/alive").get_environ())
+    request.path_values = {}
+    assert handler.handle_request(request).status_code == status
