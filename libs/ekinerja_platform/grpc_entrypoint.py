@@ -354,8 +354,9 @@ class PlatformGrpcServer(GrpcServer):
 
 def _deadline_passed(request_stream, response_stream):
     if not (request_stream.closed and response_stream.closed):
-        request_stream.close()
-        response_stream.close(GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded"))
+        error = GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded")
+        request_stream.close(error)  # a client-streaming handler must not take the cut for the end of its input
+        response_stream.close(error)
 
 
 class GrpcEndpoint(Grpc):

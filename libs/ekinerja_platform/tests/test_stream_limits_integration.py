@@ -228,6 +228,20 @@ def test_a_cancelled_client_stream_frees_its_worker_at_once_and_is_not_taken_as_
     channel.close()
 
 
+def test_a_client_stream_cut_by_its_deadline_is_never_taken_for_complete(limited, pb, auth):
+    def ok_answers():
+        return metric(limited, "ekinerja_grpc_requests_total", service="probe", method="Collect", code="OK")
+
+    before = ok_answers()
+    client = RawClient(limited.target)
+    stream_id = client.open(COLLECT, pb[0].EchoRequest(text="a").SerializeToString(),
+                            headers=[("grpc-timeout", "500m"), *auth])  # the client never ends its input
+    assert client.status(stream_id, 10)[0] == "4"
+    client.close()
+    assert wait_for(lambda: busy(limited, "stream") == 0, 10)
+    assert ok_answers() == before  # the handler saw DEADLINE_EXCEEDED, not the end of its input
+
+
 def test_an_idle_client_stream_is_ended_and_a_finished_one_answered(limited, pb, auth):
     client = RawClient(limited.target)
     idle = client.open(COLLECT, pb[0].EchoRequest(text="a").SerializeToString(), headers=auth)
