@@ -90,14 +90,16 @@ def spawn_worker(container, pool: str, entrypoint, args, kwargs, *, context_data
             container._run_worker(worker_ctx, handle_result)
         except GreenletExit:  # ended from outside (client gone, stream limit): tear down as a finished worker would
             container._worker_teardown(worker_ctx)
-        finally:
-            metrics.WORKERS_BUSY.labels(service, pool).dec()
-            if watch:
-                pools.watches -= 1
+
+    def finished(_gt):  # a link runs even for a worker killed before it started
+        container._worker_threads.pop(worker_ctx, None)
+        metrics.WORKERS_BUSY.labels(service, pool).dec()
+        if watch:
+            pools.watches -= 1
 
     gt = green_pool.spawn(run)
     container._worker_threads[worker_ctx] = gt
-    gt.link(lambda _gt: container._worker_threads.pop(worker_ctx, None))
+    gt.link(finished)
     return gt
 
 
