@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .client_address import Network, client_address, parse_networks, source_of
 from .settings import MissingSetting
@@ -58,6 +58,12 @@ class StreamLimits:
     keepalive_min_ping_interval_seconds: float = 10.0  # pings closer than this are a strike...
     max_ping_strikes: int = 2  # ...and more strikes than this (with no data sent between) get GOAWAY
     trusted_proxies: tuple[Network, ...] = ()  # EKINERJA_TRUSTED_PROXIES: the peer behind them is x-forwarded-for
+
+    def public(self) -> dict:
+        """The limits as `python -m <svc> settings` prints them."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["trusted_proxies"] = [str(network) for network in self.trusted_proxies]
+        return shown
 
     @classmethod
     def from_env(cls, environ=None) -> "StreamLimits":

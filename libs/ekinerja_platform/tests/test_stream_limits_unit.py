@@ -110,3 +110,15 @@ def test_a_probe_answered_without_a_worker_when_the_health_pool_is_full(monkeypa
     request = Request(EnvironBuilder(path="/alive").get_environ())
     request.path_values = {}
     assert handler.handle_request(request).status_code == status
+
+
+def test_the_settings_command_shows_the_limits(monkeypatch, capsys):
+    from ekinerja_platform.runner import service_main
+    for name, value in (("EKINERJA_DATABASE_URL", "postgresql://u:secret@db/x"), ("EKINERJA_AMQP_URI", "amqp://g@mq/v"),
+                        ("EKINERJA_NIP_HASH_KEY", "k"), ("EKINERJA_GRPC_STREAMS_PER_PEER", "7"),
+                        ("EKINERJA_TRUSTED_PROXIES", "10.244.0.0/16")):
+        monkeypatch.setenv(name, value)
+    assert service_main("probe", "unused:Unused", "", ["settings"]) == 0
+    import json
+    shown = json.loads(capsys.readouterr().out)["stream_limits"]
+    assert shown["streams_per_peer"] == 7 and shown["trusted_proxies"] == ["10.244.0.0/16"]
