@@ -15,3 +15,11 @@ OUTBOX_BACKLOG = Gauge("ekinerja_outbox_backlog", "Outbox rows not yet confirmed
 OUTBOX_OLDEST_AGE = Gauge(
     "ekinerja_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", ["service"])
 OUTBOX_PUBLISHED = Counter("ekinerja_outbox_published_total", "Outbox rows published and confirmed.", ["service"])
+EVENTS_DEAD_LETTERED = Counter(
+    "ekinerja_events_dead_lettered_total",
+    "Events a consumer sent to its dead-letter queue because they can never succeed, by reason.",
+    ["service", "reason"])
+EVENTS_RETRIED = Counter(
+    "ekinerja_events_retried_total",
+    "Event handler runs that failed transiently (database away, serialization failure, deadlock) and were retried "
+    "in the consumer without spending the queue's delivery limit.", ["service", "event_type"])

@@ -44,6 +44,9 @@ class OutboxRelay:
         self._nacked = False
         self._returned: set[str] = set()
         self.before_mark_sent = None  # test hook: called after confirms, before rows are marked sent
+        # every event carries the publishing broker user; RabbitMQ refuses a user_id that is not the connection's,
+        # so consumers can tell the producer's events from forgeries (events.EventSubscriber)
+        self.user_id = Connection(amqp_uri).userid
 
     # -- broker ---------------------------------------------------------------------------------------------
     def _connect(self):
@@ -82,7 +85,7 @@ class OutboxRelay:
     def _publish(self, event_id: str, event_type: str, body: bytes) -> None:
         message = self._channel.prepare_message(
             body, content_type="application/json", content_encoding="utf-8",
-            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type})
+            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type, "user_id": self.user_id})
         self._channel.basic_publish(message, exchange=f"{self.producer}.events", routing_key=event_type,
                                     mandatory=bool(topology.consumers_of(self.producer, event_type)))
         self._next_tag += 1

@@ -67,6 +67,7 @@ class Settings:
     relay_batch_size: int = 200
     relay_process: bool = False
     token_audience: str = "ekinerja"
+    event_retry_seconds: float = 120.0  # how long a consumer retries a transiently failing event before requeueing it
     extra: dict = field(default_factory=dict)
 
     @property
@@ -115,6 +116,7 @@ def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
         relay_batch_size=_int("EKINERJA_RELAY_BATCH_SIZE", 200),
         relay_process=_bool("EKINERJA_RELAY_PROCESS", False),
         token_audience=_env("EKINERJA_TOKEN_AUDIENCE", "ekinerja"),
+        event_retry_seconds=float(_env("EKINERJA_EVENT_RETRY_SECONDS", "120")),
     )
 
 

@@ -255,4 +255,85 @@ def publish_event(amqp_uri: str, envelope: dict) -> None:
         topology.declare(conn.default_channel, topology.queues_for_producer(producer_name))
         conn.Producer(serializer="json").publish(
             envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
-            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)])
+            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
+            user_id=conn.userid)
+
+
+class TcpProxy:
+    """A TCP proxy on a free local port in front of `target` ("host:port"), for outages of one service's database
+    without touching the shared server: `cut()` drops every open connection and refuses new ones until `restore()`.
+    Threads of the test process; `close()` ends it."""
+
+    def __init__(self, target: str):
+        import threading
+        host, port = target.rsplit(":", 1)
+        self.target = (host, int(port))
+        self.port = free_port()
+        self._open = True
+        self._closed = False
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))
+        self._listener.listen(128)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url_for(self, database_url: str) -> str:
+        """`database_url` with its host and port replaced by the proxy's."""
+        import sqlalchemy as sa
+        url = sa.engine.make_url(database_url).set(host="127.0.0.1", port=self.port)
+        return url.render_as_string(hide_password=False)
+
+    def _accept(self):
+        import threading
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self._open:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets.update((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            with self._lock:
+                self._sockets.difference_update((source, sink))
+
+    def cut(self) -> None:
+        self._open = False
+        with self._lock:
+            sockets = list(self._sockets)
+        for s in sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+    def restore(self) -> None:
+        self._open = True
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._listener.close()
