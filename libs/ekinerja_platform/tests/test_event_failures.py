@@ -123,3 +123,35 @@ def test_a_database_outage_is_waited_out_without_dead_letters(probe, make_probe_
     finally:
         process.stop()
         proxy.close()
+
+
+def test_replay_puts_trusted_dead_letters_back_and_keeps_forged_ones(probe, pb, auth, amqp_uri):
+    """`python -m ekinerja_platform.replay`: a consumer-made dead letter whose cause is gone is applied after the
+    replay; one dead-lettered as forged, and one claiming a producer the consumer's copy cannot vouch for, stay."""
+    import json
+
+    from ekinerja_platform import replay
+    from ekinerja_platform.dead_letter import ORIGINAL_USER_HEADER, REASON_HEADER
+    dead_letters(amqp_uri)
+    marker = uuid.uuid4().hex[:6]
+    with Connection(amqp_uri) as conn:
+        channel = conn.default_channel
+        for text, reason, original in ((f"fixed-{marker}", "handler_error", conn.userid),
+                                       (f"forged-{marker}", "forged_producer", conn.userid),
+                                       (f"claims-{marker}", "handler_error", "someone-skp")):
+            body = json.dumps(Event("probe_happened", "probe", {"text": text}).envelope()).encode()
+            channel.basic_publish(channel.prepare_message(
+                body, content_type="application/json", content_encoding="utf-8",
+                headers={REASON_HEADER: reason, ORIGINAL_USER_HEADER: original},
+                properties={"user_id": conn.userid, "delivery_mode": 2}),
+                exchange="ekinerja.dead-letter", routing_key=QUEUE)
+    assert wait_for(lambda: _depth(amqp_uri) == 3)
+    counts = replay.replay(amqp_uri, QUEUE)
+    assert counts == {"replayed": 1, "forged_kept": 1, "untrusted_kept": 1}
+    assert wait_for(lambda: f"fixed-{marker}" in applied(probe.target, pb, auth))
+    assert sorted(reason for reason, _, _ in dead_letters(amqp_uri)) == ["forged_producer", "handler_error"]
+
+
+def _depth(amqp_uri) -> int:
+    with Connection(amqp_uri) as conn:
+        return conn.channel().queue_declare(f"{QUEUE}.dlq", passive=True)[1]
