@@ -2,7 +2,8 @@
 
 With one shared user that may write anywhere, any service (or whoever holds its password) could publish
 `skp.events`/`skp_approved` and make anybody a penilai. Here each service's user may:
-- configure (declare) its own exchange, the dead-letter exchange, the exchanges it consumes from, its own queues
+- configure (declare) its own exchange, the dead-letter exchange (not the exchanges it consumes from: it binds to
+  them once they exist, `topology.consumer_queue`, so it cannot delete another's exchange), its own queues
   (`<service>.<producer>.<event>` and their `.dlq`) and the queues its own events feed (`<consumer>.<service>.<event>`,
   which a producer declares before publishing so no event is dropped unrouted);
 - write (publish, bind) only its own exchange, the dead-letter exchange (its consumers' dead-letter copies) and
@@ -70,7 +71,7 @@ def permissions(service: str) -> dict[str, str]:
     fed_queues = rf"{_NAME}\.{re.escape(service)}\.{_NAME}(\.dlq)?"
     consumed = [re.escape(f"{producer}.events") for producer in consumed_producers(service) if producer != service]
     return {
-        "configure": _alternatives([own_exchange, dead_letter, *consumed, own_queues, fed_queues]),
+        "configure": _alternatives([own_exchange, dead_letter, own_queues, fed_queues]),
         "write": _alternatives([own_exchange, dead_letter, own_queues, fed_queues]),
         # RabbitMQ asks for read on a queue declared with a dead-letter exchange, so a producer may read the queues
         # of its own events: it could drain only what it publishes itself, never forge another's

@@ -74,7 +74,7 @@ class EventSubscriber(EventHandler):
         if consumer not in topology.consumers_of(self.source_service, self.event_type):
             raise RuntimeError(f"{consumer} subscribes to {self.source_service}.{self.event_type} "
                                "but the catalogue (ekinerja_platform.topology) does not say so")
-        self.queue = topology.event_queue(consumer, self.source_service, self.event_type)
+        self.queue = topology.consumer_queue(consumer, self.source_service, self.event_type)
         settings = runtime.settings()
         self.retry_seconds = settings.event_retry_seconds
         own_user = Connection(settings.amqp_uri).userid or ""

@@ -67,6 +67,7 @@ def test_permissions_follow_the_catalogue():
     assert re.fullmatch(des["write"], "des.events") and not re.fullmatch(des["write"], "skp.events")
     assert re.fullmatch(des["read"], "des.skp.skp_approved") and not re.fullmatch(des["read"], "recap.skp.skp_scored")
     assert re.fullmatch(des["configure"], "recap.des.plan_submitted.dlq")  # a producer declares its consumers' queues
+    assert not re.fullmatch(des["configure"], "skp.events")  # it binds to, but may not declare or delete, skp's
     topic = broker_users.topic_permission("skp")
     assert re.fullmatch(topic["write"], "skp_approved") and not re.fullmatch(topic["write"], "activity_reviewed")
     assert broker_users.topic_permission("des")["exchange"] == "des.events"

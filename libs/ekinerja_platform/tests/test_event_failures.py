@@ -97,34 +97,6 @@ def test_messages_that_can_never_succeed_are_dead_lettered_with_their_reason(pro
         assert dead_lettered_metric(probe, reason) >= 1, reason
 
 
-def test_a_database_outage_is_waited_out_without_dead_letters(probe, make_probe_env, probe_db, amqp_uri, test_keys,
-                                                              pb, auth):
-    """The probe's database behind a TCP proxy is cut for 9 s while 100 events arrive: all are applied after it
-    comes back, none is dead-lettered."""
-    probe.stop()  # only the process behind the proxy consumes
-    proxy = testing.TcpProxy("127.0.0.1:5432")
-    env = make_probe_env(proxy.url_for(probe_db), amqp_uri, test_keys.jwks_url)
-    process = testing.ServiceProcess("probe_main", env).start()
-    try:
-        dead_letters(amqp_uri)
-        marker = uuid.uuid4().hex[:6]
-        proxy.cut()
-        for i in range(100):
-            testing.publish_event(amqp_uri, Event("probe_happened", "probe", {"text": f"out-{marker}-{i}"}).envelope())
-        time.sleep(9)
-        proxy.restore()
-        wanted = {f"out-{marker}-{i}" for i in range(100)}
-        assert wait_for(lambda: wanted <= set(applied(process.target, pb, auth)), timeout=60), \
-            "events of the outage were not applied after it"
-        assert dead_letters(amqp_uri) == []
-        text = requests.get(f"http://127.0.0.1:{process.http_port}/metrics", timeout=5).text
-        retried = [row for row in text.splitlines() if row.startswith("ekinerja_events_retried_total{")]
-        assert retried and float(retried[0].split()[-1]) > 0, "the outage was not retried in place"
-    finally:
-        process.stop()
-        proxy.close()
-
-
 def test_replay_puts_trusted_dead_letters_back_and_keeps_forged_ones(probe, pb, auth, amqp_uri):
     """`python -m ekinerja_platform.replay`: a consumer-made dead letter whose cause is gone is applied after the
     replay; one dead-lettered as forged, and one claiming a producer the consumer's copy cannot vouch for, stay."""
@@ -155,3 +127,31 @@ def test_replay_puts_trusted_dead_letters_back_and_keeps_forged_ones(probe, pb, 
 def _depth(amqp_uri) -> int:
     with Connection(amqp_uri) as conn:
         return conn.channel().queue_declare(f"{QUEUE}.dlq", passive=True)[1]
+
+
+def test_a_database_outage_is_waited_out_without_dead_letters(probe, make_probe_env, probe_db, amqp_uri, test_keys,
+                                                              pb, auth):
+    """The probe's database behind a TCP proxy is cut for 9 s while 100 events arrive: all are applied after it
+    comes back, none is dead-lettered."""
+    probe.stop()  # only the process behind the proxy consumes (this test runs last in the module)
+    proxy = testing.TcpProxy("127.0.0.1:5432")
+    env = make_probe_env(proxy.url_for(probe_db), amqp_uri, test_keys.jwks_url)
+    process = testing.ServiceProcess("probe_main", env).start()
+    try:
+        dead_letters(amqp_uri)
+        marker = uuid.uuid4().hex[:6]
+        proxy.cut()
+        for i in range(100):
+            testing.publish_event(amqp_uri, Event("probe_happened", "probe", {"text": f"out-{marker}-{i}"}).envelope())
+        time.sleep(9)
+        proxy.restore()
+        wanted = {f"out-{marker}-{i}" for i in range(100)}
+        assert wait_for(lambda: wanted <= set(applied(process.target, pb, auth)), timeout=60), \
+            "events of the outage were not applied after it"
+        assert dead_letters(amqp_uri) == []
+        text = requests.get(f"http://127.0.0.1:{process.http_port}/metrics", timeout=5).text
+        retried = [row for row in text.splitlines() if row.startswith("ekinerja_events_retried_total{")]
+        assert retried and float(retried[0].split()[-1]) > 0, "the outage was not retried in place"
+    finally:
+        process.stop()
+        proxy.close()
