@@ -23,3 +23,6 @@ EVENTS_RETRIED = Counter(
     "ekinerja_events_retried_total",
     "Event handler runs that failed transiently (database away, serialization failure, deadlock) and were retried "
     "in the consumer without spending the queue's delivery limit.", ["service", "event_type"])
+BROKER_UP = Gauge(
+    "ekinerja_broker_up", "1 while the service's outbox relay holds a working broker connection, else 0 (read from "
+    "the connection it already has: no probe opens one).", ["service"])

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -285,80 +286,63 @@ def publish_event(amqp_uri: str, envelope: dict) -> None:
 
 
 class TcpProxy:
-    """A TCP proxy on a free local port in front of `target` ("host:port"), for outages of one service's database
-    without touching the shared server: `cut()` drops every open connection and refuses new ones until `restore()`.
-    Threads of the test process; `close()` ends it."""
+    """Forwards a local port to a server (PostgreSQL by default, or the broker); `stop()` cuts every connection and
+    refuses new ones, so a service behind it sees an outage without the shared server being touched; `start()`
+    again ends the outage (same port)."""
 
-    def __init__(self, target: str):
-        import threading
-        host, port = target.rsplit(":", 1)
-        self.target = (host, int(port))
+    def __init__(self, target=("127.0.0.1", 5432)):
+        self.target = target
         self.port = free_port()
-        self._open = True
-        self._closed = False
-        self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._listener = socket.socket()
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", self.port))
-        self._listener.listen(128)
+        self.running = False
+        self.sockets = []
+
+    def start(self):
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", self.port))
+        self.server.listen(50)
+        self.running = True
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def url_for(self, database_url: str) -> str:
-        """`database_url` with its host and port replaced by the proxy's."""
-        import sqlalchemy as sa
-        url = sa.engine.make_url(database_url).set(host="127.0.0.1", port=self.port)
-        return url.render_as_string(hide_password=False)
-
     def _accept(self):
-        import threading
-        while not self._closed:
+        while self.running:
             try:
-                client, _ = self._listener.accept()
+                client, _ = self.server.accept()
             except OSError:
                 return
-            if not self._open:
+            if not self.running:  # accepted while stopping: the outage has begun
                 client.close()
-                continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            with self._lock:
-                self._sockets.update((client, upstream))
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    def _pipe(self, source, sink):
+    @staticmethod
+    def _pipe(src, dst):
         try:
-            while True:
-                data = source.recv(65536)
-                if not data:
-                    break
-                sink.sendall(data)
+            while data := src.recv(65536):
+                dst.sendall(data)
         except OSError:
             pass
         finally:
-            for s in (source, sink):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            with self._lock:
-                self._sockets.difference_update((source, sink))
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
 
-    def cut(self) -> None:
-        self._open = False
-        with self._lock:
-            sockets = list(self._sockets)
-        for s in sockets:
-            with contextlib.suppress(OSError):
+    def stop(self):
+        self.running = False
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept(); close() alone may not
+        except OSError:
+            pass
+        self.server.close()
+        for s in self.sockets:
+            try:
                 s.shutdown(socket.SHUT_RDWR)
-
-    def restore(self) -> None:
-        self._open = True
-
-    def close(self) -> None:
-        self._closed = True
-        self.cut()
-        self._listener.close()
+                s.close()
+            except OSError:
+                pass
+        self.sockets = []

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 import requests
+import sqlalchemy as sa
 from kombu import Connection
 
 from ekinerja_platform import testing
@@ -134,17 +135,18 @@ def test_a_database_outage_is_waited_out_without_dead_letters(probe, make_probe_
     """The probe's database behind a TCP proxy is cut for 9 s while 100 events arrive: all are applied after it
     comes back, none is dead-lettered."""
     probe.stop()  # only the process behind the proxy consumes (this test runs last in the module)
-    proxy = testing.TcpProxy("127.0.0.1:5432")
-    env = make_probe_env(proxy.url_for(probe_db), amqp_uri, test_keys.jwks_url)
+    proxy = testing.TcpProxy()
+    proxy.start()
+    env = make_probe_env(_via(proxy, probe_db), amqp_uri, test_keys.jwks_url)
     process = testing.ServiceProcess("probe_main", env).start()
     try:
         dead_letters(amqp_uri)
         marker = uuid.uuid4().hex[:6]
-        proxy.cut()
+        proxy.stop()
         for i in range(100):
             testing.publish_event(amqp_uri, Event("probe_happened", "probe", {"text": f"out-{marker}-{i}"}).envelope())
         time.sleep(9)
-        proxy.restore()
+        proxy.start()
         wanted = {f"out-{marker}-{i}" for i in range(100)}
         assert wait_for(lambda: wanted <= set(applied(process.target, pb, auth)), timeout=60), \
             "events of the outage were not applied after it"
@@ -154,4 +156,10 @@ def test_a_database_outage_is_waited_out_without_dead_letters(probe, make_probe_
         assert retried and float(retried[0].split()[-1]) > 0, "the outage was not retried in place"
     finally:
         process.stop()
-        proxy.close()
+        proxy.stop()
+
+
+def _via(proxy, database_url: str) -> str:
+    """`database_url` through the proxy's port."""
+    return sa.engine.make_url(database_url).set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False)

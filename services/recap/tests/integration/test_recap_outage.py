@@ -31,8 +31,9 @@ def _dlq_depth(amqp_uri) -> int:
 
 def test_recap_database_outage_applies_every_event_after_recovery_and_dead_letters_none(amqp_uri, test_keys):
     db = testing.migrated_database("recap")
-    proxy = testing.TcpProxy("127.0.0.1:5432")
-    process = testing.ServiceProcess("recap", testing.service_env(proxy.url_for(db), amqp_uri, test_keys.jwks_url))
+    proxy = testing.TcpProxy()
+    proxy.start()
+    process = testing.ServiceProcess("recap", testing.service_env(_via(proxy, db), amqp_uri, test_keys.jwks_url))
     engine = sa.create_engine(db)
     try:
         process.start()
@@ -45,12 +46,12 @@ def test_recap_database_outage_applies_every_event_after_recovery_and_dead_lette
             else:
                 envelopes.append(ev.activity_submitted(f"a-{uuid.uuid4().hex[:8]}", nip, instansi, "u-1",
                                                        "2025-11-03"))
-        proxy.cut()
+        proxy.stop()
         started = time.monotonic()
         for envelope in envelopes:
             testing.publish_event(amqp_uri, envelope)
         time.sleep(max(0.0, 9 - (time.monotonic() - started)))
-        proxy.restore()
+        proxy.start()
         wanted = [e["event_id"] for e in envelopes]
 
         def applied():
@@ -61,6 +62,12 @@ def test_recap_database_outage_applies_every_event_after_recovery_and_dead_lette
         assert _dlq_depth(amqp_uri) == 0, "events of the outage were dead-lettered"
     finally:
         process.stop()
-        proxy.close()
+        proxy.stop()
         engine.dispose()
         testing.drop_database(db)
+
+
+def _via(proxy, database_url: str) -> str:
+    """`database_url` through the proxy's port."""
+    return sa.engine.make_url(database_url).set(host="127.0.0.1", port=proxy.port).render_as_string(
+        hide_password=False)
