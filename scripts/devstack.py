@@ -29,6 +29,7 @@ AMQP = os.environ.get("EKINERJA_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 VHOST = os.environ.get("EKINERJA_VHOST", "ekinerja")
 
 sys.path[:0] = [str(ROOT / "libs")] + [str(ROOT / "services" / s) for s in SERVICES] + [str(ROOT / "build/gen")]
+from ekinerja_platform import broker_users  # noqa: E402
 from ekinerja_platform.settings import DEFAULT_PORTS as _DEFAULT_PORTS  # noqa: E402
 from ekinerja_platform.testing import health_status  # noqa: E402
 
@@ -43,13 +44,35 @@ def local_env() -> dict:
             "# Local demo settings made by `make run`; never used outside this machine.\n"
             f"EKINERJA_NIP_HASH_KEY={secrets.token_hex(32)}\n")
         LOCAL_ENV.chmod(0o600)
+    env = _read_local_env()
+    # one broker user per service (issue 15.7): passwords made once, like the other local secrets
+    missing = [broker_users.password_env(broker_user(s)) for s in SERVICES]
+    missing = [name for name in missing if name not in env]
+    if missing:
+        with LOCAL_ENV.open("a") as f:
+            f.writelines(f"{name}={secrets.token_urlsafe(24)}\n" for name in missing)
+        env = _read_local_env()
+    env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
+    return env
+
+
+def _read_local_env() -> dict:
     env = {}
     for line in LOCAL_ENV.read_text().splitlines():
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             env[key] = value
-    env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
     return env
+
+
+def broker_user(service: str) -> str:
+    """Users are `<vhost>-<service>`: stacks on other vhosts (tests) get their own users."""
+    return broker_users.user_name(service, f"{VHOST}-")
+
+
+def service_amqp_uri(service: str, base: dict) -> str:
+    user = broker_user(service)
+    return broker_users.amqp_uri(AMQP.split("@", 1)[1], VHOST, user, base[broker_users.password_env(user)])
 
 
 def service_env(service: str, base: dict) -> dict:
@@ -58,7 +81,7 @@ def service_env(service: str, base: dict) -> dict:
     env.update(base)
     env.update({
         "EKINERJA_DATABASE_URL": f"{PG}/{DB_PREFIX}{service}",
-        "EKINERJA_AMQP_URI": f"{AMQP}/{VHOST}",
+        "EKINERJA_AMQP_URI": service_amqp_uri(service, base),
         "EKINERJA_JWKS_URL": f"http://127.0.0.1:{DEFAULT_PORTS['identity'][1]}/.well-known/jwks.json",
         "EKINERJA_SIGNING_KEY_DIR": str(VAR / "keys"),
         "EKINERJA_GRPC_PORT": str(grpc_port),
@@ -67,10 +90,12 @@ def service_env(service: str, base: dict) -> dict:
     return env
 
 
-def ensure_vhost() -> None:
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], check=True,
-                   stdout=subprocess.DEVNULL)
+def ensure_vhost(base: dict) -> None:
+    """The vhost, its exchanges and policy, and one user per service allowed only its own events
+    (`ekinerja_platform.broker_users`); the local admin user (from EKINERJA_AMQP) keeps full rights on it."""
+    admin = AMQP.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0]
+    passwords = {s: base[broker_users.password_env(broker_user(s))] for s in SERVICES}
+    broker_users.provision(VHOST, passwords, prefix=f"{VHOST}-", admins=[admin])
 
 
 def pid_of(service: str) -> int | None:
@@ -92,7 +117,7 @@ def python() -> str:
 
 def run() -> int:
     base = local_env()
-    ensure_vhost()
+    ensure_vhost(base)
     RUN.mkdir(parents=True, exist_ok=True)
     LOG.mkdir(parents=True, exist_ok=True)
     for service in SERVICES:

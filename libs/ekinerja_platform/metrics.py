@@ -27,6 +27,14 @@ GRPC_STREAMS_ENDED = Counter(
 GRPC_CONNECTIONS_CLOSED = Counter(
     "ekinerja_grpc_connections_closed_total", "HTTP/2 connections the server closed (GOAWAY), by why.",
     ["service", "reason"])
+EVENTS_DEAD_LETTERED = Counter(
+    "ekinerja_events_dead_lettered_total",
+    "Events a consumer sent to its dead-letter queue because they can never succeed, by reason.",
+    ["service", "reason"])
+EVENTS_RETRIED = Counter(
+    "ekinerja_events_retried_total",
+    "Event handler runs that failed transiently (database away, serialization failure, deadlock) and were retried "
+    "in the consumer without spending the queue's delivery limit.", ["service", "event_type"])
 BROKER_UP = Gauge(
     "ekinerja_broker_up", "1 while the service's outbox relay holds a working broker connection, else 0 (read from "
     "the connection it already has: no probe opens one).", ["service"])

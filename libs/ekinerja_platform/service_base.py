@@ -83,7 +83,7 @@ class RelayRunner(DependencyProvider):
         from .db import make_engine
         self._engine = make_engine(settings.sqlalchemy_url, pool_size=2, pre_ping=False)  # a failed round is retried
         self.relay = OutboxRelay(self._engine, settings.amqp_uri, self.container.service_name,
-                                 batch_size=settings.relay_batch_size)
+                                 batch_size=settings.relay_batch_size, lanes=settings.relay_lanes)
         if settings.relay_process and runtime.main_module():
             from .relay_process import RelayChild
             self.child = RelayChild(runtime.main_module(), self.container.service_name, eventlet.sleep)

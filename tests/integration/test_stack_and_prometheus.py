@@ -63,7 +63,8 @@ def stack(tmp_path_factory):
             for service in SERVICES:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "stack{tag}_{service}" WITH (FORCE)'))
         admin.dispose()
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", f"stack-{tag}"], capture_output=True, timeout=60)
+        from ekinerja_platform import broker_users
+        broker_users.deprovision(f"stack-{tag}-", vhost=f"stack-{tag}")  # the vhost and its per-service users
 
 
 def test_every_service_is_serving_with_reflection(stack):

@@ -98,6 +98,8 @@ class ProbeService(PlatformService):
 
     @subscribe("probe", "probe_happened")
     def on_probe(self, envelope):
+        if envelope["data"]["text"].startswith("poison"):
+            raise ValueError("poison on purpose")  # a handler error that no retry can fix
         return apply_once(self.db, "probe", envelope,
                           lambda session, env: session.execute(applied.insert().values(text=env["data"]["text"])))
 

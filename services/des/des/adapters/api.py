@@ -12,7 +12,6 @@ from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers, importing, quick
 from ..application.config import config
-from . import relay_priority
 
 JENIS_TO_PB = {"skp": des_pb2.JENIS_SKP, "non_skp": des_pb2.JENIS_NON_SKP,
                "tugas_tambahan": des_pb2.JENIS_TUGAS_TAMBAHAN}
@@ -276,8 +275,8 @@ def import_activities(db, call, request_iterator):
             counts[status] += 1
             add(record_id=record_id, status=status_of(status), activity_id=activity_id or "", error=error)
 
-    with relay_priority.import_running():
-        _overlapped(request_iterator, prepare, write, collect)
+    # each message commits on its own, and the relay keeps publishing meanwhile: an open stream holds nobody's events
+    _overlapped(request_iterator, prepare, write, collect)
     response.created, response.duplicates, response.rejected = (
         counts[importing.CREATED], counts[importing.DUPLICATE], counts[importing.REJECTED])
     return response
