@@ -35,7 +35,8 @@ def today() -> dt.date:
 
 
 class Testbed:
-    """A private PostgreSQL cluster + RabbitMQ node + the five services, each with its own migrated database.
+    """Private PostgreSQL clusters (recap's database on its own) + a RabbitMQ node + the five services, each with
+    its own migrated database.
 
     Small on purpose (the machine is shared): `max_workers` bounds each service's workers and its database pool.
     """
@@ -45,6 +46,8 @@ class Testbed:
         self.max_workers = max_workers
         self.extra_env = extra_env or {}
         self.pg = PostgresCluster()
+        # recap's database on a cluster of its own, so a test can take it down while des keeps taking submits
+        self.recap_pg = PostgresCluster(max_connections=40)
         self.rabbit = RabbitNode()
         self.keys = testing.TestKeys(self.work_dir)
         self.databases: dict[str, str] = {}
@@ -56,9 +59,10 @@ class Testbed:
     def start(self) -> "Testbed":
         from ekinerja_platform.migrate import migrate
         self.pg.start()
+        self.recap_pg.start()
         self.rabbit.start()
         for svc in SERVICES:
-            url = self.pg.create_database(f"fault_{svc}")
+            url = self.cluster(svc).create_database(f"fault_{svc}")
             migrate(url, str(testing.REPO_ROOT / "services" / svc / "migrations"))
             self.databases[svc] = url
         key_dir = self.work_dir / "identity-keys"
@@ -82,6 +86,14 @@ class Testbed:
                 proc.log_path.unlink(missing_ok=True)
         self.rabbit.destroy()
         self.pg.destroy()
+        self.recap_pg.destroy()
+
+    def cluster(self, svc: str) -> PostgresCluster:
+        return self.recap_pg if svc == "recap" else self.pg
+
+    @property
+    def clusters(self) -> tuple[PostgresCluster, PostgresCluster]:
+        return self.pg, self.recap_pg
 
     def restart_service(self, svc: str, kill: bool = False) -> None:
         """Stop `svc` (SIGTERM, or SIGKILL with `kill`) and start it again on the same ports and database."""

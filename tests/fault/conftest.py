@@ -47,8 +47,9 @@ def healthy(testbed, request):
         print(testbed.logs())
     if not testbed.rabbit.running():
         testbed.rabbit.start()
-    if not testbed.pg.running():
-        testbed.pg.start()
+    for cluster in testbed.clusters:
+        if not cluster.running():
+            cluster.start()
     for svc, proc in testbed.services.items():
         if proc.process.poll() is not None:
             testbed.restart_service(svc)

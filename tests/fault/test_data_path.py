@@ -17,17 +17,28 @@ DRAIN_LIMIT = 60.0
 
 
 def run_with_fault(bed, case: str, fault) -> SubmitLoad:
+    """The load, `fault(bed)` (which returns once the fault is repaired) after FAULT_AT acknowledged submits, then
+    the checks. Figures are recorded before the checks, so a failing case still reports what it reached."""
+    dead_before = dead_lettered(bed.rabbit)
     load = SubmitLoad(bed, bed.employees(20), total=SUBMITS).start()
     load.wait_acked(FAULT_AT)
     struck = time.monotonic()
     fault(bed)
     outage = time.monotonic() - struck
     load.join()
-    drain = load.drain(DRAIN_LIMIT)
+    try:
+        drain = load.drain(DRAIN_LIMIT)
+    except AssertionError as exc:
+        drain = f"over {DRAIN_LIMIT:.0f} s ({exc})"
+    exited = [svc for svc, proc in bed.services.items() if proc.process.poll() is not None]
+    dead = {q: n - dead_before.get(q, 0) for q, n in dead_lettered(bed.rabbit).items() if n > dead_before.get(q, 0)}
     figures.record(case, submits=SUBMITS, acknowledged=len(load.acked), outage_s=outage, load_s=load.seconds,
                    drain_s=drain, retried_answers=sum(load.errors.values()),
                    answers=",".join(f"{k}:{v}" for k, v in sorted(load.errors.items())) or "-",
-                   dead_lettered=sum(dead_lettered(bed.rabbit).values()))
+                   dead_lettered=sum(dead.values()), services_exited=",".join(exited) or "-")
+    assert not exited, f"services exited during the fault: {exited}"
+    assert isinstance(drain, float), drain
+    assert not dead, f"dead-lettered: {dead}"
     load.assert_exactly_once()
     return load
 
@@ -50,7 +61,12 @@ def kill_service(name):
 
 
 def restart_postgres(bed):
-    bed.pg.restart()
+    for cluster in bed.clusters:
+        cluster.restart()
+
+
+TRANSIENT_IS_NOT_POISON = pytest.mark.xfail(
+    strict=False, reason="issue 15.8, events branch: recap dead-letters events that fail while PostgreSQL restarts")
 
 
 @pytest.mark.parametrize("case, fault", [
@@ -58,7 +74,7 @@ def restart_postgres(bed):
     ("broker killed", kill_broker),
     ("des kill -9", kill_service("des")),
     ("recap kill -9", kill_service("recap")),
-    ("postgres restarted", restart_postgres),
+    pytest.param("postgres restarted", restart_postgres, marks=TRANSIENT_IS_NOT_POISON),
 ], ids=["broker-stop", "broker-kill", "des-kill", "recap-kill", "postgres-restart"])
 def test_every_acknowledged_submit_exactly_once(healthy, case, fault):
     run_with_fault(healthy, case, fault)
