@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nameko.events import EventHandler
 
-from . import logs, metrics, topology
+from . import broker_acks, logs, metrics, topology
 from .outbox import claim_event
 
 
@@ -33,6 +33,9 @@ class EventSubscriber(EventHandler):
         outcome = "error" if exc_info is not None else ("duplicate" if result is False else "ok")
         metrics.EVENTS_HANDLED.labels(self.container.service_name, self.event_type, outcome).inc()
         return super().handle_result(message, worker_ctx, result, exc_info)
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        broker_acks.settle(super().handle_message_processed, message, result, exc_info)
 
 
 subscribe = EventSubscriber.decorator
