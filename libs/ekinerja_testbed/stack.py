@@ -44,7 +44,10 @@ class Testbed:
     def __init__(self, work_dir: Path, max_workers: int = 6, extra_env: dict | None = None):
         self.work_dir = Path(work_dir)
         self.max_workers = max_workers
-        self.extra_env = extra_env or {}
+        # the test process plays the ingress: identity believes its x-forwarded-for (EKINERJA_TRUSTED_PROXIES)
+        self.extra_env = {"identity": {"EKINERJA_TRUSTED_PROXIES": "127.0.0.1/32"}}
+        for svc, env in (extra_env or {}).items():
+            self.extra_env.setdefault(svc, {}).update(env)
         self.pg = PostgresCluster()
         # recap's database on a cluster of its own, so a test can take it down while des keeps taking submits
         self.recap_pg = PostgresCluster(max_connections=40)
@@ -139,6 +142,15 @@ class Testbed:
         testing.publish_event(self.rabbit.uri, Event("skp_approved", "skp", data, nip=nip,
                                                      instansi_id=INSTANSI).envelope())
         return kegiatan[0]["kegiatan_id"]
+
+    def account(self, login: str, password: str, roles=("operator",)) -> None:
+        """An identity account, made the supported way (identity's bootstrap code, as its demo seed does)."""
+        from identity.bootstrap import database, ensure_account
+        db = database(self.databases["identity"])
+        try:
+            ensure_account(db, login=login, password=password, roles=list(roles))
+        finally:
+            db.engine.dispose()
 
     def employees(self, count: int) -> list[tuple[str, str]]:
         """`count` employees with an approved SKP known to des: [(nip, kegiatan_id)]."""
