@@ -22,9 +22,10 @@ def run_with_fault(bed, case: str, fault) -> SubmitLoad:
     dead_before = dead_lettered(bed.rabbit)
     load = SubmitLoad(bed, bed.employees(20), total=SUBMITS).start()
     load.wait_acked(FAULT_AT)
-    struck = time.monotonic()
+    struck, acked_before = time.monotonic(), len(load.acked)
     fault(bed)
     outage = time.monotonic() - struck
+    acked_during = len(load.acked) - acked_before
     load.join()
     try:
         drain = load.drain(DRAIN_LIMIT)
@@ -32,7 +33,8 @@ def run_with_fault(bed, case: str, fault) -> SubmitLoad:
         drain = f"over {DRAIN_LIMIT:.0f} s ({exc})"
     exited = [svc for svc, proc in bed.services.items() if proc.process.poll() is not None]
     dead = {q: n - dead_before.get(q, 0) for q, n in dead_lettered(bed.rabbit).items() if n > dead_before.get(q, 0)}
-    figures.record(case, submits=SUBMITS, acknowledged=len(load.acked), outage_s=outage, load_s=load.seconds,
+    figures.record(case, submits=SUBMITS, acknowledged=len(load.acked), outage_s=outage,
+                   acknowledged_during_fault=acked_during, load_s=load.seconds,
                    drain_s=drain, retried_answers=sum(load.errors.values()),
                    answers=",".join(f"{k}:{v}" for k, v in sorted(load.errors.items())) or "-",
                    dead_lettered=sum(dead.values()), services_exited=",".join(exited) or "-")
