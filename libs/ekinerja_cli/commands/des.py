@@ -9,6 +9,7 @@ import uuid
 import click
 
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+from ..paging import every_page
 
 JENIS = {"skp": 1, "non_skp": 2, "tugas_tambahan": 3}
 
@@ -68,17 +69,47 @@ def register(cli) -> None:
     def des():
         """Daily Evaluation System: plans, daily reports, review, locks, monthly targets."""
 
-    @des.command("targets")
-    @click.option("--nip", default="")
-    @click.option("--skp", "skp_id", default="")
+    def _targets_table(d: dict) -> None:
+        table(f"SKP {d.get('skp_id')}", ["K", "kegiatan", "bulan", "target", "kualitas"],
+              [[t.get("nomor"), t.get("nama"), t.get("bulan"), f"{t.get('kuantitas')} {t.get('satuan')}",
+                t.get("kualitas", "")] for t in d.get("targets", [])])
+
+    @des.group("targets", invoke_without_command=True)
+    @click.pass_context
+    def targets(ctx):
+        """Monthly targets of an SKP: `show` (the default) and `set` (adjust one kegiatan's split)."""
+        if ctx.invoked_subcommand is None:
+            r = _call("GetMonthlyTargets", _pb().GetMonthlyTargetsRequest())
+            emit(_dict(r), _targets_table)
+
+    @targets.command("show")
+    @click.option("--nip", default="", help="A subordinate's (as penilai) or, as admin, an employee's.")
+    @click.option("--skp", "skp_id", default="", help="Default: the current SKP.")
     @json_option
-    def targets(nip, skp_id):
-        """Monthly targets of an SKP (the caller's current one by default)."""
+    def targets_show(nip, skp_id):
+        """Every kegiatan's target per month (they add up to the yearly target exactly)."""
         r = _call("GetMonthlyTargets", _pb().GetMonthlyTargetsRequest(nip=nip, skp_id=skp_id))
-        emit(_dict(r), lambda d: table(f"SKP {d.get('skp_id')}", ["K", "kegiatan", "bulan", "target", "kualitas"],
-                                       [[t.get("nomor"), t.get("nama"), t.get("bulan"),
-                                         f"{t.get('kuantitas')} {t.get('satuan')}", t.get("kualitas", "")]
-                                        for t in d.get("targets", [])]))
+        emit(_dict(r), _targets_table)
+
+    @targets.command("set")
+    @click.option("--kegiatan", required=True, help="kegiatan_id as `des targets show --json` prints it.")
+    @click.option("--nip", default="", help="A subordinate's SKP (as penilai); default: your own.")
+    @click.option("--skp", "skp_id", default="", help="Default: the current SKP.")
+    @click.argument("months", nargs=-1, required=True, metavar="YYYY-MM=JUMLAH...")
+    @json_option
+    def targets_set(kegiatan, nip, skp_id, months):
+        """Adjust a kegiatan's monthly split: every month of the SKP period, adding up to the yearly target
+        exactly (e.g. `2026-01=0.333 2026-02=0.333 ...`); otherwise refused with the difference named."""
+        m = _pb()
+        items = []
+        for given in months:
+            bulan, sep, jumlah = given.partition("=")
+            if not sep or not bulan.strip() or not jumlah.strip():
+                fail(f"'{given}' bukan BULAN=JUMLAH (contoh: 2026-01=2)", EXIT_BAD_INPUT)
+            items.append(m.MonthTarget(bulan=bulan.strip(), kuantitas=jumlah.strip().replace(",", ".")))
+        r = _call("SetMonthlyTargets", m.SetMonthlyTargetsRequest(nip=nip, skp_id=skp_id, kegiatan_id=kegiatan,
+                                                                   targets=items), write=True)
+        emit(_dict(r), _targets_table)
 
     @des.group("plan")
     def plan():
@@ -102,7 +133,7 @@ def register(cli) -> None:
     @click.option("--bulan", default="", help="YYYY-MM (default this month)")
     @json_option
     def plan_list(nip, bulan):
-        r = _call("ListPlans", _pb().ListPlansRequest(nip=nip, bulan=bulan))
+        r = every_page(lambda q: _call("ListPlans", q), _pb().ListPlansRequest(nip=nip, bulan=bulan), "plans")
         emit(_dict(r), lambda d: table("rencana", ["tanggal", "K", "uraian", "jumlah"], [
             [p["tanggal"], p.get("nomor", ""), p["uraian"], f"{p['kuantitas']} {p['satuan']}"]
             for p in d.get("plans", [])]))
@@ -148,7 +179,8 @@ def register(cli) -> None:
     @click.option("--status", "state", default="")
     @json_option
     def report_list(nip, bulan, state):
-        r = _call("ListActivities", _pb().ListActivitiesRequest(nip=nip, bulan=bulan, state=state))
+        r = every_page(lambda q: _call("ListActivities", q),
+                       _pb().ListActivitiesRequest(nip=nip, bulan=bulan, state=state), "activities")
         emit(_dict(r), lambda d: _activities(d, "laporan harian"))
 
     @report.command("submit")
@@ -167,7 +199,7 @@ def register(cli) -> None:
     @click.option("--bulan", default="")
     @json_option
     def review_queue(bulan):
-        r = _call("ReviewQueue", _pb().ReviewQueueRequest(bulan=bulan))
+        r = every_page(lambda q: _call("ReviewQueue", q), _pb().ReviewQueueRequest(bulan=bulan), "activities")
         emit(_dict(r), lambda d: _activities(d, "menunggu penilaian"))
 
     @review.command("approve")

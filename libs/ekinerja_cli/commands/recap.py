@@ -8,6 +8,7 @@ import click
 
 from .. import client
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+from ..paging import every_page
 
 PERIODS = ["day", "week", "month", "year"]
 COUNTER_COLUMNS = ["plans", "reported", "approved", "recognised", "minutes", "pending", "oldest", "achievement %"]
@@ -35,6 +36,10 @@ def _as_dict(message) -> dict:
 def _cells(c) -> list:
     return [c.plans, c.reported, c.approved, c.recognised_qty, c.approved_minutes, c.pending,
             c.oldest_pending_days, c.achievement_pct or "-"]
+
+
+# what a kegiatan line's status means, in the words shown to people
+KEGIATAN_STATUS = {"target_zero": "target bulan ini 0", "no_target": "belum ada target bulanan"}
 
 
 def period_option(fn):
@@ -70,10 +75,13 @@ def register(cli) -> None:
                   [[row.unit_id] + _cells(row.counters) for row in reply.by_unit]
                   + [["TOTAL"] + _cells(reply.counters)])
             if reply.kegiatan:
-                table("per SKP kegiatan", ["skp", "kegiatan", "target", "planned", "reported", "recognised",
-                                           "achievement %", "kualitas"],
-                      [[k.skp_id, k.nama or k.kegiatan_id, k.target_qty, k.planned_qty, k.reported_qty,
-                        k.recognised_qty, k.achievement_pct or "-", k.kualitas or "-"] for k in reply.kegiatan])
+                table("per kegiatan SKP: rencana vs laporan vs disetujui",
+                      ["kegiatan", "satuan", "target", "rencana", "dilaporkan", "disetujui", "capaian %",
+                       "kualitas"],
+                      [[k.nama or k.kegiatan_id, k.satuan, k.target_qty or "-",
+                        f"{k.planned_qty} ({k.plans})", f"{k.reported_qty} ({k.reported})",
+                        f"{k.recognised_qty} ({k.approved})", KEGIATAN_STATUS.get(k.status) or k.achievement_pct or "-",
+                        k.kualitas or "-"] for k in reply.kegiatan])
         emit(_as_dict(reply), human)
 
     @recap.command("unit")
@@ -240,9 +248,10 @@ def register(cli) -> None:
         pb, stub = _stub()
         with client.rpc_errors():
             if action == "list":
-                reply = stub.ListHolidays(pb.ListHolidaysRequest(instansi_id=instansi_id, date_from=date_from,
-                                                                 date_to=date_to),
-                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+                reply = every_page(lambda q: stub.ListHolidays(q, metadata=client.metadata(),
+                                                               timeout=client.DEFAULT_TIMEOUT),
+                                   pb.ListHolidaysRequest(instansi_id=instansi_id, date_from=date_from,
+                                                          date_to=date_to), "holidays")
                 emit(_as_dict(reply), lambda _: table("holidays", ["date", "nama", "instansi"],
                                                       [[h.tanggal, h.nama, h.instansi_id or "(national)"]
                                                        for h in reply.holidays]))
