@@ -37,14 +37,8 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def healthy(testbed, request):
-    """The stack after the test: every service SERVING again (a failed test must not poison the next one); the
-    services' log tails when the test failed."""
-    yield testbed
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        print(testbed.logs())
+def repair(testbed) -> None:
+    """Start whatever is down, then wait until every service answers SERVING (readiness follows the database)."""
     if not testbed.rabbit.running():
         testbed.rabbit.start()
     for cluster in testbed.clusters:
@@ -53,6 +47,20 @@ def healthy(testbed, request):
     for svc, proc in testbed.services.items():
         if proc.process.poll() is not None:
             testbed.restart_service(svc)
+    for proc in testbed.services.values():
+        proc.wait_serving(60)
+
+
+@pytest.fixture
+def healthy(testbed, request):
+    """The stack with every service SERVING, before and after the test (a failed test must not poison the next
+    one); the services' log tails when the test failed."""
+    repair(testbed)
+    yield testbed
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        print(testbed.logs())
+    repair(testbed)
 
 
 def pytest_terminal_summary(terminalreporter):
