@@ -51,12 +51,14 @@ def test_database_down_answers_unavailable_and_nothing_is_written(healthy, des):
     try:
         with pytest.raises(grpc.RpcError) as err:
             submit(healthy, stub, pb, employee)
-        ready = testing.health_status(healthy.services["des"].target)
+        # readiness is cached for a second (ekinerja_platform.service_base.Readiness)
+        ready = testing.wait_for(lambda: testing.health_status(healthy.services["des"].target) == "NOT_SERVING"
+                                 and "NOT_SERVING", timeout=10)
     finally:
         healthy.pg.start()
     figures.record("database down", submit_answer=err.value.code().name, des_health=ready or "-")
     assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()
-    assert ready == "NOT_SERVING"
+    assert ready == "NOT_SERVING", "des still reports SERVING 10 s after its database stopped"
     assert healthy.scalar("des", "SELECT count(*) FROM activities WHERE nip = :nip", nip=employee[0]) == before
     assert testing.wait_for(lambda: submit(healthy, stub, pb, employee).activity_id, timeout=30)
 
