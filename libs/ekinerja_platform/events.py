@@ -22,7 +22,7 @@ from kombu import Connection
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
-from . import dead_letter, logs, metrics, runtime, topology, transient
+from . import broker_acks, dead_letter, logs, metrics, runtime, topology, transient
 from .outbox import claim_event
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class EventSubscriber(EventHandler):
                 self.container.spawn_worker(self, (body,), {}, context_data=context_data,
                                             handle_result=handle_result)
             except ContainerBeingKilled:
-                self.consumer.requeue_message(message)
+                self._requeue(message)
 
         self.container.spawn_managed_thread(
             spawn_worker, identifier=f"EventSubscriber.wait_for_worker_pool[{self.container.service_name}."
@@ -131,7 +131,7 @@ class EventSubscriber(EventHandler):
         if exc_info is None:
             outcome = "duplicate" if result is False else "ok"
             metrics.EVENTS_HANDLED.labels(service, self.event_type, outcome).inc()
-            self.consumer.ack_message(message)
+            self._ack(message)
             return result, exc_info
         metrics.EVENTS_HANDLED.labels(service, self.event_type, "error").inc()
         exc = exc_info[1]
@@ -149,7 +149,7 @@ class EventSubscriber(EventHandler):
                     identifier=f"EventSubscriber.retry[{service}.{self.method_name}]")
                 return result, exc_info
             log.error("event handler still failing after %.0fs; requeued", self.retry_seconds)
-            self.consumer.requeue_message(message)
+            self._requeue(message)
             return result, exc_info
         self._dead_letter(message, transient.reason_of(exc), describe(exc))
         return result, exc_info
@@ -158,7 +158,7 @@ class EventSubscriber(EventHandler):
         import eventlet
         eventlet.sleep(delay)
         if self.consumer.should_stop:
-            self.consumer.requeue_message(message)
+            self._requeue(message)
             return
         self._spawn(body, message, first_failure_at, attempt)
 
@@ -168,9 +168,16 @@ class EventSubscriber(EventHandler):
             self.dead_letters.publish(self.queue.name, message, reason, detail)
         except Exception:
             log.exception("could not dead-letter a message (%s); requeued", reason)
-            self.consumer.requeue_message(message)
+            self._requeue(message)
             return
-        self.consumer.ack_message(message)
+        self._ack(message)
+
+    # -- settling: a dead connection must not stop the consumer (broker_acks) ---------------------------------------
+    def _ack(self, message) -> None:
+        broker_acks.settle(self.consumer.ack_message, message)
+
+    def _requeue(self, message) -> None:
+        broker_acks.settle(self.consumer.requeue_message, message)
 
 
 subscribe = EventSubscriber.decorator
