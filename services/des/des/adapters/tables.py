@@ -14,6 +14,7 @@ TS = sa.DateTime(timezone=True)
 employees = sa.Table(
     "employees", metadata,
     sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text),  # from employee_registered: shown in the penilai's review queue
     sa.Column("instansi_id", sa.Text),
     sa.Column("unit_id", sa.Text),
     sa.Column("jabatan_id", sa.Text),

@@ -27,10 +27,12 @@ RULES: dict[str, frozenset[str]] = {
     "GetEvidence": READERS,
     "ReviewQueue": frozenset({SELF}),  # the caller's own queue as penilai
     "ApproveActivities": frozenset({PENILAI}),
+    "ApproveDay": frozenset({PENILAI}),
     "RequestRevision": frozenset({PENILAI}),
     "SetMonthlyQuality": frozenset({PENILAI}),
     "LockPeriod": frozenset({PENILAI}),
     "UnlockPeriod": frozenset({ADMIN_INSTANSI}),
+    "ListLocks": READERS,
     "GetAuditTrail": READERS,
     "SetEntryWindow": frozenset({ADMIN_INSTANSI}),
     "SubmitText": frozenset({SELF}),

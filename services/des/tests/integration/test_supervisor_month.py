@@ -1,0 +1,86 @@
+"""The supervisor's month in des (issue 16.3/16.5): days locked as the penilai goes never block the month's
+kualitas; the review queue names who, what and the kegiatan, and lists "kualitas belum dinilai"; a whole
+employee-day is approved at once; locks are listed with the ids UnlockPeriod needs; refusals name the exact day."""
+import datetime as dt
+
+import grpc
+import pytest
+
+from ekinerja_platform import testing
+from ekinerja_platform.outbox import Event
+
+pytestmark = pytest.mark.integration
+
+
+def rpc_error(fn, *args, **kwargs):
+    with pytest.raises(grpc.RpcError) as err:
+        fn(*args, **kwargs)
+    return err.value
+
+
+def report(stub, m, me, kegiatan_id, tanggal, uraian, kuantitas="1"):
+    return stub.SubmitActivity(m.SubmitActivityRequest(activity=m.ActivityInput(
+        kegiatan_id=kegiatan_id, tanggal=tanggal, uraian=uraian, kuantitas=kuantitas)), metadata=me, timeout=5)
+
+
+def test_days_locked_then_month_rated_and_a_usable_queue(world, stub, pb):
+    m = pb[0]
+    nip, penilai = world.new_nip(), world.new_nip()
+    testing.publish_event(world.amqp_uri, Event("employee_registered", "identity", {
+        "nip": nip, "nama": "Siti Rahma", "instansi_id": "i-test", "golongan": "III/a", "status": "aktif"},
+        nip=nip, instansi_id="i-test").envelope())
+    skp_id, kegiatan = world.approve_skp(nip, penilai)
+    k1 = kegiatan[0]["kegiatan_id"]
+    me, boss = world.token(nip), world.token(penilai)
+    today = world.today()
+    day1 = today.replace(day=1) if today.day > 1 else today
+    day2 = today
+    a = report(stub, m, me, k1, day1.isoformat(), "konsep surat undangan")
+    b = report(stub, m, me, k1, day1.isoformat(), "konsep nota dinas", "2")
+
+    assert testing.wait_for(lambda: stub.ReviewQueue(m.ReviewQueueRequest(), metadata=boss, timeout=5)
+                            .activities[0].nama == "Siti Rahma", timeout=20)
+    queue = stub.ReviewQueue(m.ReviewQueueRequest(), metadata=boss, timeout=5)
+    first = queue.activities[0]
+    assert (first.nama, first.kegiatan_nama, first.tanggal, first.satuan) == (
+        "Siti Rahma", "Menyusun konsep surat", day1.isoformat(), "konsep")
+    assert {x.activity_id for x in queue.activities} == {a.activity_id, b.activity_id}
+
+    # the whole employee-day at once (only its penilai)
+    err = rpc_error(stub.ApproveDay, m.ApproveDayRequest(nip=nip, tanggal=day1.isoformat()), metadata=me, timeout=5)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    done = stub.ApproveDay(m.ApproveDayRequest(nip=nip, tanggal=day1.isoformat()), metadata=boss, timeout=5)
+    assert sorted(x.activity_id for x in done.activities) == sorted([a.activity_id, b.activity_id])
+    assert {x.state for x in done.activities} == {"approved"}
+    err = rpc_error(stub.ApproveDay, m.ApproveDayRequest(nip=nip, tanggal=day1.isoformat()), metadata=boss, timeout=5)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and day1.isoformat() in err.details()
+
+    # approved work with no kualitas is listed as "kualitas belum dinilai"
+    queue = stub.ReviewQueue(m.ReviewQueueRequest(), metadata=boss, timeout=5)
+    unrated = [(u.nip, u.nama, u.kegiatan_id, u.bulan, u.realisasi) for u in queue.kualitas_belum_dinilai]
+    assert unrated == [(nip, "Siti Rahma", k1, day1.strftime("%Y-%m"), "3.00")]
+
+    # lock the day, then the month is still rated (fails without the fix: "2026-12 is locked")
+    lock = stub.LockPeriod(m.LockPeriodRequest(nip=nip, scope=m.LOCK_SCOPE_DAY, tanggal=day1.isoformat()),
+                           metadata=boss, timeout=5)
+    rated = stub.SetMonthlyQuality(m.SetMonthlyQualityRequest(nip=nip, skp_id=skp_id, kegiatan_id=k1,
+                                                              bulan=day1.strftime("%Y-%m"), kualitas="90"),
+                                   metadata=boss, timeout=5)
+    assert rated.kualitas == "90.00"
+    assert not stub.ReviewQueue(m.ReviewQueueRequest(), metadata=boss, timeout=5).kualitas_belum_dinilai
+
+    # the refusal names the locked day, not the month
+    err = rpc_error(report, stub, m, me, k1, day1.isoformat(), "susulan")
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert f"tanggal {day1.isoformat()} terkunci" in err.details(), err.details()
+
+    # the locks, with the id UnlockPeriod needs
+    locks = stub.ListLocks(m.ListLocksRequest(nip=nip), metadata=boss, timeout=5).locks
+    assert [(x.lock_id, x.scope, x.tanggal_start, x.unlocked_at) for x in locks] == [
+        (lock.lock_id, "day", day1.isoformat(), "")]
+    outsider = world.token(world.new_nip())
+    err = rpc_error(stub.ListLocks, m.ListLocksRequest(nip=nip), metadata=outsider, timeout=5)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    if day2 != day1:
+        report(stub, m, me, k1, day2.isoformat(), "konsep hari ini")
+    assert dt.date.fromisoformat(locks[0].tanggal_end) == day1
