@@ -59,11 +59,16 @@ def case(stub, pb, world):
 @pytest.mark.parametrize("rpc", sorted(EXPECTED))
 def test_every_rpc_for_every_caller(stub, pb, case, rpc):
     doc, callers = case
-    if rpc == "ListSkp":
+    if rpc == "ListSkp":  # outside the rule: PERMISSION_DENIED, never an empty list (issue 16.5)
         for caller, auth in callers.items():
-            seen = [d.skp_id for d in stub.ListSkp(pb.ListSkpRequest(nip=doc.nip), metadata=auth,
-                                                   timeout=5).documents]
-            assert (doc.skp_id in seen) == (caller in EXPECTED[rpc]), caller
+            try:
+                seen = [d.skp_id for d in stub.ListSkp(pb.ListSkpRequest(nip=doc.nip), metadata=auth,
+                                                       timeout=5).documents]
+            except grpc.RpcError as error:
+                assert caller not in EXPECTED[rpc], (caller, error.details())
+                assert error.code() == grpc.StatusCode.PERMISSION_DENIED, caller
+                continue
+            assert caller in EXPECTED[rpc] and doc.skp_id in seen, caller
         return
     request = requests(pb, doc.skp_id, doc.kegiatan[0].kegiatan_id)[rpc]
     for caller, auth in callers.items():
@@ -77,6 +82,17 @@ def test_every_rpc_for_every_caller(stub, pb, case, rpc):
             assert code != grpc.StatusCode.PERMISSION_DENIED, (rpc, caller)
         else:
             assert code == grpc.StatusCode.PERMISSION_DENIED, (rpc, caller, code)
+
+
+def test_listing_an_unknown_or_foreign_employee_is_denied_not_empty(stub, pb, case):
+    """`skp list --nip` of someone the caller may not read: PERMISSION_DENIED whether or not that NIP has
+    documents (fails without the check — checked: an empty list and exit 0)."""
+    _, callers = case
+    for nip in (case[0].nip, new_nip()):
+        with pytest.raises(grpc.RpcError) as error:
+            stub.ListSkp(pb.ListSkpRequest(nip=nip), metadata=callers["colleague"], timeout=5)
+        assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "tidak berwenang" in error.value.details()
 
 
 def test_without_a_token_every_rpc_is_unauthenticated(stub, pb, case):
