@@ -72,7 +72,9 @@ def register(cli) -> None:
         r = _call("GetSupervisorChain", pb.GetSupervisorChainRequest(nip=nip or client_nip(), on=on))
         emit(_dict(r), lambda d: table(f"rantai atasan {r.nip} ({r.on})", ["peran", "pemegang", "jabatan"], [
             ["pejabat penilai", _holder(r.pejabat_penilai), r.penilai_jabatan_id],
-            ["atasan pejabat penilai", _holder(r.atasan_pejabat_penilai), r.atasan_penilai_jabatan_id]]))
+            ["atasan pejabat penilai", _holder(r.atasan_pejabat_penilai), r.atasan_penilai_jabatan_id],
+            *[["pimpinan di atasnya (baca saja)", _holder(h), ""] for h in r.heads
+              if h.nip not in (r.pejabat_penilai.nip, r.atasan_pejabat_penilai.nip)]]))
 
     @admin_group.group("instansi")
     def instansi_group():
