@@ -71,6 +71,14 @@ def kegiatan_rows(session, nip: str, skp_id: str):
                            .order_by(skp_kegiatan.c.nomor)).all()
 
 
+def heads_of(session, nip: str) -> frozenset[str]:
+    """Who may read `nip`'s work as a head up the chain: identity's heads and the atasan penilai of its SKPs."""
+    heads = session.execute(sa.select(employees.c.heads).where(employees.c.nip == nip)).scalar() or []
+    atasan = session.execute(sa.select(skp_documents.c.atasan_penilai_nip).where(
+        skp_documents.c.nip == nip, skp_documents.c.atasan_penilai_nip.is_not(None))).scalars().all()
+    return frozenset([*heads, *atasan])
+
+
 def employee_instansi(session, nip: str) -> str | None:
     row = session.execute(sa.select(skp_documents.c.instansi_id).where(skp_documents.c.nip == nip)
                           .order_by(skp_documents.c.period_start.desc()).limit(1)).first()

@@ -20,6 +20,8 @@ employees = sa.Table(
     sa.Column("jabatan_id", sa.Text),
     sa.Column("status", sa.Text),
     sa.Column("penilai_nip", sa.Text),
+    # every holder above (identity's assignment_changed `heads`): they may read, never change, this work
+    sa.Column("heads", sa.ARRAY(sa.Text)),
     sa.Column("assignment_version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
 )

@@ -3,6 +3,7 @@ applies the domain rules, writes the change, its audit record and its events (ou
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -30,7 +31,7 @@ from ..domain import entry_window, evidence, targets
 from ..domain import satuan as units
 from . import events, monthly_targets, parsing
 from .config import DesConfig
-from .policy import Target, authorize
+from .policy import Target, authorize, needs_heads
 
 
 @dataclass
@@ -341,11 +342,19 @@ def send_activity(session, principal, activity_id: str, expected_version: int) -
     return view
 
 
+def _read_target(session, principal, target: Target) -> Target:
+    """`target` with the heads up the chain, when they could be what allows the caller to read."""
+    if needs_heads(principal, target) and target.nip:
+        return dataclasses.replace(target, heads=repo.heads_of(session, target.nip))
+    return target
+
+
 def get_activity(session, principal, activity_id: str) -> dict:
     row = repo.activity_row(session, activity_id)
     if row is None:
         raise NotFound("no such activity", field="activity_id")
-    authorize("GetActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    authorize("GetActivity", principal, _read_target(session, principal, Target(row.nip, row.instansi_id,
+                                                                                row.penilai_nip)))
     return _row_view(row)
 
 
@@ -353,7 +362,8 @@ def get_evidence(session, principal, activity_id: str):
     row = repo.activity_row(session, activity_id)
     if row is None:
         raise NotFound("no such activity", field="activity_id")
-    authorize("GetEvidence", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    authorize("GetEvidence", principal, _read_target(session, principal, Target(row.nip, row.instansi_id,
+                                                                                row.penilai_nip)))
     if row.evidence_id is None:
         raise NotFound("this activity has no evidence file", field="activity_id")
     return repo.evidence(session, row.nip, row.evidence_id)
@@ -363,7 +373,7 @@ def _target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]
     nip = parsing.nip(nip) if nip else caller_nip(principal)
     skp = repo.skp_for_date(session, nip, on)
     instansi = skp.instansi_id if skp else repo.employee_instansi(session, nip)
-    return nip, Target(nip, instansi, skp.penilai_nip if skp else None)
+    return nip, _read_target(session, principal, Target(nip, instansi, skp.penilai_nip if skp else None))
 
 
 DAY_TIME_ID = (dt.date, dt.datetime, uuid.UUID)  # the sort key of list pages: day, entry time, id
@@ -378,7 +388,7 @@ def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: D
     if target.penilai_nip is None:
         skp = repo.skp_for_date(session, nip, start)
         if skp:
-            target = Target(nip, skp.instansi_id, skp.penilai_nip)
+            target = _read_target(session, principal, Target(nip, skp.instansi_id, skp.penilai_nip))
     authorize("ListActivities", principal, target)
     if state and state not in act.STATES:
         raise InvalidArgument(f"must be one of {', '.join(act.STATES)}", field="state")
@@ -576,7 +586,7 @@ def _skp_target(session, principal, rpc: str, nip: str, skp_id: str, cfg: DesCon
     skp = repo.skp_by_id(session, nip, skp_id) if skp_id else repo.skp_for_date(session, nip, cfg.today())
     if skp is None:
         raise NotFound("no such SKP for this employee", field="skp_id")
-    authorize(rpc, principal, Target(nip, skp.instansi_id, skp.penilai_nip))
+    authorize(rpc, principal, _read_target(session, principal, Target(nip, skp.instansi_id, skp.penilai_nip)))
     return nip, skp
 
 

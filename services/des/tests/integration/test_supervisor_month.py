@@ -84,3 +84,44 @@ def test_days_locked_then_month_rated_and_a_usable_queue(world, stub, pb):
     if day2 != day1:
         report(stub, m, me, k1, day2.isoformat(), "konsep hari ini")
     assert dt.date.fromisoformat(locks[0].tanggal_end) == day1
+
+
+def test_a_head_up_the_chain_reads_but_never_changes(world, stub, pb):
+    """The Kepala Dinas (a head in identity's chain, not the penilai) reads the subordinate's month; every change
+    is PERMISSION_DENIED; a colleague reads nothing (fails without the head relation — checked: denied reads)."""
+    m = pb[0]
+    nip, penilai, kadis, colleague = world.new_nip(), world.new_nip(), world.new_nip(), world.new_nip()
+    testing.publish_event(world.amqp_uri, Event("assignment_changed", "identity", {
+        "assignment_id": "a-1", "nip": nip, "instansi_id": "i-test", "acting": False,
+        "effective_date": f"{world.today().year}-01-01", "old": None,
+        "new": {"jabatan_id": "j-1", "unit_id": "u-1"}, "penilai_nip": penilai, "atasan_penilai_nip": None,
+        "heads": [penilai, kadis], "version": 1}, nip=nip, instansi_id="i-test").envelope())
+    skp_id, kegiatan = world.approve_skp(nip, penilai)
+    k1 = kegiatan[0]["kegiatan_id"]
+    me, head, other = world.token(nip), world.token(kadis), world.token(colleague)
+    entry = report(stub, m, me, k1, world.today().isoformat(), "konsep surat")
+
+    def reads(who):
+        return stub.ListActivities(m.ListActivitiesRequest(nip=nip), metadata=who, timeout=5).activities
+    assert testing.wait_for(lambda: [a.activity_id for a in reads(head)] == [entry.activity_id], timeout=20)
+    assert stub.GetActivity(m.GetActivityRequest(activity_id=entry.activity_id), metadata=head,
+                            timeout=5).uraian == "konsep surat"
+    assert stub.GetMonthlyTargets(m.GetMonthlyTargetsRequest(nip=nip, skp_id=skp_id), metadata=head,
+                                  timeout=5).targets
+    stub.ListPlans(m.ListPlansRequest(nip=nip), metadata=head, timeout=5)
+    stub.GetAuditTrail(m.GetAuditTrailRequest(nip=nip), metadata=head, timeout=5)
+    for call, request in [
+        (stub.ApproveActivities, m.ApproveActivitiesRequest(items=[m.ApproveItem(activity_id=entry.activity_id)])),
+        (stub.ApproveDay, m.ApproveDayRequest(nip=nip, tanggal=entry.tanggal)),
+        (stub.RequestRevision, m.RequestRevisionRequest(activity_id=entry.activity_id, catatan="ubah")),
+        (stub.SetMonthlyQuality, m.SetMonthlyQualityRequest(nip=nip, skp_id=skp_id, kegiatan_id=k1,
+                                                            bulan=entry.tanggal[:7], kualitas="80")),
+        (stub.LockPeriod, m.LockPeriodRequest(nip=nip, scope=m.LOCK_SCOPE_DAY, tanggal=entry.tanggal)),
+        (stub.SetMonthlyTargets, m.SetMonthlyTargetsRequest(nip=nip, skp_id=skp_id, kegiatan_id=k1)),
+    ]:
+        err = rpc_error(call, request, metadata=head, timeout=5)
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED, (call, err.details())
+    err = rpc_error(reads, other)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert stub.GetActivity(m.GetActivityRequest(activity_id=entry.activity_id), metadata=me,
+                            timeout=5).state == "submitted"
