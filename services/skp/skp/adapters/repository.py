@@ -243,6 +243,13 @@ def tugas_tambahan_of(session, skp_id: uuid.UUID) -> list[dict]:
         .order_by(t.tugas_tambahan.c.tanggal, t.tugas_tambahan.c.id)).mappings()]
 
 
+def heads_of(session, doc: dict) -> frozenset[str]:
+    """The heads up the chain of the document's assignment (identity's `heads`, as last told): read only."""
+    data = session.execute(sa.select(t.assignments.c.data).where(
+        t.assignments.c.assignment_id == doc["assignment_id"])).scalar() or {}
+    return frozenset(data.get("heads") or ())
+
+
 def employee_instansi(session, nip: str) -> str | None:
     return session.execute(sa.select(t.employees.c.instansi_id).where(t.employees.c.nip == nip)).scalar()
 

@@ -27,8 +27,15 @@ def _actor(principal) -> str:
 
 
 def _load(session, rpc: str, principal, skp_id: str, *, lock: bool = False) -> tuple[dict, frozenset]:
-    doc = repo.get_document(session, repo.parse_id(skp_id), lock=lock)
+    doc = _with_heads(session, principal, repo.get_document(session, repo.parse_id(skp_id), lock=lock))
     return doc, policy.authorize(rpc, principal, doc)
+
+
+def _with_heads(session, principal, doc: dict) -> dict:
+    """``doc`` with the heads up the chain when they could be what lets the caller read it."""
+    if doc is not None and policy.needs_heads(principal, doc):
+        return {**doc, "heads": repo.heads_of(session, doc)}
+    return doc
 
 
 def _changed(session, doc: dict, principal, action: str, detail: dict | None = None, **values) -> dict:
@@ -86,7 +93,7 @@ def list_skp(session, principal, nip: str, year: int, page_size: int = 0,
         raise InvalidArgument("must be a year", field="year")
     page = page_request(page_size, page_token, "skp.ListSkp", nip, year, key=(dt.date, str))
     found = repo.documents_of(session, nip, year)  # a few a year
-    docs = [doc for doc in found if policy.may_read(principal, doc)]
+    docs = [doc for doc in found if policy.may_read(principal, _with_heads(session, principal, doc))]
     own = nip == principal.nip and principal.has_role("pegawai")
     if not docs and not own and not _admin_of_employee(session, principal, nip):
         # a read the caller may not make is refused, never answered with an empty list (issue 16.5); the same

@@ -37,14 +37,15 @@ def requests(pb, skp_id, kegiatan_id):
 
 @pytest.fixture(scope="module")
 def case(stub, pb, world):
-    owner, penilai, atasan, colleague = new_nip(), new_nip(), new_nip(), new_nip()
-    world.assign(owner, "jab-matrix", "2024-01-02", penilai=penilai, atasan=atasan)
+    owner, penilai, atasan, colleague, sekda = new_nip(), new_nip(), new_nip(), new_nip(), new_nip()
+    world.assign(owner, "jab-matrix", "2024-01-02", penilai=penilai, atasan=atasan, heads=[penilai, atasan, sekda])
     me = world.token(owner)
     [doc] = wait_for(lambda: list(stub.ListSkp(pb.ListSkpRequest(), metadata=me, timeout=5).documents))
     callers = {
         "owner": world.token(owner),
         "penilai": world.token(penilai),
         "atasan": world.token(atasan),
+        "head": world.token(sekda),  # a head up the chain above the atasan: reads, never changes
         "admin_instansi": world.token(roles=["admin_instansi"]),
         "admin_other_instansi": world.token(roles=["admin_instansi"], instansi="inst-2"),
         "colleague": world.token(colleague),
