@@ -88,7 +88,7 @@ def test_days_locked_then_month_rated_and_a_usable_queue(world, stub, pb):
 
 def test_a_head_up_the_chain_reads_but_never_changes(world, stub, pb):
     """The Kepala Dinas (a head in identity's chain, not the penilai) reads the subordinate's month; every change
-    is PERMISSION_DENIED; a colleague reads nothing (fails without the head relation — checked: denied reads)."""
+    is PERMISSION_DENIED; a colleague reads nothing (without the head relation the reads are denied)."""
     m = pb[0]
     nip, penilai, kadis, colleague = world.new_nip(), world.new_nip(), world.new_nip(), world.new_nip()
     testing.publish_event(world.amqp_uri, Event("assignment_changed", "identity", {

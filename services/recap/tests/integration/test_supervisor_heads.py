@@ -59,7 +59,7 @@ def month(pb, nip):
 
 
 def test_a_head_reads_the_month_of_everyone_below(loaded, stub, pb, who):
-    """Fails without the heads relation — checked: the Kepala Dinas got PERMISSION_DENIED."""
+    """Without the heads relation the Kepala Dinas gets PERMISSION_DENIED."""
     for head in ("K", "M"):
         recap = stub.GetEmployeeRecap(month(pb, S), metadata=who[head], timeout=10)
         assert recap.nip == S and {k.kegiatan_id for k in recap.kegiatan} == {"k1", "k2"}
@@ -80,7 +80,7 @@ def test_approved_work_without_kualitas_is_listed_as_belum_dinilai(loaded, stub,
 
 
 def test_a_heads_unit_recap_covers_the_units_below(loaded, stub, pb, who):
-    """The Kepala Dinas's recap of u-dinas has the rows of u-bidang too (fails without the subtree — checked:
+    """The Kepala Dinas's recap of u-dinas has the rows of u-bidang too (without the subtree:
     only K's own row)."""
     recap = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-dinas", period=pb.PERIOD_MONTH, date=APRIL),
                               metadata=who["K"], timeout=10)

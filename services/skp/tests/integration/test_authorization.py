@@ -87,7 +87,7 @@ def test_every_rpc_for_every_caller(stub, pb, case, rpc):
 
 def test_listing_an_unknown_or_foreign_employee_is_denied_not_empty(stub, pb, case):
     """`skp list --nip` of someone the caller may not read: PERMISSION_DENIED whether or not that NIP has
-    documents (fails without the check — checked: an empty list and exit 0)."""
+    documents (without the check: an empty list and exit 0)."""
     _, callers = case
     for nip in (case[0].nip, new_nip()):
         with pytest.raises(grpc.RpcError) as error:

@@ -213,7 +213,7 @@ def rate(db, skp_id, kegiatan_id, tahun, bulan, kualitas="100"):
 
 def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
     """Realisation without kualitas is not scored 0: IssueResult is refused naming the kegiatan and its months of
-    work (fails without check_rated — checked: the result was issued with kualitas 0)."""
+    work (without check_rated the result was issued with kualitas 0)."""
     nip, penilai = new_nip(), new_nip()
     assign(db, nip, f"jab-kual-{nip[-3:]}", "2024-01-02", penilai=penilai)
     [doc] = docs_of(db, nip)
