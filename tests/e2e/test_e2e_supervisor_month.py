@@ -110,7 +110,11 @@ def test_a_chain_head_reads_the_month_but_changes_nothing(world, identity, skp, 
     entry = des.report(w.staf, w.today, w.kegiatan, "1", "mengolah data kelas 9") if not _locked_today(des, w) \
         else None
 
-    # reads: activities, plans, targets, SKP, recap (the heads reach des, skp and recap through identity's events)
+    # reads: the person and its chain in identity; activities, plans, targets, SKP, recap (the heads reach des, skp
+    # and recap through identity's events)
+    assert identity.stub.GetPegawai(identity.pb.GetPegawaiRequest(nip=w.staf.nip), metadata=w.sekda.md(),
+                                    timeout=20).nama == "Sari Staf"
+
     def reads():
         des.stub.ListActivities(m.ListActivitiesRequest(nip=w.staf.nip), metadata=w.sekda.md(), timeout=20)
         des.stub.ListPlans(m.ListPlansRequest(nip=w.staf.nip), metadata=w.sekda.md(), timeout=20)

@@ -224,8 +224,8 @@ class Org:
         if (getattr(rule, "supervisor", False) and principal.nip and principal.nip != nip
                 and principal.instansi_id == row.instansi_id):
             chain = chain_view(session, row.instansi_id, nip).chain(nip, today())
-            supervises = chain is not None and principal.nip in {
-                h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai) if h is not None}
+            supervises = chain is not None and principal.nip in {  # the heads up the chain read too (issue 16.3)
+                h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai, *chain.heads) if h is not None}
         policy.authorize(rpc, principal, instansi_id=row.instansi_id, nip=nip, supervises=supervises)
         return row
 
