@@ -125,3 +125,58 @@ def test_a_head_up_the_chain_reads_but_never_changes(world, stub, pb):
     assert err.code() == grpc.StatusCode.PERMISSION_DENIED
     assert stub.GetActivity(m.GetActivityRequest(activity_id=entry.activity_id), metadata=me,
                             timeout=5).state == "submitted"
+
+
+def test_the_penilai_walks_the_queue_with_the_cli(world, stub, pb, des_service, test_keys, tmp_path, monkeypatch,
+                                                  capsys):
+    """The queue as printed: the full id (which `review revise` accepts as printed), the name and the kegiatan;
+    `review approve-day`, `review locks` with the lock id, `report edit --kirim` of an entry returned for revision,
+    `des audit`."""
+    import json
+    import time as _time
+
+    from ekinerja_cli.main import main
+    m = pb[0]
+    nip, penilai = world.new_nip(), world.new_nip()
+    testing.publish_event(world.amqp_uri, Event("employee_registered", "identity", {
+        "nip": nip, "nama": "Dewi Lestari", "instansi_id": "i-test", "golongan": "III/a", "status": "aktif"},
+        nip=nip, instansi_id="i-test").envelope())
+    skp_id, kegiatan = world.approve_skp(nip, penilai)
+    k1 = kegiatan[0]["kegiatan_id"]
+    day = world.today().isoformat()
+    first = report(stub, m, world.token(nip), k1, day, "konsep undangan rapat")
+    second = report(stub, m, world.token(nip), k1, day, "konsep surat edaran")
+    monkeypatch.setenv("EKINERJA_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "250")
+    endpoint = ["--endpoint", f"des={des_service.target}"]
+
+    def login(who):
+        (tmp_path / "credentials.json").write_text(json.dumps({
+            "access_token": test_keys.token(subject=who, roles=["pegawai"], instansi="i-test"),
+            "access_expires_at": _time.time() + 600, "nip": who}))
+
+    login(penilai)
+    assert testing.wait_for(lambda: main(endpoint + ["des", "review", "queue"]) == 0
+                            and "Dewi Lestari" in capsys.readouterr().out, timeout=20)
+    assert main(endpoint + ["des", "review", "queue"]) == 0
+    printed = capsys.readouterr().out
+    assert first.activity_id in printed and "Menyusun konsep surat" in printed and "1.00 konsep" in printed
+    assert main(endpoint + ["des", "review", "revise", second.activity_id, "--catatan", "lampirkan draf"]) == 0
+    capsys.readouterr()
+
+    login(nip)
+    assert main(endpoint + ["des", "report", "edit", second.activity_id, "--uraian", "konsep surat edaran (draf)",
+                            "--kirim"]) == 0
+    assert "resubmitted" in capsys.readouterr().out
+
+    login(penilai)
+    assert main(endpoint + ["des", "review", "approve-day", "--nip", nip, "--tanggal", day]) == 0
+    assert capsys.readouterr().out.count("approved") == 2
+    assert main(endpoint + ["des", "review", "lock", "--nip", nip, "--tanggal", day]) == 0
+    capsys.readouterr()
+    assert main(endpoint + ["--json", "des", "review", "locks", "--nip", nip]) == 0
+    [lock] = json.loads(capsys.readouterr().out)["locks"]
+    assert lock["tanggal_start"] == day and lock["scope"] == "day"
+    assert main(endpoint + ["--json", "des", "audit", "--nip", nip, "--entitas", second.activity_id]) == 0
+    actions = [r["action"] for r in json.loads(capsys.readouterr().out)["records"]]
+    assert actions == ["create", "request_revision", "edit", "send", "approve", "lock"]
