@@ -136,7 +136,7 @@ def review_queue(db, call, request):
         principal = call.require_principal()
         rows, token = handlers.review_queue(s, principal, request.bulan, request.limit, request.page_size,
                                             request.page_token)
-        unrated = [] if request.page_token else handlers.unrated_months(s, principal)
+        unrated = [] if request.page_token else handlers.unrated_months(s, principal, config())
         return des_pb2.ListActivitiesResponse(
             activities=[activity_pb(r) for r in rows], next_page_token=token,
             kualitas_belum_dinilai=[des_pb2.UnratedMonth(

@@ -217,7 +217,7 @@ def day_awaiting_review(session, nip: str, tanggal: dt.date) -> list[str]:
         .order_by(activities.c.activity_id)).scalars()]
 
 
-def unrated_months(session, penilai_nip: str, limit: int = 500):
+def unrated_months(session, penilai_nip: str, today: dt.date, limit: int = 500):
     """Kegiatan-months of the penilai's subordinates with approved work and no kualitas ("kualitas belum dinilai")."""
     start = sa.func.make_date(monthly_targets.c.tahun, monthly_targets.c.bulan, 1)
     done = sa.select(sa.func.sum(sa.func.coalesce(activities.c.kuantitas_diakui, activities.c.kuantitas))).where(
@@ -235,7 +235,8 @@ def unrated_months(session, penilai_nip: str, limit: int = 500):
                                              skp_kegiatan.c.skp_id == monthly_targets.c.skp_id,
                                              skp_kegiatan.c.kegiatan_id == monthly_targets.c.kegiatan_id))
                  .outerjoin(employees, employees.c.nip == monthly_targets.c.nip))
-             .where(skp_documents.c.penilai_nip == penilai_nip, monthly_targets.c.kualitas.is_(None), done > 0)
+             .where(skp_documents.c.penilai_nip == penilai_nip, monthly_targets.c.kualitas.is_(None),
+                    start <= today, done > 0)  # a month not begun has no work to rate
              .order_by(monthly_targets.c.tahun, monthly_targets.c.bulan, monthly_targets.c.nip,
                        skp_kegiatan.c.nomor))
     return session.execute(query.limit(limit)).all()

@@ -416,10 +416,10 @@ def review_queue(session, principal, bulan: str, limit: int, page_size: int = 0,
     return [_row_view(r) for r in rows], token
 
 
-def unrated_months(session, principal) -> list[dict]:
+def unrated_months(session, principal, cfg: DesConfig) -> list[dict]:
     """The caller's subordinates' kegiatan-months with approved work and no kualitas ("kualitas belum dinilai")."""
     nip = caller_nip(principal)
-    return [dict(r._mapping) for r in repo.unrated_months(session, nip)]
+    return [dict(r._mapping) for r in repo.unrated_months(session, nip, cfg.today())]
 
 
 def approve_day(session, principal, nip: str, tanggal: str) -> list[dict]:
