@@ -51,7 +51,8 @@ def pb():
 def who(test_keys):
     def token(nip, instansi=INST):
         return testing.bearer(test_keys.token(subject=nip, roles=["pegawai"], instansi=instansi))
-    return {"K": token(K), "M": token(M), "S": token(S), "X": token(X), "O": token(OUT, "i-10")}
+    admin = testing.bearer(test_keys.token(subject="admin-i9", roles=["admin_instansi"], instansi=INST))
+    return {"K": token(K), "M": token(M), "S": token(S), "X": token(X), "O": token(OUT, "i-10"), "admin": admin}
 
 
 def month(pb, nip):
@@ -89,6 +90,13 @@ def test_a_heads_unit_recap_covers_the_units_below(loaded, stub, pb, who):
     mine = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-bidang", period=pb.PERIOD_MONTH, date=APRIL),
                              metadata=who["M"], timeout=10)
     assert {r.nip for r in mine.rows} == {M, S, X}
+
+
+def test_the_closed_months_unit_recap_covers_the_units_below_too(loaded, stub, pb, who):
+    stub.CloseMonth(pb.CloseMonthRequest(instansi_id=INST, tahun=2025, bulan=4), metadata=who["admin"], timeout=30)
+    closed = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-dinas", period=pb.PERIOD_MONTH, date=APRIL,
+                                                      snapshot=True), metadata=who["K"], timeout=10)
+    assert {r.nip for r in closed.rows} == {K, M, S, X}
 
 
 def test_an_outsider_learns_no_name_of_another_agencys_unit(loaded, stub, pb, who):
