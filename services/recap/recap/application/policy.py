@@ -102,7 +102,7 @@ def unit_view(session, principal, unit_id: str) -> str:
     if level == SUBORDINATES:
         if instansi_of_unit(session, unit_id) != principal.instansi_id:
             # an outsider learns nothing of another agency's unit, not even its name (issue 16.5)
-            raise PermissionDenied("unit ini bukan bagian dari instansi Anda", field="unit_id")
+            raise PermissionDenied("unit ini tidak dikenal atau bukan bagian dari instansi Anda", field="unit_id")
         return level
     if level == AGGREGATE:
         return level
