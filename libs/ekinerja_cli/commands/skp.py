@@ -161,8 +161,10 @@ def escalate(skp_id, note):
 @click.argument("skp_id")
 @click.argument("file", type=click.File("r"))
 @click.option("--version", "expected_version", type=int, required=True, help="The version you edited.")
+@click.option("--alasan", "reason", default="", help="Why the targets change (required once they were approved; "
+              "audited): a revision of an approved SKP.")
 @json_option
-def targets(skp_id, file, expected_version):
+def targets(skp_id, file, expected_version, reason):
     """Replace the kegiatan and targets from a JSON list: [{kegiatan_id?, nama, satuan, kuantitas, waktu, …}]."""
     try:
         items = json.load(file)
@@ -176,7 +178,8 @@ def targets(skp_id, file, expected_version):
         if not isinstance(item, dict):
             fail(f"kegiatan[{index}]: must be an object", EXIT_BAD_INPUT)
         kegiatan.append(pb.KegiatanTarget(**{k: str(v) if k in _DECIMAL_FIELDS else v for k, v in item.items()}))
-    request = pb.UpdateTargetsRequest(skp_id=skp_id, expected_version=expected_version, kegiatan=kegiatan)
+    request = pb.UpdateTargetsRequest(skp_id=skp_id, expected_version=expected_version, kegiatan=kegiatan,
+                                      reason=reason)
     _emit_message(_call("UpdateTargets", request, write=True), _show_document)
 
 
@@ -325,6 +328,16 @@ def _show_version(data: dict) -> None:
     click.echo(f"Template jabatan {data.get('jabatan_id')} versi {data.get('version')}  sumber {data.get('source')}")
     click.echo(f"  oleh {data.get('author')} pada {data.get('created_at')}: {data.get('reason')}")
     _show_kegiatan("Kegiatan", data.get("kegiatan", []))
+
+
+@skp_group.command("audit")
+@click.argument("skp_id")
+@json_option
+def audit(skp_id):
+    """Who changed the document, when and what (every page)."""
+    response = every_page(lambda q: _call("ListAudit", q), _pb().ListAuditRequest(skp_id=skp_id), "entries")
+    emit(_message_dict(response), lambda d: table("jejak audit SKP", ["waktu", "oleh", "aksi", "rincian"], [
+        [e.get("at"), e.get("actor"), e.get("action"), e.get("detail_json", "")] for e in d.get("entries", [])]))
 
 
 @skp_group.group("template")

@@ -69,6 +69,10 @@ class DesService(PlatformService):
         return api.approve_activities(self.db, self.call, request)
 
     @rpc
+    def ApproveDay(self, request, context):
+        return api.approve_day(self.db, self.call, request)
+
+    @rpc
     def RequestRevision(self, request, context):
         return api.request_revision(self.db, self.call, request)
 
@@ -83,6 +87,10 @@ class DesService(PlatformService):
     @rpc
     def UnlockPeriod(self, request, context):
         return api.unlock_period(self.db, self.call, request)
+
+    @rpc
+    def ListLocks(self, request, context):
+        return api.list_locks(self.db, self.call, request)
 
     @rpc
     def GetAuditTrail(self, request, context):

@@ -85,9 +85,11 @@ def skp_closed(session, envelope: dict) -> None:
 
 def employee_registered(session, envelope: dict) -> None:
     d = envelope["data"]
-    stmt = pg_insert(employees).values(nip=d["nip"], instansi_id=d.get("instansi_id"), status=d.get("status"))
+    stmt = pg_insert(employees).values(nip=d["nip"], nama=d.get("nama"), instansi_id=d.get("instansi_id"),
+                                       status=d.get("status"))
     session.execute(stmt.on_conflict_do_update(index_elements=["nip"], set_={
-        "instansi_id": stmt.excluded.instansi_id, "status": stmt.excluded.status, "updated_at": sa.func.now()}))
+        "nama": sa.func.coalesce(stmt.excluded.nama, employees.c.nama), "instansi_id": stmt.excluded.instansi_id,
+        "status": stmt.excluded.status, "updated_at": sa.func.now()}))
 
 
 def employee_status_changed(session, envelope: dict) -> None:
@@ -102,7 +104,7 @@ def assignment_changed(session, envelope: dict) -> None:
     version = int(d.get("version") or 0)
     new = d.get("new") or {}
     values = dict(instansi_id=d.get("instansi_id"), unit_id=new.get("unit_id"), jabatan_id=new.get("jabatan_id"),
-                  penilai_nip=d.get("penilai_nip"), assignment_version=version)
+                  penilai_nip=d.get("penilai_nip"), heads=d.get("heads"), assignment_version=version)
     stmt = pg_insert(employees).values(nip=d["nip"], **values)
     session.execute(stmt.on_conflict_do_update(
         index_elements=["nip"], set_={**values, "updated_at": sa.func.now()},

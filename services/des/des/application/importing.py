@@ -95,7 +95,8 @@ def _validate(rec: ImportRecord, docs, kegiatan, locks, day, covering):
         raise FailedPrecondition(f"no approved SKP of this instansi covers {tanggal.isoformat()} for this nip",
                                  field="nip")
     if locked:
-        raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
+        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai", field="tanggal",
+                                 reason="PERIOD_LOCKED")
     satuan = rec.satuan
     if rec.jenis == "skp":
         known = kegiatan.get((nip, doc.skp_id, rec.kegiatan_id))

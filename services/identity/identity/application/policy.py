@@ -2,7 +2,8 @@
 
 Relations of the caller to the target of a request:
 - `self`: the target NIP is the caller's own;
-- `supervisor`: the caller is the target's pejabat penilai or atasan pejabat penilai today;
+- `supervisor`: the caller is the target's pejabat penilai, atasan pejabat penilai or another head up its chain
+  (Kepala Dinas, Sekda) today: reads only;
 - `same_instansi` / `other_instansi`: the target belongs to the caller's instansi claim or not;
 - `none`: the request has no instansi-bound target (e.g. RotateSigningKey).
 

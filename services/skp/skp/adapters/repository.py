@@ -169,6 +169,27 @@ def realisation(session, skp_id: uuid.UUID) -> dict[uuid.UUID, dict]:
     return out
 
 
+def unrated_kegiatan(session, skp_id: uuid.UUID) -> dict[uuid.UUID, list[tuple[int, int]]]:
+    """The kegiatan with approved work (RO > 0) and no monthly kualitas at all, each with its months of work.
+    (A kegiatan rated in some months has RK = the mean of those months, DOMAIN §2.3; one never rated would
+    score kualitas 0.)"""
+    a = t.activities
+    tahun = sa.cast(sa.extract("year", a.c.tanggal), sa.Integer)
+    bulan = sa.cast(sa.extract("month", a.c.tanggal), sa.Integer)
+    worked = session.execute(
+        sa.select(a.c.kegiatan_id, tahun, bulan)
+        .where(a.c.skp_id == skp_id, a.c.jenis == "skp", a.c.kegiatan_id.is_not(None))
+        .group_by(a.c.kegiatan_id, tahun, bulan).having(sa.func.sum(a.c.kuantitas) > 0)
+        .order_by(tahun, bulan)).all()
+    rated = set(session.execute(sa.select(t.monthly_kualitas.c.kegiatan_id).where(
+        t.monthly_kualitas.c.skp_id == skp_id)).scalars())
+    out: dict[uuid.UUID, list[tuple[int, int]]] = {}
+    for kid, y, m in worked:
+        if kid not in rated:
+            out.setdefault(kid, []).append((y, m))
+    return out
+
+
 def upsert_activity(session, values: dict) -> None:
     """Keep the highest version of each reviewed activity (events may arrive out of order)."""
     statement = pg_insert(t.activities).values(**values)
@@ -220,6 +241,17 @@ def tugas_tambahan_of(session, skp_id: uuid.UUID) -> list[dict]:
     return [dict(r) for r in session.execute(
         sa.select(t.tugas_tambahan).where(t.tugas_tambahan.c.skp_id == skp_id)
         .order_by(t.tugas_tambahan.c.tanggal, t.tugas_tambahan.c.id)).mappings()]
+
+
+def heads_of(session, doc: dict) -> frozenset[str]:
+    """The heads up the chain of the document's assignment (identity's `heads`, as last told): read only."""
+    data = session.execute(sa.select(t.assignments.c.data).where(
+        t.assignments.c.assignment_id == doc["assignment_id"])).scalar() or {}
+    return frozenset(data.get("heads") or ())
+
+
+def employee_instansi(session, nip: str) -> str | None:
+    return session.execute(sa.select(t.employees.c.instansi_id).where(t.employees.c.nip == nip)).scalar()
 
 
 def employee_name(session, nip: str) -> str:
