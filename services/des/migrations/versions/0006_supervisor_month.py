@@ -1,13 +1,13 @@
 """The employee's name on des's copy (the penilai's review queue shows who reported) and the heads up the chain
 (who may read the employee's work).
 
-Revision ID: 0005_supervisor_month
-Revises: 0004_retention_brin
+Revision ID: 0006_supervisor_month
+Revises: 0005_outbox_lane
 """
 from alembic import op
 
-revision = "0005_supervisor_month"
-down_revision = "0004_retention_brin"
+revision = "0006_supervisor_month"
+down_revision = "0005_outbox_lane"
 branch_labels = None
 depends_on = None
 
