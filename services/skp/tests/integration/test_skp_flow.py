@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import uuid
+from decimal import Decimal
 
 import grpc
 import pytest
@@ -224,9 +225,11 @@ def test_a_year_from_assignment_to_closed_result(stub, pb, world, skp_events):
     xlsx = stub.ExportSkp(pb.ExportSkpRequest(skp_id=skp_id, format=pb.EXPORT_FORMAT_XLSX,
                                               form=pb.EXPORT_FORM_PENILAIAN), metadata=me, timeout=10)
     from openpyxl import load_workbook
-    cells = [c for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True) for c in row]
-    assert "Menyusun laporan kegiatan" in cells and any(
-        isinstance(c, str) and c.startswith(final_expected["nilai_prestasi_kerja"]) for c in cells)
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    cells = [c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "Menyusun laporan kegiatan" in cells
+    [nilai] = [r[2] for r in workbook["Prestasi Kerja"].iter_rows() if r[1].value == "NILAI PRESTASI KERJA"]
+    assert nilai.data_type == "n" and Decimal(str(nilai.value)) == Decimal(final_expected["nilai_prestasi_kerja"])
 
 
 def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, world, skp_events):
