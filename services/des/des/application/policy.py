@@ -13,6 +13,9 @@ from ekinerja_platform.domain_errors import PermissionDenied
 
 SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN, AGENCY = "self", "penilai", "admin_instansi", "admin_bkn", "agency_client"
 READERS = frozenset({SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN})
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+IMPORT_SCOPE = "des:import"
+CLIENT_SCOPES = frozenset({IMPORT_SCOPE})
 
 RULES: dict[str, frozenset[str]] = {
     "GetMonthlyTargets": READERS,
@@ -59,7 +62,7 @@ def relations(principal, target: Target) -> set[str]:
         out.add(ADMIN_INSTANSI)
     if principal.has_role("admin_bkn"):
         out.add(ADMIN_BKN)
-    if principal.has_role("agency_client") and "des:import" in principal.scopes and same_instansi:
+    if principal.has_role("agency_client") and IMPORT_SCOPE in principal.scopes and same_instansi:
         out.add(AGENCY)
     return out
 
