@@ -77,6 +77,7 @@ Block = Title | Grid | Signatures
 class Page:
     name: str  # the XLSX sheet name
     blocks: list[Block]
+    portrait: bool = False  # the PDF page's orientation (wide tables: landscape)
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,8 @@ def _prestasi_page(doc: dict, pns: Person, penilai: Person, atasan: Person, scor
         Signature("10. Pegawai Negeri Sipil Yang Dinilai", f"Diterima tanggal {tanggal(dates.get('received'))}",
                   pns),
         Signature("11. Atasan Pejabat Penilai", f"Diterima tanggal {tanggal(dates.get('final'))}", atasan)])
-    return Page("Prestasi Kerja", [Title(TITLE_PRESTASI, _period(doc)), people, grid, keberatan, signatures])
+    return Page("Prestasi Kerja", [Title(TITLE_PRESTASI, _period(doc)), people, grid, keberatan, signatures],
+                portrait=True)
 
 
 # --- PDF ------------------------------------------------------------------------------------------------------------
@@ -249,20 +251,37 @@ def to_pdf(form: Form) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
+    margin = 28
+    sizes = {"portrait": A4, "landscape": landscape(A4)}
+    order = ["portrait", "landscape"] if form.pages and form.pages[0].portrait else ["landscape", "portrait"]
     buffer = io.BytesIO()
-    pdf = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=form.title, author="e-Kinerja",
-                            leftMargin=28, rightMargin=28, topMargin=28, bottomMargin=28)
+    pdf = BaseDocTemplate(buffer, title=form.title, author="e-Kinerja", pageTemplates=[
+        PageTemplate(id=name, pagesize=sizes[name],
+                     frames=[Frame(margin, margin, sizes[name][0] - 2 * margin, sizes[name][1] - 2 * margin,
+                                   id=name)]) for name in order])
     styles = getSampleStyleSheet()
     cell = styles["BodyText"].clone("cell", fontSize=7.5, leading=9)
     bold = cell.clone("bold", fontName="Helvetica-Bold")
     head = bold.clone("head", fontSize=6.5, leading=8, alignment=1)
-    width = pdf.width
+    tight = [("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
     story: list = []
     for page_no, page in enumerate(form.pages):
+        orientation = "portrait" if page.portrait else "landscape"
+        width = sizes[orientation][0] - 2 * margin
         if page_no:
-            story.append(PageBreak())
+            story += [NextPageTemplate(orientation), PageBreak()]
         for block in page.blocks:
             if isinstance(block, Title):
                 story.append(Paragraph(_escape(block.text), styles["Title"]))
@@ -274,7 +293,7 @@ def to_pdf(form: Form) -> bytes:
                 data += [[Paragraph(_escape(_shown(v)), cell) for v in row] for row in block.rows]
                 style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                          ("BACKGROUND", (0, 0), (-1, len(block.header) - 1), colors.lightgrey),
-                         ("VALIGN", (0, 0), (-1, -1), "TOP")]
+                         ("VALIGN", (0, 0), (-1, -1), "TOP"), *tight]
                 style += [("SPAN", a, b) for a, b in block.spans]
                 story.append(Table(data, colWidths=[width * w / total for w in block.widths],
                                    repeatRows=len(block.header), style=TableStyle(style)))
