@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from ekinerja_platform.domain_errors import PermissionDenied
 
-SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN, AGENCY = "self", "penilai", "admin_instansi", "admin_bkn", "agency_client"
-READERS = frozenset({SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN})
 # The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
 IMPORT_SCOPE = "des:import"
 CLIENT_SCOPES = frozenset({IMPORT_SCOPE})
+
+SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN, AGENCY = "self", "penilai", "admin_instansi", "admin_bkn", "agency_client"
+READERS = frozenset({SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN})
 
 RULES: dict[str, frozenset[str]] = {
     "GetMonthlyTargets": READERS,
