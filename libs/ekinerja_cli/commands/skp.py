@@ -295,7 +295,7 @@ def keberatan(skp_id, alasan, decide, catatan, perilaku_json):
               help="File to write (default the name the service gives).")
 def formulir(skp_id, form, fmt, output):
     """Save the official form of a document (Perka BKN 1/2013) as PDF or XLSX (docs/forms.md)."""
-    _save_form(skp_id, form, fmt, output)
+    _save_form(_call("ExportSkp", _form_request(skp_id, form, fmt)), skp_id, form, fmt, output)
 
 
 @skp_group.command("export")
@@ -309,16 +309,17 @@ def export(skp_id, fmt, form, output):
     """Same as `skp formulir` (older spelling): --pdf/--xlsx, --form targets|penilaian."""
     if fmt is None:
         fail("pilih --pdf atau --xlsx", EXIT_BAD_INPUT)
-    _save_form(skp_id, "skp" if form == "targets" else "penilaian", fmt, output)
+    kind = "skp" if form == "targets" else "penilaian"
+    _save_form(_call("ExportSkp", _form_request(skp_id, kind, fmt)), skp_id, kind, fmt, output)
 
 
-def _save_form(skp_id: str, form: str, fmt: str, output: str | None) -> None:
+def _form_request(skp_id: str, form: str, fmt: str):
     pb = _pb()
-    request = pb.ExportSkpRequest(
-        skp_id=skp_id,
-        format=pb.EXPORT_FORMAT_PDF if fmt == "pdf" else pb.EXPORT_FORMAT_XLSX,
-        form=pb.EXPORT_FORM_TARGETS if form == "skp" else pb.EXPORT_FORM_PENILAIAN)
-    response = _call("ExportSkp", request)
+    return pb.ExportSkpRequest(skp_id=skp_id, format=pb.EXPORT_FORMAT_PDF if fmt == "pdf" else pb.EXPORT_FORMAT_XLSX,
+                               form=pb.EXPORT_FORM_TARGETS if form == "skp" else pb.EXPORT_FORM_PENILAIAN)
+
+
+def _save_form(response, skp_id: str, form: str, fmt: str, output: str | None) -> None:
     path = Path(output or response.filename or f"skp-{skp_id}-{form}.{fmt}")
     path.write_bytes(response.content)
     if state().json:
