@@ -133,6 +133,17 @@ def test_after_a_move_des_months_follow_the_documents(world, identity, skp, des)
         assert old and all(max(v) == cal.bulan for v in old.values()), old
     eventually(old_has_no_month_after_the_move, what="des ends the old SKP's months at the move")
 
+    # the served months add up to skp's prorated yearly target of the closed document (skp_closed's kegiatan)
+    old_doc = skp.stub.GetSkp(skp.pb.GetSkpRequest(skp_id=old_id), metadata=w.H.md(), timeout=20).document
+    assert (old_doc.status, old_doc.closed_reason) == ("closed", "moved")
+    served = {k.kegiatan_id: Decimal(k.kuantitas) for k in old_doc.kegiatan}
+
+    def served_months_add_up_to_skps_prorated_targets():
+        old = by_kegiatan(des.stub.GetMonthlyTargets(des.pb.GetMonthlyTargetsRequest(skp_id=old_id),
+                                                     metadata=w.H.md(), timeout=20).targets)
+        assert {k: sum(v.values()) for k, v in old.items()} == served, (old, served)
+    eventually(served_months_add_up_to_skps_prorated_targets, what="des fits the served months to skp's prorated total")
+
 
 def test_reports_in_the_kegiatan_satuan_only_then_recap_measures_against_des(world, des, recap):
     w = world

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from ekinerja_platform.domain_errors import PermissionDenied
 
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+IMPORT_SCOPE = "des:import"
+CLIENT_SCOPES = frozenset({IMPORT_SCOPE})
+
 SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN, AGENCY = "self", "penilai", "admin_instansi", "admin_bkn", "agency_client"
 HEAD = "head"
 READERS = frozenset({SELF, PENILAI, HEAD, ADMIN_INSTANSI, ADMIN_BKN})
@@ -66,7 +70,7 @@ def relations(principal, target: Target) -> set[str]:
         out.add(ADMIN_INSTANSI)
     if principal.has_role("admin_bkn"):
         out.add(ADMIN_BKN)
-    if principal.has_role("agency_client") and "des:import" in principal.scopes and same_instansi:
+    if principal.has_role("agency_client") and IMPORT_SCOPE in principal.scopes and same_instansi:
         out.add(AGENCY)
     return out
 

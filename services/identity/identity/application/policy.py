@@ -79,6 +79,8 @@ RULES: dict[str, Rule | str] = {
     "GetSupervisorChain": READ_PERSON,
     "ImportPegawai": Rule(instansi_admin=True, client_scope="pegawai:write"),
 }
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+CLIENT_SCOPES = frozenset(rule.client_scope for rule in RULES.values() if isinstance(rule, Rule) and rule.client_scope)
 
 
 def relation_of(principal: Principal, *, instansi_id: str | None, nip: str | None = None,

@@ -33,13 +33,16 @@ RULES = {
 }
 
 ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES = "all", "own_instansi", "aggregate", "subordinates"
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+READ_SCOPE = "recap:read"
+CLIENT_SCOPES = frozenset({READ_SCOPE})
 
 
 def reach(principal) -> str | None:
     """The widest view the caller's roles give."""
     if principal.has_role("admin_bkn"):
         return ALL
-    agency = principal.has_role("agency_client") and "recap:read" in principal.scopes
+    agency = principal.has_role("agency_client") and READ_SCOPE in principal.scopes
     if principal.has_role("admin_instansi") or agency:
         return OWN_INSTANSI
     if principal.has_role("pegawai") and principal.nip:

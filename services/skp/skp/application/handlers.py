@@ -68,10 +68,15 @@ def publish_scored(session, doc: dict, result: dict) -> None:
 
 
 def publish_closed(session, doc: dict, reason: str, nilai_prestasi_kerja: str | None) -> None:
+    """``kegiatan``: the targets served, as in force at the close (after a move: prorated to the months served), so
+    des makes the served months add up to them; empty for a document never approved (des does not know it)."""
+    served = [{"kegiatan_id": str(item["kegiatan_id"]), "kuantitas": item["kuantitas"]}
+              for item in doc["approved_targets"] or []]
     record_event(session, Event("skp_closed", PRODUCER, {
         "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
         "period_end": doc["period_end"].isoformat(), "reason": reason,
-        "nilai_prestasi_kerja": nilai_prestasi_kerja}, nip=doc["nip"], instansi_id=doc["instansi_id"]))
+        "nilai_prestasi_kerja": nilai_prestasi_kerja, "kegiatan": served}, nip=doc["nip"],
+        instansi_id=doc["instansi_id"]))
 
 
 # --- reads --------------------------------------------------------------------------------------------------------

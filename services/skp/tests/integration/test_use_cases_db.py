@@ -270,7 +270,8 @@ def test_results_without_keberatan_close_after_14_days_once(db):
     assert (audit[-1]["action"], audit[-1]["actor"]) == ("result_final_no_keberatan", "system")
     assert skp_closed_events(db, doc["skp_id"]) == [{
         "skp_id": str(doc["skp_id"]), "nip": nip_quiet, "instansi_id": "inst-1", "period_end": "2024-12-31",
-        "reason": "final", "nilai_prestasi_kerja": quiet["nilai_prestasi_kerja"]}]
+        "reason": "final", "nilai_prestasi_kerja": quiet["nilai_prestasi_kerja"],
+        "kegiatan": [{"kegiatan_id": k["kegiatan_id"], "kuantitas": k["kuantitas"]} for k in doc["approved_targets"]]}]
 
     # the keberatan waits for the atasan; a later run changes nothing and publishes nothing again
     with db.transaction() as session:
