@@ -25,7 +25,7 @@ class Portal:
     def __init__(self, settings: PortalSettings):
         self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
-        self.services = Services(settings.targets, settings.grpc_timeout_seconds)
+        self.services: Services | None = None  # grpc.aio channels belong to the serving event loop: see start()
         self.sessions = SessionStore.from_url(settings.database_url, settings.session_ttl_seconds,
                                               settings.db_pool_size)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -39,6 +39,9 @@ class Portal:
             refresh_token=refresh_token))
         return Tokens(reply.access_token, reply.refresh_token, reply.access_expires_at, reply.refresh_expires_at)
 
+    async def start(self) -> None:
+        self.services = Services(self.settings.targets, self.settings.grpc_timeout_seconds)
+
     async def close(self) -> None:
         await self.services.close()
         await self.sessions.close()
@@ -51,6 +54,7 @@ def create_app(settings: PortalSettings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        await portal.start()
         yield
         await portal.close()
 
