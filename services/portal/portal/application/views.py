@@ -65,7 +65,8 @@ async def hari_ini(services, token: str, today: dt.date) -> dict:
                          "reported": fmt(done), "recognised": fmt(recognised.get(t.kegiatan_id, 0)),
                          "max": max(target, Decimal(1)), "value": min(done, max(target, Decimal(1))),
                          "pct": int(done * 100 / target) if target else 0})
-    return {"today": iso, "bulan": bulan, "kegiatan": kegiatan_choices(month_targets),
+    nomor = {t.kegiatan_id: t.nomor for t in month_targets}
+    return {"today": iso, "bulan": bulan, "kegiatan": kegiatan_choices(month_targets), "nomor": nomor,
             "no_skp": isinstance(targets, ServiceError),
             "plans": [p for p in plans.plans if p.tanggal == iso],
             "reports": [a for a in activities.activities if a.tanggal == iso],

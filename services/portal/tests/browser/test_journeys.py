@@ -59,13 +59,17 @@ class Journey:
             self.page.keyboard.type(user)
             self.page.keyboard.press("Tab")
             self.page.keyboard.type(password)
-            self.page.keyboard.press("Enter")
+            self.submit(lambda: self.page.keyboard.press("Enter"))
         else:
             self.page.fill("#user", user)
             self.page.fill("#password", password)
-            self.page.click("button:has-text('Masuk')")
-        self.page.wait_for_load_state()
+            self.submit(lambda: self.page.click("button:has-text('Masuk')"))
         assert "/masuk" not in self.page.url, self.page.inner_text("main")
+
+    def submit(self, action) -> None:
+        """Run an action that submits a form and wait for the answer page (POST, 303, GET) to load."""
+        with self.page.expect_navigation():
+            action()
 
     def sign_out(self) -> None:
         self.page.click("button:has-text('Keluar')")
@@ -93,8 +97,8 @@ def hari_ini_weight(browser, base: str, stack_people: dict, width: int) -> int:
     page.goto("/masuk")
     page.fill("#user", stack_people["staf"].nip)
     page.fill("#password", stack_people["password"])
-    page.click("button:has-text('Masuk')")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("button:has-text('Masuk')")
     assert page.url.rstrip("/") == base
     total = page.evaluate("""() => {
         const nav = performance.getEntriesByType('navigation')[0];
@@ -124,12 +128,11 @@ def test_journeys(browser_stack, chromium, axe_source, width):
         j.page.keyboard.type(f"Konsep surat edaran {tag}")
         j.page.keyboard.press("Tab")
         j.page.keyboard.type("2")
-        j.page.keyboard.press("Enter")
+        j.submit(lambda: j.page.keyboard.press("Enter"))
     else:
         j.page.fill("#r-uraian", f"Konsep surat edaran {tag}")
         j.page.fill("#r-kuantitas", "2")
-        j.page.click("button:has-text('Tambah rencana')")
-    j.page.wait_for_load_state()
+        j.submit(lambda: j.page.click("button:has-text('Tambah rencana')"))
     assert "Rencana tersimpan." in j.page.inner_text("main")
     assert f"Konsep surat edaran {tag}" in j.page.inner_text("main")
 
@@ -144,7 +147,7 @@ def test_journeys(browser_stack, chromium, axe_source, width):
         j.tab_to("#f-uraian")
         j.page.keyboard.type(f"Menyusun surat undangan rapat {tag}")
         j.tab_to("button[value=kirim]")
-        j.page.keyboard.press("Enter")
+        j.submit(lambda: j.page.keyboard.press("Enter"))
     else:
         j.page.click("a:has-text('Tambah laporan')")
         j.page.wait_for_url("**/laporan/baru")
@@ -153,8 +156,7 @@ def test_journeys(browser_stack, chromium, axe_source, width):
         j.page.fill("#f-uraian", f"Menyusun surat undangan rapat {tag}")
         j.page.set_input_files("#f-bukti", files=[{"name": "bukti.pdf", "mimeType": "application/pdf",
                                                    "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
-        j.page.click("button[value=kirim]")
-    j.page.wait_for_load_state()
+        j.submit(lambda: j.page.click("button[value=kirim]"))
     assert "Laporan terkirim" in j.page.inner_text("main"), j.page.inner_text("main")
     form_activity = j.page.url.rsplit("/", 1)[1]
     j.visit("a2-laporan-terkirim")
@@ -163,11 +165,10 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     if keyboard:
         j.tab_to("#c-text")
         j.page.keyboard.type(f"LAPOR K2 4 mengarsipkan surat masuk {tag}")
-        j.page.keyboard.press("Enter")
+        j.submit(lambda: j.page.keyboard.press("Enter"))
     else:
         j.page.fill("#c-text", f"LAPOR K2 4 mengarsipkan surat masuk {tag}")
-        j.page.click("button:has-text('Kirim isian')")
-    j.page.wait_for_load_state()
+        j.submit(lambda: j.page.click("button:has-text('Kirim isian')"))
     main = j.page.inner_text("main")
     assert f"mengarsipkan surat masuk {tag}" in main, main
     j.visit("a3-isian-cepat")
@@ -183,18 +184,15 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     j.visit("b1-tim")
     quick = j.page.locator("form[action='/tim/revisi']", has_text=f"mengarsipkan surat masuk {tag}")
     quick.locator("input[name=catatan]").fill("Sebutkan jumlah surat per jenis")
-    quick.locator("button").click()
-    j.page.wait_for_load_state()
+    j.submit(lambda: quick.locator("button").click())
     assert "Permintaan revisi terkirim." in j.page.inner_text("main")
     approve = j.page.locator("form[action='/tim/setujui']", has_text=f"Menyusun surat undangan rapat {tag}")
-    approve.locator("button").click()
-    j.page.wait_for_load_state()
+    j.submit(lambda: approve.locator("button").click())
     assert "laporan disetujui" in j.page.inner_text("main")
     lock = j.page.locator("form.card[action='/tim/kunci']")
     lock.locator("#k-nip").select_option(staf.nip)
     lock.locator("#k-tanggal").fill(form_day.isoformat())
-    lock.locator("button").click()
-    j.page.wait_for_load_state()
+    j.submit(lambda: lock.locator("button").click())
     assert "Terkunci: 1 laporan." in j.page.inner_text("main"), j.page.inner_text("main")
     j.visit("b2-terkunci")
     j.sign_out()
@@ -202,13 +200,12 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     # (c) the employee: the note, fix and resend; the locked entry has no edit control; a forged POST is refused --
     j.sign_in(staf.nip, password)
     j.page.goto("/laporan")
-    j.page.click(f"a:has-text('mengarsipkan surat masuk {tag}')")
+    j.submit(lambda: j.page.click(f"a:has-text('mengarsipkan surat masuk {tag}')"))
     main = j.page.inner_text("main")
     assert "Sebutkan jumlah surat per jenis" in main and "Perlu revisi" in main, main
     j.visit("c1-revisi")
     j.page.fill("#f-uraian", f"mengarsipkan 2 surat undangan dan 2 nota dinas {tag}")
-    j.page.click("button[value=kirim]")
-    j.page.wait_for_load_state()
+    j.submit(lambda: j.page.click("button[value=kirim]"))
     main = j.page.inner_text("main")
     assert "Laporan terkirim" in main and "Diajukan ulang" in main, main
     j.page.goto(f"/laporan/{form_activity}")
@@ -234,13 +231,11 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     # (e) an informal question gets an answer ----------------------------------------------------------------------
     j.page.goto("/tanya")
     j.page.fill("#q", "gmn cara ngisi skp klo pindah jabatan di tengah tahun?")
-    j.page.click("button:has-text('Tanyakan')")
-    j.page.wait_for_load_state()
+    j.submit(lambda: j.page.click("button:has-text('Tanyakan')"))
     assert j.page.locator("article.card").count() >= 1, j.page.inner_text("main")
     assert "Rujukan:" in j.page.inner_text("main")
     j.visit("e1-tanya")
-    j.page.locator("article.card").first.locator("button[value='1']").click()
-    j.page.wait_for_load_state()
+    j.submit(lambda: j.page.locator("article.card").first.locator("button[value='1']").click())
     assert "Terima kasih" in j.page.inner_text("main")
     j.sign_out()
 
@@ -250,8 +245,7 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     j.visit("f1-admin")
     unlock = j.page.locator("form[action='/admin/buka-kunci']").first
     unlock.locator("input[name=reason]").fill(f"Koreksi jumlah atas permintaan pegawai {tag}")
-    unlock.locator("button").click()
-    j.page.wait_for_load_state()
+    j.submit(lambda: unlock.locator("button").click())
     main = j.page.inner_text("main")
     assert "Kunci dibuka" in main and f"Koreksi jumlah atas permintaan pegawai {tag}" in main, main
     j.visit("f2-audit")
