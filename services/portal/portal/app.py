@@ -29,6 +29,7 @@ class Portal:
         self.sessions = SessionStore.from_url(settings.database_url, settings.session_ttl_seconds,
                                               settings.db_pool_size)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.auto_reload = False  # templates change only with a release: no stat() per render
 
     def today(self) -> dt.date:
         return dt.datetime.now(self.zone).date()
