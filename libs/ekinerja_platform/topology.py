@@ -30,6 +30,7 @@ SUBSCRIPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "activity_reviewed": ("skp", "recap"),
         "revision_requested": ("recap",),
         "monthly_quality_set": ("skp", "recap"),
+        "monthly_targets_set": ("recap",),
         "period_locked": ("recap",),
     },
     "recap": {"recap_closed": ()},

@@ -68,17 +68,47 @@ def register(cli) -> None:
     def des():
         """Daily Evaluation System: plans, daily reports, review, locks, monthly targets."""
 
-    @des.command("targets")
-    @click.option("--nip", default="")
-    @click.option("--skp", "skp_id", default="")
+    def _targets_table(d: dict) -> None:
+        table(f"SKP {d.get('skp_id')}", ["K", "kegiatan", "bulan", "target", "kualitas"],
+              [[t.get("nomor"), t.get("nama"), t.get("bulan"), f"{t.get('kuantitas')} {t.get('satuan')}",
+                t.get("kualitas", "")] for t in d.get("targets", [])])
+
+    @des.group("targets", invoke_without_command=True)
+    @click.pass_context
+    def targets(ctx):
+        """Monthly targets of an SKP: `show` (the default) and `set` (adjust one kegiatan's split)."""
+        if ctx.invoked_subcommand is None:
+            r = _call("GetMonthlyTargets", _pb().GetMonthlyTargetsRequest())
+            emit(_dict(r), _targets_table)
+
+    @targets.command("show")
+    @click.option("--nip", default="", help="A subordinate's (as penilai) or, as admin, an employee's.")
+    @click.option("--skp", "skp_id", default="", help="Default: the current SKP.")
     @json_option
-    def targets(nip, skp_id):
-        """Monthly targets of an SKP (the caller's current one by default)."""
+    def targets_show(nip, skp_id):
+        """Every kegiatan's target per month (they add up to the yearly target exactly)."""
         r = _call("GetMonthlyTargets", _pb().GetMonthlyTargetsRequest(nip=nip, skp_id=skp_id))
-        emit(_dict(r), lambda d: table(f"SKP {d.get('skp_id')}", ["K", "kegiatan", "bulan", "target", "kualitas"],
-                                       [[t.get("nomor"), t.get("nama"), t.get("bulan"),
-                                         f"{t.get('kuantitas')} {t.get('satuan')}", t.get("kualitas", "")]
-                                        for t in d.get("targets", [])]))
+        emit(_dict(r), _targets_table)
+
+    @targets.command("set")
+    @click.option("--kegiatan", required=True, help="kegiatan_id as `des targets show --json` prints it.")
+    @click.option("--nip", default="", help="A subordinate's SKP (as penilai); default: your own.")
+    @click.option("--skp", "skp_id", default="", help="Default: the current SKP.")
+    @click.argument("months", nargs=-1, required=True, metavar="YYYY-MM=JUMLAH...")
+    @json_option
+    def targets_set(kegiatan, nip, skp_id, months):
+        """Adjust a kegiatan's monthly split: every month of the SKP period, adding up to the yearly target
+        exactly (e.g. `2026-01=0.333 2026-02=0.333 ...`); otherwise refused with the difference named."""
+        m = _pb()
+        items = []
+        for given in months:
+            bulan, sep, jumlah = given.partition("=")
+            if not sep or not bulan.strip() or not jumlah.strip():
+                fail(f"'{given}' bukan BULAN=JUMLAH (contoh: 2026-01=2)", EXIT_BAD_INPUT)
+            items.append(m.MonthTarget(bulan=bulan.strip(), kuantitas=jumlah.strip().replace(",", ".")))
+        r = _call("SetMonthlyTargets", m.SetMonthlyTargetsRequest(nip=nip, skp_id=skp_id, kegiatan_id=kegiatan,
+                                                                   targets=items), write=True)
+        emit(_dict(r), _targets_table)
 
     @des.group("plan")
     def plan():

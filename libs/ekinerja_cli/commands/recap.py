@@ -37,6 +37,10 @@ def _cells(c) -> list:
             c.oldest_pending_days, c.achievement_pct or "-"]
 
 
+# what a kegiatan line's status means, in the words shown to people
+KEGIATAN_STATUS = {"target_zero": "target bulan ini 0", "no_target": "belum ada target bulanan"}
+
+
 def period_option(fn):
     fn = click.option("--date", default="", help="A date inside the period (YYYY-MM-DD); default today.")(fn)
     return click.option("--period", type=click.Choice(PERIODS), default="month", show_default=True)(fn)
@@ -70,10 +74,13 @@ def register(cli) -> None:
                   [[row.unit_id] + _cells(row.counters) for row in reply.by_unit]
                   + [["TOTAL"] + _cells(reply.counters)])
             if reply.kegiatan:
-                table("per SKP kegiatan", ["skp", "kegiatan", "target", "planned", "reported", "recognised",
-                                           "achievement %", "kualitas"],
-                      [[k.skp_id, k.nama or k.kegiatan_id, k.target_qty, k.planned_qty, k.reported_qty,
-                        k.recognised_qty, k.achievement_pct or "-", k.kualitas or "-"] for k in reply.kegiatan])
+                table("per kegiatan SKP: rencana vs laporan vs disetujui",
+                      ["kegiatan", "satuan", "target", "rencana", "dilaporkan", "disetujui", "capaian %",
+                       "kualitas"],
+                      [[k.nama or k.kegiatan_id, k.satuan, k.target_qty or "-",
+                        f"{k.planned_qty} ({k.plans})", f"{k.reported_qty} ({k.reported})",
+                        f"{k.recognised_qty} ({k.approved})", KEGIATAN_STATUS.get(k.status) or k.achievement_pct or "-",
+                        k.kualitas or "-"] for k in reply.kegiatan])
         emit(_as_dict(reply), human)
 
     @recap.command("unit")

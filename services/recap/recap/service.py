@@ -85,4 +85,5 @@ class RecapService(PlatformService):
     on_activity_reviewed = _des_consumer("activity_reviewed")
     on_revision_requested = _des_consumer("revision_requested")
     on_monthly_quality_set = _consumer("des", "monthly_quality_set")
+    on_monthly_targets_set = _consumer("des", "monthly_targets_set")
     on_period_locked = _des_consumer("period_locked")

@@ -103,3 +103,40 @@ def monthly_quality_set(skp_id, nip, instansi_id, kegiatan_id, tahun, bulan, kua
     return Event("monthly_quality_set", "des", {
         "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "kegiatan_id": kegiatan_id, "tahun": tahun,
         "bulan": bulan, "kualitas": str(kualitas)}, nip=nip, instansi_id=instansi_id).envelope()
+
+
+def monthly_targets_set(skp_id, nip, instansi_id, kegiatan, period_start, period_end, revision=1, split=None):
+    """des's split of an SKP: `kegiatan` [{kegiatan_id, kuantitas, satuan?}]; `split` {kegiatan_id: {(tahun, bulan):
+    kuantitas}} overrides; otherwise an even split over the period's months (3 decimals, remainder to the last)."""
+    from decimal import Decimal
+    start, end = dt.date.fromisoformat(period_start), dt.date.fromisoformat(period_end)
+    period = [(y, m) for y in range(start.year, end.year + 1) for m in range(1, 13)
+              if (start.year, start.month) <= (y, m) <= (end.year, end.month)]
+    items = []
+    for k in kegiatan:
+        given = (split or {}).get(k["kegiatan_id"])
+        if given is None:
+            units = int(Decimal(str(k["kuantitas"])) * 1000)
+            base, extra = divmod(units, len(period))
+            given = {month: Decimal(base + (1 if i >= len(period) - extra else 0)) / 1000
+                     for i, month in enumerate(period)}
+        months = [{"tahun": y, "bulan": m, "kuantitas": f"{Decimal(given.get((y, m), 0)):.3f}"}
+                  for y in range(start.year, end.year + 1) for m in range(1, 13)]
+        items.append({"kegiatan_id": k["kegiatan_id"], "satuan": k.get("satuan", "dokumen"),
+                      "kuantitas": f"{Decimal(str(k['kuantitas'])):.3f}", "months": months})
+    return Event("monthly_targets_set", "des", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "period_start": period_start,
+        "period_end": period_end, "revision": revision, "kegiatan": items}, nip=nip, instansi_id=instansi_id).envelope()
+
+
+def targets_for(skp_envelope, revision=1, split=None):
+    """The `monthly_targets_set` des publishes after it learns this `skp_approved` (its even split)."""
+    d = skp_envelope["data"]
+    return monthly_targets_set(d["skp_id"], d["nip"], d["instansi_id"], d["kegiatan"], d["period_start"],
+                               d["period_end"], revision=revision, split=split)
+
+
+def with_targets(*skp_envelopes):
+    """Each `skp_approved` followed by des's split of it."""
+    return [e for envelope in skp_envelopes for e in (envelope, targets_for(envelope, revision=envelope["data"]
+                                                                              ["version"]))]

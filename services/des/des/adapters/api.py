@@ -161,7 +161,7 @@ def request_revision(db, call, request):
 
 def _target_pb(r) -> des_pb2.MonthlyTarget:
     return des_pb2.MonthlyTarget(skp_id=r.skp_id, kegiatan_id=r.kegiatan_id, nomor=r.nomor, nama=r.nama,
-                                 bulan=f"{r.tahun:04d}-{r.bulan:02d}", kuantitas=_s(r.kuantitas), satuan=r.satuan,
+                                 bulan=f"{r.tahun:04d}-{r.bulan:02d}", kuantitas=f"{r.kuantitas:.3f}", satuan=r.satuan,
                                  kualitas=_s(r.kualitas))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = sa.MetaData()
 NUM = sa.Numeric(16, 2)
+QTY = sa.Numeric(16, 3)  # SKP kuantitas scale: yearly and monthly targets (DOMAIN §0.14)
 TS = sa.DateTime(timezone=True)
 
 employees = sa.Table(
@@ -36,6 +37,8 @@ skp_documents = sa.Table(
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("closed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    # bumped each time the monthly split is published (`monthly_targets_set`): consumers keep the highest
+    sa.Column("targets_revision", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("skp_documents_penilai", "penilai_nip"),
 )
 
@@ -47,7 +50,7 @@ skp_kegiatan = sa.Table(
     sa.Column("nomor", sa.Integer, nullable=False),
     sa.Column("nama", sa.Text, nullable=False),
     sa.Column("satuan", sa.Text, nullable=False),
-    sa.Column("kuantitas", NUM, nullable=False),
+    sa.Column("kuantitas", QTY, nullable=False),
 )
 
 monthly_targets = sa.Table(
@@ -57,7 +60,7 @@ monthly_targets = sa.Table(
     sa.Column("kegiatan_id", sa.Text, primary_key=True),
     sa.Column("tahun", sa.SmallInteger, primary_key=True),
     sa.Column("bulan", sa.SmallInteger, primary_key=True),
-    sa.Column("kuantitas", NUM, nullable=False),
+    sa.Column("kuantitas", QTY, nullable=False),
     sa.Column("kualitas", NUM),
     sa.Column("updated_by", sa.Text),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),

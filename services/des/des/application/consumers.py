@@ -5,7 +5,7 @@ Out-of-order arrival: SKP documents and assignments keep the highest `version` s
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,6 +14,7 @@ from ..adapters import activity_store
 from ..adapters import repository as repo
 from ..adapters.tables import activities, employees, monthly_targets, skp_documents, skp_kegiatan
 from ..domain import targets
+from . import monthly_targets as monthly_targets_events
 
 
 def skp_approved(session, envelope: dict) -> None:
@@ -34,7 +35,9 @@ def skp_approved(session, envelope: dict) -> None:
     old = {r.kegiatan_id: r for r in repo.kegiatan_rows(session, nip, skp_id)}
     new_ids = []
     for k in d.get("kegiatan") or []:
-        kid, total = str(k["kegiatan_id"]), Decimal(str(k["kuantitas"]))
+        # kept at the SKP kuantitas scale, so the monthly split adds up to it exactly
+        kid = str(k["kegiatan_id"])
+        total = Decimal(str(k["kuantitas"])).quantize(targets.SCALE, rounding=ROUND_HALF_UP)
         new_ids.append(kid)
         values = dict(nomor=int(k["nomor"]), nama=k["nama"], satuan=k["satuan"], kuantitas=total)
         kstmt = pg_insert(skp_kegiatan).values(nip=nip, skp_id=skp_id, kegiatan_id=kid, **values)
@@ -58,17 +61,26 @@ def skp_approved(session, envelope: dict) -> None:
         activities.c.state.in_(("draft", "submitted", "revision_requested", "resubmitted")),
         activities.c.penilai_nip.is_distinct_from(d.get("penilai_nip"))).values(penilai_nip=d.get("penilai_nip")))
     repo.audit(session, nip, "skp", skp_id, "skp_approved", "skp", None, {"version": version})
+    monthly_targets_events.publish(session, nip, skp_id)
     activity_store.contexts.forget(nip)
 
 
 def skp_closed(session, envelope: dict) -> None:
+    """A document closed (by a move: its period now ends the day before the new post): the months after its end
+    have no target any more, and the split is published again."""
     d = envelope["data"]
+    nip, skp_id = d["nip"], str(d["skp_id"])
     values = {"closed": True}
     if d.get("period_end"):
-        values["period_end"] = dt.date.fromisoformat(d["period_end"])
-    session.execute(skp_documents.update().where(skp_documents.c.nip == d["nip"],
-                                                 skp_documents.c.skp_id == str(d["skp_id"])).values(**values))
-    activity_store.contexts.forget(d["nip"])
+        values["period_end"] = end = dt.date.fromisoformat(d["period_end"])
+        session.execute(monthly_targets.delete().where(
+            monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id,
+            sa.tuple_(monthly_targets.c.tahun, monthly_targets.c.bulan) > sa.tuple_(end.year, end.month)))
+    found = session.execute(skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
+                            .values(**values).returning(skp_documents.c.skp_id)).first()
+    if found is not None and d.get("period_end"):
+        monthly_targets_events.publish(session, nip, skp_id)
+    activity_store.contexts.forget(nip)
 
 
 def employee_registered(session, envelope: dict) -> None:

@@ -25,7 +25,8 @@ from ..adapters import activity_store
 from ..adapters import repository as repo
 from ..domain import activity as act
 from ..domain import entry_window, evidence, targets
-from . import events, parsing
+from ..domain import satuan as units
+from . import events, monthly_targets, parsing
 from .config import DesConfig
 from .policy import Target, authorize
 
@@ -61,11 +62,16 @@ def caller_nip(principal) -> str:
 
 # -- activities ---------------------------------------------------------------------------------------------------
 
-def _content(inp: ActivityInput, today: dt.date, satuan_default: str | None) -> act.ActivityContent:
+def _content(inp: ActivityInput, today: dt.date, kegiatan_satuan: str | None) -> act.ActivityContent:
+    """The entry's content; a kegiatan's entry is counted in the kegiatan's own satuan (`satuan.check`)."""
+    if inp.kegiatan_id and kegiatan_satuan:
+        unit = units.check(inp.satuan, kegiatan_satuan)
+    else:
+        unit = (inp.satuan or kegiatan_satuan or "").strip()
     return act.ActivityContent(
         tanggal=parsing.date(inp.tanggal, "tanggal", default=today), jenis=inp.jenis or "skp",
         uraian=inp.uraian or "", kuantitas=parsing.decimal(inp.kuantitas, "kuantitas"),
-        satuan=(inp.satuan or satuan_default or "").strip(), kegiatan_id=inp.kegiatan_id or None,
+        satuan=unit, kegiatan_id=inp.kegiatan_id or None,
         menit=inp.menit or None, jam_mulai=parsing.time(inp.jam_mulai, "jam_mulai"),
         jam_selesai=parsing.time(inp.jam_selesai, "jam_selesai"), proses=bool(inp.proses),
         evidence_url=inp.evidence_url or None)
@@ -286,6 +292,9 @@ def update_activity(session, principal, activity_id: str, inp: ActivityInput, ex
     if inp.kegiatan_id and inp.kegiatan_id != row.kegiatan_id:
         ctx = _entry_context(session, row.nip, row.tanggal, inp.kegiatan_id)
         satuan_default = ctx.kegiatan_satuan
+    elif inp.kegiatan_id and row.skp_id:
+        known = {k.kegiatan_id: k.satuan for k in repo.kegiatan_rows(session, row.nip, row.skp_id)}
+        satuan_default = known.get(inp.kegiatan_id, row.satuan)
     else:
         satuan_default = row.satuan
     content = _content(ActivityInput(**{**inp.__dict__, "tanggal": inp.tanggal or row.tanggal.isoformat()}),
@@ -539,6 +548,7 @@ def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: 
     repo.audit(session, nip, "monthly_targets", f"{skp.skp_id}/{kegiatan_id}", "adjust", principal.nip,
                {f"{y:04d}-{m:02d}": str(q) for (y, m), q in current.items()},
                {f"{y:04d}-{m:02d}": str(q) for (y, m), q in values.items()})
+    monthly_targets.publish(session, nip, skp.skp_id)
     return skp.skp_id, repo.targets(session, nip, skp.skp_id)
 
 
@@ -589,7 +599,7 @@ def submit_plan(session, principal, tanggal: str, kegiatan_id: str, uraian: str,
         raise InvalidArgument("must be greater than 0 with at most 2 decimals", field="kuantitas")
     plan = dict(nip=nip, plan_id=uuid.uuid4(), tanggal=day, instansi_id=ctx.instansi_id, unit_id=ctx.unit_id,
                 skp_id=ctx.skp_id, kegiatan_id=kegiatan_id, uraian=uraian.strip(), kuantitas=q,
-                satuan=(satuan or ctx.kegiatan_satuan).strip())
+                satuan=units.check(satuan, ctx.kegiatan_satuan))
     repo.insert_plan(session, **plan)
     repo.audit(session, nip, "plan", str(plan["plan_id"]), "create", nip, None,
                {k: str(v) for k, v in plan.items()})

@@ -25,6 +25,7 @@ from ..adapters import repository as repo
 from ..adapters.tables import period_locks, skp_documents, skp_kegiatan
 from ..domain import activity as act
 from ..domain import entry_window
+from ..domain import satuan as units
 from . import parsing
 from .config import DesConfig
 from .policy import Target, authorize
@@ -99,7 +100,7 @@ def _validate(rec: ImportRecord, docs, kegiatan, locks, day, covering):
         known = kegiatan.get((nip, doc.skp_id, rec.kegiatan_id))
         if known is None:
             raise InvalidArgument(f"{rec.kegiatan_id!r} is not a kegiatan of SKP {doc.skp_id}", field="kegiatan_id")
-        satuan = satuan or known
+        satuan = units.check(satuan, known)
     content = act.ActivityContent(tanggal=tanggal, jenis=rec.jenis, uraian=rec.uraian,
                                   kuantitas=parsing.decimal(rec.kuantitas, "kuantitas"), satuan=satuan or "",
                                   kegiatan_id=rec.kegiatan_id or None, menit=rec.menit or None,

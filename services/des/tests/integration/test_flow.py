@@ -29,7 +29,7 @@ def test_approved_skp_to_locked_report(world, stub, pb, des_db):
         by_k.setdefault(t.kegiatan_id, []).append(Decimal(t.kuantitas))
     assert [len(v) for v in by_k.values()] == [12, 12, 12]
     assert by_k[f"{skp_id}-k1"] == [Decimal(2)] * 12
-    assert sum(by_k[f"{skp_id}-k2"]) == 100 and by_k[f"{skp_id}-k2"][:4] == [Decimal(9)] * 4
+    assert sum(by_k[f"{skp_id}-k2"]) == 100 and by_k[f"{skp_id}-k2"][-4:] == [Decimal(9)] * 4
     assert sum(by_k[f"{skp_id}-k3"]) == Decimal("7.5")
 
     # adjusting: must add up, else INVALID_ARGUMENT naming the field and nothing changes
@@ -41,7 +41,7 @@ def test_approved_skp_to_locked_report(world, stub, pb, des_db):
     good = [m.MonthTarget(bulan=f"{year}-{i:02d}", kuantitas="13" if i == 1 else "1") for i in range(1, 13)]
     adjusted = stub.SetMonthlyTargets(m.SetMonthlyTargetsRequest(nip=nip, skp_id=skp_id, kegiatan_id=f"{skp_id}-k1",
                                                                  targets=good), metadata=boss, timeout=5)
-    assert [t.kuantitas for t in adjusted.targets if t.kegiatan_id == f"{skp_id}-k1"][:2] == ["13.00", "1.00"]
+    assert [t.kuantitas for t in adjusted.targets if t.kegiatan_id == f"{skp_id}-k1"][:2] == ["13.000", "1.000"]
 
     # plan, then report
     plan = stub.SubmitPlan(m.SubmitPlanRequest(kegiatan_id=f"{skp_id}-k2", uraian="laporan keuangan bulanan",
@@ -134,8 +134,9 @@ def test_approved_skp_to_locked_report(world, stub, pb, des_db):
                             {"n": nip}).all()
     engine.dispose()
     types = [r.event_type for r in rows]
-    assert types == ["plan_submitted", "activity_submitted", "revision_requested", "activity_submitted",
-                     "activity_reviewed", "monthly_quality_set", "period_locked"]
+    assert types == ["monthly_targets_set", "monthly_targets_set", "plan_submitted", "activity_submitted",
+                     "revision_requested", "activity_submitted", "activity_reviewed", "monthly_quality_set",
+                     "period_locked"]
     payloads = {r.event_type: r.payload["data"] for r in rows}
     assert set(payloads["activity_reviewed"]) == {
         "activity_id", "nip", "instansi_id", "unit_id", "tanggal", "skp_id", "kegiatan_id", "jenis",

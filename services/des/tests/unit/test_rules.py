@@ -6,17 +6,26 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from des.domain import entry_window, evidence, quick_entry, targets
+from des.domain import entry_window, evidence, quick_entry, satuan, targets
 from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument
 
 pytestmark = pytest.mark.unit
 YEAR = targets.months_between(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
 
 
-def test_even_split_whole_units_remainder_to_first_months():
+def test_even_split_whole_units_remainder_to_last_months():
     split = targets.split_evenly(Decimal("100"), YEAR)
-    assert list(split.values()) == [Decimal(9)] * 4 + [Decimal(8)] * 8
-    assert targets.split_evenly(Decimal("7.5"), YEAR)[(2024, 1)] == Decimal("0.7")
+    assert list(split.values()) == [Decimal(8)] * 8 + [Decimal(9)] * 4
+    assert targets.split_evenly(Decimal("7.5"), YEAR)[(2024, 1)] == Decimal("0.6")
+    assert targets.split_evenly(Decimal("7.5"), YEAR)[(2024, 12)] == Decimal("0.7")
+    assert all(v.as_tuple().exponent == -3 for v in split.values())  # at the SKP kuantitas scale
+
+
+def test_split_of_a_fine_total_is_at_three_decimals():
+    split = targets.split_evenly(Decimal("2.000000000000"), YEAR[:3])  # skp's numeric(30, 12) form
+    assert list(split.values()) == [Decimal("0.666"), Decimal("0.667"), Decimal("0.667")]
+    with pytest.raises(InvalidArgument, match="desimal"):
+        targets.split_evenly(Decimal("1.0005"), YEAR)
 
 
 def test_part_year_period_splits_over_its_months():
@@ -29,18 +38,52 @@ def test_part_year_period_splits_over_its_months():
 def test_split_always_adds_up_and_is_even_within_one_quantum(total, n):
     split = targets.split_evenly(total, YEAR[:n])
     assert sum(split.values()) == total
-    assert max(split.values()) - min(split.values()) <= Decimal(1).scaleb(min(total.as_tuple().exponent, 0))
+    quantum = Decimal(1).scaleb(min(total.normalize().as_tuple().exponent, 0))
+    assert max(split.values()) - min(split.values()) <= (quantum if total >= quantum * n else Decimal("0.001"))
+    assert list(split.values()) == sorted(split.values())  # never more early in the year than later
 
 
 def test_adjustment_must_add_up_and_cover_every_month():
     good = {m: Decimal(2) for m in YEAR}
     assert targets.check_adjustment(Decimal(24), YEAR, good) == good
-    with pytest.raises(InvalidArgument, match="add up to 23"):
+    with pytest.raises(InvalidArgument, match="berjumlah 23|bulanan 23"):
         targets.check_adjustment(Decimal(24), YEAR, {**good, (2024, 1): Decimal(1)})
-    with pytest.raises(InvalidArgument, match="missing"):
+    with pytest.raises(InvalidArgument, match="belum ada"):
         targets.check_adjustment(Decimal(24), YEAR, {m: Decimal(2) for m in YEAR[1:]})
-    with pytest.raises(InvalidArgument, match="outside"):
+    with pytest.raises(InvalidArgument, match="di luar"):
         targets.check_adjustment(Decimal(24), YEAR, {**good, (2025, 1): Decimal(0)})
+
+
+def test_a_split_that_does_not_add_up_names_the_difference():
+    months = YEAR[:4]
+    exact = dict(zip(months, map(Decimal, ("0.333", "0.333", "0.334", "1")), strict=True))
+    assert sum(targets.check_adjustment(Decimal("2.000"), months, exact).values()) == Decimal(2)
+    short = {**exact, months[2]: Decimal("0.333")}
+    with pytest.raises(InvalidArgument, match=r"selisih 0,001 \(kurang\)") as err:
+        targets.check_adjustment(Decimal("2.000"), months, short)
+    assert err.value.field == "targets"
+    with pytest.raises(InvalidArgument, match=r"selisih 1,5 \(lebih\)"):
+        targets.check_adjustment(Decimal("2"), months, {**exact, months[3]: Decimal("2.5")})
+    with pytest.raises(InvalidArgument, match="desimal"):
+        targets.check_adjustment(Decimal("2"), months, {**exact, months[0]: Decimal("0.3335")})
+
+
+def test_satuan_forgives_case_spacing_and_declared_synonyms_only():
+    assert satuan.check("  Jam  Tatap MUKA", "jam tatap muka") == "jam tatap muka"
+    assert satuan.check("JP", "Jam Tatap Muka") == "Jam Tatap Muka"
+    assert satuan.check("", "laporan") == "laporan"
+    assert satuan.check("dok.", "Dokumen") == "Dokumen"
+    assert satuan.check("apa saja", None) == "apa saja"  # non-SKP work keeps its own unit
+    with pytest.raises(InvalidArgument) as err:
+        satuan.check("laporan", "jam tatap muka")
+    assert "'laporan'" in err.value.message and "'jam tatap muka'" in err.value.message
+    assert err.value.field == "satuan"
+
+
+def test_full_years_cover_january_to_december():
+    part = targets.months_between(dt.date(2024, 9, 1), dt.date(2024, 12, 31))
+    assert targets.full_years(part) == YEAR
+    assert targets.show(Decimal("0.0010")) == "0,001" and targets.show(Decimal("100")) == "100"
 
 
 @pytest.mark.parametrize("tanggal,today,window,ok", [

@@ -1,11 +1,10 @@
 """The maintained achievement % per employee and month / year (`employee_achievement`), in SQL.
 
 Same formula as `recap.domain.achievement` (the reference, used by tests to check this one): per SKP kegiatan whose
-SKP period covers the month (year), `recognised / monthly target × 100` with the monthly target the SKP quantity
-split evenly over the period's months (year: `recognised_qty_final / kuantitas × 100`); the employee's value is the
-mean over those kegiatan; a kegiatan with target 0 is left out; no target, no row. Here the percentage is computed
-with one division (`recognised × 100 × months / kuantitas`), so it is at least as exact as the Python reference;
-values agree at every shown decimal.
+SKP period covers the month (year), `recognised / monthly target × 100` with the monthly target des's split
+(`monthly_targets`, from `monthly_targets_set`; year: `recognised_qty_final / kuantitas × 100`); the employee's
+value is the mean over those kegiatan; a kegiatan whose month target is 0 or not yet known is left out (recap shows
+it as `target_zero` / `no_target` per kegiatan instead of a made-up percentage); no target, no row.
 
 Kept current by the same transactions that change its inputs: the des-event intake recomputes the keys whose
 recognised quantity changed (from the counters as the statement sees them plus the statement's own deltas), and
@@ -34,18 +33,19 @@ def computed(keys: str, delta: str | None = None) -> str:
         year_qty += " + coalesce(d.recognised_qty_final, 0)"
         join_delta = (f"LEFT JOIN {delta} d ON d.nip = k.nip AND d.kind = k.kind AND d.period_key = k.period_key "
                       "AND d.skp_id = s.skp_id AND d.kegiatan_id = g.kegiatan_id ")
-    months = ("((extract(year FROM s.period_end) * 12 + extract(month FROM s.period_end)) - "
-              "(extract(year FROM s.period_start) * 12 + extract(month FROM s.period_start)) + 1)")
     return (
         "SELECT nip, kind, period_key, achievement FROM ("
         "SELECT k.nip, k.kind, k.period_key, "
-        f"avg(CASE WHEN g.kuantitas = 0 THEN NULL WHEN k.kind = 'month' THEN ({month_qty}) * 100 * {months} "
-        f"/ g.kuantitas ELSE ({year_qty}) * 100 / g.kuantitas END) AS achievement "
+        f"avg(CASE WHEN k.kind = 'month' THEN CASE WHEN coalesce(mt.kuantitas, 0) = 0 THEN NULL "
+        f"ELSE ({month_qty}) * 100 / mt.kuantitas END "
+        f"WHEN g.kuantitas = 0 THEN NULL ELSE ({year_qty}) * 100 / g.kuantitas END) AS achievement "
         f"FROM {keys} k "
         "JOIN skps s ON s.nip = k.nip AND s.version >= 0 AND CASE WHEN k.kind = 'month' "
         "THEN to_char(s.period_start, 'YYYY-MM') <= k.period_key AND k.period_key <= to_char(s.period_end, 'YYYY-MM') "
         "ELSE to_char(s.period_start, 'YYYY') <= k.period_key AND k.period_key <= to_char(s.period_end, 'YYYY') END "
         "JOIN skp_kegiatan g ON g.skp_id = s.skp_id "
+        "LEFT JOIN monthly_targets mt ON k.kind = 'month' AND mt.skp_id = s.skp_id "
+        "AND mt.kegiatan_id = g.kegiatan_id AND mt.period_key = k.period_key "
         "LEFT JOIN kegiatan_counters c ON c.nip = k.nip AND c.kind = k.kind AND c.period_key = k.period_key "
         "AND c.skp_id = s.skp_id AND c.kegiatan_id = g.kegiatan_id "
         f"{join_delta}"
@@ -83,7 +83,7 @@ LOCK_EMPLOYEE = sa.text(f"SELECT {LOCK}")
 
 
 def recompute_employee(connection, nip: str, lock: bool = True) -> None:
-    """After the employee's targets changed (skp_approved), in the caller's transaction."""
+    """After the employee's targets changed (skp_approved, monthly_targets_set), in the caller's transaction."""
     if lock:
         connection.execute(LOCK_EMPLOYEE, {"lock_key": lock_key(nip)})
     connection.execute(RECOMPUTE_EMPLOYEE, {"nip": nip})

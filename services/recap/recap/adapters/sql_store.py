@@ -1,7 +1,7 @@
 """The reference data kept from identity and skp events (des's activity and plan facts: `recap.adapters.intake`).
 
-`skp_approved` changes an employee's targets, so it recomputes the employee's maintained achievement
-(`recap.adapters.achievement_sql`) in the same transaction, under the employee's advisory lock.
+`skp_approved` and des's `monthly_targets_set` change an employee's targets, so each recomputes the employee's
+maintained achievement (`recap.adapters.achievement_sql`) in the same transaction, under the employee's advisory lock.
 """
 from __future__ import annotations
 
@@ -145,9 +145,24 @@ def monthly_quality_set(session, envelope):
         guard=lambda s: t.monthly_quality.c.occurred_at < s.excluded.occurred_at)
 
 
+def monthly_targets_set(session, envelope):
+    """des's whole split of one SKP document replaces the one kept, unless an equal or newer revision is here."""
+    d = envelope["data"]
+    skp_id, nip, revision = str(d["skp_id"]), d["nip"], int(d["revision"])
+    current = session.execute(sa.select(sa.func.max(t.monthly_targets.c.revision))
+                              .where(t.monthly_targets.c.skp_id == skp_id)).scalar()
+    if current is not None and current >= revision:
+        return
+    session.execute(t.monthly_targets.delete().where(t.monthly_targets.c.skp_id == skp_id))
+    rows = projection.monthly_target_rows(envelope)
+    if rows:
+        session.execute(t.monthly_targets.insert().values(rows))
+    achievement_sql.recompute_employee(session.connection(), nip, lock=not session.info.get(REBUILDING))
+
+
 REFERENCE_HANDLERS = {
     "employee_registered": employee_registered, "employee_status_changed": employee_status_changed,
     "position_changed": position_changed, "assignment_changed": assignment_changed,
     "skp_approved": skp_approved, "skp_scored": skp_scored, "skp_closed": skp_closed,
-    "monthly_quality_set": monthly_quality_set,
+    "monthly_quality_set": monthly_quality_set, "monthly_targets_set": monthly_targets_set,
 }

@@ -188,6 +188,19 @@ monthly_quality = sa.Table(
     sa.Column("occurred_at", sa.Text),
 )
 
+# des's monthly split of each SKP kegiatan (`monthly_targets_set`): the month target recap measures against
+# (never the yearly target / 12). `revision` is des's publication counter for the document; the highest wins.
+monthly_targets = sa.Table(
+    "monthly_targets", metadata,
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("kegiatan_id", sa.Text, primary_key=True),
+    sa.Column("period_key", sa.Text, primary_key=True),  # YYYY-MM, as the month counters' key
+    sa.Column("nip", sa.Text, nullable=False),
+    sa.Column("kuantitas", Q, nullable=False),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Index("monthly_targets_nip", "nip", "period_key"),
+)
+
 # Non-working days set by admin_bkn (national: instansi_id '') or admin_instansi (regional: its instansi).
 holidays = sa.Table(
     "holidays", metadata,
@@ -237,4 +250,5 @@ month_snapshot_rows = sa.Table(
 # Emptied and refilled by a rebuild; not the event log, inbox, outbox, holidays or month snapshots (those are
 # recap's own records, not projections of other services' events).
 PROJECTION_TABLES = (activities, plans, employee_counters, kegiatan_counters, employees, status_spans, assignments,
-                     positions, units, skps, skp_kegiatan, skp_scores, monthly_quality, employee_achievement)
+                     positions, units, skps, skp_kegiatan, skp_scores, monthly_quality, monthly_targets,
+                     employee_achievement)

@@ -123,7 +123,9 @@ def get_employee_recap(db, call, request):
         kegiatan=[pb.KegiatanRecap(skp_id=k["skp_id"], kegiatan_id=k["kegiatan_id"], nama=k["nama"],
                                    target_qty=show(k["target_qty"]), planned_qty=show(k["planned_qty"]),
                                    reported_qty=show(k["reported_qty"]), recognised_qty=show(k["recognised_qty"]),
-                                   achievement_pct=show(k["achievement"]), kualitas=show(k["kualitas"]))
+                                   achievement_pct=show(k["achievement"]), kualitas=show(k["kualitas"]),
+                                   status=k["status"], satuan=k["satuan"], plans=k["plans"], reported=k["reported"],
+                                   approved=k["approved"])
                   for k in recap["kegiatan"]])
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from recap.adapters import tables as t
-from recap.domain import achievement, advice, compliance
+from recap.domain import achievement, advice, compliance, projection
 from recap.domain.periods import period_bounds, period_key
 from recap.domain.projection import COUNTERS
 
@@ -63,9 +63,17 @@ def targets_of(session, nips, start: dt.date, end: dt.date) -> dict[str, list[ac
         .join(t.skp_kegiatan, t.skp_kegiatan.c.skp_id == t.skps.c.skp_id)
         .where(_any(t.skps.c.nip, nips), t.skps.c.version >= 0, t.skps.c.period_start <= end,
                t.skps.c.period_end >= start))
+    rows = rows.all()
+    months: dict[tuple[str, str], dict] = defaultdict(dict)
+    if rows:
+        first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+        for m in session.execute(sa.select(t.monthly_targets).where(
+                _any(t.monthly_targets.c.nip, nips), t.monthly_targets.c.period_key.between(first, last))):
+            months[(m.skp_id, m.kegiatan_id)][(int(m.period_key[:4]), int(m.period_key[5:]))] = Decimal(m.kuantitas)
     for row in rows:
         out[row.nip].append(achievement.Target(row.skp_id, row.kegiatan_id, Decimal(row.kuantitas),
-                                               row.period_start, row.period_end))
+                                               row.period_start, row.period_end,
+                                               months.get((row.skp_id, row.kegiatan_id), {})))
     return out
 
 
@@ -158,20 +166,37 @@ def employee_recap(session, nip: str, kind: str, day: dt.date, today: dt.date):
     for line in by_unit:
         total.add(line.counters)
     _finish([total], kind, day, session, today)
-    kegiatan = kegiatan_lines(session, nip, kind, day) if kind in ("month", "year") else []
+    kegiatan = kegiatan_lines(session, nip, kind, day)
     return {"nip": nip, "nama": total.nama, "period_key": key, "start": start, "end": end, "total": total,
             "by_unit": by_unit, "kegiatan": kegiatan}
 
 
-def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
+def _counted(session, nip: str, kind: str, day: dt.date) -> dict[tuple[str, str], dict]:
+    """{(skp_id, kegiatan_id): counters} of the period: kept counters for a month or year; for a day or a week the
+    employee's own facts of those days, summed at query time (at most a week of one employee's entries)."""
+    if kind in projection.KEGIATAN_PERIODS:
+        return {(r.skp_id, r.kegiatan_id): dict(r._mapping) for r in session.execute(
+            sa.select(t.kegiatan_counters).where(
+                t.kegiatan_counters.c.nip == nip, t.kegiatan_counters.c.kind == kind,
+                t.kegiatan_counters.c.period_key == period_key(kind, day)))}
     start, end = period_bounds(kind, day)
-    targets = targets_of(session, [nip], start, end).get(nip, [])
-    counted = {(r.skp_id, r.kegiatan_id): r for r in session.execute(sa.select(t.kegiatan_counters).where(
-        t.kegiatan_counters.c.nip == nip, t.kegiatan_counters.c.kind == kind,
-        t.kegiatan_counters.c.period_key == period_key(kind, day)))}
-    names = {(r.skp_id, r.kegiatan_id): r.nama for r in session.execute(
-        sa.select(t.skp_kegiatan.c.skp_id, t.skp_kegiatan.c.kegiatan_id, t.skp_kegiatan.c.nama)
-        .where(t.skp_kegiatan.c.skp_id.in_({tg.skp_id for tg in targets} | {k[0] for k in counted})))}
+    facts = [("plan", state) for state in session.execute(sa.select(t.plans.c.state).where(
+        t.plans.c.nip == nip, t.plans.c.tanggal.between(start, end))).scalars()]
+    facts += [("activity", state) for state in session.execute(sa.select(t.activities.c.state).where(
+        t.activities.c.nip == nip, t.activities.c.tanggal.between(start, end))).scalars()]
+    return projection.kegiatan_totals(facts)
+
+
+def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
+    """Per kegiatan: planned, reported and approved (recognised) in the period; for a month against des's month
+    target, for a year against the SKP quantity; a day or a week compares plan with report only (no target)."""
+    start, end = period_bounds(kind, day)
+    targets = targets_of(session, [nip], start, end).get(nip, []) if kind in ("month", "year") else []
+    counted = _counted(session, nip, kind, day)
+    keys = {tg.skp_id for tg in targets} | {k[0] for k in counted}
+    names = {(r.skp_id, r.kegiatan_id): (r.nama, r.satuan) for r in session.execute(
+        sa.select(t.skp_kegiatan.c.skp_id, t.skp_kegiatan.c.kegiatan_id, t.skp_kegiatan.c.nama,
+                  t.skp_kegiatan.c.satuan).where(t.skp_kegiatan.c.skp_id.in_(keys)))}
     quality = {(r.skp_id, r.kegiatan_id): r.kualitas for r in session.execute(sa.select(t.monthly_quality).where(
         t.monthly_quality.c.nip == nip, t.monthly_quality.c.tahun == day.year,
         t.monthly_quality.c.bulan == day.month))} if kind == "month" else {}
@@ -180,14 +205,21 @@ def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
               if kind == "year" or tg.covers_month(day.year, day.month)}
     for key in sorted(set(by_key) | set(counted)):
         target = by_key.get(key)
-        row = counted.get(key)
-        recognised = Decimal(0) if row is None else Decimal(row.recognised_qty if kind == "month"
-                                                            else row.recognised_qty_final)
-        target_qty = None if target is None else (target.monthly() if kind == "month" else target.kuantitas)
-        out.append({"skp_id": key[0], "kegiatan_id": key[1], "nama": names.get(key, "") or "",
-                    "target_qty": target_qty, "planned_qty": Decimal(row.planned_qty) if row else Decimal(0),
-                    "reported_qty": Decimal(row.reported_qty) if row else Decimal(0), "recognised_qty": recognised,
-                    "achievement": achievement.pct(recognised, target_qty) if target_qty else None,
+        row = counted.get(key) or {}
+        def qty(name, row=row):
+            return Decimal(row.get(name) or 0)
+        recognised = qty("recognised_qty" if kind != "year" else "recognised_qty_final")
+        target_qty = None
+        if target is not None:
+            target_qty = target.monthly(day.year, day.month) if kind == "month" else target.kuantitas
+        nama, satuan = names.get(key, ("", ""))
+        out.append({"skp_id": key[0], "kegiatan_id": key[1], "nama": nama or "", "satuan": satuan or "",
+                    "target_qty": target_qty, "planned_qty": qty("planned_qty"), "reported_qty": qty("reported_qty"),
+                    "recognised_qty": recognised, "plans": int(row.get("plans") or 0),
+                    "reported": int(row.get("reported") or 0), "approved": int(row.get("approved") or 0),
+                    "achievement": achievement.pct(recognised, target_qty),
+                    "status": achievement.kegiatan_status(target_qty, qty("reported_qty"), recognised)
+                    if kind in ("month", "year") else "",
                     "kualitas": quality.get(key)})
     return out
 
@@ -366,6 +398,7 @@ def recommendations(session, instansi_id: str, unit_id: str | None, year: int, m
         if pcts.get(nip) is not None and jabatan:
             ratios[jabatan].append(pcts[nip])
     out += advice.target_load(ratios)
+    out += advice.work_without_monthly_target(work_without_target(session, nips, day))
     months = [(day.replace(day=1) - dt.timedelta(days=31 * back)).replace(day=1) for back in (2, 1, 0)]
     series = {nip: [] for nip in nips}
     for month_day in months:
@@ -383,6 +416,27 @@ def recommendations(session, instansi_id: str, unit_id: str | None, year: int, m
         if penilai:
             scores[penilai].append(Decimal(value))
     out += advice.appraiser_bias(scores)
+    return out
+
+
+def work_without_target(session, nips, day: dt.date) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
+    """{(nip, kegiatan_id, nama): (des month target, realised)} for SKP kegiatan with approved work in the month
+    whose des month target is 0 or not known: no percentage can be told for them."""
+    if not nips:
+        return {}
+    start, end = period_bounds("month", day)
+    targets = targets_of(session, nips, start, end)
+    known = {(nip, tg.skp_id, tg.kegiatan_id): tg.monthly(day.year, day.month)
+             for nip, tgs in targets.items() for tg in tgs}
+    c, g = t.kegiatan_counters, t.skp_kegiatan
+    out = {}
+    for row in session.execute(sa.select(c.c.nip, c.c.skp_id, c.c.kegiatan_id, c.c.recognised_qty, g.c.nama)
+                               .join(g, sa.and_(g.c.skp_id == c.c.skp_id, g.c.kegiatan_id == c.c.kegiatan_id))
+                               .where(_any(c.c.nip, nips), c.c.kind == "month",
+                                      c.c.period_key == period_key("month", day), c.c.recognised_qty > 0)):
+        target = known.get((row.nip, row.skp_id, row.kegiatan_id))
+        if not target:
+            out[(row.nip, row.kegiatan_id, row.nama or "")] = (target or Decimal(0), Decimal(row.recognised_qty))
     return out
 
 

@@ -1,16 +1,17 @@
 """Percentages of target. Exact decimals; rounded half-up to 2 places only for transport.
 
-The monthly target of a kegiatan is its SKP quantity split evenly over the months of the SKP period (DOMAIN §0.14's
-suggested split; des's hand-adjusted monthly targets are not published as events). An employee's achievement is the
-mean over the kegiatan of realised / target × 100, the way nilai capaian averages its kegiatan.
+The monthly target of a kegiatan is des's monthly target (its split and adjustments arrive in `monthly_targets_set`,
+DOMAIN §0.14), never the yearly target / 12. An employee's achievement is the mean over the kegiatan of
+realised / target × 100, the way nilai capaian averages its kegiatan; a kegiatan whose month target is 0 (or not
+known yet) has no percentage: its line says so (`kegiatan_status`) instead of showing 1,200 %.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from .periods import months_in, parse_date
+from .periods import parse_date
 
 HUNDRED = Decimal(100)
 
@@ -22,14 +23,29 @@ class Target:
     kuantitas: Decimal
     period_start: dt.date
     period_end: dt.date
+    months: dict = field(default_factory=dict, compare=False)  # {(tahun, bulan): des's month target}
 
     def covers_month(self, year: int, month: int) -> bool:
         first = dt.date(year, month, 1)
         return (self.period_start.year, self.period_start.month) <= (year, month) <= \
             (self.period_end.year, self.period_end.month) and first <= self.period_end
 
-    def monthly(self) -> Decimal:
-        return self.kuantitas / months_in(self.period_start, self.period_end)
+    def monthly(self, year: int, month: int) -> Decimal | None:
+        """des's target for the month; None until des's split is known."""
+        return self.months.get((year, month))
+
+
+TARGET_ZERO = "target_zero"   # the month's target is 0 but work was reported: shown plainly, no percentage
+NO_TARGET = "no_target"       # no month target known (not an SKP kegiatan, or des's split not received yet)
+
+
+def kegiatan_status(target: Decimal | None, reported: Decimal, recognised: Decimal) -> str:
+    """What a kegiatan line's percentage cannot say by itself ("" when the percentage is meaningful)."""
+    if target is None:
+        return NO_TARGET
+    if target == 0 and (reported or recognised):
+        return TARGET_ZERO
+    return ""
 
 
 def target_from(skp_id: str, kegiatan: dict, period_start, period_end) -> Target:
@@ -37,7 +53,7 @@ def target_from(skp_id: str, kegiatan: dict, period_start, period_end) -> Target
                   parse_date(period_start), parse_date(period_end))
 
 
-def pct(realised: Decimal, target: Decimal) -> Decimal | None:
+def pct(realised: Decimal, target: Decimal | None) -> Decimal | None:
     if not target:
         return None
     return Decimal(realised) / target * HUNDRED
@@ -53,7 +69,7 @@ def mean(values) -> Decimal | None:
 def monthly_achievement(targets: list[Target], realised: dict[tuple[str, str], Decimal], year: int,
                         month: int) -> Decimal | None:
     """realised: {(skp_id, kegiatan_id): recognised quantity in that month}."""
-    return mean(pct(realised.get((t.skp_id, t.kegiatan_id), Decimal(0)), t.monthly())
+    return mean(pct(realised.get((t.skp_id, t.kegiatan_id), Decimal(0)), t.monthly(year, month))
                 for t in targets if t.covers_month(year, month))
 
 

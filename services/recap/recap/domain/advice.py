@@ -60,7 +60,8 @@ def review_backlogs(backlog: dict[str, tuple[int, int]], max_days: int) -> list[
 
 
 def target_load(ratios: dict[str, list[Decimal]], too_high=TARGET_TOO_HIGH, too_low=TARGET_TOO_LOW) -> list[Advice]:
-    """ratios: {jabatan_id: [each holder's realised/target %]}."""
+    """ratios: {jabatan_id: [each holder's realised / DES month target %]}. Only months whose target des states
+    count (a month with target 0 has no percentage), so "too low" never comes from numbers des disagrees with."""
     out = []
     for jabatan_id, values in sorted(ratios.items()):
         avg = mean(values)
@@ -68,13 +69,32 @@ def target_load(ratios: dict[str, list[Decimal]], too_high=TARGET_TOO_HIGH, too_
             continue
         if avg < too_high:
             out.append(Advice("target_overloaded", jabatan_id, False,
-                              f"holders reach {show(avg)}% of the position's targets on average: targets look too high",
+                              f"holders reach {show(avg)}% of their DES monthly targets on average: "
+                              "targets look too high",
                               {"mean_pct": show(avg), "holders": str(len(values)), "threshold_pct": str(too_high)}))
         elif avg > too_low:
             out.append(Advice("target_underloaded", jabatan_id, False,
-                              f"holders reach {show(avg)}% of this position's targets on average: targets look too low",
+                              f"holders reach {show(avg)}% of their DES monthly targets on average: "
+                              "targets look too low",
                               {"mean_pct": show(avg), "holders": str(len(values)), "threshold_pct": str(too_low)}))
     return out
+
+
+def work_without_monthly_target(found: dict[tuple[str, str, str], tuple[Decimal, Decimal]]) -> list[Advice]:
+    """found: {(nip, kegiatan_id, nama): (des month target, realised)} for kegiatan with work in a month whose DES
+    target is 0 or not set. The percentage cannot be told; the monthly split in DES should be adjusted."""
+    return [Advice("work_without_monthly_target", nip, True,
+                   f"{show_qty(done)} realised for a kegiatan whose DES monthly target is {show_qty(target)}: "
+                   "adjust the monthly targets in DES (des targets set)",
+                   {"kegiatan_id": kegiatan_id, "kegiatan": nama, "month_target": show_qty(target),
+                    "realised": show_qty(done)})
+            for (nip, kegiatan_id, nama), (target, done) in sorted(found.items())]
+
+
+def show_qty(value: Decimal) -> str:
+    """A quantity without trailing zeros (12, 0.5)."""
+    text = f"{Decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def trending_down(series: dict[str, list[Decimal | None]], drop=TREND_DROP) -> list[Advice]:

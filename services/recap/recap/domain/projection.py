@@ -116,14 +116,10 @@ def is_realised(state: dict | None) -> bool:
     return status is not None and (status == "approved" or bool(value(state, "locked", False)))
 
 
-def contributions(kind: str, state: dict | None) -> dict[tuple, dict]:
-    """What one fact adds to the counters: {counter key: {counter: amount}} (zero amounts left out)."""
+def amounts_of(kind: str, state: dict | None) -> dict:
+    """What one fact counts, wherever it counts ({counter: amount}, zero amounts left out)."""
     if not state or value(state, "nip") is None or value(state, "tanggal") is None:
         return {}
-    nip = value(state, "nip")
-    day = parse_date(value(state, "tanggal"))
-    unit = value(state, "unit_id", "") or ""
-    instansi = value(state, "instansi_id", "") or ""
     amounts: dict[str, object] = {}
     if kind == "plan":
         amounts = {"plans": 1, "planned_qty": _dec(value(state, "kuantitas"))}
@@ -141,16 +137,46 @@ def contributions(kind: str, state: dict | None) -> dict[tuple, dict]:
             amounts["pending"] = 1
         elif value(state, "status") == "revision":
             amounts["revisions"] = 1
-    amounts = {k: v for k, v in amounts.items() if v}
+    return {k: v for k, v in amounts.items() if v}
+
+
+def kegiatan_of(state: dict | None) -> tuple[str, str] | None:
+    """(skp_id, kegiatan_id) an SKP fact counts for; None for non-SKP work."""
+    skp_id, kegiatan_id = value(state, "skp_id"), value(state, "kegiatan_id")
+    if skp_id and kegiatan_id and value(state, "jenis", "skp") == "skp":
+        return str(skp_id), str(kegiatan_id)
+    return None
+
+
+def contributions(kind: str, state: dict | None) -> dict[tuple, dict]:
+    """What one fact adds to the counters: {counter key: {counter: amount}} (zero amounts left out)."""
+    amounts = amounts_of(kind, state)
     if not amounts:
         return {}
+    nip = value(state, "nip")
+    day = parse_date(value(state, "tanggal"))
+    unit = value(state, "unit_id", "") or ""
+    instansi = value(state, "instansi_id", "") or ""
     out: dict[tuple, dict] = {}
-    skp_id, kegiatan_id = value(state, "skp_id"), value(state, "kegiatan_id")
-    counts_for_kegiatan = skp_id and kegiatan_id and value(state, "jenis", "skp") == "skp"
+    kegiatan = kegiatan_of(state)
     for period_kind, key in period_keys(day):
         out[("emp", period_kind, key, nip, unit, instansi)] = dict(amounts)
-        if counts_for_kegiatan and period_kind in KEGIATAN_PERIODS:
-            out[("keg", period_kind, key, nip, str(skp_id), str(kegiatan_id))] = dict(amounts)
+        if kegiatan and period_kind in KEGIATAN_PERIODS:
+            out[("keg", period_kind, key, nip, *kegiatan)] = dict(amounts)
+    return out
+
+
+def kegiatan_totals(facts) -> dict[tuple[str, str], dict]:
+    """facts: (kind, state) pairs of one employee's days (a day or a week recap, read at query time: month and year
+    kegiatan counters are kept instead); returns {(skp_id, kegiatan_id): {counter: total}}."""
+    out: dict[tuple[str, str], dict] = {}
+    for kind, state in facts:
+        kegiatan = kegiatan_of(state)
+        if kegiatan is None:
+            continue
+        totals = out.setdefault(kegiatan, {})
+        for name, amount in amounts_of(kind, state).items():
+            totals[name] = totals.get(name, 0) + amount
     return out
 
 
@@ -242,3 +268,12 @@ class MemoryStore:
         for envelope in self.log:
             fresh.apply(envelope)
         return fresh
+
+
+def monthly_target_rows(envelope: dict) -> list[dict]:
+    """des's `monthly_targets_set` as rows of recap's `monthly_targets` (period_key YYYY-MM, exact decimals)."""
+    d = envelope["data"]
+    return [{"skp_id": str(d["skp_id"]), "kegiatan_id": str(k["kegiatan_id"]), "nip": d["nip"],
+             "revision": int(d["revision"]), "period_key": f"{int(m['tahun']):04d}-{int(m['bulan']):02d}",
+             "kuantitas": Decimal(str(m["kuantitas"]))}
+            for k in d.get("kegiatan") or [] for m in k.get("months") or []]

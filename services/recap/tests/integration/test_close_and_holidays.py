@@ -29,7 +29,8 @@ def loaded(publish):
     publish([ev.employee_registered(X, INST, "Xena"), ev.employee_registered(Y, INST, "Yudi"),
              ev.assignment_changed("as-x", X, INST, "j-7", "u-7", "2024-01-01", unit_nama="Bagian Tujuh"),
              ev.assignment_changed("as-y", Y, INST, "j-7", "u-7", "2024-01-01", unit_nama="Bagian Tujuh"),
-             ev.skp_approved("s-x", X, INST, "u-7", "j-7", "2025-01-01", "2025-12-31", None, [("k1", 12)]),
+             *ev.with_targets(ev.skp_approved("s-x", X, INST, "u-7", "j-7", "2025-01-01", "2025-12-31", None,
+                                              [("k1", 12)])),
              ev.plan_submitted(X, INST, "u-7", "2025-02-03", "s-x", "k1", 1),
              ev.activity_submitted("x1", **x, kuantitas=1, version=1),
              ev.activity_reviewed("x1", **x, diakui=1, version=2)])

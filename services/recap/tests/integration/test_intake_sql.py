@@ -43,10 +43,10 @@ def _reset(engine):
 
 def _targets(engine):
     """SKP s1 (k1: 24, k2: 0 → left out) for both employees, 2025; s0 (k1: 7) for NIPS[0], Dec 2024 - Feb 2025."""
-    envelopes = [ev.skp_approved("s1", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None,
-                                 [("k1", 24), ("k2", 0)]) for nip in NIPS]
-    envelopes.append(ev.skp_approved("s0", NIPS[0], "i-1", "u-a", "j-a", "2024-12-01", "2025-02-28", None,
-                                     [("k1", 7)]))
+    envelopes = [e for nip in NIPS for e in ev.with_targets(ev.skp_approved(
+        "s1", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None, [("k1", 24), ("k2", 0)]))]
+    envelopes += ev.with_targets(ev.skp_approved("s0", NIPS[0], "i-1", "u-a", "j-a", "2024-12-01", "2025-02-28",
+                                                 None, [("k1", 7)]))
     with Session(engine) as session, session.begin():
         for envelope in envelopes:
             handlers.apply_event(session, envelope)
@@ -121,16 +121,27 @@ def test_a_later_skp_approval_recomputes_the_maintained_achievement(recap_db, fa
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day) == {}      # no target yet
     with Session(fast) as session, session.begin():   # the SKP arrives after the work: 36 a year → 3 a month
-        handlers.apply_event(session, ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31",
-                                                      None, [("k1", 36)]))
+        approved = ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None, [("k1", 36)])
+        handlers.apply_event(session, approved)
+    with Session(fast) as session:   # the month waits for des's split; the year is the SKP's
+        assert nip not in queries.achievements(session, [nip], "month", day)
+        assert show(queries.achievements(session, [nip], "year", day)[nip]) == "8.33"      # 3 of 36
+    with Session(fast) as session, session.begin():
+        handlers.apply_event(session, ev.targets_for(approved))
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day)[nip] == 100
         assert show(queries.achievements(session, [nip], "year", day)[nip]) == "8.33"      # 3 of 36
     with Session(fast) as session, session.begin():   # a new version with a bigger target replaces it
-        handlers.apply_event(session, ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31",
-                                                      None, [("k1", 72)], version=2))
+        for envelope in ev.with_targets(ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31",
+                                                        None, [("k1", 72)], version=2)):
+            handlers.apply_event(session, envelope)
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day)[nip] == 50
+    with Session(fast) as session, session.begin():   # des's adjusted split: April's target is 0
+        handlers.apply_event(session, ev.targets_for(approved, revision=3, split={"k1": {
+            **{(2025, m): 6 for m in range(1, 13) if m != 4}, (2025, 5): 12}}))
+    with Session(fast) as session:
+        assert nip not in queries.achievements(session, [nip], "month", day)   # no 1,200 %
 
 
 def test_concurrent_events_of_one_employee_keep_achievement_exact(recap_db, fast):

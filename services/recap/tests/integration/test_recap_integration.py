@@ -41,9 +41,10 @@ def scenario():
             ev.assignment_changed("as-o", OTHER, "i-2", "j-x", "u-x", "2020-01-01", None, penilai=None),
             ev.status_changed(B, INST, "aktif", "cuti", "2025-03-10", "2025-03-14"),
             ev.status_changed(C, INST, "aktif", "pensiun", "2025-03-17", None),
-            ev.skp_approved("s-a1", A, INST, "u-a", "j-a", "2025-01-01", "2025-03-14", P, [("k1", 12)]),
-            ev.skp_approved("s-a2", A, INST, "u-b", "j-b", "2025-03-15", "2025-12-31", Q, [("k1", 20)]),
-            ev.skp_approved("s-b", B, INST, "u-a", "j-a", "2025-01-01", "2025-12-31", P, [("k1", 24)])]
+            *ev.with_targets(
+                ev.skp_approved("s-a1", A, INST, "u-a", "j-a", "2025-01-01", "2025-03-14", P, [("k1", 12)]),
+                ev.skp_approved("s-a2", A, INST, "u-b", "j-b", "2025-03-15", "2025-12-31", Q, [("k1", 20)]),
+                ev.skp_approved("s-b", B, INST, "u-a", "j-a", "2025-01-01", "2025-12-31", P, [("k1", 24)]))]
     a = dict(nip=A, instansi_id=INST)
     reviewed_a1 = ev.activity_reviewed("a1", **a, unit_id="u-a", tanggal="2025-03-03", skp_id="s-a1",
                                        kegiatan_id="k1", diakui=2, reviewer=P, version=2)

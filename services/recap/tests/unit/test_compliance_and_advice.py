@@ -48,13 +48,31 @@ def test_backlog_counts_only_entries_older_than_the_limit_per_penilai():
     assert [(f.nip, f.count, f.age_days) for f in found] == [("p1", 1, 10), ("p2", 1, 19)]
 
 
-def test_monthly_achievement_uses_the_even_split_and_exact_decimals():
-    target = achievement.Target("s", "k", Decimal(10), d("2025-01-01"), d("2025-03-31"))  # 10/3 a month
-    value = achievement.monthly_achievement([target], {("s", "k"): Decimal(1)}, 2025, 2)
-    assert value == Decimal(1) / (Decimal(10) / 3) * 100
-    assert achievement.show(value) == "30.00"
+def test_monthly_achievement_uses_des_month_target_never_the_yearly_twelfth():
+    split = {(2025, 1): Decimal("3.333"), (2025, 2): Decimal("3.333"), (2025, 3): Decimal("3.334")}
+    target = achievement.Target("s", "k", Decimal(10), d("2025-01-01"), d("2025-03-31"), split)
+    value = achievement.monthly_achievement([target], {("s", "k"): Decimal(1)}, 2025, 3)
+    assert value == Decimal(1) / Decimal("3.334") * 100
+    assert achievement.show(value) == "29.99"
     assert achievement.monthly_achievement([target], {}, 2025, 4) is None
     assert achievement.show(Decimal("90.995")) == "91.00"
+    # a month whose target is 0 (or not known yet) has no percentage, whatever was done in it
+    zero = achievement.Target("s", "z", Decimal(12), d("2025-01-01"), d("2025-12-31"), {(2025, 1): Decimal(0)})
+    assert achievement.monthly_achievement([zero], {("s", "z"): Decimal(12)}, 2025, 1) is None
+    assert achievement.monthly_achievement([zero], {("s", "z"): Decimal(1)}, 2025, 2) is None
+    assert achievement.kegiatan_status(Decimal(0), Decimal(3), Decimal(0)) == "target_zero"
+    assert achievement.kegiatan_status(Decimal(0), Decimal(0), Decimal(0)) == ""
+    assert achievement.kegiatan_status(None, Decimal(1), Decimal(1)) == "no_target"
+    assert achievement.kegiatan_status(Decimal(2), Decimal(1), Decimal(1)) == ""
+
+
+def test_work_without_a_monthly_target_is_advised_as_such_not_as_a_target_too_low():
+    found = advice.work_without_monthly_target({("n1", "k1", "Mengajar"): (Decimal(0), Decimal(12))})
+    assert [(a.kind, a.subject, a.personal) for a in found] == [("work_without_monthly_target", "n1", True)]
+    assert found[0].numbers == {"kegiatan_id": "k1", "kegiatan": "Mengajar", "month_target": "0",
+                                "realised": "12"}
+    assert "DES" in found[0].message and "too low" not in found[0].message
+    assert advice.work_without_monthly_target({}) == []
 
 
 def test_recommendations_carry_numbers_and_respect_thresholds():

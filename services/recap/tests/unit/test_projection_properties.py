@@ -143,3 +143,22 @@ def test_an_event_breaking_its_contract_is_refused():
     del bad["data"]["version"]
     with pytest.raises(projection.BadEvent, match="version"):
         projection.updates_of(bad)
+
+
+@settings(max_examples=100, deadline=None)
+@given(activity_histories())
+def test_kegiatan_totals_of_a_month_facts_equal_the_month_kegiatan_counters(events):
+    """A day or week recap sums facts per kegiatan at query time; over a whole month that sum is exactly what the
+    maintained month kegiatan counters hold."""
+    store = apply_all(events)
+    months = {key[2] for key in store.counters if key[0] == "keg" and key[1] == "month"}
+    for month in months:
+        for nip in NIPS:
+            facts = [(kind, state) for (kind, _), state in store.facts.items()
+                     if projection.value(state, "nip") == nip and projection.value(state, "tanggal")
+                     and str(projection.value(state, "tanggal"))[:7] == month]
+            kept = {(key[4], key[5]): {k: v for k, v in row.items() if v} for key, row in store.counters.items()
+                    if key[:4] == ("keg", "month", month, nip) and any(row.values())}
+            summed = {k: {name: v for name, v in row.items() if v}
+                      for k, row in projection.kegiatan_totals(facts).items()}
+            assert {k: v for k, v in summed.items() if v} == kept

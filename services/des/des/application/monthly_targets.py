@@ -1,0 +1,50 @@
+"""Publishing an SKP's monthly split (`monthly_targets_set`), so recap measures against des's targets, never
+against the yearly target / 12 (DOMAIN §0.14).
+
+One event carries the whole split of the document: every kegiatan, every month of the calendar year(s) of the
+period, 0 outside the period (before a move, after a close). `revision` grows with every publication of the
+document (a row lock on the document orders them), so a consumer keeps the highest and ignores older ones.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ekinerja_platform.outbox import Event, record_event
+
+from ..adapters import repository as repo
+from ..adapters.tables import skp_documents
+from ..domain import targets
+
+
+def publish(session, nip: str, skp_id: str) -> None:
+    """Record the event for the document's current split, in the caller's transaction."""
+    doc = session.execute(skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
+                          .values(targets_revision=skp_documents.c.targets_revision + 1)
+                          .returning(skp_documents)).first()
+    if doc is None:
+        return
+    split: dict[str, dict] = {}
+    for row in repo.targets(session, nip, skp_id):
+        split.setdefault(row.kegiatan_id, {})[(row.tahun, row.bulan)] = row.kuantitas
+    kegiatan = [(k.kegiatan_id, k.satuan, k.kuantitas) for k in repo.kegiatan_rows(session, nip, skp_id)]
+    record_event(session, event(nip, skp_id, doc.instansi_id, doc.period_start, doc.period_end,
+                                int(doc.targets_revision), kegiatan, split))
+
+
+def event(nip: str, skp_id: str, instansi_id: str, period_start: dt.date, period_end: dt.date, revision: int,
+          kegiatan: list[tuple[str, str, Decimal]], split: dict[str, dict]) -> Event:
+    """The envelope exactly as docs/events.md states it; `split` {kegiatan_id: {(tahun, bulan): kuantitas}}."""
+    year = targets.full_years(targets.months_between(period_start, period_end))
+    items = []
+    for kegiatan_id, satuan, total in kegiatan:
+        values = split.get(kegiatan_id, {})
+        items.append({"kegiatan_id": kegiatan_id, "satuan": satuan, "kuantitas": f"{total:.3f}",
+                      "months": [{"tahun": y, "bulan": m, "kuantitas": f"{values.get((y, m), targets.ZERO):.3f}"}
+                                 for y, m in year]})
+    return Event("monthly_targets_set", "des", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(), "revision": revision, "kegiatan": items},
+        nip=nip, instansi_id=instansi_id)
+
+
