@@ -85,12 +85,13 @@ class Services:
             await channel.close()
 
     async def call(self, service: str, rpc: str, request, token: str = "", *, write: bool = False,
-                   metadata: tuple = ()):
+                   idempotency_key: str = "", metadata: tuple = ()):
+        """`write`: send an idempotency key, the form's own when given (a double submit then has one effect)."""
         md = list(metadata)
         if token:
             md.append(("authorization", f"Bearer {token}"))
         if write:
-            md.append(("x-idempotency-key", uuid.uuid4().hex))
+            md.append(("x-idempotency-key", idempotency_key or uuid.uuid4().hex))
         try:
             return await getattr(self.stubs[service], rpc)(request, metadata=md, timeout=self.timeout)
         except grpc.aio.AioRpcError as error:

@@ -50,7 +50,7 @@ def page(request: Request, template: str, context: dict, status: int = 200, web=
     context.update(request=request, web=web, csrf=web.csrf_token if web else context.get("csrf", ""),
                    roles=web.roles if web else [], principal=web.principal if web else {},
                    flash=web.flash if web else None, fmt=views.fmt, state_labels=views.STATE_LABELS,
-                   problems=context.get("problems") or [])
+                   problems=context.get("problems") or [], kunci=secrets.token_hex(16))
     context["field_problem"] = {p.field: p.message for p in context["problems"] if p.field}
     context["form_problems"] = [p.message for p in context["problems"] if not p.field or p.field not in
                                 context.get("fields_shown", ())]
@@ -61,6 +61,12 @@ async def form_of(request: Request, web) -> dict:
     form = await request.form()
     check_csrf(form, web.csrf_token)
     return form
+
+
+def form_key(form) -> str:
+    """The form's idempotency key (rendered once per page view): a double submit of one form has one effect."""
+    key = str(form.get("kunci", ""))
+    return key if 16 <= len(key) <= 64 and key.isalnum() else secrets.token_hex(16)
 
 
 async def flash(request: Request, web, message: str, url: str) -> Response:
@@ -200,7 +206,8 @@ async def rencana_post(request: Request) -> Response:
     try:
         await portal_of(request).services.call("des", "SubmitPlan", des.SubmitPlanRequest(
             kegiatan_id=str(form.get("kegiatan_id", "")), uraian=str(form.get("uraian", "")),
-            kuantitas=str(form.get("kuantitas", "")).replace(",", ".")), web.tokens.access_token, write=True)
+            kuantitas=str(form.get("kuantitas", "")).replace(",", ".")), web.tokens.access_token, write=True,
+            idempotency_key=form_key(form))
     except ServiceError as error:
         return await hari_ini(request, web, [problem_of(error)], dict(form), status=status_for(error))
     return await flash(request, web, "Rencana tersimpan.", "/")
@@ -214,7 +221,7 @@ async def cepat_post(request: Request) -> Response:
         return await hari_ini(request, web, [Problem("Isian cepat wajib diisi.", "text")], status=422)
     try:
         reply = await portal_of(request).services.call("des", "SubmitText", pb("des").SubmitTextRequest(
-            text=text, idempotency_key=secrets.token_hex(16)), web.tokens.access_token)
+            text=text, idempotency_key=form_key(form)), web.tokens.access_token)
     except ServiceError as error:
         return await hari_ini(request, web, [problem_of(error)], {"text": text}, status=status_for(error))
     if not reply.ok:
@@ -279,7 +286,7 @@ async def laporan_post(request: Request) -> Response:
     try:
         item = await activity_input(request, form)
         reply = await portal_of(request).services.call("des", "SubmitActivity", pb("des").SubmitActivityRequest(
-            activity=item, draft=form.get("aksi") == "draf", idempotency_key=secrets.token_hex(16)),
+            activity=item, draft=form.get("aksi") == "draf", idempotency_key=form_key(form)),
             web.tokens.access_token)
     except ServiceError as error:
         return await laporan_form(request, web, None, [problem_of(error)], values, status_for(error))
@@ -549,7 +556,7 @@ async def tanya_post(request: Request) -> Response:
         return await tanya(request, web, problems=[Problem("Pertanyaan wajib diisi.", "pertanyaan")], status=422)
     try:
         answer = await portal_of(request).services.call("snowman", "Ask", pb("snowman").AskRequest(
-            pertanyaan=pertanyaan), web.tokens.access_token, write=True)
+            pertanyaan=pertanyaan), web.tokens.access_token, write=True, idempotency_key=form_key(form))
     except ServiceError as error:
         return await tanya(request, web, problems=[problem_of(error)], values={"pertanyaan": pertanyaan},
                            status=status_for(error))

@@ -42,6 +42,7 @@ def seed(stack: Stack, activities: int = 0) -> dict:
         {"nama": "Menyusun surat dinas", "satuan": "surat", "kuantitas": "240", "waktu": "12"},
         {"nama": "Mengarsipkan dokumen", "satuan": "berkas", "kuantitas": "480", "waktu": "12"}])
     des.wait_for_skp(staf, approved.skp_id)
+    penilai_skp = skp.documents(penilai, today.year)[0].skp_id
     des.stub.SetEntryWindow(des.pb.SetEntryWindowRequest(instansi_id=INSTANSI, window_days=28),
                             metadata=[("authorization", f"Bearer {admin_token}")], timeout=20)
     for n in range(activities):  # a realistic page for the bench: a plan and a report or two per day
@@ -50,7 +51,7 @@ def seed(stack: Stack, activities: int = 0) -> dict:
                             metadata=staf.md(True), timeout=20)
         des.report(staf, today, approved.kegiatan[n % 2].kegiatan_id, "1", f"laporan {n}")
     return {"penilai": penilai, "staf": staf, "admin_login": f"adm-{INSTANSI.lower()}", "password": PASSWORD,
-            "skp_id": approved.skp_id, "today": today}
+            "skp_id": approved.skp_id, "penilai_skp_id": penilai_skp, "today": today}
 
 
 class PortalProcess:

@@ -156,10 +156,16 @@ def test_journeys(browser_stack, chromium, axe_source, width):
         j.page.fill("#f-uraian", f"Menyusun surat undangan rapat {tag}")
         j.page.set_input_files("#f-bukti", files=[{"name": "bukti.pdf", "mimeType": "application/pdf",
                                                    "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}])
+        sent_form = {"csrf": j.csrf(), "kunci": j.page.get_attribute("input[name=kunci]", "value"),
+                     "kegiatan_id": j.page.input_value("#f-kegiatan"), "tanggal": form_day.isoformat(),
+                     "kuantitas": "3", "uraian": f"Menyusun surat undangan rapat {tag}", "aksi": "kirim"}
         j.submit(lambda: j.page.click("button[value=kirim]"))
     assert "Laporan terkirim" in j.page.inner_text("main"), j.page.inner_text("main")
     form_activity = j.page.url.rsplit("/", 1)[1]
     j.visit("a2-laporan-terkirim")
+    if not keyboard:  # the same form sent twice (a double click, a retry) has one effect
+        again = j.page.request.post("/laporan", multipart=sent_form)
+        assert again.ok and again.url.endswith(f"/laporan/{form_activity}"), again.url
 
     j.page.goto("/")
     if keyboard:
@@ -220,10 +226,16 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     assert no_csrf.status == 403
     j.page.goto(f"/laporan/{form_activity}")
     assert "diubah diam-diam" not in j.page.inner_text("main")
+    # ids edited in the URL get the services' refusal as a proper page, never someone else's data
+    other = j.page.goto(f"/skp/{people['penilai_skp_id']}")
+    assert other.status in (403, 404) and penilai.nama not in j.page.inner_text("main")
+    missing = j.page.goto("/laporan/00000000-0000-4000-8000-000000000000")
+    assert missing.status == 404 and "tidak ditemukan" in j.page.inner_text("main")
+    j.visit("c3-akses-ditolak")
 
     # (d) the recap: counts and a chart ----------------------------------------------------------------------------
     j.page.goto("/rekap")
-    j.page.wait_for_selector("svg.chart")
+    assert j.page.locator("svg.chart").count() == 1, j.page.inner_text("body")
     main = j.page.inner_text("main")
     assert re.search(r"Dilaporkan\s*\d+", main) and j.page.locator("svg.chart rect").count() > 0, main
     j.visit("d1-rekap")
