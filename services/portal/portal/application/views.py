@@ -13,6 +13,12 @@ from ..adapters.services import ServiceError, pb
 
 STATE_LABELS = {"draft": "Draf", "submitted": "Diajukan", "revision_requested": "Perlu revisi",
                 "resubmitted": "Diajukan ulang", "approved": "Disetujui", "locked": "Terkunci"}
+SKP_STATUS_LABELS = {"draft": "Draf", "submitted": "Diajukan", "returned": "Dikembalikan", "disputed": "Disanggah",
+                     "revision": "Direvisi", "approved": "Disetujui", "closed": "Ditutup", "issued": "Diterbitkan",
+                     "keberatan": "Keberatan diajukan", "final": "Final", "moved": "pindah jabatan"}
+AUDIT_LABELS = {"activity": "laporan", "period_lock": "kunci periode", "plan": "rencana", "lock": "kunci",
+                "unlock": "buka kunci", "create": "dibuat", "submit": "diajukan", "edit": "diubah", "send": "dikirim",
+                "approve": "disetujui", "request_revision": "minta revisi", "quality": "kualitas"}
 EDITABLE = {"draft", "submitted", "revision_requested", "resubmitted"}
 SENDABLE = {"draft", "revision_requested"}
 
@@ -73,6 +79,21 @@ async def hari_ini(services, token: str, today: dt.date) -> dict:
             "progress": progress}
 
 
+def team_of(org, principal: dict) -> list[dict]:
+    """Holders of the positions directly under the caller's (a convenience list; des and skp decide who is whose)."""
+    team = []
+    if not isinstance(org, ServiceError) and principal.get("jabatan_id"):
+        for position in org.positions:
+            if position.jabatan.parent_id == principal["jabatan_id"]:
+                team += [{"nip": h.nip, "nama": h.nama, "jabatan": position.jabatan.nama} for h in position.holders]
+    return sorted(team, key=lambda t: t["nama"])
+
+
+async def team(services, token: str, principal: dict) -> list[dict]:
+    org = await optional(services.call("identity", "GetOrganisation", pb("identity").GetOrganisationRequest(), token))
+    return team_of(org, principal)
+
+
 def kegiatan_choices(targets) -> list[dict]:
     seen = OrderedDict()
     for t in targets:
@@ -106,12 +127,7 @@ async def tim(services, token: str, principal: dict, today: dt.date) -> dict:
             token)),
         optional(services.call("identity", "GetOrganisation", idn.GetOrganisationRequest(), token)))
     items = list(queue.activities)
-    team = []
-    if not isinstance(org, ServiceError) and principal.get("jabatan_id"):
-        for position in org.positions:
-            if position.jabatan.parent_id == principal["jabatan_id"]:
-                team += [{"nip": h.nip, "nama": h.nama, "jabatan": position.jabatan.nama} for h in position.holders]
-    team.sort(key=lambda t: t["nama"])
+    team = team_of(org, principal)
     rows = [] if isinstance(gaps, ServiceError) else list(gaps.rows)
     names = await names_of(services, token, [a.nip for a in items] + [r.nip for r in rows if not r.nama])
     groups: OrderedDict = OrderedDict()

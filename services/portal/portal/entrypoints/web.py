@@ -50,6 +50,7 @@ def page(request: Request, template: str, context: dict, status: int = 200, web=
     context.update(request=request, web=web, csrf=web.csrf_token if web else context.get("csrf", ""),
                    roles=web.roles if web else [], principal=web.principal if web else {},
                    flash=web.flash if web else None, fmt=views.fmt, state_labels=views.STATE_LABELS,
+                   skp_labels=views.SKP_STATUS_LABELS, audit_labels=views.AUDIT_LABELS,
                    problems=context.get("problems") or [], kunci=secrets.token_hex(16))
     context["field_problem"] = {p.field: p.message for p in context["problems"] if p.field}
     context["form_problems"] = [p.message for p in context["problems"] if not p.field or p.field not in
@@ -406,9 +407,11 @@ async def skp(request: Request) -> Response:
     web = await current_session(request)
     skp_pb = pb("skp")
     nip = request.query_params.get("nip", "")
-    reply = await read_or_error_page(portal_of(request).services.call(
-        "skp", "ListSkp", skp_pb.ListSkpRequest(nip=nip), web.tokens.access_token))
-    return page(request, "skp.html", {"documents": list(reply.documents), "nip": nip}, web=web)
+    services = portal_of(request).services
+    reply, team = await asyncio.gather(
+        read_or_error_page(services.call("skp", "ListSkp", skp_pb.ListSkpRequest(nip=nip), web.tokens.access_token)),
+        views.team(services, web.tokens.access_token, web.principal))
+    return page(request, "skp.html", {"documents": list(reply.documents), "nip": nip, "team": team}, web=web)
 
 
 async def skp_detail(request: Request, web=None, problems=(), status=200) -> Response:

@@ -201,6 +201,14 @@ def test_journeys(browser_stack, chromium, axe_source, width):
     j.submit(lambda: lock.locator("button").click())
     assert "Terkunci: 1 laporan." in j.page.inner_text("main"), j.page.inner_text("main")
     j.visit("b2-terkunci")
+    j.page.goto("/skp")
+    j.page.select_option("#s-nip", staf.nip)
+    j.submit(lambda: j.page.click("button:has-text('Tampilkan')"))
+    j.visit("b3-skp-tim")
+    j.submit(lambda: j.page.locator("table a").first.click())
+    main = j.page.inner_text("main")
+    assert staf.nama in main and "Menyusun surat dinas" in main and "Disetujui" in main, main
+    j.visit("b4-skp-dokumen")
     j.sign_out()
 
     # (c) the employee: the note, fix and resend; the locked entry has no edit control; a forged POST is refused --

@@ -1,5 +1,6 @@
 """The session store against a real PostgreSQL database (the portal's own, freshly migrated)."""
 import asyncio
+import concurrent.futures
 import time
 
 import pytest
@@ -19,7 +20,9 @@ def store_url():
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """In a thread of its own: Playwright's sync API (browser tests in the same session) keeps a loop running here."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_the_table_keeps_only_a_hash_of_the_cookie_and_sessions_expire(store_url):
