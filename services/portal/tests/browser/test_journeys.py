@@ -121,6 +121,8 @@ def test_journeys(browser_stack, chromium, axe_source, width):
 
     # (a) the employee: sign in, plan, report by form and by quick entry, send --------------------------------------
     j = Journey(chromium, base, width, axe_source)
+    j.page.goto("/masuk")
+    j.visit("a0-masuk")
     j.sign_in(staf.nip, password, keyboard=keyboard)
     j.visit("a1-hari-ini")
     if keyboard:
