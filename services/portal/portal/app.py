@@ -27,7 +27,7 @@ class Portal:
         self.zone = ZoneInfo(settings.timezone)
         self.services: Services | None = None  # grpc.aio channels belong to the serving event loop: see start()
         self.sessions = SessionStore.from_url(settings.database_url, settings.session_ttl_seconds,
-                                              settings.db_pool_size)
+                                              settings.db_pool_size, settings.session_cache_seconds)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.auto_reload = False  # templates change only with a release: no stat() per render
 

@@ -23,6 +23,7 @@ class PortalSettings:
     grpc_timeout_seconds: float = 10.0
     db_pool_size: int = 5
     max_upload_bytes: int = 4 * 1024 * 1024
+    session_cache_seconds: float = 5.0
 
 
 def load_settings() -> PortalSettings:
@@ -47,4 +48,5 @@ def load_settings() -> PortalSettings:
         grpc_timeout_seconds=float(_env("EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS", "10")),
         db_pool_size=_int("EKINERJA_PORTAL_DB_POOL_SIZE", 5),
         max_upload_bytes=_int("EKINERJA_PORTAL_MAX_UPLOAD_BYTES", 4 * 1024 * 1024),
+        session_cache_seconds=float(_env("EKINERJA_PORTAL_SESSION_CACHE_SECONDS", "5")),
     )

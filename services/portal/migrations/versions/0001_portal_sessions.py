@@ -24,7 +24,6 @@ def upgrade():
         sa.Column("access_expires_at", sa.BigInteger, nullable=False),
         sa.Column("refresh_expires_at", sa.BigInteger, nullable=False),
         sa.Column("principal_json", sa.Text, nullable=False),
-        sa.Column("flash", sa.Text, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     )

@@ -17,6 +17,7 @@ from ..adapters.sessions import WebSession
 log = logging.getLogger("portal.http")
 COOKIE = "ek_sesi"
 PRE_CSRF_COOKIE = "ek_csrf"
+FLASH_COOKIE = "ek_pesan"  # the one-line outcome of the last POST, shown once by the page it redirects to
 REQUEST_SECONDS = Histogram("ekinerja_portal_request_seconds", "Portal HTTP requests by route and status",
                             ["route", "method", "status"],
                             buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5))
@@ -110,6 +111,4 @@ async def current_session(request: Request) -> WebSession:
     web = await portal.sessions.refresh(web, portal.settings.refresh_margin_seconds, portal.refresh_tokens)
     if web is None:
         raise LoginRequired()
-    if web.flash:
-        await portal.sessions.set_flash(web, None)
     return web

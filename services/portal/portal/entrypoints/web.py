@@ -9,7 +9,7 @@ import asyncio
 import datetime as dt
 import json
 import secrets
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import grpc
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,6 +25,7 @@ from ..application.charts import MONTHS, paired_bars
 from ..application.errors import Problem, sentence
 from .http import (
     COOKIE,
+    FLASH_COOKIE,
     PRE_CSRF_COOKIE,
     Forbidden,
     LoginRequired,
@@ -49,13 +50,17 @@ def page(request: Request, template: str, context: dict, status: int = 200, web=
     context = dict(context)
     context.update(request=request, web=web, csrf=web.csrf_token if web else context.get("csrf", ""),
                    roles=web.roles if web else [], principal=web.principal if web else {},
-                   flash=web.flash if web else None, fmt=views.fmt, state_labels=views.STATE_LABELS,
+                   flash={"message": unquote(request.cookies[FLASH_COOKIE])[:300]}
+                   if request.cookies.get(FLASH_COOKIE) else None, fmt=views.fmt, state_labels=views.STATE_LABELS,
                    skp_labels=views.SKP_STATUS_LABELS, audit_labels=views.AUDIT_LABELS,
                    problems=context.get("problems") or [], kunci=secrets.token_hex(16))
     context["field_problem"] = {p.field: p.message for p in context["problems"] if p.field}
     context["form_problems"] = [p.message for p in context["problems"] if not p.field or p.field not in
                                 context.get("fields_shown", ())]
-    return portal_of(request).templates.TemplateResponse(request, template, context, status_code=status)
+    response = portal_of(request).templates.TemplateResponse(request, template, context, status_code=status)
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
 
 
 async def form_of(request: Request, web) -> dict:
@@ -71,8 +76,10 @@ def form_key(form) -> str:
 
 
 async def flash(request: Request, web, message: str, url: str) -> Response:
-    await portal_of(request).sessions.set_flash(web, {"message": message})
-    return redirect(url)
+    """POST → 303 → GET, the outcome carried by a short-lived cookie (works whichever replica serves the GET)."""
+    response = redirect(url)
+    response.set_cookie(FLASH_COOKIE, quote(message), max_age=60, httponly=True, secure=True, samesite="lax", path="/")
+    return response
 
 
 def status_for(error: ServiceError) -> int:
@@ -650,9 +657,8 @@ async def admin_post(request: Request) -> Response:
             reply = await call("des", "UnlockPeriod", des.UnlockPeriodRequest(
                 nip=nip, lock_id=str(form.get("lock_id", "")), reason=str(form.get("reason", ""))), token,
                 write=True)
-            await portal_of(request).sessions.set_flash(web, {"message": f"Kunci dibuka: {len(reply.activity_ids)} "
-                                                                         "laporan dapat diubah kembali."})
-            return redirect(f"/admin?audit_nip={quote(nip)}#audit")
+            return await flash(request, web, f"Kunci dibuka: {len(reply.activity_ids)} laporan dapat diubah kembali.",
+                               f"/admin?audit_nip={quote(nip)}#audit")
         if action == "jendela":
             days = str(form.get("window_days", "")).strip()
             await call("des", "SetEntryWindow", des.SetEntryWindowRequest(

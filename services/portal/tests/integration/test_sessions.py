@@ -27,7 +27,7 @@ def run(coro):
 
 def test_the_table_keeps_only_a_hash_of_the_cookie_and_sessions_expire(store_url):
     async def scenario():
-        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=2)
+        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=2, cache_seconds=0)
         try:
             session_id, web = await store.create(Tokens("a1", "r1", int(time.time()) + 600,
                                                         int(time.time()) + 7200), {"nip": "1", "roles": ["pegawai"]})
@@ -81,6 +81,23 @@ def test_a_refused_refresh_ends_the_session(store_url):
             session_id, web = await store.create(Tokens("a1", "r1", int(time.time()) + 5, int(time.time()) + 7200),
                                                  {})
             assert await store.refresh(web, 60, refused) is None
+            assert await store.load(session_id) is None
+        finally:
+            await store.close()
+    run(scenario())
+
+
+def test_a_read_session_is_cached_briefly_and_a_sign_out_drops_it_at_once(store_url):
+    async def scenario():
+        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=2, cache_seconds=60)
+        try:
+            session_id, _ = await store.create(Tokens("a1", "r1", int(time.time()) + 600, int(time.time()) + 7200),
+                                               {})
+            web = await store.load(session_id)
+            async with store.engine.begin() as conn:
+                await conn.execute(sa.text("UPDATE portal_sessions SET access_token = 'changed'"))
+            assert (await store.load(session_id)).tokens.access_token == "a1", "served from the cache"
+            await store.delete(web)
             assert await store.load(session_id) is None
         finally:
             await store.close()
