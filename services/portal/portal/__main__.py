@@ -24,8 +24,9 @@ def main(argv: list[str]) -> int:
 
         from portal.app import create_app
         # the client address reaches identity's login throttle as x-forwarded-for (see README)
+        # the standard asyncio loop: grpc.aio integrates with it directly (under another loop it polls from a thread)
         uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.http_port, log_config=None,
-                    access_log=False, proxy_headers=False, server_header=False)
+                    access_log=False, proxy_headers=False, server_header=False, loop="asyncio", http="httptools")
         return 0
     print(f"unknown command {command!r}: use run, migrate or settings", file=sys.stderr)
     return 2
