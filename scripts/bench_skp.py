@@ -107,6 +107,10 @@ def main() -> int:
         nip, penilai = "198501012010011001", "197001012000011002"
         me = testing.bearer(keys.token(nip, ["pegawai"], instansi="i-1"))
         pen = testing.bearer(keys.token(penilai, ["pegawai"], instansi="i-1"))
+        testing.publish_event(amqp, Event("position_changed", "identity", {  # GetTemplate (the baseline) reads it
+            "jabatan_id": "j-1", "instansi_id": "i-1", "unit_id": "u-1", "unit_nama": "Umum",
+            "nama": "Pengadministrasi", "kind": "pelaksana", "job_group": "umum", "parent_id": None, "eselon": None,
+            "jenjang": None, "jenis_jabatan": "pelaksana", "version": 1}, instansi_id="i-1").envelope())
         testing.publish_event(amqp, Event("assignment_changed", "identity", {
             "assignment_id": "a-1", "nip": nip, "instansi_id": "i-1", "acting": False, "effective_date": "2024-01-02",
             "old": None, "new": {"jabatan_id": "j-1", "jabatan_nama": "Pengadministrasi", "unit_id": "u-1",

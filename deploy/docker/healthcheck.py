@@ -2,7 +2,7 @@
 
 Used by the image's HEALTHCHECK and by docker-compose. It runs as a separate short-lived process with plain grpcio
 (no eventlet here), so it sees exactly what a load balancer or Kubernetes' gRPC probe sees: real readiness,
-database and broker reachable.
+its database answers (the broker is a metric, ekinerja_broker_up).
 
 usage: healthcheck.py [--port N] [--host H] [--service NAME] [--timeout SECONDS]
   port     defaults to EKINERJA_GRPC_PORT, else the service's fixed default port (from EKINERJA_SERVICE)

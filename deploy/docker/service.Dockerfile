@@ -82,7 +82,7 @@ WORKDIR /app
 USER 10001:10001
 # Ports come from EKINERJA_GRPC_PORT / EKINERJA_HTTP_PORT (defaults: gRPC 50051-50055, HTTP 9101-9105).
 STOPSIGNAL SIGTERM
-# Readiness as the service itself reports it (database and broker reachable), through grpc.health.v1.Health.
+# Readiness as the service itself reports it (its database answers; the broker is the gauge ekinerja_broker_up), through grpc.health.v1.Health.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["/opt/venv/bin/python", "/app/bin/healthcheck.py"]
 # `python -m <service> run` by default; the migration job passes `migrate` instead.

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import sys
 import time
 
+import click
 import grpc
 
-from . import config
+from . import config, error_messages
 from .output import EXIT_BAD_INPUT, EXIT_FAILED, fail, state
 
 BAD_INPUT_CODES = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE}
@@ -45,12 +48,14 @@ def access_token(required: bool = True) -> str | None:
 
 @contextlib.contextmanager
 def rpc_errors():
-    """Turn gRPC errors into one stderr line and the CLI's exit codes (2 for bad input)."""
+    """Turn gRPC errors into one stderr line in Bahasa Indonesia (`error_messages`; with --json, a JSON object
+    with code, reason and field) and the CLI's exit codes (2 for bad input)."""
     try:
         yield
     except grpc.RpcError as error:
-        code = error.code()
-        detail = error.details() or code.name
-        if code == grpc.StatusCode.UNAVAILABLE:
-            fail(f"service unavailable ({detail}); is it running? (`make run`)", EXIT_FAILED)
-        fail(f"{code.name}: {detail}", EXIT_BAD_INPUT if code in BAD_INPUT_CODES else EXIT_FAILED)
+        refused = error_messages.refusal(error)
+        exit_code = EXIT_BAD_INPUT if refused.code in BAD_INPUT_CODES else EXIT_FAILED
+        if state().json:
+            click.echo(json.dumps({"error": refused.as_json()}, ensure_ascii=False), err=True)
+            sys.exit(exit_code)
+        fail(refused.message, exit_code)

@@ -47,17 +47,33 @@ def create_platform_tables(op) -> None:
     platform_metadata.create_all(bind, checkfirst=True)
 
 
-def make_engine(url: str, pool_size: int = 10, pre_ping: bool = True) -> sa.Engine:
+def connect_args(statement_timeout_seconds: float | None = None, lock_timeout_seconds: float | None = None) -> dict:
+    """psycopg connect arguments of every service engine: a connect timeout, and PostgreSQL's `statement_timeout`
+    and `lock_timeout` for each session (EKINERJA_DB_STATEMENT_TIMEOUT_SECONDS, EKINERJA_DB_LOCK_TIMEOUT_SECONDS;
+    None: those settings), so no statement or lock wait holds a worker and a connection forever. 0 sends nothing
+    (for a pooler that refuses the `options` start-up parameter: then set them on the role, docs/operations.md)."""
+    from .settings import db_timeouts
+    statement, lock = db_timeouts()
+    statement = statement if statement_timeout_seconds is None else statement_timeout_seconds
+    lock = lock if lock_timeout_seconds is None else lock_timeout_seconds
+    options = " ".join(f"-c {name}={int(seconds * 1000)}"
+                       for name, seconds in (("statement_timeout", statement), ("lock_timeout", lock)) if seconds > 0)
+    return {"connect_timeout": 3, **({"options": options} if options else {})}
+
+
+def make_engine(url: str, pool_size: int = 10, pre_ping: bool = True, *,
+                statement_timeout_seconds: float | None = None) -> sa.Engine:
     """`pool_size` should be the worker count: a worker holds at most one connection, so a small overflow (the
     health probe, the relay's gauges) is all that is needed; PostgreSQL connections are a shared budget.
-    `pre_ping=False` only for work that retries a whole round after a lost connection (the outbox relay)."""
+    `pre_ping=False` only for work that retries a whole round after a lost connection (the outbox relay).
+    `statement_timeout_seconds` overrides the setting (0: none, for maintenance commands such as a rebuild)."""
     return sa.create_engine(
         url,
         pool_size=pool_size,
         max_overflow=2,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 3},
+        connect_args=connect_args(statement_timeout_seconds),
     )
 
 

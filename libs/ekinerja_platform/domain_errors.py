@@ -1,7 +1,8 @@
 """Domain error vocabulary shared by every service; standard library only so domain code may raise these.
 
-Each error carries the name of the field it concerns (where there is one) so clients learn exactly what to fix.
-Transport mapping lives in `grpc_errors`, never here.
+Each error carries the name of the field it concerns (where there is one) so clients learn exactly what to fix,
+and may carry a stable `reason` (UPPER_SNAKE, e.g. FIELD_TOO_LONG) that clients match on instead of the words.
+Transport mapping lives in `grpc_errors`, never here. A message that echoes input quotes it with `quote` only.
 """
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ class DomainError(Exception):
     """Base of every expected, client-explainable failure."""
 
     kind = "failed_precondition"
+    reason: str | None = None  # stable machine-readable reason; None: derived from `kind` by the transport
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, reason: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        if reason is not None:
+            self.reason = reason
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}" if self.field else self.message
@@ -52,3 +56,20 @@ class Unauthenticated(DomainError):
 
 class ResourceExhausted(DomainError):
     kind = "resource_exhausted"
+
+
+QUOTE_PREFIX_CHARS = 40
+
+
+def quote(value, limit: int = QUOTE_PREFIX_CHARS) -> str:
+    """`value` quoted for a message that echoes input: at most `limit` characters of it, with the full length when
+    cut. A message (and the log lines that carry it) never holds a whole user-supplied value: a 1 MiB field once
+    made every error about it cost seconds to build, send and log."""
+    if isinstance(value, (bytes, bytearray)):
+        shown, unit = bytes(value[:limit]), "byte"
+    else:
+        value = value if isinstance(value, str) else str(value)
+        shown, unit = value[:limit], "karakter"
+    if len(value) <= limit:
+        return repr(shown)
+    return f"{shown!r}… ({len(value)} {unit})"

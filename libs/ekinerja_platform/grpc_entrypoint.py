@@ -4,7 +4,11 @@
   in AMQP headers); only a correlation id, an idempotency key and the principal of a *verified* token do.
 - Every RPC must have an authorisation rule in its service's `authorization` table; a missing rule stops start-up.
 - Errors go through the one mapping table; unmapped ones reach the client as INTERNAL with a correlation id.
-- Requests larger than the configured size are refused with RESOURCE_EXHAUSTED before they are parsed.
+- Requests larger than the configured size are refused with RESOURCE_EXHAUSTED before they are parsed; every
+  decoded request (each message of a client stream too) is checked against `request_limits` before any work, and
+  one that does not decode is INVALID_ARGUMENT.
+- Every error carries google.rpc details (`error_details`). While the service stops, calls in flight finish and
+  new ones get UNAVAILABLE (reason SERVER_STOPPING), never UNIMPLEMENTED.
 - Per-RPC counters by status code and latency histograms.
 - A unary-answer RPC may return a `PendingAnswer` (pending.py): its worker ends at once and the call is answered
   (status, metrics and all) when the answer is settled.
@@ -41,7 +45,7 @@ from nameko_grpc.entrypoint import Grpc, GrpcServer
 from nameko_grpc.errors import GrpcError
 from nameko_grpc.timeout import unbucket_timeout
 
-from . import logs, metrics, runtime
+from . import error_details, logs, metrics, request_limits, runtime
 from .domain_errors import DomainError, Unauthenticated
 from .grpc_errors import to_grpc_error
 from .pending import PendingAnswer
@@ -119,8 +123,9 @@ def _limited_write(self, data):
         message_length = struct.unpack(">I", self.buffer.peek(slice(1, 5)))[0]
         if message_length > _max_request_bytes:
             self.buffer.read()
-            self.close(GrpcError(StatusCode.RESOURCE_EXHAUSTED,
-                                 f"request of {message_length} bytes exceeds the limit of {_max_request_bytes}"))
+            self.close(error_details.error(
+                StatusCode.RESOURCE_EXHAUSTED,
+                f"permintaan {message_length} byte melebihi batas {_max_request_bytes} byte", "REQUEST_TOO_LARGE"))
             return
         if len(self.buffer) < 5 + message_length:
             break
@@ -293,14 +298,34 @@ nameko_grpc.connection.ServerConnectionManager.on_iteration = _send_ready_stream
 nameko_grpc.connection.ServerConnectionManager.window_updated = _window_updated_and_ready
 
 
+def _stopping_error() -> GrpcError:
+    return error_details.error(StatusCode.UNAVAILABLE, "layanan sedang berhenti; coba lagi sebentar lagi",
+                               "SERVER_STOPPING")
+
+
 class PlatformGrpcServer(GrpcServer):
+    def __init__(self):
+        super().__init__()
+        self.retired = set()  # paths of entrypoints stopped while the server still accepts calls
+
+    def unregister(self, entrypoint):
+        """A stopping container stops its entrypoints first and lets their calls in flight finish; a call that
+        arrives meanwhile is told to go elsewhere (UNAVAILABLE), not that the method does not exist."""
+        path = entrypoint.method_path
+        if path in self.entrypoints:
+            self.retired.add(path)
+        super().unregister(entrypoint)
+
     def handle_request(self, request_stream, response_stream):
         """Upstream's, with the call's deadline as one hub timer instead of a watchdog green thread per call
         that woke every millisecond (ours had it every 20 ms: a call waiting 25 ms on its database still paid
         two wake-ups and the thread's start and end). The timer is cancelled when the answer is complete."""
+        path = request_stream.headers.get(":path")
         try:
-            entrypoint = self.entrypoints[request_stream.headers.get(":path")]
+            entrypoint = self.entrypoints[path]
         except KeyError:
+            if path in self.retired:
+                raise _stopping_error() from None
             raise GrpcError(code=StatusCode.UNIMPLEMENTED, message="Method not found!") from None
         encoding = request_stream.headers.get("grpc-encoding", "identity")
         if encoding not in SUPPORTED_ENCODINGS:
@@ -371,8 +396,8 @@ class GrpcEndpoint(Grpc):
             context_data = self._context_data(request_stream.headers.for_application)
             context_data["peer"] = getattr(request_stream, "peer", None)
         except (DomainError, _InvalidMetadata) as exc:
-            error = (GrpcError(StatusCode.INVALID_ARGUMENT, str(exc)) if isinstance(exc, _InvalidMetadata)
-                     else to_grpc_error(exc))
+            error = (error_details.error(StatusCode.INVALID_ARGUMENT, str(exc), "INVALID_METADATA")
+                     if isinstance(exc, _InvalidMetadata) else to_grpc_error(exc))
             request_stream.close()
             response_stream.close(error)
             self._record(started, error.code)
@@ -381,16 +406,21 @@ class GrpcEndpoint(Grpc):
         request = request_stream.consume(self.input_type)
         if self.cardinality in (Cardinality.UNARY_STREAM, Cardinality.UNARY_UNARY):
             try:
-                request = next(request)
-            except GrpcError as error:
+                try:
+                    request = next(request)
+                except GrpcError:
+                    raise
+                except Exception:
+                    raise request_limits.MalformedRequest() from None
+                request_limits.check(request)
+            except (GrpcError, DomainError) as exc:
+                error = to_grpc_error(exc)
+                request_stream.close()
                 response_stream.close(error)
                 self._record(started, error.code)
                 return
-            except Exception:
-                error = GrpcError(StatusCode.INVALID_ARGUMENT, "request could not be decoded")
-                response_stream.close(error)
-                self._record(started, error.code)
-                return
+        else:
+            request = request_limits.checked_stream(request)
 
         context = GrpcContext(request_stream, response_stream)
         handle_result = partial(self.handle_result, response_stream, started)
@@ -398,7 +428,7 @@ class GrpcEndpoint(Grpc):
             self.container.spawn_worker(self, (request, context), {}, context_data=context_data,
                                         handle_result=handle_result)
         except ContainerBeingKilled:
-            error = GrpcError(code=StatusCode.UNAVAILABLE, message="Server shutting down")
+            error = _stopping_error()
             response_stream.close(error)
             self._record(started, error.code)
 

@@ -1,7 +1,9 @@
-"""The one table mapping domain errors to gRPC status codes.
+"""The one table mapping errors to gRPC status codes, with their google.rpc details (`error_details`).
 
-Anything not in the table becomes INTERNAL with a correlation id only: the client never sees an internal message
-or a traceback; the log has the full story under the same id.
+Domain errors keep their kind's status and carry a stable reason (the error's own, or the kind's name) and their
+field. Infrastructure failures (database or broker unreachable, serialization failure, lock or statement timeout)
+get the status a client can act on (`infra_errors`). Anything else becomes INTERNAL with a correlation id only:
+the client never sees an internal message or a traceback; the log has the full story under the same id.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import uuid
 from grpc import StatusCode
 from nameko_grpc.errors import GrpcError
 
+from . import error_details, infra_errors
 from .domain_errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -32,8 +35,16 @@ def to_grpc_error(exc: BaseException, correlation_id: str | None = None) -> Grpc
     if isinstance(exc, GrpcError):
         return exc
     if isinstance(exc, DomainError):
-        return GrpcError(code=STATUS_BY_KIND.get(exc.kind, StatusCode.FAILED_PRECONDITION), message=str(exc))
+        code = STATUS_BY_KIND.get(exc.kind, StatusCode.FAILED_PRECONDITION)
+        return error_details.error(code, str(exc), exc.reason or exc.kind.upper(), field=exc.field,
+                                   description=exc.message,
+                                   retry_after_seconds=getattr(exc, "retry_after_seconds", None))
+    failure = infra_errors.classify(exc)
+    if failure is not None:
+        log.warning("%s: %s", failure.reason, type(exc).__name__, extra={"correlation_id": correlation_id})
+        return error_details.error(failure.code, failure.message, failure.reason)
     correlation_id = correlation_id or uuid.uuid4().hex
     log.error("unhandled error", exc_info=(type(exc), exc, exc.__traceback__),
               extra={"correlation_id": correlation_id})
-    return GrpcError(code=StatusCode.INTERNAL, message=f"internal error (correlation id {correlation_id})")
+    message = f"terjadi kesalahan internal (correlation id {correlation_id})"
+    return error_details.error(StatusCode.INTERNAL, message, "INTERNAL")

@@ -36,13 +36,21 @@ def scrub(text: str) -> str:
     return _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text)
 
 
+MAX_MESSAGE_CHARS = 2000  # a log line never carries a whole user-supplied value (a 1 MiB field, say)
+MAX_EXCEPTION_CHARS = 10000
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text) - limit} more characters not logged)"
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "msg": scrub(record.getMessage()),
+            "msg": scrub(cut(record.getMessage(), MAX_MESSAGE_CHARS)),
         }
         cid = getattr(record, "correlation_id", None) or get_correlation_id()
         if cid:
@@ -51,7 +59,7 @@ class JsonFormatter(logging.Formatter):
         if service:
             entry["service"] = service
         if record.exc_info:
-            entry["exc"] = scrub(self.formatException(record.exc_info))
+            entry["exc"] = scrub(cut(self.formatException(record.exc_info), MAX_EXCEPTION_CHARS))
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -15,3 +15,6 @@ OUTBOX_BACKLOG = Gauge("ekinerja_outbox_backlog", "Outbox rows not yet confirmed
 OUTBOX_OLDEST_AGE = Gauge(
     "ekinerja_outbox_oldest_age_seconds", "Age of the oldest unsent outbox row.", ["service"])
 OUTBOX_PUBLISHED = Counter("ekinerja_outbox_published_total", "Outbox rows published and confirmed.", ["service"])
+BROKER_UP = Gauge(
+    "ekinerja_broker_up", "1 while the service's outbox relay holds a working broker connection, else 0 (read from "
+    "the connection it already has: no probe opens one).", ["service"])

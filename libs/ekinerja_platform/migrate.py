@@ -36,7 +36,9 @@ def migrate(url: str, migrations_dir: str, revision: str = "head") -> None:
 def run_env(context, target_metadata=None) -> None:
     """Body of every service's alembic env.py (online mode only)."""
     url = context.config.get_main_option("sqlalchemy.url")
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    # a migration may rewrite a big table: no statement or lock timeout of the services (or the cluster) for it
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool,
+                              connect_args={"options": "-c statement_timeout=0 -c lock_timeout=0"})
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata)
         with context.begin_transaction():

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from .db import idempotency_table, inbox_table, outbox_table
+from .db import inbox_table, outbox_table
 from .ids import uuid7
 
 SCHEMA_VERSION = 1
@@ -65,16 +65,3 @@ def outbox_backlog(connection) -> tuple[int, float]:
         "FROM outbox WHERE sent_at IS NULL")).one()
     return int(row[0]), float(row[1])
 
-
-def remembered_response(session, scope: str, key: str) -> bytes | None:
-    """The stored response of an earlier request with this idempotency key, if any (locks the key row)."""
-    row = session.execute(sa.select(idempotency_table.c.response).where(
-        idempotency_table.c.scope == scope, idempotency_table.c.key == key).with_for_update()).first()
-    return row[0] if row else None
-
-
-def remember_response(session, scope: str, key: str, response: bytes) -> bool:
-    """Store the response for this key in the caller's transaction; False if a concurrent request stored one first."""
-    result = session.execute(pg_insert(idempotency_table).values(scope=scope, key=key, response=response)
-                             .on_conflict_do_nothing().returning(idempotency_table.c.key))
-    return result.first() is not None

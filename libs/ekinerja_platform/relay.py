@@ -31,10 +31,15 @@ class BrokerRejected(Exception):
 
 class OutboxRelay:
     def __init__(self, engine: sa.Engine, amqp_uri: str, producer: str, batch_size: int = 200,
-                 confirm_timeout: float = 10.0):
+                 confirm_timeout: float = 10.0, heartbeat: int | None = None):
+        from .settings import amqp_heartbeat_seconds
         self.engine = engine
         self.amqp_uri = amqp_uri
         self.producer = producer
+        # heartbeats find a dead broker connection (a half-open TCP after a network cut) even while idle
+        self.heartbeat = amqp_heartbeat_seconds() if heartbeat is None else heartbeat
+        self.broker_up = None  # True/False once a round has touched the broker (ekinerja_broker_up)
+        self._checked_at = 0.0
         self.batch_size = batch_size
         self.confirm_timeout = confirm_timeout
         self._connection = None
@@ -46,10 +51,33 @@ class OutboxRelay:
         self.before_mark_sent = None  # test hook: called after confirms, before rows are marked sent
 
     # -- broker ---------------------------------------------------------------------------------------------
+    def _set_broker_up(self, up: bool) -> None:
+        self.broker_up = up
+        metrics.BROKER_UP.labels(self.producer).set(1 if up else 0)
+
+    def check_broker(self):
+        """Connect if needed and, at most once a second, read what the broker sent (its heartbeats: a closed socket
+        raises here) and send ours; a broken connection raises (and the gauge says 0)."""
+        try:
+            self._connect()
+            now = time.monotonic()
+            if now - self._checked_at >= 1.0:
+                self._checked_at = now
+                try:
+                    self._connection.drain_events(timeout=0.001)
+                except socket.timeout:
+                    pass
+                self._connection.heartbeat_check()
+        except Exception:
+            self._set_broker_up(False)
+            raise
+        if self.broker_up is not True:
+            self._set_broker_up(True)
+
     def _connect(self):
         if self._channel is not None:
             return
-        connection = Connection(self.amqp_uri, connect_timeout=5, heartbeat=0)
+        connection = Connection(self.amqp_uri, connect_timeout=5, heartbeat=self.heartbeat)
         connection.connect()
         channel = connection.channel()
         topology.declare(channel, topology.queues_for_producer(self.producer))
@@ -114,7 +142,7 @@ class OutboxRelay:
     # -- one round ------------------------------------------------------------------------------------------
     def relay_once(self) -> int:
         """Publish up to one batch; returns how many rows were confirmed and marked sent."""
-        self._connect()
+        self.check_broker()
         with self.engine.begin() as conn:
             # the envelope as PostgreSQL's text, published as it is (no parse and re-encode per event)
             rows = conn.execute(_CLAIM_BATCH, {"limit": self.batch_size}).all()
@@ -124,7 +152,11 @@ class OutboxRelay:
             with self._corked():
                 for row in rows:
                     self._publish(row.event_id, row.event_type, row.body.encode())
-            self._wait_for_confirms()
+            try:
+                self._wait_for_confirms()
+            except Exception:
+                self._set_broker_up(False)
+                raise
             if self._nacked:
                 raise BrokerRejected("broker nacked a message")
             sent = [row.id for row in rows if row.event_id not in self._returned]

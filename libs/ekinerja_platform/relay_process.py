@@ -5,7 +5,8 @@ message, waiting for confirms, marking rows sent) takes that thread away from re
 works on another core, at a lower priority (`nice`), so on a busy machine it uses what requests leave idle; events
 wait in the outbox meanwhile, which is what the outbox is for. The parent starts the child with the same settings,
 restarts it if it dies, stops it on shutdown (and the child stops when the parent dies), counts its published
-events in the parent's metrics (the child reports each round's count on its stdout) and keeps the backlog gauges.
+events in the parent's metrics (the child reports each round's count on its stdout, and `broker 0|1` when its
+broker connection changes: the parent's ekinerja_broker_up) and keeps the backlog gauges.
 The parent may ask the child to hold its rounds for a while (`pause`, SIGUSR1: e.g. while a bulk import writes
 and the machine's cores are better spent on it). Delivery guarantees are the relay's own (see `relay.py`).
 """
@@ -45,10 +46,18 @@ def child_main(service: str, settings) -> int:
     sys.stdout.write("ready\n")  # the parent asks for pauses only from now on (SIGUSR1 would end us before)
     sys.stdout.flush()
 
+    reported_broker = [None]
+
     def relay_and_report():
         while time.monotonic() < paused_until[0] and not stopping:
             time.sleep(0.05)
-        published = relay_once()
+        try:
+            published = relay_once()
+        finally:
+            if relay.broker_up is not None and relay.broker_up != reported_broker[0]:
+                reported_broker[0] = relay.broker_up
+                sys.stdout.write(f"broker {int(relay.broker_up)}\n")  # the parent's ekinerja_broker_up
+                sys.stdout.flush()
         if published:
             sys.stdout.write(f"{published}\n")
             sys.stdout.flush()
@@ -111,6 +120,9 @@ class RelayChild:
         for line in iter(process.stdout.readline, b""):
             if line == b"ready\n":
                 self.ready = process is self.process
+                continue
+            if line.startswith(b"broker "):
+                metrics.BROKER_UP.labels(self.service).set(1 if line.strip().endswith(b"1") else 0)
                 continue
             try:
                 counter.inc(int(line))

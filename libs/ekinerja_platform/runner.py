@@ -84,6 +84,7 @@ def _run(service: str, service_class_path: str) -> int:
 
     config.update({
         "AMQP_URI": settings.amqp_uri,
+        "HEARTBEAT": settings.amqp_heartbeat_seconds,  # nameko's consumers and publishers (the relay: its own)
         "GRPC_BIND_HOST": settings.bind_host,
         "GRPC_BIND_PORT": settings.grpc_port,
         "WEB_SERVER_ADDRESS": f"{settings.bind_host}:{settings.http_port}",

@@ -1,26 +1,27 @@
 """What every e-Kinerja nameko service hosts besides its own API: health, reflection, metrics, the outbox relay.
 
 A service class inherits `PlatformService`, declares `name`, `authorization` and its own entrypoints, and gets:
-`grpc.health.v1.Health` (Check reports real readiness: database and broker reachable), server reflection,
+`grpc.health.v1.Health` (Check reports readiness: the service's database answers), server reflection,
 `/metrics`, `/alive` and `/ready` on its HTTP port, and a relay publishing its outbox.
 """
 from __future__ import annotations
 
 import logging
+import random
 import time
 
 import eventlet
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_reflection.v1alpha.reflection import ReflectionServicer
-from kombu import Connection
 from nameko.extensions import DependencyProvider
 from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
-from . import runtime
+from . import retention, runtime
 from .db import Database
+from .domain_errors import quote
 from .grpc_entrypoint import RequestContext, grpc_for
 from .relay import OutboxRelay
 
@@ -32,7 +33,11 @@ reflection_rpc = grpc_for(reflection_pb2_grpc.ServerReflectionStub)
 
 
 class Readiness(DependencyProvider):
-    """Checks the database and the broker, caching the answer for a second so probes stay cheap."""
+    """Ready = can serve its RPCs = its database answers; cached for a second so probes stay cheap.
+
+    The broker is not asked: every RPC works without it (events wait in the outbox), and a broker outage made every
+    service NOT_SERVING at once, each probe opening a fresh AMQP connection. Broker reachability is the gauge
+    `ekinerja_broker_up`, kept by the relay from the connection it holds, and the alert EkinerjaBrokerUnreachable."""
 
     cache_seconds = 1.0
 
@@ -47,11 +52,6 @@ class Readiness(DependencyProvider):
                 db.ping()
         except BaseException as exc:  # eventlet.Timeout is a BaseException
             return False, f"database unreachable: {type(exc).__name__}"
-        try:
-            with Connection(runtime.settings().amqp_uri, connect_timeout=2) as conn:
-                conn.ensure_connection(max_retries=1, timeout=2)
-        except Exception as exc:
-            return False, f"broker unreachable: {type(exc).__name__}"
         return True, "ready"
 
     def status(self, db) -> tuple[bool, str]:
@@ -120,6 +120,43 @@ class RelayRunner(DependencyProvider):
         return self.relay
 
 
+class RetentionRunner(DependencyProvider):
+    """Purges expired rows (`retention.py`) every `EKINERJA_RETENTION_INTERVAL_SECONDS` in a managed green thread,
+    with its own one-connection engine; the service class adds its own tables with `extra_retention_rules()`."""
+
+    def setup(self):
+        self._stopping = False
+        self._engine = None
+        self.settings = retention.load_retention_settings()
+
+    def start(self):
+        if self.settings.interval_seconds == 0:
+            return
+        from .db import make_engine
+        self._engine = make_engine(runtime.settings().sqlalchemy_url, pool_size=1)
+        rules = retention.platform_rules(self.settings) + list(self.container.service_cls.extra_retention_rules())
+        self.container.spawn_managed_thread(lambda: self._run(rules), identifier="retention")
+
+    def _run(self, rules):
+        while not self._stopping:
+            eventlet.sleep(self.settings.interval_seconds * random.uniform(0.9, 1.1))  # replicas drift apart
+            if self._stopping:
+                break
+            try:
+                retention.purge(self._engine, rules, self.settings.batch_size, pause=lambda: eventlet.sleep(0.05),
+                                service=self.container.service_name)
+            except Exception:  # the database may be away for a while; the next round catches up
+                log.warning("retention round failed", exc_info=True)
+
+    def stop(self):
+        self._stopping = True
+        if self._engine is not None:
+            self._engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+
 class PlatformService:
     """Base of every service class: subclasses set `name`, `grpc_services` (full names) and `authorization`."""
 
@@ -131,13 +168,19 @@ class PlatformService:
     call = RequestContext()
     readiness = Readiness()
     relay = RelayRunner()
+    purger = RetentionRunner()
+
+    @classmethod
+    def extra_retention_rules(cls) -> list:
+        """The service's own time-limited tables (`retention.PurgeRule`s), purged with the platform's."""
+        return []
 
     # -- grpc.health.v1.Health ----------------------------------------------------------------------------------
     def _health(self, service_name: str) -> int:
         from grpc import StatusCode
         from nameko_grpc.errors import GrpcError
         if service_name and service_name not in self.grpc_services:
-            raise GrpcError(StatusCode.NOT_FOUND, f"unknown service {service_name!r}")
+            raise GrpcError(StatusCode.NOT_FOUND, f"layanan tidak dikenal: {quote(service_name)}")
         ready, reason = self.readiness.status(self.db)
         if not ready:
             log.warning("not ready: %s", reason)

@@ -67,6 +67,9 @@ class Settings:
     relay_batch_size: int = 200
     relay_process: bool = False
     token_audience: str = "ekinerja"
+    db_statement_timeout_seconds: float = 30.0
+    db_lock_timeout_seconds: float = 10.0
+    amqp_heartbeat_seconds: int = 30
     extra: dict = field(default_factory=dict)
 
     @property
@@ -115,7 +118,33 @@ def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
         relay_batch_size=_int("EKINERJA_RELAY_BATCH_SIZE", 200),
         relay_process=_bool("EKINERJA_RELAY_PROCESS", False),
         token_audience=_env("EKINERJA_TOKEN_AUDIENCE", "ekinerja"),
+        db_statement_timeout_seconds=db_timeouts()[0],
+        db_lock_timeout_seconds=db_timeouts()[1],
+        amqp_heartbeat_seconds=amqp_heartbeat_seconds(),
     )
+
+
+def _float(name: str, default: float) -> float:
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise MissingSetting(f"setting {name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise MissingSetting(f"setting {name} must not be negative, got {raw!r}")
+    return value
+
+
+def db_timeouts() -> tuple[float, float]:
+    """(statement timeout, lock timeout) in seconds for every database session of a service; 0 disables one."""
+    return (_float("EKINERJA_DB_STATEMENT_TIMEOUT_SECONDS", 30.0), _float("EKINERJA_DB_LOCK_TIMEOUT_SECONDS", 10.0))
+
+
+def amqp_heartbeat_seconds() -> int:
+    """AMQP heartbeat of every broker connection (nameko's and the relay's): a dead peer is noticed in ~2x this."""
+    return int(_float("EKINERJA_AMQP_HEARTBEAT_SECONDS", 30))
 
 
 def exit_on_missing(fn):

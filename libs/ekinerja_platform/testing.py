@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -256,3 +257,66 @@ def publish_event(amqp_uri: str, envelope: dict) -> None:
         conn.Producer(serializer="json").publish(
             envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
             message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)])
+
+
+class TcpProxy:
+    """Forwards a local port to a server (PostgreSQL by default, or the broker); `stop()` cuts every connection and
+    refuses new ones, so a service behind it sees an outage without the shared server being touched; `start()`
+    again ends the outage (same port)."""
+
+    def __init__(self, target=("127.0.0.1", 5432)):
+        self.target = target
+        self.port = free_port()
+        self.running = False
+        self.sockets = []
+
+    def start(self):
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", self.port))
+        self.server.listen(50)
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if not self.running:  # accepted while stopping: the outage has begun
+                client.close()
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.running = False
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept(); close() alone may not
+        except OSError:
+            pass
+        self.server.close()
+        for s in self.sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.sockets = []

@@ -9,6 +9,7 @@ KNOWN_METRICS = {
     "ekinerja_grpc_requests_total", "ekinerja_grpc_request_duration_seconds_bucket",
     "ekinerja_grpc_request_duration_seconds_count", "ekinerja_grpc_request_duration_seconds_sum",
     "ekinerja_events_handled_total", "ekinerja_outbox_backlog", "ekinerja_outbox_oldest_age_seconds",
+    "ekinerja_broker_up",
     "ekinerja_des_review_backlog", "ekinerja_des_activities_submitted_total", "ekinerja_recap_noncompliant",
     "rabbitmq_queue_messages_ready", "rabbitmq_queue_consumers",
     "ekinerja_portal_request_seconds_bucket", "ekinerja_portal_request_seconds_count",

@@ -9,6 +9,7 @@ import uuid
 import click
 
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+from ..paging import every_page
 
 JENIS = {"skp": 1, "non_skp": 2, "tugas_tambahan": 3}
 
@@ -132,7 +133,7 @@ def register(cli) -> None:
     @click.option("--bulan", default="", help="YYYY-MM (default this month)")
     @json_option
     def plan_list(nip, bulan):
-        r = _call("ListPlans", _pb().ListPlansRequest(nip=nip, bulan=bulan))
+        r = every_page(lambda q: _call("ListPlans", q), _pb().ListPlansRequest(nip=nip, bulan=bulan), "plans")
         emit(_dict(r), lambda d: table("rencana", ["tanggal", "K", "uraian", "jumlah"], [
             [p["tanggal"], p.get("nomor", ""), p["uraian"], f"{p['kuantitas']} {p['satuan']}"]
             for p in d.get("plans", [])]))
@@ -178,7 +179,8 @@ def register(cli) -> None:
     @click.option("--status", "state", default="")
     @json_option
     def report_list(nip, bulan, state):
-        r = _call("ListActivities", _pb().ListActivitiesRequest(nip=nip, bulan=bulan, state=state))
+        r = every_page(lambda q: _call("ListActivities", q),
+                       _pb().ListActivitiesRequest(nip=nip, bulan=bulan, state=state), "activities")
         emit(_dict(r), lambda d: _activities(d, "laporan harian"))
 
     @report.command("submit")
@@ -197,7 +199,7 @@ def register(cli) -> None:
     @click.option("--bulan", default="")
     @json_option
     def review_queue(bulan):
-        r = _call("ReviewQueue", _pb().ReviewQueueRequest(bulan=bulan))
+        r = every_page(lambda q: _call("ReviewQueue", q), _pb().ReviewQueueRequest(bulan=bulan), "activities")
         emit(_dict(r), lambda d: _activities(d, "menunggu penilaian"))
 
     @review.command("approve")

@@ -23,14 +23,19 @@ def _stub(ch):
 
 
 CSV_COLUMNS = {"record", "id", "nama", "parent_id", "unit_id", "kind", "job_group", "eselon", "jenjang", "nip",
-               "golongan", "status", "jabatan_id", "tmt_jabatan"}
+               "golongan", "status", "jabatan_id", "tmt_jabatan", "jenis_jabatan"}
 
 
-def csv_messages(path: Path, instansi_id: str):
-    """ImportPegawaiRequest messages from a CSV file. Columns: `nip,nama,golongan,status,jabatan_id,tmt_jabatan`
-    for employees; with a `record` column, rows may also be `unit` (id,nama,parent_id) or `jabatan`
-    (id,unit_id,nama,kind,job_group,parent_id,eselon,jenjang)."""
+RECORDS_PER_MESSAGE = 5000  # one message is one transaction on the server (~0.6 MB), applied whole or not at all
+
+
+def csv_messages(path: Path, instansi_id: str, per_message: int = RECORDS_PER_MESSAGE):
+    """ImportPegawaiRequest messages from a CSV file, `per_message` records each. Columns:
+    `nip,nama,golongan,status,jabatan_id,tmt_jabatan` for employees; with a `record` column, rows may also be
+    `unit` (id,nama,parent_id) or `jabatan` (id,unit_id,nama,kind,job_group,parent_id,eselon,
+    jenjang,jenis_jabatan)."""
     pb, _ = _pb()
+    records = []
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         unknown = set(reader.fieldnames or []) - CSV_COLUMNS
@@ -39,17 +44,23 @@ def csv_messages(path: Path, instansi_id: str):
         for line, row in enumerate(reader, start=2):
             row = {k: (v or "").strip() for k, v in row.items() if k}
             kind = row.get("record") or "pegawai"
-            message = pb.ImportPegawaiRequest(instansi_id=instansi_id, line=line)
+            record = pb.ImportPegawaiRecord(line=line)
             if kind == "unit":
-                message.unit.CopyFrom(pb.ImportUnit(id=row.get("id", ""), nama=row.get("nama", ""),
-                                                    parent_id=row.get("parent_id", "")))
+                record.unit.CopyFrom(pb.ImportUnit(id=row.get("id", ""), nama=row.get("nama", ""),
+                                                   parent_id=row.get("parent_id", "")))
             elif kind == "jabatan":
-                message.jabatan.CopyFrom(pb.ImportJabatan(**{k: row.get(k, "") for k in (
-                    "id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang")}))
+                record.jabatan.CopyFrom(pb.ImportJabatan(**{k: row.get(k, "") for k in (
+                    "id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang",
+                    "jenis_jabatan")}))
             else:
-                message.pegawai.CopyFrom(pb.ImportPegawai(**{k: row.get(k, "") for k in (
+                record.pegawai.CopyFrom(pb.ImportPegawai(**{k: row.get(k, "") for k in (
                     "nip", "nama", "golongan", "status", "jabatan_id", "tmt_jabatan")}))
-            yield message
+            records.append(record)
+            if len(records) == per_message:
+                yield pb.ImportPegawaiRequest(instansi_id=instansi_id, records=records)
+                records = []
+    if records:
+        yield pb.ImportPegawaiRequest(instansi_id=instansi_id, records=records)
 
 
 def register(cli) -> None:
@@ -113,7 +124,7 @@ def register(cli) -> None:
 
         def with_progress(items, advance):
             for item in items:
-                advance()
+                advance(len(item.records))
                 yield item
 
         with client.rpc_errors(), client.channel("identity") as ch:
@@ -124,9 +135,10 @@ def register(cli) -> None:
                 from rich.progress import Progress
                 with Progress(transient=True) as progress:
                     task = progress.add_task("sending", total=total)
-                    summary = stub.ImportPegawai(with_progress(messages, lambda: progress.advance(task)),
+                    summary = stub.ImportPegawai(with_progress(messages, lambda n: progress.advance(task, n)),
                                                  metadata=client.metadata(), timeout=600)
-        data = {k: getattr(summary, k) for k in ("received", "created", "updated", "unchanged", "failed", "events")}
+        data = {k: getattr(summary, k) for k in ("received", "created", "updated", "unchanged", "failed", "events",
+                                                 "messages_applied")}
         data["errors"] = [{"line": e.line, "field": e.field, "message": e.message} for e in summary.errors]
 
         def human(d):

@@ -8,6 +8,7 @@ import click
 
 from .. import client
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+from ..paging import every_page
 
 PERIODS = ["day", "week", "month", "year"]
 COUNTER_COLUMNS = ["plans", "reported", "approved", "recognised", "minutes", "pending", "oldest", "achievement %"]
@@ -247,9 +248,10 @@ def register(cli) -> None:
         pb, stub = _stub()
         with client.rpc_errors():
             if action == "list":
-                reply = stub.ListHolidays(pb.ListHolidaysRequest(instansi_id=instansi_id, date_from=date_from,
-                                                                 date_to=date_to),
-                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+                reply = every_page(lambda q: stub.ListHolidays(q, metadata=client.metadata(),
+                                                               timeout=client.DEFAULT_TIMEOUT),
+                                   pb.ListHolidaysRequest(instansi_id=instansi_id, date_from=date_from,
+                                                          date_to=date_to), "holidays")
                 emit(_as_dict(reply), lambda _: table("holidays", ["date", "nama", "instansi"],
                                                       [[h.tanggal, h.nama, h.instansi_id or "(national)"]
                                                        for h in reply.holidays]))

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, state, table
+from ..paging import every_page
 
 
 def _stub():
@@ -105,7 +106,7 @@ def score(source):
 @json_option
 def list_documents(nip, year):
     """SKP documents of an employee."""
-    response = _call("ListSkp", _pb().ListSkpRequest(nip=nip, year=year))
+    response = every_page(lambda q: _call("ListSkp", q), _pb().ListSkpRequest(nip=nip, year=year), "documents")
     data = _message_dict(response)
     emit(data, lambda d: table("SKP", ["skp_id", "jabatan", "periode", "status", "result"], [
         [x.get("skp_id"), x.get("jabatan_nama"), f"{x.get('period_start')}..{x.get('period_end')}",
@@ -309,6 +310,124 @@ def export(skp_id, fmt, form, output):
                                "content_type": response.content_type}))
     else:
         click.echo(f"wrote {path} ({len(response.content)} bytes)")
+
+
+# --- position templates (docs/position-templates.md) --------------------------------------------------------------
+
+
+def _show_kegiatan(title: str, kegiatan: list[dict]) -> None:
+    table(title, ["No", "Kegiatan", "Target", "Kualitas", "Waktu", "Biaya", "AK"], [
+        [k.get("nomor"), k.get("nama"), f"{k.get('kuantitas')} {k.get('satuan')}", k.get("kualitas"),
+         k.get("waktu"), k.get("biaya", ""), k.get("angka_kredit", "")] for k in kegiatan])
+
+
+def _show_version(data: dict) -> None:
+    click.echo(f"Template jabatan {data.get('jabatan_id')} versi {data.get('version')}  sumber {data.get('source')}")
+    click.echo(f"  oleh {data.get('author')} pada {data.get('created_at')}: {data.get('reason')}")
+    _show_kegiatan("Kegiatan", data.get("kegiatan", []))
+
+
+@skp_group.group("template")
+def template_group():
+    """Template SKP jabatan: katalog nasional, versi, salin, ubah."""
+
+
+@template_group.command("list")
+@json_option
+def template_list():
+    """Katalog awal nasional per jenis jabatan."""
+    emit(_message_dict(_call("ListCatalogues", _pb().ListCataloguesRequest())), lambda d: table(
+        "Katalog per jenis jabatan", ["jenis_jabatan", "nama", "jenis", "kegiatan"],
+        [[c.get("jenis_jabatan"), c.get("nama"), c.get("kind"), c.get("kegiatan_count", 0)]
+         for c in d.get("catalogues", [])]))
+
+
+@template_group.command("show")
+@click.argument("jabatan_id", required=False, default="")
+@click.option("--catalogue", "jenis", default="", help="Tampilkan katalog jenis jabatan ini (mis. bidan).")
+@json_option
+def template_show(jabatan_id, jenis):
+    """Template jabatan saat ini (atau katalog yang dipakai bila belum ada), atau satu katalog (--catalogue)."""
+    if bool(jabatan_id) == bool(jenis):
+        fail("berikan JABATAN_ID atau --catalogue JENIS (salah satu)", EXIT_BAD_INPUT)
+    if jenis:
+        emit(_message_dict(_call("GetCatalogue", _pb().GetCatalogueRequest(jenis_jabatan=jenis))), lambda d: (
+            click.echo(f"Katalog {d.get('jenis_jabatan')}: {d.get('nama')} ({d.get('kind')})"),
+            _show_kegiatan("Kegiatan", d.get("kegiatan", []))))
+        return
+
+    def human(d):
+        version = d.get("version", 0)
+        click.echo(f"{d.get('jabatan_nama')} ({d.get('jabatan_id')}), jenis {d.get('jenis_jabatan')}")
+        click.echo(f"  versi {version}, sumber {d.get('source')}" if version else
+                   f"  belum ada template: dokumen baru memakai katalog {d.get('catalogue')}")
+        _show_kegiatan("Kegiatan", d.get("kegiatan", []))
+    emit(_message_dict(_call("GetTemplate", _pb().GetTemplateRequest(jabatan_id=jabatan_id))), human)
+
+
+@template_group.command("versions")
+@click.argument("jabatan_id")
+@json_option
+def template_versions(jabatan_id):
+    """Riwayat versi template jabatan: siapa, kapan, mengapa, dari mana."""
+    emit(_message_dict(_call("ListTemplateVersions", _pb().ListTemplateVersionsRequest(jabatan_id=jabatan_id))),
+         lambda d: table(f"Versi template {jabatan_id}", ["versi", "sumber", "oleh", "pada", "alasan", "kegiatan"], [
+             [v.get("version"), v.get("source"), v.get("author"), v.get("created_at"), v.get("reason"),
+              len(v.get("kegiatan", []))] for v in d.get("versions", [])]))
+
+
+@template_group.command("copy-catalogue")
+@click.argument("jabatan_id")
+@click.option("--jenis", default="", help="Jenis jabatan katalog (bawaan: jenis jabatan ini).")
+@click.option("--version", "expected_version", type=int, required=True,
+              help="Versi template yang Anda lihat (0 bila belum ada).")
+@click.option("--reason", default="", help="Alasan (opsional).")
+@json_option
+def template_copy(jabatan_id, jenis, expected_version, reason):
+    """Salin katalog nasional menjadi versi baru template jabatan."""
+    request = _pb().CopyCatalogueToTemplateRequest(jabatan_id=jabatan_id, jenis_jabatan=jenis,
+                                                   expected_version=expected_version, reason=reason)
+    _emit_message(_call("CopyCatalogueToTemplate", request, write=True), _show_version)
+
+
+@template_group.command("update")
+@click.argument("jabatan_id")
+@click.argument("file", type=click.File("r"))
+@click.option("--version", "expected_version", type=int, required=True, help="Versi template yang Anda ubah.")
+@click.option("--reason", required=True, help="Alasan perubahan (dicatat).")
+@json_option
+def template_update(jabatan_id, file, expected_version, reason):
+    """Versi baru template dari daftar JSON: [{nama, satuan, kuantitas, waktu, kualitas?, biaya?, angka_kredit?}]."""
+    try:
+        items = json.load(file)
+    except ValueError as error:
+        fail(f"{getattr(file, 'name', 'FILE')}: bukan JSON yang sah ({error})", EXIT_BAD_INPUT)
+    if not isinstance(items, list):
+        fail("FILE: harus berupa daftar JSON kegiatan", EXIT_BAD_INPUT)
+    pb = _pb()
+    fields = set(pb.TemplateKegiatanInput.DESCRIPTOR.fields_by_name)
+    kegiatan = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            fail(f"kegiatan[{index}]: harus berupa objek", EXIT_BAD_INPUT)
+        unknown = set(item) - fields - {"nomor"}
+        if unknown:
+            fail(f"kegiatan[{index}]: kolom tidak dikenal {', '.join(sorted(unknown))}", EXIT_BAD_INPUT)
+        kegiatan.append(pb.TemplateKegiatanInput(**{k: "" if v is None else str(v) for k, v in item.items()
+                                                    if k in fields}))
+    request = pb.UpdateTemplateRequest(jabatan_id=jabatan_id, expected_version=expected_version, kegiatan=kegiatan,
+                                       reason=reason)
+    _emit_message(_call("UpdateTemplate", request, write=True), _show_version)
+
+
+@skp_group.command("jadikan-template")
+@click.argument("skp_id")
+@click.option("--reason", default="", help="Alasan (opsional).")
+@json_option
+def jadikan_template(skp_id, reason):
+    """Jadikan target SKP yang disetujui versi baru template jabatan (pejabat penilai)."""
+    request = _pb().AdoptSkpAsTemplateRequest(skp_id=skp_id, reason=reason)
+    _emit_message(_call("AdoptSkpAsTemplate", request, write=True), _show_version)
 
 
 def register(cli) -> None:

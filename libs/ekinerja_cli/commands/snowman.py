@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+from ..paging import every_page
 
 KELOMPOK = click.Choice(["umum", "pendidik", "kesehatan", "fungsional"])
 
@@ -168,7 +169,8 @@ def register(cli) -> None:
     @json_option
     def kb_open(kelompok):
         """Open questions of your job groups, with similar earlier questions."""
-        response = _call("ListOpenQuestions", _pb().ListOpenQuestionsRequest(kelompok=kelompok or ""))
+        response = every_page(lambda q: _call("ListOpenQuestions", q),
+                              _pb().ListOpenQuestionsRequest(kelompok=kelompok or ""), "questions")
 
         def human(data):
             for q in data["questions"]:

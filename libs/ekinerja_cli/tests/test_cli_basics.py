@@ -41,3 +41,15 @@ def test_health_json_reports_unreachable_services_without_traceback():
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert set(data) == set(ports) and all(v.startswith("UNREACHABLE") for v in data.values())
+
+
+def test_import_csv_carries_the_jenis_jabatan_of_a_position(tmp_path):
+    from ekinerja_cli.commands.identity import csv_messages
+    path = tmp_path / "org.csv"
+    path.write_text("record,id,unit_id,nama,kind,job_group,jenjang,jenis_jabatan\n"
+                    "jabatan,J.BIDAN,U,Bidan Terampil,fungsional_tertentu,kesehatan,terampil,bidan\n"
+                    "jabatan,J.STAF,U,Pengadministrasi,pelaksana,umum,,\n", encoding="utf-8")
+    (message,) = list(csv_messages(path, "INST"))
+    first, second = message.records
+    assert (first.jabatan.id, first.jabatan.jenis_jabatan) == ("J.BIDAN", "bidan")
+    assert second.jabatan.jenis_jabatan == ""  # optional: skp infers it

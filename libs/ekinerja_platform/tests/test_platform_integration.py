@@ -2,7 +2,6 @@
 import json
 import secrets
 import socket
-import threading
 import time
 import uuid
 
@@ -11,13 +10,14 @@ import pytest
 import requests
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from google.rpc.status_pb2 import Status
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from kombu import Connection
 
-from ekinerja_platform import testing, topology
+from ekinerja_platform import error_details, testing, topology
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.relay import OutboxRelay
-from ekinerja_platform.testing import wait_for
+from ekinerja_platform.testing import TcpProxy, wait_for
 from ekinerja_platform.tokens import issue_token
 
 pytestmark = pytest.mark.integration
@@ -285,6 +285,8 @@ def test_request_over_the_size_limit_is_resource_exhausted(stub, pb, auth):
     with pytest.raises(grpc.RpcError) as err:
         stub.Echo(pb[0].EchoRequest(blob=b"x" * (5 * 1024 * 1024)), metadata=auth, timeout=10)
     assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    status = Status.FromString(dict(err.value.trailing_metadata())["grpc-status-details-bin"])
+    assert error_details.error_info(status).reason == "REQUEST_TOO_LARGE"
     assert stub.Echo(pb[0].EchoRequest(text="still fine"), metadata=auth, timeout=5).text == "still fine"
 
 
@@ -346,60 +348,6 @@ def test_metrics_count_requests_by_method_and_code(probe, stub, pb, auth):
     stub.Echo(pb[0].EchoRequest(text="m"), metadata=auth, timeout=5)
     assert count("OK") == before + 1
     assert "199001012015031001" not in requests.get(f"http://127.0.0.1:{probe.http_port}/metrics", timeout=5).text
-
-
-class TcpProxy:
-    """Forwards a local port to PostgreSQL; closing it makes the database unreachable for the service."""
-
-    def __init__(self, target=("127.0.0.1", 5432)):
-        self.target = target
-        self.port = testing.free_port()
-        self.running = False
-        self.sockets = []
-
-    def start(self):
-        self.server = socket.socket()
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", self.port))
-        self.server.listen(50)
-        self.running = True
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while self.running:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            upstream = socket.create_connection(self.target)
-            self.sockets += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def _pipe(src, dst):
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.close()
-                except OSError:
-                    pass
-
-    def stop(self):
-        self.running = False
-        self.server.close()
-        for s in self.sockets:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-                s.close()
-            except OSError:
-                pass
-        self.sockets = []
 
 
 def test_health_is_not_serving_while_the_database_is_unreachable(make_probe_env, probe_db, amqp_uri, test_keys):

@@ -30,11 +30,15 @@ def alive(pid: int) -> bool:
 
 
 def published_total(process) -> float:
+    return _sample(process, 'ekinerja_outbox_published_total{service="probe"}') or 0.0
+
+
+def _sample(process, series: str) -> float | None:
     text = requests.get(f"http://127.0.0.1:{process.http_port}/metrics", timeout=5).text
     for line in text.splitlines():
-        if line.startswith('ekinerja_outbox_published_total{service="probe"}'):
+        if line.startswith(series):
             return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    return None
 
 
 @pytest.fixture()
@@ -70,6 +74,8 @@ def test_relay_child_publishes_is_restarted_and_ends_with_its_service(relay_proc
     stub.Emit(probe_pb2.EchoRequest(text=first), metadata=auth, timeout=5)
     assert wait_for(lambda: applied(first)), "the relay child did not publish the event"
     assert wait_for(lambda: published_total(process) >= 1), "the child's rounds are not counted in the metrics"
+    # the child's broker connection is the parent's ekinerja_broker_up
+    assert wait_for(lambda: _sample(process, 'ekinerja_broker_up{service="probe"}') == 1.0)
 
     # a relay child that dies is replaced, and events written meanwhile are delivered
     os.kill(probe_relay, signal.SIGKILL)

@@ -61,6 +61,14 @@ J = [
      "ahli pertama", 2),
     ("PENGADM-PKM", "PKM", "Pengadministrasi Puskesmas", "pelaksana", "umum", "KAPUS", None, None, 3),
 ]
+# each position's jenis jabatan: skp drafts its documents from the starter catalogue of that jenis (and skp's demo
+# gives every position its own template, services/skp/skp/demo.py)
+JENIS = {"SEKDA": "struktural_jpt", "KABAG-UMUM": "struktural_administrator", "KASUBAG-TU": "struktural_pengawas",
+         "PENGADM": "pelaksana", "PRAKOM": "pranata_komputer", "INSPEKTUR": "struktural_jpt", "AUDITOR": "auditor",
+         "KADISDIK": "struktural_jpt", "KABID-GTK": "struktural_administrator", "KEPSEK": "kepala_sekolah",
+         "GURU": "guru", "GURU-PJOK": "guru", "TAS": "pelaksana", "KADINKES": "struktural_jpt",
+         "KABID-YANKES": "struktural_administrator", "KAPUS": "struktural_pengawas", "DOKTER": "dokter",
+         "PERAWAT": "perawat", "BIDAN": "bidan", "APOTEKER": "apoteker", "PENGADM-PKM": "pelaksana"}
 GOLONGAN = {"struktural_jpt": "IV/c", "struktural_administrator": "IV/a", "struktural_pengawas": "III/d",
             "fungsional_tertentu": "III/b", "pelaksana": "II/c"}
 FIRST = ["Agus", "Budi", "Citra", "Dewi", "Eko", "Fitri", "Gita", "Hadi", "Indah", "Joko", "Kartika", "Lukman",
@@ -93,17 +101,22 @@ def first_holder(jabatan: str) -> str:
     return next(nip for nip, _n, _g, j in people() if j == f"{INSTANSI}.{jabatan}")
 
 
-def messages():
+def records():
     for uid, nama, parent in UNITS:
-        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, unit=pb.ImportUnit(id=uid, nama=nama,
-                                                                                parent_id=parent or ""))
+        yield pb.ImportPegawaiRecord(unit=pb.ImportUnit(id=uid, nama=nama, parent_id=parent or ""))
     for jid, unit, nama, kind, group, parent, eselon, jenjang, _count in J:
-        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, jabatan=pb.ImportJabatan(
+        yield pb.ImportPegawaiRecord(jabatan=pb.ImportJabatan(
             id=f"{INSTANSI}.{jid}", unit_id=f"{INSTANSI}.{unit}", nama=nama, kind=kind, job_group=group,
-            parent_id=f"{INSTANSI}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or ""))
+            parent_id=f"{INSTANSI}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or "",
+            jenis_jabatan=JENIS.get(jid, "")))
     for nip, nama, golongan, jabatan_id in people():
-        yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
+        yield pb.ImportPegawaiRecord(pegawai=pb.ImportPegawai(
             nip=nip, nama=nama, golongan=golongan, status="aktif", jabatan_id=jabatan_id, tmt_jabatan=TMT))
+
+
+def messages():
+    """The whole demo agency in one message: applied in one transaction."""
+    yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, records=list(records()))
 
 
 def accounts():

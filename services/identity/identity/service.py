@@ -49,6 +49,10 @@ class IdentityService(PlatformService):
 
     keys = SigningKeys()
 
+    @classmethod
+    def extra_retention_rules(cls) -> list:
+        return load_identity_settings().retention_rules()
+
     def _auth(self, context=None) -> Auth:
         return Auth(self.db, self.keys.ring, self.keys.settings, runtime.settings().nip_hash_key, self.call,
                     client_of(self.call, context, self.keys.settings.trusted_proxies))
@@ -107,7 +111,7 @@ class IdentityService(PlatformService):
 
     @rpc
     def ListInstansi(self, request, context):
-        return self._org().list_instansi()
+        return self._org().list_instansi(request)
 
     @rpc
     def UpsertUnit(self, request, context):

@@ -5,6 +5,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+from ekinerja_platform.retention import PurgeRule
 from ekinerja_platform.settings import MissingSetting, _env, _int
 
 from .domain.client_address import Network, parse_networks
@@ -25,8 +26,16 @@ class IdentitySettings:
     login_max_wait_same_source_seconds: int = 900
     login_forget_after_seconds: int = 3600
     login_familiar_days: int = 30
+    login_failure_horizon_hours: int = 24  # `login_failure` rows (a record of failed checks) are purged after this
     # connections from these networks (the ingress) may name the client in X-Forwarded-For; nobody else may
     trusted_proxies: tuple[Network, ...] = ()
+
+    def retention_rules(self) -> list[PurgeRule]:
+        """identity's time-limited tables: failed checks after their horizon; throttle buckets idle past the forget
+        time (they count as empty then); familiar sources past the familiar horizon (no longer familiar)."""
+        return [PurgeRule("login_failure", "at", dt.timedelta(hours=self.login_failure_horizon_hours)),
+                PurgeRule("login_throttle", "last_attempt_at", dt.timedelta(seconds=self.login_forget_after_seconds)),
+                PurgeRule("login_familiar_source", "last_success_at", dt.timedelta(days=self.login_familiar_days))]
 
     def throttle_policy(self) -> ThrottlePolicy:
         def backoff(free: int, max_wait: int) -> Backoff:
@@ -58,6 +67,7 @@ def load_identity_settings() -> IdentitySettings:
         login_max_wait_same_source_seconds=_int("EKINERJA_LOGIN_MAX_WAIT_SAME_SOURCE_SECONDS", 900),
         login_forget_after_seconds=_int("EKINERJA_LOGIN_FORGET_AFTER_SECONDS", 3600),
         login_familiar_days=_int("EKINERJA_LOGIN_FAMILIAR_DAYS", 30),
+        login_failure_horizon_hours=_int("EKINERJA_LOGIN_FAILURE_HORIZON_HOURS", 24),
         trusted_proxies=trusted_proxies,
     )
     if settings.access_ttl_seconds < 30 or settings.refresh_ttl_seconds <= settings.access_ttl_seconds:
@@ -67,6 +77,8 @@ def load_identity_settings() -> IdentitySettings:
     except ValueError as exc:
         raise MissingSetting(f"settings EKINERJA_LOGIN_*: {exc} (free failures >= 1, 0 < first wait <= max waits "
                              "< forget after)") from None
+    if settings.login_failure_horizon_hours < 1:
+        raise MissingSetting("setting EKINERJA_LOGIN_FAILURE_HORIZON_HOURS must be 1 or more")
     if settings.login_familiar_days < 0:
         raise MissingSetting("setting EKINERJA_LOGIN_FAMILIAR_DAYS must be 0 or more")
     os.makedirs(key_dir, mode=0o700, exist_ok=True)

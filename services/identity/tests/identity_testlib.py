@@ -27,3 +27,17 @@ def scalar(db_url: str, sql: str, **params):
 
 def today() -> str:
     return dt.date.today().isoformat()
+
+
+def packed(pb, messages, size: int = 5000):
+    """One-record ImportPegawaiRequest messages regrouped `size` records per message (one transaction each)."""
+    group = []
+    for m in messages:
+        kind = m.WhichOneof("record")
+        group.append(pb.ImportPegawaiRecord(line=m.line, **{kind: getattr(m, kind)}))
+        instansi_id = m.instansi_id
+        if len(group) == size:
+            yield pb.ImportPegawaiRequest(instansi_id=instansi_id, records=group)
+            group = []
+    if group:
+        yield pb.ImportPegawaiRequest(instansi_id=instansi_id, records=group)

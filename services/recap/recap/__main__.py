@@ -16,7 +16,7 @@ def rebuild() -> int:
     from recap.application.handlers import rebuild as run_rebuild
 
     settings = exit_on_missing(load_settings)("recap", require_jwks=False)
-    engine = make_engine(settings.sqlalchemy_url, pool_size=1)
+    engine = make_engine(settings.sqlalchemy_url, pool_size=1, statement_timeout_seconds=0)  # a long rebuild
     started = time.perf_counter()
     count = run_rebuild(engine)
     engine.dispose()

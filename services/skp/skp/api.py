@@ -10,13 +10,14 @@ import json
 from decimal import Decimal
 
 from ekinerja.skp.v1 import skp_pb2 as pb
-from ekinerja_platform.domain_errors import Conflict, InvalidArgument
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.idempotency import run_once
 
 from .adapters import forms
 from .adapters import repository as repo
 from .application import handlers as h
-from .application import policy
+from .application import policy, templates
+from .domain import template as tpl
 from .domain.document import TargetInput, plain
 
 PERILAKU_FIELDS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama", "kepemimpinan")
@@ -35,18 +36,10 @@ def _read(db, fn):
 
 
 def _write(db, call, rpc: str, response_cls, fn):
+    """One unit of work per write; with an idempotency key it is applied once (see `ekinerja_platform.idempotency`)."""
     principal = call.require_principal()
-    key = call.idempotency_key
     scope = f"skp:{rpc}:{principal.subject}"
-    with db.transaction() as session:
-        if key:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_cls.FromString(stored)
-        response = fn(session, principal)
-        if key and not remember_response(session, scope, key, response.SerializeToString()):
-            raise Conflict("a request with this idempotency key is being processed", field="x-idempotency-key")
-        return response
+    return run_once(db, scope, call.idempotency_key, response_cls, lambda session: fn(session, principal))
 
 
 def _s(value) -> str:
@@ -125,39 +118,81 @@ def _perilaku_values(message) -> dict[str, str]:
 # --- RPCs ---------------------------------------------------------------------------------------------------------
 
 
+def _template_kegiatan(items) -> list[pb.TemplateKegiatan]:
+    return [pb.TemplateKegiatan(nomor=n, nama=i.nama, satuan=i.satuan, kuantitas=_s(i.kuantitas),
+                                kualitas=_s(i.kualitas), waktu=_s(i.waktu), biaya=_s(i.biaya),
+                                angka_kredit=_s(i.angka_kredit)) for n, i in enumerate(items, start=1)]
+
+
+def template_version_message(row: dict) -> pb.TemplateVersion:
+    return pb.TemplateVersion(jabatan_id=row["jabatan_id"], version=row["version"], source=row["source"],
+                              reason=row["reason"], author=row["author"], created_at=_s(row["created_at"]),
+                              kegiatan=_template_kegiatan(tpl.from_json(row["kegiatan"])))
+
+
+def catalogue_message(catalogue) -> pb.Catalogue:
+    return pb.Catalogue(jenis_jabatan=catalogue.jenis, nama=catalogue.nama, kind=catalogue.kind,
+                        kegiatan=_template_kegiatan(catalogue.kegiatan))
+
+
 def get_template(db, call, request):
     principal = call.require_principal()
 
     def run(session):
-        import sqlalchemy as sa
-
-        from .adapters import tables as t
-        policy.authorize("GetTemplate", principal, None)
-        jabatan_id = (request.jabatan_id or "").strip()
-        if not jabatan_id:
-            raise InvalidArgument("is required", field="jabatan_id")
-        template = session.execute(sa.select(t.templates).where(t.templates.c.jabatan_id == jabatan_id)).first()
-        if template is None:
-            from ekinerja_platform.domain_errors import NotFound
-            raise NotFound("no template for this jabatan", field="jabatan_id")
-        position = session.execute(sa.select(t.positions).where(t.positions.c.jabatan_id == jabatan_id)).first()
-        from .application.consumers import template_rows
+        pos, current, catalogue = templates.get_template(session, principal, request.jabatan_id)
+        items = tpl.from_json(current["kegiatan"]) if current else catalogue.kegiatan
         return pb.GetTemplateResponse(
-            jabatan_id=jabatan_id, jabatan_nama=position.nama if position else "",
-            kind=position.kind if position else "", job_group=position.job_group if position else "",
-            catalogue=template.catalogue,
-            kegiatan=[pb.TemplateKegiatan(nomor=r["nomor"], nama=r["nama"], satuan=r["satuan"],
-                                          kuantitas=_s(r["kuantitas"]), kualitas=_s(r["kualitas"]),
-                                          waktu=_s(r["waktu"]), biaya=_s(r["biaya"]),
-                                          angka_kredit=_s(r["angka_kredit"]))
-                      for r in template_rows(session, jabatan_id)])
+            jabatan_id=pos["jabatan_id"], jabatan_nama=pos["nama"], kind=pos["kind"], job_group=pos["job_group"],
+            catalogue=catalogue.jenis, kegiatan=_template_kegiatan(items),
+            version=current["version"] if current else 0, jenis_jabatan=templates.jenis_of(pos),
+            source=current["source"] if current else f"catalogue:{catalogue.jenis}")
     return _read(db, run)
+
+
+def list_template_versions(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: pb.ListTemplateVersionsResponse(versions=[
+        template_version_message(r) for r in templates.list_versions(s, principal, request.jabatan_id)[1]]))
+
+
+def copy_catalogue_to_template(db, call, request):
+    return _write(db, call, "CopyCatalogueToTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+        templates.copy_catalogue(s, p, request.jabatan_id, request.jenis_jabatan, request.expected_version,
+                                 request.reason)))
+
+
+def update_template(db, call, request):
+    items = [TargetInput("", k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
+             for k in request.kegiatan]
+    return _write(db, call, "UpdateTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+        templates.update_template(s, p, request.jabatan_id, request.expected_version, items, request.reason)))
+
+
+def adopt_skp_as_template(db, call, request):
+    return _write(db, call, "AdoptSkpAsTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+        templates.adopt_skp(s, p, request.skp_id, request.reason)))
+
+
+def list_catalogues(db, call, request):
+    principal = call.require_principal()
+    return pb.ListCataloguesResponse(catalogues=[
+        pb.CatalogueSummary(jenis_jabatan=c.jenis, nama=c.nama, kind=c.kind, kegiatan_count=len(c.kegiatan))
+        for c in templates.list_catalogues(principal)])
+
+
+def get_catalogue(db, call, request):
+    principal = call.require_principal()
+    return catalogue_message(templates.get_catalogue(principal, request.jenis_jabatan))
 
 
 def list_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListSkpResponse(documents=[
-        document_message(v) for v in h.list_skp(s, principal, request.nip, request.year)]))
+
+    def run(session):
+        views, token = h.list_skp(session, principal, request.nip, request.year, request.page_size,
+                                  request.page_token)
+        return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
+    return _read(db, run)
 
 
 def get_skp(db, call, request):
@@ -266,10 +301,13 @@ def export_skp(db, call, request):
 
 def list_audit(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListAuditResponse(entries=[
-        pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
-                      detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str))
-        for e in h.list_audit(s, principal, request.skp_id)]))
+
+    def run(session):
+        entries, token = h.list_audit(session, principal, request.skp_id, request.page_size, request.page_token)
+        return pb.ListAuditResponse(next_page_token=token, entries=[
+            pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
+                          detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
+    return _read(db, run)
 
 
 __all__ = ["repo"]

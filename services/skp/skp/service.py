@@ -25,6 +25,30 @@ class SkpService(PlatformService):
         return api.get_template(self.db, self.call, request)
 
     @rpc
+    def ListTemplateVersions(self, request, context):
+        return api.list_template_versions(self.db, self.call, request)
+
+    @rpc
+    def CopyCatalogueToTemplate(self, request, context):
+        return api.copy_catalogue_to_template(self.db, self.call, request)
+
+    @rpc
+    def UpdateTemplate(self, request, context):
+        return api.update_template(self.db, self.call, request)
+
+    @rpc
+    def AdoptSkpAsTemplate(self, request, context):
+        return api.adopt_skp_as_template(self.db, self.call, request)
+
+    @rpc
+    def ListCatalogues(self, request, context):
+        return api.list_catalogues(self.db, self.call, request)
+
+    @rpc
+    def GetCatalogue(self, request, context):
+        return api.get_catalogue(self.db, self.call, request)
+
+    @rpc
     def ListSkp(self, request, context):
         return api.list_skp(self.db, self.call, request)
 

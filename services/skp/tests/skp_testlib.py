@@ -87,6 +87,14 @@ class World:
             "atasan_penilai_nip": atasan, "version": version}, nip=nip)
         return assignment_id
 
+    def position(self, jabatan_id, nama, *, kind="pelaksana", job_group="umum", jenis=None, version=1,
+                 instansi=None):
+        """identity's position_changed for one position (``jenis`` = its jenis_jabatan)."""
+        self.publish("identity", "position_changed", {
+            "jabatan_id": jabatan_id, "instansi_id": instansi or self.instansi, "unit_id": "unit-1",
+            "unit_nama": "Bagian Umum", "nama": nama, "kind": kind, "job_group": job_group, "parent_id": None,
+            "eselon": None, "jenjang": None, "jenis_jabatan": jenis, "version": version})
+
     def reviewed(self, nip, skp_id, kegiatan_id, kuantitas, *, proses=False, activity_id=None, version=1,
                  tanggal="2024-03-04", jenis="skp", event_id=None):
         activity_id = activity_id or f"act-{uuid.uuid4().hex[:8]}"
@@ -117,4 +125,5 @@ EXPECTED = {
     "SetRealisasi": {"owner"}, "AddTugasTambahan": {"owner", "penilai"},
     "SetKreativitas": {"penilai"}, "SetPerilaku": {"penilai"}, "IssueResult": {"penilai"},
     "AcceptResult": {"owner"}, "FileKeberatan": {"owner"}, "DecideKeberatan": {"atasan"},
+    "AdoptSkpAsTemplate": {"penilai"},
 }

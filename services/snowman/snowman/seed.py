@@ -55,9 +55,10 @@ def seed_from_file(session, path=None) -> dict:
 def main() -> int:
     from sqlalchemy.orm import Session
 
+    from ekinerja_platform.db import connect_args
     from ekinerja_platform.settings import exit_on_missing, load_settings
     settings = exit_on_missing(load_settings)("snowman", require_jwks=False)
-    engine = sa.create_engine(settings.sqlalchemy_url)
+    engine = sa.create_engine(settings.sqlalchemy_url, connect_args=connect_args())
     with Session(engine) as session, session.begin():
         counts = seed_from_file(session)
     engine.dispose()

@@ -5,6 +5,7 @@ from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceRpc, rpc
 
 from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
+from ekinerja_platform import request_limits
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, PUBLIC, grpc_for
@@ -13,6 +14,8 @@ from ekinerja_platform.pending import PendingAnswer
 from ekinerja_platform.service_base import PlatformService
 
 grpc = grpc_for(probe_pb2_grpc.ProbeServiceStub)
+# Echo carries large texts for the transport's flow-control tests; a 1 MiB text is still refused (request limits)
+request_limits.MAX_LENGTH["ekinerja.probe.v1.EchoRequest.text"] = 512 * 1024
 applied = sa.Table("applied", sa.MetaData(), sa.Column("text", sa.Text))
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ekinerja.des.v1 import des_pb2
 from ekinerja_platform.domain_errors import InvalidArgument
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers, importing, quick
 from ..application.config import config
@@ -56,27 +56,14 @@ def activity_input(a) -> handlers.ActivityInput:
         evidence_content_type=a.evidence_content_type)
 
 
-class _Replay(Exception):
-    pass
-
-
 def idempotent(db, scope: str, key: str | None, response_cls, work):
     """Run `work(session)` → response once per (scope, key); a retry (even a concurrent one) gets the first answer."""
-    if not key:
-        with db.transaction() as session:
-            return work(session)
-    try:
-        with db.transaction() as session:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_cls.FromString(stored)
-            response = work(session)
-            if not remember_response(session, scope, key, response.SerializeToString()):
-                raise _Replay()  # a concurrent request with the same key committed first: undo ours
-            return response
-    except _Replay:
-        with db.transaction() as session:
-            return response_cls.FromString(remembered_response(session, scope, key))
+    return run_once(db, scope, key, response_cls, work)
+
+
+def _write(db, call, rpc: str, response_cls, work):
+    """A write RPC in one transaction, applied once per `x-idempotency-key` (when the caller sent one)."""
+    return idempotent(db, _scope(rpc, call), _key("", call), response_cls, work)
 
 
 def _key(request_key: str, call) -> str | None:
@@ -109,15 +96,18 @@ def submit_activity(direct, call, request):
 def update_activity(db, call, request):
     principal = call.require_principal()
     inp = activity_input(request.activity)
-    with db.transaction() as s:
+
+    def work(s):
         return activity_pb(handlers.update_activity(s, principal, request.activity_id, inp,
                                                     request.expected_version, config()))
+    return _write(db, call, "UpdateActivity", des_pb2.Activity, work)
 
 
 def send_activity(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         return activity_pb(handlers.send_activity(s, call.require_principal(), request.activity_id,
                                                   request.expected_version))
+    return _write(db, call, "SendActivity", des_pb2.Activity, work)
 
 
 def get_activity(db, call, request):
@@ -133,30 +123,34 @@ def get_evidence(db, call, request):
 
 def list_activities(db, call, request):
     with db.transaction() as s:
-        rows = handlers.list_activities(s, call.require_principal(), request.nip, request.bulan, request.state,
-                                        config())
-        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows])
+        rows, token = handlers.list_activities(s, call.require_principal(), request.nip, request.bulan,
+                                               request.state, config(), request.page_size, request.page_token)
+        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
 # -- review -------------------------------------------------------------------------------------------------------
 
 def review_queue(db, call, request):
     with db.transaction() as s:
-        rows = handlers.review_queue(s, call.require_principal(), request.bulan, request.limit)
-        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows])
+        rows, token = handlers.review_queue(s, call.require_principal(), request.bulan, request.limit,
+                                            request.page_size, request.page_token)
+        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
 def approve_activities(db, call, request):
     items = [(i.activity_id, i.kuantitas_diakui, i.expected_version) for i in request.items]
-    with db.transaction() as s:
+
+    def work(s):
         views = handlers.approve_activities(s, call.require_principal(), items)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
+    return _write(db, call, "ApproveActivities", des_pb2.ApproveActivitiesResponse, work)
 
 
 def request_revision(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         return activity_pb(handlers.request_revision(s, call.require_principal(), request.activity_id,
                                                      request.catatan, request.expected_version))
+    return _write(db, call, "RequestRevision", des_pb2.Activity, work)
 
 
 def _target_pb(r) -> des_pb2.MonthlyTarget:
@@ -166,40 +160,45 @@ def _target_pb(r) -> des_pb2.MonthlyTarget:
 
 
 def set_monthly_quality(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         return _target_pb(handlers.set_monthly_quality(s, call.require_principal(), request.nip, request.skp_id,
                                                        request.kegiatan_id, request.bulan, request.kualitas))
+    return _write(db, call, "SetMonthlyQuality", des_pb2.MonthlyTarget, work)
 
 
 LOCK_SCOPES = {des_pb2.LOCK_SCOPE_DAY: "day", des_pb2.LOCK_SCOPE_MONTH: "month"}
 
 
 def lock_period(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         out = handlers.lock_period(s, call.require_principal(), request.nip, LOCK_SCOPES.get(request.scope, ""),
                                    request.tanggal, request.bulan)
         return des_pb2.LockPeriodResponse(**out)
+    return _write(db, call, "LockPeriod", des_pb2.LockPeriodResponse, work)
 
 
 def unlock_period(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         ids = handlers.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
         return des_pb2.UnlockPeriodResponse(activity_ids=ids)
+    return _write(db, call, "UnlockPeriod", des_pb2.UnlockPeriodResponse, work)
 
 
 def audit_trail(db, call, request):
     with db.transaction() as s:
-        rows = handlers.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config())
-        return des_pb2.GetAuditTrailResponse(records=[des_pb2.AuditRecord(
+        rows, token = handlers.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config(),
+                                           request.page_size, request.page_token)
+        return des_pb2.GetAuditTrailResponse(next_page_token=token, records=[des_pb2.AuditRecord(
             entity=r.entity, entity_id=r.entity_id, action=r.action, actor=r.actor, at=r.at.isoformat(),
             before_json=json.dumps(r.before) if r.before is not None else "",
             after_json=json.dumps(r.after) if r.after is not None else "", reason=r.reason or "") for r in rows])
 
 
 def set_entry_window(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         days = handlers.set_entry_window(s, call.require_principal(), request.instansi_id, request.window_days)
         return des_pb2.SetEntryWindowResponse(instansi_id=request.instansi_id, window_days=days)
+    return _write(db, call, "SetEntryWindow", des_pb2.SetEntryWindowResponse, work)
 
 
 # -- targets, plans -----------------------------------------------------------------------------------------------
@@ -212,11 +211,12 @@ def get_monthly_targets(db, call, request):
 
 
 def set_monthly_targets(db, call, request):
-    with db.transaction() as s:
+    def work(s):
         skp_id, rows = handlers.set_monthly_targets(
             s, call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
             [(t.bulan, t.kuantitas) for t in request.targets], config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
+    return _write(db, call, "SetMonthlyTargets", des_pb2.GetMonthlyTargetsResponse, work)
 
 
 def _plan_pb(p: dict) -> des_pb2.Plan:
@@ -234,8 +234,9 @@ def submit_plan(db, call, request):
 
 def list_plans(db, call, request):
     with db.transaction() as s:
-        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in handlers.list_plans(
-            s, call.require_principal(), request.nip, request.bulan, config())])
+        plans, token = handlers.list_plans(s, call.require_principal(), request.nip, request.bulan, config(),
+                                           request.page_size, request.page_token)
+        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in plans], next_page_token=token)
 
 
 # -- quick entry, import ------------------------------------------------------------------------------------------

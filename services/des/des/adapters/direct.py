@@ -25,7 +25,7 @@ import psycopg
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
-from ekinerja_platform import runtime
+from ekinerja_platform import db, runtime
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class DirectDatabase(DependencyProvider):
         self.engine = sa.create_engine(settings.sqlalchemy_url,
                                        pool_size=settings.max_workers + self.statements_in_flight, max_overflow=0,
                                        pool_recycle=1800, pool_use_lifo=True,
-                                       isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+                                       isolation_level="AUTOCOMMIT", connect_args=db.connect_args())
         self.groups = {}  # write function → its GroupCommit, shared by the workers of this process
 
     def stop(self):

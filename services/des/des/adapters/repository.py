@@ -163,19 +163,35 @@ def month_range(tahun: int, bulan: int) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def list_activities(session, nip: str, start: dt.date, end: dt.date, state: str | None = None):
+def keyset(query, columns, after: tuple | None, limit: int | None):
+    """`query` ordered by `columns` (a unique key), the rows after `after` (a page token's key), `limit` of them."""
+    if after is not None:
+        query = query.where(sa.tuple_(*columns) > sa.tuple_(*(sa.bindparam(None, value, type_=column.type)
+                                                               for column, value in zip(columns, after, strict=True))))
+    query = query.order_by(*columns)
+    return query.limit(limit) if limit is not None else query
+
+
+ACTIVITY_ORDER = (activities.c.tanggal, activities.c.created_at, activities.c.activity_id)
+REVIEW_ORDER = (activities.c.tanggal, sa.func.coalesce(activities.c.submitted_at, activities.c.created_at),
+                activities.c.activity_id)
+
+
+def list_activities(session, nip: str, start: dt.date, end: dt.date, state: str | None = None,
+                    after: tuple | None = None, limit: int | None = None):
     query = sa.select(activities).where(activities.c.nip == nip, activities.c.tanggal.between(start, end))
     if state:
         query = query.where(activities.c.state == state)
-    return session.execute(query.order_by(activities.c.tanggal, activities.c.created_at)).all()
+    return session.execute(keyset(query, ACTIVITY_ORDER, after, limit)).all()
 
 
-def review_queue(session, penilai_nip: str, start: dt.date | None, end: dt.date | None, limit: int):
+def review_queue(session, penilai_nip: str, start: dt.date | None, end: dt.date | None, limit: int,
+                 after: tuple | None = None):
     query = sa.select(activities).where(activities.c.penilai_nip == penilai_nip,
                                         activities.c.state.in_(("submitted", "resubmitted")))
     if start:
         query = query.where(activities.c.tanggal.between(start, end))
-    return session.execute(query.order_by(activities.c.tanggal, activities.c.submitted_at).limit(limit)).all()
+    return session.execute(keyset(query, REVIEW_ORDER, after, limit)).all()
 
 
 # -- evidence -----------------------------------------------------------------------------------------------------
@@ -198,10 +214,13 @@ def insert_plan(session, **values) -> None:
     session.execute(daily_plans.insert().values(**values))
 
 
-def list_plans(session, nip: str, start: dt.date, end: dt.date):
-    return session.execute(sa.select(daily_plans).where(daily_plans.c.nip == nip,
-                                                        daily_plans.c.tanggal.between(start, end))
-                           .order_by(daily_plans.c.tanggal, daily_plans.c.created_at)).all()
+PLAN_ORDER = (daily_plans.c.tanggal, daily_plans.c.created_at, daily_plans.c.plan_id)
+
+
+def list_plans(session, nip: str, start: dt.date, end: dt.date, after: tuple | None = None,
+               limit: int | None = None):
+    query = sa.select(daily_plans).where(daily_plans.c.nip == nip, daily_plans.c.tanggal.between(start, end))
+    return session.execute(keyset(query, PLAN_ORDER, after, limit)).all()
 
 
 # -- monthly targets ----------------------------------------------------------------------------------------------
@@ -237,11 +256,11 @@ def audit(session, nip: str, entity: str, entity_id: str, action: str, actor: st
                                                 actor=actor, before=before, after=after, reason=reason))
 
 
-def audit_records(session, nip: str, entity_id: str | None):
+def audit_records(session, nip: str, entity_id: str | None, after: tuple | None = None, limit: int | None = None):
     query = sa.select(audit_trail).where(audit_trail.c.nip == nip)
     if entity_id:
         query = query.where(audit_trail.c.entity_id == entity_id)
-    return session.execute(query.order_by(audit_trail.c.audit_id)).all()
+    return session.execute(keyset(query, (audit_trail.c.audit_id,), after, limit)).all()
 
 
 def dumps(value) -> str:

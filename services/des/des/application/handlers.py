@@ -16,9 +16,11 @@ from ekinerja_platform.domain_errors import (
     NotFound,
     PermissionDenied,
     Unauthenticated,
+    quote,
 )
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.pagination import MAX_PAGE_SIZE, page_request
 from ekinerja_platform.pending import PendingAnswer
 
 from ..adapters import activity_store
@@ -81,7 +83,7 @@ def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     if ctx is None:
         raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
     if kegiatan_id and ctx.kegiatan_id is None:
-        raise InvalidArgument(f"{kegiatan_id!r} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
+        raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
     if ctx.locked:
         raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
     return ctx
@@ -352,7 +354,12 @@ def _target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]
     return nip, Target(nip, instansi, skp.penilai_nip if skp else None)
 
 
-def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: DesConfig) -> list[dict]:
+DAY_TIME_ID = (dt.date, dt.datetime, uuid.UUID)  # the sort key of list pages: day, entry time, id
+
+
+def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: DesConfig, page_size: int = 0,
+                    page_token: str = "") -> tuple[list[dict], str]:
+    """A page of the month's activities (tanggal, then entry order) and the next page's token."""
     tahun, b = parsing.month(bulan, "bulan", default=cfg.today())
     start, end = repo.month_range(tahun, b)
     nip, target = _target_for(session, principal, nip, min(end, cfg.today()) if start <= cfg.today() else end)
@@ -363,19 +370,28 @@ def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: D
     authorize("ListActivities", principal, target)
     if state and state not in act.STATES:
         raise InvalidArgument(f"must be one of {', '.join(act.STATES)}", field="state")
-    return [_row_view(r) for r in repo.list_activities(session, nip, start, end, state or None)]
+    page = page_request(page_size, page_token, "des.ListActivities", nip, tahun, b, state, key=DAY_TIME_ID)
+    rows, token = page.split(repo.list_activities(session, nip, start, end, state or None, page.after,
+                                                  page.size + 1), lambda r: (r.tanggal, r.created_at, r.activity_id))
+    return [_row_view(r) for r in rows], token
 
 
 # -- review -------------------------------------------------------------------------------------------------------
 
-def review_queue(session, principal, bulan: str, limit: int) -> list[dict]:
+def review_queue(session, principal, bulan: str, limit: int, page_size: int = 0,
+                 page_token: str = "") -> tuple[list[dict], str]:
+    """A page of what awaits the caller's review (oldest day first) and the next page's token; `limit` is the page
+    size of clients that predate `page_size`."""
     nip = caller_nip(principal)
     authorize("ReviewQueue", principal, Target(nip, principal.instansi_id))
     start = end = None
     if bulan:
         start, end = repo.month_range(*parsing.month(bulan, "bulan"))
-    limit = limit if 0 < limit <= 1000 else 200
-    return [_row_view(r) for r in repo.review_queue(session, nip, start, end, limit)]
+    page = page_request(page_size, page_token, "des.ReviewQueue", nip, bulan, key=DAY_TIME_ID,
+                        default=limit if 0 < limit <= MAX_PAGE_SIZE else 200)
+    rows, token = page.split(repo.review_queue(session, nip, start, end, page.size + 1, page.after),
+                             lambda r: (r.tanggal, r.submitted_at or r.created_at, r.activity_id))
+    return [_row_view(r) for r in rows], token
 
 
 def approve_activities(session, principal, items: list[tuple[str, str, int]]) -> list[dict]:
@@ -530,7 +546,7 @@ def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: 
     nip, skp = _skp_target(session, principal, "SetMonthlyTargets", nip, skp_id, cfg)
     kegiatan = {k.kegiatan_id: k for k in repo.kegiatan_rows(session, nip, skp.skp_id)}
     if kegiatan_id not in kegiatan:
-        raise InvalidArgument(f"{kegiatan_id!r} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")
+        raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")
     values = {}
     for i, (bulan, kuantitas) in enumerate(proposed):
         month = parsing.month(bulan, f"targets[{i}].bulan")
@@ -565,7 +581,7 @@ def set_monthly_quality(session, principal, nip: str, skp_id: str, kegiatan_id: 
     row = session.execute(repo.sa.select(repo.monthly_targets_table()).where(*repo.target_key(
         nip, skp.skp_id, kegiatan_id, tahun, b)).with_for_update()).first()
     if row is None:
-        raise NotFound(f"SKP {skp.skp_id} has no target for {kegiatan_id!r} in {bulan}", field="kegiatan_id")
+        raise NotFound(f"SKP {skp.skp_id} has no target for {quote(kegiatan_id)} in {bulan}", field="kegiatan_id")
     if repo.active_lock(session, nip, *repo.month_range(tahun, b)):
         raise FailedPrecondition(f"{bulan} is locked", field="bulan")
     session.execute(repo.monthly_targets_table().update().where(*repo.target_key(
@@ -607,22 +623,30 @@ def submit_plan(session, principal, tanggal: str, kegiatan_id: str, uraian: str,
     return {**plan, "nomor": ctx.kegiatan_nomor}
 
 
-def list_plans(session, principal, nip: str, bulan: str, cfg: DesConfig) -> list[dict]:
+def list_plans(session, principal, nip: str, bulan: str, cfg: DesConfig, page_size: int = 0,
+               page_token: str = "") -> tuple[list[dict], str]:
     tahun, b = parsing.month(bulan, "bulan", default=cfg.today())
     start, end = repo.month_range(tahun, b)
     nip, target = _target_for(session, principal, nip, start)
     if target.penilai_nip is None:
         _, target = _target_for(session, principal, nip, cfg.today())
     authorize("ListPlans", principal, target)
-    return [dict(r._mapping) for r in repo.list_plans(session, nip, start, end)]
+    page = page_request(page_size, page_token, "des.ListPlans", nip, tahun, b, key=DAY_TIME_ID)
+    rows, token = page.split(repo.list_plans(session, nip, start, end, page.after, page.size + 1),
+                             lambda r: (r.tanggal, r.created_at, r.plan_id))
+    return [dict(r._mapping) for r in rows], token
 
 
 # -- audit, settings ----------------------------------------------------------------------------------------------
 
-def audit_trail(session, principal, nip: str, entity_id: str, cfg: DesConfig):
+def audit_trail(session, principal, nip: str, entity_id: str, cfg: DesConfig, page_size: int = 0,
+                page_token: str = ""):
+    """A page of the employee's audit records (oldest first) and the next page's token."""
     nip, target = _target_for(session, principal, nip, cfg.today())
     authorize("GetAuditTrail", principal, target)
-    return repo.audit_records(session, nip, entity_id or None)
+    page = page_request(page_size, page_token, "des.GetAuditTrail", nip, entity_id, key=(int,))
+    return page.split(repo.audit_records(session, nip, entity_id or None, page.after, page.size + 1),
+                      lambda r: (r.audit_id,))
 
 
 def set_entry_window(session, principal, instansi_id: str, days: int) -> int:

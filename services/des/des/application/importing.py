@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument
+from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument, quote
 from ekinerja_platform.ids import uuid7s
 
 from ..adapters import event_sql
@@ -99,7 +99,8 @@ def _validate(rec: ImportRecord, docs, kegiatan, locks, day, covering):
     if rec.jenis == "skp":
         known = kegiatan.get((nip, doc.skp_id, rec.kegiatan_id))
         if known is None:
-            raise InvalidArgument(f"{rec.kegiatan_id!r} is not a kegiatan of SKP {doc.skp_id}", field="kegiatan_id")
+            raise InvalidArgument(f"{quote(rec.kegiatan_id)} is not a kegiatan of SKP {doc.skp_id}",
+                                  field="kegiatan_id")
         satuan = units.check(satuan, known)
     content = act.ActivityContent(tanggal=tanggal, jenis=rec.jenis, uraian=rec.uraian,
                                   kuantitas=parsing.decimal(rec.kuantitas, "kuantitas"), satuan=satuan or "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
-from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.domain_errors import InvalidArgument, quote
 
 
 def date(value: str, field: str, default: dt.date | None = None) -> dt.date:
@@ -15,7 +15,7 @@ def date(value: str, field: str, default: dt.date | None = None) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidArgument(f"{value!r} is not a date (YYYY-MM-DD)", field=field) from None
+        raise InvalidArgument(f"{quote(value)} is not a date (YYYY-MM-DD)", field=field) from None
 
 
 def month(value: str, field: str, default: dt.date | None = None) -> tuple[int, int]:
@@ -30,7 +30,7 @@ def month(value: str, field: str, default: dt.date | None = None) -> tuple[int, 
             raise ValueError
         return y, m
     except ValueError:
-        raise InvalidArgument(f"{value!r} is not a month (YYYY-MM)", field=field) from None
+        raise InvalidArgument(f"{quote(value)} is not a month (YYYY-MM)", field=field) from None
 
 
 def decimal(value: str, field: str, *, required: bool = True) -> Decimal | None:
@@ -41,9 +41,9 @@ def decimal(value: str, field: str, *, required: bool = True) -> Decimal | None:
     try:
         out = Decimal(value.strip().replace(",", "."))
     except (InvalidOperation, AttributeError):
-        raise InvalidArgument(f"{value!r} is not a number", field=field) from None
+        raise InvalidArgument(f"{quote(value)} is not a number", field=field) from None
     if not out.is_finite():
-        raise InvalidArgument(f"{value!r} is not a number", field=field)
+        raise InvalidArgument(f"{quote(value)} is not a number", field=field)
     return out
 
 
@@ -53,7 +53,7 @@ def time(value: str, field: str) -> dt.time | None:
     try:
         return dt.time.fromisoformat(value)
     except ValueError:
-        raise InvalidArgument(f"{value!r} is not a time (HH:MM)", field=field) from None
+        raise InvalidArgument(f"{quote(value)} is not a time (HH:MM)", field=field) from None
 
 
 def nip(value: str, field: str = "nip") -> str:

@@ -6,7 +6,7 @@ Case and spacing are forgiven ("Jam  Tatap Muka" is "jam tatap muka"), and so ar
 """
 from __future__ import annotations
 
-from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.domain_errors import InvalidArgument, quote
 
 # groups of spellings that mean the same unit; the first is the canonical one
 SYNONYMS: tuple[tuple[str, ...], ...] = (
@@ -40,4 +40,5 @@ def check(given: str, kegiatan_satuan: str | None, field: str = "satuan") -> str
         return given
     if not given or normalise(given) == normalise(kegiatan_satuan):
         return kegiatan_satuan
-    raise InvalidArgument(f"satuan {given!r} tidak sesuai dengan satuan kegiatan {kegiatan_satuan!r}", field=field)
+    raise InvalidArgument(f"satuan {quote(given)} tidak sesuai dengan satuan kegiatan {quote(kegiatan_satuan)}",
+                          field=field)

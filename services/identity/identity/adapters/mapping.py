@@ -37,7 +37,7 @@ def jabatan_pb(row) -> pb.Jabatan:
     return pb.Jabatan(id=row.id, instansi_id=row.instansi_id, unit_id=row.unit_id, nama=row.nama,
                       kind=JABATAN_KIND_PB.get(row.kind, 0), job_group=JOB_GROUP_PB.get(row.job_group, 0),
                       parent_id=row.parent_id or "", eselon=row.eselon or "", jenjang=row.jenjang or "",
-                      version=row.version)
+                      version=row.version, jenis_jabatan=row.jenis_jabatan or "")
 
 
 def assignment_pb(a, jabatan_row=None) -> pb.Assignment:

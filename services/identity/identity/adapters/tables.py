@@ -35,6 +35,7 @@ jabatan = sa.Table(
     sa.Column("parent_id", sa.Text),  # checked by the application (an import may name a parent sent later)
     sa.Column("eselon", sa.Text),
     sa.Column("jenjang", sa.Text),
+    sa.Column("jenis_jabatan", sa.Text),  # e.g. guru, bidan: which SKP starter catalogue fits (skp)
     sa.Column("version", sa.BigInteger, nullable=False, server_default="1"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
 )

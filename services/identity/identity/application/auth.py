@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform.domain_errors import quote
 from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
 
@@ -244,7 +245,7 @@ class Auth:
         kelompok = sorted(set(spec.kelompok))
         for group in kelompok:
             if group not in {g.value for g in JobGroup}:
-                raise InvalidArgument(f"kelompok: {group!r} is not a job group", field="kelompok")
+                raise InvalidArgument(f"kelompok: {quote(group)} is not a job group", field="kelompok")
         if kelompok and "expert" not in roles:
             raise InvalidArgument("kelompok: only for accounts with the expert role", field="kelompok")
         if len(request.password) < MIN_PASSWORD:
@@ -273,7 +274,7 @@ class Auth:
                 instansi_id = person.instansi_id
             if instansi_id and session.execute(
                     sa.select(instansi.c.id).where(instansi.c.id == instansi_id)).first() is None:
-                raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
+                raise NotFound(f"instansi_id: {quote(instansi_id)} does not exist", field="instansi_id")
             if ("admin_instansi" in roles) and not instansi_id:
                 raise InvalidArgument("instansi_id: required for admin_instansi", field="instansi_id")
             policy.authorize("CreateAccount", principal, instansi_id=instansi_id or "")
@@ -333,9 +334,9 @@ class Auth:
 
         def work(session):
             if session.execute(sa.select(instansi.c.id).where(instansi.c.id == request.instansi_id)).first() is None:
-                raise NotFound(f"instansi_id: {request.instansi_id!r} does not exist", field="instansi_id")
+                raise NotFound(f"instansi_id: {quote(request.instansi_id)} does not exist", field="instansi_id")
             if session.execute(sa.select(api_client.c.client_id).where(api_client.c.client_id == client_id)).first():
-                raise AlreadyExists(f"client_id: {client_id!r} exists", field="client_id")
+                raise AlreadyExists(f"client_id: {quote(client_id)} exists", field="client_id")
             session.execute(sa.insert(api_client).values(client_id=client_id, name=request.name or client_id,
                                                          instansi_id=request.instansi_id, scopes=scopes,
                                                          secret_hash=secret_hash))

@@ -5,8 +5,8 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ekinerja_platform.domain_errors import Conflict
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.domain_errors import quote
+from ekinerja_platform.idempotency import run_once
 
 from ..adapters.tables import audit_log
 from ..domain.errors import InvalidArgument
@@ -24,19 +24,11 @@ def actor_of(principal) -> str:
 
 
 def idempotent(db, call, scope: str, response_cls, work):
-    """Run `work(session) -> proto` once per (scope, idempotency key); a retry gets the first answer back."""
+    """Run `work(session) -> proto` once per (scope, caller, idempotency key); a retry, even a concurrent one,
+    gets the first answer back."""
     key = call.idempotency_key
-    with db.transaction() as session:
-        if key:
-            stored = remembered_response(session, f"{scope}:{call.principal.subject}", key)
-            if stored is not None:
-                return response_cls.FromString(stored)
-        response = work(session)
-        if key and not remember_response(session, f"{scope}:{call.principal.subject}", key,
-                                         response.SerializeToString()):
-            # a concurrent request with the same key won: roll this one back; the client's retry gets its answer
-            raise Conflict("a request with this key is in progress, retry", field="x-idempotency-key")
-        return response
+    subject = call.principal.subject if key else ""
+    return run_once(db, f"{scope}:{subject}", key, response_cls, work)
 
 
 def parse_date(text: str, field: str, *, default: dt.date | None = None, required: bool = True) -> dt.date | None:
@@ -47,7 +39,7 @@ def parse_date(text: str, field: str, *, default: dt.date | None = None, require
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InvalidArgument(f"{field}: {text!r} is not a date (YYYY-MM-DD)", field=field) from None
+        raise InvalidArgument(f"{field}: {quote(text)} is not a date (YYYY-MM-DD)", field=field) from None
 
 
 def today() -> dt.date:

@@ -30,7 +30,8 @@ def position_changed(row, unit_nama: str) -> Event:
     return Event("position_changed", PRODUCER,
                  {"jabatan_id": row.id, "instansi_id": row.instansi_id, "unit_id": row.unit_id, "unit_nama": unit_nama,
                   "nama": row.nama, "kind": row.kind, "job_group": row.job_group, "parent_id": row.parent_id,
-                  "eselon": row.eselon, "jenjang": row.jenjang, "version": row.version},
+                  "eselon": row.eselon, "jenjang": row.jenjang, "jenis_jabatan": row.jenis_jabatan,
+                  "version": row.version},
                  instansi_id=row.instansi_id)
 
 
@@ -51,7 +52,7 @@ def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old,
         row = view.jabatan_rows[new.jabatan_id]
         new_data = {"jabatan_id": row.id, "jabatan_nama": row.nama, "unit_id": row.unit_id,
                     "unit_nama": view.units[row.unit_id].nama, "kind": row.kind, "job_group": row.job_group,
-                    "start": _d(new.start), "end": _d(new.end)}
+                    "jenis_jabatan": row.jenis_jabatan, "start": _d(new.start), "end": _d(new.end)}
     return Event("assignment_changed", PRODUCER,
                  {"assignment_id": str(assignment_id), "nip": nip, "instansi_id": view.instansi_id, "acting": acting,
                   "effective_date": _d(effective_date), "old": old_data, "new": new_data, "penilai_nip": penilai,

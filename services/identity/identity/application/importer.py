@@ -1,15 +1,20 @@
 """Bulk sync (e-PUPNS style): `ImportPegawai` streams units, positions and employees of one instansi.
 
-The whole stream is one transaction (the instansi row is locked, so two imports of one agency run one after the
-other): a client that disconnects half way changes nothing, and re-sending it is safe. Each record is validated on
-its own; a bad one is reported with its line and field and never stops the rest. Employees are written in batches
-with set-based statements (one multi-row upsert per batch, not a statement per record); a record equal to what is
-stored changes nothing and emits nothing, so re-running an import is a no-op. Assignment events are built after
-every write, so a subordinate imported before their boss still gets the right penilai; people already in place
-whose penilai changes because of the import (a new boss, a vacated or moved position, a boss's status) get an
-`assignment_changed` too (`cascade`).
+Each stream message (one record, or many in `records`) is one transaction, applied whole or not at all, like des's
+import: the answer's `messages_applied` says how many were committed, a stream that breaks off (cancelled, deadline,
+lost connection) keeps exactly the messages applied before it, and re-sending it is safe. The instansi row is locked
+per message, so two imports of one agency interleave message by message, never record by record. Each record is
+validated on its own; a bad one is reported with its line and field and never stops the rest of its message.
+Employees are written in batches with set-based statements (one multi-row upsert per batch, not a statement per
+record); a record equal to what is stored changes nothing and emits nothing, so re-running an import is a no-op.
+Assignment events are built after every write of a message, so a subordinate imported before their boss in the
+same message still gets the right penilai; people already in place whose penilai changes because of the import
+(a new boss, a vacated or moved position, a boss's status) get an `assignment_changed` too (`cascade`). Send
+records in messages of a few thousand (the CLI: 5,000, ~0.6 MB): one record per message costs a transaction each,
+and a message of more than `SMALL_IMPORT` records loads the whole instansi once (10,000 employees in messages of
+1,000 re-ran 5x slower than in messages of 5,000; `scripts/bench_identity.py --per-message`).
 
-A small import (up to `SMALL_IMPORT` records) reads only what it touches: the named positions with their ancestors
+A small message (up to `SMALL_IMPORT` records) reads only what it touches: the named positions with their ancestors
 and subtrees and the named people's assignments (`OrgView.load_scoped`); a bigger one loads the whole instansi once.
 """
 from __future__ import annotations
@@ -20,7 +25,7 @@ import uuid
 import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
-from ekinerja_platform.domain_errors import DomainError
+from ekinerja_platform.domain_errors import DomainError, quote
 
 from ..adapters.bulk import copy_rows, update_from_arrays
 from ..adapters.repository import AssignmentRow, OrgView
@@ -38,6 +43,7 @@ from .org import (
     upsert_pegawai_rows,
     upsert_unit_row,
     valid_id,
+    valid_jenis,
     valid_nip,
 )
 
@@ -54,23 +60,50 @@ class _Record:
 
 
 def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
+    """Each stream message is one transaction, applied whole or not at all; `messages_applied` counts the
+    committed ones. A stream that breaks off keeps the messages applied before it: re-sending the whole stream
+    is safe (records already stored are `unchanged` and emit nothing)."""
     principal = call.require_principal()
     summary = pb.ImportPegawaiResponse()
-    messages = iter(messages)
-    first = next(messages, None)
-    if first is None:
-        return summary
-    instansi_id = valid_id(first.instansi_id, "instansi_id")
-    policy.authorize("ImportPegawai", principal, instansi_id=instansi_id)
+    instansi_id = None
+    number = 0  # records read so far: a record's line when the client gave none
+    for message in messages:
+        if instansi_id is None:
+            instansi_id = valid_id(message.instansi_id, "instansi_id")
+            policy.authorize("ImportPegawai", principal, instansi_id=instansi_id)
+        records = []
+        for record in _records_of(message):
+            number += 1
+            records.append((record.line or number, record))
+        part = _apply_message(db, call, principal, instansi_id, message.instansi_id, records,
+                              summary.messages_applied + 1)
+        _add(summary, part)
+    return summary
+
+
+def _records_of(message):
+    """The records a message carries: its `records`, and the single record of the original message form."""
+    yield from message.records
+    if message.WhichOneof("record") is not None or not message.records:
+        yield message  # same field names as ImportPegawaiRecord; a message with no record at all is reported
+
+
+def _add(summary, part) -> None:
+    for name in ("received", "created", "updated", "unchanged", "failed", "events"):
+        setattr(summary, name, getattr(summary, name) + getattr(part, name))
+    room = MAX_ERRORS_REPORTED - len(summary.errors)
+    summary.errors.extend(part.errors[:max(room, 0)])
+    summary.messages_applied += 1
+
+
+def _apply_message(db, call, principal, instansi_id: str, message_instansi: str, records, number: int):
+    """One message's records in one transaction (the instansi row locked, so imports of one agency apply their
+    messages one at a time); returns its counts, which count only once it committed."""
+    summary = pb.ImportPegawaiResponse()
     pending_events = []  # (callable or Event)
     changes: list[cascade.Change] = []  # whose holders or place in the tree changed, for the subordinates' events
-    own: dict[str, dt.date] = {}  # nip -> the latest effective date of its own assignment_changed in this import
-    head = [first]
-    for message in messages:
-        head.append(message)
-        if len(head) > SMALL_IMPORT:
-            break
-    small = len(head) <= SMALL_IMPORT
+    own: dict[str, dt.date] = {}  # nip -> the latest effective date of its own assignment_changed in this message
+    small = len(records) <= SMALL_IMPORT
 
     def error(line, exc):
         summary.failed += 1
@@ -81,8 +114,9 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
     with db.transaction() as session:
         locked = sa.select(instansi.c.id).where(instansi.c.id == instansi_id).with_for_update()
         if session.execute(locked).first() is None:
-            raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
-        view = _scoped_view(session, instansi_id, head) if small else OrgView.load(session, instansi_id)
+            raise NotFound(f"instansi_id: {quote(instansi_id)} does not exist", field="instansi_id")
+        view = (_scoped_view(session, instansi_id, [r for _, r in records]) if small
+                else OrgView.load(session, instansi_id))
         before = view.copy()
         batch: list[_Record] = []
 
@@ -90,13 +124,10 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
             _flush_pegawai(session, view, batch, summary, pending_events, error, changes, own)
             batch.clear()
 
-        number = 0
-        for message in _chain(head, messages):
-            number += 1
+        for line, message in records:
             summary.received += 1
-            line = message.line or number
             try:
-                if message.instansi_id != instansi_id:
+                if message_instansi != instansi_id:
                     raise DomainError("instansi_id: every record of one import must name the same instansi",
                                       field="instansi_id")
                 kind = message.WhichOneof("record")
@@ -121,7 +152,8 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
                                            nama=require_text(j.nama, "nama"), kind=_text(j.kind, "kind"),
                                            job_group=_text(j.job_group, "job_group"),
                                            parent_id=valid_id(j.parent_id, "parent_id") if j.parent_id else None,
-                                           eselon=j.eselon.strip() or None, jenjang=j.jenjang.strip() or None)
+                                           eselon=j.eselon.strip() or None, jenjang=j.jenjang.strip() or None,
+                                           jenis_jabatan=valid_jenis(j.jenis_jabatan))
                         old_parent = view.jabatan[spec.id].parent_id if existed else None
                         _, event = upsert_jabatan_row(session, view, spec)
                         changed = event is not None
@@ -142,14 +174,10 @@ def import_pegawai(db, call, messages) -> pb.ImportPegawaiResponse:
         built += cascade.subordinate_events(session, before, view, changes, own=own)
         summary.events = events.record_events(session, built)
         audit(session, actor=principal.subject, action="import_pegawai", target=instansi_id,
-              correlation_id=call.correlation_id, received=summary.received, created=summary.created,
-              updated=summary.updated, unchanged=summary.unchanged, failed=summary.failed, events=summary.events)
+              correlation_id=call.correlation_id, message=number, received=summary.received,
+              created=summary.created, updated=summary.updated, unchanged=summary.unchanged, failed=summary.failed,
+              events=summary.events)
     return summary
-
-
-def _chain(head, rest):
-    yield from head
-    yield from rest
 
 
 def _scoped_view(session, instansi_id: str, messages) -> OrgView:
@@ -210,7 +238,7 @@ def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pendin
             error(rec.line, DomainError("nip: appears twice in one batch of this import", field="nip"))
             continue
         if rec.jabatan_id is not None and rec.jabatan_id not in view.jabatan:
-            error(rec.line, DomainError(f"jabatan_id: {rec.jabatan_id!r} does not exist in this instansi",
+            error(rec.line, DomainError(f"jabatan_id: {quote(rec.jabatan_id)} does not exist in this instansi",
                                         field="jabatan_id"))
             continue
         seen.add(rec.spec.nip)

@@ -12,7 +12,9 @@ import uuid
 import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform.domain_errors import quote
 from ekinerja_platform.outbox import record_event
+from ekinerja_platform.pagination import page_request
 
 from ..adapters import mapping
 from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
@@ -30,7 +32,7 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 def valid_id(value: str, field: str) -> str:
     value = (value or "").strip()
     if not _ID_RE.match(value):
-        raise InvalidArgument(f"{field}: 1-100 letters, digits, '.', '_', ':' or '-' (got {value!r})", field=field)
+        raise InvalidArgument(f"{field}: 1-100 letters, digits, '.', '_', ':' or '-' (got {quote(value)})", field=field)
     return value
 
 
@@ -90,10 +92,14 @@ class Org:
 
         return idempotent(self.db, self.call, "UpsertInstansi", pb.Instansi, work)
 
-    def list_instansi(self) -> pb.ListInstansiResponse:
+    def list_instansi(self, request: pb.ListInstansiRequest) -> pb.ListInstansiResponse:
+        page = page_request(request.page_size, request.page_token, "identity.ListInstansi", key=(str,))
         with self.db.transaction() as session:
-            rows = session.execute(sa.select(instansi).order_by(instansi.c.id)).all()
-        return pb.ListInstansiResponse(instansi=[mapping.instansi_pb(r) for r in rows])
+            query = sa.select(instansi).order_by(instansi.c.id).limit(page.size + 1)
+            if page.after:
+                query = query.where(instansi.c.id > page.after[0])
+            rows, token = page.split(session.execute(query).all(), lambda r: (r.id,))
+        return pb.ListInstansiResponse(instansi=[mapping.instansi_pb(r) for r in rows], next_page_token=token)
 
     def upsert_unit(self, request: pb.Unit) -> pb.Unit:
         instansi_id = valid_id(request.instansi_id, "instansi_id")
@@ -120,7 +126,8 @@ class Org:
             kind=mapping.enum_value(mapping.JABATAN_KINDS, request.kind, "kind"),
             job_group=mapping.enum_value(mapping.JOB_GROUPS, request.job_group, "job_group"),
             parent_id=valid_id(request.parent_id, "parent_id") if request.parent_id else None,
-            eselon=request.eselon.strip() or None, jenjang=request.jenjang.strip() or None)
+            eselon=request.eselon.strip() or None, jenjang=request.jenjang.strip() or None,
+            jenis_jabatan=valid_jenis(request.jenis_jabatan))
 
         def work(session):
             _require_instansi(session, instansi_id)
@@ -233,10 +240,9 @@ class Org:
         if not instansi_id:
             raise InvalidArgument("instansi_id: is required", field="instansi_id")
         policy.authorize("ListPegawai", self.principal, instansi_id=instansi_id)
-        size = request.page_size or 100
-        if not 1 <= size <= 1000:
-            raise InvalidArgument("page_size: 1-1000", field="page_size")
-        after = request.page_token or ""
+        page = page_request(request.page_size, request.page_token, "identity.ListPegawai", instansi_id,
+                            request.unit_id, key=(str,))
+        after = page.after[0] if page.after else ""
         with self.db.transaction() as session:
             query = sa.select(pegawai).where(pegawai.c.instansi_id == instansi_id)
             if request.unit_id:
@@ -245,11 +251,11 @@ class Org:
                                   sa.or_(assignment.c.end.is_(None), assignment.c.end >= today())))
                 query = query.where(pegawai.c.nip.in_(holders))
             total = session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-            rows = session.execute(query.where(pegawai.c.nip > after).order_by(pegawai.c.nip).limit(size + 1)).all()
-        more = len(rows) > size
-        rows = rows[:size]
+            rows, token = page.split(session.execute(
+                query.where(pegawai.c.nip > after).order_by(pegawai.c.nip).limit(page.size + 1)).all(),
+                lambda r: (r.nip,))
         return pb.ListPegawaiResponse(pegawai=[mapping.pegawai_pb(r) for r in rows], total=total,
-                                      next_page_token=rows[-1].nip if more else "")
+                                      next_page_token=token)
 
     def set_status(self, request: pb.SetPegawaiStatusRequest) -> pb.Pegawai:
         nip = valid_nip(request.nip)
@@ -294,7 +300,7 @@ class Org:
             view = OrgView.load_scoped(session, row.instansi_id, positions={a.jabatan_id for a in mine},
                                        subtrees=touched, nips=[nip])
             if jabatan_id not in view.jabatan:
-                raise NotFound(f"jabatan_id: {jabatan_id!r} does not exist in instansi {row.instansi_id!r}",
+                raise NotFound(f"jabatan_id: {quote(jabatan_id)} does not exist in instansi {quote(row.instansi_id)}",
                                field="jabatan_id")
             before = view.copy()
             a, event = assign_in_view(session, view, row, jabatan_id, start, end, request.acting)
@@ -353,11 +359,16 @@ class Org:
 
     def list_assignments(self, request: pb.ListAssignmentsRequest) -> pb.ListAssignmentsResponse:
         nip = valid_nip(request.nip)
+        page = page_request(request.page_size, request.page_token, "identity.ListAssignments", nip,
+                            key=(dt.date, str))
         with self.db.transaction() as session:
             row = self._target(session, nip, "ListAssignments")
             view = OrgView.load(session, row.instansi_id, with_assignments=False)
-            items = load_assignments(session, nip)
-        return pb.ListAssignmentsResponse(assignments=[
+            items = sorted(load_assignments(session, nip), key=lambda a: (a.start, str(a.id)))  # a person has few
+        if page.after:
+            items = [a for a in items if (a.start, str(a.id)) > page.after]
+        items, token = page.split(items[:page.size + 1], lambda a: (a.start, str(a.id)))
+        return pb.ListAssignmentsResponse(next_page_token=token, assignments=[
             mapping.assignment_pb(a, view.jabatan_rows.get(a.jabatan_id)) for a in items])
 
     def supervisor_chain(self, request: pb.GetSupervisorChainRequest) -> pb.SupervisorChain:
@@ -388,8 +399,22 @@ class Org:
 
 # -- writes shared by the RPCs and the bulk import ---------------------------------------------------------------------
 
+JENIS_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,39}")
+
+
+def valid_jenis(value: str) -> str | None:
+    """A position's jenis jabatan (optional): a lowercase word such as ``guru`` or ``pranata_komputer``."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not JENIS_PATTERN.fullmatch(value):
+        raise InvalidArgument("jenis_jabatan: huruf kecil, angka dan _ (mis. guru, pranata_komputer)",
+                          field="jenis_jabatan")
+    return value
+
+
 class JabatanSpec:
-    __slots__ = ("id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang")
+    __slots__ = ("id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang", "jenis_jabatan")
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -420,7 +445,7 @@ def lock_chains_of(session, nip: str) -> None:
 def _require_instansi(session, instansi_id: str):
     row = session.execute(sa.select(instansi).where(instansi.c.id == instansi_id)).first()
     if row is None:
-        raise NotFound(f"instansi_id: {instansi_id!r} does not exist", field="instansi_id")
+        raise NotFound(f"instansi_id: {quote(instansi_id)} does not exist", field="instansi_id")
     return row
 
 
@@ -428,12 +453,12 @@ def upsert_unit_row(session, view: OrgView, unit_id: str, nama: str, parent_id: 
     """Create or update a unit in `view.instansi_id`; True when something changed."""
     existing = session.execute(sa.select(unit).where(unit.c.id == unit_id)).first()
     if existing is not None and existing.instansi_id != view.instansi_id:
-        raise PermissionDenied(f"id: unit {unit_id!r} belongs to another instansi", field="id")
+        raise PermissionDenied(f"id: unit {quote(unit_id)} belongs to another instansi", field="id")
     if parent_id is not None:
         if parent_id == unit_id:
             raise InvalidArgument("parent_id: a unit cannot be its own parent", field="parent_id")
         if parent_id not in view.units:
-            raise NotFound(f"parent_id: unit {parent_id!r} does not exist in this instansi", field="parent_id")
+            raise NotFound(f"parent_id: unit {quote(parent_id)} does not exist in this instansi", field="parent_id")
         seen, cursor = {unit_id}, parent_id
         while cursor is not None:
             if cursor in seen:
@@ -455,13 +480,14 @@ def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
     """Create or update a position; returns (row, position_changed event or None when unchanged)."""
     existing = session.execute(sa.select(jabatan).where(jabatan.c.id == spec.id)).first()
     if existing is not None and existing.instansi_id != view.instansi_id:
-        raise PermissionDenied(f"id: jabatan {spec.id!r} belongs to another instansi", field="id")
+        raise PermissionDenied(f"id: jabatan {quote(spec.id)} belongs to another instansi", field="id")
     if spec.unit_id not in view.units:
-        raise NotFound(f"unit_id: unit {spec.unit_id!r} does not exist in this instansi", field="unit_id")
+        raise NotFound(f"unit_id: unit {quote(spec.unit_id)} does not exist in this instansi", field="unit_id")
     if spec.parent_id is not None and spec.parent_id not in view.jabatan:
-        raise NotFound(f"parent_id: jabatan {spec.parent_id!r} does not exist in this instansi", field="parent_id")
+        raise NotFound(f"parent_id: jabatan {quote(spec.parent_id)} does not exist in this instansi", field="parent_id")
     values = {"unit_id": spec.unit_id, "nama": spec.nama, "kind": spec.kind, "job_group": spec.job_group,
-              "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang}
+              "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang,
+              "jenis_jabatan": spec.jenis_jabatan}
     if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
         return existing, None
     from ..domain.organisation import Jabatan

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from ekinerja_platform.domain_errors import quote
+
 from .errors import InvalidArgument
 
 
@@ -115,7 +117,7 @@ def parse_golongan(text: str | Golongan) -> Golongan:
             return Golongan(f"{_INT_TO_ROMAN[tingkat]}/{letter.lower()}")
         except ValueError:
             pass  # a real numeral and letter that do not exist together, e.g. I/e
-    raise InvalidArgument(f"golongan: {text!r} is not a known golongan/ruang (I/a … IV/e)", field="golongan")
+    raise InvalidArgument(f"golongan: {quote(text)} is not a known golongan/ruang (I/a … IV/e)", field="golongan")
 
 
 def pangkat_for(golongan: str | Golongan) -> str:
@@ -175,7 +177,7 @@ def parse_status(text: str | EmployeeStatus) -> EmployeeStatus:
         except ValueError:
             pass
     known = ", ".join(s.value for s in EmployeeStatus)
-    raise InvalidArgument(f"status: {text!r} is not a known employee status ({known})", field="status")
+    raise InvalidArgument(f"status: {quote(text)} is not a known employee status ({known})", field="status")
 
 
 def is_active_for_duty(status: str | EmployeeStatus) -> bool:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
+from ekinerja_platform.domain_errors import quote
+
 NIP_LENGTH = 18
 _DIGITS = frozenset("0123456789")  # str.isdigit() would also accept non-ASCII digits such as '١' or '１'
 _IGNORED = str.maketrans("", "", " .")
@@ -99,7 +101,7 @@ def _all_digits(part: str) -> bool:
 
 def _decode_tanggal_lahir(part: str, today: date, errors: list[str]) -> date | None:
     if not _all_digits(part):
-        errors.append(f"tanggal_lahir: {part!r} is not 8 digits (YYYYMMDD)")
+        errors.append(f"tanggal_lahir: {quote(part)} is not 8 digits (YYYYMMDD)")
         return None
     shown = f"{part[0:4]}-{part[4:6]}-{part[6:8]}"
     try:
@@ -116,7 +118,7 @@ def _decode_tmt_cpns(
     part: str, born: date | None, today: date, errors: list[str]
 ) -> tuple[int, int] | None:
     if not _all_digits(part):
-        errors.append(f"tmt_cpns: {part!r} is not 6 digits (YYYYMM)")
+        errors.append(f"tmt_cpns: {quote(part)} is not 6 digits (YYYYMM)")
         return None
     year, month = int(part[0:4]), int(part[4:6])
     shown = f"{part[0:4]}-{part[4:6]}"
@@ -133,13 +135,13 @@ def _decode_tmt_cpns(
 def _decode_jenis_kelamin(digit: str, errors: list[str]) -> str | None:
     gender = _GENDER.get(digit)
     if gender is None:
-        errors.append(f"jenis_kelamin: {digit!r} is not 1 (L) or 2 (P)")
+        errors.append(f"jenis_kelamin: {quote(digit)} is not 1 (L) or 2 (P)")
     return gender
 
 
 def _decode_nomor_urut(part: str, errors: list[str]) -> int | None:
     if not _all_digits(part):
-        errors.append(f"nomor_urut: {part!r} is not 3 digits")
+        errors.append(f"nomor_urut: {quote(part)} is not 3 digits")
         return None
     number = int(part)
     if number == 0:

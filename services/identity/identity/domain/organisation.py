@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from ekinerja_platform.domain_errors import quote
+
 from .errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 from .nip import mask_nip
 
@@ -68,7 +70,7 @@ class Jabatan:
         object.__setattr__(self, "kind", _enum(JabatanKind, self.kind, "kind"))
         object.__setattr__(self, "job_group", _enum(JobGroup, self.job_group, "job_group"))
         if self.parent_id is not None and self.parent_id == self.id:
-            raise InvalidArgument(f"parent_id: jabatan {self.id!r} cannot be its own parent", field="parent_id")
+            raise InvalidArgument(f"parent_id: jabatan {quote(self.id)} cannot be its own parent", field="parent_id")
 
     @property
     def is_struktural(self) -> bool:
@@ -82,7 +84,7 @@ def _enum(cls: type[Enum], value: object, field: str) -> Enum:
         return cls(value)
     except ValueError:
         known = ", ".join(str(m.value) for m in cls)
-        raise InvalidArgument(f"{field}: {value!r} is not one of {known}", field=field) from None
+        raise InvalidArgument(f"{field}: {quote(value)} is not one of {known}", field=field) from None
 
 
 @dataclass(frozen=True)
@@ -138,13 +140,13 @@ def validate_new_assignment(existing: Iterable[Assignment], new: Assignment) -> 
             continue
         if old.jabatan_id == new.jabatan_id:
             raise Conflict(
-                f"assignment: {mask_nip(new.nip)} already holds jabatan {new.jabatan_id!r} "
+                f"assignment: {mask_nip(new.nip)} already holds jabatan {quote(new.jabatan_id)} "
                 f"from {_period(old)}",
                 field="jabatan_id",
             )
         if not old.acting and not new.acting:
             raise Conflict(
-                f"assignment: {mask_nip(new.nip)} already has the definitive jabatan {old.jabatan_id!r} "
+                f"assignment: {mask_nip(new.nip)} already has the definitive jabatan {quote(old.jabatan_id)} "
                 f"from {_period(old)}; end it before {new.start.isoformat()} or make the new one acting",
                 field="start",
             )
@@ -181,7 +183,7 @@ def _jabatan(jabatan_id: str, jabatan_by_id: Mapping[str, Jabatan], field: str) 
     try:
         return jabatan_by_id[jabatan_id]
     except KeyError:
-        raise NotFound(f"{field}: jabatan {jabatan_id!r} does not exist", field=field) from None
+        raise NotFound(f"{field}: jabatan {quote(jabatan_id)} does not exist", field=field) from None
 
 
 def holders_on(jabatan_id: str, on: date, assignments: Iterable[Assignment]) -> list[Holder]:

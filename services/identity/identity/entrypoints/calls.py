@@ -3,18 +3,13 @@
 - The client's address: the socket peer (`call.peer`, unforgeable), or, when the peer is a trusted proxy, the client
   it names in `x-forwarded-for` (`domain/client_address.py`). Read here from the call's metadata, so the platform's
   context data stays an allow-list.
-- A throttled attempt's wait, for programs: trailing metadata `retry-after` (whole seconds, as HTTP's header) and a
-  `google.rpc.RetryInfo` in the status details (`grpc-status-details-bin`), beside the message that says it in words.
+- A throttled attempt's wait, for programs: trailing metadata `retry-after` (whole seconds, as HTTP's header); the
+  platform adds a `google.rpc.RetryInfo` to the status details (`grpc-status-details-bin`) from the error's
+  `retry_after_seconds`, beside the message that says it in words.
 """
 from __future__ import annotations
 
 import contextlib
-
-from google.protobuf.any_pb2 import Any
-from google.protobuf.duration_pb2 import Duration
-from google.rpc.error_details_pb2 import RetryInfo
-from google.rpc.status_pb2 import Status
-from grpc import StatusCode
 
 from ..domain.client_address import client_address
 from ..domain.errors import TooManyAttempts
@@ -37,10 +32,6 @@ def retry_hint(context):
     try:
         yield
     except TooManyAttempts as exc:
-        if context is not None:
-            detail = Any()
-            detail.Pack(RetryInfo(retry_delay=Duration(seconds=exc.retry_after_seconds)))
-            status = Status(code=StatusCode.RESOURCE_EXHAUSTED.value[0], message=str(exc), details=[detail])
-            context.set_trailing_metadata([("retry-after", str(exc.retry_after_seconds)),
-                                           ("grpc-status-details-bin", status.SerializeToString())])
+        if context is not None:  # the RetryInfo detail comes with the platform's error details (error_details.py)
+            context.set_trailing_metadata([("retry-after", str(exc.retry_after_seconds))])
         raise

@@ -3,7 +3,7 @@ import time
 
 import grpc
 import pytest
-from identity_testlib import nip, scalar, wait_for
+from identity_testlib import nip, packed, scalar, wait_for
 from kombu import Connection
 
 from ekinerja_platform import testing
@@ -58,7 +58,7 @@ def people(pb, jabatan_of=lambda i: f"KI.GURU{i % 20}"):
 def run_import(stub, pb, token, messages):
     started = time.perf_counter()
     try:
-            return stub.ImportPegawai(iter(messages), metadata=testing.bearer(token), timeout=300)
+        return stub.ImportPegawai(packed(pb, messages), metadata=testing.bearer(token), timeout=300)
     finally:
         print(f"import of {len(messages)} records: {time.perf_counter() - started:.2f} s")
 

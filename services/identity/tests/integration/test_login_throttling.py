@@ -129,7 +129,7 @@ def retry_delay(err) -> float:
     status = Status.FromString(trailers["grpc-status-details-bin"])
     assert status.code == grpc.StatusCode.RESOURCE_EXHAUSTED.value[0] and status.message == err.details()
     info = RetryInfo()
-    assert status.details[0].Unpack(info)
+    assert any(detail.Unpack(info) for detail in status.details if detail.Is(RetryInfo.DESCRIPTOR))
     seconds = info.retry_delay.seconds + info.retry_delay.nanos / 1e9
     assert trailers["retry-after"] == str(int(seconds))
     assert f"try again in {int(seconds)} seconds" in err.details()

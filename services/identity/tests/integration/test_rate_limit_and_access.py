@@ -1,7 +1,7 @@
 """Failed-login throttling (per account, per source) with audit; role x relation checks through the real service."""
 import grpc
 import pytest
-from identity_testlib import nip, scalar
+from identity_testlib import nip, packed, scalar
 
 from ekinerja_platform import testing
 
@@ -32,7 +32,7 @@ def org(stub, pb, admin_token):
     for i, jab in ((50001, "KA.BOSS"), (50002, "KA.STAFF"), (50003, "KA.STAFF")):
         msgs.append(J(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(nip=nip(i), nama=f"P{i}", golongan="III/a",
                                                                      jabatan_id=jab, tmt_jabatan="2024-01-01")))
-    assert stub.ImportPegawai(iter(msgs), metadata=auth, timeout=60).failed == 0
+    assert stub.ImportPegawai(packed(pb, msgs), metadata=auth, timeout=60).failed == 0
     for i in (50001, 50002, 50003):
         stub.CreateAccount(pb.CreateAccountRequest(account=pb.Account(nip=nip(i)), password="password-123"),
                            metadata=auth, timeout=10)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from identity_testlib import nip
+from identity_testlib import nip, packed
 
 from ekinerja_platform import testing
 
@@ -40,7 +40,7 @@ class Tree:
             msgs.append(J(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
                 nip=self.nip(role), nama=f"P{role}", golongan="III/a", jabatan_id=self.j(jid),
                 tmt_jabatan="2024-01-01")))
-        assert stub.ImportPegawai(iter(msgs), metadata=self.auth, timeout=60).failed == 0
+        assert stub.ImportPegawai(packed(self.pb, msgs), metadata=self.auth, timeout=60).failed == 0
         self.mark = self.last_id()
 
     def j(self, jid):

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
 from ekinerja_platform import runtime
+from ekinerja_platform.db import connect_args
 from recap.domain import projection
 from recap.domain.periods import parse_date
 
@@ -171,7 +172,7 @@ def apply_des_event(engine: sa.Engine, envelope: dict) -> bool:
 def make_intake_engine(url: str, pool_size: int) -> sa.Engine:
     """Like the platform's engine, without `pool_pre_ping` (a SELECT 1 round trip per event)."""
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
-                            pool_recycle=1800, connect_args={"connect_timeout": 3})
+                            pool_recycle=1800, connect_args=connect_args())
 
 
 class IntakeEngine(DependencyProvider):

@@ -8,6 +8,8 @@ import json
 
 from ekinerja.recap.v1 import recap_pb2 as pb
 from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_platform.idempotency import run_once
+from ekinerja_platform.pagination import page_request
 from recap.application import closing, exports, policy, queries
 from recap.domain.achievement import show
 from recap.domain.periods import period_bounds
@@ -316,13 +318,15 @@ def close_month(db, call, request):
     instansi_id = _required(request.instansi_id, "instansi_id")
     tahun, bulan = _month(request)
     policy.check_admin_of(principal, instansi_id)
-    with db.transaction() as session:
+
+    def work(session):
         done = closing.close_month(session, instansi_id, tahun, bulan, principal.subject, today())
-    close, recap = done["close"], done["recap"]
-    return pb.CloseMonthResponse(
-        instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
-        closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
-        already_closed=done["already_closed"], totals=_counters(recap["total"]))
+        close, recap = done["close"], done["recap"]
+        return pb.CloseMonthResponse(
+            instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
+            closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
+            already_closed=done["already_closed"], totals=_counters(recap["total"]))
+    return run_once(db, f"recap.CloseMonth:{principal.subject}", call.idempotency_key, pb.CloseMonthResponse, work)
 
 
 def set_holiday(db, call, request):
@@ -336,10 +340,12 @@ def set_holiday(db, call, request):
     if len(nama) > 200:
         raise InvalidArgument("must be at most 200 characters", field="holiday.nama")
     policy.check_holiday(principal, instansi_id)
-    with db.transaction() as session:
+
+    def work(session):
         removed = closing.set_holiday(session, instansi_id, tanggal, nama, request.remove, principal.subject)
-    return pb.SetHolidayResponse(holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id),
-                                 removed=removed)
+        return pb.SetHolidayResponse(
+            holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id), removed=removed)
+    return run_once(db, f"recap.SetHoliday:{principal.subject}", call.idempotency_key, pb.SetHolidayResponse, work)
 
 
 def list_holidays(db, call, request):
@@ -352,7 +358,12 @@ def list_holidays(db, call, request):
         raise InvalidArgument("must not be before date_from", field="date_to")
     if (end - start).days > 366:
         raise InvalidArgument("the range may span at most 366 days", field="date_to")
+    page = page_request(request.page_size, request.page_token, "recap.ListHolidays", request.instansi_id.strip(),
+                        start, end, key=(dt.date, str))
     with db.transaction() as session:
-        rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)
-    return pb.ListHolidaysResponse(holidays=[pb.Holiday(tanggal=r.tanggal.isoformat(), nama=r.nama,
-                                                        instansi_id=r.instansi_id) for r in rows])
+        rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)  # at most a year's days
+    if page.after:
+        rows = [r for r in rows if (r.tanggal, r.instansi_id) > page.after]
+    rows, token = page.split(rows[:page.size + 1], lambda r: (r.tanggal, r.instansi_id))
+    return pb.ListHolidaysResponse(next_page_token=token, holidays=[
+        pb.Holiday(tanggal=r.tanggal.isoformat(), nama=r.nama, instansi_id=r.instansi_id) for r in rows])

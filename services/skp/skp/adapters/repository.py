@@ -41,7 +41,10 @@ def documents_of(session, nip: str, year: int = 0) -> list[dict]:
 
 
 def open_documents_of(session, nip: str, *, lock: bool = True) -> list[dict]:
-    query = sa.select(t.documents).where(t.documents.c.nip == nip, t.documents.c.status != "closed")
+    """Documents still running (a document closed by a move before approval keeps its workflow state but has a
+    ``closed_reason``: it is not running)."""
+    query = sa.select(t.documents).where(t.documents.c.nip == nip, t.documents.c.status != "closed",
+                                         t.documents.c.closed_reason.is_(None))
     if lock:
         query = query.with_for_update()
     return [dict(r) for r in session.execute(query.order_by(t.documents.c.period_start)).mappings()]
@@ -56,9 +59,11 @@ def add_audit(session, skp_id: uuid.UUID, actor: str, action: str, detail: dict 
     session.execute(t.audit.insert().values(skp_id=skp_id, actor=actor, action=action, detail=detail or {}))
 
 
-def audit_entries(session, skp_id: uuid.UUID) -> list[dict]:
-    return [dict(r) for r in session.execute(
-        sa.select(t.audit).where(t.audit.c.skp_id == skp_id).order_by(t.audit.c.id)).mappings()]
+def audit_entries(session, skp_id: uuid.UUID, after_id: int | None = None, limit: int | None = None) -> list[dict]:
+    query = sa.select(t.audit).where(t.audit.c.skp_id == skp_id).order_by(t.audit.c.id).limit(limit)
+    if after_id is not None:
+        query = query.where(t.audit.c.id > after_id)
+    return [dict(r) for r in session.execute(query).mappings()]
 
 
 # --- kegiatan -----------------------------------------------------------------------------------------------------

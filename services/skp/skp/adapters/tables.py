@@ -18,8 +18,10 @@ positions = sa.Table(
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("job_group", sa.Text, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("jenis_jabatan", sa.Text),  # identity's, else inferred (domain/catalogue.py:infer_jenis)
 )
 
+# Before versioning (migration 0004_position_templates copied them into template_versions): read by nothing now.
 templates = sa.Table(
     "templates", metadata,
     sa.Column("jabatan_id", sa.Text, primary_key=True),
@@ -38,6 +40,20 @@ template_kegiatan = sa.Table(
     sa.Column("waktu", NUM, nullable=False),
     sa.Column("biaya", NUM),
     sa.Column("angka_kredit", NUM),
+)
+
+# A position's template, versioned: a version is never changed, the highest is the current one (what a new holder's
+# document is drafted from). The row is also the audit record of the change: who, when, why, from what.
+template_versions = sa.Table(
+    "template_versions", metadata,
+    sa.Column("jabatan_id", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("instansi_id", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),  # catalogue:<jenis> | edit | skp:<skp_id> | starter:<name>
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("kegiatan", JSONB, nullable=False),  # [{nama, satuan, kuantitas, kualitas, waktu, biaya, angka_kredit}]
 )
 
 employees = sa.Table(
@@ -61,6 +77,7 @@ assignments = sa.Table(
     sa.Column("end_date", sa.Date),
     sa.Column("data", JSONB),  # the event's data: instansi, the new position, penilai and atasan penilai
     sa.Index("assignments_open", "start_date", postgresql_where=sa.text("jabatan_id IS NOT NULL AND NOT acting")),
+    sa.Index("assignments_jabatan", "jabatan_id", postgresql_where=sa.text("NOT acting")),  # a position's penilai
 )
 
 documents = sa.Table(

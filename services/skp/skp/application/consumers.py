@@ -1,6 +1,6 @@
 """What the skp service does with other services' events (each applied once, through the inbox).
 
-identity: ``position_changed`` keeps the position and gives it a template from the starter catalogue;
+identity: ``position_changed`` keeps the position and its jenis jabatan (templates: application/templates.py);
 ``employee_registered`` keeps the name printed on the forms; ``assignment_changed`` drafts the SKP document of
 a new assignment, closes the old one at a move (DOMAIN §0.11) and records the penilai and atasan penilai (§0.12).
 des: ``activity_reviewed`` (approved work: kuantitas) and ``monthly_quality_set`` (kualitas) feed realisation.
@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..adapters import repository as repo
 from ..adapters import tables as t
 from ..domain import document as d
-from ..domain.catalogue import catalogue_for
 from ..domain.rulesets import PP46_2011
+from . import templates
 from .handlers import SystemActor, publish_approved, publish_closed
 
 DEFAULT_RULESET = PP46_2011.id
@@ -40,29 +40,16 @@ def _uuid(value) -> uuid.UUID | None:
 # --- identity -----------------------------------------------------------------------------------------------------
 
 
-def ensure_template(session, jabatan_id: str, job_group: str, kind: str) -> None:
-    """A position's template: made once from the starter catalogue of its job group and kind."""
-    name, items = catalogue_for(job_group, kind)
-    inserted = session.execute(pg_insert(t.templates).values(jabatan_id=jabatan_id, catalogue=name)
-                               .on_conflict_do_nothing().returning(t.templates.c.jabatan_id)).first()
-    if inserted is None:
-        return
-    for nomor, item in enumerate(items, start=1):
-        session.execute(t.template_kegiatan.insert().values(
-            jabatan_id=jabatan_id, nomor=nomor, nama=item.nama, satuan=item.satuan, kuantitas=item.kuantitas,
-            kualitas=item.kualitas, waktu=item.waktu, biaya=item.biaya, angka_kredit=item.angka_kredit))
-
-
 def position_changed(session, envelope: dict) -> None:
     data = envelope["data"]
     values = dict(jabatan_id=data["jabatan_id"], instansi_id=data["instansi_id"], unit_id=data.get("unit_id"),
                   unit_nama=data.get("unit_nama"), nama=data["nama"], kind=data["kind"],
-                  job_group=data["job_group"], version=int(data.get("version") or 0))
+                  job_group=data["job_group"], version=int(data.get("version") or 0),
+                  jenis_jabatan=data.get("jenis_jabatan") or None)
     statement = pg_insert(t.positions).values(**values)
     session.execute(statement.on_conflict_do_update(
         index_elements=["jabatan_id"], set_={k: statement.excluded[k] for k in values if k != "jabatan_id"},
         where=t.positions.c.version < statement.excluded.version))
-    ensure_template(session, data["jabatan_id"], data["job_group"], data["kind"])
 
 
 def employee_registered(session, envelope: dict) -> None:
@@ -74,12 +61,6 @@ def employee_registered(session, envelope: dict) -> None:
                                       "golongan": statement.excluded.golongan}))
 
 
-def template_rows(session, jabatan_id: str) -> list[dict]:
-    return [dict(r) for r in session.execute(
-        sa.select(t.template_kegiatan).where(t.template_kegiatan.c.jabatan_id == jabatan_id)
-        .order_by(t.template_kegiatan.c.nomor)).mappings()]
-
-
 def close_moved(session, doc: dict, last_day: dt.date, why: str) -> None:
     """Close an open document at a move: its period ends the day before the new position starts, and its targets
     become those of the months actually served (``served_targets``), audited as ``targets_prorated``."""
@@ -89,7 +70,10 @@ def close_moved(session, doc: dict, last_day: dt.date, why: str) -> None:
     served = d.months_covered(doc["period_start"], period_end)
     if served < planned and not doc["result_status"]:
         values.update(_prorate_targets(session, doc, planned, served))
-    repo.update_document(session, doc["skp_id"], status=d.CLOSED, closed_reason="moved", period_end=period_end,
+    # A document not yet approved keeps its workflow state: it can still be agreed (submitted, approved) for the
+    # months served, and becomes closed when approved (docs/position-templates.md, rule "closed before approval").
+    status = d.CLOSED if doc["approved_targets"] is not None else doc["status"]
+    repo.update_document(session, doc["skp_id"], status=status, closed_reason="moved", period_end=period_end,
                          **values)
     repo.add_audit(session, doc["skp_id"], SystemActor.subject, "closed_moved",
                    {"period_end": period_end.isoformat(), "why": why})
@@ -132,8 +116,9 @@ def _prorate_targets(session, doc: dict, planned: int, served: int) -> dict:
 
 
 def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.date]) -> uuid.UUID:
-    """A document for the new assignment, drafted from its position's template (nothing retyped, §0.11)."""
-    ensure_template(session, new["jabatan_id"], new["job_group"], new["kind"])
+    """A document for the new assignment, drafted from its position's current template, else the starter catalogue
+    of its jenis jabatan (nothing retyped, §0.11)."""
+    source, items = templates.drafting_items(session, new["jabatan_id"], new)
     months = d.months_covered(*period)
     skp_id = uuid.uuid4()
     inserted = session.execute(pg_insert(t.documents).values(
@@ -145,16 +130,15 @@ def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.dat
     if inserted is None:  # this assignment's document for the period exists already
         return None
     targets = []
-    for nomor, row in enumerate(template_rows(session, new["jabatan_id"]), start=1):
-        item = d.prorated(d.CatalogueKegiatan(row["nama"], row["satuan"], row["kuantitas"], row["waktu"],
-                                              row["biaya"], row["angka_kredit"], row["kualitas"]), months)
+    for nomor, template_item in enumerate(items, start=1):
+        item = d.prorated(template_item, months)
         targets.append(d.Target(None, nomor, item.nama, item.satuan, item.kuantitas, item.kualitas, item.waktu,
                                 item.biaya, item.angka_kredit))
     repo.insert_kegiatan(session, skp_id, targets)
     repo.add_audit(session, skp_id, SystemActor.subject, "drafted",
                    {"assignment_id": data["assignment_id"], "jabatan_id": new["jabatan_id"],
                     "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
-                    "kegiatan": len(targets)})
+                    "kegiatan": len(targets), "source": source})
     return skp_id
 
 

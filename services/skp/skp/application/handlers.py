@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
 from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.pagination import page_request
 
 from ..adapters import repository as repo
 from ..domain import document as d
@@ -74,19 +75,29 @@ def get_skp(session, principal, skp_id: str) -> dict:
     return repo.view(session, doc)
 
 
-def list_skp(session, principal, nip: str, year: int) -> list[dict]:
+def list_skp(session, principal, nip: str, year: int, page_size: int = 0,
+             page_token: str = "") -> tuple[list[dict], str]:
+    """A page of the employee's documents the caller may read (by period start), and the next page's token."""
     policy.rule("ListSkp")
     nip = (nip or "").strip() or principal.nip
     if not nip:
         raise InvalidArgument("is required for a caller without a NIP", field="nip")
     if year and not 1900 <= year <= 9999:
         raise InvalidArgument("must be a year", field="year")
-    return [repo.view(session, doc) for doc in repo.documents_of(session, nip, year) if policy.may_read(principal, doc)]
+    page = page_request(page_size, page_token, "skp.ListSkp", nip, year, key=(dt.date, str))
+    docs = [doc for doc in repo.documents_of(session, nip, year) if policy.may_read(principal, doc)]  # a few a year
+    docs.sort(key=lambda doc: (doc["period_start"], str(doc["skp_id"])))
+    if page.after:
+        docs = [doc for doc in docs if (doc["period_start"], str(doc["skp_id"])) > page.after]
+    docs, token = page.split(docs[:page.size + 1], lambda doc: (doc["period_start"], str(doc["skp_id"])))
+    return [repo.view(session, doc) for doc in docs], token
 
 
-def list_audit(session, principal, skp_id: str) -> list[dict]:
+def list_audit(session, principal, skp_id: str, page_size: int = 0, page_token: str = "") -> tuple[list[dict], str]:
     doc, _ = _load(session, "ListAudit", principal, skp_id)
-    return repo.audit_entries(session, doc["skp_id"])
+    page = page_request(page_size, page_token, "skp.ListAudit", skp_id, key=(int,))
+    entries = repo.audit_entries(session, doc["skp_id"], page.after[0] if page.after else None, page.size + 1)
+    return page.split(entries, lambda e: (e["id"],))
 
 
 # --- targets and agreement ----------------------------------------------------------------------------------------
@@ -123,6 +134,8 @@ def approve_skp(session, principal, skp_id: str) -> dict:
     if not as_atasan and policy.PENILAI not in relations:
         raise FailedPrecondition("submitted targets are approved by the pejabat penilai", field="status")
     status = d.check_approve(doc["status"], as_atasan)
+    if doc["closed_reason"]:  # closed by a move before approval: agreed for the months served, and closed
+        status = d.CLOSED
     targets = repo.snapshot(repo.active_kegiatan(session, doc["skp_id"]))
     doc = _changed(session, doc, principal, "approved", {"by": "atasan" if as_atasan else "penilai",
                                                          "targets": targets},

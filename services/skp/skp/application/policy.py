@@ -11,10 +11,21 @@ from ekinerja_platform.domain_errors import PermissionDenied
 
 OWNER, PENILAI, ATASAN, ADMIN = "owner", "penilai", "atasan", "admin_instansi"
 READ = frozenset({OWNER, PENILAI, ATASAN, ADMIN})
-ANY_PEGAWAI = "any_pegawai"  # rule for data about no one in particular (templates)
+ANY_PEGAWAI = "any_pegawai"  # rule for data about no one in particular (the national catalogues)
+# Position templates: read by the position's agency (employees and admins) and admin_bkn; managed by the
+# admin_instansi of the position's agency and the position's penilai (the penilai recorded for its holders).
+POSITION_PENILAI = "position_penilai"
+TEMPLATE_READ = "template_read"
+TEMPLATE_MANAGE = frozenset({ADMIN, POSITION_PENILAI})
 
 RULES: dict[str, frozenset[str] | str] = {
-    "GetTemplate": ANY_PEGAWAI,
+    "GetTemplate": TEMPLATE_READ,
+    "ListTemplateVersions": TEMPLATE_READ,
+    "CopyCatalogueToTemplate": TEMPLATE_MANAGE,
+    "UpdateTemplate": TEMPLATE_MANAGE,
+    "AdoptSkpAsTemplate": frozenset({PENILAI}),  # the approved document's penilai ("jadikan template jabatan")
+    "ListCatalogues": ANY_PEGAWAI,
+    "GetCatalogue": ANY_PEGAWAI,
     "ListSkp": READ,
     "GetSkp": READ,
     "ScoreSkp": READ,
@@ -69,6 +80,25 @@ def authorize(rpc: str, principal, doc) -> frozenset[str]:
     granted = have & allowed
     if not granted:
         raise PermissionDenied(f"not allowed to call {rpc} on this SKP document")
+    return granted
+
+
+def authorize_template(rpc: str, principal, instansi_id: str, penilai_nips: frozenset[str]) -> frozenset[str]:
+    """The caller's relations to a position (its agency, its penilai) that the rule of ``rpc`` allows."""
+    allowed = rule(rpc)
+    same_agency = bool(principal.instansi_id) and principal.instansi_id == instansi_id
+    if allowed == TEMPLATE_READ:
+        if principal.has_role("admin_bkn") or (same_agency and principal.has_role("pegawai", "admin_instansi")):
+            return frozenset({TEMPLATE_READ})
+        raise PermissionDenied(f"tidak berwenang memanggil {rpc} untuk jabatan ini")
+    found = set()
+    if principal.has_role("admin_instansi") and same_agency:
+        found.add(ADMIN)
+    if principal.nip and principal.has_role("pegawai") and same_agency and principal.nip in penilai_nips:
+        found.add(POSITION_PENILAI)
+    granted = frozenset(found) & allowed
+    if not granted:
+        raise PermissionDenied(f"{rpc} hanya untuk admin_instansi instansi jabatan ini atau pejabat penilainya")
     return granted
 
 

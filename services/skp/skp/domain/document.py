@@ -6,7 +6,9 @@ Workflow (DOMAIN.md §0.11-§0.13)::
     draft --submit--> submitted --approve (penilai)--> approved --edit targets--> revision --submit--> submitted
                       submitted --return (penilai)--> returned --edit/submit--> submitted
                       returned --escalate (employee)--> disputed --approve|return (atasan penilai)-->
-    any open state --move / assignment ended--> closed (reason moved; targets scaled to the months served)
+    approved/revision --move / assignment ended--> closed (reason moved; targets scaled to the months served)
+    draft/submitted/returned/disputed --move--> same state, closed_reason moved (period and targets of the months
+        served); it can still be edited, submitted and approved, and approval closes it
 
 Approved targets are fixed: an edit after approval opens a revision (the approved targets stay in force for DES
 and scoring until the revision is approved) and is audited with its reason. Results: issued -> keberatan -> final,
@@ -298,7 +300,7 @@ def check_issue(status: str, closed_reason: str | None, result_status: str, peri
                 today: dt.date) -> None:
     if result_status:
         raise FailedPrecondition(f"the result is already {result_status}", field="result_status")
-    if status == CLOSED:
+    if status == CLOSED or closed_reason == "moved":
         raise FailedPrecondition("the year's result is issued on the employee's latest document, not on one "
                                  f"closed ({closed_reason})", field="status")
     if status != APPROVED:

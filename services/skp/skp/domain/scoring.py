@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, localcontext
 from typing import Sequence, Union
 
+from ekinerja_platform.domain_errors import quote
+
 from .rulesets import PP46_2011, Ruleset
 
 Number = Union[Decimal, int]
@@ -217,7 +219,7 @@ def _check_document(document: SkpDocument, path: str, ruleset: Ruleset) -> SkpDo
     if document.kreativitas is not None and document.kreativitas not in levels:
         raise InvalidScoreInput(
             f"{path}.kreativitas",
-            f"unknown level {document.kreativitas!r}: expected null or one of {', '.join(levels)}",
+            f"unknown level {quote(document.kreativitas)}: expected null or one of {', '.join(levels)}",
         )
     return replace(document, kegiatan=kegiatan)
 

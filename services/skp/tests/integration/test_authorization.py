@@ -31,6 +31,7 @@ def requests(pb, skp_id, kegiatan_id):
         "AcceptResult": pb.AcceptResultRequest(skp_id=skp_id),
         "FileKeberatan": pb.FileKeberatanRequest(skp_id=skp_id, alasan="x"),
         "DecideKeberatan": pb.DecideKeberatanRequest(skp_id=skp_id, catatan="x"),
+        "AdoptSkpAsTemplate": pb.AdoptSkpAsTemplateRequest(skp_id=skp_id, reason="x"),
     }
 
 

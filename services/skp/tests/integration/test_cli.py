@@ -64,7 +64,7 @@ def test_the_workflow_from_the_command_line(skp_service, world, tmp_path, test_k
         "returned"
     assert me.json("skp", "submit", skp_id)["document"]["status"] == "submitted"
     denied = me("skp", "approve", skp_id)
-    assert denied.returncode == 1 and denied.stderr.startswith("error: PERMISSION_DENIED")
+    assert denied.returncode == 1 and denied.stderr.startswith("error: Anda tidak berwenang")
     assert p.json("skp", "approve", skp_id)["document"]["status"] == "approved"
 
     bad = p("skp", "perilaku", "set", skp_id, "--orientasi-pelayanan", "150", "--integritas", "80", "--komitmen",
@@ -95,6 +95,6 @@ def test_the_workflow_from_the_command_line(skp_service, world, tmp_path, test_k
     me.json("skp", "export", skp_id, "--xlsx", "--form", "targets", "-o", "target.xlsx")
     from openpyxl import load_workbook
     sheet = load_workbook(tmp_path / nip / "target.xlsx").active
-    assert any(row[1] == "Melaksanakan penyuluhan kesehatan masyarakat" for row in sheet.iter_rows(values_only=True))
+    assert any(row[1] == "Melaksanakan penyuluhan kesehatan" for row in sheet.iter_rows(values_only=True))
     neither = me("skp", "export", skp_id)
     assert neither.returncode == 2

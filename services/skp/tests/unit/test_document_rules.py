@@ -8,7 +8,7 @@ import pytest
 
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
 from skp.domain import document as d
-from skp.domain.catalogue import CATALOGUES, JOB_GROUPS, catalogue_for
+from skp.domain.catalogue import CATALOGUES
 
 pytestmark = pytest.mark.unit
 D = dt.date
@@ -22,20 +22,8 @@ def test_period_runs_from_the_assignment_to_the_end_of_its_year_or_its_end():
     assert d.months_covered(D(2024, 1, 2), D(2024, 12, 31)) == 12
 
 
-def test_every_job_group_and_kind_has_a_catalogue_and_only_fungsional_tertentu_has_angka_kredit():
-    for group in JOB_GROUPS:
-        for kind in ("struktural_pengawas", "pelaksana", "fungsional_tertentu"):
-            name, items = catalogue_for(group, kind)
-            assert items and all(i.kualitas == 100 and i.kuantitas > 0 and 0 < i.waktu <= 12 for i in items)
-            if kind == "fungsional_tertentu":
-                assert any(i.angka_kredit is not None for i in items), name
-            else:
-                assert all(i.angka_kredit is None for i in items)
-    assert {g for g, _ in CATALOGUES} == set(JOB_GROUPS)
-
-
 def test_a_half_year_gets_half_the_yearly_targets_rounded_half_up():
-    _, items = catalogue_for("umum", "struktural_pengawas")
+    items = CATALOGUES["struktural_pengawas"].kegiatan
     funded = next(i for i in items if i.biaya)
     half = d.prorated(funded, 6)
     assert (half.kuantitas, half.waktu, half.biaya) == (Decimal(2), Decimal(6), funded.biaya / 2)

@@ -304,12 +304,16 @@ def get_question(session, question_id: str, lock: bool = False):
     return session.execute(query).first()
 
 
-def open_questions(session, groups: tuple[str, ...] | None, limit: int):
+def open_questions(session, groups: tuple[str, ...] | None, limit: int, after: tuple | None = None):
+    """Open questions, oldest first; `after`: the (asked_at, id) of the previous page's last one."""
     q = t.questions
     query = sa.select(q).where(q.c.status == "open")
     if groups is not None:
         query = query.where(q.c.kelompok.in_(list(groups)))
-    return session.execute(query.order_by(q.c.asked_at).limit(limit)).all()
+    if after is not None:
+        query = query.where(sa.tuple_(q.c.asked_at, q.c.id) > sa.tuple_(
+            sa.bindparam(None, after[0], type_=q.c.asked_at.type), sa.bindparam(None, after[1], type_=q.c.id.type)))
+    return session.execute(query.order_by(q.c.asked_at, q.c.id).limit(limit)).all()
 
 
 def draft_for_question(session, question_id: str) -> str | None:

@@ -5,12 +5,14 @@ rules from the domain, storage from `adapters.repository`. Events are written to
 """
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, quote
 from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.pagination import page_request
 from ekinerja_platform.tokens import Principal
 
 from ..adapters import repository as repo
@@ -125,7 +127,7 @@ def vote(session, principal: Principal, entry_id: str, helpful: bool, question_i
     qid = _uuid(question_id, "question_id") if question_id else None
     row = repo.get_entry(session, entry_id)
     if row is None or row.published_version is None:
-        raise NotFound(f"no published entry {entry_id!r}", field="entry_id")
+        raise NotFound(f"no published entry {quote(entry_id)}", field="entry_id")
     return repo.vote(session, entry_id, principal.subject, helpful, qid)
 
 
@@ -147,16 +149,16 @@ def get_entry(session, principal: Principal, entry_id: str, version: int, with_h
         raise InvalidArgument("must be 0 (current) or a version number", field="version")
     row = repo.get_entry(session, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+        raise NotFound(f"no entry {quote(entry_id)}", field="entry_id")
     sees_drafts = policy.handles(principal, row.kelompok) and policy.expert_groups(principal) != ()
     if row.published_version is None and not sees_drafts:
-        raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+        raise NotFound(f"no entry {quote(entry_id)}", field="entry_id")
     wanted = version or (row.latest_version if sees_drafts else row.published_version)
     found = repo.get_version(session, entry_id, wanted)
     if found is None:
-        raise NotFound(f"entry {entry_id!r} has no version {wanted}", field="version")
+        raise NotFound(f"entry {quote(entry_id)} has no version {wanted}", field="version")
     if found.status == dom.DRAFT and not sees_drafts:
-        raise NotFound(f"entry {entry_id!r} has no published version {wanted}", field="version")
+        raise NotFound(f"entry {quote(entry_id)} has no published version {wanted}", field="version")
     versions = repo.history(session, entry_id) if with_history else []
     if not sees_drafts:
         versions = [v for v in versions if v.status != dom.DRAFT]
@@ -200,13 +202,13 @@ def edit_entry(session, principal: Principal, entry_id: str, content: dom.EntryC
         entry_id = dom.validate_entry_id(entry_id or dom.slug_from(content.judul))
         policy.require(principal, "EditEntry", content.kelompok)
         if not repo.create_entry(session, entry_id, content.kelompok):
-            raise AlreadyExists(f"entry {entry_id!r} exists; edit it with its latest version", field="entry_id")
+            raise AlreadyExists(f"entry {quote(entry_id)} exists; edit it with its latest version", field="entry_id")
         version = 1
     else:
         dom.validate_entry_id(entry_id)
         row = repo.lock_entry(session, entry_id)
         if row is None:
-            raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+            raise NotFound(f"no entry {quote(entry_id)}", field="entry_id")
         policy.require(principal, "EditEntry", row.kelompok)
         policy.require(principal, "EditEntry", content.kelompok)
         dom.check_edit_base(base_version, row.latest_version)
@@ -222,10 +224,10 @@ def publish_entry(session, principal: Principal, entry_id: str, version: int) ->
         raise InvalidArgument("must be the number of the draft version to publish", field="version")
     row = repo.lock_entry(session, entry_id)
     if row is None:
-        raise NotFound(f"no entry {entry_id!r}", field="entry_id")
+        raise NotFound(f"no entry {quote(entry_id)}", field="entry_id")
     found = repo.get_version(session, entry_id, version)
     if found is None:
-        raise NotFound(f"entry {entry_id!r} has no version {version}", field="version")
+        raise NotFound(f"entry {quote(entry_id)} has no version {version}", field="version")
     policy.require(principal, "PublishEntry", set(row.kelompok) | set(found.content.kelompok))
     if found.status == dom.PUBLISHED:
         return found  # publishing twice is a no-op
@@ -255,7 +257,9 @@ class OpenQuestionView:
     similar: list[SimilarView]
 
 
-def list_open_questions(session, principal: Principal, kelompok: str, page_size: int) -> list[OpenQuestionView]:
+def list_open_questions(session, principal: Principal, kelompok: str, page_size: int,
+                        page_token: str = "") -> tuple[list[OpenQuestionView], str]:
+    """A page of the open questions the expert may answer (oldest first) and the next page's token."""
     policy.require(principal, "ListOpenQuestions")
     groups = policy.expert_groups(principal)
     if kelompok:
@@ -263,16 +267,18 @@ def list_open_questions(session, principal: Principal, kelompok: str, page_size:
             raise InvalidArgument(f"must be one of {', '.join(dom.KELOMPOK)}", field="kelompok")
         policy.require(principal, "ListOpenQuestions", [kelompok])
         groups = (kelompok,)
-    if page_size < 0 or page_size > 200:
-        raise InvalidArgument("must be between 1 and 200", field="page_size")
+    page = page_request(page_size, page_token, "snowman.ListOpenQuestions", groups, key=(dt.datetime, uuid.UUID),
+                        default=50, maximum=200)
+    rows, token = page.split(repo.open_questions(session, groups, page.size + 1, page.after),
+                             lambda q: (q.asked_at, q.id))
     out = []
-    for q in repo.open_questions(session, groups, page_size or 50):
+    for q in rows:
         similar = [SimilarView(str(r.id), r.pertanyaan, r.status, r.entry_id,
                                Decimal(str(r.similarity)).quantize(ranking.PLACES))
                    for r in repo.similar_questions(session, q.normalised, exclude=str(q.id))]
         out.append(OpenQuestionView(str(q.id), q.pertanyaan, q.kelompok, q.asked_at,
                                     repo.draft_for_question(session, str(q.id)), similar))
-    return out
+    return out, token
 
 
 def _open_question(session, principal: Principal, question_id: str, rpc: str):
@@ -316,7 +322,7 @@ def mark_duplicate(session, principal: Principal, question_id: str, entry_id: st
         dom.validate_entry_id(entry_id)
         row = repo.get_entry(session, entry_id)
         if row is None or row.published_version is None:
-            raise NotFound(f"no published entry {entry_id!r}", field="entry_id")
+            raise NotFound(f"no published entry {quote(entry_id)}", field="entry_id")
     repo.close_question(session, qid, status="duplicate", entry_id=entry_id, handled_by=principal.subject,
                         duplicate_of=other_id)
     return qid, "duplicate", entry_id

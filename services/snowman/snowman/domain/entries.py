@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
-from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, InvalidArgument, PermissionDenied
+from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, InvalidArgument, PermissionDenied, quote
 
 KELOMPOK = ("umum", "pendidik", "kesehatan", "fungsional")
 RULESETS = ("pp46-2011", "permenpanrb-6-2022")
@@ -64,7 +64,7 @@ def validate_content(content: EntryContent) -> EntryContent:
         raise InvalidArgument(f"at least one of {', '.join(KELOMPOK)}", field="content.kelompok")
     unknown = [k for k in kelompok if k not in KELOMPOK]
     if unknown:
-        raise InvalidArgument(f"unknown job group {unknown[0]!r}; allowed: {', '.join(KELOMPOK)}",
+        raise InvalidArgument(f"unknown job group {quote(unknown[0])}; allowed: {', '.join(KELOMPOK)}",
                               field="content.kelompok")
     ruleset = (content.ruleset or "").strip()
     if ruleset not in RULESETS:

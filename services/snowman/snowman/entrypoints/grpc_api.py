@@ -5,7 +5,7 @@ Write RPCs honour `x-idempotency-key`: the first response is stored with the cha
 from __future__ import annotations
 
 from ekinerja.snowman.v1 import snowman_pb2 as pb
-from ekinerja_platform.outbox import remember_response, remembered_response
+from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers
 from ..application.synonyms import synonym_table
@@ -37,19 +37,11 @@ def _similar_out(s) -> pb.SimilarQuestion:
 
 
 def _idempotent(db, call, rpc: str, response_type, work):
-    """Run `work(session)` once per idempotency key (when the caller sent one)."""
+    """Run `work(session, principal)` once per idempotency key (when the caller sent one), even when retries of
+    one key arrive concurrently."""
     principal = call.require_principal()
-    key = call.idempotency_key
     scope = f"snowman.{rpc}:{principal.subject}"
-    with db.transaction() as session:
-        if key:
-            stored = remembered_response(session, scope, key)
-            if stored is not None:
-                return response_type.FromString(stored)
-        response = work(session, principal)
-        if key:
-            remember_response(session, scope, key, response.SerializeToString())
-        return response
+    return run_once(db, scope, call.idempotency_key, response_type, lambda session: work(session, principal))
 
 
 def ask(db, call, request):
@@ -111,8 +103,9 @@ def publish_entry(db, call, request):
 def list_open_questions(db, call, request):
     principal = call.require_principal()
     with db.transaction() as session:
-        views = handlers.list_open_questions(session, principal, request.kelompok, request.page_size)
-    return pb.ListOpenQuestionsResponse(questions=[
+        views, token = handlers.list_open_questions(session, principal, request.kelompok, request.page_size,
+                                                    request.page_token)
+    return pb.ListOpenQuestionsResponse(next_page_token=token, questions=[
         pb.OpenQuestion(question_id=v.question_id, pertanyaan=v.pertanyaan, kelompok=v.kelompok,
                         asked_at=_ts(v.asked_at), draft_entry_id=v.draft_entry_id or "",
                         similar_questions=[_similar_out(s) for s in v.similar]) for v in views])

@@ -1,0 +1,135 @@
+"""`python -m skp.demo`: gives every position of `make run`'s demo agency (identity/demo.py, KAB-DEMO) its own
+template, version 1, before the services start (never loaded anywhere else). Idempotent: a position that has a
+template already keeps it.
+
+Positions with a jenis of their own (Dokter, Bidan, Pranata Komputer, ...) get a copy of that national
+catalogue; positions sharing a jenis get kegiatan written for them (the Sekda is not the Kepala Dinas Kesehatan,
+the Guru PJOK is not the Guru Kelas), so no two different positions share a template by accident.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ekinerja_platform.db import make_engine
+
+from .adapters import tables as t
+from .domain import template as tpl
+from .domain.catalogue import CATALOGUES, _k
+
+INSTANSI = "KAB-DEMO"
+AUTHOR = "demo-seed"
+
+OWN: dict[str, tuple] = {  # position -> kegiatan written for it (its jenis is shared with other demo positions)
+    "SEKDA": (
+        _k("Mengoordinasikan penyusunan RPJMD dan RKPD", "dokumen", 2),
+        _k("Memimpin Tim Anggaran Pemerintah Daerah", "rapat TAPD", 12, biaya=150000000),
+        _k("Membina dan mengevaluasi kinerja perangkat daerah", "laporan evaluasi", 4),
+        _k("Mengoordinasikan pelaksanaan reformasi birokrasi", "laporan", 2),
+        _k("Menyusun laporan penyelenggaraan pemerintahan daerah (LPPD)", "dokumen", 1),
+    ),
+    "INSPEKTUR": (
+        _k("Menetapkan program kerja pengawasan tahunan (PKPT)", "dokumen", 1),
+        _k("Mengendalikan mutu audit dan reviu", "laporan hasil pengawasan", 12, biaya=80000000),
+        _k("Melaporkan hasil pengawasan kepada kepala daerah", "laporan", 4),
+        _k("Memantau tindak lanjut temuan BPK dan APIP", "laporan", 4),
+    ),
+    "KADISDIK": (
+        _k("Menyusun rencana strategis dinas pendidikan", "dokumen", 1),
+        _k("Mengendalikan pemenuhan standar pelayanan minimal pendidikan", "laporan", 4, biaya=200000000),
+        _k("Mengoordinasikan pemerataan guru antarsekolah", "keputusan", 2),
+        _k("Menyusun laporan kinerja dinas pendidikan", "dokumen", 1),
+    ),
+    "KADINKES": (
+        _k("Menyusun rencana strategis dinas kesehatan", "dokumen", 1),
+        _k("Mengendalikan pencapaian standar pelayanan minimal kesehatan", "laporan", 4, biaya=250000000),
+        _k("Mengoordinasikan penanggulangan stunting dan penyakit menular", "rapat koordinasi", 12),
+        _k("Menyusun laporan kinerja dinas kesehatan", "dokumen", 1),
+    ),
+    "KABAG-UMUM": (
+        _k("Menyusun rencana kebutuhan barang milik daerah sekretariat", "dokumen", 1),
+        _k("Mengelola urusan rumah tangga dan protokol pimpinan", "laporan", 12, biaya=90000000),
+        _k("Membina tata naskah dinas dan kearsipan", "laporan", 4),
+        _k("Menyusun laporan kinerja bagian umum", "laporan", 4),
+    ),
+    "KABID-GTK": (
+        _k("Menyusun analisis kebutuhan guru dan tenaga kependidikan", "dokumen", 1),
+        _k("Mengelola usulan kenaikan pangkat dan sertifikasi guru", "berkas usulan", 120),
+        _k("Menyelenggarakan pengembangan kompetensi guru", "kegiatan", 4, biaya=60000000),
+        _k("Menyusun laporan kinerja bidang GTK", "laporan", 4),
+    ),
+    "KABID-YANKES": (
+        _k("Menyusun rencana peningkatan mutu pelayanan kesehatan", "dokumen", 1),
+        _k("Membina akreditasi puskesmas", "puskesmas", 4, biaya=40000000),
+        _k("Mengelola sistem rujukan dan pelayanan kesehatan darurat", "laporan", 12),
+        _k("Menyusun laporan kinerja bidang pelayanan kesehatan", "laporan", 4),
+    ),
+    "KAPUS": (
+        _k("Menyusun rencana usulan kegiatan puskesmas", "dokumen", 1),
+        _k("Mengelola program kesehatan masyarakat puskesmas", "laporan", 12, biaya=60000000),
+        _k("Memantau mutu pelayanan dan keselamatan pasien", "laporan", 4),
+        _k("Menyusun laporan kinerja puskesmas", "laporan", 4),
+    ),
+    "TAS": (
+        _k("Mengelola administrasi kesiswaan", "berkas", 360),
+        _k("Mengelola data pokok pendidikan (Dapodik)", "pemutakhiran", 12),
+        _k("Menyusun laporan administrasi sekolah", "laporan", 12),
+    ),
+    "PENGADM-PKM": (
+        _k("Mendaftar dan mengarsipkan rekam medis pasien", "berkas", 2400),
+        _k("Mengelola data kunjungan pasien", "laporan", 12),
+        _k("Menyusun laporan klaim JKN puskesmas", "laporan", 12),
+    ),
+    "GURU-PJOK": (
+        _k("Menyusun program pembelajaran PJOK (silabus dan RPP)", "dokumen", 2, ak="1.000"),
+        _k("Melaksanakan pembelajaran PJOK tatap muka", "jam tatap muka", 864, ak="9.000"),
+        _k("Melaksanakan tes kebugaran jasmani siswa", "laporan", 2, ak="1.000"),
+        _k("Membina ekstrakurikuler olahraga", "kegiatan", 24, ak="0.500"),
+        _k("Melaksanakan pengembangan keprofesian berkelanjutan", "karya", 1, ak="1.130"),
+    ),
+}
+FROM_CATALOGUE = {"KASUBAG-TU": "struktural_pengawas", "PENGADM": "pelaksana", "PRAKOM": "pranata_komputer",
+                  "AUDITOR": "auditor", "KEPSEK": "kepala_sekolah", "GURU": "guru", "DOKTER": "dokter",
+                  "PERAWAT": "perawat", "BIDAN": "bidan", "APOTEKER": "apoteker"}
+
+
+def demo_templates() -> dict[str, tuple[str, str, tuple]]:
+    """jabatan_id -> (source, reason, kegiatan) of every demo position's first template version."""
+    out = {}
+    for jid, jenis in FROM_CATALOGUE.items():
+        out[f"{INSTANSI}.{jid}"] = (f"catalogue:{jenis}", f"demo: salinan katalog {CATALOGUES[jenis].nama}",
+                                    CATALOGUES[jenis].kegiatan)
+    for jid, kegiatan in OWN.items():
+        out[f"{INSTANSI}.{jid}"] = ("edit", "demo: kegiatan jabatan ini", kegiatan)
+    return out
+
+
+def seed(database_url: str) -> int:
+    engine = make_engine(database_url, pool_size=1)
+    made = 0
+    try:
+        with engine.begin() as conn:
+            for jabatan_id, (source, reason, kegiatan) in demo_templates().items():
+                made += conn.execute(pg_insert(t.template_versions).values(
+                    jabatan_id=jabatan_id, version=1, instansi_id=INSTANSI, source=source, reason=reason,
+                    author=AUTHOR, kegiatan=tpl.to_json(kegiatan)).on_conflict_do_nothing()
+                    .returning(sa.literal(1))).first() is not None
+    finally:
+        engine.dispose()
+    return made
+
+
+def main() -> int:
+    url = os.environ.get("EKINERJA_DATABASE_URL")
+    if not url:
+        print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
+        return 2
+    print(f"skp demo: {seed(url)} position templates made")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
