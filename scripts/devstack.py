@@ -23,6 +23,7 @@ LOCAL_ENV = VAR / "local.env"
 DB_PREFIX = os.environ.get("EKINERJA_DB_PREFIX", "ekinerja_")
 PORT_OFFSET = int(os.environ.get("EKINERJA_PORT_OFFSET", "0"))
 SERVICES = ["identity", "skp", "des", "recap", "snowman"]
+PORTAL_PORT = 8080 + PORT_OFFSET
 DEFAULT_DEMO_PASSWORD = "Kinerja-Demo-2026"
 PG = os.environ.get("EKINERJA_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("EKINERJA_AMQP", "amqp://guest:guest@127.0.0.1:5672")
@@ -87,7 +88,29 @@ def service_env(service: str, base: dict) -> dict:
         "EKINERJA_GRPC_PORT": str(grpc_port),
         "EKINERJA_HTTP_PORT": str(http_port),
     })
+    if service == "identity":
+        # the portal runs on this machine and passes each browser's address on as x-forwarded-for (login throttle)
+        env.setdefault("EKINERJA_TRUSTED_PROXIES", "127.0.0.1")
     return env
+
+
+def portal_env(base: dict) -> dict:
+    env = dict(os.environ)
+    env.update(base)
+    env.update({"EKINERJA_DATABASE_URL": f"{PG}/{DB_PREFIX}portal", "EKINERJA_HTTP_PORT": str(PORTAL_PORT),
+                "EKINERJA_BIND_HOST": "127.0.0.1"})
+    for name in SERVICES:
+        env[f"EKINERJA_{name.upper()}_TARGET"] = f"127.0.0.1:{DEFAULT_PORTS[name][0]}"
+    return env
+
+
+def portal_ready() -> bool:
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORTAL_PORT}/ready", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
 
 
 def ensure_vhost(base: dict) -> None:
@@ -123,6 +146,8 @@ def run() -> int:
     for service in SERVICES:
         subprocess.run([python(), "-m", service, "migrate"], env=service_env(service, base), check=True,
                        cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([python(), "-m", "portal", "migrate"], env=portal_env(base), check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
     accounts = seed_demo(base)
     for service in SERVICES:
         if pid_of(service):
@@ -144,10 +169,21 @@ def run() -> int:
     if pending:
         print(f"not SERVING after 90 s: {', '.join(pending)} (see var/log/)", file=sys.stderr)
         return 1
+    if not pid_of("portal"):
+        log = open(LOG / "portal.log", "ab")
+        process = subprocess.Popen([python(), "-m", "portal", "run"], env=portal_env(base), cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        (RUN / "portal.pid").write_text(str(process.pid))
+    while not portal_ready() and time.monotonic() < deadline + 30:
+        if not pid_of("portal"):
+            print("portal exited; see var/log/portal.log", file=sys.stderr)
+            return 1
+        time.sleep(0.3)
     print("\ne-Kinerja is running:")
     for service in SERVICES:
         grpc_port, http_port = DEFAULT_PORTS[service]
         print(f"  {service:9} gRPC 127.0.0.1:{grpc_port}   metrics http://127.0.0.1:{http_port}/metrics")
+    print(f"  {'portal':9} http://127.0.0.1:{PORTAL_PORT}/   (open it in a browser; sign in with a demo account)")
     if accounts:
         print(f"\nDemo accounts (password: {base['EKINERJA_DEMO_PASSWORD']}):")
         for login, description in accounts:
@@ -172,7 +208,7 @@ def seed_demo(base: dict) -> list[tuple[str, str]]:
 
 
 def stop() -> int:
-    for service in reversed(SERVICES):
+    for service in ["portal", *reversed(SERVICES)]:
         pid = pid_of(service)
         if not pid:
             continue
@@ -195,6 +231,8 @@ def status() -> int:
         pid = pid_of(service)
         health = health_status(f"127.0.0.1:{DEFAULT_PORTS[service][0]}")
         print(f"{service:9} pid={pid or '-':<8} health={health or 'unreachable'}")
+    print(f"{'portal':9} pid={pid_of('portal') or '-':<8} health={'SERVING' if portal_ready() else 'unreachable'}"
+          f"  http://127.0.0.1:{PORTAL_PORT}/")
     return 0
 
 

@@ -13,6 +13,8 @@ KNOWN_METRICS = {
     "ekinerja_broker_up",
     "ekinerja_des_review_backlog", "ekinerja_des_activities_submitted_total", "ekinerja_recap_noncompliant",
     "rabbitmq_queue_messages_ready", "rabbitmq_queue_consumers",
+    "ekinerja_portal_request_seconds_bucket", "ekinerja_portal_request_seconds_count",
+    "ekinerja_portal_request_seconds_sum",
 }
 PROMQL_WORDS = {"sum", "by", "rate", "and", "on", "histogram_quantile", "max", "min", "avg", "increase", "topk",
                 "sort_desc", "without", "or", "unless", "count", "ignoring", "group_left", "group_right", "le",
