@@ -137,7 +137,7 @@ def stream_events(amqp_uri, rate: float, seconds: float, employees: int, per_uni
                   prefix: str = "live") -> int:
     """activity_submitted then activity_reviewed for fresh activities, paced at `rate` events per second."""
     sent = 0
-    with Connection(amqp_uri) as conn:
+    with Connection(testing.broker_user_uri(amqp_uri, "des")) as conn:  # as des's own broker user
         topology.declare(conn.default_channel, topology.queues_for_producer("des"))
         producer = conn.Producer(serializer="json")
         started = time.perf_counter()
@@ -158,7 +158,7 @@ def stream_events(amqp_uri, rate: float, seconds: float, employees: int, per_uni
                 event_type = "activity_reviewed"
             envelope = Event(event_type, "des", data, nip=nip, instansi_id=INSTANSI).envelope()
             producer.publish(envelope, exchange="des.events", routing_key=event_type,
-                             message_id=envelope["event_id"], delivery_mode=2)
+                             message_id=envelope["event_id"], delivery_mode=2, user_id=conn.userid)
             sent += 1
             ahead = sent / rate - (time.perf_counter() - started)
             if ahead > 0:

@@ -134,12 +134,12 @@ def main() -> int:
 
         def feed(event_type, envelopes, table, column, value, expected):
             start = time.perf_counter()
-            with Connection(amqp) as conn:
+            with Connection(testing.broker_user_uri(amqp, "des")) as conn:  # as des's own broker user
                 topology.declare(conn.default_channel, topology.queues_for_producer("des"))
                 producer = conn.Producer(serializer="json")
                 for envelope in envelopes:
                     producer.publish(envelope, exchange="des.events", routing_key=event_type,
-                                     message_id=envelope["event_id"], delivery_mode=2)
+                                     message_id=envelope["event_id"], delivery_mode=2, user_id=conn.userid)
             while count(table, column, value) < expected:
                 if time.perf_counter() - start > 600:
                     raise SystemExit(f"{event_type} not applied within 600 s")

@@ -24,12 +24,14 @@ LOCAL_ENV = VAR / "local.env"
 DB_PREFIX = os.environ.get("EKINERJA_DB_PREFIX", "ekinerja_")
 PORT_OFFSET = int(os.environ.get("EKINERJA_PORT_OFFSET", "0"))
 SERVICES = ["identity", "skp", "des", "recap", "snowman"]
+PORTAL_PORT = 8080 + PORT_OFFSET
 DEFAULT_DEMO_PASSWORD = "Kinerja-Demo-2026"
 PG = os.environ.get("EKINERJA_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("EKINERJA_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 VHOST = os.environ.get("EKINERJA_VHOST", "ekinerja")
 
 sys.path[:0] = [str(ROOT / "libs")] + [str(ROOT / "services" / s) for s in SERVICES] + [str(ROOT / "build/gen")]
+from ekinerja_platform import broker_users  # noqa: E402
 from ekinerja_platform.settings import DEFAULT_PORTS as _DEFAULT_PORTS  # noqa: E402
 from ekinerja_platform.testing import health_status  # noqa: E402
 
@@ -44,13 +46,35 @@ def local_env() -> dict:
             "# Local demo settings made by `make run`; never used outside this machine.\n"
             f"EKINERJA_NIP_HASH_KEY={secrets.token_hex(32)}\n")
         LOCAL_ENV.chmod(0o600)
+    env = _read_local_env()
+    # one broker user per service (issue 15.7): passwords made once, like the other local secrets
+    missing = [broker_users.password_env(broker_user(s)) for s in SERVICES]
+    missing = [name for name in missing if name not in env]
+    if missing:
+        with LOCAL_ENV.open("a") as f:
+            f.writelines(f"{name}={secrets.token_urlsafe(24)}\n" for name in missing)
+        env = _read_local_env()
+    env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
+    return env
+
+
+def _read_local_env() -> dict:
     env = {}
     for line in LOCAL_ENV.read_text().splitlines():
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             env[key] = value
-    env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
     return env
+
+
+def broker_user(service: str) -> str:
+    """Users are `<vhost>-<service>`: stacks on other vhosts (tests) get their own users."""
+    return broker_users.user_name(service, f"{VHOST}-")
+
+
+def service_amqp_uri(service: str, base: dict) -> str:
+    user = broker_user(service)
+    return broker_users.amqp_uri(AMQP.split("@", 1)[1], VHOST, user, base[broker_users.password_env(user)])
 
 
 def service_env(service: str, base: dict) -> dict:
@@ -59,19 +83,43 @@ def service_env(service: str, base: dict) -> dict:
     env.update(base)
     env.update({
         "EKINERJA_DATABASE_URL": f"{PG}/{DB_PREFIX}{service}",
-        "EKINERJA_AMQP_URI": f"{AMQP}/{VHOST}",
+        "EKINERJA_AMQP_URI": service_amqp_uri(service, base),
         "EKINERJA_JWKS_URL": f"http://127.0.0.1:{DEFAULT_PORTS['identity'][1]}/.well-known/jwks.json",
         "EKINERJA_SIGNING_KEY_DIR": str(VAR / "keys"),
         "EKINERJA_GRPC_PORT": str(grpc_port),
         "EKINERJA_HTTP_PORT": str(http_port),
     })
+    if service == "identity":
+        # the portal runs on this machine and passes each browser's address on as x-forwarded-for (login throttle)
+        env.setdefault("EKINERJA_TRUSTED_PROXIES", "127.0.0.1")
     return env
 
 
-def ensure_vhost() -> None:
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", VHOST], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*"], check=True,
-                   stdout=subprocess.DEVNULL)
+def portal_env(base: dict) -> dict:
+    env = dict(os.environ)
+    env.update(base)
+    env.update({"EKINERJA_DATABASE_URL": f"{PG}/{DB_PREFIX}portal", "EKINERJA_HTTP_PORT": str(PORTAL_PORT),
+                "EKINERJA_BIND_HOST": "127.0.0.1"})
+    for name in SERVICES:
+        env[f"EKINERJA_{name.upper()}_TARGET"] = f"127.0.0.1:{DEFAULT_PORTS[name][0]}"
+    return env
+
+
+def portal_ready() -> bool:
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{PORTAL_PORT}/ready", timeout=2) as reply:
+            return reply.status == 200
+    except OSError:
+        return False
+
+
+def ensure_vhost(base: dict) -> None:
+    """The vhost, its exchanges and policy, and one user per service allowed only its own events
+    (`ekinerja_platform.broker_users`); the local admin user (from EKINERJA_AMQP) keeps full rights on it."""
+    admin = AMQP.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0]
+    passwords = {s: base[broker_users.password_env(broker_user(s))] for s in SERVICES}
+    broker_users.provision(VHOST, passwords, prefix=f"{VHOST}-", admins=[admin])
 
 
 def pid_of(service: str) -> int | None:
@@ -93,12 +141,14 @@ def python() -> str:
 
 def run() -> int:
     base = local_env()
-    ensure_vhost()
+    ensure_vhost(base)
     RUN.mkdir(parents=True, exist_ok=True)
     LOG.mkdir(parents=True, exist_ok=True)
     for service in SERVICES:
         subprocess.run([python(), "-m", service, "migrate"], env=service_env(service, base), check=True,
                        cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([python(), "-m", "portal", "migrate"], env=portal_env(base), check=True, cwd=ROOT,
+                   stdout=subprocess.DEVNULL)
     accounts = seed_demo(base)
     for service in SERVICES:
         if pid_of(service):
@@ -120,12 +170,23 @@ def run() -> int:
     if pending:
         print(f"not SERVING after 90 s: {', '.join(pending)} (see var/log/)", file=sys.stderr)
         return 1
+    if not pid_of("portal"):
+        log = open(LOG / "portal.log", "ab")
+        process = subprocess.Popen([python(), "-m", "portal", "run"], env=portal_env(base), cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        (RUN / "portal.pid").write_text(str(process.pid))
+    while not portal_ready() and time.monotonic() < deadline + 30:
+        if not pid_of("portal"):
+            print("portal exited; see var/log/portal.log", file=sys.stderr)
+            return 1
+        time.sleep(0.3)
     if os.environ.get("EKINERJA_DEMO_HISTORY", "1") != "0":
         seed_journeys(base)
     print("\ne-Kinerja is running:")
     for service in SERVICES:
         grpc_port, http_port = DEFAULT_PORTS[service]
         print(f"  {service:9} gRPC 127.0.0.1:{grpc_port}   metrics http://127.0.0.1:{http_port}/metrics")
+    print(f"  {'portal':9} http://127.0.0.1:{PORTAL_PORT}/   (open it in a browser; sign in with a demo account)")
     if accounts:
         print(f"\nDemo accounts (password: {base['EKINERJA_DEMO_PASSWORD']}):")
         for login, description in accounts:
@@ -164,7 +225,7 @@ def seed_journeys(base: dict) -> None:
 
 
 def stop() -> int:
-    for service in reversed(SERVICES):
+    for service in ["portal", *reversed(SERVICES)]:
         pid = pid_of(service)
         if not pid:
             continue
@@ -187,6 +248,8 @@ def status() -> int:
         pid = pid_of(service)
         health = health_status(f"127.0.0.1:{DEFAULT_PORTS[service][0]}")
         print(f"{service:9} pid={pid or '-':<8} health={health or 'unreachable'}")
+    print(f"{'portal':9} pid={pid_of('portal') or '-':<8} health={'SERVING' if portal_ready() else 'unreachable'}"
+          f"  http://127.0.0.1:{PORTAL_PORT}/")
     return 0
 
 

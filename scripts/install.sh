@@ -14,10 +14,16 @@ root=$(pwd)
 {
   echo "$root/build/gen"
   echo "$root/libs"
-  for svc in identity skp des recap snowman; do echo "$root/services/$svc"; done
+  for svc in identity skp des recap snowman portal; do echo "$root/services/$svc"; done
 } > "$site/ekinerja-monorepo.pth"
 cat > .venv/bin/ekinerja <<SCRIPT
 #!/usr/bin/env bash
 exec "$root/.venv/bin/python" -m ekinerja_cli "\$@"
 SCRIPT
 chmod +x .venv/bin/ekinerja
+# axe-core for the portal's browser tests, from the npm registry, pinned by the committed lock file
+if command -v npm >/dev/null; then
+  mkdir -p build/npm
+  cp services/portal/tests/browser/npm/package.json services/portal/tests/browser/npm/package-lock.json build/npm/
+  (cd build/npm && npm ci --ignore-scripts --no-audit --no-fund --silent) || echo "warning: npm ci failed" >&2
+fi

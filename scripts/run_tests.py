@@ -11,14 +11,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SEPARATE = {"fault"}  # run by `make test-fault` with its own pytest.ini
 
 
 def suites() -> list[list[str]]:
-    """libs, then each service, then each cross-service folder under tests/ (found, so none is forgotten)."""
+    """libs, then each service, then each cross-service folder under tests/ (found, so none is forgotten) except
+    tests/fault, which starts its own servers and runs apart (`make test-fault`)."""
     found = [["libs"]]
     found += [[f"services/{d.name}"] for d in sorted((ROOT / "services").iterdir()) if (d / "tests").is_dir()]
     found += [[f"tests/{d.name}"] for d in sorted((ROOT / "tests").iterdir())
-              if d.is_dir() and any(d.rglob("test_*.py"))]
+              if d.is_dir() and d.name not in SEPARATE and any(d.rglob("test_*.py"))]
     return found
 
 

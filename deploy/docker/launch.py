@@ -7,7 +7,7 @@ import os
 import runpy
 import sys
 
-SERVICES = ("identity", "skp", "des", "recap", "snowman")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
 
 
 def main() -> None:

@@ -18,14 +18,14 @@ ARG BASE_IMAGE=python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897
 # manylinux wheels for CPython 3.11, so no compiler is installed here either.
 FROM ${BASE_IMAGE} AS build
 ARG SERVICE
-RUN test -n "${SERVICE}" || { echo "build arg SERVICE is required (identity, skp, des, recap, snowman)" >&2; exit 1; }
+RUN test -n "${SERVICE}" || { echo "build arg SERVICE is required (identity, skp, des, recap, snowman, portal)" >&2; exit 1; }
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY requirements.txt constraints.txt ./
 # Test, lint and deployment-check tools are in the shared requirements for the developers' venv; the image leaves
 # them out (and with them any pytest plugin).
-RUN grep -v -E '^(pytest|hypothesis|kubernetes-validate|ruff)\b' requirements.txt > requirements.runtime.txt \
+RUN grep -v -E '^(pytest|hypothesis|kubernetes-validate|ruff|playwright|httpx)\b' requirements.txt > requirements.runtime.txt \
  && python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-compile -r requirements.runtime.txt -c constraints.txt
 

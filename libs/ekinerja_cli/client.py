@@ -41,8 +41,12 @@ def access_token(required: bool = True) -> str | None:
         if required:
             fail("not logged in: run `ekinerja login --user NIP`", EXIT_FAILED)
         return None
-    if creds.get("access_expires_at", 0) - 30 < time.time() and _refresher is not None and creds.get("refresh_token"):
-        creds = _refresher(creds) or creds
+    if creds.get("access_expires_at", 0) - 30 < time.time():
+        if _refresher is not None and creds.get("refresh_token"):
+            creds = _refresher(creds) or creds
+        elif str(creds.get("user", "")).startswith("client:") and creds.get("access_expires_at", 0) < time.time():
+            # client credentials give no refresh token: the agency system logs in again
+            fail(f"token klien sudah habis: jalankan `ekinerja login --client {creds['user'][7:]}` lagi", EXIT_FAILED)
     return creds.get("access_token")
 
 

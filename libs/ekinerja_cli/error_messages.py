@@ -25,6 +25,8 @@ BY_REASON = {
     "CONCURRENT_UPDATE": "Data yang sama sedang diubah oleh permintaan lain; muat ulang lalu coba lagi",
     "LOCK_TIMEOUT": "Data sedang dikunci oleh permintaan lain; coba lagi sebentar lagi",
     "STATEMENT_TIMEOUT": "Basis data tidak selesai dalam batas waktu; coba lagi nanti atau persempit permintaan",
+    "PERIOD_LOCKED": "Hari atau bulan ini sudah dikunci pejabat penilai (hanya admin_instansi yang dapat membukanya)",
+    "KUALITAS_BELUM_DINILAI": "Nilai tahunan belum dapat diterbitkan: ada kegiatan yang kualitasnya belum dinilai",
 }
 
 BY_CODE = {

@@ -45,16 +45,18 @@ from nameko_grpc.entrypoint import Grpc, GrpcServer
 from nameko_grpc.errors import GrpcError
 from nameko_grpc.timeout import unbucket_timeout
 
-from . import error_details, logs, metrics, request_limits, runtime
+from . import error_details, logs, metrics, request_limits, runtime, stream_guard, worker_pools
 from .domain_errors import DomainError, Unauthenticated
 from .grpc_errors import to_grpc_error
 from .pending import PendingAnswer
+from .stream_limits import POOL_FULL, TOO_MANY_WATCHES, StreamLimits
 from .tokens import Principal, bearer_token
 
 PUBLIC = "public"  # authorisation rule: callable without a token (Login, health, reflection)
 AUTHENTICATED = "authenticated"  # any verified caller; finer rules are applied by the use case
 PLATFORM_RULES = {"Check": PUBLIC, "Watch": PUBLIC, "ServerReflectionInfo": PUBLIC}
 
+_HEALTH_PATHS = frozenset({"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"})
 _CORRELATION_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _IDEMPOTENCY_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _max_request_bytes = 4 * 1024 * 1024
@@ -66,6 +68,7 @@ def set_limits(max_request_bytes: int, poll_seconds: float) -> None:
     _max_request_bytes = max_request_bytes
     nameko_grpc.connection.SELECT_TIMEOUT = poll_seconds
     remember_decoded_headers()
+    stream_guard.configure(StreamLimits.from_env(), runtime.settings().service)  # stream_limits.py: settings
 
 
 _REMEMBERED_MIN_BYTES = 100  # tokens are ~300-900 bytes; short unique values (idempotency keys) would churn
@@ -129,6 +132,9 @@ def _limited_write(self, data):
             return
         if len(self.buffer) < 5 + message_length:
             break
+        guard = getattr(self, "guard", None)
+        if guard is not None:  # a streaming call: the client is active
+            guard.touch()
         self.buffer.discard(5)
         self.queue.put((compressed_flag, bytes(self.buffer.read(message_length))))
 
@@ -188,12 +194,15 @@ class _WakeableSelect:
 def _populate_and_wake(self, iterable):
     """SendStream.populate that wakes the connection's loop for each message and for the end of the stream."""
     wake = getattr(self, "wake", None)
+    guard = getattr(self, "guard", None)
     for item in iterable:
         if self.closed:
             return
         self.queue.put(item)
         if wake is not None:
             wake()
+        if guard is not None:
+            guard.touch()
     self.close()
 
 
@@ -209,6 +218,9 @@ def _close_and_wake(self, error=None):
     wake = getattr(self, "wake", None)
     if wake is not None:
         wake()
+    guard = getattr(self, "guard", None)
+    if guard is not None:  # a streaming call: uncount it; ended from outside its worker, the worker is killed
+        guard.closed(error)
 
 
 nameko_grpc.streams.SendStream.populate = _populate_and_wake
@@ -254,6 +266,7 @@ def _connection_init_with_peer(self, sock, handle_request):
 
     def handle_with_peer(request_stream, response_stream):
         request_stream.peer = peer
+        request_stream.connection = manager  # for the per-connection stream limit
         stream_id = response_stream.stream_id
 
         def wake():
@@ -296,6 +309,7 @@ _original_window_updated = nameko_grpc.connection.ServerConnectionManager.window
 nameko_grpc.connection.ServerConnectionManager.__init__ = _connection_init_with_peer
 nameko_grpc.connection.ServerConnectionManager.on_iteration = _send_ready_streams
 nameko_grpc.connection.ServerConnectionManager.window_updated = _window_updated_and_ready
+stream_guard.install()  # stream and connection limits, on top of the patches above
 
 
 def _stopping_error() -> GrpcError:
@@ -330,6 +344,7 @@ class PlatformGrpcServer(GrpcServer):
         encoding = request_stream.headers.get("grpc-encoding", "identity")
         if encoding not in SUPPORTED_ENCODINGS:
             raise GrpcError(code=StatusCode.UNIMPLEMENTED, message=f"Algorithm not supported: {encoding}")
+        stream_guard.admit(entrypoint, request_stream, response_stream)  # RESOURCE_EXHAUSTED over a stream limit
         timeout = request_stream.headers.get("grpc-timeout")
         if timeout:
             response_stream.deadline = eventlet.hubs.get_hub().schedule_call_global(
@@ -339,8 +354,9 @@ class PlatformGrpcServer(GrpcServer):
 
 def _deadline_passed(request_stream, response_stream):
     if not (request_stream.closed and response_stream.closed):
-        request_stream.close()
-        response_stream.close(GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded"))
+        error = GrpcError(code=StatusCode.DEADLINE_EXCEEDED, message="Deadline Exceeded")
+        request_stream.close(error)  # a client-streaming handler must not take the cut for the end of its input
+        response_stream.close(error)
 
 
 class GrpcEndpoint(Grpc):
@@ -354,7 +370,22 @@ class GrpcEndpoint(Grpc):
         rule = self.rule
         if rule is None:
             raise RuntimeError(f"{self.container.service_name}.{self.method_name} has no authorisation rule")
+        # the pool the calls run in (worker_pools.py): health apart, streams apart from unary business calls
+        self.streaming = self.cardinality != Cardinality.UNARY_UNARY
+        if self.method_path in _HEALTH_PATHS:
+            self.pool = worker_pools.HEALTH
+        else:
+            self.pool = worker_pools.STREAM if self.streaming else worker_pools.BUSINESS
+        self.watch = self.streaming and self.pool == worker_pools.HEALTH
         super().setup()
+
+    def stop(self):
+        """Before nameko stops taking calls: streams without an end of their own (Watch, reflection, an upload
+        still open) end now with UNAVAILABLE, and the workers of the health and stream pools finish (nameko only
+        waits for its own pool, then closes the database)."""
+        stream_guard.stop_streams(_stopping_error())
+        worker_pools.wait(self.container)
+        super().stop()
 
     @property
     def rule(self):
@@ -424,13 +455,26 @@ class GrpcEndpoint(Grpc):
 
         context = GrpcContext(request_stream, response_stream)
         handle_result = partial(self.handle_result, response_stream, started)
+        guard = getattr(response_stream, "guard", None)
+        if guard is not None and guard.ended:  # the client left before the call got a worker
+            return
         try:
-            self.container.spawn_worker(self, (request, context), {}, context_data=context_data,
-                                        handle_result=handle_result)
+            worker = worker_pools.spawn_worker(self.container, self.pool, self, (request, context), {},
+                                               context_data=context_data, handle_result=handle_result,
+                                               watch=self.watch)
         except ContainerBeingKilled:
             error = _stopping_error()
             response_stream.close(error)
             self._record(started, error.code)
+            return
+        except worker_pools.PoolFull:
+            error = GrpcError(StatusCode.RESOURCE_EXHAUSTED, TOO_MANY_WATCHES if self.watch else POOL_FULL)
+            request_stream.close()
+            response_stream.close(error)
+            self._record(started, error.code)
+            return
+        if guard is not None:
+            guard.worker = worker
 
     def handle_result(self, response_stream, started, worker_ctx, result, exc_info):
         if (exc_info is None and isinstance(result, PendingAnswer)

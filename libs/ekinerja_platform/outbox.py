@@ -16,6 +16,9 @@ from .db import inbox_table, outbox_table
 from .ids import uuid7
 
 SCHEMA_VERSION = 1
+# outbox lanes, for a service whose outbox has the `lane` column (des): bulk imports write BULK_LANE, and the relay
+# serves the interactive lane first in every round (relay.py, EKINERJA_RELAY_LANES)
+INTERACTIVE_LANE, BULK_LANE = 0, 1
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from kombu import Connection
 
 from . import metrics, topology
+from .outbox import BULK_LANE, INTERACTIVE_LANE
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,12 @@ log = logging.getLogger(__name__)
 _CLAIM_BATCH = sa.text(
     "SELECT id, event_id::text AS event_id, event_type, payload::text AS body FROM outbox WHERE sent_at IS NULL "
     "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
+# With lanes (a service whose bulk imports write many events at once, `lane` BULK_LANE): each round takes the
+# interactive lane first, then at least half a batch of the bulk lane, so an employee's event never waits behind an
+# agency's import backlog and the import still drains (`EKINERJA_RELAY_LANES`; the outbox needs the `lane` column).
+_CLAIM_LANE = sa.text(
+    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body FROM outbox WHERE sent_at IS NULL "
+    "AND lane = :lane ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
 _MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
 
 
@@ -31,7 +38,7 @@ class BrokerRejected(Exception):
 
 class OutboxRelay:
     def __init__(self, engine: sa.Engine, amqp_uri: str, producer: str, batch_size: int = 200,
-                 confirm_timeout: float = 10.0, heartbeat: int | None = None):
+                 confirm_timeout: float = 10.0, heartbeat: int | None = None, lanes: bool = False):
         from .settings import amqp_heartbeat_seconds
         self.engine = engine
         self.amqp_uri = amqp_uri
@@ -48,7 +55,11 @@ class OutboxRelay:
         self._acked_upto = 0
         self._nacked = False
         self._returned: set[str] = set()
+        self.lanes = lanes
         self.before_mark_sent = None  # test hook: called after confirms, before rows are marked sent
+        # every event carries the publishing broker user; RabbitMQ refuses a user_id that is not the connection's,
+        # so consumers can tell the producer's events from forgeries (events.EventSubscriber)
+        self.user_id = Connection(amqp_uri).userid
 
     # -- broker ---------------------------------------------------------------------------------------------
     def _set_broker_up(self, up: bool) -> None:
@@ -110,7 +121,7 @@ class OutboxRelay:
     def _publish(self, event_id: str, event_type: str, body: bytes) -> None:
         message = self._channel.prepare_message(
             body, content_type="application/json", content_encoding="utf-8",
-            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type})
+            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type, "user_id": self.user_id})
         self._channel.basic_publish(message, exchange=f"{self.producer}.events", routing_key=event_type,
                                     mandatory=bool(topology.consumers_of(self.producer, event_type)))
         self._next_tag += 1
@@ -140,12 +151,19 @@ class OutboxRelay:
             self._connection.drain_events(timeout=remaining)
 
     # -- one round ------------------------------------------------------------------------------------------
+    def _claim(self, conn) -> list:
+        if not self.lanes:
+            return conn.execute(_CLAIM_BATCH, {"limit": self.batch_size}).all()
+        rows = conn.execute(_CLAIM_LANE, {"lane": INTERACTIVE_LANE, "limit": self.batch_size}).all()
+        bulk = max(self.batch_size - len(rows), self.batch_size // 2)
+        return rows + conn.execute(_CLAIM_LANE, {"lane": BULK_LANE, "limit": bulk}).all()
+
     def relay_once(self) -> int:
         """Publish up to one batch; returns how many rows were confirmed and marked sent."""
         self.check_broker()
         with self.engine.begin() as conn:
             # the envelope as PostgreSQL's text, published as it is (no parse and re-encode per event)
-            rows = conn.execute(_CLAIM_BATCH, {"limit": self.batch_size}).all()
+            rows = self._claim(conn)
             if not rows:
                 return 0
             self._nacked, self._returned = False, set()

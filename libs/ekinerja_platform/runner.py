@@ -44,7 +44,10 @@ def service_main(service: str, service_class_path: str, migrations_dir: str, arg
         return 0
     if command == "settings":
         from .settings import exit_on_missing, load_settings
-        print(json.dumps(exit_on_missing(load_settings)(service, require_jwks=False).public(), indent=2))
+        from .stream_limits import StreamLimits
+        shown = exit_on_missing(load_settings)(service, require_jwks=False).public()
+        shown["stream_limits"] = exit_on_missing(StreamLimits.from_env)().public()
+        print(json.dumps(shown, indent=2))
         return 0
     print(f"usage: python -m {service} [run|relay|migrate|settings]", file=sys.stderr)
     return 2

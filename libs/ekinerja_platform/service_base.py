@@ -15,7 +15,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from grpc_reflection.v1alpha.reflection import ReflectionServicer
 from nameko.extensions import DependencyProvider
-from nameko.web.handlers import http
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
@@ -24,6 +23,7 @@ from .db import Database
 from .domain_errors import quote
 from .grpc_entrypoint import RequestContext, grpc_for
 from .relay import OutboxRelay
+from .worker_pools import health_http
 
 log = logging.getLogger(__name__)
 SERVING = health_pb2.HealthCheckResponse.SERVING
@@ -83,7 +83,7 @@ class RelayRunner(DependencyProvider):
         from .db import make_engine
         self._engine = make_engine(settings.sqlalchemy_url, pool_size=2, pre_ping=False)  # a failed round is retried
         self.relay = OutboxRelay(self._engine, settings.amqp_uri, self.container.service_name,
-                                 batch_size=settings.relay_batch_size)
+                                 batch_size=settings.relay_batch_size, lanes=settings.relay_lanes)
         if settings.relay_process and runtime.main_module():
             from .relay_process import RelayChild
             self.child = RelayChild(runtime.main_module(), self.container.service_name, eventlet.sleep)
@@ -199,7 +199,8 @@ class PlatformService:
             if status != last:
                 yield health_pb2.HealthCheckResponse(status=status)
                 last = status
-            eventlet.sleep(1)
+            eventlet.sleep(1)  # a Watch runs in the health pool, bounded by EKINERJA_GRPC_MAX_WATCHES and ended
+            # (its worker killed) when the client leaves or after EKINERJA_GRPC_STREAM_MAX_SECONDS
 
     # -- server reflection ----------------------------------------------------------------------------------------
     @reflection_rpc
@@ -209,15 +210,15 @@ class PlatformService:
         return ReflectionServicer(names).ServerReflectionInfo(request_iterator, context)
 
     # -- HTTP: metrics, liveness, readiness ----------------------------------------------------------------------
-    @http("GET", "/metrics")
+    @health_http("GET", "/metrics")  # the health pool: answered while business workers are busy
     def metrics(self, request):
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
-    @http("GET", "/alive")
+    @health_http("GET", "/alive", when_busy=(200, "alive\n"))  # answering at all is the proof
     def alive(self, request):
         return 200, "alive\n"
 
-    @http("GET", "/ready")
+    @health_http("GET", "/ready")
     def ready(self, request):
         ready, reason = self.readiness.status(self.db)
         return (200 if ready else 503), reason + "\n"

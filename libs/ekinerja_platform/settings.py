@@ -67,6 +67,8 @@ class Settings:
     relay_batch_size: int = 200
     relay_process: bool = False
     token_audience: str = "ekinerja"
+    relay_lanes: bool = False  # the outbox has a bulk lane (des): see relay.py
+    event_retry_seconds: float = 120.0  # how long a consumer retries a transiently failing event before requeueing it
     db_statement_timeout_seconds: float = 30.0
     db_lock_timeout_seconds: float = 10.0
     amqp_heartbeat_seconds: int = 30
@@ -118,6 +120,8 @@ def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
         relay_batch_size=_int("EKINERJA_RELAY_BATCH_SIZE", 200),
         relay_process=_bool("EKINERJA_RELAY_PROCESS", False),
         token_audience=_env("EKINERJA_TOKEN_AUDIENCE", "ekinerja"),
+        relay_lanes=_bool("EKINERJA_RELAY_LANES", False),
+        event_retry_seconds=float(_env("EKINERJA_EVENT_RETRY_SECONDS", "120")),
         db_statement_timeout_seconds=db_timeouts()[0],
         db_lock_timeout_seconds=db_timeouts()[1],
         amqp_heartbeat_seconds=amqp_heartbeat_seconds(),

@@ -71,16 +71,36 @@ def _rabbitmqctl(*args: str) -> None:
                    timeout=60)
 
 
+# vhost → service → (user, password) of the per-service users `create_vhost` made (broker_users)
+_BROKER_USERS: dict[str, dict[str, tuple[str, str]]] = {}
+
+
 def create_vhost() -> str:
-    """A fresh vhost; returns its AMQP URI."""
+    """A fresh vhost with one broker user per service (`broker_users.provision`, as in production) and full rights
+    for the test user; returns the test user's AMQP URI. Services started with it by `ServiceProcess` connect as
+    their own user, and `publish_event` publishes as the producer's user."""
+    from . import broker_users
     vhost = f"test-{uuid.uuid4().hex[:10]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, AMQP_USER.split(":")[0], ".*", ".*", ".*")
+    passwords = broker_users.generate_passwords()
+    users = broker_users.provision(vhost, passwords, prefix=f"{vhost}-", admins=[AMQP_USER.split(":")[0]])
+    _BROKER_USERS[vhost] = {service: (user, passwords[service]) for service, user in users.items()}
     return f"amqp://{AMQP_USER}@{AMQP_HOST}/{vhost}"
 
 
 def delete_vhost(amqp_uri: str) -> None:
-    _rabbitmqctl("delete_vhost", amqp_uri.rsplit("/", 1)[1])
+    from . import broker_users
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    _rabbitmqctl("delete_vhost", vhost)
+    if _BROKER_USERS.pop(vhost, None) is not None:
+        broker_users.deprovision(f"{vhost}-")
+
+
+def broker_user_uri(amqp_uri: str, service: str) -> str:
+    """`amqp_uri` with `service`'s own broker user when `create_vhost` made one for its vhost, else unchanged."""
+    from . import broker_users
+    host, vhost = amqp_uri.split("@", 1)[1].rsplit("/", 1)
+    user = _BROKER_USERS.get(vhost, {}).get(service)
+    return broker_users.amqp_uri(host, vhost, *user) if user else amqp_uri
 
 
 # -- tokens ---------------------------------------------------------------------------------------------------
@@ -118,6 +138,11 @@ class ServiceProcess:
     http_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log_path: Path | None = None
+
+    def __post_init__(self):
+        # a service connects as its own broker user, as it does in production (issue 15.7)
+        if "EKINERJA_AMQP_URI" in self.env:
+            self.env = dict(self.env, EKINERJA_AMQP_URI=broker_user_uri(self.env["EKINERJA_AMQP_URI"], self.module))
 
     def start(self, wait: float = 30.0) -> "ServiceProcess":
         env = dict(os.environ)
@@ -252,11 +277,12 @@ def publish_event(amqp_uri: str, envelope: dict) -> None:
 
     from . import topology
     producer_name = envelope["producer"]
-    with Connection(amqp_uri) as conn:
+    with Connection(broker_user_uri(amqp_uri, producer_name)) as conn:
         topology.declare(conn.default_channel, topology.queues_for_producer(producer_name))
         conn.Producer(serializer="json").publish(
             envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
-            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)])
+            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
+            user_id=conn.userid)
 
 
 class TcpProxy:

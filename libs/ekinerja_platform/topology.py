@@ -66,6 +66,16 @@ def event_queue(consumer: str, producer: str, event_type: str) -> Queue:
     )
 
 
+def consumer_queue(consumer: str, producer: str, event_type: str) -> Queue:
+    """The queue as its consumer declares it: another producer's exchange is bound to, never declared (a consumer's
+    broker user may not configure it, so it cannot delete it; `broker_users.provision` and the producer create it)."""
+    queue = event_queue(consumer, producer, event_type)
+    if producer != consumer:
+        queue.exchange = Exchange(queue.exchange.name, type=queue.exchange.type, durable=True, auto_delete=False,
+                                  no_declare=True)
+    return queue
+
+
 def dead_letter_queue(consumer: str, producer: str, event_type: str) -> Queue:
     name = queue_name(consumer, producer, event_type)
     return Queue(f"{name}.dlq", exchange=dead_letter_exchange(), routing_key=name, durable=True)

@@ -38,6 +38,7 @@ def test_apt_packages_list():
     lines = (REPO / "deploy" / "apt-packages.txt").read_text().splitlines()
     assert lines and all(re.fullmatch(r"[a-z0-9][a-z0-9+.-]+", line) for line in lines), "one package a line"
     assert "prometheus" in lines, "promtool"
+    assert {"postgresql", "rabbitmq-server"} <= set(lines), "the servers make run/test use and make test-fault starts"
 
 
 def test_apt_packages_are_known_to_apt():

@@ -79,6 +79,18 @@ def test_dead_lettering_matches_the_platform_topology(definitions, topology):
     assert not pattern.search("rpc.reply-des-1234") and not pattern.search("probe.probe.probe_happened")
 
 
+def test_definitions_are_generated_from_the_platform(definitions):
+    """deploy/rabbitmq/definitions.json is `python -m ekinerja_platform.broker_users definitions --admin-user
+    ekinerja-admin` (one user per service, permissions and topic permissions from the event catalogue): a change
+    of the catalogue needs the file regenerated."""
+    from ekinerja_platform import broker_users
+    assert definitions == json.loads(json.dumps(broker_users.definitions("ekinerja", admin_users=["ekinerja-admin"])))
+    for permission in definitions["permissions"]:
+        if permission["user"] in SERVICES:
+            assert permission["write"] != ".*" and permission["read"] != ".*", permission["user"]
+    assert {t["user"] for t in definitions["topic_permissions"]} == set(SERVICES)
+
+
 def test_broker_configuration_files():
     conf = (RABBIT / "rabbitmq.conf").read_text()
     assert re.search(r"^load_definitions = /etc/rabbitmq/rendered/definitions.json$", conf, flags=re.M)
@@ -132,7 +144,7 @@ def test_definitions_import_into_a_real_broker(definitions, render):
     data = json.loads(json.dumps(definitions).replace('"ekinerja"', json.dumps(scratch)))
     for user in data["users"]:
         user["name"] = f"{scratch}-{user['name']}"
-    for permission in data["permissions"]:
+    for permission in data["permissions"] + data["topic_permissions"]:
         permission["user"] = f"{scratch}-{permission['user']}"
     env = env_for(data, render)
     # rabbitmqctl reads the file as the broker's own user (Debian's wrapper switches to it), which cannot enter

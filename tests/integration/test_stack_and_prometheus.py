@@ -38,7 +38,7 @@ def _port_free(port: int) -> bool:
 def _free_offset() -> int:
     for _ in range(200):
         offset = random.randrange(1000, 15000)
-        if all(_port_free(p + offset) for pair in DEFAULT_PORTS.values() for p in pair):
+        if all(_port_free(p + offset) for pair in [*DEFAULT_PORTS.values(), (8080,)] for p in pair):
             return offset
     raise RuntimeError("no free port block")
 
@@ -62,10 +62,11 @@ def stack(tmp_path_factory):
                        timeout=120)
         admin = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            for service in SERVICES:
+            for service in [*SERVICES, "portal"]:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "stack{tag}_{service}" WITH (FORCE)'))
         admin.dispose()
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", f"stack-{tag}"], capture_output=True, timeout=60)
+        from ekinerja_platform import broker_users
+        broker_users.deprovision(f"stack-{tag}-", vhost=f"stack-{tag}")  # the vhost and its per-service users
 
 
 def test_every_service_is_serving_with_reflection(stack):

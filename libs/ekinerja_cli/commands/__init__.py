@@ -1,5 +1,5 @@
 """Command modules, one per service; each exposes `register(cli)`."""
-from . import auth, des, identity, platform, recap, skp, snowman
+from . import auth, des, identity, identity_admin, platform, recap, skp, snowman
 
-REGISTERED = [auth.register, identity.register, skp.register, des.register, recap.register, snowman.register,
-              platform.register]
+REGISTERED = [auth.register, identity.register, identity_admin.register, skp.register, des.register, recap.register,
+              snowman.register, platform.register]

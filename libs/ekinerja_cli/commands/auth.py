@@ -12,7 +12,7 @@ import click
 import grpc
 
 from .. import client, config
-from ..output import EXIT_FAILED, emit, fail, json_option, table
+from ..output import EXIT_BAD_INPUT, EXIT_FAILED, emit, fail, json_option, table
 
 
 def _pb():
@@ -48,22 +48,38 @@ def register(cli) -> None:
     client.set_refresher(refresh)
 
     @cli.command("login")
-    @click.option("--user", "-u", required=True, help="NIP or account name.")
+    @click.option("--user", "-u", default=None, help="NIP or account name.")
     @click.option("--password", "-p", default=None, help="Else $EKINERJA_PASSWORD, else a prompt.")
+    @click.option("--client", "client_id", default=None,
+                  help="Log in as an agency system (API client, client credentials) instead of a person.")
+    @click.option("--secret", default=None, help="The client's secret; else $EKINERJA_CLIENT_SECRET, else a prompt.")
     @json_option
-    def login(user, password):
-        """Log in with NIP or account name; keeps the tokens for the next commands."""
-        password = password or os.environ.get("EKINERJA_PASSWORD") or click.prompt("Password", hide_input=True)
+    def login(user, password, client_id, secret):
+        """Log in with NIP or account name (--user), or as an API client (--client); keeps the token for the next
+        commands. A client's token is not refreshed: log in again when it expires."""
+        if bool(user) == bool(client_id):
+            fail("pilih salah satu: --user NIP/akun atau --client CLIENT_ID", EXIT_BAD_INPUT)
         pb, pb_grpc = _pb()
-        with client.rpc_errors(), client.channel("identity") as ch:
-            response = pb_grpc.IdentityServiceStub(ch).Login(pb.LoginRequest(user=user, password=password),
-                                                             timeout=client.DEFAULT_TIMEOUT)
-        creds = _creds(response, user)
+        if client_id:
+            secret = secret or os.environ.get("EKINERJA_CLIENT_SECRET") or click.prompt("Client secret",
+                                                                                       hide_input=True)
+            with client.rpc_errors(), client.channel("identity") as ch:
+                response = pb_grpc.IdentityServiceStub(ch).ClientToken(
+                    pb.ClientTokenRequest(client_id=client_id, client_secret=secret), timeout=client.DEFAULT_TIMEOUT)
+            creds = {**_creds(response, f"client:{client_id}"), "scopes": list(response.principal.scopes)}
+        else:
+            password = password or os.environ.get("EKINERJA_PASSWORD") or click.prompt("Password", hide_input=True)
+            with client.rpc_errors(), client.channel("identity") as ch:
+                response = pb_grpc.IdentityServiceStub(ch).Login(pb.LoginRequest(user=user, password=password),
+                                                                 timeout=client.DEFAULT_TIMEOUT)
+            creds = _creds(response, user)
         path = config.save_credentials(creds)
         emit({"subject": creds["subject"], "roles": creds["roles"], "instansi_id": creds["instansi_id"],
-              "access_expires_at": creds["access_expires_at"], "credentials": str(path)},
-             lambda d: click.echo(f"logged in as {d['subject']} ({', '.join(d['roles'])}); "
-                                  f"tokens saved in {d['credentials']}"))
+              "scopes": creds.get("scopes", []), "access_expires_at": creds["access_expires_at"],
+              "credentials": str(path)},
+             lambda d: click.echo(f"masuk sebagai {d['subject']} ({', '.join(d['roles'])}"
+                                  + (f"; scope {' '.join(d['scopes'])}" if d["scopes"] else "")
+                                  + f"); token disimpan di {d['credentials']}"))
 
     @cli.command("logout")
     @json_option

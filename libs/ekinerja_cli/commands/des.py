@@ -41,10 +41,26 @@ def _dict(message) -> dict:
 
 
 def _activities(data: dict, title: str) -> None:
+    """The full id is printed: `des review approve|revise` and `des report edit|send` accept it as printed."""
     table(title, ["id", "tanggal", "kegiatan", "uraian", "jumlah", "status", "diakui"],
-          [[a["activity_id"][:8], a.get("tanggal"), a.get("kegiatan_id", a.get("jenis", "")), a.get("uraian"),
-            f"{a.get('kuantitas')} {a.get('satuan')}", a.get("state"), a.get("kuantitas_diakui", "")]
-           for a in data.get("activities", [])])
+          [[a["activity_id"], a.get("tanggal"), a.get("kegiatan_nama") or a.get("kegiatan_id", a.get("jenis", "")),
+            a.get("uraian"), f"{a.get('kuantitas')} {a.get('satuan')}", a.get("state"),
+            a.get("kuantitas_diakui", "")] for a in data.get("activities", [])])
+
+
+def _queue(data: dict) -> None:
+    """The penilai's queue: who, when, which kegiatan, what and how much, and the id to approve or revise."""
+    table("menunggu penilaian", ["id", "pegawai", "tanggal", "kegiatan", "uraian", "jumlah"],
+          [[a["activity_id"], a.get("nama") or a.get("nip"), a.get("tanggal"),
+            a.get("kegiatan_nama") or a.get("kegiatan_id", ""), a.get("uraian"),
+            f"{a.get('kuantitas')} {a.get('satuan')}"] for a in data.get("activities", [])])
+    unrated = data.get("kualitas_belum_dinilai", [])
+    if unrated:
+        table("kualitas belum dinilai (ekinerja des quality set)", ["pegawai", "nip", "skp", "kegiatan", "bulan",
+                                                                     "realisasi"],
+              [[u.get("nama", ""), u.get("nip"), u.get("skp_id"), u.get("kegiatan_nama") or u.get("kegiatan_id"),
+                u.get("bulan"), f"{u.get('realisasi')} {u.get('satuan', '')}"] for u in unrated])
+
 
 
 def _activity(a: dict) -> None:
@@ -191,6 +207,75 @@ def register(cli) -> None:
         r = _call("SendActivity", _pb().SendActivityRequest(activity_id=activity_id), write=True)
         emit(_dict(r), _activity)
 
+    @report.command("show")
+    @click.argument("activity_id")
+    @json_option
+    def report_show(activity_id):
+        r = _call("GetActivity", _pb().GetActivityRequest(activity_id=activity_id))
+        emit(_dict(r), _activity)
+
+    @report.command("edit")
+    @click.argument("activity_id")
+    @click.option("--kegiatan", default="", help="SKP kegiatan id (default: unchanged)")
+    @click.option("--uraian", default="", help="default: unchanged")
+    @click.option("--jumlah", "kuantitas", default="", help="default: unchanged")
+    @click.option("--satuan", default="")
+    @click.option("--menit", type=int, default=None)
+    @click.option("--bukti", "evidence_url", default=None, help="evidence link")
+    @click.option("--kirim", "send", is_flag=True, help="send it for review again right after the edit")
+    @json_option
+    def report_edit(activity_id, kegiatan, uraian, kuantitas, satuan, menit, evidence_url, send):
+        """Edit a draft or an entry returned for revision (fields not given stay as they are)."""
+        m = _pb()
+        old = _call("GetActivity", m.GetActivityRequest(activity_id=activity_id))
+        r = _call("UpdateActivity", m.UpdateActivityRequest(activity_id=activity_id, expected_version=old.version,
+                                                            activity=m.ActivityInput(
+            tanggal=old.tanggal, jenis=old.jenis, kegiatan_id=kegiatan or old.kegiatan_id,
+            uraian=uraian or old.uraian, kuantitas=kuantitas or old.kuantitas, satuan=satuan or old.satuan,
+            menit=old.menit if menit is None else menit, jam_mulai=old.jam_mulai, jam_selesai=old.jam_selesai,
+            proses=old.proses, evidence_url=old.evidence_url if evidence_url is None else evidence_url)),
+            write=True)
+        if send:
+            r = _call("SendActivity", m.SendActivityRequest(activity_id=activity_id, expected_version=r.version),
+                      write=True)
+        emit(_dict(r), _activity)
+
+    @report.command("evidence")
+    @click.argument("activity_id")
+    @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+    def report_evidence(activity_id, out):
+        """Save the entry's evidence file."""
+        r = _call("GetEvidence", _pb().GetActivityRequest(activity_id=activity_id))
+        with open(out, "wb") as handle:
+            handle.write(r.data)
+        click.echo(f"{out}: {len(r.data)} byte ({r.content_type})")
+
+    @des.command("audit")
+    @click.option("--nip", default="", help="Whose trail (default: yours).")
+    @click.option("--entitas", "entity_id", default="", help="Only one entry (activity id, lock id, …).")
+    @json_option
+    def audit(nip, entity_id):
+        """The audit trail: who changed what, when, before and after."""
+        r = every_page(lambda q: _call("GetAuditTrail", q), _pb().GetAuditTrailRequest(nip=nip, entity_id=entity_id),
+                       "records")
+        emit(_dict(r), lambda d: table("jejak audit", ["waktu", "oleh", "entitas", "id", "aksi", "alasan"], [
+            [x.get("at"), x.get("actor"), x.get("entity"), x.get("entity_id"), x.get("action"), x.get("reason", "")]
+            for x in d.get("records", [])]))
+
+    @des.group("window")
+    def window():
+        """The entry window of an instansi (admin_instansi)."""
+
+    @window.command("set")
+    @click.argument("instansi_id")
+    @click.argument("days", type=int)
+    @json_option
+    def window_set(instansi_id, days):
+        """A month's activities may be entered until this day of the next month (0: none)."""
+        r = _call("SetEntryWindow", _pb().SetEntryWindowRequest(instansi_id=instansi_id, window_days=days),
+                  write=True)
+        emit(_dict(r), lambda d: click.echo(f"{instansi_id}: batas isian hari ke-{r.window_days} bulan berikutnya"))
+
     @des.group("review")
     def review():
         """The penilai's side: queue, approve, revise, lock."""
@@ -199,8 +284,30 @@ def register(cli) -> None:
     @click.option("--bulan", default="")
     @json_option
     def review_queue(bulan):
+        # the first page carries "kualitas belum dinilai"; every_page keeps the first response
         r = every_page(lambda q: _call("ReviewQueue", q), _pb().ReviewQueueRequest(bulan=bulan), "activities")
-        emit(_dict(r), lambda d: _activities(d, "menunggu penilaian"))
+        emit(_dict(r), _queue)
+
+    @review.command("approve-day")
+    @click.option("--nip", required=True, help="The subordinate.")
+    @click.option("--tanggal", required=True, help="YYYY-MM-DD")
+    @json_option
+    def review_approve_day(nip, tanggal):
+        """Approve every entry of one employee-day that waits for you (all or none)."""
+        r = _call("ApproveDay", _pb().ApproveDayRequest(nip=nip, tanggal=tanggal), write=True)
+        emit(_dict(r), lambda d: _activities(d, f"disetujui ({tanggal})"))
+
+    @review.command("locks")
+    @click.option("--nip", default="", help="Whose locks (default: yours).")
+    @click.option("--bulan", default="", help="YYYY-MM (default: every lock).")
+    @click.option("--semua", "include_lifted", is_flag=True, help="Also the locks already lifted.")
+    @json_option
+    def review_locks(nip, bulan, include_lifted):
+        """The locks of an employee, with the id `des review unlock --lock` needs."""
+        r = _call("ListLocks", _pb().ListLocksRequest(nip=nip, bulan=bulan, include_lifted=include_lifted))
+        emit(_dict(r), lambda d: table("kunci", ["lock id", "lingkup", "dari", "sampai", "oleh", "dibuka"], [
+            [x["lock_id"], x.get("scope"), x.get("tanggal_start"), x.get("tanggal_end"), x.get("locked_by"),
+             x.get("unlocked_at", "")] for x in d.get("locks", [])]))
 
     @review.command("approve")
     @click.argument("activity_ids", nargs=-1, required=True)

@@ -81,7 +81,8 @@ def register(cli) -> None:
                       [[k.nama or k.kegiatan_id, k.satuan, k.target_qty or "-",
                         f"{k.planned_qty} ({k.plans})", f"{k.reported_qty} ({k.reported})",
                         f"{k.recognised_qty} ({k.approved})", KEGIATAN_STATUS.get(k.status) or k.achievement_pct or "-",
-                        k.kualitas or "-"] for k in reply.kegiatan])
+                        k.kualitas or ("belum dinilai" if k.kualitas_belum_dinilai else "-")]
+                       for k in reply.kegiatan])
         emit(_as_dict(reply), human)
 
     @recap.command("unit")

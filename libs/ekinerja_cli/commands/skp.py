@@ -163,8 +163,10 @@ def escalate(skp_id, note):
 @click.argument("skp_id")
 @click.argument("file", type=click.File("r"))
 @click.option("--version", "expected_version", type=int, required=True, help="The version you edited.")
+@click.option("--alasan", "reason", default="", help="Why the targets change (required once they were approved; "
+              "audited): a revision of an approved SKP.")
 @json_option
-def targets(skp_id, file, expected_version):
+def targets(skp_id, file, expected_version, reason):
     """Replace the kegiatan and targets from a JSON list: [{kegiatan_id?, nama, satuan, kuantitas, waktu, …}]."""
     try:
         items = json.load(file)
@@ -178,7 +180,8 @@ def targets(skp_id, file, expected_version):
         if not isinstance(item, dict):
             fail(f"kegiatan[{index}]: must be an object", EXIT_BAD_INPUT)
         kegiatan.append(pb.KegiatanTarget(**{k: str(v) if k in _DECIMAL_FIELDS else v for k, v in item.items()}))
-    request = pb.UpdateTargetsRequest(skp_id=skp_id, expected_version=expected_version, kegiatan=kegiatan)
+    request = pb.UpdateTargetsRequest(skp_id=skp_id, expected_version=expected_version, kegiatan=kegiatan,
+                                      reason=reason)
     _emit_message(_call("UpdateTargets", request, write=True), _show_document)
 
 
@@ -288,30 +291,47 @@ def keberatan(skp_id, alasan, decide, catatan, perilaku_json):
     _emit_message(response, _show_result)
 
 
+@skp_group.command("formulir")
+@click.argument("skp_id")
+@click.option("--jenis", "form", type=click.Choice(["skp", "penilaian"]), default="penilaian", show_default=True,
+              help="skp: Formulir SKP (targets); penilaian: capaian SKP and Penilaian Prestasi Kerja.")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), required=True, help="File format.")
+@click.option("--out", "output", type=click.Path(dir_okay=False), default=None,
+              help="File to write (default the name the service gives).")
+def formulir(skp_id, form, fmt, output):
+    """Save the official form of a document (Perka BKN 1/2013) as PDF or XLSX (docs/forms.md)."""
+    _save_form(_call("ExportSkp", _form_request(skp_id, form, fmt)), skp_id, form, fmt, output)
+
+
 @skp_group.command("export")
 @click.argument("skp_id")
 @click.option("--pdf", "fmt", flag_value="pdf", help="PDF")
 @click.option("--xlsx", "fmt", flag_value="xlsx", help="Excel workbook")
 @click.option("--form", type=click.Choice(["targets", "penilaian"]), default="penilaian", show_default=True)
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
-              help="File to write (default skp-<id>-<form>.<ext>).")
+              help="File to write (default the name the service gives).")
 def export(skp_id, fmt, form, output):
-    """Export the official form (Formulir SKP or Penilaian Prestasi Kerja) as PDF or XLSX."""
+    """Same as `skp formulir` (older spelling): --pdf/--xlsx, --form targets|penilaian."""
     if fmt is None:
-        fail("choose --pdf or --xlsx", EXIT_BAD_INPUT)
+        fail("pilih --pdf atau --xlsx", EXIT_BAD_INPUT)
+    kind = "skp" if form == "targets" else "penilaian"
+    _save_form(_call("ExportSkp", _form_request(skp_id, kind, fmt)), skp_id, kind, fmt, output)
+
+
+def _form_request(skp_id: str, form: str, fmt: str):
     pb = _pb()
-    request = pb.ExportSkpRequest(
-        skp_id=skp_id,
-        format=pb.EXPORT_FORMAT_PDF if fmt == "pdf" else pb.EXPORT_FORMAT_XLSX,
-        form=pb.EXPORT_FORM_TARGETS if form == "targets" else pb.EXPORT_FORM_PENILAIAN)
-    response = _call("ExportSkp", request)
-    path = Path(output or f"skp-{skp_id}-{form}.{fmt}")
+    return pb.ExportSkpRequest(skp_id=skp_id, format=pb.EXPORT_FORMAT_PDF if fmt == "pdf" else pb.EXPORT_FORMAT_XLSX,
+                               form=pb.EXPORT_FORM_TARGETS if form == "skp" else pb.EXPORT_FORM_PENILAIAN)
+
+
+def _save_form(response, skp_id: str, form: str, fmt: str, output: str | None) -> None:
+    path = Path(output or response.filename or f"skp-{skp_id}-{form}.{fmt}")
     path.write_bytes(response.content)
     if state().json:
         click.echo(json.dumps({"path": str(path), "bytes": len(response.content),
                                "content_type": response.content_type}))
     else:
-        click.echo(f"wrote {path} ({len(response.content)} bytes)")
+        click.echo(f"tersimpan {path} ({len(response.content)} byte)")
 
 
 # --- position templates (docs/position-templates.md) --------------------------------------------------------------
@@ -327,6 +347,16 @@ def _show_version(data: dict) -> None:
     click.echo(f"Template jabatan {data.get('jabatan_id')} versi {data.get('version')}  sumber {data.get('source')}")
     click.echo(f"  oleh {data.get('author')} pada {data.get('created_at')}: {data.get('reason')}")
     _show_kegiatan("Kegiatan", data.get("kegiatan", []))
+
+
+@skp_group.command("audit")
+@click.argument("skp_id")
+@json_option
+def audit(skp_id):
+    """Who changed the document, when and what (every page)."""
+    response = every_page(lambda q: _call("ListAudit", q), _pb().ListAuditRequest(skp_id=skp_id), "entries")
+    emit(_message_dict(response), lambda d: table("jejak audit SKP", ["waktu", "oleh", "aksi", "rincian"], [
+        [e.get("at"), e.get("actor"), e.get("action"), e.get("detail_json", "")] for e in d.get("entries", [])]))
 
 
 @skp_group.group("template")

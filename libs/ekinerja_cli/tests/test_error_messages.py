@@ -65,3 +65,13 @@ def test_the_cli_prints_the_sentence_and_exits_2_for_bad_input():
     result = CliRunner().invoke(command, ["--json"])
     assert result.exit_code == 2
     assert json.loads(result.output)["error"]["reason"] == "NUL_CHARACTER"
+
+
+def test_a_locked_day_is_named_and_said_in_indonesian():
+    """des's lock refusal: the sentence from its reason, then the exact day (not the month)."""
+    from ekinerja_platform.domain_errors import FailedPrecondition
+    error = FailedCall(to_grpc_error(FailedPrecondition("tanggal 2026-12-03 terkunci oleh pejabat penilai",
+                                                        field="tanggal", reason="PERIOD_LOCKED")))
+    line = error_messages.refusal(error).message
+    assert line.startswith("Hari atau bulan ini sudah dikunci pejabat penilai")
+    assert "tanggal 2026-12-03 terkunci" in line

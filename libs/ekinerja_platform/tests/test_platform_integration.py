@@ -66,7 +66,7 @@ def test_redelivered_event_is_applied_once(stub, pb, auth, amqp_uri):
         producer = conn.Producer(serializer="json")
         for _ in range(2):
             producer.publish(envelope, exchange="probe.events", routing_key="probe_happened",
-                             message_id=envelope["event_id"], delivery_mode=2)
+                             message_id=envelope["event_id"], delivery_mode=2, user_id=conn.userid)
     assert wait_for(lambda: marker in applied_texts(stub, pb, auth))
     time.sleep(1.0)
     assert applied_texts(stub, pb, auth).count(marker) == 1

@@ -6,7 +6,6 @@ from ekinerja_platform.service_base import PlatformService
 
 from .adapters import api
 from .adapters.direct import DirectDatabase
-from .adapters.relay_priority import ImportAwareRelayRunner
 from .application import consumers
 from .application.policy import RULES
 
@@ -19,7 +18,6 @@ class DesService(PlatformService):
     # every RPC needs a verified token; the finer role × relation rule is application/policy.py
     authorization = {name: AUTHENTICATED for name in RULES}
     direct = DirectDatabase()  # raw autocommit connections for the SubmitActivity hot path
-    relay = ImportAwareRelayRunner()  # the platform relay, giving way while a bulk import streams
 
 
     @rpc
@@ -71,6 +69,10 @@ class DesService(PlatformService):
         return api.approve_activities(self.db, self.call, request)
 
     @rpc
+    def ApproveDay(self, request, context):
+        return api.approve_day(self.db, self.call, request)
+
+    @rpc
     def RequestRevision(self, request, context):
         return api.request_revision(self.db, self.call, request)
 
@@ -85,6 +87,10 @@ class DesService(PlatformService):
     @rpc
     def UnlockPeriod(self, request, context):
         return api.unlock_period(self.db, self.call, request)
+
+    @rpc
+    def ListLocks(self, request, context):
+        return api.list_locks(self.db, self.call, request)
 
     @rpc
     def GetAuditTrail(self, request, context):

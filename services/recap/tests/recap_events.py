@@ -35,12 +35,13 @@ def position_changed(jabatan_id, instansi_id, unit_id, nama="Analis", version=1,
 
 
 def assignment_changed(assignment_id, nip, instansi_id, jabatan_id, unit_id, start, end=None, penilai=None,
-                       version=1, acting=False, unit_nama=None):
+                       version=1, acting=False, unit_nama=None, heads=None):
     new = {"jabatan_id": jabatan_id, "jabatan_nama": jabatan_id, "unit_id": unit_id, "unit_nama": unit_nama or unit_id,
            "kind": "fungsional_umum", "job_group": "umum", "start": start, "end": end}
     return Event("assignment_changed", "identity", {
         "assignment_id": assignment_id, "nip": nip, "instansi_id": instansi_id, "acting": acting,
         "effective_date": start, "old": None, "new": new, "penilai_nip": penilai, "atasan_penilai_nip": None,
+        "heads": heads if heads is not None else [penilai] if penilai else [],
         "version": version}, nip=nip, instansi_id=instansi_id).envelope()
 
 

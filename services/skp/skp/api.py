@@ -16,7 +16,7 @@ from ekinerja_platform.idempotency import run_once
 from .adapters import forms
 from .adapters import repository as repo
 from .application import handlers as h
-from .application import policy, templates
+from .application import official_forms, templates
 from .domain import template as tpl
 from .domain.document import TargetInput, plain
 
@@ -277,20 +277,11 @@ def export_skp(db, call, request):
     principal = call.require_principal()
     if request.format not in (pb.EXPORT_FORMAT_PDF, pb.EXPORT_FORMAT_XLSX):
         raise InvalidArgument("must be EXPORT_FORMAT_PDF or EXPORT_FORMAT_XLSX", field="format")
-    form_kind = request.form or pb.EXPORT_FORM_PENILAIAN
-
-    def run(session):
-        view = h.get_skp(session, principal, request.skp_id)
-        policy.authorize("ExportSkp", principal, view)
-        if form_kind == pb.EXPORT_FORM_TARGETS:
-            form = forms.targets_form(view, view["nip"])
-            name = "sasaran-kerja"
-        else:
-            form = forms.penilaian_form(view, view["nip"], h.score_skp(session, principal, request.skp_id))
-            name = "penilaian-prestasi-kerja"
-        return form, name
-
-    form, name = _read(db, run)
+    if request.form not in (pb.EXPORT_FORM_UNSPECIFIED, pb.EXPORT_FORM_TARGETS, pb.EXPORT_FORM_PENILAIAN):
+        raise InvalidArgument("must be EXPORT_FORM_TARGETS or EXPORT_FORM_PENILAIAN", field="form")
+    kind, name = ((official_forms.FORM_SKP, "formulir-skp") if request.form == pb.EXPORT_FORM_TARGETS
+                  else (official_forms.FORM_PENILAIAN, "penilaian-prestasi-kerja"))
+    form = _read(db, lambda session: official_forms.build(session, principal, request.skp_id, kind))
     if request.format == pb.EXPORT_FORMAT_PDF:
         return pb.ExportSkpResponse(content=forms.to_pdf(form), content_type="application/pdf",
                                     filename=f"{name}-{request.skp_id}.pdf")

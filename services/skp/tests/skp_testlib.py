@@ -74,7 +74,8 @@ class World:
         return envelope
 
     def assign(self, nip, jabatan_id, start, *, kind="pelaksana", job_group="umum", penilai=None, atasan=None,
-               assignment_id=None, end=None, old=None, nama="Jabatan uji", effective=None, acting=False):
+               assignment_id=None, end=None, old=None, nama="Jabatan uji", effective=None, acting=False,
+               heads=None):
         assignment_id = assignment_id or f"asg-{uuid.uuid4().hex[:8]}"
         version = self.versions.get(assignment_id, 0) + 1
         self.versions[assignment_id] = version
@@ -84,7 +85,8 @@ class World:
         self.publish("identity", "assignment_changed", {
             "assignment_id": assignment_id, "nip": nip, "instansi_id": self.instansi, "acting": acting,
             "effective_date": effective or start, "old": old, "new": new, "penilai_nip": penilai,
-            "atasan_penilai_nip": atasan, "version": version}, nip=nip)
+            "atasan_penilai_nip": atasan, "heads": heads or [h for h in (penilai, atasan) if h],
+            "version": version}, nip=nip)
         return assignment_id
 
     def position(self, jabatan_id, nama, *, kind="pelaksana", job_group="umum", jenis=None, version=1,
@@ -117,7 +119,7 @@ def far_future() -> float:
 
 
 # The authorisation matrix (caller kind -> RPCs it may call on a document), shared by the unit and gRPC tests.
-READERS = {"owner", "penilai", "atasan", "admin_instansi"}
+READERS = {"owner", "penilai", "atasan", "head", "admin_instansi"}
 EXPECTED = {
     "GetSkp": READERS, "ListSkp": READERS, "ScoreSkp": READERS, "ExportSkp": READERS, "ListAudit": READERS,
     "UpdateTargets": {"owner"}, "SubmitSkp": {"owner"}, "EscalateSkp": {"owner"},

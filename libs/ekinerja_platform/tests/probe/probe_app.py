@@ -25,7 +25,7 @@ class ProbeService(PlatformService):
     authorization = {"Echo": AUTHENTICATED, "Sleep": AUTHENTICATED, "Fail": AUTHENTICATED,
                      "Reject": AUTHENTICATED, "WhoAmI": AUTHENTICATED, "Emit": AUTHENTICATED,
                      "Applied": AUTHENTICATED, "Open": PUBLIC, "Big": AUTHENTICATED,
-                     "Later": AUTHENTICATED}
+                     "Later": AUTHENTICATED, "Collect": AUTHENTICATED}
     downstream = ServiceRpc("probe_downstream")
 
     @grpc
@@ -58,6 +58,11 @@ class ProbeService(PlatformService):
                 answer.resolve(probe_pb2.EchoResponse(text="later"))
         eventlet.spawn_after(max(0.0, request.seconds), settle)
         return answer
+
+    @grpc
+    def Collect(self, request_iterator, context):
+        """Client-streaming like the imports: answers with the texts joined once the client ends its stream."""
+        return probe_pb2.EchoResponse(text=",".join(request.text for request in request_iterator))
 
     @grpc
     def Fail(self, request, context):
@@ -93,6 +98,8 @@ class ProbeService(PlatformService):
 
     @subscribe("probe", "probe_happened")
     def on_probe(self, envelope):
+        if envelope["data"]["text"].startswith("poison"):
+            raise ValueError("poison on purpose")  # a handler error that no retry can fix
         return apply_once(self.db, "probe", envelope,
                           lambda session, env: session.execute(applied.insert().values(text=env["data"]["text"])))
 

@@ -12,7 +12,6 @@ from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers, importing, quick
 from ..application.config import config
-from . import relay_priority
 
 JENIS_TO_PB = {"skp": des_pb2.JENIS_SKP, "non_skp": des_pb2.JENIS_NON_SKP,
                "tugas_tambahan": des_pb2.JENIS_TUGAS_TAMBAHAN}
@@ -43,7 +42,8 @@ def activity_pb(v: dict) -> des_pb2.Activity:
         jam_mulai=_s(v.get("jam_mulai")), jam_selesai=_s(v.get("jam_selesai")), proses=bool(v.get("proses")),
         evidence_url=_s(v.get("evidence_url")), evidence_id=_s(v.get("evidence_id")), state=v["state"],
         kuantitas_diakui=_s(v.get("kuantitas_diakui")), catatan=_s(v.get("catatan")),
-        penilai_nip=_s(v.get("penilai_nip")), reviewer_nip=_s(v.get("reviewer_nip")), version=int(v["version"]))
+        penilai_nip=_s(v.get("penilai_nip")), reviewer_nip=_s(v.get("reviewer_nip")), version=int(v["version"]),
+        nama=_s(v.get("nama")), kegiatan_nama=_s(v.get("kegiatan_nama")))
 
 
 def activity_input(a) -> handlers.ActivityInput:
@@ -132,9 +132,23 @@ def list_activities(db, call, request):
 
 def review_queue(db, call, request):
     with db.transaction() as s:
-        rows, token = handlers.review_queue(s, call.require_principal(), request.bulan, request.limit,
-                                            request.page_size, request.page_token)
-        return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
+        principal = call.require_principal()
+        rows, token = handlers.review_queue(s, principal, request.bulan, request.limit, request.page_size,
+                                            request.page_token)
+        unrated = [] if request.page_token else handlers.unrated_months(s, principal, config())
+        return des_pb2.ListActivitiesResponse(
+            activities=[activity_pb(r) for r in rows], next_page_token=token,
+            kualitas_belum_dinilai=[des_pb2.UnratedMonth(
+                nip=u["nip"], nama=_s(u["nama"]), skp_id=u["skp_id"], kegiatan_id=u["kegiatan_id"],
+                kegiatan_nama=u["kegiatan_nama"], bulan=f"{u['tahun']:04d}-{u['bulan']:02d}",
+                realisasi=_s(u["realisasi"]), satuan=u["satuan"]) for u in unrated])
+
+
+def approve_day(db, call, request):
+    def work(s):
+        views = handlers.approve_day(s, call.require_principal(), request.nip, request.tanggal)
+        return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
+    return _write(db, call, "ApproveDay", des_pb2.ApproveActivitiesResponse, work)
 
 
 def approve_activities(db, call, request):
@@ -182,6 +196,17 @@ def unlock_period(db, call, request):
         ids = handlers.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
         return des_pb2.UnlockPeriodResponse(activity_ids=ids)
     return _write(db, call, "UnlockPeriod", des_pb2.UnlockPeriodResponse, work)
+
+
+def list_locks(db, call, request):
+    with db.transaction() as s:
+        rows = handlers.list_locks(s, call.require_principal(), request.nip, request.bulan, request.include_lifted,
+                                   config())
+        return des_pb2.ListLocksResponse(locks=[des_pb2.PeriodLock(
+            lock_id=str(r.lock_id), nip=r.nip, scope=r.scope, tanggal_start=_s(r.tanggal_start),
+            tanggal_end=_s(r.tanggal_end), locked_by=r.locked_by, locked_at=_s(r.locked_at),
+            unlocked_at=_s(r.unlocked_at), unlocked_by=_s(r.unlocked_by), unlock_reason=_s(r.unlock_reason))
+            for r in rows])
 
 
 def audit_trail(db, call, request):
@@ -276,8 +301,8 @@ def import_activities(db, call, request_iterator):
             counts[status] += 1
             add(record_id=record_id, status=status_of(status), activity_id=activity_id or "", error=error)
 
-    with relay_priority.import_running():
-        _overlapped(request_iterator, prepare, write, collect)
+    # each message commits on its own, and the relay keeps publishing meanwhile: an open stream holds nobody's events
+    _overlapped(request_iterator, prepare, write, collect)
     response.created, response.duplicates, response.rejected = (
         counts[importing.CREATED], counts[importing.DUPLICATE], counts[importing.REJECTED])
     return response

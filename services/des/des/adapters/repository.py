@@ -71,6 +71,14 @@ def kegiatan_rows(session, nip: str, skp_id: str):
                            .order_by(skp_kegiatan.c.nomor)).all()
 
 
+def heads_of(session, nip: str) -> frozenset[str]:
+    """Who may read `nip`'s work as a head up the chain: identity's heads and the atasan penilai of its SKPs."""
+    heads = session.execute(sa.select(employees.c.heads).where(employees.c.nip == nip)).scalar() or []
+    atasan = session.execute(sa.select(skp_documents.c.atasan_penilai_nip).where(
+        skp_documents.c.nip == nip, skp_documents.c.atasan_penilai_nip.is_not(None))).scalars().all()
+    return frozenset([*heads, *atasan])
+
+
 def employee_instansi(session, nip: str) -> str | None:
     row = session.execute(sa.select(skp_documents.c.instansi_id).where(skp_documents.c.nip == nip)
                           .order_by(skp_documents.c.period_start.desc()).limit(1)).first()
@@ -185,13 +193,62 @@ def list_activities(session, nip: str, start: dt.date, end: dt.date, state: str 
     return session.execute(keyset(query, ACTIVITY_ORDER, after, limit)).all()
 
 
+_NAMED = activities.outerjoin(employees, employees.c.nip == activities.c.nip).outerjoin(
+    skp_kegiatan, sa.and_(skp_kegiatan.c.nip == activities.c.nip, skp_kegiatan.c.skp_id == activities.c.skp_id,
+                          skp_kegiatan.c.kegiatan_id == activities.c.kegiatan_id))
+_WITH_NAMES = (activities, employees.c.nama.label("nama"), skp_kegiatan.c.nama.label("kegiatan_nama"))
+AWAITING = ("submitted", "resubmitted")
+
+
 def review_queue(session, penilai_nip: str, start: dt.date | None, end: dt.date | None, limit: int,
                  after: tuple | None = None):
-    query = sa.select(activities).where(activities.c.penilai_nip == penilai_nip,
-                                        activities.c.state.in_(("submitted", "resubmitted")))
+    """What waits for `penilai_nip`, with the employee's and the kegiatan's names."""
+    query = sa.select(*_WITH_NAMES).select_from(_NAMED).where(activities.c.penilai_nip == penilai_nip,
+                                                              activities.c.state.in_(AWAITING))
     if start:
         query = query.where(activities.c.tanggal.between(start, end))
     return session.execute(keyset(query, REVIEW_ORDER, after, limit)).all()
+
+
+def day_awaiting_review(session, nip: str, tanggal: dt.date) -> list[str]:
+    """The ids of the employee-day's entries that wait for review (ApproveDay)."""
+    return [str(r) for r in session.execute(sa.select(activities.c.activity_id).where(
+        activities.c.nip == nip, activities.c.tanggal == tanggal, activities.c.state.in_(AWAITING))
+        .order_by(activities.c.activity_id)).scalars()]
+
+
+def unrated_months(session, penilai_nip: str, today: dt.date, limit: int = 500):
+    """Kegiatan-months of the penilai's subordinates with approved work and no kualitas ("kualitas belum dinilai")."""
+    start = sa.func.make_date(monthly_targets.c.tahun, monthly_targets.c.bulan, 1)
+    done = sa.select(sa.func.sum(sa.func.coalesce(activities.c.kuantitas_diakui, activities.c.kuantitas))).where(
+        activities.c.nip == monthly_targets.c.nip, activities.c.skp_id == monthly_targets.c.skp_id,
+        activities.c.kegiatan_id == monthly_targets.c.kegiatan_id, activities.c.state.in_(("approved", "locked")),
+        activities.c.tanggal >= start, activities.c.tanggal < start + sa.text("interval '1 month'"),
+    ).scalar_subquery()
+    query = (sa.select(monthly_targets.c.nip, employees.c.nama, monthly_targets.c.skp_id,
+                       monthly_targets.c.kegiatan_id, skp_kegiatan.c.nama.label("kegiatan_nama"),
+                       skp_kegiatan.c.satuan, monthly_targets.c.tahun, monthly_targets.c.bulan,
+                       done.label("realisasi"))
+             .select_from(monthly_targets.join(skp_documents, sa.and_(
+                 skp_documents.c.nip == monthly_targets.c.nip, skp_documents.c.skp_id == monthly_targets.c.skp_id))
+                 .join(skp_kegiatan, sa.and_(skp_kegiatan.c.nip == monthly_targets.c.nip,
+                                             skp_kegiatan.c.skp_id == monthly_targets.c.skp_id,
+                                             skp_kegiatan.c.kegiatan_id == monthly_targets.c.kegiatan_id))
+                 .outerjoin(employees, employees.c.nip == monthly_targets.c.nip))
+             .where(skp_documents.c.penilai_nip == penilai_nip, monthly_targets.c.kualitas.is_(None),
+                    start <= today, done > 0)  # a month not begun has no work to rate
+             .order_by(monthly_targets.c.tahun, monthly_targets.c.bulan, monthly_targets.c.nip,
+                       skp_kegiatan.c.nomor))
+    return session.execute(query.limit(limit)).all()
+
+
+def locks(session, nip: str, start: dt.date | None, end: dt.date | None, include_lifted: bool):
+    query = sa.select(period_locks).where(period_locks.c.nip == nip)
+    if start:
+        query = query.where(period_locks.c.tanggal_start <= end, period_locks.c.tanggal_end >= start)
+    if not include_lifted:
+        query = query.where(period_locks.c.unlocked_at.is_(None))
+    return session.execute(query.order_by(period_locks.c.tanggal_start, period_locks.c.locked_at)).all()
 
 
 # -- evidence -----------------------------------------------------------------------------------------------------

@@ -14,11 +14,14 @@ TS = sa.DateTime(timezone=True)
 employees = sa.Table(
     "employees", metadata,
     sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("nama", sa.Text),  # from employee_registered: shown in the penilai's review queue
     sa.Column("instansi_id", sa.Text),
     sa.Column("unit_id", sa.Text),
     sa.Column("jabatan_id", sa.Text),
     sa.Column("status", sa.Text),
     sa.Column("penilai_nip", sa.Text),
+    # every holder above (identity's assignment_changed `heads`): they may read, never change, this work
+    sa.Column("heads", sa.ARRAY(sa.Text)),
     sa.Column("assignment_version", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
 )

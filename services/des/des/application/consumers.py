@@ -67,7 +67,9 @@ def skp_approved(session, envelope: dict) -> None:
 
 def skp_closed(session, envelope: dict) -> None:
     """A document closed (by a move: its period now ends the day before the new post): the months after its end
-    have no target any more, and the split is published again."""
+    have no target any more; the served months add up to the served targets skp sends (its prorated yearly
+    kuantitas, ``kegiatan``), keeping the agreed split where it fits (``targets.fit_served``); the split is
+    published again."""
     d = envelope["data"]
     nip, skp_id = d["nip"], str(d["skp_id"])
     values = {"closed": True}
@@ -77,17 +79,51 @@ def skp_closed(session, envelope: dict) -> None:
             monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id,
             sa.tuple_(monthly_targets.c.tahun, monthly_targets.c.bulan) > sa.tuple_(end.year, end.month)))
     found = session.execute(skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
-                            .values(**values).returning(skp_documents.c.skp_id)).first()
-    if found is not None and d.get("period_end"):
+                            .values(**values).returning(skp_documents.c.skp_id, skp_documents.c.period_start,
+                                                        skp_documents.c.period_end)).first()
+    if found is None:
+        activity_store.contexts.forget(nip)
+        return
+    served = _fit_served_targets(session, nip, skp_id, found.period_start, found.period_end, d.get("kegiatan") or [])
+    if d.get("period_end") or served:
         monthly_targets_events.publish(session, nip, skp_id)
     activity_store.contexts.forget(nip)
 
 
+def _fit_served_targets(session, nip: str, skp_id: str, start: dt.date, end: dt.date, kegiatan: list[dict]) -> bool:
+    """Set each known kegiatan's yearly kuantitas to the served one and its months to add up to it; True when
+    something changed. Kegiatan des never learnt (the document was never approved) are skipped."""
+    known = {r.kegiatan_id: r for r in repo.kegiatan_rows(session, nip, skp_id)}
+    months = targets.months_between(start, end)
+    changed = False
+    for item in kegiatan:
+        kid = str(item["kegiatan_id"])
+        if kid not in known or item.get("kuantitas") in (None, ""):
+            continue
+        total = Decimal(str(item["kuantitas"])).quantize(targets.SCALE, rounding=ROUND_HALF_UP)
+        current = {(r.tahun, r.bulan): r.kuantitas for r in session.execute(sa.select(monthly_targets).where(
+            monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id, monthly_targets.c.kegiatan_id == kid))}
+        fitted = targets.fit_served(total, current, months)
+        if total != known[kid].kuantitas or fitted != current:
+            session.execute(skp_kegiatan.update().where(
+                skp_kegiatan.c.nip == nip, skp_kegiatan.c.skp_id == skp_id, skp_kegiatan.c.kegiatan_id == kid)
+                .values(kuantitas=total))
+            repo.upsert_targets(session, nip, skp_id, kid, fitted, "skp_closed")
+            changed = True
+    if changed:
+        repo.audit(session, nip, "skp", skp_id, "served_targets", "skp", None,
+                   {"kegiatan": [{"kegiatan_id": str(k["kegiatan_id"]), "kuantitas": str(k["kuantitas"])}
+                                 for k in kegiatan]})
+    return changed
+
+
 def employee_registered(session, envelope: dict) -> None:
     d = envelope["data"]
-    stmt = pg_insert(employees).values(nip=d["nip"], instansi_id=d.get("instansi_id"), status=d.get("status"))
+    stmt = pg_insert(employees).values(nip=d["nip"], nama=d.get("nama"), instansi_id=d.get("instansi_id"),
+                                       status=d.get("status"))
     session.execute(stmt.on_conflict_do_update(index_elements=["nip"], set_={
-        "instansi_id": stmt.excluded.instansi_id, "status": stmt.excluded.status, "updated_at": sa.func.now()}))
+        "nama": sa.func.coalesce(stmt.excluded.nama, employees.c.nama), "instansi_id": stmt.excluded.instansi_id,
+        "status": stmt.excluded.status, "updated_at": sa.func.now()}))
 
 
 def employee_status_changed(session, envelope: dict) -> None:
@@ -102,7 +138,7 @@ def assignment_changed(session, envelope: dict) -> None:
     version = int(d.get("version") or 0)
     new = d.get("new") or {}
     values = dict(instansi_id=d.get("instansi_id"), unit_id=new.get("unit_id"), jabatan_id=new.get("jabatan_id"),
-                  penilai_nip=d.get("penilai_nip"), assignment_version=version)
+                  penilai_nip=d.get("penilai_nip"), heads=d.get("heads"), assignment_version=version)
     stmt = pg_insert(employees).values(nip=d["nip"], **values)
     session.execute(stmt.on_conflict_do_update(
         index_elements=["nip"], set_={**values, "updated_at": sa.func.now()},

@@ -3,6 +3,7 @@ applies the domain rules, writes the change, its audit record and its events (ou
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import uuid
@@ -30,7 +31,7 @@ from ..domain import entry_window, evidence, targets
 from ..domain import satuan as units
 from . import events, monthly_targets, parsing
 from .config import DesConfig
-from .policy import Target, authorize
+from .policy import Target, authorize, needs_heads
 
 
 @dataclass
@@ -85,7 +86,8 @@ def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     if kegiatan_id and ctx.kegiatan_id is None:
         raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
     if ctx.locked:
-        raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
+        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai", field="tanggal",
+                                 reason="PERIOD_LOCKED")
     return ctx
 
 
@@ -278,9 +280,20 @@ def _check_version(row, expected: int) -> None:
         raise Conflict(f"the entry is at version {row.version}, not {expected}; re-read it", field="expected_version")
 
 
+def _locked_span(lock) -> str:
+    """The locked period as people say it: the day, the month, or the range of days."""
+    start, end = lock.tanggal_start, lock.tanggal_end
+    if start == end:
+        return f"tanggal {start.isoformat()}"
+    if lock.scope == "month":
+        return f"bulan {start:%Y-%m}"
+    return f"{start.isoformat()} s.d. {end.isoformat()}"
+
+
 def _check_day_unlocked(session, nip: str, tanggal: dt.date) -> None:
     if repo.active_lock(session, nip, tanggal):
-        raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="activity_id")
+        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai; entri pada hari "
+                                 "terkunci tidak dapat diubah", field="activity_id", reason="PERIOD_LOCKED")
 
 
 def update_activity(session, principal, activity_id: str, inp: ActivityInput, expected_version: int,
@@ -329,11 +342,19 @@ def send_activity(session, principal, activity_id: str, expected_version: int) -
     return view
 
 
+def _read_target(session, principal, target: Target) -> Target:
+    """`target` with the heads up the chain, when they could be what allows the caller to read."""
+    if needs_heads(principal, target) and target.nip:
+        return dataclasses.replace(target, heads=repo.heads_of(session, target.nip))
+    return target
+
+
 def get_activity(session, principal, activity_id: str) -> dict:
     row = repo.activity_row(session, activity_id)
     if row is None:
         raise NotFound("no such activity", field="activity_id")
-    authorize("GetActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    authorize("GetActivity", principal, _read_target(session, principal, Target(row.nip, row.instansi_id,
+                                                                                row.penilai_nip)))
     return _row_view(row)
 
 
@@ -341,7 +362,8 @@ def get_evidence(session, principal, activity_id: str):
     row = repo.activity_row(session, activity_id)
     if row is None:
         raise NotFound("no such activity", field="activity_id")
-    authorize("GetEvidence", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    authorize("GetEvidence", principal, _read_target(session, principal, Target(row.nip, row.instansi_id,
+                                                                                row.penilai_nip)))
     if row.evidence_id is None:
         raise NotFound("this activity has no evidence file", field="activity_id")
     return repo.evidence(session, row.nip, row.evidence_id)
@@ -351,7 +373,7 @@ def _target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]
     nip = parsing.nip(nip) if nip else caller_nip(principal)
     skp = repo.skp_for_date(session, nip, on)
     instansi = skp.instansi_id if skp else repo.employee_instansi(session, nip)
-    return nip, Target(nip, instansi, skp.penilai_nip if skp else None)
+    return nip, _read_target(session, principal, Target(nip, instansi, skp.penilai_nip if skp else None))
 
 
 DAY_TIME_ID = (dt.date, dt.datetime, uuid.UUID)  # the sort key of list pages: day, entry time, id
@@ -366,7 +388,7 @@ def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: D
     if target.penilai_nip is None:
         skp = repo.skp_for_date(session, nip, start)
         if skp:
-            target = Target(nip, skp.instansi_id, skp.penilai_nip)
+            target = _read_target(session, principal, Target(nip, skp.instansi_id, skp.penilai_nip))
     authorize("ListActivities", principal, target)
     if state and state not in act.STATES:
         raise InvalidArgument(f"must be one of {', '.join(act.STATES)}", field="state")
@@ -392,6 +414,37 @@ def review_queue(session, principal, bulan: str, limit: int, page_size: int = 0,
     rows, token = page.split(repo.review_queue(session, nip, start, end, page.size + 1, page.after),
                              lambda r: (r.tanggal, r.submitted_at or r.created_at, r.activity_id))
     return [_row_view(r) for r in rows], token
+
+
+def unrated_months(session, principal, cfg: DesConfig) -> list[dict]:
+    """The caller's subordinates' kegiatan-months with approved work and no kualitas ("kualitas belum dinilai")."""
+    nip = caller_nip(principal)
+    return [dict(r._mapping) for r in repo.unrated_months(session, nip, cfg.today())]
+
+
+def approve_day(session, principal, nip: str, tanggal: str) -> list[dict]:
+    """Approve every entry of one employee-day that waits for review, as one ApproveActivities (all or none)."""
+    caller_nip(principal)
+    nip = parsing.nip(nip)
+    day = parsing.date(tanggal, "tanggal")
+    ids = repo.day_awaiting_review(session, nip, day)
+    if not ids:
+        _, target = _target_for(session, principal, nip, day)
+        authorize("ApproveDay", principal, target)
+        raise FailedPrecondition(f"tidak ada entri tanggal {day.isoformat()} yang menunggu penilaian", field="tanggal")
+    for activity_id in ids:  # the relation is checked per entry (the penilai of each), before any change
+        row = repo.activity_row(session, activity_id)
+        authorize("ApproveDay", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
+    return approve_activities(session, principal, [(i, "", 0) for i in ids])
+
+
+def list_locks(session, principal, nip: str, bulan: str, include_lifted: bool, cfg: DesConfig) -> list:
+    nip, target = _target_for(session, principal, nip, cfg.today())
+    authorize("ListLocks", principal, target)
+    start = end = None
+    if bulan:
+        start, end = repo.month_range(*parsing.month(bulan, "bulan"))
+    return repo.locks(session, nip, start, end, include_lifted)
 
 
 def approve_activities(session, principal, items: list[tuple[str, str, int]]) -> list[dict]:
@@ -462,14 +515,15 @@ def lock_period(session, principal, nip: str, scope: str, tanggal: str, bulan: s
     # serialise lockers of one employee; the row lock on the SKP copy is enough
     session.execute(repo.sa.select(repo.skp_documents.c.nip).where(
         repo.skp_documents.c.nip == nip, repo.skp_documents.c.skp_id == skp.skp_id).with_for_update())
-    if repo.active_lock(session, nip, start, end) is not None:
-        existing = repo.active_lock(session, nip, start, end)
-        if existing.tanggal_start <= start and existing.tanggal_end >= end:
-            raise FailedPrecondition("this period is already locked", field="scope")
+    existing = repo.active_lock(session, nip, start, end)
+    if existing is not None and existing.tanggal_start <= start and existing.tanggal_end >= end:
+        raise FailedPrecondition(f"{_locked_span(existing)} sudah terkunci (kunci {existing.lock_id})",
+                                 field="scope", reason="PERIOD_LOCKED")
     pending = [r for r in repo.list_activities(session, nip, start, end) if r.state in act.AWAITING_REVIEW]
     if pending:
-        raise FailedPrecondition(f"{len(pending)} entries still wait for review; approve or return them first",
-                                 field="scope")
+        days = sorted({r.tanggal.isoformat() for r in pending})
+        raise FailedPrecondition(f"{len(pending)} entri masih menunggu penilaian (tanggal {', '.join(days[:10])}"
+                                 f"{' …' if len(days) > 10 else ''}); setujui atau kembalikan dulu", field="scope")
     lock_id = uuid.uuid4()
     session.execute(repo.period_locks.insert().values(
         nip=nip, lock_id=lock_id, skp_id=skp.skp_id, scope=scope, tanggal_start=start, tanggal_end=end,
@@ -532,7 +586,7 @@ def _skp_target(session, principal, rpc: str, nip: str, skp_id: str, cfg: DesCon
     skp = repo.skp_by_id(session, nip, skp_id) if skp_id else repo.skp_for_date(session, nip, cfg.today())
     if skp is None:
         raise NotFound("no such SKP for this employee", field="skp_id")
-    authorize(rpc, principal, Target(nip, skp.instansi_id, skp.penilai_nip))
+    authorize(rpc, principal, _read_target(session, principal, Target(nip, skp.instansi_id, skp.penilai_nip)))
     return nip, skp
 
 
@@ -558,8 +612,10 @@ def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: 
     current = {(r.tahun, r.bulan): r.kuantitas for r in repo.targets(session, nip, skp.skp_id)
                if r.kegiatan_id == kegiatan_id}
     for (y, m), q in values.items():
-        if current.get((y, m)) != q and repo.active_lock(session, nip, *repo.month_range(y, m)):
-            raise FailedPrecondition(f"{y:04d}-{m:02d} is locked", field="targets")
+        lock = current.get((y, m)) != q and repo.active_lock(session, nip, *repo.month_range(y, m))
+        if lock:
+            raise FailedPrecondition(f"target {y:04d}-{m:02d} tidak dapat diubah: {_locked_span(lock)} terkunci",
+                                     field="targets", reason="PERIOD_LOCKED")
     repo.upsert_targets(session, nip, skp.skp_id, kegiatan_id, values, principal.nip)
     repo.audit(session, nip, "monthly_targets", f"{skp.skp_id}/{kegiatan_id}", "adjust", principal.nip,
                {f"{y:04d}-{m:02d}": str(q) for (y, m), q in current.items()},
@@ -582,8 +638,8 @@ def set_monthly_quality(session, principal, nip: str, skp_id: str, kegiatan_id: 
         nip, skp.skp_id, kegiatan_id, tahun, b)).with_for_update()).first()
     if row is None:
         raise NotFound(f"SKP {skp.skp_id} has no target for {quote(kegiatan_id)} in {bulan}", field="kegiatan_id")
-    if repo.active_lock(session, nip, *repo.month_range(tahun, b)):
-        raise FailedPrecondition(f"{bulan} is locked", field="bulan")
+    # no lock blocks the kualitas: a lock freezes the month's entries, the kualitas is the penilai's judgement of
+    # them (issue 16.3: the penilai locks days as they go and still rates the month)
     session.execute(repo.monthly_targets_table().update().where(*repo.target_key(
         nip, skp.skp_id, kegiatan_id, tahun, b)).values(kualitas=value, updated_by=principal.nip,
                                                         updated_at=repo.sa.func.now()))

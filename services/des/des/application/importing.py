@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument, quote
 from ekinerja_platform.ids import uuid7s
+from ekinerja_platform.outbox import BULK_LANE
 
 from ..adapters import event_sql
 from ..adapters import repository as repo
@@ -94,7 +95,8 @@ def _validate(rec: ImportRecord, docs, kegiatan, locks, day, covering):
         raise FailedPrecondition(f"no approved SKP of this instansi covers {tanggal.isoformat()} for this nip",
                                  field="nip")
     if locked:
-        raise FailedPrecondition(f"{tanggal.isoformat()} is locked by the penilai", field="tanggal")
+        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai", field="tanggal",
+                                 reason="PERIOD_LOCKED")
     satuan = rec.satuan
     if rec.jenis == "skp":
         known = kegiatan.get((nip, doc.skp_id, rec.kegiatan_id))
@@ -228,8 +230,8 @@ WITH activity AS (
          '{"state": "submitted", "version": 1}'::jsonb
   FROM import_stage s
 )
-INSERT INTO outbox (event_id, event_type, payload)
-SELECT e.event_id, 'activity_submitted', """ + event_sql.activity_submitted(
+INSERT INTO outbox (event_id, event_type, lane, payload)
+SELECT e.event_id, 'activity_submitted', """ + str(BULK_LANE) + """, """ + event_sql.activity_submitted(
     "e", instansi_id="%(instansi)s::text", occurred_at="%(occurred)s::text", version="1") + """
 FROM import_stage e
 """

@@ -1,7 +1,8 @@
 """Who may call what: the one authorisation table of des (role × relation × RPC), applied by every use case.
 
 Relations are computed from the verified token and the target employee: `self` (the employee on its own entries),
-`penilai` (the penilai recorded on the target's SKP), `admin_instansi` and `agency_client` (same instansi only;
+`penilai` (the penilai recorded on the target's SKP), `head` (the atasan penilai and every head up the chain —
+Kepala Dinas, Sekda — from identity's `heads`: read only), `admin_instansi` and `agency_client` (same instansi only;
 the client also needs the `des:import` scope), `admin_bkn` (national read). Locks are enforced by the domain:
 no relation can change a locked entry.
 """
@@ -11,8 +12,13 @@ from dataclasses import dataclass
 
 from ekinerja_platform.domain_errors import PermissionDenied
 
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+IMPORT_SCOPE = "des:import"
+CLIENT_SCOPES = frozenset({IMPORT_SCOPE})
+
 SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN, AGENCY = "self", "penilai", "admin_instansi", "admin_bkn", "agency_client"
-READERS = frozenset({SELF, PENILAI, ADMIN_INSTANSI, ADMIN_BKN})
+HEAD = "head"
+READERS = frozenset({SELF, PENILAI, HEAD, ADMIN_INSTANSI, ADMIN_BKN})
 
 RULES: dict[str, frozenset[str]] = {
     "GetMonthlyTargets": READERS,
@@ -27,10 +33,12 @@ RULES: dict[str, frozenset[str]] = {
     "GetEvidence": READERS,
     "ReviewQueue": frozenset({SELF}),  # the caller's own queue as penilai
     "ApproveActivities": frozenset({PENILAI}),
+    "ApproveDay": frozenset({PENILAI}),
     "RequestRevision": frozenset({PENILAI}),
     "SetMonthlyQuality": frozenset({PENILAI}),
     "LockPeriod": frozenset({PENILAI}),
     "UnlockPeriod": frozenset({ADMIN_INSTANSI}),
+    "ListLocks": READERS,
     "GetAuditTrail": READERS,
     "SetEntryWindow": frozenset({ADMIN_INSTANSI}),
     "SubmitText": frozenset({SELF}),
@@ -45,6 +53,7 @@ class Target:
     nip: str | None
     instansi_id: str | None
     penilai_nip: str | None = None
+    heads: frozenset[str] = frozenset()  # the heads up the chain (read only)
 
 
 def relations(principal, target: Target) -> set[str]:
@@ -54,14 +63,21 @@ def relations(principal, target: Target) -> set[str]:
             out.add(SELF)
         if target.penilai_nip and principal.nip == target.penilai_nip and principal.nip != target.nip:
             out.add(PENILAI)
+        if principal.nip in target.heads and principal.nip != target.nip:
+            out.add(HEAD)
     same_instansi = bool(target.instansi_id) and principal.instansi_id == target.instansi_id
     if principal.has_role("admin_instansi") and same_instansi:
         out.add(ADMIN_INSTANSI)
     if principal.has_role("admin_bkn"):
         out.add(ADMIN_BKN)
-    if principal.has_role("agency_client") and "des:import" in principal.scopes and same_instansi:
+    if principal.has_role("agency_client") and IMPORT_SCOPE in principal.scopes and same_instansi:
         out.add(AGENCY)
     return out
+
+
+def needs_heads(principal, target: Target) -> bool:
+    """Whether the heads of `target` could matter: an employee that is neither the target nor its penilai."""
+    return bool(principal is not None and principal.nip and principal.nip not in (target.nip, target.penilai_nip))
 
 
 def authorize(rpc: str, principal, target: Target) -> set[str]:

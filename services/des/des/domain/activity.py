@@ -50,7 +50,8 @@ def next_state(state: str, action: str) -> str:
     allowed = TRANSITIONS[action]
     if state not in allowed:
         if state == LOCKED:
-            raise FailedPrecondition("the entry is locked and cannot be changed", field="activity_id")
+            raise FailedPrecondition("entri sudah terkunci oleh pejabat penilai dan tidak dapat diubah",
+                                     field="activity_id", reason="PERIOD_LOCKED")
         raise FailedPrecondition(f"cannot {action.replace('_', ' ')} an entry that is {state}", field="activity_id")
     return allowed[state]
 
@@ -132,7 +133,8 @@ class Activity:
         self._require(actor, "owner")
         next_state(self.state, "edit")
         if content.tanggal != self.content.tanggal:
-            raise InvalidArgument("the date of an entry cannot change; delete and re-enter it", field="tanggal")
+            raise InvalidArgument("tanggal entri tidak dapat diubah; laporkan entri baru pada tanggal yang benar",
+                                  field="tanggal")
         self.content = content
         self._apply("edit", actor)
 

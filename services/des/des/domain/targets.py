@@ -91,3 +91,28 @@ def check_adjustment(total: Decimal, months: list[tuple[int, int]],
         raise InvalidArgument(f"jumlah target bulanan {show(given)} tidak sama dengan target tahunan {show(total)}: "
                               f"selisih {show(abs(total - given))} ({side})", field="targets")
     return scaled
+
+
+def fit_served(served_total: Decimal, current: dict[tuple[int, int], Decimal],
+               months: list[tuple[int, int]]) -> dict[tuple[int, int], Decimal]:
+    """The served months' targets after skp prorated a closed document's yearly target to ``served_total``
+    (docs/adr/002): they add up to it exactly. The split agreed so far is kept where it fits; the difference goes to
+    the last served month, or, when the months hold more than was served, is taken from the last months backwards
+    (never below 0). A month without a value counts as 0; with no value at all the suggestion is made again."""
+    total = at_scale(Decimal(served_total), "kuantitas")
+    values = {month: Decimal(current.get(month, ZERO)).quantize(SCALE) for month in months}
+    if not months:
+        return {}
+    if not any(values.values()):
+        return split_evenly(total, months)
+    difference = total - sum(values.values(), ZERO)
+    if difference >= 0:
+        values[months[-1]] += difference
+        return values
+    for month in reversed(months):
+        taken = min(values[month], -difference)
+        values[month] -= taken
+        difference += taken
+        if difference == 0:
+            break
+    return values

@@ -102,7 +102,7 @@ def test_approved_skp_to_locked_report(world, stub, pb, des_db):
     ]:
         err = rpc_error(call, req, metadata=who, timeout=5)
         assert err.code() == grpc.StatusCode.FAILED_PRECONDITION, (call, err.details())
-        assert "locked" in err.details()
+        assert f"tanggal {approved.tanggal} terkunci" in err.details() or "entri sudah terkunci" in err.details()
     after = stub.GetActivity(m.GetActivityRequest(activity_id=report.activity_id), metadata=me, timeout=5)
     assert (after.uraian, after.kuantitas, after.state) == (fixed.uraian, "3.00", "locked")
 

@@ -109,43 +109,63 @@ def test_import_with_bad_records_is_fast_idempotent_and_scoped(world, stub, pb, 
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_relay_holds_the_imports_events_while_the_stream_runs_then_publishes_them(world, stub, pb, des_db,
-                                                                                   des_service):
-    """des relays in a child process; while an agency import streams the service asks it to hold its rounds (the
-    import has the machine's cores), and when the stream ends every event goes out."""
+def test_an_open_import_stream_holds_nobodys_events(world, stub, pb, des_db, des_service):
+    """Issue 15.9: while an agency import stream is open (its first message written, the client silent), another
+    employee's submit and the import's own committed message are published; nothing waits for the stream's end.
+    Fails with the former relay pause (des/adapters/relay_priority.py held the relay child for the whole stream:
+    the other employee's event stayed unsent while the stream was open — checked)."""
+    import threading
+
     from ekinerja_platform.testing import relay_child, wait_for
     m = pb[0]
-    # a relay child just starting cannot be paused yet (its first second after a service start)
     assert wait_for(lambda: relay_child(des_service.process.pid, "des")), "des has no relay child"
-    time.sleep(0.5)  # the service reads the child's "ready" line
+    time.sleep(1.5)  # the child is past its start (it could not be held in its first second either)
     instansi = f"i-{uuid.uuid4().hex[:6]}"
-    nip = world.new_nip()
+    nip, other = world.new_nip(), world.new_nip()
     skp_id, _ = world.approve_skp(nip, world.new_nip(), instansi=instansi)
+    other_skp, _ = world.approve_skp(other, world.new_nip(), instansi=instansi)
     agency = world.token("agency-2", roles=("agency_client",), instansi=instansi, scope="des:import")
     engine = sa.create_engine(des_db)
 
-    def unsent():
+    def unsent(who):
         with engine.connect() as conn:
             return conn.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NULL AND event_type = "
-                                        "'activity_submitted' AND payload->>'instansi_id' = :i"),
-                                {"i": instansi}).scalar()
+                                        "'activity_submitted' AND payload->>'nip' = :n"), {"n": who}).scalar()
+
+    def published(who):
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND event_type = "
+                                        "'activity_submitted' AND payload->>'nip' = :n"), {"n": who}).scalar()
 
     def record(i):
         return m.ImportRecord(record_id=f"slow-{i}", nip=nip, tanggal=world.today().isoformat(), jenis=m.JENIS_SKP,
                               kegiatan_id=f"{skp_id}-k1", uraian=f"impor lambat {i}", kuantitas="1", menit=30)
 
-    held = []
+    release = threading.Event()
+    seen = {}
 
     def slow_stream():
         yield m.ImportActivitiesRequest(records=[record(i) for i in range(50)])
-        time.sleep(2.5)  # the first message is written meanwhile; a relay left alone would publish it in ~0.2 s
-        held.append(unsent())
+        release.wait(60)  # the stream stays open, silent, until the checks below are done
         yield m.ImportActivitiesRequest(records=[record(i) for i in range(50, 60)])
 
+    replies = []
+    importer = threading.Thread(target=lambda: replies.append(
+        stub.ImportActivities(slow_stream(), metadata=agency, timeout=90)))
+    importer.start()
     try:
-        reply = stub.ImportActivities(slow_stream(), metadata=agency, timeout=60)
-        assert reply.created == 60
-        assert held == [50], "the relay published the import's events while the stream was still running"
-        assert wait_for(lambda: unsent() == 0), "the import's events were not published after the stream ended"
+        assert wait_for(lambda: published(nip) + unsent(nip) == 50, timeout=30), "the first message was not written"
+        stub.SubmitActivity(m.SubmitActivityRequest(activity=m.ActivityInput(
+            kegiatan_id=f"{other_skp}-k2", uraian="menyusun laporan", kuantitas="1", menit=60)),
+            metadata=world.token(other, instansi=instansi), timeout=10)
+        seen["other"] = wait_for(lambda: published(other) == 1, timeout=20)
+        seen["import"] = wait_for(lambda: published(nip) == 50, timeout=20)
+        seen["stream_open"] = importer.is_alive()
     finally:
+        release.set()
+        importer.join(90)
         engine.dispose()
+    assert seen["other"], "another employee's event waited for the open import stream"
+    assert seen["import"], "the import's committed events waited for the stream's end"
+    assert seen["stream_open"], "the import stream ended before the checks (the test proves nothing then)"
+    assert replies and replies[0].created == 60

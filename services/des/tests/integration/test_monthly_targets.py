@@ -93,6 +93,38 @@ def test_a_close_by_move_zeroes_the_months_after_it(world, stub, pb, des_db):
     assert [mo["kuantitas"] for mo in months] == ["1.000"] * 6 + ["0.000"] * 6
 
 
+def test_a_close_by_move_makes_the_served_months_add_up_to_skps_prorated_target(world, stub, pb, des_db):
+    """skp prorates 10 a year to 4.17 for January-May (x 5/12, half-up to 0.01); des's even split kept 4.165 for those
+    months: the served months now add up to 4.17, the agreed split kept where it fits (the difference on May)."""
+    from ekinerja_platform import testing
+    from ekinerja_platform.outbox import Event
+
+    nip, penilai = world.new_nip(), world.new_nip()
+    year = world.today().year
+    skp_id, _ = world.approve_skp(nip, penilai, kegiatan=[
+        {"kegiatan_id": "k-p", "nomor": 1, "nama": "Laporan", "satuan": "laporan", "kuantitas": "10"},
+        {"kegiatan_id": "k-q", "nomor": 2, "nama": "Konsep", "satuan": "konsep", "kuantitas": "12"}])
+    assert testing.wait_for(lambda: len(published(des_db, nip)) == 1, timeout=20)
+    assert sum(v for mo, v in stored(des_db, nip, "k-p").items() if mo <= 5) == Decimal("4.165")
+    testing.publish_event(world.amqp_uri, Event("skp_closed", "skp", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": "i-test", "period_end": f"{year}-05-31", "reason": "moved",
+        "nilai_prestasi_kerja": None, "kegiatan": [{"kegiatan_id": "k-p", "kuantitas": "4.17"},
+                                                   {"kegiatan_id": "k-q", "kuantitas": "5"},
+                                                   {"kegiatan_id": "k-unknown", "kuantitas": "1"}]},
+        nip=nip, instansi_id="i-test").envelope())
+    assert testing.wait_for(lambda: len(published(des_db, nip)) == 2, timeout=20)
+    last = {k["kegiatan_id"]: k for k in published(des_db, nip)[-1]["kegiatan"]}
+    assert set(last) == {"k-p", "k-q"}
+    assert last["k-p"]["kuantitas"] == "4.170"
+    assert [mo["kuantitas"] for mo in last["k-p"]["months"]] == ["0.833"] * 4 + ["0.838"] + ["0.000"] * 7
+    assert last["k-q"]["kuantitas"] == "5.000"  # the months held 5 x 1: unchanged
+    assert [mo["kuantitas"] for mo in last["k-q"]["months"]] == ["1.000"] * 5 + ["0.000"] * 7
+    assert sum(stored(des_db, nip, "k-p").values()) == Decimal("4.17")
+    shown = stub.GetMonthlyTargets(pb[0].GetMonthlyTargetsRequest(skp_id=skp_id), metadata=world.token(nip),
+                                   timeout=5)
+    assert sum(Decimal(t.kuantitas) for t in shown.targets if t.kegiatan_id == "k-p") == Decimal("4.17")
+
+
 def test_report_and_plan_satuan_must_be_the_kegiatan_satuan(world, stub, pb):
     m = pb[0]
     nip, penilai = world.new_nip(), world.new_nip()

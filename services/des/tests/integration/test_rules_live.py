@@ -150,7 +150,7 @@ def test_changes_applied_by_another_replica_win_over_the_cached_day(stub, pb, em
                      {"n": employee["nip"], "s": employee["skp_id"], "d": world.today(), "p": new_penilai})
     with pytest.raises(grpc.RpcError) as err:
         submit(stub, m, employee["me"], employee["k"][0], key=uuid.uuid4().hex)
-    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "locked" in err.value.details()
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "terkunci" in err.value.details()
     assert count_activities(engine, employee["nip"]) == 2
 
 

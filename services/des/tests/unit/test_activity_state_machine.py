@@ -103,5 +103,5 @@ def test_locked_refuses_everything_but_unlock(action):
     if action == "unlock":
         assert act.next_state(act.LOCKED, action) == act.APPROVED
     else:
-        with pytest.raises(DomainError, match="locked"):
+        with pytest.raises(DomainError, match="terkunci"):
             act.next_state(act.LOCKED, action)

@@ -9,11 +9,13 @@ from ekinerja_platform.tokens import Principal
 pytestmark = pytest.mark.unit
 
 EMP, BOSS, OTHER = "199001012015031001", "198001012005011002", "197001011995031003"
-TARGET = policy.Target(EMP, "i-1", BOSS)
+KADIS = "196801011990031004"  # a head up the chain (identity's heads): reads, never changes
+TARGET = policy.Target(EMP, "i-1", BOSS, heads=frozenset({BOSS, KADIS}))
 
 CALLERS = {
     "self": Principal(EMP, ("pegawai",), "i-1", EMP),
     "penilai": Principal(BOSS, ("pegawai",), "i-1", BOSS),
+    "head": Principal(KADIS, ("pegawai",), "i-1", KADIS),
     "other_pegawai": Principal(OTHER, ("pegawai",), "i-1", OTHER),
     "admin_instansi": Principal("adm", ("admin_instansi",), "i-1"),
     "admin_other_instansi": Principal("adm2", ("admin_instansi",), "i-2"),
@@ -25,23 +27,25 @@ CALLERS = {
 }
 R = "read"
 ALLOWED = {  # RPC -> callers allowed on TARGET
-    "GetMonthlyTargets": {"self", "penilai", "admin_instansi", "admin_bkn"},
+    "GetMonthlyTargets": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "SetMonthlyTargets": {"self", "penilai"},
     "SubmitPlan": {"self"},
-    "ListPlans": {"self", "penilai", "admin_instansi", "admin_bkn"},
+    "ListPlans": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "SubmitActivity": {"self"},
     "UpdateActivity": {"self"},
     "SendActivity": {"self"},
-    "GetActivity": {"self", "penilai", "admin_instansi", "admin_bkn"},
-    "ListActivities": {"self", "penilai", "admin_instansi", "admin_bkn"},
-    "GetEvidence": {"self", "penilai", "admin_instansi", "admin_bkn"},
+    "GetActivity": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
+    "ListActivities": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
+    "GetEvidence": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "ReviewQueue": {"self"},
     "ApproveActivities": {"penilai"},
+    "ApproveDay": {"penilai"},
     "RequestRevision": {"penilai"},
     "SetMonthlyQuality": {"penilai"},
     "LockPeriod": {"penilai"},
     "UnlockPeriod": {"admin_instansi"},
-    "GetAuditTrail": {"self", "penilai", "admin_instansi", "admin_bkn"},
+    "ListLocks": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
+    "GetAuditTrail": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "SetEntryWindow": {"admin_instansi"},
     "SubmitText": {"self"},
     "ImportActivities": {"agency_client"},
@@ -65,7 +69,7 @@ def test_matrix(rpc, caller):
     target = policy.Target(None, "i-1") if rpc in ("SetEntryWindow", "ImportActivities") else TARGET
     if rpc == "ReviewQueue":  # the caller's own queue
         target = policy.Target(principal.nip, principal.instansi_id)
-    allowed = caller in ALLOWED[rpc] or (rpc == "ReviewQueue" and caller in {"penilai", "other_pegawai"})
+    allowed = caller in ALLOWED[rpc] or (rpc == "ReviewQueue" and caller in {"penilai", "head", "other_pegawai"})
     if allowed:
         assert policy.authorize(rpc, principal, target)
     else:

@@ -54,7 +54,10 @@ from .throttle import LoginThrottle
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = HASHER.hash("not-a-password")
 ACCOUNT_ROLES = {"pegawai", "admin_instansi", "admin_bkn", "operator", "expert"}
-SCOPES = {"pegawai:read", "pegawai:write", "org:read", "org:write"}
+# Every scope an API client may be given: each one some service checks (identity's own, des's bulk import, recap's
+# agency read). tests/contracts/test_client_scopes.py derives the checked ones from the services' policies and fails
+# when a service checks a scope missing here.
+SCOPES = frozenset({"pegawai:read", "pegawai:write", "org:read", "org:write", "des:import", "recap:read"})
 _LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
 

@@ -43,6 +43,7 @@ def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old,
         chain = view.chain(nip, effective_date)
     penilai = chain.pejabat_penilai.nip if chain and chain.pejabat_penilai else None
     atasan = chain.atasan_pejabat_penilai.nip if chain and chain.atasan_pejabat_penilai else None
+    heads = [h.nip for h in chain.heads] if chain else []
     old_data = None
     if old is not None:
         old_data = {"jabatan_id": old.jabatan_id, "unit_id": view.jabatan[old.jabatan_id].unit_id,
@@ -56,7 +57,8 @@ def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old,
     return Event("assignment_changed", PRODUCER,
                  {"assignment_id": str(assignment_id), "nip": nip, "instansi_id": view.instansi_id, "acting": acting,
                   "effective_date": _d(effective_date), "old": old_data, "new": new_data, "penilai_nip": penilai,
-                  "atasan_penilai_nip": atasan, "version": version}, nip=nip, instansi_id=view.instansi_id)
+                  "atasan_penilai_nip": atasan, "heads": heads, "version": version},
+                 nip=nip, instansi_id=view.instansi_id)
 
 
 def record_events(session, events: list[Event]) -> int:

@@ -224,8 +224,8 @@ class Org:
         if (getattr(rule, "supervisor", False) and principal.nip and principal.nip != nip
                 and principal.instansi_id == row.instansi_id):
             chain = chain_view(session, row.instansi_id, nip).chain(nip, today())
-            supervises = chain is not None and principal.nip in {
-                h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai) if h is not None}
+            supervises = chain is not None and principal.nip in {  # the heads up the chain read too (issue 16.3)
+                h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai, *chain.heads) if h is not None}
         policy.authorize(rpc, principal, instansi_id=row.instansi_id, nip=nip, supervises=supervises)
         return row
 
@@ -381,7 +381,8 @@ class Org:
             chain = view.chain(nip, on)
             if chain is None:
                 raise NotFound(f"nip: has no definitive jabatan on {on.isoformat()}", field="nip")
-            wanted = [h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai) if h is not None]
+            wanted = [h.nip for h in (chain.pejabat_penilai, chain.atasan_pejabat_penilai, *chain.heads)
+                      if h is not None]
             if wanted:
                 names = dict(session.execute(sa.select(pegawai.c.nip, pegawai.c.nama)
                                              .where(pegawai.c.nip.in_(wanted))).all())
@@ -394,7 +395,8 @@ class Org:
             atasan_pejabat_penilai=holder(chain.atasan_pejabat_penilai),
             penilai_jabatan_id=chain.pejabat_penilai.jabatan_id if chain.pejabat_penilai else "",
             atasan_penilai_jabatan_id=(chain.atasan_pejabat_penilai.jabatan_id
-                                       if chain.atasan_pejabat_penilai else ""))
+                                       if chain.atasan_pejabat_penilai else ""),
+            heads=[holder(h) for h in chain.heads])
 
 
 # -- writes shared by the RPCs and the bulk import ---------------------------------------------------------------------

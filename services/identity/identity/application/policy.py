@@ -2,7 +2,8 @@
 
 Relations of the caller to the target of a request:
 - `self`: the target NIP is the caller's own;
-- `supervisor`: the caller is the target's pejabat penilai or atasan pejabat penilai today;
+- `supervisor`: the caller is the target's pejabat penilai, atasan pejabat penilai or another head up its chain
+  (Kepala Dinas, Sekda) today: reads only;
 - `same_instansi` / `other_instansi`: the target belongs to the caller's instansi claim or not;
 - `none`: the request has no instansi-bound target (e.g. RotateSigningKey).
 
@@ -78,6 +79,8 @@ RULES: dict[str, Rule | str] = {
     "GetSupervisorChain": READ_PERSON,
     "ImportPegawai": Rule(instansi_admin=True, client_scope="pegawai:write"),
 }
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+CLIENT_SCOPES = frozenset(rule.client_scope for rule in RULES.values() if isinstance(rule, Rule) and rule.client_scope)
 
 
 def relation_of(principal: Principal, *, instansi_id: str | None, nip: str | None = None,

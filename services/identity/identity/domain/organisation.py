@@ -18,7 +18,7 @@ that day.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
@@ -127,6 +127,9 @@ class SupervisorChain:
     jabatan_id: str
     pejabat_penilai: Holder | None
     atasan_pejabat_penilai: Holder | None
+    # every holder of every position above (nearest first, the penilai and atasan among them): the heads up the
+    # chain (Kepala Dinas, Sekda) who may read, never change, the employee's work (issue 16.3)
+    heads: tuple[Holder, ...] = field(default=(), compare=False)
 
 
 def validate_new_assignment(existing: Iterable[Assignment], new: Assignment) -> None:
@@ -230,7 +233,20 @@ def resolve_supervisor_chain(
     atasan = None
     if penilai is not None:
         atasan = _nearest_holder(penilai.jabatan_id, on, jabatan_by_id, assignments, {nip, penilai.nip}, on_duty)
-    return SupervisorChain(jabatan_id=jabatan_id, pejabat_penilai=penilai, atasan_pejabat_penilai=atasan)
+    return SupervisorChain(jabatan_id=jabatan_id, pejabat_penilai=penilai, atasan_pejabat_penilai=atasan,
+                           heads=heads_above(nip, jabatan_id, on, jabatan_by_id, assignments))
+
+
+def heads_above(nip: str, jabatan_id: str, on: date, jabatan_by_id: Mapping[str, Jabatan],
+                assignments: list[Assignment]) -> tuple[Holder, ...]:
+    """Every holder (definitive or acting) of every position above ``jabatan_id`` on ``on``, nearest first."""
+    seen, heads = {nip}, []
+    for jabatan in ancestors(jabatan_id, jabatan_by_id):
+        for holder in holders_on(jabatan.id, on, assignments):
+            if holder.nip not in seen:
+                seen.add(holder.nip)
+                heads.append(holder)
+    return tuple(heads)
 
 
 def _nearest_holder(
@@ -254,13 +270,14 @@ def _nearest_holder(
 ChainOf = Callable[[str, date], "SupervisorChain | None"]
 
 
-def chain_key(chain: SupervisorChain | None) -> tuple[str | None, str | None]:
-    """What a subordinate is told about its chain: the NIPs of the penilai and the atasan penilai."""
+def chain_key(chain: SupervisorChain | None) -> tuple:
+    """What a subordinate is told about its chain: the NIPs of the penilai, the atasan penilai and the heads."""
     if chain is None:
-        return (None, None)
+        return (None, None, ())
     return (
         chain.pejabat_penilai.nip if chain.pejabat_penilai else None,
         chain.atasan_pejabat_penilai.nip if chain.atasan_pejabat_penilai else None,
+        tuple(h.nip for h in chain.heads),
     )
 
 

@@ -272,3 +272,19 @@ def test_single_changes_read_only_the_ancestors_and_the_subtree(tree, identity_d
     assert {"SEKDA", "KADIS", "KABID", "KASI1", "STAF1"} <= {j.split(".", 1)[1] for j in first.jabatan}
     assert all(a.nip in {t.nip(r) for r in HOLDS} for rows in first.by_nip.values() for a in rows)
     assert t.new_events()[S1][0]["penilai_nip"] == t.nip(KASI1)
+
+
+def test_a_new_sekda_is_told_to_everyone_below_with_the_heads(tree, stub, pb):
+    """The heads up the chain (who may read a subordinate's work in des, skp and recap): a new Sekda changes no
+    penilai or atasan far below, yet every holder below is told, with `heads` (without the heads in the chain key
+    nobody below the Kadis would hear of it); GetSupervisorChain lists them nearest first."""
+    t = tree
+    chain = stub.GetSupervisorChain(pb.GetSupervisorChainRequest(nip=t.nip(S3), on="2025-03-01"), metadata=t.auth,
+                                    timeout=10)
+    assert [h.nip for h in chain.heads] == [t.nip(KASI2), t.nip(KABID), t.nip(KADIS), t.nip(SEKDA)]
+    t.assign(SPARE, "SEKDA", "2025-03-01", acting=True)  # a Plt Sekda beside the Sekda
+    got = t.new_events()
+    assert {S1, S2, S3, KASI1, KASI2, KABID, KADIS} <= set(got)
+    [data] = got[S3]
+    assert data["heads"] == [t.nip(KASI2), t.nip(KABID), t.nip(KADIS), t.nip(SEKDA), t.nip(SPARE)]
+    assert t.told(data)[1:] == (t.nip(KASI2), t.nip(KABID))  # penilai and atasan unchanged

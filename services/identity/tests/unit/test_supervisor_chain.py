@@ -316,10 +316,20 @@ def test_chain_updates_tell_only_who_changed_and_again_when_an_acting_period_end
         if any(a.nip == nip and not a.acting and a.covers(on) for a in assignments) else None)
     # STAF (below kasi1) changes twice; KASI2 (not below kasi1) never; OTHER holds nothing on those dates
     updates = chain_updates({STAF: [june, march], KASI2: [march, june], OTHER: [march]}, of(before), of(after))
-    assert [(nip, on, chain_key(c)) for nip, on, c in updates] == [
+    assert [(nip, on, chain_key(c)[:2]) for nip, on, c in updates] == [
         (STAF, march, (KASI2, KABID)),
         (STAF, june, (KABID, KADIS)),
     ]
+
+
+def test_every_head_up_the_chain_is_known_and_a_new_head_is_told_to_everyone_below():
+    """The heads (Kepala Dinas, Sekda, …) are every holder above, nearest first; a change at the top changes the
+    chain of the staff far below it, so they are told (issue 16.3: heads read their subordinates' work)."""
+    assert [h.nip for h in chain(STAF, FULL).heads] == [KASI1, KABID, KADIS, SEKDA]
+    assert [h.nip for h in chain(KADIS, FULL).heads] == [SEKDA]
+    new_sekda = [*without(SEKDA), held(OTHER, "sekda")]
+    updates = chain_updates({STAF: [ON]}, lambda n, o: chain(n, FULL, on=o), lambda n, o: chain(n, new_sekda, on=o))
+    assert [(nip, chain_key(c)) for nip, _, c in updates] == [(STAF, (KASI1, KABID, (KASI1, KABID, KADIS, OTHER)))]
 
 
 def test_chain_updates_nothing_when_the_chain_is_the_same():

@@ -87,7 +87,7 @@ def assignment_changed(session, envelope):
         "jabatan_id": post.get("jabatan_id"), "unit_id": post.get("unit_id"),
         "start_date": _date(post.get("start") or d.get("effective_date")),
         "end_date": _date(end), "acting": bool(d.get("acting")), "penilai_nip": d.get("penilai_nip"),
-        "version": int(d.get("version") or 0)},
+        "heads": d.get("heads"), "version": int(d.get("version") or 0)},
         guard=lambda s: t.assignments.c.version < s.excluded.version)
     if new:
         _unit(session, new.get("unit_id"), d.get("instansi_id"), new.get("unit_nama"),

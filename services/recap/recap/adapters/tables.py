@@ -3,7 +3,7 @@ and skp events. `nip` is in every per-employee primary key (DESIGN §7: distribu
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 metadata = sa.MetaData()
 Q = sa.Numeric(18, 4)
@@ -116,8 +116,11 @@ assignments = sa.Table(
     sa.Column("end_date", sa.Date),
     sa.Column("acting", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("penilai_nip", sa.Text, index=True),
+    # every holder above (identity's `heads`): they read this employee's recaps (issue 16.3)
+    sa.Column("heads", ARRAY(sa.Text)),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Index("assignments_unit", "unit_id"),
+    sa.Index("assignments_heads", "heads", postgresql_using="gin"),
 )
 
 positions = sa.Table(

@@ -127,7 +127,7 @@ def get_employee_recap(db, call, request):
                                    reported_qty=show(k["reported_qty"]), recognised_qty=show(k["recognised_qty"]),
                                    achievement_pct=show(k["achievement"]), kualitas=show(k["kualitas"]),
                                    status=k["status"], satuan=k["satuan"], plans=k["plans"], reported=k["reported"],
-                                   approved=k["approved"])
+                                   approved=k["approved"], kualitas_belum_dinilai=k["kualitas_belum_dinilai"])
                   for k in recap["kegiatan"]])
 
 

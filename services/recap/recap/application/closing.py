@@ -92,7 +92,9 @@ def snapshot_instansi(session, instansi_id: str, tahun: int, bulan: int) -> dict
 def snapshot_unit(session, instansi_id: str | None, unit_id: str, tahun: int, bulan: int,
                   visible: set | None = None) -> dict:
     require_closed(session, instansi_id, tahun, bulan)
-    rows = _snapshot_lines(session, instansi_id, tahun, bulan, t.month_snapshot_rows.c.unit_id == unit_id)
+    start, end = period_bounds("month", dt.date(tahun, bulan, 1))  # the unit and the units below it, as live
+    rows = _snapshot_lines(session, instansi_id, tahun, bulan,
+                           t.month_snapshot_rows.c.unit_id.in_(queries.unit_subtree(unit_id, start, end)))
     if visible is not None:
         rows = [line for line in rows if line.key in visible]
     nama = session.execute(sa.select(t.units.c.nama).where(t.units.c.unit_id == unit_id)).scalar() or ""

@@ -1,7 +1,8 @@
 """Who may read what: the one authorisation table of recap (DESIGN §6), tested as a matrix.
 
-- an employee (`pegawai`) sees its own recap, and as pejabat penilai its subordinates' (the relation comes from the
-  assignments and SKP documents recap keeps from identity and skp events, for the period asked about);
+- an employee (`pegawai`) sees its own recap, and as pejabat penilai, atasan penilai or any head up the chain
+  (Kepala Dinas, Sekda: identity's `heads`) its subordinates' (the relation comes from the assignments and SKP
+  documents recap keeps from identity and skp events, for the period asked about);
 - `admin_instansi` (and an `agency_client` with scope `recap:read`) sees its own instansi;
 - `admin_bkn` sees everything;
 - `operator` sees aggregates only: unit totals, instansi rows per unit, advice without personal subjects.
@@ -32,13 +33,16 @@ RULES = {
 }
 
 ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES = "all", "own_instansi", "aggregate", "subordinates"
+# The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
+READ_SCOPE = "recap:read"
+CLIENT_SCOPES = frozenset({READ_SCOPE})
 
 
 def reach(principal) -> str | None:
     """The widest view the caller's roles give."""
     if principal.has_role("admin_bkn"):
         return ALL
-    agency = principal.has_role("agency_client") and "recap:read" in principal.scopes
+    agency = principal.has_role("agency_client") and READ_SCOPE in principal.scopes
     if principal.has_role("admin_instansi") or agency:
         return OWN_INSTANSI
     if principal.has_role("pegawai") and principal.nip:
@@ -49,13 +53,16 @@ def reach(principal) -> str | None:
 
 
 def subordinates(session, penilai_nip: str, start: dt.date, end: dt.date) -> set[str]:
-    """NIPs whose pejabat penilai is `penilai_nip` on some day of [start, end] (from assignments or SKP documents)."""
-    by_assignment = sa.select(t.assignments.c.nip).where(
-        t.assignments.c.penilai_nip == penilai_nip, t.assignments.c.start_date <= end,
-        sa.or_(t.assignments.c.end_date.is_(None), t.assignments.c.end_date >= start))
+    """NIPs whose pejabat penilai, or a head up whose chain, is `penilai_nip` on some day of [start, end] (from
+    assignments or SKP documents)."""
+    during = sa.and_(t.assignments.c.start_date <= end,
+                     sa.or_(t.assignments.c.end_date.is_(None), t.assignments.c.end_date >= start))
+    by_assignment = sa.select(t.assignments.c.nip).where(t.assignments.c.penilai_nip == penilai_nip, during)
+    by_heads = sa.select(t.assignments.c.nip).where(
+        t.assignments.c.heads.contains(sa.literal([penilai_nip], t.assignments.c.heads.type)), during)
     by_skp = sa.select(t.skps.c.nip).where(
         t.skps.c.penilai_nip == penilai_nip, t.skps.c.period_start <= end, t.skps.c.period_end >= start)
-    return set(session.execute(by_assignment.union(by_skp)).scalars())
+    return set(session.execute(sa.union(by_assignment, by_heads, by_skp)).scalars())
 
 
 def instansi_of_employee(session, nip: str) -> str | None:
@@ -95,7 +102,12 @@ def unit_view(session, principal, unit_id: str) -> str:
         if instansi_of_unit(session, unit_id) == principal.instansi_id:
             return ALL
         raise PermissionDenied("this unit belongs to another instansi", field="unit_id")
-    if level in (AGGREGATE, SUBORDINATES):
+    if level == SUBORDINATES:
+        if instansi_of_unit(session, unit_id) != principal.instansi_id:
+            # an outsider learns nothing of another agency's unit, not even its name (issue 16.5)
+            raise PermissionDenied("unit ini tidak dikenal atau bukan bagian dari instansi Anda", field="unit_id")
+        return level
+    if level == AGGREGATE:
         return level
     raise PermissionDenied("your role may not read recaps", field="authorization")
 

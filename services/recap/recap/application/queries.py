@@ -200,6 +200,8 @@ def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
     quality = {(r.skp_id, r.kegiatan_id): r.kualitas for r in session.execute(sa.select(t.monthly_quality).where(
         t.monthly_quality.c.nip == nip, t.monthly_quality.c.tahun == day.year,
         t.monthly_quality.c.bulan == day.month))} if kind == "month" else {}
+    rated_in_year = set(session.execute(sa.select(t.monthly_quality.c.skp_id, t.monthly_quality.c.kegiatan_id).where(
+        t.monthly_quality.c.nip == nip, t.monthly_quality.c.tahun == day.year)).all()) if kind == "year" else set()
     out = []
     by_key = {(tg.skp_id, tg.kegiatan_id): tg for tg in targets
               if kind == "year" or tg.covers_month(day.year, day.month)}
@@ -220,21 +222,38 @@ def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
                     "achievement": achievement.pct(recognised, target_qty),
                     "status": achievement.kegiatan_status(target_qty, qty("reported_qty"), recognised)
                     if kind in ("month", "year") else "",
-                    "kualitas": quality.get(key)})
+                    "kualitas": quality.get(key),
+                    # approved work the penilai has not rated: never silently a kualitas of 0 (issue 16.3)
+                    "kualitas_belum_dinilai": recognised > 0 and (
+                        (kind == "month" and quality.get(key) is None)
+                        or (kind == "year" and key not in rated_in_year))})
     return out
 
 
+def unit_subtree(unit_id: str, start: dt.date, end: dt.date):
+    """The unit and the units below it, as a subquery: those of everyone whose chain has a head holding a position
+    in the unit during the period (identity's `heads`), so a Kepala Dinas's unit recap covers its bidang and
+    seksi. A subquery, not a round trip of its own."""
+    a, holder = t.assignments.alias("member"), t.assignments.alias("holder")
+    held_here = sa.exists().where(holder.c.unit_id == unit_id, _overlap(holder, start, end),
+                                  holder.c.nip == sa.any_(a.c.heads))
+    below = sa.select(a.c.unit_id).where(held_here, _overlap(a, start, end), a.c.unit_id.is_not(None))
+    return sa.union(sa.select(sa.literal(unit_id)), below).scalar_subquery()
+
+
 def unit_members(session, unit_id: str, kind: str, day: dt.date):
-    """Counter rows of the unit for the period, plus employees assigned to it then who have no counters."""
+    """Counter rows of the unit and the units below it for the period, plus employees assigned to them then who
+    have no counters."""
     start, end = period_bounds(kind, day)
+    units = unit_subtree(unit_id, start, end)
     lines: dict[str, Line] = {}
     for row in session.execute(sa.select(t.employee_counters).where(
-            t.employee_counters.c.unit_id == unit_id, t.employee_counters.c.kind == kind,
+            t.employee_counters.c.unit_id.in_(units), t.employee_counters.c.kind == kind,
             t.employee_counters.c.period_key == period_key(kind, day))):
-        lines.setdefault(row.nip, Line(row.nip, unit_id=unit_id)).add(_counter_row(row))
-    for nip in session.execute(sa.select(t.assignments.c.nip).where(
-            t.assignments.c.unit_id == unit_id, _overlap(t.assignments, start, end))).scalars():
-        lines.setdefault(nip, Line(nip, unit_id=unit_id))
+        lines.setdefault(row.nip, Line(row.nip, unit_id=row.unit_id)).add(_counter_row(row))
+    for nip, member_unit in session.execute(sa.select(t.assignments.c.nip, t.assignments.c.unit_id).where(
+            t.assignments.c.unit_id.in_(units), _overlap(t.assignments, start, end))).all():
+        lines.setdefault(nip, Line(nip, unit_id=member_unit))
     return lines
 
 

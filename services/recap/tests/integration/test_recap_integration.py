@@ -331,7 +331,7 @@ def test_cli_me_export_and_chart(loaded, recap, test_keys, tmp_path, monkeypatch
     capsys.readouterr()
     # a pegawai may not export the instansi: exit code 1 and one error line
     code = main(endpoint + ["recap", "export", "--instansi", INST, "--csv", "--out", str(tmp_path / "x.csv")])
-    assert code == 1 and "PERMISSION_DENIED" in capsys.readouterr().err
+    assert code == 1 and "tidak berwenang" in capsys.readouterr().err
     assert main(endpoint + ["recap", "me", "--period", "month", "--date", "2025-13-01"]) == 2
 
 

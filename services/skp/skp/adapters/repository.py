@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +14,8 @@ from ekinerja_platform.domain_errors import InvalidArgument, NotFound
 
 from ..domain.document import Target, plain, realised_kualitas
 from . import tables as t
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 def parse_id(value: str, field: str = "skp_id") -> uuid.UUID:
@@ -169,6 +172,27 @@ def realisation(session, skp_id: uuid.UUID) -> dict[uuid.UUID, dict]:
     return out
 
 
+def unrated_kegiatan(session, skp_id: uuid.UUID) -> dict[uuid.UUID, list[tuple[int, int]]]:
+    """The kegiatan with approved work (RO > 0) and no monthly kualitas at all, each with its months of work.
+    (A kegiatan rated in some months has RK = the mean of those months, DOMAIN §2.3; one never rated would
+    score kualitas 0.)"""
+    a = t.activities
+    tahun = sa.cast(sa.extract("year", a.c.tanggal), sa.Integer)
+    bulan = sa.cast(sa.extract("month", a.c.tanggal), sa.Integer)
+    worked = session.execute(
+        sa.select(a.c.kegiatan_id, tahun, bulan)
+        .where(a.c.skp_id == skp_id, a.c.jenis == "skp", a.c.kegiatan_id.is_not(None))
+        .group_by(a.c.kegiatan_id, tahun, bulan).having(sa.func.sum(a.c.kuantitas) > 0)
+        .order_by(tahun, bulan)).all()
+    rated = set(session.execute(sa.select(t.monthly_kualitas.c.kegiatan_id).where(
+        t.monthly_kualitas.c.skp_id == skp_id)).scalars())
+    out: dict[uuid.UUID, list[tuple[int, int]]] = {}
+    for kid, y, m in worked:
+        if kid not in rated:
+            out.setdefault(kid, []).append((y, m))
+    return out
+
+
 def upsert_activity(session, values: dict) -> None:
     """Keep the highest version of each reviewed activity (events may arrive out of order)."""
     statement = pg_insert(t.activities).values(**values)
@@ -222,6 +246,17 @@ def tugas_tambahan_of(session, skp_id: uuid.UUID) -> list[dict]:
         .order_by(t.tugas_tambahan.c.tanggal, t.tugas_tambahan.c.id)).mappings()]
 
 
+def heads_of(session, doc: dict) -> frozenset[str]:
+    """The heads up the chain of the document's assignment (identity's `heads`, as last told): read only."""
+    data = session.execute(sa.select(t.assignments.c.data).where(
+        t.assignments.c.assignment_id == doc["assignment_id"])).scalar() or {}
+    return frozenset(data.get("heads") or ())
+
+
+def employee_instansi(session, nip: str) -> str | None:
+    return session.execute(sa.select(t.employees.c.instansi_id).where(t.employees.c.nip == nip)).scalar()
+
+
 def employee_name(session, nip: str) -> str:
     return session.execute(sa.select(t.employees.c.nama).where(t.employees.c.nip == nip)).scalar() or ""
 
@@ -235,3 +270,29 @@ def view(session, doc: dict) -> dict:
         kegiatan.append({**row, "realisasi": {**r, "waktu": row["realisasi_waktu"], "biaya": row["realisasi_biaya"]}})
     return {**doc, "kegiatan": kegiatan, "tugas_tambahan": tugas_tambahan_of(session, doc["skp_id"]),
             "nama": employee_name(session, doc["nip"])}
+
+
+def person_on_forms(session, nip: str | None) -> dict | None:
+    """What the official forms print about a person: name and golongan (identity's ``employee_registered``) and the
+    jabatan and unit of their current own (not acting) assignment; None for no NIP."""
+    if not nip:
+        return None
+    employee = session.execute(sa.select(t.employees.c.nama, t.employees.c.golongan)
+                               .where(t.employees.c.nip == nip)).first()
+    assignment = session.execute(
+        sa.select(t.assignments.c.jabatan_id, t.assignments.c.data, t.positions.c.nama, t.positions.c.unit_nama)
+        .select_from(t.assignments.outerjoin(t.positions, t.positions.c.jabatan_id == t.assignments.c.jabatan_id))
+        .where(t.assignments.c.nip == nip, t.assignments.c.jabatan_id.is_not(None), sa.not_(t.assignments.c.acting))
+        .order_by(t.assignments.c.start_date.desc().nulls_last()).limit(1)).first()
+    new = ((assignment.data or {}).get("new") or {}) if assignment else {}
+    return {"nip": nip, "nama": employee.nama if employee else "", "golongan": employee.golongan if employee else None,
+            "jabatan": new.get("jabatan_nama") or (assignment.nama if assignment else None),
+            "unit": new.get("unit_nama") or (assignment.unit_nama if assignment else None)}
+
+
+def audit_dates(session, skp_id: uuid.UUID) -> dict[str, dt.date]:
+    """The day (in WIB) each audited action last happened on a document, e.g. ``{"approved": date(2024, 1, 5)}``:
+    the approval in force is the last one."""
+    rows = session.execute(sa.select(t.audit.c.action, sa.func.max(t.audit.c.at)).where(t.audit.c.skp_id == skp_id)
+                           .group_by(t.audit.c.action)).all()
+    return {action: at.astimezone(WIB).date() for action, at in rows}

@@ -10,14 +10,14 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
+from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.pagination import page_request
 
 from ..adapters import repository as repo
 from ..domain import document as d
 from . import policy
-from .year_score import score, score_input, year_of
+from .year_score import check_rated, score, score_input, year_of
 
 PRODUCER = "skp"
 
@@ -27,8 +27,15 @@ def _actor(principal) -> str:
 
 
 def _load(session, rpc: str, principal, skp_id: str, *, lock: bool = False) -> tuple[dict, frozenset]:
-    doc = repo.get_document(session, repo.parse_id(skp_id), lock=lock)
+    doc = _with_heads(session, principal, repo.get_document(session, repo.parse_id(skp_id), lock=lock))
     return doc, policy.authorize(rpc, principal, doc)
+
+
+def _with_heads(session, principal, doc: dict) -> dict:
+    """``doc`` with the heads up the chain when they could be what lets the caller read it."""
+    if doc is not None and policy.needs_heads(principal, doc):
+        return {**doc, "heads": repo.heads_of(session, doc)}
+    return doc
 
 
 def _changed(session, doc: dict, principal, action: str, detail: dict | None = None, **values) -> dict:
@@ -61,10 +68,15 @@ def publish_scored(session, doc: dict, result: dict) -> None:
 
 
 def publish_closed(session, doc: dict, reason: str, nilai_prestasi_kerja: str | None) -> None:
+    """``kegiatan``: the targets served, as in force at the close (after a move: prorated to the months served), so
+    des makes the served months add up to them; empty for a document never approved (des does not know it)."""
+    served = [{"kegiatan_id": str(item["kegiatan_id"]), "kuantitas": item["kuantitas"]}
+              for item in doc["approved_targets"] or []]
     record_event(session, Event("skp_closed", PRODUCER, {
         "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
         "period_end": doc["period_end"].isoformat(), "reason": reason,
-        "nilai_prestasi_kerja": nilai_prestasi_kerja}, nip=doc["nip"], instansi_id=doc["instansi_id"]))
+        "nilai_prestasi_kerja": nilai_prestasi_kerja, "kegiatan": served}, nip=doc["nip"],
+        instansi_id=doc["instansi_id"]))
 
 
 # --- reads --------------------------------------------------------------------------------------------------------
@@ -85,12 +97,24 @@ def list_skp(session, principal, nip: str, year: int, page_size: int = 0,
     if year and not 1900 <= year <= 9999:
         raise InvalidArgument("must be a year", field="year")
     page = page_request(page_size, page_token, "skp.ListSkp", nip, year, key=(dt.date, str))
-    docs = [doc for doc in repo.documents_of(session, nip, year) if policy.may_read(principal, doc)]  # a few a year
+    found = repo.documents_of(session, nip, year)  # a few a year
+    docs = [doc for doc in found if policy.may_read(principal, _with_heads(session, principal, doc))]
+    own = nip == principal.nip and principal.has_role("pegawai")
+    if not docs and not own and not _admin_of_employee(session, principal, nip):
+        # a read the caller may not make is refused, never answered with an empty list (issue 16.5); the same
+        # answer whether or not the employee has documents, so an outsider learns nothing
+        raise PermissionDenied("Anda tidak berwenang melihat SKP pegawai ini", field="nip")
     docs.sort(key=lambda doc: (doc["period_start"], str(doc["skp_id"])))
     if page.after:
         docs = [doc for doc in docs if (doc["period_start"], str(doc["skp_id"])) > page.after]
     docs, token = page.split(docs[:page.size + 1], lambda doc: (doc["period_start"], str(doc["skp_id"])))
     return [repo.view(session, doc) for doc in docs], token
+
+
+def _admin_of_employee(session, principal, nip: str) -> bool:
+    """An admin_instansi of the employee's own instansi (who may read its documents, even when there are none)."""
+    return principal.has_role("admin_instansi") and bool(principal.instansi_id) and \
+        repo.employee_instansi(session, nip) == principal.instansi_id
 
 
 def list_audit(session, principal, skp_id: str, page_size: int = 0, page_token: str = "") -> tuple[list[dict], str]:
@@ -260,6 +284,7 @@ def issue_result(session, principal, skp_id: str, today: dt.date) -> dict:
     if not doc["perilaku"]:
         raise FailedPrecondition("the perilaku kerja is not assessed yet", field="perilaku")
     documents, data = score_input(session, doc)
+    check_rated(session, documents)
     result = {**score(data, doc["ruleset"]), "skp_ids": [str(x["skp_id"]) for x in documents], "input": data}
     deadline = d.keberatan_deadline(today)
     doc = _changed(session, doc, principal, "result_issued", {"nilai_prestasi_kerja": result["nilai_prestasi_kerja"]},

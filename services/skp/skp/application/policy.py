@@ -1,7 +1,8 @@
 """Who may call which RPC on which SKP document: the one authorisation table of the skp service.
 
 Relations are derived per document: ``owner`` (the employee, by the verified token's NIP), ``penilai`` and
-``atasan`` (the pejabat penilai and atasan pejabat penilai recorded on the document), ``admin_instansi`` (an
+``atasan`` (the pejabat penilai and atasan pejabat penilai recorded on the document), ``head`` (every head up the
+chain above the position — Kepala Dinas, Sekda — from identity's ``heads``: read only), ``admin_instansi`` (an
 admin of the document's instansi: read only). Nobody else reaches a document: not admin_bkn, not operators, not
 agency clients, not other employees. Nip-based relations need the ``pegawai`` role.
 """
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 from ekinerja_platform.domain_errors import PermissionDenied
 
-OWNER, PENILAI, ATASAN, ADMIN = "owner", "penilai", "atasan", "admin_instansi"
-READ = frozenset({OWNER, PENILAI, ATASAN, ADMIN})
+OWNER, PENILAI, ATASAN, ADMIN, HEAD = "owner", "penilai", "atasan", "admin_instansi", "head"
+READ = frozenset({OWNER, PENILAI, ATASAN, HEAD, ADMIN})
 ANY_PEGAWAI = "any_pegawai"  # rule for data about no one in particular (the national catalogues)
 # Position templates: read by the position's agency (employees and admins) and admin_bkn; managed by the
 # admin_instansi of the position's agency and the position's penilai (the penilai recorded for its holders).
@@ -48,7 +49,7 @@ RULES: dict[str, frozenset[str] | str] = {
 
 
 def relations(principal, nip: str, instansi_id: str, penilai_nip: str | None,
-              atasan_nip: str | None) -> frozenset[str]:
+              atasan_nip: str | None, heads: frozenset[str] = frozenset()) -> frozenset[str]:
     found = set()
     if principal.nip and principal.has_role("pegawai"):
         if principal.nip == nip:
@@ -57,6 +58,8 @@ def relations(principal, nip: str, instansi_id: str, penilai_nip: str | None,
             found.add(PENILAI)
         if atasan_nip and principal.nip == atasan_nip:
             found.add(ATASAN)
+        if principal.nip in heads and principal.nip != nip:
+            found.add(HEAD)
     if principal.has_role("admin_instansi") and principal.instansi_id and principal.instansi_id == instansi_id:
         found.add(ADMIN)
     return frozenset(found)
@@ -76,7 +79,8 @@ def authorize(rpc: str, principal, doc) -> frozenset[str]:
         if principal.has_role("pegawai", "admin_instansi", "admin_bkn"):
             return frozenset({ANY_PEGAWAI})
         raise PermissionDenied(f"not allowed to call {rpc}")
-    have = relations(principal, doc["nip"], doc["instansi_id"], doc["penilai_nip"], doc["atasan_penilai_nip"])
+    have = relations(principal, doc["nip"], doc["instansi_id"], doc["penilai_nip"], doc["atasan_penilai_nip"],
+                     doc.get("heads", frozenset()))
     granted = have & allowed
     if not granted:
         raise PermissionDenied(f"not allowed to call {rpc} on this SKP document")
@@ -104,4 +108,9 @@ def authorize_template(rpc: str, principal, instansi_id: str, penilai_nips: froz
 
 def may_read(principal, doc) -> bool:
     return bool(relations(principal, doc["nip"], doc["instansi_id"], doc["penilai_nip"],
-                          doc["atasan_penilai_nip"]) & READ)
+                          doc["atasan_penilai_nip"], doc.get("heads", frozenset())) & READ)
+
+
+def needs_heads(principal, doc) -> bool:
+    """Whether the heads of ``doc`` could be what relates the caller to it (an employee with no other relation)."""
+    return bool(principal.nip) and principal.nip not in (doc["nip"], doc["penilai_nip"], doc["atasan_penilai_nip"])

@@ -71,6 +71,21 @@ def document_input(session, doc: dict, index: int) -> dict:
             "kreativitas": doc["kreativitas_level"]}
 
 
+def check_rated(session, documents: list[dict]) -> None:
+    """A kegiatan with realisation but no kualitas is not silently scored 0 (issue 16.3): the year's result waits
+    until the penilai has rated it; FailedPrecondition lists the kegiatan with their months of work."""
+    missing = []
+    for doc in documents:
+        names = {uuid.UUID(k["kegiatan_id"]): k["nama"] for k in doc["approved_targets"]}
+        for kid, months in repo.unrated_kegiatan(session, doc["skp_id"]).items():
+            if kid in names:
+                missing.append(f"{names[kid]!r} ({', '.join(f'{y:04d}-{m:02d}' for y, m in months)})")
+    if missing:
+        raise FailedPrecondition("kualitas belum dinilai untuk kegiatan yang sudah ada realisasinya: "
+                                 + "; ".join(missing) + ". Pejabat penilai menetapkannya dengan "
+                                 "`ekinerja des quality set`", field="kualitas", reason="KUALITAS_BELUM_DINILAI")
+
+
 def score_input(session, doc: dict, perilaku: dict | None = None) -> tuple[list[dict], dict]:
     """(documents scored, the contract input) for the year of ``doc``, perilaku from ``doc`` unless given."""
     documents = year_documents(session, doc)

@@ -37,14 +37,15 @@ def requests(pb, skp_id, kegiatan_id):
 
 @pytest.fixture(scope="module")
 def case(stub, pb, world):
-    owner, penilai, atasan, colleague = new_nip(), new_nip(), new_nip(), new_nip()
-    world.assign(owner, "jab-matrix", "2024-01-02", penilai=penilai, atasan=atasan)
+    owner, penilai, atasan, colleague, sekda = new_nip(), new_nip(), new_nip(), new_nip(), new_nip()
+    world.assign(owner, "jab-matrix", "2024-01-02", penilai=penilai, atasan=atasan, heads=[penilai, atasan, sekda])
     me = world.token(owner)
     [doc] = wait_for(lambda: list(stub.ListSkp(pb.ListSkpRequest(), metadata=me, timeout=5).documents))
     callers = {
         "owner": world.token(owner),
         "penilai": world.token(penilai),
         "atasan": world.token(atasan),
+        "head": world.token(sekda),  # a head up the chain above the atasan: reads, never changes
         "admin_instansi": world.token(roles=["admin_instansi"]),
         "admin_other_instansi": world.token(roles=["admin_instansi"], instansi="inst-2"),
         "colleague": world.token(colleague),
@@ -59,11 +60,16 @@ def case(stub, pb, world):
 @pytest.mark.parametrize("rpc", sorted(EXPECTED))
 def test_every_rpc_for_every_caller(stub, pb, case, rpc):
     doc, callers = case
-    if rpc == "ListSkp":
+    if rpc == "ListSkp":  # outside the rule: PERMISSION_DENIED, never an empty list (issue 16.5)
         for caller, auth in callers.items():
-            seen = [d.skp_id for d in stub.ListSkp(pb.ListSkpRequest(nip=doc.nip), metadata=auth,
-                                                   timeout=5).documents]
-            assert (doc.skp_id in seen) == (caller in EXPECTED[rpc]), caller
+            try:
+                seen = [d.skp_id for d in stub.ListSkp(pb.ListSkpRequest(nip=doc.nip), metadata=auth,
+                                                       timeout=5).documents]
+            except grpc.RpcError as error:
+                assert caller not in EXPECTED[rpc], (caller, error.details())
+                assert error.code() == grpc.StatusCode.PERMISSION_DENIED, caller
+                continue
+            assert caller in EXPECTED[rpc] and doc.skp_id in seen, caller
         return
     request = requests(pb, doc.skp_id, doc.kegiatan[0].kegiatan_id)[rpc]
     for caller, auth in callers.items():
@@ -77,6 +83,17 @@ def test_every_rpc_for_every_caller(stub, pb, case, rpc):
             assert code != grpc.StatusCode.PERMISSION_DENIED, (rpc, caller)
         else:
             assert code == grpc.StatusCode.PERMISSION_DENIED, (rpc, caller, code)
+
+
+def test_listing_an_unknown_or_foreign_employee_is_denied_not_empty(stub, pb, case):
+    """`skp list --nip` of someone the caller may not read: PERMISSION_DENIED whether or not that NIP has
+    documents (without the check: an empty list and exit 0)."""
+    _, callers = case
+    for nip in (case[0].nip, new_nip()):
+        with pytest.raises(grpc.RpcError) as error:
+            stub.ListSkp(pb.ListSkpRequest(nip=nip), metadata=callers["colleague"], timeout=5)
+        assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert "tidak berwenang" in error.value.details()
 
 
 def test_without_a_token_every_rpc_is_unauthenticated(stub, pb, case):

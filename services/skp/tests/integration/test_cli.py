@@ -90,11 +90,18 @@ def test_the_workflow_from_the_command_line(skp_service, world, tmp_path, test_k
     doc = stub.GetSkp(pb.GetSkpRequest(skp_id=skp_id), metadata=world.token(nip), timeout=5).document
     assert (doc.status, doc.closed_reason) == ("closed", "final")
 
-    pdf = q.json("skp", "export", skp_id, "--pdf", "-o", "hasil.pdf")
+    pdf = q.json("skp", "formulir", skp_id, "--jenis", "penilaian", "--format", "pdf", "--out", "hasil.pdf")
     assert (tmp_path / atasan / "hasil.pdf").read_bytes().startswith(b"%PDF") and pdf["bytes"] > 1000
-    me.json("skp", "export", skp_id, "--xlsx", "--form", "targets", "-o", "target.xlsx")
+    from pypdf import PdfReader
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / atasan / "hasil.pdf").pages)
+    assert "PENILAIAN PRESTASI KERJA PEGAWAI NEGERI SIPIL" in text and f"NIP. {atasan}" in text
+    saved = me("skp", "formulir", skp_id, "--jenis", "skp", "--format", "xlsx", "--out", "target.xlsx")
+    assert saved.returncode == 0 and saved.stdout.startswith("tersimpan target.xlsx")
     from openpyxl import load_workbook
-    sheet = load_workbook(tmp_path / nip / "target.xlsx").active
+    sheet = load_workbook(tmp_path / nip / "target.xlsx")["Formulir SKP"]
     assert any(row[1] == "Melaksanakan penyuluhan kesehatan" for row in sheet.iter_rows(values_only=True))
+    assert me.json("skp", "export", skp_id, "--xlsx", "--form", "targets", "-o", "lama.xlsx")["bytes"] > 1000
     neither = me("skp", "export", skp_id)
     assert neither.returncode == 2
+    no_format = me("skp", "formulir", skp_id)
+    assert no_format.returncode == 2 and "--format" in no_format.stderr

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import uuid
+from decimal import Decimal
 
 import grpc
 import pytest
@@ -213,7 +214,10 @@ def test_a_year_from_assignment_to_closed_result(stub, pb, world, skp_events):
         expected["nilai_prestasi_kerja"], final_expected["nilai_prestasi_kerja"]]
     [closed] = skp_events.wait("skp_closed", skp_id)
     assert closed["data"] == {"skp_id": skp_id, "nip": nip, "instansi_id": "inst-1", "period_end": "2024-12-31",
-                              "reason": "final", "nilai_prestasi_kerja": final_expected["nilai_prestasi_kerja"]}
+                              "reason": "final", "nilai_prestasi_kerja": final_expected["nilai_prestasi_kerja"],
+                              "kegiatan": [{"kegiatan_id": k.kegiatan_id, "kuantitas": k.kuantitas}
+                                           for k in stub.GetSkp(pb.GetSkpRequest(skp_id=skp_id), metadata=me,
+                                                                timeout=5).document.kegiatan]}
     doc = stub.GetSkp(pb.GetSkpRequest(skp_id=skp_id), metadata=me, timeout=5).document
     assert (doc.status, doc.closed_reason, doc.result_status) == ("closed", "final", "final")
 
@@ -224,9 +228,11 @@ def test_a_year_from_assignment_to_closed_result(stub, pb, world, skp_events):
     xlsx = stub.ExportSkp(pb.ExportSkpRequest(skp_id=skp_id, format=pb.EXPORT_FORMAT_XLSX,
                                               form=pb.EXPORT_FORM_PENILAIAN), metadata=me, timeout=10)
     from openpyxl import load_workbook
-    cells = [c for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True) for c in row]
-    assert "Menyusun laporan kegiatan" in cells and any(
-        isinstance(c, str) and c.startswith(final_expected["nilai_prestasi_kerja"]) for c in cells)
+    workbook = load_workbook(io.BytesIO(xlsx.content))
+    cells = [c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "Menyusun laporan kegiatan" in cells
+    [nilai] = [r[2] for r in workbook["Prestasi Kerja"].iter_rows() if r[1].value == "NILAI PRESTASI KERJA"]
+    assert nilai.data_type == "n" and Decimal(str(nilai.value)) == Decimal(final_expected["nilai_prestasi_kerja"])
 
 
 def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, world, skp_events):
@@ -261,6 +267,10 @@ def test_mid_year_move_closes_the_old_document_and_scores_the_mean(stub, pb, wor
     [closed] = skp_events.wait("skp_closed", old.skp_id)
     assert (closed["data"]["reason"], closed["data"]["period_end"], closed["data"]["nilai_prestasi_kerja"]) == (
         "moved", "2024-05-31", None)
+    # the served targets travel with it (des makes the served months add up to them)
+    assert closed["data"]["kegiatan"] == [{"kegiatan_id": k.kegiatan_id, "kuantitas": k.kuantitas}
+                                          for k in moved.kegiatan]
+    assert [k["kuantitas"] for k in closed["data"]["kegiatan"]] == ["4.17", "100"]
     [prorated] = [json.loads(e.detail_json) for e in stub.ListAudit(pb.ListAuditRequest(skp_id=old.skp_id),
                                                                      metadata=me, timeout=5).entries
                   if e.action == "targets_prorated"]

@@ -195,12 +195,51 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
                                         "kegiatan_id": kid, "tanggal": "2024-05-02", "jenis": "skp",
                                         "kuantitas_diakui": "400", "proses": False, "version": 1}),
                    consumers.activity_reviewed)
+    rate(db, doc["skp_id"], kid, 2024, 5)
     with db.transaction() as session:
         handlers.set_realisasi(session, me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
         handlers.set_perilaku(session, pen, str(doc["skp_id"]), dict(
             orientasi_pelayanan="80", integritas="80", komitmen="80", disiplin="80", kerja_sama="80"))
         result = handlers.issue_result(session, pen, str(doc["skp_id"]), issued_on)
     return result, nip, atasan
+
+
+def rate(db, skp_id, kegiatan_id, tahun, bulan, kualitas="100"):
+    """des's monthly_quality_set for one kegiatan-month."""
+    apply_once(db, "skp", envelope({"skp_id": str(skp_id), "kegiatan_id": str(kegiatan_id), "tahun": tahun,
+                                    "bulan": bulan, "kualitas": kualitas}),
+               consumers.monthly_quality_set)
+
+
+def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
+    """Realisation without kualitas is not scored 0: IssueResult is refused naming the kegiatan and its months of
+    work (without check_rated the result was issued with kualitas 0)."""
+    nip, penilai = new_nip(), new_nip()
+    assign(db, nip, f"jab-kual-{nip[-3:]}", "2024-01-02", penilai=penilai)
+    [doc] = docs_of(db, nip)
+    me, pen = pegawai(nip), pegawai(penilai)
+    with db.transaction() as session:
+        handlers.submit_skp(session, me, str(doc["skp_id"]))
+        view = handlers.approve_skp(session, pen, str(doc["skp_id"]))
+    first = view["kegiatan"][0]
+    kid = str(first["kegiatan_id"])
+    for n, tanggal in enumerate(["2024-03-04", "2024-05-02"]):
+        apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
+                                        "kegiatan_id": kid, "tanggal": tanggal, "jenis": "skp",
+                                        "kuantitas_diakui": "100", "proses": False, "version": 1}),
+                   consumers.activity_reviewed)
+    with db.transaction() as session:
+        handlers.set_realisasi(session, me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
+        handlers.set_perilaku(session, pen, str(doc["skp_id"]), dict(
+            orientasi_pelayanan="80", integritas="80", komitmen="80", disiplin="80", kerja_sama="80"))
+    with pytest.raises(FailedPrecondition) as refused, db.transaction() as session:
+        handlers.issue_result(session, pen, str(doc["skp_id"]), D(2025, 1, 10))
+    assert refused.value.field == "kualitas" and refused.value.reason == "KUALITAS_BELUM_DINILAI"
+    assert f"{first['nama']!r} (2024-03, 2024-05)" in refused.value.message, refused.value.message
+    rate(db, doc["skp_id"], kid, 2024, 5, "90")
+    with db.transaction() as session:
+        result = handlers.issue_result(session, pen, str(doc["skp_id"]), D(2025, 1, 10))
+    assert result["result_status"] == "issued"
 
 
 def test_results_without_keberatan_close_after_14_days_once(db):
@@ -231,7 +270,8 @@ def test_results_without_keberatan_close_after_14_days_once(db):
     assert (audit[-1]["action"], audit[-1]["actor"]) == ("result_final_no_keberatan", "system")
     assert skp_closed_events(db, doc["skp_id"]) == [{
         "skp_id": str(doc["skp_id"]), "nip": nip_quiet, "instansi_id": "inst-1", "period_end": "2024-12-31",
-        "reason": "final", "nilai_prestasi_kerja": quiet["nilai_prestasi_kerja"]}]
+        "reason": "final", "nilai_prestasi_kerja": quiet["nilai_prestasi_kerja"],
+        "kegiatan": [{"kegiatan_id": k["kegiatan_id"], "kuantitas": k["kuantitas"]} for k in doc["approved_targets"]]}]
 
     # the keberatan waits for the atasan; a later run changes nothing and publishes nothing again
     with db.transaction() as session:

@@ -15,12 +15,15 @@ from skp.service import SkpService
 pytestmark = pytest.mark.unit
 
 OWNER, PENILAI, ATASAN = "198501012010011001", "197001012000011002", "196501011990011003"
-DOC = {"nip": OWNER, "instansi_id": "inst-1", "penilai_nip": PENILAI, "atasan_penilai_nip": ATASAN}
+SEKDA = "196201011985011005"  # a head up the chain above the atasan (identity's heads): reads only
+DOC = {"nip": OWNER, "instansi_id": "inst-1", "penilai_nip": PENILAI, "atasan_penilai_nip": ATASAN,
+       "heads": frozenset({PENILAI, ATASAN, SEKDA})}
 
 CALLERS = {
     "owner": Principal(OWNER, ("pegawai",), "inst-1", OWNER),
     "penilai": Principal(PENILAI, ("pegawai",), "inst-1", PENILAI),
     "atasan": Principal(ATASAN, ("pegawai",), "inst-1", ATASAN),
+    "head": Principal(SEKDA, ("pegawai",), "inst-1", SEKDA),
     "admin_instansi": Principal("adm", ("admin_instansi",), "inst-1"),
     "admin_other_instansi": Principal("adm2", ("admin_instansi",), "inst-2"),
     "colleague": Principal("199001012015011004", ("pegawai",), "inst-1", "199001012015011004"),

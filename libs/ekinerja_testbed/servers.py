@@ -1,0 +1,247 @@
+"""A private PostgreSQL cluster and a private RabbitMQ node on free ports, for the fault suite.
+
+Both run from Debian's packages (postgresql-15, rabbitmq-server) in a temporary directory and are controlled by
+PID, never through the machine's shared servers (5432/5672), so the suite may stop, kill and restart them freely.
+Every start has a deadline and every object has a `destroy()` that stops what it started and removes its files.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not reached within {timeout:.0f}s")
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------------------------
+
+def _pg_bindir() -> Path:
+    override = os.environ.get("EKINERJA_PG_BINDIR")
+    if override:
+        return Path(override)
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise RuntimeError("PostgreSQL server binaries not found (see deploy/apt-packages.txt)")
+    return Path(found[-1]).parent
+
+
+class PostgresCluster:
+    """`initdb` + `pg_ctl` on a free port; trust authentication on 127.0.0.1 only (a throwaway test cluster).
+
+    PostgreSQL refuses to run as root: when the suite runs as root the cluster is owned by and run as `postgres`.
+    """
+
+    def __init__(self, max_connections: int = 120):
+        self.port = free_port()
+        self.bindir = _pg_bindir()
+        self.root = Path(tempfile.mkdtemp(prefix="ekinerja-fault-pg-"))
+        self.data = self.root / "data"
+        self.logfile = self.root / "postgres.log"
+        self.max_connections = max_connections
+        self._user = None
+        if os.geteuid() == 0:
+            self._user = pwd.getpwnam("postgres")
+            os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
+
+    def _run(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+        cmd = [str(self.bindir / args[0]), *args[1:]]
+        if self._user:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=timeout)
+
+    def start(self) -> "PostgresCluster":
+        if not self.data.exists():
+            self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                      "--no-sync", "--locale=C")
+            with open(self.data / "postgresql.conf", "a") as conf:
+                conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                           f"unix_socket_directories = '{self.root}'\nmax_connections = {self.max_connections}\n"
+                           "shared_buffers = 32MB\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                           "log_min_messages = warning\n")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "60", "start")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False)
+
+    def restart(self) -> None:
+        """A clean restart (`pg_ctl restart -m fast`): every open connection is cut."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.logfile), "-m", "fast", "-w", "-t", "60", "restart")
+
+    def running(self) -> bool:
+        return self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        import sqlalchemy as sa
+        admin = sa.create_engine(self.url(), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return self.url(name)
+
+    def destroy(self) -> None:
+        if self.data.exists():
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+# -- RabbitMQ -------------------------------------------------------------------------------------------------------
+
+RABBIT_BIN = Path(os.environ.get("EKINERJA_RABBITMQ_BINDIR", "/usr/lib/rabbitmq/bin"))
+
+
+class RabbitNode:
+    """A RabbitMQ node of its own: own node name, AMQP and distribution ports, Mnesia and log directories, Erlang
+    cookie (HOME) and config; no plugins (management off). It registers with the machine's epmd like any node.
+
+    `stop()` is a clean shutdown, `kill()` a SIGKILL of the Erlang VM; `start()` again keeps the Mnesia directory, so
+    durable queues and persistent messages survive as they would in production.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.dist_port = free_port()
+        self.name = f"ekinerja-fault-{uuid.uuid4().hex[:8]}@localhost"
+        self.root = Path(tempfile.mkdtemp(prefix="ekinerja-fault-rabbit-"))
+        self.pid_file = self.root / "rabbit.pid"
+        (self.root / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
+            "log.console = false\nlog.file.level = warning\n")
+        (self.root / "enabled_plugins").write_text("[].\n")
+        (self.root / ".erlang.cookie").write_text(uuid.uuid4().hex)
+        os.chmod(self.root / ".erlang.cookie", 0o400)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update({"HOME": str(self.root), "RABBITMQ_NODENAME": self.name, "RABBITMQ_NODE_PORT": str(self.port),
+                    "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1", "RABBITMQ_DIST_PORT": str(self.dist_port),
+                    "RABBITMQ_MNESIA_BASE": str(self.root / "mnesia"), "RABBITMQ_LOG_BASE": str(self.root / "log"),
+                    "RABBITMQ_CONFIG_FILE": str(self.root / "rabbitmq.conf"),
+                    "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.root / "enabled_plugins"),
+                    "RABBITMQ_PID_FILE": str(self.pid_file), "RABBITMQ_ADVANCED_CONFIG_FILE":
+                        str(self.root / "advanced.config")})
+        return env
+
+    def start(self, timeout: float = 90) -> "RabbitNode":
+        self.pid_file.unlink(missing_ok=True)
+        self._out = open(self.root / "stdout.log", "ab")
+        self.process = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=self._out,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            _wait(lambda: self._started(), timeout, f"RabbitMQ node {self.name} started")
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def _started(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"rabbitmq-server exited with {self.process.returncode}:\n{self.log_tail()}")
+        if not port_open(self.port):
+            return False
+        self.ctl("await_startup", timeout=60)
+        return True
+
+    def ctl(self, *args: str, timeout: float = 60) -> str:
+        done = subprocess.run([str(RABBIT_BIN / "rabbitmqctl"), "-q", "-n", self.name, *args], env=self.env(),
+                              capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stderr.strip()}\n{self.log_tail()}")
+        return done.stdout
+
+    def beam_pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def stop(self) -> None:
+        """A clean broker stop (`rabbitmqctl shutdown`): connections are closed by the broker."""
+        try:
+            self.ctl("shutdown", timeout=60)
+        finally:
+            self._reap()
+
+    def kill(self) -> None:
+        """SIGKILL of the Erlang VM: connections drop without a close, unflushed state is lost."""
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)  # its own session: the script, beam.smp, helpers
+            except ProcessLookupError:
+                pass
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.process:
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+        if getattr(self, "_out", None):
+            self._out.close()
+        _wait(lambda: not port_open(self.port), 30, "AMQP port closed")
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None and port_open(self.port)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        logs = sorted((self.root / "log").glob("*.log")) if (self.root / "log").exists() else []
+        text = "".join(p.read_text(errors="replace") for p in logs + [self.root / "stdout.log"] if p.exists())
+        return text[-chars:]
+
+    def destroy(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                self.stop()
+            except Exception:
+                self.kill()
+        self.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def dead_lettered(node: RabbitNode) -> dict[str, int]:
+    """Messages waiting in dead-letter queues (`*.dlq`) of `node`, by queue (only those holding any)."""
+    out = {}
+    for line in node.ctl("list_queues", "name", "messages", "--no-table-headers").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0].endswith(".dlq") and parts[1].isdigit() and int(parts[1]):
+            out[parts[0]] = int(parts[1])
+    return out

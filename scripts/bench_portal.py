@@ -1,0 +1,138 @@
+"""The portal's "Hari ini" page under 50 concurrent signed-in sessions, beside the same page's gRPC calls made
+directly in the same run.
+
+    .venv/bin/python scripts/bench_portal.py [--sessions 50] [--pages 1000]
+
+Starts an isolated stack (the five services as processes on fresh databases and vhost, a small agency with an
+approved SKP, a few plans and reports: services/portal/tests/browser/portal_stack.py) and the portal on a free port.
+Signs in `--sessions` times (each its own session and tokens), then loads "Hari ini" `--pages` times with that many
+in flight, and makes the page's three des calls (GetMonthlyTargets, ListPlans, ListActivities, concurrently, as the
+portal does) `--pages` times with the same concurrency straight from a grpc.aio client. Prints requests/s, p50 and
+p95 of both and the portal's added share. Goals (issue 18): p95 ≤ 200 ms, the portal adds ≤ 30 % to the direct
+calls' time. Both clients run in this process, on the same machine as everything else: compare ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import statistics
+import sys
+import time
+import uuid
+
+import grpc
+import httpx
+
+from ekinerja_platform import testing
+
+REPO = testing.REPO_ROOT
+sys.path[:0] = [str(REPO / "tests" / "e2e"), str(REPO / "services" / "portal" / "tests" / "browser")]
+
+from e2e_lib import Stack, des_today  # noqa: E402
+from portal_stack import PortalProcess, seed  # noqa: E402
+
+
+async def sign_in(client: httpx.AsyncClient, user: str, password: str) -> str:
+    page = await client.get("/masuk")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    reply = await client.post("/masuk", data={"csrf": csrf, "user": user, "password": password, "lanjut": "/"},
+                              headers={"cookie": f"ek_csrf={page.cookies.get('ek_csrf') or csrf}"})
+    assert reply.status_code == 303, reply.text[:500]
+    return re.search(r"ek_sesi=([^;]+)", reply.headers["set-cookie"]).group(1)
+
+
+async def timed(n: int, concurrency: int, one) -> tuple[list[float], float]:
+    latencies: list[float] = []
+    queue = iter(range(n))
+
+    async def worker(w: int):
+        for _ in queue:
+            started = time.perf_counter()
+            await one(w)
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return latencies, time.perf_counter() - started
+
+
+def summary(name: str, latencies: list[float], elapsed: float) -> dict:
+    ordered = sorted(latencies)
+    p95 = ordered[int(len(ordered) * 0.95) - 1]
+    row = {"rps": len(latencies) / elapsed, "p50": statistics.median(ordered) * 1000, "p95": p95 * 1000,
+           "mean": statistics.mean(ordered) * 1000}
+    print(f"{name:28} {row['rps']:8.1f} req/s   p50 {row['p50']:7.1f} ms   p95 {row['p95']:7.1f} ms   "
+          f"mean {row['mean']:7.1f} ms")
+    return row
+
+
+async def bench(base: str, des_target: str, people: dict, sessions: int, pages: int) -> None:
+    from ekinerja.des.v1 import des_pb2, des_pb2_grpc
+    from ekinerja.identity.v1 import identity_pb2, identity_pb2_grpc
+
+    staf, password = people["staf"], people["password"]
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        cookies = [await sign_in(client, staf.nip, password) for _ in range(sessions)]
+
+        async def portal_page(w: int):
+            reply = await client.get("/", headers={"cookie": f"ek_sesi={cookies[w]}"})
+            assert reply.status_code == 200 and "Hari ini" in reply.text, reply.status_code
+
+        await timed(sessions * 2, sessions, portal_page)  # warm-up: pools, channels, templates
+        portal_lat, portal_elapsed = await timed(pages, sessions, portal_page)
+
+    channel = grpc.aio.insecure_channel(des_target)
+    identity_channel = grpc.aio.insecure_channel(people["identity_target"])
+    login = await identity_pb2_grpc.IdentityServiceStub(identity_channel).Login(
+        identity_pb2.LoginRequest(user=staf.nip, password=password), timeout=20)
+    des = des_pb2_grpc.DesServiceStub(channel)
+    md = [("authorization", f"Bearer {login.access_token}")]
+    bulan = des_today().strftime("%Y-%m")
+
+    async def direct_page(w: int):
+        await asyncio.gather(des.GetMonthlyTargets(des_pb2.GetMonthlyTargetsRequest(), metadata=md, timeout=30),
+                             des.ListPlans(des_pb2.ListPlansRequest(bulan=bulan), metadata=md, timeout=30),
+                             des.ListActivities(des_pb2.ListActivitiesRequest(bulan=bulan), metadata=md, timeout=30))
+
+    await timed(sessions * 2, sessions, direct_page)
+    direct_lat, direct_elapsed = await timed(pages, sessions, direct_page)
+    await channel.close()
+    await identity_channel.close()
+
+    print(f"\n{sessions} concurrent sessions, {pages} page loads each way")
+    d = summary("direct gRPC (3 des calls)", direct_lat, direct_elapsed)
+    p = summary("portal GET / (Hari ini)", portal_lat, portal_elapsed)
+    print(f"\nportal adds {100 * (p['mean'] / d['mean'] - 1):.0f} % to the direct calls' mean time "
+          f"({100 * (p['p95'] / d['p95'] - 1):.0f} % at p95); goal ≤ 30 %. portal p95 {p['p95']:.0f} ms "
+          f"(goal ≤ 200 ms)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--pages", type=int, default=1000)
+    args = parser.parse_args()
+    amqp = testing.create_vhost()
+    stack = Stack(amqp, REPO / "build" / f"bench-portal-keys-{uuid.uuid4().hex[:6]}")
+    stack.key_dir.mkdir(parents=True, exist_ok=True)
+    portal = None
+    try:
+        stack.start()
+        people = seed(stack, activities=5)
+        people["identity_target"] = stack.processes["identity"].target
+        portal = PortalProcess(stack).start()
+        asyncio.run(bench(portal.url, stack.processes["des"].target, people, args.sessions, args.pages))
+    finally:
+        if portal:
+            portal.stop()
+        stack.stop()
+        testing.delete_vhost(amqp)
+        import shutil
+        shutil.rmtree(stack.key_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

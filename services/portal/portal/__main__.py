@@ -1,0 +1,36 @@
+"""`python -m portal run|migrate|settings`: serve the portal with uvicorn, or migrate its session database."""
+import sys
+from pathlib import Path
+
+MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+def main(argv: list[str]) -> int:
+    from ekinerja_platform.logs import configure_logging
+    from portal.settings import load_settings
+
+    command = argv[0] if argv else "run"
+    settings = load_settings()
+    configure_logging("portal", settings.log_level, settings.nip_hash_key)
+    if command == "migrate":
+        from ekinerja_platform.migrate import migrate
+        migrate(settings.database_url, MIGRATIONS)
+        return 0
+    if command == "settings":
+        print({k: v for k, v in settings.__dict__.items() if k not in ("database_url", "nip_hash_key")})
+        return 0
+    if command == "run":
+        import uvicorn
+
+        from portal.app import create_app
+        # the client address reaches identity's login throttle as x-forwarded-for (see README)
+        # the standard asyncio loop: grpc.aio integrates with it directly (under another loop it polls from a thread)
+        uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.http_port, log_config=None,
+                    access_log=False, proxy_headers=False, server_header=False, loop="asyncio", http="httptools")
+        return 0
+    print(f"unknown command {command!r}: use run, migrate or settings", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

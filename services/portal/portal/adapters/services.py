@@ -1,0 +1,110 @@
+"""grpc.aio clients of the five services, called with the signed-in user's own access token.
+
+The portal holds no credential of its own: every call carries `authorization: Bearer <the user's token>`, so every
+authorisation decision stays in the services. One channel per service for the whole process.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import uuid
+
+import grpc
+
+from ..settings import SERVICES
+
+_FIELD_PREFIX = re.compile(r"^(?P<field>[a-z_][a-z0-9_.\[\]]*): (?P<detail>.+)$", re.S)
+
+
+class ServiceError(Exception):
+    """A service's refusal: its status code, the field it names (if any) and its own (English) detail."""
+
+    def __init__(self, code: grpc.StatusCode, detail: str, field: str = "", retry_after: int = 0):
+        super().__init__(f"{code.name}: {detail}")
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.retry_after = retry_after
+
+
+def pb(service: str):
+    return importlib.import_module(f"ekinerja.{service}.v1.{service}_pb2")
+
+
+def _field_from_details(error: grpc.aio.AioRpcError) -> str:
+    """The first field named in google.rpc.BadRequest / ErrorInfo details, when the service sends them."""
+    for key, value in error.trailing_metadata() or ():
+        if key != "grpc-status-details-bin":
+            continue
+        try:
+            from google.rpc import error_details_pb2, status_pb2
+            status = status_pb2.Status.FromString(value)
+            for detail in status.details:
+                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    bad = error_details_pb2.BadRequest()
+                    detail.Unpack(bad)
+                    if bad.field_violations:
+                        return bad.field_violations[0].field
+                if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+                    info = error_details_pb2.ErrorInfo()
+                    detail.Unpack(info)
+                    if info.metadata.get("field"):
+                        return info.metadata["field"]
+        except Exception:  # noqa: BLE001 - details are optional; the message still says what is wrong
+            return ""
+    return ""
+
+
+def to_service_error(error: grpc.aio.AioRpcError) -> ServiceError:
+    detail = error.details() or ""
+    field = _field_from_details(error)
+    match = _FIELD_PREFIX.match(detail)
+    if match:
+        field = field or match.group("field")
+        detail = match.group("detail")
+    retry_after = 0
+    for key, value in error.trailing_metadata() or ():
+        if key == "retry-after" and str(value).isdigit():
+            retry_after = int(value)
+    return ServiceError(error.code(), detail, field, retry_after)
+
+
+class Services:
+    """`await services.call("des", "ListPlans", request, token)`; a refusal raises ServiceError."""
+
+    def __init__(self, targets: dict, timeout: float = 10.0):
+        self.timeout = timeout
+        self.channels = {name: grpc.aio.insecure_channel(targets[name]) for name in SERVICES}
+        self.stubs = {}
+        for name in SERVICES:
+            module = importlib.import_module(f"ekinerja.{name}.v1.{name}_pb2_grpc")
+            self.stubs[name] = getattr(module, f"{name.capitalize()}ServiceStub")(self.channels[name])
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
+
+    async def call(self, service: str, rpc: str, request, token: str = "", *, write: bool = False,
+                   idempotency_key: str = "", metadata: tuple = ()):
+        """`write`: send an idempotency key, the form's own when given (a double submit then has one effect)."""
+        md = list(metadata)
+        if token:
+            md.append(("authorization", f"Bearer {token}"))
+        if write:
+            md.append(("x-idempotency-key", idempotency_key or uuid.uuid4().hex))
+        try:
+            return await getattr(self.stubs[service], rpc)(request, metadata=md, timeout=self.timeout)
+        except grpc.aio.AioRpcError as error:
+            raise to_service_error(error) from None
+
+    async def ready(self) -> bool:
+        """Every service's channel can connect (the services' own health reports their dependencies)."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+        for channel in self.channels.values():
+            try:
+                reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
+                if reply.status != health_pb2.HealthCheckResponse.SERVING:
+                    return False
+            except grpc.aio.AioRpcError:
+                return False
+        return True

@@ -1,0 +1,65 @@
+"""The portal's ASGI application: wires settings, the session store, the gRPC clients and the routes."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.templating import Jinja2Templates
+
+from .adapters.services import Services, pb
+from .adapters.sessions import SessionStore, Tokens
+from .entrypoints.http import SecurityMiddleware
+from .settings import PortalSettings
+
+HERE = Path(__file__).resolve().parent
+
+
+class Portal:
+    """What every request needs, built once per process."""
+
+    def __init__(self, settings: PortalSettings):
+        self.settings = settings
+        self.zone = ZoneInfo(settings.timezone)
+        self.services: Services | None = None  # grpc.aio channels belong to the serving event loop: see start()
+        self.sessions = SessionStore.from_url(settings.database_url, settings.session_ttl_seconds,
+                                              settings.db_pool_size, settings.session_cache_seconds)
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.auto_reload = False  # templates change only with a release: no stat() per render
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self.zone).date()
+
+    async def refresh_tokens(self, refresh_token: str) -> Tokens:
+        idn = pb("identity")
+        reply = await self.services.call("identity", "RefreshToken", idn.RefreshTokenRequest(
+            refresh_token=refresh_token))
+        return Tokens(reply.access_token, reply.refresh_token, reply.access_expires_at, reply.refresh_expires_at)
+
+    async def start(self) -> None:
+        self.services = Services(self.settings.targets, self.settings.grpc_timeout_seconds)
+
+    async def close(self) -> None:
+        await self.services.close()
+        await self.sessions.close()
+
+
+def create_app(settings: PortalSettings) -> Starlette:
+    from .entrypoints.web import exception_handlers, routes
+
+    portal = Portal(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        await portal.start()
+        yield
+        await portal.close()
+
+    app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers=exception_handlers(),
+                    middleware=[Middleware(SecurityMiddleware), Middleware(GZipMiddleware, minimum_size=500)])
+    app.state.portal = portal
+    return app

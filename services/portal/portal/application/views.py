@@ -1,0 +1,142 @@
+"""Page use cases: which service calls a page needs (made concurrently) and the view model they become.
+
+No rules live here: what the user may see and do is decided by the services; this only arranges their answers.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import OrderedDict
+from decimal import Decimal, InvalidOperation
+
+from ..adapters.services import ServiceError, pb
+
+STATE_LABELS = {"draft": "Draf", "submitted": "Diajukan", "revision_requested": "Perlu revisi",
+                "resubmitted": "Diajukan ulang", "approved": "Disetujui", "locked": "Terkunci"}
+SKP_STATUS_LABELS = {"draft": "Draf", "submitted": "Diajukan", "returned": "Dikembalikan", "disputed": "Disanggah",
+                     "revision": "Direvisi", "approved": "Disetujui", "closed": "Ditutup", "issued": "Diterbitkan",
+                     "keberatan": "Keberatan diajukan", "final": "Final", "moved": "pindah jabatan"}
+AUDIT_LABELS = {"activity": "laporan", "period_lock": "kunci periode", "plan": "rencana", "lock": "kunci",
+                "unlock": "buka kunci", "create": "dibuat", "submit": "diajukan", "edit": "diubah", "send": "dikirim",
+                "approve": "disetujui", "request_revision": "minta revisi", "quality": "kualitas"}
+EDITABLE = {"draft", "submitted", "revision_requested", "resubmitted"}
+SENDABLE = {"draft", "revision_requested"}
+
+
+def dec(value) -> Decimal:
+    try:
+        return Decimal(str(value or "0"))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def fmt(value) -> str:
+    """Decimals shown the Indonesian way: no trailing zeros, comma as the decimal mark."""
+    d = dec(value).normalize()
+    text = f"{d:f}"
+    return text.replace(".", ",")
+
+
+async def optional(coro, default=None):
+    """A call whose refusal only hides a part of the page (e.g. no approved SKP yet)."""
+    try:
+        return await coro
+    except ServiceError as error:
+        return default if default is not None else error
+
+
+async def hari_ini(services, token: str, today: dt.date) -> dict:
+    des = pb("des")
+    bulan = today.strftime("%Y-%m")
+    targets, plans, activities = await asyncio.gather(
+        optional(services.call("des", "GetMonthlyTargets", des.GetMonthlyTargetsRequest(), token)),
+        services.call("des", "ListPlans", des.ListPlansRequest(bulan=bulan), token),
+        services.call("des", "ListActivities", des.ListActivitiesRequest(bulan=bulan), token))
+    month_targets = [] if isinstance(targets, ServiceError) else [t for t in targets.targets if t.bulan == bulan]
+    iso = today.isoformat()
+    reported: dict[str, Decimal] = {}
+    recognised: dict[str, Decimal] = {}
+    for a in activities.activities:
+        if a.state == "draft":
+            continue
+        reported[a.kegiatan_id] = reported.get(a.kegiatan_id, Decimal(0)) + dec(a.kuantitas)
+        if a.state in ("approved", "locked"):
+            recognised[a.kegiatan_id] = recognised.get(a.kegiatan_id, Decimal(0)) + dec(
+                a.kuantitas_diakui or a.kuantitas)
+    progress = []
+    for t in month_targets:
+        target = dec(t.kuantitas)
+        done = reported.get(t.kegiatan_id, Decimal(0))
+        progress.append({"nomor": t.nomor, "nama": t.nama, "satuan": t.satuan, "target": fmt(target),
+                         "reported": fmt(done), "recognised": fmt(recognised.get(t.kegiatan_id, 0)),
+                         "max": max(target, Decimal(1)), "value": min(done, max(target, Decimal(1))),
+                         "pct": int(done * 100 / target) if target else 0})
+    nomor = {t.kegiatan_id: t.nomor for t in month_targets}
+    return {"today": iso, "bulan": bulan, "kegiatan": kegiatan_choices(month_targets), "nomor": nomor,
+            "no_skp": isinstance(targets, ServiceError),
+            "plans": [p for p in plans.plans if p.tanggal == iso],
+            "reports": [a for a in activities.activities if a.tanggal == iso],
+            "progress": progress}
+
+
+def team_of(org, principal: dict) -> list[dict]:
+    """Holders of the positions directly under the caller's (a convenience list; des and skp decide who is whose)."""
+    team = []
+    if not isinstance(org, ServiceError) and principal.get("jabatan_id"):
+        for position in org.positions:
+            if position.jabatan.parent_id == principal["jabatan_id"]:
+                team += [{"nip": h.nip, "nama": h.nama, "jabatan": position.jabatan.nama} for h in position.holders]
+    return sorted(team, key=lambda t: t["nama"])
+
+
+async def team(services, token: str, principal: dict) -> list[dict]:
+    org = await optional(services.call("identity", "GetOrganisation", pb("identity").GetOrganisationRequest(), token))
+    return team_of(org, principal)
+
+
+def kegiatan_choices(targets) -> list[dict]:
+    seen = OrderedDict()
+    for t in targets:
+        seen.setdefault(t.kegiatan_id, {"id": t.kegiatan_id, "nomor": t.nomor, "nama": t.nama, "satuan": t.satuan})
+    return sorted(seen.values(), key=lambda k: k["nomor"])
+
+
+async def kegiatan_of_caller(services, token: str, today: dt.date) -> list[dict]:
+    des = pb("des")
+    targets = await optional(services.call("des", "GetMonthlyTargets", des.GetMonthlyTargetsRequest(), token))
+    if isinstance(targets, ServiceError):
+        return []
+    return kegiatan_choices(targets.targets)
+
+
+async def names_of(services, token: str, nips) -> dict[str, str]:
+    """Employee names through identity (a penilai may read its subordinates); a refusal leaves the NIP shown."""
+    idn = pb("identity")
+    unique = sorted(set(nips))
+    found = await asyncio.gather(*(optional(services.call("identity", "GetPegawai", idn.GetPegawaiRequest(nip=n),
+                                                           token)) for n in unique))
+    return {n: (p.nama if not isinstance(p, ServiceError) else n) for n, p in zip(unique, found, strict=False)}
+
+
+async def tim(services, token: str, principal: dict, today: dt.date) -> dict:
+    des, recap, idn = pb("des"), pb("recap"), pb("identity")
+    queue, gaps, org = await asyncio.gather(
+        services.call("des", "ReviewQueue", des.ReviewQueueRequest(), token),
+        optional(services.call("recap", "ListNoncompliance", recap.ListNoncomplianceRequest(
+            instansi_id=principal.get("instansi_id", ""), date_from=today.isoformat(), date_to=today.isoformat()),
+            token)),
+        optional(services.call("identity", "GetOrganisation", idn.GetOrganisationRequest(), token)))
+    items = list(queue.activities)
+    team = team_of(org, principal)
+    rows = [] if isinstance(gaps, ServiceError) else list(gaps.rows)
+    names = await names_of(services, token, [a.nip for a in items] + [r.nip for r in rows if not r.nama])
+    groups: OrderedDict = OrderedDict()
+    for a in sorted(items, key=lambda a: (names.get(a.nip, a.nip), a.tanggal)):
+        person = groups.setdefault(a.nip, {"nip": a.nip, "nama": names.get(a.nip, a.nip), "days": OrderedDict()})
+        person["days"].setdefault(a.tanggal, []).append(a)
+    oldest = min((a.tanggal for a in items), default="")
+    return {"groups": list(groups.values()), "count": len(items), "oldest": oldest,
+            "gaps": [{"nama": r.nama or names.get(r.nip, r.nip), "kind": r.kind, "tanggal": r.tanggal,
+                      "count": r.count} for r in rows],
+            "gaps_known": not isinstance(gaps, ServiceError), "bulan": today.strftime("%Y-%m"), "team": team,
+            "today": today.isoformat()}

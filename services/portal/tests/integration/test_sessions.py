@@ -1,0 +1,104 @@
+"""The session store against a real PostgreSQL database (the portal's own, freshly migrated)."""
+import asyncio
+import concurrent.futures
+import time
+
+import pytest
+import sqlalchemy as sa
+from portal.adapters.sessions import SessionStore, Tokens, hash_id
+
+from ekinerja_platform import testing
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store_url():
+    url = testing.migrated_database("portal")
+    yield url
+    testing.drop_database(url)
+
+
+def run(coro):
+    """In a thread of its own: Playwright's sync API (browser tests in the same session) keeps a loop running here."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def test_the_table_keeps_only_a_hash_of_the_cookie_and_sessions_expire(store_url):
+    async def scenario():
+        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=2, cache_seconds=0)
+        try:
+            session_id, web = await store.create(Tokens("a1", "r1", int(time.time()) + 600,
+                                                        int(time.time()) + 7200), {"nip": "1", "roles": ["pegawai"]})
+            async with store.engine.connect() as conn:
+                ids = (await conn.execute(sa.text("SELECT id_hash FROM portal_sessions"))).scalars().all()
+            assert ids == [hash_id(session_id)] and session_id not in ids
+            loaded = await store.load(session_id)
+            assert loaded.tokens.access_token == "a1" and loaded.csrf_token == web.csrf_token
+            assert await store.load("forged") is None
+            async with store.engine.begin() as conn:
+                await conn.execute(sa.text("UPDATE portal_sessions SET expires_at = now() - interval '1 second'"))
+            assert await store.load(session_id) is None
+        finally:
+            await store.close()
+    run(scenario())
+
+
+def test_concurrent_requests_spend_the_refresh_token_once(store_url):
+    """Identity revokes a refresh token when it is used: two requests of one session refreshing together must not
+    both use it (fails without the row lock — checked)."""
+    calls = []
+
+    async def refresher(refresh_token):
+        calls.append(refresh_token)
+        await asyncio.sleep(0.2)
+        n = len(calls)
+        return Tokens(f"a{n + 1}", f"r{n + 1}", int(time.time()) + 600, int(time.time()) + 7200)
+
+    async def scenario():
+        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=4)
+        try:
+            session_id, _ = await store.create(Tokens("a1", "r1", int(time.time()) + 10, int(time.time()) + 7200),
+                                               {"nip": "1"})
+            web1, web2 = await store.load(session_id), await store.load(session_id)
+            results = await asyncio.gather(store.refresh(web1, 60, refresher), store.refresh(web2, 60, refresher))
+            assert calls == ["r1"]
+            assert {r.tokens.access_token for r in results} == {"a2"}
+            assert (await store.load(session_id)).tokens.refresh_token == "r2"
+        finally:
+            await store.close()
+    run(scenario())
+
+
+def test_a_refused_refresh_ends_the_session(store_url):
+    async def refused(refresh_token):
+        raise RuntimeError("revoked")
+
+    async def scenario():
+        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=2)
+        try:
+            session_id, web = await store.create(Tokens("a1", "r1", int(time.time()) + 5, int(time.time()) + 7200),
+                                                 {})
+            assert await store.refresh(web, 60, refused) is None
+            assert await store.load(session_id) is None
+        finally:
+            await store.close()
+    run(scenario())
+
+
+def test_a_read_session_is_cached_briefly_and_a_sign_out_drops_it_at_once(store_url):
+    async def scenario():
+        store = SessionStore.from_url(store_url, ttl_seconds=3600, pool_size=2, cache_seconds=60)
+        try:
+            session_id, _ = await store.create(Tokens("a1", "r1", int(time.time()) + 600, int(time.time()) + 7200),
+                                               {})
+            web = await store.load(session_id)
+            async with store.engine.begin() as conn:
+                await conn.execute(sa.text("UPDATE portal_sessions SET access_token = 'changed'"))
+            assert (await store.load(session_id)).tokens.access_token == "a1", "served from the cache"
+            await store.delete(web)
+            assert await store.load(session_id) is None
+        finally:
+            await store.close()
+    run(scenario())
