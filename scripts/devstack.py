@@ -7,6 +7,7 @@ running only reports. stop: stops exactly the processes run started (PID files u
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -179,6 +180,8 @@ def run() -> int:
             print("portal exited; see var/log/portal.log", file=sys.stderr)
             return 1
         time.sleep(0.3)
+    if os.environ.get("EKINERJA_DEMO_HISTORY", "1") != "0":
+        seed_journeys(base)
     print("\ne-Kinerja is running:")
     for service in SERVICES:
         grpc_port, http_port = DEFAULT_PORTS[service]
@@ -199,12 +202,26 @@ def seed_demo(base: dict) -> list[tuple[str, str]]:
         if not (ROOT / "services" / service / service / "demo.py").exists():
             continue
         result = subprocess.run([python(), "-m", f"{service}.demo"], env=service_env(service, base), cwd=ROOT,
-                                check=True, capture_output=True, text=True)
+                                check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         for line in result.stdout.splitlines():
             if line.startswith("account\t"):
                 _, login, description = line.split("\t", 2)
                 accounts.append((login, description))
     return accounts
+
+
+def seed_journeys(base: dict) -> None:
+    """The demo's SKPs, results and working history through the running services (scripts/demo_seed.py)."""
+    from demo_seed import seed
+
+    def run_module(service: str, args: list[str], stdin: str) -> str:
+        return subprocess.run([python(), "-m", f"{service}.demo", *args], env=service_env(service, base), cwd=ROOT,
+                              check=True, capture_output=True, text=True, input=stdin).stdout
+
+    print("seeding the demo's SKPs and working history (first run: a few minutes) ...", flush=True)
+    targets = {s: f"127.0.0.1:{DEFAULT_PORTS[s][0]}" for s in SERVICES}
+    summary = seed(targets, base["EKINERJA_DEMO_PASSWORD"], run_module, log=lambda line: print(f"  {line}"))
+    print(f"  demo: {json.dumps(summary)}")
 
 
 def stop() -> int:

@@ -49,7 +49,9 @@ def stack(tmp_path_factory):
     offset = _free_offset()
     env = dict(os.environ)
     env.update({"EKINERJA_VAR_DIR": str(tmp_path_factory.mktemp("stack-var")), "EKINERJA_DB_PREFIX": f"stack{tag}_",
-                "EKINERJA_VHOST": f"stack-{tag}", "EKINERJA_PORT_OFFSET": str(offset)})
+                "EKINERJA_VHOST": f"stack-{tag}", "EKINERJA_PORT_OFFSET": str(offset),
+                # the stack, not the demo's history (minutes of seeding: tests/e2e/test_e2e_demo_seed.py)
+                "EKINERJA_DEMO_HISTORY": "0"})
     run = subprocess.run([sys.executable, "scripts/devstack.py", "run"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=300)
     try:

@@ -86,12 +86,14 @@ def skp_group():
 
 @skp_group.command("score")
 @click.argument("source", metavar="FILE|-")
-def score(source):
+@click.option("--examples", is_flag=True,
+              help='FILE is a set of named examples {"A": {"input": …, "expected": …}}: score each, compare.')
+def score(source, examples):
     """Score one employee's year offline (shared/SKP_SCORE_FORMAT.md); FILE `-` reads standard input."""
-    from skp.domain.score_contract import run_score_cli
+    from skp.domain.score_contract import run_examples_cli, run_score_cli
     out, err = io.StringIO(), io.StringIO()
     stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
-    code = run_score_cli(source, stdin, out, err)
+    code = (run_examples_cli if examples else run_score_cli)(source, stdin, out, err)
     # Bytes in UTF-8 whatever the locale: names in kegiatan may hold any character.
     sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
     sys.stdout.flush()

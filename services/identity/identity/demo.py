@@ -1,14 +1,16 @@
 """`python -m identity.demo`: seeds the demo agency for `make run` (never loaded anywhere else). Idempotent.
 
-One kabupaten with 64 employees in a position tree four levels deep covering the four job groups: the Kepala Dinas
+One kabupaten with 63 employees in a position tree four levels deep covering the four job groups: the Kepala Dinas
 Pendidikan with a school (kepala sekolah, guru, tata usaha), the Kepala Dinas Kesehatan with a puskesmas (dokter,
 perawat, bidan, apoteker), functional positions (auditor, pranata komputer, analis kebijakan) under the Sekretariat,
 and general staff. Everything goes through the bulk import use case, so the normal events (employee_registered,
 position_changed, assignment_changed) are written to the outbox and reach skp/des/recap when the services run.
-Prints one `account\t<login>\t<description>` line per demo account; all use `$EKINERJA_DEMO_PASSWORD`.
+Prints one `account\t<login>\t<description>` line per named demo account; all use `$EKINERJA_DEMO_PASSWORD`.
+Every other employee gets an account too (NIP as login, not listed): scripts/demo_seed.py acts as each of them.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 
@@ -19,7 +21,9 @@ from .application.org import Org
 from .bootstrap import SystemCall, database, ensure_account
 
 INSTANSI = "KAB-DEMO"
-TMT = "2024-01-02"
+# Everyone holds their position since 2 January of last year, so skp drafts last year's document from the import's
+# events (the demo closes it with an issued result) and this year's by its yearly rollover (scripts/demo_seed.py).
+TMT = f"{dt.date.today().year - 1}-01-02"
 
 # (id, unit, parent unit)
 UNITS = [("KAB-DEMO.SETDA", "Sekretariat Daerah", None),
@@ -97,8 +101,12 @@ def people():
     return out
 
 
+def holders(jabatan: str) -> list[str]:
+    return [nip for nip, _n, _g, j in people() if j == f"{INSTANSI}.{jabatan}"]
+
+
 def first_holder(jabatan: str) -> str:
-    return next(nip for nip, _n, _g, j in people() if j == f"{INSTANSI}.{jabatan}")
+    return holders(jabatan)[0]
 
 
 def records():
@@ -138,7 +146,22 @@ def accounts():
         (first_holder("KASUBAG-TU"), ["pegawai", "expert"], first_holder("KASUBAG-TU"), ["umum"],
          "Kasubbag TU: penilai of general staff; expert (umum)"),
         (first_holder("PENGADM"), ["pegawai"], first_holder("PENGADM"), [], "Pengadministrasi Umum (umum)"),
+        # a second expert per SNOWMAN job group: a draft answer is published by another expert, no admin needed
+        (holders("GURU")[1], ["pegawai", "expert"], holders("GURU")[1], ["pendidik"], "Guru Kelas; expert (pendidik)"),
+        (first_holder("BIDAN"), ["pegawai", "expert"], first_holder("BIDAN"), ["kesehatan"],
+         "Bidan; expert (kesehatan)"),
+        (first_holder("PRAKOM"), ["pegawai", "expert"], first_holder("PRAKOM"), ["fungsional"],
+         "Pranata Komputer; expert (fungsional)"),
+        (first_holder("KABAG-UMUM"), ["pegawai", "expert"], first_holder("KABAG-UMUM"), ["umum"],
+         "Kepala Bagian Umum; expert (umum)"),
     ]
+
+
+def employee_accounts():
+    """Every other demo employee logs in with the NIP too (role pegawai): the demo's history is made through the
+    services' APIs by each employee and penilai, as it would be in production. Not listed by `make run`."""
+    named = {nip for _login, _roles, nip, _k, _d in accounts() if nip}
+    return [(nip, ["pegawai"], nip, [], nama) for nip, nama, _g, _j in people() if nip not in named]
 
 
 def seed(database_url: str, password: str) -> list[tuple[str, str]]:
@@ -154,6 +177,9 @@ def seed(database_url: str, password: str) -> list[tuple[str, str]]:
         ensure_account(db, login=login, password=password, roles=roles, nip=nip,
                        instansi_id=None if "admin_bkn" in roles else INSTANSI, kelompok=kelompok)
         shown.append((login, description))
+    for login, roles, nip, kelompok, _nama in employee_accounts():
+        ensure_account(db, login=login, password=password, roles=roles, nip=nip, instansi_id=INSTANSI,
+                       kelompok=kelompok)
     db.engine.dispose()
     return shown
 

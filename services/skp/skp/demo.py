@@ -8,6 +8,7 @@ the Guru PJOK is not the Guru Kelas), so no two different positions share a temp
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 
@@ -122,11 +123,38 @@ def seed(database_url: str) -> int:
     return made
 
 
+def rollover(database_url: str) -> int:
+    """This year's documents for the demo's assignments, which start last year: what the service's yearly rollover
+    timer does (`consumers.rollover_year`, replica-safe), run once now instead of within its ten minutes."""
+    from sqlalchemy.orm import sessionmaker
+
+    from ekinerja_platform.db import DatabaseAccess
+
+    from .application import consumers
+
+    engine = make_engine(database_url, pool_size=1)
+    db, handled = DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False)), 0
+    try:
+        while True:
+            with db.transaction() as session:
+                batch = consumers.rollover_year(session, dt.date.today())
+            handled += batch
+            if batch < consumers.ROLLOVER_BATCH:
+                return handled
+    finally:
+        engine.dispose()
+
+
 def main() -> int:
+    """`python -m skp.demo` (templates, before the services start) or `python -m skp.demo rollover` (after skp has
+    taken identity's assignment events)."""
     url = os.environ.get("EKINERJA_DATABASE_URL")
     if not url:
         print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
         return 2
+    if sys.argv[1:] == ["rollover"]:
+        print(f"skp demo: {rollover(url)} assignments rolled over to {dt.date.today().year}")
+        return 0
     print(f"skp demo: {seed(url)} position templates made")
     return 0
 

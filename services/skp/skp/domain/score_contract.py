@@ -342,3 +342,42 @@ def run_score_cli(source: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         return 1
     stdout.write(rendered + "\n")
     return 0
+
+
+def run_examples_cli(source: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """``ekinerja skp score --examples FILE``: a file of named examples ``{"A": {"input": …, "expected": …}}`` (the
+    shared ``skp_score_examples.json``) scored one by one. Prints ``{name: result}``; 0 when every result equals its
+    ``expected`` (if given), 1 naming each example that differs, 2 on a file that is not such a set."""
+    try:
+        examples = loads_score_json(_read(source, stdin))
+        if not isinstance(examples, dict) or not examples or not all(
+                isinstance(e, dict) and "input" in e for e in examples.values()):
+            raise InvalidScoreInput(INPUT_FIELD, 'bukan kumpulan contoh {"nama": {"input": …, "expected": …}}')
+        results, differing = {}, []
+        for name, example in examples.items():
+            try:
+                documents, perilaku = parse_score_input(example["input"])
+            except InvalidScoreInput as error:
+                raise InvalidScoreInput(f"{name}.input.{error.field}", error.message) from None
+            results[name] = format_score_output(score_year(documents, perilaku))
+            expected = example.get("expected")
+            if expected is not None and json.loads(json.dumps(results[name])) != _plain(expected):
+                differing.append(name)
+    except InvalidScoreInput as error:
+        stderr.write(f"error: {_one_line(error.field)}: {_one_line(error.message)}\n")
+        return 2
+    stdout.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    for name in differing:
+        stderr.write(f"contoh {name}: hasil berbeda dari nilai \"expected\"\n")
+    return 1 if differing else 0
+
+
+def _plain(value: Any) -> Any:
+    """An expected output read with exact decimals, back in the output's JSON form (strings, ints, null)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else str(value)
+    return value

@@ -74,3 +74,40 @@ def test_missing_file_exits_2():
     done = run("/nonexistent/skp.json")
     assert done.returncode == 2 and done.stdout == b""
     assert done.stderr.decode().startswith("error: input: ")
+
+
+DOCS_EXAMPLES = REPO_ROOT / "docs" / "examples"
+
+
+def test_the_examples_file_scores_every_example_to_its_expected_result():
+    """README: `ekinerja skp score --examples docs/examples/skp-score-examples.json` (a copy of the shared file)."""
+    assert json.loads((DOCS_EXAMPLES / "skp-score-examples.json").read_text(encoding="utf-8")) == EXAMPLES
+    for path in (DOCS_EXAMPLES / "skp-score-examples.json", SHARED / "skp_score_examples.json"):
+        done = run("--examples", str(path))
+        assert done.returncode == 0, done.stderr
+        assert done.stderr == b""
+        assert json.loads(done.stdout) == {name: e["expected"] for name, e in EXAMPLES.items()}
+
+
+def test_an_example_whose_result_differs_is_named_and_fails(tmp_path):
+    changed = json.loads(json.dumps(EXAMPLES))
+    changed["B"]["expected"]["nilai_capaian_skp"] = "99.99"
+    source = tmp_path / "examples.json"
+    source.write_text(json.dumps(changed), encoding="utf-8")
+    done = run("--examples", str(source))
+    assert done.returncode == 1
+    assert done.stderr.decode() == 'contoh B: hasil berbeda dari nilai "expected"\n'
+
+
+def test_a_plain_input_is_not_an_examples_file():
+    done = run("--examples", str(DOCS_EXAMPLES / "skp-score-input.json"))
+    assert done.returncode == 2 and done.stdout == b""
+    assert done.stderr.decode().startswith("error: input: bukan kumpulan contoh")
+
+
+def test_the_readme_input_file_scores():
+    """README: `ekinerja skp score docs/examples/skp-score-input.json`."""
+    done = run(str(DOCS_EXAMPLES / "skp-score-input.json"))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["nilai_capaian_skp"], result["nilai_perilaku"], result["sebutan"]) == ("89.19", "82.40", "Baik")

@@ -1,0 +1,267 @@
+"""The demo's journeys, walked through the services' public gRPC APIs once they run (called by `make run` before it
+prints the endpoints, and by tests/e2e/test_e2e_demo_seed.py against an isolated stack).
+
+identity's demo (`identity.demo`, before start) imported KAB-DEMO: 63 employees holding their positions since
+2 January of last year, each with an account (login = NIP, the demo password). From there, as the people would:
+1. skp drafts last year's document of every employee from identity's events; its yearly rollover (run once here,
+   `python -m skp.demo rollover`, instead of within the timer's ten minutes) drafts this year's.
+2. Every employee submits both documents, drafted from the position's template; the penilai approves. (The Sekda
+   has no pejabat penilai in the demo tree - the regent is no civil servant - so the Sekda's documents stay drafts.)
+3. One employee is on leave (cuti) for a week of the month before last, set in identity by `admin`.
+4. des receives the approved SKPs; their working history is written by `python -m des.demo history` (des's use cases
+   on each day's clock: the past is closed to des's API, see services/des/des/demo.py).
+5. Last year: each employee enters the realisation of waktu (and biaya), the penilai rates the perilaku and
+   issues the result once skp has every month's realisation and kualitas from des's events.
+6. recap shows the figures (waited for, so the first screen is never empty).
+
+Idempotent (each step looks at the state first; des's history skips days that have entries), deterministic
+(rules per NIP and date, relative to the real today). Needs the services SERVING.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+
+import grpc
+
+INSTANSI = "KAB-DEMO"
+RPC_TIMEOUT = 30
+
+
+def pb(svc: str):
+    return importlib.import_module(f"ekinerja.{svc}.v1.{svc}_pb2")
+
+
+class Demo:
+    def __init__(self, targets: dict[str, str], password: str, run_module: Callable[[str, list[str], str], str],
+                 today: dt.date | None = None, log: Callable[[str], None] = print, timeout: float = 600.0):
+        """targets: service -> host:port; run_module(service, args, stdin) runs `python -m <service>.demo args`
+        with that service's settings and returns its output."""
+        self.channels = {svc: grpc.insecure_channel(target) for svc, target in targets.items()}
+        self.stubs = {svc: getattr(importlib.import_module(f"ekinerja.{svc}.v1.{svc}_pb2_grpc"),
+                                   f"{svc.capitalize()}ServiceStub")(ch) for svc, ch in self.channels.items()}
+        self.password, self.run_module, self.log, self.timeout = password, run_module, log, timeout
+        self.today = today or dt.date.today()
+        self.tokens: dict[str, tuple[str, int]] = {}
+        self.summary: dict[str, object] = {}
+
+    def close(self) -> None:
+        for channel in self.channels.values():
+            channel.close()
+
+    # -- plumbing -----------------------------------------------------------------------------------------------
+    def token(self, user: str) -> str:
+        """The user's access token, logged in again a minute before it expires (the first seeding takes minutes)."""
+        token, expires = self.tokens.get(user, ("", 0))
+        if time.time() > expires - 60:
+            reply = self.stubs["identity"].Login(pb("identity").LoginRequest(user=user, password=self.password),
+                                                 timeout=RPC_TIMEOUT)
+            token, expires = reply.access_token, reply.access_expires_at
+            self.tokens[user] = (token, expires)
+        return token
+
+    def md(self, user: str, key: str | None = None) -> list[tuple[str, str]]:
+        md = [("authorization", f"Bearer {self.token(user)}")]
+        if key:   # a retried step (a second `make run`) gets the first answer, never a second effect
+            md.append(("x-idempotency-key", str(uuid.uuid5(uuid.NAMESPACE_URL, f"ekinerja-demo/{key}"))))
+        return md
+
+    def eventually(self, check: Callable[[], object], what: str):
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                result = check()
+                if result:
+                    return result
+            except grpc.RpcError as exc:
+                if exc.code() not in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+                    raise
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"demo: not reached within {self.timeout:.0f} s: {what}")
+            time.sleep(0.5)
+
+    # -- the journeys -------------------------------------------------------------------------------------------
+    def people(self) -> list[tuple[str, str]]:
+        from identity.demo import people
+        return [(nip, nama) for nip, nama, _g, _j in people()]
+
+    def documents(self, nip: str, year: int) -> list:
+        reply = self.stubs["skp"].ListSkp(pb("skp").ListSkpRequest(nip=nip, year=year), metadata=self.md(nip),
+                                          timeout=RPC_TIMEOUT)
+        return [d for d in reply.documents if d.status != "closed"]
+
+    def all_documents(self, year: int) -> dict[str, object]:
+        return self.eventually(lambda: self._all(year), f"skp drafts every demo employee's {year} document")
+
+    def _all(self, year: int):
+        out = {}
+        for nip, _nama in self.people():
+            docs = self.documents(nip, year)
+            if not docs:
+                return None
+            out[nip] = docs[0]
+        return out
+
+    def agree(self, docs: dict) -> int:
+        """Submit (owner) and approve (penilai) every document still in draft or returned."""
+        skp, p = self.stubs["skp"], pb("skp")
+        approved = 0
+        for nip, doc in docs.items():
+            if doc.status in ("draft", "returned") and doc.penilai_nip:
+                doc = skp.SubmitSkp(p.SubmitSkpRequest(skp_id=doc.skp_id),
+                                    metadata=self.md(nip, f"submit/{doc.skp_id}"), timeout=RPC_TIMEOUT).document
+            if doc.status == "submitted":
+                doc = skp.ApproveSkp(p.ApproveSkpRequest(skp_id=doc.skp_id),
+                                     metadata=self.md(doc.penilai_nip, f"approve/{doc.skp_id}"),
+                                     timeout=RPC_TIMEOUT).document
+            docs[nip] = doc
+            approved += doc.status == "approved"
+        return approved
+
+    def leave(self) -> dict:
+        """The leave: a week (Monday to Friday) in the month before last, set by admin in identity."""
+        from des.demo import month_start
+        from identity.demo import holders
+        first = month_start(self.today, 2)
+        monday = first + dt.timedelta(days=(7 - first.weekday()) % 7 + 7)   # its second full week
+        nip = holders("PERAWAT")[1]
+        spec = {"nip": nip, "start": monday.isoformat(), "end": (monday + dt.timedelta(days=4)).isoformat()}
+        p = pb("identity")
+        current = self.stubs["identity"].GetPegawai(p.GetPegawaiRequest(nip=nip), metadata=self.md("admin"),
+                                                     timeout=RPC_TIMEOUT)
+        if current.status == "aktif":
+            try:
+                self.stubs["identity"].SetPegawaiStatus(p.SetPegawaiStatusRequest(
+                    nip=nip, status="cuti", effective_date=spec["start"], end_date=spec["end"]),
+                    metadata=self.md("admin", f"cuti/{nip}/{spec['start']}"), timeout=RPC_TIMEOUT)
+            except grpc.RpcError as exc:   # already recorded by an earlier run
+                if exc.code() not in (grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION):
+                    raise
+        return spec
+
+    def wait_des(self, docs: dict) -> None:
+        des, p = self.stubs["des"], pb("des")
+        for nip, doc in docs.items():
+            if doc.status == "approved":
+                self.eventually(lambda nip=nip, doc=doc: des.GetMonthlyTargets(
+                    p.GetMonthlyTargetsRequest(nip=nip, skp_id=doc.skp_id), metadata=self.md(nip),
+                    timeout=RPC_TIMEOUT).targets, f"des has the approved SKP {doc.skp_id}")
+
+    def close_last_year(self, docs: dict) -> int:
+        """Realisation of waktu/biaya (owner), perilaku and the result (penilai), once skp has des's realisation."""
+        skp, p = self.stubs["skp"], pb("skp")
+        issued = 0
+        for nip, doc in docs.items():
+            if doc.status != "approved" or doc.result_status:
+                issued += bool(doc.result_status)
+                continue
+            doc = self.eventually(lambda nip=nip, doc=doc: self._realised(nip, doc.skp_id),
+                                  f"skp has last year's realisation and kualitas of {doc.skp_id}")
+            for k in doc.kegiatan:
+                if not k.realisasi.waktu:
+                    waktu = Decimal(k.waktu) - (1 if int(nip[-3:]) % 5 == 0 else 0)
+                    biaya = (Decimal(k.biaya) * Decimal("0.95")).quantize(Decimal(1)) if k.biaya else ""
+                    skp.SetRealisasi(p.SetRealisasiRequest(skp_id=doc.skp_id, kegiatan_id=k.kegiatan_id,
+                                                           waktu=str(waktu), biaya=str(biaya)),
+                                     metadata=self.md(nip, f"realisasi/{doc.skp_id}/{k.kegiatan_id}"),
+                                     timeout=RPC_TIMEOUT)
+            base = 76 + int(nip[-3:]) % 15
+            values = {a: str(base + i % 4) for i, a in enumerate(
+                ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama"))}
+            if doc.kind.startswith("struktural"):
+                values["kepemimpinan"] = str(base + 1)
+            skp.SetPerilaku(p.SetPerilakuRequest(skp_id=doc.skp_id, perilaku=p.PerilakuValues(**values)),
+                            metadata=self.md(doc.penilai_nip, f"perilaku/{doc.skp_id}"), timeout=RPC_TIMEOUT)
+            skp.IssueResult(p.IssueResultRequest(skp_id=doc.skp_id),
+                            metadata=self.md(doc.penilai_nip, f"issue/{doc.skp_id}"), timeout=RPC_TIMEOUT)
+            issued += 1
+        return issued
+
+    def _realised(self, nip: str, skp_id: str):
+        doc = self.stubs["skp"].GetSkp(pb("skp").GetSkpRequest(skp_id=skp_id), metadata=self.md(nip),
+                                       timeout=RPC_TIMEOUT).document
+        # des's demo rates every month of last year; in January and February the last ones may still wait
+        months = 12 if self.today.month > 2 else 10
+        if all(k.realisasi.kualitas and k.realisasi.bulan_dinilai >= months for k in doc.kegiatan):
+            return doc
+        return None
+
+    def des_counts(self, nip: str) -> tuple[int, int]:
+        """(reported, approved or locked) entries of this year in des: what recap must count once caught up."""
+        des, d = self.stubs["des"], pb("des")
+        reported = approved = 0
+        for bulan in range(1, self.today.month + 1):
+            month = dt.date(self.today.year, bulan, 1)
+            token = ""
+            while True:
+                reply = des.ListActivities(d.ListActivitiesRequest(nip=nip, bulan=month.strftime("%Y-%m"),
+                                                                   page_size=1000, page_token=token),
+                                           metadata=self.md(nip), timeout=RPC_TIMEOUT)
+                reported += len(reply.activities)
+                approved += sum(a.state in ("approved", "locked") for a in reply.activities)
+                token = reply.next_page_token
+                if not token:
+                    break
+        return reported, approved
+
+    def wait_recap_caught_up(self, nips: list[str]) -> None:
+        """recap applies des's events in their order: once its year figures of these employees (the demo's first
+        and last ones) equal des's, the recaps, compliance and charts of the whole demo are complete."""
+        r = pb("recap")
+        for nip in nips:
+            want = self.des_counts(nip)
+
+            def check(nip=nip, want=want):
+                c = self.stubs["recap"].GetEmployeeRecap(r.GetEmployeeRecapRequest(
+                    nip=nip, period=r.PERIOD_YEAR, date=self.today.isoformat()), metadata=self.md(nip),
+                    timeout=RPC_TIMEOUT).counters
+                return (c.reported, c.approved) == want
+            self.eventually(check, f"recap counts des's {want} entries of this year of {nip[:4]}…")
+
+    def wait_recap(self, nip: str) -> object:
+        r = pb("recap")
+        last_month = (self.today.replace(day=1) - dt.timedelta(days=1))
+
+        def check():
+            reply = self.stubs["recap"].GetEmployeeRecap(r.GetEmployeeRecapRequest(
+                nip=nip, period=r.PERIOD_MONTH, date=last_month.isoformat()), metadata=self.md(nip),
+                timeout=RPC_TIMEOUT)
+            return reply if reply.counters.approved > 0 and reply.counters.achievement_pct else None
+        return self.eventually(check, "recap shows last month's approved work")
+
+    def run(self) -> dict:
+        started = time.monotonic()
+        from identity.demo import first_holder, holders
+        this, last = self.today.year, self.today.year - 1
+        last_docs = self.all_documents(last)
+        self.log(f"demo: {self.run_module('skp', ['rollover'], '').strip()}")
+        this_docs = self.all_documents(this)
+        self.summary["approved_last_year"] = self.agree(last_docs)
+        self.summary["approved_this_year"] = self.agree(this_docs)
+        leave = self.leave()
+        self.wait_des(last_docs)
+        self.wait_des(this_docs)
+        spec = {"instansi_id": INSTANSI, "today": self.today.isoformat(), "late_nip": holders("PERAWAT")[2],
+                "leave": leave}
+        self.log(self.run_module("des", ["history"], json.dumps(spec)).strip())
+        self.summary["results_last_year"] = self.close_last_year(last_docs)
+        employees = sorted(nip for nip, doc in this_docs.items() if doc.status == "approved")
+        self.wait_recap_caught_up([first_holder("GURU"), employees[0], employees[-1]])
+        recap = self.wait_recap(first_holder("GURU"))
+        self.summary["guru_last_month"] = {"approved": recap.counters.approved,
+                                           "achievement_pct": recap.counters.achievement_pct}
+        self.summary["seconds"] = round(time.monotonic() - started, 1)
+        return self.summary
+
+
+def seed(targets: dict[str, str], password: str, run_module, **kwargs) -> dict:
+    demo = Demo(targets, password, run_module, **kwargs)
+    try:
+        return demo.run()
+    finally:
+        demo.close()
