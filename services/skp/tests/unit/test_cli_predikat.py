@@ -162,6 +162,8 @@ INVALID = [
     ("missing ruleset", _doc(ruleset=_DROP), "ruleset"),
     ("pp46 ruleset", _doc(ruleset="pp46-2011"), "ruleset"),
     ("unknown ruleset", _doc(ruleset="permenpanrb-2023"), "ruleset"),
+    ("ruleset not text", _doc(ruleset=6), "ruleset"),
+    ("number out of range", _doc(_pegawai(bulan=99)).replace(b"99", b"1" + b"0" * 5000), "input"),
     ("unknown top field", _doc(predikat_organisasii="baik"), "predikat_organisasii"),
     ("unknown predikat organisasi", _doc(predikat_organisasi="sangat_baik"), "predikat_organisasi"),
     ("predikat organisasi not text", _doc(predikat_organisasi=1), "predikat_organisasi"),
@@ -227,3 +229,17 @@ def test_a_missing_file_exits_2():
     assert done.returncode == 2 and done.stderr == b""
     (error,) = json.loads(done.stdout)["errors"]
     assert error["field"] == "input" and error["message"].startswith("tidak dapat membaca")
+
+
+def test_a_bug_exits_1_with_one_line_and_no_traceback(monkeypatch):
+    import io
+
+    from skp.domain.permenpanrb_6_2022 import contract
+
+    def broken(_data):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(contract, "evaluate", broken)
+    out, err = io.StringIO(), io.StringIO()
+    code = contract.run_predikat_cli("-", io.BytesIO(json.dumps(SPEC_INPUT).encode()), out, err)
+    assert (code, out.getvalue(), err.getvalue()) == (1, "", "error: internal: RuntimeError: boom\n")

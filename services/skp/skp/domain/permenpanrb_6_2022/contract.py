@@ -170,9 +170,10 @@ def parse_predikat_input(obj: Any) -> PredikatInput:
         errors.add("ruleset", f"wajib diisi: {RULESET_ID}")
     elif ruleset == _PP46:
         errors.add("ruleset", f"{_PP46} dihitung dengan `ekinerja skp score`; perintah ini untuk {RULESET_ID}")
+    elif not isinstance(ruleset, str):
+        errors.add("ruleset", f"harus berupa teks {RULESET_ID}, bukan {_json_type(ruleset)}")
     elif ruleset != RULESET_ID:
-        shown = json.dumps(ruleset, ensure_ascii=False) if isinstance(ruleset, str) else _json_type(ruleset)
-        errors.add("ruleset", f"nilai tidak dikenal {shown}; harus {RULESET_ID}")
+        errors.add("ruleset", f"nilai tidak dikenal {json.dumps(ruleset[:40], ensure_ascii=False)}; harus {RULESET_ID}")
     organisasi = errors.choice(
         obj.get("predikat_organisasi"), "predikat_organisasi", PredikatOrganisasi, required=False
     )
@@ -276,15 +277,19 @@ def _read(source: str, stdin: BinaryIO | TextIO) -> str:
     return text.removeprefix("\ufeff")
 
 
+class _JsonProblem(ValueError):
+    """A problem our decoding hooks found, already worded for the user."""
+
+
 def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} bukan angka")
+    raise _JsonProblem(f"{name} bukan angka")
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
     result: dict = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f"kunci ganda {json.dumps(key, ensure_ascii=False)}")
+            raise _JsonProblem(f"kunci ganda {json.dumps(key, ensure_ascii=False)}")
         result[key] = value
     return result
 
@@ -295,8 +300,10 @@ def loads_predikat_json(text: str) -> Any:
         return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as error:
         raise _invalid(f"bukan JSON yang sah (baris {error.lineno}, kolom {error.colno})") from None
-    except ValueError as error:
+    except _JsonProblem as error:
         raise _invalid(f"bukan JSON yang sah: {error}") from None
+    except ValueError:  # e.g. an integer of thousands of digits; Python's own wording is English
+        raise _invalid("bukan JSON yang sah: angka di luar jangkauan") from None
     except RecursionError:
         raise _invalid("bukan JSON yang sah: bersarang terlalu dalam") from None
 
