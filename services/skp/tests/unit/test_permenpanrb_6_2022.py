@@ -194,3 +194,49 @@ def test_angka_kredit_defaults_to_a_year():
 def test_angka_kredit_rejects_a_month_count_outside_1_to_12(bulan):
     with pytest.raises(ValueError):
         angka_kredit(Jenjang.AHLI_MUDA, Predikat.BAIK, bulan)
+
+
+def _compositions(total: int, parts: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _compositions(total - first, parts - 1):
+            yield (first, *rest)
+
+
+# The curve written independently as percentages: "at most p %" is 100·count ≤ p·N, "at least p %" 100·count ≥ p·N.
+ORACLE = {
+    "istimewa": {"sangat_baik_maks": lambda c, n: 100 * c[SB] <= 70 * n},
+    "baik": {
+        "baik_maks": lambda c, n: 100 * c[B] <= 70 * n,
+        "butuh_perbaikan_kurang_ada": lambda c, n: c[BP] + c[K] >= 1,
+    },
+    "butuh_perbaikan": {
+        "butuh_perbaikan_min": lambda c, n: 100 * c[BP] >= 60 * n,
+        "sangat_baik_maks": lambda c, n: 100 * c[SB] <= 10 * n,
+    },
+    "kurang": {
+        "kurang_min": lambda c, n: 100 * c[K] >= 60 * n,
+        "butuh_perbaikan_min": lambda c, n: 100 * c[BP] >= 10 * n,
+        "sangat_baik_maks": lambda c, n: 100 * c[SB] <= 10 * n,
+    },
+    "sangat_kurang": {
+        "sangat_kurang_min": lambda c, n: 100 * c[SK] >= 60 * n,
+        "kurang_butuh_perbaikan_min": lambda c, n: 100 * (c[K] + c[BP]) >= 10 * n,
+        "sangat_baik_nol": lambda c, n: c[SB] == 0,
+    },
+}
+
+
+@pytest.mark.parametrize("organisasi", sorted(ORACLE))
+def test_curve_agrees_with_the_percent_rules_on_every_spread_of_up_to_twelve_employees(organisasi):
+    for n in range(0, 13):
+        for spread in _compositions(n, 5):
+            counts = dict(zip((SB, B, BP, K, SK), spread, strict=True))
+            result = check_distribution(PredikatOrganisasi(organisasi), _spread(counts))
+            if n < 5:
+                assert not result.diperiksa and not result.pelanggaran
+                continue
+            expected = [code for code, holds in ORACLE[organisasi].items() if not holds(counts, n)]
+            assert [v.aturan for v in result.pelanggaran] == expected, counts
