@@ -187,6 +187,9 @@ INVALID = [
     ("bulan fraction", _doc(_pegawai(bulan=6.5)), "pegawai[0].bulan"),
     ("bulan boolean", _doc(_pegawai(bulan=True)), "pegawai[0].bulan"),
     ("unknown pegawai field", _doc(_pegawai(jenjan="ahli_muda")), "pegawai[0].jenjan"),
+    ("lone surrogate id", _doc(_pegawai(id="\ud800")), "pegawai[0].id"),
+    ("lone surrogate value", _doc(_pegawai(perilaku="\ud800")), "pegawai[0].perilaku"),
+    ("lone surrogate field", _doc(_pegawai(**{"\ud800": 1})), "pegawai[0].\\ud800"),
 ]
 
 

@@ -250,8 +250,17 @@ def format_output(result: PredikatResult) -> dict:
     }
 
 
+def _printable(text: str) -> str:
+    """Text as UTF-8 can carry it: a lone surrogate from the input ("\\ud800") is shown escaped, never a crash."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def format_invalid(error: InvalidPredikatInput) -> dict:
-    return {"status": "invalid", "errors": [{"field": e.field, "message": e.message} for e in error.errors]}
+    """The contract's invalid-input object; fields and messages may quote the input, so they are made printable."""
+    return {
+        "status": "invalid",
+        "errors": [{"field": _printable(e.field), "message": _printable(e.message)} for e in error.errors],
+    }
 
 
 # --- command line -----------------------------------------------------------------------------------------------
