@@ -1,7 +1,8 @@
-"""`ekinerja skp …`: the offline score calculator and the SKP document workflow against the skp service.
+"""`ekinerja skp …`: the offline calculators and the SKP document workflow against the skp service.
 
-`skp score FILE|-` runs the very scoring code of the skp service (``skp.domain.score_contract``) without any
-service; every other command calls the skp service over gRPC with the caller's token.
+`skp score FILE|-` runs the very scoring code of the skp service (``skp.domain.score_contract``) and
+`skp predikat FILE|-` the PermenPANRB 6/2022 code (``skp.domain.permenpanrb_6_2022``) without any service; every
+other command calls the skp service over gRPC with the caller's token.
 """
 from __future__ import annotations
 
@@ -95,6 +96,21 @@ def score(source, examples):
     stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
     code = (run_examples_cli if examples else run_score_cli)(source, stdin, out, err)
     # Bytes in UTF-8 whatever the locale: names in kegiatan may hold any character.
+    sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
+    sys.stdout.flush()
+    sys.stderr.buffer.write(err.getvalue().encode("utf-8"))
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+@skp_group.command("predikat")
+@click.argument("source", metavar="FILE|-")
+def predikat(source):
+    """Predikat, angka kredit and distribution curve under PermenPANRB 6/2022, offline; FILE `-` reads stdin."""
+    from skp.domain.permenpanrb_6_2022.contract import run_predikat_cli
+    out, err = io.StringIO(), io.StringIO()
+    stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
+    code = run_predikat_cli(source, stdin, out, err)
     sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
     sys.stdout.flush()
     sys.stderr.buffer.write(err.getvalue().encode("utf-8"))
