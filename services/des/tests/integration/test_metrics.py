@@ -56,3 +56,31 @@ def test_submitted_counter_and_review_backlog(world, stub, pb, des_service, des_
     assert testing.wait_for(lambda: figure(des_service, backlog, backlog, instansi) == 2, timeout=20)
     for sample in samples(des_service, backlog):
         assert set(sample.labels) == {"instansi"}
+
+
+def test_a_report_counts_only_when_its_transaction_commits(des_db):
+    from prometheus_client import REGISTRY
+    from sqlalchemy.orm import sessionmaker
+
+    from des import metrics
+
+    instansi = f"i-tx-{uuid.uuid4().hex[:8]}"
+
+    def counted():
+        labels = {"instansi": instansi, "source": "api"}
+        return REGISTRY.get_sample_value("ekinerja_des_activities_submitted_total", labels) or 0
+
+    engine = sa.create_engine(des_db)
+    maker = sessionmaker(engine)
+    with pytest.raises(RuntimeError):
+        with maker.begin() as session:
+            session.execute(sa.text("SELECT 1"))
+            metrics.submitted_on_commit(session, instansi, "api", 2)
+            raise RuntimeError("rolled back")
+    assert counted() == 0
+    with maker.begin() as session:
+        session.execute(sa.text("SELECT 1"))
+        metrics.submitted_on_commit(session, instansi, "api", 2)
+        assert counted() == 0, "not before the commit"
+    assert counted() == 2
+    engine.dispose()
