@@ -1,4 +1,5 @@
-"""Gauges refreshed on a timer from one query, in a managed green thread with its own one-connection engine.
+"""Gauges refreshed on a timer from one query, in a managed green thread, on a connection
+opened for each refresh.
 
 Every replica runs the same query and reports the same figures, so rules and dashboards aggregate these gauges
 with `max by (...)`, never `sum` (three pods would show three times the backlog). Label values are agencies or
@@ -52,8 +53,13 @@ class GaugeRefresher(DependencyProvider):
     def start(self):
         if self.interval == 0:
             return
-        from .db import make_engine
-        self._engine = make_engine(runtime.settings().sqlalchemy_url, pool_size=1)
+        import sqlalchemy as sa
+
+        from .db import connect_args
+        # a connection for each refresh, none held between them: PostgreSQL connections are a shared budget, and one
+        # connect a minute costs nothing; the service's statement timeout bounds the query
+        self._engine = sa.create_engine(runtime.settings().sqlalchemy_url, poolclass=sa.pool.NullPool,
+                                        connect_args=connect_args())
         self.container.spawn_managed_thread(self._run, identifier=f"gauge-{self.gauge._name}")
 
     def refresh(self) -> None:
