@@ -65,3 +65,14 @@ def test_a_database_never_migrated_stops_the_service(database, amqp_uri, test_ke
     out = result.stdout + result.stderr
     assert result.returncode != 0, out[-3000:]
     assert f"database schema is at revision none (never migrated) but the code expects {code_head(database)}" in out
+
+
+def test_the_portal_refuses_a_session_database_never_migrated(database):
+    env = dict(os.environ, EKINERJA_DATABASE_URL=database, EKINERJA_NIP_HASH_KEY="test-gate",
+               EKINERJA_HTTP_PORT=str(testing.free_port()), EKINERJA_BIND_HOST="127.0.0.1")
+    result = subprocess.run([sys.executable, "-m", "portal", "run"], env=env, capture_output=True, text=True,
+                            timeout=60, cwd=testing.REPO_ROOT)
+    out = result.stdout + result.stderr
+    assert result.returncode == 3, out[-3000:]
+    assert "portal: database schema is at revision none (never migrated) but the code expects" in out
+    assert "python -m portal migrate" in out
