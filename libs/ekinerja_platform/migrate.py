@@ -44,3 +44,30 @@ def run_env(context, target_metadata=None) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+def schema_problem(url: str, migrations_dir: str, service: str) -> str | None:
+    """Why the service must not start on this database, or None when its alembic revision is the code's head.
+
+    A replica of a new release on an old schema (or an old replica on a new one) would fail request by request with
+    obscure SQL errors; refusing at start shows the one cause and its fix. The migration job runs before the
+    service (`python -m <service> migrate`)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(url, migrations_dir)).get_heads())
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except sa.exc.SQLAlchemyError as exc:
+        return (f"{service}: cannot read the database's schema revision ({type(exc).__name__}); the code expects "
+                f"{', '.join(sorted(heads))}. Check EKINERJA_DATABASE_URL, then run `python -m {service} migrate`.")
+    finally:
+        engine.dispose()
+    if current == heads:
+        return None
+    shown = ", ".join(sorted(current)) or "none (never migrated)"
+    return (f"{service}: database schema is at revision {shown} but the code expects {', '.join(sorted(heads))}; "
+            f"refusing to start. Run the migrations (`python -m {service} migrate`, the migration job) with the "
+            f"release that matches this code, then start the service again.")

@@ -22,7 +22,7 @@ def service_main(service: str, service_class_path: str, migrations_dir: str, arg
     if command == "run":
         import eventlet
         eventlet.monkey_patch()
-        return _run(service, service_class_path)
+        return _run(service, service_class_path, migrations_dir)
     if command == "relay":  # started by the service itself when EKINERJA_RELAY_PROCESS=true
         from . import logs
         from .relay_process import child_main
@@ -63,7 +63,7 @@ def _settle_garbage_collector() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def _run(service: str, service_class_path: str) -> int:
+def _run(service: str, service_class_path: str, migrations_dir: str | None = None) -> int:
     import signal
 
     import eventlet
@@ -75,6 +75,13 @@ def _run(service: str, service_class_path: str) -> int:
 
     settings = exit_on_missing(load_settings)(service, require_jwks=service != "identity")
     logs.configure_logging(service, settings.log_level, settings.nip_hash_key)
+    if migrations_dir:
+        from .migrate import schema_problem
+        problem = schema_problem(settings.sqlalchemy_url, migrations_dir, service)
+        if problem:
+            import logging
+            logging.getLogger(__name__).error(problem)
+            return 3
     runtime.configure(settings)
     main_spec = getattr(sys.modules["__main__"], "__spec__", None)
     if main_spec is not None:  # `python -m des` runs des.__main__; `python -m probe_main` runs probe_main

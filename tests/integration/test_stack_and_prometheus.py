@@ -4,6 +4,7 @@ Runs scripts/devstack.py (what `make run` runs) with its own var dir, databases,
 service reaches SERVING and answers reflection, starts Prometheus with deploy/prometheus/prometheus.yml pointed at
 those ports, and asserts all five targets are up and a gRPC request counter moves after a call.
 """
+import importlib.util
 import os
 import random
 import shutil
@@ -78,6 +79,39 @@ def test_every_service_is_serving_with_reflection(stack):
         assert listed.returncode == 0, listed.stderr
         assert any(name.startswith(f"ekinerja.{service}.v1.") for name in yaml.safe_load(listed.stdout)), service
     assert "admin" in stack["stdout"]  # the demo accounts are printed
+
+
+def _catalogue():
+    """tests/deploy/metrics_catalogue.py: the queries of the rules and dashboards, and the /metrics name reader."""
+    spec = importlib.util.spec_from_file_location("ekinerja_stack_metrics_catalogue",
+                                                  ROOT / "tests" / "deploy" / "metrics_catalogue.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_rules_and_dashboards_query_only_names_the_services_export(stack):
+    """A rule or panel that queries a name no running service exports is a phantom: it can never fire or show
+    anything (issue 20.1). The names come from the stack's own /metrics, not from a hand-written list."""
+    catalogue = _catalogue()
+    exported = set()
+    ports = {service: http for service, (_, http) in DEFAULT_PORTS.items()}
+    ports["portal"] = 8080
+    for service, port in ports.items():
+        response = requests.get(f"http://127.0.0.1:{port + stack['offset']}/metrics", timeout=10)
+        assert response.status_code == 200, service
+        names = catalogue.exported_names(response.text)
+        assert not any("nip" in name for name in names), service
+        exported |= names
+    assert {"ekinerja_des_review_backlog", "ekinerja_des_activities_submitted_total",
+            "ekinerja_recap_noncompliant"} <= exported
+    known = exported | catalogue.EXTERNAL_METRICS | catalogue.recorded_names()
+    phantoms = {}
+    for where, expr in catalogue.all_queries():
+        unknown = catalogue.metric_names(expr) - known
+        if unknown:
+            phantoms[where] = sorted(unknown)
+    assert not phantoms, f"queried but exported by no running service: {phantoms}"
 
 
 def test_second_run_does_no_harm(stack):

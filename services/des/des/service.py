@@ -1,9 +1,11 @@
 """The des nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
 from ekinerja.des.v1 import des_pb2_grpc
 from ekinerja_platform.events import apply_once, subscribe
+from ekinerja_platform.gauges import GaugeRefresher
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
+from . import metrics
 from .adapters import api
 from .adapters.direct import DirectDatabase
 from .application import consumers
@@ -18,6 +20,8 @@ class DesService(PlatformService):
     # every RPC needs a verified token; the finer role × relation rule is application/policy.py
     authorization = {name: AUTHENTICATED for name in RULES}
     direct = DirectDatabase()  # raw autocommit connections for the SubmitActivity hot path
+    # ekinerja_des_review_backlog, from one query over a partial index, every 60 s by default
+    review_backlog = GaugeRefresher(metrics.REVIEW_BACKLOG, metrics.review_backlog, metrics.BACKLOG_INTERVAL_ENV, 60)
 
 
     @rpc

@@ -38,7 +38,8 @@ def des_db():
 @pytest.fixture(scope="session")
 def des_service(des_db, amqp_uri, test_keys):
     process = testing.ServiceProcess("des", testing.service_env(des_db, amqp_uri, test_keys.jwks_url,
-                                                                EKINERJA_MAX_REQUEST_BYTES=8 * 1024 * 1024))
+                                                                EKINERJA_MAX_REQUEST_BYTES=8 * 1024 * 1024,
+                                                                EKINERJA_DES_BACKLOG_INTERVAL_SECONDS=1))
     process.start()
     yield process
     process.stop()

@@ -20,7 +20,15 @@ def main(argv: list[str]) -> int:
         print({k: v for k, v in settings.__dict__.items() if k not in ("database_url", "nip_hash_key")})
         return 0
     if command == "run":
+        import logging
+
         import uvicorn
+
+        from ekinerja_platform.migrate import schema_problem
+        problem = schema_problem(settings.database_url, MIGRATIONS, "portal")
+        if problem:  # the session database is not at the code's migration head (docs/operations.md)
+            logging.getLogger("portal").error(problem)
+            return 3
 
         from portal.app import create_app
         # the client address reaches identity's login throttle as x-forwarded-for (see README)

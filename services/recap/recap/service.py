@@ -1,8 +1,10 @@
 """The recap nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
 from ekinerja.recap.v1 import recap_pb2_grpc
 from ekinerja_platform.events import apply_once, subscribe
+from ekinerja_platform.gauges import GaugeRefresher
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
+from recap import metrics
 from recap.adapters.intake import IntakeEngine, apply_des_event
 from recap.application import api, handlers, policy
 
@@ -31,6 +33,8 @@ class RecapService(PlatformService):
     # every RPC is authenticated here; what each caller may see is decided in recap.application.policy
     authorization = {name: AUTHENTICATED for name in policy.RULES}
     intake = IntakeEngine()
+    # ekinerja_recap_noncompliant, from one query over the assignments, every 300 s by default
+    noncompliant = GaugeRefresher(metrics.NONCOMPLIANT, metrics.noncompliant, metrics.INTERVAL_ENV, 300)
 
     @rpc
     def GetEmployeeRecap(self, request, context):

@@ -121,6 +121,9 @@ activities = sa.Table(
     # the penilai's review queue: only entries waiting for review are indexed
     sa.Index("activities_review_queue", "penilai_nip", "tanggal",
              postgresql_where=sa.text("state IN ('submitted','resubmitted')")),
+    # the review backlog gauge (des/metrics.py): entries waiting since before a time, counted per agency
+    sa.Index("activities_review_backlog", "submitted_at", "instansi_id",
+             postgresql_where=sa.text("state IN ('submitted','resubmitted')")),
     postgresql_partition_by="RANGE (tanggal)",
 )
 

@@ -24,6 +24,7 @@ from ekinerja_platform.outbox import Event, record_event
 from ekinerja_platform.pagination import MAX_PAGE_SIZE, page_request
 from ekinerja_platform.pending import PendingAnswer
 
+from .. import metrics
 from ..adapters import activity_store
 from ..adapters import repository as repo
 from ..domain import activity as act
@@ -171,6 +172,8 @@ def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: De
     guard, _ = submission.write(cursor)
     if not guard:
         raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
+    if not draft:
+        metrics.submitted_on_commit(session, submission.ctx.instansi_id, source)
     return submission.view
 
 
@@ -217,6 +220,8 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
             submission = prepare_submission(principal, inp, draft, cfg, day, ctx)
             response, payload = encode(submission.view)
             guard, written = submission.write(cursor, scope=scope, key=key, response=payload)
+            if written and not draft:  # autocommit: the row is committed
+                metrics.submitted(submission.ctx.instansi_id, submission.source)
             result = answer(guard, written, response, lambda: stored_answer(cursor))
             if result is not None:
                 return result
@@ -240,6 +245,8 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
             def written(outcome):
                 guard, was_written = outcome
                 if was_written:
+                    if not draft:  # the joined statement is committed
+                        metrics.submitted(submission.ctx.instansi_id, submission.source)
                     pending.resolve(response)
                 else:  # rare: blocking reads, which the writer that calls this must not do itself
                     direct.soon(lambda: pending.settle_with(lambda: after_refusal(guard)))
@@ -337,6 +344,8 @@ def send_activity(session, principal, activity_id: str, expected_version: int) -
     at = now()
     repo.save_activity(session, activity, now=at, submitted=True)
     repo.audit(session, row.nip, "activity", activity_id, "send", principal.nip, before, activity.snapshot())
+    if activity.state == act.SUBMITTED:  # a draft sent for the first time (a resubmission is not counted)
+        metrics.submitted_on_commit(session, row.instansi_id, "send")
     view = {**_row_view(row), "state": activity.state, "version": activity.version, "submitted_at": at}
     record_event(session, events.activity_submitted(view))
     return view

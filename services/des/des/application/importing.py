@@ -21,6 +21,7 @@ from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, Inv
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import BULK_LANE
 
+from .. import metrics
 from ..adapters import event_sql
 from ..adapters import repository as repo
 from ..adapters.tables import period_locks, skp_documents, skp_kegiatan
@@ -285,6 +286,7 @@ def _write(session, instansi_id: str, actor: str, batch, may_claim=None, claimed
         claimed()
     if len(duplicates) < len(valid):
         cursor.execute(_APPLY, params)
+        metrics.submitted_on_commit(session, instansi_id, "import", len(valid) - len(duplicates))
     for (i, rec, doc, _), activity_id in zip(valid, ids, strict=True):
         first = duplicates.get((doc.nip, rec.record_id))
         results[i] = (rec.record_id, CREATED, activity_id, "") if first is None else (

@@ -6,7 +6,9 @@ import uuid
 
 import grpc
 import pytest
+import requests
 import sqlalchemy as sa
+from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.integration
 # 50,000 is the benchmark's volume (scripts/bench_des.py); the suite keeps to a size that stays fast on 2 cores
@@ -44,7 +46,7 @@ def stream(records, m):
         yield m.ImportActivitiesRequest(records=records[start:start + BATCH])
 
 
-def test_import_with_bad_records_is_fast_idempotent_and_scoped(world, stub, pb, des_db):
+def test_import_with_bad_records_is_fast_idempotent_and_scoped(world, stub, pb, des_db, des_service):
     m = pb[0]
     instansi = f"i-{uuid.uuid4().hex[:6]}"
     employees = []
@@ -99,6 +101,11 @@ def test_import_with_bad_records_is_fast_idempotent_and_scoped(world, stub, pb, 
         assert conn.execute(sa.text("SELECT count(*) FROM activities WHERE instansi_id = :i"),
                             {"i": instansi}).scalar() == reply.created
     engine.dispose()
+    # counted once committed, duplicates and rejections not (ekinerja_des_activities_submitted_total)
+    metrics = requests.get(f"http://127.0.0.1:{des_service.http_port}/metrics", timeout=5).text
+    assert sum(s.value for f in text_string_to_metric_families(metrics) for s in f.samples
+               if s.name == "ekinerja_des_activities_submitted_total" and s.labels["instansi"] == instansi
+               and s.labels["source"] == "import") == reply.created
 
     # imported entries are in the penilai's review queue like any other
     # a token without the import scope, or of a pegawai, is refused
