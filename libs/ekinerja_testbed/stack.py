@@ -64,6 +64,10 @@ class Testbed:
         self.pg.start()
         self.recap_pg.start()
         self.rabbit.start()
+        # one broker user per service with only its own rights (issue 15.7), as in production: each service (and
+        # `testing.publish_event`, playing skp) connects as its own user through `testing.broker_user_uri`
+        self.broker_users = self.rabbit.provision_users()
+        testing.register_broker_users(self.rabbit.uri, self.broker_users)
         for svc in SERVICES:
             url = self.cluster(svc).create_database(f"fault_{svc}")
             migrate(url, str(testing.REPO_ROOT / "services" / svc / "migrations"))
