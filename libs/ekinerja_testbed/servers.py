@@ -265,3 +265,15 @@ def dead_lettered(node: RabbitNode) -> dict[str, int]:
         if len(parts) == 2 and parts[0].endswith(".dlq") and parts[1].isdigit() and int(parts[1]):
             out[parts[0]] = int(parts[1])
     return out
+
+
+def take_dead_letters(node: RabbitNode, queue: str) -> list[tuple[str, bytes]]:
+    """Remove and return the messages waiting in `queue`'s dead-letter queue as (x-ekinerja-reason, body)."""
+    from kombu import Connection
+    out = []
+    with Connection(node.uri) as conn:
+        channel = conn.channel()
+        while (message := channel.basic_get(queue=f"{queue}.dlq", no_ack=True)) is not None:
+            headers = message.properties.get("application_headers") or {}
+            out.append((headers.get("x-ekinerja-reason") or "", message.body))
+    return out
