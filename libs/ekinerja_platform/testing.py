@@ -87,6 +87,12 @@ def create_vhost() -> str:
     return f"amqp://{AMQP_USER}@{AMQP_HOST}/{vhost}"
 
 
+def register_broker_users(amqp_uri: str, users: dict[str, tuple[str, str]]) -> None:
+    """Make `broker_user_uri` (so `ServiceProcess` and `publish_event`) use `users` (service → (user, password))
+    for `amqp_uri`'s vhost: for a broker provisioned elsewhere (the fault suite's own node)."""
+    _BROKER_USERS[amqp_uri.rsplit("/", 1)[1]] = dict(users)
+
+
 def delete_vhost(amqp_uri: str) -> None:
     from . import broker_users
     vhost = amqp_uri.rsplit("/", 1)[1]

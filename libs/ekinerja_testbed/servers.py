@@ -130,6 +130,8 @@ class RabbitNode:
     durable queues and persistent messages survive as they would in production.
     """
 
+    vhost = "ekinerja"
+
     def __init__(self):
         self.port = free_port()
         self.dist_port = free_port()
@@ -146,7 +148,25 @@ class RabbitNode:
 
     @property
     def uri(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        """The admin (guest) URI of the node's e-Kinerja vhost; services connect as their own users
+        (`provision_users`)."""
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/{self.vhost}"
+
+    def ctl_command(self) -> tuple[str, ...]:
+        """`rabbitmqctl` aimed at this node, with its environment (Erlang cookie in HOME) on the command line, for
+        helpers that run it themselves (`broker_users.provision`)."""
+        env = [f"{k}={v}" for k, v in self.env().items() if k == "HOME" or k.startswith("RABBITMQ_")]
+        return ("env", *env, str(RABBIT_BIN / "rabbitmqctl"), "-n", self.name)
+
+    def provision_users(self, prefix: str = "fault-") -> dict[str, tuple[str, str]]:
+        """The vhost, its exchanges and dead-lettering policy and one broker user per service with only its own
+        rights, as production has them (`ekinerja_platform.broker_users`); guest keeps full rights on the vhost
+        (the suite's admin). Returns service → (user, password). Users live in Mnesia, so they survive restarts."""
+        from ekinerja_platform import broker_users
+        passwords = broker_users.generate_passwords()
+        users = broker_users.provision(self.vhost, passwords, prefix=prefix, admins=["guest"],
+                                       ctl=self.ctl_command())
+        return {service: (user, passwords[service]) for service, user in users.items()}
 
     def env(self) -> dict:
         env = dict(os.environ)
@@ -240,8 +260,20 @@ class RabbitNode:
 def dead_lettered(node: RabbitNode) -> dict[str, int]:
     """Messages waiting in dead-letter queues (`*.dlq`) of `node`, by queue (only those holding any)."""
     out = {}
-    for line in node.ctl("list_queues", "name", "messages", "--no-table-headers").splitlines():
+    for line in node.ctl("list_queues", "-p", node.vhost, "name", "messages", "--no-table-headers").splitlines():
         parts = line.split()
         if len(parts) == 2 and parts[0].endswith(".dlq") and parts[1].isdigit() and int(parts[1]):
             out[parts[0]] = int(parts[1])
+    return out
+
+
+def take_dead_letters(node: RabbitNode, queue: str) -> list[tuple[str, bytes]]:
+    """Remove and return the messages waiting in `queue`'s dead-letter queue as (x-ekinerja-reason, body)."""
+    from kombu import Connection
+    out = []
+    with Connection(node.uri) as conn:
+        channel = conn.channel()
+        while (message := channel.basic_get(queue=f"{queue}.dlq", no_ack=True)) is not None:
+            headers = message.properties.get("application_headers") or {}
+            out.append((headers.get("x-ekinerja-reason") or "", message.body))
     return out

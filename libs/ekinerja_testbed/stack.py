@@ -64,6 +64,10 @@ class Testbed:
         self.pg.start()
         self.recap_pg.start()
         self.rabbit.start()
+        # one broker user per service with only its own rights (issue 15.7), as in production: each service (and
+        # `testing.publish_event`, playing skp) connects as its own user through `testing.broker_user_uri`
+        self.broker_users = self.rabbit.provision_users()
+        testing.register_broker_users(self.rabbit.uri, self.broker_users)
         for svc in SERVICES:
             url = self.cluster(svc).create_database(f"fault_{svc}")
             migrate(url, str(testing.REPO_ROOT / "services" / svc / "migrations"))
@@ -130,18 +134,35 @@ class Testbed:
     def token(self, nip: str, roles=("pegawai",)) -> list[tuple[str, str]]:
         return testing.bearer(self.keys.token(subject=nip, roles=list(roles), instansi=INSTANSI))
 
-    def approve_skp(self, nip: str, penilai: str) -> str:
-        """Publish skp's `skp_approved` for `nip` (a yearly SKP with one kegiatan); returns its kegiatan id."""
+    def skp_approved(self, nip: str, penilai: str, skp_id: str | None = None, version: int = 1) -> dict:
+        """The envelope of skp's `skp_approved` for `nip` (a yearly SKP with one kegiatan, `<skp_id>-k1`)."""
         year = today().year
-        skp_id = f"skp-{uuid.uuid4().hex[:8]}"
+        skp_id = skp_id or f"skp-{uuid.uuid4().hex[:8]}"
         kegiatan = [{"kegiatan_id": f"{skp_id}-k1", "nomor": 1, "nama": "Menyusun laporan", "satuan": "laporan",
                      "kuantitas": "10000", "kualitas": "100", "waktu": "12", "biaya": "0"}]
         data = {"skp_id": skp_id, "nip": nip, "instansi_id": INSTANSI, "unit_id": "u-fault", "jabatan_id": "j-fault",
                 "period_start": f"{year}-01-01", "period_end": f"{year}-12-31", "penilai_nip": penilai,
-                "atasan_penilai_nip": None, "kegiatan": kegiatan, "version": 1}
-        testing.publish_event(self.rabbit.uri, Event("skp_approved", "skp", data, nip=nip,
-                                                     instansi_id=INSTANSI).envelope())
-        return kegiatan[0]["kegiatan_id"]
+                "atasan_penilai_nip": None, "kegiatan": kegiatan, "version": version}
+        return Event("skp_approved", "skp", data, nip=nip, instansi_id=INSTANSI).envelope()
+
+    def approve_skp(self, nip: str, penilai: str) -> str:
+        """Publish skp's `skp_approved` for `nip` as skp's broker user; returns its kegiatan id."""
+        envelope = self.skp_approved(nip, penilai)
+        testing.publish_event(self.rabbit.uri, envelope)
+        return envelope["data"]["kegiatan"][0]["kegiatan_id"]
+
+    def metric(self, svc: str, name: str, **labels: str) -> float:
+        """The sum of `svc`'s Prometheus samples `name` whose labels include `labels` (0 when none)."""
+        import requests
+        text = requests.get(f"http://127.0.0.1:{self.services[svc].http_port}/metrics", timeout=10).text
+        want = [f'{k}="{v}"' for k, v in labels.items()]
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name + "{") or line.startswith(name + " "):
+                series, value = line.rsplit(" ", 1)
+                if all(w in series for w in want):
+                    total += float(value)
+        return total
 
     def account(self, login: str, password: str, roles=("operator",)) -> None:
         """An identity account, made the supported way (identity's bootstrap code, as its demo seed does)."""

@@ -67,16 +67,12 @@ def restart_postgres(bed):
         cluster.restart()
 
 
-TRANSIENT_IS_NOT_POISON = pytest.mark.xfail(
-    strict=False, reason="issue 15.8, events branch: recap dead-letters events that fail while PostgreSQL restarts")
-
-
 @pytest.mark.parametrize("case, fault", [
     ("broker stopped", restart_broker),
     ("broker killed", kill_broker),
     ("des kill -9", kill_service("des")),
     ("recap kill -9", kill_service("recap")),
-    pytest.param("postgres restarted", restart_postgres, marks=TRANSIENT_IS_NOT_POISON),
+    ("postgres restarted", restart_postgres),
 ], ids=["broker-stop", "broker-kill", "des-kill", "recap-kill", "postgres-restart"])
 def test_every_acknowledged_submit_exactly_once(healthy, case, fault):
     run_with_fault(healthy, case, fault)

@@ -20,7 +20,6 @@ def recap_dead(bed) -> int:
     return sum(n for queue, n in dead_lettered(bed.rabbit).items() if queue.startswith("recap."))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15.8, events branch: recap dead-letters events its database refused")
 def test_recap_database_down_during_200_events(healthy):
     bed = healthy
     dead_before = recap_dead(bed)
