@@ -27,6 +27,7 @@ FIELD_LABELS = {
 KNOWN = [
     ("lock", "Entri ini sudah dikunci oleh pejabat penilai dan tidak dapat diubah lagi."),
     ("locked", "Entri ini sudah dikunci oleh pejabat penilai dan tidak dapat diubah lagi."),
+    ("terkunci", "Entri ini sudah dikunci oleh pejabat penilai dan tidak dapat diubah lagi."),  # des's Indonesian
     ("entry window", "Batas waktu pengisian untuk tanggal ini sudah lewat."),
 ]
 

@@ -29,7 +29,9 @@ def test_retry_after_of_a_throttled_login_is_shown_in_seconds():
         "Terlalu banyak percobaan. Coba lagi dalam 30 detik."
 
 
-@pytest.mark.parametrize("detail", ["2026-12-05 is locked by the penilai", "the entry is locked"])
+@pytest.mark.parametrize("detail", ["2026-12-05 is locked by the penilai", "the entry is locked",
+                                    "tanggal 2026-12-03 terkunci oleh pejabat penilai",
+                                    "entri sudah terkunci oleh pejabat penilai dan tidak dapat diubah"])
 def test_a_locked_entry_gets_its_own_sentence(detail):
     assert "dikunci" in sentence(grpc.StatusCode.FAILED_PRECONDITION, detail, "activity_id").message
 

@@ -251,7 +251,7 @@ def test_cli_ask_json_and_kb_commands(snowman_proc, test_keys, tmp_path):
     code, _, err = cli("ask", "nilai", "--kelompok", "dokter")
     assert code == 2 and "kelompok" in err
     code, _, err = cli("kb", "open")
-    assert code == 1 and "PERMISSION_DENIED" in err
+    assert code == 1 and "Anda tidak berwenang" in err  # the CLI words refusals in Indonesian
 
 
 def test_simultaneous_first_votes_of_one_person_count_once(stub, tokens, test_keys):
