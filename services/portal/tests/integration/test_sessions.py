@@ -162,3 +162,30 @@ def test_expired_sessions_are_purged_and_live_ones_kept(store_url):
         finally:
             await store.close()
     run(scenario())
+
+
+def test_the_running_portal_purges_expired_sessions_on_its_timer(store_url):
+    """Fails without the purge task: the expired row would stay until somebody signs in."""
+    from portal.app import Portal
+    from portal.settings import SERVICES, PortalSettings
+
+    async def scenario():
+        settings = PortalSettings(database_url=store_url, targets={s: "127.0.0.1:1" for s in SERVICES},
+                                  session_keys=("integration-test-key",), session_purge_seconds=3600, db_pool_size=2)
+        portal = Portal(settings)
+        store = portal.sessions
+        await store.create(Tokens("a1", "r1", int(time.time()) + 600, int(time.time()) + 7200), {})
+        async with store.engine.begin() as conn:
+            await conn.execute(sa.text("UPDATE portal_sessions SET expires_at = now() - interval '1 minute'"))
+        await portal.start()  # the first round runs at start, then every session_purge_seconds
+        try:
+            for _ in range(200):
+                async with store.engine.connect() as conn:
+                    left = (await conn.execute(sa.text("SELECT count(*) FROM portal_sessions"))).scalar_one()
+                if left == 0:
+                    break
+                await asyncio.sleep(0.05)
+            assert left == 0
+        finally:
+            await portal.close()
+    run(scenario())
