@@ -24,6 +24,8 @@ DASHBOARDS = sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))
 EXTERNAL_METRICS = {
     "up",
     "rabbitmq_queue_messages_ready", "rabbitmq_queue_consumers",
+    "rabbitmq_alarms_memory_used_watermark", "rabbitmq_alarms_free_disk_space_watermark",
+    "rabbitmq_alarms_file_descriptor_limit",
     "kube_deployment_spec_replicas", "kube_deployment_status_replicas_available", "kube_pod_status_ready",
 }
 # Gauges every replica of a service reports once with the same figure (read from the shared database): rules and
