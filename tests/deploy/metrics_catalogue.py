@@ -26,6 +26,8 @@ EXTERNAL_METRICS = {
     "rabbitmq_queue_messages_ready", "rabbitmq_queue_consumers",
     "rabbitmq_alarms_memory_used_watermark", "rabbitmq_alarms_free_disk_space_watermark",
     "rabbitmq_alarms_file_descriptor_limit",
+    # postgres_exporter (https://github.com/prometheus-community/postgres_exporter)
+    "pg_up", "pg_stat_activity_count", "pg_settings_max_connections",
     "kube_deployment_spec_replicas", "kube_deployment_status_replicas_available", "kube_pod_status_ready",
 }
 # Gauges every replica of a service reports once with the same figure (read from the shared database): rules and
