@@ -56,6 +56,7 @@ class OutboxRelay:
         self._nacked = False
         self._returned: set[str] = set()
         self.lanes = lanes
+        self.gauge_interval = 5.0  # seconds between two readings of the outbox backlog gauges
         self.before_mark_sent = None  # test hook: called after confirms, before rows are marked sent
         # every event carries the publishing broker user; RabbitMQ refuses a user_id that is not the connection's,
         # so consumers can tell the producer's events from forgeries (events.EventSubscriber)
@@ -195,23 +196,33 @@ class OutboxRelay:
         scripts/bench_des.py: the relay process's CPU and PostgreSQL's per event). An event waits at most that
         much longer; a backlog still goes out in full batches back to back."""
         backoff = 0.5
-        last_gauge = 0.0
+        last_gauge = None
         while not should_stop():
             try:
                 published = self.relay_once()
                 backoff = 0.5
-                if time.monotonic() - last_gauge > 5:
-                    self.update_backlog_gauges()
-                    last_gauge = time.monotonic()
-                if published == 0:
-                    sleep(idle_sleep)
-                elif published < self.batch_size:
-                    sleep(gather_seconds)
             except Exception:
                 log.warning("outbox relay round failed; retrying in %.1fs", backoff, exc_info=True)
                 self.close()
+                published = None
+            # every round, failed ones too: a relay that cannot publish must still show its outbox ageing, or
+            # EkinerjaOutboxStalled is blind exactly when the broker is away (at most once per gauge_interval)
+            if last_gauge is None or time.monotonic() - last_gauge >= self.gauge_interval:
+                last_gauge = time.monotonic()
+                self._try_update_backlog_gauges()
+            if published is None:
                 sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
+            elif published == 0:
+                sleep(idle_sleep)
+            elif published < self.batch_size:
+                sleep(gather_seconds)
+
+    def _try_update_backlog_gauges(self):
+        try:
+            self.update_backlog_gauges()
+        except Exception:  # the database may be away too; the gauges keep their last figures until it is back
+            log.warning("outbox backlog gauges not updated", exc_info=True)
 
     def update_backlog_gauges(self):
         from .outbox import outbox_backlog

@@ -352,3 +352,22 @@ class TcpProxy:
             except OSError:
                 pass
         self.sockets = []
+
+
+def concurrently(call, times: int = 8) -> list:
+    """Run `call()` from `times` threads released together (a barrier); the answers, exceptions included. For
+    races such as concurrent retries with one idempotency key."""
+    start, answers = threading.Barrier(times), []
+
+    def one():
+        start.wait()
+        try:
+            answers.append(call())
+        except Exception as exc:  # noqa: BLE001 - callers assert there are none
+            answers.append(exc)
+    threads = [threading.Thread(target=one) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

@@ -17,11 +17,18 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 RULES = DEPLOY / "prometheus" / "rules" / "ekinerja.rules.yml"
 DASHBOARDS = sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))
 
-# Series of other programs: Prometheus's own scrape health, and the RabbitMQ plugin rabbitmq_prometheus
-# (https://www.rabbitmq.com/docs/prometheus, enabled in deploy/rabbitmq/enabled_plugins).
+# Series of other programs: Prometheus's own scrape health, the RabbitMQ plugin rabbitmq_prometheus
+# (https://www.rabbitmq.com/docs/prometheus, enabled in deploy/rabbitmq/enabled_plugins), and
+# kube-state-metrics (https://github.com/kubernetes/kube-state-metrics/tree/main/docs/metrics/workload), which a
+# Kubernetes cluster's Prometheus scrapes: readiness of the services' pods and deployments.
 EXTERNAL_METRICS = {
     "up",
     "rabbitmq_queue_messages_ready", "rabbitmq_queue_consumers",
+    "rabbitmq_alarms_memory_used_watermark", "rabbitmq_alarms_free_disk_space_watermark",
+    "rabbitmq_alarms_file_descriptor_limit",
+    # postgres_exporter (https://github.com/prometheus-community/postgres_exporter)
+    "pg_up", "pg_stat_activity_count", "pg_settings_max_connections",
+    "kube_deployment_spec_replicas", "kube_deployment_status_replicas_available", "kube_pod_status_ready",
 }
 # Gauges every replica of a service reports once with the same figure (read from the shared database): rules and
 # dashboards aggregate them with `max`, never `sum` (three pods would show three times the backlog).
@@ -31,7 +38,7 @@ REPLICATED_GAUGES = {
 }
 PROMQL_WORDS = {"sum", "by", "rate", "and", "on", "histogram_quantile", "max", "min", "avg", "increase", "topk",
                 "sort_desc", "without", "or", "unless", "count", "ignoring", "group_left", "group_right", "le",
-                "offset", "bool", "absent", "clamp_min", "irate", "e", "inf", "nan"}
+                "offset", "bool", "absent", "clamp_min", "irate", "e", "inf", "nan", "label_replace"}
 
 
 def metric_names(expr: str) -> set[str]:

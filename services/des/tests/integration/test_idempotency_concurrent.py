@@ -1,28 +1,13 @@
 """Concurrent retries with one idempotency key are applied once and all get the first answer (issue 15.12).
 (SubmitActivity's own concurrent retries are in test_rules_live.py.)"""
-import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
+from ekinerja_platform import testing
+
 pytestmark = pytest.mark.integration
-
-
-def concurrently(call, times=8):
-    """Run `call()` from `times` threads released together; returns the answers (exceptions included)."""
-    start, answers = threading.Barrier(times), []
-
-    def one():
-        start.wait()
-        try:
-            answers.append(call())
-        except Exception as exc:  # noqa: BLE001 - the test asserts there are none
-            answers.append(exc)
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return answers
 
 
 def test_concurrent_plans_with_one_key_make_one_plan(stub, pb, world, des_db):
@@ -30,7 +15,7 @@ def test_concurrent_plans_with_one_key_make_one_plan(stub, pb, world, des_db):
     nip, penilai = world.new_nip(), world.new_nip()
     skp_id, _ = world.approve_skp(nip, penilai)
     key = [("x-idempotency-key", "plan-race-" + uuid.uuid4().hex)]
-    answers = concurrently(lambda: stub.SubmitPlan(m.SubmitPlanRequest(
+    answers = testing.concurrently(lambda: stub.SubmitPlan(m.SubmitPlanRequest(
         kegiatan_id=f"{skp_id}-k1", uraian="menyusun konsep surat", kuantitas="2"),
         metadata=world.token(nip) + key, timeout=20))
     assert all(isinstance(a, m.Plan) for a in answers), answers
@@ -55,7 +40,8 @@ def test_concurrent_approvals_with_one_key_apply_once_and_answer_alike(stub, pb,
     key = [("x-idempotency-key", "approve-race-" + uuid.uuid4().hex)]
     request = m.ApproveActivitiesRequest(items=[m.ApproveItem(activity_id=report.activity_id, kuantitas_diakui="2",
                                                               expected_version=report.version)])
-    answers = concurrently(lambda: stub.ApproveActivities(request, metadata=world.token(penilai) + key, timeout=20))
+    answers = testing.concurrently(
+        lambda: stub.ApproveActivities(request, metadata=world.token(penilai) + key, timeout=20))
     assert all(isinstance(a, m.ApproveActivitiesResponse) for a in answers), answers  # no FAILED_PRECONDITION
     assert len({a.SerializeToString() for a in answers}) == 1
     assert answers[0].activities[0].version == report.version + 1  # applied once

@@ -1,5 +1,4 @@
 """Concurrent retries with one idempotency key are applied once and all get the first answer (issue 15.12)."""
-import threading
 import uuid
 
 import pytest
@@ -11,29 +10,13 @@ pytestmark = pytest.mark.integration
 INSTANSI = "KAB-IDEM"
 
 
-def concurrently(call, times=8):
-    """Run `call()` from `times` threads released together; returns the answers (exceptions included)."""
-    start, answers = threading.Barrier(times), []
-
-    def one():
-        start.wait()
-        try:
-            answers.append(call())
-        except Exception as exc:  # noqa: BLE001 - the test asserts there are none
-            answers.append(exc)
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return answers
-
-
 def test_concurrent_registrations_with_one_key_register_once_and_answer_alike(stub, pb, admin_token, identity_db):
     auth = testing.bearer(admin_token)
     stub.UpsertInstansi(pb.Instansi(id=INSTANSI, nama="Kabupaten Idem", kind=pb.INSTANSI_KIND_KABUPATEN),
                         metadata=auth, timeout=10)
     who = nip(60001)
     key = [("x-idempotency-key", "register-race-" + uuid.uuid4().hex)]
-    answers = concurrently(lambda: stub.RegisterPegawai(
+    answers = testing.concurrently(lambda: stub.RegisterPegawai(
         pb.Pegawai(nip=who, nama="Rina", instansi_id=INSTANSI, golongan="III/a"), metadata=auth + key, timeout=20))
     assert all(isinstance(a, pb.Pegawai) for a in answers), answers
     assert len({a.SerializeToString() for a in answers}) == 1

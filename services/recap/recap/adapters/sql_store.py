@@ -149,6 +149,10 @@ def monthly_targets_set(session, envelope):
     """des's whole split of one SKP document replaces the one kept, unless an equal or newer revision is here."""
     d = envelope["data"]
     skp_id, nip, revision = str(d["skp_id"]), d["nip"], int(d["revision"])
+    # two revisions of one document handled at once would both read the old revision and both write their rows:
+    # one document's splits are applied one at a time
+    session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('recap.monthly_targets'), hashtext(:skp_id))"),
+                    {"skp_id": skp_id})
     current = session.execute(sa.select(sa.func.max(t.monthly_targets.c.revision))
                               .where(t.monthly_targets.c.skp_id == skp_id)).scalar()
     if current is not None and current >= revision:

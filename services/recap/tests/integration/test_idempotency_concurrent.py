@@ -1,5 +1,4 @@
 """Concurrent retries with one idempotency key are applied once and all get the first answer (issue 15.12)."""
-import threading
 import uuid
 
 import pytest
@@ -11,27 +10,11 @@ pytestmark = pytest.mark.integration
 INST = "i-idem"
 
 
-def concurrently(call, times=8):
-    """Run `call()` from `times` threads released together; returns the answers (exceptions included)."""
-    start, answers = threading.Barrier(times), []
-
-    def one():
-        start.wait()
-        try:
-            answers.append(call())
-        except Exception as exc:  # noqa: BLE001 - the test asserts there are none
-            answers.append(exc)
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return answers
-
-
 def test_concurrent_month_closes_with_one_key_close_once_and_answer_alike(stub, engine, test_keys):
     from ekinerja.recap.v1 import recap_pb2 as pb
     admin = testing.bearer(test_keys.token(subject="admin-idem", roles=["admin_instansi"], instansi=INST))
     key = [("x-idempotency-key", "close-race-" + uuid.uuid4().hex)]
-    answers = concurrently(lambda: stub.CloseMonth(pb.CloseMonthRequest(instansi_id=INST, tahun=2025, bulan=3),
+    answers = testing.concurrently(lambda: stub.CloseMonth(pb.CloseMonthRequest(instansi_id=INST, tahun=2025, bulan=3),
                                                    metadata=admin + key, timeout=30))
     assert all(isinstance(a, pb.CloseMonthResponse) for a in answers), answers
     assert len({a.SerializeToString() for a in answers}) == 1 and not answers[0].already_closed

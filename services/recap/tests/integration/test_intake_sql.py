@@ -177,3 +177,39 @@ def test_concurrent_events_of_one_employee_keep_achievement_exact(recap_db, fast
         assert queries.achievements(session, [nip], "month", day) == \
             queries.computed_achievements(session, [nip], "month", day)
         assert queries.achievements(session, [nip], "month", day)[nip] == 750   # 15 of a monthly target of 2
+
+
+def test_two_revisions_of_one_split_handled_at_once_keep_the_newest(fast):
+    """Two workers applying revisions of one document's split at once: the older one must wait and then yield to the
+    newer (without serialising them, both read "no revision yet" and the second one's rows collide with the first's,
+    and the consumer dead-letters a valid event)."""
+    import threading
+
+    from recap.adapters import sql_store
+    _reset(fast)
+    skp = ev.skp_approved("s9", NIPS[0], "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None, [("k1", 12)])
+    newer = ev.targets_for(skp, revision=3, split={"k1": {(2025, m): 1 for m in range(1, 13)}})
+    older = ev.targets_for(skp, revision=2, split={"k1": {(2025, 1): 0, (2025, 2): 2,
+                                                          **{(2025, m): 1 for m in range(3, 13)}}})
+    first = Session(fast)
+    first.begin()
+    sql_store.monthly_targets_set(first, newer)  # written, not yet committed
+    outcome = {}
+
+    def second():
+        try:
+            with Session(fast) as session, session.begin():
+                sql_store.monthly_targets_set(session, older)
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever escaped
+            outcome["error"] = exc
+    worker = threading.Thread(target=second)
+    worker.start()
+    worker.join(1.0)  # give the second worker time to reach the first one's locks
+    first.commit()
+    first.close()
+    worker.join(30)
+    assert not worker.is_alive() and "error" not in outcome, outcome
+    with fast.connect() as conn:
+        revisions = conn.execute(sa.select(t.monthly_targets.c.revision).where(
+            t.monthly_targets.c.skp_id == "s9")).scalars().all()
+    assert revisions and set(revisions) == {3}

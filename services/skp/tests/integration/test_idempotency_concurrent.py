@@ -1,27 +1,12 @@
 """Concurrent retries with one idempotency key are applied once and all get the first answer (issue 15.12)."""
-import threading
 import uuid
 
 import pytest
 from skp_testlib import new_nip, wait_for
 
+from ekinerja_platform import testing
+
 pytestmark = pytest.mark.integration
-
-
-def concurrently(call, times=8):
-    """Run `call()` from `times` threads released together; returns the answers (exceptions included)."""
-    start, answers = threading.Barrier(times), []
-
-    def one():
-        start.wait()
-        try:
-            answers.append(call())
-        except Exception as exc:  # noqa: BLE001 - the test asserts there are none
-            answers.append(exc)
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return answers
 
 
 def test_concurrent_target_updates_with_one_key_apply_once(stub, pb, world):
@@ -34,7 +19,7 @@ def test_concurrent_target_updates_with_one_key_apply_once(stub, pb, world):
     request = pb.UpdateTargetsRequest(skp_id=doc.skp_id, expected_version=doc.version, kegiatan=[
         pb.KegiatanTarget(nama="Menyusun laporan", satuan="dokumen", kuantitas="10", waktu="12")])
     key = [("x-idempotency-key", "targets-race-" + uuid.uuid4().hex)]
-    answers = concurrently(lambda: stub.UpdateTargets(request, metadata=me + key, timeout=20))
+    answers = testing.concurrently(lambda: stub.UpdateTargets(request, metadata=me + key, timeout=20))
     assert all(isinstance(a, pb.SkpDocumentResponse) for a in answers), answers
     assert len({a.SerializeToString() for a in answers}) == 1
     after = stub.GetSkp(pb.GetSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=5).document

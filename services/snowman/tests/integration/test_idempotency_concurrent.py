@@ -1,35 +1,19 @@
 """Concurrent retries with one idempotency key are applied once and all get the first answer (issue 15.12)."""
-import threading
 import uuid
 
 import pytest
 import sqlalchemy as sa
 
 from ekinerja.snowman.v1 import snowman_pb2 as pb
+from ekinerja_platform import testing
 
 pytestmark = pytest.mark.integration
-
-
-def concurrently(call, times=8):
-    """Run `call()` from `times` threads released together; returns the answers (exceptions included)."""
-    start, answers = threading.Barrier(times), []
-
-    def one():
-        start.wait()
-        try:
-            answers.append(call())
-        except Exception as exc:  # noqa: BLE001 - the test asserts there are none
-            answers.append(exc)
-    threads = [threading.Thread(target=one) for _ in range(times)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    return answers
 
 
 def test_concurrent_asks_with_one_key_record_one_question(stub, tokens, snowman_engine):
     key = [("x-idempotency-key", "ask-race-" + uuid.uuid4().hex)]
     question = "bagaimana cara menghitung nilai perilaku kerja " + uuid.uuid4().hex[:6]
-    answers = concurrently(lambda: stub.Ask(pb.AskRequest(pertanyaan=question), metadata=tokens["staf"] + key,
+    answers = testing.concurrently(lambda: stub.Ask(pb.AskRequest(pertanyaan=question), metadata=tokens["staf"] + key,
                                             timeout=20))
     assert all(isinstance(a, pb.AskResponse) for a in answers), answers
     assert len({a.SerializeToString() for a in answers}) == 1  # everybody got the first answer
