@@ -54,6 +54,10 @@ def local_env() -> dict:
         with LOCAL_ENV.open("a") as f:
             f.writelines(f"{name}={secrets.token_urlsafe(24)}\n" for name in missing)
         env = _read_local_env()
+    if "EKINERJA_PORTAL_SESSION_KEY" not in env:  # the portal encrypts its users' tokens at rest with it
+        with LOCAL_ENV.open("a") as f:
+            f.write(f"EKINERJA_PORTAL_SESSION_KEY={secrets.token_hex(32)}\n")
+        env = _read_local_env()
     env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
     return env
 

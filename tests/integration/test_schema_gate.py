@@ -69,7 +69,8 @@ def test_a_database_never_migrated_stops_the_service(database, amqp_uri, test_ke
 
 def test_the_portal_refuses_a_session_database_never_migrated(database):
     env = dict(os.environ, EKINERJA_DATABASE_URL=database, EKINERJA_NIP_HASH_KEY="test-gate",
-               EKINERJA_HTTP_PORT=str(testing.free_port()), EKINERJA_BIND_HOST="127.0.0.1")
+               EKINERJA_PORTAL_SESSION_KEY="test-gate", EKINERJA_HTTP_PORT=str(testing.free_port()),
+               EKINERJA_BIND_HOST="127.0.0.1")
     result = subprocess.run([sys.executable, "-m", "portal", "run"], env=env, capture_output=True, text=True,
                             timeout=60, cwd=testing.REPO_ROOT)
     out = result.stdout + result.stderr

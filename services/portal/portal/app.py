@@ -1,8 +1,10 @@
 """The portal's ASGI application: wires settings, the session store, the gRPC clients and the routes."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
+import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,10 +15,12 @@ from starlette.templating import Jinja2Templates
 
 from .adapters.services import Services, pb
 from .adapters.sessions import SessionStore, Tokens
+from .adapters.token_cipher import TokenCipher
 from .entrypoints.http import SecurityMiddleware
 from .settings import PortalSettings
 
 HERE = Path(__file__).resolve().parent
+log = logging.getLogger("portal")
 
 
 class Portal:
@@ -27,7 +31,9 @@ class Portal:
         self.zone = ZoneInfo(settings.timezone)
         self.services: Services | None = None  # grpc.aio channels belong to the serving event loop: see start()
         self.sessions = SessionStore.from_url(settings.database_url, settings.session_ttl_seconds,
-                                              settings.db_pool_size, settings.session_cache_seconds)
+                                              TokenCipher(list(settings.session_keys)), settings.db_pool_size,
+                                              settings.session_cache_seconds)
+        self._purger: asyncio.Task | None = None
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.auto_reload = False  # templates change only with a release: no stat() per render
 
@@ -42,8 +48,26 @@ class Portal:
 
     async def start(self) -> None:
         self.services = Services(self.settings.targets, self.settings.grpc_timeout_seconds)
+        if self.settings.session_purge_seconds > 0:
+            self._purger = asyncio.create_task(self._purge_forever(self.settings.session_purge_seconds))
+
+    async def _purge_forever(self, every: float) -> None:
+        """Expired sessions hold (encrypted) tokens nobody can use any more: every replica deletes them now and
+        then; the deletes are idempotent, so replicas need no coordination."""
+        while True:
+            try:
+                purged = await self.sessions.purge_expired()
+                if purged:
+                    log.info("expired portal sessions purged", extra={"purged": purged})
+            except Exception:  # noqa: BLE001 - a failed round (database away) is retried at the next tick
+                log.warning("purging expired portal sessions failed", exc_info=True)
+            await asyncio.sleep(every)
 
     async def close(self) -> None:
+        if self._purger is not None:
+            self._purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._purger
         await self.services.close()
         await self.sessions.close()
 

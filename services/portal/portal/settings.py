@@ -24,10 +24,13 @@ class PortalSettings:
     db_pool_size: int = 5
     max_upload_bytes: int = 4 * 1024 * 1024
     session_cache_seconds: float = 5.0
+    session_keys: tuple = ()
+    session_purge_seconds: float = 300.0
 
 
 def load_settings() -> PortalSettings:
-    """EKINERJA_DATABASE_URL and EKINERJA_NIP_HASH_KEY are required; every service target has a local default."""
+    """EKINERJA_DATABASE_URL, EKINERJA_NIP_HASH_KEY and EKINERJA_PORTAL_SESSION_KEY are required; every service
+    target has a local default."""
     targets = {}
     for name in SERVICES:
         default = f"127.0.0.1:{DEFAULT_PORTS[name][0]}"
@@ -35,6 +38,9 @@ def load_settings() -> PortalSettings:
     ttl = _int("EKINERJA_PORTAL_SESSION_TTL_SECONDS", 8 * 3600)
     if ttl <= 0:
         raise MissingSetting("setting EKINERJA_PORTAL_SESSION_TTL_SECONDS must be positive")
+    keys = tuple(k.strip() for k in _env("EKINERJA_PORTAL_SESSION_KEY", required=True).split(",") if k.strip())
+    if not keys:
+        raise MissingSetting("setting EKINERJA_PORTAL_SESSION_KEY must hold at least one key")
     return PortalSettings(
         database_url=_env("EKINERJA_DATABASE_URL", required=True),
         targets=targets,
@@ -49,4 +55,6 @@ def load_settings() -> PortalSettings:
         db_pool_size=_int("EKINERJA_PORTAL_DB_POOL_SIZE", 5),
         max_upload_bytes=_int("EKINERJA_PORTAL_MAX_UPLOAD_BYTES", 4 * 1024 * 1024),
         session_cache_seconds=float(_env("EKINERJA_PORTAL_SESSION_CACHE_SECONDS", "5")),
+        session_keys=keys,
+        session_purge_seconds=float(_env("EKINERJA_PORTAL_SESSION_PURGE_SECONDS", "300")),
     )

@@ -7,6 +7,9 @@ of one session arriving together do not both spend the (single-use) refresh toke
 Each process keeps what it read for `cache_seconds` (default 5): most page views then cost no database round trip.
 The price: a sign-out or expiry reaches the other replicas up to that long later (the browser's cookie is deleted
 at once; the access token itself stays valid until its own expiry whatever the portal does).
+
+The tokens are stored encrypted (token_cipher.py); a row no configured key opens (key retired, tampered) reads as
+no session: the user signs in again. Expired rows are purged by `purge_expired`, run on a timer by the app.
 """
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from .token_cipher import TokenCipher, TokenCipherError
 
 metadata = sa.MetaData()
 sessions = sa.Table(
@@ -64,17 +69,14 @@ def hash_id(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
-def _row_to_session(row) -> WebSession:
-    return WebSession(row.id_hash, row.csrf_token,
-                      Tokens(row.access_token, row.refresh_token, row.access_expires_at, row.refresh_expires_at),
-                      json.loads(row.principal_json))
 
 
 class SessionStore:
     CACHE_LIMIT = 20000
 
-    def __init__(self, engine: AsyncEngine, ttl_seconds: int, cache_seconds: float = 5.0):
+    def __init__(self, engine: AsyncEngine, ttl_seconds: int, cipher: TokenCipher, cache_seconds: float = 5.0):
         self.engine = engine
+        self.cipher = cipher
         self.cache_seconds = cache_seconds
         self._cache: OrderedDict[str, tuple[float, WebSession]] = OrderedDict()
         # a read is one statement: autocommit spares the BEGIN and ROLLBACK round trips on every request
@@ -82,13 +84,28 @@ class SessionStore:
         self.ttl = ttl_seconds
 
     @classmethod
-    def from_url(cls, url: str, ttl_seconds: int, pool_size: int = 5, cache_seconds: float = 5.0) -> "SessionStore":
+    def from_url(cls, url: str, ttl_seconds: int, cipher: TokenCipher, pool_size: int = 5,
+                 cache_seconds: float = 5.0) -> "SessionStore":
         # no pre-ping: it would cost a round trip on every request; a dropped connection fails one request, then
         # the pool replaces it
         # no prepared statements: the database is reached through PgBouncer in transaction mode (deploy/k8s)
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_recycle=1800,
                                      connect_args={"prepare_threshold": None})
-        return cls(engine, ttl_seconds, cache_seconds)
+        return cls(engine, ttl_seconds, cipher, cache_seconds)
+
+    def _sealed(self, id_hash: str, tokens: Tokens) -> dict:
+        return {"access_token": self.cipher.seal(tokens.access_token, id_hash),
+                "refresh_token": self.cipher.seal(tokens.refresh_token, id_hash),
+                "access_expires_at": tokens.access_expires_at, "refresh_expires_at": tokens.refresh_expires_at}
+
+    def _row_to_session(self, row) -> WebSession | None:
+        try:
+            tokens = Tokens(self.cipher.open(row.access_token, row.id_hash),
+                            self.cipher.open(row.refresh_token, row.id_hash),
+                            row.access_expires_at, row.refresh_expires_at)
+        except TokenCipherError:
+            return None
+        return WebSession(row.id_hash, row.csrf_token, tokens, json.loads(row.principal_json))
 
     def _remember(self, web: WebSession) -> None:
         if self.cache_seconds <= 0:
@@ -122,10 +139,8 @@ class SessionStore:
         async with self.engine.begin() as conn:
             await conn.execute(sessions.delete().where(sessions.c.expires_at < sa.func.now()))
             await conn.execute(sessions.insert().values(
-                id_hash=web.id_hash, csrf_token=web.csrf_token, access_token=tokens.access_token,
-                refresh_token=tokens.refresh_token, access_expires_at=tokens.access_expires_at,
-                refresh_expires_at=tokens.refresh_expires_at, principal_json=json.dumps(principal),
-                expires_at=self._expiry(tokens)))
+                id_hash=web.id_hash, csrf_token=web.csrf_token, **self._sealed(web.id_hash, tokens),
+                principal_json=json.dumps(principal), expires_at=self._expiry(tokens)))
         return session_id, web
 
     async def load(self, session_id: str) -> WebSession | None:
@@ -139,9 +154,9 @@ class SessionStore:
         async with self.reader.connect() as conn:
             row = (await conn.execute(sessions.select().where(
                 sessions.c.id_hash == key, sessions.c.expires_at > sa.func.now()))).first()
-        if row is None:
+        web = None if row is None else self._row_to_session(row)
+        if web is None:
             return None
-        web = _row_to_session(row)
         self._remember(web)
         return web
 
@@ -153,10 +168,10 @@ class SessionStore:
         async with self.engine.begin() as conn:
             row = (await conn.execute(sessions.select().where(
                 sessions.c.id_hash == web.id_hash).with_for_update())).first()
-            if row is None:
+            current = None if row is None else self._row_to_session(row)
+            if current is None:
                 self._cache.pop(web.id_hash, None)
                 return None
-            current = _row_to_session(row)
             if current.tokens.access_expires_at - time.time() > margin:
                 return current  # another request of this session renewed it meanwhile
             try:
@@ -166,8 +181,7 @@ class SessionStore:
                 self._cache.pop(web.id_hash, None)
                 return None
             await conn.execute(sessions.update().where(sessions.c.id_hash == web.id_hash).values(
-                access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                access_expires_at=tokens.access_expires_at, refresh_expires_at=tokens.refresh_expires_at,
+                **self._sealed(web.id_hash, tokens),
                 expires_at=sa.func.least(sessions.c.expires_at, self._expiry(tokens))))
             current.tokens = tokens
             self._remember(current)
@@ -177,3 +191,14 @@ class SessionStore:
         self._cache.pop(web.id_hash, None)
         async with self.engine.begin() as conn:
             await conn.execute(sessions.delete().where(sessions.c.id_hash == web.id_hash))
+
+    async def purge_expired(self, batch: int = 5000) -> int:
+        """Deletes expired rows in batches (short locks, bounded WAL); returns how many went."""
+        total = 0
+        while True:
+            async with self.engine.begin() as conn:
+                doomed = sa.select(sessions.c.id_hash).where(sessions.c.expires_at < sa.func.now()).limit(batch)
+                result = await conn.execute(sessions.delete().where(sessions.c.id_hash.in_(doomed.scalar_subquery())))
+            total += result.rowcount
+            if result.rowcount < batch:
+                return total

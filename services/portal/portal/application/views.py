@@ -140,3 +140,24 @@ async def tim(services, token: str, principal: dict, today: dt.date) -> dict:
                       "count": r.count} for r in rows],
             "gaps_known": not isinstance(gaps, ServiceError), "bulan": today.strftime("%Y-%m"), "team": team,
             "today": today.isoformat()}
+
+
+async def search_pegawai(fetch_page, search: str, page_token: str = "", want: int = 50, page_size: int = 500,
+                         max_pages: int = 10) -> tuple[list, str]:
+    """Walks identity's ListPegawai pages (`fetch_page(page_size, page_token) -> ListPegawaiResponse`) from
+    `page_token` until `want` employees match `search` (name or NIP; empty matches all) or the list ends.
+
+    Identity has no name search, so a large instansi is scanned page by page; `max_pages` bounds one request's work
+    and the returned token (empty at the end of the list) lets the admin continue where the scan stopped."""
+    needle = search.strip().lower()
+    size = want if not needle else page_size
+    found: list = []
+    token = page_token
+    for _ in range(max_pages):
+        reply = await fetch_page(size, token)
+        # whole pages only (a page's matches may take the list past `want`): a continuation never repeats or skips
+        found.extend(p for p in reply.pegawai if not needle or needle in p.nama.lower() or needle in p.nip)
+        token = reply.next_page_token
+        if not token or len(found) >= want:
+            break
+    return found, token

@@ -615,16 +615,18 @@ async def admin(request: Request, web=None, problems=(), result=None, status=200
     token = web.tokens.access_token
     instansi_id = web.principal.get("instansi_id", "")
     q = request.query_params
+
+    def pegawai_page(page_size: int, page_token: str):
+        return portal.services.call("identity", "ListPegawai", idn.ListPegawaiRequest(
+            instansi_id=instansi_id, unit_id=q.get("unit", ""), page_size=page_size, page_token=page_token), token)
+
     org, pegawai, holidays = await asyncio.gather(
         read_or_error_page(portal.services.call("identity", "GetOrganisation", idn.GetOrganisationRequest(
             instansi_id=instansi_id), token)),
-        views.optional(portal.services.call("identity", "ListPegawai", idn.ListPegawaiRequest(
-            instansi_id=instansi_id, unit_id=q.get("unit", ""), page_size=200), token)),
+        views.optional(views.search_pegawai(pegawai_page, q.get("cari", ""), q.get("halaman", ""))),
         views.optional(portal.services.call("recap", "ListHolidays", recap.ListHolidaysRequest(
             instansi_id=instansi_id), token)))
-    search = q.get("cari", "").strip().lower()
-    people = [] if isinstance(pegawai, ServiceError) else [
-        p for p in pegawai.pegawai if not search or search in p.nama.lower() or search in p.nip]
+    people, next_page = ([], "") if isinstance(pegawai, ServiceError) else pegawai
     audit, template = None, None
     if q.get("audit_nip"):
         audit = await views.optional(portal.services.call("des", "GetAuditTrail", des.GetAuditTrailRequest(
@@ -635,7 +637,8 @@ async def admin(request: Request, web=None, problems=(), result=None, status=200
     unlocked = set() if audit is None or isinstance(audit, ServiceError) else {
         r.entity_id for r in audit.records if r.entity == "period_lock" and r.action == "unlock"}
     return page(request, "admin.html", {"unlocked": unlocked,
-        "org": org, "people": people[:50], "search": q.get("cari", ""),
+        "org": org, "people": people, "search": q.get("cari", ""),
+        "unit": q.get("unit", ""), "next_page": next_page,
         "holidays": [] if isinstance(holidays, ServiceError) else list(holidays.holidays),
         "audit": audit, "audit_nip": q.get("audit_nip", ""), "template": template, "result": result,
         "problems": list(problems), "fields_shown": ("reason", "lock_id", "window_days", "client_id")},
