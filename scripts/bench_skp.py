@@ -189,7 +189,7 @@ def main() -> int:
 
     from skp.domain.score_contract import format_score_output, parse_score_input
     from skp.domain.scoring import score_year
-    example = json.loads((ROOT.parent / "shared" / "skp_score_examples.json").read_text())["D"]["input"]
+    example = json.loads((ROOT / "docs" / "examples" / "skp-score-examples.json").read_text())["D"]["input"]
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < 2:
         format_score_output(score_year(*parse_score_input(example)))

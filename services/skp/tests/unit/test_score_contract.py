@@ -15,7 +15,7 @@ from skp.domain.scoring import InvalidScoreInput
 
 pytestmark = pytest.mark.unit
 
-EXAMPLES_FILE = Path(__file__).resolve().parents[4].parent / "shared" / "skp_score_examples.json"
+EXAMPLES_FILE = Path(__file__).resolve().parents[4] / "docs" / "examples" / "skp-score-examples.json"  # shared copy
 EXAMPLE_D = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))["D"]
 K0 = ("skp", 0, "kegiatan", 0)
 

@@ -27,7 +27,7 @@ from skp.domain.scoring import (
 pytestmark = pytest.mark.unit
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
-EXAMPLES_FILE = REPO_ROOT.parent / "shared" / "skp_score_examples.json"  # shared/ sits beside the checkout
+EXAMPLES_FILE = REPO_ROOT / "docs" / "examples" / "skp-score-examples.json"  # the repository's copy of the shared file
 D = Decimal
 
 
