@@ -20,13 +20,21 @@ if [ -f deploy/apt-packages.txt ]; then
   while read -r pkg; do
     pkg="${pkg%%#*}"; pkg="$(echo "$pkg" | xargs)"
     [ -z "$pkg" ] && continue
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" && continue
+    # a tool already on the PATH from elsewhere (NodeSource's nodejs ships npm and conflicts with Debian's npm)
+    [ "$pkg" = npm ] && command -v npm >/dev/null && continue
+    missing+=("$pkg")
   done < deploy/apt-packages.txt
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || echo "warning: could not install ${missing[*]}" >&2
+  apt-get update -qq >/dev/null
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    # one conflicting package must not keep the others out: install them one by one, naming the ones that fail
+    for pkg in "${missing[@]}"; do
+      apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null || echo "warning: could not install $pkg" >&2
+    done
+  fi
 fi
 exit 0
