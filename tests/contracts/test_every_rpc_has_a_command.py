@@ -84,6 +84,7 @@ COMMANDS = {
     "DesService.SendActivity": "des report submit",
     "DesService.GetActivity": "des report show",
     "DesService.ListActivities": "des report list",
+    "DesService.GetDay": "des day",
     "DesService.GetEvidence": "des report evidence",
     "DesService.ReviewQueue": "des review queue",
     "DesService.ApproveActivities": "des review approve",

@@ -90,6 +90,25 @@ def register(cli) -> None:
               [[t.get("nomor"), t.get("nama"), t.get("bulan"), f"{t.get('kuantitas')} {t.get('satuan')}",
                 t.get("kualitas", "")] for t in d.get("targets", [])])
 
+    @des.command("day")
+    @click.option("--nip", default="", help="A subordinate's (as penilai) or, as admin, an employee's.")
+    @click.option("--tanggal", default="", help="YYYY-MM-DD (default today)")
+    @json_option
+    def day(nip, tanggal):
+        """One day at a glance: its plans and reports, and the month's targets with what was reported and
+        recognised against each."""
+        r = _call("GetDay", _pb().GetDayRequest(nip=nip, tanggal=tanggal))
+
+        def show(d: dict) -> None:
+            table(f"rencana {d.get('tanggal')}", ["K", "uraian", "jumlah"],
+                  [[p.get("nomor", ""), p["uraian"], f"{p['kuantitas']} {p['satuan']}"] for p in d.get("plans", [])])
+            _activities(d, f"laporan {d.get('tanggal')}")
+            table(f"bulan ini (SKP {d.get('skp_id') or '-'})", ["K", "kegiatan", "target", "dilaporkan", "diakui"],
+                  [[k["target"].get("nomor"), k["target"].get("nama"),
+                    f"{k['target'].get('kuantitas')} {k['target'].get('satuan')}", k.get("dilaporkan"),
+                    k.get("diakui")] for k in d.get("kegiatan", [])])
+        emit(_dict(r), show)
+
     @des.group("targets", invoke_without_command=True)
     @click.pass_context
     def targets(ctx):

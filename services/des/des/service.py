@@ -61,6 +61,10 @@ class DesService(PlatformService):
         return api.list_activities(self.db, self.call, request)
 
     @rpc
+    def GetDay(self, request, context):
+        return api.get_day(self.db, self.call, request)
+
+    @rpc
     def GetEvidence(self, request, context):
         return api.get_evidence(self.db, self.call, request)
 

@@ -128,6 +128,20 @@ def list_activities(db, call, request):
         return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
+def get_day(db, call, request):
+    with db.transaction() as s:
+        day = handlers.get_day(s, call.require_principal(), request.nip, request.tanggal, config())
+        return des_pb2.GetDayResponse(
+            tanggal=_s(day["tanggal"]), skp_id=day["skp_id"], plans=[_plan_pb(p) for p in day["plans"]],
+            activities=[activity_pb(a) for a in day["activities"]],
+            kegiatan=[des_pb2.KegiatanMonth(target=_target_pb(t), dilaporkan=_qty(reported), diakui=_qty(done))
+                      for t, reported, done in day["kegiatan"]])
+
+
+def _qty(value) -> str:
+    return f"{Decimal(value):.3f}"
+
+
 # -- review -------------------------------------------------------------------------------------------------------
 
 def review_queue(db, call, request):

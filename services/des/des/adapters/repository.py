@@ -282,14 +282,33 @@ def list_plans(session, nip: str, start: dt.date, end: dt.date, after: tuple | N
 
 # -- monthly targets ----------------------------------------------------------------------------------------------
 
-def targets(session, nip: str, skp_id: str):
-    return session.execute(
-        sa.select(monthly_targets, skp_kegiatan.c.nomor, skp_kegiatan.c.nama, skp_kegiatan.c.satuan)
-        .join(skp_kegiatan, sa.and_(skp_kegiatan.c.nip == monthly_targets.c.nip,
-                                    skp_kegiatan.c.skp_id == monthly_targets.c.skp_id,
-                                    skp_kegiatan.c.kegiatan_id == monthly_targets.c.kegiatan_id))
-        .where(monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id)
-        .order_by(skp_kegiatan.c.nomor, monthly_targets.c.tahun, monthly_targets.c.bulan)).all()
+def targets(session, nip: str, skp_id: str, month: tuple[int, int] | None = None):
+    """The SKP's monthly targets with their kegiatan's nomor, nama and satuan; `month` (tahun, bulan): that one's."""
+    query = (sa.select(monthly_targets, skp_kegiatan.c.nomor, skp_kegiatan.c.nama, skp_kegiatan.c.satuan)
+             .join(skp_kegiatan, sa.and_(skp_kegiatan.c.nip == monthly_targets.c.nip,
+                                         skp_kegiatan.c.skp_id == monthly_targets.c.skp_id,
+                                         skp_kegiatan.c.kegiatan_id == monthly_targets.c.kegiatan_id))
+             .where(monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id))
+    if month is not None:
+        query = query.where(monthly_targets.c.tahun == month[0], monthly_targets.c.bulan == month[1])
+    return session.execute(query.order_by(skp_kegiatan.c.nomor, monthly_targets.c.tahun,
+                                          monthly_targets.c.bulan)).all()
+
+
+RECOGNISED = ("approved", "locked")
+
+
+def month_totals(session, nip: str, skp_id: str, start: dt.date, end: dt.date) -> dict[str, tuple]:
+    """Per kegiatan of the SKP, over [start, end]: (reported: every state but draft, recognised: approved or
+    locked, at kuantitas_diakui when the penilai set one), summed by the database rather than shipped row by row."""
+    recognised = sa.func.coalesce(activities.c.kuantitas_diakui, activities.c.kuantitas)
+    rows = session.execute(
+        sa.select(activities.c.kegiatan_id,
+                  sa.func.sum(activities.c.kuantitas).filter(activities.c.state != "draft"),
+                  sa.func.sum(recognised).filter(activities.c.state.in_(RECOGNISED)))
+        .where(activities.c.nip == nip, activities.c.skp_id == skp_id, activities.c.tanggal.between(start, end))
+        .group_by(activities.c.kegiatan_id))
+    return {kegiatan_id: (reported or 0, done or 0) for kegiatan_id, reported, done in rows}
 
 
 def upsert_targets(session, nip, skp_id, kegiatan_id, values: dict, actor: str) -> None:

@@ -378,11 +378,17 @@ def get_evidence(session, principal, activity_id: str):
     return repo.evidence(session, row.nip, row.evidence_id)
 
 
-def _target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]:
+def _skp_and_target(session, principal, nip: str, on: dt.date) -> tuple[str, object, Target]:
+    """The employee (the caller when `nip` is empty), the SKP covering `on` (or None) and the target to authorise."""
     nip = parsing.nip(nip) if nip else caller_nip(principal)
     skp = repo.skp_for_date(session, nip, on)
     instansi = skp.instansi_id if skp else repo.employee_instansi(session, nip)
-    return nip, _read_target(session, principal, Target(nip, instansi, skp.penilai_nip if skp else None))
+    return nip, skp, _read_target(session, principal, Target(nip, instansi, skp.penilai_nip if skp else None))
+
+
+def _target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]:
+    nip, _, target = _skp_and_target(session, principal, nip, on)
+    return nip, target
 
 
 DAY_TIME_ID = (dt.date, dt.datetime, uuid.UUID)  # the sort key of list pages: day, entry time, id
@@ -405,6 +411,25 @@ def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: D
     rows, token = page.split(repo.list_activities(session, nip, start, end, state or None, page.after,
                                                   page.size + 1), lambda r: (r.tanggal, r.created_at, r.activity_id))
     return [_row_view(r) for r in rows], token
+
+
+def get_day(session, principal, nip: str, tanggal: str, cfg: DesConfig) -> dict:
+    """One employee-day at a glance, in one transaction with one authorisation: the day's plans and reports, and
+    the month's targets of the SKP covering the day with what was reported and recognised against each (the
+    portal's "Hari ini" once took three calls, each finding the SKP and authorising again)."""
+    day = parsing.date(tanggal, "tanggal", default=cfg.today())
+    nip, skp, target = _skp_and_target(session, principal, nip, day)
+    authorize("GetDay", principal, target)
+    plans = [dict(r._mapping) for r in repo.list_plans(session, nip, day, day)]
+    reports = [_row_view(r) for r in repo.list_activities(session, nip, day, day)]
+    kegiatan = []
+    if skp is not None:
+        start, end = repo.month_range(day.year, day.month)
+        totals = repo.month_totals(session, nip, skp.skp_id, start, end)
+        kegiatan = [(t, *totals.get(t.kegiatan_id, (0, 0)))
+                    for t in repo.targets(session, nip, skp.skp_id, (day.year, day.month))]
+    return {"tanggal": day, "skp_id": skp.skp_id if skp is not None else "", "plans": plans, "activities": reports,
+            "kegiatan": kegiatan}
 
 
 # -- review -------------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ RULES: dict[str, frozenset[str]] = {
     "SendActivity": frozenset({SELF}),
     "GetActivity": READERS,
     "ListActivities": READERS,
+    "GetDay": READERS,
     "GetEvidence": READERS,
     "ReviewQueue": frozenset({SELF}),  # the caller's own queue as penilai
     "ApproveActivities": frozenset({PENILAI}),

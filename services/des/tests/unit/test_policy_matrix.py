@@ -36,6 +36,7 @@ ALLOWED = {  # RPC -> callers allowed on TARGET
     "SendActivity": {"self"},
     "GetActivity": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "ListActivities": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
+    "GetDay": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "GetEvidence": {"self", "penilai", "head", "admin_instansi", "admin_bkn"},
     "ReviewQueue": {"self"},
     "ApproveActivities": {"penilai"},

@@ -46,37 +46,22 @@ async def optional(coro, default=None):
 
 
 async def hari_ini(services, token: str, today: dt.date) -> dict:
-    des = pb("des")
-    bulan = today.strftime("%Y-%m")
-    targets, plans, activities = await asyncio.gather(
-        optional(services.call("des", "GetMonthlyTargets", des.GetMonthlyTargetsRequest(), token)),
-        services.call("des", "ListPlans", des.ListPlansRequest(bulan=bulan), token),
-        services.call("des", "ListActivities", des.ListActivitiesRequest(bulan=bulan), token))
-    month_targets = [] if isinstance(targets, ServiceError) else [t for t in targets.targets if t.bulan == bulan]
-    iso = today.isoformat()
-    reported: dict[str, Decimal] = {}
-    recognised: dict[str, Decimal] = {}
-    for a in activities.activities:
-        if a.state == "draft":
-            continue
-        reported[a.kegiatan_id] = reported.get(a.kegiatan_id, Decimal(0)) + dec(a.kuantitas)
-        if a.state in ("approved", "locked"):
-            recognised[a.kegiatan_id] = recognised.get(a.kegiatan_id, Decimal(0)) + dec(
-                a.kuantitas_diakui or a.kuantitas)
+    """One des call (GetDay): the day's plans and reports and the month's targets with their totals, all read in
+    one transaction; three calls (targets, the month's plans, the month's reports) used to find the SKP and
+    authorise three times and ship the whole month to add it up here."""
+    day = await services.call("des", "GetDay", pb("des").GetDayRequest(tanggal=today.isoformat()), token)
     progress = []
-    for t in month_targets:
-        target = dec(t.kuantitas)
-        done = reported.get(t.kegiatan_id, Decimal(0))
+    for k in day.kegiatan:
+        t = k.target
+        target, done = dec(t.kuantitas), dec(k.dilaporkan)
         progress.append({"nomor": t.nomor, "nama": t.nama, "satuan": t.satuan, "target": fmt(target),
-                         "reported": fmt(done), "recognised": fmt(recognised.get(t.kegiatan_id, 0)),
+                         "reported": fmt(done), "recognised": fmt(k.diakui),
                          "max": max(target, Decimal(1)), "value": min(done, max(target, Decimal(1))),
                          "pct": int(done * 100 / target) if target else 0})
-    nomor = {t.kegiatan_id: t.nomor for t in month_targets}
-    return {"today": iso, "bulan": bulan, "kegiatan": kegiatan_choices(month_targets), "nomor": nomor,
-            "no_skp": isinstance(targets, ServiceError),
-            "plans": [p for p in plans.plans if p.tanggal == iso],
-            "reports": [a for a in activities.activities if a.tanggal == iso],
-            "progress": progress}
+    month_targets = [k.target for k in day.kegiatan]
+    return {"today": day.tanggal, "bulan": today.strftime("%Y-%m"), "kegiatan": kegiatan_choices(month_targets),
+            "nomor": {t.kegiatan_id: t.nomor for t in month_targets}, "no_skp": not day.skp_id,
+            "plans": list(day.plans), "reports": list(day.activities), "progress": progress}
 
 
 def team_of(org, principal: dict) -> list[dict]:
