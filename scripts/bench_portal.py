@@ -122,7 +122,9 @@ def main() -> int:
         stack.start()
         people = seed(stack, activities=5)
         people["identity_target"] = stack.processes["identity"].target
-        portal = PortalProcess(stack).start()
+        portal = PortalProcess(stack)
+        portal.env["EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS"] = "30"  # the direct client's timeout: a loaded machine
+        portal.start()
         asyncio.run(bench(portal.url, stack.processes["des"].target, people, args.sessions, args.pages))
     finally:
         if portal:

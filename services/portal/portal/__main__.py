@@ -33,8 +33,11 @@ def main(argv: list[str]) -> int:
         from portal.app import create_app
         # the client address reaches identity's login throttle as x-forwarded-for (see README)
         # the standard asyncio loop: grpc.aio integrates with it directly (under another loop it polls from a thread)
+        # idle keep-alive connections live longer than a proxy's (nginx: 60 s): uvicorn's 5 s default closed them
+        # under a client about to reuse them, and that request failed (a reset: 502 at the ingress)
         uvicorn.run(create_app(settings), host=settings.bind_host, port=settings.http_port, log_config=None,
-                    access_log=False, proxy_headers=False, server_header=False, loop="asyncio", http="httptools")
+                    access_log=False, proxy_headers=False, server_header=False, loop="asyncio", http="httptools",
+                    timeout_keep_alive=settings.keepalive_seconds)
         return 0
     print(f"unknown command {command!r}: use run, migrate or settings", file=sys.stderr)
     return 2

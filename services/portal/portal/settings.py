@@ -26,6 +26,7 @@ class PortalSettings:
     session_cache_seconds: float = 5.0
     session_keys: tuple = ()
     session_purge_seconds: float = 300.0
+    keepalive_seconds: int = 75
 
 
 def load_settings() -> PortalSettings:
@@ -57,4 +58,5 @@ def load_settings() -> PortalSettings:
         session_cache_seconds=float(_env("EKINERJA_PORTAL_SESSION_CACHE_SECONDS", "5")),
         session_keys=keys,
         session_purge_seconds=float(_env("EKINERJA_PORTAL_SESSION_PURGE_SECONDS", "300")),
+        keepalive_seconds=_int("EKINERJA_PORTAL_KEEPALIVE_SECONDS", 75),
     )

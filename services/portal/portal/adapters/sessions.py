@@ -141,6 +141,7 @@ class SessionStore:
             await conn.execute(sessions.insert().values(
                 id_hash=web.id_hash, csrf_token=web.csrf_token, **self._sealed(web.id_hash, tokens),
                 principal_json=json.dumps(principal), expires_at=self._expiry(tokens)))
+        self._remember(web)  # the page the sign-in redirects to needs no read
         return session_id, web
 
     async def load(self, session_id: str) -> WebSession | None:
