@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import statistics
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import grpc
 import httpx
@@ -41,6 +43,26 @@ async def sign_in(client: httpx.AsyncClient, user: str, password: str) -> str:
                               headers={"cookie": f"ek_csrf={page.cookies.get('ek_csrf') or csrf}"})
     assert reply.status_code == 303, reply.text[:500]
     return re.search(r"ek_sesi=([^;]+)", reply.headers["set-cookie"]).group(1)
+
+
+TIMEOUT = 120  # seconds, both paths: on a loaded machine a page may wait long, and must still be counted
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (/proc/<pid>/stat utime, stime): unlike latency, barely moved
+    by what else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_per_page(pids: dict, pages: int, run) -> tuple[object, dict]:
+    """`await run()`, and the CPU milliseconds per page it cost each process (`client`: this one)."""
+    before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    client = time.process_time()
+    result = await run()
+    used = {name: (cpu_seconds(pid) - before[name]) * 1000 / pages for name, pid in pids.items()}
+    used["client"] = (time.process_time() - client) * 1000 / pages
+    return result, used
 
 
 async def timed(n: int, concurrency: int, one) -> tuple[list[float], float]:
@@ -68,13 +90,13 @@ def summary(name: str, latencies: list[float], elapsed: float) -> dict:
     return row
 
 
-async def bench(base: str, des_target: str, people: dict, sessions: int, pages: int) -> None:
+async def bench(base: str, des_target: str, people: dict, sessions: int, pages: int, pids: dict) -> None:
     from ekinerja.des.v1 import des_pb2, des_pb2_grpc
     from ekinerja.identity.v1 import identity_pb2, identity_pb2_grpc
 
     staf, password = people["staf"], people["password"]
     limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT) as client:
         cookies = [await sign_in(client, staf.nip, password) for _ in range(sessions)]
 
         async def portal_page(w: int):
@@ -82,22 +104,24 @@ async def bench(base: str, des_target: str, people: dict, sessions: int, pages: 
             assert reply.status_code == 200 and "Hari ini" in reply.text, reply.status_code
 
         await timed(sessions * 2, sessions, portal_page)  # warm-up: pools, channels, templates
-        portal_lat, portal_elapsed = await timed(pages, sessions, portal_page)
+        (portal_lat, portal_elapsed), portal_cpu = await cpu_per_page(
+            pids, pages, lambda: timed(pages, sessions, portal_page))
 
     channel = grpc.aio.insecure_channel(des_target)
     identity_channel = grpc.aio.insecure_channel(people["identity_target"])
     login = await identity_pb2_grpc.IdentityServiceStub(identity_channel).Login(
-        identity_pb2.LoginRequest(user=staf.nip, password=password), timeout=20)
+        identity_pb2.LoginRequest(user=staf.nip, password=password), timeout=TIMEOUT)
     des = des_pb2_grpc.DesServiceStub(channel)
     md = [("authorization", f"Bearer {login.access_token}")]
     tanggal = des_today().isoformat()
 
     async def direct_page(w: int):
-        day = await des.GetDay(des_pb2.GetDayRequest(tanggal=tanggal), metadata=md, timeout=30)
+        day = await des.GetDay(des_pb2.GetDayRequest(tanggal=tanggal), metadata=md, timeout=TIMEOUT)
         assert day.skp_id and day.kegiatan, day
 
     await timed(sessions * 2, sessions, direct_page)
-    direct_lat, direct_elapsed = await timed(pages, sessions, direct_page)
+    (direct_lat, direct_elapsed), direct_cpu = await cpu_per_page(
+        {"des": pids["des"]}, pages, lambda: timed(pages, sessions, direct_page))
     await channel.close()
     await identity_channel.close()
 
@@ -107,6 +131,11 @@ async def bench(base: str, des_target: str, people: dict, sessions: int, pages: 
     print(f"\nportal adds {100 * (p['mean'] / d['mean'] - 1):.0f} % to the direct calls' mean time "
           f"({100 * (p['p95'] / d['p95'] - 1):.0f} % at p95); goal ≤ 30 %. portal p95 {p['p95']:.0f} ms "
           f"(goal ≤ 200 ms)")
+    print("\nCPU ms per page: " + "   ".join(
+        f"{path}: " + ", ".join(f"{name} {ms:.2f}" for name, ms in used.items()) + f" (total {sum(used.values()):.2f})"
+        for path, used in (("direct", direct_cpu), ("portal", portal_cpu))))
+    print(f"portal adds {100 * (sum(portal_cpu.values()) / sum(direct_cpu.values()) - 1):.0f} % to the direct calls' "
+          f"CPU per page (what bounds requests/s when the cores are busy)")
 
 
 def main() -> int:
@@ -123,9 +152,10 @@ def main() -> int:
         people = seed(stack, activities=5)
         people["identity_target"] = stack.processes["identity"].target
         portal = PortalProcess(stack)
-        portal.env["EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS"] = "30"  # the direct client's timeout: a loaded machine
+        portal.env["EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS"] = str(TIMEOUT)  # the direct client's
         portal.start()
-        asyncio.run(bench(portal.url, stack.processes["des"].target, people, args.sessions, args.pages))
+        pids = {"portal": portal.process.pid, "des": stack.processes["des"].process.pid}
+        asyncio.run(bench(portal.url, stack.processes["des"].target, people, args.sessions, args.pages, pids))
     finally:
         if portal:
             portal.stop()
