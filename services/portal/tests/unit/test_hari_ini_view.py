@@ -4,7 +4,6 @@ import datetime as dt
 import threading
 
 import pytest
-
 from portal.adapters.services import pb
 from portal.application.views import hari_ini
 
