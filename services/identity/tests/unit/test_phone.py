@@ -3,6 +3,7 @@ vault (keyed lookup, sealing bound to the NIP)."""
 import datetime as dt
 
 import pytest
+from cryptography.exceptions import InvalidTag
 
 from identity.adapters.phone_vault import PhoneVault
 from identity.domain.errors import InvalidArgument
@@ -83,7 +84,7 @@ def test_the_vault_hashes_with_its_key_and_seals_bound_to_the_nip():
     assert "81234567890" not in sealed
     assert sealed != vault.seal("+6281234567890", "198609262015051001")  # a fresh nonce each time
     assert vault.open(sealed, "198609262015051001") == "+6281234567890"
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidTag):
         vault.open(sealed, "199001012015031002")  # moved to another employee's row: does not open
     code_hash = vault.code_hash("reg-1", "123456")
     assert vault.code_matches(code_hash, "reg-1", "123456")
