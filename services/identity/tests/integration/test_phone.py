@@ -244,3 +244,30 @@ def test_a_new_verified_number_replaces_the_old_and_remove_forgets_it(stub, pb, 
     assert scalar(identity_db, "SELECT count(*) FROM audit_log WHERE action = 'remove_phone' AND target = :n",
                   n=nip(SECOND)) == 1
     stub.RemovePhone(pb.RemovePhoneRequest(), metadata=people[SECOND], timeout=10)  # again: nothing to remove
+
+
+def test_the_cli_registers_shows_and_removes_ones_own_number_in_indonesian(identity, people, identity_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "EKINERJA_CONFIG_DIR": str(tmp_path / "cfg"),
+           "EKINERJA_IDENTITY_ENDPOINT": identity.target, "EKINERJA_PASSWORD": PASSWORD}
+
+    def ekinerja(*args):
+        return subprocess.run([sys.executable, "-m", "ekinerja_cli", *args], capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    nip_ = nip(THIRD)
+    assert ekinerja("login", "--user", nip_).returncode == 0
+    registered = ekinerja("telepon", "daftar", "0812 3456 0006")
+    assert registered.returncode == 0, registered.stderr
+    assert "kode verifikasi dikirim ke +62812****0006" in registered.stdout
+    assert outbox_events(identity_db, nip_)[-1]["data"]["phone"] == "+6281234560006"
+    shown = ekinerja("telepon", "lihat")
+    assert shown.stdout.strip() == "+62812****0006 (menunggu kode verifikasi)"
+    bad = ekinerja("telepon", "daftar", "021 555 1234")
+    assert bad.returncode == 2 and "nomor ponsel" in bad.stderr
+    removed = ekinerja("telepon", "hapus")
+    assert removed.returncode == 0 and "dihapus" in removed.stdout
+    assert scalar(identity_db, "SELECT count(*) FROM phone_verification WHERE nip = :n", n=nip_) == 0
+    assert scalar(identity_db, "SELECT count(*) FROM phone_number WHERE nip = :n", n=nip_) == 0
