@@ -15,10 +15,10 @@ import datetime as dt
 import os
 import sys
 
-from ekinerja.identity.v1 import identity_pb2 as pb
-
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from ekinerja.identity.v1 import identity_pb2 as pb
 
 from .adapters.phone_vault import PhoneVault
 from .adapters.tables import phone_number

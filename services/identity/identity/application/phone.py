@@ -59,7 +59,7 @@ class Phones:
         def work(session):
             person = session.execute(sa.select(pegawai.c.instansi_id).where(pegawai.c.nip == nip)).first()
             if person is None:
-                raise NotFound("nip: tidak ada pegawai dengan NIP ini", field="authorization")
+                raise NotFound("tidak ada data pegawai untuk NIP token ini", field="authorization")
             taken = session.execute(sa.select(phone_number.c.nip).where(
                 phone_number.c.phone_hash == lookup, phone_number.c.nip != nip)).first()
             if taken is not None:
