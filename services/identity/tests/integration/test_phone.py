@@ -15,7 +15,7 @@ from ekinerja_platform import testing
 pytestmark = pytest.mark.integration
 INSTANSI = "KAB-PHONE"
 PASSWORD = "password-123"
-FIRST, SECOND, THIRD, BOSS = 61001, 61002, 61003, 61000
+FIRST, SECOND, THIRD, FOURTH, BOSS = 61001, 61002, 61003, 61004, 61000
 
 
 def claims_of(token: str) -> dict:
@@ -39,16 +39,16 @@ def people(stub, pb, admin_token):
             J(instansi_id=INSTANSI, jabatan=pb.ImportJabatan(id="KP.GURU", unit_id="KP.U", nama="Guru",
                                                              kind="fungsional_tertentu", job_group="pendidik",
                                                              parent_id="KP.BOSS"))]
-    for i in (BOSS, FIRST, SECOND, THIRD):
+    for i in (BOSS, FIRST, SECOND, THIRD, FOURTH):
         msgs.append(J(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
             nip=nip(i), nama=f"P{i}", golongan="III/a", jabatan_id="KP.BOSS" if i == BOSS else "KP.GURU",
             tmt_jabatan="2024-01-01")))
     assert stub.ImportPegawai(packed(pb, msgs), metadata=auth, timeout=60).failed == 0
-    for i in (BOSS, FIRST, SECOND, THIRD):
+    for i in (BOSS, FIRST, SECOND, THIRD, FOURTH):
         stub.CreateAccount(pb.CreateAccountRequest(account=pb.Account(nip=nip(i)), password=PASSWORD),
                            metadata=auth, timeout=10)
     return {i: testing.bearer(stub.Login(pb.LoginRequest(user=nip(i), password=PASSWORD), timeout=10).access_token)
-            for i in (BOSS, FIRST, SECOND, THIRD)}
+            for i in (BOSS, FIRST, SECOND, THIRD, FOURTH)}
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +271,20 @@ def test_the_cli_registers_shows_and_removes_ones_own_number_in_indonesian(ident
     assert removed.returncode == 0 and "dihapus" in removed.stdout
     assert scalar(identity_db, "SELECT count(*) FROM phone_verification WHERE nip = :n", n=nip_) == 0
     assert scalar(identity_db, "SELECT count(*) FROM phone_number WHERE nip = :n", n=nip_) == 0
+
+
+def test_codes_sent_are_limited_per_number_and_per_employee_a_day(stub, pb, people, identity_db):
+    who = people[FOURTH]
+    for _ in range(3):
+        register(stub, pb, who, "081234560010")
+    with pytest.raises(grpc.RpcError) as err:  # a fourth code to the same phone within 24 hours
+        register(stub, pb, who, "081234560010")
+    assert code_of(err) == grpc.StatusCode.RESOURCE_EXHAUSTED and "nomor ini sudah menerima 3 kode" in \
+        err.value.details()
+    register(stub, pb, who, "081234560011")
+    register(stub, pb, who, "081234560012")
+    with pytest.raises(grpc.RpcError) as err:  # a sixth registration by the same employee
+        register(stub, pb, who, "081234560013")
+    assert code_of(err) == grpc.StatusCode.RESOURCE_EXHAUSTED and "5 kali" in err.value.details()
+    assert len(outbox_events(identity_db, nip(FOURTH))) == 5  # the refused ones texted nothing
+    assert scalar(identity_db, "SELECT count(*) FROM phone_code_sent WHERE nip = :n", n=nip(FOURTH)) == 5
