@@ -301,7 +301,8 @@ def main(argv=None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
     for path in stale:
-        print(f"{'stale' if args.check else 'wrote'}: {path.relative_to(REPO)}")
+        shown = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        print(f"{'stale' if args.check else 'wrote'}: {shown}")
     return 1 if args.check and stale else 0
 
 
