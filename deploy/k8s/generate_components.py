@@ -240,7 +240,7 @@ def rabbitmq_files() -> dict[str, list[dict]]:
     for producer in services:
         for queue in topology.queues_for_producer(producer):
             arguments = dict(queue.queue_arguments or {})
-            queue_type = arguments.pop("x-queue-type")
+            queue_type = arguments.pop("x-queue-type", "classic")
             queues.append(_topology_object("Queue", queue.name, "broker-topology", {
                 "name": queue.name, "vhost": VHOST, "type": queue_type, "durable": queue.durable,
                 "autoDelete": False, **({"arguments": arguments} if arguments else {})}))

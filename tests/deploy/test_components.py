@@ -187,9 +187,9 @@ def test_services_reach_the_poolers_and_primaries_of_the_components(rendered):
         assert target(f"{db}-postgresql") == f"{pooler['name']}.{pooler['namespace']}.svc.cluster.local"
         assert target(f"{db}-postgresql-direct") == f"{cluster['name']}-rw.{cluster['namespace']}.svc.cluster.local"
         policy = of_kind(resources, "NetworkPolicy")[db]
-        selectors = [peer for rule in policy["spec"]["egress"] for peer in rule.get("to", [])]
-        assert {"cnpg.io/poolerName": pooler["name"]} in [s.get("podSelector", {}).get("matchLabels") for s in selectors]
-        assert {"cnpg.io/cluster": cluster["name"]} in [s.get("podSelector", {}).get("matchLabels") for s in selectors]
+        peers = [peer.get("podSelector", {}).get("matchLabels")
+                 for rule in policy["spec"]["egress"] for peer in rule.get("to", [])]
+        assert {"cnpg.io/poolerName": pooler["name"]} in peers and {"cnpg.io/cluster": cluster["name"]} in peers
     [broker] = of_kind(resources, "RabbitmqCluster").values()
     assert target("rabbitmq") == f"{broker['metadata']['name']}.{broker['metadata']['namespace']}.svc.cluster.local"
 
@@ -211,7 +211,7 @@ def test_the_second_site_replays_the_primary_sites_archive(rendered):
         [archiver] = [p for p in source["spec"]["plugins"] if p.get("isWALArchiver")]
         read_from = replica_stores[external["plugin"]["parameters"]["barmanObjectName"]]["spec"]["configuration"]
         written_to = primary_stores[archiver["parameters"]["barmanObjectName"]]["spec"]["configuration"]
-        assert read_from["destinationPath"] == written_to["destinationPath"], "the replica reads what the primary writes"
+        assert read_from["destinationPath"] == written_to["destinationPath"], "it reads what the primary writes"
         [own] = [p for p in spec["plugins"] if p.get("isWALArchiver")]
         own_path = replica_stores[own["parameters"]["barmanObjectName"]]["spec"]["configuration"]["destinationPath"]
         assert own_path != written_to["destinationPath"], "a promoted site must not archive over the primary's WAL"
