@@ -342,3 +342,72 @@ def test_runbooks_exist_and_operations_links_each():
         assert needed in restore, needed
     failover = (REPO / "docs" / "runbooks" / "database-failover.md").read_text()
     assert "replica:" in failover and "enabled: false" in failover
+
+
+def _rabbitmqctl_works() -> bool:
+    if shutil.which("rabbitmqctl") is None:
+        return False
+    try:
+        return subprocess.run(["rabbitmqctl", "-q", "status"], capture_output=True, timeout=30).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def test_the_broker_objects_are_what_the_services_declare_in_a_real_broker(rendered, topology, broker_users):
+    """The generated exchanges, policies, queues and bindings, imported into the machine's RabbitMQ (scratch vhost),
+    become quorum queues under the right policy, and the services' own declarations of the same queues succeed
+    (a different argument would fail them with PRECONDITION_FAILED)."""
+    if not _rabbitmqctl_works():
+        pytest.skip("no local RabbitMQ reachable with rabbitmqctl")
+    import json
+    import secrets
+    import tempfile
+
+    from kombu import Connection
+
+    resources = rendered["prod-operators"]
+    vhost, user, password = (f"ekinerja-components-{secrets.token_hex(4)}", f"components-{secrets.token_hex(4)}",
+                             secrets.token_hex(12))
+    specs = {kind: [r["spec"] for r in resources if r["kind"] == kind]
+             for kind in ("Exchange", "Policy", "Queue", "Binding")}
+    definitions = {
+        "vhosts": [{"name": vhost}],
+        "users": [{"name": user, "password_hash": broker_users.password_hash(password),
+                   "hashing_algorithm": broker_users.HASHING, "tags": []}],
+        "permissions": [{"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}],
+        "exchanges": [{"name": e["name"], "vhost": vhost, "type": e["type"], "durable": e["durable"],
+                       "auto_delete": e["autoDelete"], "internal": False, "arguments": {}}
+                      for e in specs["Exchange"]],
+        "policies": [{"vhost": vhost, "name": p["name"], "pattern": p["pattern"], "apply-to": p["applyTo"],
+                      "priority": p["priority"], "definition": p["definition"]} for p in specs["Policy"]],
+        "queues": [{"name": q["name"], "vhost": vhost, "durable": q["durable"], "auto_delete": q["autoDelete"],
+                    "arguments": {"x-queue-type": q["type"], **q.get("arguments", {})}} for q in specs["Queue"]],
+        "bindings": [{"source": b["source"], "vhost": vhost, "destination": b["destination"],
+                      "destination_type": b["destinationType"], "routing_key": b["routingKey"], "arguments": {}}
+                     for b in specs["Binding"]],
+    }
+    directory = Path(tempfile.mkdtemp(prefix="ekinerja-components-"))  # readable by the broker's own user
+    directory.chmod(0o755)
+    path = directory / "definitions.json"
+    path.write_text(json.dumps(definitions))
+    path.chmod(0o644)
+    try:
+        result = subprocess.run(["rabbitmqctl", "-q", "import_definitions", str(path)], capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "type", "policy",
+                                 "--formatter", "json"], capture_output=True, text=True, timeout=120, check=True)
+        queues = {q["name"]: q for q in json.loads(listed.stdout)}
+        assert set(queues) == {q["name"] for q in specs["Queue"]}
+        for name, queue in queues.items():
+            assert queue["type"] == "quorum", name
+            expected = "ekinerja-dead-letter-queues" if name.endswith(".dlq") else "ekinerja-event-queues"
+            assert queue["policy"] == expected, name
+        with Connection(f"amqp://{user}:{password}@127.0.0.1:5672/{vhost}", connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)
+            for producer in broker_users.SERVICES:
+                topology.declare(conn.channel(), topology.queues_for_producer(producer))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+        subprocess.run(["rabbitmqctl", "-q", "delete_user", user], capture_output=True, timeout=60)
