@@ -99,6 +99,10 @@ def test_registration_writes_the_code_to_the_outbox_and_stores_nothing_in_clear(
     assert events[0]["producer"] == "identity" and events[0]["nip"] == nip(FIRST)
     assert data["expires_at"].startswith(answer.expires_at.ToDatetime().isoformat()[:19])
     uuid.UUID(data["registration_id"])
+    # the relay publishes it with identity's own broker user (its topic permissions come from the catalogue)
+    assert testing.wait_for(lambda: scalar(
+        identity_db, "SELECT sent_at IS NOT NULL FROM outbox WHERE event_type = 'phone_verification_requested' "
+        "AND payload->>'nip' = :n", n=nip(FIRST)), timeout=30)
     # the number and the code are nowhere in identity's own tables (the outbox row is the documented exception)
     engine = sa.create_engine(identity_db)
     try:
