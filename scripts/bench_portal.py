@@ -195,7 +195,7 @@ def main() -> int:
         people["identity_target"] = stack.processes["identity"].target
         portal = PortalProcess(stack)
         portal.env["EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS"] = str(TIMEOUT)  # the direct client's
-        portal.start()
+        portal.start(wait=300)  # a loaded machine migrates and starts slowly
         pids = {"portal": portal.process.pid, "des": stack.processes["des"].process.pid}
         asyncio.run(bench(portal.url, stack.processes["des"].target, people, args.sessions, args.pages, pids))
     finally:

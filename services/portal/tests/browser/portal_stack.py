@@ -70,14 +70,14 @@ class PortalProcess:
         self.log_path = Path(tempfile.mkstemp(prefix="portal-", suffix=".log")[1])
         self.process = None
 
-    def start(self) -> "PortalProcess":
-        """Starts the portal and waits for /ready."""
+    def start(self, wait: float = 60) -> "PortalProcess":
+        """Starts the portal and waits (at most `wait` seconds) for /ready."""
         self._log = open(self.log_path, "wb")
         profile = os.environ.get("EKINERJA_PORTAL_PROFILE")  # a cProfile output path, for bench investigations
         command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "portal", "run"]
         self.process = subprocess.Popen(command, env=self.env, cwd=REPO,
                                         stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"portal exited:\n{self.log_path.read_text()[-3000:]}")
