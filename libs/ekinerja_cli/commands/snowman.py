@@ -96,12 +96,14 @@ def register(cli) -> None:
     @click.argument("pertanyaan")
     @click.option("--kelompok", type=KELOMPOK, help="Your job group (default: from your token).")
     @click.option("--limit", type=click.IntRange(1, 10), default=3, show_default=True)
+    @click.option("--aturan", type=click.Choice(["pp46-2011", "permenpanrb-6-2022"]),
+                  help="Ruleset your agency appraises under (default: snowman's setting, permenpanrb-6-2022).")
     @json_option
-    def ask(pertanyaan, kelompok, limit):
+    def ask(pertanyaan, kelompok, limit, aturan):
         """Ask how the performance rules apply; unanswered questions go to the experts of your job group."""
         pb = _pb()
-        response = _call("Ask", pb.AskRequest(pertanyaan=pertanyaan, kelompok=kelompok or "", limit=limit),
-                         write=True)
+        response = _call("Ask", pb.AskRequest(pertanyaan=pertanyaan, kelompok=kelompok or "", limit=limit,
+                                              ruleset=aturan or ""), write=True)
         emit(ask_json(response), _show_answers)
 
     @cli.group("kb")
