@@ -50,7 +50,8 @@ def ask(db, call, request):
                               synonym_table(), ruleset=request.ruleset, default_ruleset=config.default_ruleset())
         return pb.AskResponse(
             status=result.status, question_id=result.question_id, kelompok=result.kelompok,
-            normalised=result.normalised, ruleset=result.ruleset, similar_questions=[_similar_out(s) for s in result.similar],
+            normalised=result.normalised, ruleset=result.ruleset,
+            similar_questions=[_similar_out(s) for s in result.similar],
             answers=[pb.Answer(id=a.entry_id, judul=a.judul, jawaban=a.jawaban, skor=str(a.skor),
                                kelompok=list(a.kelompok), rujukan=a.rujukan, version=a.version, ruleset=a.ruleset,
                                helpful=a.helpful, not_helpful=a.not_helpful) for a in result.answers])
