@@ -85,3 +85,24 @@ def test_default_ruleset_setting(monkeypatch):
     with pytest.raises(SystemExit):
         config.default_ruleset()
     config.default_ruleset.cache_clear()
+
+
+def test_the_knowledge_base_covers_the_rule_in_force():
+    from snowman.knowledge import load_entries
+    entries = load_entries()
+    permen = [e for e in entries if e.ruleset == PERMEN]
+    assert len(permen) >= 17 + 40  # 17 before issue 22, at least 40 added
+    text = " ".join((e.judul + " " + e.jawaban).lower() for e in permen)
+    for topic in ("matriks", "kurva", "intervensi", "berakhlak", "evaluasi periodik", "umpan balik berkelanjutan",
+                  "angka kredit", "pppk", "pp 46/2011", "iki", "ekspektasi khusus pimpinan", "dokumen evaluasi"):
+        assert topic in text, topic
+    assert all(e.rujukan for e in entries) and {e.ruleset for e in entries} == {PP46, PERMEN, ranking.GENERAL}
+
+
+def test_an_eval_question_labelled_with_a_pp46_entry_is_asked_under_pp46():
+    """Such a label is only right for an asker whose agency appraises under PP 46/2011."""
+    from snowman.knowledge import load_entries, load_eval_questions
+    pp46 = {e.id for e in load_entries() if e.ruleset == PP46}
+    wrong = [q.pertanyaan for q in load_eval_questions()
+             if q.expected in pp46 and q.ruleset != PP46 and rulesets.named_in(q.pertanyaan) != PP46]
+    assert wrong == []
