@@ -114,8 +114,7 @@ class EventSubscriber(EventHandler):
         context_data = decode_from_headers(message.headers)
         if tracing.enabled():  # the producer's trace, continued by the consumer span (service_base.WorkerSpans)
             traceparent = tracing.valid_traceparent((message.headers or {}).get(tracing.TRACEPARENT))
-            if traceparent is not None:
-                context_data[tracing.TRACEPARENT] = traceparent
+            context_data[tracing.TRACEPARENT] = traceparent  # only the header's, never a forged nameko one
         handle_result = partial(self._handled, message, first_failure_at, attempt)
 
         def spawn_worker():

@@ -31,6 +31,7 @@ TRACEPARENT = "traceparent"  # the W3C header / gRPC metadata / AMQP header name
 # version 00 (a later version is read as 00 would be: its first four fields), no all-zero ids, not version ff
 _TRACEPARENT_RE = re.compile(r"^(?!ff)[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$")
 
+_UNTRACED_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
 _tracer = None  # set by `configure` when tracing is on
 _provider = None
 
@@ -181,12 +182,12 @@ def _worker_span(worker_ctx):
                         "messaging.message.id": str(envelope.get("event_id", "")),
                         "messaging.consumer.group.name": service})
     path = getattr(entrypoint, "method_path", None)
-    if path is not None:  # grpc_entrypoint.GrpcEndpoint: "/package.Service/Method"
+    if path is not None and not path.startswith(_UNTRACED_PREFIXES):  # grpc_entrypoint: "/package.Service/Method"
         rpc_service, _, method = path.strip("/").partition("/")
         return _tracer.start_span(
             f"{rpc_service}/{method}", kind=SpanKind.SERVER, context=parent,
             attributes={"rpc.system": "grpc", "rpc.service": rpc_service, "rpc.method": method})
-    return _tracer.start_span(f"{service}.{entrypoint.method_name}", context=parent)
+    return None  # health probes, reflection, /metrics, timers: no span (probes would drown the traces)
 
 
 def worker_started(worker_ctx) -> None:
@@ -197,6 +198,8 @@ def worker_started(worker_ctx) -> None:
     try:
         from opentelemetry import context, trace
         span = _worker_span(worker_ctx)
+        if span is None:
+            return
         worker_ctx.trace_span = span
         worker_ctx.trace_token = context.attach(trace.set_span_in_context(span))
     except Exception:  # tracing must never fail a call
