@@ -25,8 +25,16 @@ def e2e_amqp_uri():
 
 
 @pytest.fixture(scope="session")
-def stack(e2e_amqp_uri, tmp_path_factory):
-    started = Stack(e2e_amqp_uri, tmp_path_factory.mktemp("identity-keys"))
+def otlp():
+    """Where every service of the stack sends its spans (tracing is on in this suite: test_e2e_trace.py)."""
+    receiver = testing.OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_amqp_uri, tmp_path_factory, otlp):
+    started = Stack(e2e_amqp_uri, tmp_path_factory.mktemp("identity-keys"), env=otlp.env())
     try:
         started.start()
     except BaseException:
