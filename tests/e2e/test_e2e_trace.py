@@ -102,8 +102,9 @@ def test_a_call_without_traceparent_starts_a_trace_that_reaches_recap(world, des
     _submit(des, world, "mengarsipkan surat masuk siang")
 
     def new_trace():
-        [trace_id] = roots() - before
-        return trace_id
+        new = roots() - before
+        assert len(new) == 1, new
+        return new.pop()
     trace_id = eventually(new_trace, what="a new trace for the call")
     eventually(lambda: _followed(otlp, trace_id), what="the new trace followed into recap")
 
