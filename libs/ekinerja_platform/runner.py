@@ -125,5 +125,6 @@ def _run(service: str, service_class_path: str, migrations_dir: str | None = Non
     with eventlet.Timeout(20, False):
         runner.stop()
     runner.kill()
-    tracing.shutdown()  # the spans still buffered
+    with eventlet.Timeout(5, False):  # the spans still buffered; a collector that is away does not hold the stop
+        tracing.shutdown()
     return 0
