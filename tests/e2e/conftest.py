@@ -3,6 +3,7 @@
 identity issues the tokens; skp, des, recap and snowman verify them with identity's JWKS over HTTP. Each service
 has its own freshly migrated database; all share a RabbitMQ vhost of their own (services started by other suites
 in the same pytest session consume the same queue names and would take these events).
+Tracing is on: every service exports its spans to the session's OTLP receiver (`otlp`, test_e2e_trace.py).
 Set `E2E_LOGS=1` to print the services' log tails after the run.
 """
 import os
