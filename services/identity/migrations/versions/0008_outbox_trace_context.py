@@ -1,13 +1,13 @@
 """The outbox's trace context: the W3C traceparent of the call that wrote an event, which the relay sends on as an
 AMQP header (ekinerja_platform/tracing.py). NULL while tracing is off; nothing is rewritten.
 
-Revision ID: 0007_outbox_trace_context
-Revises: 0006_retention_brin
+Revision ID: 0008_outbox_trace_context
+Revises: 0007_phone_numbers
 """
 from alembic import op
 
-revision = "0007_outbox_trace_context"
-down_revision = "0006_retention_brin"
+revision = "0008_outbox_trace_context"
+down_revision = "0007_phone_numbers"
 branch_labels = None
 depends_on = None
 
