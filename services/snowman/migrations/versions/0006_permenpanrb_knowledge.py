@@ -3,13 +3,13 @@
 The seed is idempotent: new entries are created, retagged ones get a new version (published when the published
 one is the seed's own, a draft for the experts otherwise), unchanged ones are left alone.
 
-Revision ID: 0005_permenpanrb_knowledge
-Revises: 0004_retention_brin
+Revision ID: 0006_permenpanrb_knowledge
+Revises: 0005_outbox_trace_context
 """
 from alembic import op
 
-revision = "0005_permenpanrb_knowledge"
-down_revision = "0004_retention_brin"
+revision = "0006_permenpanrb_knowledge"
+down_revision = "0005_outbox_trace_context"
 branch_labels = None
 depends_on = None
 
