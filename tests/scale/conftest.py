@@ -3,6 +3,7 @@ load needs (identity, des, recap), for the session. Figures are printed at the e
 build/test-artifacts/scale-figures.json.
 """
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,11 @@ SERVICES = ("identity", "des", "recap")
 @pytest.fixture(scope="session")
 def cluster_bed(tmp_path_factory):
     bed = Testbed(tmp_path_factory.mktemp("scale"), rabbit=RabbitCluster(size=3), services=SERVICES)
+    started = time.monotonic()
     try:
         bed.start()
+        figures.record("stack", start_s=time.monotonic() - started, rabbit_nodes=len(bed.rabbit.nodes),
+                       services=",".join(SERVICES))
     except BaseException:
         print(bed.logs() if bed.services else "")
         bed.stop()
