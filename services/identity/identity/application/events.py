@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ekinerja_platform import tracing
 from ekinerja_platform.outbox import Event
 
 from ..adapters.bulk import copy_rows
@@ -61,9 +62,19 @@ def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old,
                  nip=nip, instansi_id=view.instansi_id)
 
 
+def phone_verification_requested(*, nip, instansi_id, phone, code, expires_at: dt.datetime,
+                                 registration_id: str) -> Event:
+    """For the SMS bridge, which texts `code` to `phone` (E.164). The only place a number and a code are in clear:
+    the outbox row until retention purges it (the code expires after 15 minutes anyway)."""
+    return Event("phone_verification_requested", PRODUCER,
+                 {"phone": phone, "code": code, "expires_at": expires_at.isoformat(),
+                  "registration_id": registration_id}, nip=nip, instansi_id=instansi_id)
+
+
 def record_events(session, events: list[Event]) -> int:
     """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
     if not events:
         return 0
-    return copy_rows(session, "outbox", ["event_id", "event_type", "payload"],
-                     ((e.event_id, e.event_type, e.envelope()) for e in events))
+    trace_context = tracing.current_traceparent()  # the writing call's trace (None while tracing is off)
+    return copy_rows(session, "outbox", ["event_id", "event_type", "payload", "trace_context"],
+                     ((e.event_id, e.event_type, e.envelope(), trace_context) for e in events))
