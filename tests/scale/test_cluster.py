@@ -65,7 +65,7 @@ def test_a_node_killed_under_load_loses_and_doubles_nothing(cluster_bed):
     # publishers and consumers moved to the surviving nodes (with one URI they would wait for the node to return)
     probe = SubmitLoad(bed, bed.employees(2), total=PROBES, threads=2).start().join()
     probe_s = probe.drain(DRAIN_LIMIT)
-    testing.wait_for(lambda: len(load.acked) >= acked_before + DOWN_FOR or load.finished, timeout=240)
+    testing.wait_for(lambda: len(load.acked) >= min(acked_before + DOWN_FOR, SUBMITS), timeout=240)
     acked_down = len(load.acked) - acked_before
     cluster.start()  # the killed node boots on its own data and rejoins
     outage = time.monotonic() - struck
