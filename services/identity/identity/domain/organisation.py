@@ -23,9 +23,9 @@ from datetime import date
 from enum import Enum
 
 from ekinerja_platform.domain_errors import quote
+from ekinerja_rules.nip import mask_nip
 
 from .errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
-from .nip import mask_nip
 
 
 class JabatanKind(Enum):

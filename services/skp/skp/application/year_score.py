@@ -10,13 +10,14 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
+from ekinerja_rules.rulesets import get_ruleset
+from ekinerja_rules.score_contract import format_score_output, parse_score_input
+from ekinerja_rules.scoring import InvalidScoreInput, score_year
 
 from ..adapters import repository as repo
 from ..domain.document import CLOSED, plain
-from ..domain.rulesets import get_ruleset
-from ..domain.score_contract import format_score_output, parse_score_input
-from ..domain.scoring import InvalidScoreInput, score_year
 
 
 def year_documents(session, doc: dict) -> list[dict]:
@@ -111,4 +112,4 @@ def year_of(doc: dict) -> int:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
