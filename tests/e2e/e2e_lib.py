@@ -71,7 +71,7 @@ class Stack:
         self.processes["identity"] = Process("identity", identity_env).launch()
         self.processes["identity"].wait_serving(60)
         jwks = f"http://127.0.0.1:{self.processes['identity'].http_port}/.well-known/jwks.json"
-        extra = {"des": {"EKINERJA_DES_TIMEZONE": DES_TIMEZONE}}
+        extra = {"des": {"EKINERJA_TIMEZONE": DES_TIMEZONE}}
         for svc in SERVICES[1:]:   # launched together, then each awaited
             env = testing.service_env(self.databases[svc], self.amqp_uri, jwks, **extra.get(svc, {}))
             self.processes[svc] = Process(svc, env).launch()

@@ -10,11 +10,11 @@ Every other employee gets an account too (NIP as login, not listed): scripts/dem
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform import clock
 
 from .application.importer import import_pegawai
 from .application.org import Org
@@ -23,7 +23,7 @@ from .bootstrap import SystemCall, database, ensure_account
 INSTANSI = "KAB-DEMO"
 # Everyone holds their position since 2 January of last year, so skp drafts last year's document from the import's
 # events (the demo closes it with an issued result) and this year's by its yearly rollover (scripts/demo_seed.py).
-TMT = f"{dt.date.today().year - 1}-01-02"
+TMT = f"{clock.today().year - 1}-01-02"
 
 # (id, unit, parent unit)
 UNITS = [("KAB-DEMO.SETDA", "Sekretariat Daerah", None),

@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from ekinerja.recap.v1 import recap_pb2 as pb
+from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.idempotency import run_once
 from ekinerja_platform.pagination import page_request
@@ -20,7 +21,7 @@ MAX_RANGE_DAYS = 92
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return clock.today()
 
 
 # -- request checks ----------------------------------------------------------------------------------------------
