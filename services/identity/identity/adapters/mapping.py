@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_rules.nip import check_nip
 
-from ..domain.errors import InvalidArgument
 from ..domain.golongan import pangkat_for
 
 INSTANSI_KINDS = {pb.INSTANSI_KIND_PUSAT: "pusat", pb.INSTANSI_KIND_PROVINSI: "provinsi",

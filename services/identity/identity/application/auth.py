@@ -22,7 +22,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
-from ekinerja_platform.domain_errors import quote
+from ekinerja_platform.domain_errors import (
+    AlreadyExists,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    quote,
+)
 from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
 from ekinerja_rules.nip import check_nip, normalize_nip
@@ -38,13 +45,6 @@ from ..adapters.tables import (
     refresh_token,
 )
 from ..domain.client_address import source_of
-from ..domain.errors import (
-    AlreadyExists,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-)
 from ..domain.organisation import JobGroup
 from ..metrics import PASSWORD_CHECKS
 from . import policy

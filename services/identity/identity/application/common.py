@@ -6,11 +6,10 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ekinerja_platform import clock
-from ekinerja_platform.domain_errors import quote
+from ekinerja_platform.domain_errors import InvalidArgument, quote
 from ekinerja_platform.idempotency import run_once
 
 from ..adapters.tables import audit_log
-from ..domain.errors import InvalidArgument
 
 
 def audit(session, *, actor: str, action: str, target: str | None = None, source: str | None = None,

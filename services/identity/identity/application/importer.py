@@ -26,12 +26,11 @@ import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
-from ekinerja_platform.domain_errors import DomainError, quote
+from ekinerja_platform.domain_errors import DomainError, NotFound, quote
 
 from ..adapters.bulk import copy_rows, update_from_arrays
 from ..adapters.repository import AssignmentRow, OrgView
 from ..adapters.tables import assignment, instansi, pegawai
-from ..domain.errors import NotFound
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, validate_new_assignment
 from . import cascade, events, policy

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ekinerja_platform.domain_errors import PermissionDenied
 from ekinerja_platform.tokens import Principal
-
-from ..domain.errors import PermissionDenied
 
 PUBLIC = "public"
 
