@@ -1,4 +1,4 @@
-"""JSON logs with a correlation id and, while tracing, the trace id; NIPs never appear in clear.
+"""JSON logs with a correlation id and, while tracing, the trace id; NIPs and URL passwords never appear in clear.
 
 Every record carries the current correlation id (set per request or event by the entrypoints) and, when tracing
 is on and a span is current (a call's or an event's worker, tracing.py), `trace_id` and `span_id`. Any 18-digit run
@@ -20,6 +20,8 @@ from . import tracing
 _local = threading.local()  # greenlet-local once eventlet has monkey-patched threading
 _NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
 _hash_key = b""
+# a password in a URL (`amqp://user:secret@host`): nameko redacts only the first URL of a broker failover list
+_URL_PASSWORD = re.compile(r"(://[^:/@;\s]+:)[^@;\s]+@")
 
 
 def set_correlation_id(value: str | None) -> None:
@@ -36,7 +38,7 @@ def hash_nip(nip: str, key: bytes | None = None) -> str:
 
 
 def scrub(text: str) -> str:
-    return _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text)
+    return _URL_PASSWORD.sub(r"\1***@", _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text))
 
 
 MAX_MESSAGE_CHARS = 2000  # a log line never carries a whole user-supplied value (a 1 MiB field, say)

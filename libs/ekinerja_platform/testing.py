@@ -102,8 +102,11 @@ def delete_vhost(amqp_uri: str) -> None:
 
 
 def broker_user_uri(amqp_uri: str, service: str) -> str:
-    """`amqp_uri` with `service`'s own broker user when `create_vhost` made one for its vhost, else unchanged."""
+    """`amqp_uri` with `service`'s own broker user when `create_vhost` made one for its vhost, else unchanged.
+    A failover list (`amqp://a;amqp://b`, a cluster's nodes) gets the user on every URI."""
     from . import broker_users
+    if ";" in amqp_uri:
+        return ";".join(broker_user_uri(uri, service) for uri in amqp_uri.split(";"))
     host, vhost = amqp_uri.split("@", 1)[1].rsplit("/", 1)
     user = _BROKER_USERS.get(vhost, {}).get(service)
     return broker_users.amqp_uri(host, vhost, *user) if user else amqp_uri

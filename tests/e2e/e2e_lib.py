@@ -73,7 +73,7 @@ class Stack:
         self.processes["identity"].wait_serving(60)
         jwks = f"http://127.0.0.1:{self.processes['identity'].http_port}/.well-known/jwks.json"
         # recap logs each event it applied at DEBUG: the trace test finds its line by the trace id
-        extra = {"des": {"EKINERJA_DES_TIMEZONE": DES_TIMEZONE}, "recap": {"EKINERJA_LOG_LEVEL": "DEBUG"}}
+        extra = {"des": {"EKINERJA_TIMEZONE": DES_TIMEZONE}, "recap": {"EKINERJA_LOG_LEVEL": "DEBUG"}}
         for svc in SERVICES[1:]:   # launched together, then each awaited
             env = testing.service_env(self.databases[svc], self.amqp_uri, jwks, **self.env, **extra.get(svc, {}))
             self.processes[svc] = Process(svc, env).launch()

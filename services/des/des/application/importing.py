@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from ekinerja_platform import tracing
+from ekinerja_platform import clock, tracing
 from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument, quote
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import BULK_LANE
@@ -276,7 +276,7 @@ def _write(session, instansi_id: str, actor: str, batch, may_claim=None, claimed
     with cursor.copy(f"COPY import_stage ({_COLUMNS}) FROM STDIN") as copy:
         copy.write(staged)
     params = {"instansi": instansi_id, "actor": actor, "trace": tracing.current_traceparent(),
-              "occurred": dt.datetime.now(dt.timezone.utc).isoformat()}
+              "occurred": clock.now().isoformat()}
     if may_claim is not None:
         may_claim()
     cursor.execute(_CLAIM, params)
