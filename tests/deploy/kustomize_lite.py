@@ -7,6 +7,8 @@ so a new kustomize feature in deploy/k8s fails loudly instead of rendering wrong
 
 Supported, with kustomize's semantics and order (patches, then namespace, then labels, then images):
   resources   files (multi-document YAML) and directories holding a kustomization.yaml
+  components  directories holding a `kind: Component` kustomization: its resources join the including one's, then
+              its patches apply to all of them (before the including kustomization's own transformations)
   namespace   sets metadata.namespace of every resource
   labels      `pairs` added to metadata.labels, and with includeTemplates to pod templates; includeSelectors: false
   images      name -> newName / newTag / digest in containers and initContainers
@@ -22,7 +24,8 @@ from pathlib import Path
 import yaml
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-SUPPORTED_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "images", "patches"}
+SUPPORTED_FIELDS = {"apiVersion", "kind", "resources", "components", "namespace", "labels", "images", "patches"}
+COMPONENT_FIELDS = {"apiVersion", "kind", "resources", "patches"}
 POD_TEMPLATE_KINDS = {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"}
 
 
@@ -34,21 +37,15 @@ def render(directory: str | Path) -> list[dict]:
     """Build the kustomization in `directory` and return its resources."""
     directory = Path(directory)
     kustomization = _load_kustomization(directory)
+    if kustomization.get("kind") == "Component":
+        raise Unsupported(f"{directory}: a Component is rendered only through a kustomization's `components`")
     unknown = set(kustomization) - SUPPORTED_FIELDS
     if unknown:
         raise Unsupported(f"{directory}: kustomization fields not supported by kustomize_lite: {sorted(unknown)}")
 
-    resources: list[dict] = []
-    for entry in kustomization.get("resources") or []:
-        path = (directory / entry).resolve()
-        if path.is_dir():
-            resources.extend(render(path))
-        elif path.is_file():
-            resources.extend(_load_documents(path))
-        else:
-            raise FileNotFoundError(f"{directory}: resource {entry} does not exist")
-    _check_unique(resources, directory)
-
+    resources = _load_resources(kustomization, directory)
+    for entry in kustomization.get("components") or []:
+        _apply_component(resources, (directory / entry).resolve())
     for patch in kustomization.get("patches") or []:
         _apply_patch(resources, patch, directory)
     if kustomization.get("namespace"):
@@ -59,6 +56,33 @@ def render(directory: str | Path) -> list[dict]:
     for image in kustomization.get("images") or []:
         _apply_image(resources, image)
     return resources
+
+
+def _load_resources(kustomization: dict, directory: Path) -> list[dict]:
+    resources: list[dict] = []
+    for entry in kustomization.get("resources") or []:
+        path = (directory / entry).resolve()
+        if path.is_dir():
+            resources.extend(render(path))
+        elif path.is_file():
+            resources.extend(_load_documents(path))
+        else:
+            raise FileNotFoundError(f"{directory}: resource {entry} does not exist")
+    _check_unique(resources, directory)
+    return resources
+
+
+def _apply_component(resources: list[dict], directory: Path) -> None:
+    component = _load_kustomization(directory)
+    if component.get("kind") != "Component":
+        raise ValueError(f"{directory}: listed under `components` but is not a kind: Component")
+    unknown = set(component) - COMPONENT_FIELDS
+    if unknown:
+        raise Unsupported(f"{directory}: component fields not supported by kustomize_lite: {sorted(unknown)}")
+    resources.extend(_load_resources(component, directory))
+    _check_unique(resources, directory)
+    for patch in component.get("patches") or []:
+        _apply_patch(resources, patch, directory)
 
 
 # -- loading ---------------------------------------------------------------------------------------------------------
