@@ -101,7 +101,8 @@ def _tls_failure(detail: str) -> str | None:
     text = detail.upper()
     if "CERTIFICATE_VERIFY_FAILED" in text or "CERTIFICATE VERIFY FAILED" in text:
         return "TLS_SERVER_UNTRUSTED"
-    if "SSL" in text or "TLS" in text or "HANDSHAKE" in text:
+    # with TLS 1.3 a refused client certificate shows after the handshake, as a record that cannot be unwrapped
+    if any(word in text for word in ("SSL", "TLS", "HANDSHAKE", "TSI_", "UNWRAP FAILED")):
         return "TLS_HANDSHAKE_FAILED"
     return None
 
