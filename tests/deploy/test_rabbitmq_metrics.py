@@ -53,6 +53,7 @@ def test_both_configurations_scrape_the_same_broker_paths():
 
 def test_dead_letter_depth_and_the_other_queried_series_are_exported(node, load):
     import kombu
+
     from ekinerja_platform import testing
     catalogue = load("ekinerja_deploy_metrics_catalogue", Path(__file__).with_name("metrics_catalogue.py"))
     queue_name = "recap.des.activity_submitted.dlq"
