@@ -7,13 +7,13 @@ so a new kustomize feature in deploy/k8s fails loudly instead of rendering wrong
 
 Supported, with kustomize's semantics and order (patches, then namespace, then labels, then images):
   resources   files (multi-document YAML) and directories holding a kustomization.yaml
-  components  directories holding a `kind: Component` kustomization: its resources join the including one's, then
-              its patches apply to all of them (before the including kustomization's own transformations)
   namespace   sets metadata.namespace of every resource
   labels      `pairs` added to metadata.labels, and with includeTemplates to pod templates; includeSelectors: false
   images      name -> newName / newTag / digest in containers and initContainers
   patches     strategic-merge patches (a file or inline; by target, or by the patch's own kind and name) and
               JSON 6902 patches (inline or a file, with a target); targets select on kind and name (a regex)
+  components  directories holding a `kind: Component` kustomization with `resources` and `patches`, applied after
+              the resources, before the including kustomization's own patches (kustomize's order)
 """
 from __future__ import annotations
 
@@ -37,15 +37,18 @@ def render(directory: str | Path) -> list[dict]:
     """Build the kustomization in `directory` and return its resources."""
     directory = Path(directory)
     kustomization = _load_kustomization(directory)
-    if kustomization.get("kind") == "Component":
-        raise Unsupported(f"{directory}: a Component is rendered only through a kustomization's `components`")
     unknown = set(kustomization) - SUPPORTED_FIELDS
     if unknown:
         raise Unsupported(f"{directory}: kustomization fields not supported by kustomize_lite: {sorted(unknown)}")
 
+    if kustomization.get("kind", "Kustomization") != "Kustomization":
+        raise Unsupported(f"{directory}: a {kustomization.get('kind')} cannot be built on its own")
     resources = _load_resources(kustomization, directory)
+    _check_unique(resources, directory)
     for entry in kustomization.get("components") or []:
         _apply_component(resources, (directory / entry).resolve())
+        _check_unique(resources, directory)
+
     for patch in kustomization.get("patches") or []:
         _apply_patch(resources, patch, directory)
     if kustomization.get("namespace"):
@@ -68,19 +71,18 @@ def _load_resources(kustomization: dict, directory: Path) -> list[dict]:
             resources.extend(_load_documents(path))
         else:
             raise FileNotFoundError(f"{directory}: resource {entry} does not exist")
-    _check_unique(resources, directory)
     return resources
 
 
 def _apply_component(resources: list[dict], directory: Path) -> None:
+    """A component adds its resources to the including kustomization's, then patches all of them."""
     component = _load_kustomization(directory)
     if component.get("kind") != "Component":
-        raise ValueError(f"{directory}: listed under `components` but is not a kind: Component")
+        raise ValueError(f"{directory}: listed under components but is not a kind: Component")
     unknown = set(component) - COMPONENT_FIELDS
     if unknown:
         raise Unsupported(f"{directory}: component fields not supported by kustomize_lite: {sorted(unknown)}")
     resources.extend(_load_resources(component, directory))
-    _check_unique(resources, directory)
     for patch in component.get("patches") or []:
         _apply_patch(resources, patch, directory)
 
