@@ -317,5 +317,6 @@ def test_secret_templates_cover_every_reference_and_hold_no_secret(rendered):
     assert referenced <= set(templates), f"no template for {referenced - set(templates)}"
     for svc in SERVICES:
         keys = set(templates[f"{svc}-secrets"]["stringData"])
-        assert keys == {"EKINERJA_DATABASE_URL", "EKINERJA_MIGRATION_DATABASE_URL", "EKINERJA_AMQP_URI"}
+        own = {"EKINERJA_PHONE_HASH_KEY", "EKINERJA_PHONE_ENCRYPTION_KEY"} if svc == "identity" else set()
+        assert keys == {"EKINERJA_DATABASE_URL", "EKINERJA_MIGRATION_DATABASE_URL", "EKINERJA_AMQP_URI"} | own
     assert set(templates["ekinerja-shared-secrets"]["stringData"]) == {"EKINERJA_NIP_HASH_KEY"}
