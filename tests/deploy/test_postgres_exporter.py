@@ -51,8 +51,16 @@ def scraped(tmp_path_factory):
                 return urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
             except OSError:
                 return None
-        testing.wait_for(lambda: metrics() is not None, timeout=30, interval=0.2)
-        yield metrics()
+        # the exporter answers before its first query succeeds (and a shared server may briefly refuse a
+        # connection): wait for a scrape that reached PostgreSQL
+        last = {}
+
+        def connected():
+            last["text"] = metrics()
+            return last["text"] is not None and "pg_up 1" in last["text"].splitlines()
+
+        testing.wait_for(connected, timeout=60, interval=0.5)  # returns either way: the test names what is missing
+        yield last.get("text") or ""
     finally:
         process.terminate()
         process.wait(timeout=30)
