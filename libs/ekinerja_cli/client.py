@@ -13,6 +13,8 @@ import uuid
 import click
 import grpc
 
+from ekinerja_platform.channels import TlsConfigError, client_channel
+
 from . import config, error_messages
 from .output import EXIT_BAD_INPUT, EXIT_FAILED, fail, state
 
@@ -21,8 +23,15 @@ DEFAULT_TIMEOUT = 30.0
 
 
 def channel(service: str) -> grpc.Channel:
-    return grpc.insecure_channel(config.endpoint(service, state().endpoints),
-                                 options=[("grpc.max_send_message_length", 64 * 1024 * 1024)])
+    return target_channel(config.endpoint(service, state().endpoints))
+
+
+def target_channel(target: str) -> grpc.Channel:
+    """A channel to host:port, TLS when --tls/--ca-file/--cert or $EKINERJA_TLS* ask for it."""
+    try:
+        return client_channel(target, state().tls)
+    except TlsConfigError as exc:
+        fail(str(exc), EXIT_BAD_INPUT)
 
 
 # service -> (generated gRPC module, stub class); imported on first use so `ekinerja --help` stays fast
