@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 GEN := build/gen
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: install protos run stop status test test-unit test-integration test-fault lint bench clean system-deps
+.PHONY: install protos run stop status test test-unit test-integration test-fault test-scale lint bench clean system-deps
 
 install: $(STAMP) protos
 
@@ -40,6 +40,9 @@ test: install system-deps
 # its own PostgreSQL cluster and RabbitMQ node on free ports (never the machine's); see docs/reliability.md
 test-fault: install system-deps
 	$(PY) -m pytest -c tests/fault/pytest.ini tests/fault
+
+test-scale: install system-deps
+	$(PY) -m pytest -c tests/scale/pytest.ini tests/scale
 
 test-unit: install
 	$(PY) scripts/run_tests.py -m unit

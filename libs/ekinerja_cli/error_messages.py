@@ -27,6 +27,11 @@ BY_REASON = {
     "STATEMENT_TIMEOUT": "Basis data tidak selesai dalam batas waktu; coba lagi nanti atau persempit permintaan",
     "PERIOD_LOCKED": "Hari atau bulan ini sudah dikunci pejabat penilai (hanya admin_instansi yang dapat membukanya)",
     "KUALITAS_BELUM_DINILAI": "Nilai tahunan belum dapat diterbitkan: ada kegiatan yang kualitasnya belum dinilai",
+    # the client's own TLS handshake (no service answered): named here from grpc's connection error
+    "TLS_SERVER_UNTRUSTED": "Sertifikat TLS server tidak dipercaya; periksa --ca-file (CA penerbit sertifikat "
+                            "gateway) dan nama host endpoint",
+    "TLS_HANDSHAKE_FAILED": "Sambungan TLS ditolak; bila gateway meminta sertifikat klien, berikan --cert dan --key "
+                            "yang diterbitkan CA instansi",
 }
 
 BY_CODE = {
@@ -86,7 +91,20 @@ def refusal(error: grpc.RpcError) -> Refusal:
         raw = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
     if raw:
         reason, field, retry = _read_details(raw)
+    elif code == grpc.StatusCode.UNAVAILABLE:
+        reason = _tls_failure(detail)
     return Refusal(code, reason, field, detail, retry)
+
+
+def _tls_failure(detail: str) -> str | None:
+    """grpc reports a failed handshake as UNAVAILABLE with the TLS library's words in the details."""
+    text = detail.upper()
+    if "CERTIFICATE_VERIFY_FAILED" in text or "CERTIFICATE VERIFY FAILED" in text:
+        return "TLS_SERVER_UNTRUSTED"
+    # with TLS 1.3 a refused client certificate shows after the handshake, as a record that cannot be unwrapped
+    if any(word in text for word in ("SSL", "TLS", "HANDSHAKE", "TSI_", "UNWRAP FAILED")):
+        return "TLS_HANDSHAKE_FAILED"
+    return None
 
 
 def _read_details(raw: bytes) -> tuple[str | None, str | None, int | None]:

@@ -13,11 +13,13 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 class State:
-    """What the root command parsed: output mode and endpoint overrides."""
+    """What the root command parsed: output mode, endpoint overrides and TLS (an `ekinerja_platform.channels.
+    ClientTls`, None for plaintext)."""
 
     def __init__(self):
         self.json = False
         self.endpoints: dict[str, str] = {}
+        self.tls = None
 
 
 def state() -> State:

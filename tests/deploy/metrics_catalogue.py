@@ -35,6 +35,7 @@ EXTERNAL_METRICS = {
 REPLICATED_GAUGES = {
     "ekinerja_outbox_backlog", "ekinerja_outbox_oldest_age_seconds",
     "ekinerja_des_review_backlog", "ekinerja_recap_noncompliant",
+    "ekinerja_identity_signing_key_age_seconds",
 }
 PROMQL_WORDS = {"sum", "by", "rate", "and", "on", "histogram_quantile", "max", "min", "avg", "increase", "topk",
                 "sort_desc", "without", "or", "unless", "count", "ignoring", "group_left", "group_right", "le",

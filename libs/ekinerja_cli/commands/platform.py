@@ -10,7 +10,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from ekinerja_platform.settings import DEFAULT_PORTS
 
 from .. import config
-from ..client import rpc_errors
+from ..client import rpc_errors, target_channel
 from ..output import emit, json_option, state, table
 
 
@@ -21,7 +21,7 @@ def _target(service_or_target: str) -> str:
 
 
 def _reflect(target: str, request: reflection_pb2.ServerReflectionRequest):
-    with grpc.insecure_channel(target) as channel:
+    with target_channel(target) as channel:
         stub = reflection_pb2_grpc.ServerReflectionStub(channel)
         return next(iter(stub.ServerReflectionInfo(iter([request]), timeout=10)))
 
@@ -57,7 +57,7 @@ def register(cli) -> None:
         for service in DEFAULT_PORTS:
             target = config.endpoint(service, state().endpoints)
             try:
-                with grpc.insecure_channel(target) as channel:
+                with target_channel(target) as channel:
                     status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)
                 rows[service] = health_pb2.HealthCheckResponse.ServingStatus.Name(status.status)
             except grpc.RpcError as error:

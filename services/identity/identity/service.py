@@ -14,6 +14,7 @@ from ekinerja_platform import runtime
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, PUBLIC, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
+from . import metrics
 from .adapters.keys import KeyRing
 from .application import policy
 from .application.auth import Auth
@@ -35,6 +36,7 @@ class SigningKeys(DependencyProvider):
         self.ring = KeyRing(self.settings.signing_key_dir, self.settings.access_ttl_seconds)
         kid, generated = self.ring.ensure_key()
         log.info("signing key %s %s", kid, "generated (the key directory was empty)" if generated else "loaded")
+        metrics.SIGNING_KEY_AGE.set_function(self.ring.active_age_seconds)  # alert EkinerjaSigningKeyOld
         platform = runtime.settings()
         runtime.configure(platform, self.ring.verifier(platform.token_audience))
 

@@ -7,6 +7,7 @@ directory agrees on the active key; a running service notices a new file within 
 """
 from __future__ import annotations
 
+import calendar
 import os
 import secrets
 import threading
@@ -26,6 +27,14 @@ class SigningKey:
     kid: str
     private_key: Ed25519PrivateKey
     created_at: float
+
+
+def kid_time(kid: str) -> float | None:
+    """When a key was made, from its id (`k<UTC %Y%m%dT%H%M%SZ>-…`); None for an id of another form."""
+    try:
+        return calendar.timegm(time.strptime(kid[1:17], "%Y%m%dT%H%M%SZ")) if kid.startswith("k") else None
+    except ValueError:
+        return None
 
 
 def new_kid(now: float | None = None) -> str:
@@ -101,6 +110,13 @@ class KeyRing:
         if not self._keys:
             raise RuntimeError(f"no signing key in {self.directory}")
         return self._keys[-1]
+
+    def active_age_seconds(self, now: float | None = None) -> float:
+        """Age of the active key, from the time in its id: a key mounted from a Secret gets a new file time at every
+        pod start, so the file's time would make an old key look new (the file time only when the id has none)."""
+        key = self.active()
+        made = kid_time(key.kid)
+        return max(0.0, (time.time() if now is None else now) - (key.created_at if made is None else made))
 
     def published(self, now: float | None = None) -> list[SigningKey]:
         """The active key and every replaced key whose tokens may still be valid."""

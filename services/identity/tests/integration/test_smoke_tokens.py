@@ -91,3 +91,14 @@ def test_key_rotation_publishes_both_keys_and_old_tokens_stay_valid(stub, pb, ad
     header = json.loads(__import__("base64").urlsafe_b64decode(new.split(".")[0] + "=="))
     assert header["kid"] == rotated.kid
     assert stub.WhoAmI(pb.WhoAmIRequest(), metadata=testing.bearer(new), timeout=5).principal.subject == "admin"
+
+
+def test_the_active_signing_key_age_is_exported_without_labels(identity):
+    """The gauge behind EkinerjaSigningKeyOld: one unlabelled series, the session's key made minutes ago."""
+    from prometheus_client.parser import text_string_to_metric_families
+    text = urllib.request.urlopen(f"http://127.0.0.1:{identity.http_port}/metrics", timeout=5).read().decode()
+    [family] = [f for f in text_string_to_metric_families(text)
+                if f.name == "ekinerja_identity_signing_key_age_seconds"]
+    [sample] = family.samples
+    assert sample.labels == {}
+    assert 0 <= sample.value < 3600

@@ -11,6 +11,8 @@ import uuid
 
 import grpc
 
+from ekinerja_platform.channels import ClientTls, aio_client_channel
+
 from ..settings import SERVICES
 
 _FIELD_PREFIX = re.compile(r"^(?P<field>[a-z_][a-z0-9_.\[\]]*): (?P<detail>.+)$", re.S)
@@ -74,7 +76,8 @@ class Services:
 
     def __init__(self, targets: dict, timeout: float = 10.0):
         self.timeout = timeout
-        self.channels = {name: grpc.aio.insecure_channel(targets[name]) for name in SERVICES}
+        tls = ClientTls.from_env()  # plaintext inside the cluster unless EKINERJA_TLS* say otherwise
+        self.channels = {name: aio_client_channel(targets[name], tls, options=()) for name in SERVICES}
         self.stubs = {}
         for name in SERVICES:
             module = importlib.import_module(f"ekinerja.{name}.v1.{name}_pb2_grpc")
