@@ -9,13 +9,12 @@ MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 
 def rebuild() -> int:
     """Empty every projection and re-apply recap's event log (the same numbers as the live projection)."""
+    import os
     import time
 
     from ekinerja_platform.db import make_engine
     from ekinerja_platform.settings import exit_on_missing, load_settings
     from recap.application.handlers import rebuild as run_rebuild
-
-    import os
     settings = exit_on_missing(load_settings)("recap", require_jwks=False)
     # as the owner, straight to PostgreSQL when set (TRUNCATE is not the login role's; behind PgBouncer the role's
     # statement timeout would end a long rebuild); else the service's own URL
