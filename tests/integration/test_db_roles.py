@@ -92,3 +92,25 @@ def test_des_login_role_adds_the_monthly_partition_it_needs():
         app.dispose()
     finally:
         db_roles.deprovision(testing.PG_ADMIN_URL, roles)
+
+
+@pytest.mark.parametrize("service", ["identity", "skp", "des", "recap", "snowman"])
+def test_service_serves_as_its_login_role(service, amqp_uri, test_keys, tmp_path):
+    """The schema gate, readiness, relay and gauges need nothing beyond the login role's grants."""
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    roles = db_roles.role_names(service, prefix, database=f"test_{service}_roles_{prefix[1:-1]}")
+    db_roles.provision(testing.PG_ADMIN_URL, roles)
+    proc = None
+    try:
+        migrate(_url(roles, roles.owner).render_as_string(hide_password=False),
+                str(testing.REPO_ROOT / "services" / service / "migrations"))
+        extra = {"EKINERJA_SIGNING_KEY_DIR": str(tmp_path)} if service == "identity" else {}
+        env = testing.service_env(_url(roles, roles.app).render_as_string(hide_password=False), amqp_uri,
+                                  test_keys.jwks_url, EKINERJA_MAX_WORKERS="2", **extra)
+        proc = testing.ServiceProcess(service, env).start(wait=90)
+        assert testing.health_status(proc.target) == "SERVING"
+        assert "permission denied" not in proc.log()
+    finally:
+        if proc is not None:
+            proc.stop()
+        db_roles.deprovision(testing.PG_ADMIN_URL, roles)
