@@ -27,6 +27,11 @@ MAX_LENGTH: dict[str, int] = {
     # an evidence file: des checks its own, configurable size (EKINERJA_DES_EVIDENCE_MAX_BYTES, 512 KiB by
     # default); the transport's request limit (EKINERJA_MAX_REQUEST_BYTES) bounds it here
     "ekinerja.des.v1.ActivityInput.evidence_file": 64 * 1024 * 1024,
+    # phone numbers and one-time codes (identity's phone registration for SMS): short by nature
+    "ekinerja.identity.v1.RegisterPhoneRequest.phone": 32,
+    "ekinerja.identity.v1.VerifyPhoneRequest.phone": 32,
+    "ekinerja.identity.v1.VerifyPhoneRequest.code": 16,
+    "ekinerja.identity.v1.PhoneTokenRequest.phone": 32,
 }
 
 _STRING = FieldDescriptor.TYPE_STRING
