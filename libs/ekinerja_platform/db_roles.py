@@ -24,8 +24,13 @@ class ServiceRoles:
     database: str
 
 
-def role_names(service: str, prefix: str = "ekinerja_", database: str | None = None) -> ServiceRoles:
-    return ServiceRoles(f"{prefix}{service}_owner", f"{prefix}{service}_app", database or service)
+def role_names(service: str, prefix: str = "ekinerja_", database: str | None = None,
+               owner_pattern: str = "{prefix}{service}_owner", app_pattern: str = "{prefix}{service}_app"
+               ) -> ServiceRoles:
+    """The patterns let an existing owner be kept, e.g. `{service}`: the owner CloudNativePG's `initdb` bootstrap
+    made (deploy/k8s/components/cnpg)."""
+    names = {"prefix": prefix, "service": service}
+    return ServiceRoles(owner_pattern.format(**names), app_pattern.format(**names), database or service)
 
 
 def _q(name: str) -> str:
