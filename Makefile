@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 GEN := build/gen
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: install protos run stop status test test-unit test-integration test-fault test-pgbouncer lint bench clean system-deps
+.PHONY: install protos run stop status test test-unit test-integration test-fault test-scale test-pgbouncer lint bench \
+	clean system-deps
 
 install: $(STAMP) protos
 
@@ -40,6 +41,9 @@ test: install system-deps
 # its own PostgreSQL cluster and RabbitMQ node on free ports (never the machine's); see docs/reliability.md
 test-fault: install system-deps
 	$(PY) -m pytest -c tests/fault/pytest.ini tests/fault
+
+test-scale: install system-deps
+	$(PY) -m pytest -c tests/scale/pytest.ini tests/scale
 
 # the services through Debian's PgBouncer in transaction mode, one integration module per service (make test: a subset)
 test-pgbouncer: install system-deps

@@ -32,3 +32,15 @@ def database_factory():
     yield make
     for url in made:
         testing.drop_database(url)
+
+
+@pytest.fixture
+def frozen_clock():
+    """Call with a UTC-aware datetime (and optionally a zone) to freeze the platform clock (`ekinerja_platform.clock`)
+    for the rest of the test: every service's `today()`/`now()` answers from it."""
+    import contextlib
+
+    from ekinerja_platform import clock
+
+    with contextlib.ExitStack() as stack:
+        yield lambda at, zone=None: stack.enter_context(clock.frozen(at, zone))

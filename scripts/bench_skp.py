@@ -187,8 +187,8 @@ def main() -> int:
         testing.drop_database(db)
         testing.delete_vhost(amqp)
 
-    from skp.domain.score_contract import format_score_output, parse_score_input
-    from skp.domain.scoring import score_year
+    from ekinerja_rules.score_contract import format_score_output, parse_score_input
+    from ekinerja_rules.scoring import score_year
     example = json.loads((ROOT / "docs" / "examples" / "skp-score-examples.json").read_text())["D"]["input"]
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < 2:

@@ -29,6 +29,8 @@ from decimal import Decimal
 
 import grpc
 
+from ekinerja_platform import clock
+
 INSTANSI = "KAB-DEMO"
 RPC_TIMEOUT = 30
 
@@ -46,7 +48,7 @@ class Demo:
         self.stubs = {svc: getattr(importlib.import_module(f"ekinerja.{svc}.v1.{svc}_pb2_grpc"),
                                    f"{svc.capitalize()}ServiceStub")(ch) for svc, ch in self.channels.items()}
         self.password, self.run_module, self.log, self.timeout = password, run_module, log, timeout
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         self.tokens: dict[str, tuple[str, int]] = {}
         self.summary: dict[str, object] = {}
 

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SEPARATE = {"fault"}  # run by `make test-fault` with its own pytest.ini
+SEPARATE = {"fault", "scale"}  # run by `make test-fault` / `make test-scale` with their own pytest.ini
 
 
 def suites() -> list[list[str]]:
     """libs, then each service, then each cross-service folder under tests/ (found, so none is forgotten) except
-    tests/fault, which starts its own servers and runs apart (`make test-fault`)."""
+    tests/fault and tests/scale, which start their own servers and run apart (`make test-fault`, `make test-scale`)."""
     found = [["libs"]]
     found += [[f"services/{d.name}"] for d in sorted((ROOT / "services").iterdir()) if (d / "tests").is_dir()]
     found += [[f"tests/{d.name}"] for d in sorted((ROOT / "tests").iterdir())

@@ -36,6 +36,7 @@ RUN mkdir -p build/gen \
       $(find protos -name '*.proto' | sort)
 
 COPY libs/ekinerja_platform/ app/libs/ekinerja_platform/
+COPY libs/ekinerja_rules/ app/libs/ekinerja_rules/
 COPY services/${SERVICE}/ app/services/${SERVICE}/
 COPY deploy/docker/healthcheck.py deploy/docker/launch.py app/bin/
 RUN mv build/gen app/gen \

@@ -1,10 +1,14 @@
-"""gRPC access from the CLI (a plain grpcio process, no eventlet): channels, the caller's token, error mapping."""
+"""gRPC access from the CLI (a plain grpcio process, no eventlet): channels, stubs, the caller's token, idempotency
+keys, error mapping — the one client helper every command module calls."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
+import os
 import sys
 import time
+import uuid
 
 import click
 import grpc
@@ -21,9 +25,52 @@ def channel(service: str) -> grpc.Channel:
                                  options=[("grpc.max_send_message_length", 64 * 1024 * 1024)])
 
 
+# service -> (generated gRPC module, stub class); imported on first use so `ekinerja --help` stays fast
+STUBS = {
+    "identity": ("ekinerja.identity.v1.identity_pb2_grpc", "IdentityServiceStub"),
+    "skp": ("ekinerja.skp.v1.skp_pb2_grpc", "SkpServiceStub"),
+    "des": ("ekinerja.des.v1.des_pb2_grpc", "DesServiceStub"),
+    "recap": ("ekinerja.recap.v1.recap_pb2_grpc", "RecapServiceStub"),
+    "snowman": ("ekinerja.snowman.v1.snowman_pb2_grpc", "SnowmanServiceStub"),
+}
+
+
+def stub(service: str, ch: grpc.Channel | None = None):
+    """The service's stub on `ch` (else on a new channel to it)."""
+    module, name = STUBS[service]
+    return getattr(importlib.import_module(module), name)(ch if ch is not None else channel(service))
+
+
+def call(service: str, method: str, request, *, write: bool = False, key: str | None = None, token: bool = True,
+         timeout: float = DEFAULT_TIMEOUT):
+    """One unary RPC with the caller's token, errors worded by `rpc_errors`; a write carries an idempotency key
+    (`key`, else a fresh one) so a retried command never applies twice."""
+    md = metadata() if token else []
+    if write:
+        md.append(("x-idempotency-key", key or uuid.uuid4().hex))
+    with rpc_errors(), channel(service) as ch:
+        return getattr(stub(service, ch), method)(request, metadata=md, timeout=timeout)
+
+
+def as_dict(message, *, all_fields: bool = False) -> dict:
+    """A response as the dict `--json` prints (proto field names; with `all_fields`, unset scalars too)."""
+    from google.protobuf.json_format import MessageToDict
+    if all_fields:
+        return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    return MessageToDict(message, preserving_proto_field_name=True)
+
+
 def metadata(token: str | None = None) -> list[tuple[str, str]]:
     token = token or access_token()
-    return [("authorization", f"Bearer {token}")] if token else []
+    return ([("authorization", f"Bearer {token}")] if token else []) + trace_metadata()
+
+
+def trace_metadata() -> list[tuple[str, str]]:
+    """The caller's W3C trace context from `TRACEPARENT` (as CI systems and otel-cli export it), so a script's
+    calls join its trace; the services continue it when tracing is on (docs/operations.md, "Tracing")."""
+    from ekinerja_platform.tracing import valid_traceparent
+    traceparent = valid_traceparent(os.environ.get("TRACEPARENT", ""))
+    return [("traceparent", traceparent)] if traceparent else []
 
 
 _refresher = None

@@ -3,6 +3,8 @@
 Each error carries the name of the field it concerns (where there is one) so clients learn exactly what to fix,
 and may carry a stable `reason` (UPPER_SNAKE, e.g. FIELD_TOO_LONG) that clients match on instead of the words.
 Transport mapping lives in `grpc_errors`, never here. A message that echoes input quotes it with `quote` only.
+This is the one vocabulary: services raise these classes (or a subclass here, e.g. the offline calculators'
+`InvalidScoreInput` is an `InvalidArgument`), never a copy of their own.
 """
 from __future__ import annotations
 
@@ -20,8 +22,18 @@ class DomainError(Exception):
         if reason is not None:
             self.reason = reason
 
+    @property
+    def code(self) -> str:
+        """The status name in snake case (`invalid_argument`), as printed by tools and matched by tests."""
+        return self.kind
+
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
+        if self.field and not self.message.startswith(f"{self.field}:"):  # never "nip: nip: …"
+            return f"{self.field}: {self.message}"
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, field={self.field!r})"
 
 
 class InvalidArgument(DomainError):
@@ -33,6 +45,7 @@ class NotFound(DomainError):
 
 
 class AlreadyExists(DomainError):
+    """A duplicate, or a clash with stored state (e.g. an overlapping assignment)."""
     kind = "already_exists"
 
 
@@ -56,6 +69,14 @@ class Unauthenticated(DomainError):
 
 class ResourceExhausted(DomainError):
     kind = "resource_exhausted"
+
+
+class TooManyAttempts(ResourceExhausted):
+    """A throttle asks the caller to wait `retry_after_seconds` before the next attempt (sent as RetryInfo)."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after_seconds = retry_after_seconds
 
 
 QUOTE_PREFIX_CHARS = 40

@@ -1,7 +1,9 @@
 """Which failures of the database or the broker are the caller's to retry, and with which status.
 
 One place for the classification, so a handler never decides it: the gRPC mapping (`grpc_errors`) answers with the
-status found here instead of INTERNAL. Measured before: with the database down 207 of 1,200 submits got INTERNAL.
+status found here instead of INTERNAL, and the event consumers (`transient`) retry a handler whose failure (or one
+of its causes) is found here instead of dead-lettering it — both read the one SQLSTATE table `SQLSTATE_FAILURES`.
+Measured before: with the database down 207 of 1,200 submits got INTERNAL.
 
 - database or broker unreachable (connection refused or lost, server shutting down, too many connections, pool
   exhausted) → UNAVAILABLE: the same call may succeed a moment later;
@@ -33,17 +35,31 @@ LOCK_TIMEOUT = Failure(StatusCode.ABORTED, "LOCK_TIMEOUT",
 STATEMENT_TIMEOUT = Failure(StatusCode.DEADLINE_EXCEEDED, "STATEMENT_TIMEOUT",
                             "basis data tidak selesai dalam batas waktu; coba lagi nanti")
 
-_BY_SQLSTATE = {
+# SQLSTATE -> the Failure it stands for: a whole code, or a class prefix (shorter keys) for every code in it. A code
+# not found here is deterministic for the same request (bad data, a constraint, a bug): no status, no retry.
+SQLSTATE_FAILURES = {
     "40001": CONCURRENT_UPDATE,  # serialization_failure
     "40P01": CONCURRENT_UPDATE,  # deadlock_detected
     "55P03": LOCK_TIMEOUT,  # lock_not_available (lock_timeout, NOWAIT)
-    "57014": STATEMENT_TIMEOUT,  # query_canceled (statement_timeout)
-    "57P01": DATABASE_UNAVAILABLE,  # admin_shutdown
-    "57P02": DATABASE_UNAVAILABLE,  # crash_shutdown
-    "57P03": DATABASE_UNAVAILABLE,  # cannot_connect_now (starting up, recovering)
-    "53300": DATABASE_UNAVAILABLE,  # too_many_connections
+    "57014": STATEMENT_TIMEOUT,  # query_canceled (statement_timeout, also under load)
     "25006": DATABASE_UNAVAILABLE,  # read_only_sql_transaction: a replica promoted or a failover under way
+    "25P03": DATABASE_UNAVAILABLE,  # idle_in_transaction_session_timeout: the session was ended
+    "08": DATABASE_UNAVAILABLE,  # connection_exception
+    "53": DATABASE_UNAVAILABLE,  # insufficient_resources (too_many_connections, out of memory, disk full)
+    "57P": DATABASE_UNAVAILABLE,  # admin/crash shutdown, cannot_connect_now (starting up, recovering)
+    "58": DATABASE_UNAVAILABLE,  # system_error (I/O error outside PostgreSQL)
 }
+
+
+def failure_for_sqlstate(sqlstate: str | None) -> Failure | None:
+    """The table's answer for one SQLSTATE: the code's own entry, else its class's (longest prefix first)."""
+    if not sqlstate:
+        return None
+    for length in (5, 3, 2):
+        found = SQLSTATE_FAILURES.get(sqlstate[:length])
+        if found is not None:
+            return found
+    return None
 
 
 def classify(exc: BaseException) -> Failure | None:
@@ -63,18 +79,9 @@ def classify(exc: BaseException) -> Failure | None:
 
 
 def _database(sqlstate: str | None, connection_level: bool) -> Failure | None:
-    if sqlstate in _BY_SQLSTATE:
-        return _BY_SQLSTATE[sqlstate]
-    if sqlstate and sqlstate.startswith("08"):  # connection_exception class
-        return DATABASE_UNAVAILABLE
     if sqlstate is None and connection_level:  # refused, reset or lost: psycopg has no SQLSTATE for those
         return DATABASE_UNAVAILABLE
-    return None
-
-
-def is_transient(exc: BaseException) -> bool:
-    """True when the same work may succeed if simply tried again later (for consumers' retries)."""
-    return classify(exc) is not None
+    return failure_for_sqlstate(sqlstate)
 
 
 def _is_broker_error(exc: BaseException) -> bool:

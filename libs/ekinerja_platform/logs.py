@@ -1,6 +1,7 @@
-"""JSON logs with a correlation id; NIPs never appear in clear.
+"""JSON logs with a correlation id and, while tracing, the trace id; NIPs and URL passwords never appear in clear.
 
-Every record carries the current correlation id (set per request or event by the entrypoints). Any 18-digit run
+Every record carries the current correlation id (set per request or event by the entrypoints) and, when tracing
+is on and a span is current (a call's or an event's worker, tracing.py), `trace_id` and `span_id`. Any 18-digit run
 that looks like a NIP in a message is replaced by a keyed hash, so a careless log line cannot leak personal data.
 """
 from __future__ import annotations
@@ -14,9 +15,13 @@ import sys
 import threading
 import time
 
+from . import tracing
+
 _local = threading.local()  # greenlet-local once eventlet has monkey-patched threading
 _NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
 _hash_key = b""
+# a password in a URL (`amqp://user:secret@host`): nameko redacts only the first URL of a broker failover list
+_URL_PASSWORD = re.compile(r"(://[^:/@;\s]+:)[^@;\s]+@")
 
 
 def set_correlation_id(value: str | None) -> None:
@@ -33,7 +38,7 @@ def hash_nip(nip: str, key: bytes | None = None) -> str:
 
 
 def scrub(text: str) -> str:
-    return _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text)
+    return _URL_PASSWORD.sub(r"\1***@", _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text))
 
 
 MAX_MESSAGE_CHARS = 2000  # a log line never carries a whole user-supplied value (a 1 MiB field, say)
@@ -55,6 +60,9 @@ class JsonFormatter(logging.Formatter):
         cid = getattr(record, "correlation_id", None) or get_correlation_id()
         if cid:
             entry["correlation_id"] = cid
+        ids = tracing.log_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         service = getattr(record, "service", None)
         if service:
             entry["service"] = service

@@ -8,15 +8,9 @@ nothing, so it is dead-lettered at once with its reason and counted.
 """
 from __future__ import annotations
 
-# SQLSTATE classes and codes that a later try can outlive
-_TRANSIENT_CLASSES = ("08", "53", "57P", "58")  # connection, resources, operator intervention, system error
-_TRANSIENT_CODES = {
-    "40001",  # serialization_failure
-    "40P01",  # deadlock_detected
-    "55P03",  # lock_not_available (lock_timeout)
-    "57014",  # query_canceled (statement_timeout under load)
-    "25P03",  # idle_in_transaction_session_timeout
-}
+from .infra_errors import classify, failure_for_sqlstate
+
+# Which SQLSTATEs a later try can outlive is the one table of `infra_errors` (also behind the gRPC statuses).
 _TRANSIENT_NAMES = {
     # driver and pool failures without a SQLSTATE: the server is not reachable or the connection broke
     "OperationalError", "InterfaceError", "TimeoutError", "ConnectionTimeout", "PoolTimeout", "Timeout",
@@ -48,9 +42,9 @@ def is_transient(exc: BaseException) -> bool:
     chain = list(_chain(exc))
     states = [state for state in map(_sqlstate, chain) if state]
     if states:  # PostgreSQL said what went wrong: trust that over the driver's class name
-        return any(state in _TRANSIENT_CODES or state.startswith(_TRANSIENT_CLASSES) for state in states)
+        return any(failure_for_sqlstate(state) is not None for state in states)
     return any(getattr(current, "connection_invalidated", False) or type(current).__name__ in _TRANSIENT_NAMES
-               for current in chain)
+               or classify(current) is not None for current in chain)
 
 
 def reason_of(exc: BaseException) -> str:

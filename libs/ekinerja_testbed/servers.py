@@ -132,17 +132,20 @@ class RabbitNode:
 
     vhost = "ekinerja"
 
-    def __init__(self):
+    def __init__(self, prefix: str = "ekinerja-fault", cookie: str | None = None, epmd_port: int | None = None,
+                 erl_args: str = ""):
         self.port = free_port()
         self.dist_port = free_port()
-        self.name = f"ekinerja-fault-{uuid.uuid4().hex[:8]}@localhost"
-        self.root = Path(tempfile.mkdtemp(prefix="ekinerja-fault-rabbit-"))
+        self.name = f"{prefix}-{uuid.uuid4().hex[:8]}@localhost"
+        self.root = Path(tempfile.mkdtemp(prefix=f"{prefix}-rabbit-"))
         self.pid_file = self.root / "rabbit.pid"
+        self.epmd_port = epmd_port  # None: the machine's epmd (4369)
+        self.erl_args = erl_args
         (self.root / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
             "log.console = false\nlog.file.level = warning\n")
         (self.root / "enabled_plugins").write_text("[].\n")
-        (self.root / ".erlang.cookie").write_text(uuid.uuid4().hex)
+        (self.root / ".erlang.cookie").write_text(cookie or uuid.uuid4().hex)  # a cluster's nodes share one
         os.chmod(self.root / ".erlang.cookie", 0o400)
         self.process: subprocess.Popen | None = None
 
@@ -155,7 +158,7 @@ class RabbitNode:
     def ctl_command(self) -> tuple[str, ...]:
         """`rabbitmqctl` aimed at this node, with its environment (Erlang cookie in HOME) on the command line, for
         helpers that run it themselves (`broker_users.provision`)."""
-        env = [f"{k}={v}" for k, v in self.env().items() if k == "HOME" or k.startswith("RABBITMQ_")]
+        env = [f"{k}={v}" for k, v in self.env().items() if k == "HOME" or k.startswith(("RABBITMQ_", "ERL_EPMD_"))]
         return ("env", *env, str(RABBIT_BIN / "rabbitmqctl"), "-n", self.name)
 
     def provision_users(self, prefix: str = "fault-") -> dict[str, tuple[str, str]]:
@@ -177,13 +180,24 @@ class RabbitNode:
                     "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.root / "enabled_plugins"),
                     "RABBITMQ_PID_FILE": str(self.pid_file), "RABBITMQ_ADVANCED_CONFIG_FILE":
                         str(self.root / "advanced.config")})
+        if self.epmd_port:
+            env.update({"ERL_EPMD_PORT": str(self.epmd_port), "ERL_EPMD_ADDRESS": "127.0.0.1"})
+        if self.erl_args:
+            env["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = self.erl_args
         return env
 
     def start(self, timeout: float = 90) -> "RabbitNode":
+        self.launch()
+        return self.await_started(timeout)
+
+    def launch(self) -> None:
+        """Start `rabbitmq-server` without waiting (a cluster boots its nodes side by side)."""
         self.pid_file.unlink(missing_ok=True)
         self._out = open(self.root / "stdout.log", "ab")
         self.process = subprocess.Popen([str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=self._out,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def await_started(self, timeout: float = 90) -> "RabbitNode":
         try:
             _wait(lambda: self._started(), timeout, f"RabbitMQ node {self.name} started")
         except BaseException:
@@ -211,6 +225,15 @@ class RabbitNode:
             return int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
+
+    def kill_beam(self) -> int:
+        """`kill -9` of the Erlang VM alone, by the PID it wrote (as a crashed or OOM-killed node): returns the PID."""
+        pid = self.beam_pid()
+        if pid is None:
+            raise RuntimeError(f"{self.name} wrote no PID file")
+        os.kill(pid, signal.SIGKILL)
+        self._reap()
+        return pid
 
     def stop(self) -> None:
         """A clean broker stop (`rabbitmqctl shutdown`): connections are closed by the broker."""
@@ -254,6 +277,120 @@ class RabbitNode:
             except Exception:
                 self.kill()
         self.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _side_by_side(calls) -> None:
+    """Run `calls` in threads (each mostly waits on a subprocess); re-raise the first failure."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
+        for future in [pool.submit(call) for call in calls]:
+            future.result()
+
+
+# Erlang flags for a node on a shared machine: no busy-waiting of idle schedulers (by default they spin; three nodes
+# on two cores would starve the services under test)
+LIGHT_ERL_ARGS = "+sbwt none +sbwtdcpu none +sbwtdio none"
+
+
+class RabbitCluster:
+    """`size` RabbitNodes clustered with `join_cluster`: one Erlang cookie, one private epmd on a free port (started
+    here and stopped by PID), own node names, AMQP and distribution ports, Mnesia directories.
+
+    Clients get `uri`, a kombu failover list (`amqp://…node1;amqp://…node2;…`): kombu connects to the first node
+    that answers and moves to the next on a connection error, which is how the services survive a node's loss
+    (docs/scale.md). Definitions (vhost, users, policies, queues) are cluster-wide, so any node provisions them.
+    """
+
+    vhost = RabbitNode.vhost
+
+    def __init__(self, size: int = 3, prefix: str = "ekinerja-scale", erl_args: str = LIGHT_ERL_ARGS):
+        self.root = Path(tempfile.mkdtemp(prefix=f"{prefix}-epmd-"))
+        self.epmd_port = free_port()
+        cookie = uuid.uuid4().hex
+        self.nodes = [RabbitNode(prefix=f"{prefix}{i + 1}", cookie=cookie, epmd_port=self.epmd_port,
+                                 erl_args=erl_args) for i in range(size)]
+        self.epmd: subprocess.Popen | None = None
+
+    @property
+    def uri(self) -> str:
+        return ";".join(node.uri for node in self.nodes)
+
+    def start(self, timeout: float = 240) -> "RabbitCluster":
+        """Boot every node that is down, side by side; on the first boot the others join the first node."""
+        if self.epmd is None or self.epmd.poll() is not None:
+            self._epmd_log = open(self.root / "epmd.log", "ab")
+            self.epmd = subprocess.Popen(["epmd", "-port", str(self.epmd_port), "-address", "127.0.0.1"],
+                                         stdout=self._epmd_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+            _wait(lambda: port_open(self.epmd_port), 30, "epmd listening")
+        first_boot = not (self.nodes[0].root / "mnesia").exists()
+        down = [node for node in self.nodes if not node.running()]
+        for node in down:
+            node.launch()
+        _side_by_side([lambda node=node: node.await_started(timeout) for node in down])
+        if first_boot:
+            _side_by_side([lambda node=node: self._join(node) for node in self.nodes[1:]])
+        _wait(lambda: len(self.running_nodes()) == len(self.nodes), timeout, "every node running in the cluster")
+        return self
+
+    def _join(self, node: RabbitNode) -> None:
+        node.ctl("stop_app")
+        node.ctl("join_cluster", self.nodes[0].name, timeout=120)
+        node.ctl("start_app", timeout=120)
+
+    def running(self) -> bool:
+        return all(node.running() for node in self.nodes)
+
+    def live(self) -> RabbitNode:
+        """A running node, the last first: clients try the nodes in `uri`'s order, so the last is the least busy."""
+        for node in reversed(self.nodes):
+            if node.running():
+                return node
+        raise RuntimeError("no RabbitMQ node of the cluster is running")
+
+    def ctl(self, *args: str, timeout: float = 60) -> str:
+        return self.live().ctl(*args, timeout=timeout)
+
+    def running_nodes(self) -> list[str]:
+        import json
+        try:
+            status = json.loads(self.ctl("cluster_status", "--formatter", "json"))
+        except (RuntimeError, ValueError, subprocess.TimeoutExpired):
+            return []
+        return sorted(status.get("running_nodes", []))
+
+    def provision_users(self, prefix: str = "scale-") -> dict[str, tuple[str, str]]:
+        return self.live().provision_users(prefix)
+
+    def queues(self) -> dict[str, dict]:
+        """Every queue of the vhost: name → {type, leader, members, online} (leader/members for quorum queues)."""
+        import json
+        rows = json.loads(self.ctl("list_queues", "-p", self.vhost, "name", "type", "leader", "members", "online",
+                                   "--formatter", "json", timeout=120))
+        return {row["name"]: row for row in rows}
+
+    def queue(self, name: str) -> dict | None:
+        """`queues()[name]`, or None when the cluster did not answer in time (a node busy under load)."""
+        try:
+            return self.queues().get(name)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            return None
+
+    def node(self, name: str) -> RabbitNode:
+        return next(node for node in self.nodes if node.name == name)
+
+    def destroy(self) -> None:
+        """SIGKILL every node and the epmd by PID (their data is thrown away: no clean stop needed), then remove
+        their directories."""
+        for node in self.nodes:
+            node.kill()
+            shutil.rmtree(node.root, ignore_errors=True)
+        if self.epmd is not None:
+            if self.epmd.poll() is None:
+                os.killpg(self.epmd.pid, signal.SIGKILL)
+            self.epmd.wait(10)
+            self._epmd_log.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

@@ -41,8 +41,10 @@ class Testbed:
     Small on purpose (the machine is shared): `max_workers` bounds each service's workers and its database pool.
     """
 
-    def __init__(self, work_dir: Path, max_workers: int = 6, extra_env: dict | None = None):
+    def __init__(self, work_dir: Path, max_workers: int = 6, extra_env: dict | None = None, rabbit=None,
+                 services: tuple[str, ...] = SERVICES):
         self.work_dir = Path(work_dir)
+        self.service_names = services  # the scale suite runs only those its load needs
         self.max_workers = max_workers
         # the test process plays the ingress: identity believes its x-forwarded-for (EKINERJA_TRUSTED_PROXIES)
         self.extra_env = {"identity": {"EKINERJA_TRUSTED_PROXIES": "127.0.0.1/32"}}
@@ -51,7 +53,7 @@ class Testbed:
         self.pg = PostgresCluster()
         # recap's database on a cluster of its own, so a test can take it down while des keeps taking submits
         self.recap_pg = PostgresCluster(max_connections=40)
-        self.rabbit = RabbitNode()
+        self.rabbit = rabbit or RabbitNode()  # or a `RabbitCluster` (the scale suite)
         self.keys = testing.TestKeys(self.work_dir)
         self.databases: dict[str, str] = {}
         self.services: dict[str, testing.ServiceProcess] = {}
@@ -68,19 +70,19 @@ class Testbed:
         # `testing.publish_event`, playing skp) connects as its own user through `testing.broker_user_uri`
         self.broker_users = self.rabbit.provision_users()
         testing.register_broker_users(self.rabbit.uri, self.broker_users)
-        for svc in SERVICES:
+        for svc in self.service_names:
             url = self.cluster(svc).create_database(f"fault_{svc}")
             migrate(url, str(testing.REPO_ROOT / "services" / svc / "migrations"))
             self.databases[svc] = url
         key_dir = self.work_dir / "identity-keys"
         key_dir.mkdir(exist_ok=True)
-        for svc in SERVICES:
+        for svc in self.service_names:
             extra = {"EKINERJA_SIGNING_KEY_DIR": str(key_dir)} if svc == "identity" else {}
             extra.update(self.extra_env.get(svc, {}))
             env = testing.service_env(self.databases[svc], self.rabbit.uri, self.keys.jwks_url,
                                       EKINERJA_MAX_WORKERS=str(self.max_workers), **extra)
             self.services[svc] = testing.ServiceProcess(svc, env)
-        for svc in SERVICES:
+        for svc in self.service_names:
             self.services[svc].start(wait=120)
         return self
 

@@ -104,8 +104,8 @@ def test_build_inputs_exist_and_are_not_ignored():
                 assert (REPO / path).exists(), path
     ignore = (DOCKER / "service.Dockerfile.dockerignore").read_text().split()
     assert ignore[ignore.index("*") if "*" in ignore else 0] == "*", "everything ignored unless listed"
-    for needed in ("!requirements.txt", "!constraints.txt", "!protos/", "!libs/ekinerja_platform/", "!services/",
-                   "!deploy/docker/healthcheck.py", "!deploy/docker/launch.py"):
+    for needed in ("!requirements.txt", "!constraints.txt", "!protos/", "!libs/ekinerja_platform/",
+                   "!libs/ekinerja_rules/", "!services/", "!deploy/docker/healthcheck.py", "!deploy/docker/launch.py"):
         assert needed in ignore
 
 

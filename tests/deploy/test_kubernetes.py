@@ -186,6 +186,7 @@ def test_deployments_probe_ports_and_wiring(rendered, target):
         assert config["EKINERJA_HTTP_PORT"] == str(http_port)
         assert config["EKINERJA_JWKS_URL"] == "http://identity:9101/.well-known/jwks.json"
         assert "EKINERJA_TRUSTED_PROXIES" in config, "the per-peer stream limit must see clients behind the ingress"
+        assert config["EKINERJA_TIMEZONE"] == "Asia/Jakarta", "every service must agree on what day it is"
         refs = {e.get("configMapRef", e.get("secretRef"))["name"] for e in container["envFrom"]}
         assert refs == {f"{svc}-config", f"{svc}-secrets", "ekinerja-shared-secrets"}
 

@@ -14,7 +14,8 @@ from ekinerja_platform import testing
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 
-QUESTION = "contoh target angka kredit dalam skp"
+QUESTION = "contoh target angka kredit dalam skp"  # AK targets in the SKP: a PP 46/2011 question
+RULESET = "pp46-2011"  # the askers' agency appraises under PP 46 (snowman's default is PermenPANRB 6/2022)
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +53,18 @@ def test_identity_puts_the_expert_job_group_in_the_token(identity, people):
 
 def test_snowman_answers_with_the_askers_job_group(snowman, people):
     stub, pb = snowman
-    as_guru = stub.Ask(pb.AskRequest(pertanyaan=QUESTION), metadata=people["guru"].md(True), timeout=20)
-    as_perawat = stub.Ask(pb.AskRequest(pertanyaan=QUESTION), metadata=people["perawat"].md(True), timeout=20)
+    as_guru = stub.Ask(pb.AskRequest(pertanyaan=QUESTION, ruleset=RULESET), metadata=people["guru"].md(True),
+                       timeout=20)
+    as_perawat = stub.Ask(pb.AskRequest(pertanyaan=QUESTION, ruleset=RULESET), metadata=people["perawat"].md(True),
+                          timeout=20)
     assert (as_guru.kelompok, as_perawat.kelompok) == ("pendidik", "kesehatan")
     assert as_guru.status == "answered" and as_guru.answers
     assert "pendidik" in as_guru.answers[0].kelompok
     assert "kesehatan" in as_perawat.answers[0].kelompok
     assert as_guru.answers[0].id != as_perawat.answers[0].id
     # the same question with the group given explicitly ranks like the nurse's token did
-    explicit = stub.Ask(pb.AskRequest(pertanyaan=QUESTION, kelompok="kesehatan"), metadata=people["guru"].md(True),
-                        timeout=20)
+    explicit = stub.Ask(pb.AskRequest(pertanyaan=QUESTION, kelompok="kesehatan", ruleset=RULESET),
+                        metadata=people["guru"].md(True), timeout=20)
     assert explicit.answers[0].id == as_perawat.answers[0].id
 
 

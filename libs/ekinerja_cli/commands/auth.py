@@ -16,8 +16,8 @@ from ..output import EXIT_BAD_INPUT, EXIT_FAILED, emit, fail, json_option, table
 
 
 def _pb():
-    from ekinerja.identity.v1 import identity_pb2, identity_pb2_grpc
-    return identity_pb2, identity_pb2_grpc
+    from ekinerja.identity.v1 import identity_pb2
+    return identity_pb2
 
 
 def _creds(response, user: str) -> dict:
@@ -29,10 +29,10 @@ def _creds(response, user: str) -> dict:
 
 def refresh(creds: dict) -> dict | None:
     """Trade the stored refresh token for new tokens; None (and the stored session cleared) when it is refused."""
-    pb, pb_grpc = _pb()
+    pb = _pb()
     try:
         with client.channel("identity") as ch:
-            response = pb_grpc.IdentityServiceStub(ch).RefreshToken(
+            response = client.stub("identity", ch).RefreshToken(
                 pb.RefreshTokenRequest(refresh_token=creds["refresh_token"]), timeout=client.DEFAULT_TIMEOUT)
     except grpc.RpcError as error:
         if error.code() == grpc.StatusCode.UNAUTHENTICATED:
@@ -59,18 +59,18 @@ def register(cli) -> None:
         commands. A client's token is not refreshed: log in again when it expires."""
         if bool(user) == bool(client_id):
             fail("pilih salah satu: --user NIP/akun atau --client CLIENT_ID", EXIT_BAD_INPUT)
-        pb, pb_grpc = _pb()
+        pb = _pb()
         if client_id:
             secret = secret or os.environ.get("EKINERJA_CLIENT_SECRET") or click.prompt("Client secret",
                                                                                        hide_input=True)
             with client.rpc_errors(), client.channel("identity") as ch:
-                response = pb_grpc.IdentityServiceStub(ch).ClientToken(
+                response = client.stub("identity", ch).ClientToken(
                     pb.ClientTokenRequest(client_id=client_id, client_secret=secret), timeout=client.DEFAULT_TIMEOUT)
             creds = {**_creds(response, f"client:{client_id}"), "scopes": list(response.principal.scopes)}
         else:
             password = password or os.environ.get("EKINERJA_PASSWORD") or click.prompt("Password", hide_input=True)
             with client.rpc_errors(), client.channel("identity") as ch:
-                response = pb_grpc.IdentityServiceStub(ch).Login(pb.LoginRequest(user=user, password=password),
+                response = client.stub("identity", ch).Login(pb.LoginRequest(user=user, password=password),
                                                                  timeout=client.DEFAULT_TIMEOUT)
             creds = _creds(response, user)
         path = config.save_credentials(creds)
@@ -88,10 +88,10 @@ def register(cli) -> None:
         creds = config.load_credentials()
         revoked = False
         if creds and creds.get("refresh_token"):
-            pb, pb_grpc = _pb()
+            pb = _pb()
             try:
                 with client.channel("identity") as ch:
-                    revoked = pb_grpc.IdentityServiceStub(ch).Logout(
+                    revoked = client.stub("identity", ch).Logout(
                         pb.LogoutRequest(refresh_token=creds["refresh_token"]), timeout=10).revoked
             except grpc.RpcError:
                 revoked = False
@@ -103,9 +103,9 @@ def register(cli) -> None:
     @json_option
     def whoami():
         """Who the stored token says you are (as identity sees it)."""
-        pb, pb_grpc = _pb()
+        pb = _pb()
         with client.rpc_errors(), client.channel("identity") as ch:
-            me = pb_grpc.IdentityServiceStub(ch).WhoAmI(pb.WhoAmIRequest(), metadata=client.metadata(),
+            me = client.stub("identity", ch).WhoAmI(pb.WhoAmIRequest(), metadata=client.metadata(),
                                                         timeout=client.DEFAULT_TIMEOUT)
         data = {"subject": me.principal.subject, "roles": list(me.principal.roles),
                 "instansi_id": me.principal.instansi_id, "nip": me.principal.nip,

@@ -8,6 +8,7 @@ import uuid
 
 import click
 
+from .. import client
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
 from ..paging import every_page
 
@@ -19,25 +20,11 @@ def _pb():
     return des_pb2
 
 
-def _stub():
-    from ekinerja.des.v1 import des_pb2_grpc
-
-    from ..client import channel
-    return des_pb2_grpc.DesServiceStub(channel("des"))
+def _call(method: str, request, *, write: bool = False, key: str | None = None):
+    return client.call("des", method, request, write=write, key=key)
 
 
-def _call(method: str, request, *, write: bool = False, key: str | None = None, stub=None):
-    from ..client import DEFAULT_TIMEOUT, metadata, rpc_errors
-    md = metadata()
-    if write:
-        md.append(("x-idempotency-key", key or uuid.uuid4().hex))
-    with rpc_errors():
-        return getattr(stub or _stub(), method)(request, metadata=md, timeout=DEFAULT_TIMEOUT)
-
-
-def _dict(message) -> dict:
-    from google.protobuf.json_format import MessageToDict
-    return MessageToDict(message, preserving_proto_field_name=True)
+_dict = client.as_dict
 
 
 def _activities(data: dict, title: str) -> None:
@@ -378,7 +365,6 @@ def register(cli) -> None:
         kuantitas,satuan,menit,proses,evidence_url. Re-running the same file creates nothing twice."""
         from rich.progress import Progress
 
-        from ..client import metadata, rpc_errors
         m = _pb()
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
@@ -399,8 +385,8 @@ def register(cli) -> None:
                     chunk = records[i:i + batch]
                     yield m.ImportActivitiesRequest(records=chunk)
                     progress.advance(task, len(chunk))
-            with rpc_errors():
-                reply = _stub().ImportActivities(messages(), metadata=metadata(), timeout=600)
+            with client.rpc_errors():
+                reply = client.stub("des").ImportActivities(messages(), metadata=client.metadata(), timeout=600)
         emit(_dict(reply), lambda d: (
             click.echo(f"dibuat {reply.created}, duplikat {reply.duplicates}, ditolak {reply.rejected}"),
             [click.echo(f"  {r.record_id}: {r.error}") for r in reply.results

@@ -19,7 +19,7 @@ def _pb():
 
 
 def _stub(ch):
-    return _pb()[1].IdentityServiceStub(ch)
+    return client.stub("identity", ch)
 
 
 CSV_COLUMNS = {"record", "id", "nama", "parent_id", "unit_id", "kind", "job_group", "eselon", "jenjang", "nip",
@@ -73,7 +73,7 @@ def register(cli) -> None:
     @json_option
     def nip_check(nip):
         """Check a NIP offline: birth date, TMT CPNS, gender, sequence. Exit 0 valid, 1 invalid."""
-        from identity.domain.nip import run_nip_check_cli
+        from ekinerja_rules.nip import run_nip_check_cli
         sys.exit(run_nip_check_cli(nip, state().json, sys.stdout))
 
     @cli.group("org")
@@ -87,11 +87,8 @@ def register(cli) -> None:
     def org_show(instansi, on):
         """Units and the position tree with holders."""
         pb, _ = _pb()
-        with client.rpc_errors(), client.channel("identity") as ch:
-            org = _stub(ch).GetOrganisation(pb.GetOrganisationRequest(instansi_id=instansi, on=on),
-                                            metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
-        from google.protobuf.json_format import MessageToDict
-        data = MessageToDict(org, preserving_proto_field_name=True)
+        org = client.call("identity", "GetOrganisation", pb.GetOrganisationRequest(instansi_id=instansi, on=on))
+        data = client.as_dict(org)
 
         def human(_):
             click.echo(f"{org.instansi.nama} ({org.instansi.id}) — {org.pegawai_count} pegawai")
@@ -159,13 +156,9 @@ def register(cli) -> None:
     @json_option
     def assign(nip, jabatan_id, start, end, acting):
         """Assign a jabatan to a pegawai from a date (a definitive one ends the current one the day before)."""
-        import uuid
         pb, _ = _pb()
-        with client.rpc_errors(), client.channel("identity") as ch:
-            a = _stub(ch).AssignJabatan(
-                pb.AssignJabatanRequest(nip=nip, jabatan_id=jabatan_id, start=start, end=end, acting=acting),
-                metadata=client.metadata() + [("x-idempotency-key", uuid.uuid4().hex)],
-                timeout=client.DEFAULT_TIMEOUT)
+        a = client.call("identity", "AssignJabatan", pb.AssignJabatanRequest(
+            nip=nip, jabatan_id=jabatan_id, start=start, end=end, acting=acting), write=True)
         emit({"assignment_id": a.id, "nip": a.nip, "jabatan_id": a.jabatan_id, "jabatan": a.jabatan_nama,
               "start": a.start, "end": a.end or None, "acting": a.acting},
              lambda d: click.echo(f"assigned {d['jabatan']} from {d['start']}"
@@ -181,14 +174,10 @@ def register(cli) -> None:
     @json_option
     def create_account(nip, login, roles, instansi, kelompok, password):
         """Create an account (admin_bkn, or admin_instansi for its own instansi)."""
-        import uuid
         pb, _ = _pb()
-        with client.rpc_errors(), client.channel("identity") as ch:
-            acc = _stub(ch).CreateAccount(pb.CreateAccountRequest(
-                account=pb.Account(login=login, nip=nip, roles=list(roles), instansi_id=instansi,
-                                   kelompok=list(kelompok)), password=password),
-                metadata=client.metadata() + [("x-idempotency-key", uuid.uuid4().hex)],
-                timeout=client.DEFAULT_TIMEOUT)
+        acc = client.call("identity", "CreateAccount", pb.CreateAccountRequest(
+            account=pb.Account(login=login, nip=nip, roles=list(roles), instansi_id=instansi,
+                               kelompok=list(kelompok)), password=password), write=True)
         emit({"login": acc.login, "roles": list(acc.roles), "instansi_id": acc.instansi_id},
              lambda d: click.echo(f"account {d['login']} created ({', '.join(d['roles'])})"))
 
@@ -201,10 +190,8 @@ def register(cli) -> None:
     def api_client(client_id, instansi, scopes):
         """Register an agency system; prints its secret once."""
         pb, _ = _pb()
-        with client.rpc_errors(), client.channel("identity") as ch:
-            r = _stub(ch).CreateApiClient(pb.CreateApiClientRequest(client_id=client_id, instansi_id=instansi,
-                                                                    scopes=list(scopes)),
-                                          metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        r = client.call("identity", "CreateApiClient", pb.CreateApiClientRequest(
+            client_id=client_id, instansi_id=instansi, scopes=list(scopes)))
         emit({"client_id": r.client_id, "client_secret": r.client_secret, "scopes": list(r.scopes)},
              lambda d: click.echo(f"client {d['client_id']} secret (shown once): {d['client_secret']}"))
 

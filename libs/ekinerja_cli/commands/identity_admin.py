@@ -7,7 +7,6 @@ command; `tests/contract/test_every_rpc_has_a_command.py` holds the table and fa
 from __future__ import annotations
 
 import os
-import uuid
 
 import click
 
@@ -22,17 +21,10 @@ def _pb():
 
 
 def _call(method: str, request, *, write: bool = False, token: bool = True):
-    _, pb_grpc = _pb()
-    md = client.metadata() if token else []
-    if write:
-        md.append(("x-idempotency-key", uuid.uuid4().hex))
-    with client.rpc_errors(), client.channel("identity") as ch:
-        return getattr(pb_grpc.IdentityServiceStub(ch), method)(request, metadata=md, timeout=client.DEFAULT_TIMEOUT)
+    return client.call("identity", method, request, write=write, token=token)
 
 
-def _dict(message) -> dict:
-    from google.protobuf.json_format import MessageToDict
-    return MessageToDict(message, preserving_proto_field_name=True)
+_dict = client.as_dict
 
 
 def _enum(pb, enum_name: str, prefix: str, value: str) -> int:

@@ -3,7 +3,6 @@ two calls for an operator checking a bridge client (`ekinerja login-client` firs
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import click
 
@@ -17,12 +16,7 @@ def _pb():
 
 
 def _call(method: str, request, *, write: bool = False):
-    _, pb_grpc = _pb()
-    md = client.metadata()
-    if write:
-        md.append(("x-idempotency-key", uuid.uuid4().hex))
-    with client.rpc_errors(), client.channel("identity") as ch:
-        return getattr(pb_grpc.IdentityServiceStub(ch), method)(request, metadata=md, timeout=client.DEFAULT_TIMEOUT)
+    return client.call("identity", method, request, write=write)
 
 
 def _local_time(stamp) -> str:

@@ -20,8 +20,7 @@ def _pb():
 
 
 def _stub():
-    pb, grpc_mod = _pb()
-    return pb, grpc_mod.RecapServiceStub(client.channel("recap"))
+    return _pb()[0], client.stub("recap")
 
 
 def _period(pb, name: str):
@@ -29,8 +28,7 @@ def _period(pb, name: str):
 
 
 def _as_dict(message) -> dict:
-    from google.protobuf.json_format import MessageToDict
-    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    return client.as_dict(message, all_fields=True)
 
 
 def _cells(c) -> list:

@@ -1,7 +1,7 @@
 """`ekinerja skp …`: the offline calculators and the SKP document workflow against the skp service.
 
-`skp score FILE|-` runs the very scoring code of the skp service (``skp.domain.score_contract``) and
-`skp predikat FILE|-` the PermenPANRB 6/2022 code (``skp.domain.permenpanrb_6_2022``) without any service; every
+`skp score FILE|-` runs the skp service's very scoring code (``ekinerja_rules.score_contract``) and
+`skp predikat FILE|-` the PermenPANRB 6/2022 code (``ekinerja_rules.permenpanrb_6_2022``) without any service; every
 other command calls the skp service over gRPC with the caller's token.
 """
 from __future__ import annotations
@@ -9,20 +9,13 @@ from __future__ import annotations
 import io
 import json
 import sys
-import uuid
 from pathlib import Path
 
 import click
 
+from .. import client
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, state, table
 from ..paging import every_page
-
-
-def _stub():
-    from ekinerja.skp.v1 import skp_pb2_grpc
-
-    from ..client import channel
-    return skp_pb2_grpc.SkpServiceStub(channel("skp"))
 
 
 def _pb():
@@ -32,17 +25,10 @@ def _pb():
 
 def _call(method: str, request, *, write: bool = False, idempotency_key: str | None = None):
     """One RPC with the caller's token; writes carry an idempotency key so a retried command never applies twice."""
-    from ..client import DEFAULT_TIMEOUT, metadata, rpc_errors
-    md = metadata()
-    if write:
-        md.append(("x-idempotency-key", idempotency_key or uuid.uuid4().hex))
-    with rpc_errors():
-        return getattr(_stub(), method)(request, metadata=md, timeout=DEFAULT_TIMEOUT)
+    return client.call("skp", method, request, write=write, key=idempotency_key)
 
 
-def _message_dict(message) -> dict:
-    from google.protobuf.json_format import MessageToDict
-    return MessageToDict(message, preserving_proto_field_name=True)
+_message_dict = client.as_dict
 
 
 # --- rendering --------------------------------------------------------------------------------------------------
@@ -91,7 +77,7 @@ def skp_group():
               help='FILE is a set of named examples {"A": {"input": …, "expected": …}}: score each, compare.')
 def score(source, examples):
     """Score one employee's year offline (shared/SKP_SCORE_FORMAT.md); FILE `-` reads standard input."""
-    from skp.domain.score_contract import run_examples_cli, run_score_cli
+    from ekinerja_rules.score_contract import run_examples_cli, run_score_cli
     out, err = io.StringIO(), io.StringIO()
     stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
     code = (run_examples_cli if examples else run_score_cli)(source, stdin, out, err)
@@ -107,7 +93,7 @@ def score(source, examples):
 @click.argument("source", metavar="FILE|-")
 def predikat(source):
     """Predikat, angka kredit and distribution curve under PermenPANRB 6/2022, offline; FILE `-` reads stdin."""
-    from skp.domain.permenpanrb_6_2022.contract import run_predikat_cli
+    from ekinerja_rules.permenpanrb_6_2022.contract import run_predikat_cli
     out, err = io.StringIO(), io.StringIO()
     stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
     code = run_predikat_cli(source, stdin, out, err)

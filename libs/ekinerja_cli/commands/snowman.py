@@ -8,11 +8,11 @@ ruleset, tags).
 """
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import click
 
+from .. import client
 from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
 from ..paging import every_page
 
@@ -26,20 +26,11 @@ def _pb():
 
 def _call(method: str, request, *, write: bool = False):
     """One RPC with the caller's token; writes carry an idempotency key so a retried command never applies twice."""
-    from ekinerja.snowman.v1 import snowman_pb2_grpc
-
-    from ..client import DEFAULT_TIMEOUT, channel, metadata, rpc_errors
-    md = metadata()
-    if write:
-        md.append(("x-idempotency-key", uuid.uuid4().hex))
-    with rpc_errors():
-        stub = snowman_pb2_grpc.SnowmanServiceStub(channel("snowman"))
-        return getattr(stub, method)(request, metadata=md, timeout=DEFAULT_TIMEOUT)
+    return client.call("snowman", method, request, write=write)
 
 
 def _dict(message) -> dict:
-    from google.protobuf.json_format import MessageToDict
-    return MessageToDict(message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True)
+    return client.as_dict(message, all_fields=True)
 
 
 def ask_json(response) -> dict:
@@ -96,12 +87,14 @@ def register(cli) -> None:
     @click.argument("pertanyaan")
     @click.option("--kelompok", type=KELOMPOK, help="Your job group (default: from your token).")
     @click.option("--limit", type=click.IntRange(1, 10), default=3, show_default=True)
+    @click.option("--aturan", type=click.Choice(["pp46-2011", "permenpanrb-6-2022"]),
+                  help="Ruleset your agency appraises under (default: snowman's setting, permenpanrb-6-2022).")
     @json_option
-    def ask(pertanyaan, kelompok, limit):
+    def ask(pertanyaan, kelompok, limit, aturan):
         """Ask how the performance rules apply; unanswered questions go to the experts of your job group."""
         pb = _pb()
-        response = _call("Ask", pb.AskRequest(pertanyaan=pertanyaan, kelompok=kelompok or "", limit=limit),
-                         write=True)
+        response = _call("Ask", pb.AskRequest(pertanyaan=pertanyaan, kelompok=kelompok or "", limit=limit,
+                                              ruleset=aturan or ""), write=True)
         emit(ask_json(response), _show_answers)
 
     @cli.group("kb")

@@ -74,6 +74,25 @@ def test_json_log_scrubs_nips_and_carries_correlation_id():
     assert logs.hash_nip("198503302010011002", b"k1") != logs.hash_nip("198503302010011002", b"k2")
 
 
+def test_json_log_redacts_every_password_of_a_broker_failover_list():
+    """nameko's connection warning redacts only the first URL of `amqp://a;amqp://b` (a cluster's nodes)."""
+    from nameko.utils import sanitize_url
+    uri = "amqp://scale-recap:first-Secret@127.0.0.1:5701/ekinerja;amqp://scale-recap:second%2FSecret@127.0.0.1:5702/ekinerja"
+    record = logging.LogRecord("nameko", logging.WARNING, __file__, 1, "Error connecting to broker at %s (refused)",
+                               (sanitize_url(uri),), None)
+    line = json.loads(logs.JsonFormatter().format(record))
+    assert "Secret" not in line["msg"]
+    assert "amqp://scale-recap:***@127.0.0.1:5702/ekinerja" in line["msg"]
+
+
+def test_broker_user_uri_puts_the_user_on_every_node_of_a_failover_list():
+    from ekinerja_platform import testing
+    testing.register_broker_users("amqp://guest:guest@127.0.0.1:1/unit-failover", {"des": ("u-des", "pw")})
+    got = testing.broker_user_uri("amqp://guest:guest@127.0.0.1:1/unit-failover;amqp://guest:guest@127.0.0.1:2/"
+                                  "unit-failover", "des")
+    assert got == "amqp://u-des:pw@127.0.0.1:1/unit-failover;amqp://u-des:pw@127.0.0.1:2/unit-failover"
+
+
 def _verifier(key, kid):
     jwks = {"keys": [tokens.public_jwk(key, kid)]}
     return tokens.TokenVerifier(tokens.KeySet(lambda: jwks))

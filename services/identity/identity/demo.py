@@ -11,7 +11,6 @@ The demo guru has a verified phone number (DEMO_PHONE) so a newcomer can "send" 
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 
@@ -19,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform import clock
 
 from .adapters.phone_vault import PhoneVault
 from .adapters.tables import phone_number
@@ -30,7 +30,7 @@ INSTANSI = "KAB-DEMO"
 DEMO_PHONE = "+6281200000001"  # the demo guru's verified mobile number (SMS demo)
 # Everyone holds their position since 2 January of last year, so skp drafts last year's document from the import's
 # events (the demo closes it with an issued result) and this year's by its yearly rollover (scripts/demo_seed.py).
-TMT = f"{dt.date.today().year - 1}-01-02"
+TMT = f"{clock.today().year - 1}-01-02"
 
 # (id, unit, parent unit)
 UNITS = [("KAB-DEMO.SETDA", "Sekretariat Daerah", None),

@@ -1,8 +1,8 @@
 """Helpers shared by identity's integration tests (imported by absolute name; conftest puts this folder on the path)."""
-import datetime as dt
 
 import sqlalchemy as sa
 
+from ekinerja_platform import clock
 from ekinerja_platform.testing import wait_for  # noqa: F401 - the suite's tests import it from here
 
 
@@ -26,7 +26,7 @@ def scalar(db_url: str, sql: str, **params):
 
 
 def today() -> str:
-    return dt.date.today().isoformat()
+    return clock.today().isoformat()  # the service's day (WIB), not the container's
 
 
 def packed(pb, messages, size: int = 5000):

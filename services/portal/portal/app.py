@@ -6,12 +6,13 @@ import contextlib
 import datetime as dt
 import logging
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.templating import Jinja2Templates
+
+from ekinerja_platform import clock
 
 from .adapters.services import Services, pb
 from .adapters.sessions import SessionStore, Tokens
@@ -28,7 +29,6 @@ class Portal:
 
     def __init__(self, settings: PortalSettings):
         self.settings = settings
-        self.zone = ZoneInfo(settings.timezone)
         self.services: Services | None = None  # grpc.aio channels belong to the serving event loop: see start()
         self.sessions = SessionStore.from_url(settings.database_url, settings.session_ttl_seconds,
                                               TokenCipher(list(settings.session_keys)), settings.db_pool_size,
@@ -38,7 +38,7 @@ class Portal:
         self.templates.env.auto_reload = False  # templates change only with a release: no stat() per render
 
     def today(self) -> dt.date:
-        return dt.datetime.now(self.zone).date()
+        return clock.today()
 
     async def refresh_tokens(self, refresh_token: str) -> Tokens:
         idn = pb("identity")

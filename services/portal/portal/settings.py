@@ -17,7 +17,6 @@ class PortalSettings:
     bind_host: str = "0.0.0.0"
     session_ttl_seconds: int = 8 * 3600
     refresh_margin_seconds: int = 60
-    timezone: str = "Asia/Jakarta"
     log_level: str = "INFO"
     nip_hash_key: bytes = b""
     grpc_timeout_seconds: float = 10.0
@@ -48,7 +47,6 @@ def load_settings() -> PortalSettings:
         bind_host=_env("EKINERJA_BIND_HOST", "0.0.0.0"),
         session_ttl_seconds=ttl,
         refresh_margin_seconds=_int("EKINERJA_PORTAL_REFRESH_MARGIN_SECONDS", 60),
-        timezone=_env("EKINERJA_PORTAL_TIMEZONE", "Asia/Jakarta"),
         log_level=_env("EKINERJA_LOG_LEVEL", "INFO"),
         nip_hash_key=_env("EKINERJA_NIP_HASH_KEY", required=True).encode(),
         grpc_timeout_seconds=float(_env("EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS", "10")),

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from prometheus_client import Gauge
 
+from ekinerja_platform import clock
 from recap.domain.compliance import ACTIVE
 
 NONCOMPLIANT = Gauge(
@@ -37,7 +38,7 @@ def last_working_day(today: dt.date, national_holidays) -> dt.date:
 
 
 def noncompliant(conn, today: dt.date | None = None) -> dict[tuple[str], int]:
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or clock.today()
     holidays = set(conn.execute(_NATIONAL_HOLIDAYS, {"a": today - dt.timedelta(days=60), "b": today}).scalars())
     day = last_working_day(today, holidays)
     return {(instansi,): count

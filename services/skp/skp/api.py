@@ -10,6 +10,7 @@ import json
 from decimal import Decimal
 
 from ekinerja.skp.v1 import skp_pb2 as pb
+from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.idempotency import run_once
 
@@ -24,7 +25,7 @@ PERILAKU_FIELDS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", 
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
 
 
 # --- plumbing -----------------------------------------------------------------------------------------------------

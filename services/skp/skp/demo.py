@@ -8,13 +8,13 @@ the Guru PJOK is not the Guru Kelas), so no two different positions share a temp
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ekinerja_platform import clock
 from ekinerja_platform.db import make_engine
 
 from .adapters import tables as t
@@ -137,7 +137,7 @@ def rollover(database_url: str) -> int:
     try:
         while True:
             with db.transaction() as session:
-                batch = consumers.rollover_year(session, dt.date.today())
+                batch = consumers.rollover_year(session, clock.today())
             handled += batch
             if batch < consumers.ROLLOVER_BATCH:
                 return handled
@@ -153,7 +153,7 @@ def main() -> int:
         print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
         return 2
     if sys.argv[1:] == ["rollover"]:
-        print(f"skp demo: {rollover(url)} assignments rolled over to {dt.date.today().year}")
+        print(f"skp demo: {rollover(url)} assignments rolled over to {clock.today().year}")
         return 0
     print(f"skp demo: {seed(url)} position templates made")
     return 0

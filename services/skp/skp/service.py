@@ -1,9 +1,9 @@
 """The skp nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
-import datetime as dt
 
 from nameko.timer import timer
 
 from ekinerja.skp.v1 import skp_pb2_grpc
+from ekinerja_platform import clock
 from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
@@ -147,7 +147,7 @@ class SkpService(PlatformService):
         """Results nobody objected to become final after 14 days."""
         while True:
             with self.db.transaction() as session:
-                if handlers.close_expired_results(session, dt.date.today()) < handlers.EXPIRY_BATCH:
+                if handlers.close_expired_results(session, clock.today()) < handlers.EXPIRY_BATCH:
                     return
 
     @timer(interval=600, eager=True)
@@ -156,5 +156,5 @@ class SkpService(PlatformService):
         up assignments that arrive from an earlier year (a bulk import), within ten minutes."""
         while True:
             with self.db.transaction() as session:
-                if consumers.rollover_year(session, dt.date.today()) < consumers.ROLLOVER_BATCH:
+                if consumers.rollover_year(session, clock.today()) < consumers.ROLLOVER_BATCH:
                     return

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import (
     DomainError,
     FailedPrecondition,
@@ -53,7 +54,7 @@ class ActivityInput:
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return clock.now()
 
 
 def caller_nip(principal) -> str:

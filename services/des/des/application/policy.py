@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.policy_table import rule_of
 
 # The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
 IMPORT_SCOPE = "des:import"
@@ -82,9 +83,7 @@ def needs_heads(principal, target: Target) -> bool:
 
 def authorize(rpc: str, principal, target: Target) -> set[str]:
     """The relations that allow `rpc`, or PermissionDenied. An RPC without a rule is refused (fail closed)."""
-    allowed = RULES.get(rpc)
-    if allowed is None:
-        raise PermissionDenied(f"{rpc} has no authorisation rule")
+    allowed = rule_of(RULES, rpc)
     held = relations(principal, target) & allowed
     if not held:
         raise PermissionDenied(f"not allowed to call {rpc} for this employee", field="nip")

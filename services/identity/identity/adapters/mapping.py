@@ -1,13 +1,12 @@
 """proto <-> domain/table values for identity's API."""
 from __future__ import annotations
 
-import datetime as dt
-
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_rules.nip import check_nip
 
-from ..domain.errors import InvalidArgument
 from ..domain.golongan import pangkat_for
-from ..domain.nip import check_nip
 
 INSTANSI_KINDS = {pb.INSTANSI_KIND_PUSAT: "pusat", pb.INSTANSI_KIND_PROVINSI: "provinsi",
                   pb.INSTANSI_KIND_KABUPATEN: "kabupaten", pb.INSTANSI_KIND_KOTA: "kota"}
@@ -48,7 +47,7 @@ def assignment_pb(a, jabatan_row=None) -> pb.Assignment:
 
 
 def pegawai_pb(row, current=None, jabatan_row=None) -> pb.Pegawai:
-    check = check_nip(row.nip, dt.date.today())
+    check = check_nip(row.nip, clock.today())
     return pb.Pegawai(nip=row.nip, nama=row.nama, instansi_id=row.instansi_id, golongan=row.golongan,
                       pangkat=pangkat_for(row.golongan), status=row.status,
                       tanggal_lahir=check.tanggal_lahir.isoformat() if check.tanggal_lahir else "",

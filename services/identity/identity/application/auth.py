@@ -21,9 +21,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ekinerja.identity.v1 import identity_pb2 as pb
-from ekinerja_platform.domain_errors import quote
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import (
+    AlreadyExists,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    quote,
+)
 from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
+from ekinerja_rules.nip import check_nip, normalize_nip
 
 from ..adapters.tables import (
     account,
@@ -36,14 +45,6 @@ from ..adapters.tables import (
     refresh_token,
 )
 from ..domain.client_address import source_of
-from ..domain.errors import (
-    AlreadyExists,
-    InvalidArgument,
-    NotFound,
-    PermissionDenied,
-    Unauthenticated,
-)
-from ..domain.nip import check_nip, normalize_nip
 from ..domain.organisation import JobGroup
 from ..domain.phone import normalize_phone
 from ..metrics import PASSWORD_CHECKS
@@ -105,7 +106,7 @@ class Auth:
 
     @staticmethod
     def _own_job_group(session, nip: str) -> list[str]:
-        today = dt.date.today()
+        today = clock.today()
         held = assignment.join(jabatan, jabatan.c.id == assignment.c.jabatan_id)
         group = session.execute(
             sa.select(jabatan.c.job_group).select_from(held)
@@ -279,7 +280,7 @@ class Auth:
             raise InvalidArgument(f"password: at least {MIN_PASSWORD} characters", field="password")
         nip = None
         if spec.nip:
-            check = check_nip(spec.nip, dt.date.today())
+            check = check_nip(spec.nip, clock.today())
             if not check.valid:
                 raise InvalidArgument("; ".join(check.errors), field="nip")
             nip = check.nip

@@ -5,11 +5,11 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from ekinerja_platform.domain_errors import quote
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import InvalidArgument, quote
 from ekinerja_platform.idempotency import run_once
 
 from ..adapters.tables import audit_log
-from ..domain.errors import InvalidArgument
 
 
 def audit(session, *, actor: str, action: str, target: str | None = None, source: str | None = None,
@@ -43,4 +43,5 @@ def parse_date(text: str, field: str, *, default: dt.date | None = None, require
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    """The user's day, from the platform clock (the instansi's zone, never the container's)."""
+    return clock.today()

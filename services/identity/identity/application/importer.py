@@ -25,12 +25,12 @@ import uuid
 import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
-from ekinerja_platform.domain_errors import DomainError, quote
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import DomainError, NotFound, quote
 
 from ..adapters.bulk import copy_rows, update_from_arrays
 from ..adapters.repository import AssignmentRow, OrgView
 from ..adapters.tables import assignment, instansi, pegawai
-from ..domain.errors import NotFound
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, validate_new_assignment
 from . import cascade, events, policy
@@ -223,7 +223,7 @@ def _pegawai_record(line: int, p: pb.ImportPegawai) -> _Record:
                        golongan=parse_golongan(p.golongan).value, status=parse_status(p.status or "aktif").value)
     jabatan_id = valid_id(p.jabatan_id, "jabatan_id") if p.jabatan_id else None
     tmt = parse_date(p.tmt_jabatan, "tmt_jabatan") if jabatan_id else None
-    if tmt is not None and tmt > dt.date.today() + dt.timedelta(days=366):
+    if tmt is not None and tmt > clock.today() + dt.timedelta(days=366):
         raise DomainError("tmt_jabatan: more than a year ahead", field="tmt_jabatan")
     return _Record(line, spec, jabatan_id, tmt)
 

@@ -12,16 +12,15 @@ import uuid
 import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
-from ekinerja_platform.domain_errors import quote
+from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, quote
 from ekinerja_platform.outbox import record_event
 from ekinerja_platform.pagination import page_request
+from ekinerja_rules.nip import check_nip
 
 from ..adapters import mapping
 from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
 from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
-from ..domain.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
-from ..domain.nip import check_nip
 from ..domain.organisation import Assignment, JabatanKind, JobGroup, ancestors, validate_new_assignment
 from . import cascade, events, policy
 from .common import actor_of, audit, idempotent, parse_date, today

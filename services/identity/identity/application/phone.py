@@ -15,11 +15,12 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ekinerja.identity.v1 import identity_pb2 as pb
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import AlreadyExists, NotFound, ResourceExhausted
 from ekinerja_platform.outbox import record_event
 
 from ..adapters.phone_vault import PhoneVault
 from ..adapters.tables import pegawai, phone_code_sent, phone_number, phone_verification
-from ..domain.errors import AlreadyExists, NotFound, ResourceExhausted
 from ..domain.phone import (
     CODE_TTL,
     PendingCode,
@@ -44,7 +45,7 @@ class Phones:
         self.db = db
         self.call = call
         self.vault = vault
-        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._now = now or clock.now
 
     def _own(self, rpc: str):
         principal = self.call.require_principal()

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.policy_table import rule_of
 from ekinerja_platform.tokens import Principal
-
-from ..domain.errors import PermissionDenied
 
 PUBLIC = "public"
 
@@ -108,7 +108,7 @@ def relation_of(principal: Principal, *, instansi_id: str | None, nip: str | Non
 
 
 def allowed(rpc: str, principal: Principal, relation: str, target_instansi: str | None) -> bool:
-    rule = RULES[rpc]
+    rule = rule_of(RULES, rpc)
     if rule == PUBLIC or rule.any_authenticated:
         return True
     if principal.has_role("admin_bkn") and rule.bkn:

@@ -12,8 +12,9 @@ import hmac
 import math
 from dataclasses import dataclass
 
+from ekinerja_platform.domain_errors import TooManyAttempts
+
 from ..adapters import throttle_store as store
-from ..domain.errors import TooManyAttempts
 from ..domain.throttle import Admission, Scope, ThrottlePolicy
 from ..metrics import THROTTLED
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from ekinerja_platform.domain_errors import quote
-
-from .errors import InvalidArgument
+from ekinerja_platform.domain_errors import InvalidArgument, quote
 
 
 class Golongan(Enum):

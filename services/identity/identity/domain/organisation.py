@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from ekinerja_platform.domain_errors import quote
-
-from .errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
-from .nip import mask_nip
+from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, quote
+from ekinerja_rules.nip import mask_nip
 
 
 class JabatanKind(Enum):
@@ -133,7 +131,7 @@ class SupervisorChain:
 
 
 def validate_new_assignment(existing: Iterable[Assignment], new: Assignment) -> None:
-    """Raise ``Conflict`` when ``new`` cannot be added beside the ``existing`` assignments.
+    """Raise ``AlreadyExists`` when ``new`` cannot be added beside the ``existing`` assignments.
 
     Refused: a definitive assignment overlapping the same person's definitive one, and any assignment overlapping
     the same person's assignment to the same position (a duplicate). Acting plt/plh assignments may otherwise overlap.
@@ -142,13 +140,13 @@ def validate_new_assignment(existing: Iterable[Assignment], new: Assignment) -> 
         if old.nip != new.nip or not old.overlaps(new):
             continue
         if old.jabatan_id == new.jabatan_id:
-            raise Conflict(
+            raise AlreadyExists(
                 f"assignment: {mask_nip(new.nip)} already holds jabatan {quote(new.jabatan_id)} "
                 f"from {_period(old)}",
                 field="jabatan_id",
             )
         if not old.acting and not new.acting:
-            raise Conflict(
+            raise AlreadyExists(
                 f"assignment: {mask_nip(new.nip)} already has the definitive jabatan {quote(old.jabatan_id)} "
                 f"from {_period(old)}; end it before {new.start.isoformat()} or make the new one acting",
                 field="start",
@@ -214,7 +212,7 @@ def resolve_supervisor_chain(
     is false are walked past (default: everyone is on duty).
 
     Raises ``NotFound`` when the person has no definitive assignment on that date or a position is missing,
-    ``Conflict`` when the person has two definitive assignments on that date, and ``FailedPrecondition``
+    ``AlreadyExists`` when the person has two definitive assignments on that date, and ``FailedPrecondition``
     when the walk up meets a cycle.
     """
     assignments = list(assignments)
@@ -223,7 +221,7 @@ def resolve_supervisor_chain(
         raise NotFound(f"nip: {mask_nip(nip)} has no definitive jabatan on {on.isoformat()}", field="nip")
     if len(own) > 1:
         ids = ", ".join(repr(a.jabatan_id) for a in own)
-        raise Conflict(
+        raise AlreadyExists(
             f"nip: {mask_nip(nip)} has overlapping definitive jabatan on {on.isoformat()}: {ids}", field="nip"
         )
     jabatan_id = own[0].jabatan_id

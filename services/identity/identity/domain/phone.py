@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from .errors import InvalidArgument
+from ekinerja_platform.domain_errors import InvalidArgument
 
 CODE_DIGITS = 6
 CODE_TTL = dt.timedelta(minutes=15)

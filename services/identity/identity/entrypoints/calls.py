@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextlib
 
+from ekinerja_platform.domain_errors import TooManyAttempts
+
 from ..domain.client_address import client_address
-from ..domain.errors import TooManyAttempts
 
 FORWARDED_FOR = "x-forwarded-for"
 

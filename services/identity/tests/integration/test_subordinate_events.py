@@ -1,7 +1,6 @@
 """A supervisor's holder changes -> every subordinate whose pejabat penilai or atasan penilai changed as a result
 gets an `assignment_changed` (its own unchanged jabatan, the date of the change, the new chain, its next version),
 through the outbox in the same transaction. Also: single changes read only the part of the instansi they touch."""
-import datetime as dt
 import itertools
 import json
 
@@ -9,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from identity_testlib import nip, packed
 
-from ekinerja_platform import testing
+from ekinerja_platform import clock, testing
 
 pytestmark = pytest.mark.integration
 INSTANSI = "KAB-CASCADE"
@@ -163,7 +162,7 @@ def test_a_position_moved_under_another_parent_tells_its_holders_from_today(tree
     t = tree
     t.assign(KASI1, "KASI1", "2024-06-01")
     t.new_events()
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     t.stub.UpsertJabatan(t.pb.Jabatan(id=t.j("STAF2"), instansi_id=INSTANSI, unit_id=f"{t.prefix}.U",
                                       nama="Staf2", kind=t.pb.JABATAN_KIND_PELAKSANA,
                                       job_group=t.pb.JOB_GROUP_UMUM, parent_id=t.j("KASI1")),
@@ -211,7 +210,7 @@ def test_imports_tell_the_staff_of_a_new_boss_and_of_a_boss_going_on_leave(tree)
     result = t.stub.ImportPegawai(iter([J(instansi_id=INSTANSI, pegawai=P(
         nip=t.nip(KASI1), nama=f"P{KASI1}", golongan="III/a", status="cuti", jabatan_id=t.j("KASI1"),
         tmt_jabatan="2025-02-03"))]), metadata=t.auth, timeout=30)
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     got = t.new_events()
     assert set(got) == {S1, S2} and result.events == 3  # employee_status_changed + two staff
     for role in (S1, S2):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from identity.domain.errors import InvalidArgument
+from ekinerja_platform.domain_errors import InvalidArgument
 from identity.domain.golongan import (
     EXCLUDED_FROM_DUTY,
     EmployeeStatus,

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from cryptography.exceptions import InvalidTag
 
+from ekinerja_platform.domain_errors import InvalidArgument
 from identity.adapters.phone_vault import PhoneVault
-from identity.domain.errors import InvalidArgument
 from identity.domain.phone import (
     MAX_WRONG_ATTEMPTS,
     PendingCode,

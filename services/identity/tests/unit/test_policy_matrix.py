@@ -2,9 +2,9 @@
 import pytest
 
 from ekinerja.identity.v1 import identity_pb2
+from ekinerja_platform.domain_errors import PermissionDenied
 from ekinerja_platform.tokens import Principal
 from identity.application import policy
-from identity.domain.errors import PermissionDenied
 
 pytestmark = pytest.mark.unit
 HOME, OTHER = "I-HOME", "I-OTHER"

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from identity.domain.errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
+from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from identity.domain.organisation import (
     Assignment,
     Holder,
@@ -197,7 +197,7 @@ def test_no_definitive_assignment_on_the_date():
 
 
 def test_two_definitive_assignments_on_the_date_are_reported():
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyExists):
         chain(STAF, [*FULL, held(STAF, "staf2")])
 
 
@@ -235,7 +235,7 @@ def test_ancestors_nearest_first():
 
 def test_overlapping_definitive_assignment_refused():
     existing = [held(STAF, "staf1")]  # open-ended
-    with pytest.raises(Conflict) as err:
+    with pytest.raises(AlreadyExists) as err:
         validate_new_assignment(existing, held(STAF, "staf2", start=date(2025, 7, 1)))
     assert err.value.code == "already_exists"
     assert STAF not in err.value.message
@@ -243,7 +243,7 @@ def test_overlapping_definitive_assignment_refused():
 
 def test_move_needs_the_old_assignment_to_end_the_day_before():
     validate_new_assignment([held(STAF, "staf1", end=date(2025, 6, 30))], held(STAF, "staf2", start=date(2025, 7, 1)))
-    with pytest.raises(Conflict):  # end dates are inclusive: both held on 1 July
+    with pytest.raises(AlreadyExists):  # end dates are inclusive: both held on 1 July
         validate_new_assignment(
             [held(STAF, "staf1", end=date(2025, 7, 1))], held(STAF, "staf2", start=date(2025, 7, 1))
         )
@@ -252,7 +252,7 @@ def test_move_needs_the_old_assignment_to_end_the_day_before():
 def test_new_assignment_before_an_existing_one():
     existing = [held(STAF, "staf1", start=date(2025, 7, 1))]
     validate_new_assignment(existing, held(STAF, "staf2", start=YEAR_START, end=date(2025, 6, 30)))
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyExists):
         validate_new_assignment(existing, held(STAF, "staf2", start=YEAR_START))  # open-ended runs into it
 
 
@@ -268,7 +268,7 @@ def test_other_people_do_not_conflict():
 
 
 def test_same_person_same_position_twice_refused():
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyExists):
         validate_new_assignment([held(KASI2, "kasi1", acting=True)], held(KASI2, "kasi1", acting=True))
 
 

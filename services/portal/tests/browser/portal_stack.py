@@ -63,7 +63,7 @@ class PortalProcess:
         env.update({"EKINERJA_DATABASE_URL": self.database, "EKINERJA_HTTP_PORT": str(self.port),
                     "EKINERJA_BIND_HOST": "127.0.0.1", "EKINERJA_NIP_HASH_KEY": "test-" + uuid.uuid4().hex,
                     "EKINERJA_PORTAL_SESSION_KEY": "test-" + uuid.uuid4().hex,
-                    "EKINERJA_PORTAL_TIMEZONE": "Asia/Jakarta"})
+                    "EKINERJA_TIMEZONE": "Asia/Jakarta"})
         for name, process in stack.processes.items():
             env[f"EKINERJA_{name.upper()}_TARGET"] = process.target
         self.env = env

@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from ekinerja.recap.v1 import recap_pb2 as pb
+from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_platform.idempotency import run_once
 from ekinerja_platform.pagination import page_request
@@ -20,7 +21,7 @@ MAX_RANGE_DAYS = 92
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return clock.today()
 
 
 # -- request checks ----------------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def get_employee_recap(db, call, request):
     start, end = period_bounds(kind, day)
     _snapshot_period(request, kind)
     with db.transaction() as session:
-        policy.check_employee(session, principal, nip, start, end)
+        policy.authorize("GetEmployeeRecap", principal, policy.Target(nip=nip, start=start, end=end), session)
         if request.snapshot:
             recap = closing.snapshot_employee(session, policy.instansi_of_employee(session, nip), nip, day.year,
                                               day.month)
@@ -136,10 +137,10 @@ def _snapshot_period(request, kind) -> None:
         raise InvalidArgument("a snapshot exists for a closed month only (period PERIOD_MONTH)", field="snapshot")
 
 
-def _unit_recap(db, call, unit_id, kind, day, snapshot=False):
+def _unit_recap(db, call, rpc, unit_id, kind, day, snapshot=False):
     principal = call.require_principal()
     with db.transaction() as session:
-        view = policy.unit_view(session, principal, unit_id)
+        view = policy.authorize(rpc, principal, policy.Target(unit_id=unit_id), session)
         visible = None
         if view == policy.SUBORDINATES:
             start, end = period_bounds(kind, day)
@@ -159,7 +160,7 @@ def get_unit_recap(db, call, request):
     _snapshot_period(request, kind)
     fingerprint = _fingerprint("unit", unit_id, kind, day, request.snapshot)
     offset, size = _page(request, fingerprint)
-    view, recap = _unit_recap(db, call, unit_id, kind, day, request.snapshot)
+    view, recap = _unit_recap(db, call, "GetUnitRecap", unit_id, kind, day, request.snapshot)
     rows = [] if view == policy.AGGREGATE else recap["rows"]
     return pb.GetUnitRecapResponse(
         unit_id=unit_id, unit_nama=recap["unit_nama"], period_key=recap["period_key"],
@@ -168,9 +169,9 @@ def get_unit_recap(db, call, request):
         next_page_token=_next_token(offset, size, len(rows), fingerprint))
 
 
-def _instansi_recap(db, call, instansi_id, kind, day, snapshot=False):
+def _instansi_recap(db, call, rpc, instansi_id, kind, day, snapshot=False):
     principal = call.require_principal()
-    policy.check_instansi(principal, instansi_id)
+    policy.authorize(rpc, principal, policy.Target(instansi_id=instansi_id))
     with db.transaction() as session:
         if snapshot:
             return closing.snapshot_instansi(session, instansi_id, day.year, day.month)
@@ -189,7 +190,7 @@ def get_instansi_recap(db, call, request):
     _snapshot_period(request, kind)
     fingerprint = _fingerprint("instansi", instansi_id, kind, day, request.snapshot)
     offset, size = _page(request, fingerprint)
-    recap = _instansi_recap(db, call, instansi_id, kind, day, request.snapshot)
+    recap = _instansi_recap(db, call, "GetInstansiRecap", instansi_id, kind, day, request.snapshot)
     rows = recap["rows"]
     return pb.GetInstansiRecapResponse(
         instansi_id=instansi_id, period_key=recap["period_key"],
@@ -212,7 +213,7 @@ def list_noncompliance(db, call, request):
     backlog_days = request.backlog_days or 3
     fingerprint = _fingerprint("noncompliance", instansi_id, request.unit_id, start, end, backlog_days)
     offset, size = _page(request, fingerprint)
-    view = policy.noncompliance_view(principal, instansi_id)
+    view = policy.authorize("ListNoncompliance", principal, policy.Target(instansi_id=instansi_id))
     with db.transaction() as session:
         findings, names, excluded = queries.noncompliance(session, instansi_id, request.unit_id or None, start, end,
                                                           today(), backlog_days)
@@ -237,7 +238,7 @@ def get_recommendations(db, call, request):
         raise InvalidArgument("must be a month 1-12", field="bulan")
     if request.backlog_days < 0:
         raise InvalidArgument("must not be negative", field="backlog_days")
-    view = policy.advice_view(principal, instansi_id)
+    view = policy.authorize("GetRecommendations", principal, policy.Target(instansi_id=instansi_id))
     with db.transaction() as session:
         found = queries.recommendations(session, instansi_id, request.unit_id or None, request.tahun, request.bulan,
                                         today(), request.backlog_days or 3)
@@ -263,12 +264,12 @@ def export_recap(db, call, request):
     if bool(request.unit_id) == bool(request.instansi_id):
         raise InvalidArgument("give exactly one of unit_id and instansi_id", field="unit_id")
     if request.unit_id:
-        view, recap = _unit_recap(db, call, request.unit_id, kind, day)
+        view, recap = _unit_recap(db, call, "ExportRecap", request.unit_id, kind, day)
         rows = [] if view == policy.AGGREGATE else recap["rows"]
         cells = [_line_cells(line, kind, True) for line in rows]
         scope = f"unit-{request.unit_id}"
     else:
-        recap = _instansi_recap(db, call, request.instansi_id, kind, day)
+        recap = _instansi_recap(db, call, "ExportRecap", request.instansi_id, kind, day)
         cells = [[line.key, line.nama, line.key] + _line_cells(line, kind, False)[3:] for line in recap["rows"]]
         scope = f"instansi-{request.instansi_id}"
     total = recap["total"]
@@ -290,15 +291,13 @@ def render_chart(db, call, request):
         raise InvalidArgument("must be a year between 2000 and 2100", field="tahun")
     start, end = dt.date(request.tahun, 1, 1), dt.date(request.tahun, 12, 31)
     with db.transaction() as session:
+        policy.authorize("RenderChart", principal,
+                         policy.Target(nip=request.nip, unit_id=request.unit_id, start=start, end=end), session)
         if request.nip:
-            policy.check_employee(session, principal, request.nip, start, end)
             values = queries.monthly_series(session, request.tahun, nip=request.nip)
             names = queries.names_of(session, [request.nip])
             title = f"Capaian bulanan {request.tahun}: {names.get(request.nip) or 'pegawai'}"
         else:
-            view = policy.unit_view(session, principal, request.unit_id)
-            if view == policy.SUBORDINATES:
-                raise policy.PermissionDenied("a unit chart is for administrators", field="unit_id")
             values = queries.monthly_series(session, request.tahun, unit_id=request.unit_id)
             title = f"Capaian bulanan {request.tahun}: unit {request.unit_id}"
     return pb.RenderChartResponse(png=exports.achievement_chart(title, values),
@@ -317,7 +316,7 @@ def close_month(db, call, request):
     principal = call.require_principal()
     instansi_id = _required(request.instansi_id, "instansi_id")
     tahun, bulan = _month(request)
-    policy.check_admin_of(principal, instansi_id)
+    policy.authorize("CloseMonth", principal, policy.Target(instansi_id=instansi_id))
 
     def work(session):
         done = closing.close_month(session, instansi_id, tahun, bulan, principal.subject, today())
@@ -339,7 +338,7 @@ def set_holiday(db, call, request):
         raise InvalidArgument("is required (what the day is)", field="holiday.nama")
     if len(nama) > 200:
         raise InvalidArgument("must be at most 200 characters", field="holiday.nama")
-    policy.check_holiday(principal, instansi_id)
+    policy.authorize("SetHoliday", principal, policy.Target(instansi_id=instansi_id))
 
     def work(session):
         removed = closing.set_holiday(session, instansi_id, tanggal, nama, request.remove, principal.subject)
@@ -350,8 +349,7 @@ def set_holiday(db, call, request):
 
 def list_holidays(db, call, request):
     principal = call.require_principal()
-    if policy.reach(principal) is None:
-        raise policy.PermissionDenied("your role may not read recap data", field="authorization")
+    policy.authorize("ListHolidays", principal)
     start = _day(request.date_from, "date_from")
     end = _day(request.date_to, "date_to")
     if end < start:

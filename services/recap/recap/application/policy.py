@@ -12,25 +12,14 @@ regional holidays for the instansi's `admin_instansi` (and `admin_bkn`); anyone 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.policy_table import rule_of
 from recap.adapters import tables as t
-
-# RPC -> what it reveals; every RPC in recap.proto needs a row (tests fail otherwise)
-RULES = {
-    "GetEmployeeRecap": "personal",
-    "GetUnitRecap": "unit",
-    "GetInstansiRecap": "aggregate",
-    "ListNoncompliance": "personal_list",
-    "GetRecommendations": "advice",
-    "ExportRecap": "unit",
-    "RenderChart": "personal_or_unit",
-    "CloseMonth": "admin_write",
-    "SetHoliday": "admin_write",
-    "ListHolidays": "any",
-}
 
 ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES = "all", "own_instansi", "aggregate", "subordinates"
 # The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
@@ -161,3 +150,96 @@ def check_holiday(principal, instansi_id: str) -> None:
         raise PermissionDenied("national holidays are set by admin_bkn; give your instansi_id for a regional one",
                                field="holiday.instansi_id")
     check_admin_of(principal, instansi_id, field="holiday.instansi_id")
+
+
+# --- the table: RPC -> what it reveals and the check that grants the caller a view of its target --------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a call concerns; each rule reads only the fields it needs."""
+
+    nip: str = ""
+    unit_id: str = ""
+    instansi_id: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an RPC reveals, and the check `authorize` applies: (session, principal, target) -> the view granted
+    (ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES; None when there is no choice of view) or PermissionDenied."""
+
+    reveals: str
+    check: Callable[..., str | None]
+
+
+def _employee(session, principal, target: Target) -> None:
+    check_employee(session, principal, target.nip, target.start, target.end)
+
+
+def _unit(session, principal, target: Target) -> str:
+    return unit_view(session, principal, target.unit_id)
+
+
+def _instansi(_session, principal, target: Target) -> str:
+    return check_instansi(principal, target.instansi_id)
+
+
+def _unit_or_instansi(session, principal, target: Target) -> str:
+    return _unit(session, principal, target) if target.unit_id else _instansi(session, principal, target)
+
+
+def _chart(session, principal, target: Target) -> str | None:
+    if target.nip:
+        return _employee(session, principal, target)
+    view = _unit(session, principal, target)
+    if view == SUBORDINATES:
+        raise PermissionDenied("a unit chart is for administrators", field="unit_id")
+    return view
+
+
+def _noncompliance(_session, principal, target: Target) -> str:
+    return noncompliance_view(principal, target.instansi_id)
+
+
+def _advice(_session, principal, target: Target) -> str:
+    return advice_view(principal, target.instansi_id)
+
+
+def _admin_write(_session, principal, target: Target) -> str:
+    check_admin_of(principal, target.instansi_id)
+    return ALL
+
+
+def _holiday(_session, principal, target: Target) -> str:
+    check_holiday(principal, target.instansi_id)
+    return ALL
+
+
+def _reader(_session, principal, _target: Target) -> str:
+    level = reach(principal)
+    if level is None:
+        raise PermissionDenied("your role may not read recap data", field="authorization")
+    return level
+
+
+# every RPC in recap.proto needs a row (tests/contracts/test_policy_tables.py fails otherwise)
+RULES: dict[str, Rule] = {
+    "GetEmployeeRecap": Rule("personal", _employee),
+    "GetUnitRecap": Rule("unit", _unit),
+    "GetInstansiRecap": Rule("aggregate", _instansi),
+    "ListNoncompliance": Rule("personal_list", _noncompliance),
+    "GetRecommendations": Rule("advice", _advice),
+    "ExportRecap": Rule("unit_or_instansi", _unit_or_instansi),
+    "RenderChart": Rule("personal_or_unit", _chart),
+    "CloseMonth": Rule("admin_write", _admin_write),
+    "SetHoliday": Rule("admin_write", _holiday),
+    "ListHolidays": Rule("any_reader", _reader),
+}
+
+
+def authorize(rpc: str, principal, target: Target = Target(), session=None) -> str | None:
+    """The view the rule of `rpc` grants `principal` on `target`, or PermissionDenied (no rule: refused)."""
+    return rule_of(RULES, rpc).check(session, principal, target)

@@ -120,8 +120,8 @@ def test_close_month_refusals(loaded, stub, pb, tokens, engine, caller, instansi
 
 
 def test_a_month_that_has_not_ended_cannot_be_closed(loaded, stub, pb, tokens):
-    import datetime as dt
-    today = dt.datetime.now(dt.timezone.utc).date()
+    from ekinerja_platform import clock
+    today = clock.today()  # the service's month (WIB)
     code, details = _code(lambda: stub.CloseMonth(pb.CloseMonthRequest(instansi_id=INST, tahun=today.year,
                                                                        bulan=today.month), metadata=tokens["bkn"]))
     assert code == grpc.StatusCode.FAILED_PRECONDITION and details.startswith("bulan:")

@@ -8,14 +8,14 @@ import requests
 import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 
-from ekinerja_platform import testing
+from ekinerja_platform import clock, testing
 from recap import metrics
 
 pytestmark = pytest.mark.integration
 
 
 def test_noncompliant_gauge_per_agency(recap_db, amqp_uri, test_keys):
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = clock.today()  # the service's day (WIB), not UTC's
     day = metrics.last_working_day(today, set())
     agency, on_holiday = f"i-nc-{uuid.uuid4().hex[:6]}", f"i-hol-{uuid.uuid4().hex[:6]}"
     people = {  # nip → (agency, status, post ends, reported that day)

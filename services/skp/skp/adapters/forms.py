@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ..domain.scoring import sebutan_for
+from ekinerja_rules.scoring import sebutan_for
 
 Cell = str | Decimal | int | None
 

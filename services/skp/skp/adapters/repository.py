@@ -4,18 +4,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ekinerja_platform import clock
 from ekinerja_platform.db import inbox_table
 from ekinerja_platform.domain_errors import InvalidArgument, NotFound
 
 from ..domain.document import Target, plain, realised_kualitas
 from . import tables as t
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 
 def parse_id(value: str, field: str = "skp_id") -> uuid.UUID:
@@ -291,8 +289,8 @@ def person_on_forms(session, nip: str | None) -> dict | None:
 
 
 def audit_dates(session, skp_id: uuid.UUID) -> dict[str, dt.date]:
-    """The day (in WIB) each audited action last happened on a document, e.g. ``{"approved": date(2024, 1, 5)}``:
-    the approval in force is the last one."""
+    """The day (in the user's zone, `clock.zone()`) each audited action last happened on a document, e.g.
+    ``{"approved": date(2024, 1, 5)}``: the approval in force is the last one."""
     rows = session.execute(sa.select(t.audit.c.action, sa.func.max(t.audit.c.at)).where(t.audit.c.skp_id == skp_id)
                            .group_by(t.audit.c.action)).all()
-    return {action: at.astimezone(WIB).date() for action, at in rows}
+    return {action: at.astimezone(clock.zone()).date() for action, at in rows}

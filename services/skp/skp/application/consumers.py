@@ -16,10 +16,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ekinerja_rules.rulesets import PP46_2011
+
 from ..adapters import repository as repo
 from ..adapters import tables as t
 from ..domain import document as d
-from ..domain.rulesets import PP46_2011
 from . import templates
 from .handlers import SystemActor, publish_approved, publish_closed
 

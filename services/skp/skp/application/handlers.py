@@ -234,7 +234,7 @@ def add_tugas_tambahan(session, principal, skp_id: str, uraian: str, tanggal: st
 def set_kreativitas(session, principal, skp_id: str, level: str, uraian: str, bukti: str) -> dict:
     doc, _ = _load(session, "SetKreativitas", principal, skp_id, lock=True)
     _assessable(doc)
-    from ..domain.rulesets import get_ruleset
+    from ekinerja_rules.rulesets import get_ruleset
     levels = get_ruleset(doc["ruleset"]).kreativitas_levels()
     level = (level or "").strip()
     if level and level not in levels:

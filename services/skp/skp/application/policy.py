@@ -9,6 +9,7 @@ agency clients, not other employees. Nip-based relations need the ``pegawai`` ro
 from __future__ import annotations
 
 from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.policy_table import rule_of
 
 OWNER, PENILAI, ATASAN, ADMIN, HEAD = "owner", "penilai", "atasan", "admin_instansi", "head"
 READ = frozenset({OWNER, PENILAI, ATASAN, HEAD, ADMIN})
@@ -66,10 +67,7 @@ def relations(principal, nip: str, instansi_id: str, penilai_nip: str | None,
 
 
 def rule(rpc: str):
-    try:
-        return RULES[rpc]
-    except KeyError:
-        raise PermissionDenied(f"{rpc} has no authorisation rule") from None
+    return rule_of(RULES, rpc)
 
 
 def authorize(rpc: str, principal, doc) -> frozenset[str]:

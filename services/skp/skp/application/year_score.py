@@ -10,13 +10,14 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import FailedPrecondition
+from ekinerja_rules.rulesets import get_ruleset
+from ekinerja_rules.score_contract import format_score_output, parse_score_input
+from ekinerja_rules.scoring import score_year
 
 from ..adapters import repository as repo
 from ..domain.document import CLOSED, plain
-from ..domain.rulesets import get_ruleset
-from ..domain.score_contract import format_score_output, parse_score_input
-from ..domain.scoring import InvalidScoreInput, score_year
 
 
 def year_documents(session, doc: dict) -> list[dict]:
@@ -99,11 +100,8 @@ def score_input(session, doc: dict, perilaku: dict | None = None) -> tuple[list[
 def score(data: dict, ruleset_id: str) -> dict:
     """The contract's output for ``data`` (InvalidArgument naming the field should a stored value be invalid)."""
     ruleset = get_ruleset(ruleset_id)
-    try:
-        documents, perilaku = parse_score_input(data, ruleset)
-        return format_score_output(score_year(documents, perilaku, ruleset))
-    except InvalidScoreInput as error:
-        raise InvalidArgument(error.message, field=error.field) from None
+    documents, perilaku = parse_score_input(data, ruleset)  # InvalidScoreInput is the platform's InvalidArgument
+    return format_score_output(score_year(documents, perilaku, ruleset))
 
 
 def year_of(doc: dict) -> int:
@@ -111,4 +109,4 @@ def year_of(doc: dict) -> int:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return clock.today()

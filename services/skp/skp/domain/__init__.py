@@ -1,1 +1,1 @@
-"""SKP domain: versioned scoring rulesets and the pure scoring of an SKP year. Standard library only."""
+"""SKP domain: documents, templates, catalogues (the scoring rules are in `ekinerja_rules`). Standard library only."""

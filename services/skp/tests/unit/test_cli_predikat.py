@@ -237,7 +237,7 @@ def test_a_missing_file_exits_2():
 def test_a_bug_exits_1_with_one_line_and_no_traceback(monkeypatch):
     import io
 
-    from skp.domain.permenpanrb_6_2022 import contract
+    from ekinerja_rules.permenpanrb_6_2022 import contract
 
     def broken(_data):
         raise RuntimeError("boom")

@@ -267,7 +267,7 @@ def search(session, terms: str, surface: str, extra: str = "", pool: int = CANDI
         out.append(SearchRow(
             candidate=Candidate(entry_id=r.id, lexical=Decimal(str(round(r.lexical, 6))),
                                 trigram=Decimal(str(round(r.trigram, 6))), kelompok=tuple(r.kelompok),
-                                helpful=r.helpful, not_helpful=r.not_helpful),
+                                helpful=r.helpful, not_helpful=r.not_helpful, ruleset=r.ruleset),
             judul=r.judul, jawaban=r.jawaban, rujukan=r.rujukan, ruleset=r.ruleset, version=r.published_version))
     return out
 

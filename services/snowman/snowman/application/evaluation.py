@@ -1,13 +1,15 @@
 """Search quality over the labelled question set: recall@1, recall@3 and mean reciprocal rank.
 
-Runs the very search Ask uses (normalisation, full-text and trigram candidates, ranking with the asker's job group)
-read-only, so it can run against any snowman database: a throwaway test database or a live one.
+Runs the very search Ask uses (normalisation, full-text and trigram candidates, ranking with the asker's job group
+and ruleset: the question's own, else snowman's default) read-only, so it can run against any snowman database: a
+throwaway test database or a live one.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..domain.text import SynonymTable
+from .config import default_ruleset
 from .handlers import search
 
 DEPTH = 10
@@ -27,7 +29,7 @@ def evaluate(session, questions, synonyms: SynonymTable) -> EvalResult:
     reciprocal = 0.0
     misses = []
     for q in questions:
-        _, ranked, _ = search(session, q.pertanyaan, q.kelompok, synonyms, DEPTH)
+        _, ranked, _ = search(session, q.pertanyaan, q.kelompok, synonyms, DEPTH, q.ruleset or default_ruleset())
         ids = [r.entry_id for r in ranked]
         rank = ids.index(q.expected) + 1 if q.expected in ids else None
         if rank == 1:

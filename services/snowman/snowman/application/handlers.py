@@ -17,7 +17,7 @@ from ekinerja_platform.tokens import Principal
 
 from ..adapters import repository as repo
 from ..domain import entries as dom
-from ..domain import ranking
+from ..domain import ranking, rulesets
 from ..domain.text import SynonymTable, normalise
 from . import policy
 
@@ -57,6 +57,7 @@ class AskResult:
     normalised: str
     answers: list[AnswerView]
     similar: list[SimilarView] = field(default_factory=list)
+    ruleset: str = ""
 
 
 def _kelompok(requested: str, principal: Principal) -> str:
@@ -71,6 +72,13 @@ def _kelompok(requested: str, principal: Principal) -> str:
     return "umum"
 
 
+def _ruleset(requested: str, default: str) -> str:
+    requested = (requested or "").strip()
+    if requested and requested not in rulesets.ASK_RULESETS:
+        raise InvalidArgument(f"must be one of {', '.join(rulesets.ASK_RULESETS)}", field="ruleset")
+    return requested or default
+
+
 def _uuid(value: str, field_name: str) -> str:
     try:
         return str(uuid.UUID(value))
@@ -78,12 +86,14 @@ def _uuid(value: str, field_name: str) -> str:
         raise InvalidArgument("must be a question id (uuid)", field=field_name) from None
 
 
-def search(session, pertanyaan: str, kelompok: str | None, synonyms: SynonymTable, limit: int):
-    """(normalised question, ranked answers): the read-only half of Ask, also used by the evaluation."""
+def search(session, pertanyaan: str, kelompok: str | None, synonyms: SynonymTable, limit: int,
+           ruleset: str | None = None):
+    """(normalised question, ranked answers): the read-only half of Ask, also used by the evaluation.
+    `ruleset` is the asker's; a question naming a regulation is ranked under that one instead."""
     norm = normalise(pertanyaan, synonyms, lambda ws: repo.corrections(session, ws))
     rows = repo.search(session, norm.text, norm.surface, norm.extra)
     by_id = {r.candidate.entry_id: r for r in rows}
-    ranked = ranking.rank([r.candidate for r in rows], kelompok, limit)
+    ranked = ranking.rank([r.candidate for r in rows], kelompok, limit, rulesets.preferred(pertanyaan, ruleset))
     answers = [AnswerView(entry_id=r.entry_id, judul=by_id[r.entry_id].judul, jawaban=by_id[r.entry_id].jawaban,
                           skor=r.score, kelompok=by_id[r.entry_id].candidate.kelompok,
                           rujukan=by_id[r.entry_id].rujukan, ruleset=by_id[r.entry_id].ruleset,
@@ -93,7 +103,8 @@ def search(session, pertanyaan: str, kelompok: str | None, synonyms: SynonymTabl
 
 
 def ask(session, principal: Principal, pertanyaan: str, kelompok: str, limit: int, synonyms: SynonymTable,
-        threshold: Decimal = ranking.ANSWER_THRESHOLD) -> AskResult:
+        threshold: Decimal = ranking.ANSWER_THRESHOLD, ruleset: str = "",
+        default_ruleset: str = rulesets.PERMENPANRB) -> AskResult:
     policy.require(principal, "Ask")
     pertanyaan = (pertanyaan or "").strip()
     if not pertanyaan:
@@ -103,7 +114,8 @@ def ask(session, principal: Principal, pertanyaan: str, kelompok: str, limit: in
     if limit < 0 or limit > MAX_ANSWERS:
         raise InvalidArgument(f"must be between 1 and {MAX_ANSWERS} (0 for {DEFAULT_ANSWERS})", field="limit")
     group = _kelompok(kelompok, principal)
-    norm, ranked, answers = search(session, pertanyaan, group, synonyms, limit or DEFAULT_ANSWERS)
+    asker_ruleset = _ruleset(ruleset, default_ruleset)
+    norm, ranked, answers = search(session, pertanyaan, group, synonyms, limit or DEFAULT_ANSWERS, asker_ruleset)
     status = "answered" if ranking.answered(ranked, threshold) else "open"
     question_id = str(uuid.uuid4())
     similar = []
@@ -118,7 +130,7 @@ def ask(session, principal: Principal, pertanyaan: str, kelompok: str, limit: in
     record_event(session, Event("question_asked", PRODUCER,
                                 {"question_id": question_id, "kelompok": group, "status": status}))
     return AskResult(status=status, question_id=question_id, kelompok=group, normalised=norm.text,
-                     answers=answers, similar=similar)
+                     answers=answers, similar=similar, ruleset=asker_ruleset)
 
 
 def vote(session, principal: Principal, entry_id: str, helpful: bool, question_id: str) -> tuple[int, int]:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.policy_table import rule_of
 from ekinerja_platform.tokens import Principal
 
 EMPLOYEE_ROLES = ("pegawai", "expert", "admin_instansi", "admin_bkn")
@@ -51,7 +52,7 @@ def handles(principal: Principal, groups) -> bool:
 
 def require(principal: Principal, rpc: str, groups=None) -> None:
     """PermissionDenied unless `principal` may call `rpc` on something of job groups `groups`."""
-    rule = RULES[rpc]
+    rule = rule_of(RULES, rpc)
     if rule == EMPLOYEE:
         if not principal.has_role(*EMPLOYEE_ROLES):
             raise PermissionDenied("only employees may use the knowledge base", field="authorization")

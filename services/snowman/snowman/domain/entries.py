@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, InvalidArgument, PermissionDenied, quote
 
 KELOMPOK = ("umum", "pendidik", "kesehatan", "fungsional")
-RULESETS = ("pp46-2011", "permenpanrb-6-2022")
+RULESETS = ("pp46-2011", "permenpanrb-6-2022", "semua")  # semua: holds under every ruleset
 DRAFT, PUBLISHED, SUPERSEDED = "draft", "published", "superseded"
 SEED_AUTHOR = "seed:entries.yaml"
 

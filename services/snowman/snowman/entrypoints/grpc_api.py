@@ -7,7 +7,7 @@ from __future__ import annotations
 from ekinerja.snowman.v1 import snowman_pb2 as pb
 from ekinerja_platform.idempotency import run_once
 
-from ..application import handlers
+from ..application import config, handlers
 from ..application.synonyms import synonym_table
 from ..domain import entries as dom
 
@@ -47,10 +47,11 @@ def _idempotent(db, call, rpc: str, response_type, work):
 def ask(db, call, request):
     def work(session, principal):
         result = handlers.ask(session, principal, request.pertanyaan, request.kelompok, request.limit,
-                              synonym_table())
+                              synonym_table(), ruleset=request.ruleset, default_ruleset=config.default_ruleset())
         return pb.AskResponse(
             status=result.status, question_id=result.question_id, kelompok=result.kelompok,
-            normalised=result.normalised, similar_questions=[_similar_out(s) for s in result.similar],
+            normalised=result.normalised, ruleset=result.ruleset,
+            similar_questions=[_similar_out(s) for s in result.similar],
             answers=[pb.Answer(id=a.entry_id, judul=a.judul, jawaban=a.jawaban, skor=str(a.skor),
                                kelompok=list(a.kelompok), rujukan=a.rujukan, version=a.version, ruleset=a.ruleset,
                                helpful=a.helpful, not_helpful=a.not_helpful) for a in result.answers])

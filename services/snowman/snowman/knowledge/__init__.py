@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 KELOMPOK = ("umum", "pendidik", "kesehatan", "fungsional")
-RULESETS = ("pp46-2011", "permenpanrb-6-2022")
+RULESETS = ("pp46-2011", "permenpanrb-6-2022", "semua")  # semua: holds under every ruleset
 
 _HERE = Path(__file__).resolve().parent
 ENTRIES_PATH = _HERE / "entries.yaml"
@@ -41,6 +41,7 @@ class EvalQuestion:
     pertanyaan: str
     expected: str
     kelompok: str | None = None
+    ruleset: str | None = None  # the asker's agency's ruleset; None: snowman's default
 
 
 def load_entries(path: Path | str = ENTRIES_PATH) -> list[Entry]:
@@ -79,7 +80,10 @@ def load_eval_questions(path: Path | str = EVAL_QUESTIONS_PATH) -> list[EvalQues
         kelompok = raw.get("kelompok")
         if kelompok is not None and kelompok not in KELOMPOK:
             raise ValueError(f"{where}: field 'kelompok' has {kelompok!r}, allowed: {', '.join(KELOMPOK)}")
-        questions.append(EvalQuestion(pertanyaan=pertanyaan, expected=expected, kelompok=kelompok))
+        ruleset = raw.get("ruleset")
+        if ruleset is not None and ruleset not in RULESETS[:2]:
+            raise ValueError(f"{where}: field 'ruleset' has {ruleset!r}, allowed: {', '.join(RULESETS[:2])}")
+        questions.append(EvalQuestion(pertanyaan=pertanyaan, expected=expected, kelompok=kelompok, ruleset=ruleset))
     return questions
 
 

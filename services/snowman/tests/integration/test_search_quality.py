@@ -19,6 +19,18 @@ def test_recall_at_3_meets_the_goal(snowman_engine):
     assert result.recall_at_1 >= 0.75 and result.mrr >= 0.8
 
 
+def test_permenpanrb_questions_find_their_entries_under_the_default_ruleset(snowman_engine):
+    """The informal questions on the rule in force, asked as an agency on the default ruleset would."""
+    from snowman.knowledge import load_entries
+    permen = {e.id for e in load_entries() if e.ruleset == "permenpanrb-6-2022"}
+    questions = [q for q in load_eval_questions() if q.expected in permen and q.ruleset is None]
+    assert len(questions) >= 30
+    with Session(snowman_engine) as session:
+        result = evaluate(session, questions, synonym_table())
+        session.rollback()
+    assert result.recall_at_3 >= 0.9, result.misses
+
+
 def test_seed_is_idempotent_and_versions_a_changed_entry(snowman_engine):
     import sqlalchemy as sa
 

@@ -129,15 +129,16 @@ def test_uncovered_question_is_opened_routed_answered_published_then_answered(st
 
 
 def test_job_group_of_the_asker_raises_its_entries(stub, tokens):
-    question = "contoh target angka kredit dalam skp"
-    as_guru = stub.Ask(pb.AskRequest(pertanyaan=question), metadata=tokens["guru"], timeout=10)
-    as_perawat = stub.Ask(pb.AskRequest(pertanyaan=question), metadata=tokens["perawat"], timeout=10)
+    question = "contoh target angka kredit dalam skp"  # an SKP with AK targets: PP 46/2011 agencies
+    as_guru = stub.Ask(pb.AskRequest(pertanyaan=question, ruleset="pp46-2011"), metadata=tokens["guru"], timeout=10)
+    as_perawat = stub.Ask(pb.AskRequest(pertanyaan=question, ruleset="pp46-2011"), metadata=tokens["perawat"],
+                          timeout=10)
     assert "pendidik" in as_guru.answers[0].kelompok
     assert "kesehatan" in as_perawat.answers[0].kelompok
     assert as_guru.answers[0].id != as_perawat.answers[0].id
     # an explicit kelompok overrides the token's
-    explicit = stub.Ask(pb.AskRequest(pertanyaan=question, kelompok="kesehatan"), metadata=tokens["guru"],
-                        timeout=10)
+    explicit = stub.Ask(pb.AskRequest(pertanyaan=question, kelompok="kesehatan", ruleset="pp46-2011"),
+                        metadata=tokens["guru"], timeout=10)
     assert explicit.kelompok == "kesehatan" and explicit.answers[0].id == as_perawat.answers[0].id
 
 
@@ -238,12 +239,20 @@ def test_cli_ask_json_and_kb_commands(snowman_proc, test_keys, tmp_path):
                                *args], env=env, capture_output=True, text=True, timeout=60)
         return done.returncode, done.stdout, done.stderr
 
-    code, out, err = cli("ask", "gmn konversi nilai pkg guru ke angka kredit?", "--kelompok", "pendidik", "--json")
+    code, out, err = cli("ask", "gmn konversi nilai pkg guru ke angka kredit?", "--kelompok", "pendidik",
+                         "--aturan", "pp46-2011", "--json")
     assert code == 0, err
     data = json.loads(out)
     assert set(data) == {"status", "question_id", "answers"} and data["status"] == "answered"
     assert set(data["answers"][0]) == {"id", "judul", "jawaban", "skor", "kelompok", "rujukan"}
     assert data["answers"][0]["id"] == "guru-pkg-konversi-ak" and "pendidik" in data["answers"][0]["kelompok"]
+    # the same asker under the rule in force gets the 6/2022 answer (angka kredit from the predikat) first
+    code, out, err = cli("ask", "gmn konversi nilai pkg guru ke angka kredit?", "--kelompok", "pendidik",
+                         "--aturan", "permenpanrb-6-2022", "--json")
+    assert code == 0, err
+    assert json.loads(out)["answers"][0]["id"] == "pmk-angka-kredit-guru"
+    code, out, err = cli("ask", "nilai skp", "--aturan", "pp10-1979")
+    assert code != 0 and "--aturan" in err
     code, out, _ = cli("kb", "show", "guru-pkg-konversi-ak", "--json")
     assert code == 0 and json.loads(out)["entry"]["content"]["rujukan"]
     code, out, _ = cli("kb", "list", "--kelompok", "pendidik", "--json")

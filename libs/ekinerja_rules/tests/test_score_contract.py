@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from skp.domain.score_contract import parse_score_input, run_score_cli
-from skp.domain.scoring import InvalidScoreInput
+from ekinerja_rules.score_contract import parse_score_input, run_score_cli
+from ekinerja_rules.scoring import InvalidScoreInput
 
 pytestmark = pytest.mark.unit
 
-EXAMPLES_FILE = Path(__file__).resolve().parents[4] / "docs" / "examples" / "skp-score-examples.json"  # shared copy
+EXAMPLES_FILE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "skp-score-examples.json"  # shared copy
 EXAMPLE_D = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))["D"]
 K0 = ("skp", 0, "kegiatan", 0)
 

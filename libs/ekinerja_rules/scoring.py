@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, localcontext
 from typing import Sequence, Union
 
-from ekinerja_platform.domain_errors import quote
+from ekinerja_platform.domain_errors import InvalidArgument, quote
 
 from .rulesets import PP46_2011, Ruleset
 
@@ -34,15 +34,12 @@ _HUNDRED = Decimal(100)
 _EXACT = Context(prec=200, traps=[Inexact])
 
 
-class InvalidScoreInput(ValueError):
-    """An input the scoring rules cannot accept. ``field`` is a path such as ``skp[0].kegiatan[1].target.waktu``."""
-
-    code = "invalid_argument"  # the transport status it maps to, as for the other services' domain errors
+class InvalidScoreInput(InvalidArgument, ValueError):
+    """An input the scoring rules cannot accept. ``field`` is a path such as ``skp[0].kegiatan[1].target.waktu``.
+    An `InvalidArgument` of the platform's vocabulary (a `ValueError` too, for the offline contract's callers)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(message, field=field)
 
 
 # --- inputs ---------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from skp.domain.permenpanrb_6_2022 import (
+from ekinerja_rules.permenpanrb_6_2022 import (
     Jenjang,
     Predikat,
     PredikatOrganisasi,

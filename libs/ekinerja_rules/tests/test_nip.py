@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from identity.domain.nip import (
+from ekinerja_rules.nip import (
     NipCheck,
     as_json,
     check_nip,

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from skp.domain.score_contract import run_score_cli
-from skp.domain.scoring import Kegiatan, Perilaku, Realisasi, SkpDocument, Target, display_value, score_year
+from ekinerja_rules.score_contract import run_score_cli
+from ekinerja_rules.scoring import Kegiatan, Perilaku, Realisasi, SkpDocument, Target, display_value, score_year
 
 pytestmark = pytest.mark.unit
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from skp.domain.rulesets import PP46_2011, UnknownRuleset, get_ruleset
-from skp.domain.score_contract import format_score_output, loads_score_json, parse_score_input
-from skp.domain.scoring import (
+from ekinerja_rules.rulesets import PP46_2011, UnknownRuleset, get_ruleset
+from ekinerja_rules.score_contract import format_score_output, loads_score_json, parse_score_input
+from ekinerja_rules.scoring import (
     InvalidScoreInput,
     Kegiatan,
     Perilaku,
@@ -26,7 +26,7 @@ from skp.domain.scoring import (
 
 pytestmark = pytest.mark.unit
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES_FILE = REPO_ROOT / "docs" / "examples" / "skp-score-examples.json"  # the repository's copy of the shared file
 D = Decimal
 

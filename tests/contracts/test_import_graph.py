@@ -1,0 +1,99 @@
+"""Imports point inward (issue 17 items 1 and 10): the CLI imports no service, and every service's `domain/` (and the
+shared `ekinerja_rules`) imports no framework, no generated protobuf module and nothing of its own outer rooms.
+
+Read from the source with `ast`, so an import inside a function counts as much as one at the top; a relative import
+is resolved against the module's own package. A second test imports each domain package in a fresh interpreter and
+looks at what it pulled in, so an arrow through a helper module is caught too. Checked failing by adding
+`from skp.domain.document import Period` to libs/ekinerja_cli/commands/skp.py and `import sqlalchemy` to
+services/des/des/domain/activity.py.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
+FRAMEWORKS = ("nameko", "grpc", "grpc_health", "grpc_reflection", "sqlalchemy", "alembic", "psycopg", "kombu",
+              "eventlet", "google.protobuf", "ekinerja")  # `ekinerja.*` are the generated protobuf modules
+OUTER_ROOMS = ("adapters", "application", "entrypoints")
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, root: Path) -> set[str]:
+    """Every module `path` imports (absolute names), wherever in the file the import statement is."""
+    name = _module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)  # `from pkg import module`
+    return found
+
+
+def _starts_with(module: str, prefixes) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def _python_files(folder: Path):
+    return sorted(p for p in folder.rglob("*.py") if "tests" not in p.relative_to(folder).parts)
+
+
+def test_the_cli_imports_no_service():
+    root = REPO / "libs"
+    wrong = {f"{path.relative_to(REPO)}: {module}"
+             for path in _python_files(root / "ekinerja_cli")
+             for module in imported_modules(path, root) if _starts_with(module, SERVICES)}
+    assert not wrong, "the CLI reaches into a service (move the shared code to libs/ekinerja_rules):\n" + \
+        "\n".join(sorted(wrong))
+
+
+def _domain_folders():
+    folders = [(REPO / "services" / svc, svc) for svc in SERVICES
+               if (REPO / "services" / svc / svc / "domain").is_dir()]
+    return [pytest.param(root, f"{svc}.domain", id=svc) for root, svc in folders] + \
+        [pytest.param(REPO / "libs", "ekinerja_rules", id="ekinerja_rules")]
+
+
+@pytest.mark.parametrize(("root", "package"), _domain_folders())
+def test_domain_code_imports_no_framework_and_nothing_outward(root, package):
+    owner = package.split(".")[0]
+    outward = [f"{owner}.{room}" for room in OUTER_ROOMS] + [s for s in SERVICES if s != owner] + ["ekinerja_cli"]
+    wrong = {f"{path.relative_to(REPO)}: {module}"
+             for path in _python_files(root.joinpath(*package.split(".")))
+             for module in imported_modules(path, root) if _starts_with(module, FRAMEWORKS + tuple(outward))}
+    assert not wrong, f"{package} must stay framework-free and point inward only:\n" + "\n".join(sorted(wrong))
+
+
+def test_domain_packages_pull_in_no_framework_when_imported():
+    """What the static check cannot see: a framework reached through a module the domain imports."""
+    packages = [f"{svc}.domain" for svc in SERVICES if (REPO / "services" / svc / svc / "domain").is_dir()]
+    modules = [_module_name(p, REPO / "services" / pkg.split(".")[0]) for pkg in packages
+               for p in _python_files(REPO / "services" / pkg.split(".")[0] / pkg.split(".")[0] / "domain")]
+    modules += [_module_name(p, REPO / "libs") for p in _python_files(REPO / "libs" / "ekinerja_rules")]
+    script = ("import importlib, json, sys\n"
+              f"for m in {modules!r}: importlib.import_module(m)\n"
+              "print(json.dumps(sorted(sys.modules)))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                                       cwd=REPO).stdout)
+    pulled = sorted({p for p in FRAMEWORKS for m in loaded if _starts_with(m, (p,))})
+    assert not pulled, f"importing the domain code loads {pulled}"
