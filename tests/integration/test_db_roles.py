@@ -78,7 +78,7 @@ def test_login_role_reads_and_writes_but_cannot_change_the_schema(service_roles)
 
 def test_des_login_role_adds_the_monthly_partition_it_needs():
     """des creates an activity month's partition on first use; as the login role (owner of nothing) that works
-    through the owner's SECURITY DEFINER function (migration 0008)."""
+    through the owner's SECURITY DEFINER function (migration 0009)."""
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     roles = db_roles.role_names("des", prefix, database=f"test_des_roles_{prefix[1:-1]}")
     db_roles.provision(testing.PG_ADMIN_URL, roles)

@@ -3,13 +3,13 @@
 
 SECURITY DEFINER with a fixed search_path, so a caller cannot make it resolve names in a schema of its own.
 
-Revision ID: 0008_partition_function_definer
-Revises: 0007_review_backlog_index
+Revision ID: 0009_partition_function_definer
+Revises: 0008_outbox_trace_context
 """
 from alembic import op
 
-revision = "0008_partition_function_definer"
-down_revision = "0007_review_backlog_index"
+revision = "0009_partition_function_definer"
+down_revision = "0008_outbox_trace_context"
 branch_labels = None
 depends_on = None
 
