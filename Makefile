@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 GEN := build/gen
 PROTOS := $(shell find protos -name '*.proto')
 
-.PHONY: install protos run stop status test test-unit test-integration test-fault test-scale lint bench clean system-deps
+.PHONY: install protos run stop status test test-unit test-integration test-fault test-scale test-pgbouncer lint bench \
+	clean system-deps
 
 install: $(STAMP) protos
 
@@ -43,6 +44,10 @@ test-fault: install system-deps
 
 test-scale: install system-deps
 	$(PY) -m pytest -c tests/scale/pytest.ini tests/scale
+
+# the services through Debian's PgBouncer in transaction mode, one integration module per service (make test: a subset)
+test-pgbouncer: install system-deps
+	EKINERJA_PGBOUNCER_SUITE=all $(PY) -m pytest tests/pgbouncer
 
 test-unit: install
 	$(PY) scripts/run_tests.py -m unit

@@ -49,33 +49,67 @@ def create_platform_tables(op) -> None:
     platform_metadata.create_all(bind, checkfirst=True)
 
 
-def connect_args(statement_timeout_seconds: float | None = None, lock_timeout_seconds: float | None = None) -> dict:
-    """psycopg connect arguments of every service engine: a connect timeout, and PostgreSQL's `statement_timeout`
-    and `lock_timeout` for each session (EKINERJA_DB_STATEMENT_TIMEOUT_SECONDS, EKINERJA_DB_LOCK_TIMEOUT_SECONDS;
-    None: those settings), so no statement or lock wait holds a worker and a connection forever. 0 sends nothing
-    (for a pooler that refuses the `options` start-up parameter: then set them on the role, docs/operations.md)."""
-    from .settings import db_timeouts
+def application_name(purpose: str, service: str | None = None) -> str:
+    """`<service>/<purpose>` in `pg_stat_activity`, so an operator counts connections per service and per part of a
+    process (requests, relay, intake, ...) instead of guessing."""
+    if service is None:
+        from . import runtime
+        try:
+            service = runtime.settings().service
+        except RuntimeError:
+            service = "ekinerja"
+    return f"{service}/{purpose}"[:63]
+
+
+def connect_args(statement_timeout_seconds: float | None = None, lock_timeout_seconds: float | None = None, *,
+                 purpose: str = "requests", service: str | None = None) -> dict:
+    """psycopg connect arguments of every service engine: a connect timeout, an `application_name`, and
+    PostgreSQL's `statement_timeout` and `lock_timeout` for each session (EKINERJA_DB_STATEMENT_TIMEOUT_SECONDS,
+    EKINERJA_DB_LOCK_TIMEOUT_SECONDS; None: those settings), so no statement or lock wait holds a worker and a
+    connection forever. 0 sends nothing.
+
+    Behind PgBouncer in transaction mode (EKINERJA_DB_PGBOUNCER) consecutive transactions of one client run on
+    different server connections: psycopg's server-side prepared statements would be missing there (PgBouncer 1.18
+    does not track them), so preparation is off, and the `options` start-up parameter is refused, so the timeouts
+    are the login role's (`ALTER ROLE ... SET`, done by scripts/db_roles.py; docs/operations.md)."""
+    from .settings import db_pool, db_timeouts
+    args = {"connect_timeout": 3, "application_name": application_name(purpose, service)}
+    if db_pool().pgbouncer:
+        return {**args, "prepare_threshold": None}
     statement, lock = db_timeouts()
     statement = statement if statement_timeout_seconds is None else statement_timeout_seconds
     lock = lock if lock_timeout_seconds is None else lock_timeout_seconds
     options = " ".join(f"-c {name}={int(seconds * 1000)}"
                        for name, seconds in (("statement_timeout", statement), ("lock_timeout", lock)) if seconds > 0)
-    return {"connect_timeout": 3, **({"options": options} if options else {})}
+    return {**args, **({"options": options} if options else {})}
 
 
-def make_engine(url: str, pool_size: int = 10, pre_ping: bool = True, *,
-                statement_timeout_seconds: float | None = None) -> sa.Engine:
-    """`pool_size` should be the worker count: a worker holds at most one connection, so a small overflow (the
-    health probe, the relay's gauges) is all that is needed; PostgreSQL connections are a shared budget.
+def pool_arguments(pool_size: int | None = None, max_overflow: int | None = None) -> dict:
+    """SQLAlchemy pool arguments: the EKINERJA_DB_POOL_SIZE / EKINERJA_DB_MAX_OVERFLOW budget (settings.DbPool)
+    unless a caller sizes its own; `pool_size=0` means no pool at all (a connection per use, for work that runs
+    rarely and should hold nothing between rounds). A pool opens connections only when asked for one."""
+    from .settings import db_pool
+    if pool_size == 0:
+        return {"poolclass": sa.pool.NullPool}
+    pool = db_pool()
+    if pool_size is None:
+        pool_size, max_overflow = pool.size, pool.max_overflow if max_overflow is None else max_overflow
+    return {"pool_size": pool_size, "max_overflow": 1 if max_overflow is None else max_overflow,
+            "pool_recycle": 1800}
+
+
+def make_engine(url: str, pool_size: int | None = None, pre_ping: bool = True, *,
+                statement_timeout_seconds: float | None = None, max_overflow: int | None = None,
+                purpose: str = "requests", service: str | None = None) -> sa.Engine:
+    """The request engine of a process takes the settings' pool budget (`pool_size=None`); background work sizes
+    its own (1 connection, or 0 for none kept): PostgreSQL connections are a budget shared by every replica.
     `pre_ping=False` only for work that retries a whole round after a lost connection (the outbox relay).
     `statement_timeout_seconds` overrides the setting (0: none, for maintenance commands such as a rebuild)."""
     return sa.create_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=2,
         pool_pre_ping=pre_ping,
-        pool_recycle=1800,
-        connect_args=connect_args(statement_timeout_seconds),
+        connect_args=connect_args(statement_timeout_seconds, purpose=purpose, service=service),
+        **pool_arguments(pool_size, max_overflow),
     )
 
 
@@ -88,7 +122,8 @@ class Database(DependencyProvider):
 
     def setup(self):
         settings = self._settings_getter()
-        self.engine = make_engine(settings.sqlalchemy_url, pool_size=settings.max_workers)
+        # the pool budget of the settings, not one connection per worker: workers beyond it wait for a connection
+        self.engine = make_engine(settings.sqlalchemy_url, service=settings.service)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     def stop(self):

@@ -59,7 +59,7 @@ class GaugeRefresher(DependencyProvider):
         # a connection for each refresh, none held between them: PostgreSQL connections are a shared budget, and one
         # connect a minute costs nothing; the service's statement timeout bounds the query
         self._engine = sa.create_engine(runtime.settings().sqlalchemy_url, poolclass=sa.pool.NullPool,
-                                        connect_args=connect_args())
+                                        connect_args=connect_args(purpose="gauges"))
         self.container.spawn_managed_thread(self._run, identifier=f"gauge-{self.gauge._name}")
 
     def refresh(self) -> None:

@@ -39,7 +39,8 @@ def child_main(service: str, settings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
     signal.signal(signal.SIGUSR1, lambda *_: paused_until.__setitem__(0, time.monotonic() + PAUSE_SECONDS))
-    engine = make_engine(settings.sqlalchemy_url, pool_size=1, pre_ping=False)  # a failed round is retried
+    engine = make_engine(settings.sqlalchemy_url, pool_size=1, max_overflow=0, pre_ping=False,  # a failed round is
+                         purpose="relay", service=service)  # retried
     relay = OutboxRelay(engine, settings.amqp_uri, service, batch_size=settings.relay_batch_size,
                         lanes=settings.relay_lanes)
     relay_once = relay.relay_once

@@ -81,7 +81,9 @@ class RelayRunner(DependencyProvider):
     def start(self):
         settings = runtime.settings()
         from .db import make_engine
-        self._engine = make_engine(settings.sqlalchemy_url, pool_size=2, pre_ping=False)  # a failed round is retried
+        # a failed round is retried; one connection for the rounds (a second one for a bulk lane)
+        self._engine = make_engine(settings.sqlalchemy_url, pool_size=1, max_overflow=int(settings.relay_lanes),
+                                   pre_ping=False, purpose="relay")
         self.relay = OutboxRelay(self._engine, settings.amqp_uri, self.container.service_name,
                                  batch_size=settings.relay_batch_size, lanes=settings.relay_lanes)
         if settings.relay_process and runtime.main_module():
@@ -122,7 +124,8 @@ class RelayRunner(DependencyProvider):
 
 class RetentionRunner(DependencyProvider):
     """Purges expired rows (`retention.py`) every `EKINERJA_RETENTION_INTERVAL_SECONDS` in a managed green thread,
-    with its own one-connection engine; the service class adds its own tables with `extra_retention_rules()`."""
+    with a connection per round (none held between rounds); the service class adds its own tables with
+    `extra_retention_rules()`."""
 
     def setup(self):
         self._stopping = False
@@ -133,7 +136,7 @@ class RetentionRunner(DependencyProvider):
         if self.settings.interval_seconds == 0:
             return
         from .db import make_engine
-        self._engine = make_engine(runtime.settings().sqlalchemy_url, pool_size=1)
+        self._engine = make_engine(runtime.settings().sqlalchemy_url, pool_size=0, purpose="retention")  # rare rounds
         rules = retention.platform_rules(self.settings) + list(self.container.service_cls.extra_retention_rules())
         self.container.spawn_managed_thread(lambda: self._run(rules), identifier="retention")
 

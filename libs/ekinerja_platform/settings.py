@@ -146,6 +146,35 @@ def db_timeouts() -> tuple[float, float]:
     return (_float("EKINERJA_DB_STATEMENT_TIMEOUT_SECONDS", 30.0), _float("EKINERJA_DB_LOCK_TIMEOUT_SECONDS", 10.0))
 
 
+@dataclass(frozen=True)
+class DbPool:
+    """How a process's engines use PostgreSQL, a budget shared by every replica (docs/operations.md, "Connections").
+
+    `size`: connections a request engine keeps open once used (none before: pools open lazily); `max_overflow`:
+    more under load, closed as soon as they are returned; `pgbouncer`: the URL points at PgBouncer in transaction
+    mode, so no server-side prepared statements and no `options` start-up parameter (the timeouts are then the
+    role's, `scripts/db_roles.py`)."""
+
+    size: int = 2
+    max_overflow: int = 2
+    pgbouncer: bool = False
+
+    @property
+    def limit(self) -> int:
+        return self.size + self.max_overflow
+
+
+def db_pool() -> DbPool:
+    """EKINERJA_DB_POOL_SIZE (2), EKINERJA_DB_MAX_OVERFLOW (2), EKINERJA_DB_PGBOUNCER (false). Every process of a
+    service reads the same variables, so a Deployment overrides them for its service alone."""
+    pool = DbPool(size=_int("EKINERJA_DB_POOL_SIZE", 2), max_overflow=_int("EKINERJA_DB_MAX_OVERFLOW", 2),
+                  pgbouncer=_bool("EKINERJA_DB_PGBOUNCER", False))
+    if pool.size < 1 or pool.max_overflow < 0:
+        raise MissingSetting(f"settings EKINERJA_DB_POOL_SIZE must be at least 1 and EKINERJA_DB_MAX_OVERFLOW not "
+                             f"negative, got {pool.size} and {pool.max_overflow}")
+    return pool
+
+
 def amqp_heartbeat_seconds() -> int:
     """AMQP heartbeat of every broker connection (nameko's and the relay's): a dead peer is noticed in ~2x this."""
     return int(_float("EKINERJA_AMQP_HEARTBEAT_SECONDS", 30))

@@ -41,12 +41,27 @@ def free_port() -> int:
 # -- PostgreSQL -----------------------------------------------------------------------------------------------
 
 def create_database(prefix: str) -> str:
+    """A new empty database; its URL goes through the test PgBouncer when one is set (`through_pooler`)."""
+    return through_pooler(_create_database(prefix))
+
+
+def _create_database(prefix: str) -> str:
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return str(sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False))
+
+
+def through_pooler(url: str) -> str:
+    """`url` through the PgBouncer at 127.0.0.1:EKINERJA_TEST_PGBOUNCER_PORT when set (tests/pgbouncer runs
+    service suites so), else unchanged. Databases are created, dropped and migrated straight on PostgreSQL, as the
+    migration job does in production; the services and the tests' own reads go through the pooler."""
+    port = os.environ.get("EKINERJA_TEST_PGBOUNCER_PORT")
+    if not port:
+        return url
+    return sa.engine.make_url(url).set(host="127.0.0.1", port=int(port)).render_as_string(hide_password=False)
 
 
 def drop_database(url: str) -> None:
@@ -59,9 +74,9 @@ def drop_database(url: str) -> None:
 
 def migrated_database(service: str) -> str:
     from .migrate import migrate
-    url = create_database(f"test_{service}")
+    url = _create_database(f"test_{service}")
     migrate(url, str(REPO_ROOT / "services" / service / "migrations"))
-    return url
+    return through_pooler(url)
 
 
 # -- RabbitMQ -------------------------------------------------------------------------------------------------

@@ -414,3 +414,73 @@ def take_dead_letters(node: RabbitNode, queue: str) -> list[tuple[str, bytes]]:
             headers = message.properties.get("application_headers") or {}
             out.append((headers.get("x-ekinerja-reason") or "", message.body))
     return out
+
+
+# -- PgBouncer ------------------------------------------------------------------------------------------------------
+
+class PgBouncer:
+    """Debian's `pgbouncer` (1.18) on a free port in front of a PostgreSQL server, in transaction pooling mode, with
+    few server connections per database so that clients really share them (what production's Pooler does).
+
+    Trust authentication for the users listed (a throwaway test pooler on 127.0.0.1). PgBouncer refuses to run as
+    root: then it runs as `postgres`. `url(database)` is a client URL through the pooler; `stats()` reads its admin
+    console (`SHOW STATS`)."""
+
+    def __init__(self, server_port: int = 5432, pool_size: int = 2, users=("postgres",),
+                 binary: str = os.environ.get("EKINERJA_PGBOUNCER_BIN", "/usr/sbin/pgbouncer")):
+        self.port = free_port()
+        self.binary = binary
+        self.root = Path(tempfile.mkdtemp(prefix="ekinerja-pgbouncer-"))
+        (self.root / "userlist.txt").write_text("".join(f'"{user}" ""\n' for user in users))
+        (self.root / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host=127.0.0.1 port={server_port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.root / 'userlist.txt'}\nadmin_users = postgres\n"
+            f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = 400\n"
+            # a dropped test database must not keep server connections; PostgreSQL's connections are shared
+            "server_idle_timeout = 5\nserver_lifetime = 60\n"
+            f"logfile = {self.root / 'pgbouncer.log'}\nlog_connections = 0\nlog_disconnections = 0\n")
+        self.process: subprocess.Popen | None = None
+        self._user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        if self._user:
+            for path in (self.root, *self.root.iterdir()):
+                os.chown(path, self._user.pw_uid, self._user.pw_gid)
+
+    def start(self, timeout: float = 30) -> "PgBouncer":
+        cmd = [self.binary, str(self.root / "pgbouncer.ini")]
+        if self._user:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+        _wait(lambda: self.process.poll() is not None or port_open(self.port), timeout, "pgbouncer listening")
+        if self.process.poll() is not None:
+            raise RuntimeError(f"pgbouncer exited with {self.process.returncode}: {self.log()}")
+        return self
+
+    def log(self) -> str:
+        path = self.root / "pgbouncer.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def url(self, database: str, user: str = "postgres") -> str:
+        return f"postgresql+psycopg://{user}@127.0.0.1:{self.port}/{database}"
+
+    def stats(self) -> dict[str, dict]:
+        """database → its `SHOW STATS` row (total_xact_count, total_query_count, ...)."""
+        import psycopg
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} dbname=pgbouncer user=postgres",
+                             autocommit=True, prepare_threshold=None) as conn:
+            cur = conn.execute("SHOW STATS")
+            names = [c.name for c in cur.description]
+            return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+    def destroy(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # its own session: runuser and pgbouncer, nothing else
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
 
 from ekinerja_platform import runtime
-from ekinerja_platform.db import connect_args
+from ekinerja_platform.db import connect_args, pool_arguments
 from recap.domain import projection
 from recap.domain.periods import parse_date
 
@@ -169,10 +169,11 @@ def apply_des_event(engine: sa.Engine, envelope: dict) -> bool:
     raise AssertionError("unreachable")
 
 
-def make_intake_engine(url: str, pool_size: int) -> sa.Engine:
-    """Like the platform's engine, without `pool_pre_ping` (a SELECT 1 round trip per event)."""
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False,
-                            pool_recycle=1800, connect_args=connect_args())
+def make_intake_engine(url: str, pool_size: int | None = None, service: str | None = None) -> sa.Engine:
+    """Like the platform's engine, without `pool_pre_ping` (a SELECT 1 round trip per event); the settings' pool
+    budget unless `pool_size` is given."""
+    return sa.create_engine(url, pool_pre_ping=False, **pool_arguments(pool_size, pool_size),
+                            connect_args=connect_args(purpose="intake", service=service))
 
 
 class IntakeEngine(DependencyProvider):
@@ -180,7 +181,7 @@ class IntakeEngine(DependencyProvider):
 
     def setup(self):
         settings = runtime.settings()
-        self.engine = make_intake_engine(settings.sqlalchemy_url, settings.max_workers)
+        self.engine = make_intake_engine(settings.sqlalchemy_url, service=settings.service)
 
     def stop(self):
         self.engine.dispose()
