@@ -26,7 +26,8 @@ def _pb(module):
 
 
 def test_every_override_names_a_real_field():
-    for module in ("ekinerja.des.v1.des_pb2", "ekinerja.skp.v1.skp_pb2", "ekinerja.snowman.v1.snowman_pb2"):
+    for module in ("ekinerja.des.v1.des_pb2", "ekinerja.skp.v1.skp_pb2", "ekinerja.snowman.v1.snowman_pb2",
+                   "ekinerja.identity.v1.identity_pb2", "ekinerja.recap.v1.recap_pb2"):
         _pb(module)
     from google.protobuf import descriptor_pool
     pool = descriptor_pool.Default()
