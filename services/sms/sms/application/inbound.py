@@ -95,7 +95,7 @@ class Bridge:
                 reply = commands.fit(reply) if reply else None
                 tx.finish(message_id, kind, outcome, reply)
         self.metrics.MESSAGES_IN.labels(outcome=outcome).inc()
-        log.info("sms handled", extra={"sender": phones.mask(sender), "gammu_id": row.gammu_id, "outcome": outcome})
+        log.info("sms %s from %s: %s", row.gammu_id, phones.mask(sender), outcome)
         with self.gammu.connect() as conn:
             with conn.transaction():
                 if message_id is not None and reply:
