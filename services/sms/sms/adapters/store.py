@@ -97,8 +97,8 @@ class Store:
     def unsent(self, limit: int = 100) -> list[tuple[int, int, str]]:
         """(id, gammu_id, reply) decided but not yet handed to Gammu (a crash between the two databases)."""
         with psycopg.connect(self.url, autocommit=True, connect_timeout=3) as conn:
-            return conn.execute("SELECT id, gammu_id, reply FROM processed_messages WHERE NOT reply_sent ORDER BY id LIMIT %s",
-                                (limit,)).fetchall()
+            return conn.execute("SELECT id, gammu_id, reply FROM processed_messages WHERE NOT reply_sent "
+                                "ORDER BY id LIMIT %s", (limit,)).fetchall()
 
     def mark_sent(self, message_id: int) -> None:
         with psycopg.connect(self.url, autocommit=True, connect_timeout=3) as conn:

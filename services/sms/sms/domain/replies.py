@@ -13,7 +13,8 @@ NOT_REGISTERED = ("Nomor ini belum terdaftar. Daftarkan di portal/CLI: ekinerja 
 DAFTAR_USAGE = "Format: DAFTAR <kode 6 angka> dari pesan pendaftaran."
 DAFTAR_OK = "Nomor terverifikasi. Kirim BANTUAN untuk daftar perintah."
 DAFTAR_WRONG = "Kode salah atau kedaluwarsa. Minta kode baru lewat portal/CLI."
-VERIFICATION_CODE = "Kode verifikasi e-Kinerja: {code}. Balas: DAFTAR {code} (berlaku s.d. {until}). Jangan berikan ke siapa pun."
+VERIFICATION_CODE = ("Kode verifikasi e-Kinerja: {code}. Balas: DAFTAR {code} (berlaku s.d. {until}). "
+                     "Jangan berikan ke siapa pun.")
 TANYA_USAGE = "Format: TANYA <pertanyaan>, mis. TANYA contoh target angka kredit"
 TANYA_NONE = "Belum ada jawaban. Pertanyaan dicatat untuk pakar (no. {qid})."
 TANYA_ANSWER = "{judul}: {jawaban}"
@@ -24,7 +25,8 @@ RATE_LIMITED = "Terlalu banyak pesan hari ini dari nomor ini. Coba lagi besok."
 REFUSED = "Maaf, perintah tidak dapat diproses untuk nomor ini. Kirim BANTUAN untuk bantuan."
 UNAVAILABLE = "Maaf, layanan sedang sibuk. Coba kirim lagi beberapa menit lagi."
 INFO = "Hari ini: rencana {plans}, laporan {reports}. Bulan ini: {done} laporan, {approved} disetujui{target}."
-REMIND_EMPLOYEE = "Pengingat e-Kinerja: hari ini belum ada {missing}. Kirim RENCANA/LAPOR K<no> <jml> <uraian>. STOP=berhenti"
+REMIND_EMPLOYEE = ("Pengingat e-Kinerja: hari ini belum ada {missing}. Kirim RENCANA/LAPOR K<no> <jml> <uraian>. "
+                   "STOP=berhenti")
 REMIND_SUPERVISOR = "Pengingat e-Kinerja: {count} laporan bawahan menunggu penilaian Anda."
 
 

@@ -93,7 +93,7 @@ class Worker:
                     own_user = conn.userid
                     expected = producer_user(own_user, "sms", "identity")
 
-                    def on_message(body, message):
+                    def on_message(body, message, expected=expected):
                         problem = envelope_problem(body, "identity", "phone_verification_requested")
                         if problem is None and message.properties.get("user_id") != expected:
                             problem = "not published by identity's broker user"
