@@ -58,6 +58,11 @@ def local_env() -> dict:
         with LOCAL_ENV.open("a") as f:
             f.write(f"EKINERJA_PORTAL_SESSION_KEY={secrets.token_hex(32)}\n")
         env = _read_local_env()
+    phone_keys = [name for name in ("EKINERJA_PHONE_HASH_KEY", "EKINERJA_PHONE_ENCRYPTION_KEY") if name not in env]
+    if phone_keys:  # identity hashes and encrypts employees' phone numbers with them (issue 19)
+        with LOCAL_ENV.open("a") as f:
+            f.writelines(f"{name}={secrets.token_hex(32)}\n" for name in phone_keys)
+        env = _read_local_env()
     env.setdefault("EKINERJA_DEMO_PASSWORD", os.environ.get("EKINERJA_DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD))
     return env
 

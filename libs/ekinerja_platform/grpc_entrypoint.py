@@ -50,7 +50,7 @@ from .domain_errors import DomainError, Unauthenticated
 from .grpc_errors import to_grpc_error
 from .pending import PendingAnswer
 from .stream_limits import POOL_FULL, TOO_MANY_WATCHES, StreamLimits
-from .tokens import Principal, bearer_token
+from .tokens import Principal, bearer_token, check_delegation
 
 PUBLIC = "public"  # authorisation rule: callable without a token (Login, health, reflection)
 AUTHENTICATED = "authenticated"  # any verified caller; finer rules are applied by the use case
@@ -416,7 +416,9 @@ class GrpcEndpoint(Grpc):
             verifier = runtime.verifier()
             if verifier is None:
                 raise Unauthenticated("this service cannot verify tokens", field="authorization")
-            data["principal"] = verifier.verify(token).as_context()
+            principal = verifier.verify(token)
+            check_delegation(principal, self.method_path)
+            data["principal"] = principal.as_context()
         elif self.rule != PUBLIC:
             raise Unauthenticated("a bearer token is required", field="authorization")
         return data

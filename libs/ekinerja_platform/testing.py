@@ -215,6 +215,9 @@ def health_status(target: str, service: str = "", timeout: float = 2.0) -> str |
 def service_env(database_url: str, amqp_uri: str, jwks_url: str, **extra) -> dict:
     env = {"EKINERJA_DATABASE_URL": database_url, "EKINERJA_AMQP_URI": amqp_uri, "EKINERJA_JWKS_URL": jwks_url,
            "EKINERJA_NIP_HASH_KEY": "test-" + uuid.uuid4().hex, "EKINERJA_LOG_LEVEL": "INFO",
+           # identity's phone-number keys (issue 19); other services ignore them
+           "EKINERJA_PHONE_HASH_KEY": "test-" + uuid.uuid4().hex,
+           "EKINERJA_PHONE_ENCRYPTION_KEY": "test-" + uuid.uuid4().hex,
            "EKINERJA_RELAY_INTERVAL_SECONDS": "0.05",
            # many service processes share one PostgreSQL (max_connections 100) during a test run
            "EKINERJA_MAX_WORKERS": "8"}

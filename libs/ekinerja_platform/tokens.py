@@ -17,10 +17,25 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from .domain_errors import Unauthenticated
+from .domain_errors import PermissionDenied, Unauthenticated
 
 ISSUER = "ekinerja-identity"
 ALGORITHM = "EdDSA"
+
+# Delegated tokens ("never more"): a token carrying `via` (issued to a bridge acting for an employee, with
+# `act: {"sub": <client id>}` as RFC 8693) is accepted only by the methods listed here for its channel; every other
+# method, and any channel not listed, is refused. The one place this is decided (checked by the gRPC entrypoint).
+DELEGATED_METHODS: dict[str, frozenset[str]] = {
+    "sms": frozenset({
+        "/ekinerja.des.v1.DesService/SubmitText",
+        "/ekinerja.des.v1.DesService/SubmitPlan",
+        "/ekinerja.des.v1.DesService/ListPlans",
+        "/ekinerja.des.v1.DesService/ListActivities",
+        "/ekinerja.des.v1.DesService/GetMonthlyTargets",
+        "/ekinerja.des.v1.DesService/ReviewQueue",
+        "/ekinerja.snowman.v1.SnowmanService/Ask",
+    }),
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,8 @@ class Principal:
     scopes: tuple[str, ...] = ()
     kelompok: tuple[str, ...] = ()
     token_id: str | None = None
+    via: str | None = None      # a delegated token's channel (e.g. "sms"); None for the employee's own token
+    actor: str | None = None    # who acts for the subject on a delegated token (claim act.sub)
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
@@ -41,7 +58,7 @@ class Principal:
     def as_context(self) -> dict:
         return {"subject": self.subject, "roles": list(self.roles), "instansi_id": self.instansi_id,
                 "nip": self.nip, "scopes": list(self.scopes), "kelompok": list(self.kelompok),
-                "token_id": self.token_id}
+                "token_id": self.token_id, "via": self.via, "actor": self.actor}
 
     @classmethod
     def from_context(cls, data: dict | None) -> "Principal | None":
@@ -50,14 +67,30 @@ class Principal:
         return cls(subject=data["subject"], roles=tuple(data.get("roles") or ()),
                    instansi_id=data.get("instansi_id"), nip=data.get("nip"),
                    scopes=tuple(data.get("scopes") or ()), kelompok=tuple(data.get("kelompok") or ()),
-                   token_id=data.get("token_id"))
+                   token_id=data.get("token_id"), via=data.get("via"), actor=data.get("actor"))
 
     @classmethod
     def from_claims(cls, claims: dict) -> "Principal":
+        act = claims.get("act")
+        actor = str(act.get("sub")) if isinstance(act, dict) and act.get("sub") else None
+        via = claims.get("via")
+        if (via is not None or act is not None) and not (isinstance(via, str) and via and actor):
+            # half a delegation (act without via, or via without act) is never read as the employee's own token
+            raise Unauthenticated("token delegasi tidak lengkap (klaim via dan act)", field="authorization")
         return cls(subject=str(claims["sub"]), roles=tuple(claims.get("roles") or ()),
                    instansi_id=claims.get("instansi"), nip=claims.get("nip"),
                    scopes=tuple((claims.get("scope") or "").split()), kelompok=tuple(claims.get("kelompok") or ()),
-                   token_id=claims.get("jti"))
+                   token_id=claims.get("jti"), via=via, actor=actor)
+
+
+def check_delegation(principal: Principal, method_path: str) -> None:
+    """Refuse a delegated token on a method outside its channel's allowlist (`DELEGATED_METHODS`)."""
+    if principal.via is None:
+        return
+    if method_path not in DELEGATED_METHODS.get(principal.via, frozenset()):
+        raise PermissionDenied(f"token yang diwakilkan lewat {principal.via} tidak boleh memanggil "
+                               f"{method_path.rsplit('/', 1)[-1]}", field="authorization",
+                               reason="DELEGATED_TOKEN_NOT_ALLOWED")
 
 
 # -- keys ---------------------------------------------------------------------------------------------------------

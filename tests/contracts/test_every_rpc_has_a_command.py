@@ -48,6 +48,12 @@ COMMANDS = {
     "IdentityService.ListAssignments": "admin assignments",
     "IdentityService.GetSupervisorChain": "org chain",
     "IdentityService.ImportPegawai": "admin import-pegawai",
+    "IdentityService.RegisterPhone": "telepon daftar",
+    "IdentityService.GetPhone": "telepon lihat",
+    "IdentityService.RemovePhone": "telepon hapus",
+    # the SMS bridge's calls (scope sms:bridge), for an operator checking a bridge client after `login-client`
+    "IdentityService.VerifyPhone": "telepon verifikasi",
+    "IdentityService.PhoneToken": "telepon token",
     # skp
     "SkpService.GetTemplate": "skp template show",
     "SkpService.ListTemplateVersions": "skp template versions",

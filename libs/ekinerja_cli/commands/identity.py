@@ -196,7 +196,7 @@ def register(cli) -> None:
     @click.argument("client_id")
     @click.option("--instansi", required=True)
     @click.option("--scope", "scopes", multiple=True, required=True,
-                  help="pegawai:read pegawai:write org:read org:write des:import recap:read")
+                  help="pegawai:read pegawai:write org:read org:write des:import recap:read sms:bridge")
     @json_option
     def api_client(client_id, instansi, scopes):
         """Register an agency system; prints its secret once."""

@@ -19,6 +19,7 @@ from .application import policy
 from .application.auth import Auth
 from .application.importer import import_pegawai
 from .application.org import Org
+from .application.phone import Phones, vault_of
 from .entrypoints.calls import client_of, retry_hint
 from .settings import load_identity_settings
 
@@ -59,6 +60,9 @@ class IdentityService(PlatformService):
 
     def _org(self) -> Org:
         return Org(self.db, self.call)
+
+    def _phones(self) -> Phones:
+        return Phones(self.db, self.call, vault_of(self.keys.settings))
 
     # -- tokens --
     @rpc
@@ -161,6 +165,27 @@ class IdentityService(PlatformService):
     @rpc
     def ImportPegawai(self, request, context):
         return import_pegawai(self.db, self.call, request)
+
+    # -- phone numbers (SMS) --
+    @rpc
+    def RegisterPhone(self, request, context):
+        return self._phones().register(request)
+
+    @rpc
+    def VerifyPhone(self, request, context):
+        return self._phones().verify(request)
+
+    @rpc
+    def PhoneToken(self, request, context):
+        return self._auth(context).phone_token(request)
+
+    @rpc
+    def GetPhone(self, request, context):
+        return self._phones().get()
+
+    @rpc
+    def RemovePhone(self, request, context):
+        return self._phones().remove()
 
     # -- HTTP --
     @http("GET", "/.well-known/jwks.json")

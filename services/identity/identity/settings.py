@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ekinerja_platform.retention import PurgeRule
 from ekinerja_platform.settings import MissingSetting, _env, _int
@@ -29,13 +29,20 @@ class IdentitySettings:
     login_failure_horizon_hours: int = 24  # `login_failure` rows (a record of failed checks) are purged after this
     # connections from these networks (the ingress) may name the client in X-Forwarded-For; nobody else may
     trusted_proxies: tuple[Network, ...] = ()
+    # employees' phone numbers (issue 19): keyed-hash key (lookup, one-time codes) and encryption key; required
+    # settings (the local demo generates its own), never logged or printed
+    phone_hash_key: bytes = field(default=b"", repr=False)
+    phone_encryption_key: bytes = field(default=b"", repr=False)
+    phone_token_ttl_seconds: int = 300  # a delegated (SMS) access token: long enough for one message's calls
 
     def retention_rules(self) -> list[PurgeRule]:
         """identity's time-limited tables: failed checks after their horizon; throttle buckets idle past the forget
         time (they count as empty then); familiar sources past the familiar horizon (no longer familiar)."""
         return [PurgeRule("login_failure", "at", dt.timedelta(hours=self.login_failure_horizon_hours)),
                 PurgeRule("login_throttle", "last_attempt_at", dt.timedelta(seconds=self.login_forget_after_seconds)),
-                PurgeRule("login_familiar_source", "last_success_at", dt.timedelta(days=self.login_familiar_days))]
+                PurgeRule("login_familiar_source", "last_success_at", dt.timedelta(days=self.login_familiar_days)),
+                # one-time codes a day past their expiry (they verify nothing after it)
+                PurgeRule("phone_verification", "expires_at", dt.timedelta(days=1))]
 
     def throttle_policy(self) -> ThrottlePolicy:
         def backoff(free: int, max_wait: int) -> Backoff:
@@ -69,6 +76,9 @@ def load_identity_settings() -> IdentitySettings:
         login_familiar_days=_int("EKINERJA_LOGIN_FAMILIAR_DAYS", 30),
         login_failure_horizon_hours=_int("EKINERJA_LOGIN_FAILURE_HORIZON_HOURS", 24),
         trusted_proxies=trusted_proxies,
+        phone_hash_key=_env("EKINERJA_PHONE_HASH_KEY", required=True).encode(),
+        phone_encryption_key=_env("EKINERJA_PHONE_ENCRYPTION_KEY", required=True).encode(),
+        phone_token_ttl_seconds=_int("EKINERJA_PHONE_TOKEN_TTL_SECONDS", 300),
     )
     if settings.access_ttl_seconds < 30 or settings.refresh_ttl_seconds <= settings.access_ttl_seconds:
         raise MissingSetting("EKINERJA_ACCESS_TOKEN_TTL_SECONDS must be >= 30 and below the refresh TTL")
@@ -77,6 +87,10 @@ def load_identity_settings() -> IdentitySettings:
     except ValueError as exc:
         raise MissingSetting(f"settings EKINERJA_LOGIN_*: {exc} (free failures >= 1, 0 < first wait <= max waits "
                              "< forget after)") from None
+    if settings.phone_hash_key == settings.phone_encryption_key:
+        raise MissingSetting("settings EKINERJA_PHONE_HASH_KEY and EKINERJA_PHONE_ENCRYPTION_KEY must differ")
+    if not 30 <= settings.phone_token_ttl_seconds <= settings.access_ttl_seconds:
+        raise MissingSetting("setting EKINERJA_PHONE_TOKEN_TTL_SECONDS must be >= 30 and at most the access TTL")
     if settings.login_failure_horizon_hours < 1:
         raise MissingSetting("setting EKINERJA_LOGIN_FAILURE_HORIZON_HOURS must be 1 or more")
     if settings.login_familiar_days < 0:

@@ -143,3 +143,27 @@ audit_log = sa.Table(
     sa.Column("correlation_id", sa.Text),
     sa.Column("detail", JSONB, nullable=False, server_default="{}"),
 )
+
+# An employee's verified mobile number (issue 19): one per employee, one employee per number. Never in clear: a keyed
+# hash to find it, an AES-GCM ciphertext to send to it (adapters/phone_vault.py).
+phone_number = sa.Table(
+    "phone_number", metadata,
+    sa.Column("nip", sa.String(18), sa.ForeignKey("pegawai.nip"), primary_key=True),
+    sa.Column("phone_hash", sa.LargeBinary, nullable=False, unique=True),
+    sa.Column("phone_sealed", sa.Text, nullable=False),
+    sa.Column("verified_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)
+
+# A number waiting for its one-time code (one pending per employee; a new registration replaces it). The code is
+# stored as a keyed hash; a row expired or with MAX_WRONG_ATTEMPTS wrong guesses no longer verifies anything.
+phone_verification = sa.Table(
+    "phone_verification", metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),  # the registration id of the event
+    sa.Column("nip", sa.String(18), sa.ForeignKey("pegawai.nip"), nullable=False, unique=True),
+    sa.Column("phone_hash", sa.LargeBinary, nullable=False, index=True),
+    sa.Column("phone_sealed", sa.Text, nullable=False),
+    sa.Column("code_hash", sa.LargeBinary, nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+)

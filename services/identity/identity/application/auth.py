@@ -45,9 +45,11 @@ from ..domain.errors import (
 )
 from ..domain.nip import check_nip, normalize_nip
 from ..domain.organisation import JobGroup
+from ..domain.phone import normalize_phone
 from ..metrics import PASSWORD_CHECKS
 from . import policy
 from .common import actor_of, audit, idempotent
+from .phone import vault_of, verified_nip
 from .throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile (19 MiB, 2 passes): ~20 ms here, so a login does not stall the event loop long.
@@ -57,7 +59,8 @@ ACCOUNT_ROLES = {"pegawai", "admin_instansi", "admin_bkn", "operator", "expert"}
 # Every scope an API client may be given: each one some service checks (identity's own, des's bulk import, recap's
 # agency read). tests/contracts/test_client_scopes.py derives the checked ones from the services' policies and fails
 # when a service checks a scope missing here.
-SCOPES = frozenset({"pegawai:read", "pegawai:write", "org:read", "org:write", "des:import", "recap:read"})
+SCOPES = frozenset({"pegawai:read", "pegawai:write", "org:read", "org:write", "des:import", "recap:read",
+                    "sms:bridge"})
 _LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
 
@@ -79,12 +82,12 @@ class Auth:
         return LoginThrottle(self.db, self.settings.throttle_policy(), self.nip_hash_key, rpc)
 
     # -- tokens -----------------------------------------------------------------------------------------------------
-    def _access_token(self, claims: dict) -> tuple[str, int]:
+    def _access_token(self, claims: dict, ttl_seconds: int | None = None) -> tuple[str, int]:
         key = self.keyring.active()
         now = time.time()
-        token = issue_token(key.private_key, key.kid, ttl_seconds=self.settings.access_ttl_seconds, now=now,
-                            **claims)
-        return token, int(now + self.settings.access_ttl_seconds)
+        ttl = ttl_seconds or self.settings.access_ttl_seconds
+        token = issue_token(key.private_key, key.kid, ttl_seconds=ttl, now=now, **claims)
+        return token, int(now + ttl)
 
     def _claims(self, session, row) -> dict:
         instansi_id = row.instansi_id
@@ -219,6 +222,27 @@ class Auth:
         access, exp = self._access_token(claims)
         return pb.TokenResponse(access_token=access, access_expires_at=exp, token_type="Bearer",
                                 principal=_principal_pb(claims, row.scopes))
+
+    def phone_token(self, request: pb.PhoneTokenRequest) -> pb.TokenResponse:
+        """A short-lived token for the employee of a verified number, delegated to the calling bridge (RFC 8693
+        `act`, and `via: "sms"`): the platform accepts it only on `tokens.DELEGATED_METHODS["sms"]`."""
+        principal = self.call.require_principal()
+        policy.authorize("PhoneToken", principal)
+        phone = normalize_phone(request.phone)
+        with self.db.transaction() as session:
+            nip = verified_nip(session, vault_of(self.settings), phone)
+            row = None
+            if nip is not None:
+                row = session.execute(sa.select(account).where(account.c.nip == nip, ~account.c.disabled)).first()
+            if row is None:
+                raise NotFound("phone: nomor ini belum terverifikasi untuk pegawai mana pun", field="phone")
+            claims = self._claims(session, row)
+            audit(session, actor=actor_of(principal), action="phone_token", target=nip,
+                  correlation_id=self.call.correlation_id)
+        claims.update(act={"sub": principal.subject}, via="sms")
+        access, exp = self._access_token(claims, self.settings.phone_token_ttl_seconds)
+        return pb.TokenResponse(access_token=access, access_expires_at=exp, token_type="Bearer",
+                                principal=_principal_pb(claims, ()))
 
     # -- keys -------------------------------------------------------------------------------------------------------
     def public_keys(self) -> pb.GetPublicKeysResponse:

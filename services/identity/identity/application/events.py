@@ -61,6 +61,15 @@ def assignment_changed(view, *, assignment_id, nip, acting, effective_date, old,
                  nip=nip, instansi_id=view.instansi_id)
 
 
+def phone_verification_requested(*, nip, instansi_id, phone, code, expires_at: dt.datetime,
+                                 registration_id: str) -> Event:
+    """For the SMS bridge, which texts `code` to `phone` (E.164). The only place a number and a code are in clear:
+    the outbox row until retention purges it (the code expires after 15 minutes anyway)."""
+    return Event("phone_verification_requested", PRODUCER,
+                 {"phone": phone, "code": code, "expires_at": expires_at.isoformat(),
+                  "registration_id": registration_id}, nip=nip, instansi_id=instansi_id)
+
+
 def record_events(session, events: list[Event]) -> int:
     """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
     if not events:

@@ -9,7 +9,10 @@ Relations of the caller to the target of a request:
 
 Rules, by role: `admin_bkn` everything; `admin_instansi` only its own instansi; `agency_client` only its own
 instansi and only with the scope the RPC needs; `pegawai` reads itself and its own chain (and a supervisor reads
-the people they rate); `operator` and `expert` get nothing here beyond WhoAmI. Cross-agency access is denied.
+the people they rate); `operator` and `expert` get nothing here beyond WhoAmI. Cross-agency access is denied, with
+one exception: the SMS bridge (an agency_client holding `sms:bridge`) serves every instansi's employees from one
+gateway, so its rules are not bound to its own instansi; what it may do for them is limited by the delegated
+token's allowlist (`ekinerja_platform.tokens.DELEGATED_METHODS`).
 Standard library only, so the matrix test runs without a database.
 """
 from __future__ import annotations
@@ -35,7 +38,7 @@ ROLES = ("pegawai", "admin_instansi", "admin_bkn", "operator", "agency_client", 
 class Rule:
     """Who may call an RPC. `instansi_admin`: admin_instansi on its own instansi; `client_scope`: agency_client on its
     own instansi holding that scope; `self_`/`supervisor`: a pegawai with that relation to the target NIP;
-    `member`: a pegawai of the target instansi;
+    `member`: a pegawai of the target instansi; `any_instansi`: the client scope applies whatever the instansi;
     `any_authenticated`: every verified caller (about itself)."""
 
     bkn: bool = True
@@ -44,6 +47,7 @@ class Rule:
     self_: bool = False
     supervisor: bool = False
     member: bool = False
+    any_instansi: bool = False
     any_authenticated: bool = False
 
 
@@ -52,6 +56,9 @@ READ_LIST = Rule(instansi_admin=True, client_scope="pegawai:read")
 WRITE_PERSON = Rule(instansi_admin=True, client_scope="pegawai:write")
 READ_ORG = Rule(instansi_admin=True, client_scope="org:read", member=True)
 WRITE_ORG = Rule(instansi_admin=True, client_scope="org:write")
+SMS_BRIDGE = "sms:bridge"
+OWN_PHONE = Rule(bkn=False, self_=True)  # an employee's own number: nobody else registers or reads it
+BRIDGE = Rule(bkn=False, client_scope=SMS_BRIDGE, any_instansi=True)
 
 RULES: dict[str, Rule | str] = {
     "Login": PUBLIC,
@@ -78,6 +85,11 @@ RULES: dict[str, Rule | str] = {
     "ListAssignments": READ_PERSON,
     "GetSupervisorChain": READ_PERSON,
     "ImportPegawai": Rule(instansi_admin=True, client_scope="pegawai:write"),
+    "RegisterPhone": OWN_PHONE,
+    "GetPhone": OWN_PHONE,
+    "RemovePhone": OWN_PHONE,
+    "VerifyPhone": BRIDGE,
+    "PhoneToken": BRIDGE,
 }
 # The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
 CLIENT_SCOPES = frozenset(rule.client_scope for rule in RULES.values() if isinstance(rule, Rule) and rule.client_scope)
@@ -105,7 +117,7 @@ def allowed(rpc: str, principal: Principal, relation: str, target_instansi: str 
                     and principal.instansi_id == target_instansi)
     if rule.instansi_admin and principal.has_role("admin_instansi") and own_instansi:
         return True
-    if (rule.client_scope and principal.has_role("agency_client") and own_instansi
+    if (rule.client_scope and principal.has_role("agency_client") and (own_instansi or rule.any_instansi)
             and rule.client_scope in principal.scopes):
         return True
     if rule.self_ and relation == SELF and principal.has_role("pegawai"):

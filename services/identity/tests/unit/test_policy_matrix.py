@@ -27,12 +27,18 @@ PERSON_READ = {"GetPegawai", "ListAssignments", "GetSupervisorChain"}
 PERSON_WRITE = {"RegisterPegawai", "SetPegawaiStatus", "AssignJabatan", "EndAssignment", "ImportPegawai"}
 ORG_WRITE = {"UpsertUnit", "UpsertJabatan"}
 BKN_ONLY = {"RotateSigningKey", "UpsertInstansi"}
+OWN_PHONE = {"RegisterPhone", "GetPhone", "RemovePhone"}
+SMS_BRIDGE = {"VerifyPhone", "PhoneToken"}
 
 
 def expected(rpc, role, relation, scopes):
     rule = policy.RULES[rpc]
     if rule == policy.PUBLIC or rpc in {"WhoAmI", "ChangePassword", "ListInstansi"}:
         return True
+    if rpc in OWN_PHONE:  # an employee's own number only: not even admin_bkn registers or reads it
+        return role == "pegawai" and relation == "self"
+    if rpc in SMS_BRIDGE:  # the bridge client, for any instansi's employees; nobody else
+        return role == "agency_client" and "sms:bridge" in scopes
     if role == "admin_bkn":
         return True
     same = relation in ("same_instansi", "self", "supervisor")
@@ -58,7 +64,8 @@ def expected(rpc, role, relation, scopes):
 @pytest.mark.parametrize("role,scopes", [("admin_bkn", ()), ("admin_instansi", ()), ("pegawai", ()),
                                          ("operator", ()), ("expert", ()),
                                          ("agency_client", ("pegawai:read", "org:read")),
-                                         ("agency_client", ("pegawai:write", "org:write", "pegawai:read"))])
+                                         ("agency_client", ("pegawai:write", "org:write", "pegawai:read")),
+                                         ("agency_client", ("sms:bridge",))])
 @pytest.mark.parametrize("relation", ["self", "supervisor", "same_instansi", "other_instansi"])
 def test_matrix(rpc, role, scopes, relation):
     p = caller(role, scopes)
