@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sms import dummy_phone
-from sms.adapters import gammu
 
 from ekinerja_platform import testing
+from sms import dummy_phone
+from sms.adapters import gammu
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ the phone's folder by Gammu's tool lands in Gammu's `inbox` (with our NOTIFY), a
 import psycopg
 import pytest
 from gammu_fixtures import gammu_db, query, smsd  # noqa: F401 - fixtures
-from sms import dummy_phone
-from sms.adapters import gammu
 
 from ekinerja_platform.testing import wait_for
+from sms import dummy_phone
+from sms.adapters import gammu
 
 pytestmark = pytest.mark.integration
 

@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+
 from sms.application.verification import code_message
 from sms.domain import commands, fairness, phones, replies
 from sms.domain.reminders import Schedule, due_date
