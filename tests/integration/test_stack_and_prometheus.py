@@ -39,7 +39,7 @@ def _port_free(port: int) -> bool:
 def _free_offset() -> int:
     for _ in range(200):
         offset = random.randrange(1000, 15000)
-        if all(_port_free(p + offset) for pair in [*DEFAULT_PORTS.values(), (8080,)] for p in pair):
+        if all(_port_free(p + offset) for pair in [*DEFAULT_PORTS.values(), (8080, 9106)] for p in pair):
             return offset
     raise RuntimeError("no free port block")
 
@@ -63,7 +63,7 @@ def stack(tmp_path_factory):
                        timeout=120)
         admin = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            for service in [*SERVICES, "portal"]:
+            for service in [*SERVICES, "portal", "sms", "gammu"]:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "stack{tag}_{service}" WITH (FORCE)'))
         admin.dispose()
         from ekinerja_platform import broker_users
@@ -97,6 +97,7 @@ def test_rules_and_dashboards_query_only_names_the_services_export(stack):
     exported = set()
     ports = {service: http for service, (_, http) in DEFAULT_PORTS.items()}
     ports["portal"] = 8080
+    ports["sms"] = 9106   # the SMS bridge (make run starts it with gammu-smsd on a dummy phone)
     for service, port in ports.items():
         response = requests.get(f"http://127.0.0.1:{port + stack['offset']}/metrics", timeout=10)
         assert response.status_code == 200, service
