@@ -165,6 +165,9 @@ def test_the_sms_journey(identity, des, world, bridge):
 
     phones.send(GURU_PHONE, "Halo bapak")
     assert "tidak dikenal" in phones.wait_reply(GURU_PHONE, 6, "the unknown-command line")
+    for number in (GURU_PHONE, STRANGER):   # the conversation, shown with `pytest -s`
+        print(f"\n--- SMS sent by the gateway to {number[:6]}****{number[-4:]}")
+        print("\n".join("< " + text for text in sent_to(bridge["gammu"], number)))
 
 
 def test_a_reminder_at_the_test_time_goes_only_to_who_has_not_reported(identity, world, bridge):
