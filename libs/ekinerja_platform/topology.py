@@ -79,8 +79,11 @@ def consumer_queue(consumer: str, producer: str, event_type: str) -> Queue:
 
 
 def dead_letter_queue(consumer: str, producer: str, event_type: str) -> Queue:
+    """Quorum like the queue it serves: a classic queue lives on one node, and losing that node lost the dead
+    letters. No dead-letter exchange of its own (a dead letter stays until replayed or purged)."""
     name = queue_name(consumer, producer, event_type)
-    return Queue(f"{name}.dlq", exchange=dead_letter_exchange(), routing_key=name, durable=True)
+    return Queue(f"{name}.dlq", exchange=dead_letter_exchange(), routing_key=name, durable=True,
+                 queue_arguments={"x-queue-type": "quorum"})
 
 
 def consumers_of(producer: str, event_type: str) -> tuple[str, ...]:

@@ -12,6 +12,8 @@ Supported, with kustomize's semantics and order (patches, then namespace, then l
   images      name -> newName / newTag / digest in containers and initContainers
   patches     strategic-merge patches (a file or inline; by target, or by the patch's own kind and name) and
               JSON 6902 patches (inline or a file, with a target); targets select on kind and name (a regex)
+  components  directories holding a `kind: Component` kustomization with `resources` and `patches`, applied after
+              the resources, before the including kustomization's own patches (kustomize's order)
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from pathlib import Path
 import yaml
 
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-SUPPORTED_FIELDS = {"apiVersion", "kind", "resources", "namespace", "labels", "images", "patches"}
+SUPPORTED_FIELDS = {"apiVersion", "kind", "resources", "components", "namespace", "labels", "images", "patches"}
+COMPONENT_FIELDS = {"apiVersion", "kind", "resources", "patches"}
 POD_TEMPLATE_KINDS = {"Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job"}
 
 
@@ -38,16 +41,13 @@ def render(directory: str | Path) -> list[dict]:
     if unknown:
         raise Unsupported(f"{directory}: kustomization fields not supported by kustomize_lite: {sorted(unknown)}")
 
-    resources: list[dict] = []
-    for entry in kustomization.get("resources") or []:
-        path = (directory / entry).resolve()
-        if path.is_dir():
-            resources.extend(render(path))
-        elif path.is_file():
-            resources.extend(_load_documents(path))
-        else:
-            raise FileNotFoundError(f"{directory}: resource {entry} does not exist")
+    if kustomization.get("kind", "Kustomization") != "Kustomization":
+        raise Unsupported(f"{directory}: a {kustomization.get('kind')} cannot be built on its own")
+    resources = _load_resources(kustomization, directory)
     _check_unique(resources, directory)
+    for entry in kustomization.get("components") or []:
+        _apply_component(resources, (directory / entry).resolve())
+        _check_unique(resources, directory)
 
     for patch in kustomization.get("patches") or []:
         _apply_patch(resources, patch, directory)
@@ -59,6 +59,32 @@ def render(directory: str | Path) -> list[dict]:
     for image in kustomization.get("images") or []:
         _apply_image(resources, image)
     return resources
+
+
+def _load_resources(kustomization: dict, directory: Path) -> list[dict]:
+    resources: list[dict] = []
+    for entry in kustomization.get("resources") or []:
+        path = (directory / entry).resolve()
+        if path.is_dir():
+            resources.extend(render(path))
+        elif path.is_file():
+            resources.extend(_load_documents(path))
+        else:
+            raise FileNotFoundError(f"{directory}: resource {entry} does not exist")
+    return resources
+
+
+def _apply_component(resources: list[dict], directory: Path) -> None:
+    """A component adds its resources to the including kustomization's, then patches all of them."""
+    component = _load_kustomization(directory)
+    if component.get("kind") != "Component":
+        raise ValueError(f"{directory}: listed under components but is not a kind: Component")
+    unknown = set(component) - COMPONENT_FIELDS
+    if unknown:
+        raise Unsupported(f"{directory}: component fields not supported by kustomize_lite: {sorted(unknown)}")
+    resources.extend(_load_resources(component, directory))
+    for patch in component.get("patches") or []:
+        _apply_patch(resources, patch, directory)
 
 
 # -- loading ---------------------------------------------------------------------------------------------------------

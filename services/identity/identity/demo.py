@@ -7,6 +7,7 @@ and general staff. Everything goes through the bulk import use case, so the norm
 position_changed, assignment_changed) are written to the outbox and reach skp/des/recap when the services run.
 Prints one `account\t<login>\t<description>` line per named demo account; all use `$EKINERJA_DEMO_PASSWORD`.
 Every other employee gets an account too (NIP as login, not listed): scripts/demo_seed.py acts as each of them.
+The demo guru has a verified phone number (DEMO_PHONE) so a newcomer can "send" an SMS from it (docs/demo.md).
 """
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ import datetime as dt
 import os
 import sys
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
 from ekinerja.identity.v1 import identity_pb2 as pb
 
+from .adapters.phone_vault import PhoneVault
+from .adapters.tables import phone_number
 from .application.importer import import_pegawai
 from .application.org import Org
 from .bootstrap import SystemCall, database, ensure_account
 
 INSTANSI = "KAB-DEMO"
+DEMO_PHONE = "+6281200000001"  # the demo guru's verified mobile number (SMS demo)
 # Everyone holds their position since 2 January of last year, so skp drafts last year's document from the import's
 # events (the demo closes it with an issued result) and this year's by its yearly rollover (scripts/demo_seed.py).
 TMT = f"{dt.date.today().year - 1}-01-02"
@@ -180,8 +187,21 @@ def seed(database_url: str, password: str) -> list[tuple[str, str]]:
     for login, roles, nip, kelompok, _nama in employee_accounts():
         ensure_account(db, login=login, password=password, roles=roles, nip=nip, instansi_id=INSTANSI,
                        kelompok=kelompok)
+    phone_keys = (os.environ.get("EKINERJA_PHONE_HASH_KEY"), os.environ.get("EKINERJA_PHONE_ENCRYPTION_KEY"))
+    if all(phone_keys):  # the keys identity runs with; without them (a stack with its own keys) no number is seeded
+        _seed_phone(db, PhoneVault(phone_keys[0].encode(), phone_keys[1].encode()), first_holder("GURU"),
+                    DEMO_PHONE)
+        shown.append((first_holder("GURU"), f"Guru Kelas: verified phone {DEMO_PHONE} for the SMS demo"))
     db.engine.dispose()
     return shown
+
+
+def _seed_phone(db, vault: PhoneVault, nip: str, phone: str) -> None:
+    """A verified number, as if its owner had registered it and replied with the code (kept if already there)."""
+    with db.transaction() as session:
+        session.execute(pg_insert(phone_number).values(
+            nip=nip, phone_hash=vault.lookup(phone), phone_sealed=vault.seal(phone, nip),
+            verified_at=sa.func.now()).on_conflict_do_nothing())
 
 
 def main() -> int:

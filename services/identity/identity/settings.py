@@ -42,7 +42,9 @@ class IdentitySettings:
                 PurgeRule("login_throttle", "last_attempt_at", dt.timedelta(seconds=self.login_forget_after_seconds)),
                 PurgeRule("login_familiar_source", "last_success_at", dt.timedelta(days=self.login_familiar_days)),
                 # one-time codes a day past their expiry (they verify nothing after it)
-                PurgeRule("phone_verification", "expires_at", dt.timedelta(days=1))]
+                PurgeRule("phone_verification", "expires_at", dt.timedelta(days=1)),
+                # the record of codes sent, once past the daily limits' window
+                PurgeRule("phone_code_sent", "at", dt.timedelta(days=1))]
 
     def throttle_policy(self) -> ThrottlePolicy:
         def backoff(free: int, max_wait: int) -> Backoff:

@@ -167,3 +167,15 @@ phone_verification = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
 )
+
+# Every code sent (employee, keyed hash of the number, when): the daily limits of domain/phone.py count here; rows are
+# purged after a day (settings.retention_rules).
+phone_code_sent = sa.Table(
+    "phone_code_sent", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("nip", sa.String(18), nullable=False),
+    sa.Column("phone_hash", sa.LargeBinary, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Index("phone_code_sent_nip", "nip", "at"),
+    sa.Index("phone_code_sent_phone", "phone_hash", "at"),
+)

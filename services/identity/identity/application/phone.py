@@ -18,8 +18,8 @@ from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform.outbox import record_event
 
 from ..adapters.phone_vault import PhoneVault
-from ..adapters.tables import pegawai, phone_number, phone_verification
-from ..domain.errors import AlreadyExists, NotFound
+from ..adapters.tables import pegawai, phone_code_sent, phone_number, phone_verification
+from ..domain.errors import AlreadyExists, NotFound, ResourceExhausted
 from ..domain.phone import (
     CODE_TTL,
     PendingCode,
@@ -27,6 +27,7 @@ from ..domain.phone import (
     mask_phone,
     new_code,
     normalize_phone,
+    registration_refusal,
 )
 from . import events, policy
 from .common import actor_of, audit, idempotent
@@ -57,13 +58,22 @@ class Phones:
         lookup = self.vault.lookup(phone)
 
         def work(session):
-            person = session.execute(sa.select(pegawai.c.instansi_id).where(pegawai.c.nip == nip)).first()
+            # the employee's row locked: their concurrent registrations count one after the other
+            person = session.execute(sa.select(pegawai.c.instansi_id).where(pegawai.c.nip == nip)
+                                     .with_for_update(key_share=True)).first()
             if person is None:
-                raise NotFound("nip: tidak ada pegawai dengan NIP ini", field="authorization")
+                raise NotFound("tidak ada data pegawai untuk NIP token ini", field="authorization")
             taken = session.execute(sa.select(phone_number.c.nip).where(
                 phone_number.c.phone_hash == lookup, phone_number.c.nip != nip)).first()
             if taken is not None:
                 raise AlreadyExists("phone: nomor ini sudah terdaftar untuk pegawai lain", field="phone")
+            since = self._now() - dt.timedelta(days=1)
+            refusal = registration_refusal(
+                by_employee=_count(session, phone_code_sent.c.nip == nip, since),
+                to_number=_count(session, phone_code_sent.c.phone_hash == lookup, since))
+            if refusal is not None:
+                raise ResourceExhausted(refusal, field="phone")
+            session.execute(sa.insert(phone_code_sent).values(nip=nip, phone_hash=lookup))
             registration_id = uuid.uuid4()
             code = new_code()
             expires_at = self._now() + CODE_TTL
@@ -157,6 +167,11 @@ def verified_nip(session, vault: PhoneVault, phone: str) -> str | None:
     """The employee whose verified number `phone` (E.164) is, or None."""
     return session.execute(sa.select(phone_number.c.nip).where(
         phone_number.c.phone_hash == vault.lookup(phone))).scalar()
+
+
+def _count(session, condition, since: dt.datetime) -> int:
+    return session.execute(sa.select(sa.func.count()).select_from(phone_code_sent)
+                           .where(condition, phone_code_sent.c.at > since)).scalar()
 
 
 def _timestamp(value: dt.datetime) -> Timestamp:

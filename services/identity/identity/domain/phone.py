@@ -16,6 +16,10 @@ from .errors import InvalidArgument
 CODE_DIGITS = 6
 CODE_TTL = dt.timedelta(minutes=15)
 MAX_WRONG_ATTEMPTS = 5
+# every registration texts a code to the number: bounded so nobody uses the gateway to flood a phone (someone else's
+# number typed again and again) or to run up the SMS bill
+MAX_REGISTRATIONS_PER_EMPLOYEE_PER_DAY = 5
+MAX_CODES_PER_NUMBER_PER_DAY = 3
 # national significant number of an Indonesian mobile: 8 then 8 to 11 digits (0812-345-678 .. 0812-3456-78901)
 _MOBILE = re.compile(r"^8\d{8,11}$")
 _SEPARATORS = re.compile(r"[\s.\-()/]")
@@ -54,6 +58,18 @@ def check_code_format(code: str, field: str = "code") -> str:
     if not (len(compact) == CODE_DIGITS and compact.isdigit()):
         raise InvalidArgument(f"{field}: kode verifikasi terdiri dari {CODE_DIGITS} angka", field=field)
     return compact
+
+
+def registration_refusal(by_employee: int, to_number: int) -> str | None:
+    """Why one more code may not be sent today (an Indonesian message), given the codes of the last 24 hours sent
+    for this employee and to this number; None when it may."""
+    if by_employee >= MAX_REGISTRATIONS_PER_EMPLOYEE_PER_DAY:
+        return (f"phone: sudah {MAX_REGISTRATIONS_PER_EMPLOYEE_PER_DAY} kali mendaftarkan nomor dalam 24 jam "
+                "terakhir; coba lagi besok")
+    if to_number >= MAX_CODES_PER_NUMBER_PER_DAY:
+        return (f"phone: nomor ini sudah menerima {MAX_CODES_PER_NUMBER_PER_DAY} kode dalam 24 jam terakhir; "
+                "coba lagi besok")
+    return None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ekinerja_platform import testing
 pytestmark = pytest.mark.integration
 INSTANSI = "KAB-PHONE"
 PASSWORD = "password-123"
-FIRST, SECOND, THIRD, BOSS = 61001, 61002, 61003, 61000
+FIRST, SECOND, THIRD, FOURTH, BOSS = 61001, 61002, 61003, 61004, 61000
 
 
 def claims_of(token: str) -> dict:
@@ -39,16 +39,16 @@ def people(stub, pb, admin_token):
             J(instansi_id=INSTANSI, jabatan=pb.ImportJabatan(id="KP.GURU", unit_id="KP.U", nama="Guru",
                                                              kind="fungsional_tertentu", job_group="pendidik",
                                                              parent_id="KP.BOSS"))]
-    for i in (BOSS, FIRST, SECOND, THIRD):
+    for i in (BOSS, FIRST, SECOND, THIRD, FOURTH):
         msgs.append(J(instansi_id=INSTANSI, pegawai=pb.ImportPegawai(
             nip=nip(i), nama=f"P{i}", golongan="III/a", jabatan_id="KP.BOSS" if i == BOSS else "KP.GURU",
             tmt_jabatan="2024-01-01")))
     assert stub.ImportPegawai(packed(pb, msgs), metadata=auth, timeout=60).failed == 0
-    for i in (BOSS, FIRST, SECOND, THIRD):
+    for i in (BOSS, FIRST, SECOND, THIRD, FOURTH):
         stub.CreateAccount(pb.CreateAccountRequest(account=pb.Account(nip=nip(i)), password=PASSWORD),
                            metadata=auth, timeout=10)
     return {i: testing.bearer(stub.Login(pb.LoginRequest(user=nip(i), password=PASSWORD), timeout=10).access_token)
-            for i in (BOSS, FIRST, SECOND, THIRD)}
+            for i in (BOSS, FIRST, SECOND, THIRD, FOURTH)}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,10 @@ def test_registration_writes_the_code_to_the_outbox_and_stores_nothing_in_clear(
     assert events[0]["producer"] == "identity" and events[0]["nip"] == nip(FIRST)
     assert data["expires_at"].startswith(answer.expires_at.ToDatetime().isoformat()[:19])
     uuid.UUID(data["registration_id"])
+    # the relay publishes it with identity's own broker user (its topic permissions come from the catalogue)
+    assert testing.wait_for(lambda: scalar(
+        identity_db, "SELECT sent_at IS NOT NULL FROM outbox WHERE event_type = 'phone_verification_requested' "
+        "AND payload->>'nip' = :n", n=nip(FIRST)), timeout=30)
     # the number and the code are nowhere in identity's own tables (the outbox row is the documented exception)
     engine = sa.create_engine(identity_db)
     try:
@@ -244,3 +248,47 @@ def test_a_new_verified_number_replaces_the_old_and_remove_forgets_it(stub, pb, 
     assert scalar(identity_db, "SELECT count(*) FROM audit_log WHERE action = 'remove_phone' AND target = :n",
                   n=nip(SECOND)) == 1
     stub.RemovePhone(pb.RemovePhoneRequest(), metadata=people[SECOND], timeout=10)  # again: nothing to remove
+
+
+def test_the_cli_registers_shows_and_removes_ones_own_number_in_indonesian(identity, people, identity_db, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "EKINERJA_CONFIG_DIR": str(tmp_path / "cfg"),
+           "EKINERJA_IDENTITY_ENDPOINT": identity.target, "EKINERJA_PASSWORD": PASSWORD}
+
+    def ekinerja(*args):
+        return subprocess.run([sys.executable, "-m", "ekinerja_cli", *args], capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    nip_ = nip(THIRD)
+    assert ekinerja("login", "--user", nip_).returncode == 0
+    registered = ekinerja("telepon", "daftar", "0812 3456 0006")
+    assert registered.returncode == 0, registered.stderr
+    assert "kode verifikasi dikirim ke +62812****0006" in registered.stdout
+    assert outbox_events(identity_db, nip_)[-1]["data"]["phone"] == "+6281234560006"
+    shown = ekinerja("telepon", "lihat")
+    assert shown.stdout.strip() == "+62812****0006 (menunggu kode verifikasi)"
+    bad = ekinerja("telepon", "daftar", "021 555 1234")
+    assert bad.returncode == 2 and "nomor ponsel" in bad.stderr
+    removed = ekinerja("telepon", "hapus")
+    assert removed.returncode == 0 and "dihapus" in removed.stdout
+    assert scalar(identity_db, "SELECT count(*) FROM phone_verification WHERE nip = :n", n=nip_) == 0
+    assert scalar(identity_db, "SELECT count(*) FROM phone_number WHERE nip = :n", n=nip_) == 0
+
+
+def test_codes_sent_are_limited_per_number_and_per_employee_a_day(stub, pb, people, identity_db):
+    who = people[FOURTH]
+    for _ in range(3):
+        register(stub, pb, who, "081234560010")
+    with pytest.raises(grpc.RpcError) as err:  # a fourth code to the same phone within 24 hours
+        register(stub, pb, who, "081234560010")
+    assert code_of(err) == grpc.StatusCode.RESOURCE_EXHAUSTED and "nomor ini sudah menerima 3 kode" in \
+        err.value.details()
+    register(stub, pb, who, "081234560011")
+    register(stub, pb, who, "081234560012")
+    with pytest.raises(grpc.RpcError) as err:  # a sixth registration by the same employee
+        register(stub, pb, who, "081234560013")
+    assert code_of(err) == grpc.StatusCode.RESOURCE_EXHAUSTED and "5 kali" in err.value.details()
+    assert len(outbox_events(identity_db, nip(FOURTH))) == 5  # the refused ones texted nothing
+    assert scalar(identity_db, "SELECT count(*) FROM phone_code_sent WHERE nip = :n", n=nip(FOURTH)) == 5

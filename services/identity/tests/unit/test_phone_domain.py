@@ -14,6 +14,7 @@ from identity.domain.phone import (
     mask_phone,
     new_code,
     normalize_phone,
+    registration_refusal,
 )
 
 pytestmark = pytest.mark.unit
@@ -90,3 +91,9 @@ def test_the_vault_hashes_with_its_key_and_seals_bound_to_the_nip():
     assert vault.code_matches(code_hash, "reg-1", "123456")
     assert not vault.code_matches(code_hash, "reg-2", "123456")
     assert not vault.code_matches(code_hash, "reg-1", "123457")
+
+
+def test_daily_limits_of_codes_sent_per_employee_and_per_number():
+    assert registration_refusal(by_employee=4, to_number=2) is None
+    assert "5 kali" in registration_refusal(by_employee=5, to_number=0)
+    assert "3 kode" in registration_refusal(by_employee=0, to_number=3)
