@@ -1,6 +1,8 @@
 """Every sentence the bridge texts back (Bahasa Indonesia, each within one SMS of 160 characters)."""
 from __future__ import annotations
 
+import re
+
 from .commands import fit
 
 HELP = ("Perintah: LAPOR K<no> <jml> <uraian>, RENCANA K<no> <jml> <uraian>, INFO, TANYA <pertanyaan>, "
@@ -30,10 +32,18 @@ REMIND_EMPLOYEE = ("Pengingat e-Kinerja: hari ini belum ada {missing}. Kirim REN
 REMIND_SUPERVISOR = "Pengingat e-Kinerja: {count} laporan bawahan menunggu penilaian Anda."
 
 
+_MARKUP = re.compile(r"[*_`#>]+")
+
+
+def plain(text: str) -> str:
+    """snowman's entries are Markdown; a phone shows the asterisks literally."""
+    return _MARKUP.sub("", text or "")
+
+
 def answer(judul: str, jawaban: str, entry_id: str) -> str:
-    """snowman's best answer shortened to one SMS, always ending with the entry id so it can be looked up."""
-    suffix = TANYA_SUFFIX.format(entry=entry_id[:12])
-    return fit(TANYA_ANSWER.format(judul=judul, jawaban=jawaban), 160 - len(suffix)) + suffix
+    """snowman's best answer shortened to one SMS, always ending with the whole entry id so it can be looked up."""
+    suffix = TANYA_SUFFIX.format(entry=entry_id[:60])
+    return fit(TANYA_ANSWER.format(judul=plain(judul), jawaban=plain(jawaban)), 160 - len(suffix)) + suffix
 
 
 def reminder_missing(has_plan: bool, has_report: bool) -> str:

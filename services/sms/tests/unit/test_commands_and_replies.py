@@ -72,8 +72,9 @@ def test_every_fixed_reply_fits_one_sms():
 
 
 def test_answer_is_shortened_and_keeps_the_entry_id():
-    out = replies.answer("Target angka kredit", "Isi " * 100, "e-0123456789abcdef")
-    assert len(out) <= 160 and out.endswith("[#e-0123456789]")
+    out = replies.answer("Target **angka kredit**", "Isi `penting` " * 100, "guru-contoh-target-ak")
+    assert len(out) <= 160 and out.endswith("[#guru-contoh-target-ak]")
+    assert "*" not in out and "`" not in out and out.startswith("Target angka kredit: Isi penting")
 
 
 def test_fair_order_interleaves_senders_and_caps_a_flood():
