@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 import time
 
@@ -23,7 +24,15 @@ def channel(service: str) -> grpc.Channel:
 
 def metadata(token: str | None = None) -> list[tuple[str, str]]:
     token = token or access_token()
-    return [("authorization", f"Bearer {token}")] if token else []
+    return ([("authorization", f"Bearer {token}")] if token else []) + trace_metadata()
+
+
+def trace_metadata() -> list[tuple[str, str]]:
+    """The caller's W3C trace context from `TRACEPARENT` (as CI systems and otel-cli export it), so a script's
+    calls join its trace; the services continue it when tracing is on (docs/operations.md, "Tracing")."""
+    from ekinerja_platform.tracing import valid_traceparent
+    traceparent = valid_traceparent(os.environ.get("TRACEPARENT", ""))
+    return [("traceparent", traceparent)] if traceparent else []
 
 
 _refresher = None

@@ -22,6 +22,8 @@ outbox_table = sa.Table(
     sa.Column("payload", JSONB, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("sent_at", sa.DateTime(timezone=True)),
+    # W3C traceparent of the call that wrote the event (tracing.py); NULL while tracing is off
+    sa.Column("trace_context", sa.Text),
     sa.Index("outbox_unsent", "id", postgresql_where=sa.text("sent_at IS NULL")),
 )
 

@@ -22,7 +22,7 @@ from kombu import Connection
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
-from . import broker_acks, dead_letter, logs, metrics, runtime, topology, transient
+from . import broker_acks, dead_letter, logs, metrics, runtime, topology, tracing, transient
 from .outbox import claim_event
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,9 @@ class EventSubscriber(EventHandler):
         """Run the handler in a worker (as nameko's Consumer does, from a thread that may wait for a free one)."""
         from nameko.messaging import decode_from_headers
         context_data = decode_from_headers(message.headers)
+        if tracing.enabled():  # the producer's trace, continued by the consumer span (service_base.WorkerSpans)
+            traceparent = tracing.valid_traceparent((message.headers or {}).get(tracing.TRACEPARENT))
+            context_data[tracing.TRACEPARENT] = traceparent  # only the header's, never a forged nameko one
         handle_result = partial(self._handled, message, first_failure_at, attempt)
 
         def spawn_worker():
@@ -131,6 +134,10 @@ class EventSubscriber(EventHandler):
         if exc_info is None:
             outcome = "duplicate" if result is False else "ok"
             metrics.EVENTS_HANDLED.labels(service, self.event_type, outcome).inc()
+            if log.isEnabledFor(logging.DEBUG):  # in the worker's span: the line carries the event's trace id
+                body = worker_ctx.args[0] if worker_ctx.args else {}
+                log.debug("event %s %s.%s handled: %s", body.get("event_id"), self.source_service, self.event_type,
+                          outcome)
             self._ack(message)
             return result, exc_info
         metrics.EVENTS_HANDLED.labels(service, self.event_type, "error").inc()

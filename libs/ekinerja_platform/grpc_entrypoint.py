@@ -45,7 +45,7 @@ from nameko_grpc.entrypoint import Grpc, GrpcServer
 from nameko_grpc.errors import GrpcError
 from nameko_grpc.timeout import unbucket_timeout
 
-from . import error_details, logs, metrics, request_limits, runtime, stream_guard, worker_pools
+from . import error_details, logs, metrics, request_limits, runtime, stream_guard, tracing, worker_pools
 from .domain_errors import DomainError, Unauthenticated
 from .grpc_errors import to_grpc_error
 from .pending import PendingAnswer
@@ -398,6 +398,7 @@ class GrpcEndpoint(Grpc):
         service = self.container.service_name
         metrics.GRPC_REQUESTS.labels(service, self.method_name, code.name).inc()
         metrics.GRPC_LATENCY.labels(service, self.method_name).observe(time.perf_counter() - started)
+        tracing.set_grpc_status(code)
 
     def _context_data(self, metadata) -> dict:
         metadata = list(metadata)
@@ -406,6 +407,10 @@ class GrpcEndpoint(Grpc):
         if not (isinstance(correlation_id, str) and _CORRELATION_RE.match(correlation_id)):
             correlation_id = uuid.uuid4().hex
         data = {"correlation_id": correlation_id}
+        if tracing.enabled():  # the caller's trace, continued by the server span (service_base.WorkerSpans)
+            traceparent = tracing.valid_traceparent(values.get(tracing.TRACEPARENT))
+            if traceparent is not None:
+                data[tracing.TRACEPARENT] = traceparent
         key = values.get("x-idempotency-key")
         if isinstance(key, str) and key:
             if not _IDEMPOTENCY_RE.match(key):

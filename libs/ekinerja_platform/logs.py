@@ -1,6 +1,7 @@
-"""JSON logs with a correlation id; NIPs never appear in clear.
+"""JSON logs with a correlation id and, while tracing, the trace id; NIPs never appear in clear.
 
-Every record carries the current correlation id (set per request or event by the entrypoints). Any 18-digit run
+Every record carries the current correlation id (set per request or event by the entrypoints) and, when tracing
+is on and a span is current (a call's or an event's worker, tracing.py), `trace_id` and `span_id`. Any 18-digit run
 that looks like a NIP in a message is replaced by a keyed hash, so a careless log line cannot leak personal data.
 """
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import sys
 import threading
 import time
+
+from . import tracing
 
 _local = threading.local()  # greenlet-local once eventlet has monkey-patched threading
 _NIP_PATTERN = re.compile(r"(?<!\d)\d{18}(?!\d)")
@@ -55,6 +58,9 @@ class JsonFormatter(logging.Formatter):
         cid = getattr(record, "correlation_id", None) or get_correlation_id()
         if cid:
             entry["correlation_id"] = cid
+        ids = tracing.log_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         service = getattr(record, "service", None)
         if service:
             entry["service"] = service

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from . import tracing
 from .db import inbox_table, outbox_table
 from .ids import uuid7
 
@@ -48,9 +49,10 @@ class Event:
 
 
 def record_event(session, event: Event) -> None:
-    """Add `event` to the outbox inside the caller's transaction."""
+    """Add `event` to the outbox inside the caller's transaction, with the current trace context (if any)."""
     session.execute(outbox_table.insert().values(
-        event_id=uuid.UUID(event.event_id), event_type=event.event_type, payload=event.envelope()))
+        event_id=uuid.UUID(event.event_id), event_type=event.event_type, payload=event.envelope(),
+        trace_context=tracing.current_traceparent()))
 
 
 def claim_event(session, consumer: str, event_id: str) -> bool:

@@ -14,21 +14,21 @@ import time
 import sqlalchemy as sa
 from kombu import Connection
 
-from . import metrics, topology
+from . import metrics, topology, tracing
 from .outbox import BULK_LANE, INTERACTIVE_LANE
 
 log = logging.getLogger(__name__)
 
 
 _CLAIM_BATCH = sa.text(
-    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body FROM outbox WHERE sent_at IS NULL "
-    "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
+    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body, trace_context FROM outbox "
+    "WHERE sent_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
 # With lanes (a service whose bulk imports write many events at once, `lane` BULK_LANE): each round takes the
 # interactive lane first, then at least half a batch of the bulk lane, so an employee's event never waits behind an
 # agency's import backlog and the import still drains (`EKINERJA_RELAY_LANES`; the outbox needs the `lane` column).
 _CLAIM_LANE = sa.text(
-    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body FROM outbox WHERE sent_at IS NULL "
-    "AND lane = :lane ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
+    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body, trace_context FROM outbox "
+    "WHERE sent_at IS NULL AND lane = :lane ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
 _MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
 
 
@@ -119,10 +119,12 @@ class OutboxRelay:
     def _on_return(self, exc, exchange, routing_key, message):
         self._returned.add(message.properties.get("message_id"))
 
-    def _publish(self, event_id: str, event_type: str, body: bytes) -> None:
+    def _publish(self, event_id: str, event_type: str, body: bytes, traceparent: str | None = None) -> None:
+        """`traceparent`: the trace context the consumer continues (an AMQP header), or None."""
         message = self._channel.prepare_message(
             body, content_type="application/json", content_encoding="utf-8",
-            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type, "user_id": self.user_id})
+            properties={"message_id": event_id, "delivery_mode": 2, "type": event_type, "user_id": self.user_id},
+            headers={tracing.TRACEPARENT: traceparent} if traceparent else None)
         self._channel.basic_publish(message, exchange=f"{self.producer}.events", routing_key=event_type,
                                     mandatory=bool(topology.consumers_of(self.producer, event_type)))
         self._next_tag += 1
@@ -168,16 +170,28 @@ class OutboxRelay:
             if not rows:
                 return 0
             self._nacked, self._returned = False, set()
+            spans = []  # producer spans of the rows that carry a trace context, while tracing is on
             with self._corked():
                 for row in rows:
-                    self._publish(row.event_id, row.event_type, row.body.encode())
+                    traceparent = row.trace_context
+                    if traceparent and tracing.enabled():
+                        span = tracing.publish_span(self.producer, row.event_type, row.event_id, traceparent)
+                        spans.append(span)
+                        traceparent = tracing.traceparent_of(span)
+                    self._publish(row.event_id, row.event_type, row.body.encode(), traceparent)
             try:
                 self._wait_for_confirms()
-            except Exception:
+            except Exception as exc:
                 self._set_broker_up(False)
+                for span in spans:
+                    tracing.end_span(span, type(exc).__name__)
                 raise
             if self._nacked:
+                for span in spans:
+                    tracing.end_span(span, "nacked")
                 raise BrokerRejected("broker nacked a message")
+            for span in spans:
+                tracing.end_span(span)
             sent = [row.id for row in rows if row.event_id not in self._returned]
             if self._returned:
                 log.error("unroutable events kept in the outbox: %s", sorted(self._returned))

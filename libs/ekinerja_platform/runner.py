@@ -29,6 +29,8 @@ def service_main(service: str, service_class_path: str, migrations_dir: str, arg
         from .settings import exit_on_missing, load_settings
         settings = exit_on_missing(load_settings)(service, require_jwks=False)
         logs.configure_logging(service, settings.log_level, settings.nip_hash_key)
+        from . import tracing
+        tracing.configure(service)  # publish spans, when OTEL_* asks for traces (flushed at exit)
         # the producer whose outbox it relays (a runner may hold several services, each with its own relay)
         return child_main(argv[1] if len(argv) > 1 else service, settings)
     if command == "migrate":
@@ -70,7 +72,7 @@ def _run(service: str, service_class_path: str, migrations_dir: str | None = Non
     from nameko import config
     from nameko.runners import ServiceRunner
 
-    from . import grpc_entrypoint, logs, runtime
+    from . import grpc_entrypoint, logs, runtime, tracing
     from .settings import exit_on_missing, load_settings
 
     settings = exit_on_missing(load_settings)(service, require_jwks=service != "identity")
@@ -83,6 +85,7 @@ def _run(service: str, service_class_path: str, migrations_dir: str | None = Non
             logging.getLogger(__name__).error(problem)
             return 3
     runtime.configure(settings)
+    tracing.configure(service)  # when OTEL_* asks for traces (tracing.py); off otherwise
     main_spec = getattr(sys.modules["__main__"], "__spec__", None)
     if main_spec is not None:  # `python -m des` runs des.__main__; `python -m probe_main` runs probe_main
         runtime.set_main_module(main_spec.parent or main_spec.name)
@@ -122,4 +125,6 @@ def _run(service: str, service_class_path: str, migrations_dir: str | None = Non
     with eventlet.Timeout(20, False):
         runner.stop()
     runner.kill()
+    with eventlet.Timeout(5, False):  # the spans still buffered; a collector that is away does not hold the stop
+        tracing.shutdown()
     return 0

@@ -18,7 +18,7 @@ from nameko.extensions import DependencyProvider
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.wrappers import Response
 
-from . import retention, runtime
+from . import retention, runtime, tracing
 from .db import Database
 from .domain_errors import quote
 from .grpc_entrypoint import RequestContext, grpc_for
@@ -157,6 +157,19 @@ class RetentionRunner(DependencyProvider):
         self.stop()
 
 
+class WorkerSpans(DependencyProvider):
+    """A span around every worker while tracing is configured (tracing.py); nothing at all otherwise."""
+
+    def worker_setup(self, worker_ctx):
+        tracing.worker_started(worker_ctx)
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        tracing.worker_result(worker_ctx, result, exc_info)
+
+    def worker_teardown(self, worker_ctx):
+        tracing.worker_ended(worker_ctx)
+
+
 class PlatformService:
     """Base of every service class: subclasses set `name`, `grpc_services` (full names) and `authorization`."""
 
@@ -169,6 +182,7 @@ class PlatformService:
     readiness = Readiness()
     relay = RelayRunner()
     purger = RetentionRunner()
+    spans = WorkerSpans()  # a span per call and per consumed event, when tracing is configured (tracing.py)
 
     @classmethod
     def extra_retention_rules(cls) -> list:

@@ -374,3 +374,90 @@ def concurrently(call, times: int = 8) -> list:
     for thread in threads:
         thread.join()
     return answers
+
+
+@dataclass(frozen=True)
+class ReceivedSpan:
+    service: str
+    name: str
+    kind: str  # SERVER, CLIENT, PRODUCER, CONSUMER, INTERNAL
+    trace_id: str  # hex
+    span_id: str
+    parent_span_id: str  # "" for a root span
+    attributes: dict
+
+
+class OtlpReceiver:
+    """A tiny OpenTelemetry collector for tests: takes OTLP/HTTP protobuf exports (POST /v1/traces) on a free port
+    and keeps the spans, so services running as processes can be followed by their trace ids."""
+
+    def __init__(self):
+        self.spans: list[ReceivedSpan] = []
+        self._lock = threading.Lock()
+        self._server = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def env(self, **extra) -> dict:
+        """The standard variables that send a service's spans here, exported every 100 ms."""
+        return {"OTEL_EXPORTER_OTLP_ENDPOINT": self.endpoint, "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf", "OTEL_BSP_SCHEDULE_DELAY": "100", **extra}
+
+    def start(self) -> "OtlpReceiver":
+        import gzip
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                request = trace_service_pb2.ExportTraceServiceRequest.FromString(body)
+                receiver._add(request)
+                answer = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def _add(self, request) -> None:
+        from opentelemetry.proto.trace.v1 import trace_pb2
+        kinds = {v: k.removeprefix("SPAN_KIND_") for k, v in trace_pb2.Span.SpanKind.items()}
+        received = []
+        for resource_spans in request.resource_spans:
+            attrs = {a.key: a.value.string_value for a in resource_spans.resource.attributes}
+            for scope_spans in resource_spans.scope_spans:
+                for span in scope_spans.spans:
+                    received.append(ReceivedSpan(
+                        attrs.get("service.name", ""), span.name, kinds.get(span.kind, str(span.kind)),
+                        span.trace_id.hex(), span.span_id.hex(), span.parent_span_id.hex(),
+                        {a.key: _otlp_value(a.value) for a in span.attributes}))
+        with self._lock:
+            self.spans.extend(received)
+
+    def of_trace(self, trace_id: str) -> list[ReceivedSpan]:
+        with self._lock:
+            return [span for span in self.spans if span.trace_id == trace_id]
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def _otlp_value(value):
+    kind = value.WhichOneof("value")
+    return getattr(value, kind) if kind else None

@@ -3,6 +3,7 @@
 identity issues the tokens; skp, des, recap and snowman verify them with identity's JWKS over HTTP. Each service
 has its own freshly migrated database; all share a RabbitMQ vhost of their own (services started by other suites
 in the same pytest session consume the same queue names and would take these events).
+Tracing is on: every service exports its spans to the session's OTLP receiver (`otlp`, test_e2e_trace.py).
 Set `E2E_LOGS=1` to print the services' log tails after the run.
 """
 import os
@@ -25,8 +26,16 @@ def e2e_amqp_uri():
 
 
 @pytest.fixture(scope="session")
-def stack(e2e_amqp_uri, tmp_path_factory):
-    started = Stack(e2e_amqp_uri, tmp_path_factory.mktemp("identity-keys"))
+def otlp():
+    """Where every service of the stack sends its spans (tracing is on in this suite: test_e2e_trace.py)."""
+    receiver = testing.OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(e2e_amqp_uri, tmp_path_factory, otlp):
+    started = Stack(e2e_amqp_uri, tmp_path_factory.mktemp("identity-keys"), env=otlp.env())
     try:
         started.start()
     except BaseException:

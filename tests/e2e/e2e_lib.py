@@ -53,9 +53,10 @@ class Stack:
     """identity, skp, des, recap and snowman as real processes: each on its own freshly migrated database, all on one
     fresh vhost, every service but identity verifying tokens with identity's JWKS over HTTP."""
 
-    def __init__(self, amqp_uri: str, key_dir):
+    def __init__(self, amqp_uri: str, key_dir, env: dict | None = None):
         self.amqp_uri = amqp_uri
         self.key_dir = key_dir
+        self.env = dict(env or {})  # added to every service's environment (e.g. where to send traces)
         self.databases: dict[str, str] = {}
         self.processes: dict[str, testing.ServiceProcess] = {}
         self.channels: list[grpc.Channel] = []
@@ -67,13 +68,14 @@ class Stack:
             self.databases[svc] = testing.migrated_database(svc)
         self._bootstrap_admin()
         identity_env = testing.service_env(self.databases["identity"], self.amqp_uri, "",
-                                           EKINERJA_SIGNING_KEY_DIR=str(self.key_dir))
+                                           EKINERJA_SIGNING_KEY_DIR=str(self.key_dir), **self.env)
         self.processes["identity"] = Process("identity", identity_env).launch()
         self.processes["identity"].wait_serving(60)
         jwks = f"http://127.0.0.1:{self.processes['identity'].http_port}/.well-known/jwks.json"
-        extra = {"des": {"EKINERJA_DES_TIMEZONE": DES_TIMEZONE}}
+        # recap logs each event it applied at DEBUG: the trace test finds its line by the trace id
+        extra = {"des": {"EKINERJA_DES_TIMEZONE": DES_TIMEZONE}, "recap": {"EKINERJA_LOG_LEVEL": "DEBUG"}}
         for svc in SERVICES[1:]:   # launched together, then each awaited
-            env = testing.service_env(self.databases[svc], self.amqp_uri, jwks, **extra.get(svc, {}))
+            env = testing.service_env(self.databases[svc], self.amqp_uri, jwks, **self.env, **extra.get(svc, {}))
             self.processes[svc] = Process(svc, env).launch()
         for svc in SERVICES[1:]:
             self.processes[svc].wait_serving(90)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from ekinerja_platform import tracing
+
 from . import event_sql
 from .direct import Retry
 from .repository import known_partition, remember_partition
@@ -55,7 +57,7 @@ _COLUMNS = (
     ("uraian", "text"), ("kuantitas", "numeric"), ("satuan", "text"), ("menit", "integer"), ("jam_mulai", "time"),
     ("jam_selesai", "time"), ("proses", "boolean"), ("evidence_url", "text"), ("state", "text"),
     ("penilai_nip", "text"), ("version", "integer"), ("source", "text"), ("submitted_at", "timestamptz"),
-    ("at", "timestamptz"), ("event_id", "uuid"), ("occurred_at", "text"),
+    ("at", "timestamptz"), ("event_id", "uuid"), ("occurred_at", "text"), ("trace_context", "text"),
 )
 
 _WRITE = """
@@ -96,8 +98,8 @@ WITH x AS (
   SELECT nip, 'activity', activity_id::text, 'create', nip, at, """ + event_sql.new_activity_snapshot("go") + """
   FROM go
 ), evented AS (
-  INSERT INTO outbox (event_id, event_type, payload)
-  SELECT event_id, 'activity_submitted', """ + event_sql.activity_submitted(
+  INSERT INTO outbox (event_id, event_type, trace_context, payload)
+  SELECT event_id, 'activity_submitted', trace_context, """ + event_sql.activity_submitted(
     "go", instansi_id="go.instansi_id", occurred_at="go.occurred_at", version="go.version") + """
   FROM go WHERE event_id IS NOT NULL
 )
@@ -188,6 +190,8 @@ def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evid
         "submitted_at": None if activity.state == "draft" else at_text, "at": at_text,
         # the audit snapshot and the event's envelope are built by PostgreSQL from these columns (event_sql.py)
         "event_id": event_id, "occurred_at": at_text if event_id else None,
+        # the submitting call's trace, continued by the relay and the consumers (None while tracing is off)
+        "trace_context": tracing.current_traceparent() if event_id else None,
     }
 
 

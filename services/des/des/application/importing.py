@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from ekinerja_platform import tracing
 from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument, quote
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import BULK_LANE
@@ -231,9 +232,10 @@ WITH activity AS (
          '{"state": "submitted", "version": 1}'::jsonb
   FROM import_stage s
 )
-INSERT INTO outbox (event_id, event_type, lane, payload)
-SELECT e.event_id, 'activity_submitted', """ + str(BULK_LANE) + """, """ + event_sql.activity_submitted(
-    "e", instansi_id="%(instansi)s::text", occurred_at="%(occurred)s::text", version="1") + """
+INSERT INTO outbox (event_id, event_type, lane, trace_context, payload)
+SELECT e.event_id, 'activity_submitted', """ + str(BULK_LANE) + """, %(trace)s::text, """ + \
+    event_sql.activity_submitted("e", instansi_id="%(instansi)s::text", occurred_at="%(occurred)s::text",
+                                 version="1") + """
 FROM import_stage e
 """
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -273,7 +275,7 @@ def _write(session, instansi_id: str, actor: str, batch, may_claim=None, claimed
     ids, staged = batch.ids, batch.staged
     with cursor.copy(f"COPY import_stage ({_COLUMNS}) FROM STDIN") as copy:
         copy.write(staged)
-    params = {"instansi": instansi_id, "actor": actor,
+    params = {"instansi": instansi_id, "actor": actor, "trace": tracing.current_traceparent(),
               "occurred": dt.datetime.now(dt.timezone.utc).isoformat()}
     if may_claim is not None:
         may_claim()

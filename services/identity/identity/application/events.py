@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ekinerja_platform import tracing
 from ekinerja_platform.outbox import Event
 
 from ..adapters.bulk import copy_rows
@@ -74,5 +75,6 @@ def record_events(session, events: list[Event]) -> int:
     """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
     if not events:
         return 0
-    return copy_rows(session, "outbox", ["event_id", "event_type", "payload"],
-                     ((e.event_id, e.event_type, e.envelope()) for e in events))
+    trace_context = tracing.current_traceparent()  # the writing call's trace (None while tracing is off)
+    return copy_rows(session, "outbox", ["event_id", "event_type", "payload", "trace_context"],
+                     ((e.event_id, e.event_type, e.envelope(), trace_context) for e in events))
