@@ -24,13 +24,16 @@ LOCAL_ENV = VAR / "local.env"
 DB_PREFIX = os.environ.get("EKINERJA_DB_PREFIX", "ekinerja_")
 PORT_OFFSET = int(os.environ.get("EKINERJA_PORT_OFFSET", "0"))
 SERVICES = ["identity", "skp", "des", "recap", "snowman"]
+BROKER_SERVICES = [*SERVICES, "sms"]  # the SMS bridge consumes one identity event (issue 19)
+SMS_HTTP_PORT = 9106 + PORT_OFFSET
 PORTAL_PORT = 8080 + PORT_OFFSET
 DEFAULT_DEMO_PASSWORD = "Kinerja-Demo-2026"
 PG = os.environ.get("EKINERJA_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 AMQP = os.environ.get("EKINERJA_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 VHOST = os.environ.get("EKINERJA_VHOST", "ekinerja")
 
-sys.path[:0] = [str(ROOT / "libs")] + [str(ROOT / "services" / s) for s in SERVICES] + [str(ROOT / "build/gen")]
+sys.path[:0] = [str(ROOT / "libs")] + [str(ROOT / "services" / s) for s in [*SERVICES, "sms"]] + \
+    [str(ROOT / "build/gen")]
 from ekinerja_platform import broker_users  # noqa: E402
 from ekinerja_platform.settings import DEFAULT_PORTS as _DEFAULT_PORTS  # noqa: E402
 from ekinerja_platform.testing import health_status  # noqa: E402
@@ -48,7 +51,7 @@ def local_env() -> dict:
         LOCAL_ENV.chmod(0o600)
     env = _read_local_env()
     # one broker user per service (issue 15.7): passwords made once, like the other local secrets
-    missing = [broker_users.password_env(broker_user(s)) for s in SERVICES]
+    missing = [broker_users.password_env(broker_user(s)) for s in BROKER_SERVICES]
     missing = [name for name in missing if name not in env]
     if missing:
         with LOCAL_ENV.open("a") as f:
@@ -127,7 +130,7 @@ def ensure_vhost(base: dict) -> None:
     """The vhost, its exchanges and policy, and one user per service allowed only its own events
     (`ekinerja_platform.broker_users`); the local admin user (from EKINERJA_AMQP) keeps full rights on it."""
     admin = AMQP.split("://", 1)[1].split("@", 1)[0].split(":", 1)[0]
-    passwords = {s: base[broker_users.password_env(broker_user(s))] for s in SERVICES}
+    passwords = {s: base[broker_users.password_env(broker_user(s))] for s in BROKER_SERVICES}
     broker_users.provision(VHOST, passwords, prefix=f"{VHOST}-", admins=[admin])
 
 
@@ -191,11 +194,15 @@ def run() -> int:
         time.sleep(0.3)
     if os.environ.get("EKINERJA_DEMO_HISTORY", "1") != "0":
         seed_journeys(base)
+    if start_sms(base):
+        return 1
     print("\ne-Kinerja is running:")
     for service in SERVICES:
         grpc_port, http_port = DEFAULT_PORTS[service]
         print(f"  {service:9} gRPC 127.0.0.1:{grpc_port}   metrics http://127.0.0.1:{http_port}/metrics")
     print(f"  {'portal':9} http://127.0.0.1:{PORTAL_PORT}/   (open it in a browser; sign in with a demo account)")
+    print(f"  {'sms':9} bridge http://127.0.0.1:{SMS_HTTP_PORT}/metrics, gammu-smsd with a dummy phone (var/gammu)")
+    print('  send an SMS: .venv/bin/python -m sms.devphone kirim +6281200000001 "INFO"   (docs/sms.md)')
     if accounts:
         print(f"\nDemo accounts (password: {base['EKINERJA_DEMO_PASSWORD']}):")
         for login, description in accounts:
@@ -233,8 +240,83 @@ def seed_journeys(base: dict) -> None:
     print(f"  demo: {json.dumps(summary)}")
 
 
+def sms_env(base: dict) -> dict:
+    env = dict(os.environ)
+    env.update(base)
+    env.update({"EKINERJA_DATABASE_URL": f"{PG}/{DB_PREFIX}sms",
+                "EKINERJA_SMS_GAMMU_DATABASE_URL": f"{PG}/{DB_PREFIX}gammu",
+                "EKINERJA_AMQP_URI": service_amqp_uri("sms", base), "EKINERJA_HTTP_PORT": str(SMS_HTTP_PORT),
+                "EKINERJA_BIND_HOST": "127.0.0.1", "EKINERJA_SMS_POLL_SECONDS": "1",
+                "EKINERJA_SMS_DEV_GAMMU_DIR": str(VAR / "gammu")})
+    for name in ("identity", "des", "snowman", "recap"):
+        env[f"EKINERJA_{name.upper()}_TARGET"] = f"127.0.0.1:{DEFAULT_PORTS[name][0]}"
+    return env
+
+
+def sms_client(base: dict) -> dict:
+    """The bridge's API client (scopes sms:bridge, recap:read), made once through identity as the demo admin; its
+    secret is kept in var/local.env like the other local secrets."""
+    if "EKINERJA_SMS_CLIENT_SECRET" in base:
+        return base
+    import uuid
+
+    import grpc
+
+    from ekinerja.identity.v1 import identity_pb2 as pb
+    from ekinerja.identity.v1 import identity_pb2_grpc
+    with grpc.insecure_channel(f"127.0.0.1:{DEFAULT_PORTS['identity'][0]}") as channel:
+        stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        token = stub.Login(pb.LoginRequest(user="admin", password=base["EKINERJA_DEMO_PASSWORD"]), timeout=20)
+        made = stub.CreateApiClient(pb.CreateApiClientRequest(
+            client_id=f"sms-gateway-{uuid.uuid4().hex[:6]}", name="Gerbang SMS (demo)", instansi_id="KAB-DEMO",
+            scopes=["sms:bridge", "recap:read"]), timeout=20,
+            metadata=[("authorization", f"Bearer {token.access_token}"), ("x-idempotency-key", uuid.uuid4().hex)])
+    with LOCAL_ENV.open("a") as f:
+        f.write(f"EKINERJA_SMS_CLIENT_ID={made.client_id}\nEKINERJA_SMS_CLIENT_SECRET={made.client_secret}\n")
+        if "EKINERJA_SMS_PHONE_KEY" not in base:
+            f.write(f"EKINERJA_SMS_PHONE_KEY={secrets.token_hex(32)}\n")
+    return _read_local_env() | {"EKINERJA_DEMO_PASSWORD": base["EKINERJA_DEMO_PASSWORD"]}
+
+
+def start_sms(base: dict) -> int:
+    """gammu-smsd on a dummy phone (var/gammu) with its PostgreSQL database, and the SMS bridge (services/sms)."""
+    base = sms_client(base)
+    env = sms_env(base)
+    subprocess.run([python(), "-m", "sms", "gammu-setup"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run([python(), "-m", "sms", "migrate"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    if not pid_of("gammu-smsd"):
+        from sms import dummy_phone
+        root = VAR / "gammu"
+        root.mkdir(parents=True, exist_ok=True)
+        device = dummy_phone.prepare(root)
+        (root / "smsdrc").write_text(dummy_phone.smsdrc(root, device, dummy_phone.db_params(f"{PG}/{DB_PREFIX}gammu")))
+        (root / "smsd.pid").unlink(missing_ok=True)
+        process = subprocess.Popen(["gammu-smsd", "-c", str(root / "smsdrc"), "-p", str(root / "smsd.pid")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        (RUN / "gammu-smsd.pid").write_text(str(process.pid))
+    if not pid_of("sms"):
+        log = open(LOG / "sms.log", "ab")
+        process = subprocess.Popen([python(), "-m", "sms", "run"], env=env, cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        (RUN / "sms.pid").write_text(str(process.pid))
+    import urllib.request
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{SMS_HTTP_PORT}/ready", timeout=2) as reply:
+                if reply.status == 200:
+                    return 0
+        except OSError:
+            pass
+        if not pid_of("sms"):
+            break
+        time.sleep(0.5)
+    print("sms bridge not ready; see var/log/sms.log", file=sys.stderr)
+    return 1
+
+
 def stop() -> int:
-    for service in ["portal", *reversed(SERVICES)]:
+    for service in ["sms", "gammu-smsd", "portal", *reversed(SERVICES)]:
         pid = pid_of(service)
         if not pid:
             continue
@@ -259,6 +341,7 @@ def status() -> int:
         print(f"{service:9} pid={pid or '-':<8} health={health or 'unreachable'}")
     print(f"{'portal':9} pid={pid_of('portal') or '-':<8} health={'SERVING' if portal_ready() else 'unreachable'}"
           f"  http://127.0.0.1:{PORTAL_PORT}/")
+    print(f"{'sms':9} pid={pid_of('sms') or '-':<8} gammu-smsd pid={pid_of('gammu-smsd') or '-'}")
     return 0
 
 

@@ -14,7 +14,7 @@ root=$(pwd)
 {
   echo "$root/build/gen"
   echo "$root/libs"
-  for svc in identity skp des recap snowman portal; do echo "$root/services/$svc"; done
+  for svc in identity skp des recap snowman portal sms; do echo "$root/services/$svc"; done
 } > "$site/ekinerja-monorepo.pth"
 cat > .venv/bin/ekinerja <<SCRIPT
 #!/usr/bin/env bash

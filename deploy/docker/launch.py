@@ -7,7 +7,7 @@ import os
 import runpy
 import sys
 
-SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal", "sms")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 prefix="${EKINERJA_DB_PREFIX:-}"
-for service in identity skp des recap snowman portal; do
+for service in identity skp des recap snowman portal sms gammu; do
     var="$(printf '%s' "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
     password="${!var:-}"
     if [ -z "$password" ]; then

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import topology
 
-SERVICES = ("identity", "skp", "des", "recap", "snowman")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "sms")  # sms: the SMS bridge consumes one event
 ADMIN_TAGS = ["administrator", "impersonator"]  # impersonator: `replay` puts dead letters back with their user_id
 HASHING = "rabbit_password_hashing_sha256"
 _NAME = "[a-z0-9_]+"

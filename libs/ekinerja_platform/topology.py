@@ -18,8 +18,8 @@ SUBSCRIPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "assignment_changed": ("skp", "des", "recap"),
         "position_changed": ("skp", "recap"),
         "employee_status_changed": ("des", "recap"),
-        # the SMS bridge (services/sms) texts the one-time code; it adds itself here when it subscribes
-        "phone_verification_requested": (),
+        # the SMS bridge (services/sms) texts the one-time code
+        "phone_verification_requested": ("sms",),
     },
     "skp": {
         "skp_approved": ("des", "recap"),

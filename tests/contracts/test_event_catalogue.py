@@ -27,6 +27,8 @@ def subscriptions_in_code() -> set[tuple[str, str, str]]:
             for entrypoint in getattr(member, "nameko_entrypoints", ()):
                 if isinstance(entrypoint, EventSubscriber):
                     found.add((service, entrypoint.source_service, entrypoint.event_type))
+    from sms.entrypoints.worker import QUEUE  # the SMS bridge is a plain process with one kombu consumer
+    found.add(QUEUE)
     return found
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.deploy
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SERVICES = {"identity": (50051, 9101), "skp": (50052, 9102), "des": (50053, 9103), "recap": (50054, 9104),
             "snowman": (50055, 9105)}
-JOBS = {f"{svc}-migrate" for svc in SERVICES} | {"rabbitmq-definitions", "portal-migrate"}
+JOBS = {f"{svc}-migrate" for svc in SERVICES} | {"rabbitmq-definitions", "portal-migrate", "sms-migrate"}
 REQUIRED_ENV = {"EKINERJA_DATABASE_URL", "EKINERJA_AMQP_URI", "EKINERJA_GRPC_PORT", "EKINERJA_HTTP_PORT",
                 "EKINERJA_JWKS_URL", "EKINERJA_LOG_LEVEL", "EKINERJA_NIP_HASH_KEY"}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|KEY$")  # ..._KEY_DIR is a path, not a secret

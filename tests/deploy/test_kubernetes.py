@@ -321,3 +321,24 @@ def test_secret_templates_cover_every_reference_and_hold_no_secret(rendered):
         own = {"EKINERJA_PHONE_HASH_KEY", "EKINERJA_PHONE_ENCRYPTION_KEY"} if svc == "identity" else set()
         assert keys == {"EKINERJA_DATABASE_URL", "EKINERJA_MIGRATION_DATABASE_URL", "EKINERJA_AMQP_URI"} | own
     assert set(templates["ekinerja-shared-secrets"]["stringData"]) == {"EKINERJA_NIP_HASH_KEY"}
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_the_sms_bridge_has_its_objects(rendered, target):
+    """The SMS bridge (docs/sms.md): one replica replaced, not rolled; HTTP probes; its own NetworkPolicy reaching only
+    the four APIs it calls; the services it calls admit it."""
+    resources = rendered[target]
+    deployment = by_kind(resources, "Deployment")["sms"]
+    assert deployment["spec"]["replicas"] == 1 and deployment["spec"]["strategy"]["type"] == "Recreate"
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/alive"
+    assert "sms-migrate" in by_kind(resources, "Job") and "sms-config" in by_kind(resources, "ConfigMap")
+    policies = by_kind(resources, "NetworkPolicy")
+    egress_ports = {p["port"] for rule in policies["sms"]["spec"]["egress"] for p in rule.get("ports", [])}
+    assert {50051, 50053, 50054, 50055, 5432, 5672} <= egress_ports and 50052 not in egress_ports
+    for svc in ("identity", "des", "recap", "snowman"):
+        admitted = [peer["podSelector"]["matchLabels"].get("app.kubernetes.io/name")
+                    for rule in policies[svc]["spec"]["ingress"] for peer in rule.get("from", [])
+                    if "podSelector" in peer]
+        assert "sms" in admitted, svc

@@ -16,7 +16,7 @@ import pytest
 pytestmark = pytest.mark.deploy
 
 SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "init-databases.sh"
-SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal", "sms", "gammu")
 PG = {"PGHOST": os.environ.get("PGHOST", "127.0.0.1"), "PGPORT": os.environ.get("PGPORT", "5432"),
       "POSTGRES_USER": os.environ.get("EKINERJA_TEST_PG_SUPERUSER", "postgres")}
 

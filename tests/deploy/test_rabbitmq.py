@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.deploy
 
 RABBIT = Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq"
-SERVICES = ("identity", "skp", "des", "recap", "snowman")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "sms")
 
 
 @pytest.fixture(scope="module")

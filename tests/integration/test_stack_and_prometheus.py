@@ -39,7 +39,7 @@ def _port_free(port: int) -> bool:
 def _free_offset() -> int:
     for _ in range(200):
         offset = random.randrange(1000, 15000)
-        if all(_port_free(p + offset) for pair in [*DEFAULT_PORTS.values(), (8080,)] for p in pair):
+        if all(_port_free(p + offset) for pair in [*DEFAULT_PORTS.values(), (8080, 9106)] for p in pair):
             return offset
     raise RuntimeError("no free port block")
 
@@ -63,7 +63,7 @@ def stack(tmp_path_factory):
                        timeout=120)
         admin = sa.create_engine(testing.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            for service in [*SERVICES, "portal"]:
+            for service in [*SERVICES, "portal", "sms", "gammu"]:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "stack{tag}_{service}" WITH (FORCE)'))
         admin.dispose()
         from ekinerja_platform import broker_users
@@ -97,6 +97,7 @@ def test_rules_and_dashboards_query_only_names_the_services_export(stack):
     exported = set()
     ports = {service: http for service, (_, http) in DEFAULT_PORTS.items()}
     ports["portal"] = 8080
+    ports["sms"] = 9106   # the SMS bridge (make run starts it with gammu-smsd on a dummy phone)
     for service, port in ports.items():
         response = requests.get(f"http://127.0.0.1:{port + stack['offset']}/metrics", timeout=10)
         assert response.status_code == 200, service
@@ -181,3 +182,17 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
         process.terminate()
         process.wait(20)
         log.close()
+
+
+def test_a_newcomer_sends_an_sms_with_one_command(stack):
+    """docs/sms.md: `python -m sms.devphone kirim NUMBER TEXT` against `make run`'s gammu-smsd (dummy phone) and bridge;
+    the demo guru's number is verified by identity's demo, so INFO is answered for the guru."""
+    var = stack["env"]["EKINERJA_VAR_DIR"]
+    prefix = stack["env"]["EKINERJA_DB_PREFIX"]
+    env = {**stack["env"], "EKINERJA_SMS_DEV_GAMMU_DIR": f"{var}/gammu",
+           "EKINERJA_SMS_GAMMU_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{prefix}gammu"}
+    done = subprocess.run([sys.executable, "-m", "sms.devphone", "kirim", "+6281200000001", "info"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == "> info"
+    assert done.stdout.splitlines()[1].startswith("< Hari ini: rencana"), done.stdout

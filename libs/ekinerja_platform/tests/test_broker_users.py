@@ -31,11 +31,11 @@ def test_each_service_publishes_only_its_own_events(amqp_uri):
         uri = testing.broker_user_uri(amqp_uri, service)
         assert uri != amqp_uri, "the session vhost has per-service users"
         user = Connection(uri).userid
-        for event_type in list(topology.SUBSCRIPTIONS[service])[:1]:
+        for event_type in list(topology.SUBSCRIPTIONS.get(service, {}))[:1]:
             _publish(uri, f"{service}.events", event_type, user_id=user)  # its own: allowed
         for other in broker_users.SERVICES:
-            if other == service:
-                continue
+            if other == service or not topology.SUBSCRIPTIONS.get(other):
+                continue  # a consumer-only user (the SMS bridge) has no events of its own
             other_type = next(iter(topology.SUBSCRIPTIONS[other]))
             with pytest.raises(amqp_errors.AccessRefused):
                 _publish(uri, f"{other}.events", other_type, user_id=user)  # another service's exchange

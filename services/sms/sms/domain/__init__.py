@@ -1,0 +1,1 @@
+"""Rules of the SMS bridge: commands, replies, fairness, reminders (standard library only)."""
