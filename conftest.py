@@ -3,8 +3,14 @@
 Integration tests use the machine's real PostgreSQL and RabbitMQ; nothing here fakes them.
 """
 import pytest
+from hypothesis import settings
 
 from ekinerja_platform import testing
+
+# Property tests check results, never speed (speed is `make bench`'s): no per-example deadline, which a loaded CI
+# machine would break at random.
+settings.register_profile("ekinerja", deadline=None)
+settings.load_profile("ekinerja")
 
 
 @pytest.fixture(scope="session")
