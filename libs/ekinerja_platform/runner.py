@@ -34,13 +34,11 @@ def service_main(service: str, service_class_path: str, migrations_dir: str, arg
         # the producer whose outbox it relays (a runner may hold several services, each with its own relay)
         return child_main(argv[1] if len(argv) > 1 else service, settings)
     if command == "migrate":
-        import os
-
         from .migrate import migrate
-        from .settings import exit_on_missing, load_settings
+        from .settings import exit_on_missing, load_settings, secret
         settings = exit_on_missing(load_settings)(service, require_jwks=False)
         # behind PgBouncer (transaction pooling) migrations go straight to the primary
-        url = os.environ.get("EKINERJA_MIGRATION_DATABASE_URL") or settings.sqlalchemy_url
+        url = exit_on_missing(secret)("EKINERJA_MIGRATION_DATABASE_URL") or settings.sqlalchemy_url
         migrate(url.replace("postgresql://", "postgresql+psycopg://", 1), migrations_dir)
         print(f"{service}: migrated")
         return 0

@@ -30,6 +30,29 @@ def _env(name: str, default: str | None = None, *, required: bool = False) -> st
     return value
 
 
+def secret(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    """A secret setting: the content of the file named by `<name>_FILE` (a mounted Kubernetes Secret, so the value
+    is in no environment a child process or a crash dump inherits), else the variable itself. Both set is refused:
+    which one wins would be a guess. One trailing newline (an editor's or `echo`'s) is not part of the value."""
+    path = os.environ.get(f"{name}_FILE") or None
+    if path is None:
+        return _env(name, default, required=required)
+    if os.environ.get(name):
+        raise MissingSetting(f"settings {name} and {name}_FILE are both set; keep only one")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = handle.read()
+    except OSError as exc:
+        raise MissingSetting(f"setting {name}_FILE: cannot read {path}: {exc.strerror}") from None
+    value = value[:-1] if value.endswith("\n") else value
+    value = value[:-1] if value.endswith("\r") else value
+    if value == "":
+        if required:
+            raise MissingSetting(f"setting {name}_FILE names an empty file ({path})")
+        return default
+    return value
+
+
 def _int(name: str, default: int) -> int:
     raw = _env(name)
     if raw is None:
@@ -102,11 +125,11 @@ def _strip_password(url: str) -> str:
 def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
     """Read the settings of `service` from EKINERJA_* variables; exit with a clear message if one is missing."""
     grpc_default, http_default = DEFAULT_PORTS.get(service, (50050, 9100))
-    nip_key = _env("EKINERJA_NIP_HASH_KEY", required=True)
+    nip_key = secret("EKINERJA_NIP_HASH_KEY", required=True)
     return Settings(
         service=service,
-        database_url=_env("EKINERJA_DATABASE_URL", required=True),
-        amqp_uri=_env("EKINERJA_AMQP_URI", required=True),
+        database_url=secret("EKINERJA_DATABASE_URL", required=True),
+        amqp_uri=secret("EKINERJA_AMQP_URI", required=True),
         grpc_port=_int("EKINERJA_GRPC_PORT", grpc_default),
         http_port=_int("EKINERJA_HTTP_PORT", http_default),
         bind_host=_env("EKINERJA_BIND_HOST", "0.0.0.0"),

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from ekinerja_platform.retention import PurgeRule
-from ekinerja_platform.settings import MissingSetting, _env, _int
+from ekinerja_platform.settings import MissingSetting, _env, _int, secret
 
 from .domain.client_address import Network, parse_networks
 from .domain.throttle import Backoff, ThrottlePolicy
@@ -78,8 +78,8 @@ def load_identity_settings() -> IdentitySettings:
         login_familiar_days=_int("EKINERJA_LOGIN_FAMILIAR_DAYS", 30),
         login_failure_horizon_hours=_int("EKINERJA_LOGIN_FAILURE_HORIZON_HOURS", 24),
         trusted_proxies=trusted_proxies,
-        phone_hash_key=_env("EKINERJA_PHONE_HASH_KEY", required=True).encode(),
-        phone_encryption_key=_env("EKINERJA_PHONE_ENCRYPTION_KEY", required=True).encode(),
+        phone_hash_key=secret("EKINERJA_PHONE_HASH_KEY", required=True).encode(),
+        phone_encryption_key=secret("EKINERJA_PHONE_ENCRYPTION_KEY", required=True).encode(),
         phone_token_ttl_seconds=_int("EKINERJA_PHONE_TOKEN_TTL_SECONDS", 300),
     )
     if settings.access_ttl_seconds < 30 or settings.refresh_ttl_seconds <= settings.access_ttl_seconds:

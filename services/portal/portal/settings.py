@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ekinerja_platform.settings import DEFAULT_PORTS, MissingSetting, _env, _int
+from ekinerja_platform.settings import DEFAULT_PORTS, MissingSetting, _env, _int, secret
 
 SERVICES = ("identity", "skp", "des", "recap", "snowman")
 DEFAULT_HTTP_PORT = 8080
@@ -38,18 +38,18 @@ def load_settings() -> PortalSettings:
     ttl = _int("EKINERJA_PORTAL_SESSION_TTL_SECONDS", 8 * 3600)
     if ttl <= 0:
         raise MissingSetting("setting EKINERJA_PORTAL_SESSION_TTL_SECONDS must be positive")
-    keys = tuple(k.strip() for k in _env("EKINERJA_PORTAL_SESSION_KEY", required=True).split(",") if k.strip())
+    keys = tuple(k.strip() for k in secret("EKINERJA_PORTAL_SESSION_KEY", required=True).split(",") if k.strip())
     if not keys:
         raise MissingSetting("setting EKINERJA_PORTAL_SESSION_KEY must hold at least one key")
     return PortalSettings(
-        database_url=_env("EKINERJA_DATABASE_URL", required=True),
+        database_url=secret("EKINERJA_DATABASE_URL", required=True),
         targets=targets,
         http_port=_int("EKINERJA_HTTP_PORT", DEFAULT_HTTP_PORT),
         bind_host=_env("EKINERJA_BIND_HOST", "0.0.0.0"),
         session_ttl_seconds=ttl,
         refresh_margin_seconds=_int("EKINERJA_PORTAL_REFRESH_MARGIN_SECONDS", 60),
         log_level=_env("EKINERJA_LOG_LEVEL", "INFO"),
-        nip_hash_key=_env("EKINERJA_NIP_HASH_KEY", required=True).encode(),
+        nip_hash_key=secret("EKINERJA_NIP_HASH_KEY", required=True).encode(),
         grpc_timeout_seconds=float(_env("EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS", "10")),
         db_pool_size=_int("EKINERJA_PORTAL_DB_POOL_SIZE", 5),
         max_upload_bytes=_int("EKINERJA_PORTAL_MAX_UPLOAD_BYTES", 4 * 1024 * 1024),

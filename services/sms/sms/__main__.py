@@ -20,10 +20,9 @@ def main(argv: list[str]) -> int:
 
     command = argv[0] if argv else "run"
     if command == "gammu-setup":
-        import os
-
+        from ekinerja_platform.settings import exit_on_missing, secret
         from sms.adapters import gammu
-        url = os.environ.get("EKINERJA_SMS_GAMMU_DATABASE_URL")
+        url = exit_on_missing(secret)("EKINERJA_SMS_GAMMU_DATABASE_URL")
         if not url:
             print("setting EKINERJA_SMS_GAMMU_DATABASE_URL is required", file=sys.stderr)
             return 2

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ekinerja_platform.settings import DEFAULT_PORTS, MissingSetting, _env, _int
+from ekinerja_platform.settings import DEFAULT_PORTS, MissingSetting, _env, _int, secret
 
 from .application.inbound import Limits
 from .domain.reminders import Schedule, validate_hour
@@ -43,17 +43,17 @@ def load_settings() -> SmsSettings:
     except ValueError:
         raise MissingSetting("setting EKINERJA_SMS_REMINDER_HOUR must be 0-23") from None
     return SmsSettings(
-        database_url=_env("EKINERJA_DATABASE_URL", required=True),
-        gammu_database_url=_env("EKINERJA_SMS_GAMMU_DATABASE_URL", required=True),
-        amqp_uri=_env("EKINERJA_AMQP_URI", required=True),
+        database_url=secret("EKINERJA_DATABASE_URL", required=True),
+        gammu_database_url=secret("EKINERJA_SMS_GAMMU_DATABASE_URL", required=True),
+        amqp_uri=secret("EKINERJA_AMQP_URI", required=True),
         targets=targets,
-        client_id=_env("EKINERJA_SMS_CLIENT_ID", required=True),
-        client_secret=_env("EKINERJA_SMS_CLIENT_SECRET", required=True),
-        phone_key=_env("EKINERJA_SMS_PHONE_KEY", required=True).encode(),
+        client_id=secret("EKINERJA_SMS_CLIENT_ID", required=True),
+        client_secret=secret("EKINERJA_SMS_CLIENT_SECRET", required=True),
+        phone_key=secret("EKINERJA_SMS_PHONE_KEY", required=True).encode(),
         http_port=_int("EKINERJA_HTTP_PORT", DEFAULT_HTTP_PORT),
         bind_host=_env("EKINERJA_BIND_HOST", "0.0.0.0"),
         log_level=_env("EKINERJA_LOG_LEVEL", "INFO"),
-        nip_hash_key=_env("EKINERJA_NIP_HASH_KEY", required=True).encode(),
+        nip_hash_key=secret("EKINERJA_NIP_HASH_KEY", required=True).encode(),
         poll_seconds=float(_env("EKINERJA_SMS_POLL_SECONDS", "2")),
         reminder_interval_seconds=float(_env("EKINERJA_SMS_REMINDER_INTERVAL_SECONDS", "60")),
         grpc_timeout_seconds=float(_env("EKINERJA_SMS_GRPC_TIMEOUT_SECONDS", "10")),
