@@ -195,7 +195,9 @@ def test_deployments_probe_ports_and_wiring(rendered, target):
         assert "EKINERJA_TRUSTED_PROXIES" in config, "the per-peer stream limit must see clients behind the ingress"
         assert config["EKINERJA_TIMEZONE"] == "Asia/Jakarta", "every service must agree on what day it is"
         refs = {e.get("configMapRef", e.get("secretRef"))["name"] for e in container["envFrom"]}
-        assert refs == {f"{svc}-config", f"{svc}-secrets", "ekinerja-shared-secrets"}
+        assert refs == {f"{svc}-config"}, "secrets are mounted files, not environment variables"
+        secret_volumes = {v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+        assert {f"{svc}-secrets", "ekinerja-shared-secrets"} <= secret_volumes
 
         selector = deployment["spec"]["selector"]["matchLabels"]
         assert selector.items() <= pod_labels.items()
@@ -295,6 +297,72 @@ def test_prod_is_redundant_and_sized_for_des_and_recap(rendered):
     assert des != skp
     for name, cm in by_kind(rendered["prod"], "ConfigMap").items():
         assert cm["data"]["EKINERJA_LOG_LEVEL"] == "INFO", name
+
+
+# -- secrets as files ------------------------------------------------------------------------------------------------
+# Workloads that may still take a Secret as an environment variable, each with the reason (none today: every image is
+# ours and reads `X_FILE`, ekinerja_platform.settings.secret).
+SECRET_ENV_ALLOWED: dict[str, str] = {}
+
+
+def _container_env(resources, container) -> dict[str, str]:
+    """The container's plain environment: its ConfigMaps' data (envFrom), then its own `env` values, which win."""
+    configmaps = by_kind(resources, "ConfigMap")
+    env = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(configmaps[source["configMapRef"]["name"]]["data"])
+    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    return env
+
+
+@pytest.mark.parametrize("target", [*TARGETS, "prod-operators"])  # prod-replica-site: no workload
+def test_no_workload_takes_a_secret_as_an_environment_variable(rendered, kustomize_lite, target):
+    resources = rendered[target] if target in rendered else kustomize_lite.render(K8S / "overlays" / target)
+    workloads = list(pod_specs(resources))
+    assert workloads
+    for workload, pod in workloads:
+        where = f"{workload['kind']}/{workload['metadata']['name']}"
+        if where in SECRET_ENV_ALLOWED:
+            continue
+        for container in pod["containers"] + pod.get("initContainers", []):
+            assert not [e for e in container.get("envFrom", []) if "secretRef" in e], f"{where}: envFrom a Secret"
+            assert not [e["name"] for e in container.get("env", [])
+                        if "secretKeyRef" in e.get("valueFrom", {})], f"{where}: env from a secretKeyRef"
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_every_secret_file_setting_names_a_key_of_a_mounted_secret(rendered, target):
+    """Each `*_FILE` path is `<mount of a Secret volume>/<a key that volume projects>`, the Secret's template holds
+    that key, and the settings the services require are all given as files."""
+    templates = {doc["metadata"]["name"]: doc for path in K8S.rglob("*.template.yaml") for doc in documents(path)}
+    for workload, pod in pod_specs(rendered[target]):
+        where = f"{workload['kind']}/{workload['metadata']['name']}"
+        volumes = {v["name"]: v["secret"] for v in pod.get("volumes", []) if "secret" in v}
+        for container in pod["containers"]:
+            mounted = {}
+            for mount in container.get("volumeMounts", []):
+                if mount["name"] in volumes:
+                    assert mount.get("readOnly") is True, f"{where}: {mount['name']} must be read-only"
+                    mounted[mount["mountPath"].rstrip("/")] = volumes[mount["name"]]
+            files = {k: v for k, v in _container_env(rendered[target], container).items() if k.endswith("_FILE")}
+            for name, path in files.items():
+                directory, _, key = path.rpartition("/")
+                assert directory in mounted, f"{where}: {name}={path} is in no mounted Secret volume"
+                volume = mounted[directory]
+                assert volume["defaultMode"] in (0o400, 0o440), f"{where}: {volume['secretName']} files too open"
+                projected = [i["path"] for i in volume["items"]] if "items" in volume else None
+                keys = set(templates[volume["secretName"]]["stringData"])
+                assert key in (projected if projected is not None else keys), f"{where}: {name}: no file {key}"
+                assert key in keys, f"{where}: {name}: the Secret {volume['secretName']} has no key {key}"
+            if workload["metadata"]["name"] in SERVICES:
+                required = {"EKINERJA_DATABASE_URL_FILE", "EKINERJA_AMQP_URI_FILE", "EKINERJA_NIP_HASH_KEY_FILE"}
+                assert required <= set(files), f"{where}: {required - set(files)}"
+            if workload["kind"] == "Job":
+                assert files["EKINERJA_DATABASE_URL_FILE"].endswith("/EKINERJA_MIGRATION_DATABASE_URL"), where
+            else:  # a server gets only the keys it reads, not the owner's (migration) database URL
+                projected = {i["key"] for i in volumes[f"{workload['metadata']['name']}-secrets"].get("items", [])}
+                assert projected and "EKINERJA_MIGRATION_DATABASE_URL" not in projected, f"{where}: the owner's URL"
 
 
 # -- secret templates ------------------------------------------------------------------------------------------------
