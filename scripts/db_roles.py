@@ -12,19 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from ekinerja_platform import db_roles
-from ekinerja_platform.settings import db_timeouts
+from ekinerja_platform.settings import db_timeouts, secret
 
 SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
-
-
-def _secret(name: str) -> str | None:
-    path = os.environ.get(f"{name}_FILE")
-    return Path(path).read_text().strip() if path else os.environ.get(name) or None
 
 
 def main() -> int:
@@ -43,8 +37,8 @@ def main() -> int:
         roles = db_roles.role_names(service, args.prefix, owner_pattern=args.owner_pattern,
                                     app_pattern=args.app_pattern)
         env = f"EKINERJA_{service.upper()}_DB"
-        db_roles.provision(args.admin_url, roles, owner_password=_secret(f"{env}_OWNER_PASSWORD"),
-                           app_password=_secret(f"{env}_APP_PASSWORD"),
+        db_roles.provision(args.admin_url, roles, owner_password=secret(f"{env}_OWNER_PASSWORD"),
+                           app_password=secret(f"{env}_APP_PASSWORD"),
                            statement_timeout_seconds=statement, lock_timeout_seconds=lock)
         base = make_url(args.admin_url).set(database=roles.database, password=None)
         print(f"{service}: EKINERJA_MIGRATION_DATABASE_URL={base.set(username=roles.owner).render_as_string()}")

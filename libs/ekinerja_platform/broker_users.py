@@ -24,7 +24,6 @@ import argparse
 import base64
 import hashlib
 import json
-import os
 import re
 import secrets
 import shutil
@@ -34,6 +33,7 @@ import tempfile
 from pathlib import Path
 
 from . import topology
+from .settings import secret
 
 SERVICES = ("identity", "skp", "des", "recap", "snowman", "sms")  # sms: the SMS bridge consumes one event
 ADMIN_TAGS = ["administrator", "impersonator"]  # impersonator: `replay` puts dead letters back with their user_id
@@ -216,7 +216,7 @@ def main(argv=None) -> int:
         return 0
     passwords = {}
     for service in SERVICES:
-        value = os.environ.get(password_env(user_name(service, args.prefix)), "")
+        value = secret(password_env(user_name(service, args.prefix))) or ""
         if not value:
             print(f"error: {password_env(user_name(service, args.prefix))} is not set", file=sys.stderr)
             return 2
