@@ -20,7 +20,7 @@ import pytest
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal", "sms")
 FRAMEWORKS = ("nameko", "grpc", "grpc_health", "grpc_reflection", "sqlalchemy", "alembic", "psycopg", "kombu",
               "eventlet", "google.protobuf", "ekinerja")  # `ekinerja.*` are the generated protobuf modules
 OUTER_ROOMS = ("adapters", "application", "entrypoints")
