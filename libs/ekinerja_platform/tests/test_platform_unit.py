@@ -142,7 +142,7 @@ def test_bearer_parsing():
 
 
 def test_topology_queues_are_quorum_with_dead_letter_and_every_consumer_is_a_service():
-    services = {"identity", "skp", "des", "recap", "snowman", "probe"}
+    services = {"identity", "skp", "des", "recap", "snowman", "sms", "probe"}
     for producer, events in topology.SUBSCRIPTIONS.items():
         for event_type, consumers in events.items():
             assert set(consumers) <= services
