@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 pytestmark = pytest.mark.deploy
-SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal")
+SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal", "sms")
 
 
 @pytest.fixture(scope="module")
