@@ -14,7 +14,7 @@ import requests
 import sqlalchemy as sa
 from kombu import Connection
 
-from ekinerja_platform import testing
+from ekinerja_platform import testing, topology
 from ekinerja_platform.outbox import Event
 from ekinerja_platform.testing import wait_for
 
@@ -50,10 +50,14 @@ def publish_raw(amqp_uri, body: bytes, content_type="application/json", user_id=
 
 
 def dead_letters(amqp_uri) -> list:
-    """Everything in the probe queue's DLQ: (reason, detail, body); the messages are taken off."""
+    """Everything in the probe queue's DLQ: (reason, detail, body); the messages are taken off.
+
+    The DLQ is declared here too (same arguments, so idempotent): the probe's relay declares it a moment after the
+    process starts, and a test that runs first must not race it."""
     out = []
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
+        topology.declare(channel, [topology.dead_letter_queue("probe", "probe", "probe_happened")])
         while True:
             message = channel.basic_get(queue=f"{QUEUE}.dlq", no_ack=True)
             if message is None:
