@@ -40,6 +40,8 @@ def _ask(svc: str, policy, rpc: str) -> None:
         policy.authorize(rpc, _principal("pegawai"), instansi_id="kota-bogor")
     elif svc == "skp" and dict.get(policy.RULES, rpc) in (policy.TEMPLATE_READ, policy.TEMPLATE_MANAGE):
         policy.authorize_template(rpc, _principal("pegawai"), "kota-bogor", frozenset())  # a position's rules
+    elif svc == "skp" and isinstance(dict.get(policy.RULES, rpc), policy.InstansiRule):
+        policy.authorize_instansi(rpc, _principal("pegawai"), "kota-bogor")  # an instansi's settings (issue 22)
     elif svc == "skp":
         policy.authorize(rpc, _principal("pegawai"), {"nip": "1", "instansi_id": "kota-bogor", "penilai_nip": None,
                                                       "atasan_penilai_nip": None})

@@ -17,7 +17,7 @@ from ekinerja_platform.idempotency import run_once
 from .adapters import forms
 from .adapters import repository as repo
 from .application import handlers as h
-from .application import official_forms, templates
+from .application import curve, official_forms, ruleset_setting, templates
 from .domain import template as tpl
 from .domain.document import TargetInput, plain
 
@@ -303,3 +303,63 @@ def list_audit(db, call, request):
 
 
 __all__ = ["repo"]
+
+
+# --- issue 22: settings per instansi, the distribution curve -------------------------------------------------------
+
+
+def _history(view: dict) -> list:
+    return [pb.SettingChange(at=_s(c["at"]), actor=c["actor"], old_value=c["old_value"] or "",
+                             new_value=c["new_value"], reason=c["reason"]) for c in view["history"]]
+
+
+def ruleset_setting_message(view: dict) -> pb.RulesetSetting:
+    return pb.RulesetSetting(instansi_id=view["instansi_id"], tahun=view["tahun"], ruleset=view["ruleset"],
+                             is_set=view["is_set"], version=view["version"], updated_by=view["updated_by"],
+                             updated_at=_s(view["updated_at"]), history=_history(view))
+
+
+def predikat_organisasi_message(view: dict) -> pb.PredikatOrganisasiSetting:
+    return pb.PredikatOrganisasiSetting(instansi_id=view["instansi_id"], periode=view["periode"],
+                                        predikat=view["predikat"], is_set=view["is_set"], version=view["version"],
+                                        updated_by=view["updated_by"], updated_at=_s(view["updated_at"]),
+                                        history=_history(view))
+
+
+def get_ruleset_setting(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: pb.GetRulesetSettingResponse(setting=ruleset_setting_message(
+        ruleset_setting.get_ruleset_setting(s, principal, request.instansi_id, request.tahun))))
+
+
+def set_ruleset_setting(db, call, request):
+    return _write(db, call, "SetRulesetSetting", pb.SetRulesetSettingResponse, lambda s, p: (
+        pb.SetRulesetSettingResponse(setting=ruleset_setting_message(ruleset_setting.set_ruleset_setting(
+            s, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
+
+
+def get_predikat_organisasi(db, call, request):
+    principal = call.require_principal()
+    return _read(db, lambda s: pb.GetPredikatOrganisasiResponse(setting=predikat_organisasi_message(
+        ruleset_setting.get_predikat_organisasi(s, principal, request.instansi_id, request.periode))))
+
+
+def set_predikat_organisasi(db, call, request):
+    return _write(db, call, "SetPredikatOrganisasi", pb.SetPredikatOrganisasiResponse, lambda s, p: (
+        pb.SetPredikatOrganisasiResponse(setting=predikat_organisasi_message(ruleset_setting.set_predikat_organisasi(
+            s, p, request.instansi_id, request.periode, request.predikat, request.reason)))))
+
+
+def check_distribution(db, call, request):
+    principal = call.require_principal()
+
+    def run(session):
+        result = curve.check(session, principal, request.instansi_id, request.periode)
+        return pb.CheckDistributionResponse(
+            instansi_id=request.instansi_id, periode=request.periode,
+            predikat_organisasi=result.predikat_organisasi.value, diperiksa=result.diperiksa,
+            jumlah_pegawai=result.total, memenuhi=bool(result.memenuhi),
+            jumlah=[pb.PredikatCount(predikat=p.value, kode_predikat=p.code, jumlah=n)
+                    for p, n in result.jumlah.items()],
+            pelanggaran=[pb.CurveViolation(aturan=v.aturan, pesan=v.pesan) for v in result.pelanggaran])
+    return _read(db, run)

@@ -120,6 +120,26 @@ class SkpService(PlatformService):
     def ListAudit(self, request, context):
         return api.list_audit(self.db, self.call, request)
 
+    @rpc
+    def GetRulesetSetting(self, request, context):
+        return api.get_ruleset_setting(self.db, self.call, request)
+
+    @rpc
+    def SetRulesetSetting(self, request, context):
+        return api.set_ruleset_setting(self.db, self.call, request)
+
+    @rpc
+    def GetPredikatOrganisasi(self, request, context):
+        return api.get_predikat_organisasi(self.db, self.call, request)
+
+    @rpc
+    def SetPredikatOrganisasi(self, request, context):
+        return api.set_predikat_organisasi(self.db, self.call, request)
+
+    @rpc
+    def CheckDistribution(self, request, context):
+        return api.check_distribution(self.db, self.call, request)
+
     # -- events in ------------------------------------------------------------------------------------------------
     @subscribe("identity", "position_changed")
     def on_position_changed(self, envelope):

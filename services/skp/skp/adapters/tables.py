@@ -184,3 +184,55 @@ audit = sa.Table(
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("detail", JSONB, nullable=False),
 )
+
+# --- issue 22: the ruleset per instansi and year, the organisation's predikat per period, the employees' predikat --
+# (migration 0007_ruleset_setting). Settings keep the current value; every change is a row of setting_audit.
+
+ruleset_settings = sa.Table(
+    "ruleset_settings", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("ruleset", sa.Text, nullable=False),  # pp46-2011 | permenpanrb-6-2022
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+# The organisation's predikat kinerja for a period, set by the PyB: it picks the distribution curve (6/2022 §4).
+predikat_organisasi = sa.Table(
+    "predikat_organisasi", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("periode", sa.Text, primary_key=True),  # 2025 | 2025-Q1 | 2025-01 (domain/ruleset_setting.py)
+    sa.Column("predikat", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+# Who changed which setting, when, from what to what and why.
+setting_audit = sa.Table(
+    "setting_audit", metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("setting", sa.Text, nullable=False),  # ruleset | predikat_organisasi
+    sa.Column("instansi_id", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),  # the tahun or the periode
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("old_value", sa.Text),  # null: first set
+    sa.Column("new_value", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Index("setting_audit_key", "setting", "instansi_id", "key"),
+)
+
+# The predikat of each employee of an instansi in a period (6/2022): written when an evaluation is finalised
+# (adapters/predikat_repository.py), read by the distribution curve check.
+employee_predikat = sa.Table(
+    "employee_predikat", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("periode", sa.Text, primary_key=True),
+    sa.Column("nip", sa.Text, primary_key=True),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("predikat", sa.Text, nullable=False),  # sangat_baik | baik | butuh_perbaikan | kurang | sangat_kurang
+    sa.Column("source", sa.Text, nullable=False),  # what finalised it, e.g. evaluation:<id>
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)

@@ -16,15 +16,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ekinerja_rules.rulesets import PP46_2011
-
 from ..adapters import repository as repo
 from ..adapters import tables as t
 from ..domain import document as d
 from . import templates
 from .handlers import SystemActor, publish_approved, publish_closed
-
-DEFAULT_RULESET = PP46_2011.id
+from .ruleset_setting import ruleset_for
 
 
 def _date(value) -> dt.date | None:
@@ -122,12 +119,14 @@ def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.dat
     source, items = templates.drafting_items(session, new["jabatan_id"], new)
     months = d.months_covered(*period)
     skp_id = uuid.uuid4()
+    # the ruleset of the instansi and year in force now; the document keeps it whatever the setting becomes
+    ruleset = ruleset_for(session, data["instansi_id"], period[0].year)
     inserted = session.execute(pg_insert(t.documents).values(
         skp_id=skp_id, nip=data["nip"], instansi_id=data["instansi_id"], unit_id=new.get("unit_id"),
         unit_nama=new.get("unit_nama"), jabatan_id=new["jabatan_id"], jabatan_nama=new.get("jabatan_nama") or "",
         kind=new["kind"], job_group=new["job_group"], assignment_id=data["assignment_id"], period_start=period[0],
         period_end=period[1], penilai_nip=data.get("penilai_nip"), atasan_penilai_nip=data.get("atasan_penilai_nip"),
-        status=d.DRAFT, ruleset=DEFAULT_RULESET).on_conflict_do_nothing().returning(t.documents.c.skp_id)).first()
+        status=d.DRAFT, ruleset=ruleset).on_conflict_do_nothing().returning(t.documents.c.skp_id)).first()
     if inserted is None:  # this assignment's document for the period exists already
         return None
     targets = []
@@ -139,7 +138,7 @@ def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.dat
     repo.add_audit(session, skp_id, SystemActor.subject, "drafted",
                    {"assignment_id": data["assignment_id"], "jabatan_id": new["jabatan_id"],
                     "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
-                    "kegiatan": len(targets), "source": source})
+                    "kegiatan": len(targets), "source": source, "ruleset": ruleset})
     return skp_id
 
 

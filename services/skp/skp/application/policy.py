@@ -20,6 +20,15 @@ POSITION_PENILAI = "position_penilai"
 TEMPLATE_READ = "template_read"
 TEMPLATE_MANAGE = frozenset({ADMIN, POSITION_PENILAI})
 
+
+class InstansiRule(frozenset):
+    """A rule about an instansi's settings (issue 22), not about a document: the relations to the instansi that may
+    call it — ``admin_bkn`` (every instansi), ``admin_instansi`` and ``pegawai`` of that instansi."""
+
+
+BKN, MEMBER = "admin_bkn", "pegawai_instansi"
+SETTING_READ = InstansiRule({BKN, ADMIN, MEMBER})
+
 RULES: dict[str, frozenset[str] | str] = {
     "GetTemplate": TEMPLATE_READ,
     "ListTemplateVersions": TEMPLATE_READ,
@@ -46,6 +55,14 @@ RULES: dict[str, frozenset[str] | str] = {
     "AcceptResult": frozenset({OWNER}),
     "FileKeberatan": frozenset({OWNER}),
     "DecideKeberatan": frozenset({ATASAN}),
+    # Issue 22: the ruleset per instansi and year (admin_bkn or the instansi's admin), the organisation's predikat
+    # per period (the PyB: the instansi's admin_instansi) and the distribution check the PyB reads before results
+    # are final (admin_bkn reads it too).
+    "GetRulesetSetting": SETTING_READ,
+    "SetRulesetSetting": InstansiRule({BKN, ADMIN}),
+    "GetPredikatOrganisasi": SETTING_READ,
+    "SetPredikatOrganisasi": InstansiRule({ADMIN}),
+    "CheckDistribution": InstansiRule({BKN, ADMIN}),
 }
 
 
@@ -101,6 +118,23 @@ def authorize_template(rpc: str, principal, instansi_id: str, penilai_nips: froz
     granted = frozenset(found) & allowed
     if not granted:
         raise PermissionDenied(f"{rpc} hanya untuk admin_instansi instansi jabatan ini atau pejabat penilainya")
+    return granted
+
+
+def authorize_instansi(rpc: str, principal, instansi_id: str) -> frozenset[str]:
+    """The caller's relations to ``instansi_id`` that the rule of ``rpc`` (an InstansiRule) allows."""
+    allowed = rule(rpc)
+    found = set()
+    if principal.has_role("admin_bkn"):
+        found.add(BKN)
+    same = bool(principal.instansi_id) and principal.instansi_id == instansi_id
+    if same and principal.has_role("admin_instansi"):
+        found.add(ADMIN)
+    if same and principal.has_role("pegawai"):
+        found.add(MEMBER)
+    granted = frozenset(found) & allowed
+    if not granted:
+        raise PermissionDenied(f"tidak berwenang memanggil {rpc} untuk instansi ini")
     return granted
 
 
