@@ -1,7 +1,8 @@
 """`ekinerja skp …`: the offline calculators and the SKP document workflow against the skp service.
 
 `skp score FILE|-` runs the skp service's very scoring code (``ekinerja_rules.score_contract``) and
-`skp predikat FILE|-` the PermenPANRB 6/2022 code (``ekinerja_rules.permenpanrb_6_2022``) without any service; every
+`skp predikat FILE|-` the PermenPANRB 6/2022 code (``ekinerja_rules.permenpanrb_6_2022``) without any service, as
+does `skp siasn FILE|-` (the SIASN-ready export of one employee's period, ``permenpanrb_6_2022/siasn.py``); every
 other command calls the skp service over gRPC with the caller's token.
 """
 from __future__ import annotations
@@ -97,6 +98,21 @@ def predikat(source):
     out, err = io.StringIO(), io.StringIO()
     stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
     code = run_predikat_cli(source, stdin, out, err)
+    sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
+    sys.stdout.flush()
+    sys.stderr.buffer.write(err.getvalue().encode("utf-8"))
+    sys.stderr.flush()
+    sys.exit(code)
+
+
+@skp_group.command("siasn")
+@click.argument("source", metavar="FILE|-")
+def siasn(source):
+    """SIASN-ready export (skp22 and kinerja periodik) of one employee's period under PermenPANRB 6/2022, offline."""
+    from ekinerja_rules.permenpanrb_6_2022.siasn import run_siasn_cli
+    out, err = io.StringIO(), io.StringIO()
+    stdin = sys.stdin.buffer if source == "-" else io.BytesIO()
+    code = run_siasn_cli(source, stdin, out, err)
     sys.stdout.buffer.write(out.getvalue().encode("utf-8"))
     sys.stdout.flush()
     sys.stderr.buffer.write(err.getvalue().encode("utf-8"))
