@@ -13,6 +13,10 @@ identity's demo (`identity.demo`, before start) imported KAB-DEMO: 63 employees 
 5. Last year: each employee enters the realisation of waktu (and biaya), the penilai rates the perilaku and
    issues the result once skp has every month's realisation and kualitas from des's events.
 6. recap shows the figures (waited for, so the first screen is never empty).
+The second agency, KOTA-DEMO (same tree, 63 more employees and accounts), appraises under PermenPANRB 6/2022 (skp's
+demo set its ruleset before start, so its documents are drafted under `permenpanrb-6-2022`): steps 1, 2, 4 and 6
+the same; its PyB (admin.kotademo) sets last year's predikat kinerja organisasi. Its results come from the 6/2022
+periodic evaluation, not from PP 46 scoring (step 5 is KAB-DEMO's only).
 
 Idempotent (each step looks at the state first; des's history skips days that have entries), deterministic
 (rules per NIP and date, relative to the real today). Needs the services SERVING.
@@ -32,6 +36,7 @@ import grpc
 from ekinerja_platform import clock
 
 INSTANSI = "KAB-DEMO"
+INSTANSI_622 = "KOTA-DEMO"  # on permenpanrb-6-2022 (issue 22)
 RPC_TIMEOUT = 30
 
 
@@ -88,21 +93,22 @@ class Demo:
             time.sleep(0.5)
 
     # -- the journeys -------------------------------------------------------------------------------------------
-    def people(self) -> list[tuple[str, str]]:
+    def people(self, instansi: str = INSTANSI) -> list[tuple[str, str]]:
         from identity.demo import people
-        return [(nip, nama) for nip, nama, _g, _j in people()]
+        return [(nip, nama) for nip, nama, _g, _j in people(instansi)]
 
     def documents(self, nip: str, year: int) -> list:
         reply = self.stubs["skp"].ListSkp(pb("skp").ListSkpRequest(nip=nip, year=year), metadata=self.md(nip),
                                           timeout=RPC_TIMEOUT)
         return [d for d in reply.documents if d.status != "closed"]
 
-    def all_documents(self, year: int) -> dict[str, object]:
-        return self.eventually(lambda: self._all(year), f"skp drafts every demo employee's {year} document")
+    def all_documents(self, year: int, instansi: str = INSTANSI) -> dict[str, object]:
+        return self.eventually(lambda: self._all(year, instansi),
+                               f"skp drafts every {instansi} employee's {year} document")
 
-    def _all(self, year: int):
+    def _all(self, year: int, instansi: str):
         out = {}
-        for nip, _nama in self.people():
+        for nip, _nama in self.people(instansi):
             docs = self.documents(nip, year)
             if not docs:
                 return None
@@ -236,24 +242,43 @@ class Demo:
             return reply if reply.counters.approved > 0 and reply.counters.achievement_pct else None
         return self.eventually(check, "recap shows last month's approved work")
 
+    def predikat_organisasi(self, year: int) -> str:
+        """KOTA-DEMO's PyB sets last year's predikat kinerja organisasi (the distribution curve's choice, §4)."""
+        p = pb("skp")
+        return self.stubs["skp"].SetPredikatOrganisasi(p.SetPredikatOrganisasiRequest(
+            instansi_id=INSTANSI_622, periode=str(year), predikat="baik",
+            reason="demo: hasil evaluasi kinerja organisasi"),
+            metadata=self.md("admin.kotademo", f"predikat-organisasi/{INSTANSI_622}/{year}"),
+            timeout=RPC_TIMEOUT).setting.predikat
+
     def run(self) -> dict:
         started = time.monotonic()
         from identity.demo import first_holder, holders
         this, last = self.today.year, self.today.year - 1
         last_docs = self.all_documents(last)
+        kota_last = self.all_documents(last, INSTANSI_622)   # before the rollover: it drafts this year's of both
         self.log(f"demo: {self.run_module('skp', ['rollover'], '').strip()}")
         this_docs = self.all_documents(this)
+        kota_this = self.all_documents(this, INSTANSI_622)
         self.summary["approved_last_year"] = self.agree(last_docs)
         self.summary["approved_this_year"] = self.agree(this_docs)
+        kota = {"rulesets": sorted({d.ruleset for d in [*kota_last.values(), *kota_this.values()]}),
+                "approved_last_year": self.agree(kota_last), "approved_this_year": self.agree(kota_this)}
         leave = self.leave()
-        self.wait_des(last_docs)
-        self.wait_des(this_docs)
+        for docs in (last_docs, this_docs, kota_last, kota_this):
+            self.wait_des(docs)
         spec = {"instansi_id": INSTANSI, "today": self.today.isoformat(), "late_nip": holders("PERAWAT")[2],
                 "leave": leave}
         self.log(self.run_module("des", ["history"], json.dumps(spec)).strip())
+        spec = {"instansi_id": INSTANSI_622, "today": self.today.isoformat(),
+                "late_nip": holders("PERAWAT", INSTANSI_622)[2]}
+        self.log(self.run_module("des", ["history"], json.dumps(spec)).strip())
         self.summary["results_last_year"] = self.close_last_year(last_docs)
+        kota["predikat_organisasi_last_year"] = self.predikat_organisasi(last)
+        self.summary[INSTANSI_622] = kota
         employees = sorted(nip for nip, doc in this_docs.items() if doc.status == "approved")
-        self.wait_recap_caught_up([first_holder("GURU"), employees[0], employees[-1]])
+        self.wait_recap_caught_up([first_holder("GURU"), employees[0], employees[-1],
+                                   first_holder("GURU", INSTANSI_622)])
         recap = self.wait_recap(first_holder("GURU"))
         self.summary["guru_last_month"] = {"approved": recap.counters.approved,
                                            "achievement_pct": recap.counters.achievement_pct}

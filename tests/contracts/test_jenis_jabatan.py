@@ -51,12 +51,12 @@ def test_every_demo_jenis_has_a_catalogue_in_skp():
 
 
 def test_every_demo_position_has_a_fitting_template_of_its_own():
-    from identity.demo import INSTANSI, JENIS, J
+    from identity.demo import AGENCIES, JENIS, J
     from skp.demo import demo_templates
     from skp.domain.catalogue import CATALOGUES
     templates = demo_templates()
-    kinds = {f"{INSTANSI}.{row[0]}": row[3] for row in J}
-    assert set(templates) == set(kinds)  # every demo position, nothing else
+    kinds = {f"{instansi}.{row[0]}": row[3] for instansi in AGENCIES for row in J}
+    assert set(templates) == set(kinds)  # every position of every demo agency, nothing else
     seen = {}
     for jabatan_id, (source, _reason, kegiatan) in templates.items():
         jenis = JENIS[jabatan_id.split(".", 1)[1]]
@@ -65,7 +65,7 @@ def test_every_demo_position_has_a_fitting_template_of_its_own():
         fungsional = kinds[jabatan_id] == "fungsional_tertentu"
         assert fungsional or all(k.angka_kredit is None for k in kegiatan)  # angka kredit: fungsional only
         assert all(k.satuan and k.kuantitas > 0 for k in kegiatan)
-        names = frozenset(k.nama for k in kegiatan)
+        names = (jabatan_id.split(".", 1)[0], frozenset(k.nama for k in kegiatan))  # within one agency
         assert names not in seen, f"{jabatan_id} shares its template with {seen.get(names)}"
         seen[names] = jabatan_id
     # positions sharing a jenis never fall back to one shared list

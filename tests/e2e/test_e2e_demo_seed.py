@@ -166,11 +166,40 @@ def test_a_draft_answer_is_published_by_the_second_expert_of_the_group(demo):
         assert (published.status, published.approved_by) == ("published", publisher)
 
 
+def test_the_second_agency_runs_on_permenpanrb_6_2022_with_the_same_breadth(demo):
+    """KOTA-DEMO (issue 22): every employee has an account and both years' documents, drafted under
+    permenpanrb-6-2022 (KAB-DEMO's stay pp46-2011); DES history and recap figures as KAB-DEMO's; the ruleset setting
+    and last year's predikat organisasi are there, audited."""
+    seeder, first, *_ = demo
+    from identity.demo import INSTANSI_622, first_holder, people
+    kota = first[INSTANSI_622]
+    assert kota["rulesets"] == ["permenpanrb-6-2022"]
+    assert kota["approved_this_year"] == kota["approved_last_year"] == len(people(INSTANSI_622)) - 1 == 62
+    assert {nip for nip, *_ in people(INSTANSI_622)}.isdisjoint(nip for nip, *_ in people())
+    guru = first_holder("GURU", INSTANSI_622)
+    [doc] = seeder.documents(guru, seeder.today.year)
+    assert (doc.status, doc.ruleset, doc.jabatan_id) == ("approved", "permenpanrb-6-2022", "KOTA-DEMO.GURU")
+    assert [d.ruleset for d in seeder.documents(first_holder("GURU"), seeder.today.year)] == ["pp46-2011"]
+    s, admin = pb("skp"), seeder.md("admin.kotademo")
+    setting = seeder.stubs["skp"].GetRulesetSetting(s.GetRulesetSettingRequest(
+        instansi_id=INSTANSI_622, tahun=seeder.today.year), metadata=admin, timeout=30).setting
+    assert (setting.ruleset, [h.actor for h in setting.history]) == ("permenpanrb-6-2022", ["demo-seed"])
+    assert kota["predikat_organisasi_last_year"] == "baik"
+    curve = seeder.stubs["skp"].CheckDistribution(s.CheckDistributionRequest(
+        instansi_id=INSTANSI_622, periode=str(seeder.today.year - 1)), metadata=admin, timeout=30)
+    assert curve.predikat_organisasi == "baik"
+    r = pb("recap")
+    last_month = seeder.today.replace(day=1) - dt.timedelta(days=1)
+    unit = seeder.stubs["recap"].GetUnitRecap(r.GetUnitRecapRequest(
+        unit_id="KOTA-DEMO.SDN1", period=r.PERIOD_MONTH, date=last_month.isoformat()), metadata=admin, timeout=30)
+    assert unit.totals.approved > 0 and unit.totals.plans > 0 and unit.totals.achievement_pct
+
+
 def test_a_second_seeding_adds_nothing(demo):
     _seeder, first, second, before, after = demo
     assert before == after
     assert before["activities"] > 20 and before["plans"] > 0
-    for key in ("approved_this_year", "approved_last_year", "results_last_year"):
+    for key in ("approved_this_year", "approved_last_year", "results_last_year", "KOTA-DEMO"):
         assert second[key] == first[key]
     assert first["guru_last_month"] == second["guru_last_month"]
 

@@ -1,14 +1,15 @@
-"""`python -m identity.demo`: seeds the demo agency for `make run` (never loaded anywhere else). Idempotent.
+"""`python -m identity.demo`: seeds the demo agencies for `make run` (never loaded anywhere else). Idempotent.
 
-One kabupaten with 63 employees in a position tree four levels deep covering the four job groups: the Kepala Dinas
-Pendidikan with a school (kepala sekolah, guru, tata usaha), the Kepala Dinas Kesehatan with a puskesmas (dokter,
-perawat, bidan, apoteker), functional positions (auditor, pranata komputer, analis kebijakan) under the Sekretariat,
-and general staff. Everything goes through the bulk import use case, so the normal events (employee_registered,
-position_changed, assignment_changed) are written to the outbox and reach skp/des/recap when the services run.
-Prints one `account\t<login>\t<description>` line per named demo account; all use `$EKINERJA_DEMO_PASSWORD`.
-Every other employee gets an account too (NIP as login, not listed): scripts/demo_seed.py acts as each of them.
-The demo guru has a verified phone number (DEMO_PHONE) so a newcomer can "send" an SMS from it (docs/demo.md).
-"""
+Two agencies of the same shape (issue 22): KAB-DEMO appraises under PP 46/2011, KOTA-DEMO under PermenPANRB 6/2022
+(skp's demo sets that ruleset, services/skp/skp/demo.py). Each has 63 employees in a position tree four levels deep
+covering the four job groups: the Kepala Dinas Pendidikan with a school (kepala sekolah, guru, tata usaha), the
+Kepala Dinas Kesehatan with a puskesmas (dokter, perawat, bidan, apoteker), functional positions (auditor, pranata
+komputer, analis kebijakan) under the Sekretariat, and general staff. Everything goes through the bulk import use
+case, so the normal events (employee_registered, position_changed, assignment_changed) are written to the outbox and
+reach skp/des/recap when the services run. Prints one `account\t<login>\t<description>` line per named demo account;
+all use `$EKINERJA_DEMO_PASSWORD`. Every other employee gets an account too (NIP as login, not listed):
+scripts/demo_seed.py acts as each of them. The demo guru has a verified phone number (DEMO_PHONE) so a newcomer can
+"send" an SMS from it (docs/demo.md)."""
 from __future__ import annotations
 
 import os
@@ -26,19 +27,30 @@ from .application.importer import import_pegawai
 from .application.org import Org
 from .bootstrap import SystemCall, database, ensure_account
 
-INSTANSI = "KAB-DEMO"
+INSTANSI = "KAB-DEMO"  # the first demo agency (pp46-2011); the functions below default to it
+INSTANSI_622 = "KOTA-DEMO"  # the second, on permenpanrb-6-2022
+# instansi -> (nama, kind, NIP index offset: the two agencies' NIPs never meet)
+AGENCIES = {INSTANSI: ("Pemerintah Kabupaten Demo", pb.INSTANSI_KIND_KABUPATEN, 0),
+            INSTANSI_622: ("Pemerintah Kota Demo", pb.INSTANSI_KIND_KOTA, 100)}
 DEMO_PHONE = "+6281200000001"  # the demo guru's verified mobile number (SMS demo)
 # Everyone holds their position since 2 January of last year, so skp drafts last year's document from the import's
 # events (the demo closes it with an issued result) and this year's by its yearly rollover (scripts/demo_seed.py).
 TMT = f"{clock.today().year - 1}-01-02"
 
-# (id, unit, parent unit)
-UNITS = [("KAB-DEMO.SETDA", "Sekretariat Daerah", None),
-         ("KAB-DEMO.DISDIK", "Dinas Pendidikan", "KAB-DEMO.SETDA"),
-         ("KAB-DEMO.SDN1", "SD Negeri 1 Demo", "KAB-DEMO.DISDIK"),
-         ("KAB-DEMO.DINKES", "Dinas Kesehatan", "KAB-DEMO.SETDA"),
-         ("KAB-DEMO.PKM", "Puskesmas Demo", "KAB-DEMO.DINKES"),
-         ("KAB-DEMO.INSPEKTORAT", "Inspektorat", "KAB-DEMO.SETDA")]
+# (id, unit, parent unit) of one agency, ids without the instansi prefix
+UNIT_TREE = [("SETDA", "Sekretariat Daerah", None),
+             ("DISDIK", "Dinas Pendidikan", "SETDA"),
+             ("SDN1", "SD Negeri 1 Demo", "DISDIK"),
+             ("DINKES", "Dinas Kesehatan", "SETDA"),
+             ("PKM", "Puskesmas Demo", "DINKES"),
+             ("INSPEKTORAT", "Inspektorat", "SETDA")]
+
+
+def units(instansi: str = INSTANSI) -> list[tuple[str, str, str | None]]:
+    return [(f"{instansi}.{uid}", nama, f"{instansi}.{parent}" if parent else None) for uid, nama, parent in UNIT_TREE]
+
+
+UNITS = units()
 
 # (id, unit, nama, kind, job_group, parent jabatan, eselon, jenjang, number of holders)
 J = [
@@ -97,41 +109,41 @@ def _nip(index: int, jabatan_kind: str) -> str:
     return f"{year:04d}{month:02d}{day:02d}{year + 25:04d}{month:02d}{gender}{index + 1:03d}"
 
 
-def people():
-    """[(nip, nama, golongan, jabatan id)] in tree order."""
-    out, index = [], 0
+def people(instansi: str = INSTANSI):
+    """[(nip, nama, golongan, jabatan id)] of one demo agency, in tree order."""
+    out, index = [], AGENCIES[instansi][2]
     for jid, _unit, _nama, kind, *_rest, count in J:
         for _ in range(count):
             nama = f"{FIRST[index % len(FIRST)]} {LAST[(index * 7) % len(LAST)]}"
-            out.append((_nip(index, kind), nama, GOLONGAN[kind], f"{INSTANSI}.{jid}"))
+            out.append((_nip(index, kind), nama, GOLONGAN[kind], f"{instansi}.{jid}"))
             index += 1
     return out
 
 
-def holders(jabatan: str) -> list[str]:
-    return [nip for nip, _n, _g, j in people() if j == f"{INSTANSI}.{jabatan}"]
+def holders(jabatan: str, instansi: str = INSTANSI) -> list[str]:
+    return [nip for nip, _n, _g, j in people(instansi) if j == f"{instansi}.{jabatan}"]
 
 
-def first_holder(jabatan: str) -> str:
-    return holders(jabatan)[0]
+def first_holder(jabatan: str, instansi: str = INSTANSI) -> str:
+    return holders(jabatan, instansi)[0]
 
 
-def records():
-    for uid, nama, parent in UNITS:
+def records(instansi: str = INSTANSI):
+    for uid, nama, parent in units(instansi):
         yield pb.ImportPegawaiRecord(unit=pb.ImportUnit(id=uid, nama=nama, parent_id=parent or ""))
     for jid, unit, nama, kind, group, parent, eselon, jenjang, _count in J:
         yield pb.ImportPegawaiRecord(jabatan=pb.ImportJabatan(
-            id=f"{INSTANSI}.{jid}", unit_id=f"{INSTANSI}.{unit}", nama=nama, kind=kind, job_group=group,
-            parent_id=f"{INSTANSI}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or "",
+            id=f"{instansi}.{jid}", unit_id=f"{instansi}.{unit}", nama=nama, kind=kind, job_group=group,
+            parent_id=f"{instansi}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or "",
             jenis_jabatan=JENIS.get(jid, "")))
-    for nip, nama, golongan, jabatan_id in people():
+    for nip, nama, golongan, jabatan_id in people(instansi):
         yield pb.ImportPegawaiRecord(pegawai=pb.ImportPegawai(
             nip=nip, nama=nama, golongan=golongan, status="aktif", jabatan_id=jabatan_id, tmt_jabatan=TMT))
 
 
-def messages():
-    """The whole demo agency in one message: applied in one transaction."""
-    yield pb.ImportPegawaiRequest(instansi_id=INSTANSI, records=list(records()))
+def messages(instansi: str = INSTANSI):
+    """The whole demo agency in one message: applied in one transaction (one import stream per agency)."""
+    yield pb.ImportPegawaiRequest(instansi_id=instansi, records=list(records(instansi)))
 
 
 def accounts():
@@ -161,31 +173,47 @@ def accounts():
          "Pranata Komputer; expert (fungsional)"),
         (first_holder("KABAG-UMUM"), ["pegawai", "expert"], first_holder("KABAG-UMUM"), ["umum"],
          "Kepala Bagian Umum; expert (umum)"),
+        # the second agency, on PermenPANRB 6/2022: its admin (the PyB of the distribution curve) and its heads
+        ("admin.kotademo", ["admin_instansi"], None, [], f"admin_instansi of {INSTANSI_622} (permenpanrb-6-2022)"),
+        (first_holder("SEKDA", INSTANSI_622), ["pegawai"], first_holder("SEKDA", INSTANSI_622), [],
+         f"Sekretaris Daerah of {INSTANSI_622}"),
+        (first_holder("KEPSEK", INSTANSI_622), ["pegawai"], first_holder("KEPSEK", INSTANSI_622), [],
+         f"Kepala Sekolah of {INSTANSI_622}: penilai of its teachers"),
+        (first_holder("GURU", INSTANSI_622), ["pegawai"], first_holder("GURU", INSTANSI_622), [],
+         f"Guru Kelas of {INSTANSI_622} (permenpanrb-6-2022)"),
     ]
+
+
+def instansi_of(login: str, nip: str | None) -> str:
+    """The agency of a demo account: by its NIP, else by its admin login."""
+    if nip:
+        return next(i for i in AGENCIES if any(p[0] == nip for p in people(i)))
+    return INSTANSI_622 if login == "admin.kotademo" else INSTANSI
 
 
 def employee_accounts():
     """Every other demo employee logs in with the NIP too (role pegawai): the demo's history is made through the
     services' APIs by each employee and penilai, as it would be in production. Not listed by `make run`."""
     named = {nip for _login, _roles, nip, _k, _d in accounts() if nip}
-    return [(nip, ["pegawai"], nip, [], nama) for nip, nama, _g, _j in people() if nip not in named]
+    return [(nip, ["pegawai"], nip, [], nama) for instansi in AGENCIES for nip, nama, _g, _j in people(instansi)
+            if nip not in named]
 
 
 def seed(database_url: str, password: str) -> list[tuple[str, str]]:
     db = database(database_url)
     call = SystemCall("demo-seed")
-    Org(db, call).upsert_instansi(pb.Instansi(id=INSTANSI, nama="Pemerintah Kabupaten Demo",
-                                              kind=pb.INSTANSI_KIND_KABUPATEN))
-    summary = import_pegawai(db, call, messages())
-    if summary.failed:
-        raise SystemExit(f"demo import failed: {list(summary.errors)}")
+    for instansi, (nama, kind, _offset) in AGENCIES.items():
+        Org(db, call).upsert_instansi(pb.Instansi(id=instansi, nama=nama, kind=kind))
+        summary = import_pegawai(db, call, messages(instansi))
+        if summary.failed:
+            raise SystemExit(f"demo import of {instansi} failed: {list(summary.errors)}")
     shown = []
     for login, roles, nip, kelompok, description in accounts():
         ensure_account(db, login=login, password=password, roles=roles, nip=nip,
-                       instansi_id=None if "admin_bkn" in roles else INSTANSI, kelompok=kelompok)
+                       instansi_id=None if "admin_bkn" in roles else instansi_of(login, nip), kelompok=kelompok)
         shown.append((login, description))
     for login, roles, nip, kelompok, _nama in employee_accounts():
-        ensure_account(db, login=login, password=password, roles=roles, nip=nip, instansi_id=INSTANSI,
+        ensure_account(db, login=login, password=password, roles=roles, nip=nip, instansi_id=instansi_of(login, nip),
                        kelompok=kelompok)
     phone_keys = (os.environ.get("EKINERJA_PHONE_HASH_KEY"), os.environ.get("EKINERJA_PHONE_ENCRYPTION_KEY"))
     if all(phone_keys):  # the keys identity runs with; without them (a stack with its own keys) no number is seeded

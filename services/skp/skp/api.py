@@ -16,8 +16,8 @@ from ekinerja_platform.idempotency import run_once
 
 from .adapters import forms
 from .adapters import repository as repo
-from .application import handlers as h
 from .application import curve, official_forms, ruleset_setting, templates
+from .application import handlers as h
 from .domain import template as tpl
 from .domain.document import TargetInput, plain
 

@@ -1,6 +1,7 @@
-"""`python -m skp.demo`: gives every position of `make run`'s demo agency (identity/demo.py, KAB-DEMO) its own
-template, version 1, before the services start (never loaded anywhere else). Idempotent: a position that has a
-template already keeps it.
+"""`python -m skp.demo`: gives every position of `make run`'s demo agencies (identity/demo.py: KAB-DEMO and
+KOTA-DEMO) its own template, version 1, and puts KOTA-DEMO on the `permenpanrb-6-2022` ruleset for last year and
+this year (so skp drafts its documents under it), before the services start (never loaded anywhere else).
+Idempotent: a position that has a template already keeps it; the ruleset already in force is not set again.
 
 Positions with a jenis of their own (Dokter, Bidan, Pranata Komputer, ...) get a copy of that national
 catalogue; positions sharing a jenis get kegiatan written for them (the Sekda is not the Kepala Dinas Kesehatan,
@@ -22,6 +23,8 @@ from .domain import template as tpl
 from .domain.catalogue import CATALOGUES, _k
 
 INSTANSI = "KAB-DEMO"
+INSTANSI_622 = "KOTA-DEMO"  # the demo agency appraised under PermenPANRB 6/2022 (issue 22)
+AGENCIES = (INSTANSI, INSTANSI_622)
 AUTHOR = "demo-seed"
 
 OWN: dict[str, tuple] = {  # position -> kegiatan written for it (its jenis is shared with other demo positions)
@@ -100,24 +103,46 @@ FROM_CATALOGUE = {"KASUBAG-TU": "struktural_pengawas", "PENGADM": "pelaksana", "
 def demo_templates() -> dict[str, tuple[str, str, tuple]]:
     """jabatan_id -> (source, reason, kegiatan) of every demo position's first template version."""
     out = {}
-    for jid, jenis in FROM_CATALOGUE.items():
-        out[f"{INSTANSI}.{jid}"] = (f"catalogue:{jenis}", f"demo: salinan katalog {CATALOGUES[jenis].nama}",
-                                    CATALOGUES[jenis].kegiatan)
-    for jid, kegiatan in OWN.items():
-        out[f"{INSTANSI}.{jid}"] = ("edit", "demo: kegiatan jabatan ini", kegiatan)
+    for instansi in AGENCIES:
+        for jid, jenis in FROM_CATALOGUE.items():
+            out[f"{instansi}.{jid}"] = (f"catalogue:{jenis}", f"demo: salinan katalog {CATALOGUES[jenis].nama}",
+                                        CATALOGUES[jenis].kegiatan)
+        for jid, kegiatan in OWN.items():
+            out[f"{instansi}.{jid}"] = ("edit", "demo: kegiatan jabatan ini", kegiatan)
+    return out
+
+
+def set_demo_rulesets(db) -> list[tuple[int, str]]:
+    """KOTA-DEMO appraises last year and this year under PermenPANRB 6/2022 (audited as set by the demo seed)."""
+    from ekinerja_platform.tokens import Principal
+
+    from .application.ruleset_setting import set_ruleset_setting
+    seeder = Principal(AUTHOR, ("admin_bkn",), None)
+    out = []
+    for tahun in (clock.today().year - 1, clock.today().year):
+        with db.transaction() as session:
+            view = set_ruleset_setting(session, seeder, INSTANSI_622, tahun, "permenpanrb-6-2022",
+                                       "demo: instansi kedua dinilai dengan PermenPANRB 6/2022")
+        out.append((tahun, view["ruleset"]))
     return out
 
 
 def seed(database_url: str) -> int:
+    """The templates (returns how many were made now) and KOTA-DEMO's ruleset."""
+    from sqlalchemy.orm import sessionmaker
+
+    from ekinerja_platform.db import DatabaseAccess
+
     engine = make_engine(database_url, pool_size=1)
     made = 0
     try:
         with engine.begin() as conn:
             for jabatan_id, (source, reason, kegiatan) in demo_templates().items():
                 made += conn.execute(pg_insert(t.template_versions).values(
-                    jabatan_id=jabatan_id, version=1, instansi_id=INSTANSI, source=source, reason=reason,
-                    author=AUTHOR, kegiatan=tpl.to_json(kegiatan)).on_conflict_do_nothing()
+                    jabatan_id=jabatan_id, version=1, instansi_id=jabatan_id.split(".", 1)[0], source=source,
+                    reason=reason, author=AUTHOR, kegiatan=tpl.to_json(kegiatan)).on_conflict_do_nothing()
                     .returning(sa.literal(1))).first() is not None
+        set_demo_rulesets(DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False)))
     finally:
         engine.dispose()
     return made

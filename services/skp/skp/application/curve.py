@@ -34,6 +34,7 @@ def check(session, principal, instansi_id: str, periode: str,
     organisasi = predikat_organisasi_of(session, instansi_id, periode)
     if organisasi is None:
         raise FailedPrecondition(f"predikat kinerja organisasi periode {periode} belum ditetapkan oleh pejabat yang "
-                                 "berwenang", field="predikat_organisasi", reason="PREDIKAT_ORGANISASI_BELUM_DITETAPKAN")
+                                 "berwenang", field="predikat_organisasi",
+                                 reason="PREDIKAT_ORGANISASI_BELUM_DITETAPKAN")
     predikat = (source or TablePredikatSource()).predikat_of(session, instansi_id, periode)
     return check_distribution(PredikatOrganisasi(organisasi), predikat)

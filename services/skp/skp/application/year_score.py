@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import FailedPrecondition
-from ekinerja_rules.rulesets import get_ruleset
+from ekinerja_rules.rulesets import PP46_2011, get_ruleset
 from ekinerja_rules.score_contract import format_score_output, parse_score_input
 from ekinerja_rules.scoring import score_year
 
@@ -20,9 +20,17 @@ from ..adapters import repository as repo
 from ..domain.document import CLOSED, plain
 
 
+def require_pp46(ruleset_id: str) -> None:
+    """A document made under PermenPANRB 6/2022 has no PP 46 score: its predikat comes from the evaluation."""
+    if ruleset_id != PP46_2011.id:
+        raise FailedPrecondition(f"dokumen ini dinilai dengan {ruleset_id}: nilai PP 46/2011 tidak berlaku, "
+                                 "predikatnya dari evaluasi kinerja", field="ruleset", reason="RULESET_BUKAN_PP46")
+
+
 def year_documents(session, doc: dict) -> list[dict]:
     """The documents scored together with ``doc``: the employee's documents of the same year with approved
     targets, up to and including ``doc`` (a document closed by a move and the one after it, DOMAIN §0.6)."""
+    require_pp46(doc["ruleset"])
     year = doc["period_start"].year
     out = []
     for other in repo.documents_of(session, doc["nip"], year):
@@ -99,6 +107,7 @@ def score_input(session, doc: dict, perilaku: dict | None = None) -> tuple[list[
 
 def score(data: dict, ruleset_id: str) -> dict:
     """The contract's output for ``data`` (InvalidArgument naming the field should a stored value be invalid)."""
+    require_pp46(ruleset_id)
     ruleset = get_ruleset(ruleset_id)
     documents, perilaku = parse_score_input(data, ruleset)  # InvalidScoreInput is the platform's InvalidArgument
     return format_score_output(score_year(documents, perilaku, ruleset))

@@ -140,7 +140,7 @@ def six_2022(db, tahun=2025, instansi="inst-1"):
 def predikat(db, periode, *values, instansi="inst-1", nips=None):
     nips = nips or [new_nip() for _ in values]
     with db.transaction() as session:
-        for nip, value in zip(nips, values):
+        for nip, value in zip(nips, values, strict=True):
             record_predikat(session, instansi_id=instansi, periode=periode, nip=nip, predikat=value,
                             source="test", unit_id="unit-1")
     return nips
@@ -223,3 +223,30 @@ def test_bad_predikat_organisasi_input_names_the_field(db, args, field):
     assert error.value.field == field
     with db.transaction() as session:
         assert session.execute(sa.select(sa.func.count()).select_from(t.predikat_organisasi)).scalar() == 0
+
+
+def test_a_6_2022_document_is_never_given_a_pp46_score(db):
+    from skp.application import handlers
+    six_2022(db)
+    nip = new_nip()
+    [doc] = assign(db, nip, "2025-02-01")
+    owner = Principal(nip, ("pegawai",), "inst-1", nip)
+    with pytest.raises(FailedPrecondition) as error:
+        run(db, handlers.score_skp, owner, str(doc["skp_id"]))
+    assert error.value.field == "ruleset"
+
+
+def test_the_demo_seed_puts_the_second_agency_on_6_2022_once(db):
+    from ekinerja_platform import clock
+    from skp import demo
+    url = db.engine.url.render_as_string(hide_password=False)
+    demo.seed(url)
+    demo.seed(url)  # a second `make run`
+    this = clock.today().year
+    for tahun in (this - 1, this):
+        view = run(db, settings.get_ruleset_setting, BKN, demo.INSTANSI_622, tahun)
+        assert (view["ruleset"], view["version"], [h["actor"] for h in view["history"]]) == (
+            "permenpanrb-6-2022", 1, ["demo-seed"])
+    assert run(db, settings.ruleset_for, demo.INSTANSI, this) == "pp46-2011"
+    [doc] = assign(db, new_nip(), f"{this}-01-02", instansi=demo.INSTANSI_622)
+    assert doc["ruleset"] == "permenpanrb-6-2022"
