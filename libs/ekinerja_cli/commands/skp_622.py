@@ -28,14 +28,17 @@ def _emit(message, human=None) -> None:
 
 
 def _show_rhk(title: str, items: list[dict]) -> None:
-    rows = []
+    """Lines, not a table: RHK and IKI texts are long sentences."""
+    click.echo(f"{title}:")
     for r in items:
-        sumber = r.get("rhk_atasan_uraian") or r.get("sasaran_organisasi", "")
+        sumber = r.get("rhk_atasan_uraian") or r.get("sasaran_organisasi", "-")
+        perspektif = f" [perspektif {r['perspektif']}]" if r.get("perspektif") else ""
+        click.echo(f"  RHK {r.get('nomor')} ({r.get('jenis')}): {r.get('uraian')}{perspektif}")
+        click.echo(f"    intervensi: {sumber}")
         for k in r.get("iki", []):
-            target = f"{k.get('target', '')} {k.get('satuan', '')}".strip() or k.get("ekspektasi", "")
-            rows.append([r.get("nomor"), r.get("jenis"), r.get("uraian"), sumber, r.get("perspektif", ""),
-                         k.get("uraian"), k.get("aspek", ""), target])
-    table(title, ["No", "Jenis", "RHK", "Intervensi", "Perspektif", "IKI", "Aspek", "Target"], rows)
+            target = f"{k.get('aspek')} {k.get('target')} {k.get('satuan')}" if k.get("target") else \
+                k.get("ekspektasi", "")
+            click.echo(f"    IKI {k.get('nomor')}: {k.get('uraian')} -> {target}  ({k.get('iki_id')})")
 
 
 def _show_rencana(data: dict) -> None:
@@ -45,8 +48,9 @@ def _show_rencana(data: dict) -> None:
     if r.get("return_note"):
         click.echo(f"  catatan pengembalian: {r['return_note']}")
     _show_rhk("Rencana hasil kerja", r.get("rhk", []))
-    table("Perilaku kerja (BerAKHLAK)", ["Nilai", "Ekspektasi khusus pimpinan"],
-          [[p.get("nama"), p.get("ekspektasi", "")] for p in r.get("perilaku", [])])
+    click.echo("Perilaku kerja (BerAKHLAK):")
+    for p in r.get("perilaku", []):
+        click.echo(f"  {p.get('nama')}: {p.get('ekspektasi') or '-'}")
     lampiran = r.get("lampiran", {})
     for key, title in (("dukungan_sumber_daya", "Dukungan sumber daya"),
                        ("skema_pertanggungjawaban", "Skema pertanggungjawaban"), ("konsekuensi", "Konsekuensi")):

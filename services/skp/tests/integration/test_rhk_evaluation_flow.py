@@ -165,7 +165,7 @@ def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_rule
                                                catatan="Koordinasi dengan tim jaringan sudah baik"),
                        metadata=a + key(), timeout=5)
     for auth in (me, other, k):
-        error = rpc_error(lambda: stub.AddUmpanBalik(pb.AddUmpanBalikRequest(
+        error = rpc_error(lambda auth=auth: stub.AddUmpanBalik(pb.AddUmpanBalikRequest(
             skp_id=skp_id, periode="2024-Q1", perilaku="loyal", catatan="x"), metadata=auth + key(), timeout=5))
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 
@@ -185,7 +185,7 @@ def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_rule
     error = rpc_error(lambda: stub.RateEvaluasi(bad, metadata=a + key(), timeout=5))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "hasil_kerja" in error.details()
     for auth in (me, other, k):
-        assert rpc_error(lambda: stub.RateEvaluasi(rate, metadata=auth + key(), timeout=5)).code() == \
+        assert rpc_error(lambda auth=auth: stub.RateEvaluasi(rate, metadata=auth + key(), timeout=5)).code() == \
             grpc.StatusCode.PERMISSION_DENIED
     [open_period] = stub.ListEvaluasi(pb.ListEvaluasiRequest(skp_id=skp_id), metadata=me, timeout=5).evaluasi
     assert (open_period.periode, open_period.predikat, len(open_period.umpan_balik)) == ("2024-Q1", "", 2)
@@ -230,3 +230,73 @@ def test_a_pp46_document_refuses_the_6_2022_rpcs(stub, pb, world):
     error = rpc_error(lambda: stub.GetRencanaKinerja(pb.GetRencanaKinerjaRequest(skp_id=doc.skp_id), metadata=me,
                                                      timeout=5))
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "ruleset" in error.details()
+
+
+class Cli:
+    """`ekinerja` run as one user (own config directory with a saved token), as in test_cli.py."""
+
+    def __init__(self, tmp, target: str, token: str):
+        import os
+
+        from skp_testlib import far_future
+        tmp.mkdir()
+        self.env = {**os.environ, "EKINERJA_CONFIG_DIR": str(tmp), "EKINERJA_SKP_ENDPOINT": target}
+        subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-c",
+                        "import json, sys; from ekinerja_cli.config import save_credentials; "
+                        "save_credentials(json.loads(sys.argv[1]))",
+                        json.dumps({"access_token": token, "access_expires_at": far_future()})],
+                       env=self.env, check=True)
+        self.cwd = tmp
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([EKINERJA, *args], env=self.env, cwd=self.cwd, capture_output=True, text=True,
+                              timeout=60)
+
+    def json(self, *args: str) -> dict:
+        done = self("--json", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+def test_the_6_2022_commands_of_the_cli(skp_service, stub, pb, world, use_ruleset, tmp_path, test_keys):
+    """A JPT's plan from the organisation's plan through `skp rhk`, rated through `skp evaluasi`."""
+    jpt, kadis = new_nip(), new_nip()
+    world.assign(jpt, "jab-622-cli", "2024-01-02", kind="struktural_jpt", penilai=kadis, nama="Kepala Dinas")
+
+    def cli(nip: str) -> Cli:
+        return Cli(tmp_path / nip, skp_service.target, test_keys.token(
+            subject=nip, roles=["pegawai"], instansi=world.instansi, nip=nip, ttl_seconds=3600))
+
+    me, penilai = cli(jpt), cli(kadis)
+    skp_id = document_of(stub, pb, world.token(jpt), jpt).skp_id
+    use_ruleset(skp_id)
+    version = me.json("skp", "rhk", "lihat", skp_id)["rencana"]["version"]
+    plan = tmp_path / "rencana.json"
+    plan.write_text(json.dumps({"pendekatan": "kualitatif", "rhk": [{
+        "jenis": "utama", "uraian": "Meningkatnya kualitas layanan kesehatan", "sasaran_organisasi": "Renstra 1.2",
+        "perspektif": "penerima layanan",
+        "iki": [{"uraian": "Kepuasan masyarakat", "ekspektasi": "Keluhan ditangani dalam 3 hari"}]}],
+        "lampiran": {"konsekuensi": ["Teguran tertulis bila tidak tercapai"]}}))
+    changed = me.json("skp", "rhk", "ubah", skp_id, str(plan), "--versi", str(version))["rencana"]
+    assert changed["rhk"][0]["perspektif"] == "penerima layanan"
+    assert me.json("skp", "rhk", "ajukan", skp_id)["rencana"]["status"] == "submitted"
+    denied = me("skp", "rhk", "setujui", skp_id)
+    assert denied.returncode == 1 and denied.stderr.startswith("error: ")
+    approved = penilai.json("skp", "rhk", "setujui", skp_id)["rencana"]
+    iki_id = approved["approved_rhk"][0]["iki"][0]["iki_id"]
+    shown = me("skp", "rhk", "lihat", skp_id)
+    assert shown.returncode == 0 and "Kepuasan masyarakat" in shown.stdout and "Kolaboratif" in shown.stdout
+
+    assert me("skp", "evaluasi", "realisasi", skp_id, "--periode", "2024-Q2", "--iki", iki_id, "--uraian",
+              "Rata-rata 2 hari", "--bukti", "act-9").returncode == 0
+    monthly = penilai("skp", "evaluasi", "nilai", skp_id, "--periode", "2024-05", "--hasil-kerja", "sesuai",
+                      "--perilaku", "sesuai")
+    assert monthly.returncode == 2 and "periode" in monthly.stderr and "triwulan" in monthly.stderr  # JPT: quarterly
+    bad = penilai("skp", "evaluasi", "nilai", skp_id, "--periode", "2024-Q2", "--hasil-kerja", "baik",
+                  "--perilaku", "sesuai")
+    assert bad.returncode == 2 and "hasil_kerja" in bad.stderr
+    rated = penilai.json("skp", "evaluasi", "nilai", skp_id, "--periode", "2024-Q2", "--hasil-kerja", "di_bawah",
+                         "--perilaku", "di_atas")["evaluasi"]
+    assert (rated["predikat"], rated["kode_predikat"], rated.get("angka_kredit", "")) == ("butuh_perbaikan", 3, "")
+    human = me("skp", "evaluasi", "lihat", skp_id)
+    assert human.returncode == 0 and "predikat butuh_perbaikan" in human.stdout
