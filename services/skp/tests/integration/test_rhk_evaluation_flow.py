@@ -13,9 +13,11 @@ import grpc
 import pytest
 import sqlalchemy as sa
 from skp_testlib import new_nip, wait_for
+from sqlalchemy.orm import Session
 
 from ekinerja_platform.db import make_engine
 from ekinerja_platform.testing import REPO_ROOT
+from skp.adapters import rhk_repository as rr
 
 pytestmark = pytest.mark.integration
 EKINERJA = str(REPO_ROOT / ".venv" / "bin" / "ekinerja")
@@ -33,18 +35,22 @@ def rpc_error(call) -> grpc.RpcError:
 
 
 @pytest.fixture(scope="module")
-def use_ruleset(skp_db):
+def skp_engine(skp_db):
+    engine = make_engine(skp_db, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def use_ruleset(skp_engine):
     """Puts a drafted document under 6/2022. The per-instansi ruleset setting (issue 22 item 1) is built in
     parallel (branch rules622-setting); until it is merged the test sets the document's ``ruleset`` column, which
     is what that setting decides at drafting."""
-    engine = make_engine(skp_db, pool_size=1)
-
     def use(skp_id: str) -> None:
-        with engine.begin() as conn:
+        with skp_engine.begin() as conn:
             conn.execute(sa.text("UPDATE skp_documents SET ruleset = :r WHERE skp_id = CAST(:id AS uuid)"),
                          {"r": RULESET, "id": skp_id})
-    yield use
-    engine.dispose()
+    return use
 
 
 def document_of(stub, pb, auth, nip):
@@ -59,7 +65,7 @@ def offline(pegawai: dict) -> dict:
     return json.loads(done.stdout)["pegawai"][0]
 
 
-def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_ruleset):
+def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_ruleset, skp_engine):
     kadis, jpt, pegawai, colleague = new_nip(), new_nip(), new_nip(), new_nip()
     world.publish("identity", "position_changed", {
         "jabatan_id": "jab-622-jf", "instansi_id": world.instansi, "unit_id": "unit-1", "unit_nama": "Bagian Umum",
@@ -220,6 +226,12 @@ def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_rule
         assert rpc_error(call).code() == grpc.StatusCode.FAILED_PRECONDITION
     audit = [e.action for e in stub.ListAudit(pb.ListAuditRequest(skp_id=skp_id), metadata=me, timeout=5).entries]
     assert audit.count("evaluasi_rated") == 1 and audit.count("umpan_balik_added") == 2
+
+    # what the distribution curve (§4) reads: the rated predikat of the organisation's employees in the period
+    with Session(skp_engine) as session:
+        assert (pegawai, "baik") in rr.predikat_in_period(session, world.instansi, "2024-Q1")
+        assert (pegawai, "baik") in rr.predikat_in_period(session, world.instansi, "2024-Q1", "unit-1")
+        assert all(nip != pegawai for nip, _ in rr.predikat_in_period(session, world.instansi, "2024-Q2"))
 
 
 def test_a_pp46_document_refuses_the_6_2022_rpcs(stub, pb, world):
