@@ -50,7 +50,7 @@ def update_rencana(session, principal, skp_id: str, expected_version: int, pende
                                    field="expected_version")
     plan = rr.get_plan(session, doc["skp_id"])
     status = d.check_editable(doc["status"], doc["result_status"], reason, plan["approved_rhk"] is not None)
-    known = rhk.ids_of(plan["rhk"]) | rhk.ids_of(plan["approved_rhk"] or [])
+    known = rhk.ids_of(plan["rhk"], plan["approved_rhk"])
     pendekatan, stored = rhk.validate_plan(pendekatan, items, doc["kind"], atasan_rhk(session, doc), known)
     rr.save_plan(session, doc["skp_id"], pendekatan=pendekatan, rhk=stored,
                  lampiran=rhk.validate_lampiran(lampiran))

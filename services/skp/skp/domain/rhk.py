@@ -99,13 +99,15 @@ def _known_id(value: str, existing: set[str], name: str) -> str:
 
 
 def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk: dict[str, dict] | None,
-                  existing_ids: set[str] = frozenset()) -> tuple[str, list[dict]]:
+                  known: tuple[set[str], set[str]] = (frozenset(), frozenset())) -> tuple[str, list[dict]]:
     """The working plan as stored: ``pendekatan`` and the RHK with their IKI, ids kept or assigned.
 
     Cascading: an RHK names the atasan's RHK it serves, one of ``atasan_rhk`` (the atasan's APPROVED RHK by id);
     ``None`` means the atasan has no approved 6/2022 SKP yet. A JPT's RHK may instead name the organisation's plan
-    (``sasaran_organisasi``) and must carry a ``perspektif``; other positions have none.
+    (``sasaran_organisasi``) and must carry a ``perspektif``; other positions have none. ``known``: the RHK ids and
+    the IKI ids the document already has (``ids_of``), the only ids an edit may name.
     """
+    known_rhk, known_iki = known
     pendekatan = _one_of(pendekatan, PENDEKATAN, "pendekatan")
     if len(items) > MAX_ITEMS:
         raise InvalidArgument(f"paling banyak {MAX_ITEMS} RHK", field="rhk")
@@ -113,7 +115,7 @@ def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk:
     out, seen = [], set()
     for i, item in enumerate(items):
         at = f"rhk[{i}]"
-        rhk_id = _known_id(item.rhk_id, existing_ids, f"{at}.rhk_id")
+        rhk_id = _known_id(item.rhk_id, known_rhk, f"{at}.rhk_id")
         if rhk_id in seen:
             raise InvalidArgument("muncul dua kali", field=f"{at}.rhk_id")
         seen.add(rhk_id)
@@ -136,7 +138,7 @@ def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk:
                                          "belum ada RHK atasan untuk dipilih", field=f"{at}.rhk_atasan_id")
             if parent not in atasan_rhk:
                 raise InvalidArgument("bukan RHK atasan yang telah disetujui", field=f"{at}.rhk_atasan_id")
-        iki = _validate_iki(item.iki, pendekatan, at, set(existing_ids))
+        iki = _validate_iki(item.iki, pendekatan, at, known_iki)
         out.append({"rhk_id": rhk_id, "nomor": i + 1, "jenis": jenis, "uraian": uraian,
                     "rhk_atasan_id": parent or None,
                     "rhk_atasan_uraian": atasan_rhk[parent]["uraian"] if parent else None,
@@ -184,9 +186,10 @@ def _decimal(text: str, name: str, *, positive: bool = False) -> Decimal:
                               + ", paling banyak 3 angka desimal", field=name) from None
 
 
-def ids_of(plan: list[dict]) -> set[str]:
-    """Every RHK and IKI id of a stored plan (the ids an edit may name)."""
-    return {r["rhk_id"] for r in plan} | {k["iki_id"] for r in plan for k in r["iki"]}
+def ids_of(*plans: list[dict] | None) -> tuple[set[str], set[str]]:
+    """The RHK ids and the IKI ids of stored plans (the ids an edit may name)."""
+    rhk = [r for plan in plans for r in plan or []]
+    return {r["rhk_id"] for r in rhk}, {k["iki_id"] for r in rhk for k in r["iki"]}
 
 
 def validate_lampiran(values: dict[str, list[str]]) -> dict[str, list[str]]:

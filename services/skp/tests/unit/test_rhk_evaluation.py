@@ -110,6 +110,8 @@ def test_ids_are_kept_for_known_items_and_refused_for_foreign_ones():
         rhk_id, iki_id, "10")
     assert field_of(lambda: rhk.validate_plan("kuantitatif", [item(rhk_id="nope")], "pelaksana", ATASAN,
                                               known)) == ("invalid_argument", "rhk[0].rhk_id")
+    assert field_of(lambda: rhk.validate_plan("kuantitatif", [item(rhk_id=iki_id)], "pelaksana", ATASAN,
+                                              known)) == ("invalid_argument", "rhk[0].rhk_id")  # an IKI's id
     assert field_of(lambda: rhk.validate_plan("kuantitatif", [item(rhk_id=rhk_id), item(rhk_id=rhk_id)],
                                               "pelaksana", ATASAN, known)) == ("invalid_argument", "rhk[1].rhk_id")
 
