@@ -227,6 +227,17 @@ def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_rule
     audit = [e.action for e in stub.ListAudit(pb.ListAuditRequest(skp_id=skp_id), metadata=me, timeout=5).entries]
     assert audit.count("evaluasi_rated") == 1 and audit.count("umpan_balik_added") == 2
 
+    # an edit after approval needs a reason and opens a revision; the approved plan stays in force
+    current = rencana()
+    revise = plan_request(current.version, listed[0].rhk_id)
+    revise.rhk[0].rhk_id = rhk.rhk_id
+    error = rpc_error(lambda: stub.UpdateRencanaKinerja(revise, metadata=me + key(), timeout=5))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "reason" in error.details()
+    revise.reason = "target triwulan berikutnya disesuaikan"
+    revision = stub.UpdateRencanaKinerja(revise, metadata=me + key(), timeout=5).rencana
+    assert revision.status == "revision" and revision.approved_rhk == plan.approved_rhk
+    assert revision.rhk[0].rhk_id == rhk.rhk_id
+
     # what the distribution curve (§4) reads: the rated predikat of the organisation's employees in the period
     with Session(skp_engine) as session:
         assert (pegawai, "baik") in rr.predikat_in_period(session, world.instansi, "2024-Q1")
