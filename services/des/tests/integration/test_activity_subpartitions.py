@@ -119,3 +119,27 @@ def test_without_the_setting_months_stay_plain_tables(database, monkeypatch):
         conn.execute(sa.text("SELECT des_split_activity_month('2090-01-01', 2)"))
         assert len(_children(conn, "activities_209001")) == 2
         assert len(_rows(conn)) == 2
+
+
+def test_a_row_is_found_by_its_id_alone_inside_and_outside_its_ids_month_range(database, monkeypatch):
+    """`activity_row` reads the range the uuid7 id allows first, then the whole table (imported history)."""
+    from sqlalchemy.orm import Session
+
+    from des.adapters import repository
+    from ekinerja_platform.ids import uuid7
+    url, engine = database
+    monkeypatch.setenv(SETTING, "2")
+    migrate(url, MIGRATIONS)
+    today = dt.date.today()
+    recent, old = uuid7(), uuid7()
+    with engine.begin() as conn:
+        for activity_id, tanggal in ((recent, today), (old, today.replace(day=1) - dt.timedelta(days=200))):
+            conn.execute(sa.text("SELECT des_ensure_activity_partition(:d)"), {"d": tanggal})
+            conn.execute(sa.text(
+                "INSERT INTO activities (nip, tanggal, activity_id, instansi_id, jenis, uraian, kuantitas, satuan, "
+                "state, version, source) VALUES (:nip, :t, :id, 'i-1', 'skp', 'x', 1, 'd', 'submitted', 1, 'sync')"),
+                {"nip": NIPS[0], "t": tanggal, "id": activity_id})
+    with Session(engine) as session:
+        assert repository.activity_row(session, recent).tanggal == today
+        assert repository.activity_row(session, old, for_update=True).tanggal < today.replace(day=1)
+        assert repository.activity_row(session, str(uuid.uuid4())) is None
