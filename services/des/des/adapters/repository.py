@@ -128,7 +128,8 @@ def activity_row(session, activity_id: str, *, for_update: bool = False):
     """The row of an id alone (a review names no NIP). An entry is dated on or before the day its id was drawn and
     at the earliest in the month before (the entry window, domain/entry_window.py), so that range is read first:
     with months split by NIP hash (migration 0010) an id alone would otherwise probe every month's every
-    sub-partition (592 tables, ~20x slower). Imported history and non-uuid7 ids fall back to the whole table."""
+    sub-partition (592 tables: ~8x slower, docs/scale.md). Imported history and non-uuid7 ids fall back to the
+    whole table."""
     try:
         key = uuid.UUID(activity_id)
     except (ValueError, AttributeError, TypeError):
