@@ -19,7 +19,9 @@ import asyncio
 import gzip
 import os
 import re
+import signal
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -89,11 +91,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def cpu_per_page(pids: dict, pages: int, run) -> tuple[object, dict]:
+PROFILE_DIR: Path | None = None  # --profile: py-spy samples of each process during each measured run
+
+
+def start_profiles(pids: dict, label: str) -> list:
+    if PROFILE_DIR is None:
+        return []
+    PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    return [subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--nonblocking",
+                              "--output", str(PROFILE_DIR / f"{label}-{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for name, pid in pids.items()]
+
+
+def stop_profiles(spies: list) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+    for spy in spies:
+        spy.wait(60)
+
+
+async def cpu_per_page(pids: dict, pages: int, run, label: str) -> tuple[object, dict]:
     """`await run()`, and the CPU milliseconds per page it cost each process (`client`: this one)."""
+    spies = start_profiles(pids, label)
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
     client = time.process_time()
     result = await run()
+    stop_profiles(spies)
     used = {name: (cpu_seconds(pid) - before[name]) * 1000 / pages for name, pid in pids.items()}
     used["client"] = (time.process_time() - client) * 1000 / pages
     return result, used
@@ -145,7 +169,7 @@ async def bench(base: str, des_target: str, people: dict, sessions: int, pages: 
 
     await timed(sessions * 2, sessions, checked_page)  # warm-up: pools, channels, templates; every page checked
     (portal_lat, portal_elapsed), portal_cpu = await cpu_per_page(
-        pids, pages, lambda: timed(pages, sessions, portal_page))
+        pids, pages, lambda: timed(pages, sessions, portal_page), "portal")
     for browser in browsers:
         await browser.close()
 
@@ -163,7 +187,7 @@ async def bench(base: str, des_target: str, people: dict, sessions: int, pages: 
 
     await timed(sessions * 2, sessions, direct_page)
     (direct_lat, direct_elapsed), direct_cpu = await cpu_per_page(
-        {"des": pids["des"]}, pages, lambda: timed(pages, sessions, direct_page))
+        {"des": pids["des"]}, pages, lambda: timed(pages, sessions, direct_page), "direct")
     await channel.close()
     await identity_channel.close()
 
@@ -184,7 +208,10 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--profile", type=Path, help="write py-spy raw profiles of each measured run here")
     args = parser.parse_args()
+    global PROFILE_DIR
+    PROFILE_DIR = args.profile
     amqp = testing.create_vhost()
     stack = Stack(amqp, REPO / "build" / f"bench-portal-keys-{uuid.uuid4().hex[:6]}")
     stack.key_dir.mkdir(parents=True, exist_ok=True)
