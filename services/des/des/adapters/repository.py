@@ -298,27 +298,17 @@ def targets(session, nip: str, skp_id: str, month: tuple[int, int] | None = None
 RECOGNISED = ("approved", "locked")
 
 
-def month_targets_with_totals(session, nip: str, skp_id: str, tahun: int, bulan: int):
-    """The SKP's targets of one month (as `targets`), each with `dilaporkan` (every state but draft) and `diakui`
-    (approved or locked, at kuantitas_diakui when the penilai set one) summed over that month by the database: one
-    statement, where the targets and their totals once took a round trip each on every "Hari ini" page."""
-    start, end = month_range(tahun, bulan)
+def month_totals(session, nip: str, skp_id: str, start: dt.date, end: dt.date) -> dict[str, tuple]:
+    """Per kegiatan of the SKP, over [start, end]: (reported: every state but draft, recognised: approved or
+    locked, at kuantitas_diakui when the penilai set one), summed by the database rather than shipped row by row."""
     recognised = sa.func.coalesce(activities.c.kuantitas_diakui, activities.c.kuantitas)
-    totals = (sa.select(activities.c.kegiatan_id,
-                        sa.func.sum(activities.c.kuantitas).filter(activities.c.state != "draft").label("dilaporkan"),
-                        sa.func.sum(recognised).filter(activities.c.state.in_(RECOGNISED)).label("diakui"))
-              .where(activities.c.nip == nip, activities.c.skp_id == skp_id, activities.c.tanggal.between(start, end))
-              .group_by(activities.c.kegiatan_id).subquery())
-    query = (sa.select(monthly_targets, skp_kegiatan.c.nomor, skp_kegiatan.c.nama, skp_kegiatan.c.satuan,
-                       sa.func.coalesce(totals.c.dilaporkan, 0).label("dilaporkan"),
-                       sa.func.coalesce(totals.c.diakui, 0).label("diakui"))
-             .join(skp_kegiatan, sa.and_(skp_kegiatan.c.nip == monthly_targets.c.nip,
-                                         skp_kegiatan.c.skp_id == monthly_targets.c.skp_id,
-                                         skp_kegiatan.c.kegiatan_id == monthly_targets.c.kegiatan_id))
-             .outerjoin(totals, totals.c.kegiatan_id == monthly_targets.c.kegiatan_id)
-             .where(monthly_targets.c.nip == nip, monthly_targets.c.skp_id == skp_id,
-                    monthly_targets.c.tahun == tahun, monthly_targets.c.bulan == bulan))
-    return session.execute(query.order_by(skp_kegiatan.c.nomor)).all()
+    rows = session.execute(
+        sa.select(activities.c.kegiatan_id,
+                  sa.func.sum(activities.c.kuantitas).filter(activities.c.state != "draft"),
+                  sa.func.sum(recognised).filter(activities.c.state.in_(RECOGNISED)))
+        .where(activities.c.nip == nip, activities.c.skp_id == skp_id, activities.c.tanggal.between(start, end))
+        .group_by(activities.c.kegiatan_id))
+    return {kegiatan_id: (reported or 0, done or 0) for kegiatan_id, reported, done in rows}
 
 
 def upsert_targets(session, nip, skp_id, kegiatan_id, values: dict, actor: str) -> None:

@@ -425,8 +425,10 @@ def get_day(session, principal, nip: str, tanggal: str, cfg: DesConfig) -> dict:
     reports = [_row_view(r) for r in repo.list_activities(session, nip, day, day)]
     kegiatan = []
     if skp is not None:
-        kegiatan = [(t, t.dilaporkan, t.diakui)
-                    for t in repo.month_targets_with_totals(session, nip, skp.skp_id, day.year, day.month)]
+        start, end = repo.month_range(day.year, day.month)
+        totals = repo.month_totals(session, nip, skp.skp_id, start, end)
+        kegiatan = [(t, *totals.get(t.kegiatan_id, (0, 0)))
+                    for t in repo.targets(session, nip, skp.skp_id, (day.year, day.month))]
     return {"tanggal": day, "skp_id": skp.skp_id if skp is not None else "", "plans": plans, "activities": reports,
             "kegiatan": kegiatan}
 
