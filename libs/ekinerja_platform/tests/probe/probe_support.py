@@ -15,11 +15,12 @@ PROBE_DIR = Path(__file__).resolve().parent
 
 
 def generate(out: Path) -> Path:
-    """Generate probe.proto's Python code into `out` and put it on sys.path (extends the `ekinerja` package)."""
+    """Generate the probe's protos (probe, equivalence) into `out` and put it on sys.path (extends `ekinerja`)."""
     protos = PROBE_DIR / "protos"
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}", f"--python_out={out}",
-                    f"--grpc_python_out={out}", str(protos / "ekinerja/probe/v1/probe.proto")], check=True)
+                    f"--grpc_python_out={out}", str(protos / "ekinerja/probe/v1/probe.proto"),
+                    str(protos / "ekinerja/probe/v1/equivalence.proto")], check=True)
     sys.path.insert(0, str(out))
     return out
 
