@@ -1,14 +1,17 @@
-"""A/B of the transport's performance changes (issue 17.12): des SubmitActivity at 32 in flight with each change on
-and off, measured in the same run in alternating slices; medians of req/s and of des's CPU per request.
+"""A/B of a kept performance change (issue 17.12; ADR 001): des SubmitActivity at 32 in flight with the change on
+and off, in the same run, in alternating slices (each round runs on and off back to back, their order swapped every
+round); prints the medians of req/s and of des's CPU per request, and the median of the rounds' on/off ratios.
 
-Each candidate is switched off in a second des process by `EKINERJA_TRANSPORT_AB_OFF=<candidate>`.
-Usage: .venv/bin/python scripts/bench_transport_ab.py [--candidates pending,lifo,huffman,header_check]
-       [--rounds 8] [--seconds 2.5] [--employees 100]
+The change is switched off in a second des process by `scripts/ab_off/sitecustomize.py` (put on its PYTHONPATH with
+`EKINERJA_TRANSPORT_AB_OFF=<candidate>`); production code has no switch. Candidates: `pending` (PendingAnswer).
+Usage: .venv/bin/python scripts/bench_transport_ab.py [--candidates pending] [--rounds 30] [--seconds 1.5]
+       [--employees 100]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -21,6 +24,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_des as bd  # noqa: E402
 from bench_des import testing  # noqa: E402
+
+AB_OFF = Path(__file__).resolve().parent / "ab_off"
 
 
 def start_des(db, amqp_uri, keys, **extra):
@@ -39,14 +44,13 @@ def one_slice(service, make_call, seconds):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--candidates", default="pending,lifo,huffman,header_check")
-    parser.add_argument("--rounds", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=2.5)
+    parser.add_argument("--candidates", default="pending")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=1.5)
     parser.add_argument("--employees", type=int, default=100)
     args = parser.parse_args()
     from ekinerja.des.v1 import des_pb2 as m
     from ekinerja.des.v1 import des_pb2_grpc
-
     from ekinerja_platform.outbox import Event
     cleanup = []
     workdir = tempfile.mkdtemp(prefix="bench-ab-")
@@ -72,8 +76,11 @@ def main():
             employees.append((nip, skp_id, testing.bearer(keys.token(subject=nip, roles=["pegawai"],
                                                                      instansi="i-bench"))))
         engine = sa.create_engine(db)
-        assert testing.wait_for(lambda: engine.connect().execute(
-            sa.text("SELECT count(*) FROM skp_documents")).scalar() == args.employees, timeout=120)
+
+        def learned():
+            with engine.connect() as conn:
+                return conn.execute(sa.text("SELECT count(*) FROM skp_documents")).scalar() == args.employees
+        assert testing.wait_for(learned, timeout=120), "des did not learn the SKP documents"
         engine.dispose()
 
         def submit(channel):
@@ -90,9 +97,10 @@ def main():
         asyncio.run(bd.load(on.target, submit, 32, 3))
         print(f"des SubmitActivity at 32 in flight, {args.rounds} alternating slices of {args.seconds}s per side")
         print(f"{'candidate':>13} | {'on req/s':>8} {'off req/s':>9} {'gain':>6} | {'on cpu ms':>9} {'off cpu ms':>10} "
-              f"{'cpu saved':>9}")
+              f"{'cpu saved':>9} | median of the rounds' on/off ratios")
         for candidate in args.candidates.split(","):
-            off = start_des(db, amqp_uri, keys, EKINERJA_TRANSPORT_AB_OFF=candidate)
+            off = start_des(db, amqp_uri, keys, EKINERJA_TRANSPORT_AB_OFF=candidate,
+                            PYTHONPATH=os.pathsep.join([str(AB_OFF), os.environ.get("PYTHONPATH", "")]))
             try:
                 asyncio.run(bd.load(off.target, submit, 32, 3))
                 rates = {"on": [], "off": []}
@@ -105,9 +113,11 @@ def main():
                         cpus[side].append(cpu)
                 ron, roff = statistics.median(rates["on"]), statistics.median(rates["off"])
                 con, coff = statistics.median(cpus["on"]), statistics.median(cpus["off"])
+                # each round's on and off slices ran back to back: their ratio cancels most of the machine's drift
+                paired = statistics.median(a / b for a, b in zip(rates["on"], rates["off"], strict=True))
+                paired_cpu = statistics.median(a / b for a, b in zip(cpus["on"], cpus["off"], strict=True))
                 print(f"{candidate:>13} | {ron:>8.0f} {roff:>9.0f} {ron / roff - 1:>+6.1%} | {con:>9.3f} {coff:>10.3f} "
-                      f"{1 - con / coff:>+9.1%}", flush=True)
-                print(f"{'':>13}   slices on {[round(x) for x in rates['on']]} off {[round(x) for x in rates['off']]}",
+                      f"{1 - con / coff:>+9.1%} | paired: req/s {paired - 1:+.1%}, cpu/req {paired_cpu - 1:+.1%}",
                       flush=True)
             finally:
                 off.stop()

@@ -21,7 +21,6 @@ import eventlet
 import eventlet.hubs
 from grpc import StatusCode
 from h2.errors import ErrorCodes
-from h2.events import PingReceived
 from nameko_grpc.errors import GrpcError
 
 from . import metrics, worker_pools
@@ -167,31 +166,22 @@ def _goaway(manager, code: ErrorCodes, debug: bytes, reason: str) -> None:
     metrics.GRPC_CONNECTIONS_CLOSED.labels(_state["service"], reason).inc()
 
 
-def _forgiving(send, strikes: PingStrikes):
-    def sending(*args, **kwargs):
-        strikes.sent_data()
-        return send(*args, **kwargs)
-    return sending
-
-
 def connection_opened(manager) -> None:
-    """A server connection was set up (`transport_patches`): count its pings, and forgive them when it sends."""
+    """A server connection was set up (`transport_patches`): its ping strikes and idle clock start."""
     manager.ping_strikes = PingStrikes(_state["limits"])
     manager.idle_since = time.monotonic()
     manager.calm_down = False
-    receive = manager.conn.receive_data
 
-    def receive_data(data):
-        events = receive(data)
-        for event in events:
-            if isinstance(event, PingReceived) and manager.ping_strikes.ping(time.monotonic()):
-                manager.calm_down = True
-        return events
 
-    manager.conn.receive_data = receive_data
-    # sending headers or data forgives earlier pings (a client with calls in flight pings to measure bandwidth)
-    for name in ("send_headers", "send_data"):
-        setattr(manager.conn, name, _forgiving(getattr(manager.conn, name), manager.ping_strikes))
+def ping_received(manager) -> None:
+    """The client pinged: too often, and the connection gets GOAWAY (ENHANCE_YOUR_CALM) at the end of the turn."""
+    if manager.ping_strikes.ping(time.monotonic()):
+        manager.calm_down = True
+
+
+def data_sent(manager) -> None:
+    """Sending headers or data forgives earlier pings (a client with calls in flight pings to measure bandwidth)."""
+    manager.ping_strikes.sent_data()
 
 
 def connection_turned(manager) -> None:
@@ -220,5 +210,5 @@ def stream_reset(manager, event) -> None:
         receive_stream.close(GrpcError(StatusCode.CANCELLED, CLIENT_CANCELLED))
 
 
-__all__ = ["StreamGuard", "admit", "configure", "connection_opened", "connection_turned", "limits", "stop_streams",
-           "stream_reset"]
+__all__ = ["StreamGuard", "admit", "configure", "connection_opened", "connection_turned", "data_sent", "limits",
+           "ping_received", "stop_streams", "stream_reset"]
