@@ -68,7 +68,8 @@ def start_probe(amqp_uri, keys, workdir, **settings):
     gen.mkdir()
     protos = PROBE_DIR / "protos"
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}", f"--python_out={gen}",
-                    f"--grpc_python_out={gen}", str(protos / "ekinerja/probe/v1/probe.proto")], check=True)
+                    f"--grpc_python_out={gen}", str(protos / "ekinerja/probe/v1/probe.proto"),
+                    str(protos / "ekinerja/probe/v1/equivalence.proto")], check=True)
     sys.path.insert(0, str(gen))
     url = testing.create_database("bench_probe")
     engine = sa.create_engine(url)
