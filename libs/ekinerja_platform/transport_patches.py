@@ -3,7 +3,7 @@
 The transport is a release-candidate nameko with a library whose private internals we change: each change below
 is written against the exact versions in `EXPECTED_VERSIONS` (pinned in constraints.txt), and `install()` refuses
 to run on any other, naming what it found, so an upgrade is a deliberate act (re-read upstream, re-run
-`tests/contracts/test_transport_equivalence.py` and the benchmarks) and never a silent change of behaviour.
+`tests/test_transport_equivalence.py` beside this module and the A/B benchmark), never a silent change of behaviour.
 Nothing is patched on import: the runner calls `install()` once at service start, before the container starts,
 and the gRPC server refuses to start without it (`PlatformGrpcServer.setup`).
 
@@ -37,7 +37,6 @@ from functools import partial
 import eventlet
 import eventlet.hubs
 import nameko_grpc.connection
-import nameko_grpc.errors
 import nameko_grpc.streams
 from eventlet.green import select as _green_select
 from grpc import StatusCode
