@@ -84,6 +84,7 @@ class RecapService(PlatformService):
     on_skp_approved = _consumer("skp", "skp_approved")
     on_skp_scored = _consumer("skp", "skp_scored")
     on_skp_closed = _consumer("skp", "skp_closed")
+    on_evaluasi_rated = _consumer("skp", "evaluasi_rated")
     on_plan_submitted = _des_consumer("plan_submitted")
     on_activity_submitted = _des_consumer("activity_submitted")
     on_activity_reviewed = _des_consumer("activity_reviewed")

@@ -127,6 +127,20 @@ def skp_scored(session, envelope):
         guard=lambda s: t.skp_scores.c.occurred_at < s.excluded.occurred_at)
 
 
+def evaluasi_rated(session, envelope):
+    """A 6/2022 period rated: final in skp, so a redelivery or replay writes the same row (the newest event wins)."""
+    d = envelope["data"]
+    _upsert(session, t.evaluasi_periodik, {
+        "skp_id": str(d["skp_id"]), "periode": d["periode"], "nip": d["nip"], "instansi_id": d.get("instansi_id"),
+        "unit_id": d.get("unit_id"), "jenis_periode": d["jenis_periode"],
+        "period_start": _date(d["period_start"]), "period_end": _date(d["period_end"]), "bulan": int(d["bulan"]),
+        "penilai_nip": d.get("penilai_nip"), "hasil_kerja": d["hasil_kerja"], "perilaku": d["perilaku"],
+        "predikat": d["predikat"], "kode_predikat": int(d["kode_predikat"]), "jenjang": d.get("jenjang"),
+        "angka_kredit": Decimal(str(d["angka_kredit"])) if d.get("angka_kredit") not in (None, "") else None,
+        "realisasi": list(d.get("realisasi") or []), "occurred_at": envelope.get("occurred_at") or ""},
+        guard=lambda s: t.evaluasi_periodik.c.occurred_at <= s.excluded.occurred_at)
+
+
 def skp_closed(session, envelope):
     d = envelope["data"]
     statement = pg_insert(t.skps).values(skp_id=str(d["skp_id"]), nip=d["nip"], instansi_id=d.get("instansi_id"),
@@ -168,5 +182,6 @@ REFERENCE_HANDLERS = {
     "employee_registered": employee_registered, "employee_status_changed": employee_status_changed,
     "position_changed": position_changed, "assignment_changed": assignment_changed,
     "skp_approved": skp_approved, "skp_scored": skp_scored, "skp_closed": skp_closed,
+    "evaluasi_rated": evaluasi_rated,
     "monthly_quality_set": monthly_quality_set, "monthly_targets_set": monthly_targets_set,
 }
