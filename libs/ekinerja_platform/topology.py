@@ -25,8 +25,8 @@ SUBSCRIPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "skp_approved": ("des", "recap"),
         "skp_scored": ("recap",),
         "skp_closed": ("des", "recap"),
-        # PermenPANRB 6/2022: the approved plan (des ties reports to its IKI), a period rated (recap)
-        "rencana_kinerja_approved": ("des",),
+        # PermenPANRB 6/2022: the approved plan (des ties reports to its IKI; recap names them), a period rated
+        "rencana_kinerja_approved": ("des", "recap"),
         "evaluasi_rated": ("recap",),
     },
     "des": {

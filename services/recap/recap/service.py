@@ -85,6 +85,7 @@ class RecapService(PlatformService):
     on_skp_scored = _consumer("skp", "skp_scored")
     on_skp_closed = _consumer("skp", "skp_closed")
     on_evaluasi_rated = _consumer("skp", "evaluasi_rated")
+    on_rencana_kinerja_approved = _consumer("skp", "rencana_kinerja_approved")
     on_plan_submitted = _des_consumer("plan_submitted")
     on_activity_submitted = _des_consumer("activity_submitted")
     on_activity_reviewed = _des_consumer("activity_reviewed")

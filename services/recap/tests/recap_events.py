@@ -160,3 +160,15 @@ def evaluasi_rated(skp_id, nip, instansi_id, unit_id, periode, start, end, bulan
                        "bukti": [f"act-{i}" for i in range(bukti)]}
                       for iki_id, nomor, target, value, bukti in realisasi]},
         nip=nip, instansi_id=instansi_id).envelope()
+
+
+def rencana_kinerja_approved(skp_id, nip, instansi_id, unit_id, start, end, penilai, iki, version=1):
+    """skp's approved 6/2022 plan with one RHK; ``iki``: (iki_id, uraian, target, satuan)."""
+    return Event("rencana_kinerja_approved", "skp", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "unit_id": unit_id, "jabatan_id": "j-622",
+        "ruleset": "permenpanrb-6-2022", "period_start": start, "period_end": end, "penilai_nip": penilai,
+        "atasan_penilai_nip": None, "pendekatan": "kuantitatif",
+        "rhk": [{"rhk_id": "rhk-1", "nomor": 1, "jenis": "utama", "uraian": "Layanan daring tersedia",
+                 "iki": [{"iki_id": i, "nomor": n, "uraian": u, "aspek": "kuantitas", "target": t, "satuan": s}
+                         for n, (i, u, t, s) in enumerate(iki, start=1)]}],
+        "version": version}, nip=nip, instansi_id=instansi_id).envelope()

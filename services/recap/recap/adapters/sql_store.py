@@ -116,6 +116,17 @@ def skp_approved(session, envelope):
     achievement_sql.recompute_employee(session.connection(), d["nip"], lock=not session.info.get(REBUILDING))
 
 
+def rencana_kinerja_approved(session, envelope):
+    """A 6/2022 plan approved: kept as the document's kegiatan, one per IKI (des's reports name the IKI id as their
+    kegiatan_id), so the employee recap shows what was reported and approved per IKI in any period, by name and
+    against the IKI's target. Same versioning as ``skp_approved`` (one document version sequence)."""
+    d = envelope["data"]
+    iki = [k for r in d.get("rhk") or [] for k in r.get("iki") or []]
+    kegiatan = [{"kegiatan_id": k["iki_id"], "nomor": n, "nama": k.get("uraian"), "satuan": k.get("satuan") or "",
+                 "kuantitas": k.get("target") or 0} for n, k in enumerate(iki, start=1)]
+    skp_approved(session, {**envelope, "data": {**d, "kegiatan": kegiatan}})
+
+
 def skp_scored(session, envelope):
     d = envelope["data"]
     dec = lambda name: Decimal(str(d[name])) if d.get(name) not in (None, "") else None  # noqa: E731
@@ -182,6 +193,6 @@ REFERENCE_HANDLERS = {
     "employee_registered": employee_registered, "employee_status_changed": employee_status_changed,
     "position_changed": position_changed, "assignment_changed": assignment_changed,
     "skp_approved": skp_approved, "skp_scored": skp_scored, "skp_closed": skp_closed,
-    "evaluasi_rated": evaluasi_rated,
+    "evaluasi_rated": evaluasi_rated, "rencana_kinerja_approved": rencana_kinerja_approved,
     "monthly_quality_set": monthly_quality_set, "monthly_targets_set": monthly_targets_set,
 }

@@ -4,6 +4,8 @@ is applied once and a rebuild from the event log gives the same rows.
 
 Scenario (instansi i-622): P is a pranata komputer whose penilai is M; X a colleague with no relation to P; the
 admin of i-622 and the admin of another instansi."""
+from decimal import Decimal
+
 import grpc
 import pytest
 import recap_events as ev
@@ -28,6 +30,15 @@ def loaded(publish):
         ev.employee_registered(X, INST, "Rekan"),
         ev.assignment_changed("h-p", P, INST, "j-p", "u-1", "2025-01-01", penilai=M),
         ev.assignment_changed("h-x", X, INST, "j-x", "u-1", "2025-01-01", penilai=M),
+        ev.rencana_kinerja_approved("s-622", P, INST, "u-1", "2025-01-01", "2025-12-31", M,
+                                    [("iki-1", "Modul aplikasi selesai", "12", "modul"),
+                                     ("iki-2", "Ketersediaan layanan", "99.5", "persen")]),
+        ev.activity_reviewed("a-1", nip=P, instansi_id=INST, unit_id="u-1", tanggal="2025-03-04", skp_id="s-622",
+                             kegiatan_id="iki-1", diakui=2, reviewer=M),
+        ev.activity_reviewed("a-2", nip=P, instansi_id=INST, unit_id="u-1", tanggal="2025-03-05", skp_id="s-622",
+                             kegiatan_id="iki-1", diakui="0.5", reviewer=M),
+        ev.activity_reviewed("a-3", nip=P, instansi_id=INST, unit_id="u-1", tanggal="2025-04-02", skp_id="s-622",
+                             kegiatan_id="iki-1", diakui=1, reviewer=M),
         quarter,
         ev.evaluasi_rated("s-622", P, INST, "u-1", "2025-04", "2025-04-01", "2025-04-30", 1, M, "di_bawah",
                           "di_bawah", "sangat_kurang", 5, realisasi=[("iki-1", "1.1", "12", "0", 0)]),
@@ -61,7 +72,14 @@ def test_realisation_per_iki_and_the_periodic_predikat(loaded, stub, pb, test_ke
     assert [(r.iki_id, r.nomor, r.target, r.realisasi, r.bukti, r.satuan) for r in q1.realisasi] == [
         ("iki-1", "1.1", "12", "4", 3, "dokumen"), ("iki-2", "1.2", "99.5", "99.8", 0, "dokumen")]
 
+    # the running realisation per IKI from DES, by name, for any period (the approved plan names the IKI)
+    [line] = [k for k in march.kegiatan if k.kegiatan_id == "iki-1"]
+    assert (line.skp_id, line.nama, line.satuan, Decimal(line.recognised_qty), line.approved) == (
+        "s-622", "Modul aplikasi selesai", "modul", Decimal("2.5"), 2)
+
     year = recap_of(stub, pb, token(test_keys, M), P, "2025-06-01", pb.PERIOD_YEAR)  # the penilai, the year
+    [line] = [k for k in year.kegiatan if k.kegiatan_id == "iki-1"]
+    assert (Decimal(line.recognised_qty), Decimal(line.target_qty)) == (Decimal("3.5"), Decimal(12))
     assert [(e.periode, e.predikat, e.kode_predikat, e.angka_kredit) for e in year.evaluasi] == [
         ("2025-Q1", "baik", 2, "3.125"), ("2025-04", "sangat_kurang", 5, "")]
     admin = token(test_keys, "admin-622", ("admin_instansi",))
