@@ -19,15 +19,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEPARATE = {"fault", "scale"}  # run by `make test-fault` / `make test-scale` with their own pytest.ini
+# Modules that start a long-running stack of their own: a suite of their own, so they run beside their folder.
+OWN_SUITE = ["tests/e2e/test_e2e_demo_seed.py"]
 # Started first, longest first (wall time of the last full run): the rest follow in path order.
-SLOW_FIRST = ["tests/e2e", "libs", "tests/integration", "tests/deploy", "services/portal"]
+SLOW_FIRST = ["tests/e2e/test_e2e_demo_seed.py", "tests/e2e", "libs", "tests/integration", "tests/deploy",
+              "services/portal"]
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
 
 def suites() -> list[str]:
     """libs, each service, each cross-service folder under tests/ (found, so none is forgotten) except tests/fault
-    and tests/scale, which start their own servers and run apart (`make test-fault`, `make test-scale`)."""
-    found = ["libs"]
+    and tests/scale, which start their own servers and run apart (`make test-fault`, `make test-scale`); each of
+    `OWN_SUITE` apart from its folder."""
+    found = ["libs", *OWN_SUITE]
     found += [f"services/{d.name}" for d in sorted((ROOT / "services").iterdir()) if (d / "tests").is_dir()]
     found += [f"tests/{d.name}" for d in sorted((ROOT / "tests").iterdir())
               if d.is_dir() and d.name not in SEPARATE and any(d.rglob("test_*.py"))]
@@ -47,8 +51,9 @@ def counts_of(last_line: str, code: int) -> dict:
 
 def run_suite(path: str, extra: list[str], lock: threading.Lock, totals: dict) -> None:
     started = time.monotonic()
+    apart = [f"--ignore={module}" for module in OWN_SUITE if module.startswith(path + "/")]
     with tempfile.TemporaryFile("w+") as out:
-        code = subprocess.run([sys.executable, "-m", "pytest", path, *extra], cwd=ROOT, stdout=out,
+        code = subprocess.run([sys.executable, "-m", "pytest", path, *apart, *extra], cwd=ROOT, stdout=out,
                               stderr=subprocess.STDOUT, text=True).returncode
         out.seek(0)
         text = out.read()
