@@ -77,6 +77,9 @@ class RecapService(PlatformService):
         return api.list_holidays(self.db, self.call, request)
 
     # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
+    # PermenPANRB 6/2022: the approved plan's IKI (named kegiatan) and the rated periods
+    on_rencana_kinerja_approved = _consumer("skp", "rencana_kinerja_approved")
+    on_evaluasi_rated = _consumer("skp", "evaluasi_rated")
     on_employee_registered = _consumer("identity", "employee_registered")
     on_employee_status_changed = _consumer("identity", "employee_status_changed")
     on_position_changed = _consumer("identity", "position_changed")
@@ -84,8 +87,6 @@ class RecapService(PlatformService):
     on_skp_approved = _consumer("skp", "skp_approved")
     on_skp_scored = _consumer("skp", "skp_scored")
     on_skp_closed = _consumer("skp", "skp_closed")
-    on_evaluasi_rated = _consumer("skp", "evaluasi_rated")
-    on_rencana_kinerja_approved = _consumer("skp", "rencana_kinerja_approved")
     on_plan_submitted = _des_consumer("plan_submitted")
     on_activity_submitted = _des_consumer("activity_submitted")
     on_activity_reviewed = _des_consumer("activity_reviewed")
