@@ -107,7 +107,9 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
         reply = rstub.GetEmployeeRecap(rpb.GetEmployeeRecapRequest(nip=f.nip, period=rpb.PERIOD_MONTH,
                                                                    date=today.isoformat()),
                                        metadata=person.md(), timeout=20)
-        [month] = [e for e in reply.evaluasi if e.periode == periode]
+        found = [e for e in reply.evaluasi if e.periode == periode]
+        assert len(found) == 1, f"{len(found)} rated periods {periode} in recap"
+        month = found[0]
         assert (month.predikat, month.kode_predikat, month.angka_kredit, month.penilai_nip) == (
             "baik", 2, "1.042", k.nip)
         assert [(x.iki_id, x.target, x.realisasi, x.bukti) for x in month.realisasi] == [

@@ -88,11 +88,12 @@ def test_realisation_per_iki_and_the_periodic_predikat(loaded, stub, pb, test_ke
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM event_log WHERE event_id = CAST(:e AS uuid)"),
                             {"e": loaded["event_id"]}).scalar() == 1
-        before = conn.execute(sa.text("SELECT * FROM evaluasi_periodik ORDER BY periode")).all()
-    assert len(before) == 2
+        # (other suites' skp services on the session's vhost may have sent periods of their own employees)
+        before = conn.execute(sa.text("SELECT * FROM evaluasi_periodik ORDER BY skp_id, periode")).all()
+    assert len([row for row in before if row.nip == P]) == 2
     handlers.rebuild(engine)  # the projection is rebuilt from the event log to the same rows
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT * FROM evaluasi_periodik ORDER BY periode")).all() == before
+        assert conn.execute(sa.text("SELECT * FROM evaluasi_periodik ORDER BY skp_id, periode")).all() == before
 
 
 def test_only_those_the_recap_rules_allow_read_it(loaded, stub, pb, test_keys):
