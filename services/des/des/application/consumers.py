@@ -16,6 +16,8 @@ from ..adapters.tables import activities, employees, monthly_targets, skp_docume
 from ..domain import targets
 from . import monthly_targets as monthly_targets_events
 
+RULESET_622 = "permenpanrb-6-2022"
+
 
 def skp_approved(session, envelope: dict) -> None:
     d = envelope["data"]
@@ -81,7 +83,7 @@ def rencana_kinerja_approved(session, envelope: dict) -> None:
                period_start=dt.date.fromisoformat(d["period_start"]),
                period_end=dt.date.fromisoformat(d["period_end"]), penilai_nip=d.get("penilai_nip"),
                atasan_penilai_nip=d.get("atasan_penilai_nip"), version=version, closed=False,
-               ruleset=d.get("ruleset") or "permenpanrb-6-2022")
+               ruleset=d.get("ruleset") or RULESET_622)
     stmt = pg_insert(skp_documents).values(nip=nip, skp_id=skp_id, **doc)
     session.execute(stmt.on_conflict_do_update(index_elements=["nip", "skp_id"],
                                                set_={**doc, "updated_at": sa.func.now()}))
@@ -119,8 +121,8 @@ def skp_closed(session, envelope: dict) -> None:
             sa.tuple_(monthly_targets.c.tahun, monthly_targets.c.bulan) > sa.tuple_(end.year, end.month)))
     found = session.execute(skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
                             .values(**values).returning(skp_documents.c.skp_id, skp_documents.c.period_start,
-                                                        skp_documents.c.period_end)).first()
-    if found is None:
+                                                        skp_documents.c.period_end, skp_documents.c.ruleset)).first()
+    if found is None or found.ruleset == RULESET_622:  # a 6/2022 plan has no monthly split to publish
         activity_store.contexts.forget(nip)
         return
     served = _fit_served_targets(session, nip, skp_id, found.period_start, found.period_end, d.get("kegiatan") or [])

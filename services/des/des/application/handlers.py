@@ -638,6 +638,9 @@ def get_monthly_targets(session, principal, nip: str, skp_id: str, cfg: DesConfi
 def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: str,
                         proposed: list[tuple[str, str]], cfg: DesConfig):
     nip, skp = _skp_target(session, principal, "SetMonthlyTargets", nip, skp_id, cfg)
+    if skp.ruleset == RULESET_622:
+        raise FailedPrecondition("SKP PermenPANRB 6/2022 dievaluasi per periode dari IKI-nya, tanpa target bulanan",
+                                 field="skp_id")
     kegiatan = {k.kegiatan_id: k for k in repo.kegiatan_rows(session, nip, skp.skp_id)}
     if kegiatan_id not in kegiatan:
         raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")

@@ -99,6 +99,19 @@ def test_a_report_names_an_iki_of_the_approved_plan(world, stub, pb, des_db, amq
     applied = rows(engine, "SELECT after FROM audit_trail WHERE nip = :n AND action = 'rencana_kinerja_approved' "
                            "ORDER BY audit_id", n=nip)
     assert [a[0]["version"] for a in applied] == [3, 5]  # the redelivery and the older version changed nothing
+
+    # no monthly split for a 6/2022 plan: not adjustable, and a close publishes none
+    error = refused(lambda: stub.SetMonthlyTargets(m.SetMonthlyTargetsRequest(
+        nip=nip, skp_id=skp_id, kegiatan_id=i1["iki_id"], targets=[m.MonthTarget(bulan=f"{year}-01", kuantitas="12")]),
+        metadata=world.token(penilai, instansi=INSTANSI), timeout=10))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "skp_id" in error.details()
+    closed = Event("skp_closed", "skp", {"skp_id": skp_id, "nip": nip, "instansi_id": INSTANSI,
+                                         "period_end": f"{year}-06-30", "reason": "moved", "nilai_prestasi_kerja": None,
+                                         "kegiatan": []}, nip=nip, instansi_id=INSTANSI).envelope()
+    testing.publish_event(amqp_uri, closed)
+    assert wait_for(lambda: rows(engine, "SELECT 1 FROM skp_documents WHERE nip = :n AND closed", n=nip), timeout=20)
+    assert rows(engine, "SELECT count(*) FROM outbox WHERE event_type = 'monthly_targets_set' "
+                        "AND payload->'data'->>'skp_id' = :s", s=skp_id) == [(0,)]
     engine.dispose()
 
 
