@@ -32,8 +32,9 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
                      eselon="II.b")
     identity.jabatan(inst, f"{inst}.PRAKOM", unit, "Pranata Komputer Ahli Pertama", "fungsional_tertentu", "umum",
                      f"{inst}.KABAN", jenjang="Ahli Pertama")
-    t, k, f = (identity.pegawai(inst, "Taufik Sekda", "IV/c"), identity.pegawai(inst, "Kartika Kaban", "IV/b", gender=2),
-               identity.pegawai(inst, "Fajar Prakom", "III/a"))
+    t = identity.pegawai(inst, "Taufik Sekda", "IV/c")
+    k = identity.pegawai(inst, "Kartika Kaban", "IV/b", gender=2)
+    f = identity.pegawai(inst, "Fajar Prakom", "III/a")
     for person, jabatan in ((t, "SEKDA"), (k, "KABAN"), (f, "PRAKOM")):
         identity.assign(person.nip, f"{inst}.{jabatan}", cal.year_start)
 

@@ -2,8 +2,6 @@
 which des learns from skp's ``rencana_kinerja_approved`` (applied once, the highest version kept). A report naming
 anything else is refused with INVALID_ARGUMENT on ``kegiatan_id`` and nothing is stored; PP 46 documents answer as
 before."""
-import datetime as dt
-import time
 import uuid
 
 import grpc
