@@ -4,13 +4,13 @@ A 6/2022 plan (skp's `rencana_kinerja_approved`) is kept in `skp_kegiatan` one r
 IKI id, `rhk_id` its RHK), so an activity report names the IKI it serves exactly as a PP 46 report names its
 kegiatan; `ruleset` says which of the two a document is (PP 46 rows keep the default).
 
-Revision ID: 0010_skp_ruleset_iki
-Revises: 0009_partition_function_definer
+Revision ID: 0011_skp_ruleset_iki
+Revises: 0010_activity_hash_subpartitions
 """
 from alembic import op
 
-revision = "0010_skp_ruleset_iki"
-down_revision = "0009_partition_function_definer"
+revision = "0011_skp_ruleset_iki"
+down_revision = "0010_activity_hash_subpartitions"
 branch_labels = None
 depends_on = None
 
