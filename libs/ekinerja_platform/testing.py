@@ -278,9 +278,9 @@ def relay_children(parent_pid: int) -> dict[int, str]:
 
 
 def relay_child(parent_pid: int, service: str) -> int | None:
-    """The pid of `service`'s relay child once it handles pause requests (SIGUSR1 among its caught signals)."""
+    """The pid of `service`'s relay child once it stops on request (SIGTERM among its caught signals)."""
     for pid, cmd in relay_children(parent_pid).items():
-        if cmd.endswith(f" relay {service}") and _catches(pid, signal.SIGUSR1):
+        if cmd.endswith(f" relay {service}") and _catches(pid, signal.SIGTERM):
             return pid
     return None
 

@@ -25,6 +25,9 @@ SUBSCRIPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "skp_approved": ("des", "recap"),
         "skp_scored": ("recap",),
         "skp_closed": ("des", "recap"),
+        # PermenPANRB 6/2022: the approved plan (des ties reports to its IKI; recap names them), a period rated
+        "rencana_kinerja_approved": ("des", "recap"),
+        "evaluasi_rated": ("recap",),
     },
     "des": {
         "plan_submitted": ("recap",),

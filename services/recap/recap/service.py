@@ -77,6 +77,9 @@ class RecapService(PlatformService):
         return api.list_holidays(self.db, self.call, request)
 
     # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
+    # PermenPANRB 6/2022: the approved plan's IKI (named kegiatan) and the rated periods
+    on_rencana_kinerja_approved = _consumer("skp", "rencana_kinerja_approved")
+    on_evaluasi_rated = _consumer("skp", "evaluasi_rated")
     on_employee_registered = _consumer("identity", "employee_registered")
     on_employee_status_changed = _consumer("identity", "employee_status_changed")
     on_position_changed = _consumer("identity", "position_changed")
