@@ -249,12 +249,12 @@ def measure(label, env, args, engine, amqp_uri, keys, prefix):
     return out
 
 
-def report(label, r):
+def report(label, r, rows):
     b95 = pct(r["baseline"], 95)
     print(f"[{label}] baseline health Check        p50 {statistics.median(r['baseline']):7.1f} ms  p95 {b95:7.1f} ms")
     for name in ("month", "year"):
         p95 = pct(r[name], 95)
-        print(f"[{label}] unit recap {name:5s}, 1000 rows  p50 {statistics.median(r[name]):7.1f} ms  "
+        print(f"[{label}] unit recap {name:5s}, {rows} rows  p50 {statistics.median(r[name]):7.1f} ms  "
               f"p95 {p95:7.1f} ms  ({p95 / b95:.1f}x baseline; target 50 ms: {'met' if p95 <= 50 else 'NOT met'})")
     values = r["lags"]
     print(f"[{label}] event lag over {len(values)} events  p50 {statistics.median(values):.3f} s  "
@@ -295,7 +295,7 @@ def main() -> int:
                     [str(old), str(ROOT / "libs"), str(ROOT / "build/gen")])}))
             for label, version_env in versions:
                 results[label] = measure(label, version_env, args, engine, amqp_uri, keys, label)
-                report(label, results[label])
+                report(label, results[label], args.per_unit)
             if "before" in results:
                 before, after = results["before"], results["after"]
                 assert before["achievement"] == after["achievement"], "the two versions disagree"
