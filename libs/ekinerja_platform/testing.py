@@ -311,14 +311,19 @@ def publish_event(amqp_uri: str, envelope: dict) -> None:
     """Publish an event envelope as a producer's relay would (for tests of consumers); declares its queues first."""
     from kombu import Connection
 
-    from . import topology
+    from . import logs, topology
     producer_name = envelope["producer"]
+    headers = {}
+    if any(key == envelope["event_type"] for _, _, key in topology.exchange_bindings(producer_name)):
+        headers[topology.PARTITION_HEADER] = topology.partition_key(envelope.get("nip"), envelope["event_id"],
+                                                                    logs.nip_hash_key())
     with Connection(broker_user_uri(amqp_uri, producer_name)) as conn:
         topology.declare(conn.default_channel, topology.queues_for_producer(producer_name))
+        topology.declare_partitions(conn.default_channel, producer_name)
         conn.Producer(serializer="json").publish(
             envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
             message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
-            user_id=conn.userid)
+            user_id=conn.userid, headers=headers or None)
 
 
 class TcpProxy:

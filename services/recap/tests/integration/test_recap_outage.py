@@ -12,7 +12,7 @@ import recap_events as ev
 import sqlalchemy as sa
 from kombu import Connection
 
-from ekinerja_platform import testing
+from ekinerja_platform import testing, topology
 from ekinerja_platform.testing import wait_for
 
 pytestmark = pytest.mark.integration
@@ -23,8 +23,8 @@ def _dlq_depth(amqp_uri) -> int:
     total = 0
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
-        for event_type in ("activity_submitted", "plan_submitted"):
-            _, count, _ = channel.queue_declare(f"recap.des.{event_type}.dlq", passive=True)
+        for queue in topology.partition_queues("recap", "des"):
+            _, count, _ = channel.queue_declare(f"{queue.name}.dlq", passive=True)
             total += count
     return total
 
