@@ -14,6 +14,7 @@ What happens to a delivered message (docs/events.md, "Failures"):
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections import deque
@@ -237,18 +238,51 @@ class InOrder:
         return len(self._waiting)
 
 
+def partition_share(value: str | None, partitions: int) -> set[int] | None:
+    """`EKINERJA_PARTITION_SHARE` "i/n" (process i of n recap processes): the partitions this process subscribes to
+    at once (q % n == i); None (unset): all of them at once."""
+    if not value:
+        return None
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise RuntimeError(f"EKINERJA_PARTITION_SHARE must be 'i/n', not {value!r}") from None
+    if not 0 <= index < count:
+        raise RuntimeError(f"EKINERJA_PARTITION_SHARE {value!r}: i must be in 0..n-1")
+    return {q for q in range(partitions) if q % count == index}
+
+
 class _PartitionConsumer(AmqpConsumer):
     """One kombu consumer per partition queue (one channel, one prefetch each): each message is tagged with the
-    queue it came from, and the broker gives this process the partitions whose single active consumer it is."""
+    queue it came from, and the broker gives this process the partitions whose single active consumer it is.
+
+    A single-active-consumer queue makes its first subscriber the active one. So that processes started together
+    share the partitions, a process subscribes to its own share (`preferred`) at once and to the other partitions
+    `standby_delay` seconds later, as the standby that the broker activates when the active process goes."""
+
+    preferred: set[str] | None = None
+    standby_delay = 5.0
+    _standby: list = []
+    _standby_at = 0.0
 
     def get_consumers(self, consumer_cls, channel):
-        consumers = []
+        consumers, standby = [], []
         for queue in self.queues:
             consumer = consumer_cls(queues=[queue], callbacks=[partial(self._tagged, queue.name)],
                                     accept=self.accept, **self.consumer_options)
             consumer.qos(prefetch_count=self.prefetch_count)
-            consumers.append(consumer)
+            (consumers if self.preferred is None or queue.name in self.preferred else standby).append(consumer)
+        # kombu consumes what this returns; the standby subscriptions follow from the consuming thread itself (a
+        # basic.consume from another green thread would read the socket while this one does), on every connection
+        self._standby, self._standby_at = standby, time.monotonic() + self.standby_delay
         return consumers
+
+    def on_iteration(self):
+        """Called by kombu's consume loop between two reads (at least once a second)."""
+        if self._standby and time.monotonic() >= self._standby_at and not self.should_stop:
+            standby, self._standby = self._standby, []
+            for consumer in standby:
+                consumer.consume()
 
     def _tagged(self, queue_name, body, message):
         message.ekinerja_queue = queue_name
@@ -280,6 +314,7 @@ class PartitionSubscriber(EventSubscriber):
         from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_HEARTBEAT, DEFAULT_PREFETCH_COUNT,
                                       HEARTBEAT_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY, PREFETCH_COUNT_CONFIG_KEY)
         from nameko.messaging import serialization
+        share = partition_share(os.environ.get("EKINERJA_PARTITION_SHARE"), len(self.queues))
         self.consumer = self.consumer_cls(
             self.amqp_uri, ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
             queues=self.queues, callbacks=[self.handle_message],
@@ -287,6 +322,8 @@ class PartitionSubscriber(EventSubscriber):
             prefetch_count=options.pop("prefetch_count", config.get(PREFETCH_COUNT_CONFIG_KEY,
                                                                     DEFAULT_PREFETCH_COUNT)),
             accept=options.pop("accept", serialization.setup().accept), **options)
+        if share is not None:
+            self.consumer.preferred = {self.queues[q].name for q in share}
 
     def _problem(self, body) -> str | None:
         event_type = body.get("event_type") if isinstance(body, dict) else None
