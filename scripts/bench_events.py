@@ -30,7 +30,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "build/gen"), str(ROOT / "scripts")]
 
-from bench_des import load, nip_for, today  # noqa: E402
+from bench_des import cpu_seconds, cpu_since, load, nip_for, processes_cpu, today  # noqa: E402
 
 from ekinerja_platform import testing, topology  # noqa: E402
 from ekinerja_platform.outbox import Event  # noqa: E402
@@ -44,7 +44,8 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
-def submit_rate(des, employees, seconds) -> float:
+def submit_rate(des, employees, seconds, des_engine=None) -> tuple[float, tuple[float, float]]:
+    """(SubmitActivity/s at 32 in flight, (des + relay CPU ms, des's PostgreSQL CPU ms) per submit)."""
     from ekinerja.des.v1 import des_pb2 as m
     from ekinerja.des.v1 import des_pb2_grpc
 
@@ -58,8 +59,46 @@ def submit_rate(des, employees, seconds) -> float:
                                          kuantitas="1", menit=60),
                 idempotency_key=uuid.uuid4().hex), metadata=md, timeout=30)
         return call
-    latencies, elapsed, _ = asyncio.run(load(des.target, submit, 32, seconds))
-    return len(latencies) / elapsed
+    cpu = Cpu(des_engine, [des.process.pid]).start() if des_engine is not None else None
+    latencies, elapsed, warm_up = asyncio.run(load(des.target, submit, 32, seconds))
+    return len(latencies) / elapsed, (cpu.stop(len(latencies) + warm_up) if cpu else (0.0, 0.0))
+
+
+def backends_cpu(engine) -> dict[int, float]:
+    """CPU so far of the PostgreSQL backends serving `engine`'s database (not the other users of the server)."""
+    with engine.connect() as conn:
+        pids = set(conn.execute(sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND pid <> pg_backend_pid()")).scalars())
+    return {pid: used for pid, used in processes_cpu("postgres").items() if pid in pids}
+
+
+def tree_cpu(pids) -> dict[int, float]:
+    """CPU so far of the processes `pids` and their relay children."""
+    out = {}
+    for pid in pids:
+        for p in (pid, *testing.relay_children(pid)):
+            try:
+                out[p] = cpu_seconds(p)
+            except OSError:
+                continue
+    return out
+
+
+class Cpu:
+    """CPU ms per item of some processes and of their PostgreSQL backends, from `start()` to `stop(items)`."""
+
+    def __init__(self, engine, pids):
+        self.engine, self.pids = engine, pids
+
+    def start(self):
+        self.proc, self.pg = tree_cpu(self.pids), backends_cpu(self.engine)
+        return self
+
+    def stop(self, items: int) -> tuple[float, float]:
+        # backends that appeared meanwhile count from zero; those that ended are lost (pools keep theirs)
+        proc = cpu_since(self.proc, tree_cpu(self.pids))
+        pg = cpu_since(self.pg, backends_cpu(self.engine))
+        return proc * 1000 / max(1, items), pg * 1000 / max(1, items)
 
 
 def scalar(engine, sql: str):
@@ -133,17 +172,19 @@ def drain(label, env, engine, amqp_uri, args, processes_count) -> float:
     backlog(amqp_uri, args.burst, args.employees, f"{label}-{uuid.uuid4().hex[:6]}")
     processes = start_recaps(env, processes_count)
     try:
+        cpu, at_start = Cpu(engine, [p.process.pid for p in processes]).start(), applied(engine)[0]
         if not wait(lambda: applied(engine)[0] >= args.burst, 600):
             raise SystemExit(f"[{label}] backlog not drained: {applied(engine)[0]} of {args.burst}")
         count, spread = applied(engine)
+        recap_ms, pg_ms = cpu.stop(count - at_start)
         split = active_split(amqp_uri.rsplit("/", 1)[1])
     finally:
         for process in processes:
             process.stop()
     rate = (count - 1) / spread if spread else float("inf")
-    print(f"[{label}] {count} events drained at {rate:.0f} events/s (active partitions per process: {split})",
-          flush=True)
-    return rate
+    print(f"[{label}] {count} events drained at {rate:.0f} events/s (active partitions per process: {split}); "
+          f"CPU per event: recap {recap_ms:.2f} ms, its PostgreSQL backends {pg_ms:.2f} ms", flush=True)
+    return rate, recap_ms, pg_ms
 
 
 def main() -> int:
@@ -187,13 +228,14 @@ def main() -> int:
         print("des and recap over the partition queues "
               f"({len(QUEUES)} partitions; shared 2-core machine, other users' load included)", flush=True)
         submit_rate(des, employees, 3)  # warm-up, unmeasured
-        des_alone = submit_rate(des, employees, args.seconds)
-        print(f"[des] SubmitActivity, 32 in flight, recap stopped: {des_alone:.0f} req/s", flush=True)
+        des_alone, (des_ms, des_pg_ms) = submit_rate(des, employees, args.seconds, des_engine)
+        print(f"[des] SubmitActivity, 32 in flight, recap stopped: {des_alone:.0f} req/s; CPU per submit: des and "
+              f"its relay {des_ms:.2f} ms, its PostgreSQL backends {des_pg_ms:.2f} ms", flush=True)
         wait(lambda: outbox_empty(des_engine), 300)
         purge_partitions(amqp_uri)  # its events are not part of the drain measurements
 
-        one = drain("recap x1", recap_env, recap_engine, amqp_uri, args, 1)
-        two = drain("recap x2", recap_env, recap_engine, amqp_uri, args, 2)
+        one, recap_ms, recap_pg_ms = drain("recap x1", recap_env, recap_engine, amqp_uri, args, 1)
+        two, _, _ = drain("recap x2", recap_env, recap_engine, amqp_uri, args, 2)
 
         with recap_engine.begin() as conn:
             conn.execute(sa.text("TRUNCATE event_log"))
@@ -203,7 +245,7 @@ def main() -> int:
             print(f"[lag] active partitions per process: {active_split(amqp_uri.rsplit('/', 1)[1])}", flush=True)
             before = scalar(des_engine, "SELECT count(*) FROM outbox")
             started = time.perf_counter()
-            des_with_recap = submit_rate(des, employees, args.seconds)
+            des_with_recap, _ = submit_rate(des, employees, args.seconds)
             wait(lambda: outbox_empty(des_engine), 300)
             sent = scalar(des_engine, "SELECT count(*) FROM outbox") - before
             drained = wait(lambda: applied(recap_engine)[0] >= sent, 300)
@@ -223,6 +265,10 @@ def main() -> int:
         print(f"  recap drain x2 / des max rate: {two / des_alone:.2f}  (goal >= 1: "
               f"{'met' if two >= des_alone else 'NOT met'})")
         print(f"  recap drain x2 / x1: {two / one:.2f}")
+        des_core = 1000 / (des_ms + des_pg_ms)
+        recap_core = 1000 / (recap_ms + recap_pg_ms)
+        print(f"  per core of CPU (service + its PostgreSQL backends, RabbitMQ left out): des {des_core:.0f} "
+              f"submits/s, recap {recap_core:.0f} events/s; recap / des = {recap_core / des_core:.2f}")
         print(f"  event lag p99 at des's rate with recap x2: {pct(lags, 99):.3f} s (goal < 2 s: "
               f"{'met' if pct(lags, 99) < 2 else 'NOT met'})")
     finally:
