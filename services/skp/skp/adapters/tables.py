@@ -19,6 +19,7 @@ positions = sa.Table(
     sa.Column("job_group", sa.Text, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("jenis_jabatan", sa.Text),  # identity's, else inferred (domain/catalogue.py:infer_jenis)
+    sa.Column("jenjang", sa.Text),  # identity's, as written ("Ahli Muda"): angka kredit under 6/2022
 )
 
 # Before versioning (migration 0004_position_templates copied them into template_versions): read by nothing now.

@@ -46,6 +46,19 @@ RULES: dict[str, frozenset[str] | str] = {
     "AcceptResult": frozenset({OWNER}),
     "FileKeberatan": frozenset({OWNER}),
     "DecideKeberatan": frozenset({ATASAN}),
+    # PermenPANRB 6/2022 (rencana.py, evaluation.py): the employee writes the plan and the realisation; the penilai
+    # sets the ekspektasi, approves or returns, gives feedback and rates
+    "GetRencanaKinerja": READ,
+    "ListRhkAtasan": frozenset({OWNER, PENILAI}),
+    "UpdateRencanaKinerja": frozenset({OWNER}),
+    "SetEkspektasiPerilaku": frozenset({PENILAI}),
+    "SubmitRencanaKinerja": frozenset({OWNER}),
+    "ApproveRencanaKinerja": frozenset({PENILAI}),
+    "ReturnRencanaKinerja": frozenset({PENILAI}),
+    "SetRealisasiIki": frozenset({OWNER}),
+    "AddUmpanBalik": frozenset({PENILAI}),
+    "RateEvaluasi": frozenset({PENILAI}),
+    "ListEvaluasi": READ,
 }
 
 
