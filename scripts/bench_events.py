@@ -205,7 +205,8 @@ def main() -> int:
         des = testing.ServiceProcess("des", testing.service_env(des_db, amqp_uri, keys.jwks_url,
                                                                 EKINERJA_LOG_LEVEL="WARNING")).start()
         cleanup.append(des.stop)
-        recap_env = testing.service_env(recap_db, amqp_uri, keys.jwks_url, EKINERJA_LOG_LEVEL="WARNING")
+        recap_env = testing.service_env(recap_db, amqp_uri, keys.jwks_url, EKINERJA_LOG_LEVEL="WARNING",
+                                        EKINERJA_PARTITION_STANDBY_SECONDS=15)
         des_engine, recap_engine = sa.create_engine(des_db, pool_size=1), sa.create_engine(recap_db, pool_size=1)
         cleanup += [des_engine.dispose, recap_engine.dispose]
 
@@ -241,7 +242,9 @@ def main() -> int:
             conn.execute(sa.text("TRUNCATE event_log"))
         processes = start_recaps(recap_env, 2)
         try:
-            time.sleep(6)  # the standby subscriptions (events._PartitionConsumer.standby_delay)
+            vhost = amqp_uri.rsplit("/", 1)[1]
+            wait(lambda: len([r for r in testing.rabbitmqctl_rows("list_consumers", "-p", vhost, "queue_name")
+                              if r[0] in QUEUES]) == 2 * len(QUEUES), 120, 1.0)  # the standby subscriptions too
             print(f"[lag] active partitions per process: {active_split(amqp_uri.rsplit('/', 1)[1])}", flush=True)
             before = scalar(des_engine, "SELECT count(*) FROM outbox")
             started = time.perf_counter()

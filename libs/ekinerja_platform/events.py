@@ -258,7 +258,8 @@ class _PartitionConsumer(AmqpConsumer):
 
     A single-active-consumer queue makes its first subscriber the active one. So that processes started together
     share the partitions, a process subscribes to its own share (`preferred`) at once and to the other partitions
-    `standby_delay` seconds later, as the standby that the broker activates when the active process goes."""
+    `standby_delay` seconds later (EKINERJA_PARTITION_STANDBY_SECONDS, 30), as the standby that the broker activates
+    when the active process goes. Processes that start further apart than that: the first one takes every queue."""
 
     preferred: set[str] | None = None
     standby_delay = 5.0
@@ -324,6 +325,7 @@ class PartitionSubscriber(EventSubscriber):
             accept=options.pop("accept", serialization.setup().accept), **options)
         if share is not None:
             self.consumer.preferred = {self.queues[q].name for q in share}
+            self.consumer.standby_delay = float(os.environ.get("EKINERJA_PARTITION_STANDBY_SECONDS", "30"))
 
     def _problem(self, body) -> str | None:
         event_type = body.get("event_type") if isinstance(body, dict) else None

@@ -35,7 +35,7 @@ def test_two_processes_share_the_partitions_and_a_killed_one_loses_and_doubles_n
     engine = sa.create_engine(db, pool_size=1, max_overflow=0)
     processes = [testing.ServiceProcess("recap", testing.service_env(
         db, amqp_uri, test_keys.jwks_url, EKINERJA_DB_POOL_SIZE=2, EKINERJA_MAX_WORKERS=4,
-        EKINERJA_PARTITION_SHARE=f"{i}/2")) for i in range(2)]
+        EKINERJA_PARTITION_SHARE=f"{i}/2", EKINERJA_PARTITION_STANDBY_SECONDS=20)) for i in range(2)]
     instansi = f"i-{uuid.uuid4().hex[:6]}"
     envelopes = [ev.activity_submitted(f"a-{uuid.uuid4().hex[:10]}", f"1980010120050{e:05d}", instansi, f"u-{e % 3}",
                                        "2025-11-03", skp_id="s1", kegiatan_id="k1", kuantitas="1", menit=30)
@@ -48,11 +48,14 @@ def test_two_processes_share_the_partitions_and_a_killed_one_loses_and_doubles_n
                                 {"ids": wanted}).scalar()
 
     try:
-        for process in processes:
-            process.start()
+        starting = [threading.Thread(target=process.start) for process in processes]  # side by side
+        for thread in starting:
+            thread.start()
+        for thread in starting:
+            thread.join()
         # both processes subscribed to all 8 queues (own share + standby), each active on its own 4
         split = wait_for(lambda: (lambda c, n: n == 2 * len(QUEUES) and sorted(c.values()) == [4, 4])(
-            *active_by_channel(vhost)), timeout=60, interval=1.0)
+            *active_by_channel(vhost)), timeout=90, interval=1.0)
         assert split, f"partitions not shared: {active_by_channel(vhost)}"
 
         publisher = threading.Thread(target=testing.publish_events, args=(amqp_uri, envelopes))
