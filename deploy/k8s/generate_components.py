@@ -64,8 +64,13 @@ def cluster_name(db: str) -> str:
     return f"{db}-pg"
 
 
-def pooler_name(db: str) -> str:
-    return f"{db}-pooler-rw"
+def pooler_name(db: str, kind: str = "rw") -> str:
+    return f"{db}-pooler-{kind}"
+
+
+# databases whose service sends its lag-tolerant reads to the replicas (EKINERJA_DATABASE_READ_URL, docs/scale.md):
+# a second pooler of `type: ro`, which CloudNativePG points at the cluster's `<db>-pg-ro` Service (the standbys)
+READ_REPLICA_DATABASES = ("recap",)
 
 
 def object_store(db: str, name: str, path: str) -> dict:
@@ -112,14 +117,14 @@ def cluster(db: str) -> dict:
             "metadata": _meta(cluster_name(db), PG_NAMESPACE, "database", db), "spec": spec}
 
 
-def pooler(db: str) -> dict:
+def pooler(db: str, kind: str = "rw") -> dict:
     return {
         "apiVersion": "postgresql.cnpg.io/v1", "kind": "Pooler",
-        "metadata": _meta(pooler_name(db), PG_NAMESPACE, "database-pooler", db),
+        "metadata": _meta(pooler_name(db, kind), PG_NAMESPACE, "database-pooler", db),
         "spec": {
             "cluster": {"name": cluster_name(db)},
             "instances": 2,
-            "type": "rw",
+            "type": kind,
             "pgbouncer": {
                 "poolMode": "transaction",
                 "parameters": {"max_client_conn": "2000", "default_pool_size": "50",
@@ -166,7 +171,7 @@ def cnpg_files() -> dict[str, list[dict]]:
     return {
         "objectstores.yaml": [object_store(db, f"{db}-backup-store", f"{BACKUP_BUCKET}/{db}") for db in DATABASES],
         "clusters.yaml": [cluster(db) for db in DATABASES],
-        "poolers.yaml": [pooler(db) for db in DATABASES],
+        "poolers.yaml": [pooler(db) for db in DATABASES] + [pooler(db, "ro") for db in READ_REPLICA_DATABASES],
         "scheduledbackups.yaml": [scheduled_backup(db) for db in DATABASES],
     }
 

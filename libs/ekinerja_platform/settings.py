@@ -95,22 +95,33 @@ class Settings:
     db_statement_timeout_seconds: float = 30.0
     db_lock_timeout_seconds: float = 10.0
     amqp_heartbeat_seconds: int = 30
+    # a read-only copy (a streaming replica, or its pooler) for the reads that tolerate replication lag; None: the
+    # primary (`database_url`) serves them too. Which reads use it: DatabaseAccess.read (db.py), docs/scale.md
+    database_read_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
     def sqlalchemy_url(self) -> str:
-        url = self.database_url
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        return _psycopg(self.database_url)
+
+    @property
+    def sqlalchemy_read_url(self) -> str:
+        """The replica's URL, or the primary's when no read URL is set (one pool then serves both)."""
+        return _psycopg(self.database_read_url or self.database_url)
 
     def public(self) -> dict:
         """Settings safe to print: no secrets, no passwords in URLs."""
         hidden = {"nip_hash_key", "extra"}
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
-        for key in ("database_url", "amqp_uri"):
-            out[key] = _strip_password(out[key])
+        for key in ("database_url", "database_read_url", "amqp_uri"):
+            out[key] = _strip_password(out[key]) if out[key] else out[key]
         return out
+
+
+def _psycopg(url: str) -> str:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
 
 
 def _strip_password(url: str) -> str:
@@ -129,6 +140,7 @@ def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
     return Settings(
         service=service,
         database_url=secret("EKINERJA_DATABASE_URL", required=True),
+        database_read_url=secret("EKINERJA_DATABASE_READ_URL"),
         amqp_uri=secret("EKINERJA_AMQP_URI", required=True),
         grpc_port=_int("EKINERJA_GRPC_PORT", grpc_default),
         http_port=_int("EKINERJA_HTTP_PORT", http_default),

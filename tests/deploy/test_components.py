@@ -196,6 +196,24 @@ def test_services_reach_the_poolers_and_primaries_of_the_components(rendered):
     assert target("rabbitmq") == f"{broker['metadata']['name']}.{broker['metadata']['namespace']}.svc.cluster.local"
 
 
+def test_recap_reads_the_standbys_through_a_read_only_pooler(rendered):
+    """EKINERJA_DATABASE_READ_URL (docs/scale.md): recap's views go to a `type: ro` pooler, which CloudNativePG
+    points at the cluster's `-ro` Service (the standbys); the NetworkPolicy lets recap reach it."""
+    resources = rendered["prod-operators"]
+    pooler = of_kind(resources, "Pooler")["recap-pooler-ro"]
+    assert pooler["spec"]["type"] == "ro" and pooler["spec"]["cluster"]["name"] == "recap-pg"
+    assert pooler["spec"]["pgbouncer"]["poolMode"] == "transaction"
+    service = of_kind(resources, "Service")["recap-postgresql-ro"]
+    assert service["spec"]["externalName"] == "recap-pooler-ro.postgres-system.svc.cluster.local"
+    peers = [peer.get("podSelector", {}).get("matchLabels")
+             for rule in of_kind(resources, "NetworkPolicy")["recap"]["spec"]["egress"] for peer in rule.get("to", [])]
+    assert {"cnpg.io/poolerName": "recap-pooler-ro"} in peers
+    config = of_kind(resources, "ConfigMap")["recap-config"]["data"]
+    assert config["EKINERJA_DATABASE_READ_URL_FILE"] == "/run/secrets/recap-secrets/EKINERJA_DATABASE_READ_URL"
+    # the national profile splits des's months by NIP hash (migration 0010, read by the migration Job)
+    assert of_kind(resources, "ConfigMap")["des-config"]["data"]["EKINERJA_DES_ACTIVITY_HASH_PARTITIONS"] == "16"
+
+
 def test_the_second_site_replays_the_primary_sites_archive(rendered):
     primary, replica = rendered["prod-operators"], rendered["prod-replica-site"]
     primary_clusters, primary_stores = of_kind(primary, "Cluster"), of_kind(primary, "ObjectStore")

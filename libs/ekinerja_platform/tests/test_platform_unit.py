@@ -38,6 +38,20 @@ def test_settings_are_typed_and_public_view_hides_secrets(monkeypatch):
         settings.load_settings("skp")
 
 
+def test_read_url_defaults_to_the_primary_and_is_hidden_in_the_public_view(monkeypatch):
+    for name, value in (("EKINERJA_DATABASE_URL", "postgresql://u:pw@primary/x"), ("EKINERJA_AMQP_URI", "amqp://g@mq/v"),
+                        ("EKINERJA_NIP_HASH_KEY", "k"), ("EKINERJA_JWKS_URL", "http://identity/jwks")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("EKINERJA_DATABASE_READ_URL", raising=False)
+    s = settings.load_settings("recap")
+    assert s.database_read_url is None and s.sqlalchemy_read_url == "postgresql+psycopg://u:pw@primary/x"
+    monkeypatch.setenv("EKINERJA_DATABASE_READ_URL", "postgresql://u:replica-pw@primary-ro/x")
+    s = settings.load_settings("recap")
+    assert s.sqlalchemy_read_url == "postgresql+psycopg://u:replica-pw@primary-ro/x"
+    shown = json.dumps(s.public())
+    assert "replica-pw" not in shown and "primary-ro" in shown
+
+
 @pytest.mark.parametrize("error, code", [
     (domain_errors.InvalidArgument("bad", field="x"), StatusCode.INVALID_ARGUMENT),
     (domain_errors.NotFound("none"), StatusCode.NOT_FOUND),

@@ -19,7 +19,7 @@ class DesService(PlatformService):
     grpc_services = ("ekinerja.des.v1.DesService",)
     # every RPC needs a verified token; the finer role × relation rule is application/policy.py
     authorization = {name: AUTHENTICATED for name in RULES}
-    direct = DirectDatabase()  # raw autocommit connections for the SubmitActivity hot path
+    direct = DirectDatabase()  # autocommit connections for the hot paths: SubmitActivity, GetDay
     # ekinerja_des_review_backlog, from one query over a partial index, every 60 s by default
     review_backlog = GaugeRefresher(metrics.REVIEW_BACKLOG, metrics.review_backlog, metrics.BACKLOG_INTERVAL_ENV, 60)
 
@@ -62,7 +62,7 @@ class DesService(PlatformService):
 
     @rpc
     def GetDay(self, request, context):
-        return api.get_day(self.db, self.call, request)
+        return api.get_day(self.direct, self.call, request)
 
     @rpc
     def GetEvidence(self, request, context):

@@ -1,4 +1,4 @@
-"""Direct PostgreSQL connections for des's hot write path (SubmitActivity), one round trip per statement.
+"""Direct PostgreSQL connections for des's hot paths (SubmitActivity, GetDay), one round trip per statement.
 
 The platform's `Database` gives SQLAlchemy sessions: a pre-ping, a BEGIN and a COMMIT around every unit of work,
 and SQL compiled per call. The submit path instead runs one or two statements in autocommit mode on a raw psycopg
@@ -127,6 +127,19 @@ class DirectAccess:
             raise
         finally:
             fairy.close()
+
+    def read(self, work):
+        """`work(connection)` on a SQLAlchemy connection in autocommit mode, for reads of the hot pages (GetDay):
+        no pre-ping, BEGIN or COMMIT round trip and no ORM session, while each statement still reads its own
+        snapshot as it would in a READ COMMITTED transaction. A connection found dead (the server restarted while
+        it idled) is replaced and the read, which changed nothing, is run once more."""
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as conn:
+                    return work(conn)
+            except sa.exc.DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
 
     def run(self, work):
         """`work(connection)` on an autocommit psycopg connection. Work that raises `Retry` (a broken connection

@@ -1,5 +1,6 @@
 """des's tables (one MetaData). `nip` leads every primary key so the data can later be distributed by NIP;
-activities are partitioned by month (declarative RANGE partitions on `tanggal`, created ahead as needed).
+activities are partitioned by month (declarative RANGE partitions on `tanggal`, created ahead as needed), and each
+month by hash of NIP when the database's `activity_partitioning` says so (migration 0010, docs/scale.md).
 """
 from __future__ import annotations
 
@@ -188,6 +189,8 @@ instansi_settings = sa.Table(
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
 )
 
+# the month-making function as migration 0002 made it (plain months); 0010 replaces it with one that also splits a
+# month by hash of NIP, and puts this one back on downgrade
 PARTITION_FUNCTION = """
 CREATE OR REPLACE FUNCTION des_ensure_activity_partition(d date) RETURNS void AS $$
 DECLARE

@@ -51,6 +51,14 @@ def _required(value: str, field: str) -> str:
     return value.strip()
 
 
+def _view(db, fresh: bool = False):
+    """Where a recap view reads: the read URL (a streaming replica, docs/scale.md), since every number here is a
+    projection of events that already arrive seconds after the fact, and a replica's lag (well under a second)
+    adds little to that; `fresh` (a closed month's snapshot, read right after the caller's own CloseMonth) reads
+    the primary."""
+    return db.transaction() if fresh else db.read()
+
+
 def _page(request, fingerprint: str) -> tuple[int, int]:
     size = request.page_size or 100
     if size < 0 or size > MAX_PAGE:
@@ -112,7 +120,7 @@ def get_employee_recap(db, call, request):
         raise InvalidArgument("is required for a caller without a NIP", field="nip")
     start, end = period_bounds(kind, day)
     _snapshot_period(request, kind)
-    with db.transaction() as session:
+    with _view(db, request.snapshot) as session:
         policy.authorize("GetEmployeeRecap", principal, policy.Target(nip=nip, start=start, end=end), session)
         if request.snapshot:
             recap = closing.snapshot_employee(session, policy.instansi_of_employee(session, nip), nip, day.year,
@@ -139,7 +147,7 @@ def _snapshot_period(request, kind) -> None:
 
 def _unit_recap(db, call, rpc, unit_id, kind, day, snapshot=False):
     principal = call.require_principal()
-    with db.transaction() as session:
+    with _view(db, snapshot) as session:
         view = policy.authorize(rpc, principal, policy.Target(unit_id=unit_id), session)
         visible = None
         if view == policy.SUBORDINATES:
@@ -172,7 +180,7 @@ def get_unit_recap(db, call, request):
 def _instansi_recap(db, call, rpc, instansi_id, kind, day, snapshot=False):
     principal = call.require_principal()
     policy.authorize(rpc, principal, policy.Target(instansi_id=instansi_id))
-    with db.transaction() as session:
+    with _view(db, snapshot) as session:
         if snapshot:
             return closing.snapshot_instansi(session, instansi_id, day.year, day.month)
         return queries.instansi_recap(session, instansi_id, kind, day, today())
@@ -214,7 +222,7 @@ def list_noncompliance(db, call, request):
     fingerprint = _fingerprint("noncompliance", instansi_id, request.unit_id, start, end, backlog_days)
     offset, size = _page(request, fingerprint)
     view = policy.authorize("ListNoncompliance", principal, policy.Target(instansi_id=instansi_id))
-    with db.transaction() as session:
+    with _view(db) as session:
         findings, names, excluded = queries.noncompliance(session, instansi_id, request.unit_id or None, start, end,
                                                           today(), backlog_days)
         if view == policy.SUBORDINATES:
@@ -239,7 +247,7 @@ def get_recommendations(db, call, request):
     if request.backlog_days < 0:
         raise InvalidArgument("must not be negative", field="backlog_days")
     view = policy.authorize("GetRecommendations", principal, policy.Target(instansi_id=instansi_id))
-    with db.transaction() as session:
+    with _view(db) as session:
         found = queries.recommendations(session, instansi_id, request.unit_id or None, request.tahun, request.bulan,
                                         today(), request.backlog_days or 3)
     if view == policy.AGGREGATE:
@@ -290,7 +298,7 @@ def render_chart(db, call, request):
     if not 2000 <= request.tahun <= 2100:
         raise InvalidArgument("must be a year between 2000 and 2100", field="tahun")
     start, end = dt.date(request.tahun, 1, 1), dt.date(request.tahun, 12, 31)
-    with db.transaction() as session:
+    with _view(db) as session:
         policy.authorize("RenderChart", principal,
                          policy.Target(nip=request.nip, unit_id=request.unit_id, start=start, end=end), session)
         if request.nip:
@@ -358,7 +366,7 @@ def list_holidays(db, call, request):
         raise InvalidArgument("the range may span at most 366 days", field="date_to")
     page = page_request(request.page_size, request.page_token, "recap.ListHolidays", request.instansi_id.strip(),
                         start, end, key=(dt.date, str))
-    with db.transaction() as session:
+    with db.transaction() as session:  # the primary: an operator lists right after SetHoliday
         rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)  # at most a year's days
     if page.after:
         rows = [r for r in rows if (r.tanggal, r.instansi_id) > page.after]
