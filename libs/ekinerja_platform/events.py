@@ -312,8 +312,14 @@ class PartitionSubscriber(EventSubscriber):
         self._setup_common(consumer)
         options = dict(self.consumer_options)
         from nameko import config
-        from nameko.constants import (AMQP_SSL_CONFIG_KEY, DEFAULT_HEARTBEAT, DEFAULT_PREFETCH_COUNT,
-                                      HEARTBEAT_CONFIG_KEY, LOGIN_METHOD_CONFIG_KEY, PREFETCH_COUNT_CONFIG_KEY)
+        from nameko.constants import (
+            AMQP_SSL_CONFIG_KEY,
+            DEFAULT_HEARTBEAT,
+            DEFAULT_PREFETCH_COUNT,
+            HEARTBEAT_CONFIG_KEY,
+            LOGIN_METHOD_CONFIG_KEY,
+            PREFETCH_COUNT_CONFIG_KEY,
+        )
         from nameko.messaging import serialization
         share = partition_share(os.environ.get("EKINERJA_PARTITION_SHARE"), len(self.queues))
         self.consumer = self.consumer_cls(

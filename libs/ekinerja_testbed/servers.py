@@ -180,7 +180,8 @@ RABBIT_BIN = Path(os.environ.get("EKINERJA_RABBITMQ_BINDIR", "/usr/lib/rabbitmq/
 
 class RabbitNode:
     """A RabbitMQ node of its own: own node name, AMQP and distribution ports, Mnesia and log directories, Erlang
-    cookie (HOME) and config; only the plugins the topology needs (management off). It registers with the machine's epmd like any node.
+    cookie (HOME) and config; only the plugins the topology needs (management off). It registers with the machine's
+    epmd like any node.
 
     `stop()` is a clean shutdown, `kill()` a SIGKILL of the Erlang VM; `start()` again keeps the Mnesia directory, so
     durable queues and persistent messages survive as they would in production.
