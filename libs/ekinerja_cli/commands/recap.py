@@ -81,6 +81,14 @@ def register(cli) -> None:
                         f"{k.recognised_qty} ({k.approved})", KEGIATAN_STATUS.get(k.status) or k.achievement_pct or "-",
                         k.kualitas or ("belum dinilai" if k.kualitas_belum_dinilai else "-")]
                        for k in reply.kegiatan])
+            for e in reply.evaluasi:  # PermenPANRB 6/2022: the rated periods overlapping this period
+                kredit = f", angka kredit {e.angka_kredit}" if e.angka_kredit else ""
+                table(f"evaluasi {e.periode} ({e.start} … {e.end}): predikat {e.predikat.replace('_', ' ')} "
+                      f"(kode {e.kode_predikat}), hasil kerja {e.hasil_kerja.replace('_', ' ')}, perilaku "
+                      f"{e.perilaku.replace('_', ' ')}{kredit}",
+                      ["IKI", "uraian", "target", "realisasi", "bukti"],
+                      [[x.nomor, x.uraian, f"{x.target} {x.satuan}".strip() or "-",
+                        x.realisasi or x.uraian_realisasi or "-", str(x.bukti)] for x in e.realisasi])
         emit(_as_dict(reply), human)
 
     @recap.command("unit")

@@ -198,12 +198,15 @@ def evaluasi_lihat(skp_id):
 @click.option("--realisasi", default="", help="Angka realisasi (pendekatan kuantitatif).")
 @click.option("--uraian", default="", help="Uraian realisasi (wajib untuk pendekatan kualitatif).")
 @click.option("--bukti", multiple=True, help="Bukti dukung (id kegiatan DES, dokumen); boleh berulang.")
+@click.option("--dari-des", is_flag=True,
+              help="Ambil realisasi dari kegiatan DES yang disetujui untuk IKI ini pada periode tersebut "
+                   "(jumlah kuantitas diakui; kegiatannya menjadi bukti dukung).")
 @json_option
-def evaluasi_realisasi(skp_id, periode, iki_id, realisasi, uraian, bukti):
+def evaluasi_realisasi(skp_id, periode, iki_id, realisasi, uraian, bukti, dari_des):
     """Catat realisasi satu IKI pada suatu periode (pegawai)."""
     _emit(_call("SetRealisasiIki", _pb().SetRealisasiIkiRequest(
-        skp_id=skp_id, periode=periode, iki_id=iki_id, realisasi=realisasi, uraian=uraian, bukti=list(bukti)),
-        write=True), _show_evaluasi)
+        skp_id=skp_id, periode=periode, iki_id=iki_id, realisasi=realisasi, uraian=uraian, bukti=list(bukti),
+        dari_des=dari_des), write=True), _show_evaluasi)
 
 
 @evaluasi_group.command("umpan-balik")

@@ -121,6 +121,10 @@ class DesService(PlatformService):
     def on_skp_approved(self, envelope):
         return apply_once(self.db, "des", envelope, consumers.skp_approved)
 
+    @subscribe("skp", "rencana_kinerja_approved")
+    def on_rencana_kinerja_approved(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.rencana_kinerja_approved)
+
     @subscribe("skp", "skp_closed")
     def on_skp_closed(self, envelope):
         return apply_once(self.db, "des", envelope, consumers.skp_closed)

@@ -124,7 +124,7 @@ def set_realisasi_iki(db, call, request):
     return _write(db, call, "SetRealisasiIki", pb.SetRealisasiIkiResponse,
                   lambda s, p: pb.SetRealisasiIkiResponse(evaluasi=evaluasi_message(evaluation.set_realisasi(
                       s, p, request.skp_id, request.periode, request.iki_id, request.realisasi, request.uraian,
-                      list(request.bukti), today()))))
+                      list(request.bukti), today(), dari_des=request.dari_des))))
 
 
 def add_umpan_balik(db, call, request):

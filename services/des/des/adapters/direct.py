@@ -38,12 +38,8 @@ class DirectDatabase(DependencyProvider):
     def setup(self):
         settings = runtime.settings()
         # a worker holds at most one of these at a time, and a group commit one per statement in flight; the pool is
-        # the settings' budget (EKINERJA_DB_POOL_SIZE + _MAX_OVERFLOW), so more workers wait for a connection. LIFO:
-        # the most recently returned connection goes out first, so the joined statements keep to the same few
-        # PostgreSQL backends (caches warm there and here) instead of going round all of them (measured with
-        # scripts/bench_des.py: des CPU per submit -4 %)
-        self.engine = sa.create_engine(settings.sqlalchemy_url, **db.pool_arguments(), pool_use_lifo=True,
-                                       isolation_level="AUTOCOMMIT",
+        # the settings' budget (EKINERJA_DB_POOL_SIZE + _MAX_OVERFLOW), so more workers wait for a connection
+        self.engine = sa.create_engine(settings.sqlalchemy_url, **db.pool_arguments(), isolation_level="AUTOCOMMIT",
                                        connect_args=db.connect_args(purpose="direct", service=settings.service))
         self.groups = {}  # write function → its GroupCommit, shared by the workers of this process
 

@@ -369,7 +369,7 @@ SELECT s.nip, s.skp_id, s.instansi_id, s.unit_id, s.penilai_nip, s.period_start,
        (SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id) AS window_days,
        EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
                AND l.tanggal_start <= :tanggal AND l.tanggal_end >= :tanggal) AS locked,
-       k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor
+       k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor, s.ruleset
 FROM skp_documents s
 LEFT JOIN skp_kegiatan k ON k.nip = s.nip AND k.skp_id = s.skp_id AND k.kegiatan_id = :kegiatan_id
 WHERE s.nip = :nip AND s.period_start <= :tanggal AND s.period_end >= :tanggal AND NOT s.closed

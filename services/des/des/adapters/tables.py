@@ -43,6 +43,8 @@ skp_documents = sa.Table(
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
     # bumped each time the monthly split is published (`monthly_targets_set`): consumers keep the highest
     sa.Column("targets_revision", sa.BigInteger, nullable=False, server_default="0"),
+    # pp46-2011 or permenpanrb-6-2022 (migration 0011): a 6/2022 document's `skp_kegiatan` rows are its IKI
+    sa.Column("ruleset", sa.Text, nullable=False, server_default="pp46-2011"),
     sa.Index("skp_documents_penilai", "penilai_nip"),
 )
 
@@ -55,6 +57,7 @@ skp_kegiatan = sa.Table(
     sa.Column("nama", sa.Text, nullable=False),
     sa.Column("satuan", sa.Text, nullable=False),
     sa.Column("kuantitas", QTY, nullable=False),
+    sa.Column("rhk_id", sa.Text),  # 6/2022: the RHK this IKI belongs to (null for a PP 46 kegiatan)
 )
 
 monthly_targets = sa.Table(

@@ -35,6 +35,8 @@ from . import events, monthly_targets, parsing
 from .config import DesConfig
 from .policy import Target, authorize, needs_heads
 
+RULESET_622 = "permenpanrb-6-2022"
+
 
 @dataclass
 class ActivityInput:
@@ -86,6 +88,9 @@ def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     if ctx is None:
         raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
     if kegiatan_id and ctx.kegiatan_id is None:
+        if getattr(ctx, "ruleset", None) == RULESET_622:  # the report names an IKI of the approved plan
+            raise InvalidArgument(f"{quote(kegiatan_id)} bukan IKI pada SKP (PermenPANRB 6/2022) yang disetujui "
+                                  f"({ctx.skp_id})", field="kegiatan_id")
         raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
     if ctx.locked:
         raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai", field="tanggal",
@@ -633,6 +638,9 @@ def get_monthly_targets(session, principal, nip: str, skp_id: str, cfg: DesConfi
 def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: str,
                         proposed: list[tuple[str, str]], cfg: DesConfig):
     nip, skp = _skp_target(session, principal, "SetMonthlyTargets", nip, skp_id, cfg)
+    if skp.ruleset == RULESET_622:
+        raise FailedPrecondition("SKP PermenPANRB 6/2022 dievaluasi per periode dari IKI-nya, tanpa target bulanan",
+                                 field="skp_id")
     kegiatan = {k.kegiatan_id: k for k in repo.kegiatan_rows(session, nip, skp.skp_id)}
     if kegiatan_id not in kegiatan:
         raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")

@@ -137,7 +137,24 @@ def get_employee_recap(db, call, request):
                                    achievement_pct=show(k["achievement"]), kualitas=show(k["kualitas"]),
                                    status=k["status"], satuan=k["satuan"], plans=k["plans"], reported=k["reported"],
                                    approved=k["approved"], kualitas_belum_dinilai=k["kualitas_belum_dinilai"])
-                  for k in recap["kegiatan"]])
+                  for k in recap["kegiatan"]],
+        evaluasi=[_evaluasi(e) for e in recap.get("evaluasi", [])])
+
+
+def _evaluasi(e: dict) -> pb.EvaluasiPeriodik:
+    ak = e["angka_kredit"]
+    return pb.EvaluasiPeriodik(
+        skp_id=e["skp_id"], periode=e["periode"], jenis_periode=e["jenis_periode"],
+        start=e["period_start"].isoformat(), end=e["period_end"].isoformat(), bulan=e["bulan"],
+        hasil_kerja=e["hasil_kerja"], perilaku=e["perilaku"], predikat=e["predikat"],
+        kode_predikat=e["kode_predikat"], angka_kredit=f"{ak:.3f}" if ak is not None else "",
+        penilai_nip=e["penilai_nip"] or "",
+        realisasi=[pb.RealisasiIkiRecap(
+            rhk_id=x.get("rhk_id") or "", rhk_uraian=x.get("rhk_uraian") or "", iki_id=x.get("iki_id") or "",
+            nomor=x.get("nomor") or "", uraian=x.get("uraian") or "", aspek=x.get("aspek") or "",
+            target=x.get("target") or "", satuan=x.get("satuan") or "", realisasi=x.get("realisasi") or "",
+            uraian_realisasi=x.get("uraian_realisasi") or "", bukti=len(x.get("bukti") or []))
+            for x in e["realisasi"]])
 
 
 def _snapshot_period(request, kind) -> None:

@@ -168,7 +168,15 @@ def employee_recap(session, nip: str, kind: str, day: dt.date, today: dt.date):
     _finish([total], kind, day, session, today)
     kegiatan = kegiatan_lines(session, nip, kind, day)
     return {"nip": nip, "nama": total.nama, "period_key": key, "start": start, "end": end, "total": total,
-            "by_unit": by_unit, "kegiatan": kegiatan}
+            "by_unit": by_unit, "kegiatan": kegiatan, "evaluasi": evaluasi_periodik(session, nip, start, end)}
+
+
+def evaluasi_periodik(session, nip: str, start: dt.date, end: dt.date) -> list[dict]:
+    """The employee's rated 6/2022 periods overlapping ``start .. end`` (the month, quarter and year a day is in)."""
+    e = t.evaluasi_periodik
+    return [dict(r._mapping) for r in session.execute(
+        sa.select(e).where(e.c.nip == nip, e.c.period_start <= end, e.c.period_end >= start)
+        .order_by(e.c.period_start, e.c.period_end, e.c.skp_id))]
 
 
 def _counted(session, nip: str, kind: str, day: dt.date) -> dict[tuple[str, str], dict]:

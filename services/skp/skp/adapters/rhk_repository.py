@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -93,3 +94,17 @@ def predikat_in_period(session, instansi_id: str, periode: str, unit_id: str | N
     if unit_id:
         query = query.where(r.evaluations.c.unit_id == unit_id)
     return [(nip, predikat) for nip, predikat in session.execute(query.order_by(r.evaluations.c.nip))]
+
+
+def des_realisasi(session, skp_id: uuid.UUID, iki_id: str, start: dt.date, end: dt.date) -> tuple[Decimal, list[str]]:
+    """The DES figure of one IKI in ``start .. end``: the recognised kuantitas of the approved activities reported
+    against it ("proses" entries do not count, DOMAIN §0.15) and the ids of all of them (the bukti dukung)."""
+    try:
+        key = uuid.UUID(str(iki_id))
+    except ValueError:
+        return Decimal(0), []
+    a = t.activities
+    rows = session.execute(sa.select(a.c.activity_id, a.c.kuantitas, a.c.proses).where(
+        a.c.skp_id == skp_id, a.c.kegiatan_id == key, a.c.tanggal >= start, a.c.tanggal <= end)
+        .order_by(a.c.tanggal, a.c.activity_id)).all()
+    return sum((r.kuantitas for r in rows if not r.proses), Decimal(0)), [r.activity_id for r in rows]

@@ -12,6 +12,7 @@ from ekinerja_platform.domain_errors import FailedPrecondition
 from ..adapters import rhk_repository as rr
 from ..domain import evaluation as ev
 from ..domain import rhk
+from . import events_622
 from .handlers import _actor, _changed
 from .rencana import _doc
 
@@ -41,7 +42,11 @@ def list_evaluations(session, principal, skp_id: str) -> list[dict]:
 
 
 def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: str, realisasi: str, uraian: str,
-                  bukti: list[str], today: dt.date) -> dict:
+                  bukti: list[str], today: dt.date, dari_des: bool = False) -> dict:
+    """The employee's realisation of one IKI in a period. ``dari_des``: take it from DES instead, the approved
+    activities of the period reported against this IKI (skp keeps them from des's ``activity_reviewed``, applied
+    once): their recognised kuantitas summed (quantitative; "proses" entries do not count) and their ids as bukti
+    dukung."""
     doc, _ = _doc(session, "SetRealisasiIki", principal, skp_id, lock=True)
     plan = _approved(session, doc)
     periode, bulan = _periode(doc, periode_text)
@@ -51,7 +56,15 @@ def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: st
     iki = rhk.iki_by_id(plan["approved_rhk"]).get((iki_id or "").strip())
     if iki is None:
         raise ev.InvalidArgument("bukan IKI pada SKP yang disetujui", field="iki_id")
+    activity_ids: list[str] = []
+    if dari_des:
+        start, end = max(periode.start, doc["period_start"]), min(periode.end, doc["period_end"])
+        total, activity_ids = rr.des_realisasi(session, doc["skp_id"], iki["iki_id"], start, end)
+        realisasi = ev.from_des(plan["approved_pendekatan"], realisasi, total, activity_ids)
     item = ev.validate_realisasi(iki, plan["approved_pendekatan"], realisasi, uraian, bukti)
+    if activity_ids:  # every DES activity of the period is bukti, however many (the limit is for typed bukti)
+        item["bukti"] = activity_ids + [b for b in item["bukti"] if b not in activity_ids]
+        item["dari_des"] = True
     values = {**((current or {}).get("realisasi") or {}), iki["iki_id"]: item}
     rr.save_evaluation(session, doc, periode, bulan, realisasi=values)
     doc = _changed(session, doc, principal, "realisasi_iki_set", {"periode": periode.kode, **item})
@@ -97,4 +110,6 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
         "periode": periode.kode, "hasil_kerja": hasil.value, "perilaku": sikap.value,
         "predikat": result.predikat.value, "bulan": bulan,
         "angka_kredit": str(result.angka_kredit) if result.angka_kredit is not None else None})
-    return evaluation_view(session, doc, rr.get_evaluation(session, doc["skp_id"], periode.kode), periode.kode)
+    rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
+    events_622.publish_rated(session, doc, rated, plan["approved_rhk"])
+    return evaluation_view(session, doc, rated, periode.kode)

@@ -12,6 +12,7 @@ from ekinerja_platform.domain_errors import FailedPrecondition
 from ..adapters import rhk_repository as rr
 from ..domain import document as d
 from ..domain import rhk
+from . import events_622
 from .handlers import _changed, _load
 
 
@@ -89,6 +90,7 @@ def approve_rencana(session, principal, skp_id: str) -> dict:
     rr.save_plan(session, doc["skp_id"], approved_rhk=plan["rhk"], approved_pendekatan=plan["pendekatan"])
     doc = _changed(session, doc, principal, "approved", {"by": "penilai", "rhk": plan["rhk"]}, status=status,
                    return_note="", approved_version=doc["version"] + 1)
+    events_622.publish_plan_approved(session, doc, plan["pendekatan"], plan["rhk"])
     return view(session, doc)
 
 

@@ -115,6 +115,18 @@ def validate_realisasi(iki: dict, pendekatan: str, realisasi: str, uraian: str, 
             "uraian": uraian or None, "bukti": bukti}
 
 
+def from_des(pendekatan: str, realisasi: str, total: Decimal, activity_ids: list[str]) -> str:
+    """The realisation taken from DES: the recognised total for the quantitative approach (a number given as
+    well is refused: the two could disagree), nothing for the qualitative one (the employee describes it; the
+    activities are the bukti dukung either way)."""
+    if (realisasi or "").strip():
+        raise InvalidArgument("kosongkan realisasi bila diambil dari DES", field="realisasi")
+    if not activity_ids:
+        raise FailedPrecondition("belum ada kegiatan DES yang disetujui untuk IKI ini pada periode ini",
+                                 field="dari_des")
+    return plain(total) if pendekatan == KUANTITATIF else ""
+
+
 def validate_feedback(rhk_id: str, perilaku: str, catatan: str, approved_rhk: dict[str, dict]) -> dict:
     """Continuous feedback is about exactly one RHK of the approved plan or one BerAKHLAK value."""
     rhk_id, perilaku = (rhk_id or "").strip(), (perilaku or "").strip()
