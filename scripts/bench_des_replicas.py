@@ -36,10 +36,10 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "scripts")]
+from bench_des import cpu_seconds, machine_ticks, nip_for, postgres_cpu, postgres_cpu_since, today  # noqa: E402
+
 from ekinerja_platform import testing  # noqa: E402
 from ekinerja_platform.outbox import Event  # noqa: E402
-
-from bench_des import cpu_seconds, machine_ticks, nip_for, postgres_cpu, postgres_cpu_since, today  # noqa: E402
 
 
 def listeners(port: int) -> set[int]:
