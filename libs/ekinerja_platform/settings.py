@@ -279,6 +279,28 @@ def variables(cls) -> list[dict]:
     return out
 
 
+TABLE_BEGIN = "<!-- settings table: generated from the model by scripts/readme_settings.py; do not edit -->"
+TABLE_END = "<!-- end of settings table -->"
+
+
+def markdown_table(cls) -> str:
+    """The README's settings table of a model, between its markers (tests/contracts checks it is up to date)."""
+    rows = [TABLE_BEGIN, "| variable | default | meaning |", "|---|---|---|"]
+    for v in variables(cls):
+        name = f"`{v['env']}`" + (f" or `{v['env']}_FILE`" if v["secret"] else "")
+        default = v["default"]
+        if v["required"]:
+            shown = "**required**"
+        elif default in (None, "", b"", ()):
+            shown = "—"
+        else:
+            shown = f"`{default}`"
+        rows.append(f"| {name} | {shown} | {v['doc']} |")
+    if len(rows) == 3:
+        rows.append("| — | | no variables of its own |")
+    return "\n".join(rows + [TABLE_END])
+
+
 def env(name: str, default: str | None = None) -> str | None:
     """One variable outside a service's model: development tools (demo seeding, the SMS dev phone) that run beside,
     not inside, a service."""

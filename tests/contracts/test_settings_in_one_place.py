@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from ekinerja_platform.settings import variables
 
 pytestmark = pytest.mark.unit

@@ -26,26 +26,37 @@ class IdentitySettings:
     refresh_ttl_seconds: int = setting("EKINERJA_REFRESH_TOKEN_TTL_SECONDS", 7 * 24 * 3600,
                                        doc="refresh token lifetime")
     # failed logins (domain/throttle.py): free attempts per bucket, then waits doubling from the first to the cap
-    login_free_failures_same_source: int = setting("EKINERJA_LOGIN_FREE_FAILURES_SAME_SOURCE", 5)
-    login_free_failures_per_account: int = setting("EKINERJA_LOGIN_FREE_FAILURES_PER_ACCOUNT", 10)
-    login_free_failures_per_source: int = setting("EKINERJA_LOGIN_FREE_FAILURES_PER_SOURCE", 30)
-    login_first_wait_seconds: int = setting("EKINERJA_LOGIN_FIRST_WAIT_SECONDS", 10)
-    login_max_wait_seconds: int = setting("EKINERJA_LOGIN_MAX_WAIT_SECONDS", 300)
-    login_max_wait_same_source_seconds: int = setting("EKINERJA_LOGIN_MAX_WAIT_SAME_SOURCE_SECONDS", 900)
-    login_forget_after_seconds: int = setting("EKINERJA_LOGIN_FORGET_AFTER_SECONDS", 3600)
-    login_familiar_days: int = setting("EKINERJA_LOGIN_FAMILIAR_DAYS", 30)
+    login_free_failures_same_source: int = setting("EKINERJA_LOGIN_FREE_FAILURES_SAME_SOURCE", 5,
+                                                   doc="failed logins free of wait, one account from one address")
+    login_free_failures_per_account: int = setting("EKINERJA_LOGIN_FREE_FAILURES_PER_ACCOUNT", 10,
+                                                   doc="failed logins free of wait, one account from anywhere")
+    login_free_failures_per_source: int = setting("EKINERJA_LOGIN_FREE_FAILURES_PER_SOURCE", 30,
+                                                  doc="failed logins free of wait, one address on any account")
+    login_first_wait_seconds: int = setting("EKINERJA_LOGIN_FIRST_WAIT_SECONDS", 10,
+                                            doc="the first wait, doubling to the caps")
+    login_max_wait_seconds: int = setting("EKINERJA_LOGIN_MAX_WAIT_SECONDS", 300,
+                                          doc="cap of the account and source buckets' waits")
+    login_max_wait_same_source_seconds: int = setting("EKINERJA_LOGIN_MAX_WAIT_SAME_SOURCE_SECONDS", 900,
+                                                      doc="cap of the same-source wait (keep it above the others)")
+    login_forget_after_seconds: int = setting("EKINERJA_LOGIN_FORGET_AFTER_SECONDS", 3600,
+                                              doc="an idle bucket counts as empty after this (above both caps)")
+    login_familiar_days: int = setting("EKINERJA_LOGIN_FAMILIAR_DAYS", 30,
+                                      doc="an address with a success this recent is familiar to the account")
     # `login_failure` rows (a record of failed checks) are purged after this
-    login_failure_horizon_hours: int = setting("EKINERJA_LOGIN_FAILURE_HORIZON_HOURS", 24)
+    login_failure_horizon_hours: int = setting("EKINERJA_LOGIN_FAILURE_HORIZON_HOURS", 24,
+                                                  doc="`login_failure` rows are purged after this")
     # connections from these networks (the ingress) may name the client in X-Forwarded-For; nobody else may
     trusted_proxies: tuple[Network, ...] = setting("EKINERJA_TRUSTED_PROXIES", (), parse=_networks,
-                                                   doc="comma-separated CIDRs of the ingress")
+                                                   doc="addresses or CIDR networks whose x-forwarded-for is believed")
     # employees' phone numbers (issue 19): keyed-hash key (lookup, one-time codes) and encryption key; required
     # settings (the local demo generates its own), never logged or printed
-    phone_hash_key: bytes = setting("EKINERJA_PHONE_HASH_KEY", b"", required=True, is_secret=True, parse=str.encode)
+    phone_hash_key: bytes = setting("EKINERJA_PHONE_HASH_KEY", b"", required=True, is_secret=True, parse=str.encode,
+                                    doc="keyed hash of phone numbers (changing it orphans every stored number)")
     phone_encryption_key: bytes = setting("EKINERJA_PHONE_ENCRYPTION_KEY", b"", required=True, is_secret=True,
-                                          parse=str.encode)
+                                          parse=str.encode, doc="seals phone numbers; differs from the hash key")
     # a delegated (SMS) access token: long enough for one message's calls
-    phone_token_ttl_seconds: int = setting("EKINERJA_PHONE_TOKEN_TTL_SECONDS", 300)
+    phone_token_ttl_seconds: int = setting("EKINERJA_PHONE_TOKEN_TTL_SECONDS", 300,
+                                               doc="a delegated (SMS) access token's lifetime")
 
     def retention_rules(self) -> list[PurgeRule]:
         """identity's time-limited tables: failed checks after their horizon; throttle buckets idle past the forget

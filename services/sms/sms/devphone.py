@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import psycopg
-from ekinerja_platform.settings import env
 
+from ekinerja_platform.settings import env
 from sms import dummy_phone
 from sms.adapters.gammu import plain_url
 

@@ -1,15 +1,16 @@
-"""des's settings: the platform's EKINERJA_* (read by the runner) and des's own model (des/settings.py) keep
-their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
-`<NAME>_FILE`. The malformed-number and file cases failed before the typed model (a bare ValueError, or nothing until the first request)."""
+"""des's settings: the platform's EKINERJA_* (read by the runner) and des's own model (des/settings.py) keep their
+variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
+`<NAME>_FILE`. The malformed-number and file cases failed before the typed model (a bare ValueError, or nothing
+until the first request)."""
 from __future__ import annotations
 
 import os
 
 import pytest
-from ekinerja_platform.settings import MissingSetting, load_settings
 
 from des.application.config import DesConfig, load
 from des.settings import DesSettings
+from ekinerja_platform.settings import MissingSetting, load_settings
 
 pytestmark = pytest.mark.unit
 

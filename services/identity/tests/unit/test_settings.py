@@ -1,13 +1,13 @@
-"""identity's settings: the platform's EKINERJA_* (read by the runner) and identity's own model (identity/settings.py) keep
-their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
-`<NAME>_FILE`. The malformed-number and file cases failed before the typed model."""
+"""identity's settings: the platform's EKINERJA_* (read by the runner) and identity's own model (identity/settings.py)
+keep their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets
+from `<NAME>_FILE`. The malformed-number and file cases failed before the typed model."""
 from __future__ import annotations
 
 import os
 
 import pytest
-from ekinerja_platform.settings import MissingSetting, load_settings
 
+from ekinerja_platform.settings import MissingSetting, load_settings
 from identity.settings import IdentitySettings, load_identity_settings
 
 pytestmark = pytest.mark.unit

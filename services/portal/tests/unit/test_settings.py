@@ -8,8 +8,9 @@ import subprocess
 import sys
 
 import pytest
-from ekinerja_platform.settings import MissingSetting
 from portal.settings import load_settings
+
+from ekinerja_platform.settings import MissingSetting
 
 pytestmark = pytest.mark.unit
 

@@ -1,13 +1,14 @@
 """recap's settings: the platform's EKINERJA_* (read by the runner) and recap's own model (recap/settings.py) keep
 their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
-`<NAME>_FILE`. The malformed-number and file cases failed before the typed model."""
+`<NAME>_FILE`. These behaved so before the typed
+model too (the platform's loader); they hold it to the same behaviour."""
 from __future__ import annotations
 
 import os
 
 import pytest
-from ekinerja_platform.settings import MissingSetting, load_settings
 
+from ekinerja_platform.settings import MissingSetting, load_settings
 from recap.settings import load_settings as load_recap_settings
 
 pytestmark = pytest.mark.unit
@@ -57,7 +58,7 @@ def test_migration_url_from_a_file_and_not_both(env, tmp_path):
     assert settings.migration_database_url == "postgresql://owner:secret@db/recap"
     assert "secret" not in repr(settings)
     env.setenv("EKINERJA_MIGRATION_DATABASE_URL", "postgresql://other@db/recap")
-    with pytest.raises(MissingSetting, match="EKINERJA_MIGRATION_DATABASE_URL and EKINERJA_MIGRATION_DATABASE_URL_FILE"):
+    with pytest.raises(MissingSetting, match="MIGRATION_DATABASE_URL and EKINERJA_MIGRATION_DATABASE_URL_FILE"):
         load_recap_settings()
 
 

@@ -1,14 +1,16 @@
-"""skp's settings: the platform's EKINERJA_* (read by the runner) and skp's own model (skp/settings.py) keep
-their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
-`<NAME>_FILE`. The malformed-number and file cases failed before the typed model."""
+"""skp's settings: the platform's EKINERJA_* (read by the runner) and skp's own model (skp/settings.py) keep their
+variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
+`<NAME>_FILE`. These behaved so before the typed
+model too (the platform's loader); they hold it to the same behaviour."""
 from __future__ import annotations
 
 import os
 
 import pytest
-from ekinerja_platform.settings import MissingSetting, load_settings
 
-from skp.settings import SkpSettings, load_settings as load_skp_settings
+from ekinerja_platform.settings import MissingSetting, load_settings
+from skp.settings import SkpSettings
+from skp.settings import load_settings as load_skp_settings
 
 pytestmark = pytest.mark.unit
 

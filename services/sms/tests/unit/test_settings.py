@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+
 from ekinerja_platform.settings import MissingSetting
 from sms.application.inbound import Limits
 from sms.domain.reminders import Schedule

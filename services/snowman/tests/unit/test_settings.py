@@ -1,13 +1,14 @@
-"""snowman's settings: the platform's EKINERJA_* (read by the runner) and snowman's own model (snowman/settings.py) keep
-their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets from
-`<NAME>_FILE`. The malformed-number and file cases failed before the typed model (the ruleset's message did not name the reason)."""
+"""snowman's settings: the platform's EKINERJA_* (read by the runner) and snowman's own model (snowman/settings.py)
+keep their variable names and defaults, stop the process naming a missing or malformed variable, and read secrets
+from `<NAME>_FILE`. The malformed-number and file cases failed before the typed model (the ruleset's message did not
+name the reason)."""
 from __future__ import annotations
 
 import os
 
 import pytest
-from ekinerja_platform.settings import MissingSetting, load_settings
 
+from ekinerja_platform.settings import MissingSetting, load_settings
 from snowman.settings import load_settings as load_snowman_settings
 
 pytestmark = pytest.mark.unit
