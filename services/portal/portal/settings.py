@@ -24,7 +24,7 @@ def _keys(raw: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class PortalSettings:
     database_url: str = setting("EKINERJA_DATABASE_URL", required=True, is_secret=True,
-                                doc="the portal's session database")
+                                doc="the portal's own database (sessions only)")
     session_keys: tuple = setting("EKINERJA_PORTAL_SESSION_KEY", (), required=True, is_secret=True, parse=_keys,
                                   doc="comma-separated keys sealing the session's tokens; the first seals")
     nip_hash_key: bytes = setting("EKINERJA_NIP_HASH_KEY", b"", required=True, is_secret=True, parse=str.encode,
@@ -34,17 +34,24 @@ class PortalSettings:
     des_target: str = _target("des")
     recap_target: str = _target("recap")
     snowman_target: str = _target("snowman")
-    http_port: int = setting("EKINERJA_HTTP_PORT", DEFAULT_HTTP_PORT)
-    bind_host: str = setting("EKINERJA_BIND_HOST", "0.0.0.0")
-    session_ttl_seconds: int = setting("EKINERJA_PORTAL_SESSION_TTL_SECONDS", 8 * 3600)
-    refresh_margin_seconds: int = setting("EKINERJA_PORTAL_REFRESH_MARGIN_SECONDS", 60)
-    log_level: str = setting("EKINERJA_LOG_LEVEL", "INFO")
-    grpc_timeout_seconds: float = setting("EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS", 10.0)
-    db_pool_size: int = setting("EKINERJA_PORTAL_DB_POOL_SIZE", 5)
-    max_upload_bytes: int = setting("EKINERJA_PORTAL_MAX_UPLOAD_BYTES", 4 * 1024 * 1024)
-    session_cache_seconds: float = setting("EKINERJA_PORTAL_SESSION_CACHE_SECONDS", 5.0)
-    session_purge_seconds: float = setting("EKINERJA_PORTAL_SESSION_PURGE_SECONDS", 300.0)
-    keepalive_seconds: int = setting("EKINERJA_PORTAL_KEEPALIVE_SECONDS", 75)
+    http_port: int = setting("EKINERJA_HTTP_PORT", DEFAULT_HTTP_PORT, doc="pages, health, metrics")
+    bind_host: str = setting("EKINERJA_BIND_HOST", "0.0.0.0", doc="address to listen on")
+    session_ttl_seconds: int = setting("EKINERJA_PORTAL_SESSION_TTL_SECONDS", 8 * 3600,
+                                       doc="a session's longest life")
+    refresh_margin_seconds: int = setting("EKINERJA_PORTAL_REFRESH_MARGIN_SECONDS", 60,
+                                          doc="renew the access token this long before it expires")
+    log_level: str = setting("EKINERJA_LOG_LEVEL", "INFO", doc="DEBUG, INFO, WARNING, ERROR")
+    grpc_timeout_seconds: float = setting("EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS", 10.0,
+                                           doc="deadline of each service call")
+    db_pool_size: int = setting("EKINERJA_PORTAL_DB_POOL_SIZE", 5, doc="connections per process (no overflow)")
+    max_upload_bytes: int = setting("EKINERJA_PORTAL_MAX_UPLOAD_BYTES", 4 * 1024 * 1024,
+                                   doc="evidence upload limit (des checks size and type too)")
+    session_cache_seconds: float = setting("EKINERJA_PORTAL_SESSION_CACHE_SECONDS", 5.0,
+                                            doc="per-process cache of sessions read")
+    session_purge_seconds: float = setting("EKINERJA_PORTAL_SESSION_PURGE_SECONDS", 300.0,
+                                            doc="how often expired sessions are deleted")
+    keepalive_seconds: int = setting("EKINERJA_PORTAL_KEEPALIVE_SECONDS", 75,
+                                     doc="idle HTTP keep-alive (longer than the proxy's, so it closes first)")
 
     @property
     def targets(self) -> dict:

@@ -36,17 +36,22 @@ class SmsSettings:
     des_target: str = _target("des")
     snowman_target: str = _target("snowman")
     recap_target: str = _target("recap")
-    http_port: int = setting("EKINERJA_HTTP_PORT", DEFAULT_HTTP_PORT)
-    bind_host: str = setting("EKINERJA_BIND_HOST", "0.0.0.0")
-    log_level: str = setting("EKINERJA_LOG_LEVEL", "INFO")
-    poll_seconds: float = setting("EKINERJA_SMS_POLL_SECONDS", 2.0)
-    reminder_interval_seconds: float = setting("EKINERJA_SMS_REMINDER_INTERVAL_SECONDS", 60.0)
-    grpc_timeout_seconds: float = setting("EKINERJA_SMS_GRPC_TIMEOUT_SECONDS", 10.0)
-    per_number_per_day: int = setting("EKINERJA_SMS_PER_NUMBER_PER_DAY", Limits.per_day)
-    per_number_per_round: int = setting("EKINERJA_SMS_PER_NUMBER_PER_ROUND", Limits.per_round)
-    batch: int = setting("EKINERJA_SMS_BATCH", Limits.batch)
-    reminder_hour: int = setting("EKINERJA_SMS_REMINDER_HOUR", Schedule.hour, doc="0-23, the instansi's local time")
-    reminder_timezone: str = setting("EKINERJA_SMS_REMINDER_TIMEZONE", Schedule.timezone)
+    http_port: int = setting("EKINERJA_HTTP_PORT", DEFAULT_HTTP_PORT, doc="/alive, /ready, /metrics")
+    bind_host: str = setting("EKINERJA_BIND_HOST", "0.0.0.0", doc="address to listen on")
+    log_level: str = setting("EKINERJA_LOG_LEVEL", "INFO", doc="DEBUG, INFO, WARNING, ERROR")
+    poll_seconds: float = setting("EKINERJA_SMS_POLL_SECONDS", 2.0, doc="inbox poll beside NOTIFY")
+    reminder_interval_seconds: float = setting("EKINERJA_SMS_REMINDER_INTERVAL_SECONDS", 60.0,
+                                                 doc="how often reminders are looked at")
+    grpc_timeout_seconds: float = setting("EKINERJA_SMS_GRPC_TIMEOUT_SECONDS", 10.0,
+                                           doc="deadline of each service call")
+    per_number_per_day: int = setting("EKINERJA_SMS_PER_NUMBER_PER_DAY", Limits.per_day,
+                                      doc="messages of one number handled per day")
+    per_number_per_round: int = setting("EKINERJA_SMS_PER_NUMBER_PER_ROUND", Limits.per_round,
+                                        doc="messages of one number per round (fairness)")
+    batch: int = setting("EKINERJA_SMS_BATCH", Limits.batch, doc="messages per round")
+    reminder_hour: int = setting("EKINERJA_SMS_REMINDER_HOUR", Schedule.hour, doc="default reminder hour, 0-23")
+    reminder_timezone: str = setting("EKINERJA_SMS_REMINDER_TIMEZONE", Schedule.timezone,
+                                     doc="zone of the default reminder hour")
 
     @property
     def targets(self) -> dict:
