@@ -32,7 +32,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import sys
 import threading
 from collections import defaultdict
@@ -44,6 +43,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ekinerja_platform.db import DatabaseAccess, make_engine
 from ekinerja_platform.domain_errors import DomainError
+from ekinerja_platform.settings import env
 from ekinerja_platform.tokens import Principal
 
 from .adapters import repository as repo
@@ -345,7 +345,7 @@ class History:
 
 
 def main() -> int:
-    url = os.environ.get("EKINERJA_DATABASE_URL")
+    url = env("EKINERJA_DATABASE_URL")
     if not url:
         print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
         return 2

@@ -9,9 +9,11 @@ from . import metrics
 from .adapters import api
 from .adapters.direct import DirectDatabase
 from .application import consumers
+from .application.config import config
 from .application.policy import RULES
 
 rpc = grpc_for(des_pb2_grpc.DesServiceStub)
+config()  # a bad EKINERJA_DES_* stops the service at start (naming it), not at the first request
 
 
 class DesService(PlatformService):
