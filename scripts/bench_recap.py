@@ -232,7 +232,7 @@ def measure(label, env, args, engine, amqp_uri, keys, prefix):
             out["month"], out["year"] = [], []
             for _ in range(args.repeat):
                 for name, req in (("month", request), ("year", year_request)):
-                    out[name] += timed(lambda: stub.GetUnitRecap(req, metadata=auth, timeout=60), 1)
+                    out[name] += timed(lambda req=req: stub.GetUnitRecap(req, metadata=auth, timeout=60), 1)
         with engine.begin() as conn:
             conn.execute(sa.text("TRUNCATE event_log"))
         print(f"[{label}] streaming {args.rate:.0f} events/s for {args.seconds:.0f}s …", flush=True)
