@@ -108,7 +108,7 @@ async def load(target, make_call, in_flight, connections, seconds):
             await channel.close()
 
 
-def main():
+def main():  # noqa: C901 - TODO issue 17.14: split
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per level and group, in 4 alternating slices")
     parser.add_argument("--levels", default="8,32", help="in-flight levels")

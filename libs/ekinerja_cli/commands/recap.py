@@ -91,6 +91,14 @@ def register(cli) -> None:
                         x.realisasi or x.uraian_realisasi or "-", str(x.bukti)] for x in e.realisasi])
         emit(_as_dict(reply), human)
 
+    _register_tables(recap)
+    _register_compliance(recap)
+    _register_exports(recap)
+    _register_admin(recap)
+
+
+def _register_tables(recap) -> None:
+    """`recap unit` and `recap instansi`: the recap tables of a unit or an instansi."""
     @recap.command("unit")
     @click.argument("unit_id")
     @period_option
@@ -138,6 +146,9 @@ def register(cli) -> None:
             [[r.unit_id, r.unit_nama, r.employees] + _cells(r.counters) for r in reply.rows]
             + [["TOTAL", "", ""] + _cells(reply.totals)]))
 
+
+def _register_compliance(recap) -> None:
+    """`recap noncompliance` and `recap advice`."""
     @recap.command("noncompliance")
     @click.option("--instansi", "instansi_id", default="", help="Default: your instansi.")
     @click.option("--unit", "unit_id", default="")
@@ -184,6 +195,9 @@ def register(cli) -> None:
             [[r.kind, r.subject, r.message, ", ".join(f"{k}={v}" for k, v in sorted(r.numbers.items()))]
              for r in reply.recommendations]))
 
+
+def _register_exports(recap) -> None:
+    """`recap export` (CSV/XLSX) and `recap chart` (PNG)."""
     @recap.command("export")
     @click.option("--unit", "unit_id", default="")
     @click.option("--instansi", "instansi_id", default="")
@@ -227,6 +241,9 @@ def register(cli) -> None:
         emit({"file": out, "achievement_pct": list(reply.achievement_pct)},
              lambda d: click.echo(f"wrote {out}"))
 
+
+def _register_admin(recap) -> None:
+    """`recap close` and `recap holiday`: what admins do."""
     @recap.command("close")
     @click.option("--instansi", "instansi_id", required=True)
     @click.option("--tahun", type=int, required=True)

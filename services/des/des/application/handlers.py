@@ -183,7 +183,7 @@ def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: De
     return submission.view
 
 
-def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *, scope: str,
+def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *, scope: str,  # noqa: C901 - TODO issue 17.14: split
                          key: str | None, encode, decode):
     """The SubmitActivity RPC on autocommit connections: read the key's stored answer and the day's context, then
     claim the key and write everything in one statement. When the day's context is cached the read is skipped and

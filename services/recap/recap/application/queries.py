@@ -405,7 +405,7 @@ def backlog(session, instansi_id, unit_id, today, backlog_days):
 
 # -- recommendations ---------------------------------------------------------------------------------------------
 
-def recommendations(session, instansi_id: str, unit_id: str | None, year: int, month: int, today: dt.date,
+def recommendations(session, instansi_id: str, unit_id: str | None, year: int, month: int, today: dt.date,  # noqa: C901 - TODO issue 17.14: split
                     backlog_days: int) -> list[advice.Advice]:
     day = dt.date(year, month, 1)
     start, end = period_bounds("month", day)

@@ -43,7 +43,7 @@ class Process:
         self.applied_unacked = []  # committed in recap's database, ack not yet sent
 
 
-def run(events, partitions, prefetch, choices, kill_at, keep_order=True):
+def run(events, partitions, prefetch, choices, kill_at, keep_order=True):  # noqa: C901 - TODO issue 17.14: split
     """Deliver, run and ack until every queue is empty; `choices` picks each step; returns (store, applications)."""
     queues = [deque() for _ in range(partitions)]
     for envelope in events:
