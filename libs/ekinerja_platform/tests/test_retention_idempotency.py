@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from google.protobuf.wrappers_pb2 import StringValue
 from sqlalchemy.orm import sessionmaker
 
-from ekinerja_platform import retention, testing
+from ekinerja_platform import idempotency, retention, testing
 from ekinerja_platform.db import DatabaseAccess
-from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import FailedPrecondition
 from ekinerja_platform.tokens import Principal
 
