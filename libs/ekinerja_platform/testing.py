@@ -403,6 +403,16 @@ def concurrently(call, times: int = 8) -> list:
     return answers
 
 
+def scalar(db_url: str, sql: str, **params):
+    """One value from the database at `db_url` (a test's look at what a service wrote)."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
 def retried_alike(send, send_other) -> object:
     """The house rule of a keyed write (`ekinerja_platform.idempotency`), over gRPC: `send()` a second time in a
     row and then from several threads at once answers with the first answer every time; `send_other()` (the same

@@ -47,15 +47,6 @@ def test_concurrent_approvals_with_one_key_apply_once_and_answer_alike(stub, pb,
     assert answers[0].activities[0].version == report.version + 1  # applied once
 
 
-def _count(des_db, sql: str, **params) -> int:
-    engine = sa.create_engine(des_db)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(sql), params).scalar()
-    finally:
-        engine.dispose()
-
-
 def test_a_retried_plan_gets_the_first_answer_and_its_key_cannot_plan_another(stub, pb, world, des_db):
     m = pb[0]
     nip, penilai = world.new_nip(), world.new_nip()
@@ -66,7 +57,7 @@ def test_a_retried_plan_gets_the_first_answer_and_its_key_cannot_plan_another(st
         return stub.SubmitPlan(m.SubmitPlanRequest(kegiatan_id=f"{skp_id}-k1", uraian="menyusun konsep surat",
                                                    kuantitas=kuantitas), metadata=md, timeout=20)
     testing.retried_alike(lambda: plan("2"), lambda: plan("3"))
-    assert _count(des_db, "SELECT count(*) FROM daily_plans WHERE nip = :n", n=nip) == 1
+    assert testing.scalar(des_db, "SELECT count(*) FROM daily_plans WHERE nip = :n", n=nip) == 1
 
 
 def test_a_retried_report_gets_the_first_answer_and_its_key_cannot_report_another(stub, pb, world, des_db):
@@ -81,6 +72,6 @@ def test_a_retried_report_gets_the_first_answer_and_its_key_cannot_report_anothe
         return stub.SubmitActivity(m.SubmitActivityRequest(idempotency_key=key, activity=m.ActivityInput(
             kegiatan_id=f"{skp_id}-k1", uraian=uraian, kuantitas="2")), metadata=world.token(nip), timeout=20)
     testing.retried_alike(lambda: report("konsep surat"), lambda: report("konsep surat kedua"))
-    assert _count(des_db, "SELECT count(*) FROM activities WHERE nip = :n", n=nip) == 1
-    assert _count(des_db, "SELECT count(*) FROM outbox WHERE event_type = 'activity_submitted' "
+    assert testing.scalar(des_db, "SELECT count(*) FROM activities WHERE nip = :n", n=nip) == 1
+    assert testing.scalar(des_db, "SELECT count(*) FROM outbox WHERE event_type = 'activity_submitted' "
                           "AND payload->>'nip' = :n", n=nip) == 1
