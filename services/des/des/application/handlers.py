@@ -198,7 +198,7 @@ def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg
     try:
         tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
     except InvalidArgument:
-        tanggal = None  # look the key up first all the same: a retry gets the first answer whatever it carries
+        tanggal = None  # look the key up first all the same: a retry of the same request gets the first answer
 
     def answer(guard, written, response, stored):
         """The request's answer once its write ran, or None when the guard failed (the context changed)."""
