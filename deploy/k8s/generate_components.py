@@ -204,7 +204,7 @@ def rabbitmq_cluster() -> dict:
             "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
             "tls": {"secretName": f"{RABBIT_CLUSTER}-tls"},
             "rabbitmq": {
-                "additionalPlugins": ["rabbitmq_shovel", "rabbitmq_shovel_management"],
+                "additionalPlugins": [*topology.REQUIRED_PLUGINS, "rabbitmq_shovel", "rabbitmq_shovel_management"],
                 "additionalConfig": "cluster_partition_handling = pause_minority\n",
             },
         },
@@ -230,6 +230,13 @@ def rabbitmq_files() -> dict[str, list[dict]]:
                                   {"name": e["name"], "vhost": e["vhost"], "type": e["type"],
                                    "durable": e["durable"], "autoDelete": e["auto_delete"]})
                  for e in defs["exchanges"]]
+    # the partitioned streams' consistent-hash exchanges, fed by exchange-to-exchange bindings (topology.PARTITIONS)
+    partitioned = {destination.name: destination for producer in services
+                   for _, destination, _ in topology.exchange_bindings(producer)}
+    exchanges += [_topology_object("Exchange", e.name, "broker-topology",
+                                   {"name": e.name, "vhost": VHOST, "type": e.type, "durable": e.durable,
+                                    "autoDelete": e.auto_delete, "arguments": dict(e.arguments)})
+                  for e in partitioned.values()]
     policies = [_topology_object("Policy", p["name"], "broker-topology",
                                  {"name": p["name"], "vhost": p["vhost"], "pattern": p["pattern"],
                                   "applyTo": p["apply-to"], "priority": p["priority"], "definition": p["definition"]})
@@ -252,6 +259,10 @@ def rabbitmq_files() -> dict[str, list[dict]]:
             bindings.append(_topology_object("Binding", queue.name, "broker-topology", {
                 "vhost": VHOST, "source": queue.exchange.name, "destination": queue.name,
                 "destinationType": "queue", "routingKey": queue.routing_key}))
+        for source, destination, routing_key in topology.exchange_bindings(producer):
+            bindings.append(_topology_object("Binding", f"{destination.name}.{routing_key}", "broker-topology", {
+                "vhost": VHOST, "source": source.name, "destination": destination.name,
+                "destinationType": "exchange", "routingKey": routing_key}))
     return {
         "rabbitmqcluster.yaml": [rabbitmq_cluster()],
         "vhosts.yaml": vhosts, "users.yaml": users, "permissions.yaml": permissions,

@@ -309,16 +309,40 @@ def temporary_directory():
 
 def publish_event(amqp_uri: str, envelope: dict) -> None:
     """Publish an event envelope as a producer's relay would (for tests of consumers); declares its queues first."""
+    publish_events(amqp_uri, [envelope])
+
+
+def publish_events(amqp_uri: str, envelopes: list[dict]) -> None:
+    """`publish_event` of each envelope (all of one producer) on one connection, with publisher confirms; a
+    partitioned consumer's events carry the partition header as the relay stamps it."""
     from kombu import Connection
 
-    from . import topology
-    producer_name = envelope["producer"]
-    with Connection(broker_user_uri(amqp_uri, producer_name)) as conn:
+    from . import logs, topology
+    if not envelopes:
+        return
+    producer_name = envelopes[0]["producer"]
+    partitioned = {key for _, _, key in topology.exchange_bindings(producer_name)}
+    with Connection(broker_user_uri(amqp_uri, producer_name), transport_options={"confirm_publish": True}) as conn:
         topology.declare(conn.default_channel, topology.queues_for_producer(producer_name))
-        conn.Producer(serializer="json").publish(
-            envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
-            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
-            user_id=conn.userid)
+        topology.declare_partitions(conn.default_channel, producer_name)
+        producer = conn.Producer(serializer="json")
+        for envelope in envelopes:
+            assert envelope["producer"] == producer_name, "one producer per call"
+            headers = None
+            if envelope["event_type"] in partitioned:
+                headers = {topology.PARTITION_HEADER: topology.partition_key(
+                    envelope.get("nip"), envelope["event_id"], logs.nip_hash_key())}
+            producer.publish(
+                envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
+                message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
+                user_id=conn.userid, headers=headers)
+
+
+def rabbitmqctl_rows(*args: str) -> list[list[str]]:
+    """The tab-separated rows of a `rabbitmqctl -q --no-table-headers` listing (e.g. list_consumers)."""
+    result = subprocess.run(["rabbitmqctl", "-q", "--no-table-headers", *args], capture_output=True, text=True,
+                            timeout=60, check=True)
+    return [line.split("\t") for line in result.stdout.splitlines() if line.strip()]
 
 
 class TcpProxy:

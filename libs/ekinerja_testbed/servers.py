@@ -19,6 +19,14 @@ import time
 import uuid
 from pathlib import Path
 
+from ekinerja_platform import topology
+
+
+def enabled_plugins() -> str:
+    """A private node's enabled_plugins file: the plugins the topology needs (the consistent-hash exchange of the
+    partitioned events), nothing else."""
+    return f"[{','.join(topology.REQUIRED_PLUGINS)}].\n"
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -172,7 +180,8 @@ RABBIT_BIN = Path(os.environ.get("EKINERJA_RABBITMQ_BINDIR", "/usr/lib/rabbitmq/
 
 class RabbitNode:
     """A RabbitMQ node of its own: own node name, AMQP and distribution ports, Mnesia and log directories, Erlang
-    cookie (HOME) and config; no plugins (management off). It registers with the machine's epmd like any node.
+    cookie (HOME) and config; only the plugins the topology needs (management off). It registers with the machine's
+    epmd like any node.
 
     `stop()` is a clean shutdown, `kill()` a SIGKILL of the Erlang VM; `start()` again keeps the Mnesia directory, so
     durable queues and persistent messages survive as they would in production.
@@ -192,7 +201,7 @@ class RabbitNode:
         (self.root / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
             "log.console = false\nlog.file.level = warning\n")
-        (self.root / "enabled_plugins").write_text("[].\n")
+        (self.root / "enabled_plugins").write_text(enabled_plugins())
         (self.root / ".erlang.cookie").write_text(cookie or uuid.uuid4().hex)  # a cluster's nodes share one
         os.chmod(self.root / ".erlang.cookie", 0o400)
         self.process: subprocess.Popen | None = None

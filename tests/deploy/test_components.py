@@ -266,9 +266,18 @@ def test_broker_objects_follow_the_catalogue(rendered, topology, broker_users):
         # the services redeclare these queues: any other argument fails their declaration (PRECONDITION_FAILED)
         assert {"x-queue-type": spec["type"], **spec.get("arguments", {})} == declared.queue_arguments
         assert spec["durable"] == declared.durable and spec["vhost"] == "ekinerja"
-    bindings = {(b["spec"]["source"], b["spec"]["destination"], b["spec"]["routingKey"])
+    bindings = {(b["spec"]["source"], b["spec"]["destination"], b["spec"]["destinationType"], b["spec"]["routingKey"])
                 for b in of_kind(resources, "Binding").values()}
-    assert bindings == {(q.exchange.name, q.name, q.routing_key) for q in expected}
+    partitioned = [b for producer in broker_users.SERVICES for b in topology.exchange_bindings(producer)]
+    assert partitioned, "des's events reach recap through a partitioned exchange"
+    assert bindings == {(q.exchange.name, q.name, "queue", q.routing_key) for q in expected} | {
+        (source.name, destination.name, "exchange", key) for source, destination, key in partitioned}
+    exchanges = {e["spec"]["name"]: e["spec"] for e in of_kind(resources, "Exchange").values()}
+    for _, destination, _ in partitioned:  # the relay redeclares it: same type and arguments
+        spec = exchanges[destination.name]
+        assert (spec["type"], spec["arguments"]) == ("x-consistent-hash", {"hash-header": topology.PARTITION_HEADER})
+    # the consistent-hash exchange type is a plugin: the operator's nodes enable what the topology needs
+    assert set(topology.REQUIRED_PLUGINS) <= set(cluster["spec"]["rabbitmq"]["additionalPlugins"])
 
     users = {p["spec"]["user"]: p["spec"] for p in of_kind(resources, "Permission").values()}
     assert set(users) == set(broker_users.SERVICES)
