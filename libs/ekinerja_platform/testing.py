@@ -427,6 +427,36 @@ def concurrently(call, times: int = 8) -> list:
     return answers
 
 
+def scalar(db_url: str, sql: str, **params):
+    """One value from the database at `db_url` (a test's look at what a service wrote)."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def retried_alike(send, send_other) -> object:
+    """The house rule of a keyed write (`ekinerja_platform.idempotency`), over gRPC: `send()` a second time in a
+    row and then from several threads at once answers with the first answer every time; `send_other()` (the same
+    key, another request) is FAILED_PRECONDITION on `idempotency_key`. Returns the first answer; the caller checks
+    that there was one write."""
+    import grpc  # only the gRPC tests need it
+
+    first = send()
+    answers = [send(), *concurrently(send)]
+    assert all(type(a) is type(first) for a in answers), answers
+    assert {a.SerializeToString() for a in answers} == {first.SerializeToString()}, answers
+    try:
+        send_other()
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.FAILED_PRECONDITION and "idempotency_key" in exc.details(), exc
+    else:
+        raise AssertionError("the same key with another request was applied")
+    return first
+
+
 @dataclass(frozen=True)
 class ReceivedSpan:
     service: str

@@ -87,32 +87,32 @@ def _rhk_inputs(items) -> list[r.RhkInput]:
 
 def update_rencana_kinerja(db, call, request):
     lampiran = {k: list(getattr(request.lampiran, k)) for k in r.LAMPIRAN}
-    return _write(db, call, "UpdateRencanaKinerja", pb.UpdateRencanaKinerjaResponse,
+    return _write(db, call, "UpdateRencanaKinerja", request, pb.UpdateRencanaKinerjaResponse,
                   lambda s, p: pb.UpdateRencanaKinerjaResponse(rencana=rencana_message(rencana.update_rencana(
                       s, p, request.skp_id, request.expected_version, request.pendekatan,
                       _rhk_inputs(request.rhk), lampiran, request.reason))))
 
 
 def set_ekspektasi_perilaku(db, call, request):
-    return _write(db, call, "SetEkspektasiPerilaku", pb.SetEkspektasiPerilakuResponse,
+    return _write(db, call, "SetEkspektasiPerilaku", request, pb.SetEkspektasiPerilakuResponse,
                   lambda s, p: pb.SetEkspektasiPerilakuResponse(rencana=rencana_message(
                       rencana.set_ekspektasi(s, p, request.skp_id, dict(request.ekspektasi)))))
 
 
 def submit_rencana_kinerja(db, call, request):
-    return _write(db, call, "SubmitRencanaKinerja", pb.SubmitRencanaKinerjaResponse,
+    return _write(db, call, "SubmitRencanaKinerja", request, pb.SubmitRencanaKinerjaResponse,
                   lambda s, p: pb.SubmitRencanaKinerjaResponse(rencana=rencana_message(
                       rencana.submit_rencana(s, p, request.skp_id))))
 
 
 def approve_rencana_kinerja(db, call, request):
-    return _write(db, call, "ApproveRencanaKinerja", pb.ApproveRencanaKinerjaResponse,
+    return _write(db, call, "ApproveRencanaKinerja", request, pb.ApproveRencanaKinerjaResponse,
                   lambda s, p: pb.ApproveRencanaKinerjaResponse(rencana=rencana_message(
                       rencana.approve_rencana(s, p, request.skp_id))))
 
 
 def return_rencana_kinerja(db, call, request):
-    return _write(db, call, "ReturnRencanaKinerja", pb.ReturnRencanaKinerjaResponse,
+    return _write(db, call, "ReturnRencanaKinerja", request, pb.ReturnRencanaKinerjaResponse,
                   lambda s, p: pb.ReturnRencanaKinerjaResponse(rencana=rencana_message(
                       rencana.return_rencana(s, p, request.skp_id, request.note))))
 
@@ -121,20 +121,20 @@ def return_rencana_kinerja(db, call, request):
 
 
 def set_realisasi_iki(db, call, request):
-    return _write(db, call, "SetRealisasiIki", pb.SetRealisasiIkiResponse,
+    return _write(db, call, "SetRealisasiIki", request, pb.SetRealisasiIkiResponse,
                   lambda s, p: pb.SetRealisasiIkiResponse(evaluasi=evaluasi_message(evaluation.set_realisasi(
                       s, p, request.skp_id, request.periode, request.iki_id, request.realisasi, request.uraian,
                       list(request.bukti), today(), dari_des=request.dari_des))))
 
 
 def add_umpan_balik(db, call, request):
-    return _write(db, call, "AddUmpanBalik", pb.AddUmpanBalikResponse,
+    return _write(db, call, "AddUmpanBalik", request, pb.AddUmpanBalikResponse,
                   lambda s, p: pb.AddUmpanBalikResponse(umpan_balik=feedback_message(evaluation.add_feedback(
                       s, p, request.skp_id, request.periode, request.rhk_id, request.perilaku, request.catatan))))
 
 
 def rate_evaluasi(db, call, request):
-    return _write(db, call, "RateEvaluasi", pb.RateEvaluasiResponse,
+    return _write(db, call, "RateEvaluasi", request, pb.RateEvaluasiResponse,
                   lambda s, p: pb.RateEvaluasiResponse(evaluasi=evaluasi_message(evaluation.rate(
                       s, p, request.skp_id, request.periode, request.hasil_kerja, request.perilaku,
                       request.catatan, today()))))

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ekinerja_platform import clock
+from ekinerja_platform import clock, idempotency
 from ekinerja_platform.domain_errors import (
     DomainError,
     FailedPrecondition,
@@ -183,20 +183,22 @@ def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: De
     return submission.view
 
 
-def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *, scope: str,  # noqa: C901 - TODO issue 17.14: split
-                         key: str | None, encode, decode):
+def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *,  # noqa: C901 - TODO issue 17.14: split
+                         idem: idempotency.Key | None, encode, decode):
     """The SubmitActivity RPC on autocommit connections: read the key's stored answer and the day's context, then
     claim the key and write everything in one statement. When the day's context is cached the read is skipped and
     the write joins concurrent requests' writes in one statement, answered by a `PendingAnswer` (the worker does
     not wait for it): the write's guard re-checks the context, and a failed guard or a refused request goes the
     reading way (which also answers a retried key first). A retry with the same key, even a concurrent one, gets
-    the first answer (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store)."""
+    the first answer (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store). The key's
+    rules are `ekinerja_platform.idempotency`'s; only its claim is made here, inside the one write statement."""
+    scope, key = (idem.scope, idem.key) if idem is not None else (None, None)
     nip = caller_nip(principal)
     kegiatan_id = inp.kegiatan_id or None
     try:
         tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
     except InvalidArgument:
-        tanggal = None  # look the key up first all the same: a retry gets the first answer whatever it carries
+        tanggal = None  # look the key up first all the same: a retry of the same request gets the first answer
 
     def answer(guard, written, response, stored):
         """The request's answer once its write ran, or None when the guard failed (the context changed)."""

@@ -350,7 +350,7 @@ def close_month(db, call, request):
             instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
             closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
             already_closed=done["already_closed"], totals=_counters(recap["total"]))
-    return run_once(db, f"recap.CloseMonth:{principal.subject}", call.idempotency_key, pb.CloseMonthResponse, work)
+    return run_once(db, call, "recap.CloseMonth", request, pb.CloseMonthResponse, work)
 
 
 def set_holiday(db, call, request):
@@ -369,7 +369,7 @@ def set_holiday(db, call, request):
         removed = closing.set_holiday(session, instansi_id, tanggal, nama, request.remove, principal.subject)
         return pb.SetHolidayResponse(
             holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id), removed=removed)
-    return run_once(db, f"recap.SetHoliday:{principal.subject}", call.idempotency_key, pb.SetHolidayResponse, work)
+    return run_once(db, call, "recap.SetHoliday", request, pb.SetHolidayResponse, work)
 
 
 def list_holidays(db, call, request):
