@@ -5,7 +5,9 @@
    Goal: at 32 in flight ≥ 60 % of hello-world. Below each level, in the same alternating slices, nameko-grpc's own
    hello-world as the library ships it (`stock_hello.py`, none of the platform's transport changes): the issue's
    words name "a nameko-grpc hello-world", and the goal line is judged against the platform's faster one so that
-   transport work every service shares cannot flatter des. Also below each level: the share of the slices the
+   transport work every service shares cannot flatter des. And a plain grpcio hello-world (`grpcio_hello.py`:
+   grpc.server with a thread pool, no nameko): issue 17's baseline, which no change to the platform moves.
+   Also below each level: the share of the slices the
    server's main thread ran on a core and the share it was ready but waited for one (/proc/PID/schedstat): des
    shares the two cores with PostgreSQL, the relay and RabbitMQ, the hello-world only with the client.
 2. ImportActivities rows/s (one client stream, large batches, 50,000 records with some bad ones) beside a raw
@@ -66,7 +68,8 @@ def start_probe(amqp_uri, keys, workdir, **settings):
     gen.mkdir()
     protos = PROBE_DIR / "protos"
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}", f"--python_out={gen}",
-                    f"--grpc_python_out={gen}", str(protos / "ekinerja/probe/v1/probe.proto")], check=True)
+                    f"--grpc_python_out={gen}", str(protos / "ekinerja/probe/v1/probe.proto"),
+                    str(protos / "ekinerja/probe/v1/equivalence.proto")], check=True)
     sys.path.insert(0, str(gen))
     url = testing.create_database("bench_probe")
     engine = sa.create_engine(url)
@@ -221,7 +224,7 @@ async def load(target, make_call, in_flight, seconds):
     return latencies, elapsed, warm_up
 
 
-def main():
+def main():  # noqa: C901 - TODO issue 17.14: split
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--records", type=int, default=50_000)
@@ -285,10 +288,13 @@ def main():
             return lambda i: stub.Open(probe_pb2.EchoRequest(text="hi"), timeout=30)
 
         sys.path.insert(0, str(PROBE_DIR))
-        from probe_support import StockHello
+        from probe_support import GrpcioHello, StockHello
         stock = StockHello(Path(workdir) / "probe_gen", same["EKINERJA_MAX_WORKERS"])
         cleanup.append(stock.stop)
         stock.wait_answering()
+        plain = GrpcioHello(Path(workdir) / "probe_gen", same["EKINERJA_MAX_WORKERS"])
+        cleanup.append(plain.stop)
+        plain.wait_answering()
 
         def submit(channel):
             stub = des_pb2_grpc.DesServiceStub(channel)
@@ -308,12 +314,14 @@ def main():
               f"{'ev ms':>5} {'busy':>4} {'client':>6} | ratio")
         # every server warmed first, unmeasured: des's first seconds fill its per-day context cache and prepare its
         # statements on each pooled connection, which a running service did long ago
-        for target, make_call in ((probe.target, hello), (des.target, submit), (stock.target, hello)):
+        for target, make_call in ((probe.target, hello), (des.target, submit), (stock.target, hello),
+                                  (plain.target, hello)):
             asyncio.run(load(target, make_call, 32, args.warm_up))
-        ratio32 = served_cpu_ms = served_level = None
+        ratio32 = plain32 = served_cpu_ms = served_level = None
         for n in (int(level) for level in args.levels.split(",") if level):
-            h, s, st = compare([(Tally(probe), probe.target, hello), (Tally(des), des.target, submit),
-                                (Tally(stock), stock.target, hello)], n, args.seconds)
+            h, s, st, pl = compare([(Tally(probe), probe.target, hello), (Tally(des), des.target, submit),
+                                    (Tally(stock), stock.target, hello), (Tally(plain), plain.target, hello)],
+                                   n, args.seconds)
             ratio = s[0] / h[0]
             ratio32 = ratio if n == 32 else ratio32
             served_cpu_ms, served_level = s[3], n
@@ -325,9 +333,15 @@ def main():
                   f"{s[8]:.0%} / {s[9]:.0%}; stock nameko-grpc hello-world {st[0]:.0f} req/s (p50 {st[1]:.1f}, "
                   f"p99 {st[2]:.1f} ms, cpu {st[3]:.2f} ms, on a core {st[8]:.0%}): "
                   f"SubmitActivity = {s[0] / st[0]:.0%} of it")
+            print(f"{'':>9}   plain grpcio hello-world (grpcio_hello.py: grpc.server, no nameko) {pl[0]:.0f} req/s "
+                  f"(p50 {pl[1]:.1f}, p99 {pl[2]:.1f} ms, cpu {pl[3]:.2f} ms): "
+                  f"SubmitActivity = {s[0] / pl[0]:.0%} of it")
+            plain32 = s[0] / pl[0] if n == 32 else plain32
         if ratio32 is not None:
             print(f"goal: SubmitActivity at 32 in flight >= 60% of hello-world: "
                   f"{'MET' if ratio32 >= 0.6 else 'NOT MET'} ({ratio32:.1%})")
+        if plain32 is not None:  # issue 17: this ratio must not fall with a change
+            print(f"SubmitActivity at 32 in flight / plain grpcio hello-world, same run: {plain32:.1%}")
         if served_cpu_ms is not None:
             core = des_core_cost()
             print(f"des's own work without the transport (scripts/des_core_cost.py: the same API function from 20 "

@@ -7,7 +7,7 @@ identity's demo (`identity.demo`, before start) imported KAB-DEMO: 63 employees 
    `python -m skp.demo rollover`, instead of within the timer's ten minutes) drafts this year's.
 2. Every employee submits both documents, drafted from the position's template; the penilai approves. (The Sekda
    has no pejabat penilai in the demo tree - the regent is no civil servant - so the Sekda's documents stay drafts.)
-3. One employee is on leave (cuti) for a week of the month before last, set in identity by `admin`.
+3. One employee is on leave (cuti) for a week of last month, set in identity by `admin`.
 4. des receives the approved SKPs; their working history is written by `python -m des.demo history` (des's use cases
    on each day's clock: the past is closed to des's API, see services/des/des/demo.py).
 5. Last year: each employee enters the realisation of waktu (and biaya), the penilai rates the perilaku and
@@ -38,6 +38,7 @@ from ekinerja_platform import clock
 INSTANSI = "KAB-DEMO"
 INSTANSI_622 = "KOTA-DEMO"  # on permenpanrb-6-2022 (issue 22)
 RPC_TIMEOUT = 30
+POLL = 0.2   # seconds between two looks at a condition: short, each look is one or a few cheap RPCs
 
 
 def pb(svc: str):
@@ -90,7 +91,7 @@ class Demo:
                     raise
             if time.monotonic() > deadline:
                 raise RuntimeError(f"demo: not reached within {self.timeout:.0f} s: {what}")
-            time.sleep(0.5)
+            time.sleep(POLL)
 
     # -- the journeys -------------------------------------------------------------------------------------------
     def people(self, instansi: str = INSTANSI) -> list[tuple[str, str]]:
@@ -132,10 +133,10 @@ class Demo:
         return approved
 
     def leave(self) -> dict:
-        """The leave: a week (Monday to Friday) in the month before last, set by admin in identity."""
+        """The leave: a week (Monday to Friday) of last month (des's daily history), set by admin in identity."""
         from des.demo import month_start
         from identity.demo import holders
-        first = month_start(self.today, 2)
+        first = month_start(self.today, 1)
         monday = first + dt.timedelta(days=(7 - first.weekday()) % 7 + 7)   # its second full week
         nip = holders("PERAWAT")[1]
         spec = {"nip": nip, "start": monday.isoformat(), "end": (monday + dt.timedelta(days=4)).isoformat()}

@@ -151,7 +151,7 @@ def python() -> str:
     return str(ROOT / ".venv" / "bin" / "python")
 
 
-def run() -> int:
+def run() -> int:  # noqa: C901 - TODO issue 17.14: split
     base = local_env()
     ensure_vhost(base)
     RUN.mkdir(parents=True, exist_ok=True)

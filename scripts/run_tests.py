@@ -1,58 +1,93 @@
-"""`make test`: the whole suite, one pytest process per suite, then one closing line with the totals.
+"""`make test`: the whole suite, one pytest process per suite, two suites at a time, then one closing line with totals.
 
 Each suite runs in its own process so the services and connection pools its session fixtures start end with it:
 the machine's PostgreSQL allows 100 connections in all, and eleven live service processes would exhaust them.
-Extra arguments are passed to every pytest run (e.g. `-m unit`).
+Two suites run side by side (`EKINERJA_TEST_JOBS`, default 2): most of a suite's wall time is spent waiting on its
+own service processes, the broker and the database, so a second suite fills the idle core; every suite already
+works in its own databases, vhost and free ports, so they cannot see each other. The slowest suites start first
+(`SLOW_FIRST`), so the run ends with short ones instead of one long suite alone. A suite's output is printed whole
+when it ends, so the log reads suite by suite. Extra arguments are passed to every pytest run (e.g. `-m unit`).
 """
+import os
 import re
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SEPARATE = {"fault", "scale"}  # run by `make test-fault` / `make test-scale` with their own pytest.ini
-
-
-def suites() -> list[list[str]]:
-    """libs, then each service, then each cross-service folder under tests/ (found, so none is forgotten) except
-    tests/fault and tests/scale, which start their own servers and run apart (`make test-fault`, `make test-scale`)."""
-    found = [["libs"]]
-    found += [[f"services/{d.name}"] for d in sorted((ROOT / "services").iterdir()) if (d / "tests").is_dir()]
-    found += [[f"tests/{d.name}"] for d in sorted((ROOT / "tests").iterdir())
-              if d.is_dir() and d.name not in SEPARATE and any(d.rglob("test_*.py"))]
-    return found
-
-
+# Modules that start a long-running stack of their own: a suite of their own, so they run beside their folder.
+OWN_SUITE = ["tests/e2e/test_e2e_demo_seed.py"]
+# Started first, longest first (wall time of the last full run): the rest follow in path order.
+SLOW_FIRST = ["tests/e2e/test_e2e_demo_seed.py", "tests/e2e", "libs", "tests/integration", "tests/deploy",
+              "services/portal"]
 COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)")
 
 
-def main() -> int:
-    totals = {"passed": 0, "failed": 0, "skipped": 0}
-    worst = 0
+def suites() -> list[str]:
+    """libs, each service, each cross-service folder under tests/ (found, so none is forgotten) except tests/fault
+    and tests/scale, which start their own servers and run apart (`make test-fault`, `make test-scale`); each of
+    `OWN_SUITE` apart from its folder."""
+    found = ["libs", *OWN_SUITE]
+    found += [f"services/{d.name}" for d in sorted((ROOT / "services").iterdir()) if (d / "tests").is_dir()]
+    found += [f"tests/{d.name}" for d in sorted((ROOT / "tests").iterdir())
+              if d.is_dir() and d.name not in SEPARATE and any(d.rglob("test_*.py"))]
+    slow = [path for path in SLOW_FIRST if path in found]
+    return slow + [path for path in found if path not in slow]
+
+
+def counts_of(last_line: str, code: int) -> dict:
+    """passed / failed / skipped of one suite from pytest's summary line and exit code."""
+    counts = {kind: int(n) for n, kind in COUNT.findall(last_line)}
+    passed = counts.get("passed", 0) + counts.get("xfailed", 0)
+    failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0) + counts.get("xpassed", 0)
+    if code not in (0, 5) and not failed:  # 5: nothing selected in this suite (e.g. with -m)
+        failed = 1  # the suite could not run at all, or pytest failed without a count
+    return {"passed": passed, "failed": failed, "skipped": counts.get("skipped", 0)}
+
+
+def run_suite(path: str, extra: list[str], lock: threading.Lock, totals: dict) -> None:
     started = time.monotonic()
-    for paths in suites():
-        print(f"\n== pytest {' '.join(paths)}", flush=True)
-        process = subprocess.Popen([sys.executable, "-m", "pytest", *paths, *sys.argv[1:]], cwd=ROOT,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        last = ""
-        for line in process.stdout:
-            sys.stdout.write(line)
-            if line.strip():
-                last = line
-        code = process.wait()
-        counts = {kind: int(n) for n, kind in COUNT.findall(last)}
-        totals["passed"] += counts.get("passed", 0) + counts.get("xfailed", 0)
-        totals["failed"] += counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0) \
-            + counts.get("xpassed", 0)
-        totals["skipped"] += counts.get("skipped", 0)
-        if code not in (0, 5):  # 5: nothing selected in this suite (e.g. with -m)
-            worst = max(worst, code)
-            if not counts:
-                totals["failed"] += 1  # the suite could not run at all
-    print(f"\n(whole suite: {time.monotonic() - started:.0f} s)")
+    apart = [f"--ignore={module}" for module in OWN_SUITE if module.startswith(path + "/")]
+    with tempfile.TemporaryFile("w+") as out:
+        code = subprocess.run([sys.executable, "-m", "pytest", path, *apart, *extra], cwd=ROOT, stdout=out,
+                              stderr=subprocess.STDOUT, text=True).returncode
+        out.seek(0)
+        text = out.read()
+    lines = [line for line in text.splitlines() if line.strip()]
+    counts = counts_of(lines[-1] if lines else "", code)
+    with lock:
+        print(f"\n== pytest {path} ({time.monotonic() - started:.0f} s)\n{text}", end="", flush=True)
+        for kind, n in counts.items():
+            totals[kind] += n
+
+
+def main() -> int:
+    jobs = max(1, int(os.environ.get("EKINERJA_TEST_JOBS", "2")))
+    pending = suites()
+    totals = {"passed": 0, "failed": 0, "skipped": 0}
+    lock = threading.Lock()
+    started = time.monotonic()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                path = pending.pop(0)
+            run_suite(path, sys.argv[1:], lock, totals)
+
+    threads = [threading.Thread(target=worker) for _ in range(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(f"\n(whole suite: {time.monotonic() - started:.0f} s, {jobs} suites at a time)")
     print(f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
-    return 1 if worst or totals["failed"] else 0
+    return 1 if totals["failed"] else 0
 
 
 if __name__ == "__main__":

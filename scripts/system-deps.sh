@@ -15,6 +15,17 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
   for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
 fi
 
+# RabbitMQ plugins the event topology needs (ekinerja_platform.topology.REQUIRED_PLUGINS): enabled on the running
+# local broker without a restart; a no-op once enabled
+RABBIT_PLUGINS="rabbitmq_consistent_hash_exchange"
+if command -v rabbitmq-plugins >/dev/null && (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  enabled="$(rabbitmq-plugins list -e -m 2>/dev/null)"
+  for plugin in $RABBIT_PLUGINS; do
+    grep -qx "$plugin" <<<"$enabled" && continue
+    rabbitmq-plugins enable "$plugin" >/dev/null || echo "warning: could not enable the RabbitMQ plugin $plugin" >&2
+  done
+fi
+
 missing=()
 if [ -f deploy/apt-packages.txt ]; then
   while read -r pkg; do

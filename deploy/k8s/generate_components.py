@@ -64,8 +64,13 @@ def cluster_name(db: str) -> str:
     return f"{db}-pg"
 
 
-def pooler_name(db: str) -> str:
-    return f"{db}-pooler-rw"
+def pooler_name(db: str, kind: str = "rw") -> str:
+    return f"{db}-pooler-{kind}"
+
+
+# databases whose service sends its lag-tolerant reads to the replicas (EKINERJA_DATABASE_READ_URL, docs/scale.md):
+# a second pooler of `type: ro`, which CloudNativePG points at the cluster's `<db>-pg-ro` Service (the standbys)
+READ_REPLICA_DATABASES = ("recap",)
 
 
 def object_store(db: str, name: str, path: str) -> dict:
@@ -112,14 +117,14 @@ def cluster(db: str) -> dict:
             "metadata": _meta(cluster_name(db), PG_NAMESPACE, "database", db), "spec": spec}
 
 
-def pooler(db: str) -> dict:
+def pooler(db: str, kind: str = "rw") -> dict:
     return {
         "apiVersion": "postgresql.cnpg.io/v1", "kind": "Pooler",
-        "metadata": _meta(pooler_name(db), PG_NAMESPACE, "database-pooler", db),
+        "metadata": _meta(pooler_name(db, kind), PG_NAMESPACE, "database-pooler", db),
         "spec": {
             "cluster": {"name": cluster_name(db)},
             "instances": 2,
-            "type": "rw",
+            "type": kind,
             "pgbouncer": {
                 "poolMode": "transaction",
                 "parameters": {"max_client_conn": "2000", "default_pool_size": "50",
@@ -166,7 +171,7 @@ def cnpg_files() -> dict[str, list[dict]]:
     return {
         "objectstores.yaml": [object_store(db, f"{db}-backup-store", f"{BACKUP_BUCKET}/{db}") for db in DATABASES],
         "clusters.yaml": [cluster(db) for db in DATABASES],
-        "poolers.yaml": [pooler(db) for db in DATABASES],
+        "poolers.yaml": [pooler(db) for db in DATABASES] + [pooler(db, "ro") for db in READ_REPLICA_DATABASES],
         "scheduledbackups.yaml": [scheduled_backup(db) for db in DATABASES],
     }
 
@@ -199,7 +204,7 @@ def rabbitmq_cluster() -> dict:
             "resources": {"requests": {"cpu": "1", "memory": "4Gi"}, "limits": {"memory": "4Gi"}},
             "tls": {"secretName": f"{RABBIT_CLUSTER}-tls"},
             "rabbitmq": {
-                "additionalPlugins": ["rabbitmq_shovel", "rabbitmq_shovel_management"],
+                "additionalPlugins": [*topology.REQUIRED_PLUGINS, "rabbitmq_shovel", "rabbitmq_shovel_management"],
                 "additionalConfig": "cluster_partition_handling = pause_minority\n",
             },
         },
@@ -225,6 +230,13 @@ def rabbitmq_files() -> dict[str, list[dict]]:
                                   {"name": e["name"], "vhost": e["vhost"], "type": e["type"],
                                    "durable": e["durable"], "autoDelete": e["auto_delete"]})
                  for e in defs["exchanges"]]
+    # the partitioned streams' consistent-hash exchanges, fed by exchange-to-exchange bindings (topology.PARTITIONS)
+    partitioned = {destination.name: destination for producer in services
+                   for _, destination, _ in topology.exchange_bindings(producer)}
+    exchanges += [_topology_object("Exchange", e.name, "broker-topology",
+                                   {"name": e.name, "vhost": VHOST, "type": e.type, "durable": e.durable,
+                                    "autoDelete": e.auto_delete, "arguments": dict(e.arguments)})
+                  for e in partitioned.values()]
     policies = [_topology_object("Policy", p["name"], "broker-topology",
                                  {"name": p["name"], "vhost": p["vhost"], "pattern": p["pattern"],
                                   "applyTo": p["apply-to"], "priority": p["priority"], "definition": p["definition"]})
@@ -247,6 +259,10 @@ def rabbitmq_files() -> dict[str, list[dict]]:
             bindings.append(_topology_object("Binding", queue.name, "broker-topology", {
                 "vhost": VHOST, "source": queue.exchange.name, "destination": queue.name,
                 "destinationType": "queue", "routingKey": queue.routing_key}))
+        for source, destination, routing_key in topology.exchange_bindings(producer):
+            bindings.append(_topology_object("Binding", f"{destination.name}.{routing_key}", "broker-topology", {
+                "vhost": VHOST, "source": source.name, "destination": destination.name,
+                "destinationType": "exchange", "routingKey": routing_key}))
     return {
         "rabbitmqcluster.yaml": [rabbitmq_cluster()],
         "vhosts.yaml": vhosts, "users.yaml": users, "permissions.yaml": permissions,

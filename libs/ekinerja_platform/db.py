@@ -113,31 +113,56 @@ def make_engine(url: str, pool_size: int | None = None, pre_ping: bool = True, *
     )
 
 
+def read_engine(primary: sa.Engine, read_url: str | None, service: str | None = None) -> sa.Engine:
+    """The engine of `DatabaseAccess.read`: its own pool on `read_url` (a streaming replica: its connections are
+    a budget of the replica, not the primary's) or, without one, the primary's pool. Either way every transaction
+    is READ ONLY (psycopg's `read_only`: `BEGIN READ ONLY`, no extra round trip), so a write slipped into a read
+    fails in development on the primary as it would on a replica."""
+    if read_url is None:
+        engine = primary
+    else:
+        engine = make_engine(read_url, purpose="reads", service=service)
+    return engine.execution_options(postgresql_readonly=True)
+
+
 class Database(DependencyProvider):
-    """Gives each worker a `DatabaseAccess`: sessions bound to the process-wide engine."""
+    """Gives each worker a `DatabaseAccess`: sessions bound to the process-wide engine(s)."""
 
     def __init__(self, settings_getter):
         self._settings_getter = settings_getter
         self.engine = None
+        self.reads = None
 
     def setup(self):
         settings = self._settings_getter()
         # the pool budget of the settings, not one connection per worker: workers beyond it wait for a connection
         self.engine = make_engine(settings.sqlalchemy_url, service=settings.service)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        separate = settings.database_read_url and settings.sqlalchemy_read_url != settings.sqlalchemy_url
+        self.reads = read_engine(self.engine, settings.sqlalchemy_read_url if separate else None, settings.service)
+        self.separate_reads = bool(separate)
+        self.read_sessionmaker = sessionmaker(self.reads, expire_on_commit=False)
 
     def stop(self):
         if self.engine is not None:
             self.engine.dispose()
+        if self.reads is not None and self.separate_reads:
+            self.reads.dispose()
 
     def get_dependency(self, worker_ctx):
-        return DatabaseAccess(self.engine, self.sessionmaker)
+        return DatabaseAccess(self.engine, self.sessionmaker, self.read_sessionmaker,
+                              self.reads if self.separate_reads else None)
 
 
 class DatabaseAccess:
-    def __init__(self, engine, maker):
+    """`transaction()`: the primary, for writes and for reads that must see the caller's own writes;
+    `read()`: the read URL (a replica, lagging by its replication delay), for reads that tolerate it."""
+
+    def __init__(self, engine, maker, read_maker=None, replica: sa.Engine | None = None):
         self.engine = engine
         self._maker = maker
+        self._read_maker = read_maker or sessionmaker(read_engine(engine, None), expire_on_commit=False)
+        self.replica = replica  # the read URL's own engine, None when reads share the primary's pool
 
     @contextlib.contextmanager
     def transaction(self) -> Session:
@@ -149,6 +174,20 @@ class DatabaseAccess:
         finally:
             session.close()
 
+    @contextlib.contextmanager
+    def read(self) -> Session:
+        """A read-only unit of work on the read URL: never for a read that must see what this caller just wrote."""
+        session: Session = self._read_maker()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
     def ping(self) -> None:
+        """Both ends answer: a service whose replica is away cannot serve its reads either."""
         with self.engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
+        if self.replica is not None:
+            with self.replica.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))

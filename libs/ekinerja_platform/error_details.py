@@ -5,9 +5,8 @@ stable UPPER_SNAKE `reason`, the field in `metadata`) on every error, `google.rp
 violation when a field is at fault, `google.rpc.RetryInfo` when the caller is told how long to wait. The CLI turns
 reasons into Bahasa Indonesia (`ekinerja_cli.error_messages`).
 
-`GrpcError.as_headers` (nameko-grpc's one road to the trailers) is wrapped so that an error built anywhere (the
-transport's own: deadline, size limit, unknown method) still carries an ErrorInfo, with the status code's name as
-its reason.
+`complete` gives an error built anywhere (the transport's own: deadline, size limit, unknown method) an ErrorInfo,
+with the status code's name as its reason; `transport_patches` calls it for every error sent.
 """
 from __future__ import annotations
 
@@ -55,16 +54,10 @@ def _packed(message) -> Any:
     return packed
 
 
-_original_as_headers = getattr(GrpcError.as_headers, "__wrapped__", GrpcError.as_headers)
-
-
-def _as_headers_with_details(self):
-    if self.status is None:
-        self.status = status_for(self.code, self.message)
-    elif error_info(self.status) is None:
-        self.status.details.insert(0, _packed(ErrorInfo(reason=self.code.name, domain=DOMAIN)))
-    return _original_as_headers(self)
-
-
-_as_headers_with_details.__wrapped__ = _original_as_headers
-GrpcError.as_headers = _as_headers_with_details
+def complete(error: GrpcError) -> None:
+    """Give `error` an ErrorInfo (the status code's name as its reason) when it has none: the transport sends every
+    error through here (`transport_patches`: GrpcError.as_headers), also those built without details."""
+    if error.status is None:
+        error.status = status_for(error.code, error.message)
+    elif error_info(error.status) is None:
+        error.status.details.insert(0, _packed(ErrorInfo(reason=error.code.name, domain=DOMAIN)))

@@ -14,11 +14,14 @@ What happens to a delivered message (docs/events.md, "Failures"):
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
+from collections import deque
 from functools import partial
 
 from kombu import Connection
+from nameko.amqp.consume import Consumer as AmqpConsumer
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
 
@@ -74,7 +77,15 @@ class EventSubscriber(EventHandler):
         if consumer not in topology.consumers_of(self.source_service, self.event_type):
             raise RuntimeError(f"{consumer} subscribes to {self.source_service}.{self.event_type} "
                                "but the catalogue (ekinerja_platform.topology) does not say so")
+        if topology.partitions(consumer, self.source_service):
+            raise RuntimeError(f"{consumer} receives {self.source_service}'s events on partition queues: "
+                               f"use @subscribe_partitions({self.source_service!r})")
         self.queue = topology.consumer_queue(consumer, self.source_service, self.event_type)
+        self._setup_common(consumer)
+        # Consumer.setup registers the queue with the shared QueueConsumer; skip EventHandler.setup's own queue.
+        super(EventHandler, self).setup()
+
+    def _setup_common(self, consumer: str) -> None:
         settings = runtime.settings()
         self.retry_seconds = settings.event_retry_seconds
         own_user = Connection(settings.amqp_uri).userid or ""
@@ -82,8 +93,6 @@ class EventSubscriber(EventHandler):
         self.dead_letters = dead_letter.DeadLetterPublisher(settings.amqp_uri, consumer)
         # a body kombu cannot decode reaches `_undecodable` instead of killing the consumer
         self.consumer_options["on_decode_error"] = self._undecodable
-        # Consumer.setup registers the queue with the shared QueueConsumer; skip EventHandler.setup's own queue.
-        super(EventHandler, self).setup()
 
     def stop(self):
         super().stop()
@@ -92,7 +101,7 @@ class EventSubscriber(EventHandler):
     # -- arrival -------------------------------------------------------------------------------------------------
     def handle_message(self, body, message):
         logs.set_correlation_id(str(body.get("event_id")) if isinstance(body, dict) else None)
-        problem = envelope_problem(body, self.source_service, self.event_type)
+        problem = self._problem(body)
         if problem is not None:
             self._dead_letter(message, dead_letter.INVALID_ENVELOPE, problem)
             return
@@ -104,6 +113,17 @@ class EventSubscriber(EventHandler):
                               f"published by broker user {user_id or '(none)'}, not the producer's")
             return
         self._spawn(body, message, time.monotonic(), 1)
+
+    def _problem(self, body) -> str | None:
+        return envelope_problem(body, self.source_service, self.event_type)
+
+    def _type_of(self, body) -> str:
+        """The event type of a (valid) envelope, for metrics and logs."""
+        return self.event_type
+
+    def _queue_name(self, message) -> str:
+        """The queue `message` came from (its dead letters go to `<queue>.dlq`)."""
+        return self.queue.name
 
     def _undecodable(self, message, exc):
         self._dead_letter(message, dead_letter.UNDECODABLE, describe(exc))
@@ -131,23 +151,24 @@ class EventSubscriber(EventHandler):
     # -- outcome -------------------------------------------------------------------------------------------------
     def _handled(self, message, first_failure_at, attempt, worker_ctx, result=None, exc_info=None):
         service = self.container.service_name
+        event_type = self._type_of(worker_ctx.args[0] if worker_ctx.args else {})
         if exc_info is None:
             outcome = "duplicate" if result is False else "ok"
-            metrics.EVENTS_HANDLED.labels(service, self.event_type, outcome).inc()
+            metrics.EVENTS_HANDLED.labels(service, event_type, outcome).inc()
             if log.isEnabledFor(logging.DEBUG):  # in the worker's span: the line carries the event's trace id
                 body = worker_ctx.args[0] if worker_ctx.args else {}
-                log.debug("event %s %s.%s handled: %s", body.get("event_id"), self.source_service, self.event_type,
+                log.debug("event %s %s.%s handled: %s", body.get("event_id"), self.source_service, event_type,
                           outcome)
             self._ack(message)
             return result, exc_info
-        metrics.EVENTS_HANDLED.labels(service, self.event_type, "error").inc()
+        metrics.EVENTS_HANDLED.labels(service, event_type, "error").inc()
         exc = exc_info[1]
         if transient.is_transient(exc):
             if attempt == 1:
                 first_failure_at = time.monotonic()
             if time.monotonic() - first_failure_at < self.retry_seconds:
                 delay = transient.backoff(attempt)
-                metrics.EVENTS_RETRIED.labels(service, self.event_type).inc()
+                metrics.EVENTS_RETRIED.labels(service, event_type).inc()
                 log.warning("event handler failed transiently (%s); try %d in %.1fs", describe(exc), attempt + 1,
                             delay)
                 body = worker_ctx.args[0]
@@ -172,7 +193,7 @@ class EventSubscriber(EventHandler):
     def _dead_letter(self, message, reason: str, detail: str) -> None:
         """Copy to `<queue>.dlq` with the reason, then ack; if the copy was not confirmed, requeue instead."""
         try:
-            self.dead_letters.publish(self.queue.name, message, reason, detail)
+            self.dead_letters.publish(self._queue_name(message), message, reason, detail)
         except Exception:
             log.exception("could not dead-letter a message (%s); requeued", reason)
             self._requeue(message)
@@ -188,6 +209,170 @@ class EventSubscriber(EventHandler):
 
 
 subscribe = EventSubscriber.decorator
+
+
+class InOrder:
+    """One key's messages one after another, different keys side by side: a partition's employee keeps the order
+    the broker delivered, while the worker pool still applies many employees at once."""
+
+    def __init__(self):
+        self._waiting: dict[str, deque] = {}  # key -> items that arrived while one of the key's was running
+
+    def arrive(self, key: str, item) -> bool:
+        """True: run `item` now; False: it waits behind the key's running item (`done` hands it out)."""
+        if key in self._waiting:
+            self._waiting[key].append(item)
+            return False
+        self._waiting[key] = deque()
+        return True
+
+    def done(self, key: str):
+        """The key's running item is settled: the next waiting item to run, or None."""
+        waiting = self._waiting.get(key)
+        if waiting:
+            return waiting.popleft()
+        self._waiting.pop(key, None)
+        return None
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+
+def partition_share(value: str | None, partitions: int) -> set[int] | None:
+    """`EKINERJA_PARTITION_SHARE` "i/n" (process i of n recap processes): the partitions this process subscribes to
+    at once (q % n == i); None (unset): all of them at once."""
+    if not value:
+        return None
+    try:
+        index, count = (int(part) for part in value.split("/"))
+    except ValueError:
+        raise RuntimeError(f"EKINERJA_PARTITION_SHARE must be 'i/n', not {value!r}") from None
+    if not 0 <= index < count:
+        raise RuntimeError(f"EKINERJA_PARTITION_SHARE {value!r}: i must be in 0..n-1")
+    return {q for q in range(partitions) if q % count == index}
+
+
+class _PartitionConsumer(AmqpConsumer):
+    """One kombu consumer per partition queue (one channel, one prefetch each): each message is tagged with the
+    queue it came from, and the broker gives this process the partitions whose single active consumer it is.
+
+    A single-active-consumer queue makes its first subscriber the active one. So that processes started together
+    share the partitions, a process subscribes to its own share (`preferred`) at once and to the other partitions
+    `standby_delay` seconds later (EKINERJA_PARTITION_STANDBY_SECONDS, 30), as the standby that the broker activates
+    when the active process goes. Processes that start further apart than that: the first one takes every queue."""
+
+    preferred: set[str] | None = None
+    standby_delay = 5.0
+    _standby: list = []
+    _standby_at = 0.0
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers, standby = [], []
+        for queue in self.queues:
+            consumer = consumer_cls(queues=[queue], callbacks=[partial(self._tagged, queue.name)],
+                                    accept=self.accept, **self.consumer_options)
+            consumer.qos(prefetch_count=self.prefetch_count)
+            (consumers if self.preferred is None or queue.name in self.preferred else standby).append(consumer)
+        # kombu consumes what this returns; the standby subscriptions follow from the consuming thread itself (a
+        # basic.consume from another green thread would read the socket while this one does), on every connection
+        self._standby, self._standby_at = standby, time.monotonic() + self.standby_delay
+        return consumers
+
+    def on_iteration(self):
+        """Called by kombu's consume loop between two reads (at least once a second)."""
+        if self._standby and time.monotonic() >= self._standby_at and not self.should_stop:
+            standby, self._standby = self._standby, []
+            for consumer in standby:
+                consumer.consume()
+
+    def _tagged(self, queue_name, body, message):
+        message.ekinerja_queue = queue_name
+        self.on_message(body, message)
+
+
+class PartitionSubscriber(EventSubscriber):
+    """`@subscribe_partitions(producer)`: every event of `producer` the consumer subscribes to, from the consumer's
+    partition queues (topology.PARTITIONS); the handler receives the envelope and dispatches on its event_type.
+    Validation, trust, retries and dead-lettering are EventSubscriber's; one employee's events run in order."""
+
+    consumer_cls = _PartitionConsumer
+
+    def __init__(self, source_service, **kwargs):
+        super().__init__(source_service, "partitioned", **kwargs)
+
+    def setup(self):
+        consumer = self.container.service_name
+        if not topology.partitions(consumer, self.source_service):
+            raise RuntimeError(f"{consumer} has no partition queues for {self.source_service}'s events "
+                               "(ekinerja_platform.topology.PARTITIONS)")
+        self.event_types = frozenset(topology.partitioned_event_types(consumer, self.source_service))
+        self.queues = topology.partition_queues(consumer, self.source_service)
+        self.queue = self.queues[0]
+        self.in_order = InOrder()
+        self._setup_common(consumer)
+        options = dict(self.consumer_options)
+        from nameko import config
+        from nameko.constants import (
+            AMQP_SSL_CONFIG_KEY,
+            DEFAULT_HEARTBEAT,
+            DEFAULT_PREFETCH_COUNT,
+            HEARTBEAT_CONFIG_KEY,
+            LOGIN_METHOD_CONFIG_KEY,
+            PREFETCH_COUNT_CONFIG_KEY,
+        )
+        from nameko.messaging import serialization
+        share = partition_share(os.environ.get("EKINERJA_PARTITION_SHARE"), len(self.queues))
+        self.consumer = self.consumer_cls(
+            self.amqp_uri, ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
+            queues=self.queues, callbacks=[self.handle_message],
+            heartbeat=options.pop("heartbeat", config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT)),
+            prefetch_count=options.pop("prefetch_count", config.get(PREFETCH_COUNT_CONFIG_KEY,
+                                                                    DEFAULT_PREFETCH_COUNT)),
+            accept=options.pop("accept", serialization.setup().accept), **options)
+        if share is not None:
+            self.consumer.preferred = {self.queues[q].name for q in share}
+            self.consumer.standby_delay = float(os.environ.get("EKINERJA_PARTITION_STANDBY_SECONDS", "30"))
+
+    def _problem(self, body) -> str | None:
+        event_type = body.get("event_type") if isinstance(body, dict) else None
+        if event_type not in self.event_types:
+            return "event_type is not one of the partition's events"
+        return envelope_problem(body, self.source_service, event_type)
+
+    def _type_of(self, body) -> str:
+        return body.get("event_type") if isinstance(body, dict) else "unknown"
+
+    def _queue_name(self, message) -> str:
+        return getattr(message, "ekinerja_queue", self.queue.name)
+
+    def _spawn(self, body, message, first_failure_at, attempt):
+        key = (message.headers or {}).get(topology.PARTITION_HEADER)
+        if attempt == 1 and key is not None and getattr(message, "ekinerja_key", None) is None:
+            message.ekinerja_key = key
+            if not self.in_order.arrive(key, (body, message)):
+                return  # runs once the employee's earlier event is settled (`_settled`)
+        super()._spawn(body, message, first_failure_at, attempt)
+
+    def _ack(self, message) -> None:
+        super()._ack(message)
+        self._settled(message)
+
+    def _requeue(self, message) -> None:
+        super()._requeue(message)
+        self._settled(message)
+
+    def _settled(self, message) -> None:
+        key = getattr(message, "ekinerja_key", None)
+        if key is None:
+            return
+        message.ekinerja_key = None
+        following = self.in_order.done(key)
+        if following is not None:
+            body, waiting = following
+            super()._spawn(body, waiting, time.monotonic(), 1)
+
+
+subscribe_partitions = PartitionSubscriber.decorator
 
 
 def apply_once(db, consumer: str, envelope: dict, apply) -> bool:

@@ -37,6 +37,11 @@ def hash_nip(nip: str, key: bytes | None = None) -> str:
     return "nip:" + hmac.new(key if key is not None else _hash_key, nip.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def nip_hash_key() -> bytes:
+    """The deployment's NIP hash key (`configure_logging`), also the key of the events' partition pseudonym."""
+    return _hash_key
+
+
 def scrub(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1***@", _NIP_PATTERN.sub(lambda m: hash_nip(m.group(0)), text))
 

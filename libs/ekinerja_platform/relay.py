@@ -14,20 +14,22 @@ import time
 import sqlalchemy as sa
 from kombu import Connection
 
-from . import metrics, topology, tracing
+from . import logs, metrics, topology, tracing
 from .outbox import BULK_LANE, INTERACTIVE_LANE
 
 log = logging.getLogger(__name__)
 
 
 _CLAIM_BATCH = sa.text(
-    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body, trace_context FROM outbox "
+    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body, payload->>'nip' AS nip, "
+    "trace_context FROM outbox "
     "WHERE sent_at IS NULL ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
 # With lanes (a service whose bulk imports write many events at once, `lane` BULK_LANE): each round takes the
 # interactive lane first, then at least half a batch of the bulk lane, so an employee's event never waits behind an
 # agency's import backlog and the import still drains (`EKINERJA_RELAY_LANES`; the outbox needs the `lane` column).
 _CLAIM_LANE = sa.text(
-    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body, trace_context FROM outbox "
+    "SELECT id, event_id::text AS event_id, event_type, payload::text AS body, payload->>'nip' AS nip, "
+    "trace_context FROM outbox "
     "WHERE sent_at IS NULL AND lane = :lane ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
 _MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)")
 
@@ -61,6 +63,8 @@ class OutboxRelay:
         # every event carries the publishing broker user; RabbitMQ refuses a user_id that is not the connection's,
         # so consumers can tell the producer's events from forgeries (events.EventSubscriber)
         self.user_id = Connection(amqp_uri).userid
+        # event types that reach a partitioned consumer carry the employee's pseudonym as the partition header
+        self._partitioned = {event_type for _, _, event_type in topology.exchange_bindings(producer)}
 
     # -- broker ---------------------------------------------------------------------------------------------
     def _set_broker_up(self, up: bool) -> None:
@@ -94,6 +98,7 @@ class OutboxRelay:
         channel = connection.channel()
         topology.declare(channel, topology.queues_for_producer(self.producer))
         topology.event_exchange(self.producer)(channel).declare()
+        topology.declare_partitions(channel, self.producer)
         channel.confirm_select()
         channel.events["basic_ack"].add(self._on_ack)
         channel.events["basic_nack"].add(self._on_nack)
@@ -119,12 +124,17 @@ class OutboxRelay:
     def _on_return(self, exc, exchange, routing_key, message):
         self._returned.add(message.properties.get("message_id"))
 
-    def _publish(self, event_id: str, event_type: str, body: bytes, traceparent: str | None = None) -> None:
-        """`traceparent`: the trace context the consumer continues (an AMQP header), or None."""
+    def _publish(self, event_id: str, event_type: str, body: bytes, traceparent: str | None = None,
+                 nip: str | None = None) -> None:
+        """`traceparent`: the trace context the consumer continues (an AMQP header), or None; `nip`: the envelope's
+        employee, whose pseudonym picks the partition of a partitioned consumer (topology.PARTITIONS)."""
+        headers = {tracing.TRACEPARENT: traceparent} if traceparent else {}
+        if event_type in self._partitioned:
+            headers[topology.PARTITION_HEADER] = topology.partition_key(nip, event_id, logs.nip_hash_key())
         message = self._channel.prepare_message(
             body, content_type="application/json", content_encoding="utf-8",
             properties={"message_id": event_id, "delivery_mode": 2, "type": event_type, "user_id": self.user_id},
-            headers={tracing.TRACEPARENT: traceparent} if traceparent else None)
+            headers=headers or None)
         self._channel.basic_publish(message, exchange=f"{self.producer}.events", routing_key=event_type,
                                     mandatory=bool(topology.consumers_of(self.producer, event_type)))
         self._next_tag += 1
@@ -178,7 +188,7 @@ class OutboxRelay:
                         span = tracing.publish_span(self.producer, row.event_type, row.event_id, traceparent)
                         spans.append(span)
                         traceparent = tracing.traceparent_of(span)
-                    self._publish(row.event_id, row.event_type, row.body.encode(), traceparent)
+                    self._publish(row.event_id, row.event_type, row.body.encode(), traceparent, row.nip)
             try:
                 self._wait_for_confirms()
             except Exception as exc:

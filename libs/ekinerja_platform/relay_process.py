@@ -6,9 +6,8 @@ works on another core, at a lower priority (`nice`), so on a busy machine it use
 wait in the outbox meanwhile, which is what the outbox is for. The parent starts the child with the same settings,
 restarts it if it dies, stops it on shutdown (and the child stops when the parent dies), counts its published
 events in the parent's metrics (the child reports each round's count on its stdout, and `broker 0|1` when its
-broker connection changes: the parent's ekinerja_broker_up) and keeps the backlog gauges.
-The parent may ask the child to hold its rounds for a while (`pause`, SIGUSR1: e.g. while a bulk import writes
-and the machine's cores are better spent on it). Delivery guarantees are the relay's own (see `relay.py`).
+broker connection changes: the parent's ekinerja_broker_up) and keeps the backlog gauges. The relay is never held
+(an import's events go out with everybody else's, issue 15.9). Delivery guarantees are the relay's own (`relay.py`).
 """
 from __future__ import annotations
 
@@ -24,7 +23,6 @@ from . import metrics
 log = logging.getLogger(__name__)
 
 NICENESS = 10
-PAUSE_SECONDS = 1.0  # how long one pause request holds the child's rounds
 
 
 def child_main(service: str, settings) -> int:
@@ -35,24 +33,16 @@ def child_main(service: str, settings) -> int:
     _die_with_parent()
     os.nice(NICENESS)
     stopping = []
-    paused_until = [0.0]
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
-    signal.signal(signal.SIGUSR1, lambda *_: paused_until.__setitem__(0, time.monotonic() + PAUSE_SECONDS))
     engine = make_engine(settings.sqlalchemy_url, pool_size=1, max_overflow=0, pre_ping=False,  # a failed round is
                          purpose="relay", service=service)  # retried
     relay = OutboxRelay(engine, settings.amqp_uri, service, batch_size=settings.relay_batch_size,
                         lanes=settings.relay_lanes)
     relay_once = relay.relay_once
-
-    sys.stdout.write("ready\n")  # the parent asks for pauses only from now on (SIGUSR1 would end us before)
-    sys.stdout.flush()
-
     reported_broker = [None]
 
     def relay_and_report():
-        while time.monotonic() < paused_until[0] and not stopping:
-            time.sleep(0.05)
         try:
             published = relay_once()
         finally:
@@ -97,7 +87,6 @@ class RelayChild:
         self.sleep = sleep
         self.restart_delay = restart_delay
         self.process: subprocess.Popen | None = None
-        self.ready = False  # the current child handles pause requests
         self._stopping = False
 
     def _start(self) -> subprocess.Popen:
@@ -107,7 +96,6 @@ class RelayChild:
     def supervise(self, spawn) -> None:
         """Keep a child running until `stop()`; `spawn(fn)` runs fn in a green thread of the service."""
         while not self._stopping:
-            self.ready = False
             self.process = process = self._start()
             spawn(lambda process=process: self._count(process))
             while process.poll() is None and not self._stopping:
@@ -120,9 +108,6 @@ class RelayChild:
         """The child writes the number of events of each round it published."""
         counter = metrics.OUTBOX_PUBLISHED.labels(self.service)
         for line in iter(process.stdout.readline, b""):
-            if line == b"ready\n":
-                self.ready = process is self.process
-                continue
             if line.startswith(b"broker "):
                 metrics.BROKER_UP.labels(self.service).set(1 if line.strip().endswith(b"1") else 0)
                 continue
@@ -130,12 +115,6 @@ class RelayChild:
                 counter.inc(int(line))
             except ValueError:
                 log.warning("unexpected output of the relay process: %r", line[:80])
-
-    def pause(self) -> None:
-        """Hold the child's relay rounds for `PAUSE_SECONDS` (a round in progress finishes)."""
-        process = self.process
-        if self.ready and process is not None and process.poll() is None:
-            process.send_signal(signal.SIGUSR1)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping = True

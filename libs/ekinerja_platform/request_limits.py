@@ -58,7 +58,7 @@ def limit_of(field: FieldDescriptor) -> int:
     return MAX_LENGTH.get(field.full_name, DEFAULT_MAX_BYTES if field.type == _BYTES else DEFAULT_MAX_CHARS)
 
 
-def check(message, prefix: str = "") -> None:
+def check(message, prefix: str = "") -> None:  # noqa: C901 - TODO issue 17.14: split
     """Raise FieldTooLong or NulCharacter (INVALID_ARGUMENT) for the first field of `message` (nested messages,
     repeated fields and maps included) that breaks its limit."""
     strings, messages = _plan(message.DESCRIPTOR)

@@ -70,8 +70,9 @@ def _run(service: str, service_class_path: str, migrations_dir: str | None = Non
     from nameko import config
     from nameko.runners import ServiceRunner
 
-    from . import grpc_entrypoint, logs, runtime, tracing
+    from . import logs, runtime, stream_guard, tracing, transport_patches
     from .settings import exit_on_missing, load_settings
+    from .stream_limits import StreamLimits
 
     settings = exit_on_missing(load_settings)(service, require_jwks=service != "identity")
     logs.configure_logging(service, settings.log_level, settings.nip_hash_key)
@@ -87,7 +88,14 @@ def _run(service: str, service_class_path: str, migrations_dir: str | None = Non
     main_spec = getattr(sys.modules["__main__"], "__spec__", None)
     if main_spec is not None:  # `python -m des` runs des.__main__; `python -m probe_main` runs probe_main
         runtime.set_main_module(main_spec.parent or main_spec.name)
-    grpc_entrypoint.set_limits(settings.max_request_bytes, settings.grpc_poll_seconds)
+    # every change to nameko-grpc/h2/hpack, once, after checking their versions (exits naming them when wrong)
+    try:
+        transport_patches.install(max_request_bytes=settings.max_request_bytes, poll_seconds=settings.grpc_poll_seconds)
+    except transport_patches.UnsupportedTransportVersions as exc:
+        import logging
+        logging.getLogger(__name__).error(str(exc))
+        return 4
+    stream_guard.configure(StreamLimits.from_env(), settings.service)  # stream_limits.py: settings
     service_classes = []
     for path in service_class_path.split(","):
         module_name, class_name = path.split(":")

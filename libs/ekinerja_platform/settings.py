@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Callable, TypeVar
 
 DEFAULT_PORTS = {
     "identity": (50051, 9101),
@@ -95,22 +96,33 @@ class Settings:
     db_statement_timeout_seconds: float = 30.0
     db_lock_timeout_seconds: float = 10.0
     amqp_heartbeat_seconds: int = 30
+    # a read-only copy (a streaming replica, or its pooler) for the reads that tolerate replication lag; None: the
+    # primary (`database_url`) serves them too. Which reads use it: DatabaseAccess.read (db.py), docs/scale.md
+    database_read_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
     def sqlalchemy_url(self) -> str:
-        url = self.database_url
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
-        return url
+        return _psycopg(self.database_url)
+
+    @property
+    def sqlalchemy_read_url(self) -> str:
+        """The replica's URL, or the primary's when no read URL is set (one pool then serves both)."""
+        return _psycopg(self.database_read_url or self.database_url)
 
     def public(self) -> dict:
         """Settings safe to print: no secrets, no passwords in URLs."""
         hidden = {"nip_hash_key", "extra"}
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
-        for key in ("database_url", "amqp_uri"):
-            out[key] = _strip_password(out[key])
+        for key in ("database_url", "database_read_url", "amqp_uri"):
+            out[key] = _strip_password(out[key]) if out[key] else out[key]
         return out
+
+
+def _psycopg(url: str) -> str:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
 
 
 def _strip_password(url: str) -> str:
@@ -129,6 +141,7 @@ def load_settings(service: str, *, require_jwks: bool = True) -> Settings:
     return Settings(
         service=service,
         database_url=secret("EKINERJA_DATABASE_URL", required=True),
+        database_read_url=secret("EKINERJA_DATABASE_READ_URL"),
         amqp_uri=secret("EKINERJA_AMQP_URI", required=True),
         grpc_port=_int("EKINERJA_GRPC_PORT", grpc_default),
         http_port=_int("EKINERJA_HTTP_PORT", http_default),
@@ -201,6 +214,97 @@ def db_pool() -> DbPool:
 def amqp_heartbeat_seconds() -> int:
     """AMQP heartbeat of every broker connection (nameko's and the relay's): a dead peer is noticed in ~2x this."""
     return int(_float("EKINERJA_AMQP_HEARTBEAT_SECONDS", 30))
+
+
+# --- the typed base every service's `<svc>/settings.py` builds its model on -------------------------------------
+
+Model = TypeVar("Model")
+
+
+def setting(env: str, default: Any = MISSING, *, required: bool = False, is_secret: bool = False,
+            parse: Callable[[str], Any] | None = None, doc: str = "", **field_kwargs):
+    """A dataclass field read from the variable `env`. How the text becomes a value follows the default's type (int,
+    float, bool, str) unless `parse` is given (a ValueError from it names the variable); `is_secret`: also read from
+    `<env>_FILE` (see `secret`) and kept out of repr. `required`: no value stops the process naming `env`."""
+    metadata = {"env": env, "required": required, "secret": is_secret, "parse": parse, "doc": doc}
+    if is_secret:
+        field_kwargs.setdefault("repr", False)
+    if default is MISSING:
+        return field(metadata=metadata, **field_kwargs)
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata, **field_kwargs)
+    return field(default=default, metadata=metadata, **field_kwargs)
+
+
+def _read_field(f) -> Any:
+    meta = f.metadata
+    name, default = meta["env"], (f.default if f.default is not MISSING else None)
+    read = secret if meta["secret"] else _env
+    if meta["parse"] is not None:
+        raw = read(name, required=meta["required"])
+        if raw is None:
+            return default
+        try:
+            return meta["parse"](raw)
+        except ValueError as exc:
+            raise MissingSetting(f"setting {name}: {exc}") from None
+    if isinstance(default, bool):
+        return _bool(name, default)
+    if isinstance(default, int):
+        return _int(name, default)
+    if isinstance(default, float):
+        return _float(name, default)
+    return read(name, default, required=meta["required"])
+
+
+def load_model(cls: type[Model], **given) -> Model:
+    """Build the dataclass `cls` from the environment: every field declared with `setting()` is read from its
+    variable, the others come from `given` (or their default). Errors are `MissingSetting`, naming the variable."""
+    values = dict(given)
+    for f in fields(cls):
+        if f.name not in values and "env" in f.metadata:
+            values[f.name] = _read_field(f)
+    return cls(**values)
+
+
+def variables(cls) -> list[dict]:
+    """The variables of a settings model (name, default, required, secret, doc): the READMEs' settings tables are
+    checked against this list."""
+    out = []
+    for f in fields(cls):
+        if "env" in f.metadata:
+            default = None if f.default is MISSING else f.default
+            out.append({"env": f.metadata["env"], "field": f.name, "default": default,
+                        "required": f.metadata["required"], "secret": f.metadata["secret"], "doc": f.metadata["doc"]})
+    return out
+
+
+TABLE_BEGIN = "<!-- settings table: generated from the model by scripts/readme_settings.py; do not edit -->"
+TABLE_END = "<!-- end of settings table -->"
+
+
+def markdown_table(cls) -> str:
+    """The README's settings table of a model, between its markers (tests/contracts checks it is up to date)."""
+    rows = [TABLE_BEGIN, "| variable | default | meaning |", "|---|---|---|"]
+    for v in variables(cls):
+        name = f"`{v['env']}`" + (f" or `{v['env']}_FILE`" if v["secret"] else "")
+        default = v["default"]
+        if v["required"]:
+            shown = "**required**"
+        elif default in (None, "", b"", ()):
+            shown = "—"
+        else:
+            shown = f"`{default}`"
+        rows.append(f"| {name} | {shown} | {v['doc']} |")
+    if len(rows) == 3:
+        rows.append("| — | | no variables of its own |")
+    return "\n".join(rows + [TABLE_END])
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    """One variable outside a service's model: development tools (demo seeding, the SMS dev phone) that run beside,
+    not inside, a service."""
+    return _env(name, default)
 
 
 def exit_on_missing(fn):

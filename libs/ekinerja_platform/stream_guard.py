@@ -1,4 +1,5 @@
-"""Applies the stream and connection limits (stream_limits.py) to nameko-grpc's server.
+"""Applies the stream and connection limits (stream_limits.py) to nameko-grpc's server (hooked in by
+`transport_patches`).
 
 - Admission: a streaming call over the per-connection or per-peer limit is refused with RESOURCE_EXHAUSTED
   before it gets a worker (`admit`, called by the server for each new call).
@@ -18,10 +19,8 @@ import time
 
 import eventlet
 import eventlet.hubs
-import nameko_grpc.connection
 from grpc import StatusCode
 from h2.errors import ErrorCodes
-from h2.events import PingReceived
 from nameko_grpc.errors import GrpcError
 
 from . import metrics, worker_pools
@@ -167,65 +166,49 @@ def _goaway(manager, code: ErrorCodes, debug: bytes, reason: str) -> None:
     metrics.GRPC_CONNECTIONS_CLOSED.labels(_state["service"], reason).inc()
 
 
-def _forgiving(send, strikes: PingStrikes):
-    def sending(*args, **kwargs):
-        strikes.sent_data()
-        return send(*args, **kwargs)
-    return sending
+def connection_opened(manager) -> None:
+    """A server connection was set up (`transport_patches`): its ping strikes and idle clock start."""
+    manager.ping_strikes = PingStrikes(_state["limits"])
+    manager.idle_since = time.monotonic()
+    manager.calm_down = False
 
 
-def install() -> None:
-    """Wrap nameko-grpc's server connection (after grpc_entrypoint's own patches)."""
-    manager_cls = nameko_grpc.connection.ServerConnectionManager
-    original_init, original_iteration = manager_cls.__init__, manager_cls.on_iteration
-    original_reset = manager_cls.stream_reset
-
-    def init(self, sock, handle_request):
-        original_init(self, sock, handle_request)
-        self.ping_strikes = PingStrikes(_state["limits"])
-        self.idle_since = time.monotonic()
-        self.calm_down = False
-        receive = self.conn.receive_data
-
-        def receive_data(data):
-            events = receive(data)
-            for event in events:
-                if isinstance(event, PingReceived) and self.ping_strikes.ping(time.monotonic()):
-                    self.calm_down = True
-            return events
-
-        self.conn.receive_data = receive_data
-        # sending headers or data forgives earlier pings (a client with calls in flight pings to measure bandwidth)
-        for name in ("send_headers", "send_data"):
-            setattr(self.conn, name, _forgiving(getattr(self.conn, name), self.ping_strikes))
-
-    def on_iteration(self):
-        original_iteration(self)
-        if self.calm_down:
-            log.warning("closing a gRPC connection: too many pings")
-            _goaway(self, ErrorCodes.ENHANCE_YOUR_CALM, b"too_many_pings", "too_many_pings")
-            return
-        idle_limit = _state["limits"].connection_idle_seconds
-        if not idle_limit or self.terminating:
-            return
-        if self.send_streams or self.receive_streams:
-            self.idle_since = None
-            return
-        now = time.monotonic()
-        if self.idle_since is None:
-            self.idle_since = now
-        elif now - self.idle_since >= idle_limit:
-            _goaway(self, ErrorCodes.NO_ERROR, b"idle", "idle")
-
-    def stream_reset(self, event):
-        receive_stream = self.receive_streams.pop(event.stream_id, None)
-        if receive_stream is not None:
-            receive_stream.close(GrpcError(StatusCode.CANCELLED, CLIENT_CANCELLED))
-        original_reset(self, event)
-
-    manager_cls.__init__ = init
-    manager_cls.on_iteration = on_iteration
-    manager_cls.stream_reset = stream_reset
+def ping_received(manager) -> None:
+    """The client pinged: too often, and the connection gets GOAWAY (ENHANCE_YOUR_CALM) at the end of the turn."""
+    if manager.ping_strikes.ping(time.monotonic()):
+        manager.calm_down = True
 
 
-__all__ = ["StreamGuard", "admit", "configure", "install", "limits", "stop_streams"]
+def data_sent(manager) -> None:
+    """Sending headers or data forgives earlier pings (a client with calls in flight pings to measure bandwidth)."""
+    manager.ping_strikes.sent_data()
+
+
+def connection_turned(manager) -> None:
+    """After each turn of a server connection's loop: GOAWAY to a pinging client or after the idle limit."""
+    if manager.calm_down:
+        log.warning("closing a gRPC connection: too many pings")
+        _goaway(manager, ErrorCodes.ENHANCE_YOUR_CALM, b"too_many_pings", "too_many_pings")
+        return
+    idle_limit = _state["limits"].connection_idle_seconds
+    if not idle_limit or manager.terminating:
+        return
+    if manager.send_streams or manager.receive_streams:
+        manager.idle_since = None
+        return
+    now = time.monotonic()
+    if manager.idle_since is None:
+        manager.idle_since = now
+    elif now - manager.idle_since >= idle_limit:
+        _goaway(manager, ErrorCodes.NO_ERROR, b"idle", "idle")
+
+
+def stream_reset(manager, event) -> None:
+    """The client reset a stream: its handler sees CANCELLED, never the normal end of its input."""
+    receive_stream = manager.receive_streams.pop(event.stream_id, None)
+    if receive_stream is not None:
+        receive_stream.close(GrpcError(StatusCode.CANCELLED, CLIENT_CANCELLED))
+
+
+__all__ = ["StreamGuard", "admit", "configure", "connection_opened", "connection_turned", "data_sent", "limits",
+           "ping_received", "stop_streams", "stream_reset"]

@@ -278,9 +278,9 @@ def relay_children(parent_pid: int) -> dict[int, str]:
 
 
 def relay_child(parent_pid: int, service: str) -> int | None:
-    """The pid of `service`'s relay child once it handles pause requests (SIGUSR1 among its caught signals)."""
+    """The pid of `service`'s relay child once it stops on request (SIGTERM among its caught signals)."""
     for pid, cmd in relay_children(parent_pid).items():
-        if cmd.endswith(f" relay {service}") and _catches(pid, signal.SIGUSR1):
+        if cmd.endswith(f" relay {service}") and _catches(pid, signal.SIGTERM):
             return pid
     return None
 
@@ -309,16 +309,40 @@ def temporary_directory():
 
 def publish_event(amqp_uri: str, envelope: dict) -> None:
     """Publish an event envelope as a producer's relay would (for tests of consumers); declares its queues first."""
+    publish_events(amqp_uri, [envelope])
+
+
+def publish_events(amqp_uri: str, envelopes: list[dict]) -> None:
+    """`publish_event` of each envelope (all of one producer) on one connection, with publisher confirms; a
+    partitioned consumer's events carry the partition header as the relay stamps it."""
     from kombu import Connection
 
-    from . import topology
-    producer_name = envelope["producer"]
-    with Connection(broker_user_uri(amqp_uri, producer_name)) as conn:
+    from . import logs, topology
+    if not envelopes:
+        return
+    producer_name = envelopes[0]["producer"]
+    partitioned = {key for _, _, key in topology.exchange_bindings(producer_name)}
+    with Connection(broker_user_uri(amqp_uri, producer_name), transport_options={"confirm_publish": True}) as conn:
         topology.declare(conn.default_channel, topology.queues_for_producer(producer_name))
-        conn.Producer(serializer="json").publish(
-            envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
-            message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
-            user_id=conn.userid)
+        topology.declare_partitions(conn.default_channel, producer_name)
+        producer = conn.Producer(serializer="json")
+        for envelope in envelopes:
+            assert envelope["producer"] == producer_name, "one producer per call"
+            headers = None
+            if envelope["event_type"] in partitioned:
+                headers = {topology.PARTITION_HEADER: topology.partition_key(
+                    envelope.get("nip"), envelope["event_id"], logs.nip_hash_key())}
+            producer.publish(
+                envelope, exchange=f"{producer_name}.events", routing_key=envelope["event_type"],
+                message_id=envelope["event_id"], delivery_mode=2, declare=[topology.event_exchange(producer_name)],
+                user_id=conn.userid, headers=headers)
+
+
+def rabbitmqctl_rows(*args: str) -> list[list[str]]:
+    """The tab-separated rows of a `rabbitmqctl -q --no-table-headers` listing (e.g. list_consumers)."""
+    result = subprocess.run(["rabbitmqctl", "-q", "--no-table-headers", *args], capture_output=True, text=True,
+                            timeout=60, check=True)
+    return [line.split("\t") for line in result.stdout.splitlines() if line.strip()]
 
 
 class TcpProxy:
@@ -401,6 +425,36 @@ def concurrently(call, times: int = 8) -> list:
     for thread in threads:
         thread.join()
     return answers
+
+
+def scalar(db_url: str, sql: str, **params):
+    """One value from the database at `db_url` (a test's look at what a service wrote)."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            return conn.execute(sa.text(sql), params).scalar()
+    finally:
+        engine.dispose()
+
+
+def retried_alike(send, send_other) -> object:
+    """The house rule of a keyed write (`ekinerja_platform.idempotency`), over gRPC: `send()` a second time in a
+    row and then from several threads at once answers with the first answer every time; `send_other()` (the same
+    key, another request) is FAILED_PRECONDITION on `idempotency_key`. Returns the first answer; the caller checks
+    that there was one write."""
+    import grpc  # only the gRPC tests need it
+
+    first = send()
+    answers = [send(), *concurrently(send)]
+    assert all(type(a) is type(first) for a in answers), answers
+    assert {a.SerializeToString() for a in answers} == {first.SerializeToString()}, answers
+    try:
+        send_other()
+    except grpc.RpcError as exc:
+        assert exc.code() == grpc.StatusCode.FAILED_PRECONDITION and "idempotency_key" in exc.details(), exc
+    else:
+        raise AssertionError("the same key with another request was applied")
+    return first
 
 
 @dataclass(frozen=True)

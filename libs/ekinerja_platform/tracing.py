@@ -178,7 +178,7 @@ def _worker_span(worker_ctx):
             f"{source}.events process", kind=SpanKind.CONSUMER, context=parent,
             attributes={"messaging.system": "rabbitmq", "messaging.operation.type": "process",
                         "messaging.destination.name": getattr(getattr(entrypoint, "queue", None), "name", ""),
-                        "messaging.rabbitmq.destination.routing_key": event_type,
+                        "messaging.rabbitmq.destination.routing_key": envelope.get("event_type") or event_type,
                         "messaging.message.id": str(envelope.get("event_id", "")),
                         "messaging.consumer.group.name": service})
     path = getattr(entrypoint, "method_path", None)

@@ -1,4 +1,5 @@
-"""A private PostgreSQL cluster and a private RabbitMQ node on free ports, for the fault suite.
+"""A private PostgreSQL cluster (and a streaming standby of it) and a private RabbitMQ node on free ports, for the
+fault and scale suites.
 
 Both run from Debian's packages (postgresql-15, rabbitmq-server) in a temporary directory and are controlled by
 PID, never through the machine's shared servers (5432/5672), so the suite may stop, kill and restart them freely.
@@ -17,6 +18,14 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from ekinerja_platform import topology
+
+
+def enabled_plugins() -> str:
+    """A private node's enabled_plugins file: the plugins the topology needs (the consistent-hash exchange of the
+    partitioned events), nothing else."""
+    return f"[{','.join(topology.REQUIRED_PLUGINS)}].\n"
 
 
 def free_port() -> int:
@@ -117,6 +126,53 @@ class PostgresCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class PostgresStandby(PostgresCluster):
+    """A hot standby of `primary` by streaming replication, as a read replica runs in production: `pg_basebackup -R`
+    (a copy of the primary's data directory, `standby.signal` and `primary_conninfo` written for it) on a free port
+    of its own. Read-only: a write is refused by PostgreSQL itself. The primary's `initdb` trusts replication
+    connections from 127.0.0.1 and its defaults (`wal_level = replica`, 10 WAL senders) allow one standby."""
+
+    def __init__(self, primary: PostgresCluster):
+        # a hot standby needs at least the primary's max_connections
+        super().__init__(max_connections=primary.max_connections)
+        self.primary = primary
+
+    def start(self) -> "PostgresStandby":
+        if not self.data.exists():
+            self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+                      "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+            with open(self.data / "postgresql.conf", "a") as conf:  # after the primary's own lines: these win
+                conf.write(f"\nport = {self.port}\nunix_socket_directories = '{self.root}'\nhot_standby = on\n")
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.logfile), "-w", "-t", "60", "start")
+        return self
+
+    def _sql(self, sql: str, cluster: PostgresCluster | None = None):
+        import sqlalchemy as sa
+        engine = sa.create_engine((cluster or self).url(), poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                value = conn.execute(sa.text(sql)).scalar()
+                conn.commit()
+                return value
+        finally:
+            engine.dispose()
+
+    def in_recovery(self) -> bool:
+        return bool(self._sql("SELECT pg_is_in_recovery()"))
+
+    def pause_replay(self) -> None:
+        """WAL still arrives, but is not applied: the standby keeps answering from the moment of the pause."""
+        self._sql("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        self._sql("SELECT pg_wal_replay_resume()")
+
+    def caught_up(self) -> bool:
+        """The standby has applied everything the primary has written so far."""
+        target = self._sql("SELECT pg_current_wal_lsn()::text", self.primary)
+        return bool(self._sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"))
+
+
 # -- RabbitMQ -------------------------------------------------------------------------------------------------------
 
 RABBIT_BIN = Path(os.environ.get("EKINERJA_RABBITMQ_BINDIR", "/usr/lib/rabbitmq/bin"))
@@ -124,7 +180,8 @@ RABBIT_BIN = Path(os.environ.get("EKINERJA_RABBITMQ_BINDIR", "/usr/lib/rabbitmq/
 
 class RabbitNode:
     """A RabbitMQ node of its own: own node name, AMQP and distribution ports, Mnesia and log directories, Erlang
-    cookie (HOME) and config; no plugins (management off). It registers with the machine's epmd like any node.
+    cookie (HOME) and config; only the plugins the topology needs (management off). It registers with the machine's
+    epmd like any node.
 
     `stop()` is a clean shutdown, `kill()` a SIGKILL of the Erlang VM; `start()` again keeps the Mnesia directory, so
     durable queues and persistent messages survive as they would in production.
@@ -144,7 +201,7 @@ class RabbitNode:
         (self.root / "rabbitmq.conf").write_text(
             f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
             "log.console = false\nlog.file.level = warning\n")
-        (self.root / "enabled_plugins").write_text("[].\n")
+        (self.root / "enabled_plugins").write_text(enabled_plugins())
         (self.root / ".erlang.cookie").write_text(cookie or uuid.uuid4().hex)  # a cluster's nodes share one
         os.chmod(self.root / ".erlang.cookie", 0o400)
         self.process: subprocess.Popen | None = None

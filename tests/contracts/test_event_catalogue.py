@@ -10,7 +10,7 @@ import inspect
 import pytest
 
 from ekinerja_platform import topology
-from ekinerja_platform.events import EventSubscriber
+from ekinerja_platform.events import EventSubscriber, PartitionSubscriber
 from ekinerja_platform.testing import REPO_ROOT
 
 pytestmark = pytest.mark.unit
@@ -25,7 +25,11 @@ def subscriptions_in_code() -> set[tuple[str, str, str]]:
         assert cls.name == service
         for _, member in inspect.getmembers(cls, inspect.isfunction):
             for entrypoint in getattr(member, "nameko_entrypoints", ()):
-                if isinstance(entrypoint, EventSubscriber):
+                if isinstance(entrypoint, PartitionSubscriber):  # every event of the producer it subscribes to
+                    assert topology.partitions(service, entrypoint.source_service), (service, "partitions")
+                    found |= {(service, entrypoint.source_service, event_type) for event_type
+                              in topology.partitioned_event_types(service, entrypoint.source_service)}
+                elif isinstance(entrypoint, EventSubscriber):
                     found.add((service, entrypoint.source_service, entrypoint.event_type))
     from sms.entrypoints.worker import QUEUE  # the SMS bridge is a plain process with one kombu consumer
     found.add(QUEUE)

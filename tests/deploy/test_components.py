@@ -196,6 +196,24 @@ def test_services_reach_the_poolers_and_primaries_of_the_components(rendered):
     assert target("rabbitmq") == f"{broker['metadata']['name']}.{broker['metadata']['namespace']}.svc.cluster.local"
 
 
+def test_recap_reads_the_standbys_through_a_read_only_pooler(rendered):
+    """EKINERJA_DATABASE_READ_URL (docs/scale.md): recap's views go to a `type: ro` pooler, which CloudNativePG
+    points at the cluster's `-ro` Service (the standbys); the NetworkPolicy lets recap reach it."""
+    resources = rendered["prod-operators"]
+    pooler = of_kind(resources, "Pooler")["recap-pooler-ro"]
+    assert pooler["spec"]["type"] == "ro" and pooler["spec"]["cluster"]["name"] == "recap-pg"
+    assert pooler["spec"]["pgbouncer"]["poolMode"] == "transaction"
+    service = of_kind(resources, "Service")["recap-postgresql-ro"]
+    assert service["spec"]["externalName"] == "recap-pooler-ro.postgres-system.svc.cluster.local"
+    peers = [peer.get("podSelector", {}).get("matchLabels")
+             for rule in of_kind(resources, "NetworkPolicy")["recap"]["spec"]["egress"] for peer in rule.get("to", [])]
+    assert {"cnpg.io/poolerName": "recap-pooler-ro"} in peers
+    config = of_kind(resources, "ConfigMap")["recap-config"]["data"]
+    assert config["EKINERJA_DATABASE_READ_URL_FILE"] == "/run/secrets/recap-secrets/EKINERJA_DATABASE_READ_URL"
+    # the national profile splits des's months by NIP hash (migration 0010, read by the migration Job)
+    assert of_kind(resources, "ConfigMap")["des-config"]["data"]["EKINERJA_DES_ACTIVITY_HASH_PARTITIONS"] == "16"
+
+
 def test_the_second_site_replays_the_primary_sites_archive(rendered):
     primary, replica = rendered["prod-operators"], rendered["prod-replica-site"]
     primary_clusters, primary_stores = of_kind(primary, "Cluster"), of_kind(primary, "ObjectStore")
@@ -248,9 +266,18 @@ def test_broker_objects_follow_the_catalogue(rendered, topology, broker_users):
         # the services redeclare these queues: any other argument fails their declaration (PRECONDITION_FAILED)
         assert {"x-queue-type": spec["type"], **spec.get("arguments", {})} == declared.queue_arguments
         assert spec["durable"] == declared.durable and spec["vhost"] == "ekinerja"
-    bindings = {(b["spec"]["source"], b["spec"]["destination"], b["spec"]["routingKey"])
+    bindings = {(b["spec"]["source"], b["spec"]["destination"], b["spec"]["destinationType"], b["spec"]["routingKey"])
                 for b in of_kind(resources, "Binding").values()}
-    assert bindings == {(q.exchange.name, q.name, q.routing_key) for q in expected}
+    partitioned = [b for producer in broker_users.SERVICES for b in topology.exchange_bindings(producer)]
+    assert partitioned, "des's events reach recap through a partitioned exchange"
+    assert bindings == {(q.exchange.name, q.name, "queue", q.routing_key) for q in expected} | {
+        (source.name, destination.name, "exchange", key) for source, destination, key in partitioned}
+    exchanges = {e["spec"]["name"]: e["spec"] for e in of_kind(resources, "Exchange").values()}
+    for _, destination, _ in partitioned:  # the relay redeclares it: same type and arguments
+        spec = exchanges[destination.name]
+        assert (spec["type"], spec["arguments"]) == ("x-consistent-hash", {"hash-header": topology.PARTITION_HEADER})
+    # the consistent-hash exchange type is a plugin: the operator's nodes enable what the topology needs
+    assert set(topology.REQUIRED_PLUGINS) <= set(cluster["spec"]["rabbitmq"]["additionalPlugins"])
 
     users = {p["spec"]["user"]: p["spec"] for p in of_kind(resources, "Permission").values()}
     assert set(users) == set(broker_users.SERVICES)

@@ -109,6 +109,22 @@ def test_build_inputs_exist_and_are_not_ignored():
         assert needed in ignore
 
 
+def test_no_test_helper_or_probe_ships_in_the_image():
+    """Tests, the probe service and the test helpers stay out of the production image (issue 17.13), and no module
+    that ships imports a helper that does not."""
+    ignore = (DOCKER / "service.Dockerfile.dockerignore").read_text().split()
+    for kept_out in ("services/*/tests", "libs/ekinerja_rules/tests", "libs/ekinerja_platform/tests",
+                     "libs/ekinerja_platform/testing.py", "libs/ekinerja_platform/testing_tls.py"):
+        assert kept_out in ignore, kept_out
+    shipped = [p for root in ("libs/ekinerja_platform", "libs/ekinerja_rules", "services")
+               for p in (REPO / root).rglob("*.py") if "tests" not in p.relative_to(REPO).parts
+               and not p.name.startswith("testing")]
+    for path in shipped:
+        text = path.read_text()
+        assert not re.search(r"^\s*(from ekinerja_platform import [^\n]*\btesting|import ekinerja_platform\.testing|"
+                             r"from ekinerja_platform\.testing)", text, flags=re.M), path
+
+
 def test_image_defaults_match_the_service_settings(load):
     settings = load("ekinerja_deploy_settings", REPO / "libs" / "ekinerja_platform" / "settings.py")
     health = load("ekinerja_deploy_healthcheck", DOCKER / "healthcheck.py")

@@ -100,6 +100,20 @@ def test_broker_configuration_files():
     assert {"rabbitmq_prometheus", "rabbitmq_management", "rabbitmq_shovel"} <= set(plugins.strip()[1:-2].split(","))
 
 
+def test_the_plugins_the_topology_needs_are_enabled_everywhere(topology):
+    """The partitioned streams use the consistent-hash exchange type (a plugin shipped with RabbitMQ): compose's
+    broker, the CI machine's (scripts/system-deps.sh) and the testbed's private nodes enable it."""
+    root = RABBIT.parents[1]
+    assert topology.REQUIRED_PLUGINS == ("rabbitmq_consistent_hash_exchange",)
+    plugins = set((RABBIT / "enabled_plugins").read_text().strip()[1:-2].split(","))
+    assert set(topology.REQUIRED_PLUGINS) <= plugins
+    deps = (root / "scripts" / "system-deps.sh").read_text()
+    for plugin in topology.REQUIRED_PLUGINS:
+        assert plugin in deps
+    from ekinerja_testbed.servers import enabled_plugins  # the file the fault and scale suites' nodes start with
+    assert enabled_plugins() == "[rabbitmq_consistent_hash_exchange].\n"
+
+
 def test_rendered_hashes_are_rabbitmq_sha256(definitions, render):
     env = env_for(definitions, render)
     rendered = render.render(definitions, env)

@@ -67,8 +67,11 @@ class Stack:
         for svc in SERVICES:   # one after the other: the test process runs under eventlet (nameko's plugin)
             self.databases[svc] = testing.migrated_database(svc)
         self._bootstrap_admin()
+        # The suite's fixtures hold tokens for the whole session: an hour, so a slow, loaded run never sees one
+        # expire mid-session (token expiry itself is identity's tests' business).
         identity_env = testing.service_env(self.databases["identity"], self.amqp_uri, "",
-                                           EKINERJA_SIGNING_KEY_DIR=str(self.key_dir), **self.env)
+                                           EKINERJA_SIGNING_KEY_DIR=str(self.key_dir),
+                                           EKINERJA_ACCESS_TOKEN_TTL_SECONDS="3600", **self.env)
         self.processes["identity"] = Process("identity", identity_env).launch()
         self.processes["identity"].wait_serving(60)
         jwks = f"http://127.0.0.1:{self.processes['identity'].http_port}/.well-known/jwks.json"

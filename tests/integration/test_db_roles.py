@@ -76,9 +76,11 @@ def test_login_role_reads_and_writes_but_cannot_change_the_schema(service_roles)
         app.dispose()
 
 
-def test_des_login_role_adds_the_monthly_partition_it_needs():
+@pytest.mark.parametrize("hash_partitions", [1, 3])
+def test_des_login_role_adds_the_monthly_partition_it_needs(hash_partitions, monkeypatch):
     """des creates an activity month's partition on first use; as the login role (owner of nothing) that works
-    through the owner's SECURITY DEFINER function (migration 0009)."""
+    through the owner's SECURITY DEFINER function (migration 0009), split by NIP hash too (migration 0010)."""
+    monkeypatch.setenv("EKINERJA_DES_ACTIVITY_HASH_PARTITIONS", str(hash_partitions))
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     roles = db_roles.role_names("des", prefix, database=f"test_des_roles_{prefix[1:-1]}")
     db_roles.provision(testing.PG_ADMIN_URL, roles)
@@ -89,6 +91,9 @@ def test_des_login_role_adds_the_monthly_partition_it_needs():
         with app.begin() as conn:
             conn.execute(sa.text("SELECT des_ensure_activity_partition('2091-05-17')"))
             assert conn.execute(sa.text("SELECT count(*) FROM activities_209105")).scalar() == 0
+            children = conn.execute(sa.text("SELECT count(*) FROM pg_inherits "
+                                            "WHERE inhparent = 'activities_209105'::regclass")).scalar()
+            assert max(children, 1) == hash_partitions
         app.dispose()
     finally:
         db_roles.deprovision(testing.PG_ADMIN_URL, roles)

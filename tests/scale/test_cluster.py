@@ -21,7 +21,7 @@ FAULT_AT = 400          # acknowledged submits before the node is killed
 DOWN_FOR = 400          # further acknowledged submits (or the load's end) before it is started again
 PROBES = 20            # submits of other employees made while the node is down
 DRAIN_LIMIT = 120.0
-HOT_QUEUE = topology.queue_name("recap", "des", "activity_submitted")
+HOT_QUEUE = topology.partition_queue("recap", "des", 0).name  # des -> recap: one of the 8 partition queues
 
 
 def catalogue_queues() -> list[str]:

@@ -72,6 +72,16 @@ def register(cli) -> None:
     def des():
         """Daily Evaluation System: plans, daily reports, review, locks, monthly targets."""
 
+    _register_day_and_targets(des)
+    _register_plan(des)
+    _register_report(des)
+    _register_audit_and_window(des)
+    _register_review(des)
+    _register_quality_and_import(des)
+
+
+def _register_day_and_targets(des) -> None:
+    """`des day` and the monthly targets (`des targets show|set`)."""
     def _targets_table(d: dict) -> None:
         table(f"SKP {d.get('skp_id')}", ["K", "kegiatan", "bulan", "target", "kualitas"],
               [[t.get("nomor"), t.get("nama"), t.get("bulan"), f"{t.get('kuantitas')} {t.get('satuan')}",
@@ -133,6 +143,9 @@ def register(cli) -> None:
                                                                    targets=items), write=True)
         emit(_dict(r), _targets_table)
 
+
+def _register_plan(des) -> None:
+    """`des plan add|list`: planned activities."""
     @des.group("plan")
     def plan():
         """Daily plans (rencana harian)."""
@@ -160,6 +173,9 @@ def register(cli) -> None:
             [p["tanggal"], p.get("nomor", ""), p["uraian"], f"{p['kuantitas']} {p['satuan']}"]
             for p in d.get("plans", [])]))
 
+
+def _register_report(des) -> None:
+    """`des report ...`: the daily reports of the signed-in pegawai."""
     @des.group("report")
     def report():
         """Daily activity reports."""
@@ -256,6 +272,9 @@ def register(cli) -> None:
             handle.write(r.data)
         click.echo(f"{out}: {len(r.data)} byte ({r.content_type})")
 
+
+def _register_audit_and_window(des) -> None:
+    """`des audit` and `des window set` (the reporting window of an instansi)."""
     @des.command("audit")
     @click.option("--nip", default="", help="Whose trail (default: yours).")
     @click.option("--entitas", "entity_id", default="", help="Only one entry (activity id, lock id, …).")
@@ -282,6 +301,9 @@ def register(cli) -> None:
                   write=True)
         emit(_dict(r), lambda d: click.echo(f"{instansi_id}: batas isian hari ke-{r.window_days} bulan berikutnya"))
 
+
+def _register_review(des) -> None:
+    """`des review ...`: what an atasan does with the reports of their team."""
     @des.group("review")
     def review():
         """The penilai's side: queue, approve, revise, lock."""
@@ -359,6 +381,9 @@ def register(cli) -> None:
         r = _call("UnlockPeriod", _pb().UnlockPeriodRequest(nip=nip, lock_id=lock_id, reason=reason), write=True)
         emit(_dict(r), lambda d: click.echo(f"dibuka: {len(d.get('activity_ids', []))} entri"))
 
+
+def _register_quality_and_import(des) -> None:
+    """`des quality set` and `des import` (bulk CSV)."""
     @des.group("quality")
     def quality():
         """Monthly kualitas per kegiatan (penilai)."""

@@ -76,6 +76,12 @@ def register(cli) -> None:
         from ekinerja_rules.nip import run_nip_check_cli
         sys.exit(run_nip_check_cli(nip, state().json, sys.stdout))
 
+    _register_org(cli)
+    _register_admin(cli)
+
+
+def _register_org(cli) -> None:
+    """`org show`: the organisation tree with holders."""
     @cli.group("org")
     def org_group():
         """The organisation: units, positions and who holds them."""
@@ -106,6 +112,9 @@ def register(cli) -> None:
             walk("", 0)
         emit(data, human)
 
+
+def _register_admin(cli) -> None:
+    """`admin import-pegawai|assign|create-account|api-client`."""
     @cli.group("admin")
     def admin_group():
         """Administration (admin_bkn, admin_instansi, agency systems)."""

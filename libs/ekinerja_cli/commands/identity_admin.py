@@ -68,6 +68,15 @@ def register(cli) -> None:
             *[["pimpinan di atasnya (baca saja)", _holder(h), ""] for h in r.heads
               if h.nip not in (r.pejabat_penilai.nip, r.atasan_pejabat_penilai.nip)]]))
 
+    _register_instansi(admin_group)
+    _register_units_and_jabatan(admin_group)
+    _register_pegawai(admin_group)
+    _register_assignments(admin_group)
+    _register_keys_and_login(cli)
+
+
+def _register_instansi(admin_group) -> None:
+    """`admin instansi set|list`."""
     @admin_group.group("instansi")
     def instansi_group():
         """Agencies (admin_bkn)."""
@@ -92,6 +101,9 @@ def register(cli) -> None:
         emit(_dict(r), lambda d: table("instansi", ["id", "nama", "jenis"], [
             [x.get("id"), x.get("nama"), x.get("kind", "")] for x in d.get("instansi", [])]))
 
+
+def _register_units_and_jabatan(admin_group) -> None:
+    """`admin unit` and `admin jabatan`: the organisation structure."""
     @admin_group.command("unit")
     @click.argument("unit_id")
     @click.option("--instansi", required=True)
@@ -127,6 +139,9 @@ def register(cli) -> None:
             parent_id=parent_id, eselon=eselon, jenjang=jenjang, jenis_jabatan=jenis_jabatan), write=True)
         emit(_dict(r), lambda d: click.echo(f"jabatan {r.id}: {r.nama} (versi {r.version})"))
 
+
+def _register_pegawai(admin_group) -> None:
+    """`admin pegawai add|show|list|status`."""
     @admin_group.group("pegawai")
     def pegawai_group():
         """Employees of an instansi."""
@@ -176,6 +191,9 @@ def register(cli) -> None:
                                                                  end_date=end_date), write=True)
         emit(_dict(r), _pegawai)
 
+
+def _register_assignments(admin_group) -> None:
+    """`admin assignments` and `admin end-assignment`."""
     @admin_group.command("assignments")
     @click.argument("nip")
     @json_option
@@ -196,6 +214,9 @@ def register(cli) -> None:
         r = _call("EndAssignment", pb.EndAssignmentRequest(assignment_id=assignment_id, end=end), write=True)
         emit(_dict(r), lambda d: click.echo(f"penugasan {r.id} ({r.jabatan_nama}) berakhir {r.end}"))
 
+
+def _register_keys_and_login(cli) -> None:
+    """`keys list|rotate`, `password` and `login-client`."""
     @cli.group("keys")
     def keys_group():
         """identity's token-signing keys."""

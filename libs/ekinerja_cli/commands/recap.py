@@ -81,8 +81,24 @@ def register(cli) -> None:
                         f"{k.recognised_qty} ({k.approved})", KEGIATAN_STATUS.get(k.status) or k.achievement_pct or "-",
                         k.kualitas or ("belum dinilai" if k.kualitas_belum_dinilai else "-")]
                        for k in reply.kegiatan])
+            for e in reply.evaluasi:  # PermenPANRB 6/2022: the rated periods overlapping this period
+                kredit = f", angka kredit {e.angka_kredit}" if e.angka_kredit else ""
+                table(f"evaluasi {e.periode} ({e.start} … {e.end}): predikat {e.predikat.replace('_', ' ')} "
+                      f"(kode {e.kode_predikat}), hasil kerja {e.hasil_kerja.replace('_', ' ')}, perilaku "
+                      f"{e.perilaku.replace('_', ' ')}{kredit}",
+                      ["IKI", "uraian", "target", "realisasi", "bukti"],
+                      [[x.nomor, x.uraian, f"{x.target} {x.satuan}".strip() or "-",
+                        x.realisasi or x.uraian_realisasi or "-", str(x.bukti)] for x in e.realisasi])
         emit(_as_dict(reply), human)
 
+    _register_tables(recap)
+    _register_compliance(recap)
+    _register_exports(recap)
+    _register_admin(recap)
+
+
+def _register_tables(recap) -> None:
+    """`recap unit` and `recap instansi`: the recap tables of a unit or an instansi."""
     @recap.command("unit")
     @click.argument("unit_id")
     @period_option
@@ -130,6 +146,9 @@ def register(cli) -> None:
             [[r.unit_id, r.unit_nama, r.employees] + _cells(r.counters) for r in reply.rows]
             + [["TOTAL", "", ""] + _cells(reply.totals)]))
 
+
+def _register_compliance(recap) -> None:
+    """`recap noncompliance` and `recap advice`."""
     @recap.command("noncompliance")
     @click.option("--instansi", "instansi_id", default="", help="Default: your instansi.")
     @click.option("--unit", "unit_id", default="")
@@ -176,6 +195,9 @@ def register(cli) -> None:
             [[r.kind, r.subject, r.message, ", ".join(f"{k}={v}" for k, v in sorted(r.numbers.items()))]
              for r in reply.recommendations]))
 
+
+def _register_exports(recap) -> None:
+    """`recap export` (CSV/XLSX) and `recap chart` (PNG)."""
     @recap.command("export")
     @click.option("--unit", "unit_id", default="")
     @click.option("--instansi", "instansi_id", default="")
@@ -219,6 +241,9 @@ def register(cli) -> None:
         emit({"file": out, "achievement_pct": list(reply.achievement_pct)},
              lambda d: click.echo(f"wrote {out}"))
 
+
+def _register_admin(recap) -> None:
+    """`recap close` and `recap holiday`: what admins do."""
     @recap.command("close")
     @click.option("--instansi", "instansi_id", required=True)
     @click.option("--tahun", type=int, required=True)

@@ -482,4 +482,6 @@ def jadikan_template(skp_id, reason):
 
 def register(cli) -> None:
     """Attach this module's commands to the root group."""
+    from . import skp_622
+    skp_622.register_on(skp_group)  # `skp rhk`, `skp evaluasi` (PermenPANRB 6/2022)
     cli.add_command(skp_group)

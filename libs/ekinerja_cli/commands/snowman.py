@@ -101,6 +101,13 @@ def register(cli) -> None:
     def kb():
         """The knowledge base: read entries; experts edit, publish and answer open questions."""
 
+    _register_kb_reading(kb)
+    _register_kb_editing(kb)
+    _register_kb_questions(kb)
+
+
+def _register_kb_reading(kb) -> None:
+    """`kb list` and `kb show`."""
     @kb.command("list")
     @click.option("--kelompok", type=KELOMPOK)
     @click.option("--drafts", is_flag=True, help="Entries with an unpublished draft (experts).")
@@ -130,6 +137,9 @@ def register(cli) -> None:
         response = _call("GetEntry", _pb().GetEntryRequest(entry_id=entry_id, version=version, history=history))
         emit(_dict(response), _show_version)
 
+
+def _register_kb_editing(kb) -> None:
+    """`kb edit` and `kb publish`: the experts write entries."""
     @kb.command("edit")
     @click.argument("entry_id")
     @click.option("--from", "source", required=True, type=click.Path(allow_dash=True),
@@ -157,6 +167,9 @@ def register(cli) -> None:
         response = _call("PublishEntry", _pb().PublishEntryRequest(entry_id=entry_id, version=version), write=True)
         emit(_dict(response), _show_version)
 
+
+def _register_kb_questions(kb) -> None:
+    """`kb open|answer|duplicate|vote`: open questions and feedback."""
     @kb.command("open")
     @click.option("--kelompok", type=KELOMPOK)
     @json_option

@@ -38,6 +38,20 @@ def test_settings_are_typed_and_public_view_hides_secrets(monkeypatch):
         settings.load_settings("skp")
 
 
+def test_read_url_defaults_to_the_primary_and_is_hidden_in_the_public_view(monkeypatch):
+    for name, value in (("EKINERJA_DATABASE_URL", "postgresql://u:pw@primary/x"), ("EKINERJA_AMQP_URI", "amqp://g@mq/v"),
+                        ("EKINERJA_NIP_HASH_KEY", "k"), ("EKINERJA_JWKS_URL", "http://identity/jwks")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("EKINERJA_DATABASE_READ_URL", raising=False)
+    s = settings.load_settings("recap")
+    assert s.database_read_url is None and s.sqlalchemy_read_url == "postgresql+psycopg://u:pw@primary/x"
+    monkeypatch.setenv("EKINERJA_DATABASE_READ_URL", "postgresql://u:replica-pw@primary-ro/x")
+    s = settings.load_settings("recap")
+    assert s.sqlalchemy_read_url == "postgresql+psycopg://u:replica-pw@primary-ro/x"
+    shown = json.dumps(s.public())
+    assert "replica-pw" not in shown and "primary-ro" in shown
+
+
 @pytest.mark.parametrize("error, code", [
     (domain_errors.InvalidArgument("bad", field="x"), StatusCode.INVALID_ARGUMENT),
     (domain_errors.NotFound("none"), StatusCode.NOT_FOUND),
@@ -208,52 +222,6 @@ def test_uuid7s_are_version_7_unique_and_increasing():
     assert abs(stamp_ms - time.time() * 1000) < 60_000
 
 
-def test_long_huffman_header_values_are_decoded_once_and_remembered():
-    import hpack
-    import hpack.hpack
-
-    from ekinerja_platform import grpc_entrypoint
-    grpc_entrypoint.remember_decoded_headers(entries=16)
-    remembered = hpack.hpack.decode_huffman.remembered
-    token = "Bearer eyJhbGciOiJFZERTQSJ9." + "eyJzdWIiOiIxOTkwMDEwMTIwMTUwMzEwMDEifQ" * 8 + ".c2lnbmF0dXJl"
-    headers = [(":path", "/ekinerja.des.v1.DesService/SubmitActivity"), ("authorization", token),
-               ("x-idempotency-key", "k-1")]
-    decoded = []
-    for _ in range(3):  # a fresh connection each time: the value arrives Huffman-coded, not indexed
-        block = hpack.Encoder().encode(headers, huffman=True)
-        decoded.append(dict(hpack.Decoder().decode(block, raw=False)))
-    assert all(d["authorization"] == token for d in decoded)
-    assert all(d["x-idempotency-key"] == "k-1" for d in decoded)
-    info = remembered.cache_info()
-    assert info.misses >= 1 and info.hits >= 2  # the token: decoded once, then remembered
-    assert info.currsize <= 2  # short values (idempotency keys, paths) are decoded each time, not remembered
-
-
-def test_quick_header_character_check_accepts_and_refuses_exactly_as_h2():
-    from h2.exceptions import ProtocolError
-    from h2.utilities import HeaderValidationFlags
-
-    from ekinerja_platform import grpc_entrypoint
-    flags = HeaderValidationFlags(is_client=False, is_trailer=False, is_response_header=False, is_push_promise=False)
-    token = b"Bearer " + b"eyJhbGciOiJFZERTQSJ9." * 20 + b"c2ln"
-    cases = [
-        (b":path", b"/ekinerja.des.v1.DesService/SubmitActivity"), (b"authorization", token), (b"x-empty", b""),
-        (b"te", b"trailers"), (b"Authorization", token), (b"bad name", b"v"), (b"x-colon:inside", b"v"),
-        (b"x-del\x7f", b"v"), (b"x-high\xe9", b"v"), (b"x-nul", b"a\x00b"), (b"x-lf", b"a\nb"), (b"x-cr", b"a\rb"),
-        (b"x-lead", b" v"), (b"x-trail", b"v\t"), (b"x-inner-space", b"a b"), (b"x-utf8", "é".encode()),
-    ]  # h2 hands inbound headers over as bytes
-
-    def outcome(check, header):
-        try:
-            return "ok", list(check([header], flags))
-        except ProtocolError as exc:
-            return "refused", str(exc)
-
-    outcomes = [outcome(grpc_entrypoint._reject_illegal_characters_quickly, h) for h in cases]
-    assert outcomes == [outcome(grpc_entrypoint._original_reject_illegal_characters, h) for h in cases]
-    assert [o[0] for o in outcomes].count("refused") == 10  # the cases above that break RFC 9113 §8.2.1
-
-
 def test_responses_under_a_kibibyte_go_uncompressed_and_larger_ones_deflated():
     import secrets
     import struct
@@ -261,7 +229,8 @@ def test_responses_under_a_kibibyte_go_uncompressed_and_larger_ones_deflated():
 
     from nameko_grpc.streams import SendStream
 
-    from ekinerja_platform import grpc_entrypoint  # noqa: F401 - installs the transport changes
+    from ekinerja_platform import transport_patches
+    transport_patches.install()
 
     class Raw:  # a message whose serialized form is given
         def __init__(self, data):
@@ -310,7 +279,8 @@ def test_a_finished_answer_cancels_its_deadline_timer():
     import eventlet.hubs
     from nameko_grpc.streams import SendStream
 
-    from ekinerja_platform import grpc_entrypoint  # noqa: F401 - installs the transport changes
+    from ekinerja_platform import transport_patches
+    transport_patches.install()
 
     fired = []
     stream = SendStream(1)

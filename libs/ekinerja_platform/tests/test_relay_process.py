@@ -1,9 +1,8 @@
 """The outbox relay as a child process of its service (EKINERJA_RELAY_PROCESS=true), with a real service process,
-PostgreSQL and RabbitMQ: it publishes, it is restarted when it dies, it is asked to pause, it ends with the
+PostgreSQL and RabbitMQ: it publishes, it is restarted when it dies, it ends with the
 service, and its events are counted in the service's metrics."""
 import os
 import signal
-import time
 import uuid
 from pathlib import Path
 
@@ -98,28 +97,3 @@ def test_relay_child_ends_when_its_service_is_killed(relay_process_probe):
     assert children, process.log()
     process.kill()  # SIGKILL: no chance to stop its children; the kernel tells them (PR_SET_PDEATHSIG)
     assert wait_for(lambda: not any(alive(pid) for pid in children), timeout=15)
-
-
-def test_paused_relay_child_holds_its_rounds_then_catches_up(relay_process_probe, test_keys):
-    from ekinerja.probe.v1 import probe_pb2, probe_pb2_grpc
-    process = relay_process_probe
-    auth = testing.bearer(test_keys.token(subject="199001012015031001", roles=["pegawai"], instansi="i-1"))
-    channel = grpc.insecure_channel(process.target)
-    stub = probe_pb2_grpc.ProbeServiceStub(channel)
-    probe_relay = wait_for(lambda: probe_relay_pid(process))
-
-    def unsent():
-        return stub.Applied(probe_pb2.EchoRequest(), metadata=auth, timeout=5).outbox_unsent
-
-    os.kill(probe_relay, signal.SIGUSR1)  # what RelayChild.pause sends
-    time.sleep(0.3)  # a round already running when the signal came may finish
-    marker = f"paused-{uuid.uuid4().hex[:6]}"
-    stub.Emit(probe_pb2.EchoRequest(text=marker), metadata=auth, timeout=5)
-    held_until = time.monotonic() + 2.0
-    while time.monotonic() < held_until:  # keep asking, as des does while an import streams
-        assert unsent() == 1, "the relay published while asked to pause"
-        os.kill(probe_relay, signal.SIGUSR1)
-        time.sleep(0.3)
-    assert wait_for(lambda: unsent() == 0), "the relay did not catch up after the pause"
-    assert wait_for(lambda: marker in stub.Applied(probe_pb2.EchoRequest(), metadata=auth, timeout=5).texts)
-    channel.close()

@@ -150,6 +150,8 @@ def test_domain_errors_carry_error_info_bad_request_and_retry_info():
 
 
 def test_every_error_sent_has_details_matching_its_status():
+    from ekinerja_platform import transport_patches
+    transport_patches.install()  # GrpcError.as_headers, nameko-grpc's one road to the trailers, gains the details
     headers = dict(GrpcError(StatusCode.DEADLINE_EXCEEDED, "Deadline Exceeded").as_headers())
     status = Status.FromString(headers["grpc-status-details-bin"])
     assert status.code == StatusCode.DEADLINE_EXCEEDED.value[0] and status.message == "Deadline Exceeded"

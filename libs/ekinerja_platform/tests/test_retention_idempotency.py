@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from google.protobuf.wrappers_pb2 import StringValue
 from sqlalchemy.orm import sessionmaker
 
-from ekinerja_platform import retention, testing
+from ekinerja_platform import idempotency, retention, testing
 from ekinerja_platform.db import DatabaseAccess
-from ekinerja_platform.idempotency import run_once
+from ekinerja_platform.domain_errors import FailedPrecondition
+from ekinerja_platform.tokens import Principal
 
 pytestmark = pytest.mark.integration
 
@@ -29,6 +30,19 @@ def db(db_url):
     engine = sa.create_engine(db_url, pool_size=10)
     yield DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False))
     engine.dispose()
+
+
+class Call:
+    """What a worker's call carries for idempotency: its verified caller and its `x-idempotency-key`."""
+
+    def __init__(self, key, subject="tester"):
+        self.idempotency_key = key
+        self.principal = Principal(subject=subject, roles=("admin_bkn",), instansi_id=None)
+
+
+def run_once(db, rpc, key, response_cls, work, request=None, subject="tester"):
+    return idempotency.run_once(db, Call(key, subject), rpc, request or StringValue(value="request"), response_cls,
+                                work)
 
 
 def count(db, sql, **params) -> int:
@@ -130,3 +144,26 @@ def test_a_failed_first_attempt_is_not_remembered(db):
     with pytest.raises(ValueError):
         run_once(db, "test.Fail", key, StringValue, boom)
     assert run_once(db, "test.Fail", key, StringValue, lambda s: StringValue(value="ok")).value == "ok"
+
+
+def test_same_key_with_another_request_is_refused_and_changes_nothing(db):
+    key = "reuse-" + uuid.uuid4().hex
+    first = run_once(db, "test.Reuse", key, StringValue, lambda s: StringValue(value="first"),
+                     request=StringValue(value="a"))
+    with pytest.raises(FailedPrecondition) as err:
+        run_once(db, "test.Reuse", key, StringValue, lambda s: pytest.fail("applied"), request=StringValue(value="b"))
+    assert err.value.field == "idempotency_key" and err.value.reason == idempotency.REUSED
+    # the same request is still answered with the first answer, and another caller's key is its own
+    assert run_once(db, "test.Reuse", key, StringValue, lambda s: pytest.fail("applied twice"),
+                    request=StringValue(value="a")) == first
+    assert run_once(db, "test.Reuse", key, StringValue, lambda s: StringValue(value="other caller"),
+                    request=StringValue(value="b"), subject="someone-else").value == "other caller"
+
+
+def test_an_answer_stored_before_the_fingerprint_is_replayed_unchecked(db):
+    key = "legacy-" + uuid.uuid4().hex
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO idempotency_keys (scope, key, response) VALUES (:s, :k, :r)"),
+                     {"s": "test.Legacy:tester", "k": key, "r": StringValue(value="old answer").SerializeToString()})
+    assert run_once(db, "test.Legacy", key, StringValue, lambda s: pytest.fail("applied twice"),
+                    request=StringValue(value="anything")).value == "old answer"

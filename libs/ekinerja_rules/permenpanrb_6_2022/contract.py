@@ -159,7 +159,7 @@ def _pegawai(item: Any, path: str, errors: _Collector) -> PegawaiInput | None:
     return PegawaiInput(id=ident, hasil_kerja=hasil_kerja, perilaku=perilaku, jenjang=jenjang, bulan=bulan)
 
 
-def parse_predikat_input(obj: Any) -> PredikatInput:
+def parse_predikat_input(obj: Any) -> PredikatInput:  # noqa: C901 - TODO issue 17.14: split
     """The checked input of a decoded document; InvalidPredikatInput listing every field the contract rejects."""
     errors = _Collector()
     if not isinstance(obj, dict):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import collections
-import os
 
 import sqlalchemy as sa
 from prometheus_client import Counter, Gauge
@@ -52,10 +51,9 @@ def submitted_on_commit(session, instansi_id: str | None, source: str, n: int = 
 
 
 def backlog_days() -> int:
-    days = int(os.environ.get(BACKLOG_DAYS_ENV) or 3)
-    if days < 0:
-        raise ValueError(f"{BACKLOG_DAYS_ENV} must be 0 or more days")
-    return days
+    """EKINERJA_DES_BACKLOG_DAYS, from des's settings model (checked there: 0 or more)."""
+    from .application.config import config
+    return config().backlog_days
 
 
 def review_backlog(conn) -> dict[tuple[str], int]:

@@ -9,9 +9,11 @@ from . import metrics
 from .adapters import api
 from .adapters.direct import DirectDatabase
 from .application import consumers
+from .application.config import config
 from .application.policy import RULES
 
 rpc = grpc_for(des_pb2_grpc.DesServiceStub)
+config()  # a bad EKINERJA_DES_* stops the service at start (naming it), not at the first request
 
 
 class DesService(PlatformService):
@@ -19,7 +21,7 @@ class DesService(PlatformService):
     grpc_services = ("ekinerja.des.v1.DesService",)
     # every RPC needs a verified token; the finer role × relation rule is application/policy.py
     authorization = {name: AUTHENTICATED for name in RULES}
-    direct = DirectDatabase()  # raw autocommit connections for the SubmitActivity hot path
+    direct = DirectDatabase()  # autocommit connections for the hot paths: SubmitActivity, GetDay
     # ekinerja_des_review_backlog, from one query over a partial index, every 60 s by default
     review_backlog = GaugeRefresher(metrics.REVIEW_BACKLOG, metrics.review_backlog, metrics.BACKLOG_INTERVAL_ENV, 60)
 
@@ -62,7 +64,7 @@ class DesService(PlatformService):
 
     @rpc
     def GetDay(self, request, context):
-        return api.get_day(self.db, self.call, request)
+        return api.get_day(self.direct, self.call, request)
 
     @rpc
     def GetEvidence(self, request, context):
@@ -120,6 +122,10 @@ class DesService(PlatformService):
     @subscribe("skp", "skp_approved")
     def on_skp_approved(self, envelope):
         return apply_once(self.db, "des", envelope, consumers.skp_approved)
+
+    @subscribe("skp", "rencana_kinerja_approved")
+    def on_rencana_kinerja_approved(self, envelope):
+        return apply_once(self.db, "des", envelope, consumers.rencana_kinerja_approved)
 
     @subscribe("skp", "skp_closed")
     def on_skp_closed(self, envelope):

@@ -12,7 +12,6 @@ scripts/demo_seed.py acts as each of them. The demo guru has a verified phone nu
 "send" an SMS from it (docs/demo.md)."""
 from __future__ import annotations
 
-import os
 import sys
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
+from ekinerja_platform.settings import env
 
 from .adapters.phone_vault import PhoneVault
 from .adapters.tables import phone_number
@@ -215,7 +215,7 @@ def seed(database_url: str, password: str) -> list[tuple[str, str]]:
     for login, roles, nip, kelompok, _nama in employee_accounts():
         ensure_account(db, login=login, password=password, roles=roles, nip=nip, instansi_id=instansi_of(login, nip),
                        kelompok=kelompok)
-    phone_keys = (os.environ.get("EKINERJA_PHONE_HASH_KEY"), os.environ.get("EKINERJA_PHONE_ENCRYPTION_KEY"))
+    phone_keys = (env("EKINERJA_PHONE_HASH_KEY"), env("EKINERJA_PHONE_ENCRYPTION_KEY"))
     if all(phone_keys):  # the keys identity runs with; without them (a stack with its own keys) no number is seeded
         _seed_phone(db, PhoneVault(phone_keys[0].encode(), phone_keys[1].encode()), first_holder("GURU"),
                     DEMO_PHONE)
@@ -233,8 +233,8 @@ def _seed_phone(db, vault: PhoneVault, nip: str, phone: str) -> None:
 
 
 def main() -> int:
-    url = os.environ.get("EKINERJA_DATABASE_URL")
-    password = os.environ.get("EKINERJA_DEMO_PASSWORD")
+    url = env("EKINERJA_DATABASE_URL")
+    password = env("EKINERJA_DEMO_PASSWORD")
     if not url or not password:
         print("error: EKINERJA_DATABASE_URL and EKINERJA_DEMO_PASSWORD are required", file=sys.stderr)
         return 2

@@ -1,8 +1,7 @@
 """Helpers shared by identity's integration tests (imported by absolute name; conftest puts this folder on the path)."""
 
-import sqlalchemy as sa
 
-from ekinerja_platform import clock
+from ekinerja_platform import clock, testing
 from ekinerja_platform.testing import wait_for  # noqa: F401 - the suite's tests import it from here
 
 
@@ -16,13 +15,7 @@ def nip(index: int, gender: int = 1) -> str:
     return f"{year:04d}{month:02d}{day:02d}{year + 24:04d}{month:02d}{gender}{seq:03d}"
 
 
-def scalar(db_url: str, sql: str, **params):
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.begin() as conn:
-            return conn.execute(sa.text(sql), params).scalar()
-    finally:
-        engine.dispose()
+scalar = testing.scalar
 
 
 def today() -> str:

@@ -17,7 +17,9 @@ def main(argv: list[str]) -> int:
         migrate(settings.database_url, MIGRATIONS)
         return 0
     if command == "settings":
-        print({k: v for k, v in settings.__dict__.items() if k not in ("database_url", "nip_hash_key")})
+        from ekinerja_platform.settings import variables
+        hidden = {v["field"] for v in variables(type(settings)) if v["secret"]}  # the session keys too
+        print({k: v for k, v in settings.__dict__.items() if k not in hidden})
         return 0
     if command == "run":
         import logging

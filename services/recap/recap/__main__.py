@@ -12,12 +12,13 @@ def rebuild() -> int:
     import time
 
     from ekinerja_platform.db import make_engine
-    from ekinerja_platform.settings import exit_on_missing, load_settings, secret
+    from ekinerja_platform.settings import exit_on_missing, load_settings
     from recap.application.handlers import rebuild as run_rebuild
+    from recap.settings import load_settings as load_recap_settings
     settings = exit_on_missing(load_settings)("recap", require_jwks=False)
     # as the owner, straight to PostgreSQL when set (TRUNCATE is not the login role's; behind PgBouncer the role's
     # statement timeout would end a long rebuild); else the service's own URL
-    url = exit_on_missing(secret)("EKINERJA_MIGRATION_DATABASE_URL") or settings.sqlalchemy_url
+    url = exit_on_missing(load_recap_settings)().migration_database_url or settings.sqlalchemy_url
     engine = make_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), pool_size=1,
                          statement_timeout_seconds=0, purpose="rebuild")  # a long rebuild
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """The recap nameko service: declares entrypoints and dependencies only; rules live in the domain and application."""
 from ekinerja.recap.v1 import recap_pb2_grpc
-from ekinerja_platform.events import apply_once, subscribe
+from ekinerja_platform.events import apply_once, subscribe, subscribe_partitions
 from ekinerja_platform.gauges import GaugeRefresher
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
@@ -19,12 +19,9 @@ def _consumer(producer: str, event_type: str):
     return subscribe(producer, event_type)(handle)
 
 
-def _des_consumer(event_type: str):
-    """des's activity and plan events: inbox, log, facts and counters in two statements (recap.adapters.intake)."""
-    def handle(self, envelope):
-        return apply_des_event(self.intake, envelope)
-    handle.__name__ = f"on_{event_type}"
-    return subscribe("des", event_type)(handle)
+# des's activity and plan events: inbox, log, facts and counters in two statements (recap.adapters.intake)
+_INTAKE_EVENTS = frozenset({"plan_submitted", "activity_submitted", "activity_reviewed", "revision_requested",
+                            "period_locked"})
 
 
 class RecapService(PlatformService):
@@ -77,6 +74,9 @@ class RecapService(PlatformService):
         return api.list_holidays(self.db, self.call, request)
 
     # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
+    # PermenPANRB 6/2022: the approved plan's IKI (named kegiatan) and the rated periods
+    on_rencana_kinerja_approved = _consumer("skp", "rencana_kinerja_approved")
+    on_evaluasi_rated = _consumer("skp", "evaluasi_rated")
     on_employee_registered = _consumer("identity", "employee_registered")
     on_employee_status_changed = _consumer("identity", "employee_status_changed")
     on_position_changed = _consumer("identity", "position_changed")
@@ -84,10 +84,11 @@ class RecapService(PlatformService):
     on_skp_approved = _consumer("skp", "skp_approved")
     on_skp_scored = _consumer("skp", "skp_scored")
     on_skp_closed = _consumer("skp", "skp_closed")
-    on_plan_submitted = _des_consumer("plan_submitted")
-    on_activity_submitted = _des_consumer("activity_submitted")
-    on_activity_reviewed = _des_consumer("activity_reviewed")
-    on_revision_requested = _des_consumer("revision_requested")
-    on_monthly_quality_set = _consumer("des", "monthly_quality_set")
-    on_monthly_targets_set = _consumer("des", "monthly_targets_set")
-    on_period_locked = _des_consumer("period_locked")
+
+    @subscribe_partitions("des")
+    def on_des_event(self, envelope):
+        """Every des event, from des's partition queues (docs/scale.md): one employee's events in order, the
+        partitions shared by the recap processes (one active consumer each, moved by the broker)."""
+        if envelope["event_type"] in _INTAKE_EVENTS:
+            return apply_des_event(self.intake, envelope)
+        return apply_once(self.db, "recap", envelope, handlers.apply_event)

@@ -141,3 +141,34 @@ def with_targets(*skp_envelopes):
     """Each `skp_approved` followed by des's split of it."""
     return [e for envelope in skp_envelopes for e in (envelope, targets_for(envelope, revision=envelope["data"]
                                                                               ["version"]))]
+
+
+def evaluasi_rated(skp_id, nip, instansi_id, unit_id, periode, start, end, bulan, penilai, hasil_kerja, perilaku,
+                   predikat, kode_predikat, angka_kredit=None, jenjang=None, realisasi=()):
+    """skp's PermenPANRB 6/2022 rated period; ``realisasi``: (iki_id, nomor, target, realisasi, bukti count)."""
+    jenis = "tahunan" if len(periode) == 4 else "triwulanan" if "Q" in periode else "bulanan"
+    codes = {"di_atas": 1, "sesuai": 2, "di_bawah": 3}
+    return Event("evaluasi_rated", "skp", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "unit_id": unit_id, "periode": periode,
+        "jenis_periode": jenis, "period_start": start, "period_end": end, "bulan": bulan, "penilai_nip": penilai,
+        "hasil_kerja": hasil_kerja, "perilaku": perilaku, "kode_hasil_kerja": codes[hasil_kerja],
+        "kode_perilaku": codes[perilaku], "predikat": predikat, "kode_predikat": kode_predikat, "jenjang": jenjang,
+        "angka_kredit": angka_kredit, "rated_at": _at(end),
+        "realisasi": [{"rhk_id": "rhk-1", "rhk_uraian": "Layanan daring tersedia", "iki_id": iki_id,
+                       "nomor": nomor, "uraian": f"IKI {nomor}", "aspek": "kuantitas", "target": target,
+                       "satuan": "dokumen", "realisasi": value, "uraian_realisasi": None,
+                       "bukti": [f"act-{i}" for i in range(bukti)]}
+                      for iki_id, nomor, target, value, bukti in realisasi]},
+        nip=nip, instansi_id=instansi_id).envelope()
+
+
+def rencana_kinerja_approved(skp_id, nip, instansi_id, unit_id, start, end, penilai, iki, version=1):
+    """skp's approved 6/2022 plan with one RHK; ``iki``: (iki_id, uraian, target, satuan)."""
+    return Event("rencana_kinerja_approved", "skp", {
+        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "unit_id": unit_id, "jabatan_id": "j-622",
+        "ruleset": "permenpanrb-6-2022", "period_start": start, "period_end": end, "penilai_nip": penilai,
+        "atasan_penilai_nip": None, "pendekatan": "kuantitatif",
+        "rhk": [{"rhk_id": "rhk-1", "nomor": 1, "jenis": "utama", "uraian": "Layanan daring tersedia",
+                 "iki": [{"iki_id": i, "nomor": n, "uraian": u, "aspek": "kuantitas", "target": t, "satuan": s}
+                         for n, (i, u, t, s) in enumerate(iki, start=1)]}],
+        "version": version}, nip=nip, instansi_id=instansi_id).envelope()

@@ -1,7 +1,7 @@
 """gRPC side of the skp service: proto -> use case arguments, one unit of work per call, use case result -> proto.
 
 Write RPCs with an ``x-idempotency-key`` store their serialised response in the same transaction as the change
-(scope: RPC and caller), so a retried request returns the first answer and changes nothing again.
+(scope: service, RPC and caller), so a retried request returns the first answer and changes nothing again.
 """
 from __future__ import annotations
 
@@ -36,11 +36,10 @@ def _read(db, fn):
         return fn(session)
 
 
-def _write(db, call, rpc: str, response_cls, fn):
+def _write(db, call, rpc: str, request, response_cls, fn):
     """One unit of work per write; with an idempotency key it is applied once (see `ekinerja_platform.idempotency`)."""
     principal = call.require_principal()
-    scope = f"skp:{rpc}:{principal.subject}"
-    return run_once(db, scope, call.idempotency_key, response_cls, lambda session: fn(session, principal))
+    return run_once(db, call, f"skp.{rpc}", request, response_cls, lambda session: fn(session, principal))
 
 
 def _s(value) -> str:
@@ -157,20 +156,20 @@ def list_template_versions(db, call, request):
 
 
 def copy_catalogue_to_template(db, call, request):
-    return _write(db, call, "CopyCatalogueToTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
-        templates.copy_catalogue(s, p, request.jabatan_id, request.jenis_jabatan, request.expected_version,
-                                 request.reason)))
+    return _write(db, call, "CopyCatalogueToTemplate", request, pb.TemplateVersion,
+                  lambda s, p: template_version_message(templates.copy_catalogue(
+                      s, p, request.jabatan_id, request.jenis_jabatan, request.expected_version, request.reason)))
 
 
 def update_template(db, call, request):
     items = [TargetInput("", k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
              for k in request.kegiatan]
-    return _write(db, call, "UpdateTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+    return _write(db, call, "UpdateTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
         templates.update_template(s, p, request.jabatan_id, request.expected_version, items, request.reason)))
 
 
 def adopt_skp_as_template(db, call, request):
-    return _write(db, call, "AdoptSkpAsTemplate", pb.TemplateVersion, lambda s, p: template_version_message(
+    return _write(db, call, "AdoptSkpAsTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
         templates.adopt_skp(s, p, request.skp_id, request.reason)))
 
 
@@ -204,47 +203,47 @@ def get_skp(db, call, request):
 def update_targets(db, call, request):
     items = [TargetInput(k.kegiatan_id, k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
              for k in request.kegiatan]
-    return _write(db, call, "UpdateTargets", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+    return _write(db, call, "UpdateTargets", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
         h.update_targets(s, p, request.skp_id, request.expected_version, items, request.reason)))
 
 
 def submit_skp(db, call, request):
-    return _write(db, call, "SubmitSkp", pb.SkpDocumentResponse,
+    return _write(db, call, "SubmitSkp", request, pb.SkpDocumentResponse,
                   lambda s, p: _doc_response(h.submit_skp(s, p, request.skp_id)))
 
 
 def approve_skp(db, call, request):
-    return _write(db, call, "ApproveSkp", pb.SkpDocumentResponse,
+    return _write(db, call, "ApproveSkp", request, pb.SkpDocumentResponse,
                   lambda s, p: _doc_response(h.approve_skp(s, p, request.skp_id)))
 
 
 def return_skp(db, call, request):
-    return _write(db, call, "ReturnSkp", pb.SkpDocumentResponse,
+    return _write(db, call, "ReturnSkp", request, pb.SkpDocumentResponse,
                   lambda s, p: _doc_response(h.return_skp(s, p, request.skp_id, request.note)))
 
 
 def escalate_skp(db, call, request):
-    return _write(db, call, "EscalateSkp", pb.SkpDocumentResponse,
+    return _write(db, call, "EscalateSkp", request, pb.SkpDocumentResponse,
                   lambda s, p: _doc_response(h.escalate_skp(s, p, request.skp_id, request.note)))
 
 
 def set_realisasi(db, call, request):
-    return _write(db, call, "SetRealisasi", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+    return _write(db, call, "SetRealisasi", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
         h.set_realisasi(s, p, request.skp_id, request.kegiatan_id, request.waktu, request.biaya, today())))
 
 
 def add_tugas_tambahan(db, call, request):
-    return _write(db, call, "AddTugasTambahan", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+    return _write(db, call, "AddTugasTambahan", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
         h.add_tugas_tambahan(s, p, request.skp_id, request.uraian, request.tanggal)))
 
 
 def set_kreativitas(db, call, request):
-    return _write(db, call, "SetKreativitas", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+    return _write(db, call, "SetKreativitas", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
         h.set_kreativitas(s, p, request.skp_id, request.level, request.uraian, request.bukti)))
 
 
 def set_perilaku(db, call, request):
-    return _write(db, call, "SetPerilaku", pb.SkpDocumentResponse, lambda s, p: _doc_response(
+    return _write(db, call, "SetPerilaku", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
         h.set_perilaku(s, p, request.skp_id, _perilaku_values(request.perilaku))))
 
 
@@ -254,23 +253,23 @@ def score_skp(db, call, request):
 
 
 def issue_result(db, call, request):
-    return _write(db, call, "IssueResult", pb.ScoreSkpResponse,
+    return _write(db, call, "IssueResult", request, pb.ScoreSkpResponse,
                   lambda s, p: score_message(h.issue_result(s, p, request.skp_id, today())))
 
 
 def accept_result(db, call, request):
-    return _write(db, call, "AcceptResult", pb.ScoreSkpResponse,
+    return _write(db, call, "AcceptResult", request, pb.ScoreSkpResponse,
                   lambda s, p: score_message(h.accept_result(s, p, request.skp_id)))
 
 
 def file_keberatan(db, call, request):
-    return _write(db, call, "FileKeberatan", pb.ScoreSkpResponse,
+    return _write(db, call, "FileKeberatan", request, pb.ScoreSkpResponse,
                   lambda s, p: score_message(h.file_keberatan(s, p, request.skp_id, request.alasan, today())))
 
 
 def decide_keberatan(db, call, request):
     perilaku = _perilaku_values(request.perilaku) if request.HasField("perilaku") else None
-    return _write(db, call, "DecideKeberatan", pb.ScoreSkpResponse, lambda s, p: score_message(
+    return _write(db, call, "DecideKeberatan", request, pb.ScoreSkpResponse, lambda s, p: score_message(
         h.decide_keberatan(s, p, request.skp_id, request.catatan, request.revise, perilaku)))
 
 

@@ -9,7 +9,6 @@ the Guru PJOK is not the Guru Kelas), so no two different positions share a temp
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ekinerja_platform import clock
 from ekinerja_platform.db import make_engine
+from ekinerja_platform.settings import env
 
 from .adapters import tables as t
 from .domain import template as tpl
@@ -173,7 +173,7 @@ def rollover(database_url: str) -> int:
 def main() -> int:
     """`python -m skp.demo` (templates, before the services start) or `python -m skp.demo rollover` (after skp has
     taken identity's assignment events)."""
-    url = os.environ.get("EKINERJA_DATABASE_URL")
+    url = env("EKINERJA_DATABASE_URL")
     if not url:
         print("error: EKINERJA_DATABASE_URL is required", file=sys.stderr)
         return 2

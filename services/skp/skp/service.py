@@ -8,7 +8,7 @@ from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from . import api
+from . import api, api_622
 from .application import consumers, handlers, policy
 
 rpc = grpc_for(skp_pb2_grpc.SkpServiceStub)
@@ -139,6 +139,51 @@ class SkpService(PlatformService):
     @rpc
     def CheckDistribution(self, request, context):
         return api.check_distribution(self.db, self.call, request)
+
+    # -- PermenPANRB 6/2022: the plan and the periodic evaluation (api_622.py) --------------------------------------
+    @rpc
+    def GetRencanaKinerja(self, request, context):
+        return api_622.get_rencana_kinerja(self.db, self.call, request)
+
+    @rpc
+    def ListRhkAtasan(self, request, context):
+        return api_622.list_rhk_atasan(self.db, self.call, request)
+
+    @rpc
+    def UpdateRencanaKinerja(self, request, context):
+        return api_622.update_rencana_kinerja(self.db, self.call, request)
+
+    @rpc
+    def SetEkspektasiPerilaku(self, request, context):
+        return api_622.set_ekspektasi_perilaku(self.db, self.call, request)
+
+    @rpc
+    def SubmitRencanaKinerja(self, request, context):
+        return api_622.submit_rencana_kinerja(self.db, self.call, request)
+
+    @rpc
+    def ApproveRencanaKinerja(self, request, context):
+        return api_622.approve_rencana_kinerja(self.db, self.call, request)
+
+    @rpc
+    def ReturnRencanaKinerja(self, request, context):
+        return api_622.return_rencana_kinerja(self.db, self.call, request)
+
+    @rpc
+    def SetRealisasiIki(self, request, context):
+        return api_622.set_realisasi_iki(self.db, self.call, request)
+
+    @rpc
+    def AddUmpanBalik(self, request, context):
+        return api_622.add_umpan_balik(self.db, self.call, request)
+
+    @rpc
+    def RateEvaluasi(self, request, context):
+        return api_622.rate_evaluasi(self.db, self.call, request)
+
+    @rpc
+    def ListEvaluasi(self, request, context):
+        return api_622.list_evaluasi(self.db, self.call, request)
 
     # -- events in ------------------------------------------------------------------------------------------------
     @subscribe("identity", "position_changed")

@@ -128,4 +128,9 @@ EXPECTED = {
     "SetKreativitas": {"penilai"}, "SetPerilaku": {"penilai"}, "IssueResult": {"penilai"},
     "AcceptResult": {"owner"}, "FileKeberatan": {"owner"}, "DecideKeberatan": {"atasan"},
     "AdoptSkpAsTemplate": {"penilai"},
+    # PermenPANRB 6/2022 plan and periodic evaluation
+    "GetRencanaKinerja": READERS, "ListEvaluasi": READERS, "ListRhkAtasan": {"owner", "penilai"},
+    "UpdateRencanaKinerja": {"owner"}, "SubmitRencanaKinerja": {"owner"}, "SetRealisasiIki": {"owner"},
+    "SetEkspektasiPerilaku": {"penilai"}, "ApproveRencanaKinerja": {"penilai"}, "ReturnRencanaKinerja": {"penilai"},
+    "AddUmpanBalik": {"penilai"}, "RateEvaluasi": {"penilai"},
 }

@@ -8,19 +8,19 @@ would read a real modem's; the reply is what Gammu then transmitted (its `sentit
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 import psycopg
 
+from ekinerja_platform.settings import env
 from sms import dummy_phone
 from sms.adapters.gammu import plain_url
 
 ROOT = Path(__file__).resolve().parents[3]
-GAMMU_DIR = Path(os.environ.get("EKINERJA_SMS_DEV_GAMMU_DIR", ROOT / "var" / "gammu"))
-GAMMU_URL = os.environ.get("EKINERJA_SMS_GAMMU_DATABASE_URL",
+GAMMU_DIR = Path(env("EKINERJA_SMS_DEV_GAMMU_DIR", str(ROOT / "var" / "gammu")))
+GAMMU_URL = env("EKINERJA_SMS_GAMMU_DATABASE_URL",
                            "postgresql://postgres@127.0.0.1:5432/ekinerja_gammu")
 
 

@@ -1,6 +1,7 @@
 """A test-only service (and a downstream nameko RPC service) used by the platform's integration tests."""
 import eventlet
 import sqlalchemy as sa
+from example_app import EXAMPLE_RULES, ExampleMethods
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ServiceRpc, rpc
 
@@ -19,13 +20,13 @@ request_limits.MAX_LENGTH["ekinerja.probe.v1.EchoRequest.text"] = 512 * 1024
 applied = sa.Table("applied", sa.MetaData(), sa.Column("text", sa.Text))
 
 
-class ProbeService(PlatformService):
+class ProbeService(ExampleMethods, PlatformService):
     name = "probe"
-    grpc_services = ("ekinerja.probe.v1.ProbeService",)
+    grpc_services = ("ekinerja.probe.v1.ProbeService", "ekinerja.probe.v1.ExampleService")
     authorization = {"Echo": AUTHENTICATED, "Sleep": AUTHENTICATED, "Fail": AUTHENTICATED,
                      "Reject": AUTHENTICATED, "WhoAmI": AUTHENTICATED, "Emit": AUTHENTICATED,
                      "Applied": AUTHENTICATED, "Open": PUBLIC, "Big": AUTHENTICATED,
-                     "Later": AUTHENTICATED, "Collect": AUTHENTICATED}
+                     "Later": AUTHENTICATED, "Collect": AUTHENTICATED, **EXAMPLE_RULES}
     downstream = ServiceRpc("probe_downstream")
 
     @grpc

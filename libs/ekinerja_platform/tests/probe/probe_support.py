@@ -15,11 +15,12 @@ PROBE_DIR = Path(__file__).resolve().parent
 
 
 def generate(out: Path) -> Path:
-    """Generate probe.proto's Python code into `out` and put it on sys.path (extends the `ekinerja` package)."""
+    """Generate the probe's protos (probe, equivalence) into `out` and put it on sys.path (extends `ekinerja`)."""
     protos = PROBE_DIR / "protos"
     out.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{protos}", f"--python_out={out}",
-                    f"--grpc_python_out={out}", str(protos / "ekinerja/probe/v1/probe.proto")], check=True)
+                    f"--grpc_python_out={out}", str(protos / "ekinerja/probe/v1/probe.proto"),
+                    str(protos / "ekinerja/probe/v1/equivalence.proto")], check=True)
     sys.path.insert(0, str(out))
     return out
 
@@ -50,12 +51,14 @@ class StockHello:
     changes) on a free port with `max_workers` workers; the benchmarks' literal "nameko-grpc hello-world".
     Stopped by PID."""
 
+    module = "stock_hello"
+
     def __init__(self, gen_dir: Path, max_workers: str):
         self.port = testing.free_port()
         self.target = f"127.0.0.1:{self.port}"
         process_env = dict(os.environ, EKINERJA_GRPC_PORT=str(self.port), EKINERJA_MAX_WORKERS=max_workers)
         process_env["PYTHONPATH"] = _pythonpath(gen_dir)
-        self.process = subprocess.Popen([sys.executable, "-m", "stock_hello"], env=process_env, cwd=PROBE_DIR,
+        self.process = subprocess.Popen([sys.executable, "-m", self.module], env=process_env, cwd=PROBE_DIR,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def wait_answering(self, wait: float = 30.0) -> "StockHello":
@@ -63,7 +66,7 @@ class StockHello:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"stock_hello exited with {self.process.returncode}")
+                raise RuntimeError(f"{self.module} exited with {self.process.returncode}")
             try:
                 with grpc.insecure_channel(self.target) as channel:
                     probe_pb2_grpc.ProbeServiceStub(channel).Open(probe_pb2.EchoRequest(text="hi"), timeout=1)
@@ -71,7 +74,7 @@ class StockHello:
             except grpc.RpcError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"stock_hello not answering after {wait}s")
+        raise RuntimeError(f"{self.module} not answering after {wait}s")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -81,3 +84,9 @@ class StockHello:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class GrpcioHello(StockHello):
+    """A plain grpcio hello-world (`grpcio_hello.py`, no nameko, no eventlet): the benchmarks' outside baseline."""
+
+    module = "grpcio_hello"

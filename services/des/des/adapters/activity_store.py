@@ -33,13 +33,13 @@ from .repository import known_partition, remember_partition
 _CONTEXT = """
 SELECT (SELECT i.response FROM idempotency_keys i WHERE i.scope = %(scope)s::text AND i.key = %(key)s::text),
        c.skp_id, c.instansi_id, c.unit_id, c.penilai_nip, c.skp_version, c.window_days, c.locked, c.kegiatan_id,
-       c.kegiatan_satuan, c.kegiatan_nomor
+       c.kegiatan_satuan, c.kegiatan_nomor, c.ruleset
 FROM (SELECT 1) AS one LEFT JOIN LATERAL (
   SELECT s.skp_id, s.instansi_id, s.unit_id, s.penilai_nip, s.version AS skp_version,
          (SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id) AS window_days,
          EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
                  AND l.tanggal_start <= %(tanggal)s::date AND l.tanggal_end >= %(tanggal)s::date) AS locked,
-         k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor
+         k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor, s.ruleset
   FROM skp_documents s
   LEFT JOIN skp_kegiatan k ON k.nip = s.nip AND k.skp_id = s.skp_id AND k.kegiatan_id = %(kegiatan_id)s::text
   WHERE s.nip = %(nip)s::text AND s.period_start <= %(tanggal)s::date AND s.period_end >= %(tanggal)s::date
@@ -122,6 +122,7 @@ class Context:
     kegiatan_id: str | None
     kegiatan_satuan: str | None
     kegiatan_nomor: int | None
+    ruleset: str = "pp46-2011"  # permenpanrb-6-2022: the kegiatan are the IKI of the approved plan
 
 
 def read_context(cursor, nip: str, tanggal: dt.date | None, kegiatan_id: str | None,

@@ -1,4 +1,5 @@
-"""gRPC request → use case → gRPC response, one function per RPC; transactions and idempotent replays live here."""
+"""gRPC request → use case → gRPC response, one function per RPC; transactions and idempotent replays (the
+platform's `idempotency`) start here."""
 from __future__ import annotations
 
 import contextlib
@@ -7,8 +8,8 @@ import json
 from decimal import Decimal
 
 from ekinerja.des.v1 import des_pb2
+from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import InvalidArgument
-from ekinerja_platform.idempotency import run_once
 
 from ..application import handlers, importing, quick
 from ..application.config import config
@@ -56,41 +57,27 @@ def activity_input(a) -> handlers.ActivityInput:
         evidence_content_type=a.evidence_content_type)
 
 
-def idempotent(db, scope: str, key: str | None, response_cls, work):
-    """Run `work(session)` → response once per (scope, key); a retry (even a concurrent one) gets the first answer."""
-    return run_once(db, scope, key, response_cls, work)
-
-
-def _write(db, call, rpc: str, response_cls, work):
-    """A write RPC in one transaction, applied once per `x-idempotency-key` (when the caller sent one)."""
-    return idempotent(db, _scope(rpc, call), _key("", call), response_cls, work)
-
-
-def _key(request_key: str, call) -> str | None:
-    key = request_key or call.idempotency_key
-    if key and len(key) > 128:
-        raise InvalidArgument("at most 128 characters", field="idempotency_key")
-    return key or None
-
-
-def _scope(rpc: str, call) -> str:
-    principal = call.require_principal()
-    return f"des.{rpc}:{principal.subject}"
+def _write(db, call, rpc: str, request, response_cls, work, request_key: str = ""):
+    """A write RPC in one transaction, applied once per idempotency key (see `ekinerja_platform.idempotency`)."""
+    call.require_principal()
+    return idempotency.run_once(db, call, f"des.{rpc}", request, response_cls, work, request_key=request_key)
 
 
 # -- activities ---------------------------------------------------------------------------------------------------
 
-def _encoded_activity(view: dict) -> tuple[des_pb2.Activity, bytes]:
-    response = activity_pb(view)
-    return response, response.SerializeToString()
-
-
 def submit_activity(direct, call, request):
     principal = call.require_principal()
     inp = activity_input(request.activity)
-    return handlers.submit_activity_once(direct, principal, inp, request.draft, config(),
-                                         scope=_scope("SubmitActivity", call), key=_key(request.idempotency_key, call),
-                                         encode=_encoded_activity, decode=des_pb2.Activity.FromString)
+    idem = idempotency.key_of("des.SubmitActivity", call, request, request.idempotency_key)
+
+    def encode(view: dict) -> tuple[des_pb2.Activity, bytes | None]:
+        response = activity_pb(view)
+        return response, idempotency.seal(idem, response.SerializeToString()) if idem is not None else None
+
+    def decode(stored: bytes) -> des_pb2.Activity:
+        return des_pb2.Activity.FromString(idempotency.answer_of(idem, stored))
+    return handlers.submit_activity_once(direct, principal, inp, request.draft, config(), idem=idem,
+                                         encode=encode, decode=decode)
 
 
 def update_activity(db, call, request):
@@ -100,14 +87,14 @@ def update_activity(db, call, request):
     def work(s):
         return activity_pb(handlers.update_activity(s, principal, request.activity_id, inp,
                                                     request.expected_version, config()))
-    return _write(db, call, "UpdateActivity", des_pb2.Activity, work)
+    return _write(db, call, "UpdateActivity", request, des_pb2.Activity, work)
 
 
 def send_activity(db, call, request):
     def work(s):
         return activity_pb(handlers.send_activity(s, call.require_principal(), request.activity_id,
                                                   request.expected_version))
-    return _write(db, call, "SendActivity", des_pb2.Activity, work)
+    return _write(db, call, "SendActivity", request, des_pb2.Activity, work)
 
 
 def get_activity(db, call, request):
@@ -128,14 +115,16 @@ def list_activities(db, call, request):
         return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
-def get_day(db, call, request):
-    with db.transaction() as s:
-        day = handlers.get_day(s, call.require_principal(), request.nip, request.tanggal, config())
-        return des_pb2.GetDayResponse(
-            tanggal=_s(day["tanggal"]), skp_id=day["skp_id"], plans=[_plan_pb(p) for p in day["plans"]],
-            activities=[activity_pb(a) for a in day["activities"]],
-            kegiatan=[des_pb2.KegiatanMonth(target=_target_pb(t), dilaporkan=_qty(reported), diakui=_qty(done))
-                      for t, reported, done in day["kegiatan"]])
+def get_day(direct, call, request):
+    """The portal's "Hari ini" on every page view: read on an autocommit connection (direct.py), which spares
+    three round trips and the ORM session of a transaction's unit of work."""
+    principal = call.require_principal()
+    day = direct.read(lambda conn: handlers.get_day(conn, principal, request.nip, request.tanggal, config()))
+    return des_pb2.GetDayResponse(
+        tanggal=_s(day["tanggal"]), skp_id=day["skp_id"], plans=[_plan_pb(p) for p in day["plans"]],
+        activities=[activity_pb(a) for a in day["activities"]],
+        kegiatan=[des_pb2.KegiatanMonth(target=_target_pb(t), dilaporkan=_qty(reported), diakui=_qty(done))
+                  for t, reported, done in day["kegiatan"]])
 
 
 def _qty(value) -> str:
@@ -162,7 +151,7 @@ def approve_day(db, call, request):
     def work(s):
         views = handlers.approve_day(s, call.require_principal(), request.nip, request.tanggal)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
-    return _write(db, call, "ApproveDay", des_pb2.ApproveActivitiesResponse, work)
+    return _write(db, call, "ApproveDay", request, des_pb2.ApproveActivitiesResponse, work)
 
 
 def approve_activities(db, call, request):
@@ -171,14 +160,14 @@ def approve_activities(db, call, request):
     def work(s):
         views = handlers.approve_activities(s, call.require_principal(), items)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
-    return _write(db, call, "ApproveActivities", des_pb2.ApproveActivitiesResponse, work)
+    return _write(db, call, "ApproveActivities", request, des_pb2.ApproveActivitiesResponse, work)
 
 
 def request_revision(db, call, request):
     def work(s):
         return activity_pb(handlers.request_revision(s, call.require_principal(), request.activity_id,
                                                      request.catatan, request.expected_version))
-    return _write(db, call, "RequestRevision", des_pb2.Activity, work)
+    return _write(db, call, "RequestRevision", request, des_pb2.Activity, work)
 
 
 def _target_pb(r) -> des_pb2.MonthlyTarget:
@@ -191,7 +180,7 @@ def set_monthly_quality(db, call, request):
     def work(s):
         return _target_pb(handlers.set_monthly_quality(s, call.require_principal(), request.nip, request.skp_id,
                                                        request.kegiatan_id, request.bulan, request.kualitas))
-    return _write(db, call, "SetMonthlyQuality", des_pb2.MonthlyTarget, work)
+    return _write(db, call, "SetMonthlyQuality", request, des_pb2.MonthlyTarget, work)
 
 
 LOCK_SCOPES = {des_pb2.LOCK_SCOPE_DAY: "day", des_pb2.LOCK_SCOPE_MONTH: "month"}
@@ -202,14 +191,14 @@ def lock_period(db, call, request):
         out = handlers.lock_period(s, call.require_principal(), request.nip, LOCK_SCOPES.get(request.scope, ""),
                                    request.tanggal, request.bulan)
         return des_pb2.LockPeriodResponse(**out)
-    return _write(db, call, "LockPeriod", des_pb2.LockPeriodResponse, work)
+    return _write(db, call, "LockPeriod", request, des_pb2.LockPeriodResponse, work)
 
 
 def unlock_period(db, call, request):
     def work(s):
         ids = handlers.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
         return des_pb2.UnlockPeriodResponse(activity_ids=ids)
-    return _write(db, call, "UnlockPeriod", des_pb2.UnlockPeriodResponse, work)
+    return _write(db, call, "UnlockPeriod", request, des_pb2.UnlockPeriodResponse, work)
 
 
 def list_locks(db, call, request):
@@ -237,7 +226,7 @@ def set_entry_window(db, call, request):
     def work(s):
         days = handlers.set_entry_window(s, call.require_principal(), request.instansi_id, request.window_days)
         return des_pb2.SetEntryWindowResponse(instansi_id=request.instansi_id, window_days=days)
-    return _write(db, call, "SetEntryWindow", des_pb2.SetEntryWindowResponse, work)
+    return _write(db, call, "SetEntryWindow", request, des_pb2.SetEntryWindowResponse, work)
 
 
 # -- targets, plans -----------------------------------------------------------------------------------------------
@@ -255,7 +244,7 @@ def set_monthly_targets(db, call, request):
             s, call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
             [(t.bulan, t.kuantitas) for t in request.targets], config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
-    return _write(db, call, "SetMonthlyTargets", des_pb2.GetMonthlyTargetsResponse, work)
+    return _write(db, call, "SetMonthlyTargets", request, des_pb2.GetMonthlyTargetsResponse, work)
 
 
 def _plan_pb(p: dict) -> des_pb2.Plan:
@@ -266,7 +255,7 @@ def _plan_pb(p: dict) -> des_pb2.Plan:
 
 def submit_plan(db, call, request):
     principal = call.require_principal()
-    return idempotent(db, _scope("SubmitPlan", call), _key("", call), des_pb2.Plan, lambda s: _plan_pb(
+    return _write(db, call, "SubmitPlan", request, des_pb2.Plan, lambda s: _plan_pb(
         handlers.submit_plan(s, principal, request.tanggal, request.kegiatan_id, request.uraian, request.kuantitas,
                              request.satuan, config())))
 
@@ -282,9 +271,9 @@ def list_plans(db, call, request):
 
 def submit_text(db, call, request):
     principal = call.require_principal()
-    return idempotent(db, _scope("SubmitText", call), _key(request.idempotency_key, call),
-                      des_pb2.SubmitTextResponse,
-                      lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(s, principal, request.text, config())))
+    return _write(db, call, "SubmitText", request, des_pb2.SubmitTextResponse,
+                  lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(s, principal, request.text, config())),
+                  request_key=request.idempotency_key)
 
 
 def import_activities(db, call, request_iterator):

@@ -1,4 +1,4 @@
-"""Direct PostgreSQL connections for des's hot write path (SubmitActivity), one round trip per statement.
+"""Direct PostgreSQL connections for des's hot paths (SubmitActivity, GetDay), one round trip per statement.
 
 The platform's `Database` gives SQLAlchemy sessions: a pre-ping, a BEGIN and a COMMIT around every unit of work,
 and SQL compiled per call. The submit path instead runs one or two statements in autocommit mode on a raw psycopg
@@ -38,12 +38,8 @@ class DirectDatabase(DependencyProvider):
     def setup(self):
         settings = runtime.settings()
         # a worker holds at most one of these at a time, and a group commit one per statement in flight; the pool is
-        # the settings' budget (EKINERJA_DB_POOL_SIZE + _MAX_OVERFLOW), so more workers wait for a connection. LIFO:
-        # the most recently returned connection goes out first, so the joined statements keep to the same few
-        # PostgreSQL backends (caches warm there and here) instead of going round all of them (measured with
-        # scripts/bench_des.py: des CPU per submit -4 %)
-        self.engine = sa.create_engine(settings.sqlalchemy_url, **db.pool_arguments(), pool_use_lifo=True,
-                                       isolation_level="AUTOCOMMIT",
+        # the settings' budget (EKINERJA_DB_POOL_SIZE + _MAX_OVERFLOW), so more workers wait for a connection
+        self.engine = sa.create_engine(settings.sqlalchemy_url, **db.pool_arguments(), isolation_level="AUTOCOMMIT",
                                        connect_args=db.connect_args(purpose="direct", service=settings.service))
         self.groups = {}  # write function → its GroupCommit, shared by the workers of this process
 
@@ -127,6 +123,19 @@ class DirectAccess:
             raise
         finally:
             fairy.close()
+
+    def read(self, work):
+        """`work(connection)` on a SQLAlchemy connection in autocommit mode, for reads of the hot pages (GetDay):
+        no pre-ping, BEGIN or COMMIT round trip and no ORM session, while each statement still reads its own
+        snapshot as it would in a READ COMMITTED transaction. A connection found dead (the server restarted while
+        it idled) is replaced and the read, which changed nothing, is run once more."""
+        for attempt in (1, 2):
+            try:
+                with self.engine.connect() as conn:
+                    return work(conn)
+            except sa.exc.DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated:
+                    raise
 
     def run(self, work):
         """`work(connection)` on an autocommit psycopg connection. Work that raises `Retry` (a broken connection

@@ -117,7 +117,19 @@ def to_domain(row) -> Activity:
                     catatan=row.catatan, reviewer_nip=row.reviewer_nip)
 
 
+def _made_on(key: uuid.UUID) -> dt.date | None:
+    """The UTC day a uuid7 was drawn (its first 48 bits count Unix milliseconds); None for another version."""
+    if key.version != 7:
+        return None
+    return dt.datetime.fromtimestamp((key.int >> 80) / 1000, dt.timezone.utc).date()
+
+
 def activity_row(session, activity_id: str, *, for_update: bool = False):
+    """The row of an id alone (a review names no NIP). An entry is dated on or before the day its id was drawn and
+    at the earliest in the month before (the entry window, domain/entry_window.py), so that range is read first:
+    with months split by NIP hash (migration 0010) an id alone would otherwise probe every month's every
+    sub-partition (592 tables: ~8x slower, docs/scale.md). Imported history and non-uuid7 ids fall back to the
+    whole table."""
     try:
         key = uuid.UUID(activity_id)
     except (ValueError, AttributeError, TypeError):
@@ -125,6 +137,12 @@ def activity_row(session, activity_id: str, *, for_update: bool = False):
     query = sa.select(activities).where(activities.c.activity_id == key)
     if for_update:
         query = query.with_for_update()
+    made = _made_on(key)
+    if made is not None:
+        first = (made.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        row = session.execute(query.where(activities.c.tanggal.between(first, made + dt.timedelta(days=1)))).first()
+        if row is not None:
+            return row
     return session.execute(query).first()
 
 
@@ -351,7 +369,7 @@ SELECT s.nip, s.skp_id, s.instansi_id, s.unit_id, s.penilai_nip, s.period_start,
        (SELECT w.window_days FROM instansi_settings w WHERE w.instansi_id = s.instansi_id) AS window_days,
        EXISTS (SELECT 1 FROM period_locks l WHERE l.nip = s.nip AND l.unlocked_at IS NULL
                AND l.tanggal_start <= :tanggal AND l.tanggal_end >= :tanggal) AS locked,
-       k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor
+       k.kegiatan_id, k.satuan AS kegiatan_satuan, k.nomor AS kegiatan_nomor, s.ruleset
 FROM skp_documents s
 LEFT JOIN skp_kegiatan k ON k.nip = s.nip AND k.skp_id = s.skp_id AND k.kegiatan_id = :kegiatan_id
 WHERE s.nip = :nip AND s.period_start <= :tanggal AND s.period_end >= :tanggal AND NOT s.closed

@@ -1,5 +1,6 @@
 """des's tables (one MetaData). `nip` leads every primary key so the data can later be distributed by NIP;
-activities are partitioned by month (declarative RANGE partitions on `tanggal`, created ahead as needed).
+activities are partitioned by month (declarative RANGE partitions on `tanggal`, created ahead as needed), and each
+month by hash of NIP when the database's `activity_partitioning` says so (migration 0010, docs/scale.md).
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ skp_documents = sa.Table(
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
     # bumped each time the monthly split is published (`monthly_targets_set`): consumers keep the highest
     sa.Column("targets_revision", sa.BigInteger, nullable=False, server_default="0"),
+    # pp46-2011 or permenpanrb-6-2022 (migration 0011): a 6/2022 document's `skp_kegiatan` rows are its IKI
+    sa.Column("ruleset", sa.Text, nullable=False, server_default="pp46-2011"),
     sa.Index("skp_documents_penilai", "penilai_nip"),
 )
 
@@ -54,6 +57,7 @@ skp_kegiatan = sa.Table(
     sa.Column("nama", sa.Text, nullable=False),
     sa.Column("satuan", sa.Text, nullable=False),
     sa.Column("kuantitas", QTY, nullable=False),
+    sa.Column("rhk_id", sa.Text),  # 6/2022: the RHK this IKI belongs to (null for a PP 46 kegiatan)
 )
 
 monthly_targets = sa.Table(
@@ -188,6 +192,8 @@ instansi_settings = sa.Table(
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
 )
 
+# the month-making function as migration 0002 made it (plain months); 0010 replaces it with one that also splits a
+# month by hash of NIP, and puts this one back on downgrade
 PARTITION_FUNCTION = """
 CREATE OR REPLACE FUNCTION des_ensure_activity_partition(d date) RETURNS void AS $$
 DECLARE

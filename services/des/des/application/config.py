@@ -1,33 +1,23 @@
-"""des settings beyond the platform's, read once from the environment."""
+"""The application's view of des's settings (des/settings.py): the model plus the day it works in."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 
 from ekinerja_platform import clock
 
-from ..domain.entry_window import DEFAULT_WINDOW_DAYS
-from ..domain.evidence import DEFAULT_MAX_BYTES
+from ..settings import DesSettings, load_settings
 
 
 @dataclass(frozen=True)
-class DesConfig:
-    evidence_max_bytes: int = DEFAULT_MAX_BYTES
-    default_window_days: int = DEFAULT_WINDOW_DAYS
-    import_batch_max: int = 10000
-
+class DesConfig(DesSettings):
     def today(self) -> dt.date:
         """The user's day from the platform clock (`EKINERJA_TIMEZONE`); the demo replays a fixed one instead."""
         return clock.today()
 
 
 def load() -> DesConfig:
-    return DesConfig(
-        evidence_max_bytes=int(os.environ.get("EKINERJA_DES_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES)),
-        default_window_days=int(os.environ.get("EKINERJA_DES_WINDOW_DAYS", DEFAULT_WINDOW_DAYS)),
-        import_batch_max=int(os.environ.get("EKINERJA_DES_IMPORT_BATCH_MAX", 10000)),
-    )
+    return load_settings(DesConfig)
 
 
 _config: DesConfig | None = None

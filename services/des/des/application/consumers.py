@@ -16,6 +16,8 @@ from ..adapters.tables import activities, employees, monthly_targets, skp_docume
 from ..domain import targets
 from . import monthly_targets as monthly_targets_events
 
+RULESET_622 = "permenpanrb-6-2022"
+
 
 def skp_approved(session, envelope: dict) -> None:
     d = envelope["data"]
@@ -65,6 +67,45 @@ def skp_approved(session, envelope: dict) -> None:
     activity_store.contexts.forget(nip)
 
 
+def rencana_kinerja_approved(session, envelope: dict) -> None:
+    """A PermenPANRB 6/2022 plan approved: the document's copy (period, penilai, ruleset) and one ``skp_kegiatan``
+    row per IKI of the plan in force (``kegiatan_id`` = the IKI id, ``rhk_id`` its RHK, numbered 1..n over the
+    plan), so a report names the IKI it serves and any other id is refused. No monthly targets: a 6/2022 plan is
+    evaluated per period from its IKI, not from a split of yearly kegiatan. An IKI dropped by a revision is removed
+    (reports already made against it keep its id)."""
+    d = envelope["data"]
+    nip, skp_id, version = d["nip"], str(d["skp_id"]), int(d.get("version") or 0)
+    current = session.execute(sa.select(skp_documents.c.version).where(
+        skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id).with_for_update()).first()
+    if current is not None and current.version >= version:
+        return  # an older or repeated state of the plan
+    doc = dict(instansi_id=d["instansi_id"], unit_id=d.get("unit_id"), jabatan_id=d.get("jabatan_id"),
+               period_start=dt.date.fromisoformat(d["period_start"]),
+               period_end=dt.date.fromisoformat(d["period_end"]), penilai_nip=d.get("penilai_nip"),
+               atasan_penilai_nip=d.get("atasan_penilai_nip"), version=version, closed=False,
+               ruleset=d.get("ruleset") or RULESET_622)
+    stmt = pg_insert(skp_documents).values(nip=nip, skp_id=skp_id, **doc)
+    session.execute(stmt.on_conflict_do_update(index_elements=["nip", "skp_id"],
+                                               set_={**doc, "updated_at": sa.func.now()}))
+    iki = [(r, k) for r in d.get("rhk") or [] for k in r.get("iki") or []]
+    for nomor, (r, k) in enumerate(iki, start=1):
+        target = Decimal(str(k.get("target") or "0")).quantize(targets.SCALE, rounding=ROUND_HALF_UP)
+        values = dict(nomor=nomor, nama=k["uraian"], satuan=k.get("satuan") or "", kuantitas=target,
+                      rhk_id=str(r["rhk_id"]))
+        kstmt = pg_insert(skp_kegiatan).values(nip=nip, skp_id=skp_id, kegiatan_id=str(k["iki_id"]), **values)
+        session.execute(kstmt.on_conflict_do_update(index_elements=["nip", "skp_id", "kegiatan_id"], set_=values))
+    session.execute(skp_kegiatan.delete().where(
+        skp_kegiatan.c.nip == nip, skp_kegiatan.c.skp_id == skp_id,
+        skp_kegiatan.c.kegiatan_id.not_in([str(k["iki_id"]) for _, k in iki] or [""])))
+    session.execute(activities.update().where(
+        activities.c.nip == nip, activities.c.skp_id == skp_id,
+        activities.c.state.in_(("draft", "submitted", "revision_requested", "resubmitted")),
+        activities.c.penilai_nip.is_distinct_from(d.get("penilai_nip"))).values(penilai_nip=d.get("penilai_nip")))
+    repo.audit(session, nip, "skp", skp_id, "rencana_kinerja_approved", "skp", None,
+               {"version": version, "iki": len(iki)})
+    activity_store.contexts.forget(nip)
+
+
 def skp_closed(session, envelope: dict) -> None:
     """A document closed (by a move: its period now ends the day before the new post): the months after its end
     have no target any more; the served months add up to the served targets skp sends (its prorated yearly
@@ -80,8 +121,8 @@ def skp_closed(session, envelope: dict) -> None:
             sa.tuple_(monthly_targets.c.tahun, monthly_targets.c.bulan) > sa.tuple_(end.year, end.month)))
     found = session.execute(skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
                             .values(**values).returning(skp_documents.c.skp_id, skp_documents.c.period_start,
-                                                        skp_documents.c.period_end)).first()
-    if found is None:
+                                                        skp_documents.c.period_end, skp_documents.c.ruleset)).first()
+    if found is None or found.ruleset == RULESET_622:  # a 6/2022 plan has no monthly split to publish
         activity_store.contexts.forget(nip)
         return
     served = _fit_served_targets(session, nip, skp_id, found.period_start, found.period_end, d.get("kegiatan") or [])

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ekinerja_platform import clock
+from ekinerja_platform import clock, idempotency
 from ekinerja_platform.domain_errors import (
     DomainError,
     FailedPrecondition,
@@ -34,6 +34,8 @@ from ..domain import satuan as units
 from . import events, monthly_targets, parsing
 from .config import DesConfig
 from .policy import Target, authorize, needs_heads
+
+RULESET_622 = "permenpanrb-6-2022"
 
 
 @dataclass
@@ -86,6 +88,9 @@ def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     if ctx is None:
         raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
     if kegiatan_id and ctx.kegiatan_id is None:
+        if getattr(ctx, "ruleset", None) == RULESET_622:  # the report names an IKI of the approved plan
+            raise InvalidArgument(f"{quote(kegiatan_id)} bukan IKI pada SKP (PermenPANRB 6/2022) yang disetujui "
+                                  f"({ctx.skp_id})", field="kegiatan_id")
         raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
     if ctx.locked:
         raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai", field="tanggal",
@@ -178,20 +183,22 @@ def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: De
     return submission.view
 
 
-def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *, scope: str,
-                         key: str | None, encode, decode):
+def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *,  # noqa: C901 - TODO issue 17.14: split
+                         idem: idempotency.Key | None, encode, decode):
     """The SubmitActivity RPC on autocommit connections: read the key's stored answer and the day's context, then
     claim the key and write everything in one statement. When the day's context is cached the read is skipped and
     the write joins concurrent requests' writes in one statement, answered by a `PendingAnswer` (the worker does
     not wait for it): the write's guard re-checks the context, and a failed guard or a refused request goes the
     reading way (which also answers a retried key first). A retry with the same key, even a concurrent one, gets
-    the first answer (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store)."""
+    the first answer (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store). The key's
+    rules are `ekinerja_platform.idempotency`'s; only its claim is made here, inside the one write statement."""
+    scope, key = (idem.scope, idem.key) if idem is not None else (None, None)
     nip = caller_nip(principal)
     kegiatan_id = inp.kegiatan_id or None
     try:
         tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
     except InvalidArgument:
-        tanggal = None  # look the key up first all the same: a retry gets the first answer whatever it carries
+        tanggal = None  # look the key up first all the same: a retry of the same request gets the first answer
 
     def answer(guard, written, response, stored):
         """The request's answer once its write ran, or None when the guard failed (the context changed)."""
@@ -633,6 +640,9 @@ def get_monthly_targets(session, principal, nip: str, skp_id: str, cfg: DesConfi
 def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: str,
                         proposed: list[tuple[str, str]], cfg: DesConfig):
     nip, skp = _skp_target(session, principal, "SetMonthlyTargets", nip, skp_id, cfg)
+    if skp.ruleset == RULESET_622:
+        raise FailedPrecondition("SKP PermenPANRB 6/2022 dievaluasi per periode dari IKI-nya, tanpa target bulanan",
+                                 field="skp_id")
     kegiatan = {k.kegiatan_id: k for k in repo.kegiatan_rows(session, nip, skp.skp_id)}
     if kegiatan_id not in kegiatan:
         raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {skp.skp_id}", field="kegiatan_id")

@@ -72,7 +72,7 @@ class ActivityContent:
     proses: bool = False
     evidence_url: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self):  # noqa: C901 - TODO issue 17.14: split
         if self.jenis not in JENIS:
             raise InvalidArgument(f"must be one of {', '.join(JENIS)}", field="jenis")
         if self.jenis == "skp" and not self.kegiatan_id:

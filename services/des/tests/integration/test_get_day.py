@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import grpc
 import pytest
+import sqlalchemy as sa
+
+from ekinerja_platform.testing import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -74,3 +77,28 @@ def test_no_skp_covering_the_day(world, stub, pb):
     day = stub.GetDay(m.GetDayRequest(tanggal=f"{world.today().year - 3}-06-15"), metadata=world.token(nip),
                       timeout=5)
     assert (day.skp_id, list(day.kegiatan), list(day.activities)) == ("", [], [])
+
+
+def test_answers_after_the_database_dropped_every_connection(world, stub, pb, des_db):
+    """GetDay reads on pooled autocommit connections without a pre-ping (adapters/direct.py): as after a database
+    restart, every one of them is gone, and the next page view is still answered (the read is run once more on a
+    fresh connection) rather than failing."""
+    m = pb[0]
+    nip = world.new_nip()
+    skp_id, _ = world.approve_skp(nip, world.new_nip())
+    me = world.token(nip)
+    for _ in range(3):
+        assert stub.GetDay(m.GetDayRequest(), metadata=me, timeout=5).skp_id == skp_id
+    engine = sa.create_engine(des_db)
+    try:
+        with engine.connect() as conn:
+            dropped = [pid for (pid,) in conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))]
+            assert dropped
+            for pid in dropped:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            wait_for(lambda: not conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:p)"),
+                                              {"p": dropped}).scalar(), timeout=10)
+    finally:
+        engine.dispose()
+    assert [stub.GetDay(m.GetDayRequest(), metadata=me, timeout=5).skp_id for _ in range(3)] == [skp_id] * 3

@@ -43,8 +43,12 @@ def test_retried_submit_with_same_key_creates_one_activity_and_same_answer(stub,
     m = pb[0]
     key = uuid.uuid4().hex
     first = submit(stub, m, employee["me"], employee["k"][0], key=key)
-    again = submit(stub, m, employee["me"], employee["k"][0], key=key, uraian="different body, same key")
+    again = submit(stub, m, employee["me"], employee["k"][0], key=key)
     assert again == first
+    # the house rule (ekinerja_platform.idempotency): the same key with another request is refused, not replayed
+    with pytest.raises(grpc.RpcError) as err:
+        submit(stub, m, employee["me"], employee["k"][0], key=key, uraian="different body, same key")
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION and "idempotency_key" in err.value.details()
     # the metadata form of the key, and concurrent retries racing each other
     key2 = uuid.uuid4().hex
     answers = []

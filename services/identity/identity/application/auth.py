@@ -30,6 +30,7 @@ from ekinerja_platform.domain_errors import (
     Unauthenticated,
     quote,
 )
+from ekinerja_platform.idempotency import run_once
 from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
 from ekinerja_rules.nip import check_nip, normalize_nip
@@ -49,7 +50,7 @@ from ..domain.organisation import JobGroup
 from ..domain.phone import normalize_phone
 from ..metrics import PASSWORD_CHECKS
 from . import policy
-from .common import actor_of, audit, idempotent
+from .common import actor_of, audit
 from .phone import vault_of, verified_nip
 from .throttle import LoginThrottle
 
@@ -263,7 +264,7 @@ class Auth:
         return pb.RotateSigningKeyResponse(kid=kid, published_kids=[k.kid for k in self.keyring.published()])
 
     # -- accounts ---------------------------------------------------------------------------------------------------
-    def create_account(self, request: pb.CreateAccountRequest) -> pb.Account:
+    def create_account(self, request: pb.CreateAccountRequest) -> pb.Account:  # noqa: C901 - TODO issue 17.14: split
         principal = self.call.require_principal()
         spec = request.account
         roles = sorted(set(spec.roles)) or ["pegawai"]
@@ -321,7 +322,7 @@ class Auth:
             return pb.Account(login=login_name, nip=nip or "", roles=roles, instansi_id=instansi_id or "",
                               kelompok=kelompok)
 
-        return idempotent(self.db, self.call, "CreateAccount", pb.Account, work)
+        return run_once(self.db, self.call, "identity.CreateAccount", request, pb.Account, work)
 
     def change_password(self, request: pb.ChangePasswordRequest) -> pb.ChangePasswordResponse:
         principal = self.call.require_principal()
@@ -373,7 +374,8 @@ class Auth:
             return pb.CreateApiClientResponse(client_id=client_id, client_secret=secret,
                                               instansi_id=request.instansi_id, scopes=scopes)
 
-        return idempotent(self.db, self.call, "CreateApiClient", pb.CreateApiClientResponse, work)
+        return run_once(self.db, self.call, "identity.CreateApiClient", request, pb.CreateApiClientResponse,
+                        work)
 
 
 def _verify(password_hash: str, password: str) -> bool:

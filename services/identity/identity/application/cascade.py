@@ -41,7 +41,7 @@ def interval(jabatan_id: str, start: dt.date, end: dt.date | None) -> list[Chang
     return changes
 
 
-def subordinate_events(session, before: OrgView, after: OrgView, changes: Iterable[Change],
+def subordinate_events(session, before: OrgView, after: OrgView, changes: Iterable[Change],  # noqa: C901 - TODO issue 17.14: split
                        own: dict[str, dt.date] | None = None) -> list:
     """The `assignment_changed` events of the subordinates whose chain the `changes` altered (versions taken).
 

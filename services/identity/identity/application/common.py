@@ -1,4 +1,4 @@
-"""Helpers shared by identity's use cases: audit records, idempotent writes, date parsing."""
+"""Helpers shared by identity's use cases: audit records, date parsing."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument, quote
-from ekinerja_platform.idempotency import run_once
 
 from ..adapters.tables import audit_log
 
@@ -21,14 +20,6 @@ def audit(session, *, actor: str, action: str, target: str | None = None, source
 
 def actor_of(principal) -> str:
     return principal.subject if principal is not None else "anonymous"
-
-
-def idempotent(db, call, scope: str, response_cls, work):
-    """Run `work(session) -> proto` once per (scope, caller, idempotency key); a retry, even a concurrent one,
-    gets the first answer back."""
-    key = call.idempotency_key
-    subject = call.principal.subject if key else ""
-    return run_once(db, f"{scope}:{subject}", key, response_cls, work)
 
 
 def parse_date(text: str, field: str, *, default: dt.date | None = None, required: bool = True) -> dt.date | None:

@@ -96,7 +96,7 @@ def _add(summary, part) -> None:
     summary.messages_applied += 1
 
 
-def _apply_message(db, call, principal, instansi_id: str, message_instansi: str, records, number: int):
+def _apply_message(db, call, principal, instansi_id: str, message_instansi: str, records, number: int):  # noqa: C901 - TODO issue 17.14: split
     """One message's records in one transaction (the instansi row locked, so imports of one agency apply their
     messages one at a time); returns its counts, which count only once it committed."""
     summary = pb.ImportPegawaiResponse()
@@ -228,7 +228,7 @@ def _pegawai_record(line: int, p: pb.ImportPegawai) -> _Record:
     return _Record(line, spec, jabatan_id, tmt)
 
 
-def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pending_events, error, changes,
+def _flush_pegawai(session, view: OrgView, batch: list[_Record], summary, pending_events, error, changes,  # noqa: C901 - TODO issue 17.14: split
                    own) -> None:
     # Checks needing the stored state, before any write: position exists, one record per NIP in a batch.
     good: list[_Record] = []

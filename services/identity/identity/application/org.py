@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, quote
+from ekinerja_platform.idempotency import run_once
 from ekinerja_platform.outbox import record_event
 from ekinerja_platform.pagination import page_request
 from ekinerja_rules.nip import check_nip
@@ -23,7 +24,7 @@ from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, JabatanKind, JobGroup, ancestors, validate_new_assignment
 from . import cascade, events, policy
-from .common import actor_of, audit, idempotent, parse_date, today
+from .common import actor_of, audit, parse_date, today
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
@@ -89,7 +90,7 @@ class Org:
             self._audit(session, "upsert_instansi", instansi_id)
             return pb.Instansi(id=instansi_id, nama=nama, kind=request.kind)
 
-        return idempotent(self.db, self.call, "UpsertInstansi", pb.Instansi, work)
+        return run_once(self.db, self.call, "identity.UpsertInstansi", request, pb.Instansi, work)
 
     def list_instansi(self, request: pb.ListInstansiRequest) -> pb.ListInstansiResponse:
         page = page_request(request.page_size, request.page_token, "identity.ListInstansi", key=(str,))
@@ -114,7 +115,7 @@ class Org:
             self._audit(session, "upsert_unit", unit_id)
             return pb.Unit(id=unit_id, instansi_id=instansi_id, nama=nama, parent_id=parent_id or "")
 
-        return idempotent(self.db, self.call, "UpsertUnit", pb.Unit, work)
+        return run_once(self.db, self.call, "identity.UpsertUnit", request, pb.Unit, work)
 
     def upsert_jabatan(self, request: pb.Jabatan) -> pb.Jabatan:
         instansi_id = valid_id(request.instansi_id, "instansi_id")
@@ -150,7 +151,7 @@ class Org:
             self._audit(session, "upsert_jabatan", spec.id)
             return mapping.jabatan_pb(row)
 
-        return idempotent(self.db, self.call, "UpsertJabatan", pb.Jabatan, work)
+        return run_once(self.db, self.call, "identity.UpsertJabatan", request, pb.Jabatan, work)
 
     def organisation(self, request: pb.GetOrganisationRequest) -> pb.Organisation:
         principal = self.principal
@@ -197,7 +198,7 @@ class Org:
             self._audit(session, "register_pegawai", spec.nip, outcome=outcome.get(spec.nip))
             return self._pegawai_pb(session, spec.nip)
 
-        return idempotent(self.db, self.call, "RegisterPegawai", pb.Pegawai, work)
+        return run_once(self.db, self.call, "identity.RegisterPegawai", request, pb.Pegawai, work)
 
     def _pegawai_pb(self, session, nip: str) -> pb.Pegawai:
         row = pegawai_row(session, nip)
@@ -279,7 +280,7 @@ class Org:
                 self._audit(session, "set_status", nip, old=row.status, new=status)
             return self._pegawai_pb(session, nip)
 
-        return idempotent(self.db, self.call, "SetPegawaiStatus", pb.Pegawai, work)
+        return run_once(self.db, self.call, "identity.SetPegawaiStatus", request, pb.Pegawai, work)
 
     # -- assignments -------------------------------------------------------------------------------------------------
     def assign(self, request: pb.AssignJabatanRequest) -> pb.Assignment:
@@ -311,7 +312,7 @@ class Org:
                 self._audit(session, "assign_jabatan", nip, jabatan_id=jabatan_id, start=start.isoformat())
             return mapping.assignment_pb(a, view.jabatan_rows[jabatan_id])
 
-        return idempotent(self.db, self.call, "AssignJabatan", pb.Assignment, work)
+        return run_once(self.db, self.call, "identity.AssignJabatan", request, pb.Assignment, work)
 
     def end_assignment(self, request: pb.EndAssignmentRequest) -> pb.Assignment:
         try:
@@ -354,7 +355,7 @@ class Org:
             self._audit(session, "end_assignment", a.nip, assignment_id=str(a.id), end=end.isoformat())
             return mapping.assignment_pb(old, jrow)
 
-        return idempotent(self.db, self.call, "EndAssignment", pb.Assignment, work)
+        return run_once(self.db, self.call, "identity.EndAssignment", request, pb.Assignment, work)
 
     def list_assignments(self, request: pb.ListAssignmentsRequest) -> pb.ListAssignmentsResponse:
         nip = valid_nip(request.nip)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import AlreadyExists, NotFound, ResourceExhausted
+from ekinerja_platform.idempotency import run_once
 from ekinerja_platform.outbox import record_event
 
 from ..adapters.phone_vault import PhoneVault
@@ -31,7 +32,7 @@ from ..domain.phone import (
     registration_refusal,
 )
 from . import events, policy
-from .common import actor_of, audit, idempotent
+from .common import actor_of, audit
 
 
 def vault_of(settings) -> PhoneVault:
@@ -93,7 +94,7 @@ class Phones:
                   correlation_id=self.call.correlation_id, registration_id=str(registration_id))
             return pb.RegisterPhoneResponse(phone_masked=mask_phone(phone), expires_at=_timestamp(expires_at))
 
-        return idempotent(self.db, self.call, "RegisterPhone", pb.RegisterPhoneResponse, work)
+        return run_once(self.db, self.call, "identity.RegisterPhone", request, pb.RegisterPhoneResponse, work)
 
     def verify(self, request: pb.VerifyPhoneRequest) -> pb.VerifyPhoneResponse:
         principal = self.call.require_principal()
@@ -132,7 +133,7 @@ class Phones:
                   correlation_id=self.call.correlation_id, registration_id=str(match.id))
             return pb.VerifyPhoneResponse(verified=True)
 
-        return idempotent(self.db, self.call, "VerifyPhone", pb.VerifyPhoneResponse, work)
+        return run_once(self.db, self.call, "identity.VerifyPhone", request, pb.VerifyPhoneResponse, work)
 
     def get(self) -> pb.PhoneStatus:
         """The pending number while a code waits for its reply (the verified one still acts meanwhile), else the

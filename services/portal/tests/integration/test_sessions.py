@@ -170,7 +170,7 @@ def test_the_running_portal_purges_expired_sessions_on_its_timer(store_url):
     from portal.settings import SERVICES, PortalSettings
 
     async def scenario():
-        settings = PortalSettings(database_url=store_url, targets={s: "127.0.0.1:1" for s in SERVICES},
+        settings = PortalSettings(database_url=store_url, **{f"{s}_target": "127.0.0.1:1" for s in SERVICES},
                                   session_keys=("integration-test-key",), session_purge_seconds=3600, db_pool_size=2)
         portal = Portal(settings)
         store = portal.sessions

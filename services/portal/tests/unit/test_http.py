@@ -13,7 +13,7 @@ pytestmark = pytest.mark.unit
 def client():
     # nothing listens on these: pages that need a service or the database are not reached here
     settings = PortalSettings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
-                              targets={s: "127.0.0.1:1" for s in SERVICES}, grpc_timeout_seconds=0.5,
+                              **{f"{s}_target": "127.0.0.1:1" for s in SERVICES}, grpc_timeout_seconds=0.5,
                               session_keys=("unit-test-key",))
     with TestClient(create_app(settings), base_url="https://testserver") as c:
         yield c

@@ -116,6 +116,17 @@ def skp_approved(session, envelope):
     achievement_sql.recompute_employee(session.connection(), d["nip"], lock=not session.info.get(REBUILDING))
 
 
+def rencana_kinerja_approved(session, envelope):
+    """A 6/2022 plan approved: kept as the document's kegiatan, one per IKI (des's reports name the IKI id as their
+    kegiatan_id), so the employee recap shows what was reported and approved per IKI in any period, by name and
+    against the IKI's target. Same versioning as ``skp_approved`` (one document version sequence)."""
+    d = envelope["data"]
+    iki = [k for r in d.get("rhk") or [] for k in r.get("iki") or []]
+    kegiatan = [{"kegiatan_id": k["iki_id"], "nomor": n, "nama": k.get("uraian"), "satuan": k.get("satuan") or "",
+                 "kuantitas": k.get("target") or 0} for n, k in enumerate(iki, start=1)]
+    skp_approved(session, {**envelope, "data": {**d, "kegiatan": kegiatan}})
+
+
 def skp_scored(session, envelope):
     d = envelope["data"]
     dec = lambda name: Decimal(str(d[name])) if d.get(name) not in (None, "") else None  # noqa: E731
@@ -125,6 +136,20 @@ def skp_scored(session, envelope):
         "nilai_perilaku": dec("nilai_perilaku"), "nilai_prestasi_kerja": dec("nilai_prestasi_kerja"),
         "sebutan": d.get("sebutan"), "occurred_at": envelope.get("occurred_at") or ""},
         guard=lambda s: t.skp_scores.c.occurred_at < s.excluded.occurred_at)
+
+
+def evaluasi_rated(session, envelope):
+    """A 6/2022 period rated: final in skp, so a redelivery or replay writes the same row (the newest event wins)."""
+    d = envelope["data"]
+    _upsert(session, t.evaluasi_periodik, {
+        "skp_id": str(d["skp_id"]), "periode": d["periode"], "nip": d["nip"], "instansi_id": d.get("instansi_id"),
+        "unit_id": d.get("unit_id"), "jenis_periode": d["jenis_periode"],
+        "period_start": _date(d["period_start"]), "period_end": _date(d["period_end"]), "bulan": int(d["bulan"]),
+        "penilai_nip": d.get("penilai_nip"), "hasil_kerja": d["hasil_kerja"], "perilaku": d["perilaku"],
+        "predikat": d["predikat"], "kode_predikat": int(d["kode_predikat"]), "jenjang": d.get("jenjang"),
+        "angka_kredit": Decimal(str(d["angka_kredit"])) if d.get("angka_kredit") not in (None, "") else None,
+        "realisasi": list(d.get("realisasi") or []), "occurred_at": envelope.get("occurred_at") or ""},
+        guard=lambda s: t.evaluasi_periodik.c.occurred_at <= s.excluded.occurred_at)
 
 
 def skp_closed(session, envelope):
@@ -168,5 +193,6 @@ REFERENCE_HANDLERS = {
     "employee_registered": employee_registered, "employee_status_changed": employee_status_changed,
     "position_changed": position_changed, "assignment_changed": assignment_changed,
     "skp_approved": skp_approved, "skp_scored": skp_scored, "skp_closed": skp_closed,
+    "evaluasi_rated": evaluasi_rated, "rencana_kinerja_approved": rencana_kinerja_approved,
     "monthly_quality_set": monthly_quality_set, "monthly_targets_set": monthly_targets_set,
 }

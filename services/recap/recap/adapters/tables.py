@@ -180,6 +180,31 @@ skp_scores = sa.Table(
     sa.Column("occurred_at", sa.Text),
 )
 
+# PermenPANRB 6/2022: a rated period (skp's `evaluasi_rated`, final once rated), with the realisation per IKI it
+# was rated on (JSONB lines: rhk_id, iki_id, nomor, uraian, target, satuan, realisasi, bukti)
+evaluasi_periodik = sa.Table(
+    "evaluasi_periodik", metadata,
+    sa.Column("skp_id", sa.Text, primary_key=True),
+    sa.Column("periode", sa.Text, primary_key=True),  # 2024-03 | 2024-Q1 | 2024
+    sa.Column("nip", sa.Text, nullable=False),
+    sa.Column("instansi_id", sa.Text),
+    sa.Column("unit_id", sa.Text),
+    sa.Column("jenis_periode", sa.Text, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("bulan", sa.Integer, nullable=False),
+    sa.Column("penilai_nip", sa.Text),
+    sa.Column("hasil_kerja", sa.Text, nullable=False),
+    sa.Column("perilaku", sa.Text, nullable=False),
+    sa.Column("predikat", sa.Text, nullable=False),
+    sa.Column("kode_predikat", sa.Integer, nullable=False),
+    sa.Column("jenjang", sa.Text),
+    sa.Column("angka_kredit", sa.Numeric(12, 3)),
+    sa.Column("realisasi", JSONB, nullable=False, server_default="[]"),
+    sa.Column("occurred_at", sa.Text),
+    sa.Index("evaluasi_periodik_nip", "nip", "period_start"),
+)
+
 monthly_quality = sa.Table(
     "monthly_quality", metadata,
     sa.Column("skp_id", sa.Text, primary_key=True),
@@ -254,4 +279,4 @@ month_snapshot_rows = sa.Table(
 # recap's own records, not projections of other services' events).
 PROJECTION_TABLES = (activities, plans, employee_counters, kegiatan_counters, employees, status_spans, assignments,
                      positions, units, skps, skp_kegiatan, skp_scores, monthly_quality, monthly_targets,
-                     employee_achievement)
+                     employee_achievement, evaluasi_periodik)

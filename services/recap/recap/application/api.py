@@ -51,6 +51,14 @@ def _required(value: str, field: str) -> str:
     return value.strip()
 
 
+def _view(db, fresh: bool = False):
+    """Where a recap view reads: the read URL (a streaming replica, docs/scale.md), since every number here is a
+    projection of events that already arrive seconds after the fact, and a replica's lag (well under a second)
+    adds little to that; `fresh` (a closed month's snapshot, read right after the caller's own CloseMonth) reads
+    the primary."""
+    return db.transaction() if fresh else db.read()
+
+
 def _page(request, fingerprint: str) -> tuple[int, int]:
     size = request.page_size or 100
     if size < 0 or size > MAX_PAGE:
@@ -112,7 +120,7 @@ def get_employee_recap(db, call, request):
         raise InvalidArgument("is required for a caller without a NIP", field="nip")
     start, end = period_bounds(kind, day)
     _snapshot_period(request, kind)
-    with db.transaction() as session:
+    with _view(db, request.snapshot) as session:
         policy.authorize("GetEmployeeRecap", principal, policy.Target(nip=nip, start=start, end=end), session)
         if request.snapshot:
             recap = closing.snapshot_employee(session, policy.instansi_of_employee(session, nip), nip, day.year,
@@ -129,7 +137,24 @@ def get_employee_recap(db, call, request):
                                    achievement_pct=show(k["achievement"]), kualitas=show(k["kualitas"]),
                                    status=k["status"], satuan=k["satuan"], plans=k["plans"], reported=k["reported"],
                                    approved=k["approved"], kualitas_belum_dinilai=k["kualitas_belum_dinilai"])
-                  for k in recap["kegiatan"]])
+                  for k in recap["kegiatan"]],
+        evaluasi=[_evaluasi(e) for e in recap.get("evaluasi", [])])
+
+
+def _evaluasi(e: dict) -> pb.EvaluasiPeriodik:
+    ak = e["angka_kredit"]
+    return pb.EvaluasiPeriodik(
+        skp_id=e["skp_id"], periode=e["periode"], jenis_periode=e["jenis_periode"],
+        start=e["period_start"].isoformat(), end=e["period_end"].isoformat(), bulan=e["bulan"],
+        hasil_kerja=e["hasil_kerja"], perilaku=e["perilaku"], predikat=e["predikat"],
+        kode_predikat=e["kode_predikat"], angka_kredit=f"{ak:.3f}" if ak is not None else "",
+        penilai_nip=e["penilai_nip"] or "",
+        realisasi=[pb.RealisasiIkiRecap(
+            rhk_id=x.get("rhk_id") or "", rhk_uraian=x.get("rhk_uraian") or "", iki_id=x.get("iki_id") or "",
+            nomor=x.get("nomor") or "", uraian=x.get("uraian") or "", aspek=x.get("aspek") or "",
+            target=x.get("target") or "", satuan=x.get("satuan") or "", realisasi=x.get("realisasi") or "",
+            uraian_realisasi=x.get("uraian_realisasi") or "", bukti=len(x.get("bukti") or []))
+            for x in e["realisasi"]])
 
 
 def _snapshot_period(request, kind) -> None:
@@ -139,7 +164,7 @@ def _snapshot_period(request, kind) -> None:
 
 def _unit_recap(db, call, rpc, unit_id, kind, day, snapshot=False):
     principal = call.require_principal()
-    with db.transaction() as session:
+    with _view(db, snapshot) as session:
         view = policy.authorize(rpc, principal, policy.Target(unit_id=unit_id), session)
         visible = None
         if view == policy.SUBORDINATES:
@@ -172,7 +197,7 @@ def get_unit_recap(db, call, request):
 def _instansi_recap(db, call, rpc, instansi_id, kind, day, snapshot=False):
     principal = call.require_principal()
     policy.authorize(rpc, principal, policy.Target(instansi_id=instansi_id))
-    with db.transaction() as session:
+    with _view(db, snapshot) as session:
         if snapshot:
             return closing.snapshot_instansi(session, instansi_id, day.year, day.month)
         return queries.instansi_recap(session, instansi_id, kind, day, today())
@@ -214,7 +239,7 @@ def list_noncompliance(db, call, request):
     fingerprint = _fingerprint("noncompliance", instansi_id, request.unit_id, start, end, backlog_days)
     offset, size = _page(request, fingerprint)
     view = policy.authorize("ListNoncompliance", principal, policy.Target(instansi_id=instansi_id))
-    with db.transaction() as session:
+    with _view(db) as session:
         findings, names, excluded = queries.noncompliance(session, instansi_id, request.unit_id or None, start, end,
                                                           today(), backlog_days)
         if view == policy.SUBORDINATES:
@@ -239,7 +264,7 @@ def get_recommendations(db, call, request):
     if request.backlog_days < 0:
         raise InvalidArgument("must not be negative", field="backlog_days")
     view = policy.authorize("GetRecommendations", principal, policy.Target(instansi_id=instansi_id))
-    with db.transaction() as session:
+    with _view(db) as session:
         found = queries.recommendations(session, instansi_id, request.unit_id or None, request.tahun, request.bulan,
                                         today(), request.backlog_days or 3)
     if view == policy.AGGREGATE:
@@ -290,7 +315,7 @@ def render_chart(db, call, request):
     if not 2000 <= request.tahun <= 2100:
         raise InvalidArgument("must be a year between 2000 and 2100", field="tahun")
     start, end = dt.date(request.tahun, 1, 1), dt.date(request.tahun, 12, 31)
-    with db.transaction() as session:
+    with _view(db) as session:
         policy.authorize("RenderChart", principal,
                          policy.Target(nip=request.nip, unit_id=request.unit_id, start=start, end=end), session)
         if request.nip:
@@ -325,7 +350,7 @@ def close_month(db, call, request):
             instansi_id=instansi_id, tahun=tahun, bulan=bulan, closed_at=close.closed_at.isoformat(),
             closed_by=close.closed_by, rows=done["rows"], employees=recap["total"].employees,
             already_closed=done["already_closed"], totals=_counters(recap["total"]))
-    return run_once(db, f"recap.CloseMonth:{principal.subject}", call.idempotency_key, pb.CloseMonthResponse, work)
+    return run_once(db, call, "recap.CloseMonth", request, pb.CloseMonthResponse, work)
 
 
 def set_holiday(db, call, request):
@@ -344,7 +369,7 @@ def set_holiday(db, call, request):
         removed = closing.set_holiday(session, instansi_id, tanggal, nama, request.remove, principal.subject)
         return pb.SetHolidayResponse(
             holiday=pb.Holiday(tanggal=tanggal.isoformat(), nama=nama, instansi_id=instansi_id), removed=removed)
-    return run_once(db, f"recap.SetHoliday:{principal.subject}", call.idempotency_key, pb.SetHolidayResponse, work)
+    return run_once(db, call, "recap.SetHoliday", request, pb.SetHolidayResponse, work)
 
 
 def list_holidays(db, call, request):
@@ -358,7 +383,7 @@ def list_holidays(db, call, request):
         raise InvalidArgument("the range may span at most 366 days", field="date_to")
     page = page_request(request.page_size, request.page_token, "recap.ListHolidays", request.instansi_id.strip(),
                         start, end, key=(dt.date, str))
-    with db.transaction() as session:
+    with db.transaction() as session:  # the primary: an operator lists right after SetHoliday
         rows = closing.list_holidays(session, request.instansi_id.strip(), start, end)  # at most a year's days
     if page.after:
         rows = [r for r in rows if (r.tanggal, r.instansi_id) > page.after]

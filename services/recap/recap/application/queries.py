@@ -168,7 +168,15 @@ def employee_recap(session, nip: str, kind: str, day: dt.date, today: dt.date):
     _finish([total], kind, day, session, today)
     kegiatan = kegiatan_lines(session, nip, kind, day)
     return {"nip": nip, "nama": total.nama, "period_key": key, "start": start, "end": end, "total": total,
-            "by_unit": by_unit, "kegiatan": kegiatan}
+            "by_unit": by_unit, "kegiatan": kegiatan, "evaluasi": evaluasi_periodik(session, nip, start, end)}
+
+
+def evaluasi_periodik(session, nip: str, start: dt.date, end: dt.date) -> list[dict]:
+    """The employee's rated 6/2022 periods overlapping ``start .. end`` (the month, quarter and year a day is in)."""
+    e = t.evaluasi_periodik
+    return [dict(r._mapping) for r in session.execute(
+        sa.select(e).where(e.c.nip == nip, e.c.period_start <= end, e.c.period_end >= start)
+        .order_by(e.c.period_start, e.c.period_end, e.c.skp_id))]
 
 
 def _counted(session, nip: str, kind: str, day: dt.date) -> dict[tuple[str, str], dict]:
@@ -230,29 +238,41 @@ def kegiatan_lines(session, nip: str, kind: str, day: dt.date) -> list[dict]:
     return out
 
 
-def unit_subtree(unit_id: str, start: dt.date, end: dt.date):
-    """The unit and the units below it, as a subquery: those of everyone whose chain has a head holding a position
-    in the unit during the period (identity's `heads`), so a Kepala Dinas's unit recap covers its bidang and
-    seksi. A subquery, not a round trip of its own."""
+def _subtree(unit_id: str, start: dt.date, end: dt.date):
+    """The unit and the units below it: those of everyone whose chain has a head holding a position in the unit
+    during the period (identity's `heads`), so a Kepala Dinas's unit recap covers its bidang and seksi. The unit's
+    holders first (`assignments_unit`), then whoever has one of them among their heads (the GIN index on `heads`):
+    neither step reads the country's assignments."""
     a, holder = t.assignments.alias("member"), t.assignments.alias("holder")
-    held_here = sa.exists().where(holder.c.unit_id == unit_id, _overlap(holder, start, end),
-                                  holder.c.nip == sa.any_(a.c.heads))
-    below = sa.select(a.c.unit_id).where(held_here, _overlap(a, start, end), a.c.unit_id.is_not(None))
-    return sa.union(sa.select(sa.literal(unit_id)), below).scalar_subquery()
+    holders = sa.select(holder.c.nip).where(holder.c.unit_id == unit_id, _overlap(holder, start, end))
+    below = sa.select(a.c.unit_id).where(a.c.heads.overlap(sa.func.array(holders.scalar_subquery())),
+                                         _overlap(a, start, end), a.c.unit_id.is_not(None))
+    return sa.union(sa.select(sa.literal(unit_id)), below)
+
+
+def unit_subtree(unit_id: str, start: dt.date, end: dt.date):
+    """`_subtree` as a subquery, for a statement that reads one table by it."""
+    return _subtree(unit_id, start, end).scalar_subquery()
+
+
+def subtree_units(session, unit_id: str, start: dt.date, end: dt.date) -> list[str]:
+    """`_subtree`'s unit ids, read first: the statements after it then name a few units the planner can see, and
+    reach the counters by their primary key (unit, kind, period) instead of every counter row of the period."""
+    return list(session.execute(_subtree(unit_id, start, end)).scalars())
 
 
 def unit_members(session, unit_id: str, kind: str, day: dt.date):
     """Counter rows of the unit and the units below it for the period, plus employees assigned to them then who
     have no counters."""
     start, end = period_bounds(kind, day)
-    units = unit_subtree(unit_id, start, end)
+    units = subtree_units(session, unit_id, start, end)
     lines: dict[str, Line] = {}
     for row in session.execute(sa.select(t.employee_counters).where(
-            t.employee_counters.c.unit_id.in_(units), t.employee_counters.c.kind == kind,
+            _any(t.employee_counters.c.unit_id, units), t.employee_counters.c.kind == kind,
             t.employee_counters.c.period_key == period_key(kind, day))):
         lines.setdefault(row.nip, Line(row.nip, unit_id=row.unit_id)).add(_counter_row(row))
     for nip, member_unit in session.execute(sa.select(t.assignments.c.nip, t.assignments.c.unit_id).where(
-            t.assignments.c.unit_id.in_(units), _overlap(t.assignments, start, end))).all():
+            _any(t.assignments.c.unit_id, units), _overlap(t.assignments, start, end))).all():
         lines.setdefault(nip, Line(nip, unit_id=member_unit))
     return lines
 
@@ -385,7 +405,7 @@ def backlog(session, instansi_id, unit_id, today, backlog_days):
 
 # -- recommendations ---------------------------------------------------------------------------------------------
 
-def recommendations(session, instansi_id: str, unit_id: str | None, year: int, month: int, today: dt.date,
+def recommendations(session, instansi_id: str, unit_id: str | None, year: int, month: int, today: dt.date,  # noqa: C901 - TODO issue 17.14: split
                     backlog_days: int) -> list[advice.Advice]:
     day = dt.date(year, month, 1)
     start, end = period_bounds("month", day)

@@ -22,3 +22,18 @@ def test_concurrent_month_closes_with_one_key_close_once_and_answer_alike(stub, 
         closed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'recap_closed' "
                                       "AND payload->>'instansi_id' = :i"), {"i": INST}).scalar()
     assert closed == 1
+
+
+def test_a_retried_close_gets_the_first_answer_and_its_key_cannot_close_another_month(stub, engine, test_keys):
+    from ekinerja.recap.v1 import recap_pb2 as pb
+    inst = "i-idem-retry"
+    admin = testing.bearer(test_keys.token(subject="admin-idem", roles=["admin_instansi"], instansi=inst))
+    md = admin + [("x-idempotency-key", "close-retry-" + uuid.uuid4().hex)]
+    first = testing.retried_alike(
+        lambda: stub.CloseMonth(pb.CloseMonthRequest(instansi_id=inst, tahun=2025, bulan=4), metadata=md, timeout=30),
+        lambda: stub.CloseMonth(pb.CloseMonthRequest(instansi_id=inst, tahun=2025, bulan=5), metadata=md, timeout=30))
+    assert not first.already_closed
+    with engine.connect() as conn:
+        closed = conn.execute(sa.text("SELECT count(*) FROM outbox WHERE event_type = 'recap_closed' "
+                                      "AND payload->>'instansi_id' = :i"), {"i": inst}).scalar()
+    assert closed == 1

@@ -335,6 +335,31 @@ def test_cli_me_export_and_chart(loaded, recap, test_keys, tmp_path, monkeypatch
     assert main(endpoint + ["recap", "me", "--period", "month", "--date", "2025-13-01"]) == 2
 
 
+def test_unit_recap_reads_only_its_units_counter_rows(loaded, engine):
+    """The unit's counter rows are read by their primary key, not every counter row of the period (the country's, at
+    national scale): the unit subtree is read first. Index scans forced so that the tiny test tables plan as the
+    national ones would."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import queries
+    with Session(engine) as session:
+        session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        recap = queries.unit_recap(session, "u-a", "month", dt.date(2025, 3, 20), dt.date(2026, 1, 1))
+        # heap rows fetched through any index of the table in this transaction (seq scans are off)
+        read = session.execute(sa.text(
+            "SELECT sum(pg_stat_get_xact_tuples_fetched(i.indexrelid)) FROM pg_index i "
+            "WHERE i.indrelid = 'employee_counters'::regclass")).scalar()
+        own = session.execute(sa.text("SELECT count(*) FROM employee_counters WHERE unit_id = 'u-a' AND "
+                                      "kind = 'month' AND period_key = '2025-03'")).scalar()
+        others = session.execute(sa.text("SELECT count(*) FROM employee_counters WHERE unit_id <> 'u-a' AND "
+                                         "kind = 'month' AND period_key = '2025-03'")).scalar()
+        session.rollback()
+    assert recap["rows"] and own and others   # the period has other units' rows to skip
+    assert read == own, (read, own, others)
+
+
 def test_unit_recap_reads_the_maintained_achievement_which_equals_the_formula(loaded, engine):
     """No target or kegiatan counter is read at query time; what is read equals the Python formula exactly."""
     import datetime as dt
@@ -354,7 +379,9 @@ def test_unit_recap_reads_the_maintained_achievement_which_equals_the_formula(lo
         sa.event.remove(engine, "before_cursor_execute", record)
     assert {line.key: str(line.achievement) for line in recap["rows"] if line.achievement is not None}
     assert not [s for s in seen if "kegiatan_counters" in s or "skp_kegiatan" in s], seen
-    assert len(seen) <= 6, seen   # counters, assignments, achievement, oldest pending, names, unit name
+    # the unit subtree (read first, so the counters are reached by their primary key), counters, assignments,
+    # achievement, oldest pending, names, unit name
+    assert len(seen) <= 7, seen
     with Session(engine) as session:
         for kind, day in (("month", dt.date(2025, 3, 1)), ("year", dt.date(2025, 3, 1)),
                           ("month", dt.date(2025, 1, 1)), ("month", dt.date(2025, 12, 1))):

@@ -321,7 +321,7 @@ def number_format(value: Decimal) -> str:
     return grouped + ("." + "0" * places if places else "")
 
 
-def to_xlsx(form: Form) -> bytes:
+def to_xlsx(form: Form) -> bytes:  # noqa: C901 - TODO issue 17.14: split
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter

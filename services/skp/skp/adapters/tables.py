@@ -19,6 +19,7 @@ positions = sa.Table(
     sa.Column("job_group", sa.Text, nullable=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("jenis_jabatan", sa.Text),  # identity's, else inferred (domain/catalogue.py:infer_jenis)
+    sa.Column("jenjang", sa.Text),  # identity's, as written ("Ahli Muda"): angka kredit under 6/2022
 )
 
 # Before versioning (migration 0004_position_templates copied them into template_versions): read by nothing now.
@@ -186,7 +187,7 @@ audit = sa.Table(
 )
 
 # --- issue 22: the ruleset per instansi and year, the organisation's predikat per period, the employees' predikat --
-# (migration 0007_ruleset_setting). Settings keep the current value; every change is a row of setting_audit.
+# (migration 0008_ruleset_setting). Settings keep the current value; every change is a row of setting_audit.
 
 ruleset_settings = sa.Table(
     "ruleset_settings", metadata,

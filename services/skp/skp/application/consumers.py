@@ -43,7 +43,7 @@ def position_changed(session, envelope: dict) -> None:
     values = dict(jabatan_id=data["jabatan_id"], instansi_id=data["instansi_id"], unit_id=data.get("unit_id"),
                   unit_nama=data.get("unit_nama"), nama=data["nama"], kind=data["kind"],
                   job_group=data["job_group"], version=int(data.get("version") or 0),
-                  jenis_jabatan=data.get("jenis_jabatan") or None)
+                  jenis_jabatan=data.get("jenis_jabatan") or None, jenjang=data.get("jenjang") or None)
     statement = pg_insert(t.positions).values(**values)
     session.execute(statement.on_conflict_do_update(
         index_elements=["jabatan_id"], set_={k: statement.excluded[k] for k in values if k != "jabatan_id"},
@@ -158,7 +158,7 @@ def remember_assignment(session, data: dict, version: int) -> None:
                                                     set_={k: statement.excluded[k] for k in values}))
 
 
-def assignment_changed(session, envelope: dict) -> None:
+def assignment_changed(session, envelope: dict) -> None:  # noqa: C901 - TODO issue 17.14: split
     data = envelope["data"]
     assignment_id, version = str(data["assignment_id"]), int(data.get("version") or 0)
     seen = session.execute(sa.select(t.assignments.c.version).where(t.assignments.c.assignment_id == assignment_id)

@@ -63,6 +63,19 @@ RULES: dict[str, frozenset[str] | str] = {
     "GetPredikatOrganisasi": SETTING_READ,
     "SetPredikatOrganisasi": InstansiRule({ADMIN}),
     "CheckDistribution": InstansiRule({BKN, ADMIN}),
+    # PermenPANRB 6/2022 (rencana.py, evaluation.py): the employee writes the plan and the realisation; the penilai
+    # sets the ekspektasi, approves or returns, gives feedback and rates
+    "GetRencanaKinerja": READ,
+    "ListRhkAtasan": frozenset({OWNER, PENILAI}),
+    "UpdateRencanaKinerja": frozenset({OWNER}),
+    "SetEkspektasiPerilaku": frozenset({PENILAI}),
+    "SubmitRencanaKinerja": frozenset({OWNER}),
+    "ApproveRencanaKinerja": frozenset({PENILAI}),
+    "ReturnRencanaKinerja": frozenset({PENILAI}),
+    "SetRealisasiIki": frozenset({OWNER}),
+    "AddUmpanBalik": frozenset({PENILAI}),
+    "RateEvaluasi": frozenset({PENILAI}),
+    "ListEvaluasi": READ,
 }
 
 

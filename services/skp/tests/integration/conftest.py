@@ -26,7 +26,7 @@ def skp_events(amqp_uri):
     """Test queues bound to skp.events before the service runs: every skp event published is captured."""
     name = f"test-skp-{uuid.uuid4().hex[:8]}"
     queues = {et: Queue(f"{name}.{et}", exchange=topology.event_exchange("skp"), routing_key=et, durable=False,
-                        auto_delete=False) for et in ("skp_approved", "skp_scored", "skp_closed")}
+                        auto_delete=False) for et in topology.SUBSCRIPTIONS["skp"]}
     with Connection(amqp_uri) as conn:
         topology.declare(conn.default_channel, queues.values())
     captured = EventLog(amqp_uri, queues)

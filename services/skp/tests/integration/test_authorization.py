@@ -32,6 +32,18 @@ def requests(pb, skp_id, kegiatan_id):
         "FileKeberatan": pb.FileKeberatanRequest(skp_id=skp_id, alasan="x"),
         "DecideKeberatan": pb.DecideKeberatanRequest(skp_id=skp_id, catatan="x"),
         "AdoptSkpAsTemplate": pb.AdoptSkpAsTemplateRequest(skp_id=skp_id, reason="x"),
+        "GetRencanaKinerja": pb.GetRencanaKinerjaRequest(skp_id=skp_id),
+        "ListRhkAtasan": pb.ListRhkAtasanRequest(skp_id=skp_id),
+        "UpdateRencanaKinerja": pb.UpdateRencanaKinerjaRequest(skp_id=skp_id, expected_version=-1),
+        "SetEkspektasiPerilaku": pb.SetEkspektasiPerilakuRequest(skp_id=skp_id, ekspektasi={"loyal": "x"}),
+        "SubmitRencanaKinerja": pb.SubmitRencanaKinerjaRequest(skp_id=skp_id),
+        "ApproveRencanaKinerja": pb.ApproveRencanaKinerjaRequest(skp_id=skp_id),
+        "ReturnRencanaKinerja": pb.ReturnRencanaKinerjaRequest(skp_id=skp_id, note="x"),
+        "SetRealisasiIki": pb.SetRealisasiIkiRequest(skp_id=skp_id, periode="2024-01", iki_id="x", realisasi="1"),
+        "AddUmpanBalik": pb.AddUmpanBalikRequest(skp_id=skp_id, periode="2024-01", perilaku="loyal", catatan="x"),
+        "RateEvaluasi": pb.RateEvaluasiRequest(skp_id=skp_id, periode="2024-01", hasil_kerja="sesuai",
+                                               perilaku="sesuai"),
+        "ListEvaluasi": pb.ListEvaluasiRequest(skp_id=skp_id),
     }
 
 

@@ -126,7 +126,7 @@ class Bridge:
             log.warning("%s refused by a service: %s", command.kind, exc.code().name)
             return command.kind, "refused", replies.REFUSED
 
-    def execute(self, command, sender: str, sender_hash: str, digest: str, tx) -> tuple[str, str, str]:
+    def execute(self, command, sender: str, sender_hash: str, digest: str, tx) -> tuple[str, str, str]:  # noqa: C901 - TODO issue 17.14: split
         """(command, outcome, reply) for one parsed message."""
         kind = command.kind
         if kind == "too_long":

@@ -1,10 +1,9 @@
-"""snowman's own settings (the platform's `EKINERJA_*` ones come from ekinerja_platform.settings)."""
+"""snowman's settings as the application reads them (the model: snowman/settings.py)."""
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
-from ..domain.rulesets import ASK_RULESETS, PERMENPANRB
+from ..settings import load_settings
 
 DEFAULT_RULESET_ENV = "EKINERJA_SNOWMAN_DEFAULT_RULESET"
 
@@ -13,7 +12,4 @@ DEFAULT_RULESET_ENV = "EKINERJA_SNOWMAN_DEFAULT_RULESET"
 def default_ruleset() -> str:
     """The ruleset an asker's answers come from when the Ask request names none: until agencies carry their own
     ruleset setting, the one in force (PermenPANRB 6/2022) unless the deployment says otherwise."""
-    value = (os.environ.get(DEFAULT_RULESET_ENV) or "").strip() or PERMENPANRB
-    if value not in ASK_RULESETS:
-        raise SystemExit(f"{DEFAULT_RULESET_ENV}={value!r} is not one of {', '.join(ASK_RULESETS)}")
-    return value
+    return load_settings().default_ruleset

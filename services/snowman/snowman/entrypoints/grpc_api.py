@@ -36,12 +36,11 @@ def _similar_out(s) -> pb.SimilarQuestion:
                               entry_id=s.entry_id or "", skor=str(s.skor))
 
 
-def _idempotent(db, call, rpc: str, response_type, work):
+def _idempotent(db, call, rpc: str, request, response_type, work):
     """Run `work(session, principal)` once per idempotency key (when the caller sent one), even when retries of
     one key arrive concurrently."""
     principal = call.require_principal()
-    scope = f"snowman.{rpc}:{principal.subject}"
-    return run_once(db, scope, call.idempotency_key, response_type, lambda session: work(session, principal))
+    return run_once(db, call, f"snowman.{rpc}", request, response_type, lambda session: work(session, principal))
 
 
 def ask(db, call, request):
@@ -55,14 +54,14 @@ def ask(db, call, request):
             answers=[pb.Answer(id=a.entry_id, judul=a.judul, jawaban=a.jawaban, skor=str(a.skor),
                                kelompok=list(a.kelompok), rujukan=a.rujukan, version=a.version, ruleset=a.ruleset,
                                helpful=a.helpful, not_helpful=a.not_helpful) for a in result.answers])
-    return _idempotent(db, call, "Ask", pb.AskResponse, work)
+    return _idempotent(db, call, "Ask", request, pb.AskResponse, work)
 
 
 def vote(db, call, request):
     def work(session, principal):
         up, down = handlers.vote(session, principal, request.entry_id, request.helpful, request.question_id)
         return pb.VoteResponse(entry_id=request.entry_id, helpful=up, not_helpful=down)
-    return _idempotent(db, call, "Vote", pb.VoteResponse, work)
+    return _idempotent(db, call, "Vote", request, pb.VoteResponse, work)
 
 
 def get_entry(db, call, request):
@@ -91,14 +90,14 @@ def edit_entry(db, call, request):
         version = handlers.edit_entry(session, principal, request.entry_id, _content_in(request.content),
                                       request.base_version)
         return pb.EditEntryResponse(entry=_version_out(version))
-    return _idempotent(db, call, "EditEntry", pb.EditEntryResponse, work)
+    return _idempotent(db, call, "EditEntry", request, pb.EditEntryResponse, work)
 
 
 def publish_entry(db, call, request):
     def work(session, principal):
         version = handlers.publish_entry(session, principal, request.entry_id, request.version)
         return pb.PublishEntryResponse(entry=_version_out(version))
-    return _idempotent(db, call, "PublishEntry", pb.PublishEntryResponse, work)
+    return _idempotent(db, call, "PublishEntry", request, pb.PublishEntryResponse, work)
 
 
 def list_open_questions(db, call, request):
@@ -117,7 +116,7 @@ def answer_question(db, call, request):
         version = handlers.answer_question(session, principal, request.question_id, request.entry_id,
                                            _content_in(request.content))
         return pb.AnswerQuestionResponse(entry=_version_out(version))
-    return _idempotent(db, call, "AnswerQuestion", pb.AnswerQuestionResponse, work)
+    return _idempotent(db, call, "AnswerQuestion", request, pb.AnswerQuestionResponse, work)
 
 
 def mark_duplicate(db, call, request):
@@ -125,4 +124,4 @@ def mark_duplicate(db, call, request):
         qid, status, entry_id = handlers.mark_duplicate(session, principal, request.question_id, request.entry_id,
                                                         request.duplicate_of)
         return pb.MarkDuplicateResponse(question_id=qid, status=status, entry_id=entry_id or "")
-    return _idempotent(db, call, "MarkDuplicate", pb.MarkDuplicateResponse, work)
+    return _idempotent(db, call, "MarkDuplicate", request, pb.MarkDuplicateResponse, work)

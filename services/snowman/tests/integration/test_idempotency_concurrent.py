@@ -24,3 +24,14 @@ def test_concurrent_asks_with_one_key_record_one_question(stub, tokens, snowman_
         questions = conn.execute(sa.text("SELECT count(*) FROM questions WHERE pertanyaan = :p"),
                                  {"p": question}).scalar()
     assert (asked, questions) == (1, 1)
+
+
+def test_a_retried_question_gets_the_first_answer_and_its_key_cannot_ask_another(stub, tokens, snowman_engine):
+    md = tokens["staf"] + [("x-idempotency-key", "ask-retry-" + uuid.uuid4().hex)]
+    question = "berapa target kuantitas minimal dalam rencana kerja " + uuid.uuid4().hex[:6]
+    testing.retried_alike(lambda: stub.Ask(pb.AskRequest(pertanyaan=question), metadata=md, timeout=20),
+                          lambda: stub.Ask(pb.AskRequest(pertanyaan=question + " lagi"), metadata=md, timeout=20))
+    with snowman_engine.connect() as conn:
+        questions = conn.execute(sa.text("SELECT count(*) FROM questions WHERE pertanyaan LIKE :p"),
+                                 {"p": question + "%"}).scalar()
+    assert questions == 1

@@ -2,13 +2,13 @@
 employees' predikat per period (the distribution curve's input). Only new tables; existing documents keep their
 ``ruleset``. On a new database 0002 already created them from the current metadata (checkfirst).
 
-Revision ID: 0007_ruleset_setting
-Revises: 0006_outbox_trace_context
+Revision ID: 0008_ruleset_setting
+Revises: 0007_rhk_evaluation
 """
 from alembic import op
 
-revision = "0007_ruleset_setting"
-down_revision = "0006_outbox_trace_context"
+revision = "0008_ruleset_setting"
+down_revision = "0007_rhk_evaluation"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,115 @@
+"""Use cases of the periodic evaluation under PermenPANRB 6/2022: the employee's realisation per IKI, the
+penilai's continuous feedback against RHK and BerAKHLAK values, and the penilai's two ratings, from which the
+predikat (the matrix) and, for a jabatan fungsional, the angka kredit follow (domain/evaluation.py, which calls
+``ekinerja_rules.permenpanrb_6_2022``: the offline calculator's code). The result is stored with the evaluation.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ekinerja_platform.domain_errors import FailedPrecondition
+
+from ..adapters import rhk_repository as rr
+from ..domain import evaluation as ev
+from ..domain import rhk
+from . import events_622
+from .handlers import _actor, _changed
+from .rencana import _doc
+
+
+def _approved(session, doc: dict) -> dict:
+    plan = rr.get_plan(session, doc["skp_id"])
+    if plan["approved_rhk"] is None:
+        raise FailedPrecondition("SKP belum disetujui pejabat penilai", field="status")
+    return plan
+
+
+def _periode(doc: dict, text: str):
+    return ev.periode_of_document(text, doc["kind"], doc["period_start"], doc["period_end"])
+
+
+def evaluation_view(session, doc: dict, evaluation: dict | None, periode: str) -> dict:
+    return {"doc": doc, "periode": periode, "evaluation": evaluation,
+            "feedback": rr.feedback_of(session, doc["skp_id"], periode)}
+
+
+def list_evaluations(session, principal, skp_id: str) -> list[dict]:
+    doc, _ = _doc(session, "ListEvaluasi", principal, skp_id)
+    found = {e["periode"]: e for e in rr.evaluations_of(session, doc["skp_id"])}
+    for item in rr.feedback_of(session, doc["skp_id"]):  # feedback of a period with no realisation yet
+        found.setdefault(item["periode"], None)
+    return [evaluation_view(session, doc, e, p) for p, e in found.items()]
+
+
+def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: str, realisasi: str, uraian: str,
+                  bukti: list[str], today: dt.date, dari_des: bool = False) -> dict:
+    """The employee's realisation of one IKI in a period. ``dari_des``: take it from DES instead, the approved
+    activities of the period reported against this IKI (skp keeps them from des's ``activity_reviewed``, applied
+    once): their recognised kuantitas summed (quantitative; "proses" entries do not count) and their ids as bukti
+    dukung."""
+    doc, _ = _doc(session, "SetRealisasiIki", principal, skp_id, lock=True)
+    plan = _approved(session, doc)
+    periode, bulan = _periode(doc, periode_text)
+    ev.check_started(periode, today)
+    current = rr.get_evaluation(session, doc["skp_id"], periode.kode)
+    ev.check_open(current)
+    iki = rhk.iki_by_id(plan["approved_rhk"]).get((iki_id or "").strip())
+    if iki is None:
+        raise ev.InvalidArgument("bukan IKI pada SKP yang disetujui", field="iki_id")
+    activity_ids: list[str] = []
+    if dari_des:
+        start, end = max(periode.start, doc["period_start"]), min(periode.end, doc["period_end"])
+        total, activity_ids = rr.des_realisasi(session, doc["skp_id"], iki["iki_id"], start, end)
+        realisasi = ev.from_des(plan["approved_pendekatan"], realisasi, total, activity_ids)
+    item = ev.validate_realisasi(iki, plan["approved_pendekatan"], realisasi, uraian, bukti)
+    if activity_ids:  # every DES activity of the period is bukti, however many (the limit is for typed bukti)
+        item["bukti"] = activity_ids + [b for b in item["bukti"] if b not in activity_ids]
+        item["dari_des"] = True
+    values = {**((current or {}).get("realisasi") or {}), iki["iki_id"]: item}
+    rr.save_evaluation(session, doc, periode, bulan, realisasi=values)
+    doc = _changed(session, doc, principal, "realisasi_iki_set", {"periode": periode.kode, **item})
+    return evaluation_view(session, doc, rr.get_evaluation(session, doc["skp_id"], periode.kode), periode.kode)
+
+
+def add_feedback(session, principal, skp_id: str, periode_text: str, rhk_id: str, perilaku: str,
+                 catatan: str) -> dict:
+    """Umpan balik berkelanjutan: the penilai's note during the period, before the period is rated."""
+    doc, _ = _doc(session, "AddUmpanBalik", principal, skp_id, lock=True)
+    plan = _approved(session, doc)
+    periode, _bulan = _periode(doc, periode_text)
+    ev.check_open(rr.get_evaluation(session, doc["skp_id"], periode.kode))
+    item = ev.validate_feedback(rhk_id, perilaku, catatan, rhk.rhk_by_id(plan["approved_rhk"]))
+    row = rr.add_feedback(session, doc["skp_id"], periode.kode, _actor(principal), item)
+    _changed(session, doc, principal, "umpan_balik_added", {"periode": periode.kode, "id": str(row["id"]),
+                                                            "rhk_id": item["rhk_id"], "perilaku": item["perilaku"]})
+    return row
+
+
+def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, perilaku: str, catatan: str,
+         today: dt.date) -> dict:
+    """The penilai's ratings for the period; the predikat and angka kredit are computed and stored, final."""
+    doc, _ = _doc(session, "RateEvaluasi", principal, skp_id, lock=True)
+    plan = _approved(session, doc)
+    periode, bulan = _periode(doc, periode_text)
+    hasil = ev.parse_rating(hasil_kerja, "hasil_kerja")
+    sikap = ev.parse_rating(perilaku, "perilaku")
+    catatan = rhk._text(catatan, "catatan", required=False)
+    ev.check_started(periode, today)
+    current = rr.get_evaluation(session, doc["skp_id"], periode.kode)
+    ev.check_open(current)
+    missing = ev.missing_realisasi(rhk.iki_by_id(plan["approved_rhk"]), (current or {}).get("realisasi") or {})
+    if missing:
+        raise FailedPrecondition("realisasi belum diisi untuk " + "; ".join(missing), field="realisasi")
+    jenjang = ev.jenjang_of(doc["kind"], rr.jenjang_of_position(session, doc["jabatan_id"]))
+    result = ev.outcome(hasil, sikap, jenjang, bulan)
+    rr.save_evaluation(session, doc, periode, bulan, hasil_kerja=hasil.value, perilaku=sikap.value,
+                       predikat=result.predikat.value, jenjang=jenjang.value if jenjang else None,
+                       angka_kredit=result.angka_kredit, catatan=catatan, rated_by=_actor(principal),
+                       rated_at=dt.datetime.now(dt.timezone.utc))
+    doc = _changed(session, doc, principal, "evaluasi_rated", {
+        "periode": periode.kode, "hasil_kerja": hasil.value, "perilaku": sikap.value,
+        "predikat": result.predikat.value, "bulan": bulan,
+        "angka_kredit": str(result.angka_kredit) if result.angka_kredit is not None else None})
+    rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
+    events_622.publish_rated(session, doc, rated, plan["approved_rhk"])
+    return evaluation_view(session, doc, rated, periode.kode)
