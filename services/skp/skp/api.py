@@ -332,7 +332,7 @@ def get_ruleset_setting(db, call, request):
 
 
 def set_ruleset_setting(db, call, request):
-    return _write(db, call, "SetRulesetSetting", pb.SetRulesetSettingResponse, lambda s, p: (
+    return _write(db, call, "SetRulesetSetting", request, pb.SetRulesetSettingResponse, lambda s, p: (
         pb.SetRulesetSettingResponse(setting=ruleset_setting_message(ruleset_setting.set_ruleset_setting(
             s, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
 
@@ -344,7 +344,7 @@ def get_predikat_organisasi(db, call, request):
 
 
 def set_predikat_organisasi(db, call, request):
-    return _write(db, call, "SetPredikatOrganisasi", pb.SetPredikatOrganisasiResponse, lambda s, p: (
+    return _write(db, call, "SetPredikatOrganisasi", request, pb.SetPredikatOrganisasiResponse, lambda s, p: (
         pb.SetPredikatOrganisasiResponse(setting=predikat_organisasi_message(ruleset_setting.set_predikat_organisasi(
             s, p, request.instansi_id, request.periode, request.predikat, request.reason)))))
 
