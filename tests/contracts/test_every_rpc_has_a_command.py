@@ -91,6 +91,11 @@ COMMANDS = {
     "SkpService.AddUmpanBalik": "skp evaluasi umpan-balik",
     "SkpService.RateEvaluasi": "skp evaluasi nilai",
     "SkpService.ListEvaluasi": "skp evaluasi lihat",
+    "SkpService.GetRulesetSetting": "skp aturan lihat",
+    "SkpService.SetRulesetSetting": "skp aturan atur",
+    "SkpService.GetPredikatOrganisasi": "skp predikat-organisasi lihat",
+    "SkpService.SetPredikatOrganisasi": "skp predikat-organisasi atur",
+    "SkpService.CheckDistribution": "skp sebaran",
     # des
     "DesService.GetMonthlyTargets": "des targets show",
     "DesService.SetMonthlyTargets": "des targets set",

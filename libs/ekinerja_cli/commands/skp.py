@@ -484,4 +484,6 @@ def register(cli) -> None:
     """Attach this module's commands to the root group."""
     from . import skp_622
     skp_622.register_on(skp_group)  # `skp rhk`, `skp evaluasi` (PermenPANRB 6/2022)
+    from . import skp_setting
+    skp_setting.register_on(skp_group)  # `skp aturan`, `skp predikat-organisasi`, `skp sebaran`
     cli.add_command(skp_group)

@@ -123,6 +123,8 @@ def _penilai(obj: Any, errors: _Collector) -> Penilai | None:
     golongan = _text(obj, "golongan", "penilai", errors, required=asn)
     if len(errors.errors) > before:
         return None
+    # no error collected: every required value is present (the asserts only tell the type checker so)
+    assert isinstance(status, str) and nama is not None and jabatan is not None and unor is not None
     return Penilai(status, nip, nama, jabatan, unor, golongan)
 
 
@@ -149,6 +151,9 @@ def parse_siasn_input(obj: Any) -> SiasnInput:
     koefisien_id = _text(obj, "koefisien_id", "", errors, required=False)
     if errors.errors:
         raise InvalidPredikatInput(errors.errors)
+    # no error collected: every required value is present (the asserts only tell the type checker so)
+    assert pns is not None and tahun is not None and mulai is not None and selesai is not None
+    assert hasil_kerja is not None and perilaku is not None and penilai is not None
     return SiasnInput(pns, tahun, mulai, selesai, hasil_kerja, perilaku, penilai, periodik_id, koefisien_id)
 
 

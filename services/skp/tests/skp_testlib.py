@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 import time
 import uuid
 
@@ -134,3 +135,27 @@ EXPECTED = {
     "SetEkspektasiPerilaku": {"penilai"}, "ApproveRencanaKinerja": {"penilai"}, "ReturnRencanaKinerja": {"penilai"},
     "AddUmpanBalik": {"penilai"}, "RateEvaluasi": {"penilai"},
 }
+
+
+class Cli:
+    """`ekinerja` run as one user (own config directory with a saved token), as in test_cli.py."""
+
+    def __init__(self, tmp, target: str, token: str):
+        import os
+        tmp.mkdir()
+        self.env = {**os.environ, "EKINERJA_CONFIG_DIR": str(tmp), "EKINERJA_SKP_ENDPOINT": target}
+        subprocess.run([str(testing.REPO_ROOT / ".venv" / "bin" / "python"), "-c",
+                        "import json, sys; from ekinerja_cli.config import save_credentials; "
+                        "save_credentials(json.loads(sys.argv[1]))",
+                        json.dumps({"access_token": token, "access_expires_at": far_future()})],
+                       env=self.env, check=True)
+        self.cwd = tmp
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(testing.REPO_ROOT / ".venv" / "bin" / "ekinerja"), *args], env=self.env,
+                              cwd=self.cwd, capture_output=True, text=True, timeout=60)
+
+    def json(self, *args: str) -> dict:
+        done = self("--json", *args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)

@@ -12,7 +12,7 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
-from skp_testlib import new_nip, wait_for
+from skp_testlib import Cli, new_nip, wait_for
 from sqlalchemy.orm import Session
 
 from ekinerja_platform.db import make_engine
@@ -253,32 +253,6 @@ def test_a_pp46_document_refuses_the_6_2022_rpcs(stub, pb, world):
     error = rpc_error(lambda: stub.GetRencanaKinerja(pb.GetRencanaKinerjaRequest(skp_id=doc.skp_id), metadata=me,
                                                      timeout=5))
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "ruleset" in error.details()
-
-
-class Cli:
-    """`ekinerja` run as one user (own config directory with a saved token), as in test_cli.py."""
-
-    def __init__(self, tmp, target: str, token: str):
-        import os
-
-        from skp_testlib import far_future
-        tmp.mkdir()
-        self.env = {**os.environ, "EKINERJA_CONFIG_DIR": str(tmp), "EKINERJA_SKP_ENDPOINT": target}
-        subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-c",
-                        "import json, sys; from ekinerja_cli.config import save_credentials; "
-                        "save_credentials(json.loads(sys.argv[1]))",
-                        json.dumps({"access_token": token, "access_expires_at": far_future()})],
-                       env=self.env, check=True)
-        self.cwd = tmp
-
-    def __call__(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([EKINERJA, *args], env=self.env, cwd=self.cwd, capture_output=True, text=True,
-                              timeout=60)
-
-    def json(self, *args: str) -> dict:
-        done = self("--json", *args)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
 
 
 def test_the_6_2022_commands_of_the_cli(skp_service, stub, pb, world, use_ruleset, tmp_path, test_keys):

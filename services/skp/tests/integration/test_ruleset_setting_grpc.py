@@ -6,7 +6,7 @@ import uuid
 
 import grpc
 import pytest
-from skp_testlib import new_nip, wait_for
+from skp_testlib import Cli, new_nip, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +85,21 @@ def test_check_distribution_answers_counts_and_broken_rules(stub, pb, world, skp
         ("sangat_baik", 1, 2), ("baik", 2, 3), ("butuh_perbaikan", 3, 5), ("kurang", 4, 0), ("sangat_kurang", 5, 0)]
     assert [v.aturan for v in reply.pelanggaran] == ["butuh_perbaikan_min", "sangat_baik_maks"]
     assert all(v.pesan.startswith("Pegawai berpredikat") for v in reply.pelanggaran)
+
+
+def test_the_setting_commands_of_the_cli(skp_service, tmp_path, test_keys):
+    """`ekinerja skp aturan`, `skp predikat-organisasi` and `skp sebaran` as an agency admin runs them."""
+    instansi = f"inst-cli-{uuid.uuid4().hex[:6]}"
+    admin = Cli(tmp_path / "admin", skp_service.target, test_keys.token(
+        subject="admin-cli", roles=["admin_instansi"], instansi=instansi, ttl_seconds=3600))
+    setting = admin.json("skp", "aturan", "atur", instansi, "2025", "permenpanrb-6-2022", "--alasan", "Mulai")
+    assert (setting["setting"]["ruleset"], setting["setting"]["version"]) == ("permenpanrb-6-2022", 1)
+    assert admin.json("skp", "aturan", "lihat", instansi, "2025")["setting"]["ruleset"] == "permenpanrb-6-2022"
+    shown = admin("skp", "aturan", "lihat", instansi, "2024")
+    assert shown.returncode == 0 and "pp46-2011" in shown.stdout and "belum ditetapkan" in shown.stdout
+    admin.json("skp", "predikat-organisasi", "atur", instansi, "2025", "baik", "--alasan", "PyB")
+    assert admin.json("skp", "predikat-organisasi", "lihat", instansi, "2025")["setting"]["predikat"] == "baik"
+    check = admin("skp", "sebaran", instansi, "2025")
+    assert check.returncode == 0 and "Belum diperiksa" in check.stdout, check.stdout + check.stderr
+    refused = admin("skp", "aturan", "atur", instansi, "2025", "pp-30-2019", "--alasan", "x")
+    assert refused.returncode != 0 and "pp-30-2019" in refused.stderr  # click names the bad choice, nothing sent
