@@ -9,6 +9,7 @@ import datetime as dt
 
 from ekinerja_platform.domain_errors import FailedPrecondition
 
+from ..adapters import predikat_repository
 from ..adapters import rhk_repository as rr
 from ..domain import evaluation as ev
 from ..domain import rhk
@@ -106,6 +107,9 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
                        predikat=result.predikat.value, jenjang=jenjang.value if jenjang else None,
                        angka_kredit=result.angka_kredit, catatan=catatan, rated_by=_actor(principal),
                        rated_at=dt.datetime.now(dt.timezone.utc))
+    # the final predikat joins the organisation's spread the curve check reads (CheckDistribution), same transaction
+    predikat_repository.record_predikat(session, instansi_id=doc["instansi_id"], periode=periode.kode, nip=doc["nip"],
+                                        predikat=result.predikat.value, source="evaluasi", unit_id=doc["unit_id"])
     doc = _changed(session, doc, principal, "evaluasi_rated", {
         "periode": periode.kode, "hasil_kerja": hasil.value, "perilaku": sikap.value,
         "predikat": result.predikat.value, "bulan": bulan,

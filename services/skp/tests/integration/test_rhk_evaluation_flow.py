@@ -208,6 +208,11 @@ def test_cascaded_skp_feedback_and_periodic_evaluation(stub, pb, world, use_rule
     assert (rated.predikat, rated.kode_predikat, rated.angka_kredit) == (
         calculator["predikat"], calculator["kode_predikat"], calculator["angka_kredit"])
 
+    with skp_engine.connect() as conn:  # the final predikat is in the spread CheckDistribution reads, once
+        spread = conn.execute(sa.text("SELECT nip, predikat, source FROM employee_predikat WHERE periode = '2024-Q1'"
+                                      " AND nip = :nip"), {"nip": pegawai}).all()
+    assert [tuple(row) for row in spread] == [(pegawai, "baik", "evaluasi")]
+
     [stored] = stub.ListEvaluasi(pb.ListEvaluasiRequest(skp_id=skp_id), metadata=world.token(kadis),
                                  timeout=5).evaluasi
     assert stored == rated and stored.rated_by == jpt
