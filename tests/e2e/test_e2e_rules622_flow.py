@@ -2,11 +2,12 @@
 approved in skp → des learns the plan's IKI (``rencana_kinerja_approved``) and takes reports tied to them (another
 id is refused) → the penilai approves in des → skp takes the period's realisation from those DES activities
 (``activity_reviewed``) → the penilai rates → recap shows the realisation per IKI and the predikat
-(``evaluasi_rated``). Events flow for real (outbox → RabbitMQ → inbox).
+(``evaluasi_rated``) → the PyB sets the organisation's predikat and the curve check counts the employee → the
+SIASN export of the rated period carries the matrix's predikat code. Events flow for real (outbox → RabbitMQ → inbox).
 
 One kabupaten through identity's API: T, Sekretaris Daerah; K, Kepala Badan (a JPT) whose penilai is T; F, a
-Pranata Komputer Ahli Pertama (jabatan fungsional) whose penilai is K. Until the per-instansi ruleset setting
-(rules622-setting) is merged, the drafted documents are put under 6/2022 in skp's own database.
+Pranata Komputer Ahli Pertama (jabatan fungsional) whose penilai is K. The instansi's ruleset for the year is set
+through skp's API before anyone is assigned, so skp drafts their documents under 6/2022 itself.
 """
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import uuid
 
 import grpc
 import pytest
-import sqlalchemy as sa
-from e2e_lib import Calendar, des_today, eventually, rpc_error
+from e2e_lib import Calendar, auth, des_today, eventually, rpc_error
+
+from ekinerja_rules.permenpanrb_6_2022.siasn import parse_siasn_input, siasn_export
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]
 RULESET = "permenpanrb-6-2022"
@@ -32,24 +34,26 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
                      eselon="II.b")
     identity.jabatan(inst, f"{inst}.PRAKOM", unit, "Pranata Komputer Ahli Pertama", "fungsional_tertentu", "umum",
                      f"{inst}.KABAN", jenjang="Ahli Pertama")
+    s, spb = skp.stub, skp.pb
+    admin_token = identity.admin_instansi(inst)
+
+    def admin():  # a fresh idempotency key per write
+        return auth(admin_token, key=True)
+
+    setting = s.SetRulesetSetting(spb.SetRulesetSettingRequest(
+        instansi_id=inst, tahun=cal.year_start.year, ruleset=RULESET, reason="Penilaian menurut PermenPANRB 6/2022"),
+        metadata=admin(), timeout=20).setting
+    assert (setting.ruleset, setting.is_set) == (RULESET, True)
     t = identity.pegawai(inst, "Taufik Sekda", "IV/c")
     k = identity.pegawai(inst, "Kartika Kaban", "IV/b", gender=2)
     f = identity.pegawai(inst, "Fajar Prakom", "III/a")
     for person, jabatan in ((t, "SEKDA"), (k, "KABAN"), (f, "PRAKOM")):
         identity.assign(person.nip, f"{inst}.{jabatan}", cal.year_start)
-
-    s, spb = skp.stub, skp.pb
-    engine = sa.create_engine(stack.databases["skp"])
-    try:
-        docs = {}
-        for person in (k, f):
-            [draft] = skp.documents(person, cal.year_start.year)
-            with engine.begin() as conn:
-                conn.execute(sa.text("UPDATE skp_documents SET ruleset = :r WHERE skp_id = CAST(:id AS uuid)"),
-                             {"r": RULESET, "id": draft.skp_id})
-            docs[person.nip] = draft.skp_id
-    finally:
-        engine.dispose()
+    docs = {}
+    for person in (k, f):
+        [draft] = skp.documents(person, cal.year_start.year)
+        assert draft.ruleset == RULESET, "skp drafts under the instansi's ruleset of the year"
+        docs[person.nip] = draft.skp_id
 
     def agree(owner, penilai, rhk):
         skp_id = docs[owner.nip]
@@ -96,6 +100,9 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
     eventually(from_des, what="skp receives the approved DES activities")
     s.SetRealisasiIki(spb.SetRealisasiIkiRequest(skp_id=skp_id, periode=periode, iki_id=tersedia, realisasi="99.5"),
                       metadata=f.md(True), timeout=20)
+    s.AddUmpanBalik(spb.AddUmpanBalikRequest(skp_id=skp_id, periode=periode, rhk_id=plan.approved_rhk[0].rhk_id,
+                                             catatan="Modul absensi tepat waktu; lanjutkan modul cuti."),
+                    metadata=k.md(True), timeout=20)
     rated = s.RateEvaluasi(spb.RateEvaluasiRequest(skp_id=skp_id, periode=periode, hasil_kerja="di_atas",
                                                    perilaku="sesuai"), metadata=k.md(True), timeout=20).evaluasi
     # baik (matrix); ahli pertama, one month: 12.5 x 100 % x 1/12 = 1.0416… → 1.042
@@ -118,3 +125,24 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
         return month
     eventually(lambda: recapped(f), what="recap receives the rated period")
     recapped(k)
+
+    # the PyB's organisation predikat, and the curve check counting the rated employee (fewer than 5: not judged)
+    s.SetPredikatOrganisasi(spb.SetPredikatOrganisasiRequest(instansi_id=inst, periode=periode, predikat="baik",
+                                                             reason="Capaian organisasi bulan ini"),
+                            metadata=admin(), timeout=20)
+    curve = s.CheckDistribution(spb.CheckDistributionRequest(instansi_id=inst, periode=periode), metadata=admin(),
+                                timeout=20)
+    assert (curve.predikat_organisasi, curve.jumlah_pegawai, curve.diperiksa) == ("baik", 1, False)
+    assert {c.predikat: c.jumlah for c in curve.jumlah if c.jumlah} == {"baik": 1}
+
+    # the SIASN export of the rated month: the predikat code is the matrix's, equal to the stored one
+    export = siasn_export(parse_siasn_input({
+        "ruleset": RULESET, "pns_dinilai_id": f.nip, "tahun": today.year, "bulan_mulai": today.month,
+        "bulan_selesai": today.month, "hasil_kerja": rated.hasil_kerja, "perilaku": rated.perilaku,
+        "penilai": {"status": "ASN", "nip": k.nip, "nama": "Kartika Kaban", "jabatan": "Kepala Badan",
+                    "unor": "Badan Kepegawaian", "golongan": "IV/b"}}))
+    periodik = export["kinerja_periodik"]
+    assert (export["predikat"], periodik["kuadranKinerjaNilai"]) == (rated.predikat, rated.kode_predikat)
+    assert (periodik["hasilKinerjaNilai"], periodik["perilakuKerjaNilai"]) == (rated.kode_hasil_kerja,
+                                                                              rated.kode_perilaku)
+    assert export["skp22"] is None  # one month, not the whole year
