@@ -43,6 +43,10 @@ def _names(rule: CurveRule) -> str:
 
 
 def _limit(rule: CurveRule, total: int) -> int:
+    if rule.bound is Bound.ADA or rule.bound is Bound.NOL:
+        return 1 if rule.bound is Bound.ADA else 0
+    if rule.percent is None:  # a MAKS/MIN rule without its percent is a bug in the table, not user input
+        raise ValueError(f"curve rule {rule.code} has no percent")
     if rule.bound is Bound.MAKS:
         return rule.percent * total // 100  # floor
     if rule.bound is Bound.MIN:

@@ -68,7 +68,7 @@ def parse(line: str) -> QuickEntry:
         raise QuickEntryError("Pesan terlalu panjang (maks 500 huruf).")
     m = _LINE.match(line.strip())
     command = COMMANDS.get(m.group("cmd").upper()) if m else None
-    if command is None:
+    if m is None or command is None:
         word = m.group("cmd").upper() if m else line.split()[0]
         raise QuickEntryError(f"Perintah '{word[:20]}' tidak dikenal. " + USAGE)
     rest = m.group("rest")
@@ -89,7 +89,8 @@ def parse(line: str) -> QuickEntry:
         raise QuickEntryError("Jumlah tidak terbaca.") from None
     if kuantitas <= 0:
         raise QuickEntryError("Jumlah harus lebih dari 0.")
-    if kuantitas.as_tuple().exponent < -2:
+    exponent = kuantitas.as_tuple().exponent  # an int: the pattern admits no NaN/Infinity ('n'/'N'/'F')
+    if not isinstance(exponent, int) or exponent < -2:
         raise QuickEntryError("Jumlah paling banyak 2 angka desimal.")
     uraian = " ".join(qty.group("rest").split())
     if not uraian:

@@ -58,7 +58,10 @@ def split_evenly(total: Decimal, months: list[tuple[int, int]]) -> dict[tuple[in
     if total < 0:
         raise InvalidArgument("target tahunan tidak boleh negatif", field="kuantitas")
     total = at_scale(Decimal(total), "kuantitas")
-    exponent = max(min(total.normalize().as_tuple().exponent, 0), SCALE.as_tuple().exponent)
+    significant = total.normalize().as_tuple().exponent
+    if not isinstance(significant, int):  # 'n'/'N'/'F' (NaN, Infinity): at_scale has refused them already
+        raise InvalidArgument("bukan angka", field="kuantitas")
+    exponent = max(min(significant, 0), -3)  # -3: SCALE's exponent (0.001)
     quantum = Decimal(1).scaleb(exponent)
     if total and int(total / quantum) < len(months):
         quantum = SCALE  # fewer units than months: every month still gets its share, at 3 decimals

@@ -114,7 +114,7 @@ def trending_down(series: dict[str, list[Decimal | None]], drop=TREND_DROP) -> l
 
 def appraiser_bias(scores: dict[str, list[Decimal]], gap=LENIENCY_GAP) -> list[Advice]:
     """scores: {penilai_nip: nilai prestasi kerja they gave}; compares each with the mean of the other appraisers."""
-    out = []
+    out: list[Advice] = []
     if len(scores) < 2:
         return out
     for penilai, given in sorted(scores.items()):
