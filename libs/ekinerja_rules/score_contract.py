@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal, DecimalException
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO, overload
 
 from .rulesets import PP46_2011, Ruleset
 from .scoring import (
@@ -95,6 +95,10 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+@overload
+def _number(value: Any, path: str, *, optional: Literal[False] = False) -> Decimal: ...
+@overload
+def _number(value: Any, path: str, *, optional: bool) -> Decimal | None: ...
 def _number(value: Any, path: str, *, optional: bool = False) -> Decimal | None:
     if value is None:
         if optional:
@@ -124,6 +128,10 @@ def _number(value: Any, path: str, *, optional: bool = False) -> Decimal | None:
     raise InvalidScoreInput(path, f"must be a number, not {_json_type(value)}")
 
 
+@overload
+def _text(value: Any, path: str, *, optional: Literal[False] = False) -> str: ...
+@overload
+def _text(value: Any, path: str, *, optional: bool) -> str | None: ...
 def _text(value: Any, path: str, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
@@ -196,10 +204,12 @@ def _perilaku(value: Any, ruleset: Ruleset) -> Perilaku | None:
         return None
     aspects = ruleset.perilaku_aspects + ruleset.perilaku_optional_aspects
     given = _object(value, "perilaku", aspects)
-    values = {
-        name: _number(given.get(name), _child("perilaku", name), optional=name in ruleset.perilaku_optional_aspects)
-        for name in aspects
-    }
+    # Checked in `aspects` order; an optional aspect left out is omitted, i.e. Perilaku's default None.
+    values: dict[str, Decimal] = {}
+    for name in aspects:
+        number = _number(given.get(name), _child("perilaku", name), optional=name in ruleset.perilaku_optional_aspects)
+        if number is not None:
+            values[name] = number
     return Perilaku(**values)
 
 

@@ -38,6 +38,8 @@ class InvalidScoreInput(InvalidArgument, ValueError):
     """An input the scoring rules cannot accept. ``field`` is a path such as ``skp[0].kegiatan[1].target.waktu``.
     An `InvalidArgument` of the platform's vocabulary (a `ValueError` too, for the offline contract's callers)."""
 
+    field: str  # always given here, unlike a bare InvalidArgument
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message, field=field)
 
