@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, BinaryIO, TextIO
+from enum import Enum
+from typing import Any, BinaryIO, TextIO, TypeVar
 
 from .angka_kredit import angka_kredit
 from .curve import CurveResult, check_distribution
@@ -25,6 +26,8 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
 _TOP_FIELDS = ("ruleset", "predikat_organisasi", "pegawai")
 _PEGAWAI_FIELDS = ("id", "hasil_kerja", "perilaku", "jenjang", "bulan")
 _PP46 = "pp46-2011"
+
+_E = TypeVar("_E", bound=Enum)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ class _Collector:
                 where = f"{path}.{key}" if path else key
                 self.add(where, f"kolom tidak dikenal; kolom yang dikenal: {', '.join(allowed)}")
 
-    def choice(self, value: Any, field: str, kind: type, *, required: bool):
+    def choice(self, value: Any, field: str, kind: type[_E], *, required: bool) -> _E | None:
         """The enum member named by ``value``; None (and an error when required) if absent or not a known value."""
         if value is None:
             if required:
@@ -155,6 +158,8 @@ def _pegawai(item: Any, path: str, errors: _Collector) -> PegawaiInput | None:
     elif not BULAN_MIN <= bulan <= BULAN_MAX:
         errors.add(f"{path}.bulan", f"harus antara {BULAN_MIN} dan {BULAN_MAX}, bukan {bulan}")
     if len(errors.errors) > before:
+        return None
+    if not isinstance(ident, str) or hasil_kerja is None or perilaku is None:  # each of these added an error above
         return None
     return PegawaiInput(id=ident, hasil_kerja=hasil_kerja, perilaku=perilaku, jenjang=jenjang, bulan=bulan)
 
