@@ -113,7 +113,7 @@ class KegiatanScore:
     jumlah_aspek: int
     perhitungan: Decimal
     nilai_capaian: Decimal
-    angka_kredit: Decimal | None
+    angka_kredit: Number | None  # the target's, echoed as given (an int stays an int)
 
 
 @dataclass(frozen=True)
@@ -173,11 +173,13 @@ def _number(value: object, field: str) -> Decimal:
     if number.is_zero():
         return Decimal(0)
     sign, digits, exponent = number.as_tuple()
-    digits = list(digits)
-    while digits[-1] == 0:
-        digits.pop()
+    if not isinstance(exponent, int):  # 'n'/'N'/'F' mark NaN/Infinity, refused just above; narrows the type
+        raise InvalidScoreInput(field, "must be a finite number")
+    kept = list(digits)
+    while kept[-1] == 0:
+        kept.pop()
         exponent += 1
-    number = Decimal((sign, tuple(digits), exponent))
+    number = Decimal((sign, tuple(kept), exponent))
     if number.adjusted() >= MAX_INTEGER_DIGITS:
         raise InvalidScoreInput(field, f"too large: at most {MAX_INTEGER_DIGITS} digits before the decimal point")
     if exponent < -MAX_DECIMAL_PLACES:
@@ -308,6 +310,13 @@ def _efficiency_aspect(target: Decimal, realised: Decimal, ruleset: Ruleset) -> 
 _NO_OUTPUT = EfficiencyAspect(nilai=Decimal(0), efisiensi=None, penalised=False)
 
 
+def _checked_number(value: Number | None) -> Decimal:
+    """A number `_check_kegiatan` made a Decimal; Target/Realisasi admit unchecked ints and None, so say it here."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"score input not checked: {value!r}")
+    return value
+
+
 def _score_kegiatan(kegiatan: Kegiatan, ruleset: Ruleset) -> KegiatanScore:
     t, r = kegiatan.target, kegiatan.realisasi
     biaya_counts = t.biaya is not None and t.biaya > 0
@@ -320,10 +329,10 @@ def _score_kegiatan(kegiatan: Kegiatan, ruleset: Ruleset) -> KegiatanScore:
             biaya=_NO_OUTPUT if biaya_counts else None, jumlah_aspek=jumlah_aspek,
             perhitungan=zero, nilai_capaian=zero, angka_kredit=t.angka_kredit,
         )
-    kuantitas = r.kuantitas / t.kuantitas * _HUNDRED
-    kualitas = r.kualitas / t.kualitas * _HUNDRED
-    waktu = _efficiency_aspect(t.waktu, r.waktu, ruleset)
-    biaya = _efficiency_aspect(t.biaya, r.biaya, ruleset) if biaya_counts else None
+    kuantitas = _checked_number(r.kuantitas) / _checked_number(t.kuantitas) * _HUNDRED
+    kualitas = _checked_number(r.kualitas) / _checked_number(t.kualitas) * _HUNDRED
+    waktu = _efficiency_aspect(_checked_number(t.waktu), _checked_number(r.waktu), ruleset)
+    biaya = _efficiency_aspect(_checked_number(t.biaya), _checked_number(r.biaya), ruleset) if biaya_counts else None
     perhitungan = kuantitas + kualitas + waktu.nilai + (biaya.nilai if biaya else 0)
     return KegiatanScore(
         nama=kegiatan.nama, kuantitas=kuantitas, kualitas=kualitas, waktu=waktu, biaya=biaya,
