@@ -20,6 +20,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Literal, overload
 
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
 
@@ -98,9 +99,7 @@ def served_targets(amounts: TargetAmounts, planned_months: int, served_months: i
         return amounts
     share = Decimal(served_months) / Decimal(planned_months)
 
-    def scaled(value: Decimal | None, places: str, floor: bool) -> Decimal | None:
-        if value is None:
-            return None
+    def scaled(value: Decimal, places: str, floor: bool) -> Decimal:
         out = (value * share).quantize(Decimal(places), rounding=ROUND_HALF_UP)
         if floor and value > 0 and out < Decimal(places):
             out = Decimal(places)
@@ -108,8 +107,9 @@ def served_targets(amounts: TargetAmounts, planned_months: int, served_months: i
 
     return TargetAmounts(kuantitas=scaled(amounts.kuantitas, "0.01", True),
                          waktu=min(amounts.waktu, Decimal(served_months)),
-                         biaya=scaled(amounts.biaya, "0.01", True),
-                         angka_kredit=scaled(amounts.angka_kredit, "0.001", False))
+                         biaya=None if amounts.biaya is None else scaled(amounts.biaya, "0.01", True),
+                         angka_kredit=None if amounts.angka_kredit is None
+                         else scaled(amounts.angka_kredit, "0.001", False))
 
 
 def keberatan_deadline(issued_on: dt.date) -> dt.date:
@@ -129,6 +129,12 @@ def in_last_month(period_end: dt.date, today: dt.date) -> bool:
 # --- decimals -----------------------------------------------------------------------------------------------------
 
 
+@overload
+def parse_decimal(text: str, field: str, *, optional: Literal[False] = False, minimum: Decimal | None = None,
+                  exclusive: bool = False, maximum: Decimal | None = None, places: int = 3) -> Decimal: ...
+@overload
+def parse_decimal(text: str, field: str, *, optional: bool, minimum: Decimal | None = None,
+                  exclusive: bool = False, maximum: Decimal | None = None, places: int = 3) -> Decimal | None: ...
 def parse_decimal(text: str, field: str, *, optional: bool = False, minimum: Decimal | None = None,
                   exclusive: bool = False, maximum: Decimal | None = None, places: int = 3) -> Decimal | None:
     """A decimal written as text ("12.5"); None for "" when optional. Bounds and decimal places are checked."""
@@ -353,7 +359,7 @@ def realised_kualitas(monthly: list[Decimal]) -> Decimal | None:
 
 def validate_perilaku(values: dict[str, str], kind: str, prefix: str = "perilaku") -> dict[str, Decimal]:
     """Five aspects, plus kepemimpinan exactly when the jabatan is struktural (DOMAIN §0.7); each 0-100."""
-    out = {}
+    out: dict[str, Decimal] = {}
     for name in PERILAKU_ASPECTS:
         out[name] = parse_decimal(values.get(name, ""), f"{prefix}.{name}", minimum=Decimal(0),
                                   maximum=Decimal(100), places=2)
