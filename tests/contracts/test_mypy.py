@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MAX_ERRORS = 10
+MAX_ERRORS = 5
 
 
 @pytest.mark.unit

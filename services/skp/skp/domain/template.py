@@ -48,8 +48,17 @@ def _number(value) -> Decimal | None:
     return Decimal(plain(Decimal(str(value))))  # "240.000000000000" (a NUMERIC as text) -> 240, never 2.4E+2
 
 
+def _required_number(value, key: str) -> Decimal:
+    """kuantitas and waktu: always written by `to_json` (they are never None in a CatalogueKegiatan)."""
+    number = _number(value)
+    if number is None:
+        raise ValueError(f"stored template row has no {key}")
+    return number
+
+
 def from_json(rows: list[dict]) -> tuple[CatalogueKegiatan, ...]:
-    return tuple(CatalogueKegiatan(r["nama"], r["satuan"], _number(r["kuantitas"]), _number(r["waktu"]),
+    return tuple(CatalogueKegiatan(r["nama"], r["satuan"], _required_number(r["kuantitas"], "kuantitas"),
+                                   _required_number(r["waktu"], "waktu"),
                                    _number(r.get("biaya")), _number(r.get("angka_kredit")),
                                    _number(r.get("kualitas")) or Decimal(100)) for r in rows)
 
@@ -64,15 +73,15 @@ def annualised(targets: list[dict], months: int) -> tuple[CatalogueKegiatan, ...
         return items
     share = Decimal(12) / Decimal(months)
 
-    def scaled(value: Decimal | None, places: str) -> Decimal | None:
-        if value is None:
-            return None
+    def scaled(value: Decimal, places: str) -> Decimal:
         out = (value * share).quantize(Decimal(places), rounding=ROUND_HALF_UP)
         return out.normalize() if out != 0 else Decimal(0)
 
     return tuple(CatalogueKegiatan(i.nama, i.satuan, scaled(i.kuantitas, "0.01"),
-                                   min(Decimal(12), scaled(i.waktu, "0.01")), scaled(i.biaya, "0.01"),
-                                   scaled(i.angka_kredit, "0.001"), i.kualitas) for i in items)
+                                   min(Decimal(12), scaled(i.waktu, "0.01")),
+                                   None if i.biaya is None else scaled(i.biaya, "0.01"),
+                                   None if i.angka_kredit is None else scaled(i.angka_kredit, "0.001"),
+                                   i.kualitas) for i in items)
 
 
 def jenis_field(value: str) -> str:
