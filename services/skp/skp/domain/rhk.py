@@ -8,8 +8,10 @@ Bahasa Indonesia (they reach the employee).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Set
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
 
@@ -88,7 +90,7 @@ def _one_of(value: str, allowed, name: str) -> str:
     return value
 
 
-def _known_id(value: str, existing: set[str], name: str) -> str:
+def _known_id(value: str, existing: Set[str], name: str) -> str:
     """A stable id: an existing item's id is kept, a new item gets a new one; any other id is refused."""
     value = (value or "").strip()
     if not value:
@@ -99,7 +101,7 @@ def _known_id(value: str, existing: set[str], name: str) -> str:
 
 
 def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk: dict[str, dict] | None,
-                  known: tuple[set[str], set[str]] = (frozenset(), frozenset())) -> tuple[str, list[dict]]:
+                  known: tuple[Set[str], Set[str]] = (frozenset(), frozenset())) -> tuple[str, list[dict]]:
     """The working plan as stored: ``pendekatan`` and the RHK with their IKI, ids kept or assigned.
 
     Cascading: an RHK names the atasan's RHK it serves, one of ``atasan_rhk`` (the atasan's APPROVED RHK by id);
@@ -112,7 +114,8 @@ def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk:
     if len(items) > MAX_ITEMS:
         raise InvalidArgument(f"paling banyak {MAX_ITEMS} RHK", field="rhk")
     jpt = is_jpt(kind)
-    out, seen = [], set()
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for i, item in enumerate(items):
         at = f"rhk[{i}]"
         rhk_id = _known_id(item.rhk_id, known_rhk, f"{at}.rhk_id")
@@ -132,16 +135,18 @@ def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk:
         if not parent and not (jpt and sasaran):
             raise InvalidArgument("wajib memilih RHK atasan yang diintervensi" + (
                 " (atau sasaran organisasi untuk JPT)" if jpt else ""), field=f"{at}.rhk_atasan_id")
+        parent_uraian = None
         if parent:
             if atasan_rhk is None:
                 raise FailedPrecondition("SKP atasan (pejabat penilai) menurut PermenPANRB 6/2022 belum disetujui: "
                                          "belum ada RHK atasan untuk dipilih", field=f"{at}.rhk_atasan_id")
             if parent not in atasan_rhk:
                 raise InvalidArgument("bukan RHK atasan yang telah disetujui", field=f"{at}.rhk_atasan_id")
+            parent_uraian = atasan_rhk[parent]["uraian"]
         iki = _validate_iki(item.iki, pendekatan, at, known_iki)
         out.append({"rhk_id": rhk_id, "nomor": i + 1, "jenis": jenis, "uraian": uraian,
                     "rhk_atasan_id": parent or None,
-                    "rhk_atasan_uraian": atasan_rhk[parent]["uraian"] if parent else None,
+                    "rhk_atasan_uraian": parent_uraian,
                     "sasaran_organisasi": sasaran or None, "perspektif": perspektif or None, "iki": iki})
     iki_ids = [k["iki_id"] for r in out for k in r["iki"]]
     if len(iki_ids) != len(set(iki_ids)):
@@ -149,7 +154,7 @@ def validate_plan(pendekatan: str, items: list[RhkInput], kind: str, atasan_rhk:
     return pendekatan, out
 
 
-def _validate_iki(items, pendekatan: str, at: str, existing_ids: set[str]) -> list[dict]:
+def _validate_iki(items, pendekatan: str, at: str, existing_ids: Set[str]) -> list[dict]:
     if not items:
         raise InvalidArgument("setiap RHK perlu paling sedikit satu IKI", field=f"{at}.iki")
     if len(items) > MAX_ITEMS:
