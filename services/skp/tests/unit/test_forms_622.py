@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from ekinerja_rules.permenpanrb_6_2022 import Predikat
 from skp.adapters import forms, forms_622
 
 pytestmark = pytest.mark.unit
@@ -54,7 +55,7 @@ def test_the_xlsx_holds_every_decimal_exactly_as_stored():
     assert rows["1. Berita acara seleksi (kuantitas)"][4:] == ["3 dokumen", "3", "ba-seleksi.pdf"]
     nilai = {r[0].value: [c.value for c in r] for r in book["Penilaian"].iter_rows() if r[0].value}
     assert nilai["Angka kredit"][1] == "6.250"
-    assert nilai["Predikat kinerja pegawai"][1:3] == ["Sangat Baik", 5]
+    assert nilai["Predikat kinerja pegawai"][1:3] == ["Sangat Baik", Predikat.SANGAT_BAIK.code]
     assert nilai["Rating hasil kerja"][1] == "Di atas ekspektasi"
     everything = [c.value for s in book for r in s.iter_rows() for c in r if c.value is not None]
     for person in (PNS, PENILAI):
