@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ekinerja.skp.v1 import skp_pb2 as pb
-from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
-
 from ekinerja_platform.domain_errors import InvalidArgument
+from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
 
 from .adapters import forms
 from .api import _read, _s, _write, today
