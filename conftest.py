@@ -2,6 +2,8 @@
 
 Integration tests use the machine's real PostgreSQL and RabbitMQ; nothing here fakes them.
 """
+import os
+
 import pytest
 from hypothesis import settings
 
@@ -50,3 +52,17 @@ def frozen_clock():
 
     with contextlib.ExitStack() as stack:
         yield lambda at, zone=None: stack.enter_context(clock.frozen(at, zone))
+
+
+@pytest.fixture
+def settings_env(monkeypatch):
+    """Call with a dict of variables: afterwards only those EKINERJA_* variables are set (nothing from the
+    developer's shell or another test); returns monkeypatch for further changes."""
+    def use(variables: dict):
+        for name in list(os.environ):
+            if name.startswith("EKINERJA_"):
+                monkeypatch.delenv(name)
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        return monkeypatch
+    return use

@@ -192,6 +192,19 @@ class Tally:
                 self.on_core / self.wall, self.waiting / self.wall)
 
 
+def submit_calls(stub, employees, timeout: float):
+    """`call(i)`: one SubmitActivity of employee i (cycling), a fresh idempotency key each: the unit of load."""
+    from ekinerja.des.v1 import des_pb2 as m
+
+    def call(i):
+        _nip, skp_id, md = employees[i % len(employees)]
+        return stub.SubmitActivity(m.SubmitActivityRequest(
+            activity=m.ActivityInput(kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian="menyusun laporan",
+                                     kuantitas="1", menit=60),
+            idempotency_key=uuid.uuid4().hex), metadata=md, timeout=timeout)
+    return call
+
+
 def compare(servers, in_flight, seconds, slices=4):
     """Every server measured in alternating slices, so a drift of the shared machine's speed hits all alike.
     `servers`: (Tally, target, make_call) each; returns their figures in the same order."""
@@ -297,15 +310,7 @@ def main():  # noqa: C901 - TODO issue 17.14: split
         plain.wait_answering()
 
         def submit(channel):
-            stub = des_pb2_grpc.DesServiceStub(channel)
-
-            def call(i):
-                nip, skp_id, md = employees[i % len(employees)]
-                return stub.SubmitActivity(m.SubmitActivityRequest(
-                    activity=m.ActivityInput(kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian="menyusun laporan",
-                                             kuantitas="1", menit=60),
-                    idempotency_key=uuid.uuid4().hex), metadata=md, timeout=30)
-            return call
+            return submit_calls(des_pb2_grpc.DesServiceStub(channel), employees, timeout=30)
 
         print(f"SubmitActivity vs nameko-grpc hello-world ({args.seconds:.0f}s per level and server, in 4 alternating "
               "slices, 127.0.0.1; all with " + ", ".join(f"{k}={v}" for k, v in same.items()) + ")")

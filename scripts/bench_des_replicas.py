@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import grpc
@@ -36,7 +35,7 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "scripts")]
-from bench_des import cpu_seconds, machine_ticks, nip_for, postgres_cpu, postgres_cpu_since, today  # noqa: E402
+from bench_des import cpu_seconds, machine_ticks, nip_for, postgres_cpu, postgres_cpu_since, submit_calls, today  # noqa: E402
 
 from ekinerja_platform import testing  # noqa: E402
 from ekinerja_platform.outbox import Event  # noqa: E402
@@ -119,7 +118,6 @@ def main():  # noqa: C901 - TODO issue 17.14: split
     same = {name: os.environ.get(name, default) for name, default in (
         ("EKINERJA_GRPC_POLL_SECONDS", "0.002"), ("EKINERJA_MAX_WORKERS", "20"))}
 
-    from ekinerja.des.v1 import des_pb2 as m
     from ekinerja.des.v1 import des_pb2_grpc
 
     cleanup = []
@@ -168,15 +166,7 @@ def main():  # noqa: C901 - TODO issue 17.14: split
         engine.dispose()
 
         def submit(channel):
-            stub = des_pb2_grpc.DesServiceStub(channel)
-
-            def call(i):
-                nip, skp_id, md = employees[i % len(employees)]
-                return stub.SubmitActivity(m.SubmitActivityRequest(
-                    activity=m.ActivityInput(kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian="menyusun laporan",
-                                             kuantitas="1", menit=60),
-                    idempotency_key=uuid.uuid4().hex), metadata=md, timeout=60)
-            return call
+            return submit_calls(des_pb2_grpc.DesServiceStub(channel), employees, timeout=60)
 
         for group in (single, pair):   # fill each process's caches and prepared statements, unmeasured
             asyncio.run(load(group.target, submit, 32, args.connections, args.warm_up))

@@ -16,14 +16,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_des as bd  # noqa: E402
-from bench_des import testing  # noqa: E402
+from bench_des import submit_calls, testing  # noqa: E402
 
 AB_OFF = Path(__file__).resolve().parent / "ab_off"
 
@@ -49,7 +48,6 @@ def main():
     parser.add_argument("--seconds", type=float, default=1.5)
     parser.add_argument("--employees", type=int, default=100)
     args = parser.parse_args()
-    from ekinerja.des.v1 import des_pb2 as m
     from ekinerja.des.v1 import des_pb2_grpc
     from ekinerja_platform.outbox import Event
     cleanup = []
@@ -84,15 +82,7 @@ def main():
         engine.dispose()
 
         def submit(channel):
-            stub = des_pb2_grpc.DesServiceStub(channel)
-
-            def call(i):
-                nip, skp_id, md = employees[i % len(employees)]
-                return stub.SubmitActivity(m.SubmitActivityRequest(
-                    activity=m.ActivityInput(kegiatan_id=f"{skp_id}-k{1 + i % 3}", uraian="menyusun laporan",
-                                             kuantitas="1", menit=60),
-                    idempotency_key=uuid.uuid4().hex), metadata=md, timeout=30)
-            return call
+            return submit_calls(des_pb2_grpc.DesServiceStub(channel), employees, timeout=30)
 
         asyncio.run(bd.load(on.target, submit, 32, 3))
         print(f"des SubmitActivity at 32 in flight, {args.rounds} alternating slices of {args.seconds}s per side")

@@ -91,6 +91,7 @@ COMMANDS = {
     "SkpService.AddUmpanBalik": "skp evaluasi umpan-balik",
     "SkpService.RateEvaluasi": "skp evaluasi nilai",
     "SkpService.ListEvaluasi": "skp evaluasi lihat",
+    "SkpService.ExportEvaluasi": "skp evaluasi unduh",
     "SkpService.GetRulesetSetting": "skp aturan lihat",
     "SkpService.SetRulesetSetting": "skp aturan atur",
     "SkpService.GetPredikatOrganisasi": "skp predikat-organisasi lihat",

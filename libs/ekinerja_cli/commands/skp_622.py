@@ -4,11 +4,12 @@ evaluation (realisasi per IKI, umpan balik, penilaian -> predikat and angka kred
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from .. import client
-from ..output import EXIT_BAD_INPUT, emit, fail, json_option, table
+from ..output import EXIT_BAD_INPUT, emit, fail, json_option, state, table
 
 
 def _pb():
@@ -235,6 +236,26 @@ def nilai(skp_id, periode, hasil_kerja, perilaku, catatan):
     _emit(_call("RateEvaluasi", _pb().RateEvaluasiRequest(skp_id=skp_id, periode=periode, hasil_kerja=hasil_kerja,
                                                           perilaku=perilaku, catatan=catatan), write=True),
           _show_evaluasi)
+
+
+@evaluasi_group.command("unduh")
+@click.argument("skp_id")
+@click.argument("periode")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx"]), required=True, help="Format berkas.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="Berkas tujuan (bawaan: nama dari layanan).")
+def evaluasi_unduh(skp_id, periode, fmt, output):
+    """Unduh dokumen evaluasi kinerja suatu periode yang sudah dinilai (PDF atau XLSX)."""
+    pb = _pb()
+    response = _call("ExportEvaluasi", pb.ExportEvaluasiRequest(
+        skp_id=skp_id, periode=periode, format=pb.EXPORT_FORMAT_PDF if fmt == "pdf" else pb.EXPORT_FORMAT_XLSX))
+    path = Path(output or response.filename or f"evaluasi-kinerja-{skp_id}-{periode}.{fmt}")
+    path.write_bytes(response.content)
+    if state().json:
+        click.echo(json.dumps({"path": str(path), "bytes": len(response.content),
+                               "content_type": response.content_type}))
+    else:
+        click.echo(f"tersimpan {path} ({len(response.content)} byte)")
 
 
 def register_on(group) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ekinerja.skp.v1 import skp_pb2 as pb
+from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
 
+from .adapters import forms
 from .api import _read, _s, _write, today
 from .application import evaluation, rencana
 from .domain import rhk as r
@@ -144,3 +146,17 @@ def list_evaluasi(db, call, request):
     principal = call.require_principal()
     return _read(db, lambda s: pb.ListEvaluasiResponse(
         evaluasi=[evaluasi_message(v) for v in evaluation.list_evaluations(s, principal, request.skp_id)]))
+
+
+def export_evaluasi(db, call, request):
+    principal = call.require_principal()
+    if request.format not in (pb.EXPORT_FORMAT_PDF, pb.EXPORT_FORMAT_XLSX):
+        raise InvalidArgument("harus EXPORT_FORMAT_PDF atau EXPORT_FORMAT_XLSX", field="format")
+    form = _read(db, lambda s: evaluation.dokumen_evaluasi(s, principal, request.skp_id, request.periode))
+    name = f"evaluasi-kinerja-{request.skp_id}-{request.periode.strip()}"
+    if request.format == pb.EXPORT_FORMAT_PDF:
+        return pb.ExportEvaluasiResponse(content=forms.to_pdf(form), content_type="application/pdf",
+                                         filename=f"{name}.pdf")
+    return pb.ExportEvaluasiResponse(
+        content=forms.to_xlsx(form), filename=f"{name}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

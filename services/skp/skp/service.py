@@ -185,6 +185,10 @@ class SkpService(PlatformService):
     def ListEvaluasi(self, request, context):
         return api_622.list_evaluasi(self.db, self.call, request)
 
+    @rpc
+    def ExportEvaluasi(self, request, context):
+        return api_622.export_evaluasi(self.db, self.call, request)
+
     # -- events in ------------------------------------------------------------------------------------------------
     @subscribe("identity", "position_changed")
     def on_position_changed(self, envelope):

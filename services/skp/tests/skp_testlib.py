@@ -131,6 +131,7 @@ EXPECTED = {
     "AdoptSkpAsTemplate": {"penilai"},
     # PermenPANRB 6/2022 plan and periodic evaluation
     "GetRencanaKinerja": READERS, "ListEvaluasi": READERS, "ListRhkAtasan": {"owner", "penilai"},
+    "ExportEvaluasi": READERS,
     "UpdateRencanaKinerja": {"owner"}, "SubmitRencanaKinerja": {"owner"}, "SetRealisasiIki": {"owner"},
     "SetEkspektasiPerilaku": {"penilai"}, "ApproveRencanaKinerja": {"penilai"}, "ReturnRencanaKinerja": {"penilai"},
     "AddUmpanBalik": {"penilai"}, "RateEvaluasi": {"penilai"},

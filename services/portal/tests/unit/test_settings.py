@@ -19,13 +19,8 @@ BASE = {"EKINERJA_DATABASE_URL": "postgresql://u:p@db/portal", "EKINERJA_NIP_HAS
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("EKINERJA_"):
-            monkeypatch.delenv(name)
-    for name, value in BASE.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
+def env(settings_env):
+    return settings_env(BASE)
 
 
 def test_defaults(env):

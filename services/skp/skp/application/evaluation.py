@@ -9,12 +9,14 @@ import datetime as dt
 
 from ekinerja_platform.domain_errors import FailedPrecondition
 
-from ..adapters import predikat_repository
+from ..adapters import forms, forms_622, predikat_repository
+from ..adapters import repository as repo
 from ..adapters import rhk_repository as rr
 from ..domain import evaluation as ev
 from ..domain import rhk
 from . import events_622
 from .handlers import _actor, _changed
+from .official_forms import _person
 from .rencana import _doc
 
 
@@ -117,3 +119,18 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
     rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
     events_622.publish_rated(session, doc, rated, plan["approved_rhk"])
     return evaluation_view(session, doc, rated, periode.kode)
+
+
+def dokumen_evaluasi(session, principal, skp_id: str, periode_text: str) -> forms.Form:
+    """The dokumen evaluasi kinerja of a rated period (who may have it: who may read the evaluations)."""
+    doc, _ = _doc(session, "ExportEvaluasi", principal, skp_id)
+    plan = _approved(session, doc)
+    periode, _bulan = _periode(doc, periode_text)
+    rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
+    if rated is None or not rated.get("predikat"):
+        raise FailedPrecondition(f"periode {periode.kode} belum dinilai pejabat penilai", field="periode")
+    view = repo.view(session, doc)
+    pns = _person(repo.person_on_forms(session, doc["nip"]), view.get("jabatan_nama"), view.get("unit_nama"))
+    penilai = _person(repo.person_on_forms(session, doc["penilai_nip"]))
+    return forms_622.dokumen_evaluasi(doc, plan["approved_rhk"], rated,
+                                      rr.feedback_of(session, doc["skp_id"], periode.kode), pns, penilai)

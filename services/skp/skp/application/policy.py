@@ -76,6 +76,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "AddUmpanBalik": frozenset({PENILAI}),
     "RateEvaluasi": frozenset({PENILAI}),
     "ListEvaluasi": READ,
+    "ExportEvaluasi": READ,  # the dokumen evaluasi: whoever may read the evaluations
 }
 
 

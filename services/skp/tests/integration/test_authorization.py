@@ -44,6 +44,7 @@ def requests(pb, skp_id, kegiatan_id):
         "RateEvaluasi": pb.RateEvaluasiRequest(skp_id=skp_id, periode="2024-01", hasil_kerja="sesuai",
                                                perilaku="sesuai"),
         "ListEvaluasi": pb.ListEvaluasiRequest(skp_id=skp_id),
+        "ExportEvaluasi": pb.ExportEvaluasiRequest(skp_id=skp_id, periode="2024-01", format=pb.EXPORT_FORMAT_PDF),
     }
 
 

@@ -2,8 +2,6 @@
 variable stops the process naming it, secrets from `<NAME>_FILE`."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ekinerja_platform.settings import MissingSetting
@@ -20,13 +18,8 @@ BASE = {"EKINERJA_DATABASE_URL": "postgresql://u:p@db/sms", "EKINERJA_SMS_GAMMU_
 
 
 @pytest.fixture
-def env(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith("EKINERJA_"):
-            monkeypatch.delenv(name)
-    for name, value in BASE.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
+def env(settings_env):
+    return settings_env(BASE)
 
 
 def test_defaults(env):

@@ -4,8 +4,6 @@ from `<NAME>_FILE`. The malformed-number and file cases failed before the typed 
 name the reason)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ekinerja_platform.settings import MissingSetting, load_settings
@@ -18,33 +16,8 @@ BASE = {"EKINERJA_DATABASE_URL": "postgresql://u:p@db/snowman", "EKINERJA_AMQP_U
 
 
 @pytest.fixture
-def env(monkeypatch):
-    """Only the variables a test sets: nothing from the developer's shell or another test."""
-    for name in list(os.environ):
-        if name.startswith("EKINERJA_"):
-            monkeypatch.delenv(name)
-    for name, value in BASE.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
-
-
-def test_platform_defaults_and_ports(env):
-    settings = load_settings("snowman")
-    assert (settings.grpc_port, settings.http_port) == (50055, 9105)
-    assert settings.database_url == "postgresql://u:p@db/snowman" and settings.log_level == "INFO"
-
-
-def test_a_missing_required_platform_setting_is_named(env):
-    env.delenv("EKINERJA_AMQP_URI")
-    with pytest.raises(MissingSetting, match="EKINERJA_AMQP_URI"):
-        load_settings("snowman")
-
-
-def test_nip_hash_key_from_a_file(env, tmp_path):
-    (tmp_path / "nip").write_text("from-file\n")
-    env.delenv("EKINERJA_NIP_HASH_KEY")
-    env.setenv("EKINERJA_NIP_HASH_KEY_FILE", str(tmp_path / "nip"))
-    assert load_settings("snowman").nip_hash_key == b"from-file"
+def env(settings_env):
+    return settings_env(BASE)
 
 
 def test_own_defaults(env):
