@@ -160,3 +160,17 @@ class Cli:
         done = self("--json", *args)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+
+def key() -> list[tuple[str, str]]:
+    """A fresh idempotency key as call metadata."""
+    return [("x-idempotency-key", uuid.uuid4().hex)]
+
+
+def rpc_error(call):
+    """The grpc.RpcError `call()` raises (fails the test when it raises none)."""
+    import grpc
+    import pytest
+    with pytest.raises(grpc.RpcError) as error:
+        call()
+    return error.value

@@ -61,3 +61,25 @@ def pb():
 @pytest.fixture(scope="session")
 def world(amqp_uri, test_keys, skp_service):
     return World(amqp_uri, test_keys)
+
+
+@pytest.fixture(scope="module")
+def skp_engine(skp_db):
+    """A small engine on the suite's skp database, for tests that look at or prepare rows directly."""
+    from ekinerja_platform.db import make_engine
+    engine = make_engine(skp_db, pool_size=1)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def use_ruleset(skp_engine):
+    """Puts a drafted document under PermenPANRB 6/2022 by its ``ruleset`` column: what the per-instansi setting
+    decides at drafting (tested on its own in test_ruleset_setting*.py), without an instansi per test."""
+    import sqlalchemy as sa
+
+    def use(skp_id: str) -> None:
+        with skp_engine.begin() as conn:
+            conn.execute(sa.text("UPDATE skp_documents SET ruleset = 'permenpanrb-6-2022' "
+                                 "WHERE skp_id = CAST(:id AS uuid)"), {"id": skp_id})
+    return use

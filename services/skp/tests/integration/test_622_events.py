@@ -9,29 +9,13 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
-from skp_testlib import new_nip, wait_for
-
-from ekinerja_platform.db import make_engine
+from skp_testlib import key, new_nip, rpc_error, wait_for
 
 pytestmark = pytest.mark.integration
 RULESET = "permenpanrb-6-2022"
 
 
-def key() -> list[tuple[str, str]]:
-    return [("x-idempotency-key", uuid.uuid4().hex)]
 
-
-def rpc_error(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as error:
-        call()
-    return error.value
-
-
-@pytest.fixture(scope="module")
-def skp_engine(skp_db):
-    engine = make_engine(skp_db, pool_size=1)
-    yield engine
-    engine.dispose()
 
 
 def test_plan_and_rating_events_and_realisation_from_des(stub, pb, world, skp_engine, skp_events):

@@ -4,42 +4,17 @@ caller who may not read the evaluations is PERMISSION_DENIED."""
 from __future__ import annotations
 
 import io
-import uuid
 
 import grpc
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from skp_testlib import Cli, new_nip, wait_for
-
-from ekinerja_platform.db import make_engine
+from skp_testlib import Cli, key, new_nip, rpc_error, wait_for
 
 pytestmark = pytest.mark.integration
-RULESET = "permenpanrb-6-2022"
 
 
-def key() -> list[tuple[str, str]]:
-    return [("x-idempotency-key", uuid.uuid4().hex)]
 
-
-def rpc_error(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as error:
-        call()
-    return error.value
-
-
-@pytest.fixture(scope="module")
-def use_ruleset(skp_db):
-    """As in test_rhk_evaluation_flow.py: the document's ``ruleset`` column, what the per-instansi setting decides."""
-    engine = make_engine(skp_db, pool_size=1)
-
-    def use(skp_id: str) -> None:
-        with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE skp_documents SET ruleset = :r WHERE skp_id = CAST(:id AS uuid)"),
-                         {"r": RULESET, "id": skp_id})
-    yield use
-    engine.dispose()
 
 
 def pdf_text(content: bytes) -> str:

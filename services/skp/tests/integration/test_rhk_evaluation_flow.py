@@ -12,10 +12,9 @@ import uuid
 import grpc
 import pytest
 import sqlalchemy as sa
-from skp_testlib import Cli, new_nip, wait_for
+from skp_testlib import Cli, key, new_nip, rpc_error, wait_for
 from sqlalchemy.orm import Session
 
-from ekinerja_platform.db import make_engine
 from ekinerja_platform.testing import REPO_ROOT
 from skp.adapters import rhk_repository as rr
 
@@ -24,33 +23,8 @@ EKINERJA = str(REPO_ROOT / ".venv" / "bin" / "ekinerja")
 RULESET = "permenpanrb-6-2022"
 
 
-def key() -> list[tuple[str, str]]:
-    return [("x-idempotency-key", uuid.uuid4().hex)]
 
 
-def rpc_error(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as error:
-        call()
-    return error.value
-
-
-@pytest.fixture(scope="module")
-def skp_engine(skp_db):
-    engine = make_engine(skp_db, pool_size=1)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def use_ruleset(skp_engine):
-    """Puts a drafted document under 6/2022. The per-instansi ruleset setting (issue 22 item 1) is built in
-    parallel (branch rules622-setting); until it is merged the test sets the document's ``ruleset`` column, which
-    is what that setting decides at drafting."""
-    def use(skp_id: str) -> None:
-        with skp_engine.begin() as conn:
-            conn.execute(sa.text("UPDATE skp_documents SET ruleset = :r WHERE skp_id = CAST(:id AS uuid)"),
-                         {"r": RULESET, "id": skp_id})
-    return use
 
 
 def document_of(stub, pb, auth, nip):
