@@ -73,6 +73,7 @@ class RecapService(PlatformService):
     def ListHolidays(self, request, context):
         return api.list_holidays(self.db, self.call, request)
 
+    @rpc
     def GetUnitPredikatSpread(self, request, context):
         return spread.get_unit_predikat_spread(self.db, self.call, request)
 

@@ -36,6 +36,7 @@ class SkpService(PlatformService):
     def UpdateTemplate(self, request, context):
         return api.update_template(self.db, self.call, request)
 
+    @rpc
     def UpdateTemplateRhk(self, request, context):
         return api.update_template_rhk(self.db, self.call, request)
 
@@ -143,6 +144,7 @@ class SkpService(PlatformService):
     def CheckDistribution(self, request, context):
         return api.check_distribution(self.db, self.call, request)
 
+    @rpc
     def FinaliseDistribution(self, request, context):
         return api.finalise_distribution(self.db, self.call, request)
 
@@ -195,6 +197,7 @@ class SkpService(PlatformService):
     def ExportEvaluasi(self, request, context):
         return api_622.export_evaluasi(self.db, self.call, request)
 
+    @rpc
     def GetSiasnExport(self, request, context):
         return api_622.get_siasn_export(self.db, self.call, request)
 

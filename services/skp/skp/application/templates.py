@@ -165,7 +165,10 @@ def update_template_rhk(session, principal, jabatan_id: str, expected_version: i
     pos = _lock_position(session, _jabatan_id(jabatan_id))
     _authorize(session, "UpdateTemplateRhk", principal, pos)
     plan = rhk.validate_template_rhk(pendekatan, items, pos["kind"])
-    return _new_version(session, principal, pos, expected_version, "edit", tpl.reason_text(reason), None, plan)
+    # the first version keeps what documents were drafted from until now: the catalogue's kegiatan
+    kegiatan = None if current_version(session, pos["jabatan_id"]) else catalogue_of(
+        pos["jenis_jabatan"], pos["kind"], pos["job_group"], pos["nama"]).kegiatan
+    return _new_version(session, principal, pos, expected_version, "edit", tpl.reason_text(reason), kegiatan, plan)
 
 
 def drafting_rhk(session, jabatan_id: str) -> tuple[str, list[dict]] | None:
