@@ -112,7 +112,8 @@ def set_predikat_organisasi(session, principal, instansi_id: str, periode: str, 
     reason = rs.check_reason(reason)
     policy.authorize_instansi("SetPredikatOrganisasi", principal, instansi_id)
     require_6_2022(session, instansi_id, periode)
-    check_not_final(session, instansi_id, periode)
+    if predikat_organisasi_of(session, instansi_id, periode) != value:  # the value in force may be set again
+        check_not_final(session, instansi_id, periode)
     _set(session, principal, PREDIKAT_ORGANISASI, t.predikat_organisasi, "predikat", instansi_id, "periode", periode,
          value, reason)
     return _view(session, PREDIKAT_ORGANISASI, t.predikat_organisasi, "predikat", instansi_id, "periode", periode,
