@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ekinerja_platform.domain_errors import FailedPrecondition
@@ -91,7 +90,3 @@ def finalise(session, principal, instansi_id: str, periode: str, alasan: str) ->
     assert row is not None
     return result, row
 
-
-def is_final(session, instansi_id: str | None, periode: str) -> bool:
-    return bool(instansi_id) and session.execute(sa.select(sa.literal(True)).where(
-        t.distribusi_final.c.instansi_id == instansi_id, t.distribusi_final.c.periode == periode)).scalar() is True
