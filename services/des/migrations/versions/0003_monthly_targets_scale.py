@@ -14,10 +14,9 @@ depends_on = None
 def upgrade():
     from alembic import op
     bind = op.get_bind()
-    # 0002 creates today's tables, so on a fresh database these are no-ops
     bind.execute(sa.text("ALTER TABLE skp_kegiatan ALTER COLUMN kuantitas TYPE numeric(16, 3)"))
     bind.execute(sa.text("ALTER TABLE monthly_targets ALTER COLUMN kuantitas TYPE numeric(16, 3)"))
-    bind.execute(sa.text("ALTER TABLE skp_documents ADD COLUMN IF NOT EXISTS targets_revision bigint NOT NULL "
+    bind.execute(sa.text("ALTER TABLE skp_documents ADD COLUMN targets_revision bigint NOT NULL "
                          "DEFAULT 0"))
     # recap now takes month targets only from des: publish the split of every document des already holds (through
     # the outbox, so the relay sends them once the service runs)
@@ -30,6 +29,6 @@ def upgrade():
 def downgrade():
     from alembic import op
     bind = op.get_bind()
-    bind.execute(sa.text("ALTER TABLE skp_documents DROP COLUMN IF EXISTS targets_revision"))
+    bind.execute(sa.text("ALTER TABLE skp_documents DROP COLUMN targets_revision"))
     bind.execute(sa.text("ALTER TABLE monthly_targets ALTER COLUMN kuantitas TYPE numeric(16, 2)"))
     bind.execute(sa.text("ALTER TABLE skp_kegiatan ALTER COLUMN kuantitas TYPE numeric(16, 2)"))
