@@ -43,12 +43,6 @@ idempotency_table = sa.Table(
 )
 
 
-def create_platform_tables(op) -> None:
-    """Called from each service's first alembic migration so every database has outbox, inbox and idempotency."""
-    bind = op.get_bind()
-    platform_metadata.create_all(bind, checkfirst=True)
-
-
 def application_name(purpose: str, service: str | None = None) -> str:
     """`<service>/<purpose>` in `pg_stat_activity`, so an operator counts connections per service and per part of a
     process (requests, relay, intake, ...) instead of guessing."""

@@ -27,7 +27,8 @@ TABLES = (
         PRIMARY KEY (activity_id)
     )""",
     "CREATE INDEX activities_nip_day ON activities (nip, tanggal)",
-    "CREATE INDEX activities_pending ON activities (instansi_id, penilai_nip) WHERE status = 'submitted' AND NOT locked",
+    "CREATE INDEX activities_pending ON activities (instansi_id, penilai_nip) "
+    "WHERE status = 'submitted' AND NOT locked",
     "CREATE INDEX activities_pending_nip ON activities (nip, tanggal) WHERE status = 'submitted' AND NOT locked",
     """CREATE TABLE assignments (
         assignment_id TEXT NOT NULL,
