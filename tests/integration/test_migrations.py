@@ -179,11 +179,19 @@ def _legacy_migrations(service: str, into: Path) -> str:
 def _use_legacy_code(patch: pytest.MonkeyPatch, service: str, legacy_root: Path) -> None:
     """Run main's old revisions as they ran then: with main's models (they built tables with create_all of them) and
     what they imported that the code no longer has."""
-    from ekinerja_platform import db
+    from ekinerja_platform import db, retention
 
     def create_platform_tables(op):
         platform_metadata.create_all(op.get_bind(), checkfirst=True)
+
+    def create_time_indexes(op, indexes):
+        for table, column in indexes:
+            op.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column}_brin ON {table} USING brin ({column})")
     patch.setattr(db, "create_platform_tables", create_platform_tables, raising=False)
+    platform_time_indexes = (("outbox", "created_at"), ("inbox", "processed_at"), ("idempotency_keys", "created_at"))
+    patch.setattr(retention, "PLATFORM_TIME_INDEXES", platform_time_indexes, raising=False)
+    patch.setattr(retention, "create_time_indexes", create_time_indexes, raising=False)
+    patch.setattr(retention, "drop_time_indexes", None, raising=False)
     for name in LEGACY_MODELS[service]:
         module_name = f"{service}.adapters.{name}"
         spec = importlib.util.spec_from_file_location(
