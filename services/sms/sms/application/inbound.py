@@ -16,7 +16,9 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain import commands, fairness, phones, replies
@@ -46,10 +48,10 @@ class Bridge:
     services: Services   # identity, des, snowman, recap (adapters.services.Services)
     phone_key: bytes
     cipher: PhoneSealer  # adapters.store.PhoneCipher
-    metrics: object      # sms.metrics module (or a stand-in with the same counters)
+    metrics: Any         # sms.metrics module (or a stand-in with the same counters)
     limits: Limits = field(default_factory=Limits)
     default_schedule: Schedule = field(default_factory=Schedule)
-    clock: object = None  # () -> aware datetime; injectable for tests
+    clock: Callable[[], dt.datetime] | None = None  # () -> aware datetime; injectable for tests
     _unverified: dict = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
