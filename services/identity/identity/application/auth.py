@@ -35,6 +35,9 @@ from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
 from ekinerja_rules.nip import check_nip, normalize_nip
 
+from ..adapters.audit import audit
+from ..adapters.phone_store import verified_nip
+from ..adapters.phone_vault import vault_of
 from ..adapters.tables import (
     account,
     api_client,
@@ -50,8 +53,7 @@ from ..domain.organisation import JobGroup
 from ..domain.phone import normalize_phone
 from ..metrics import PASSWORD_CHECKS
 from . import policy
-from .common import actor_of, audit
-from .phone import vault_of, verified_nip
+from .common import actor_of
 from .throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile (19 MiB, 2 passes): ~20 ms here, so a login does not stall the event loop long.
