@@ -6,6 +6,7 @@ import dataclasses
 
 from ekinerja_platform.testing_uow import FakeUnitOfWork
 from identity.application import ports
+from identity.domain.throttle import Counter
 
 
 class FakeAuditLog(ports.AuditLog):
@@ -87,8 +88,35 @@ class FakePhoneStore(ports.PhoneStore):
         return removed
 
 
+class FakeThrottleStore(ports.ThrottleStore):
+    """Buckets in a dict; `now` is the store's clock (a test moves it); `locks` counts the locking reads."""
+
+    def __init__(self, now):
+        self.now = now
+        self.buckets: dict[str, Counter] = {}
+        self.familiar: dict[str, object] = {}
+        self.locks = 0
+
+    def read(self, keys):
+        return self.now, {key: self.buckets.get(key, Counter()) for key in keys}
+
+    def lock(self, keys):
+        self.locks += 1
+        return self.read(keys)
+
+    def write(self, counters):
+        self.buckets.update(counters)
+
+    def is_familiar(self, pair, familiar_for):
+        return pair in self.familiar and self.now - self.familiar[pair] < familiar_for
+
+    def remember_familiar(self, pair):
+        self.familiar[pair] = self.now
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork, ports.IdentityUnitOfWork):
-    def __init__(self, employees: dict[str, str] | None = None):
+    def __init__(self, employees: dict[str, str] | None = None, now=None):
         super().__init__()
         self.audit = FakeAuditLog()
         self.phones = FakePhoneStore(employees or {})
+        self.throttle = FakeThrottleStore(now)

@@ -6,9 +6,11 @@ from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 from ..application.ports import IdentityUnitOfWork
 from .audit import SqlAuditLog
 from .phone_store import SqlPhoneStore
+from .throttle_store import SqlThrottleStore
 
 
 class SqlIdentityUnitOfWork(SqlUnitOfWork, IdentityUnitOfWork):
     def open_repositories(self, session) -> None:
         self.audit = SqlAuditLog(session)
         self.phones = SqlPhoneStore(session)
+        self.throttle = SqlThrottleStore(session)

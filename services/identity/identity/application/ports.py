@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from ekinerja_platform.unit_of_work import UnitOfWork
 
+from ..domain.throttle import Counter
+
 
 class AuditLog(abc.ABC):
     @abc.abstractmethod
@@ -102,8 +104,33 @@ class PhoneStore(abc.ABC):
         """Delete the employee's verified number and pending code; how many rows went."""
 
 
+class ThrottleStore(abc.ABC):
+    """The login throttle's buckets (`domain/throttle.py`), by key; times are the store's clock, so every replica
+    judges a bucket by the same clock."""
+
+    @abc.abstractmethod
+    def read(self, keys: list[str]) -> tuple[dt.datetime, dict[str, Counter]]:
+        """The buckets as they are now, unlocked (a missing one is empty), and the store's time."""
+
+    @abc.abstractmethod
+    def lock(self, keys: list[str]) -> tuple[dt.datetime, dict[str, Counter]]:
+        """The buckets locked until the unit ends (in key order: never a deadlock), and the time after the locks."""
+
+    @abc.abstractmethod
+    def write(self, counters: dict[str, Counter]) -> None:
+        """Store the counters of locked buckets."""
+
+    @abc.abstractmethod
+    def is_familiar(self, pair: str, familiar_for: dt.timedelta) -> bool:
+        """Whether this (subject, source) pair logged in successfully within `familiar_for`."""
+
+    @abc.abstractmethod
+    def remember_familiar(self, pair: str) -> None: ...
+
+
 class IdentityUnitOfWork(UnitOfWork):
     """The unit of work identity's converted use cases take: the platform's port plus identity's repositories."""
 
     audit: AuditLog
     phones: PhoneStore
+    throttle: ThrottleStore
