@@ -94,7 +94,8 @@ class ActivityContent:
             raise InvalidArgument("at most 1000 characters", field="uraian")
         if not self.kuantitas.is_finite() or self.kuantitas <= 0 or self.kuantitas > _MAX_KUANTITAS:
             raise InvalidArgument("must be a number greater than 0 and at most 100000", field="kuantitas")
-        if self.kuantitas.as_tuple().exponent < -2:
+        exponent = self.kuantitas.as_tuple().exponent  # an int: the amount is finite (checked above)
+        if isinstance(exponent, int) and exponent < -2:
             raise InvalidArgument("at most 2 decimals", field="kuantitas")
         if not self.satuan.strip() or len(self.satuan) > 50:
             raise InvalidArgument("must be 1-50 characters", field="satuan")
