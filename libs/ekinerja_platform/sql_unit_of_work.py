@@ -4,6 +4,10 @@ repositories to `self.session` in `open_repositories`; the application sees only
 """
 from __future__ import annotations
 
+from typing import Self
+
+from sqlalchemy.orm import Session
+
 from . import idempotency
 from .outbox import claim_event, record_event
 from .unit_of_work import Event, UnitOfWork
@@ -13,15 +17,16 @@ class SqlUnitOfWork(UnitOfWork):
     """`SqlUnitOfWork(db)` with `db` a `db.DatabaseAccess`; `read_only=True` runs on the read URL (a replica,
     maybe lagging: never for a read that must see the caller's own writes)."""
 
+    session: Session  # bound by __enter__, for the repositories and the platform tables
+
     def __init__(self, db, *, read_only: bool = False):
         self._db = db
         self._read_only = read_only
-        self.session = None
 
     def open_repositories(self, session) -> None:
         """Override: bind the service's repositories to `session` (called once the transaction has begun)."""
 
-    def __enter__(self) -> SqlUnitOfWork:
+    def __enter__(self) -> Self:
         self.session = self._db.new_session(read_only=self._read_only)
         self.session.begin()
         self.open_repositories(self.session)

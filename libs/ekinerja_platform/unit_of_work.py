@@ -14,7 +14,7 @@ only, like the application room that imports it.
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from .envelope import Event
 
@@ -27,7 +27,7 @@ __all__ = ["Event", "UnitOfWork"]
 class UnitOfWork(abc.ABC):
     """One transaction. Subclasses add repositories; `__enter__` is where they bind them to the transaction."""
 
-    def __enter__(self) -> UnitOfWork:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

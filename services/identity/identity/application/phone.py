@@ -44,6 +44,7 @@ class PhoneStatus:
 
 def _own(principal: Principal, rpc: str) -> str:
     policy.authorize(rpc, principal, instansi_id=principal.instansi_id, nip=principal.nip)
+    assert principal.nip  # the rule admits only an employee acting on its own NIP
     return principal.nip
 
 

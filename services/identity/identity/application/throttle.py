@@ -65,7 +65,9 @@ class LoginThrottle:
                 if verdict.admitted:
                     store.write({buckets[scope]: counter for scope, counter in verdict.counters.items()})
         if not verdict.admitted:
-            THROTTLED.labels(self.rpc, verdict.limited_by.value).inc()
+            limited_by = verdict.limited_by
+            assert limited_by is not None  # a refusal always names the bucket that asked to wait
+            THROTTLED.labels(self.rpc, limited_by.value).inc()
             raise TooManyAttempts(f"too many failed attempts; try again in {verdict.retry_after_seconds} seconds",
                                   retry_after_seconds=verdict.retry_after_seconds)
         return Ticket(buckets, pair)

@@ -170,7 +170,7 @@ def get_entry(uow: SnowmanUnitOfWork, principal: Principal, entry_id: str, versi
     sees_drafts = policy.handles(principal, row.kelompok) and policy.expert_groups(principal) != ()
     if row.published_version is None and not sees_drafts:
         raise NotFound(f"no entry {quote(entry_id)}", field="entry_id")
-    wanted = version or (row.latest_version if sees_drafts else row.published_version)
+    wanted = version or (row.latest_version if sees_drafts else row.published_version or 0)
     found = uow.entries.version(entry_id, wanted)
     if found is None:
         raise NotFound(f"entry {quote(entry_id)} has no version {wanted}", field="version")
@@ -330,6 +330,7 @@ def mark_duplicate(uow: SnowmanUnitOfWork, principal: Principal, question_id: st
         raise InvalidArgument("give exactly one of entry_id or duplicate_of", field="entry_id")
     qid, question = _open_question(uow, principal, question_id, "MarkDuplicate")
     other_id = None
+    answered_by: str | None = entry_id
     if duplicate_of:
         other_id = _uuid(duplicate_of, "duplicate_of")
         if other_id == qid:
@@ -337,12 +338,12 @@ def mark_duplicate(uow: SnowmanUnitOfWork, principal: Principal, question_id: st
         other = uow.questions.get(other_id)
         if other is None:
             raise NotFound(f"no question {other_id}", field="duplicate_of")
-        entry_id = other.entry_id
+        answered_by = other.entry_id  # None while that question is still open
     else:
         dom.validate_entry_id(entry_id)
         row = uow.entries.get(entry_id)
         if row is None or row.published_version is None:
             raise NotFound(f"no published entry {quote(entry_id)}", field="entry_id")
-    uow.questions.close(qid, status="duplicate", entry_id=entry_id, handled_by=principal.subject,
+    uow.questions.close(qid, status="duplicate", entry_id=answered_by, handled_by=principal.subject,
                         duplicate_of=other_id)
-    return qid, "duplicate", entry_id
+    return qid, "duplicate", answered_by
