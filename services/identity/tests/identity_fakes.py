@@ -114,9 +114,21 @@ class FakeThrottleStore(ports.ThrottleStore):
         self.familiar[pair] = self.now
 
 
+class FakeAssignmentVersions(ports.AssignmentVersions):
+    def __init__(self, start: dict[str, int] | None = None):
+        self.current = dict(start or {})
+
+    def take(self, counts):
+        before = {nip: self.current.get(nip, 0) for nip in counts}
+        for nip, n in counts.items():
+            self.current[nip] = before[nip] + n
+        return before
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork, ports.IdentityUnitOfWork):
     def __init__(self, employees: dict[str, str] | None = None, now=None):
         super().__init__()
         self.audit = FakeAuditLog()
         self.phones = FakePhoneStore(employees or {})
         self.throttle = FakeThrottleStore(now)
+        self.assignment_versions = FakeAssignmentVersions()

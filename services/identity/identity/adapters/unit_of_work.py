@@ -6,6 +6,7 @@ from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 from ..application.ports import IdentityUnitOfWork
 from .audit import SqlAuditLog
 from .phone_store import SqlPhoneStore
+from .repository import SqlAssignmentVersions
 from .throttle_store import SqlThrottleStore
 
 
@@ -14,3 +15,4 @@ class SqlIdentityUnitOfWork(SqlUnitOfWork, IdentityUnitOfWork):
         self.audit = SqlAuditLog(session)
         self.phones = SqlPhoneStore(session)
         self.throttle = SqlThrottleStore(session)
+        self.assignment_versions = SqlAssignmentVersions(session)

@@ -21,7 +21,14 @@ from ekinerja_rules.nip import check_nip
 from ..adapters import mapping
 from ..adapters.audit import audit
 from ..adapters.bulk import record_events
-from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
+from ..adapters.repository import (
+    AssignmentRow,
+    OrgView,
+    SqlAssignmentVersions,
+    chain_view,
+    load_assignments,
+    pegawai_row,
+)
 from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, JabatanKind, JobGroup, ancestors, validate_new_assignment
@@ -149,7 +156,8 @@ class Org:
                 record_event(session, event)
                 if moved:  # everyone at or below the position may now have another penilai, from today
                     record_events(session, cascade.subordinate_events(
-                        session, before, view, [cascade.Change(spec.id, today(), include_self=True)]))
+                        SqlAssignmentVersions(session), before, view,
+                        [cascade.Change(spec.id, today(), include_self=True)]))
             self._audit(session, "upsert_jabatan", spec.id)
             return mapping.jabatan_pb(row)
 
@@ -309,7 +317,7 @@ class Org:
             if event is not None:
                 record_event(session, event)
                 changes = [cascade.Change(j, start) for j in touched] + cascade.interval(jabatan_id, start, end)
-                record_events(session, cascade.subordinate_events(session, before, view, changes,
+                record_events(session, cascade.subordinate_events(SqlAssignmentVersions(session), before, view, changes,
                                                                          own={nip: start}))
                 self._audit(session, "assign_jabatan", nip, jabatan_id=jabatan_id, start=start.isoformat())
             return mapping.assignment_pb(a, view.jabatan_rows[jabatan_id])
@@ -352,7 +360,7 @@ class Org:
             changes = [cascade.Change(a.jabatan_id, effective)]
             if a.end is not None:
                 changes.append(cascade.Change(a.jabatan_id, a.end + DAY))
-            record_events(session, cascade.subordinate_events(session, before, view, changes,
+            record_events(session, cascade.subordinate_events(SqlAssignmentVersions(session), before, view, changes,
                                                                      own={a.nip: effective}))
             self._audit(session, "end_assignment", a.nip, assignment_id=str(a.id), end=end.isoformat())
             return mapping.assignment_pb(old, jrow)
@@ -570,7 +578,8 @@ def status_cascade(session, instansi_id: str, nip: str, old: tuple, new: tuple) 
     view.set_status(nip, *old)
     before = view.copy()
     view.set_status(nip, *new)
-    return cascade.subordinate_events(session, before, view, [cascade.Change(j, d) for j in touched for d in dates])
+    return cascade.subordinate_events(SqlAssignmentVersions(session), before, view,
+                                      [cascade.Change(j, d) for j in touched for d in dates])
 
 
 def _bump_version(session, nip: str) -> int:

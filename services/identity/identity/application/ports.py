@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from ekinerja_platform.unit_of_work import UnitOfWork
 
+from ..domain.organisation import SupervisorChain
 from ..domain.throttle import Counter
 
 
@@ -128,9 +131,29 @@ class ThrottleStore(abc.ABC):
     def remember_familiar(self, pair: str) -> None: ...
 
 
+class AssignmentVersions(abc.ABC):
+    """Each employee's `assignment_changed` version counter (consumers keep the newest)."""
+
+    @abc.abstractmethod
+    def take(self, counts: Mapping[str, int]) -> dict[str, int]:
+        """Reserve `counts[nip]` versions per NIP at once; returns the last version before them."""
+
+
+class OrgSnapshot(Protocol):
+    """(Part of) one instansi's positions and assignments in memory (`adapters.repository.OrgView`)."""
+
+    instansi_id: str
+    by_jabatan: Mapping[str, list]
+
+    def children(self) -> dict[str, list[str]]: ...
+
+    def chain(self, nip: str, on: dt.date) -> SupervisorChain | None: ...
+
+
 class IdentityUnitOfWork(UnitOfWork):
     """The unit of work identity's converted use cases take: the platform's port plus identity's repositories."""
 
     audit: AuditLog
     phones: PhoneStore
     throttle: ThrottleStore
+    assignment_versions: AssignmentVersions
