@@ -14,7 +14,9 @@ looks at what it pulled in, so an arrow through a helper module is caught too. C
 `from skp.domain.document import Period` to libs/ekinerja_cli/commands/skp.py, `import sqlalchemy` to
 services/des/des/domain/activity.py, `from ..adapters import repository` and `from ekinerja_platform.outbox import
 record_event` to services/snowman/snowman/application/handlers.py, `from ..entrypoints import grpc_api` to
-services/snowman/snowman/adapters/repository.py, and by deleting services/snowman/snowman/entrypoints/__init__.py.
+services/snowman/snowman/adapters/repository.py, `from ekinerja_platform import idempotency` to
+services/snowman/snowman/application/ports.py (static and import-time checks), and by deleting
+services/snowman/snowman/entrypoints/__init__.py.
 """
 from __future__ import annotations
 
@@ -171,3 +173,19 @@ def test_the_pending_lists_name_real_things():
         svc = module.split(".")[0]
         path = REPO / "services" / svc / Path(*module.split("."))
         assert svc not in NOT_YET and path.with_suffix(".py").is_file(), module
+
+
+@pytest.mark.parametrize("svc", _converted())
+def test_the_application_pulls_in_no_framework_when_imported(svc):
+    """What the static check cannot see: SQL, the broker or protobuf reached through a module the application
+    imports (a platform helper, the service's settings)."""
+    root = REPO / "services" / svc
+    modules = [m for m in (_module_name(p, root) for p in _python_files(root / svc / "application"))
+               if m not in NOT_YET_MODULES]
+    script = ("import importlib, json, sys\n"
+              f"for m in {modules!r}: importlib.import_module(m)\n"
+              "print(json.dumps(sorted(sys.modules)))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
+                                       cwd=REPO).stdout)
+    pulled = sorted({p for p in FRAMEWORKS for m in loaded if _starts_with(m, (p,))})
+    assert not pulled, f"importing {svc}'s application loads {pulled}"
