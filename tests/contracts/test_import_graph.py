@@ -1,7 +1,7 @@
 """Imports point inward (issue 17 items 1 and 10): the CLI imports no service, and every service's `domain/` (and the
 shared `ekinerja_rules`) imports no framework, no generated protobuf module and nothing of its own outer rooms.
 
-The rooms (issue 17 item 1, docs/DEVELOPING.md "Rooms"): every converted service has `entrypoints/` (the nameko
+The rooms (issue 17 item 1, docs/DEVELOPING.md "Layout of a service"): every converted service has `entrypoints/` (the nameko
 service class, the gRPC mapping, event consumers, timers), `application/` (use cases on a unit of work and ports),
 `domain/` and `adapters/` (SQL, broker, files; they implement the application's ports). The application imports no
 framework, no protobuf, no SQL and nothing of its own adapters or entrypoints; only the platform's framework-free
