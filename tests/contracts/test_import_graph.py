@@ -1,12 +1,13 @@
 """Imports point inward (issue 17 items 1 and 10): the CLI imports no service, and every service's `domain/` (and the
 shared `ekinerja_rules`) imports no framework, no generated protobuf module and nothing of its own outer rooms.
 
-The rooms (issue 17 item 1, docs/DEVELOPING.md "Layout of a service"): every converted service has `entrypoints/` (the nameko
-service class, the gRPC mapping, event consumers, timers), `application/` (use cases on a unit of work and ports),
-`domain/` and `adapters/` (SQL, broker, files; they implement the application's ports). The application imports no
-framework, no protobuf, no SQL and nothing of its own adapters or entrypoints; only the platform's framework-free
-modules (`APPLICATION_PLATFORM`). Nothing but the process entry point (`__main__`) imports the entrypoints.
-Services not converted yet are listed in `NOT_YET`, modules of a half-converted service in `NOT_YET_MODULES`.
+The rooms (issue 17 item 1, docs/DEVELOPING.md "Layout of a service"): every converted service has `entrypoints/`
+(the nameko service class, the gRPC mapping, event consumers, timers), `application/` (use cases on a unit of work
+and ports), `domain/` and `adapters/` (SQL, broker, files; they implement the application's ports). The
+application imports no framework, no protobuf, no SQL and nothing of its own adapters or entrypoints; only the
+platform's framework-free modules (`APPLICATION_PLATFORM`). Nothing but the process entry point (`__main__`) imports
+the entrypoints. Services not converted yet are listed in `NOT_YET`, modules of a half-converted service in
+`NOT_YET_MODULES`.
 
 Read from the source with `ast`, so an import inside a function counts as much as one at the top; a relative import
 is resolved against the module's own package. A second test imports each domain package in a fresh interpreter and
@@ -37,7 +38,7 @@ FRAMEWORKS = ("nameko", "grpc", "grpc_health", "grpc_reflection", "sqlalchemy", 
 OUTER_ROOMS = ("adapters", "application", "entrypoints")
 ROOMS = ("entrypoints", "application", "domain", "adapters")
 # issue 17 items 1-2: pending (services whose rooms are not converted yet; remove a name when its service is done)
-NOT_YET = {"skp", "des", "recap", "sms", "portal"}
+NOT_YET = {"skp", "des", "recap"}
 # issue 17 items 1-2: pending (application modules of a converted service that still reach outward)
 NOT_YET_MODULES = {"identity.application.auth", "identity.application.org", "identity.application.importer"}
 # the platform modules the application room may use: framework-free (no SQL, no broker, no gRPC)
@@ -110,13 +111,18 @@ def test_domain_packages_pull_in_no_framework_when_imported():
     modules = [_module_name(p, REPO / "services" / pkg.split(".")[0]) for pkg in packages
                for p in _python_files(REPO / "services" / pkg.split(".")[0] / pkg.split(".")[0] / "domain")]
     modules += [_module_name(p, REPO / "libs") for p in _python_files(REPO / "libs" / "ekinerja_rules")]
+    pulled = _frameworks_loaded_by(modules)
+    assert not pulled, f"importing the domain code loads {pulled}"
+
+
+def _frameworks_loaded_by(modules: list[str]) -> list[str]:
+    """The frameworks a fresh interpreter has loaded after importing `modules`."""
     script = ("import importlib, json, sys\n"
               f"for m in {modules!r}: importlib.import_module(m)\n"
               "print(json.dumps(sorted(sys.modules)))")
     loaded = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
                                        cwd=REPO).stdout)
-    pulled = sorted({p for p in FRAMEWORKS for m in loaded if _starts_with(m, (p,))})
-    assert not pulled, f"importing the domain code loads {pulled}"
+    return sorted({p for p in FRAMEWORKS for m in loaded if _starts_with(m, (p,))})
 
 
 def _converted():
@@ -182,10 +188,5 @@ def test_the_application_pulls_in_no_framework_when_imported(svc):
     root = REPO / "services" / svc
     modules = [m for m in (_module_name(p, root) for p in _python_files(root / svc / "application"))
                if m not in NOT_YET_MODULES]
-    script = ("import importlib, json, sys\n"
-              f"for m in {modules!r}: importlib.import_module(m)\n"
-              "print(json.dumps(sorted(sys.modules)))")
-    loaded = json.loads(subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True,
-                                       cwd=REPO).stdout)
-    pulled = sorted({p for p in FRAMEWORKS for m in loaded if _starts_with(m, (p,))})
+    pulled = _frameworks_loaded_by(modules)
     assert not pulled, f"importing {svc}'s application loads {pulled}"
