@@ -169,6 +169,10 @@ class DatabaseAccess:
         finally:
             session.close()
 
+    def new_session(self, read_only: bool = False) -> Session:
+        """A session not yet begun, for a unit of work that begins and ends it itself (sql_unit_of_work.py)."""
+        return (self._read_maker if read_only else self._maker)()
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only unit of work on the read URL: never for a read that must see what this caller just wrote."""
