@@ -499,7 +499,7 @@ def template_rhk(jabatan_id, file, expected_version, reason):
         fail(f"FILE: isian tidak dikenal atau salah bentuk ({error})", EXIT_BAD_INPUT)
     request = pb.UpdateTemplateRhkRequest(jabatan_id=jabatan_id, expected_version=expected_version,
                                           pendekatan=data.get("pendekatan", ""), rhk=rhk, reason=reason)
-    _emit_message(_call("UpdateTemplateRhk", request, write=True), _show_version)
+    _emit_message(_call("UpdateTemplateRhk", request, write=True).version, _show_version)
 
 
 @skp_group.command("jadikan-template")

@@ -179,9 +179,10 @@ def update_template(db, call, request):
 
 def update_template_rhk(db, call, request):
     from .api_622 import _rhk_inputs
-    return _write(db, call, "UpdateTemplateRhk", request, pb.TemplateVersion, lambda s, p: template_version_message(
-        templates.update_template_rhk(s, p, request.jabatan_id, request.expected_version, request.pendekatan,
-                                      _rhk_inputs(request.rhk), request.reason)))
+    return _write(db, call, "UpdateTemplateRhk", request, pb.UpdateTemplateRhkResponse,
+                  lambda s, p: pb.UpdateTemplateRhkResponse(version=template_version_message(
+                      templates.update_template_rhk(s, p, request.jabatan_id, request.expected_version,
+                                                    request.pendekatan, _rhk_inputs(request.rhk), request.reason))))
 
 
 def adopt_skp_as_template(db, call, request):

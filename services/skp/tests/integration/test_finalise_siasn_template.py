@@ -95,7 +95,7 @@ def test_template_rhk_finalisation_and_the_siasn_export(stub, pb, world, skp_eng
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
         version = stub.UpdateTemplateRhk(pb.UpdateTemplateRhkRequest(
             jabatan_id=jabatan, expected_version=template.version, pendekatan="kuantitatif", reason="RHK jabatan",
-            rhk=rhk), metadata=admin + key(), timeout=5)
+            rhk=rhk), metadata=admin + key(), timeout=5).version
         assert version.version == template.version + 1 and [r.uraian for r in version.rhk] == [
             "Tersusunnya rekomendasi kebijakan", "Terlaksananya sosialisasi"]
         assert [k.target for k in version.rhk[0].iki] == ["4", "2"] and version.kegiatan == template.kegiatan
