@@ -1,6 +1,6 @@
 """des's own work per SubmitActivity, without the gRPC transport (run by scripts/bench_des.py in its own process).
 
-The API function the RPC calls (`adapters.api.submit_activity`: domain rules, response, the joined write on the
+The API function the RPC calls (`entrypoints.grpc_api.submit_activity`: domain rules, response, the joined write on the
 real PostgreSQL) is called from green threads in this process, as the service's workers would call it, with the
 same group commit and statements in flight. Prints one JSON line: CPU ms per submit, submits/s, rows per statement.
 The benchmark sets this beside the served submit's CPU, so the transport's share shows. Uses a throwaway database.
@@ -24,9 +24,9 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs"))
-from des.adapters import api  # noqa: E402
 from des.adapters.direct import DirectAccess, DirectDatabase  # noqa: E402
 from des.application import consumers  # noqa: E402
+from des.entrypoints import grpc_api as api  # noqa: E402
 from ekinerja.des.v1 import des_pb2  # noqa: E402
 from ekinerja_platform import testing  # noqa: E402
 from ekinerja_platform.pending import PendingAnswer  # noqa: E402

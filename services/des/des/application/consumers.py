@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ..adapters import activity_store
+from ..adapters import activity_store, unit_of_work  # a module: unit_of_work reaches the handlers back
 from ..adapters import repository as repo
 from ..adapters.tables import activities, employees, monthly_targets, skp_documents, skp_kegiatan
 from ..domain import targets
@@ -63,7 +63,7 @@ def skp_approved(session, envelope: dict) -> None:
         activities.c.state.in_(("draft", "submitted", "revision_requested", "resubmitted")),
         activities.c.penilai_nip.is_distinct_from(d.get("penilai_nip"))).values(penilai_nip=d.get("penilai_nip")))
     repo.audit(session, nip, "skp", skp_id, "skp_approved", "skp", None, {"version": version})
-    monthly_targets_events.publish(session, nip, skp_id)
+    monthly_targets_events.publish(unit_of_work.in_session(session), nip, skp_id)
     activity_store.contexts.forget(nip)
 
 
@@ -127,7 +127,7 @@ def skp_closed(session, envelope: dict) -> None:
         return
     served = _fit_served_targets(session, nip, skp_id, found.period_start, found.period_end, d.get("kegiatan") or [])
     if d.get("period_end") or served:
-        monthly_targets_events.publish(session, nip, skp_id)
+        monthly_targets_events.publish(unit_of_work.in_session(session), nip, skp_id)
     activity_store.contexts.forget(nip)
 
 

@@ -11,6 +11,7 @@ from ekinerja.des.v1 import des_pb2
 from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import InvalidArgument
 
+from ..adapters.unit_of_work import in_session
 from ..application import handlers, importing, quick
 from ..application.config import config
 
@@ -271,8 +272,10 @@ def list_plans(db, call, request):
 
 def submit_text(db, call, request):
     principal = call.require_principal()
+    cfg = config()
     return _write(db, call, "SubmitText", request, des_pb2.SubmitTextResponse,
-                  lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(s, principal, request.text, config())),
+                  lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(in_session(s, cfg), principal,
+                                                                           request.text, cfg)),
                   request_key=request.idempotency_key)
 
 
