@@ -7,6 +7,7 @@ nothing behind its savepoint) and stand in for the report and plan use cases qui
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 from decimal import Decimal
@@ -18,35 +19,131 @@ from ekinerja_platform.testing_uow import FakeUnitOfWork
 _IDS = itertools.count(1)
 
 
-class FakeMonthlyTargets(ports.MonthlyTargets):
+class SkpStore:
+    """des's copies of skp's documents as the SQL tables hold them: documents, kegiatan, month targets."""
+
     def __init__(self):
-        self.documents: dict[tuple[str, str], ports.TargetsDocument] = {}
-        self.kegiatan_rows: dict[tuple[str, str], list[ports.KegiatanTotal]] = {}
-        self.months: dict[tuple[str, str], list[ports.MonthTarget]] = {}
+        self.documents: dict[tuple[str, str], ports.SkpDocument] = {}
+        self.closed: set[tuple[str, str]] = set()
+        self.revisions: dict[tuple[str, str], int] = {}
+        self.kegiatan: dict[tuple[str, str], dict[str, dict]] = {}   # kegiatan_id -> nomor, nama, satuan, kuantitas
+        self.months: dict[tuple[str, str], dict[str, dict]] = {}     # kegiatan_id -> {(tahun, bulan): kuantitas}
+
+
+class FakeMonthlyTargets(ports.MonthlyTargets):
+    def __init__(self, store: SkpStore):
+        self.store = store
 
     def add(self, nip: str, skp_id: str, start: dt.date, end: dt.date, instansi_id: str = "pemkot-bogor",
             kegiatan: dict[str, tuple[str, str, dict]] | None = None) -> None:
-        """`kegiatan` {kegiatan_id: (satuan, total, {(tahun, bulan): kuantitas})}."""
-        self.documents[(nip, skp_id)] = ports.TargetsDocument(instansi_id, start, end, revision=0)
-        self.kegiatan_rows[(nip, skp_id)] = [ports.KegiatanTotal(kid, satuan, Decimal(total))
-                                             for kid, (satuan, total, _) in (kegiatan or {}).items()]
-        self.months[(nip, skp_id)] = [ports.MonthTarget(kid, y, m, Decimal(q))
-                                      for kid, (_, _, split) in (kegiatan or {}).items()
-                                      for (y, m), q in split.items()]
+        """A known document; `kegiatan` {kegiatan_id: (satuan, total, {(tahun, bulan): kuantitas})}."""
+        key = (nip, skp_id)
+        self.store.documents[key] = ports.SkpDocument(instansi_id, None, None, start, end, None, None, version=1)
+        self.store.kegiatan[key] = {kid: dict(nomor=n, nama=kid, satuan=satuan, kuantitas=Decimal(total))
+                                    for n, (kid, (satuan, total, _)) in enumerate((kegiatan or {}).items(), 1)}
+        self.store.months[key] = {kid: {ym: Decimal(q) for ym, q in split.items()}
+                                  for kid, (_, _, split) in (kegiatan or {}).items()}
 
     def next_revision(self, nip, skp_id):
-        doc = self.documents.get((nip, skp_id))
+        doc = self.store.documents.get((nip, skp_id))
         if doc is None:
             return None
-        doc = self.documents[(nip, skp_id)] = ports.TargetsDocument(doc.instansi_id, doc.period_start,
-                                                                    doc.period_end, doc.revision + 1)
-        return doc
+        revision = self.store.revisions[(nip, skp_id)] = self.store.revisions.get((nip, skp_id), 0) + 1
+        return ports.TargetsDocument(doc.instansi_id, doc.period_start, doc.period_end, revision)
 
     def kegiatan(self, nip, skp_id):
-        return list(self.kegiatan_rows.get((nip, skp_id), []))
+        rows = sorted(self.store.kegiatan.get((nip, skp_id), {}).items(), key=lambda kv: kv[1]["nomor"])
+        return [ports.KegiatanTotal(kid, k["satuan"], k["kuantitas"]) for kid, k in rows]
 
     def split(self, nip, skp_id):
-        return list(self.months.get((nip, skp_id), []))
+        known = self.store.kegiatan.get((nip, skp_id), {})
+        return [ports.MonthTarget(kid, y, m, q) for kid, months in self.store.months.get((nip, skp_id), {}).items()
+                if kid in known for (y, m), q in sorted(months.items())]
+
+    def of_kegiatan(self, nip, skp_id, kegiatan_id):
+        return dict(self.store.months.get((nip, skp_id), {}).get(kegiatan_id, {}))
+
+    def set(self, nip, skp_id, kegiatan_id, values, actor):
+        self.store.months.setdefault((nip, skp_id), {})[kegiatan_id] = dict(values)
+
+
+class FakeSkpCopies(ports.SkpCopies):
+    def __init__(self, store: SkpStore):
+        self.store = store
+        self.penilai_followed: list[tuple[str, str, str | None]] = []
+        self.audits: list[tuple[str, str, str, str, dict]] = []
+        self.forgotten: list[str] = []
+
+    def version(self, nip, skp_id):
+        doc = self.store.documents.get((nip, skp_id))
+        return None if doc is None else doc.version
+
+    def save(self, nip, skp_id, document):
+        old = self.store.documents.get((nip, skp_id))
+        if document.ruleset is None:
+            document = dataclasses.replace(document, ruleset=old.ruleset if old else "pp46-2011")
+        self.store.documents[(nip, skp_id)] = document
+        self.store.closed.discard((nip, skp_id))
+
+    def save_kegiatan(self, nip, skp_id, kegiatan_id, *, nomor, nama, satuan, kuantitas, rhk_id=None):
+        rows = self.store.kegiatan.setdefault((nip, skp_id), {})
+        rows[kegiatan_id] = {**rows.get(kegiatan_id, {}), **dict(nomor=nomor, nama=nama, satuan=satuan,
+                                                                   kuantitas=kuantitas)}
+        if rhk_id is not None:
+            rows[kegiatan_id]["rhk_id"] = rhk_id
+
+    def drop_kegiatan(self, nip, skp_id, kegiatan_ids):
+        for kid in kegiatan_ids:
+            self.store.kegiatan.get((nip, skp_id), {}).pop(kid, None)
+            self.store.months.get((nip, skp_id), {}).pop(kid, None)
+
+    def keep_only_kegiatan(self, nip, skp_id, kegiatan_ids):
+        rows = self.store.kegiatan.get((nip, skp_id), {})
+        for kid in [k for k in rows if k not in kegiatan_ids]:
+            del rows[kid]
+
+    def set_kegiatan_total(self, nip, skp_id, kegiatan_id, kuantitas):
+        self.store.kegiatan[(nip, skp_id)][kegiatan_id]["kuantitas"] = kuantitas
+
+    def close(self, nip, skp_id, period_end):
+        key = (nip, skp_id)
+        if period_end is not None:
+            for months in self.store.months.get(key, {}).values():
+                for ym in [ym for ym in months if ym > (period_end.year, period_end.month)]:
+                    del months[ym]
+        doc = self.store.documents.get(key)
+        if doc is None:
+            return None
+        if period_end is not None:
+            doc = self.store.documents[key] = dataclasses.replace(doc, period_end=period_end)
+        self.store.closed.add(key)
+        return ports.ClosedDocument(doc.period_start, doc.period_end, doc.ruleset or "pp46-2011")
+
+    def follow_penilai(self, nip, skp_id, penilai_nip):
+        self.penilai_followed.append((nip, skp_id, penilai_nip))
+
+    def audit(self, nip, entity, entity_id, action, actor, after):
+        self.audits.append((nip, entity_id, action, actor, after))
+
+    def forget_context(self, nip):
+        self.forgotten.append(nip)
+
+
+class FakeEmployees(ports.Employees):
+    def __init__(self):
+        self.rows: dict[str, dict] = {}
+
+    def registered(self, nip, nama, instansi_id, status):
+        row = self.rows.setdefault(nip, {"assignment_version": 0})
+        row.update(nama=nama if nama is not None else row.get("nama"), instansi_id=instansi_id, status=status)
+
+    def status_changed(self, nip, instansi_id, status):
+        self.rows.setdefault(nip, {"instansi_id": instansi_id, "assignment_version": 0})["status"] = status
+
+    def assigned(self, nip, version, assignment):
+        row = self.rows.get(nip)
+        if row is None or row["assignment_version"] < version:  # SQL: an upsert `WHERE assignment_version < version`
+            self.rows[nip] = {**(row or {}), **dataclasses.asdict(assignment), "assignment_version": version}
 
 
 class FakeQuickEntries(ports.QuickEntries):
@@ -96,5 +193,8 @@ class FakeQuickEntries(ports.QuickEntries):
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
     def __init__(self):
         super().__init__()
-        self.targets = FakeMonthlyTargets()
+        self.store = SkpStore()
+        self.targets = FakeMonthlyTargets(self.store)
+        self.skp = FakeSkpCopies(self.store)
+        self.employees = FakeEmployees()
         self.quick = FakeQuickEntries()

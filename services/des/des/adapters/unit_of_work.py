@@ -11,41 +11,10 @@ from ekinerja_platform.outbox import claim_event, record_event
 
 from ..application import handlers
 from ..application.config import DesConfig, config
-from ..application.ports import (
-    DaySkp,
-    DesUnitOfWork,
-    KegiatanTotal,
-    MonthlyTargets,
-    MonthTarget,
-    QuickEntries,
-    TargetsDocument,
-)
+from ..application.ports import DaySkp, DesUnitOfWork, QuickEntries
 from ..domain.quick_entry import Kegiatan
 from . import repository as repo
-from .tables import skp_documents
-
-
-class SqlMonthlyTargets(MonthlyTargets):
-    def __init__(self, session):
-        self.session = session
-
-    def next_revision(self, nip: str, skp_id: str) -> TargetsDocument | None:
-        doc = self.session.execute(
-            skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
-            .values(targets_revision=skp_documents.c.targets_revision + 1)
-            .returning(skp_documents.c.instansi_id, skp_documents.c.period_start, skp_documents.c.period_end,
-                       skp_documents.c.targets_revision)).first()
-        if doc is None:
-            return None
-        return TargetsDocument(doc.instansi_id, doc.period_start, doc.period_end, int(doc.targets_revision))
-
-    def kegiatan(self, nip: str, skp_id: str) -> list[KegiatanTotal]:
-        rows = repo.kegiatan_rows(self.session, nip, skp_id)
-        return [KegiatanTotal(k.kegiatan_id, k.satuan, k.kuantitas) for k in rows]
-
-    def split(self, nip: str, skp_id: str) -> list[MonthTarget]:
-        rows = repo.targets(self.session, nip, skp_id)
-        return [MonthTarget(r.kegiatan_id, r.tahun, r.bulan, r.kuantitas) for r in rows]
+from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
 
 
 class SqlQuickEntries(QuickEntries):
@@ -81,6 +50,8 @@ class SessionUnitOfWork(DesUnitOfWork):
     def __init__(self, session, cfg: DesConfig | None = None):
         self.session = session
         self.targets = SqlMonthlyTargets(session)
+        self.skp = SqlSkpCopies(session)
+        self.employees = SqlEmployees(session)
         self.quick = SqlQuickEntries(session, cfg or config())
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -2,7 +2,7 @@
 implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
 
 Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
-session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers, consumers, importing) reach the
+session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers, importing) reach the
 converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
 """
 from __future__ import annotations
@@ -68,6 +68,106 @@ class MonthlyTargets(abc.ABC):
     def split(self, nip: str, skp_id: str) -> list[MonthTarget]:
         """Every month target of the document."""
 
+    @abc.abstractmethod
+    def of_kegiatan(self, nip: str, skp_id: str, kegiatan_id: str) -> dict[tuple[int, int], Decimal]:
+        """One kegiatan's months {(tahun, bulan): kuantitas}."""
+
+    @abc.abstractmethod
+    def set(self, nip: str, skp_id: str, kegiatan_id: str, values: dict[tuple[int, int], Decimal],
+            actor: str) -> None:
+        """Make the kegiatan's months exactly `values` (months not in it are dropped)."""
+
+
+@dataclass(frozen=True)
+class SkpDocument:
+    """des's copy of an approved SKP document (or 6/2022 plan), as skp's events state it."""
+
+    instansi_id: str
+    unit_id: str | None
+    jabatan_id: str | None
+    period_start: dt.date
+    period_end: dt.date
+    penilai_nip: str | None
+    atasan_penilai_nip: str | None
+    version: int
+    ruleset: str | None = None  # None: keep the recorded one (a new document takes the table's default)
+
+
+@dataclass(frozen=True)
+class ClosedDocument:
+    period_start: dt.date
+    period_end: dt.date
+    ruleset: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An employee's post as identity's `assignment_changed` states it."""
+
+    instansi_id: str | None
+    unit_id: str | None
+    jabatan_id: str | None
+    penilai_nip: str | None
+    heads: list[str] | None
+
+
+class SkpCopies(abc.ABC):
+    """des's copies of skp's documents and their kegiatan (des learns them from skp's events only)."""
+
+    @abc.abstractmethod
+    def version(self, nip: str, skp_id: str) -> int | None:
+        """The recorded version of the document, locked until the unit ends; None when des does not know it."""
+
+    @abc.abstractmethod
+    def save(self, nip: str, skp_id: str, document: SkpDocument) -> None:
+        """Insert or replace the document (open again: not closed)."""
+
+    @abc.abstractmethod
+    def save_kegiatan(self, nip: str, skp_id: str, kegiatan_id: str, *, nomor: int, nama: str, satuan: str,
+                      kuantitas: Decimal, rhk_id: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def drop_kegiatan(self, nip: str, skp_id: str, kegiatan_ids: list[str]) -> None:
+        """Remove these kegiatan and their month targets."""
+
+    @abc.abstractmethod
+    def keep_only_kegiatan(self, nip: str, skp_id: str, kegiatan_ids: list[str]) -> None:
+        """Remove every other kegiatan of the document (a 6/2022 plan: no month targets)."""
+
+    @abc.abstractmethod
+    def set_kegiatan_total(self, nip: str, skp_id: str, kegiatan_id: str, kuantitas: Decimal) -> None: ...
+
+    @abc.abstractmethod
+    def close(self, nip: str, skp_id: str, period_end: dt.date | None) -> ClosedDocument | None:
+        """Mark the document closed; with `period_end`, it ends there and its months after it are dropped. None
+        when des does not know the document."""
+
+    @abc.abstractmethod
+    def follow_penilai(self, nip: str, skp_id: str, penilai_nip: str | None) -> None:
+        """Entries of the document still waiting for review go to this penilai."""
+
+    @abc.abstractmethod
+    def audit(self, nip: str, entity: str, entity_id: str, action: str, actor: str, after: dict) -> None: ...
+
+    @abc.abstractmethod
+    def forget_context(self, nip: str) -> None:
+        """Drop what the process caches about the employee's entry context (its SKP changed)."""
+
+
+class Employees(abc.ABC):
+    """des's copy of identity's employees: name, instansi, status, post and heads."""
+
+    @abc.abstractmethod
+    def registered(self, nip: str, nama: str | None, instansi_id: str | None, status: str | None) -> None:
+        """Insert or update (a known name is kept when the event has none)."""
+
+    @abc.abstractmethod
+    def status_changed(self, nip: str, instansi_id: str | None, status: str | None) -> None: ...
+
+    @abc.abstractmethod
+    def assigned(self, nip: str, version: int, assignment: Assignment) -> None:
+        """Record the post unless an equal or newer version of it is recorded already."""
+
 
 class QuickEntries(abc.ABC):
     """What a quick-entry line needs: the SKP of the day and its kegiatan, and the report and plan use cases
@@ -99,4 +199,6 @@ class DesUnitOfWork(UnitOfWork):
     """The unit of work des's use cases take: the platform's port plus des's repositories."""
 
     targets: MonthlyTargets
+    skp: SkpCopies
+    employees: Employees
     quick: QuickEntries
