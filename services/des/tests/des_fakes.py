@@ -146,6 +146,50 @@ class FakeEmployees(ports.Employees):
             self.rows[nip] = {**(row or {}), **dataclasses.asdict(assignment), "assignment_version": version}
 
 
+class FakeImports(ports.Imports):
+    """The agency's record ids are claimed once per (instansi, nip, record_id), as `import_records` does."""
+
+    def __init__(self, window: int = 5):
+        self.window = window
+        self.documents: dict[str, list[ports.ImportDocument]] = {}
+        self.satuan: dict[tuple[str, str, str], str] = {}
+        self.locks: dict[str, list[tuple[dt.date, dt.date]]] = {}
+        self.claimed: dict[tuple[str, str, str], str] = {}
+        self.written: list[dict] = []  # the activities written, with their actor
+        self.calls: list[str] = []     # "may_claim" / "claimed", in order
+
+    def add_document(self, doc: ports.ImportDocument, kegiatan: dict[str, str]) -> None:
+        self.documents.setdefault(doc.nip, []).insert(0, doc)
+        self.satuan.update({(doc.nip, doc.skp_id, kid): satuan for kid, satuan in kegiatan.items()})
+
+    def window_days(self, instansi_id, default):
+        return self.window
+
+    def lookups(self, instansi_id, nips):
+        return ports.ImportLookups({n: self.documents[n] for n in nips if n in self.documents},
+                                   {k: v for k, v in self.satuan.items() if k[0] in nips},
+                                   {n: self.locks[n] for n in nips if n in self.locks})
+
+    def stage(self, valid):
+        return ports.StagedBatch([f"act-{next(_IDS)}" for _ in valid], payload=None)
+
+    def write(self, instansi_id, actor, valid, staged, may_claim=None, claimed=None):
+        if may_claim is not None:
+            may_claim()
+        self.calls.append("claim")
+        duplicates = {}
+        for (_, rec, doc, content), activity_id in zip(valid, staged.ids, strict=True):
+            first = self.claimed.setdefault((instansi_id, doc.nip, rec.record_id), activity_id)
+            if first != activity_id:
+                duplicates[(doc.nip, rec.record_id)] = first
+            else:
+                self.written.append(dict(activity_id=activity_id, nip=doc.nip, skp_id=doc.skp_id, actor=actor,
+                                         penilai_nip=doc.penilai_nip, content=content))
+        if claimed is not None:
+            claimed()
+        return duplicates
+
+
 class FakeQuickEntries(ports.QuickEntries):
     def __init__(self):
         self.skps: dict[str, tuple[dt.date, dt.date, ports.DaySkp]] = {}
@@ -197,4 +241,5 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.targets = FakeMonthlyTargets(self.store)
         self.skp = FakeSkpCopies(self.store)
         self.employees = FakeEmployees()
+        self.imports = FakeImports()
         self.quick = FakeQuickEntries()

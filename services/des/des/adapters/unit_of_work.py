@@ -15,6 +15,7 @@ from ..application.ports import DaySkp, DesUnitOfWork, QuickEntries
 from ..domain.quick_entry import Kegiatan
 from . import repository as repo
 from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
+from .import_sql import SqlImports
 
 
 class SqlQuickEntries(QuickEntries):
@@ -52,6 +53,7 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.targets = SqlMonthlyTargets(session)
         self.skp = SqlSkpCopies(session)
         self.employees = SqlEmployees(session)
+        self.imports = SqlImports(session)
         self.quick = SqlQuickEntries(session, cfg or config())
 
     def __exit__(self, exc_type, exc, tb) -> None:

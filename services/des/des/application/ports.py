@@ -2,7 +2,7 @@
 implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
 
 Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
-session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers, importing) reach the
+session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers) reach the
 converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
 """
 from __future__ import annotations
@@ -169,6 +169,56 @@ class Employees(abc.ABC):
         """Record the post unless an equal or newer version of it is recorded already."""
 
 
+@dataclass(frozen=True)
+class ImportDocument:
+    """An open SKP document as an import checks records against it."""
+
+    nip: str
+    skp_id: str
+    unit_id: str | None
+    penilai_nip: str | None
+    period_start: dt.date
+    period_end: dt.date
+
+
+@dataclass(frozen=True)
+class ImportLookups:
+    """What a batch's checks read, in one look-up of the nips it names."""
+
+    documents: dict[str, list[ImportDocument]]     # nip -> its open documents in the instansi, newest first
+    kegiatan: dict[tuple[str, str, str], str]      # (nip, skp_id, kegiatan_id) -> satuan
+    locks: dict[str, list[tuple[dt.date, dt.date]]]  # nip -> locked periods (start, end)
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    """The valid records of a batch made ready to write: their new activity ids (in order) and the writer's
+    payload (built while earlier batches are written)."""
+
+    ids: list[str]
+    payload: object
+
+
+class Imports(abc.ABC):
+    """The agency's bulk import: set-based reads and writes of whole batches."""
+
+    @abc.abstractmethod
+    def window_days(self, instansi_id: str, default: int) -> int: ...
+
+    @abc.abstractmethod
+    def lookups(self, instansi_id: str, nips: list[str]) -> ImportLookups: ...
+
+    @abc.abstractmethod
+    def stage(self, valid: list) -> StagedBatch:
+        """`valid`: (index, record, ImportDocument, ActivityContent) of the records to write."""
+
+    @abc.abstractmethod
+    def write(self, instansi_id: str, actor: str, valid: list, staged: StagedBatch, may_claim=None,
+              claimed=None) -> dict[tuple[str, str], str]:
+        """Claim the records' ids (after `may_claim()`, then `claimed()`) and write the new ones with their audit
+        records and `activity_submitted` events; the records claimed before: {(nip, record_id): first id}."""
+
+
 class QuickEntries(abc.ABC):
     """What a quick-entry line needs: the SKP of the day and its kegiatan, and the report and plan use cases
     (`application/handlers.py`, still on the session: reached through this port until it is converted)."""
@@ -201,4 +251,5 @@ class DesUnitOfWork(UnitOfWork):
     targets: MonthlyTargets
     skp: SkpCopies
     employees: Employees
+    imports: Imports
     quick: QuickEntries

@@ -296,11 +296,11 @@ def import_activities(db, call, request_iterator):
         if not records:
             return None
         with db.transaction() as s:
-            return importing.prepare_batch(s, instansi_id, records, cfg)
+            return importing.prepare_batch(in_session(s, cfg), instansi_id, records, cfg)
 
     def write(batch, may_claim, claimed):
         with db.transaction() as s:
-            return importing.write_batch(s, instansi_id, actor, batch, may_claim, claimed)
+            return importing.write_batch(in_session(s, cfg), instansi_id, actor, batch, may_claim, claimed)
 
     def collect(results):
         for record_id, status, activity_id, error in results:
