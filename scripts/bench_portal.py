@@ -81,10 +81,17 @@ class PageClient:
         self.reader = self.writer = None
 
     async def get(self) -> tuple[int, bytes, dict]:
-        if self.writer is None:
+        reused = self.writer is not None
+        if not reused:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         self.writer.write(self.request)
-        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        try:
+            head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        except (asyncio.IncompleteReadError, ConnectionError) as error:
+            await self.close()
+            if reused and not getattr(error, "partial", b""):  # the server closed an idle keep-alive connection:
+                return await self.get()                        # a browser sends the GET again on a new one
+            raise
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
