@@ -6,6 +6,7 @@ eventlet, otherwise one slow query blocks every green thread; `runner` sets that
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
@@ -41,12 +42,6 @@ idempotency_table = sa.Table(
     sa.Column("response", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
-
-
-def create_platform_tables(op) -> None:
-    """Called from each service's first alembic migration so every database has outbox, inbox and idempotency."""
-    bind = op.get_bind()
-    platform_metadata.create_all(bind, checkfirst=True)
 
 
 def application_name(purpose: str, service: str | None = None) -> str:
@@ -165,7 +160,7 @@ class DatabaseAccess:
         self.replica = replica  # the read URL's own engine, None when reads share the primary's pool
 
     @contextlib.contextmanager
-    def transaction(self) -> Session:
+    def transaction(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends normally, rolls back on any exception."""
         session: Session = self._maker()
         try:
@@ -174,8 +169,12 @@ class DatabaseAccess:
         finally:
             session.close()
 
+    def new_session(self, read_only: bool = False) -> Session:
+        """A session not yet begun, for a unit of work that begins and ends it itself (sql_unit_of_work.py)."""
+        return (self._read_maker if read_only else self._maker)()
+
     @contextlib.contextmanager
-    def read(self) -> Session:
+    def read(self) -> Iterator[Session]:
         """A read-only unit of work on the read URL: never for a read that must see what this caller just wrote."""
         session: Session = self._read_maker()
         try:

@@ -335,12 +335,12 @@ class PartitionSubscriber(EventSubscriber):
 
     def _problem(self, body) -> str | None:
         event_type = body.get("event_type") if isinstance(body, dict) else None
-        if event_type not in self.event_types:
+        if not isinstance(event_type, str) or event_type not in self.event_types:
             return "event_type is not one of the partition's events"
         return envelope_problem(body, self.source_service, event_type)
 
     def _type_of(self, body) -> str:
-        return body.get("event_type") if isinstance(body, dict) else "unknown"
+        return str(body.get("event_type")) if isinstance(body, dict) else "unknown"
 
     def _queue_name(self, message) -> str:
         return getattr(message, "ekinerja_queue", self.queue.name)
