@@ -45,7 +45,7 @@ async def peers_of_calls(channels: int, calls: int) -> tuple[list[str], list[str
                         timeout=10, channels=channels)
     try:
         for _ in range(calls):
-            reply = await services.call("des", "GetDay", des.GetDayRequest(tanggal="2026-12-07"), "token-a")
+            reply = await services.call("des", "GetDay", {"tanggal": "2026-12-07"}, "token-a")
             assert reply.skp_id == "skp-1"
     finally:
         await services.close()
