@@ -22,23 +22,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import grpc
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "scripts")]
-from bench_des import cpu_seconds, machine_ticks, nip_for, postgres_cpu, postgres_cpu_since, submit_calls, today  # noqa: E402
+from bench_des import cpu_seconds, machine_ticks, postgres_cpu, postgres_cpu_since, submit_calls  # noqa: E402
+from bench_stack import des_bench, same_transport_settings  # noqa: E402
 
 from ekinerja_platform import testing  # noqa: E402
-from ekinerja_platform.outbox import Event  # noqa: E402
 
 
 def listeners(port: int) -> set[int]:
@@ -107,7 +104,7 @@ async def load(target, make_call, in_flight, connections, seconds):
             await channel.close()
 
 
-def main():  # noqa: C901 - TODO issue 17.14: split
+def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per level and group, in 4 alternating slices")
     parser.add_argument("--levels", default="8,32", help="in-flight levels")
@@ -115,55 +112,13 @@ def main():  # noqa: C901 - TODO issue 17.14: split
     parser.add_argument("--employees", type=int, default=100)
     parser.add_argument("--warm-up", type=float, default=3.0)
     args, _ = parser.parse_known_args()
-    same = {name: os.environ.get(name, default) for name, default in (
-        ("EKINERJA_GRPC_POLL_SECONDS", "0.002"), ("EKINERJA_MAX_WORKERS", "20"))}
+    same = same_transport_settings()
 
     from ekinerja.des.v1 import des_pb2_grpc
 
-    cleanup = []
-    workdir = tempfile.mkdtemp(prefix="bench-des-replicas-")
-    try:
-        amqp_uri = testing.create_vhost()
-        cleanup.append(lambda: testing.delete_vhost(amqp_uri))
-        keys = testing.TestKeys(Path(workdir))
-        des_db = testing.migrated_database("des")
-        cleanup.append(lambda: testing.drop_database(des_db))
-        env = testing.service_env(des_db, amqp_uri, keys.jwks_url, EKINERJA_LOG_LEVEL="WARNING", **same)
-
-        def start(port=None):
-            process = testing.ServiceProcess("des", dict(env)) if port is None else \
-                testing.ServiceProcess("des", dict(env), grpc_port=port)
-            cleanup.append(process.stop)
-            return process.start()
-
-        single = Group("1 process", [start()])
-        first = start()
-        pair = Group("2 processes, one port", [first, start(first.grpc_port)])   # SO_REUSEPORT: binds beside it
-        # the health check that `start` waits on may be answered by the first process: wait for both listeners
-        if not testing.wait_for(lambda: listeners(first.grpc_port) == {p.process.pid for p in pair.processes}, 30):
-            raise SystemExit(f"two des processes are not both listening on {first.grpc_port}: "
-                             f"{listeners(first.grpc_port)}")
-
-        day, instansi, employees = today(), "i-bench", []
-        for i in range(args.employees):
-            nip, skp_id = nip_for(i), f"skp-{i}"
-            kegiatan = [{"kegiatan_id": f"{skp_id}-k{n}", "nomor": n, "nama": f"kegiatan {n}", "satuan": "laporan",
-                         "kuantitas": "1200", "kualitas": "100", "waktu": "12", "biaya": "0"} for n in (1, 2, 3)]
-            testing.publish_event(amqp_uri, Event("skp_approved", "skp", {
-                "skp_id": skp_id, "nip": nip, "instansi_id": instansi, "unit_id": "u-1", "jabatan_id": "j-1",
-                "period_start": f"{day.year}-01-01", "period_end": f"{day.year}-12-31",
-                "penilai_nip": nip_for(10_000), "atasan_penilai_nip": None, "kegiatan": kegiatan, "version": 1},
-                nip=nip, instansi_id=instansi).envelope())
-            employees.append((nip, skp_id, testing.bearer(keys.token(subject=nip, roles=["pegawai"],
-                                                                     instansi=instansi))))
-        engine = sa.create_engine(des_db)
-
-        def learned():
-            with engine.connect() as conn:
-                return conn.execute(sa.text("SELECT count(*) FROM skp_documents")).scalar() == args.employees
-        if not testing.wait_for(learned, timeout=120, interval=0.5):
-            raise SystemExit("des did not learn the SKP documents")
-        engine.dispose()
+    with des_bench("bench-des-replicas-", **same) as bench:
+        single, pair = start_groups(bench)
+        employees = bench.employees_with_skp(args.employees)
 
         def submit(channel):
             return submit_calls(des_pb2_grpc.DesServiceStub(channel), employees, timeout=60)
@@ -180,19 +135,28 @@ def main():  # noqa: C901 - TODO issue 17.14: split
             for _ in range(4):
                 for group in (a, b):
                     group.slice(submit, n, args.connections, args.seconds / 4)
-            fa, fb = a.figures(), b.figures()
-            split = "/".join(f"{s:.0%}" for s in fb["shares"])
-            print(f"{n:>9} | {fa['rate']:>12.0f} {fa['p50']:>7.1f} {fa['p99']:>7.1f} {fa['cpu_ms']:>6.2f} "
-                  f"{fa['busy']:>4.0%} | {fb['rate']:>13.0f} {fb['p50']:>7.1f} {fb['p99']:>7.1f} {fb['cpu_ms']:>6.2f} "
-                  f"{split:>9} {fb['busy']:>4.0%} | {fb['rate'] / fa['rate']:.2f}x")
+            print_level(n, a.figures(), b.figures())
         print("ratio: 2 processes ÷ 1 process, same run; 'split' is each process's share of the pair's des CPU "
               "(how the kernel spread the connections); 'busy' is the whole machine's")
-    finally:
-        for fn in reversed(cleanup):
-            try:
-                fn()
-            except Exception as exc:  # keep cleaning up
-                print(f"cleanup: {exc}", file=sys.stderr)
+
+
+def start_groups(bench) -> tuple[Group, Group]:
+    """Group A: one des on its own port; group B: two des on one port (SO_REUSEPORT: the second binds beside it)."""
+    single = Group("1 process", [bench.start_des()])
+    first = bench.start_des()
+    pair = Group("2 processes, one port", [first, bench.start_des(first.grpc_port)])
+    # the health check that `start` waits on may be answered by the first process: wait for both listeners
+    if not testing.wait_for(lambda: listeners(first.grpc_port) == {p.process.pid for p in pair.processes}, 30):
+        raise SystemExit(f"two des processes are not both listening on {first.grpc_port}: "
+                         f"{listeners(first.grpc_port)}")
+    return single, pair
+
+
+def print_level(n: int, fa: dict, fb: dict) -> None:
+    split = "/".join(f"{s:.0%}" for s in fb["shares"])
+    print(f"{n:>9} | {fa['rate']:>12.0f} {fa['p50']:>7.1f} {fa['p99']:>7.1f} {fa['cpu_ms']:>6.2f} "
+          f"{fa['busy']:>4.0%} | {fb['rate']:>13.0f} {fb['p50']:>7.1f} {fb['p99']:>7.1f} {fb['cpu_ms']:>6.2f} "
+          f"{split:>9} {fb['busy']:>4.0%} | {fb['rate'] / fa['rate']:.2f}x")
 
 
 if __name__ == "__main__":

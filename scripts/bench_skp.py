@@ -89,7 +89,10 @@ def intake_in_process(db_url: str, n: int) -> dict:
     return out
 
 
-def main() -> int:  # noqa: C901 - TODO issue 17.14: split
+NIP, PENILAI = "198501012010011001", "197001012000011002"
+
+
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--calls", type=int, default=200)
@@ -104,77 +107,16 @@ def main() -> int:  # noqa: C901 - TODO issue 17.14: split
     try:
         service.start()
         stub = skp_pb2_grpc.SkpServiceStub(grpc.insecure_channel(service.target))
-        nip, penilai = "198501012010011001", "197001012000011002"
-        me = testing.bearer(keys.token(nip, ["pegawai"], instansi="i-1"))
-        pen = testing.bearer(keys.token(penilai, ["pegawai"], instansi="i-1"))
-        testing.publish_event(amqp, Event("position_changed", "identity", {  # GetTemplate (the baseline) reads it
-            "jabatan_id": "j-1", "instansi_id": "i-1", "unit_id": "u-1", "unit_nama": "Umum",
-            "nama": "Pengadministrasi", "kind": "pelaksana", "job_group": "umum", "parent_id": None, "eselon": None,
-            "jenjang": None, "jenis_jabatan": "pelaksana", "version": 1}, instansi_id="i-1").envelope())
-        testing.publish_event(amqp, Event("assignment_changed", "identity", {
-            "assignment_id": "a-1", "nip": nip, "instansi_id": "i-1", "acting": False, "effective_date": "2024-01-02",
-            "old": None, "new": {"jabatan_id": "j-1", "jabatan_nama": "Pengadministrasi", "unit_id": "u-1",
-                                 "unit_nama": "Umum", "kind": "pelaksana", "job_group": "umum",
-                                 "start": "2024-01-02", "end": None},
-            "penilai_nip": penilai, "atasan_penilai_nip": None, "version": 1}, nip=nip, instansi_id="i-1").envelope())
-        deadline = time.monotonic() + 30
-        while not (docs := stub.ListSkp(pb.ListSkpRequest(), metadata=me, timeout=5).documents):
-            if time.monotonic() > deadline:
-                raise SystemExit("no document drafted")
-            time.sleep(0.1)
-        doc = docs[0]
-        stub.SubmitSkp(pb.SubmitSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=5)
-        stub.ApproveSkp(pb.ApproveSkpRequest(skp_id=doc.skp_id), metadata=pen, timeout=5)
+        me = testing.bearer(keys.token(NIP, ["pegawai"], instansi="i-1"))
+        pen = testing.bearer(keys.token(PENILAI, ["pegawai"], instansi="i-1"))
+        doc = approved_document(stub, pb, amqp, me, pen)
         kegiatan = [k.kegiatan_id for k in doc.kegiatan]
-        engine = sa.create_engine(db)
-
-        def count(table, column, value):
-            with engine.connect() as conn:
-                return conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :v"), {"v": value}).scalar()
-
-        def feed(event_type, envelopes, table, column, value, expected):
-            start = time.perf_counter()
-            with Connection(testing.broker_user_uri(amqp, "des")) as conn:  # as des's own broker user
-                topology.declare(conn.default_channel, topology.queues_for_producer("des"))
-                producer = conn.Producer(serializer="json")
-                for envelope in envelopes:
-                    producer.publish(envelope, exchange="des.events", routing_key=event_type,
-                                     message_id=envelope["event_id"], delivery_mode=2, user_id=conn.userid)
-            while count(table, column, value) < expected:
-                if time.perf_counter() - start > 600:
-                    raise SystemExit(f"{event_type} not applied within 600 s")
-                time.sleep(0.05)
-            return time.perf_counter() - start
-
-        def activity(n):
-            return Event("activity_reviewed", "des", {
-                "activity_id": f"act-{n}", "nip": nip, "instansi_id": "i-1", "unit_id": "u-1",
-                "tanggal": f"2024-{n % 12 + 1:02d}-10", "skp_id": doc.skp_id,
-                "kegiatan_id": kegiatan[n % len(kegiatan)], "jenis": "skp", "kuantitas_diakui": "1",
-                "menit": 30, "proses": n % 10 == 0, "reviewer_nip": penilai, "submitted_at": None,
-                "reviewed_at": None, "version": 1}, nip=nip, instansi_id="i-1").envelope()
-
-        quality_doc = str(uuid.uuid4())  # the generic path's rows go to a document of their own
-
-        def quality(n):
-            return Event("monthly_quality_set", "des", {
-                "skp_id": quality_doc, "nip": nip, "instansi_id": "i-1", "kegiatan_id": kegiatan[0],
-                "tahun": 1000 + n // 12, "bulan": n % 12 + 1, "kualitas": "90"}, nip=nip, instansi_id="i-1").envelope()
-
-        half = args.events // 2
-        generic = fused = 0.0
-        for lo, hi in ((0, half), (half, args.events)):
-            generic += feed("monthly_quality_set", [quality(n) for n in range(lo, hi)], "realisasi_kualitas",
-                            "skp_id", quality_doc, hi)
-            fused += feed("activity_reviewed", [activity(n) for n in range(lo, hi)], "realisasi_activity",
-                          "skp_id", doc.skp_id, hi)
+        generic, fused = event_intake(db, amqp, doc.skp_id, kegiatan, args.events)
         expected = str(sum(1 for n in range(args.events) if n % 10 and n % len(kegiatan) == 0))
         got = stub.GetSkp(pb.GetSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=10).document
         assert got.kegiatan[0].realisasi.kuantitas == expected and sum(
             int(k.realisasi.kuantitas) for k in got.kegiatan) == sum(1 for n in range(args.events) if n % 10)
         in_process = intake_in_process(db, min(args.events, 1000))
-        engine.dispose()
-
         base = latencies(lambda: stub.GetTemplate(pb.GetTemplateRequest(jabatan_id="j-1"), metadata=me, timeout=5),
                          args.calls)
         for kid in kegiatan:
@@ -187,15 +129,6 @@ def main() -> int:  # noqa: C901 - TODO issue 17.14: split
         testing.drop_database(db)
         testing.delete_vhost(amqp)
 
-    from ekinerja_rules.score_contract import format_score_output, parse_score_input
-    from ekinerja_rules.scoring import score_year
-    example = json.loads((ROOT / "docs" / "examples" / "skp-score-examples.json").read_text())["D"]["input"]
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < 2:
-        format_score_output(score_year(*parse_score_input(example)))
-        n += 1
-    offline = n / (time.perf_counter() - start)
-
     print(f"event intake through the service ({args.events} events each, interleaved):")
     print(f"  generic inbox path (monthly_quality_set, BEGIN+claim+upsert+COMMIT): "
           f"{args.events / generic:,.0f} events/s")
@@ -206,8 +139,93 @@ def main() -> int:  # noqa: C901 - TODO issue 17.14: split
     print(f"GetTemplate (baseline)   p50 {base[0] * 1000:.1f} ms  p99 {base[1] * 1000:.1f} ms")
     print(f"ScoreSkp ({args.events} activities)  p50 {score[0] * 1000:.1f} ms  p99 {score[1] * 1000:.1f} ms"
           f"  = {score[0] / base[0]:.2f}x baseline p50")
-    print(f"offline score_year (example D, in process): {offline:,.0f} years/s")
+    print(f"offline score_year (example D, in process): {offline_scores_per_second():,.0f} years/s")
     return 0
+
+
+def approved_document(stub, pb, amqp: str, me, pen):
+    """The employee's SKP, drafted by skp from identity's events, submitted and approved by the penilai."""
+    testing.publish_event(amqp, Event("position_changed", "identity", {  # GetTemplate (the baseline) reads it
+        "jabatan_id": "j-1", "instansi_id": "i-1", "unit_id": "u-1", "unit_nama": "Umum",
+        "nama": "Pengadministrasi", "kind": "pelaksana", "job_group": "umum", "parent_id": None, "eselon": None,
+        "jenjang": None, "jenis_jabatan": "pelaksana", "version": 1}, instansi_id="i-1").envelope())
+    testing.publish_event(amqp, Event("assignment_changed", "identity", {
+        "assignment_id": "a-1", "nip": NIP, "instansi_id": "i-1", "acting": False, "effective_date": "2024-01-02",
+        "old": None, "new": {"jabatan_id": "j-1", "jabatan_nama": "Pengadministrasi", "unit_id": "u-1",
+                             "unit_nama": "Umum", "kind": "pelaksana", "job_group": "umum",
+                             "start": "2024-01-02", "end": None},
+        "penilai_nip": PENILAI, "atasan_penilai_nip": None, "version": 1}, nip=NIP, instansi_id="i-1").envelope())
+    deadline = time.monotonic() + 30
+    while not (docs := stub.ListSkp(pb.ListSkpRequest(), metadata=me, timeout=5).documents):
+        if time.monotonic() > deadline:
+            raise SystemExit("no document drafted")
+        time.sleep(0.1)
+    doc = docs[0]
+    stub.SubmitSkp(pb.SubmitSkpRequest(skp_id=doc.skp_id), metadata=me, timeout=5)
+    stub.ApproveSkp(pb.ApproveSkpRequest(skp_id=doc.skp_id), metadata=pen, timeout=5)
+    return doc
+
+
+def event_intake(db: str, amqp: str, skp_id: str, kegiatan: list[str], events: int) -> tuple[float, float]:
+    """Seconds skp took to apply `events` monthly_quality_set (the generic inbox path) and as many
+    activity_reviewed (one statement), fed in two interleaved halves as des's own broker user."""
+    engine = sa.create_engine(db)
+
+    def count(table, column, value):
+        with engine.connect() as conn:
+            return conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :v"), {"v": value}).scalar()
+
+    def feed(event_type, envelopes, table, column, value, expected):
+        start = time.perf_counter()
+        with Connection(testing.broker_user_uri(amqp, "des")) as conn:  # as des's own broker user
+            topology.declare(conn.default_channel, topology.queues_for_producer("des"))
+            producer = conn.Producer(serializer="json")
+            for envelope in envelopes:
+                producer.publish(envelope, exchange="des.events", routing_key=event_type,
+                                 message_id=envelope["event_id"], delivery_mode=2, user_id=conn.userid)
+        while count(table, column, value) < expected:
+            if time.perf_counter() - start > 600:
+                raise SystemExit(f"{event_type} not applied within 600 s")
+            time.sleep(0.05)
+        return time.perf_counter() - start
+
+    def activity(n):
+        return Event("activity_reviewed", "des", {
+            "activity_id": f"act-{n}", "nip": NIP, "instansi_id": "i-1", "unit_id": "u-1",
+            "tanggal": f"2024-{n % 12 + 1:02d}-10", "skp_id": skp_id,
+            "kegiatan_id": kegiatan[n % len(kegiatan)], "jenis": "skp", "kuantitas_diakui": "1",
+            "menit": 30, "proses": n % 10 == 0, "reviewer_nip": PENILAI, "submitted_at": None,
+            "reviewed_at": None, "version": 1}, nip=NIP, instansi_id="i-1").envelope()
+
+    quality_doc = str(uuid.uuid4())  # the generic path's rows go to a document of their own
+
+    def quality(n):
+        return Event("monthly_quality_set", "des", {
+            "skp_id": quality_doc, "nip": NIP, "instansi_id": "i-1", "kegiatan_id": kegiatan[0],
+            "tahun": 1000 + n // 12, "bulan": n % 12 + 1, "kualitas": "90"}, nip=NIP, instansi_id="i-1").envelope()
+
+    half = events // 2
+    generic = fused = 0.0
+    try:
+        for lo, hi in ((0, half), (half, events)):
+            generic += feed("monthly_quality_set", [quality(n) for n in range(lo, hi)], "realisasi_kualitas",
+                            "skp_id", quality_doc, hi)
+            fused += feed("activity_reviewed", [activity(n) for n in range(lo, hi)], "realisasi_activity",
+                          "skp_id", skp_id, hi)
+    finally:
+        engine.dispose()
+    return generic, fused
+
+
+def offline_scores_per_second() -> float:
+    from ekinerja_rules.score_contract import format_score_output, parse_score_input
+    from ekinerja_rules.scoring import score_year
+    example = json.loads((ROOT / "docs" / "examples" / "skp-score-examples.json").read_text())["D"]["input"]
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < 2:
+        format_score_output(score_year(*parse_score_input(example)))
+        n += 1
+    return n / (time.perf_counter() - start)
 
 
 if __name__ == "__main__":

@@ -154,25 +154,46 @@ def python() -> str:
     return str(ROOT / ".venv" / "bin" / "python")
 
 
-def run() -> int:  # noqa: C901 - TODO issue 17.14: split
+def run() -> int:
     base = local_env()
     ensure_vhost(base)
     RUN.mkdir(parents=True, exist_ok=True)
     LOG.mkdir(parents=True, exist_ok=True)
+    migrate(base)
+    accounts = seed_demo(base)
+    if not start_services(base) or not start_portal(base):
+        return 1
+    if os.environ.get("EKINERJA_DEMO_HISTORY", "1") != "0":
+        seed_journeys(base)
+    if start_sms(base):
+        return 1
+    print_welcome(base, accounts)
+    return 0
+
+
+def migrate(base: dict) -> None:
     for service in SERVICES:
         subprocess.run([python(), "-m", service, "migrate"], env=service_env(service, base), check=True,
                        cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([python(), "-m", "portal", "migrate"], env=portal_env(base), check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
-    accounts = seed_demo(base)
+
+
+def _spawn(name: str, env: dict) -> None:
+    """Start `python -m <name> run` in its own session, logging to var/log, its pid in var/run."""
+    log = open(LOG / f"{name}.log", "ab")
+    process = subprocess.Popen([python(), "-m", name, "run"], env=env, cwd=ROOT, stdout=log,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    (RUN / f"{name}.pid").write_text(str(process.pid))
+
+
+def start_services(base: dict) -> bool:
+    """Start the five services (those not running yet) and wait until each says SERVING."""
     for service in SERVICES:
         if pid_of(service):
             print(f"{service}: already running (pid {pid_of(service)})")
             continue
-        log = open(LOG / f"{service}.log", "ab")
-        process = subprocess.Popen([python(), "-m", service, "run"], env=service_env(service, base), cwd=ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        (RUN / f"{service}.pid").write_text(str(process.pid))
+        _spawn(service, service_env(service, base))
     deadline = time.monotonic() + START_SECONDS
     pending = list(SERVICES)
     while pending and time.monotonic() < deadline:
@@ -180,25 +201,27 @@ def run() -> int:  # noqa: C901 - TODO issue 17.14: split
         for service in pending:
             if not pid_of(service):
                 print(f"{service} exited; see var/log/{service}.log", file=sys.stderr)
-                return 1
+                return False
         time.sleep(0.5)
     if pending:
         print(f"not SERVING after {START_SECONDS} s: {', '.join(pending)} (see var/log/)", file=sys.stderr)
-        return 1
+        return False
+    return True
+
+
+def start_portal(base: dict) -> bool:
     if not pid_of("portal"):
-        log = open(LOG / "portal.log", "ab")
-        process = subprocess.Popen([python(), "-m", "portal", "run"], env=portal_env(base), cwd=ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        (RUN / "portal.pid").write_text(str(process.pid))
-    while not portal_ready() and time.monotonic() < deadline + 30:
+        _spawn("portal", portal_env(base))
+    deadline = time.monotonic() + 60  # not ready by then: `make run` goes on and says where to look
+    while not portal_ready() and time.monotonic() < deadline:
         if not pid_of("portal"):
             print("portal exited; see var/log/portal.log", file=sys.stderr)
-            return 1
+            return False
         time.sleep(0.3)
-    if os.environ.get("EKINERJA_DEMO_HISTORY", "1") != "0":
-        seed_journeys(base)
-    if start_sms(base):
-        return 1
+    return True
+
+
+def print_welcome(base: dict, accounts: list[tuple[str, str]]) -> None:
     print("\ne-Kinerja is running:")
     for service in SERVICES:
         grpc_port, http_port = DEFAULT_PORTS[service]
@@ -211,7 +234,6 @@ def run() -> int:  # noqa: C901 - TODO issue 17.14: split
         for login, description in accounts:
             print(f"  {login:20} {description}")
     print("\nTry: .venv/bin/ekinerja login --user admin    |  stop with: make stop")
-    return 0
 
 
 def seed_demo(base: dict) -> list[tuple[str, str]]:

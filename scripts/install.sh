@@ -21,9 +21,9 @@ cat > .venv/bin/ekinerja <<SCRIPT
 exec "$root/.venv/bin/python" -m ekinerja_cli "\$@"
 SCRIPT
 chmod +x .venv/bin/ekinerja
-# axe-core for the portal's browser tests, from the npm registry, pinned by the committed lock file
+# tools from the npm registry (axe-core for the browser tests, buf for the protobuf lint), pinned by the committed lock file
 if command -v npm >/dev/null; then
   mkdir -p build/npm
-  cp services/portal/tests/browser/npm/package.json services/portal/tests/browser/npm/package-lock.json build/npm/
+  cp tools/npm/package.json tools/npm/package-lock.json build/npm/
   (cd build/npm && npm ci --ignore-scripts --no-audit --no-fund --silent) || echo "warning: npm ci failed" >&2
 fi

@@ -6,6 +6,7 @@ eventlet, otherwise one slow query blocks every green thread; `runner` sets that
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 from nameko.extensions import DependencyProvider
@@ -165,7 +166,7 @@ class DatabaseAccess:
         self.replica = replica  # the read URL's own engine, None when reads share the primary's pool
 
     @contextlib.contextmanager
-    def transaction(self) -> Session:
+    def transaction(self) -> Iterator[Session]:
         """A unit of work: commits when the block ends normally, rolls back on any exception."""
         session: Session = self._maker()
         try:
@@ -175,7 +176,7 @@ class DatabaseAccess:
             session.close()
 
     @contextlib.contextmanager
-    def read(self) -> Session:
+    def read(self) -> Iterator[Session]:
         """A read-only unit of work on the read URL: never for a read that must see what this caller just wrote."""
         session: Session = self._read_maker()
         try:

@@ -333,7 +333,7 @@ class PartitionSubscriber(EventSubscriber):
 
     def _problem(self, body) -> str | None:
         event_type = body.get("event_type") if isinstance(body, dict) else None
-        if event_type not in self.event_types:
+        if not isinstance(event_type, str) or event_type not in self.event_types:
             return "event_type is not one of the partition's events"
         return envelope_problem(body, self.source_service, event_type)
 
@@ -378,9 +378,9 @@ class PartitionSubscriber(EventSubscriber):
         return result, exc_info
 
     def _type_of(self, body) -> str:
-        if isinstance(body, list):
-            return body[0].get("event_type") if len(body) == 1 else "batch"
-        return body.get("event_type") if isinstance(body, dict) else "unknown"
+        if isinstance(body, list):  # a batch's worker (its failures are counted once, as one "batch")
+            return self._type_of(body[0]) if len(body) == 1 else "batch"
+        return str(body.get("event_type")) if isinstance(body, dict) else "unknown"
 
     def _dead_letter(self, message, reason: str, detail: str) -> None:
         if not isinstance(message, _Batch):

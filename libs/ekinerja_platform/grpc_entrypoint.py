@@ -94,7 +94,7 @@ class GrpcEndpoint(Grpc):
         correlation_id = values.get("x-correlation-id")
         if not (isinstance(correlation_id, str) and _CORRELATION_RE.match(correlation_id)):
             correlation_id = uuid.uuid4().hex
-        data = {"correlation_id": correlation_id}
+        data: dict[str, object] = {"correlation_id": correlation_id}
         if tracing.enabled():  # the caller's trace, continued by the server span (service_base.WorkerSpans)
             traceparent = tracing.valid_traceparent(values.get(tracing.TRACEPARENT))
             if traceparent is not None:

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import socket
 import time
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from kombu import Connection
@@ -47,12 +48,12 @@ class OutboxRelay:
         self.producer = producer
         # heartbeats find a dead broker connection (a half-open TCP after a network cut) even while idle
         self.heartbeat = amqp_heartbeat_seconds() if heartbeat is None else heartbeat
-        self.broker_up = None  # True/False once a round has touched the broker (ekinerja_broker_up)
+        self.broker_up: bool | None = None  # True/False once a round has touched the broker (ekinerja_broker_up)
         self._checked_at = 0.0
         self.batch_size = batch_size
         self.confirm_timeout = confirm_timeout
         self._connection = None
-        self._channel = None
+        self._channel: Any = None  # a kombu channel (kombu has no type hints)
         self._next_tag = 1
         self._acked_upto = 0
         self._nacked = False
@@ -211,14 +212,16 @@ class OutboxRelay:
         metrics.OUTBOX_PUBLISHED.labels(self.producer).inc(len(sent))
         return len(sent)
 
-    def run(self, should_stop, idle_sleep: float = 0.2, sleep=time.sleep, gather_seconds: float = 0.05) -> None:
+    def run(self, should_stop, idle_sleep: float = 0.2, sleep=time.sleep, gather_seconds: float = 0.05,
+            on_round: Callable[[int | None], None] | None = None) -> None:
         """Relay until `should_stop()`; broker or database errors are logged and retried with capped backoff.
 
         After a round that found fewer rows than a batch the relay waits `gather_seconds` before the next one:
         under a steady stream of requests it otherwise ran a round (a claim, a commit, a wait for the broker's
         confirms) for every few events, and each round cost as much as tens of events (measured with
         scripts/bench_des.py: the relay process's CPU and PostgreSQL's per event). An event waits at most that
-        much longer; a backlog still goes out in full batches back to back."""
+        much longer; a backlog still goes out in full batches back to back. `on_round(published)` is called after
+        every round (None for a failed one): the relay process reports to its parent through it."""
         backoff = 0.5
         last_gauge = None
         while not should_stop():
@@ -229,6 +232,8 @@ class OutboxRelay:
                 log.warning("outbox relay round failed; retrying in %.1fs", backoff, exc_info=True)
                 self.close()
                 published = None
+            if on_round is not None:
+                on_round(published)
             # every round, failed ones too: a relay that cannot publish must still show its outbox ageing, or
             # EkinerjaOutboxStalled is blind exactly when the broker is away (at most once per gauge_interval)
             if last_gauge is None or time.monotonic() - last_gauge >= self.gauge_interval:

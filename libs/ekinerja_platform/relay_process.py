@@ -39,25 +39,19 @@ def child_main(service: str, settings) -> int:
                          purpose="relay", service=service)  # retried
     relay = OutboxRelay(engine, settings.amqp_uri, service, batch_size=settings.relay_batch_size,
                         lanes=settings.relay_lanes)
-    relay_once = relay.relay_once
-    reported_broker = [None]
+    reported_broker: list[bool | None] = [None]
 
-    def relay_and_report():
-        try:
-            published = relay_once()
-        finally:
-            if relay.broker_up is not None and relay.broker_up != reported_broker[0]:
-                reported_broker[0] = relay.broker_up
-                sys.stdout.write(f"broker {int(relay.broker_up)}\n")  # the parent's ekinerja_broker_up
-                sys.stdout.flush()
+    def report(published: int | None) -> None:
+        if relay.broker_up is not None and relay.broker_up != reported_broker[0]:
+            reported_broker[0] = relay.broker_up
+            sys.stdout.write(f"broker {int(relay.broker_up)}\n")  # the parent's ekinerja_broker_up
+            sys.stdout.flush()
         if published:
             sys.stdout.write(f"{published}\n")
             sys.stdout.flush()
-        return published
 
-    relay.relay_once = relay_and_report
     try:
-        relay.run(lambda: bool(stopping), idle_sleep=settings.relay_interval_seconds)
+        relay.run(lambda: bool(stopping), idle_sleep=settings.relay_interval_seconds, on_round=report)
     finally:
         relay.close()
         engine.dispose()

@@ -58,10 +58,15 @@ def limit_of(field: FieldDescriptor) -> int:
     return MAX_LENGTH.get(field.full_name, DEFAULT_MAX_BYTES if field.type == _BYTES else DEFAULT_MAX_CHARS)
 
 
-def check(message, prefix: str = "") -> None:  # noqa: C901 - TODO issue 17.14: split
+def check(message, prefix: str = "") -> None:
     """Raise FieldTooLong or NulCharacter (INVALID_ARGUMENT) for the first field of `message` (nested messages,
     repeated fields and maps included) that breaks its limit."""
     strings, messages = _plan(message.DESCRIPTOR)
+    _check_strings(message, strings, prefix)
+    _check_messages(message, messages, prefix)
+
+
+def _check_strings(message, strings: tuple, prefix: str) -> None:
     for name, field, limit, is_bytes, repeated in strings:
         value = getattr(message, name)
         if not value:
@@ -72,6 +77,9 @@ def check(message, prefix: str = "") -> None:  # noqa: C901 - TODO issue 17.14: 
                     _check_value(field, item, f"{prefix}{name}[{index}]")
         elif len(value) > limit or (not is_bytes and "\x00" in value):
             _check_value(field, value, prefix + name)
+
+
+def _check_messages(message, messages: tuple, prefix: str) -> None:
     for name, field, is_map, repeated in messages:
         if is_map:
             value = getattr(message, name)

@@ -7,7 +7,10 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Literal, TypeVar, overload
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 DEFAULT_PORTS = {
     "identity": (50051, 9101),
@@ -22,6 +25,18 @@ class MissingSetting(SystemExit):
     """Raised (as a SystemExit) when a required environment variable is absent."""
 
 
+@overload
+def _env(name: str, default: str, *, required: bool = False) -> str: ...
+
+
+@overload
+def _env(name: str, default: None = None, *, required: Literal[True]) -> str: ...
+
+
+@overload
+def _env(name: str, default: str | None = None, *, required: bool = False) -> str | None: ...
+
+
 def _env(name: str, default: str | None = None, *, required: bool = False) -> str | None:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -29,6 +44,18 @@ def _env(name: str, default: str | None = None, *, required: bool = False) -> st
             raise MissingSetting(f"setting {name} is required but not set (see the service README)")
         return default
     return value
+
+
+@overload
+def secret(name: str, default: str, *, required: bool = False) -> str: ...
+
+
+@overload
+def secret(name: str, default: None = None, *, required: Literal[True]) -> str: ...
+
+
+@overload
+def secret(name: str, default: str | None = None, *, required: bool = False) -> str | None: ...
 
 
 def secret(name: str, default: str | None = None, *, required: bool = False) -> str | None:
@@ -218,7 +245,7 @@ def amqp_heartbeat_seconds() -> int:
 
 # --- the typed base every service's `<svc>/settings.py` builds its model on -------------------------------------
 
-Model = TypeVar("Model")
+Model = TypeVar("Model", bound="DataclassInstance")
 
 
 def setting(env: str, default: Any = MISSING, *, required: bool = False, is_secret: bool = False,

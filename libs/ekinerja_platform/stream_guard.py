@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import eventlet
 import eventlet.hubs
@@ -29,22 +31,34 @@ from .stream_limits import PingStrikes, StreamCounts, StreamLimits, expired, pee
 log = logging.getLogger(__name__)
 CLIENT_CANCELLED = "panggilan dibatalkan oleh klien"
 
-_state = {"limits": StreamLimits(), "service": "unknown", "sweeper": None, "stopping": None}
-_counts = StreamCounts(_state["limits"])
+
+
+@dataclass
+class _GuardState:
+    """What the process-wide guard knows: the limits in force, the service's name, the sweeper, and the error new
+    streams get once the service is stopping."""
+    limits: StreamLimits = field(default_factory=StreamLimits)
+    service: str = "unknown"
+    sweeper: Any = None
+    stopping: GrpcError | None = None
+
+
+_state = _GuardState()
+_counts = StreamCounts(_state.limits)
 _open: set = set()
 
 
 def configure(limits: StreamLimits, service: str) -> None:
     """Apply `limits` to calls and connections from now on (the runner calls this before the server starts)."""
     global _counts
-    _state.update(limits=limits, service=service)
+    _state.limits, _state.service = limits, service
     _counts = StreamCounts(limits)
     worker_pools.configure(health_workers=limits.health_workers, max_watches=limits.max_watches,
                            stream_workers=limits.stream_workers)
 
 
 def limits() -> StreamLimits:
-    return _state["limits"]
+    return _state.limits
 
 
 class StreamGuard:
@@ -78,7 +92,7 @@ class StreamGuard:
         self.ended = True
         _open.discard(self)
         _counts.release(self.connection, self.peer)
-        service = _state["service"]
+        service = _state.service
         metrics.GRPC_STREAMS_OPEN.labels(service).dec()
         worker = self.worker
         if worker is None or worker.dead or eventlet.getcurrent() is worker:
@@ -104,14 +118,14 @@ def admit(entrypoint, request_stream, response_stream) -> StreamGuard | None:
     if not getattr(entrypoint, "streaming", False):
         return None
     connection = getattr(request_stream, "connection", None)
-    trusted = _state["limits"].trusted_proxies
+    trusted = _state.limits.trusted_proxies
     forwarded = ([value for name, value in request_stream.headers.for_application if name == "x-forwarded-for"]
                  if trusted else ())
     peer = peer_of(getattr(request_stream, "peer", None), forwarded, trusted)
-    if _state["stopping"] is not None:
-        raise _state["stopping"]
+    if _state.stopping is not None:
+        raise _state.stopping
     refusal = _counts.admit(connection, peer)
-    service = _state["service"]
+    service = _state.service
     if refusal is not None:
         metrics.GRPC_STREAMS_REFUSED.labels(
             service, "per_connection" if "koneksi" in refusal else "per_peer").inc()
@@ -128,20 +142,20 @@ def stop_streams(error: GrpcError) -> None:
     """The service is stopping: refuse new streaming calls, and end those that would not end by themselves (a Watch,
     a stream the client may still write to) with `error` (UNAVAILABLE); one whose client has sent everything
     finishes."""
-    _state["stopping"] = error
+    _state.stopping = error
     for guard in list(_open):
         if not guard.ended and (guard.watch or not guard.request_stream.closed):
             guard.expire("", error)
 
 
 def _start_sweeper() -> None:
-    if _state["sweeper"] is None:
-        _state["sweeper"] = eventlet.spawn(_sweep)
+    if _state.sweeper is None:
+        _state.sweeper = eventlet.spawn(_sweep)
 
 
 def _sweep() -> None:
     while True:
-        current = _state["limits"]
+        current = _state.limits
         spans = [s for s in (current.stream_idle_seconds, current.stream_max_seconds) if s]
         eventlet.sleep(max(0.05, min([1.0] + [s / 4 for s in spans])))
         now = time.monotonic()
@@ -163,12 +177,12 @@ def _goaway(manager, code: ErrorCodes, debug: bytes, reason: str) -> None:
     except Exception:  # the peer may be gone already
         pass
     manager.run = False  # the loop ends; its clean-up closes every stream (killing their workers) and the socket
-    metrics.GRPC_CONNECTIONS_CLOSED.labels(_state["service"], reason).inc()
+    metrics.GRPC_CONNECTIONS_CLOSED.labels(_state.service, reason).inc()
 
 
 def connection_opened(manager) -> None:
     """A server connection was set up (`transport_patches`): its ping strikes and idle clock start."""
-    manager.ping_strikes = PingStrikes(_state["limits"])
+    manager.ping_strikes = PingStrikes(_state.limits)
     manager.idle_since = time.monotonic()
     manager.calm_down = False
 
@@ -190,7 +204,7 @@ def connection_turned(manager) -> None:
         log.warning("closing a gRPC connection: too many pings")
         _goaway(manager, ErrorCodes.ENHANCE_YOUR_CALM, b"too_many_pings", "too_many_pings")
         return
-    idle_limit = _state["limits"].connection_idle_seconds
+    idle_limit = _state.limits.connection_idle_seconds
     if not idle_limit or manager.terminating:
         return
     if manager.send_streams or manager.receive_streams:

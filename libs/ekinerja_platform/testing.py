@@ -194,10 +194,13 @@ class ServiceProcess:
         return self
 
     def wait_serving(self, wait: float = 30.0) -> None:
+        process = self.process
+        if process is None:
+            raise RuntimeError(f"{self.module} was not started")
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.module} exited with {self.process.returncode}:\n{self.log()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.module} exited with {process.returncode}:\n{self.log()}")
             if health_status(f"127.0.0.1:{self.grpc_port}") == "SERVING":
                 return
             time.sleep(0.2)

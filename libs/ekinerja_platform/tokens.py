@@ -12,6 +12,7 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from typing import Callable
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -105,7 +106,10 @@ def public_jwk(private_key: Ed25519PrivateKey, kid: str) -> dict:
 
 
 def private_key_from_pem(pem: bytes) -> Ed25519PrivateKey:
-    return serialization.load_pem_private_key(pem, password=None)
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"signing key must be Ed25519, got {type(key).__name__}")
+    return key
 
 
 def private_key_to_pem(key: Ed25519PrivateKey) -> bytes:
@@ -129,7 +133,7 @@ def issue_token(private_key: Ed25519PrivateKey, kid: str, *, subject: str, roles
 class KeySet:
     """Public keys by key id; `source` is a callable returning a JWKS dict (fetched lazily, refreshed rarely)."""
 
-    source: object
+    source: Callable[[], dict]
     min_refresh_seconds: float = 30.0
     _keys: dict = field(default_factory=dict)
     _fetched_at: float = 0.0
@@ -174,7 +178,7 @@ class TokenVerifier:
         self.audience = audience
         self.leeway = leeway
         self._verified: dict[str, tuple[Principal, float]] = {}
-        self._keys_seen = None
+        self._keys_seen: dict | None = None
 
     def _forget_if_keys_changed(self) -> None:
         if self._keys_seen is not self.keyset._keys:

@@ -21,7 +21,7 @@ _TRANSIENT_NAMES = {
 def _chain(exc: BaseException):
     """The exception, what it wraps (SQLAlchemy's `.orig`) and its causes, each once."""
     seen = set()
-    todo = [exc]
+    todo: list[BaseException | None] = [exc]
     while todo:
         current = todo.pop()
         if current is None or id(current) in seen:

@@ -60,7 +60,7 @@ class UnsupportedTransportVersions(RuntimeError):
 
 
 def installed_versions() -> dict[str, str | None]:
-    found = {}
+    found: dict[str, str | None] = {}
     for name in EXPECTED_VERSIONS:
         try:
             found[name] = importlib.metadata.version(name)

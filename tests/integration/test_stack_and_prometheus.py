@@ -4,6 +4,7 @@ Runs scripts/devstack.py (what `make run` runs) with its own var dir, databases,
 service reaches SERVING and answers reflection, starts Prometheus with deploy/prometheus/prometheus.yml pointed at
 those ports, and asserts all five targets are up and a gRPC request counter moves after a call.
 """
+import contextlib
 import importlib.util
 import os
 import random
@@ -11,8 +12,8 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -122,8 +123,9 @@ def test_second_run_does_no_harm(stack):
     assert again.stdout.count("already running") == len(SERVICES)
 
 
-@pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian's prometheus is installed by `make test`")
-def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):  # noqa: C901 - TODO issue 17.14: split
+def prometheus_config(stack, folder: Path) -> Path:
+    """deploy/prometheus/prometheus.yml as shipped, with 1 s intervals and the ekinerja job's ports moved to the
+    test stack's."""
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     config.setdefault("global", {})["scrape_interval"] = "1s"
     config["global"]["scrape_timeout"] = "1s"
@@ -138,50 +140,55 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):  # noqa
                     port = str(int(port) + stack["offset"])
                 rewritten.append(f"{host}:{port}")
             static["targets"] = rewritten
-    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    path = folder / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@contextlib.contextmanager
+def prometheus(config: Path, folder: Path):
+    """Debian's prometheus on a free port with `config`; yields its API URL, stops it at the end."""
     port = testing.free_port()
-    log = open(tmp_path / "prometheus.log", "wb")
-    process = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
-                                f"--storage.tsdb.path={tmp_path / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-                               stdout=log, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{port}/api/v1"
+    log = open(folder / "prometheus.log", "wb")
+    process = subprocess.Popen(["prometheus", f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
+                                f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
     try:
-        def ekinerja_targets():
-            try:
-                data = requests.get(f"{api}/targets", timeout=2).json()["data"]["activeTargets"]
-            except (requests.RequestException, ValueError, KeyError):
-                return []
-            return [t for t in data if t["labels"].get("job") == "ekinerja"]
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            targets = ekinerja_targets()
-            if len(targets) == 5 and all(t["health"] == "up" for t in targets):
-                break
-            time.sleep(1)
-        targets = ekinerja_targets()
-        assert process.poll() is None, (tmp_path / "prometheus.log").read_text()[-2000:]
-        assert len(targets) == 5 and all(t["health"] == "up" for t in targets), targets
-
-        def checks_seen():
-            query = 'sum(ekinerja_grpc_requests_total{service="identity",method="Check"})'
-            result = requests.get(f"{api}/query", params={"query": query}, timeout=5).json()["data"]["result"]
-            return float(result[0]["value"][1]) if result else 0.0
-
-        deadline = time.monotonic() + 20
-        while checks_seen() == 0.0 and time.monotonic() < deadline:
-            time.sleep(1)
-        before = checks_seen()
-        for _ in range(3):
-            testing.health_status(f"127.0.0.1:{DEFAULT_PORTS['identity'][0] + stack['offset']}")
-        deadline = time.monotonic() + 20
-        while checks_seen() < before + 3 and time.monotonic() < deadline:
-            time.sleep(1)
-        assert checks_seen() >= before + 3
+        yield f"http://127.0.0.1:{port}/api/v1"
+        assert process.poll() is None, (folder / "prometheus.log").read_text()[-2000:]
     finally:
         process.terminate()
         process.wait(20)
         log.close()
+
+
+def ekinerja_targets(api: str) -> list[dict]:
+    try:
+        data = requests.get(f"{api}/targets", timeout=2).json()["data"]["activeTargets"]
+    except (requests.RequestException, ValueError, KeyError):
+        return []
+    return [t for t in data if t["labels"].get("job") == "ekinerja"]
+
+
+def identity_checks_seen(api: str) -> float:
+    query = 'sum(ekinerja_grpc_requests_total{service="identity",method="Check"})'
+    result = requests.get(f"{api}/query", params={"query": query}, timeout=5).json()["data"]["result"]
+    return float(result[0]["value"][1]) if result else 0.0
+
+
+@pytest.mark.skipif(shutil.which("prometheus") is None, reason="Debian's prometheus is installed by `make test`")
+def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
+    with prometheus(prometheus_config(stack, tmp_path), tmp_path) as api:
+        def all_up():
+            targets = ekinerja_targets(api)
+            return len(targets) == 5 and all(t["health"] == "up" for t in targets)
+
+        assert testing.wait_for(all_up, timeout=60, interval=1), \
+            (ekinerja_targets(api), (tmp_path / "prometheus.log").read_text()[-2000:])
+        testing.wait_for(lambda: identity_checks_seen(api) > 0.0, timeout=20, interval=1)
+        before = identity_checks_seen(api)
+        for _ in range(3):
+            testing.health_status(f"127.0.0.1:{DEFAULT_PORTS['identity'][0] + stack['offset']}")
+        assert testing.wait_for(lambda: identity_checks_seen(api) >= before + 3, timeout=20, interval=1)
 
 
 def test_a_newcomer_sends_an_sms_with_one_command(stack):

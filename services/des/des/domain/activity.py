@@ -72,26 +72,39 @@ class ActivityContent:
     proses: bool = False
     evidence_url: str | None = None
 
-    def __post_init__(self):  # noqa: C901 - TODO issue 17.14: split
+    def __post_init__(self):
+        self._check_kind()
+        self._check_text_and_amount()
+        self._check_time()
+        if self.evidence_url is not None and not self.evidence_url.startswith(("https://", "http://")):
+            raise InvalidArgument("must be an http(s) link", field="evidence_url")
+
+    def _check_kind(self) -> None:
         if self.jenis not in JENIS:
             raise InvalidArgument(f"must be one of {', '.join(JENIS)}", field="jenis")
         if self.jenis == "skp" and not self.kegiatan_id:
             raise InvalidArgument("an SKP activity names the kegiatan it serves", field="kegiatan_id")
         if self.jenis != "skp" and self.kegiatan_id:
             raise InvalidArgument("only an SKP activity names a kegiatan", field="kegiatan_id")
+
+    def _check_text_and_amount(self) -> None:
         if not self.uraian.strip():
             raise InvalidArgument("must not be empty", field="uraian")
         if len(self.uraian) > 1000:
             raise InvalidArgument("at most 1000 characters", field="uraian")
         if not self.kuantitas.is_finite() or self.kuantitas <= 0 or self.kuantitas > _MAX_KUANTITAS:
             raise InvalidArgument("must be a number greater than 0 and at most 100000", field="kuantitas")
-        if self.kuantitas.as_tuple().exponent < -2:
+        exponent = self.kuantitas.as_tuple().exponent  # an int: the amount is finite (checked above)
+        if isinstance(exponent, int) and exponent < -2:
             raise InvalidArgument("at most 2 decimals", field="kuantitas")
         if not self.satuan.strip() or len(self.satuan) > 50:
             raise InvalidArgument("must be 1-50 characters", field="satuan")
+
+    def _check_time(self) -> None:
+        """jam_mulai and jam_selesai come together; they set menit (a menit given beside them must agree)."""
         if (self.jam_mulai is None) != (self.jam_selesai is None):
             raise InvalidArgument("give both jam_mulai and jam_selesai, or neither", field="jam_selesai")
-        if self.jam_mulai is not None:
+        if self.jam_mulai is not None and self.jam_selesai is not None:
             if self.jam_selesai <= self.jam_mulai:
                 raise InvalidArgument("must be after jam_mulai", field="jam_selesai")
             span = (dt.datetime.combine(self.tanggal, self.jam_selesai)
@@ -101,8 +114,6 @@ class ActivityContent:
             object.__setattr__(self, "menit", span)
         if self.menit is not None and not (0 < self.menit <= 24 * 60):
             raise InvalidArgument("must be between 1 and 1440", field="menit")
-        if self.evidence_url is not None and not self.evidence_url.startswith(("https://", "http://")):
-            raise InvalidArgument("must be an http(s) link", field="evidence_url")
 
 
 @dataclass
