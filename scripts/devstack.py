@@ -228,7 +228,7 @@ def print_welcome(base: dict, accounts: list[tuple[str, str]]) -> None:
         print(f"  {service:9} gRPC 127.0.0.1:{grpc_port}   metrics http://127.0.0.1:{http_port}/metrics")
     print(f"  {'portal':9} http://127.0.0.1:{PORTAL_PORT}/   (open it in a browser; sign in with a demo account)")
     print(f"  {'sms':9} bridge http://127.0.0.1:{SMS_HTTP_PORT}/metrics, gammu-smsd with a dummy phone (var/gammu)")
-    print('  send an SMS: .venv/bin/python -m sms.devphone kirim +6281200000001 "INFO"   (docs/sms.md)')
+    print('  send an SMS: .venv/bin/python -m sms.dev.devphone kirim +6281200000001 "INFO"   (docs/sms.md)')
     if accounts:
         print(f"\nDemo accounts (password: {base['EKINERJA_DEMO_PASSWORD']}):")
         for login, description in accounts:
@@ -310,7 +310,7 @@ def start_sms(base: dict) -> int:
     subprocess.run([python(), "-m", "sms", "gammu-setup"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     subprocess.run([python(), "-m", "sms", "migrate"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     if not pid_of("gammu-smsd"):
-        from sms import dummy_phone
+        from sms.dev import dummy_phone
         root = VAR / "gammu"
         root.mkdir(parents=True, exist_ok=True)
         device = dummy_phone.prepare(root)

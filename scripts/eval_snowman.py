@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from ekinerja_platform import testing
+from snowman.adapters.repository import SqlSearch
 from snowman.application.evaluation import evaluate
 from snowman.application.synonyms import synonym_table
 from snowman.knowledge import load_eval_questions
@@ -30,7 +31,7 @@ def main() -> int:
     engine = sa.create_engine(url)
     try:
         with Session(engine) as session:
-            result = evaluate(session, load_eval_questions(), synonym_table())
+            result = evaluate(SqlSearch(session), load_eval_questions(), synonym_table())
             session.rollback()
     finally:
         engine.dispose()

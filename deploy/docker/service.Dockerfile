@@ -40,7 +40,7 @@ COPY libs/ekinerja_rules/ app/libs/ekinerja_rules/
 COPY services/${SERVICE}/ app/services/${SERVICE}/
 COPY deploy/docker/healthcheck.py deploy/docker/launch.py app/bin/
 RUN mv build/gen app/gen \
- && rm -rf app/services/${SERVICE}/tests \
+ && rm -rf app/services/${SERVICE}/tests app/services/${SERVICE}/${SERVICE}/dev \
  # Bytecode compiled now, because the root filesystem is read-only at run time.
  && /opt/venv/bin/python -m compileall -q /opt/venv app
 

@@ -44,12 +44,6 @@ idempotency_table = sa.Table(
 )
 
 
-def create_platform_tables(op) -> None:
-    """Called from each service's first alembic migration so every database has outbox, inbox and idempotency."""
-    bind = op.get_bind()
-    platform_metadata.create_all(bind, checkfirst=True)
-
-
 def application_name(purpose: str, service: str | None = None) -> str:
     """`<service>/<purpose>` in `pg_stat_activity`, so an operator counts connections per service and per part of a
     process (requests, relay, intake, ...) instead of guessing."""
@@ -174,6 +168,10 @@ class DatabaseAccess:
                 yield session
         finally:
             session.close()
+
+    def new_session(self, read_only: bool = False) -> Session:
+        """A session not yet begun, for a unit of work that begins and ends it itself (sql_unit_of_work.py)."""
+        return (self._read_maker if read_only else self._maker)()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

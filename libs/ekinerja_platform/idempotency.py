@@ -22,8 +22,8 @@
 - **Retention**: rows live for the retry horizon (``EKINERJA_IDEMPOTENCY_HORIZON_HOURS``, 24 h, see
   `retention.py`), then are purged.
 
-Services call `run_once` (or, on a raw connection, `key_of` + `seal` + `answer_of`); nothing else touches the
-``idempotency_keys`` table.
+Services call `run_once` or `run_once_in` (on a unit of work, `unit_of_work.py`), or on a raw connection `key_of` +
+`seal` + `answer_of`; nothing else touches the ``idempotency_keys`` table.
 """
 from __future__ import annotations
 
@@ -115,13 +115,21 @@ def store_answer(session, key: Key, response: bytes) -> None:
 def run_once(db, call, rpc: str, request, response_cls, work, *, request_key: str = ""):
     """The write RPC `rpc` (``service.Rpc``): `work(session) -> response` in one transaction, applied at most once
     per key of `call` (see the module docstring); without a key it simply runs in one transaction."""
+    from .sql_unit_of_work import SqlUnitOfWork
+    return run_once_in(SqlUnitOfWork(db), call, rpc, request, response_cls, lambda uow: work(uow.session),
+                       request_key=request_key)
+
+
+def run_once_in(uow, call, rpc: str, request, response_cls, work, *, request_key: str = ""):
+    """`run_once` on a unit of work (`unit_of_work.py`): `work(uow) -> response` inside `with uow`, the key
+    claimed before and the answer stored after, in that same unit."""
     key = key_of(rpc, call, request, request_key)
-    with db.transaction() as session:
+    with uow:
         if key is not None:
-            stored = claim(session, key)
+            stored = uow.claim(key)
             if stored is not None:
                 return response_cls.FromString(stored)
-        response = work(session)
+        response = work(uow)
         if key is not None:
-            store_answer(session, key, response.SerializeToString())
+            uow.store_answer(key, response.SerializeToString())
         return response

@@ -1,6 +1,9 @@
 """Per-service database creation and alembic migrations (run as a one-shot job, never by every replica)."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -21,16 +24,35 @@ def ensure_database(url: str) -> None:
         admin.dispose()
 
 
+PLATFORM_VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
 def alembic_config(url: str, migrations_dir: str) -> Config:
+    """The service's alembic configuration; with the shared `platform` chain (migrations/README.md) when the
+    service's migrations directory holds a `PLATFORM_CHAIN` file."""
     cfg = Config()
     cfg.set_main_option("script_location", migrations_dir)
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if (Path(migrations_dir) / "PLATFORM_CHAIN").exists():
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("version_locations", os.pathsep.join(
+            (str(Path(migrations_dir) / "versions"), str(PLATFORM_VERSIONS))))
     return cfg
 
 
-def migrate(url: str, migrations_dir: str, revision: str = "head") -> None:
+def migrate(url: str, migrations_dir: str, revision: str = "heads") -> None:
+    """Upgrade to `revision`; "head" means every head (the service's and, until a service revision depends on
+    it, a newer platform one)."""
     ensure_database(url)
-    command.upgrade(alembic_config(url, migrations_dir), revision)
+    command.upgrade(alembic_config(url, migrations_dir), "heads" if revision == "head" else revision)
+
+
+def code_heads(script) -> set[str]:
+    """The revisions `upgrade heads` leaves in `alembic_version`: the heads no other revision depends on (a
+    platform revision a service revision `depends_on` is applied with it and is not kept as a head)."""
+    from alembic.util import to_tuple
+    needed = {dep for rev in script.walk_revisions() for dep in to_tuple(rev.dependencies, default=())}
+    return {head for head in script.get_heads() if head not in needed}
 
 
 def run_env(context, target_metadata=None) -> None:
@@ -55,7 +77,7 @@ def schema_problem(url: str, migrations_dir: str, service: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory.from_config(alembic_config(url, migrations_dir)).get_heads())
+    heads = code_heads(ScriptDirectory.from_config(alembic_config(url, migrations_dir)))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:

@@ -5,47 +5,18 @@ Never commit and then dispatch: a crash in between loses the event. The relay (`
 """
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from . import tracing
 from .db import inbox_table, outbox_table
-from .ids import uuid7
+from .envelope import SCHEMA_VERSION, Event  # noqa: F401  (re-exported: producers import them from here)
 
-SCHEMA_VERSION = 1
 # outbox lanes, for a service whose outbox has the `lane` column (des): bulk imports write BULK_LANE, and the relay
 # serves the interactive lane first in every round (relay.py, EKINERJA_RELAY_LANES)
 INTERACTIVE_LANE, BULK_LANE = 0, 1
-
-
-@dataclass(frozen=True)
-class Event:
-    """The envelope of DESIGN §5; `data` must be JSON-serialisable (decimals as strings)."""
-
-    event_type: str
-    producer: str
-    data: dict
-    nip: str | None = None
-    instansi_id: str | None = None
-    event_id: str = field(default_factory=uuid7)  # time-ordered: the outbox's unique index grows at its edge
-    occurred_at: str = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).isoformat())
-    schema_version: int = SCHEMA_VERSION
-
-    def envelope(self) -> dict:
-        return {
-            "event_id": self.event_id,
-            "event_type": self.event_type,
-            "schema_version": self.schema_version,
-            "occurred_at": self.occurred_at,
-            "producer": self.producer,
-            "nip": self.nip,
-            "instansi_id": self.instansi_id,
-            "data": self.data,
-        }
 
 
 def record_event(session, event: Event) -> None:

@@ -116,18 +116,3 @@ def purge(engine, rules, batch_size: int, pause=lambda: None, max_batches: int =
         if total:
             log.info("retention: purged %d rows from %s (older than %s)", total, rule.table, rule.horizon)
     return deleted
-
-
-# BRIN indexes on the time columns the purge filters on (platform tables; a service adds its own in its migration).
-PLATFORM_TIME_INDEXES = (("outbox", "created_at"), ("inbox", "processed_at"), ("idempotency_keys", "created_at"))
-
-
-def create_time_indexes(op, indexes=PLATFORM_TIME_INDEXES) -> None:
-    """Called from a service's alembic revision; IF NOT EXISTS, so it is safe on any database."""
-    for table, column in indexes:
-        op.execute(f"CREATE INDEX IF NOT EXISTS {table}_{column}_brin ON {table} USING brin ({column})")
-
-
-def drop_time_indexes(op, indexes=PLATFORM_TIME_INDEXES) -> None:
-    for table, column in indexes:
-        op.execute(f"DROP INDEX IF EXISTS {table}_{column}_brin")

@@ -27,6 +27,10 @@ NOT_TRANSPORT_ERRORS = {
     "InvalidPredikatInput",  # ekinerja_rules: the offline `skp predikat` contract's list of field errors (exit 2)
     "_JsonProblem",  # ekinerja_rules: internal to the predikat contract's parsing
     "UnknownRuleset",  # ekinerja_rules: a LookupError of the ruleset registry
+    # clients, not servers: what a called service answered, as the sms bridge's and the portal's ports report it
+    "Unavailable", "Refused", "NotVerified",  # sms: retry the SMS later / one polite line / the registration hint
+    "ServiceError",  # portal: a service's refusal (status name, field) shown beside the form field it names
+    "FormProblems", "UnknownAction",  # portal: a form refused before any call (422) / a page action that is not (404)
 }
 
 

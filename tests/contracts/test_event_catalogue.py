@@ -18,10 +18,18 @@ SERVICES = {"identity": "IdentityService", "skp": "SkpService", "des": "DesServi
             "snowman": "SnowmanService"}
 
 
+def service_module(service: str):
+    """The module of the nameko service class: `entrypoints/service.py` once the service has its rooms (issue 17)."""
+    try:
+        return importlib.import_module(f"{service}.entrypoints.service")
+    except ModuleNotFoundError:
+        return importlib.import_module(f"{service}.service")
+
+
 def subscriptions_in_code() -> set[tuple[str, str, str]]:
     found = set()
     for service, class_name in SERVICES.items():
-        cls = getattr(importlib.import_module(f"{service}.service"), class_name)
+        cls = getattr(service_module(service), class_name)
         assert cls.name == service
         for _, member in inspect.getmembers(cls, inspect.isfunction):
             for entrypoint in getattr(member, "nameko_entrypoints", ()):

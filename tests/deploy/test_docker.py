@@ -114,7 +114,8 @@ def test_no_test_helper_or_probe_ships_in_the_image():
     that ships imports a helper that does not."""
     ignore = (DOCKER / "service.Dockerfile.dockerignore").read_text().split()
     for kept_out in ("services/*/tests", "libs/ekinerja_rules/tests", "libs/ekinerja_platform/tests",
-                     "libs/ekinerja_platform/testing.py", "libs/ekinerja_platform/testing_tls.py"):
+                     "libs/ekinerja_platform/testing.py", "libs/ekinerja_platform/testing_tls.py",
+                     "libs/ekinerja_platform/testing_uow.py"):
         assert kept_out in ignore, kept_out
     shipped = [p for root in ("libs/ekinerja_platform", "libs/ekinerja_rules", "services")
                for p in (REPO / root).rglob("*.py") if "tests" not in p.relative_to(REPO).parts

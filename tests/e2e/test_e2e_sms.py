@@ -20,8 +20,8 @@ import pytest
 from e2e_lib import DES_TIMEZONE, Process, des_today, eventually
 
 from ekinerja_platform import testing
-from sms import dummy_phone
 from sms.adapters import gammu
+from sms.dev import dummy_phone
 from sms.domain import replies
 
 pytestmark = [pytest.mark.integration, pytest.mark.e2e]

@@ -8,7 +8,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from ekinerja_platform import testing
-from ekinerja_platform.migrate import alembic_config, migrate
+from ekinerja_platform.migrate import alembic_config, code_heads, migrate
 
 pytestmark = pytest.mark.integration
 SERVICE = "skp"
@@ -16,7 +16,7 @@ MIGRATIONS = str(testing.REPO_ROOT / "services" / SERVICE / "migrations")
 
 
 def code_head(url: str) -> str:
-    [head] = ScriptDirectory.from_config(alembic_config(url, MIGRATIONS)).get_heads()
+    [head] = code_heads(ScriptDirectory.from_config(alembic_config(url, MIGRATIONS)))
     return head
 
 

@@ -192,13 +192,13 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
 
 
 def test_a_newcomer_sends_an_sms_with_one_command(stack):
-    """docs/sms.md: `python -m sms.devphone kirim NUMBER TEXT` against `make run`'s gammu-smsd (dummy phone) and bridge;
-    the demo guru's number is verified by identity's demo, so INFO is answered for the guru."""
+    """docs/sms.md: `python -m sms.dev.devphone kirim NUMBER TEXT` against `make run`'s gammu-smsd (dummy phone) and
+    bridge; the demo guru's number is verified by identity's demo, so INFO is answered for the guru."""
     var = stack["env"]["EKINERJA_VAR_DIR"]
     prefix = stack["env"]["EKINERJA_DB_PREFIX"]
     env = {**stack["env"], "EKINERJA_SMS_DEV_GAMMU_DIR": f"{var}/gammu",
            "EKINERJA_SMS_GAMMU_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{prefix}gammu"}
-    done = subprocess.run([sys.executable, "-m", "sms.devphone", "kirim", "+6281200000001", "info"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "sms.dev.devphone", "kirim", "+6281200000001", "info"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[0] == "> info"

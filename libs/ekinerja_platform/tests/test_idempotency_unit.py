@@ -1,13 +1,13 @@
 """The idempotency rules without a database: a key's scope, where the key comes from, the request's fingerprint,
 the stored answer's envelope, and `run_once` over a fake unit of work (claims commit with the work or not at all)."""
-import contextlib
-
 import pytest
 from google.protobuf.wrappers_pb2 import StringValue
 
 from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
+from ekinerja_platform.testing_uow import FakeUnitOfWork
 from ekinerja_platform.tokens import Principal
+from ekinerja_platform.unit_of_work import Event
 
 pytestmark = pytest.mark.unit
 
@@ -58,24 +58,33 @@ def test_an_empty_answer_round_trips_and_an_answer_stored_before_the_envelope_is
 
 
 class FakeDb:
-    """A unit of work over a dict standing in for `idempotency_keys`: changes are kept only on commit."""
+    """A `DatabaseAccess` over a dict standing in for `idempotency_keys`: changes are kept only on commit."""
 
     def __init__(self):
         self.rows: dict[tuple[str, str], bytes] = {}
 
-    @contextlib.contextmanager
-    def transaction(self):
-        session = FakeSession(dict(self.rows))
-        yield session
-        self.rows = session.rows
+    def new_session(self, read_only=False):
+        return FakeSession(self)
 
     def run(self, key, request, work, response_cls=StringValue):
         return idempotency.run_once(self, Call(key), "s.R", request, response_cls, work)
 
 
 class FakeSession:
-    def __init__(self, rows):
-        self.rows = rows
+    def __init__(self, db):
+        self.db, self.rows = db, dict(db.rows)
+
+    def begin(self):
+        pass
+
+    def commit(self):
+        self.db.rows = self.rows
+
+    def rollback(self):
+        self.rows = dict(self.db.rows)
+
+    def close(self):
+        pass
 
     def execute(self, statement, params):
         scope_key = (params["scope"], params["key"])
@@ -124,3 +133,25 @@ def test_a_failed_call_is_not_stored_so_its_retry_is_decided_afresh():
         db.run("k", StringValue(value="a"), refuse)
     assert db.rows == {}
     assert db.run("k", StringValue(value="a"), lambda s: StringValue(value="now it works")).value == "now it works"
+
+
+def test_run_once_in_a_fake_unit_of_work_commits_answer_and_events_together_or_neither():
+    """The port's contract as use-case tests rely on it: a refused call commits nothing and records no event."""
+    uow = FakeUnitOfWork()
+
+    def work(unit):
+        unit.record(Event("thing_done", "s", {"n": 1}))
+        return StringValue(value="done")
+    assert idempotency.run_once_in(uow, Call("k"), "s.R", StringValue(value="a"), StringValue, work).value == "done"
+    again = idempotency.run_once_in(uow, Call("k"), "s.R", StringValue(value="a"), StringValue,
+                                    lambda unit: pytest.fail("applied twice"))
+    assert again.value == "done" and uow.recorded("thing_done") == [{"n": 1}] and uow.committed
+
+    refused = FakeUnitOfWork()
+
+    def refuse(unit):
+        unit.record(Event("thing_done", "s", {"n": 2}))
+        raise FailedPrecondition("the day is locked", field="tanggal")
+    with pytest.raises(FailedPrecondition):
+        idempotency.run_once_in(refused, Call("k"), "s.R", StringValue(value="a"), StringValue, refuse)
+    assert (refused.events, refused.answers, refused.committed, refused.rolled_back) == ([], {}, False, True)

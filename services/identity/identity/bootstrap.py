@@ -42,6 +42,6 @@ def ensure_account(db: DatabaseAccess, *, login: str, password: str, roles, nip:
         session.execute(sa.insert(account).values(
             id=uuid.uuid4(), login=login, nip=nip, password_hash=HASHER.hash(password), roles=list(roles),
             instansi_id=instansi_id, kelompok=list(kelompok)))
-        from .application.common import audit
+        from .adapters.audit import audit
         audit(session, actor="system", action="create_account", target=login, roles=list(roles))
         return True

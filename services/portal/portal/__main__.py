@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
             logging.getLogger("portal").error(problem)
             return 3
 
-        from portal.app import create_app
+        from portal.entrypoints.app import create_app
         # the client address reaches identity's login throttle as x-forwarded-for (see README)
         # the standard asyncio loop: grpc.aio integrates with it directly (under another loop it polls from a thread)
         # idle keep-alive connections live longer than a proxy's (nginx: 60 s): uvicorn's 5 s default closed them

@@ -5,8 +5,8 @@ import psycopg
 import pytest
 
 from ekinerja_platform import testing
-from sms import dummy_phone
 from sms.adapters import gammu
+from sms.dev import dummy_phone
 
 
 @pytest.fixture

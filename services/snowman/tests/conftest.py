@@ -3,12 +3,20 @@
 Integration tests use the real PostgreSQL (a throwaway database per module, migrated, so it holds the curated
 knowledge base of knowledge/entries.yaml) and a real snowman process on a fresh RabbitMQ vhost. Nothing is faked:
 the search runs in PostgreSQL with the `indonesian` configuration and pg_trgm.
+
+Use-case unit tests (tests/unit/test_use_cases.py) run on the in-memory unit of work of `snowman_fakes.py`,
+importable by absolute name from here.
 """
+import sys
+from pathlib import Path
+
 import grpc
 import pytest
 import sqlalchemy as sa
 
 from ekinerja_platform import testing
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="module")

@@ -191,21 +191,3 @@ instansi_settings = sa.Table(
     sa.Column("updated_by", sa.Text, nullable=False),
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
 )
-
-# the month-making function as migration 0002 made it (plain months); 0010 replaces it with one that also splits a
-# month by hash of NIP, and puts this one back on downgrade
-PARTITION_FUNCTION = """
-CREATE OR REPLACE FUNCTION des_ensure_activity_partition(d date) RETURNS void AS $$
-DECLARE
-  first date := date_trunc('month', d)::date;
-  part text := 'activities_' || to_char(d, 'YYYYMM');
-BEGIN
-  IF to_regclass(part) IS NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtext(part));
-    IF to_regclass(part) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF activities FOR VALUES FROM (%L) TO (%L)',
-                     part, first, (first + interval '1 month')::date);
-    END IF;
-  END IF;
-END $$ LANGUAGE plpgsql;
-"""

@@ -1,23 +1,20 @@
 """BRIN indexes on the time columns retention purges by (outbox, inbox, idempotency keys):
 tiny, and the rows are appended in time order (see ekinerja_platform/retention.py).
 
+Made by the shared platform chain, which this revision depends on.
+
 Revision ID: 0004_retention_brin
 Revises: 0003_monthly_targets_scale
 """
-from alembic import op
-
-from ekinerja_platform.retention import PLATFORM_TIME_INDEXES, create_time_indexes, drop_time_indexes
-
 revision = "0004_retention_brin"
 down_revision = "0003_monthly_targets_scale"
 branch_labels = None
-depends_on = None
-INDEXES = PLATFORM_TIME_INDEXES
+depends_on = "platform_0002_retention_brin"
 
 
 def upgrade():
-    create_time_indexes(op, INDEXES)
+    pass  # the indexes are the platform chain's (platform_0002_retention_brin)
 
 
 def downgrade():
-    drop_time_indexes(op, INDEXES)
+    pass

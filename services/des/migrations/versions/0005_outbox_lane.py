@@ -12,10 +12,10 @@ depends_on = None
 
 
 def upgrade():
-    op.execute("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS lane smallint NOT NULL DEFAULT 0")
-    op.execute("CREATE INDEX IF NOT EXISTS outbox_unsent_lane ON outbox (lane, id) WHERE sent_at IS NULL")
+    op.execute("ALTER TABLE outbox ADD COLUMN lane smallint NOT NULL DEFAULT 0")
+    op.execute("CREATE INDEX outbox_unsent_lane ON outbox (lane, id) WHERE sent_at IS NULL")
 
 
 def downgrade():
-    op.execute("DROP INDEX IF EXISTS outbox_unsent_lane")
-    op.execute("ALTER TABLE outbox DROP COLUMN IF EXISTS lane")
+    op.execute("DROP INDEX outbox_unsent_lane")
+    op.execute("ALTER TABLE outbox DROP COLUMN lane")

@@ -13,11 +13,10 @@ depends_on = None
 
 
 def upgrade():
-    # 0002 creates today's tables with metadata.create_all, so the column may exist already
-    op.execute("ALTER TABLE employees ADD COLUMN IF NOT EXISTS nama text")
-    op.execute("ALTER TABLE employees ADD COLUMN IF NOT EXISTS heads text[]")
+    op.execute("ALTER TABLE employees ADD COLUMN nama text")
+    op.execute("ALTER TABLE employees ADD COLUMN heads text[]")
 
 
 def downgrade():
-    op.execute("ALTER TABLE employees DROP COLUMN IF EXISTS heads")
-    op.execute("ALTER TABLE employees DROP COLUMN IF EXISTS nama")
+    op.execute("ALTER TABLE employees DROP COLUMN heads")
+    op.execute("ALTER TABLE employees DROP COLUMN nama")

@@ -13,11 +13,10 @@ depends_on = None
 
 
 def upgrade():
-    # 0002 creates today's tables with metadata.create_all, so the index may exist already; on the partitioned
-    # table it is created on every partition
-    op.execute("CREATE INDEX IF NOT EXISTS activities_review_backlog ON activities (submitted_at, instansi_id) "
+    # on the partitioned table it is created on every partition
+    op.execute("CREATE INDEX activities_review_backlog ON activities (submitted_at, instansi_id) "
                "WHERE state IN ('submitted', 'resubmitted')")
 
 
 def downgrade():
-    op.execute("DROP INDEX IF EXISTS activities_review_backlog")
+    op.execute("DROP INDEX activities_review_backlog")

@@ -102,6 +102,23 @@ END $$;
 """
 
 # every month partition of `activities`, oldest first
+# the function as 0002 made it (plain months), put back on downgrade
+PLAIN_MONTHS = """
+CREATE OR REPLACE FUNCTION des_ensure_activity_partition(d date) RETURNS void AS $$
+DECLARE
+  first date := date_trunc('month', d)::date;
+  part text := 'activities_' || to_char(d, 'YYYYMM');
+BEGIN
+  IF to_regclass(part) IS NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtext(part));
+    IF to_regclass(part) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I PARTITION OF activities FOR VALUES FROM (%L) TO (%L)',
+                     part, first, (first + interval '1 month')::date);
+    END IF;
+  END IF;
+END $$ LANGUAGE plpgsql;
+"""
+
 _MONTHS = ("SELECT to_date(substr(c.relname, 12, 6), 'YYYYMM') FROM pg_inherits i JOIN pg_class c "
            "ON c.oid = i.inhrelid WHERE i.inhparent = 'activities'::regclass ORDER BY 1")
 
@@ -136,9 +153,8 @@ def upgrade():
 
 
 def downgrade():
-    from des.adapters.tables import PARTITION_FUNCTION
     _split_every_month(1)
-    op.execute(PARTITION_FUNCTION)  # 0002's function, with 0009's rights
+    op.execute(PLAIN_MONTHS)  # 0002's function, with 0009's rights
     op.execute("ALTER FUNCTION des_ensure_activity_partition(date) SECURITY DEFINER SET search_path = public")
     op.execute("DROP FUNCTION des_split_activity_month(date, integer)")
     op.execute("DROP FUNCTION des_create_activity_month(date, integer)")

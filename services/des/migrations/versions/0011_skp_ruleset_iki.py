@@ -16,9 +16,8 @@ depends_on = None
 
 
 def upgrade():
-    # 0002 creates the tables from today's metadata, which has the columns: they may exist already
-    op.execute("ALTER TABLE skp_documents ADD COLUMN IF NOT EXISTS ruleset text NOT NULL DEFAULT 'pp46-2011'")
-    op.execute("ALTER TABLE skp_kegiatan ADD COLUMN IF NOT EXISTS rhk_id text")
+    op.execute("ALTER TABLE skp_documents ADD COLUMN ruleset text NOT NULL DEFAULT 'pp46-2011'")
+    op.execute("ALTER TABLE skp_kegiatan ADD COLUMN rhk_id text")
 
 
 def downgrade():

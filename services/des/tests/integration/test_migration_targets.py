@@ -17,10 +17,7 @@ def test_upgrade_publishes_the_split_of_existing_documents():
     engine = sa.create_engine(url)
     try:
         migrate(url, MIGRATIONS, "0002")
-        with engine.begin() as conn:  # 0002 makes today's tables: bring back the former shape first
-            conn.execute(sa.text("ALTER TABLE skp_documents DROP COLUMN targets_revision"))
-            conn.execute(sa.text("ALTER TABLE monthly_targets ALTER COLUMN kuantitas TYPE numeric(16, 2)"))
-            conn.execute(sa.text("ALTER TABLE skp_kegiatan ALTER COLUMN kuantitas TYPE numeric(16, 2)"))
+        with engine.begin() as conn:  # 0002's frozen shape: 2-decimal targets, no targets_revision
             conn.execute(sa.text(
                 "INSERT INTO skp_documents (nip, skp_id, instansi_id, period_start, period_end, version) "
                 "VALUES (:n, 's-old', 'i-1', '2025-07-01', '2025-12-31', 1)"), {"n": NIP})

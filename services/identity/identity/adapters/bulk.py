@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 
+from ekinerja_platform import tracing
+from ekinerja_platform.envelope import Event
+
 
 def copy_rows(session, table: str, columns: list[str], rows) -> int:
     """COPY `rows` (tuples in `columns` order; dicts/lists become jsonb) into `table`; returns the count."""
@@ -21,3 +24,12 @@ def copy_rows(session, table: str, columns: list[str], rows) -> int:
 def update_from_arrays(session, sql: str, **arrays) -> None:
     """Run one UPDATE … FROM unnest(:a, :b …) statement; `arrays` are equal-length lists."""
     session.execute(sa.text(sql), arrays)
+
+
+def record_events(session, events: list[Event]) -> int:
+    """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
+    if not events:
+        return 0
+    trace_context = tracing.current_traceparent()  # the writing call's trace (None while tracing is off)
+    return copy_rows(session, "outbox", ["event_id", "event_type", "payload", "trace_context"],
+                     ((e.event_id, e.event_type, e.envelope(), trace_context) for e in events))

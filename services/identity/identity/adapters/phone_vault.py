@@ -16,10 +16,12 @@ import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ..application.ports import PhoneSecrets
+
 PREFIX = "v1"
 
 
-class PhoneVault:
+class PhoneVault(PhoneSecrets):
     def __init__(self, hash_key: bytes, encryption_key: bytes):
         if not hash_key or not encryption_key:
             raise ValueError("phone hash and encryption keys are required")
@@ -47,3 +49,7 @@ class PhoneVault:
             raise ValueError("unknown sealed phone format")
         raw = base64.urlsafe_b64decode(body.encode())
         return self._aes.decrypt(raw[:12], raw[12:], nip.encode()).decode()
+
+
+def vault_of(settings) -> PhoneVault:
+    return PhoneVault(settings.phone_hash_key, settings.phone_encryption_key)

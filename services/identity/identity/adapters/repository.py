@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..application import ports
 from ..domain.golongan import is_active_for_duty
 from ..domain.organisation import Assignment, Jabatan, SupervisorChain, ancestors, resolve_supervisor_chain
 from .tables import assignment, jabatan, pegawai, unit
@@ -199,3 +200,22 @@ def pegawai_row(session, nip: str, *, for_update: bool = False):
     if for_update:
         query = query.with_for_update()
     return session.execute(query).first()
+
+
+def take_versions(session, counts: Mapping[str, int]) -> dict[str, int]:
+    """Reserve `counts[nip]` assignment versions per NIP in one statement; returns the last version before them."""
+    nips = sorted(counts)
+    result = session.execute(sa.text(
+        "UPDATE pegawai SET assignment_version = pegawai.assignment_version + v.n "
+        "FROM unnest(CAST(:nips AS text[]), CAST(:counts AS bigint[])) AS v(nip, n) "
+        "WHERE pegawai.nip = v.nip RETURNING pegawai.nip, pegawai.assignment_version, v.n"),
+        {"nips": nips, "counts": [counts[n] for n in nips]})
+    return {row.nip: row.assignment_version - row.n for row in result}
+
+
+class SqlAssignmentVersions(ports.AssignmentVersions):
+    def __init__(self, session):
+        self.session = session
+
+    def take(self, counts):
+        return take_versions(self.session, counts)

@@ -38,6 +38,7 @@ jabatan = sa.Table(
     sa.Column("jenis_jabatan", sa.Text),  # e.g. guru, bidan: which SKP starter catalogue fits (skp)
     sa.Column("version", sa.BigInteger, nullable=False, server_default="1"),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=_now),
+    sa.Index("jabatan_parent", "parent_id"),  # the recursive CTE loading a subtree walks it downwards (0003)
 )
 
 pegawai = sa.Table(

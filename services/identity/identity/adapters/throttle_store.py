@@ -1,4 +1,5 @@
-"""SQL of the login throttle: bucket rows read, locked and written, familiar sources remembered.
+"""SQL of the login throttle (`application.ports.ThrottleStore`): bucket rows read, locked and written, familiar
+sources remembered.
 
 Times come from the database's clock (`clock_timestamp()`), so every replica judges a bucket by the same clock.
 Locking takes the rows in key order (one statement that creates missing rows and locks all of them), so two
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ..application import ports
 from ..domain.throttle import Counter
 from .tables import login_familiar_source, login_throttle
 
@@ -70,3 +72,23 @@ def remember_familiar(session, pair: str) -> None:
     stmt = pg_insert(login_familiar_source).values(pair=pair)
     session.execute(stmt.on_conflict_do_update(index_elements=["pair"],
                                                set_={"last_success_at": sa.func.now()}))
+
+
+class SqlThrottleStore(ports.ThrottleStore):
+    def __init__(self, session):
+        self.session = session
+
+    def read(self, keys):
+        return read(self.session, keys)
+
+    def lock(self, keys):
+        return lock(self.session, keys)
+
+    def write(self, counters):
+        write(self.session, counters)
+
+    def is_familiar(self, pair, familiar_for):
+        return is_familiar(self.session, pair, familiar_for)
+
+    def remember_familiar(self, pair):
+        remember_familiar(self.session, pair)

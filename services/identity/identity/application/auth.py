@@ -35,6 +35,9 @@ from ekinerja_platform.logs import hash_nip
 from ekinerja_platform.tokens import issue_token
 from ekinerja_rules.nip import check_nip, normalize_nip
 
+from ..adapters.audit import audit
+from ..adapters.phone_store import verified_nip
+from ..adapters.phone_vault import vault_of
 from ..adapters.tables import (
     account,
     api_client,
@@ -45,13 +48,14 @@ from ..adapters.tables import (
     pegawai,
     refresh_token,
 )
+from ..adapters.throttle_store import SqlThrottleStore
+from ..adapters.unit_of_work import SqlIdentityUnitOfWork
 from ..domain.client_address import source_of
 from ..domain.organisation import JobGroup
 from ..domain.phone import normalize_phone
 from ..metrics import PASSWORD_CHECKS
 from . import policy
-from .common import actor_of, audit
-from .phone import vault_of, verified_nip
+from .common import actor_of
 from .throttle import LoginThrottle
 
 # OWASP's minimum Argon2id profile (19 MiB, 2 passes): ~20 ms here, so a login does not stall the event loop long.
@@ -81,7 +85,8 @@ class Auth:
         self.throttle_source = source_of(client)  # what the throttle counts (an IPv6 /64 as one source)
 
     def _throttle(self, rpc: str) -> LoginThrottle:
-        return LoginThrottle(self.db, self.settings.throttle_policy(), self.nip_hash_key, rpc)
+        return LoginThrottle(lambda: SqlIdentityUnitOfWork(self.db), self.settings.throttle_policy(),
+                             self.nip_hash_key, rpc)
 
     # -- tokens -----------------------------------------------------------------------------------------------------
     def _access_token(self, claims: dict, ttl_seconds: int | None = None) -> tuple[str, int]:
@@ -148,11 +153,11 @@ class Auth:
         ok = _check("Login", row.password_hash if row else None, password, usable=row is not None and not row.disabled)
         with self.db.transaction() as session:
             if ok:
-                throttle.succeeded(session, ticket)
+                throttle.succeeded(SqlThrottleStore(session), ticket)
                 audit(session, actor=row.nip or row.login, action="login", source=self.source,
                       correlation_id=correlation_id)
                 return self._response(session, row)
-            wait = throttle.failed(session, ticket)
+            wait = throttle.failed(SqlThrottleStore(session), ticket)
             session.execute(sa.insert(login_failure).values(account_key=account_key, source=self.source))
             audit(session, actor=account_key, action="login_failed", source=self.source,
                   correlation_id=correlation_id, next_wait_seconds=wait)
@@ -210,10 +215,10 @@ class Auth:
                     usable=row is not None and not row.disabled)
         with self.db.transaction() as session:
             if ok:
-                throttle.succeeded(session, ticket)
+                throttle.succeeded(SqlThrottleStore(session), ticket)
                 audit(session, actor=client_id, action="client_token", source=self.source)
             else:
-                wait = throttle.failed(session, ticket)
+                wait = throttle.failed(SqlThrottleStore(session), ticket)
                 session.execute(sa.insert(login_failure).values(account_key=key, source=self.source))
                 audit(session, actor=client_id, action="client_token_failed", source=self.source,
                       next_wait_seconds=wait)

@@ -7,7 +7,8 @@ duty status or of a position's parent can change the pejabat penilai or atasan p
 the recursive CTEs of `OrgView.load_scoped`, or the whole instansi for a bulk import), their definitive holders on
 the dates the change touches, and their chains before and after (`domain.organisation.chain_updates`). Each
 affected person gets an `assignment_changed` for its own (unchanged) assignment, `effective_date` the date of the
-change, the new penilai, and the next `version` of its NIP; written to the outbox in the change's transaction.
+change, the new penilai, and the next `version` of its NIP (`ports.AssignmentVersions`); written to the outbox in
+the change's transaction.
 """
 from __future__ import annotations
 
@@ -15,11 +16,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-
-from ..adapters.repository import OrgView
 from ..domain.organisation import chain_updates
 from . import events
+from .ports import AssignmentVersions, OrgSnapshot
 
 DAY = dt.timedelta(days=1)
 
@@ -41,8 +40,8 @@ def interval(jabatan_id: str, start: dt.date, end: dt.date | None) -> list[Chang
     return changes
 
 
-def subordinate_events(session, before: OrgView, after: OrgView, changes: Iterable[Change],  # noqa: C901 - TODO issue 17.14: split
-                       own: dict[str, dt.date] | None = None) -> list:
+def subordinate_events(versions_of: AssignmentVersions, before: OrgSnapshot, after: OrgSnapshot,  # noqa: C901 - TODO issue 17.14: split
+                       changes: Iterable[Change], own: dict[str, dt.date] | None = None) -> list:
     """The `assignment_changed` events of the subordinates whose chain the `changes` altered (versions taken).
 
     `before`/`after` are the same part of the instansi without / with the change. `own` maps the NIPs whose own
@@ -83,7 +82,7 @@ def subordinate_events(session, before: OrgView, after: OrgView, changes: Iterab
     updates = chain_updates(candidates, before.chain, after.chain)
     if not updates:
         return []
-    versions = take_versions(session, Counter(nip for nip, _, _ in updates))
+    versions = versions_of.take(Counter(nip for nip, _, _ in updates))
     result = []
     for nip, on, chain in updates:  # per NIP in date order: versions ascend with the dates
         versions[nip] += 1
@@ -91,14 +90,3 @@ def subordinate_events(session, before: OrgView, after: OrgView, changes: Iterab
         result.append(events.assignment_changed(after, assignment_id=a.id, nip=nip, acting=False, effective_date=on,
                                                 old=a, new=a, version=versions[nip], chain=chain))
     return result
-
-
-def take_versions(session, counts: Counter) -> dict[str, int]:
-    """Reserve `counts[nip]` assignment versions per NIP in one statement; returns the last version before them."""
-    nips = sorted(counts)
-    result = session.execute(sa.text(
-        "UPDATE pegawai SET assignment_version = pegawai.assignment_version + v.n "
-        "FROM unnest(CAST(:nips AS text[]), CAST(:counts AS bigint[])) AS v(nip, n) "
-        "WHERE pegawai.nip = v.nip RETURNING pegawai.nip, pegawai.assignment_version, v.n"),
-        {"nips": nips, "counts": [counts[n] for n in nips]})
-    return {row.nip: row.assignment_version - row.n for row in result}

@@ -1,21 +1,11 @@
-"""Helpers shared by identity's use cases: audit records, date parsing."""
+"""Helpers shared by identity's use cases: who acts, date parsing, the user's day (audit records: `adapters/audit.py`,
+or `uow.audit` in a converted use case)."""
 from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
-
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument, quote
-
-from ..adapters.tables import audit_log
-
-
-def audit(session, *, actor: str, action: str, target: str | None = None, source: str | None = None,
-          correlation_id: str | None = None, **detail) -> None:
-    """Who did what to what, in the same transaction as the change (DESIGN §6)."""
-    session.execute(sa.insert(audit_log).values(actor=actor, action=action, target=target, source=source,
-                                                correlation_id=correlation_id, detail=detail))
 
 
 def actor_of(principal) -> str:

@@ -1,12 +1,10 @@
-"""The events identity publishes (docs/events.md, identity section), built from rows and written to the outbox."""
+"""The events identity publishes (docs/events.md, identity section), built from rows; `uow.record` (or, for many at
+once, `adapters.bulk.record_events`) writes them to the outbox."""
 from __future__ import annotations
 
 import datetime as dt
 
-from ekinerja_platform import tracing
-from ekinerja_platform.outbox import Event
-
-from ..adapters.bulk import copy_rows
+from ekinerja_platform.envelope import Event
 
 PRODUCER = "identity"
 
@@ -69,12 +67,3 @@ def phone_verification_requested(*, nip, instansi_id, phone, code, expires_at: d
     return Event("phone_verification_requested", PRODUCER,
                  {"phone": phone, "code": code, "expires_at": expires_at.isoformat(),
                   "registration_id": registration_id}, nip=nip, instansi_id=instansi_id)
-
-
-def record_events(session, events: list[Event]) -> int:
-    """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
-    if not events:
-        return 0
-    trace_context = tracing.current_traceparent()  # the writing call's trace (None while tracing is off)
-    return copy_rows(session, "outbox", ["event_id", "event_type", "payload", "trace_context"],
-                     ((e.event_id, e.event_type, e.envelope(), trace_context) for e in events))

@@ -28,13 +28,14 @@ from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import DomainError, NotFound, quote
 
-from ..adapters.bulk import copy_rows, update_from_arrays
-from ..adapters.repository import AssignmentRow, OrgView
+from ..adapters.audit import audit
+from ..adapters.bulk import copy_rows, record_events, update_from_arrays
+from ..adapters.repository import AssignmentRow, OrgView, SqlAssignmentVersions
 from ..adapters.tables import assignment, instansi, pegawai
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, validate_new_assignment
 from . import cascade, events, policy
-from .common import audit, parse_date, today
+from .common import parse_date, today
 from .org import (
     JabatanSpec,
     PegawaiSpec,
@@ -171,8 +172,8 @@ def _apply_message(db, call, principal, instansi_id: str, message_instansi: str,
         if batch:
             flush()
         built = [e() if callable(e) else e for e in pending_events]
-        built += cascade.subordinate_events(session, before, view, changes, own=own)
-        summary.events = events.record_events(session, built)
+        built += cascade.subordinate_events(SqlAssignmentVersions(session), before, view, changes, own=own)
+        summary.events = record_events(session, built)
         audit(session, actor=principal.subject, action="import_pegawai", target=instansi_id,
               correlation_id=call.correlation_id, message=number, received=summary.received,
               created=summary.created, updated=summary.updated, unchanged=summary.unchanged, failed=summary.failed,

@@ -19,12 +19,21 @@ from ekinerja_platform.pagination import page_request
 from ekinerja_rules.nip import check_nip
 
 from ..adapters import mapping
-from ..adapters.repository import AssignmentRow, OrgView, chain_view, load_assignments, pegawai_row
+from ..adapters.audit import audit
+from ..adapters.bulk import record_events
+from ..adapters.repository import (
+    AssignmentRow,
+    OrgView,
+    SqlAssignmentVersions,
+    chain_view,
+    load_assignments,
+    pegawai_row,
+)
 from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
 from ..domain.organisation import Assignment, JabatanKind, JobGroup, ancestors, validate_new_assignment
 from . import cascade, events, policy
-from .common import actor_of, audit, parse_date, today
+from .common import actor_of, parse_date, today
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
 
@@ -146,8 +155,9 @@ class Org:
             if event is not None:
                 record_event(session, event)
                 if moved:  # everyone at or below the position may now have another penilai, from today
-                    events.record_events(session, cascade.subordinate_events(
-                        session, before, view, [cascade.Change(spec.id, today(), include_self=True)]))
+                    record_events(session, cascade.subordinate_events(
+                        SqlAssignmentVersions(session), before, view,
+                        [cascade.Change(spec.id, today(), include_self=True)]))
             self._audit(session, "upsert_jabatan", spec.id)
             return mapping.jabatan_pb(row)
 
@@ -194,7 +204,7 @@ class Org:
                                          "supported by RegisterPegawai)", field="nip")
             for changed_nip, old_record, new_record in status_changes:
                 evts += status_cascade(session, instansi_id, changed_nip, old_record, new_record)
-            events.record_events(session, evts)
+            record_events(session, evts)
             self._audit(session, "register_pegawai", spec.nip, outcome=outcome.get(spec.nip))
             return self._pegawai_pb(session, spec.nip)
 
@@ -274,7 +284,7 @@ class Org:
                 if row.status != status:
                     record_event(session, events.employee_status_changed(nip, row.instansi_id, row.status, status,
                                                                          effective, end))
-                events.record_events(session, status_cascade(
+                record_events(session, status_cascade(
                     session, row.instansi_id, nip, (row.status, row.status_since, row.status_until),
                     (status, effective, end)))
                 self._audit(session, "set_status", nip, old=row.status, new=status)
@@ -307,7 +317,7 @@ class Org:
             if event is not None:
                 record_event(session, event)
                 changes = [cascade.Change(j, start) for j in touched] + cascade.interval(jabatan_id, start, end)
-                events.record_events(session, cascade.subordinate_events(session, before, view, changes,
+                record_events(session, cascade.subordinate_events(SqlAssignmentVersions(session), before, view, changes,
                                                                          own={nip: start}))
                 self._audit(session, "assign_jabatan", nip, jabatan_id=jabatan_id, start=start.isoformat())
             return mapping.assignment_pb(a, view.jabatan_rows[jabatan_id])
@@ -350,7 +360,7 @@ class Org:
             changes = [cascade.Change(a.jabatan_id, effective)]
             if a.end is not None:
                 changes.append(cascade.Change(a.jabatan_id, a.end + DAY))
-            events.record_events(session, cascade.subordinate_events(session, before, view, changes,
+            record_events(session, cascade.subordinate_events(SqlAssignmentVersions(session), before, view, changes,
                                                                      own={a.nip: effective}))
             self._audit(session, "end_assignment", a.nip, assignment_id=str(a.id), end=end.isoformat())
             return mapping.assignment_pb(old, jrow)
@@ -568,7 +578,8 @@ def status_cascade(session, instansi_id: str, nip: str, old: tuple, new: tuple) 
     view.set_status(nip, *old)
     before = view.copy()
     view.set_status(nip, *new)
-    return cascade.subordinate_events(session, before, view, [cascade.Change(j, d) for j in touched for d in dates])
+    return cascade.subordinate_events(SqlAssignmentVersions(session), before, view,
+                                      [cascade.Change(j, d) for j in touched for d in dates])
 
 
 def _bump_version(session, nip: str) -> int:

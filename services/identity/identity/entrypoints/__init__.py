@@ -1,1 +1,2 @@
-"""Transport-side helpers of identity's gRPC entrypoints (the service class stays one line per RPC)."""
+"""identity's entrypoints: the nameko service class (one line per RPC), the gRPC mapping of converted use cases
+(phone_api.py) and what the calls read from the transport (calls.py)."""

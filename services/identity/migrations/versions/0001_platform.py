@@ -1,22 +1,19 @@
-"""Platform tables: outbox, inbox, idempotency keys.
+"""Platform tables: outbox, inbox, idempotency keys. Made by the shared platform chain
+(libs/ekinerja_platform/migrations), which this revision depends on; a database migrated before that chain existed
+already has them and counts the platform revision as applied.
 
 Revision ID: 0001
 Revises:
 """
-from ekinerja_platform.db import create_platform_tables
-
 revision = "0001"
 down_revision = None
 branch_labels = None
-depends_on = None
+depends_on = "platform_0001_tables"
 
 
-def upgrade(op=None):
-    from alembic import op as alembic_op
-    create_platform_tables(op or alembic_op)
+def upgrade():
+    pass
 
 
 def downgrade():
-    from alembic import op
-    for table in ("idempotency_keys", "inbox", "outbox"):
-        op.drop_table(table)
+    pass

@@ -1,6 +1,5 @@
 """Login throttle buckets and familiar sources (growing waits instead of a lockout; see domain/throttle.py).
 
-A fresh database already has both tables (0002 creates today's tables), so everything here is IF NOT EXISTS.
 Counting moves from `login_failure` rows to one row per bucket; `login_failure` stays as the record of failed
 checks (time-indexed by `at`, purgeable).
 
@@ -17,20 +16,20 @@ depends_on = None
 
 def upgrade():
     op.execute("""
-        CREATE TABLE IF NOT EXISTS login_throttle (
+        CREATE TABLE login_throttle (
             bucket text PRIMARY KEY,
             attempts integer NOT NULL DEFAULT 0,
             blocked_until timestamptz,
             last_attempt_at timestamptz)""")
-    op.execute("CREATE INDEX IF NOT EXISTS login_throttle_last_attempt ON login_throttle (last_attempt_at)")
+    op.execute("CREATE INDEX login_throttle_last_attempt ON login_throttle (last_attempt_at)")
     op.execute("""
-        CREATE TABLE IF NOT EXISTS login_familiar_source (
+        CREATE TABLE login_familiar_source (
             pair text PRIMARY KEY,
             last_success_at timestamptz NOT NULL DEFAULT now())""")
-    op.execute("CREATE INDEX IF NOT EXISTS login_familiar_source_last_success "
+    op.execute("CREATE INDEX login_familiar_source_last_success "
                "ON login_familiar_source (last_success_at)")
 
 
 def downgrade():
-    op.execute("DROP TABLE IF EXISTS login_familiar_source")
-    op.execute("DROP TABLE IF EXISTS login_throttle")
+    op.execute("DROP TABLE login_familiar_source")
+    op.execute("DROP TABLE login_throttle")

@@ -2,7 +2,6 @@
 position_changed and assignment_changed so skp drafts from the starter catalogue that fits. Optional; positions
 without one keep NULL (skp infers it from the name and kind).
 
-A fresh database already has the column (0002 creates today's tables): IF NOT EXISTS.
 
 Revision ID: 0005_jenis_jabatan
 Revises: 0004_login_throttle
@@ -16,8 +15,8 @@ depends_on = None
 
 
 def upgrade():
-    op.execute("ALTER TABLE jabatan ADD COLUMN IF NOT EXISTS jenis_jabatan text")
+    op.execute("ALTER TABLE jabatan ADD COLUMN jenis_jabatan text")
 
 
 def downgrade():
-    op.execute("ALTER TABLE jabatan DROP COLUMN IF EXISTS jenis_jabatan")
+    op.execute("ALTER TABLE jabatan DROP COLUMN jenis_jabatan")

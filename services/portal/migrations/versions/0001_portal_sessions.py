@@ -13,8 +13,6 @@ depends_on = None
 
 
 def upgrade():
-    if sa.inspect(op.get_bind()).has_table("portal_sessions"):
-        return
     op.create_table(
         "portal_sessions",
         sa.Column("id_hash", sa.String(64), primary_key=True),

@@ -1,10 +1,13 @@
-"""grpc.aio clients of the five services, called with the signed-in user's own access token.
+"""grpc.aio clients of the five services, called with the signed-in user's own access token: the application's
+`Services` port. A request is built from the use case's plain fields; a refusal becomes the application's
+`ServiceError` (status name, field, detail, retry-after).
 
 The portal holds no credential of its own: every call carries `authorization: Bearer <the user's token>`, so every
 authorisation decision stays in the services. One channel per service for the whole process.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import uuid
@@ -13,24 +16,23 @@ import grpc
 
 from ekinerja_platform.channels import ClientTls, aio_client_channel
 
+from ..application.ports import ServiceError
 from ..settings import SERVICES
 
 _FIELD_PREFIX = re.compile(r"^(?P<field>[a-z_][a-z0-9_.\[\]]*): (?P<detail>.+)$", re.S)
-
-
-class ServiceError(Exception):
-    """A service's refusal: its status code, the field it names (if any) and its own (English) detail."""
-
-    def __init__(self, code: grpc.StatusCode, detail: str, field: str = "", retry_after: int = 0):
-        super().__init__(f"{code.name}: {detail}")
-        self.code = code
-        self.detail = detail
-        self.field = field
-        self.retry_after = retry_after
+__all__ = ["ServiceError", "Services", "pb", "request_type", "to_service_error"]
 
 
 def pb(service: str):
     return importlib.import_module(f"ekinerja.{service}.v1.{service}_pb2")
+
+
+@functools.cache
+def request_type(service: str, rpc: str):
+    """The request message class of `rpc` as the proto declares it (GetEvidence takes a GetActivityRequest)."""
+    module = pb(service)
+    method = module.DESCRIPTOR.services_by_name[f"{service.capitalize()}Service"].methods_by_name[rpc]
+    return getattr(module, method.input_type.name)
 
 
 def _field_from_details(error: grpc.aio.AioRpcError) -> str:
@@ -68,11 +70,11 @@ def to_service_error(error: grpc.aio.AioRpcError) -> ServiceError:
     for key, value in error.trailing_metadata() or ():
         if key == "retry-after" and str(value).isdigit():
             retry_after = int(value)
-    return ServiceError(error.code(), detail, field, retry_after)
+    return ServiceError(error.code().name, detail, field, retry_after)
 
 
 class Services:
-    """`await services.call("des", "ListPlans", request, token)`; a refusal raises ServiceError."""
+    """`await services.call("des", "ListPlans", {"bulan": "2026-12"}, token)`; a refusal raises ServiceError."""
 
     def __init__(self, targets: dict, timeout: float = 10.0):
         self.timeout = timeout
@@ -87,9 +89,10 @@ class Services:
         for channel in self.channels.values():
             await channel.close()
 
-    async def call(self, service: str, rpc: str, request, token: str = "", *, write: bool = False,
+    async def call(self, service: str, rpc: str, fields: dict, token: str = "", *, write: bool = False,
                    idempotency_key: str = "", metadata: tuple = ()):
         """`write`: send an idempotency key, the form's own when given (a double submit then has one effect)."""
+        request = request_type(service, rpc)(**fields)
         md = list(metadata)
         if token:
             md.append(("authorization", f"Bearer {token}"))

@@ -38,6 +38,7 @@ sessions = sa.Table(
     sa.Column("principal_json", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_portal_sessions_expires_at", "expires_at"),
 )
 
 

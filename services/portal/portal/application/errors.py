@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import grpc
+from .ports import ServiceError
 
 FIELD_LABELS = {
     "user": "NIP atau nama akun", "password": "Kata sandi", "kegiatan_id": "Kegiatan", "uraian": "Uraian",
@@ -32,16 +32,16 @@ KNOWN = [
 ]
 
 GENERIC = {
-    grpc.StatusCode.INVALID_ARGUMENT: "Isian tidak valid. Periksa kembali lalu kirim ulang.",
-    grpc.StatusCode.NOT_FOUND: "Data yang diminta tidak ditemukan.",
-    grpc.StatusCode.ALREADY_EXISTS: "Data ini sudah ada.",
-    grpc.StatusCode.FAILED_PRECONDITION: "Tindakan ini tidak dapat dilakukan pada keadaan data saat ini.",
-    grpc.StatusCode.ABORTED: "Data ini baru saja diubah. Muat ulang halaman lalu coba lagi.",
-    grpc.StatusCode.PERMISSION_DENIED: "Anda tidak berwenang melakukan tindakan ini.",
-    grpc.StatusCode.UNAUTHENTICATED: "Sesi Anda telah berakhir. Silakan masuk kembali.",
-    grpc.StatusCode.RESOURCE_EXHAUSTED: "Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.",
-    grpc.StatusCode.UNAVAILABLE: "Layanan sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
-    grpc.StatusCode.DEADLINE_EXCEEDED: "Layanan terlalu lama menjawab. Coba lagi sebentar lagi.",
+    "INVALID_ARGUMENT": "Isian tidak valid. Periksa kembali lalu kirim ulang.",
+    "NOT_FOUND": "Data yang diminta tidak ditemukan.",
+    "ALREADY_EXISTS": "Data ini sudah ada.",
+    "FAILED_PRECONDITION": "Tindakan ini tidak dapat dilakukan pada keadaan data saat ini.",
+    "ABORTED": "Data ini baru saja diubah. Muat ulang halaman lalu coba lagi.",
+    "PERMISSION_DENIED": "Anda tidak berwenang melakukan tindakan ini.",
+    "UNAUTHENTICATED": "Sesi Anda telah berakhir. Silakan masuk kembali.",
+    "RESOURCE_EXHAUSTED": "Terlalu banyak percobaan. Tunggu sebentar lalu coba lagi.",
+    "UNAVAILABLE": "Layanan sedang tidak dapat dihubungi. Coba lagi sebentar lagi.",
+    "DEADLINE_EXCEEDED": "Layanan terlalu lama menjawab. Coba lagi sebentar lagi.",
 }
 INTERNAL = "Terjadi kesalahan pada layanan. Coba lagi; bila berulang, hubungi admin instansi Anda."
 
@@ -58,23 +58,27 @@ def label(field: str) -> str:
     return FIELD_LABELS.get(base, "")
 
 
-def sentence(code: grpc.StatusCode, detail: str = "", field: str = "", retry_after: int = 0) -> Problem:
+def sentence(code: str, detail: str = "", field: str = "", retry_after: int = 0) -> Problem:
     field_label = label(field) if field else ""
     words = set(detail.lower().replace(",", " ").split())
-    if code == grpc.StatusCode.RESOURCE_EXHAUSTED and retry_after:
+    if code == "RESOURCE_EXHAUSTED" and retry_after:
         return Problem(f"Terlalu banyak percobaan. Coba lagi dalam {retry_after} detik.", field)
-    if code == grpc.StatusCode.FAILED_PRECONDITION:
+    if code == "FAILED_PRECONDITION":
         for phrase, text in KNOWN:
             if (" " in phrase and phrase in detail.lower()) or phrase in words:
                 return Problem(text, field)
-    if code == grpc.StatusCode.INVALID_ARGUMENT and field_label:
+    if code == "INVALID_ARGUMENT" and field_label:
         if any(w in words for w in ("required", "needs", "empty", "missing")):
             return Problem(f"{field_label} wajib diisi.", field)
         return Problem(f"{field_label} tidak valid. Periksa kembali isiannya.", field)
-    if code == grpc.StatusCode.NOT_FOUND and field_label:
+    if code == "NOT_FOUND" and field_label:
         return Problem(f"{field_label} tidak ditemukan.", field)
-    if code == grpc.StatusCode.ALREADY_EXISTS and field_label:
+    if code == "ALREADY_EXISTS" and field_label:
         return Problem(f"{field_label} sudah ada.", field)
-    if code == grpc.StatusCode.FAILED_PRECONDITION and field_label:
+    if code == "FAILED_PRECONDITION" and field_label:
         return Problem(f"{field_label}: tindakan ini tidak dapat dilakukan pada keadaan data saat ini.", field)
     return Problem(GENERIC.get(code, INTERNAL), field)
+
+
+def problem_of(error: ServiceError) -> Problem:
+    return sentence(error.code, error.detail, error.field, error.retry_after)

@@ -1,6 +1,8 @@
-"""Page use cases: which service calls a page needs (made concurrently) and the view model they become.
+"""Shared parts of the page use cases: labels, number formatting, optional calls, the caller's team and kegiatan,
+names, the employee search, and the "Hari ini" and "Tim saya" views.
 
 No rules live here: what the user may see and do is decided by the services; this only arranges their answers.
+Services are called through the `Services` port (application/ports.py) with plain fields.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import datetime as dt
 from collections import OrderedDict
 from decimal import Decimal, InvalidOperation
 
-from ..adapters.services import ServiceError, pb
+from .ports import ServiceError, Services
 
 STATE_LABELS = {"draft": "Draf", "submitted": "Diajukan", "revision_requested": "Perlu revisi",
                 "resubmitted": "Diajukan ulang", "approved": "Disetujui", "locked": "Terkunci"}
@@ -45,11 +47,11 @@ async def optional(coro, default=None):
         return default if default is not None else error
 
 
-async def hari_ini(services, token: str, today: dt.date) -> dict:
+async def hari_ini(services: Services, token: str, today: dt.date) -> dict:
     """One des call (GetDay): the day's plans and reports and the month's targets with their totals, all read in
     one transaction; three calls (targets, the month's plans, the month's reports) used to find the SKP and
     authorise three times and ship the whole month to add it up here."""
-    day = await services.call("des", "GetDay", pb("des").GetDayRequest(tanggal=today.isoformat()), token)
+    day = await services.call("des", "GetDay", {"tanggal": today.isoformat()}, token)
     progress = []
     for k in day.kegiatan:
         t = k.target
@@ -74,43 +76,40 @@ def team_of(org, principal: dict) -> list[dict]:
     return sorted(team, key=lambda t: t["nama"])
 
 
-async def team(services, token: str, principal: dict) -> list[dict]:
-    org = await optional(services.call("identity", "GetOrganisation", pb("identity").GetOrganisationRequest(), token))
+async def team(services: Services, token: str, principal: dict) -> list[dict]:
+    org = await optional(services.call("identity", "GetOrganisation", {}, token))
     return team_of(org, principal)
 
 
 def kegiatan_choices(targets) -> list[dict]:
-    seen = OrderedDict()
+    seen: OrderedDict[str, dict] = OrderedDict()
     for t in targets:
         seen.setdefault(t.kegiatan_id, {"id": t.kegiatan_id, "nomor": t.nomor, "nama": t.nama, "satuan": t.satuan})
     return sorted(seen.values(), key=lambda k: k["nomor"])
 
 
-async def kegiatan_of_caller(services, token: str, today: dt.date) -> list[dict]:
-    des = pb("des")
-    targets = await optional(services.call("des", "GetMonthlyTargets", des.GetMonthlyTargetsRequest(), token))
+async def kegiatan_of_caller(services: Services, token: str, today: dt.date) -> list[dict]:
+    targets = await optional(services.call("des", "GetMonthlyTargets", {}, token))
     if isinstance(targets, ServiceError):
         return []
     return kegiatan_choices(targets.targets)
 
 
-async def names_of(services, token: str, nips) -> dict[str, str]:
+async def names_of(services: Services, token: str, nips) -> dict[str, str]:
     """Employee names through identity (a penilai may read its subordinates); a refusal leaves the NIP shown."""
-    idn = pb("identity")
     unique = sorted(set(nips))
-    found = await asyncio.gather(*(optional(services.call("identity", "GetPegawai", idn.GetPegawaiRequest(nip=n),
-                                                           token)) for n in unique))
+    found = await asyncio.gather(*(optional(services.call("identity", "GetPegawai", {"nip": n}, token))
+                                   for n in unique))
     return {n: (p.nama if not isinstance(p, ServiceError) else n) for n, p in zip(unique, found, strict=False)}
 
 
-async def tim(services, token: str, principal: dict, today: dt.date) -> dict:
-    des, recap, idn = pb("des"), pb("recap"), pb("identity")
+async def tim(services: Services, token: str, principal: dict, today: dt.date) -> dict:
     queue, gaps, org = await asyncio.gather(
-        services.call("des", "ReviewQueue", des.ReviewQueueRequest(), token),
-        optional(services.call("recap", "ListNoncompliance", recap.ListNoncomplianceRequest(
-            instansi_id=principal.get("instansi_id", ""), date_from=today.isoformat(), date_to=today.isoformat()),
-            token)),
-        optional(services.call("identity", "GetOrganisation", idn.GetOrganisationRequest(), token)))
+        services.call("des", "ReviewQueue", {}, token),
+        optional(services.call("recap", "ListNoncompliance", {
+            "instansi_id": principal.get("instansi_id", ""), "date_from": today.isoformat(),
+            "date_to": today.isoformat()}, token)),
+        optional(services.call("identity", "GetOrganisation", {}, token)))
     items = list(queue.activities)
     team = team_of(org, principal)
     rows = [] if isinstance(gaps, ServiceError) else list(gaps.rows)

@@ -166,7 +166,7 @@ def test_expired_sessions_are_purged_and_live_ones_kept(store_url):
 
 def test_the_running_portal_purges_expired_sessions_on_its_timer(store_url):
     """Fails without the purge task: the expired row would stay until somebody signs in."""
-    from portal.app import Portal
+    from portal.entrypoints.app import Portal
     from portal.settings import SERVICES, PortalSettings
 
     async def scenario():

@@ -48,7 +48,7 @@ def day_reply(skp_id="skp-1"):
 def test_one_call_for_the_whole_page():
     services = FakeServices(day_reply())
     data = run(hari_ini(services, "token-1", dt.date(2026, 12, 5)))
-    assert [(s, rpc, r.tanggal, t) for s, rpc, r, t in services.calls] == [("des", "GetDay", "2026-12-05",
+    assert [(s, rpc, r["tanggal"], t) for s, rpc, r, t in services.calls] == [("des", "GetDay", "2026-12-05",
                                                                             "token-1")]
     assert (data["today"], data["bulan"], data["no_skp"]) == ("2026-12-05", "2026-12", False)
     assert [p.plan_id for p in data["plans"]] == ["p1"] and [a.activity_id for a in data["reports"]] == ["a1"]

@@ -1,7 +1,7 @@
 """The HTTP layer without services: security headers, CSRF on every POST, login required, error pages, the
 client address chain handed to identity's login throttle."""
 import pytest
-from portal.app import create_app
+from portal.entrypoints.app import create_app
 from portal.entrypoints.web import client_chain
 from portal.settings import SERVICES, PortalSettings
 from starlette.testclient import TestClient

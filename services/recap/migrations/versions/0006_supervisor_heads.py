@@ -12,11 +12,10 @@ depends_on = None
 
 
 def upgrade():
-    # 0002 creates today's tables with metadata.create_all, so the column and index may exist already
-    op.execute("ALTER TABLE assignments ADD COLUMN IF NOT EXISTS heads text[]")
-    op.execute("CREATE INDEX IF NOT EXISTS assignments_heads ON assignments USING gin (heads)")
+    op.execute("ALTER TABLE assignments ADD COLUMN heads text[]")
+    op.execute("CREATE INDEX assignments_heads ON assignments USING gin (heads)")
 
 
 def downgrade():
-    op.execute("DROP INDEX IF EXISTS assignments_heads")
-    op.execute("ALTER TABLE assignments DROP COLUMN IF EXISTS heads")
+    op.execute("DROP INDEX assignments_heads")
+    op.execute("ALTER TABLE assignments DROP COLUMN heads")

@@ -1,21 +1,20 @@
 """The outbox's trace context: the W3C traceparent of the call that wrote an event, which the relay sends on as an
 AMQP header (ekinerja_platform/tracing.py). NULL while tracing is off; nothing is rewritten.
 
+Made by the shared platform chain, which this revision depends on.
+
 Revision ID: 0007_outbox_trace_context
 Revises: 0006_supervisor_heads
 """
-from alembic import op
-
 revision = "0007_outbox_trace_context"
 down_revision = "0006_supervisor_heads"
 branch_labels = None
-depends_on = None
+depends_on = "platform_0003_trace_context"
 
 
 def upgrade():
-    # 0001 creates the platform tables from today's metadata, which has the column: it may exist already
-    op.execute("ALTER TABLE outbox ADD COLUMN IF NOT EXISTS trace_context text")
+    pass  # the column is the platform chain's (platform_0003_trace_context)
 
 
 def downgrade():
-    op.execute("ALTER TABLE outbox DROP COLUMN IF EXISTS trace_context")
+    pass

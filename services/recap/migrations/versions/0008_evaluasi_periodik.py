@@ -12,11 +12,36 @@ branch_labels = None
 depends_on = None
 
 
+TABLES = (
+    """CREATE TABLE evaluasi_periodik (
+        skp_id TEXT NOT NULL,
+        periode TEXT NOT NULL,
+        nip TEXT NOT NULL,
+        instansi_id TEXT,
+        unit_id TEXT,
+        jenis_periode TEXT NOT NULL,
+        period_start DATE NOT NULL,
+        period_end DATE NOT NULL,
+        bulan INTEGER NOT NULL,
+        penilai_nip TEXT,
+        hasil_kerja TEXT NOT NULL,
+        perilaku TEXT NOT NULL,
+        predikat TEXT NOT NULL,
+        kode_predikat INTEGER NOT NULL,
+        jenjang TEXT,
+        angka_kredit NUMERIC(12, 3),
+        realisasi JSONB DEFAULT '[]' NOT NULL,
+        occurred_at TEXT,
+        PRIMARY KEY (skp_id, periode)
+    )""",
+    "CREATE INDEX evaluasi_periodik_nip ON evaluasi_periodik (nip, period_start)",
+)
+
+
 def upgrade():
-    # 0002 creates the tables from today's metadata, which has this one: create it only where it is missing
-    from recap.adapters.tables import evaluasi_periodik
-    evaluasi_periodik.create(op.get_bind(), checkfirst=True)
+    for ddl in TABLES:
+        op.execute(ddl)
 
 
 def downgrade():
-    op.execute("DROP TABLE IF EXISTS evaluasi_periodik")
+    op.drop_table("evaluasi_periodik")

@@ -1,5 +1,5 @@
 """Assignments keep their latest state (for the yearly rollover); one document per employee, jabatan and period
-start. Idempotent DDL: on a new database 0002 already created these from the current tables.
+start.
 
 Revision ID: 0003
 Revises: 0002
@@ -14,14 +14,14 @@ def upgrade():
     from alembic import op
 
     for ddl in (
-        "ALTER TABLE assignments ADD COLUMN IF NOT EXISTS acting boolean NOT NULL DEFAULT false",
-        "ALTER TABLE assignments ADD COLUMN IF NOT EXISTS jabatan_id text",
-        "ALTER TABLE assignments ADD COLUMN IF NOT EXISTS start_date date",
-        "ALTER TABLE assignments ADD COLUMN IF NOT EXISTS end_date date",
-        "ALTER TABLE assignments ADD COLUMN IF NOT EXISTS data jsonb",
-        "CREATE INDEX IF NOT EXISTS assignments_open ON assignments (start_date) "
+        "ALTER TABLE assignments ADD COLUMN acting boolean NOT NULL DEFAULT false",
+        "ALTER TABLE assignments ADD COLUMN jabatan_id text",
+        "ALTER TABLE assignments ADD COLUMN start_date date",
+        "ALTER TABLE assignments ADD COLUMN end_date date",
+        "ALTER TABLE assignments ADD COLUMN data jsonb",
+        "CREATE INDEX assignments_open ON assignments (start_date) "
         "WHERE jabatan_id IS NOT NULL AND NOT acting",
-        "CREATE UNIQUE INDEX IF NOT EXISTS skp_documents_nip_jabatan_period "
+        "CREATE UNIQUE INDEX skp_documents_nip_jabatan_period "
         "ON skp_documents (nip, jabatan_id, period_start)",
         # Assignments seen before this revision: their state is rebuilt from their latest document, when that
         # document still runs to the end of its year (not closed by a move or an end): the rollover continues them.
@@ -43,7 +43,7 @@ def upgrade():
 def downgrade():
     from alembic import op
 
-    op.execute("DROP INDEX IF EXISTS skp_documents_nip_jabatan_period")
-    op.execute("DROP INDEX IF EXISTS assignments_open")
+    op.execute("DROP INDEX skp_documents_nip_jabatan_period")
+    op.execute("DROP INDEX assignments_open")
     for column in ("data", "end_date", "start_date", "jabatan_id", "acting"):
-        op.execute(f"ALTER TABLE assignments DROP COLUMN IF EXISTS {column}")
+        op.execute(f"ALTER TABLE assignments DROP COLUMN {column}")

@@ -1,6 +1,5 @@
 """Versioned position templates (template_versions) and the jenis jabatan of each position. The templates made
-before versioning (one per position, from the job-group catalogue) become each position's version 1. Idempotent
-DDL: on a new database 0002 already created these from the current tables.
+before versioning (one per position, from the job-group catalogue) become each position's version 1.
 
 Revision ID: 0004_position_templates
 Revises: 0003
@@ -15,10 +14,10 @@ def upgrade():
     from alembic import op
 
     for ddl in (
-        "ALTER TABLE positions ADD COLUMN IF NOT EXISTS jenis_jabatan text",
+        "ALTER TABLE positions ADD COLUMN jenis_jabatan text",
         # who the penilai of a position is (templates' authorisation) is read from its holders' assignments
-        "CREATE INDEX IF NOT EXISTS assignments_jabatan ON assignments (jabatan_id) WHERE NOT acting",
-        """CREATE TABLE IF NOT EXISTS template_versions (
+        "CREATE INDEX assignments_jabatan ON assignments (jabatan_id) WHERE NOT acting",
+        """CREATE TABLE template_versions (
                jabatan_id text NOT NULL, version integer NOT NULL, instansi_id text NOT NULL, source text NOT NULL,
                reason text NOT NULL, author text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
                kegiatan jsonb NOT NULL, PRIMARY KEY (jabatan_id, version))""",
@@ -40,6 +39,6 @@ def upgrade():
 def downgrade():
     from alembic import op
 
-    op.execute("DROP TABLE IF EXISTS template_versions")
-    op.execute("DROP INDEX IF EXISTS assignments_jabatan")
-    op.execute("ALTER TABLE positions DROP COLUMN IF EXISTS jenis_jabatan")
+    op.execute("DROP TABLE template_versions")
+    op.execute("DROP INDEX assignments_jabatan")
+    op.execute("ALTER TABLE positions DROP COLUMN jenis_jabatan")

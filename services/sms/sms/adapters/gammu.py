@@ -5,10 +5,12 @@ into `outbox`.
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from ..application.ports import InboxRow
+from ..domain.phones import normalise
 
 # where Debian's gammu-smsd / gammu packages ship the PostgreSQL schema (compressed in older releases)
 SCHEMA_CANDIDATES = (
@@ -63,16 +65,9 @@ def install(url: str) -> bool:
         return not exists
 
 
-@dataclass(frozen=True)
-class InboxRow:
-    gammu_id: int
-    sender: str
-    smsc_time: str
-    text: str
-
-
 class GammuTables:
-    """Short statements on Gammu's database; one connection per caller (the bridge is one process)."""
+    """Short statements on Gammu's database; one connection per caller (the bridge is one process). Implements the
+    application's `Gateway` port (pending, answer, answer_sender, send), each in its own transaction."""
 
     def __init__(self, url: str):
         self.url = plain_url(url)
@@ -80,8 +75,34 @@ class GammuTables:
     def connect(self, autocommit: bool = False) -> psycopg.Connection:
         return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=3)
 
+    # -- the Gateway port ------------------------------------------------------------------------------------------
+    def pending(self, limit: int) -> tuple[list[InboxRow], float]:
+        """The oldest unprocessed rows and the age of the oldest one (the gateway's lag)."""
+        with self.connect(autocommit=True) as conn:
+            return self.inbox(conn, limit), self.lag_seconds(conn)
+
+    def answer(self, gammu_id: int, number: str, reply: str | None, reference: str) -> bool:
+        """Queue the reply (if any) and mark the inbox row processed, together. True when queued now."""
+        with self.connect() as conn, conn.transaction():
+            queued = bool(reply) and self.queue(conn, number, reply or "", reference)
+            self.mark_processed(conn, gammu_id)
+        return queued
+
+    def answer_sender(self, gammu_id: int, reply: str | None, reference: str) -> bool:
+        """`answer` to whoever sent the inbox row (a reply decided before a crash, delivered now)."""
+        with self.connect() as conn, conn.transaction():
+            found = conn.execute('SELECT "SenderNumber" FROM inbox WHERE "ID" = %s', (gammu_id,)).fetchone()
+            queued = bool(found and reply) and self.queue(conn, normalise(found[0]), reply or "", reference)
+            self.mark_processed(conn, gammu_id)
+        return queued
+
+    def send(self, number: str, text: str, reference: str) -> bool:
+        with self.connect() as conn, conn.transaction():
+            return self.queue(conn, number, text, reference)
+
+    # -- statements on a caller's connection -----------------------------------------------------------------------
     @staticmethod
-    def pending(conn, limit: int) -> list[InboxRow]:
+    def inbox(conn, limit: int) -> list[InboxRow]:
         rows = conn.execute(
             'SELECT "ID", "SenderNumber", to_char("ReceivingDateTime", \'YYYY-MM-DD"T"HH24:MI:SS\'), '
             '"TextDecoded" FROM inbox WHERE NOT "Processed" ORDER BY "ID" LIMIT %s', (limit,)).fetchall()
@@ -92,7 +113,7 @@ class GammuTables:
         conn.execute('UPDATE inbox SET "Processed" = true WHERE "ID" = %s', (gammu_id,))
 
     @staticmethod
-    def send(conn, number: str, text: str, reference: str) -> bool:
+    def queue(conn, number: str, text: str, reference: str) -> bool:
         """Queue one SMS unless a row with this reference is already queued or sent (a retry after a crash between
         our commit and Gammu's). Returns True when queued now."""
         creator = f"{CREATOR}:{reference}"

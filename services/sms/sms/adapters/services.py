@@ -1,5 +1,6 @@
 """gRPC clients of identity, des, snowman and recap, as the bridge's API client (scope `sms:bridge`) and, for a
-verified number, with identity's short-lived delegated token of that number's employee (`PhoneToken`).
+verified number, with identity's short-lived delegated token of that number's employee (`PhoneToken`): the
+application's `Services` port. A transient status becomes `Unavailable`, any other refusal `Refused`.
 
 The bridge is a plain threaded process (not a nameko service), so grpcio is used directly and synchronously.
 """
@@ -8,9 +9,12 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from dataclasses import dataclass
 
 import grpc
+
+from ..application.ports import Delegated, NotVerified, Refused, Unavailable
+
+__all__ = ["Delegated", "NotVerified", "Refused", "Services", "Unavailable"]
 
 SERVICES = ("identity", "des", "snowman", "recap")
 
@@ -24,25 +28,14 @@ def _stub(service: str, channel):
     return getattr(module, f"{service.capitalize()}ServiceStub")(channel)
 
 
-class NotVerified(Exception):
-    """identity knows no verified number like this (PhoneToken NOT_FOUND)."""
-
-
-class Unavailable(Exception):
-    """A service could not be reached or timed out: the message is retried later, not answered wrongly."""
-
-
 TRANSIENT = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.RESOURCE_EXHAUSTED,
              grpc.StatusCode.ABORTED)
 
 
-@dataclass(frozen=True)
-class Delegated:
-    """The employee of a verified number, as identity's delegated token says."""
-    token: str
-    nip: str
-    instansi_id: str
-    roles: tuple
+def _error(name: str, exc: grpc.RpcError) -> Exception:
+    if exc.code() in TRANSIENT:
+        return Unavailable(f"{name}: {exc.code().name}")
+    return Refused(exc.code().name, f"{name}: {exc.code().name}")
 
 
 class Services:
@@ -67,9 +60,7 @@ class Services:
         try:
             return getattr(self.stubs[service], method)(request, metadata=metadata, timeout=self.timeout)
         except grpc.RpcError as exc:
-            if exc.code() in TRANSIENT:
-                raise Unavailable(f"{service}.{method}: {exc.code().name}") from None
-            raise
+            raise _error(f"{service}.{method}", exc) from None
 
     def client_token(self) -> str:
         """The bridge's own access token (ClientToken), renewed a minute before it expires."""
@@ -81,9 +72,7 @@ class Services:
                     pb("identity").ClientTokenRequest(client_id=self.client_id, client_secret=self._secret),
                     timeout=self.timeout)
             except grpc.RpcError as exc:
-                if exc.code() in TRANSIENT:
-                    raise Unavailable(f"identity.ClientToken: {exc.code().name}") from None
-                raise
+                raise _error("identity.ClientToken", exc) from None
             self._client_token = (reply.access_token, float(reply.access_expires_at or time.time() + 300))
             return reply.access_token
 
@@ -92,8 +81,8 @@ class Services:
         try:
             reply = self._call("identity", "PhoneToken", pb("identity").PhoneTokenRequest(phone=phone),
                                self.client_token())
-        except grpc.RpcError as exc:
-            if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
+        except Refused as exc:
+            if exc.code in ("NOT_FOUND", "PERMISSION_DENIED"):
                 raise NotVerified() from None
             raise
         p = reply.principal
@@ -103,9 +92,8 @@ class Services:
         try:
             reply = self._call("identity", "VerifyPhone", pb("identity").VerifyPhoneRequest(phone=phone, code=code),
                                self.client_token())
-        except grpc.RpcError as exc:
-            if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND,
-                              grpc.StatusCode.FAILED_PRECONDITION):
+        except Refused as exc:
+            if exc.code in ("INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION"):
                 return False
             raise
         return bool(reply.verified)
@@ -138,8 +126,8 @@ class Services:
     def month_target(self, who: Delegated, bulan: str) -> str:
         try:
             reply = self._call("des", "GetMonthlyTargets", pb("des").GetMonthlyTargetsRequest(), who.token)
-        except grpc.RpcError as exc:
-            if exc.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION):
+        except Refused as exc:
+            if exc.code in ("NOT_FOUND", "FAILED_PRECONDITION"):
                 return ""
             raise
         return str(sum(1 for t in reply.targets if t.bulan == bulan))

@@ -16,17 +16,20 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import grpc
-
-from ..adapters.services import NotVerified, Unavailable
 from ..domain import commands, fairness, phones, replies
 from ..domain.reminders import Schedule
+from .ports import Gateway, NotVerified, PhoneSealer, Refused, Services, Store, Unavailable
 
 log = logging.getLogger("sms.inbound")
 _CODE = re.compile(r"^\d{6}$")
+# commands answered without asking any service: kind -> (outcome, reply; `{word}` is the word as typed)
+_ANSWERED_ALONE = {"too_long": ("refused", replies.TOO_LONG), "empty": ("malformed", replies.EMPTY),
+                   "unknown": ("malformed", replies.UNKNOWN), "bantuan": ("ok", replies.HELP)}
 
 
 @dataclass(frozen=True)
@@ -40,15 +43,15 @@ class Limits:
 
 @dataclass
 class Bridge:
-    gammu: object        # adapters.gammu.GammuTables
-    store: object        # adapters.store.Store
-    services: object     # adapters.services.Services
+    gammu: Gateway       # Gammu's inbox and outbox (adapters.gammu.GammuTables)
+    store: Store         # the bridge's own database (adapters.store.Store)
+    services: Services   # identity, des, snowman, recap (adapters.services.Services)
     phone_key: bytes
-    cipher: object       # adapters.store.PhoneCipher
-    metrics: object      # sms.metrics module (or a stand-in with the same counters)
+    cipher: PhoneSealer  # adapters.store.PhoneCipher
+    metrics: Any         # sms.metrics module (or a stand-in with the same counters)
     limits: Limits = field(default_factory=Limits)
     default_schedule: Schedule = field(default_factory=Schedule)
-    clock: object = None  # () -> aware datetime; injectable for tests
+    clock: Callable[[], dt.datetime] | None = None  # () -> aware datetime; injectable for tests
     _unverified: dict = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
@@ -61,9 +64,8 @@ class Bridge:
     def run_round(self) -> int:
         """Handle up to `limits.batch` waiting messages fairly across senders; returns how many were handled."""
         self.deliver_unsent()
-        with self.gammu.connect(autocommit=True) as conn:
-            rows = self.gammu.pending(conn, self.limits.scan)
-            self.metrics.GATEWAY_LAG.set(self.gammu.lag_seconds(conn))
+        rows, lag = self.gammu.pending(self.limits.scan)
+        self.metrics.GATEWAY_LAG.set(lag)
         chosen = fairness.fair_order(rows, lambda r: phones.normalise(r.sender), self.limits.per_round,
                                      self.limits.batch)
         handled = 0
@@ -96,25 +98,16 @@ class Bridge:
                 tx.finish(message_id, kind, outcome, reply)
         self.metrics.MESSAGES_IN.labels(outcome=outcome).inc()
         log.info("sms %s from %s: %s", row.gammu_id, phones.mask(sender), outcome)
-        with self.gammu.connect() as conn:
-            with conn.transaction():
-                if message_id is not None and reply:
-                    queued = self.gammu.send(conn, sender, reply, f"r{message_id}")
-                    if queued:
-                        self.metrics.MESSAGES_OUT.labels(kind="reply").inc()
-                self.gammu.mark_processed(conn, row.gammu_id)
+        answer = reply if message_id is not None else None
+        if self.gammu.answer(row.gammu_id, sender, answer, f"r{message_id}"):
+            self.metrics.MESSAGES_OUT.labels(kind="reply").inc()
         if message_id is not None and reply:
             self.store.mark_sent(message_id)
 
     def deliver_unsent(self) -> None:
         for message_id, gammu_id, reply in self.store.unsent():
-            with self.gammu.connect() as conn:
-                with conn.transaction():
-                    found = conn.execute('SELECT "SenderNumber" FROM inbox WHERE "ID" = %s', (gammu_id,)).fetchone()
-                    if found and reply:
-                        if self.gammu.send(conn, phones.normalise(found[0]), reply, f"r{message_id}"):
-                            self.metrics.MESSAGES_OUT.labels(kind="reply").inc()
-                    self.gammu.mark_processed(conn, gammu_id)
+            if self.gammu.answer_sender(gammu_id, reply, f"r{message_id}"):
+                self.metrics.MESSAGES_OUT.labels(kind="reply").inc()
             self.store.mark_sent(message_id)
 
     # -- commands ------------------------------------------------------------------------------------------------
@@ -122,45 +115,43 @@ class Bridge:
         """A refusal by a service (not a transient failure) still gets one helpful line, never silence."""
         try:
             return self.execute(command, sender, sender_hash, digest, tx)
-        except grpc.RpcError as exc:
-            log.warning("%s refused by a service: %s", command.kind, exc.code().name)
+        except Refused as exc:
+            log.warning("%s refused by a service: %s", command.kind, exc.code)
             return command.kind, "refused", replies.REFUSED
 
-    def execute(self, command, sender: str, sender_hash: str, digest: str, tx) -> tuple[str, str, str]:  # noqa: C901 - TODO issue 17.14: split
+    def execute(self, command, sender: str, sender_hash: str, digest: str, tx) -> tuple[str, str, str]:
         """(command, outcome, reply) for one parsed message."""
         kind = command.kind
-        if kind == "too_long":
-            return kind, "refused", replies.TOO_LONG
-        if kind == "empty":
-            return kind, "malformed", replies.EMPTY
-        if kind == "unknown":
-            return kind, "malformed", replies.UNKNOWN.format(word=command.word)
-        if kind == "bantuan":
-            return kind, "ok", replies.HELP
+        if kind in _ANSWERED_ALONE:
+            outcome, reply = _ANSWERED_ALONE[kind]
+            return kind, outcome, (reply.format(word=command.word) if kind == "unknown" else reply)
         if kind == "daftar":
-            code = command.argument.replace(" ", "")
-            if not _CODE.match(code):
-                return kind, "malformed", replies.DAFTAR_USAGE
-            verified = self.services.verify_phone(sender, code)
-            if verified:
-                self._unverified.pop(sender_hash, None)
-            return kind, ("ok" if verified else "refused"), (replies.DAFTAR_OK if verified else replies.DAFTAR_WRONG)
+            return self.register(command, sender, sender_hash)
         who = self.delegated(sender, sender_hash)
         if who is None:
             return kind, "unverified", replies.NOT_REGISTERED
+        return self.for_employee(command, who, sender, sender_hash, digest, tx)
+
+    def register(self, command, sender: str, sender_hash: str) -> tuple[str, str, str]:
+        """DAFTAR <code>: identity checks the one-time code it texted to this number."""
+        code = command.argument.replace(" ", "")
+        if not _CODE.match(code):
+            return command.kind, "malformed", replies.DAFTAR_USAGE
+        verified = self.services.verify_phone(sender, code)
+        if verified:
+            self._unverified.pop(sender_hash, None)
+        return command.kind, ("ok" if verified else "refused"), (replies.DAFTAR_OK if verified else
+                                                                 replies.DAFTAR_WRONG)
+
+    def for_employee(self, command, who, sender: str, sender_hash: str, digest: str, tx) -> tuple[str, str, str]:
+        """The commands of a verified number, acting as its employee."""
+        kind = command.kind
         if kind in ("lapor", "rencana"):
-            reply = self.services.submit_text(who, commands.forwarded_line(command), digest[:64])
-            return kind, "ok", reply
+            return kind, "ok", self.services.submit_text(who, commands.forwarded_line(command), digest[:64])
         if kind == "info":
             return kind, "ok", self.info(who)
         if kind == "tanya":
-            if not command.argument:
-                return kind, "malformed", replies.TANYA_USAGE
-            answer = self.services.ask(who, command.argument, digest[:64])
-            if answer.answers:
-                best = answer.answers[0]
-                return kind, "ok", replies.answer(best.judul, best.jawaban, best.id)
-            return kind, "ok", replies.TANYA_NONE.format(qid=answer.question_id[:12])
+            return self.ask(command, who, digest)
         if kind == "stop":
             tx.subscribe(sender_hash, self.cipher.seal(sender), active=False)
             return kind, "ok", replies.STOPPED
@@ -169,6 +160,16 @@ class Bridge:
             schedule = tx.schedule(who.instansi_id, self.default_schedule)
             return kind, "ok", replies.REMINDERS_ON.format(hour=schedule.hour)
         return kind, "malformed", replies.HELP  # pragma: no cover - every keyword is handled above
+
+    def ask(self, command, who, digest: str) -> tuple[str, str, str]:
+        """TANYA: snowman's best answer in one SMS, or the question's id when it has none yet."""
+        if not command.argument:
+            return command.kind, "malformed", replies.TANYA_USAGE
+        answer = self.services.ask(who, command.argument, digest[:64])
+        if answer.answers:
+            best = answer.answers[0]
+            return command.kind, "ok", replies.answer(best.judul, best.jawaban, best.id)
+        return command.kind, "ok", replies.TANYA_NONE.format(qid=answer.question_id[:12])
 
     def delegated(self, sender: str, sender_hash: str):
         """identity's delegated token for a verified number; None (remembered a short while) for any other."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from ..adapters.services import NotVerified, Unavailable
 from ..domain import phones, replies
 from ..domain.reminders import due_date
+from .ports import NotVerified, Unavailable
 
 log = logging.getLogger("sms.reminders")
 
@@ -79,9 +79,7 @@ def _send_once(bridge, phone: str, phone_hash: str, day: dt.date, kind: str, tex
             return 0
         if text is None:
             return 0
-        with bridge.gammu.connect() as conn:
-            with conn.transaction():
-                bridge.gammu.send(conn, phone, text, f"m{phone_hash[:16]}{day:%Y%m%d}{kind[0]}")
+        bridge.gammu.send(phone, text, f"m{phone_hash[:16]}{day:%Y%m%d}{kind[0]}")  # inside: a failure un-logs
     bridge.metrics.REMINDERS.labels(kind=kind).inc()
     bridge.metrics.MESSAGES_OUT.labels(kind="reminder").inc()
     return 1

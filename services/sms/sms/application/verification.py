@@ -24,9 +24,7 @@ def code_message(data: dict, timezone: str = "Asia/Jakarta") -> tuple[str, str]:
 def text_code(bridge, event_id: str, data: dict) -> bool:
     """Queue the code SMS; the event id is the outbox reference, so a redelivered event is texted once."""
     phone, text = code_message(data, bridge.default_schedule.timezone)
-    with bridge.gammu.connect() as conn:
-        with conn.transaction():
-            queued = bridge.gammu.send(conn, phone, text, f"v{event_id}")
+    queued = bridge.gammu.send(phone, text, f"v{event_id}")
     if queued:
         bridge.metrics.CODES_SENT.inc()
         bridge.metrics.MESSAGES_OUT.labels(kind="code").inc()

@@ -11,12 +11,13 @@ from gammu_fixtures import gammu_db, query, smsd  # noqa: F401 - fixtures
 
 from ekinerja_platform import testing
 from ekinerja_platform.testing import wait_for
-from sms import dummy_phone, metrics
+from sms import metrics
 from sms.adapters.gammu import GammuTables
 from sms.adapters.services import Delegated, NotVerified
 from sms.adapters.store import PhoneCipher, Store
 from sms.application.inbound import Bridge, Limits
 from sms.application.reminders import run_reminders
+from sms.dev import dummy_phone
 from sms.domain import replies
 from sms.domain.reminders import Schedule
 

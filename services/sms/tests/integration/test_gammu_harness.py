@@ -6,8 +6,8 @@ import pytest
 from gammu_fixtures import gammu_db, query, smsd  # noqa: F401 - fixtures
 
 from ekinerja_platform.testing import wait_for
-from sms import dummy_phone
 from sms.adapters import gammu
+from sms.dev import dummy_phone
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +31,8 @@ def test_an_sms_dropped_in_the_dummy_phone_reaches_inbox_and_notifies(smsd, gamm
 
 def test_an_outbox_row_is_transmitted_to_sentitems(smsd, gammu_db):  # noqa: F811
     with psycopg.connect(gammu.plain_url(gammu_db), autocommit=True) as conn:
-        assert gammu.GammuTables.send(conn, "+6281200000002", "Balasan uji", "t-1")
-        assert not gammu.GammuTables.send(conn, "+6281200000002", "Balasan uji", "t-1")  # same reference: once
+        assert gammu.GammuTables.queue(conn, "+6281200000002", "Balasan uji", "t-1")
+        assert not gammu.GammuTables.queue(conn, "+6281200000002", "Balasan uji", "t-1")  # same reference: once
     sent = wait_for(lambda: query(gammu_db, 'SELECT "DestinationNumber", "TextDecoded", "Status" FROM sentitems'),
                     timeout=30)
     assert sent == [("+6281200000002", "Balasan uji", "SendingOKNoReport")], smsd.log()

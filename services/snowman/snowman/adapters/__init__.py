@@ -1,1 +1,1 @@
-"""Database tables, repositories and proto mapping of the snowman service."""
+"""Database tables, the SQL repositories implementing the application's ports, and snowman's unit of work."""

@@ -1,4 +1,6 @@
-"""Reading and writing entries, versions, questions and votes; the search queries of Ask.
+"""Reading and writing entries, versions, questions and votes; the search queries of Ask. The functions take a
+session (the seed and the benchmark call them directly); `SqlEntries`, `SqlQuestions` and `SqlSearch` are the
+application's ports (`application/ports.py`) on them.
 
 Search runs in PostgreSQL: full-text search with the built-in `indonesian` configuration (stemming) gives the
 candidates and their IDF-weighted coverage, `pg_trgm` fixes typos against the vocabulary of the published entries
@@ -7,12 +9,13 @@ and measures how close the question is to each phrasing. Ranking of the candidat
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ..application import ports
+from ..application.ports import EntryRow, QuestionRow, SearchRow, SimilarRow, VersionRow
 from ..domain import entries as dom
 from ..domain.ranking import Candidate
 from ..domain.text import words
@@ -29,19 +32,6 @@ SIMILAR_QUESTION_MIN = 0.35
 
 
 # -- entries and versions ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class VersionRow:
-    entry_id: str
-    version: int
-    content: dom.EntryContent
-    status: str
-    author: str
-    approved_by: str | None
-    question_id: str | None
-    created_at: object
-    published_at: object
-
 
 def _content(row) -> dom.EntryContent:
     return dom.EntryContent(judul=row.judul, pertanyaan=tuple(row.pertanyaan), jawaban=row.jawaban,
@@ -208,16 +198,6 @@ def corrections(session, candidates: list[str]) -> dict[str, str]:
     return {r.word: r.fixed for r in rows}
 
 
-@dataclass(frozen=True)
-class SearchRow:
-    candidate: Candidate
-    judul: str
-    jawaban: str
-    rujukan: str
-    ruleset: str
-    version: int
-
-
 SEARCH_SQL = f"""
 WITH n AS (SELECT greatest(entries, 1)::float8 AS n FROM search_corpus WHERE id = 1),
 main AS (SELECT DISTINCT lex FROM unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', :terms))) AS lex),
@@ -353,3 +333,89 @@ def vote(session, entry_id: str, voter: str, helpful: bool, question_id: str | N
         helpful=t.entries.c.helpful + delta_up, not_helpful=t.entries.c.not_helpful + delta_down)
         .returning(t.entries.c.helpful, t.entries.c.not_helpful)).one()
     return row.helpful, row.not_helpful
+
+
+# -- the application's ports -------------------------------------------------------------------------------------
+
+def _entry(row) -> EntryRow | None:
+    if row is None:
+        return None
+    return EntryRow(id=row.id, kelompok=tuple(row.kelompok), latest_version=row.latest_version,
+                    published_version=row.published_version, helpful=row.helpful, not_helpful=row.not_helpful,
+                    judul=row.judul, rujukan=row.rujukan)
+
+
+def _question(row) -> QuestionRow | None:
+    if row is None:
+        return None
+    return QuestionRow(id=str(row.id), pertanyaan=row.pertanyaan, normalised=row.normalised, kelompok=row.kelompok,
+                       status=row.status, entry_id=row.entry_id, asked_at=row.asked_at)
+
+
+class SqlEntries(ports.Entries):
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, entry_id, *, lock=False):
+        return _entry(lock_entry(self.session, entry_id) if lock else get_entry(self.session, entry_id))
+
+    def create(self, entry_id, kelompok):
+        return create_entry(self.session, entry_id, kelompok)
+
+    def add_version(self, entry_id, version, content, *, author, question_id=None):
+        add_version(self.session, entry_id, version, content, author=author, question_id=question_id)
+
+    def version(self, entry_id, version):
+        return get_version(self.session, entry_id, version)
+
+    def history(self, entry_id):
+        return history(self.session, entry_id)
+
+    def publish(self, entry_id, version, approver):
+        publish_version(self.session, entry_id, version, approver)
+
+    def page(self, *, kelompok, drafts, visible_groups, offset, limit):
+        return [EntryRow(id=r.id, kelompok=tuple(r.kelompok), latest_version=r.latest_version,
+                         published_version=r.published_version, judul=r.judul, rujukan=r.rujukan)
+                for r in list_entries(self.session, kelompok=kelompok, drafts=drafts, visible_groups=visible_groups,
+                                      offset=offset, limit=limit)]
+
+    def vote(self, entry_id, voter, helpful, question_id):
+        return vote(self.session, entry_id, voter, helpful, question_id)
+
+
+class SqlQuestions(ports.Questions):
+    def __init__(self, session):
+        self.session = session
+
+    def add(self, **question):
+        add_question(self.session, **question)
+
+    def get(self, question_id, *, lock=False):
+        return _question(get_question(self.session, question_id, lock=lock))
+
+    def similar(self, normalised, *, exclude=None):
+        return [SimilarRow(id=str(r.id), pertanyaan=r.pertanyaan, status=r.status, entry_id=r.entry_id,
+                           similarity=r.similarity)
+                for r in similar_questions(self.session, normalised, exclude=exclude)]
+
+    def open_page(self, groups, limit, after):
+        return [_question(r) for r in open_questions(self.session, groups, limit, after)]
+
+    def draft_for(self, question_id):
+        return draft_for_question(self.session, question_id)
+
+    def close(self, question_id, *, status, entry_id, handled_by, duplicate_of=None):
+        close_question(self.session, question_id, status=status, entry_id=entry_id, handled_by=handled_by,
+                       duplicate_of=duplicate_of)
+
+
+class SqlSearch(ports.Search):
+    def __init__(self, session):
+        self.session = session
+
+    def corrections(self, words):
+        return corrections(self.session, words)
+
+    def candidates(self, terms, surface, extra=""):
+        return search(self.session, terms, surface, extra)

@@ -35,6 +35,9 @@ entries = sa.Table(
     sa.Column("not_helpful", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("entries_head_tsv", "head_tsv", postgresql_using="gin"),
+    sa.Index("entries_body_tsv", "body_tsv", postgresql_using="gin"),
+    sa.Index("entries_kelompok", "kelompok", postgresql_using="gin"),
 )
 
 entry_versions = sa.Table(
@@ -56,6 +59,8 @@ entry_versions = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("published_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint("status IN ('draft', 'published', 'superseded')", name="entry_versions_status"),
+    sa.Index("entry_versions_one_published", "entry_id", unique=True, postgresql_where=sa.text("status = 'published'")),
+    sa.Index("entry_versions_question", "question_id", postgresql_where=sa.text("question_id IS NOT NULL")),
 )
 
 questions = sa.Table(
@@ -74,6 +79,9 @@ questions = sa.Table(
     sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint("status IN ('answered', 'open', 'duplicate', 'expert_answered')", name="questions_status"),
+    sa.Index("questions_normalised_trgm", "normalised", postgresql_using="gin",
+             postgresql_ops={"normalised": "gin_trgm_ops"}),
+    sa.Index("questions_open", "kelompok", "asked_at", postgresql_where=sa.text("status = 'open'")),
 )
 
 votes = sa.Table(
@@ -88,6 +96,7 @@ votes = sa.Table(
 vocabulary = sa.Table(
     "vocabulary", metadata,
     sa.Column("word", Text, primary_key=True),
+    sa.Index("vocabulary_trgm", "word", postgresql_using="gin", postgresql_ops={"word": "gin_trgm_ops"}),
 )
 
 lexeme_stats = sa.Table(
@@ -101,6 +110,9 @@ postings = sa.Table(
     sa.Column("lexeme", Text, primary_key=True),
     sa.Column("entry_id", Text, sa.ForeignKey("entries.id"), primary_key=True),
     sa.Column("weight", sa.Float, nullable=False),
+    sa.Index("postings_entry", "entry_id"),
+    # covering: Ask reads (entry_id, weight) per lexeme with index-only scans
+    sa.Index("postings_cover", "lexeme", postgresql_include=["entry_id", "weight"]),
 )
 
 search_corpus = sa.Table(

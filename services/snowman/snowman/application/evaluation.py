@@ -1,8 +1,8 @@
 """Search quality over the labelled question set: recall@1, recall@3 and mean reciprocal rank.
 
 Runs the very search Ask uses (normalisation, full-text and trigram candidates, ranking with the asker's job group
-and ruleset: the question's own, else snowman's default) read-only, so it can run against any snowman database: a
-throwaway test database or a live one.
+and ruleset: the question's own, else snowman's default) read-only, on the `Search` port (`SqlSearch(session)`), so
+it can run against any snowman database: a throwaway test database or a live one.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..domain.text import SynonymTable
 from .config import default_ruleset
 from .handlers import search
+from .ports import Search
 
 DEPTH = 10
 
@@ -24,12 +25,12 @@ class EvalResult:
     misses: list  # (question, expected, found top 3) where the expected entry is not in the top 3
 
 
-def evaluate(session, questions, synonyms: SynonymTable) -> EvalResult:
+def evaluate(index: Search, questions, synonyms: SynonymTable) -> EvalResult:
     hits1 = hits3 = 0
     reciprocal = 0.0
     misses = []
     for q in questions:
-        _, ranked, _ = search(session, q.pertanyaan, q.kelompok, synonyms, DEPTH, q.ruleset or default_ruleset())
+        _, ranked, _ = search(index, q.pertanyaan, q.kelompok, synonyms, DEPTH, q.ruleset or default_ruleset())
         ids = [r.entry_id for r in ranked]
         rank = ids.index(q.expected) + 1 if q.expected in ids else None
         if rank == 1:

@@ -1,1 +1,1 @@
-"""gRPC entrypoints of snowman: proto <-> use cases."""
+"""snowman's entrypoints: the nameko service class and the gRPC mapping (protobuf <-> use cases)."""

@@ -1,12 +1,14 @@
-"""Maps snowman's gRPC messages to use cases and back; one function per RPC, each one unit of work.
+"""Maps snowman's gRPC messages to use cases and back; one function per RPC, each one unit of work
+(`adapters.unit_of_work.SqlSnowmanUnitOfWork`) that this module opens and ends.
 
 Write RPCs honour `x-idempotency-key`: the first response is stored with the change, a retry gets it back.
 """
 from __future__ import annotations
 
 from ekinerja.snowman.v1 import snowman_pb2 as pb
-from ekinerja_platform.idempotency import run_once
+from ekinerja_platform.idempotency import run_once_in
 
+from ..adapters.unit_of_work import SqlSnowmanUnitOfWork
 from ..application import config, handlers
 from ..application.synonyms import synonym_table
 from ..domain import entries as dom
@@ -37,15 +39,16 @@ def _similar_out(s) -> pb.SimilarQuestion:
 
 
 def _idempotent(db, call, rpc: str, request, response_type, work):
-    """Run `work(session, principal)` once per idempotency key (when the caller sent one), even when retries of
+    """Run `work(uow, principal)` once per idempotency key (when the caller sent one), even when retries of
     one key arrive concurrently."""
     principal = call.require_principal()
-    return run_once(db, call, f"snowman.{rpc}", request, response_type, lambda session: work(session, principal))
+    return run_once_in(SqlSnowmanUnitOfWork(db), call, f"snowman.{rpc}", request, response_type,
+                       lambda uow: work(uow, principal))
 
 
 def ask(db, call, request):
-    def work(session, principal):
-        result = handlers.ask(session, principal, request.pertanyaan, request.kelompok, request.limit,
+    def work(uow, principal):
+        result = handlers.ask(uow, principal, request.pertanyaan, request.kelompok, request.limit,
                               synonym_table(), ruleset=request.ruleset, default_ruleset=config.default_ruleset())
         return pb.AskResponse(
             status=result.status, question_id=result.question_id, kelompok=result.kelompok,
@@ -58,16 +61,16 @@ def ask(db, call, request):
 
 
 def vote(db, call, request):
-    def work(session, principal):
-        up, down = handlers.vote(session, principal, request.entry_id, request.helpful, request.question_id)
+    def work(uow, principal):
+        up, down = handlers.vote(uow, principal, request.entry_id, request.helpful, request.question_id)
         return pb.VoteResponse(entry_id=request.entry_id, helpful=up, not_helpful=down)
     return _idempotent(db, call, "Vote", request, pb.VoteResponse, work)
 
 
 def get_entry(db, call, request):
     principal = call.require_principal()
-    with db.transaction() as session:
-        view = handlers.get_entry(session, principal, request.entry_id, request.version, request.history)
+    with SqlSnowmanUnitOfWork(db) as uow:
+        view = handlers.get_entry(uow, principal, request.entry_id, request.version, request.history)
     return pb.GetEntryResponse(entry=_version_out(view.version), history=[_version_out(v) for v in view.history],
                                helpful=view.helpful, not_helpful=view.not_helpful,
                                published_version=view.published_version)
@@ -75,8 +78,8 @@ def get_entry(db, call, request):
 
 def list_entries(db, call, request):
     principal = call.require_principal()
-    with db.transaction() as session:
-        rows, token = handlers.list_entries(session, principal, request.kelompok, request.status,
+    with SqlSnowmanUnitOfWork(db) as uow:
+        rows, token = handlers.list_entries(uow, principal, request.kelompok, request.status,
                                             request.page_size, request.page_token)
     return pb.ListEntriesResponse(next_page_token=token, entries=[
         pb.EntrySummary(entry_id=r.id, judul=r.judul or "", kelompok=list(r.kelompok),
@@ -86,24 +89,24 @@ def list_entries(db, call, request):
 
 
 def edit_entry(db, call, request):
-    def work(session, principal):
-        version = handlers.edit_entry(session, principal, request.entry_id, _content_in(request.content),
+    def work(uow, principal):
+        version = handlers.edit_entry(uow, principal, request.entry_id, _content_in(request.content),
                                       request.base_version)
         return pb.EditEntryResponse(entry=_version_out(version))
     return _idempotent(db, call, "EditEntry", request, pb.EditEntryResponse, work)
 
 
 def publish_entry(db, call, request):
-    def work(session, principal):
-        version = handlers.publish_entry(session, principal, request.entry_id, request.version)
+    def work(uow, principal):
+        version = handlers.publish_entry(uow, principal, request.entry_id, request.version)
         return pb.PublishEntryResponse(entry=_version_out(version))
     return _idempotent(db, call, "PublishEntry", request, pb.PublishEntryResponse, work)
 
 
 def list_open_questions(db, call, request):
     principal = call.require_principal()
-    with db.transaction() as session:
-        views, token = handlers.list_open_questions(session, principal, request.kelompok, request.page_size,
+    with SqlSnowmanUnitOfWork(db) as uow:
+        views, token = handlers.list_open_questions(uow, principal, request.kelompok, request.page_size,
                                                     request.page_token)
     return pb.ListOpenQuestionsResponse(next_page_token=token, questions=[
         pb.OpenQuestion(question_id=v.question_id, pertanyaan=v.pertanyaan, kelompok=v.kelompok,
@@ -112,16 +115,16 @@ def list_open_questions(db, call, request):
 
 
 def answer_question(db, call, request):
-    def work(session, principal):
-        version = handlers.answer_question(session, principal, request.question_id, request.entry_id,
+    def work(uow, principal):
+        version = handlers.answer_question(uow, principal, request.question_id, request.entry_id,
                                            _content_in(request.content))
         return pb.AnswerQuestionResponse(entry=_version_out(version))
     return _idempotent(db, call, "AnswerQuestion", request, pb.AnswerQuestionResponse, work)
 
 
 def mark_duplicate(db, call, request):
-    def work(session, principal):
-        qid, status, entry_id = handlers.mark_duplicate(session, principal, request.question_id, request.entry_id,
+    def work(uow, principal):
+        qid, status, entry_id = handlers.mark_duplicate(uow, principal, request.question_id, request.entry_id,
                                                         request.duplicate_of)
         return pb.MarkDuplicateResponse(question_id=qid, status=status, entry_id=entry_id or "")
     return _idempotent(db, call, "MarkDuplicate", request, pb.MarkDuplicateResponse, work)

@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy.orm import Session
 
+from snowman.adapters.repository import SqlSearch
 from snowman.application.evaluation import evaluate
 from snowman.application.synonyms import synonym_table
 from snowman.knowledge import load_eval_questions
@@ -13,7 +14,7 @@ def test_recall_at_3_meets_the_goal(snowman_engine):
     questions = load_eval_questions()
     assert len(questions) >= 60
     with Session(snowman_engine) as session:
-        result = evaluate(session, questions, synonym_table())
+        result = evaluate(SqlSearch(session), questions, synonym_table())
         session.rollback()
     assert result.recall_at_3 >= 0.9, result.misses
     assert result.recall_at_1 >= 0.75 and result.mrr >= 0.8
@@ -26,7 +27,7 @@ def test_permenpanrb_questions_find_their_entries_under_the_default_ruleset(snow
     questions = [q for q in load_eval_questions() if q.expected in permen and q.ruleset is None]
     assert len(questions) >= 30
     with Session(snowman_engine) as session:
-        result = evaluate(session, questions, synonym_table())
+        result = evaluate(SqlSearch(session), questions, synonym_table())
         session.rollback()
     assert result.recall_at_3 >= 0.9, result.misses
 

@@ -14,13 +14,13 @@ from starlette.templating import Jinja2Templates
 
 from ekinerja_platform import clock
 
-from .adapters.services import Services, pb
-from .adapters.sessions import SessionStore, Tokens
-from .adapters.token_cipher import TokenCipher
-from .entrypoints.http import SecurityMiddleware
-from .settings import PortalSettings
+from ..adapters.services import Services
+from ..adapters.sessions import SessionStore, Tokens
+from ..adapters.token_cipher import TokenCipher
+from ..settings import PortalSettings
+from .http import SecurityMiddleware
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]
 log = logging.getLogger("portal")
 
 
@@ -41,9 +41,7 @@ class Portal:
         return clock.today()
 
     async def refresh_tokens(self, refresh_token: str) -> Tokens:
-        idn = pb("identity")
-        reply = await self.services.call("identity", "RefreshToken", idn.RefreshTokenRequest(
-            refresh_token=refresh_token))
+        reply = await self.services.call("identity", "RefreshToken", {"refresh_token": refresh_token})
         return Tokens(reply.access_token, reply.refresh_token, reply.access_expires_at, reply.refresh_expires_at)
 
     async def start(self) -> None:
@@ -73,7 +71,7 @@ class Portal:
 
 
 def create_app(settings: PortalSettings) -> Starlette:
-    from .entrypoints.web import exception_handlers, routes
+    from .web import exception_handlers, routes
 
     portal = Portal(settings)
 

@@ -14,15 +14,16 @@ from ekinerja_platform import runtime
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, PUBLIC, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from . import metrics
-from .adapters.keys import KeyRing
-from .application import policy
-from .application.auth import Auth
-from .application.importer import import_pegawai
-from .application.org import Org
-from .application.phone import Phones, vault_of
-from .entrypoints.calls import client_of, retry_hint
-from .settings import load_identity_settings
+from .. import metrics
+from ..adapters.keys import KeyRing
+from ..adapters.phone_vault import vault_of
+from ..application import policy
+from ..application.auth import Auth
+from ..application.importer import import_pegawai
+from ..application.org import Org
+from ..settings import load_identity_settings
+from .calls import client_of, retry_hint
+from .phone_api import PhoneApi
 
 log = logging.getLogger(__name__)
 rpc = grpc_for(identity_pb2_grpc.IdentityServiceStub)
@@ -63,8 +64,8 @@ class IdentityService(PlatformService):
     def _org(self) -> Org:
         return Org(self.db, self.call)
 
-    def _phones(self) -> Phones:
-        return Phones(self.db, self.call, vault_of(self.keys.settings))
+    def _phones(self) -> PhoneApi:
+        return PhoneApi(self.db, self.call, vault_of(self.keys.settings))
 
     # -- tokens --
     @rpc

@@ -1,7 +1,7 @@
 """The demo's phone: "send" an SMS to the local gateway and print the reply (`make run` starts both).
 
-    .venv/bin/python -m sms.devphone kirim +6281200000001 "LAPOR K1 2 jam pelajaran mengajar kelas 5"
-    .venv/bin/python -m sms.devphone baca +6281200000001      # the last SMS the gateway sent to the number
+    .venv/bin/python -m sms.dev.devphone kirim +6281200000001 "LAPOR K1 2 jam pelajaran mengajar kelas 5"
+    .venv/bin/python -m sms.dev.devphone baca +6281200000001      # the last SMS the gateway sent to the number
 
 The message is put into the dummy modem's folder by Gammu's own tool (`gammu addsms`), so gammu-smsd reads it as it
 would read a real modem's; the reply is what Gammu then transmitted (its `sentitems` table).
@@ -15,10 +15,10 @@ from pathlib import Path
 import psycopg
 
 from ekinerja_platform.settings import env
-from sms import dummy_phone
 from sms.adapters.gammu import plain_url
+from sms.dev import dummy_phone
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 GAMMU_DIR = Path(env("EKINERJA_SMS_DEV_GAMMU_DIR", str(ROOT / "var" / "gammu")))
 GAMMU_URL = env("EKINERJA_SMS_GAMMU_DATABASE_URL",
                            "postgresql://postgres@127.0.0.1:5432/ekinerja_gammu")
@@ -61,7 +61,7 @@ def main(argv: list[str]) -> int:
         return kirim(argv[1], argv[2])
     if len(argv) == 2 and argv[0] == "baca":
         return baca(argv[1])
-    print('pemakaian: python -m sms.devphone kirim NOMOR "PESAN" | baca NOMOR', file=sys.stderr)
+    print('pemakaian: python -m sms.dev.devphone kirim NOMOR "PESAN" | baca NOMOR', file=sys.stderr)
     return 2
 
 

@@ -1,0 +1,159 @@
+"""What identity's converted use cases need from outside, as plain values and abstract ports; `adapters/`
+implements them on PostgreSQL (`adapters/unit_of_work.py`) and with real keys (`adapters/phone_vault.py`), the unit
+tests in memory (`tests/identity_fakes.py`).
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from ekinerja_platform.unit_of_work import UnitOfWork
+
+from ..domain.organisation import SupervisorChain
+from ..domain.throttle import Counter
+
+
+class AuditLog(abc.ABC):
+    @abc.abstractmethod
+    def record(self, *, actor: str, action: str, target: str | None = None, source: str | None = None,
+               correlation_id: str | None = None, **detail) -> None:
+        """Who did what to what (DESIGN §6), in the unit's transaction."""
+
+
+class PhoneSecrets(abc.ABC):
+    """Keyed hashes and sealing of numbers and codes (`adapters/phone_vault.py`): nothing stored in clear."""
+
+    @abc.abstractmethod
+    def lookup(self, e164: str) -> bytes: ...
+
+    @abc.abstractmethod
+    def code_hash(self, registration_id: str, code: str) -> bytes: ...
+
+    @abc.abstractmethod
+    def code_matches(self, stored: bytes, registration_id: str, code: str) -> bool: ...
+
+    @abc.abstractmethod
+    def seal(self, e164: str, nip: str) -> str: ...
+
+    @abc.abstractmethod
+    def open(self, sealed: str, nip: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class PendingPhone:
+    """A registration waiting for its code to come back."""
+
+    id: str
+    nip: str
+    phone_hash: bytes
+    phone_sealed: str
+    code_hash: bytes
+    expires_at: dt.datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class VerifiedPhone:
+    nip: str
+    phone_sealed: str
+
+
+class PhoneStore(abc.ABC):
+    """Employees' numbers: pending registrations, verified numbers and the log of codes sent."""
+
+    @abc.abstractmethod
+    def instansi_of(self, nip: str) -> str | None:
+        """The employee's instansi, None when there is no such employee; their row locked (key share) so their
+        concurrent registrations count one after the other."""
+
+    @abc.abstractmethod
+    def owner_other_than(self, phone_hash: bytes, nip: str) -> str | None:
+        """The NIP of another employee whose verified number this is, if any."""
+
+    @abc.abstractmethod
+    def codes_sent_since(self, since: dt.datetime, *, nip: str | None = None,
+                         phone_hash: bytes | None = None) -> int: ...
+
+    @abc.abstractmethod
+    def note_code_sent(self, nip: str, phone_hash: bytes) -> None: ...
+
+    @abc.abstractmethod
+    def save_pending(self, pending: PendingPhone) -> None:
+        """One pending code per employee: replaces the employee's previous one (and its number)."""
+
+    @abc.abstractmethod
+    def pending_for_number(self, phone_hash: bytes) -> list[PendingPhone]:
+        """Pending registrations of a number, oldest first, locked."""
+
+    @abc.abstractmethod
+    def pending_of(self, nip: str) -> PendingPhone | None: ...
+
+    @abc.abstractmethod
+    def count_wrong_guess(self, ids: list[str]) -> None:
+        """One more attempt on each of these pending registrations."""
+
+    @abc.abstractmethod
+    def verify(self, pending: PendingPhone, verified_at: dt.datetime) -> None:
+        """The pending number becomes the employee's verified one (replacing the old) and the pending row goes."""
+
+    @abc.abstractmethod
+    def verified_of(self, nip: str) -> VerifiedPhone | None: ...
+
+    @abc.abstractmethod
+    def remove(self, nip: str) -> int:
+        """Delete the employee's verified number and pending code; how many rows went."""
+
+
+class ThrottleStore(abc.ABC):
+    """The login throttle's buckets (`domain/throttle.py`), by key; times are the store's clock, so every replica
+    judges a bucket by the same clock."""
+
+    @abc.abstractmethod
+    def read(self, keys: list[str]) -> tuple[dt.datetime, dict[str, Counter]]:
+        """The buckets as they are now, unlocked (a missing one is empty), and the store's time."""
+
+    @abc.abstractmethod
+    def lock(self, keys: list[str]) -> tuple[dt.datetime, dict[str, Counter]]:
+        """The buckets locked until the unit ends (in key order: never a deadlock), and the time after the locks."""
+
+    @abc.abstractmethod
+    def write(self, counters: dict[str, Counter]) -> None:
+        """Store the counters of locked buckets."""
+
+    @abc.abstractmethod
+    def is_familiar(self, pair: str, familiar_for: dt.timedelta) -> bool:
+        """Whether this (subject, source) pair logged in successfully within `familiar_for`."""
+
+    @abc.abstractmethod
+    def remember_familiar(self, pair: str) -> None: ...
+
+
+class AssignmentVersions(abc.ABC):
+    """Each employee's `assignment_changed` version counter (consumers keep the newest)."""
+
+    @abc.abstractmethod
+    def take(self, counts: Mapping[str, int]) -> dict[str, int]:
+        """Reserve `counts[nip]` versions per NIP at once; returns the last version before them."""
+
+
+class OrgSnapshot(Protocol):
+    """(Part of) one instansi's positions and assignments in memory (`adapters.repository.OrgView`)."""
+
+    instansi_id: str
+    by_jabatan: Mapping[str, list]
+
+    def children(self) -> dict[str, list[str]]: ...
+
+    def chain(self, nip: str, on: dt.date) -> SupervisorChain | None: ...
+
+
+class IdentityUnitOfWork(UnitOfWork):
+    """The unit of work identity's converted use cases take: the platform's port plus identity's repositories."""
+
+    audit: AuditLog
+    phones: PhoneStore
+    throttle: ThrottleStore
+    assignment_versions: AssignmentVersions
