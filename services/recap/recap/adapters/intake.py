@@ -10,6 +10,11 @@ Round trips per event: BEGIN, 1, 2, COMMIT (was: pre-ping, BEGIN, inbox, log, lo
 COMMIT). The merge itself stays the pure code of `recap.domain.projection` (property-tested). The rebuild uses the
 same two statements without the inbox, the log and the advisory lock.
 
+The live consumer applies the events waiting on a partition together (`claim_many`, `apply_many`, called by
+`recap.application.handlers.apply_des_batch`): one inbox statement, one lock statement, one load and one save per
+fact kind and one log statement per batch, the merge being `projection.batch_changes` (the same final state as
+`apply` event by event, property-tested). `apply` / `apply_des_event` stay the one-event path and the rebuild's.
+
 A connection that died while idle in the pool (no pre-ping) fails the first statement: the transaction is retried
 once on a fresh connection; anything else raises and the message is requeued (the inbox keeps it exactly-once).
 """
