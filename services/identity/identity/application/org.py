@@ -6,7 +6,6 @@ no event. Authorisation: `policy.authorize` on the instansi (and NIP) the reques
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 
 import sqlalchemy as sa
@@ -16,11 +15,11 @@ from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument,
 from ekinerja_platform.idempotency import run_once
 from ekinerja_platform.outbox import record_event
 from ekinerja_platform.pagination import page_request
-from ekinerja_rules.nip import check_nip
 
 from ..adapters import mapping
 from ..adapters.audit import audit
 from ..adapters.bulk import record_events
+from ..adapters.org_store import SqlOrgStore
 from ..adapters.repository import (
     AssignmentRow,
     OrgView,
@@ -29,34 +28,22 @@ from ..adapters.repository import (
     load_assignments,
     pegawai_row,
 )
-from ..adapters.tables import assignment, instansi, jabatan, pegawai, unit
+from ..adapters.tables import assignment, instansi, jabatan, pegawai
 from ..domain.golongan import is_active_for_duty, parse_golongan, parse_status
-from ..domain.organisation import Assignment, JabatanKind, JobGroup, ancestors, validate_new_assignment
+from ..domain.organisation import Assignment, validate_new_assignment
 from . import cascade, events, policy
 from .common import actor_of, parse_date, today
-
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$")
-
-
-def valid_id(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not _ID_RE.match(value):
-        raise InvalidArgument(f"{field}: 1-100 letters, digits, '.', '_', ':' or '-' (got {quote(value)})", field=field)
-    return value
-
-
-def valid_nip(text: str, field: str = "nip") -> str:
-    check = check_nip(text or "", today())
-    if not check.valid:
-        raise InvalidArgument("; ".join(check.errors), field=field)
-    return check.nip
-
-
-def require_text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidArgument(f"{field}: is required", field=field)
-    return value
+from .org_records import (  # noqa: F401 - re-exported for the callers of the old names
+    JabatanSpec,
+    PegawaiSpec,
+    require_text,
+    upsert_jabatan_row,
+    upsert_pegawai_rows,
+    upsert_unit_row,
+    valid_id,
+    valid_jenis,
+    valid_nip,
+)
 
 
 class Org:
@@ -120,7 +107,7 @@ class Org:
         def work(session):
             _require_instansi(session, instansi_id)
             view = OrgView.load(session, instansi_id, with_assignments=False)
-            upsert_unit_row(session, view, unit_id, nama, parent_id)
+            upsert_unit_row(SqlOrgStore(session), view, unit_id, nama, parent_id)
             self._audit(session, "upsert_unit", unit_id)
             return pb.Unit(id=unit_id, instansi_id=instansi_id, nama=nama, parent_id=parent_id or "")
 
@@ -151,7 +138,7 @@ class Org:
                                        holders_of=[spec.id, spec.parent_id or spec.id],
                                        with_assignments=moved)
             before = view.copy() if moved else None
-            row, event = upsert_jabatan_row(session, view, spec)
+            row, event = upsert_jabatan_row(SqlOrgStore(session), view, spec)
             if event is not None:
                 record_event(session, event)
                 if moved:  # everyone at or below the position may now have another penilai, from today
@@ -198,7 +185,8 @@ class Org:
             _require_instansi(session, instansi_id)
             lock_chains(session, instansi_id)
             status_changes = []
-            outcome, evts = upsert_pegawai_rows(session, instansi_id, [spec], status_changes=status_changes)
+            outcome, evts = upsert_pegawai_rows(SqlOrgStore(session), instansi_id, [spec],
+                                                status_changes=status_changes)
             if outcome.get(spec.nip) == "foreign":
                 raise FailedPrecondition("nip: this pegawai belongs to another instansi (transfers are not "
                                          "supported by RegisterPegawai)", field="nip")
@@ -411,36 +399,6 @@ class Org:
 
 # -- writes shared by the RPCs and the bulk import ---------------------------------------------------------------------
 
-JENIS_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,39}")
-
-
-def valid_jenis(value: str) -> str | None:
-    """A position's jenis jabatan (optional): a lowercase word such as ``guru`` or ``pranata_komputer``."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not JENIS_PATTERN.fullmatch(value):
-        raise InvalidArgument("jenis_jabatan: huruf kecil, angka dan _ (mis. guru, pranata_komputer)",
-                          field="jenis_jabatan")
-    return value
-
-
-class JabatanSpec:
-    __slots__ = ("id", "unit_id", "nama", "kind", "job_group", "parent_id", "eselon", "jenjang", "jenis_jabatan")
-
-    def __init__(self, **kw):
-        for k in self.__slots__:
-            setattr(self, k, kw.get(k))
-        JabatanKind(self.kind), JobGroup(self.job_group)  # noqa: B018 - validates
-
-
-class PegawaiSpec:
-    __slots__ = ("nip", "nama", "golongan", "status")
-
-    def __init__(self, nip, nama, golongan, status):
-        self.nip, self.nama, self.golongan, self.status = nip, nama, golongan, status
-
-
 def lock_chains(session, instansi_id: str) -> None:
     """Serialise the writes that change supervisor chains in one instansi (assignments, statuses, the position
     tree; the bulk import locks the same row): each computes the subordinates' new chains from a state no
@@ -459,106 +417,6 @@ def _require_instansi(session, instansi_id: str):
     if row is None:
         raise NotFound(f"instansi_id: {quote(instansi_id)} does not exist", field="instansi_id")
     return row
-
-
-def upsert_unit_row(session, view: OrgView, unit_id: str, nama: str, parent_id: str | None) -> bool:
-    """Create or update a unit in `view.instansi_id`; True when something changed."""
-    existing = session.execute(sa.select(unit).where(unit.c.id == unit_id)).first()
-    if existing is not None and existing.instansi_id != view.instansi_id:
-        raise PermissionDenied(f"id: unit {quote(unit_id)} belongs to another instansi", field="id")
-    if parent_id is not None:
-        if parent_id == unit_id:
-            raise InvalidArgument("parent_id: a unit cannot be its own parent", field="parent_id")
-        if parent_id not in view.units:
-            raise NotFound(f"parent_id: unit {quote(parent_id)} does not exist in this instansi", field="parent_id")
-        seen, cursor = {unit_id}, parent_id
-        while cursor is not None:
-            if cursor in seen:
-                raise FailedPrecondition("parent_id: the unit tree would have a cycle", field="parent_id")
-            seen.add(cursor)
-            cursor = view.units[cursor].parent_id if cursor in view.units else None
-    if existing is not None and (existing.nama, existing.parent_id) == (nama, parent_id):
-        return False
-    stmt = (sa.dialects.postgresql.insert(unit)
-            .values(id=unit_id, instansi_id=view.instansi_id, nama=nama, parent_id=parent_id)
-            .on_conflict_do_update(index_elements=["id"], set_={"nama": nama, "parent_id": parent_id,
-                                                                "updated_at": sa.func.now()})
-            .returning(*unit.c))
-    view.units[unit_id] = session.execute(stmt).one()
-    return True
-
-
-def upsert_jabatan_row(session, view: OrgView, spec: JabatanSpec):
-    """Create or update a position; returns (row, position_changed event or None when unchanged)."""
-    existing = session.execute(sa.select(jabatan).where(jabatan.c.id == spec.id)).first()
-    if existing is not None and existing.instansi_id != view.instansi_id:
-        raise PermissionDenied(f"id: jabatan {quote(spec.id)} belongs to another instansi", field="id")
-    if spec.unit_id not in view.units:
-        raise NotFound(f"unit_id: unit {quote(spec.unit_id)} does not exist in this instansi", field="unit_id")
-    if spec.parent_id is not None and spec.parent_id not in view.jabatan:
-        raise NotFound(f"parent_id: jabatan {quote(spec.parent_id)} does not exist in this instansi", field="parent_id")
-    values = {"unit_id": spec.unit_id, "nama": spec.nama, "kind": spec.kind, "job_group": spec.job_group,
-              "parent_id": spec.parent_id, "eselon": spec.eselon, "jenjang": spec.jenjang,
-              "jenis_jabatan": spec.jenis_jabatan}
-    if existing is not None and all(getattr(existing, k) == v for k, v in values.items()):
-        return existing, None
-    from ..domain.organisation import Jabatan
-    trial = dict(view.jabatan)
-    trial[spec.id] = Jabatan(id=spec.id, name=spec.nama, unit_id=spec.unit_id, kind=spec.kind,
-                             job_group=spec.job_group, parent_id=spec.parent_id)
-    for _ in ancestors(spec.id, trial):  # no cycle through this position, every parent above it exists
-        pass
-    stmt = (sa.dialects.postgresql.insert(jabatan).values(id=spec.id, instansi_id=view.instansi_id, **values)
-            .on_conflict_do_update(index_elements=["id"], set_={**values, "version": jabatan.c.version + 1,
-                                                                "updated_at": sa.func.now()})
-            .returning(*jabatan.c))
-    row = session.execute(stmt).one()
-    view.put_jabatan(row)
-    return row, events.position_changed(row, view.units[row.unit_id].nama)
-
-
-def upsert_pegawai_rows(session, instansi_id: str, specs: list[PegawaiSpec], status_changes: list | None = None):
-    """Set-based upsert of employees of one instansi. Returns ({nip: created|updated|unchanged|foreign}, events).
-    A changed status takes effect today (`status_since`, no end); with `status_changes` the changes are appended
-    there as (nip, (old status, since, until), (new status, today, None))."""
-    if not specs:
-        return {}, []
-    nips = [s.nip for s in specs]
-    existing = {r.nip: r for r in session.execute(sa.select(pegawai).where(pegawai.c.nip.in_(nips))
-                                                  .with_for_update())}
-    outcome, evts, rows = {}, [], []
-    for s in specs:
-        old = existing.get(s.nip)
-        if old is not None and old.instansi_id != instansi_id:
-            outcome[s.nip] = "foreign"
-            continue
-        if old is not None and (old.nama, old.golongan, old.status) == (s.nama, s.golongan, s.status):
-            outcome[s.nip] = "unchanged"
-            continue
-        outcome[s.nip] = "updated" if old is not None else "created"
-        rows.append({"nip": s.nip, "instansi_id": instansi_id, "nama": s.nama, "golongan": s.golongan,
-                     "status": s.status})
-        if old is None:
-            evts.append(events.employee_registered(rows[-1]))
-        elif old.status != s.status:
-            evts.append(events.employee_status_changed(s.nip, instansi_id, old.status, s.status, today(), None))
-            if status_changes is not None:
-                status_changes.append((s.nip, (old.status, old.status_since, old.status_until),
-                                       (s.status, today(), None)))
-    if rows:  # one statement for the whole batch
-        session.execute(sa.text(
-            "INSERT INTO pegawai (nip, instansi_id, nama, golongan, status) "
-            "SELECT v.nip, :instansi, v.nama, v.golongan, v.status FROM unnest(CAST(:nips AS text[]), "
-            "CAST(:namas AS text[]), CAST(:golongans AS text[]), CAST(:statuses AS text[])) "
-            "AS v(nip, nama, golongan, status) "
-            "ON CONFLICT (nip) DO UPDATE SET nama = excluded.nama, golongan = excluded.golongan, "
-            "status = excluded.status, updated_at = now(), "
-            "status_since = CASE WHEN pegawai.status = excluded.status THEN pegawai.status_since ELSE :today END, "
-            "status_until = CASE WHEN pegawai.status = excluded.status THEN pegawai.status_until END"),
-            {"instansi": instansi_id, "today": today(), "nips": [r["nip"] for r in rows],
-             "namas": [r["nama"] for r in rows], "golongans": [r["golongan"] for r in rows],
-             "statuses": [r["status"] for r in rows]})
-    return outcome, evts
 
 
 DAY = dt.timedelta(days=1)

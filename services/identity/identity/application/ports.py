@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from ekinerja_platform.unit_of_work import UnitOfWork
+from ekinerja_platform.unit_of_work import Event, UnitOfWork
 
 from ..domain.organisation import SupervisorChain
 from ..domain.throttle import Counter
+from .org_view import AssignmentRow, OrgView
 
 
 class AuditLog(abc.ABC):
@@ -142,12 +144,116 @@ class AssignmentVersions(abc.ABC):
 class OrgSnapshot(Protocol):
     """(Part of) one instansi's positions and assignments in memory (`adapters.repository.OrgView`)."""
 
-    instansi_id: str
-    by_jabatan: Mapping[str, list]
+    @property
+    def instansi_id(self) -> str: ...
+
+    @property
+    def by_jabatan(self) -> Mapping[str, list]: ...
 
     def children(self) -> dict[str, list[str]]: ...
 
     def chain(self, nip: str, on: dt.date) -> SupervisorChain | None: ...
+
+
+class UnitRow(Protocol):
+    """A stored unit (the `unit` table's columns)."""
+
+    id: str
+    instansi_id: str
+    nama: str
+    parent_id: str | None
+
+
+class JabatanRow(Protocol):
+    """A stored position (the `jabatan` table's columns)."""
+
+    id: str
+    instansi_id: str
+    unit_id: str
+    nama: str
+    kind: str
+    job_group: str
+    parent_id: str | None
+    eselon: str | None
+    jenjang: str | None
+    jenis_jabatan: str | None
+    version: int
+
+
+class PegawaiRow(Protocol):
+    """A stored employee (the `pegawai` table's columns the use cases read)."""
+
+    nip: str
+    instansi_id: str
+    nama: str
+    golongan: str
+    status: str
+    status_since: dt.date | None
+    status_until: dt.date | None
+
+
+class OrgStore(abc.ABC):
+    """Instansi, units, positions, employees and assignments (`adapters/org_store.py`): the writes are set-based
+    where a bulk import needs them to be (one statement per batch, never one per record)."""
+
+    @abc.abstractmethod
+    def lock_instansi(self, instansi_id: str) -> bool:
+        """Lock the instansi row until the unit ends (writers of one agency go one at a time); False if absent."""
+
+    @abc.abstractmethod
+    def whole_view(self, instansi_id: str) -> OrgView:
+        """Every unit, position, assignment and off-duty status of the instansi."""
+
+    @abc.abstractmethod
+    def scoped_view(self, instansi_id: str, *, positions: Iterable[str] = (), subtrees: Iterable[str] = (),
+                    nips: Iterable[str] = (), holders_of: Iterable[str] = (), all_units: bool = False) -> OrgView:
+        """The part of the instansi one change can touch (`adapters.repository.OrgView.load_scoped`)."""
+
+    @abc.abstractmethod
+    def positions_held_by(self, nips: Iterable[str]) -> set[str]:
+        """The positions these employees hold or held, on any date."""
+
+    @abc.abstractmethod
+    def unit(self, unit_id: str) -> UnitRow | None: ...
+
+    @abc.abstractmethod
+    def put_unit(self, instansi_id: str, unit_id: str, nama: str, parent_id: str | None) -> UnitRow:
+        """Create or update the unit; returns it as stored."""
+
+    @abc.abstractmethod
+    def jabatan(self, jabatan_id: str) -> JabatanRow | None: ...
+
+    @abc.abstractmethod
+    def put_jabatan(self, instansi_id: str, jabatan_id: str, values: Mapping[str, object]) -> JabatanRow:
+        """Create the position, or update it with its `version` one higher; returns it as stored."""
+
+    @abc.abstractmethod
+    def pegawai_locked(self, nips: list[str]) -> dict[str, PegawaiRow]:
+        """The stored employees among `nips`, their rows locked until the unit ends."""
+
+    @abc.abstractmethod
+    def put_pegawai(self, instansi_id: str, rows: list[dict], today: dt.date) -> None:
+        """Create or update employees (dicts of nip, nama, golongan, status) in one statement; a changed status
+        holds from `today` with no end."""
+
+    @abc.abstractmethod
+    def assignment_versions(self, nips: list[str]) -> dict[str, int]:
+        """Each employee's current `assignment_changed` version."""
+
+    @abc.abstractmethod
+    def set_assignment_versions(self, versions: Mapping[str, int]) -> None: ...
+
+    @abc.abstractmethod
+    def end_assignments(self, ends: list[tuple[object, dt.date]]) -> None:
+        """Set the end date of these assignments (by id), in one statement."""
+
+    @abc.abstractmethod
+    def add_assignments(self, instansi_id: str, rows: list[AssignmentRow]) -> None:
+        """Insert these new assignments, in one statement."""
+
+    @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager:
+        """A nested transaction: a record that fails inside it leaves the unit's other writes in place."""
 
 
 class IdentityUnitOfWork(UnitOfWork):
@@ -157,3 +263,10 @@ class IdentityUnitOfWork(UnitOfWork):
     phones: PhoneStore
     throttle: ThrottleStore
     assignment_versions: AssignmentVersions
+    org: OrgStore
+
+    def record_all(self, events: list[Event]) -> int:
+        """Record many events at once (the SQL unit writes them with one COPY); returns how many."""
+        for event in events:
+            self.record(event)
+        return len(events)

@@ -19,10 +19,10 @@ from ..adapters.keys import KeyRing
 from ..adapters.phone_vault import vault_of
 from ..application import policy
 from ..application.auth import Auth
-from ..application.importer import import_pegawai
 from ..application.org import Org
 from ..settings import load_identity_settings
 from .calls import client_of, retry_hint
+from .import_api import import_pegawai
 from .phone_api import PhoneApi
 
 log = logging.getLogger(__name__)
