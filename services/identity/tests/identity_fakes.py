@@ -2,10 +2,13 @@
 and a `FakeSecrets` whose "hashes" and "seals" are readable, so a test sees what would be stored."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from types import SimpleNamespace
 
 from ekinerja_platform.testing_uow import FakeUnitOfWork
 from identity.application import ports
+from identity.application.org_view import AssignmentRow, OrgView
 from identity.domain.throttle import Counter
 
 
@@ -125,6 +128,103 @@ class FakeAssignmentVersions(ports.AssignmentVersions):
         return before
 
 
+class FakeOrgStore(ports.OrgStore):
+    """The organisation tables as dicts of plain rows. Its views are always the whole instansi (a superset of any
+    scoped one); `scopes` keeps what each scoped read asked for, `writes` counts the set-based statements."""
+
+    def __init__(self, instansi=()):
+        self.instansi = set(instansi)
+        self.units: dict[str, SimpleNamespace] = {}
+        self.jabatan_rows: dict[str, SimpleNamespace] = {}
+        self.pegawai: dict[str, SimpleNamespace] = {}
+        self.assignments: dict[object, tuple[str, AssignmentRow]] = {}  # id -> (instansi_id, row)
+        self.locked: list[str] = []
+        self.scopes: list[dict] = []
+        self.writes: list[str] = []
+
+    def lock_instansi(self, instansi_id):
+        self.locked.append(instansi_id)
+        return instansi_id in self.instansi
+
+    def whole_view(self, instansi_id):
+        view = OrgView(instansi_id)
+        view.units = {k: u for k, u in self.units.items() if u.instansi_id == instansi_id}
+        for row in self.jabatan_rows.values():
+            if row.instansi_id == instansi_id:
+                view.put_jabatan(row)
+        for owner, row in self.assignments.values():
+            if owner == instansi_id:
+                view.add_assignment(dataclasses.replace(row))
+        for p in self.pegawai.values():
+            if p.instansi_id == instansi_id and p.status != "aktif":
+                view.set_status(p.nip, p.status, p.status_since, p.status_until)
+        return view
+
+    def scoped_view(self, instansi_id, **scope):
+        self.scopes.append(scope)
+        return self.whole_view(instansi_id)
+
+    def positions_held_by(self, nips):
+        nips = set(nips)
+        return {row.jabatan_id for _, row in self.assignments.values() if row.nip in nips}
+
+    def unit(self, unit_id):
+        return self.units.get(unit_id)
+
+    def put_unit(self, instansi_id, unit_id, nama, parent_id):
+        self.units[unit_id] = SimpleNamespace(id=unit_id, instansi_id=instansi_id, nama=nama, parent_id=parent_id)
+        return self.units[unit_id]
+
+    def jabatan(self, jabatan_id):
+        return self.jabatan_rows.get(jabatan_id)
+
+    def put_jabatan(self, instansi_id, jabatan_id, values):
+        old = self.jabatan_rows.get(jabatan_id)
+        self.jabatan_rows[jabatan_id] = SimpleNamespace(id=jabatan_id, instansi_id=instansi_id, **values,
+                                                        version=old.version + 1 if old else 1)
+        return self.jabatan_rows[jabatan_id]
+
+    def pegawai_locked(self, nips):
+        return {nip: self.pegawai[nip] for nip in nips if nip in self.pegawai}
+
+    def put_pegawai(self, instansi_id, rows, today):
+        self.writes.append("pegawai")
+        for r in rows:
+            old = self.pegawai.get(r["nip"])
+            same_status = old is not None and old.status == r["status"]
+            self.pegawai[r["nip"]] = SimpleNamespace(
+                nip=r["nip"], instansi_id=instansi_id, nama=r["nama"], golongan=r["golongan"], status=r["status"],
+                status_since=old.status_since if same_status else (today if old else None),
+                status_until=old.status_until if same_status else None,
+                assignment_version=old.assignment_version if old else 0)
+
+    def assignment_versions(self, nips):
+        return {nip: self.pegawai[nip].assignment_version for nip in nips if nip in self.pegawai}
+
+    def set_assignment_versions(self, versions):
+        self.writes.append("versions")
+        for nip, version in versions.items():
+            self.pegawai[nip].assignment_version = version
+
+    def end_assignments(self, ends):
+        self.writes.append("end")
+        for assignment_id, end in ends:
+            owner, row = self.assignments[assignment_id]
+            self.assignments[assignment_id] = (owner, dataclasses.replace(row, end=end))
+
+    def add_assignments(self, instansi_id, rows):
+        self.writes.append("assign")
+        for row in rows:
+            self.assignments[row.id] = (instansi_id, dataclasses.replace(row))
+
+    def savepoint(self):
+        return contextlib.nullcontext()
+
+    def held(self, nip):
+        """(jabatan_id, start, end) of every stored assignment of `nip`, by start."""
+        return sorted((row.jabatan_id, row.start, row.end) for _, row in self.assignments.values() if row.nip == nip)
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork, ports.IdentityUnitOfWork):
     def __init__(self, employees: dict[str, str] | None = None, now=None):
         super().__init__()
@@ -132,3 +232,4 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork, ports.IdentityUnitOfWork):
         self.phones = FakePhoneStore(employees or {})
         self.throttle = FakeThrottleStore(now)
         self.assignment_versions = FakeAssignmentVersions()
+        self.org = FakeOrgStore()
