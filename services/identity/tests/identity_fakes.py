@@ -54,6 +54,9 @@ class FakePhoneStore(ports.PhoneStore):
     def instansi_of(self, nip):
         return self.employees.get(nip)
 
+    def owner_of(self, phone_hash):
+        return next((owner for owner, h in self.hashes.items() if h == phone_hash), None)
+
     def owner_other_than(self, phone_hash, nip):
         return next((owner for owner, h in self.hashes.items() if h == phone_hash and owner != nip), None)
 
@@ -225,6 +228,106 @@ class FakeOrgStore(ports.OrgStore):
         return sorted((row.jabatan_id, row.start, row.end) for _, row in self.assignments.values() if row.nip == nip)
 
 
+class FakeAccountStore(ports.AccountStore):
+    """Accounts, API clients and refresh tokens as plain rows; `employees` maps NIP -> (instansi, job group)."""
+
+    def __init__(self, now=None):
+        self.now = now                      # the store's clock (revocations without an explicit instant)
+        self.rows: dict[str, SimpleNamespace] = {}   # by login
+        self.clients: dict[str, SimpleNamespace] = {}
+        self.refresh: dict[bytes, SimpleNamespace] = {}  # by token hash
+        self.failures: list[tuple[str, str]] = []
+        self.employees: dict[str, tuple[str, str | None]] = {}
+        self.instansi: set[str] = set()
+
+    def by_login(self, login_name):
+        return next((r for r in self.rows.values() if login_name in (r.login, r.nip)), None)
+
+    def by_id(self, account_id):
+        return next(r for r in self.rows.values() if r.id == account_id)
+
+    def login_only(self, login):
+        return self.rows.get(login)
+
+    def enabled_for_nip(self, nip):
+        return next((r for r in self.rows.values() if r.nip == nip and not r.disabled), None)
+
+    def exists(self, login_name, nip):
+        return any(r.login == login_name or (nip and r.nip == nip) for r in self.rows.values())
+
+    def add(self, *, login, nip, password_hash, roles, instansi_id, kelompok, disabled=False):
+        self.rows[login] = SimpleNamespace(id=f"acc-{len(self.rows) + 1}", login=login, nip=nip,
+                                           password_hash=password_hash, roles=list(roles), instansi_id=instansi_id,
+                                           kelompok=list(kelompok), disabled=disabled)
+        return self.rows[login]
+
+    def set_password(self, account_id, password_hash):
+        self.by_id(account_id).password_hash = password_hash
+
+    def employee_instansi(self, nip):
+        return self.employees[nip][0] if nip in self.employees else None
+
+    def own_job_group(self, nip, on):
+        return self.employees[nip][1] if nip in self.employees else None
+
+    def instansi_exists(self, instansi_id):
+        return instansi_id in self.instansi
+
+    def note_failure(self, account_key, source):
+        self.failures.append((account_key, source))
+
+    def add_refresh(self, account_id, token_hash, expires_at):
+        self.refresh[token_hash] = SimpleNamespace(id=f"rt-{len(self.refresh) + 1}", account_id=account_id,
+                                                   expires_at=expires_at, revoked_at=None)
+
+    def refresh_locked(self, token_hash):
+        return self.refresh.get(token_hash)
+
+    def revoke_refresh(self, refresh_id, at):
+        next(t for t in self.refresh.values() if t.id == refresh_id).revoked_at = at
+
+    def revoke_all(self, account_id, at=None):
+        for t in self.refresh.values():
+            if t.account_id == account_id and t.revoked_at is None:
+                t.revoked_at = at or self.now
+
+    def revoke_by_hash(self, token_hash):
+        token = self.refresh.get(token_hash)
+        if token is None or token.revoked_at is not None:
+            return None
+        token.revoked_at = self.now
+        return token.account_id
+
+    def api_client(self, client_id):
+        return self.clients.get(client_id)
+
+    def add_api_client(self, *, client_id, name, instansi_id, scopes, secret_hash, disabled=False):
+        self.clients[client_id] = SimpleNamespace(client_id=client_id, name=name, instansi_id=instansi_id,
+                                                  scopes=list(scopes), secret_hash=secret_hash, disabled=disabled)
+        return self.clients[client_id]
+
+    def live_tokens(self, account_id):
+        return [t for t in self.refresh.values() if t.account_id == account_id and t.revoked_at is None]
+
+
+class FakePasswords(ports.Passwords):
+    """Readable "hashes"; `checks` lists (rpc, ok) of every counted check, as the real one's metric does."""
+
+    def __init__(self):
+        self.checks: list[tuple[str, bool]] = []
+
+    def hash(self, secret):
+        return f"hashed:{secret}"
+
+    def verify(self, stored_hash, secret):
+        return stored_hash == self.hash(secret)
+
+    def check(self, rpc, stored_hash, secret, *, usable):
+        ok = self.verify(stored_hash or "dummy", secret) and usable
+        self.checks.append((rpc, ok))
+        return ok
+
+
 class FakeIdentityUnitOfWork(FakeUnitOfWork, ports.IdentityUnitOfWork):
     def __init__(self, employees: dict[str, str] | None = None, now=None):
         super().__init__()
@@ -233,3 +336,4 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork, ports.IdentityUnitOfWork):
         self.throttle = FakeThrottleStore(now)
         self.assignment_versions = FakeAssignmentVersions()
         self.org = FakeOrgStore()
+        self.accounts = FakeAccountStore(now)

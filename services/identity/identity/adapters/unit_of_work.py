@@ -4,6 +4,7 @@ from __future__ import annotations
 from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 
 from ..application.ports import IdentityUnitOfWork
+from .account_store import SqlAccountStore
 from .audit import SqlAuditLog
 from .bulk import record_events
 from .org_store import SqlOrgStore
@@ -19,6 +20,7 @@ class SqlIdentityUnitOfWork(SqlUnitOfWork, IdentityUnitOfWork):
         self.throttle = SqlThrottleStore(session)
         self.assignment_versions = SqlAssignmentVersions(session)
         self.org = SqlOrgStore(session)
+        self.accounts = SqlAccountStore(session)
 
     def record_all(self, events) -> int:
         return record_events(self.session, events)  # one COPY for the lot

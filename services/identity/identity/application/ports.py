@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ekinerja_platform.unit_of_work import Event, UnitOfWork
 
@@ -74,6 +74,10 @@ class PhoneStore(abc.ABC):
     @abc.abstractmethod
     def owner_other_than(self, phone_hash: bytes, nip: str) -> str | None:
         """The NIP of another employee whose verified number this is, if any."""
+
+    @abc.abstractmethod
+    def owner_of(self, phone_hash: bytes) -> str | None:
+        """The NIP of the employee whose verified number this is, if any."""
 
     @abc.abstractmethod
     def codes_sent_since(self, since: dt.datetime, *, nip: str | None = None,
@@ -256,6 +260,131 @@ class OrgStore(abc.ABC):
         """A nested transaction: a record that fails inside it leaves the unit's other writes in place."""
 
 
+class AccountRow(Protocol):
+    """A stored account (the `account` table's columns)."""
+
+    id: Any
+    login: str
+    nip: str | None
+    password_hash: str
+    roles: list[str]
+    instansi_id: str | None
+    kelompok: list[str]
+    disabled: bool
+
+
+class ApiClientRow(Protocol):
+    client_id: str
+    instansi_id: str
+    scopes: list[str]
+    secret_hash: str
+    disabled: bool
+
+
+class RefreshRow(Protocol):
+    id: Any
+    account_id: Any
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+
+class AccountStore(abc.ABC):
+    """Accounts, API clients, refresh tokens (only their SHA-256 stored) and failed sign-ins
+    (`adapters/account_store.py`)."""
+
+    @abc.abstractmethod
+    def by_login(self, login_name: str) -> AccountRow | None:
+        """The account whose login or NIP is `login_name`."""
+
+    @abc.abstractmethod
+    def by_id(self, account_id: Any) -> AccountRow: ...
+
+    @abc.abstractmethod
+    def login_only(self, login: str) -> AccountRow | None:
+        """The account whose login (not NIP) is `login`."""
+
+    @abc.abstractmethod
+    def enabled_for_nip(self, nip: str) -> AccountRow | None: ...
+
+    @abc.abstractmethod
+    def exists(self, login_name: str, nip: str | None) -> bool:
+        """Whether an account has this login, or (given) this NIP."""
+
+    @abc.abstractmethod
+    def add(self, *, login: str, nip: str | None, password_hash: str, roles: list[str], instansi_id: str | None,
+            kelompok: list[str]) -> None: ...
+
+    @abc.abstractmethod
+    def set_password(self, account_id: Any, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def employee_instansi(self, nip: str) -> str | None:
+        """The instansi of the employee with this NIP; None when there is no such employee."""
+
+    @abc.abstractmethod
+    def own_job_group(self, nip: str, on: dt.date) -> str | None:
+        """The job group of the employee's definitive position on `on` (the latest begun), if any."""
+
+    @abc.abstractmethod
+    def instansi_exists(self, instansi_id: str) -> bool: ...
+
+    @abc.abstractmethod
+    def note_failure(self, account_key: str, source: str) -> None:
+        """A failed password or secret check (keyed hash of the login as typed, the client's address)."""
+
+    @abc.abstractmethod
+    def add_refresh(self, account_id: Any, token_hash: bytes, expires_at: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    def refresh_locked(self, token_hash: bytes) -> RefreshRow | None:
+        """The refresh token with this hash, locked until the unit ends."""
+
+    @abc.abstractmethod
+    def revoke_refresh(self, refresh_id: Any, at: dt.datetime) -> None: ...
+
+    @abc.abstractmethod
+    def revoke_all(self, account_id: Any, at: dt.datetime | None = None) -> None:
+        """Revoke every live refresh token of the account (at the store's clock when `at` is None)."""
+
+    @abc.abstractmethod
+    def revoke_by_hash(self, token_hash: bytes) -> Any | None:
+        """Revoke the live refresh token with this hash; its account id, None when there was none."""
+
+    @abc.abstractmethod
+    def api_client(self, client_id: str) -> ApiClientRow | None: ...
+
+    @abc.abstractmethod
+    def add_api_client(self, *, client_id: str, name: str, instansi_id: str, scopes: list[str],
+                       secret_hash: str) -> None: ...
+
+
+class Passwords(abc.ABC):
+    """Password and client-secret hashes (`adapters/passwords.py`, Argon2id)."""
+
+    @abc.abstractmethod
+    def hash(self, secret: str) -> str: ...
+
+    @abc.abstractmethod
+    def verify(self, stored_hash: str, secret: str) -> bool: ...
+
+    @abc.abstractmethod
+    def check(self, rpc: str, stored_hash: str | None, secret: str, *, usable: bool) -> bool:
+        """One counted check; an unknown or disabled subject (`usable` False, no hash) costs the same and fails."""
+
+
+class SigningKeys(Protocol):
+    """The token-signing key ring (`adapters.keys.KeyRing`)."""
+
+    def active(self) -> Any:
+        """The key that signs now (`kid`, `private_key`)."""
+
+    def rotate(self) -> str: ...
+
+    def prune(self) -> Any: ...
+
+    def published(self) -> list: ...
+
+
 class IdentityUnitOfWork(UnitOfWork):
     """The unit of work identity's converted use cases take: the platform's port plus identity's repositories."""
 
@@ -264,6 +393,7 @@ class IdentityUnitOfWork(UnitOfWork):
     throttle: ThrottleStore
     assignment_versions: AssignmentVersions
     org: OrgStore
+    accounts: AccountStore
 
     def record_all(self, events: list[Event]) -> int:
         """Record many events at once (the SQL unit writes them with one COPY); returns how many."""
