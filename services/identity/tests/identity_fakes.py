@@ -139,7 +139,8 @@ class FakeOrgStore(ports.OrgStore):
         self.instansi = set(instansi)
         self.units: dict[str, SimpleNamespace] = {}
         self.jabatan_rows: dict[str, SimpleNamespace] = {}
-        self.pegawai: dict[str, SimpleNamespace] = {}
+        self.pegawai_rows: dict[str, SimpleNamespace] = {}
+        self.instansi_names: dict[str, str] = {}
         self.assignments: dict[object, tuple[str, AssignmentRow]] = {}  # id -> (instansi_id, row)
         self.locked: list[str] = []
         self.scopes: list[dict] = []
@@ -149,16 +150,16 @@ class FakeOrgStore(ports.OrgStore):
         self.locked.append(instansi_id)
         return instansi_id in self.instansi
 
-    def whole_view(self, instansi_id):
+    def whole_view(self, instansi_id, *, with_assignments=True):
         view = OrgView(instansi_id)
         view.units = {k: u for k, u in self.units.items() if u.instansi_id == instansi_id}
         for row in self.jabatan_rows.values():
             if row.instansi_id == instansi_id:
                 view.put_jabatan(row)
         for owner, row in self.assignments.values():
-            if owner == instansi_id:
+            if owner == instansi_id and with_assignments:
                 view.add_assignment(dataclasses.replace(row))
-        for p in self.pegawai.values():
+        for p in self.pegawai_rows.values():
             if p.instansi_id == instansi_id and p.status != "aktif":
                 view.set_status(p.nip, p.status, p.status_since, p.status_until)
         return view
@@ -188,26 +189,26 @@ class FakeOrgStore(ports.OrgStore):
         return self.jabatan_rows[jabatan_id]
 
     def pegawai_locked(self, nips):
-        return {nip: self.pegawai[nip] for nip in nips if nip in self.pegawai}
+        return {nip: self.pegawai_rows[nip] for nip in nips if nip in self.pegawai_rows}
 
     def put_pegawai(self, instansi_id, rows, today):
         self.writes.append("pegawai")
         for r in rows:
-            old = self.pegawai.get(r["nip"])
+            old = self.pegawai_rows.get(r["nip"])
             same_status = old is not None and old.status == r["status"]
-            self.pegawai[r["nip"]] = SimpleNamespace(
+            self.pegawai_rows[r["nip"]] = SimpleNamespace(
                 nip=r["nip"], instansi_id=instansi_id, nama=r["nama"], golongan=r["golongan"], status=r["status"],
                 status_since=old.status_since if same_status else (today if old else None),
                 status_until=old.status_until if same_status else None,
                 assignment_version=old.assignment_version if old else 0)
 
     def assignment_versions(self, nips):
-        return {nip: self.pegawai[nip].assignment_version for nip in nips if nip in self.pegawai}
+        return {nip: self.pegawai_rows[nip].assignment_version for nip in nips if nip in self.pegawai_rows}
 
     def set_assignment_versions(self, versions):
         self.writes.append("versions")
         for nip, version in versions.items():
-            self.pegawai[nip].assignment_version = version
+            self.pegawai_rows[nip].assignment_version = version
 
     def end_assignments(self, ends):
         self.writes.append("end")
@@ -222,6 +223,61 @@ class FakeOrgStore(ports.OrgStore):
 
     def savepoint(self):
         return contextlib.nullcontext()
+
+    # -- the organisation RPCs' reads and single writes
+    def instansi_row(self, instansi_id):
+        return SimpleNamespace(id=instansi_id, nama=self.instansi_names.get(instansi_id, instansi_id), kind="kota")
+
+    def instansi(self, instansi_id):
+        return self.instansi_row(instansi_id) if instansi_id in self.instansi else None
+
+    def put_instansi(self, instansi_id, nama, kind):
+        self.instansi.add(instansi_id)
+        self.instansi_names[instansi_id] = nama
+
+    def instansi_after(self, after, limit):
+        return [self.instansi_row(i) for i in sorted(self.instansi) if after is None or i > after][:limit]
+
+    def lock_chains(self, instansi_id):
+        self.locked.append(instansi_id)
+
+    def pegawai(self, nip, *, for_update=False):
+        return self.pegawai_rows.get(nip)
+
+    def names(self, *, instansi_id=None, nips=()):
+        nips = set(nips)
+        return {p.nip: p.nama for p in self.pegawai_rows.values()
+                if (p.instansi_id == instansi_id if instansi_id is not None else p.nip in nips)}
+
+    def pegawai_after(self, instansi_id, after, limit, *, unit_id="", on=None):
+        rows = sorted((p for p in self.pegawai_rows.values() if p.instansi_id == instansi_id), key=lambda p: p.nip)
+        if unit_id:
+            held = {row.nip for _, row in self.assignments.values()
+                    if self.jabatan_rows[row.jabatan_id].unit_id == unit_id and row.covers(on)}
+            rows = [p for p in rows if p.nip in held]
+        return [p for p in rows if p.nip > after][:limit], len(rows)
+
+    def set_status(self, nip, status, since, until):
+        p = self.pegawai_rows[nip]
+        p.status, p.status_since, p.status_until = status, since, until
+
+    def assignments_of(self, nip):
+        return sorted((dataclasses.replace(row) for _, row in self.assignments.values() if row.nip == nip),
+                      key=lambda a: a.start)
+
+    def assignment(self, assignment_id):
+        found = self.assignments.get(assignment_id)
+        return dataclasses.replace(found[1]) if found else None
+
+    def add_assignment(self, instansi_id, row):
+        self.add_assignments(instansi_id, [row])
+
+    def set_assignment_end(self, assignment_id, end):
+        self.end_assignments([(assignment_id, end)])
+
+    def bump_version(self, nip):
+        self.pegawai_rows[nip].assignment_version += 1
+        return self.pegawai_rows[nip].assignment_version
 
     def held(self, nip):
         """(jabatan_id, start, end) of every stored assignment of `nip`, by start."""

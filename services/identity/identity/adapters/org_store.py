@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..application import ports
 from .bulk import copy_rows, update_from_arrays
-from .repository import OrgView
+from .repository import AssignmentRow, OrgView, load_assignments, pegawai_row
 from .tables import assignment, instansi, jabatan, pegawai, unit
 
 
@@ -20,8 +20,8 @@ class SqlOrgStore(ports.OrgStore):
         locked = sa.select(instansi.c.id).where(instansi.c.id == instansi_id).with_for_update()
         return self.session.execute(locked).first() is not None
 
-    def whole_view(self, instansi_id):
-        return OrgView.load(self.session, instansi_id)
+    def whole_view(self, instansi_id, *, with_assignments=True):
+        return OrgView.load(self.session, instansi_id, with_assignments=with_assignments)
 
     def scoped_view(self, instansi_id, **scope):
         return OrgView.load_scoped(self.session, instansi_id, **scope)
@@ -92,3 +92,63 @@ class SqlOrgStore(ports.OrgStore):
 
     def savepoint(self):
         return self.session.begin_nested()
+
+    def instansi(self, instansi_id):
+        return self.session.execute(sa.select(instansi).where(instansi.c.id == instansi_id)).first()
+
+    def put_instansi(self, instansi_id, nama, kind):
+        self.session.execute(pg_insert(instansi).values(id=instansi_id, nama=nama, kind=kind).on_conflict_do_update(
+            index_elements=["id"], set_={"nama": nama, "kind": kind, "updated_at": sa.func.now()}))
+
+    def instansi_after(self, after, limit):
+        query = sa.select(instansi).order_by(instansi.c.id).limit(limit)
+        if after:
+            query = query.where(instansi.c.id > after)
+        return self.session.execute(query).all()
+
+    def lock_chains(self, instansi_id):
+        self.session.execute(sa.select(instansi.c.id).where(instansi.c.id == instansi_id)
+                             .with_for_update(key_share=True))
+
+    def pegawai(self, nip, *, for_update=False):
+        return pegawai_row(self.session, nip, for_update=for_update)
+
+    def names(self, *, instansi_id=None, nips=()):
+        where = pegawai.c.instansi_id == instansi_id if instansi_id is not None else pegawai.c.nip.in_(list(nips))
+        return dict(self.session.execute(sa.select(pegawai.c.nip, pegawai.c.nama).where(where)).all())
+
+    def pegawai_after(self, instansi_id, after, limit, *, unit_id="", on=None):
+        query = sa.select(pegawai).where(pegawai.c.instansi_id == instansi_id)
+        if unit_id:
+            holders = (sa.select(assignment.c.nip).join(jabatan, jabatan.c.id == assignment.c.jabatan_id)
+                       .where(jabatan.c.unit_id == unit_id, assignment.c.start <= on,
+                              sa.or_(assignment.c.end.is_(None), assignment.c.end >= on)))
+            query = query.where(pegawai.c.nip.in_(holders))
+        total = self.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        rows = self.session.execute(query.where(pegawai.c.nip > after).order_by(pegawai.c.nip).limit(limit)).all()
+        return rows, total
+
+    def set_status(self, nip, status, since, until):
+        self.session.execute(sa.update(pegawai).where(pegawai.c.nip == nip).values(
+            status=status, status_since=since, status_until=until, updated_at=sa.func.now()))
+
+    def assignments_of(self, nip):
+        return load_assignments(self.session, nip)
+
+    def assignment(self, assignment_id):
+        r = self.session.execute(sa.select(assignment).where(assignment.c.id == assignment_id)).first()
+        return AssignmentRow(r.id, r.nip, r.jabatan_id, r.start, r.end, r.acting) if r is not None else None
+
+    def add_assignment(self, instansi_id, row):
+        self.session.execute(sa.insert(assignment).values(id=row.id, nip=row.nip, jabatan_id=row.jabatan_id,
+                                                          instansi_id=instansi_id, start=row.start, end=row.end,
+                                                          acting=row.acting))
+
+    def set_assignment_end(self, assignment_id, end):
+        self.session.execute(sa.update(assignment).where(assignment.c.id == assignment_id)
+                             .values(end=end, updated_at=sa.func.now()))
+
+    def bump_version(self, nip):
+        return self.session.execute(sa.update(pegawai).where(pegawai.c.nip == nip)
+                                    .values(assignment_version=pegawai.c.assignment_version + 1)
+                                    .returning(pegawai.c.assignment_version)).scalar_one()

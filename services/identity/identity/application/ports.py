@@ -159,6 +159,12 @@ class OrgSnapshot(Protocol):
     def chain(self, nip: str, on: dt.date) -> SupervisorChain | None: ...
 
 
+class InstansiRow(Protocol):
+    id: str
+    nama: str
+    kind: str
+
+
 class UnitRow(Protocol):
     """A stored unit (the `unit` table's columns)."""
 
@@ -205,13 +211,61 @@ class OrgStore(abc.ABC):
         """Lock the instansi row until the unit ends (writers of one agency go one at a time); False if absent."""
 
     @abc.abstractmethod
-    def whole_view(self, instansi_id: str) -> OrgView:
-        """Every unit, position, assignment and off-duty status of the instansi."""
+    def whole_view(self, instansi_id: str, *, with_assignments: bool = True) -> OrgView:
+        """Every unit and position of the instansi, and (unless not wanted) every assignment and off-duty status."""
 
     @abc.abstractmethod
     def scoped_view(self, instansi_id: str, *, positions: Iterable[str] = (), subtrees: Iterable[str] = (),
-                    nips: Iterable[str] = (), holders_of: Iterable[str] = (), all_units: bool = False) -> OrgView:
+                    nips: Iterable[str] = (), units: Iterable[str] = (), holders_of: Iterable[str] = (),
+                    all_units: bool = False, with_assignments: bool = True) -> OrgView:
         """The part of the instansi one change can touch (`adapters.repository.OrgView.load_scoped`)."""
+
+    @abc.abstractmethod
+    def instansi(self, instansi_id: str) -> InstansiRow | None: ...
+
+    @abc.abstractmethod
+    def put_instansi(self, instansi_id: str, nama: str, kind: str) -> None: ...
+
+    @abc.abstractmethod
+    def instansi_after(self, after: str | None, limit: int) -> list[InstansiRow]:
+        """Up to `limit` instansi by id, after `after`."""
+
+    @abc.abstractmethod
+    def lock_chains(self, instansi_id: str) -> None:
+        """Serialise the writes that change supervisor chains in one instansi (a key-share lock of its row)."""
+
+    @abc.abstractmethod
+    def pegawai(self, nip: str, *, for_update: bool = False) -> PegawaiRow | None: ...
+
+    @abc.abstractmethod
+    def names(self, *, instansi_id: str | None = None, nips: Iterable[str] = ()) -> dict[str, str]:
+        """NIP -> nama of every employee of the instansi, or of these NIPs."""
+
+    @abc.abstractmethod
+    def pegawai_after(self, instansi_id: str, after: str, limit: int, *, unit_id: str = "",
+                      on: dt.date | None = None) -> tuple[list[PegawaiRow], int]:
+        """Up to `limit` employees by NIP after `after` (with `unit_id`: holding a position of that unit on `on`),
+        and how many there are in all."""
+
+    @abc.abstractmethod
+    def set_status(self, nip: str, status: str, since: dt.date, until: dt.date | None) -> None: ...
+
+    @abc.abstractmethod
+    def assignments_of(self, nip: str) -> list[AssignmentRow]:
+        """Every assignment of the employee, by start."""
+
+    @abc.abstractmethod
+    def assignment(self, assignment_id: Any) -> AssignmentRow | None: ...
+
+    @abc.abstractmethod
+    def add_assignment(self, instansi_id: str, row: AssignmentRow) -> None: ...
+
+    @abc.abstractmethod
+    def set_assignment_end(self, assignment_id: Any, end: dt.date | None) -> None: ...
+
+    @abc.abstractmethod
+    def bump_version(self, nip: str) -> int:
+        """The employee's next `assignment_changed` version, taken."""
 
     @abc.abstractmethod
     def positions_held_by(self, nips: Iterable[str]) -> set[str]:

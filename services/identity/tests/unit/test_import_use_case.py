@@ -90,7 +90,7 @@ def test_running_the_same_import_again_changes_and_emits_nothing(store):
     summary, uow = apply(store, *records)
     assert counts(summary) == (7, 0, 0, 7, 0)
     assert uow.events == [] and summary.events == 0
-    assert store.pegawai[STAF].assignment_version == 1
+    assert store.pegawai_rows[STAF].assignment_version == 1
 
 
 def test_bad_records_are_reported_with_line_and_field_and_the_rest_lands(store):
@@ -109,7 +109,7 @@ def test_bad_records_are_reported_with_line_and_field_and_the_rest_lands(store):
         (6, "jabatan_id"), (9, "nip"),   # checked when the batch is written, before the position record
         (10, "kind"), (11, "record"), (12, "parent_id")]
     assert counts(summary) == (12, 5, 0, 0, 7)
-    assert set(store.pegawai) == {KEPALA} and "X" not in store.jabatan_rows and "U2" not in store.units
+    assert set(store.pegawai_rows) == {KEPALA} and "X" not in store.jabatan_rows and "U2" not in store.units
 
 
 def test_every_record_of_a_message_naming_another_instansi_fails_and_nothing_lands(store):
@@ -134,7 +134,7 @@ def test_a_move_ends_the_old_assignment_the_day_before_and_says_so_once(store):
     [event] = uow.recorded("assignment_changed")  # the mover only: nobody is below the vacated STAF position
     assert (event["old"]["end"], event["new"]["jabatan_id"], event["penilai_nip"], event["version"]) == \
         ("2026-02-28", "KASI", KEPALA, 2)
-    assert store.pegawai[STAF].assignment_version == 2
+    assert store.pegawai_rows[STAF].assignment_version == 2
 
 
 def test_a_boss_going_off_duty_gives_the_subordinates_a_new_penilai_from_today(store):
