@@ -136,7 +136,7 @@ class FakeOrgStore(ports.OrgStore):
     scoped one); `scopes` keeps what each scoped read asked for, `writes` counts the set-based statements."""
 
     def __init__(self, instansi=()):
-        self.instansi = set(instansi)
+        self.instansi_ids = set(instansi)
         self.units: dict[str, SimpleNamespace] = {}
         self.jabatan_rows: dict[str, SimpleNamespace] = {}
         self.pegawai_rows: dict[str, SimpleNamespace] = {}
@@ -148,7 +148,7 @@ class FakeOrgStore(ports.OrgStore):
 
     def lock_instansi(self, instansi_id):
         self.locked.append(instansi_id)
-        return instansi_id in self.instansi
+        return instansi_id in self.instansi_ids
 
     def whole_view(self, instansi_id, *, with_assignments=True):
         view = OrgView(instansi_id)
@@ -189,7 +189,7 @@ class FakeOrgStore(ports.OrgStore):
         return self.jabatan_rows[jabatan_id]
 
     def pegawai_locked(self, nips):
-        return {nip: self.pegawai_rows[nip] for nip in nips if nip in self.pegawai_rows}
+        return {nip: SimpleNamespace(**vars(self.pegawai_rows[nip])) for nip in nips if nip in self.pegawai_rows}
 
     def put_pegawai(self, instansi_id, rows, today):
         self.writes.append("pegawai")
@@ -229,20 +229,21 @@ class FakeOrgStore(ports.OrgStore):
         return SimpleNamespace(id=instansi_id, nama=self.instansi_names.get(instansi_id, instansi_id), kind="kota")
 
     def instansi(self, instansi_id):
-        return self.instansi_row(instansi_id) if instansi_id in self.instansi else None
+        return self.instansi_row(instansi_id) if instansi_id in self.instansi_ids else None
 
     def put_instansi(self, instansi_id, nama, kind):
-        self.instansi.add(instansi_id)
+        self.instansi_ids.add(instansi_id)
         self.instansi_names[instansi_id] = nama
 
     def instansi_after(self, after, limit):
-        return [self.instansi_row(i) for i in sorted(self.instansi) if after is None or i > after][:limit]
+        return [self.instansi_row(i) for i in sorted(self.instansi_ids) if after is None or i > after][:limit]
 
     def lock_chains(self, instansi_id):
         self.locked.append(instansi_id)
 
     def pegawai(self, nip, *, for_update=False):
-        return self.pegawai_rows.get(nip)
+        row = self.pegawai_rows.get(nip)
+        return SimpleNamespace(**vars(row)) if row is not None else None  # a snapshot, as a SQL row is
 
     def names(self, *, instansi_id=None, nips=()):
         nips = set(nips)

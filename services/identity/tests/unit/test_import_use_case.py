@@ -119,7 +119,7 @@ def test_every_record_of_a_message_naming_another_instansi_fails_and_nothing_lan
 
 
 def test_an_unknown_instansi_is_not_found_and_nothing_is_recorded(store):
-    store.instansi.clear()
+    store.instansi_ids.clear()
     with pytest.raises(NotFound) as err:
         apply(store, *TREE)
     assert err.value.field == "instansi_id" and store.units == {}
