@@ -15,7 +15,7 @@ from ..application import org_view, ports
 from ..application.org_view import AssignmentRow, jabatan_from_row
 from .tables import assignment, jabatan, pegawai, unit
 
-__all__ = ["AssignmentRow", "OrgView", "jabatan_from_row", "load_assignments", "chain_view", "pegawai_row",
+__all__ = ["AssignmentRow", "OrgView", "jabatan_from_row", "load_assignments", "pegawai_row",
            "take_versions", "SqlAssignmentVersions"]
 
 
@@ -92,13 +92,6 @@ class OrgView(org_view.OrgView):
 def load_assignments(session, nip: str) -> list[AssignmentRow]:
     rows = session.execute(sa.select(assignment).where(assignment.c.nip == nip).order_by(assignment.c.start))
     return [AssignmentRow(r.id, r.nip, r.jabatan_id, r.start, r.end, r.acting) for r in rows]
-
-
-def chain_view(session, instansi_id: str, nip: str) -> OrgView:
-    """A view holding the person's assignments, their positions with every position above them and those
-    positions' assignments: enough to resolve one chain without reading the rest of the instansi."""
-    own = load_assignments(session, nip)
-    return OrgView.load_scoped(session, instansi_id, positions={a.jabatan_id for a in own}, nips=[nip])
 
 
 def pegawai_row(session, nip: str, *, for_update: bool = False):
