@@ -38,8 +38,6 @@ from .ports import IdentityUnitOfWork, InstansiRow, JabatanRow, OrgStore, Pegawa
 INSTANSI_KINDS = ("pusat", "provinsi", "kabupaten", "kota")
 DAY = dt.timedelta(days=1)
 
-__all__ = ["JabatanSpec", "PegawaiSpec", "require_text", "valid_id", "valid_jenis", "valid_nip"]
-
 
 def _choice(value: str | None, allowed, field: str) -> str:
     """An enum the entrypoint named (None: not a known value)."""
