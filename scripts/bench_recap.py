@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "services/recap"), str(ROOT / "bu
 
 import grpc  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from bench_des import cpu_seconds  # noqa: E402
 from kombu import Connection  # noqa: E402
 
 from ekinerja_platform import testing, topology  # noqa: E402
@@ -229,10 +230,14 @@ def measure(label, env, args, engine, amqp_uri, keys, prefix):
                                                   page_size=1000)
             # month and year take turns, the same number of calls each: a p95 of fewer calls is nearer their max,
             # and a drift of the shared machine's load then hits both alike
-            out["month"], out["year"] = [], []
+            # and recap's CPU per call (from /proc: steadier than latency on a shared machine)
+            out["month"], out["year"], cpu = [], [], {"month": 0.0, "year": 0.0}
             for _ in range(args.repeat):
                 for name, req in (("month", request), ("year", year_request)):
+                    before = cpu_seconds(process.process.pid)
                     out[name] += timed(lambda req=req: stub.GetUnitRecap(req, metadata=auth, timeout=60), 1)
+                    cpu[name] += cpu_seconds(process.process.pid) - before
+            out["cpu"] = {name: 1000 * used / args.repeat for name, used in cpu.items()}
         with engine.begin() as conn:
             conn.execute(sa.text("TRUNCATE event_log"))
         print(f"[{label}] streaming {args.rate:.0f} events/s for {args.seconds:.0f}s …", flush=True)
@@ -261,7 +266,8 @@ def report(label, r, rows):
     for name in ("month", "year"):
         p95 = pct(r[name], 95)
         print(f"[{label}] unit recap {name:5s}, {rows} rows  p50 {statistics.median(r[name]):7.1f} ms  "
-              f"p95 {p95:7.1f} ms  ({p95 / b95:.1f}x baseline; target 50 ms: {'met' if p95 <= 50 else 'NOT met'})")
+              f"p95 {p95:7.1f} ms  ({p95 / b95:.1f}x baseline; target 50 ms: {'met' if p95 <= 50 else 'NOT met'}); "
+              f"recap CPU {r['cpu'][name]:.1f} ms per call")
     values = r["lags"]
     print(f"[{label}] event lag over {len(values)} events  p50 {statistics.median(values):.3f} s  "
           f"p99 {pct(values, 99):.3f} s  max {max(values):.3f} s  ({'drained' if r['drained'] else 'NOT drained'} "

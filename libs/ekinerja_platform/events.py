@@ -211,31 +211,19 @@ class EventSubscriber(EventHandler):
 subscribe = EventSubscriber.decorator
 
 
-class InOrder:
-    """One key's messages one after another, different keys side by side: a partition's employee keeps the order
-    the broker delivered, while the worker pool still applies many employees at once."""
+class _Batch:
+    """Deliveries of one partition queue handed to the handler together (one call, one transaction), in order."""
 
-    def __init__(self):
-        self._waiting: dict[str, deque] = {}  # key -> items that arrived while one of the key's was running
+    def __init__(self, queue: str, items: list):
+        self.queue, self.items = queue, items  # items: [(body, message)]
 
-    def arrive(self, key: str, item) -> bool:
-        """True: run `item` now; False: it waits behind the key's running item (`done` hands it out)."""
-        if key in self._waiting:
-            self._waiting[key].append(item)
-            return False
-        self._waiting[key] = deque()
-        return True
+    @property
+    def headers(self):  # the first delivery's: its trace continues in the batch's worker
+        return self.items[0][1].headers
 
-    def done(self, key: str):
-        """The key's running item is settled: the next waiting item to run, or None."""
-        waiting = self._waiting.get(key)
-        if waiting:
-            return waiting.popleft()
-        self._waiting.pop(key, None)
-        return None
-
-    def __len__(self) -> int:
-        return len(self._waiting)
+    @property
+    def bodies(self) -> list:
+        return [body for body, _ in self.items]
 
 
 def partition_share(value: str | None, partitions: int) -> set[int] | None:
@@ -291,14 +279,23 @@ class _PartitionConsumer(AmqpConsumer):
 
 
 class PartitionSubscriber(EventSubscriber):
-    """`@subscribe_partitions(producer)`: every event of `producer` the consumer subscribes to, from the consumer's
-    partition queues (topology.PARTITIONS); the handler receives the envelope and dispatches on its event_type.
-    Validation, trust, retries and dead-lettering are EventSubscriber's; one employee's events run in order."""
+    """`@subscribe_partitions(producer, batch=100)`: every event of `producer` the consumer subscribes to, from the
+    consumer's partition queues (topology.PARTITIONS); the handler receives a list of envelopes (each event_type to
+    dispatch on) and returns a list (per envelope: False when it was a duplicate).
+
+    Batching (docs/scale.md, "Batched intake"): a partition has one handler call at a time; what arrived meanwhile
+    (up to `batch`, the prefetch window) is the next call's list, so nothing waits for a batch to fill and a busy
+    partition applies many events per transaction. The batch is acked after the handler returned (its commit);
+    a crash before that redelivers them all (the inbox drops what was committed). A transient failure retries
+    the batch as a whole; any other failure runs its events one at a time, so only the bad one is dead-lettered.
+    A partition's events are applied in delivery order, so one employee's events keep their order.
+    Validation, trust, retries and dead-lettering are EventSubscriber's."""
 
     consumer_cls = _PartitionConsumer
 
-    def __init__(self, source_service, **kwargs):
+    def __init__(self, source_service, batch: int = 100, **kwargs):
         super().__init__(source_service, "partitioned", **kwargs)
+        self.batch = batch
 
     def setup(self):
         consumer = self.container.service_name
@@ -308,7 +305,8 @@ class PartitionSubscriber(EventSubscriber):
         self.event_types = frozenset(topology.partitioned_event_types(consumer, self.source_service))
         self.queues = topology.partition_queues(consumer, self.source_service)
         self.queue = self.queues[0]
-        self.in_order = InOrder()
+        self.waiting: dict[str, deque] = {q.name: deque() for q in self.queues}  # (body, message, alone) arrived
+        self.running: set[str] = set()  # queues with a batch in a worker
         self._setup_common(consumer)
         options = dict(self.consumer_options)
         from nameko import config
@@ -326,8 +324,8 @@ class PartitionSubscriber(EventSubscriber):
             self.amqp_uri, ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
             queues=self.queues, callbacks=[self.handle_message],
             heartbeat=options.pop("heartbeat", config.get(HEARTBEAT_CONFIG_KEY, DEFAULT_HEARTBEAT)),
-            prefetch_count=options.pop("prefetch_count", config.get(PREFETCH_COUNT_CONFIG_KEY,
-                                                                    DEFAULT_PREFETCH_COUNT)),
+            prefetch_count=max(self.batch, options.pop("prefetch_count", config.get(PREFETCH_COUNT_CONFIG_KEY,
+                                                                                    DEFAULT_PREFETCH_COUNT))),
             accept=options.pop("accept", serialization.setup().accept), **options)
         if share is not None:
             self.consumer.preferred = {self.queues[q].name for q in share}
@@ -339,37 +337,77 @@ class PartitionSubscriber(EventSubscriber):
             return "event_type is not one of the partition's events"
         return envelope_problem(body, self.source_service, event_type)
 
-    def _type_of(self, body) -> str:
-        return str(body.get("event_type")) if isinstance(body, dict) else "unknown"
-
     def _queue_name(self, message) -> str:
         return getattr(message, "ekinerja_queue", self.queue.name)
 
+    # -- batches ------------------------------------------------------------------------------------------------
     def _spawn(self, body, message, first_failure_at, attempt):
-        key = (message.headers or {}).get(topology.PARTITION_HEADER)
-        if attempt == 1 and key is not None and getattr(message, "ekinerja_key", None) is None:
-            message.ekinerja_key = key
-            if not self.in_order.arrive(key, (body, message)):
-                return  # runs once the employee's earlier event is settled (`_settled`)
-        super()._spawn(body, message, first_failure_at, attempt)
+        if isinstance(message, _Batch):  # a batch (re)started: EventSubscriber runs the handler with its bodies
+            super()._spawn(body, message, first_failure_at, attempt)
+            return
+        queue = self._queue_name(message)  # a delivery that passed the checks: it waits for its partition's turn
+        self.waiting[queue].append((body, message, False))
+        self._next(queue)
+
+    def _next(self, queue: str) -> None:
+        """Start the queue's next batch unless one is running: what is waiting, up to `batch` (one event alone when
+        its batch failed)."""
+        waiting = self.waiting[queue]
+        if queue in self.running or not waiting:
+            return
+        items = [waiting.popleft()]
+        if not items[0][2]:
+            while waiting and len(items) < self.batch and not waiting[0][2]:
+                items.append(waiting.popleft())
+        self.running.add(queue)
+        batch = _Batch(queue, [(body, message) for body, message, _ in items])
+        super()._spawn(batch.bodies, batch, time.monotonic(), 1)
+
+    def _finished(self, batch: _Batch) -> None:
+        self.running.discard(batch.queue)
+        self._next(batch.queue)
+
+    def _handled(self, message, first_failure_at, attempt, worker_ctx, result=None, exc_info=None):
+        if exc_info is not None or not isinstance(message, _Batch):
+            return super()._handled(message, first_failure_at, attempt, worker_ctx, result, exc_info)
+        service = self.container.service_name
+        fresh = result if isinstance(result, list) else [True] * len(message.items)
+        for body, applied in zip(message.bodies, fresh, strict=False):
+            metrics.EVENTS_HANDLED.labels(service, self._type_of(body), "ok" if applied else "duplicate").inc()
+        self._ack(message)
+        return result, exc_info
+
+    def _type_of(self, body) -> str:
+        if isinstance(body, list):  # a batch's worker (its failures are counted once, as one "batch")
+            return self._type_of(body[0]) if len(body) == 1 else "batch"
+        return str(body.get("event_type")) if isinstance(body, dict) else "unknown"
+
+    def _dead_letter(self, message, reason: str, detail: str) -> None:
+        if not isinstance(message, _Batch):
+            super()._dead_letter(message, reason, detail)
+        elif len(message.items) == 1:
+            super()._dead_letter(message.items[0][1], reason, detail)
+            self._finished(message)
+        else:  # which event failed is unknown: run each alone, in order, before anything that arrived later
+            log.warning("a batch of %d events failed (%s); applying them one at a time", len(message.items), detail)
+            self.waiting[message.queue].extendleft((body, m, True) for body, m in reversed(message.items))
+            self._finished(message)
 
     def _ack(self, message) -> None:
-        super()._ack(message)
-        self._settled(message)
+        if not isinstance(message, _Batch):
+            super()._ack(message)
+            return
+        for _, delivery in message.items:
+            super()._ack(delivery)
+        self._finished(message)
 
     def _requeue(self, message) -> None:
-        super()._requeue(message)
-        self._settled(message)
-
-    def _settled(self, message) -> None:
-        key = getattr(message, "ekinerja_key", None)
-        if key is None:
+        if not isinstance(message, _Batch):
+            super()._requeue(message)
             return
-        message.ekinerja_key = None
-        following = self.in_order.done(key)
-        if following is not None:
-            body, waiting = following
-            super()._spawn(body, waiting, time.monotonic(), 1)
+        for _, delivery in message.items:
+            super()._requeue(delivery)
+        self._finished(message)
 
 
 subscribe_partitions = PartitionSubscriber.decorator

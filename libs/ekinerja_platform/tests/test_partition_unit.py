@@ -1,6 +1,7 @@
 """Partitioned consumption without a broker: which messages a partition subscriber accepts, the share parser, and
 the partition header the relay stamps."""
 import uuid
+from collections import deque
 from types import SimpleNamespace
 
 import pytest
@@ -73,3 +74,130 @@ def test_the_relay_stamps_the_pseudonym_of_the_employee_on_partitioned_events_on
     skp._channel = FakeChannel()
     skp._publish(str(uuid.uuid4()), "skp_approved", b"{}", None, nip)
     assert skp._channel.published[0][2]["headers"] is None, "no partitioned consumer of skp's events"
+
+
+# -- batches (docs/scale.md, "Batched intake"): the subscriber's own bookkeeping, with a fake container and broker --
+class FakeMessage:
+    def __init__(self, n, queue="recap.des.p00"):
+        self.n, self.ekinerja_queue, self.headers, self.properties = n, queue, {}, {}
+
+
+class FakeContainer:
+    service_name = "recap"
+
+    def __init__(self):
+        self.calls = []  # (bodies, handle_result) of each handler call, in the order they started
+        self.threads = []
+
+    def spawn_managed_thread(self, run, identifier):
+        if "wait_for_worker_pool" in identifier:
+            run()
+        else:
+            self.threads.append(identifier)  # a retry after a pause: not run here
+
+    def spawn_worker(self, entrypoint, args, kwargs, context_data, handle_result):
+        self.calls.append((args[0], handle_result))
+
+
+class FakeBroker:
+    def __init__(self):
+        self.acked, self.requeued, self.dead = [], [], []
+        self.should_stop = False
+
+    def ack_message(self, message):
+        self.acked.append(message.n)
+
+    def requeue_message(self, message):
+        self.requeued.append(message.n)
+
+    def publish(self, queue, message, reason, detail):
+        self.dead.append(message.n)
+
+
+def batching(batch):
+    sub = subscriber()
+    sub.batch, sub.container, broker = batch, FakeContainer(), FakeBroker()
+    sub.consumer = sub.dead_letters = broker
+    sub.retry_seconds, sub.method_name = 30, "on_des_event"
+    queues = ("recap.des.p00", "recap.des.p01")
+    sub.waiting, sub.running = {q: deque() for q in queues}, set()
+    return sub, sub.container, broker
+
+
+def deliver(sub, n, queue="recap.des.p00"):
+    sub._spawn({"n": n}, FakeMessage(n, queue), 0.0, 1)
+
+
+def finish(container, index, result=None, exc=None):
+    bodies, handle_result = container.calls[index]
+    exc_info = (type(exc), exc, None) if exc is not None else None
+    handle_result(SimpleNamespace(args=(bodies,)), result if exc is None else None, exc_info)
+
+
+def numbers(container, index):
+    return [body["n"] for body in container.calls[index][0]]
+
+
+def test_what_arrives_while_a_batch_runs_is_the_next_batch_up_to_the_limit_acked_after_the_handler():
+    sub, container, broker = batching(batch=3)
+    deliver(sub, 1)  # nothing running: starts at once, alone (no waiting for a batch to fill)
+    for n in range(2, 7):
+        deliver(sub, n)
+    assert [numbers(container, i) for i in range(len(container.calls))] == [[1]]
+    assert broker.acked == []
+    finish(container, 0, [True])
+    assert broker.acked == [1] and numbers(container, 1) == [2, 3, 4], "the next batch: the waiting ones, <= 3"
+    finish(container, 1, [True, False, True])
+    assert broker.acked == [1, 2, 3, 4] and numbers(container, 2) == [5, 6]
+    finish(container, 2, [True, True])
+    assert broker.acked == [1, 2, 3, 4, 5, 6] and len(container.calls) == 3 and not sub.running
+
+
+def test_two_partitions_run_side_by_side_one_batch_each():
+    sub, container, broker = batching(batch=10)
+    deliver(sub, 1, "recap.des.p00")
+    deliver(sub, 2, "recap.des.p01")
+    deliver(sub, 3, "recap.des.p00")
+    assert [numbers(container, i) for i in range(len(container.calls))] == [[1], [2]]
+    finish(container, 1, [True])
+    assert broker.acked == [2] and len(container.calls) == 2, "p00's next waits for p00's batch, not p01's"
+
+
+def test_a_failed_batch_runs_its_events_alone_in_order_and_only_the_bad_one_is_dead_lettered():
+    sub, container, broker = batching(batch=10)
+    deliver(sub, 1)
+    for n in (2, 3, 4):
+        deliver(sub, n)
+    finish(container, 0, [True])
+    assert numbers(container, 1) == [2, 3, 4]
+    finish(container, 1, exc=ValueError("bad event"))  # not transient: which one is unknown
+    assert broker.dead == [] and broker.acked == [1]
+    deliver(sub, 5)  # arrived after the failure: behind the ones that run alone
+    assert numbers(container, 2) == [2]
+    finish(container, 2, [True])
+    assert numbers(container, 3) == [3]
+    finish(container, 3, exc=ValueError("bad event"))
+    assert broker.dead == [3] and broker.acked == [1, 2, 3], "dead-lettered, then acked"
+    assert numbers(container, 4) == [4], "alone: it was in the failed batch"
+    finish(container, 4, [True])
+    assert numbers(container, 5) == [5]
+    finish(container, 5, [True])
+    assert broker.acked == [1, 2, 3, 4, 5] and broker.requeued == [] and not sub.running
+
+
+def test_a_transient_failure_retries_the_whole_batch_later_without_settling_it():
+    sub, container, broker = batching(batch=10)
+    deliver(sub, 1)
+    deliver(sub, 2)
+    deliver(sub, 3)
+    finish(container, 0, [True])
+    error = ConnectionError("server closed the connection")
+    error.connection_invalidated = True
+    finish(container, 1, exc=error)
+    assert broker.acked == [1] and broker.dead == [] and broker.requeued == []
+    assert len(container.threads) == 1, "a retry of the batch is scheduled"
+    assert "recap.des.p00" in sub.running, "nothing else of the partition starts meanwhile"
+    sub._spawn(container.calls[1][0], container.calls[1][1].args[0], 0.0, 2)  # the retry
+    assert numbers(container, 2) == [2, 3]
+    finish(container, 2, [True, True])
+    assert broker.acked == [1, 2, 3]

@@ -5,7 +5,7 @@ from ekinerja_platform.gauges import GaugeRefresher
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 from recap import metrics
-from recap.adapters.intake import IntakeEngine, apply_des_event
+from recap.adapters.intake import IntakeEngine
 from recap.application import api, handlers, policy, spread
 
 rpc = grpc_for(recap_pb2_grpc.RecapServiceStub)
@@ -19,9 +19,8 @@ def _consumer(producer: str, event_type: str):
     return subscribe(producer, event_type)(handle)
 
 
-# des's activity and plan events: inbox, log, facts and counters in two statements (recap.adapters.intake)
-_INTAKE_EVENTS = frozenset({"plan_submitted", "activity_submitted", "activity_reviewed", "revision_requested",
-                            "period_locked"})
+# des's events applied per partition in one transaction, up to this many (recap.application.handlers.apply_des_batch)
+BATCH = 100
 
 
 class RecapService(PlatformService):
@@ -89,10 +88,9 @@ class RecapService(PlatformService):
     on_skp_scored = _consumer("skp", "skp_scored")
     on_skp_closed = _consumer("skp", "skp_closed")
 
-    @subscribe_partitions("des")
-    def on_des_event(self, envelope):
+    @subscribe_partitions("des", batch=BATCH)
+    def on_des_event(self, envelopes):
         """Every des event, from des's partition queues (docs/scale.md): one employee's events in order, the
-        partitions shared by the recap processes (one active consumer each, moved by the broker)."""
-        if envelope["event_type"] in _INTAKE_EVENTS:
-            return apply_des_event(self.intake, envelope)
-        return apply_once(self.db, "recap", envelope, handlers.apply_event)
+        partitions shared by the recap processes (one active consumer each, moved by the broker), the events that
+        arrived together on a partition applied in one transaction."""
+        return handlers.apply_des_batch(self.intake, envelopes)

@@ -10,6 +10,11 @@ Round trips per event: BEGIN, 1, 2, COMMIT (was: pre-ping, BEGIN, inbox, log, lo
 COMMIT). The merge itself stays the pure code of `recap.domain.projection` (property-tested). The rebuild uses the
 same two statements without the inbox, the log and the advisory lock.
 
+The live consumer applies the events waiting on a partition together (`claim_many`, `apply_many`, called by
+`recap.application.handlers.apply_des_batch`): one inbox statement, one lock statement, one load and one save per
+fact kind and one log statement per batch, the merge being `projection.batch_changes` (the same final state as
+`apply` event by event, property-tested). `apply` / `apply_des_event` stay the one-event path and the rebuild's.
+
 A connection that died while idle in the pool (no pre-ping) fails the first statement: the transaction is retried
 once on a fresh connection; anything else raises and the message is requeued (the inbox keeps it exactly-once).
 """
@@ -84,15 +89,14 @@ _SAVE_FACTS = {
 
 def _save_and_count(kind: str) -> sa.TextClause:
     emp = {**{k: "text" for k in _EMP_KEYS}, **_COUNTER_TYPES}
-    keg = {**{k: "text" for k in _KEG_KEYS}, **_COUNTER_TYPES}
+    keg = {**{k: "text" for k in _KEG_KEYS}, **_COUNTER_TYPES, "recompute": "boolean"}
     return sa.text(
         f"WITH saved AS ({_SAVE_FACTS[kind]}), "
         f"ed AS (SELECT * FROM {_recordset('emp', emp)}), "
         f"emp AS ({_counter_upsert('employee_counters', 'ed', _EMP_KEYS)}), "
         f"kd AS (SELECT * FROM {_recordset('keg', keg)}), "
         f"keg AS ({_counter_upsert('kegiatan_counters', 'kd', _KEG_KEYS)}), "
-        "ach_keys AS (SELECT DISTINCT nip, kind, period_key FROM kd "
-        "WHERE recognised_qty <> 0 OR recognised_qty_final <> 0), "
+        "ach_keys AS (SELECT DISTINCT nip, kind, period_key FROM kd WHERE recompute), "
         f"ach_new AS ({ach.computed('ach_keys', 'kd')}), "
         f"ach_set AS ({ach.upsert('ach_new')}) "
         "SELECT 1")
@@ -112,11 +116,14 @@ def _fact_row(kind: str, fact_id: str, state: dict) -> dict:
     return row
 
 
-def _counter_rows(deltas: dict, scope: str, fields: tuple) -> list[dict]:
+def _counter_rows(deltas: dict, scope: str, fields: tuple, recompute: set | None = None) -> list[dict]:
+    """`recompute`: the kegiatan keys whose achievement to recompute (None: those whose recognised qty moved)."""
     rows = []
     for key in sorted(k for k in deltas if k[0] == scope):
         row = dict(zip(fields, key[1:], strict=True))
         row.update({name: deltas[key].get(name, 0) for name in _COUNTERS})
+        if scope == "keg":
+            row["recompute"] = projection.recognised_changed(deltas[key]) if recompute is None else key in recompute
         rows.append(row)
     return rows
 
@@ -154,6 +161,62 @@ def apply(connection, envelope: dict, consumer: str | None = CONSUMER) -> bool:
         "emp": _json(_counter_rows(deltas, "emp", _EMP_FIELDS)),
         "keg": _json(_counter_rows(deltas, "keg", _KEG_FIELDS))})
     return True
+
+
+# -- several events in one transaction (`recap.application.handlers.apply_des_batch`) ----------------------------
+_CLAIM_MANY = sa.text("INSERT INTO inbox (consumer, event_id) SELECT :consumer, id FROM "
+                      "unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, n) ORDER BY n "
+                      "ON CONFLICT DO NOTHING RETURNING event_id::text")
+# applied_at: the time the batch's work is done (just before its commit), so the measured lag includes the batch
+_LOG_MANY = sa.text("INSERT INTO event_log (event_id, producer, event_type, envelope, applied_at) "
+                    "SELECT CAST(e->>'event_id' AS uuid), e->>'producer', e->>'event_type', e, clock_timestamp() "
+                    "FROM jsonb_array_elements(CAST(:envelopes AS jsonb)) WITH ORDINALITY AS u(e, n) ORDER BY n "
+                    "ON CONFLICT (event_id) DO NOTHING")
+# one statement, the keys in order (a sorted subquery is not flattened): no deadlock between two batches
+_LOCK_MANY = sa.text(f"SELECT count({ach.LOCK.replace(':lock_key', 'k')}) FROM "
+                     "(SELECT k FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k) s")
+
+
+def claim_many(connection, envelopes: list[dict], consumer: str = CONSUMER) -> list[bool]:
+    """Claim the events in the inbox in one statement: True for each one this consumer had not seen (a second copy
+    of an event in the same batch: False)."""
+    ids = list(dict.fromkeys(str(e["event_id"]) for e in envelopes))
+    claimed = set(connection.execute(_CLAIM_MANY, {"consumer": consumer, "ids": ids}).scalars())
+    fresh = []
+    for envelope in envelopes:
+        event_id = str(envelope["event_id"])
+        fresh.append(event_id in claimed)
+        claimed.discard(event_id)
+    return fresh
+
+
+def apply_many(connection, envelopes: list[dict]) -> None:
+    """Project claimed des activity/plan events (in delivery order) in the caller's transaction and log them:
+    the employees locked in key order, the facts loaded once per kind, merged in Python (`projection.batch_changes`:
+    the final state of applying them one by one), saved and their counter deltas added once per kind."""
+    if not envelopes:
+        return
+    updates = [projection.updates_of(e) for e in envelopes]
+    nips = {(e.get("data") or {}).get("nip") or e.get("nip") for e in envelopes}
+    connection.execute(_LOCK_MANY, {"keys": sorted({ach.lock_key(nip) for nip in nips})})
+    olds: dict[tuple[str, str], dict | None] = {}
+    for kind in sorted({u[0] for u in updates}):
+        ids = sorted({fact_id for k, fact_ids, _, _ in updates if k == kind for fact_id in fact_ids})
+        if ids:
+            rows = connection.execute(_CLAIM_AND_LOAD[(kind, False)], {"ids": ids}).all()
+            olds.update({(kind, fact_id): state or None for fact_id, state in rows})
+    changed, deltas, recompute = projection.batch_changes(updates, olds)
+    others = sorted({ach.lock_key(key[3]) for key in deltas} - {ach.lock_key(nip) for nip in nips})
+    if others:  # a fact whose earlier version named another employee (not expected from des)
+        connection.execute(_LOCK_MANY, {"keys": others})
+    counters = {"emp": _json(_counter_rows(deltas, "emp", _EMP_FIELDS)),
+                "keg": _json(_counter_rows(deltas, "keg", _KEG_FIELDS, recompute))}
+    for kind in sorted(_FACT_TABLE):
+        facts = [_fact_row(kind, fact_id, state) for (k, fact_id), state in sorted(changed.items()) if k == kind]
+        if facts:
+            connection.execute(_SAVE_AND_COUNT[kind], {"facts": _json(facts), **counters})
+            counters = {"emp": "[]", "keg": "[]"}  # added once, by the first kind's statement
+    connection.execute(_LOG_MANY, {"envelopes": _json(envelopes)})
 
 
 def apply_des_event(engine: sa.Engine, envelope: dict) -> bool:

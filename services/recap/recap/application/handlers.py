@@ -38,6 +38,41 @@ def apply_event(session, envelope: dict) -> None:
     project(session, envelope)
 
 
+def _apply_batch(connection, envelopes: list[dict]) -> list[bool]:
+    fresh = intake.claim_many(connection, envelopes)
+    run: list[dict] = []  # consecutive activity/plan events, applied together
+    for envelope, new in zip(envelopes, fresh, strict=True):
+        if not new:
+            continue
+        if envelope["event_type"] in projection.PROJECTED_EVENTS:
+            run.append(envelope)
+            continue
+        intake.apply_many(connection, run)  # what came before a reference event is applied before it
+        run = []
+        with Session(bind=connection) as session:
+            apply_event(session, envelope)
+            session.flush()
+    intake.apply_many(connection, run)
+    return fresh
+
+
+def apply_des_batch(engine: sa.Engine, envelopes: list[dict]) -> list[bool]:
+    """des's events delivered together on one partition, in one transaction: the inbox claims them all, activity
+    and plan events are merged and counted together (`intake.apply_many`), a reference event (des's monthly targets
+    and quality) is applied in its place between them. The same final state as one transaction per event, at a
+    fraction of the round trips and commits; True per event applied, False per one the inbox already had.
+    Retried once when the pooled connection turned out to be dead (the intake engine has no pre-ping)."""
+    for attempt in (1, 2):
+        try:
+            with engine.begin() as connection:
+                return _apply_batch(connection, envelopes)
+        except sa.exc.DBAPIError as exc:
+            if attempt == 1 and exc.connection_invalidated:
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
 def rebuild(engine, batch: int = 2000) -> int:
     """Truncate the projections and re-apply the event log in one transaction; returns the number of events.
 

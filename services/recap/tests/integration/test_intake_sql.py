@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from recap_histories import NIPS, activity_histories
 from sqlalchemy.orm import Session
 
+from ekinerja_platform.outbox import claim_event
 from recap.adapters import intake
 from recap.adapters import tables as t
 from recap.application import handlers, queries
@@ -213,3 +214,59 @@ def test_two_revisions_of_one_split_handled_at_once_keep_the_newest(fast):
         revisions = conn.execute(sa.select(t.monthly_targets.c.revision).where(
             t.monthly_targets.c.skp_id == "s9")).scalars().all()
     assert revisions and set(revisions) == {3}
+
+
+def _state(engine, stream) -> dict:
+    """Everything the intake writes, zero counter rows included (applied_at and seq left out; inbox and log: the
+    stream's events)."""
+    tables = {"activities": "activity_id", "plans": "plan_id", "employee_counters": None,
+              "kegiatan_counters": None, "employee_achievement": None, "monthly_targets": None}
+    out = {}
+    with engine.connect() as conn:
+        for table in tables:
+            rows = conn.execute(sa.text(f"SELECT * FROM {table}")).mappings().all()
+            out[table] = sorted(repr(sorted(dict(r).items())) for r in rows)
+        ids = {"ids": sorted({e["event_id"] for e in stream})}
+        out["inbox"] = conn.execute(sa.text("SELECT event_id::text FROM inbox WHERE event_id::text = ANY(:ids) "
+                                            "ORDER BY 1"), ids).scalars().all()
+        out["log"] = conn.execute(sa.text("SELECT event_id::text || envelope::text FROM event_log "
+                                          "WHERE event_id::text = ANY(:ids) ORDER BY 1"), ids).scalars().all()
+    return out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(activity_histories(), st.lists(st.integers(1, 9), min_size=1, max_size=6), st.randoms(use_true_random=False))
+def test_batches_of_any_size_give_the_state_of_one_event_per_transaction(recap_db, fast, events, sizes, rnd):
+    """handlers.apply_des_batch (one transaction per batch, facts merged and counters summed in Python) leaves the
+    database exactly as intake.apply_des_event does event by event: facts, counters (zero rows too), maintained
+    achievement, inbox and log; with duplicates in a batch, redeliveries and a new monthly split in the middle."""
+    skp = ev.skp_approved("s1", NIPS[0], "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None,
+                          [("k1", 24), ("k2", 0)])
+    resplit = ev.targets_for(skp, revision=2, split={"k1": {(2025, 2): 5, (2025, 3): 2}, "k2": {(2025, 2): 3}})
+    stream = list(events)
+    stream.insert(rnd.randint(0, len(stream)), resplit)
+    for _ in range(rnd.randint(1, 3)):  # duplicates and redeliveries, after their original
+        at = rnd.randrange(len(stream))
+        stream.insert(rnd.randint(at, len(stream)), stream[at])
+
+    _reset(fast)
+    _targets(fast)
+    for envelope in stream:
+        if envelope["event_type"] in projection.PROJECTED_EVENTS:
+            intake.apply_des_event(fast, envelope)
+        else:
+            with Session(fast) as session, session.begin():
+                if claim_event(session, "recap", envelope["event_id"]):
+                    handlers.apply_event(session, envelope)
+    one_by_one = _state(fast, stream)
+
+    _reset(fast)
+    _targets(fast)
+    start, fresh = 0, []
+    for size in sizes * len(stream):
+        if start >= len(stream):
+            break
+        fresh += handlers.apply_des_batch(fast, stream[start:start + size])
+        start += size
+    assert _state(fast, stream) == one_by_one
+    assert fresh.count(True) == len({e["event_id"] for e in stream}), "each event applied once, copies dropped"

@@ -23,6 +23,9 @@ def _dlq_depth(amqp_uri) -> int:
     total = 0
     with Connection(amqp_uri) as conn:
         channel = conn.channel()
+        # declared here too (same arguments, idempotent): run alone, no producer's relay has declared them yet
+        topology.declare(channel, [topology.partition_dead_letter_queue(q)
+                                   for q in topology.partition_queues("recap", "des")])
         for queue in topology.partition_queues("recap", "des"):
             _, count, _ = channel.queue_declare(f"{queue.name}.dlq", passive=True)
             total += count
