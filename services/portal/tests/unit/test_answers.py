@@ -4,14 +4,29 @@ no protobuf object reaches a use case or a template — and copies each field it
 
 Checked failing: a converter returning the reply itself (`day = lambda m: m`), and two positional arguments swapped
 in `activity` (uraian ↔ satuan), each fail here.
-"""
-from dataclasses import fields, is_dataclass
 
+And every page renders the same HTML from the plain answers as from the protobuf replies they come from,
+with no protobuf object in what reaches its template: each page use case runs twice on a fake port, answering
+with a filled protobuf reply (the shape the templates read before) and with the adapter's conversion of it.
+Checked failing: `catatan` dropped from `activity`, or `unit_nama` from `instansi_recap`, changes a page here.
+"""
+import asyncio
+import dataclasses
+import datetime as dt
+import threading
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from portal.adapters.answers import CONVERTERS, convert
 from portal.adapters.services import pb
+from portal.application import actions, pages, views
 from portal.application import answers as A
+from portal.application.ports import ServiceError
 
 pytestmark = pytest.mark.unit
 
@@ -71,3 +86,87 @@ def test_an_answer_no_page_reads_is_none():
 
 def test_the_evidence_is_a_file_of_its_bytes():
     assert convert("des", "GetEvidence", reply_of("des", "GetEvidence")) == A.File(b"data", "content_type", "")
+
+
+# -- pages ----------------------------------------------------------------------------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "portal" / "templates"
+ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+TODAY = dt.date(2026, 3, 5)
+PRINCIPAL = {"nama": "Ani", "jabatan_id": "parent_id", "instansi_id": "I1", "nip": "nip"}
+
+
+def run(coroutine):
+    """On a loop of its own in a thread (the browser tests in the same process keep the main thread's loop)."""
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("value", asyncio.run(coroutine)))
+    worker.start()
+    worker.join(60)
+    return result["value"]
+
+
+class Replies:
+    """Answers every call with a filled reply of its RPC: as protobuf (`plain=False`) or as the adapter's answer."""
+
+    def __init__(self, plain: bool):
+        self.plain = plain
+
+    async def call(self, service, rpc, fields, token="", **_):
+        reply = reply_of(service, rpc)
+        return convert(service, rpc, reply) if self.plain else reply
+
+
+PAGES = {  # page -> (template, the use case's view model from a port)
+    "hari_ini": ("hari_ini.html", lambda s: views.hari_ini(s, "t", TODAY)),
+    "laporan": ("laporan.html", lambda s: pages.laporan(s, "t", "2026-03")),
+    "laporan_detail": ("laporan_form.html", lambda s: detail(s)),
+    "tim": ("tim.html", lambda s: views.tim(s, "t", PRINCIPAL, TODAY)),
+    "skp": ("skp.html", lambda s: pages.skp_list(s, "t", PRINCIPAL, "")),
+    "skp_detail": ("skp_detail.html", lambda s: pages.skp_detail(s, "t", "s1", "nip")),
+    "rekap_instansi": ("rekap.html", lambda s: pages.rekap(s, "t", TODAY, instansi_id="I1")),
+    "rekap_unit": ("rekap.html", lambda s: pages.rekap(s, "t", TODAY, unit_id="U1")),
+    "rekap_pegawai": ("rekap.html", lambda s: pages.rekap(s, "t", TODAY, nip="nip")),
+    "tanya": ("tanya.html", lambda s: tanya(s)),
+    "admin": ("admin.html", lambda s: pages.admin(s, "t", "I1", {"audit_nip": "1", "jabatan": "J1"})),
+}
+
+
+async def detail(services):
+    return await pages.laporan_form(services, "t", TODAY, await pages.activity(services, "t", "a1"))
+
+
+async def tanya(services):
+    data = await pages.tanya(services, "t", ["expert"])
+    return {**data, "answer": await actions.ask(services, "t", "apa?", "k" * 16)}
+
+
+def render(template: str, data: dict) -> str:
+    context = {"values": {}, "answer": None, "result": None, "reply": None, **data}
+    context.update(csrf="c", kunci="k", roles=["pegawai", "expert"], principal=PRINCIPAL, flash=None, fmt=views.fmt,
+                   state_labels=views.STATE_LABELS, skp_labels=views.SKP_STATUS_LABELS,
+                   audit_labels=views.AUDIT_LABELS, problems=[], field_problem={}, form_problems=[])
+    return ENV.get_template(template).render(**context)
+
+
+def assert_plain(value, where):
+    if isinstance(value, str | bytes | bool | int | Decimal | type(None) | ServiceError):
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            assert_plain(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple | set):
+        for i, item in enumerate(value):
+            assert_plain(item, f"{where}[{i}]")
+    else:
+        assert dataclasses.is_dataclass(value) and type(value).__module__ == A.__name__, \
+            f"{where}: {type(value).__module__}.{type(value).__name__} reaches the template"
+        for f in dataclasses.fields(value):
+            assert_plain(getattr(value, f.name), f"{where}.{f.name}")
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_the_page_is_the_same_from_plain_answers_and_holds_no_protobuf(name):
+    template, use_case = PAGES[name]
+    plain = run(use_case(Replies(plain=True)))
+    assert_plain(plain, name)
+    assert render(template, plain) == render(template, run(use_case(Replies(plain=False))))
