@@ -18,8 +18,12 @@ def activity(m) -> a.Activity:
                       m.jam_mulai, m.jam_selesai, m.state, m.evidence_id, m.kuantitas_diakui, m.catatan)
 
 
+def activity_line(m) -> a.ActivityLine:
+    return a.ActivityLine(m.activity_id, m.nip, m.tanggal, m.jam_mulai, m.uraian, m.kuantitas, m.satuan, m.state)
+
+
 def activity_list(m) -> a.ActivityList:
-    return a.ActivityList(tuple(map(activity, m.activities)))
+    return a.ActivityList(tuple(map(activity_line, m.activities)))
 
 
 def plan(m) -> a.Plan:
@@ -39,7 +43,7 @@ def kegiatan_month(m) -> a.KegiatanMonth:
 
 
 def day(m) -> a.Day:
-    return a.Day(m.tanggal, m.skp_id, tuple(map(plan, m.plans)), tuple(map(activity, m.activities)),
+    return a.Day(m.tanggal, m.skp_id, tuple(map(plan, m.plans)), tuple(map(activity_line, m.activities)),
                  tuple(map(kegiatan_month, m.kegiatan)))
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Activity:
+    """A stored report (GetActivity; SubmitActivity and UpdateActivity answer it too)."""
     activity_id: str = ""
     nip: str = ""
     tanggal: str = ""
@@ -30,9 +31,23 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityLine:
+    """A report as a list shows it (Laporan, Tim saya, Hari ini): a month of them is converted per page view, so
+    only these fields are copied."""
+    activity_id: str = ""
+    nip: str = ""
+    tanggal: str = ""
+    jam_mulai: str = ""
+    uraian: str = ""
+    kuantitas: str = ""
+    satuan: str = ""
+    state: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityList:
     """ListActivities and ReviewQueue."""
-    activities: tuple[Activity, ...] = ()
+    activities: tuple[ActivityLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +87,7 @@ class Day:
     tanggal: str = ""
     skp_id: str = ""
     plans: tuple[Plan, ...] = ()
-    activities: tuple[Activity, ...] = ()
+    activities: tuple[ActivityLine, ...] = ()
     kegiatan: tuple[KegiatanMonth, ...] = ()
 
 

@@ -107,10 +107,16 @@ def activity(state="draft", **more):
     return A.Activity(**{**base, **more})
 
 
+def line(**fields):
+    """A report as ListActivities and ReviewQueue answer it."""
+    base = dict(activity_id="a1", tanggal="2026-03-04", jam_mulai="08:00", uraian="rapat", kuantitas="2.50")
+    return A.ActivityLine(**{**base, **fields})
+
+
 def test_laporan_lists_the_month_newest_first():
     services = FakeServices(des_ListActivities=A.ActivityList(activities=(
-        activity(activity_id="old", tanggal="2026-03-01"), activity(activity_id="late", jam_mulai="13:00"),
-        activity(activity_id="early"))))
+        line(activity_id="old", tanggal="2026-03-01"), line(activity_id="late", jam_mulai="13:00"),
+        line(activity_id="early"))))
     data = run(pages.laporan(services, "tok", "2026-03"))
     assert [a.activity_id for a in data["items"]] == ["late", "early", "old"] and data["bulan"] == "2026-03"
     assert services.last("ListActivities").fields == {"bulan": "2026-03"}
@@ -239,8 +245,8 @@ class PegawaiOf:
 
 
 def test_tim_groups_the_queue_by_person_and_day_with_names():
-    queue = (activity(nip="2", tanggal="2026-03-04"), activity(nip="1", tanggal="2026-03-05"),
-             activity(nip="1", tanggal="2026-03-03"))
+    queue = (line(nip="2", tanggal="2026-03-04"), line(nip="1", tanggal="2026-03-05"),
+             line(nip="1", tanggal="2026-03-03"))
     services = FakeServices(des_ReviewQueue=A.ActivityList(activities=queue), identity_GetOrganisation=org(),
                             recap_ListNoncompliance=refused(), identity_GetPegawai=PegawaiOf({"1": "Ani"}))
     data = run(views.tim(services, "tok", {"instansi_id": "I1"}, TODAY))
