@@ -94,6 +94,7 @@ COMMANDS = {
     "SkpService.ExportEvaluasi": "skp evaluasi unduh",
     "SkpService.GetRulesetSetting": "skp aturan lihat",
     "SkpService.SetRulesetSetting": "skp aturan atur",
+    "SkpService.SetSiklusEvaluasi": "skp aturan siklus",
     "SkpService.GetPredikatOrganisasi": "skp predikat-organisasi lihat",
     "SkpService.SetPredikatOrganisasi": "skp predikat-organisasi atur",
     "SkpService.CheckDistribution": "skp sebaran",

@@ -27,12 +27,18 @@ def _show_setting(what: str, value_key: str):
         click.echo(f"{what} {s.get('instansi_id')} {s.get('tahun') or s.get('periode')}: {value}  ({state})")
         for change in s.get("history", []):
             click.echo(f"  {change}")
+        if value_key == "ruleset":
+            siklus = s.get("siklus_evaluasi") or "-"
+            click.echo(f"Siklus evaluasi periodik: {siklus}"
+                       + ("" if s.get("siklus_is_set") else "  (belum ditetapkan (bawaan))"))
+            for change in s.get("siklus_history", []):
+                click.echo(f"  {change}")
     return show
 
 
 @click.group("aturan")
 def aturan_group():
-    """Aturan penilaian per instansi dan tahun: pp46-2011 atau permenpanrb-6-2022."""
+    """Aturan penilaian per instansi dan tahun (pp46-2011 atau permenpanrb-6-2022) dan siklus evaluasi periodiknya."""
 
 
 @aturan_group.command("lihat")
@@ -56,6 +62,20 @@ def aturan_atur(instansi_id, tahun, ruleset, reason):
     pada aturannya."""
     _emit("SetRulesetSetting", _pb().SetRulesetSettingRequest(instansi_id=instansi_id, tahun=tahun, ruleset=ruleset,
                                                                reason=reason),
+          _show_setting("Aturan", "ruleset"), write=True)
+
+
+@aturan_group.command("siklus")
+@click.argument("instansi_id")
+@click.argument("tahun", type=int)
+@click.argument("siklus", type=click.Choice(["bulanan", "triwulanan"]))
+@click.option("--alasan", "reason", required=True, help="Alasan perubahan (tercatat).")
+@json_option
+def aturan_siklus(instansi_id, tahun, siklus, reason):
+    """Tetapkan siklus evaluasi periodik instansi untuk satu tahun: bulanan atau triwulanan (bawaan triwulanan; JPT
+    selalu per triwulan). Tidak dapat diubah setelah ada evaluasi periodik pada tahun itu."""
+    _emit("SetSiklusEvaluasi", _pb().SetSiklusEvaluasiRequest(instansi_id=instansi_id, tahun=tahun,
+                                                               siklus_evaluasi=siklus, reason=reason),
           _show_setting("Aturan", "ruleset"), write=True)
 
 

@@ -324,15 +324,17 @@ __all__ = ["repo"]
 # --- issue 22: settings per instansi, the distribution curve -------------------------------------------------------
 
 
-def _history(view: dict) -> list:
+def _history(view: dict, key: str = "history") -> list:
     return [pb.SettingChange(at=_s(c["at"]), actor=c["actor"], old_value=c["old_value"] or "",
-                             new_value=c["new_value"], reason=c["reason"]) for c in view["history"]]
+                             new_value=c["new_value"], reason=c["reason"]) for c in view[key]]
 
 
 def ruleset_setting_message(view: dict) -> pb.RulesetSetting:
     return pb.RulesetSetting(instansi_id=view["instansi_id"], tahun=view["tahun"], ruleset=view["ruleset"],
                              is_set=view["is_set"], version=view["version"], updated_by=view["updated_by"],
-                             updated_at=_s(view["updated_at"]), history=_history(view))
+                             updated_at=_s(view["updated_at"]), history=_history(view),
+                             siklus_evaluasi=view["siklus_evaluasi"], siklus_is_set=view["siklus_is_set"],
+                             siklus_history=_history(view, "siklus_history"))
 
 
 def predikat_organisasi_message(view: dict) -> pb.PredikatOrganisasiSetting:
@@ -352,6 +354,12 @@ def set_ruleset_setting(db, call, request):
     return _write(db, call, "SetRulesetSetting", request, pb.SetRulesetSettingResponse, lambda s, p: (
         pb.SetRulesetSettingResponse(setting=ruleset_setting_message(ruleset_setting.set_ruleset_setting(
             s, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
+
+
+def set_siklus_evaluasi(db, call, request):
+    return _write(db, call, "SetSiklusEvaluasi", request, pb.SetSiklusEvaluasiResponse, lambda s, p: (
+        pb.SetSiklusEvaluasiResponse(setting=ruleset_setting_message(ruleset_setting.set_siklus_evaluasi(
+            s, p, request.instansi_id, request.tahun, request.siklus_evaluasi, request.reason)))))
 
 
 def get_predikat_organisasi(db, call, request):

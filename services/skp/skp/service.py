@@ -133,6 +133,10 @@ class SkpService(PlatformService):
         return api.set_ruleset_setting(self.db, self.call, request)
 
     @rpc
+    def SetSiklusEvaluasi(self, request, context):
+        return api.set_siklus_evaluasi(self.db, self.call, request)
+
+    @rpc
     def GetPredikatOrganisasi(self, request, context):
         return api.get_predikat_organisasi(self.db, self.call, request)
 

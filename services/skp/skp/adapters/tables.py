@@ -202,6 +202,17 @@ ruleset_settings = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )
 
+# The periodic-evaluation cadence of an instansi in a year (migration 0010_evaluation_cadence): bulanan | triwulanan.
+evaluation_cadence = sa.Table(
+    "evaluation_cadence", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("tahun", sa.Integer, primary_key=True),
+    sa.Column("siklus", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
 # The organisation's predikat kinerja for a period, set by the PyB: it picks the distribution curve (6/2022 §4).
 predikat_organisasi = sa.Table(
     "predikat_organisasi", metadata,

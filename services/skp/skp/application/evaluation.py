@@ -21,7 +21,7 @@ from . import events_622
 from .handlers import _actor, _changed
 from .official_forms import _person
 from .rencana import _doc
-from .ruleset_setting import check_not_final, finalisation_of
+from .ruleset_setting import check_not_final, finalisation_of, lock_siklus, siklus_for
 
 
 def _approved(session, doc: dict) -> dict:
@@ -33,6 +33,14 @@ def _approved(session, doc: dict) -> dict:
 
 def _periode(doc: dict, text: str):
     return ev.periode_of_document(text, doc["kind"], doc["period_start"], doc["period_end"])
+
+
+def _open_periode(session, doc: dict, text: str):
+    """The period of an evaluation being opened or rated: it must follow the instansi's cadence for the year."""
+    periode, bulan = _periode(doc, text)
+    lock_siklus(session, doc["instansi_id"], periode.year, shared=True)
+    ev.check_siklus(periode, siklus_for(session, doc["instansi_id"], periode.year), doc["kind"])
+    return periode, bulan
 
 
 def evaluation_view(session, doc: dict, evaluation: dict | None, periode: str) -> dict:
@@ -58,7 +66,7 @@ def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: st
     dukung."""
     doc, _ = _doc(session, "SetRealisasiIki", principal, skp_id, lock=True)
     plan = _approved(session, doc)
-    periode, bulan = _periode(doc, periode_text)
+    periode, bulan = _open_periode(session, doc, periode_text)
     ev.check_started(periode, today)
     current = rr.get_evaluation(session, doc["skp_id"], periode.kode)
     ev.check_open(current)
@@ -85,7 +93,7 @@ def add_feedback(session, principal, skp_id: str, periode_text: str, rhk_id: str
     """Umpan balik berkelanjutan: the penilai's note during the period, before the period is rated."""
     doc, _ = _doc(session, "AddUmpanBalik", principal, skp_id, lock=True)
     plan = _approved(session, doc)
-    periode, _bulan = _periode(doc, periode_text)
+    periode, _bulan = _open_periode(session, doc, periode_text)
     ev.check_open(rr.get_evaluation(session, doc["skp_id"], periode.kode))
     item = ev.validate_feedback(rhk_id, perilaku, catatan, rhk.rhk_by_id(plan["approved_rhk"]))
     row = rr.add_feedback(session, doc["skp_id"], periode.kode, _actor(principal), item)
@@ -99,7 +107,7 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
     """The penilai's ratings for the period; the predikat and angka kredit are computed and stored, final."""
     doc, _ = _doc(session, "RateEvaluasi", principal, skp_id, lock=True)
     plan = _approved(session, doc)
-    periode, bulan = _periode(doc, periode_text)
+    periode, bulan = _open_periode(session, doc, periode_text)
     hasil = ev.parse_rating(hasil_kerja, "hasil_kerja")
     sikap = ev.parse_rating(perilaku, "perilaku")
     catatan = rhk._text(catatan, "catatan", required=False)

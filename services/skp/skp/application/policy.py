@@ -61,6 +61,7 @@ RULES: dict[str, frozenset[str] | str] = {
     # are final (admin_bkn reads it too).
     "GetRulesetSetting": SETTING_READ,
     "SetRulesetSetting": InstansiRule({BKN, ADMIN}),
+    "SetSiklusEvaluasi": InstansiRule({BKN, ADMIN}),  # the periodic-evaluation cadence, beside the ruleset
     "GetPredikatOrganisasi": SETTING_READ,
     "SetPredikatOrganisasi": InstansiRule({ADMIN}),
     "CheckDistribution": InstansiRule({BKN, ADMIN}),

@@ -7,16 +7,20 @@ nothing and writes no audit row, so a retried call is harmless.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ekinerja_platform.domain_errors import FailedPrecondition
 
+from ..adapters import rhk_tables as rr_tables
 from ..adapters import tables as t
 from ..domain import ruleset_setting as rs
 from . import policy
 
 RULESET, PREDIKAT_ORGANISASI, FINALISASI = "ruleset", "predikat_organisasi", "finalisasi"
+SIKLUS_EVALUASI = "siklus_evaluasi"
 
 
 def _actor(principal) -> str:
@@ -71,7 +75,16 @@ def get_ruleset_setting(session, principal, instansi_id: str, tahun: int) -> dic
     rs.check_instansi(instansi_id)
     rs.check_tahun(tahun)
     policy.authorize_instansi("GetRulesetSetting", principal, instansi_id)
-    return _view(session, RULESET, t.ruleset_settings, "ruleset", instansi_id, "tahun", tahun, rs.DEFAULT_RULESET)
+    return _ruleset_view(session, instansi_id, tahun)
+
+
+def _ruleset_view(session, instansi_id: str, tahun: int) -> dict:
+    """The ruleset of the year with the periodic-evaluation cadence of the same year beside it."""
+    view = _view(session, RULESET, t.ruleset_settings, "ruleset", instansi_id, "tahun", tahun, rs.DEFAULT_RULESET)
+    siklus = _view(session, SIKLUS_EVALUASI, t.evaluation_cadence, "siklus", instansi_id, "tahun", tahun,
+                   rs.DEFAULT_SIKLUS)
+    return {**view, "siklus_evaluasi": siklus["siklus"], "siklus_is_set": siklus["is_set"],
+            "siklus_history": siklus["history"]}
 
 
 def set_ruleset_setting(session, principal, instansi_id: str, tahun: int, ruleset: str, reason: str) -> dict:
@@ -82,7 +95,51 @@ def set_ruleset_setting(session, principal, instansi_id: str, tahun: int, rulese
     reason = rs.check_reason(reason)
     policy.authorize_instansi("SetRulesetSetting", principal, instansi_id)
     _set(session, principal, RULESET, t.ruleset_settings, "ruleset", instansi_id, "tahun", tahun, ruleset, reason)
-    return _view(session, RULESET, t.ruleset_settings, "ruleset", instansi_id, "tahun", tahun, rs.DEFAULT_RULESET)
+    return _ruleset_view(session, instansi_id, tahun)
+
+
+# --- the periodic-evaluation cadence per instansi and year --------------------------------------------------------
+
+
+def lock_siklus(session, instansi_id: str, tahun: int, *, shared: bool) -> None:
+    """A transaction lock on (instansi, tahun): opening or rating a periodic evaluation takes it shared, a change of
+    the cadence exclusive, so no evaluation of the old cadence slips in while the cadence changes."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(sa.text(f"SELECT {function}(hashtext(:key))"), {"key": f"siklus:{instansi_id}:{tahun}"})
+
+
+def siklus_for(session, instansi_id: str, tahun: int) -> str:
+    """The cadence of the periodic evaluation of ``instansi_id`` in ``tahun`` (default ``triwulanan``)."""
+    value = session.execute(sa.select(t.evaluation_cadence.c.siklus).where(
+        t.evaluation_cadence.c.instansi_id == instansi_id, t.evaluation_cadence.c.tahun == tahun)).scalar()
+    return value or rs.DEFAULT_SIKLUS
+
+
+def _periodic_evaluations(session, instansi_id: str, tahun: int) -> int:
+    e = rr_tables.evaluations
+    return session.execute(sa.select(sa.func.count()).select_from(e).where(
+        e.c.instansi_id == instansi_id, e.c.jenis_periode != "tahunan",
+        e.c.period_start >= dt.date(tahun, 1, 1), e.c.period_start <= dt.date(tahun, 12, 31))).scalar_one()
+
+
+def set_siklus_evaluasi(session, principal, instansi_id: str, tahun: int, siklus: str, reason: str) -> dict:
+    """**Decision**: the cadence of a year is fixed once a periodic evaluation (month or quarter) of that year exists
+    in the instansi (FAILED_PRECONDITION): changing it would leave periods of two cadences in one year, which the
+    curve and the SIASN export cannot compare. Setting the cadence already in force is always accepted."""
+    rs.check_instansi(instansi_id)
+    rs.check_tahun(tahun)
+    rs.check_siklus(siklus)
+    reason = rs.check_reason(reason)
+    policy.authorize_instansi("SetSiklusEvaluasi", principal, instansi_id)
+    lock_siklus(session, instansi_id, tahun, shared=False)
+    if siklus_for(session, instansi_id, tahun) != siklus:
+        count = _periodic_evaluations(session, instansi_id, tahun)
+        if count:
+            raise FailedPrecondition(f"siklus evaluasi tahun {tahun} tidak dapat diubah: sudah ada {count} evaluasi "
+                                     "periodik pada tahun itu", field="siklus_evaluasi", reason="SIKLUS_SUDAH_DIPAKAI")
+    _set(session, principal, SIKLUS_EVALUASI, t.evaluation_cadence, "siklus", instansi_id, "tahun", tahun, siklus,
+         reason)
+    return _ruleset_view(session, instansi_id, tahun)
 
 
 # --- the organisation's predikat per period (6/2022 §4) -----------------------------------------------------------

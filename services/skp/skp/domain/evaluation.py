@@ -67,6 +67,20 @@ def periode_of_document(text: str, kind: str, period_start: dt.date, period_end:
     return periode, months_covered(start, end)
 
 
+def check_siklus(periode: Periode, siklus: str, kind: str) -> None:
+    """The instansi's cadence for the year (``bulanan`` | ``triwulanan``) decides which periodic evaluations open:
+    a month in a quarterly instansi, or a quarter in a monthly one, is refused. The annual evaluation is always
+    allowed; a JPT is evaluated per quarter whatever the cadence (§2; its month is refused by
+    ``periode_of_document``)."""
+    if is_jpt(kind) and periode.jenis == BULANAN:
+        raise InvalidArgument("JPT dievaluasi per triwulan (TTTT-Qn) atau tahunan", field="periode")
+    if periode.jenis == TAHUNAN or periode.jenis == siklus or is_jpt(kind):
+        return
+    wanted = "TTTT-BB (bulanan)" if siklus == BULANAN else "TTTT-Qn (triwulanan)"
+    raise InvalidArgument(f"instansi ini memakai evaluasi periodik {siklus} pada tahun {periode.year}: periode "
+                          f"harus {wanted} atau TTTT (tahunan)", field="periode")
+
+
 def parse_rating(value: str, name: str) -> Rating:
     value = (value or "").strip()
     try:

@@ -6,7 +6,9 @@ later change of the setting never touches a document already made. Without a set
 ``pp46-2011`` (what every document was before the setting existed).
 
 Periods of the 6/2022 evaluation (``periode``): ``2025`` (the year), ``2025-Q1`` … ``2025-Q4`` (a quarter) or
-``2025-01`` … ``2025-12`` (a month) — the instansi chooses monthly or quarterly periodic evaluation.
+``2025-01`` … ``2025-12`` (a month) — the instansi chooses monthly or quarterly periodic evaluation per year
+(``siklus_evaluasi``: ``bulanan`` | ``triwulanan``; **decision**: default ``triwulanan``, the cadence a JPT is
+evaluated at anyway (§2), so one default fits every employee). domain/evaluation.py:check_siklus enforces it.
 """
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ RULESETS = (PP46, PERMENPANRB_6_2022)
 DEFAULT_RULESET = PP46
 TAHUN_MIN, TAHUN_MAX = 2014, 2100  # PP 46/2011 applied from 2014; nothing plans beyond 2100
 REASON_MAX = 500
+BULANAN, TRIWULANAN = "bulanan", "triwulanan"  # the same words as domain/evaluation.py's period kinds
+SIKLUS = (BULANAN, TRIWULANAN)
+DEFAULT_SIKLUS = TRIWULANAN
 
 _PERIODE = re.compile(r"^(?P<tahun>\d{4})(?:-(?:Q(?P<q>[1-4])|(?P<m>0[1-9]|1[0-2])))?$")
 
@@ -42,6 +47,12 @@ def check_ruleset(ruleset: str) -> str:
     if ruleset not in RULESETS:
         raise InvalidArgument(f"aturan penilaian harus salah satu dari: {', '.join(RULESETS)}", field="ruleset")
     return ruleset
+
+
+def check_siklus(siklus: str) -> str:
+    if siklus not in SIKLUS:
+        raise InvalidArgument(f"siklus evaluasi harus salah satu dari: {', '.join(SIKLUS)}", field="siklus_evaluasi")
+    return siklus
 
 
 def check_reason(reason: str, field: str = "reason") -> str:

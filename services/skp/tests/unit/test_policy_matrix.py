@@ -55,7 +55,8 @@ def test_matrix(rpc, caller):
 
 # Position templates (rules by the position's agency and its penilai): tests/unit/test_position_templates.py
 # Instansi settings and the distribution curve (issue 22): tests/unit/test_ruleset_setting.py
-SETTING_RPCS = {"GetRulesetSetting", "SetRulesetSetting", "GetPredikatOrganisasi", "SetPredikatOrganisasi",
+SETTING_RPCS = {"GetRulesetSetting", "SetRulesetSetting", "SetSiklusEvaluasi", "GetPredikatOrganisasi",
+                "SetPredikatOrganisasi",
                 "CheckDistribution", "FinaliseDistribution"}
 TEMPLATE_RPCS = {"GetTemplate", "ListTemplateVersions", "CopyCatalogueToTemplate", "UpdateTemplate",
                  "UpdateTemplateRhk", "ListCatalogues", "GetCatalogue"}
