@@ -47,6 +47,10 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
         instansi_id=inst, tahun=cal.year_start.year, ruleset=RULESET, reason="Penilaian menurut PermenPANRB 6/2022"),
         metadata=admin(), timeout=20).setting
     assert (setting.ruleset, setting.is_set) == (RULESET, True)
+    setting = s.SetSiklusEvaluasi(spb.SetSiklusEvaluasiRequest(  # the journey evaluates a month: monthly cadence
+        instansi_id=inst, tahun=cal.year_start.year, siklus_evaluasi="bulanan", reason="Evaluasi periodik bulanan"),
+        metadata=admin(), timeout=20).setting
+    assert (setting.siklus_evaluasi, setting.siklus_is_set) == ("bulanan", True)
     t = identity.pegawai(inst, "Taufik Sekda", "IV/c")
     k = identity.pegawai(inst, "Kartika Kaban", "IV/b", gender=2)
     f = identity.pegawai(inst, "Fajar Prakom", "III/a")
