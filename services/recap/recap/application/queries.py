@@ -293,6 +293,8 @@ def unit_recap(session, unit_id: str, kind: str, day: dt.date, today: dt.date, v
 # formatted as the API shows them (`round(x, 2)`: half away from zero, which is `show`'s ROUND_HALF_UP for every
 # sign), and after the page one total row over every member. The oldest pending age stays the employee's whole
 # period (every unit, as `oldest_pending`), one probe of the partial index `activities_pending_nip` per member.
+# Name and achievement are one primary-key probe per member too: as joins, the planner hashed the whole `employees`
+# and the period's `employee_achievement` (the country's, nationally) to serve a thousand members.
 UNIT_PAGE = sa.text("""
 WITH counted AS (
     SELECT nip, min(unit_id) AS unit_id, sum(plans)::bigint AS plans, sum(planned_qty) AS planned_qty,
@@ -313,14 +315,14 @@ members AS (
       AND (a.end_date IS NULL OR a.end_date >= :start) AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.nip = a.nip)
     GROUP BY a.nip),
 shown AS (
-    SELECT m.*, coalesce(e.nama, '') AS nama, ach.achievement,
+    SELECT m.*, coalesce((SELECT e.nama FROM employees e WHERE e.nip = m.nip), '') AS nama,
+           (SELECT a.achievement FROM employee_achievement a
+            WHERE a.nip = m.nip AND a.kind = :kind AND a.period_key = :period_key) AS achievement,
            greatest(0, CAST(:as_of AS date) - (
                SELECT min(x.submitted_at) FROM activities x
                WHERE x.nip = m.nip AND x.status = 'submitted' AND NOT x.locked
                  AND x.tanggal BETWEEN :start AND :end)::date) AS oldest_pending_days
     FROM members m
-    LEFT JOIN employees e ON e.nip = m.nip
-    LEFT JOIN employee_achievement ach ON ach.nip = m.nip AND ach.kind = :kind AND ach.period_key = :period_key
     WHERE CAST(:visible AS text[]) IS NULL OR m.nip = ANY(CAST(:visible AS text[])))
 SELECT * FROM (
 (SELECT nip, nama, unit_id, plans, round(planned_qty, 2)::text, reported, round(reported_qty, 2)::text,

@@ -489,3 +489,35 @@ def test_unit_page_is_two_statements(loaded, engine):
     from recap.application import api
     api._shown_counters(page["total"][3:])   # every cell has the protobuf field's type
     assert [api._shown_counters(row[3:]).pending for row in page["rows"]] == [0, 1]   # P, then A (a2)
+
+
+def test_unit_page_reads_only_its_members_names_and_achievements(loaded, engine):
+    """A unit of 1,000 among 20,000 employees: the page reads its members' rows of `employees` and
+    `employee_achievement`, not the country's (as joins, the planner hashed both whole tables: 5.6 M rows
+    nationally). Rolled back afterwards."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import queries
+    with Session(engine) as session:
+        session.execute(sa.text(
+            "INSERT INTO employees (nip, nama, instansi_id, status) SELECT 'x' || g, 'Pegawai ' || g, 'i-x', 'aktif' "
+            "FROM generate_series(1, 20000) g; "
+            "INSERT INTO employee_achievement (nip, kind, period_key, achievement) "
+            "SELECT 'x' || g, 'month', '2025-03', g / 7.0 FROM generate_series(1, 20000) g; "
+            "INSERT INTO assignments (assignment_id, nip, instansi_id, jabatan_id, unit_id, start_date, version) "
+            "SELECT 'as-x' || g, 'x' || g, 'i-x', 'j-x', 'u-besar', '2025-01-01', 1 FROM generate_series(1, 1000) g; "
+            "ANALYZE employees; ANALYZE employee_achievement; ANALYZE assignments"))
+        page = queries.unit_page(session, "u-besar", "month", dt.date(2025, 3, 20), dt.date(2026, 1, 1), None, 0,
+                                 1000)
+        # rows read by sequential and bitmap scans of the table, and fetched through any of its indexes
+        read = {table: session.execute(sa.text(
+            "SELECT pg_stat_get_xact_tuples_returned(CAST(:t AS regclass)) "
+            "+ pg_stat_get_xact_tuples_fetched(CAST(:t AS regclass)) + (SELECT sum(pg_stat_get_xact_tuples_fetched("
+            "i.indexrelid)) FROM pg_index i WHERE i.indrelid = CAST(:t AS regclass))"), {"t": table}).scalar()
+            for table in ("employees", "employee_achievement")}
+        session.rollback()
+    shown = {row[0]: row[14] for row in page["rows"]}
+    assert len(shown) == 1000 and page["members"] == 1000 and (shown["x7"], shown["x1000"]) == ("1.00", "142.86")
+    assert read == {"employees": 1000, "employee_achievement": 1000}, read
