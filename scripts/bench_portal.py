@@ -1,16 +1,30 @@
 """The portal's "Hari ini" page under 50 concurrent signed-in sessions, beside the same page's gRPC calls made
 directly in the same run.
 
-    .venv/bin/python scripts/bench_portal.py [--sessions 50] [--pages 1000]
+    .venv/bin/python scripts/bench_portal.py [--sessions 50] [--pages 1000] [--rounds 4]
+                                             [--think 1.0] [--think-pages 2000] [--des-processes 2]
 
 Starts an isolated stack (the five services as processes on fresh databases and vhost, a small agency with an
 approved SKP, a few plans and reports: services/portal/tests/browser/portal_stack.py) and the portal on a free port.
-Signs in `--sessions` times (each its own session and tokens), then loads "Hari ini" `--pages` times with that many
-in flight, and makes the page's des call (GetDay: the day's plans and reports, the month's targets with their
-totals; once three calls) `--pages` times with the same concurrency straight from a grpc.aio client. Prints
-requests/s, p50 and p95 of both and the portal's added share. Goals (issue 18): p95 ≤ 200 ms, the portal adds
-≤ 30 % to the direct calls' time. Both clients run in this process, on the same machine as everything else:
-compare ratios.
+Signs in `--sessions` times (each its own session and tokens), then loads "Hari ini" and, straight from a grpc.aio
+client, makes the page's des call (GetDay: the day's plans and reports, the month's targets with their totals),
+under two load models, the paths taking turns in `--rounds` rounds:
+
+- **closed loop** (`--pages` each way): every session asks for its next page the moment the last one arrives, so
+  `--sessions` pages are always in flight. This measures throughput (requests/s); its latency is set by Little's
+  law (mean = sessions ÷ requests/s) whatever the code does.
+- **sessions with think time** (`--think-pages` each way, `--think` seconds mean, exponential; 0 skips it): each
+  session waits between pages as a person does. 50 people with the page open do not reload it back to back; 1 s
+  is a pessimistic bound (a person reading, typing a report or a quick-entry line takes far longer), so this is
+  still a heavy load: ~50 pages/s from 50 people.
+
+`--des-processes N` (N > 1) starts N-1 more des processes on des's port (SO_REUSEPORT: the kernel spreads new
+connections over them) and adds two paths: the direct client and a second portal (`EKINERJA_PORTAL_GRPC_CHANNELS`
+= 4N) spreading their calls over 4N connections; the "×1" paths hold one connection, i.e. one des process serves
+them. Prints requests/s, p50/p95/mean per path and model, the portal's added share against the direct path with the
+same des processes, the ×N ÷ ×1 ratios, the CPU ms per page of each process, and the load average. Goals
+(issue 18): p95 ≤ 200 ms, the portal adds ≤ 30 % to the direct calls' time. Both clients run in this process, on the
+same machine as everything else: compare ratios.
 """
 from __future__ import annotations
 
@@ -18,6 +32,7 @@ import argparse
 import asyncio
 import gzip
 import os
+import random
 import re
 import signal
 import statistics
@@ -66,10 +81,17 @@ class PageClient:
         self.reader = self.writer = None
 
     async def get(self) -> tuple[int, bytes, dict]:
-        if self.writer is None:
+        reused = self.writer is not None
+        if not reused:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         self.writer.write(self.request)
-        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        try:
+            head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), TIMEOUT)
+        except (asyncio.IncompleteReadError, ConnectionError) as error:
+            await self.close()
+            if reused and not getattr(error, "partial", b""):  # the server closed an idle keep-alive connection:
+                return await self.get()                        # a browser sends the GET again on a new one
+            raise
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split(" ", 2)[1])
         headers = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
@@ -123,12 +145,18 @@ async def cpu_per_page(pids: dict, pages: int, run, label: str) -> tuple[object,
     return result, used
 
 
-async def timed(n: int, concurrency: int, one) -> tuple[list[float], float]:
+async def timed(n: int, concurrency: int, one, think: float = 0.0) -> tuple[list[float], float]:
+    """`n` calls of `one(worker)` by `concurrency` workers; `think` > 0: each worker waits an exponentially
+    distributed time of that mean before each page (a person reading the last one; the first wait staggers the
+    sessions' start), seeded so every path waits alike."""
     latencies: list[float] = []
     queue = iter(range(n))
 
     async def worker(w: int):
+        pause = random.Random(w)
         for _ in queue:
+            if think:
+                await asyncio.sleep(pause.expovariate(1 / think))
             started = time.perf_counter()
             await one(w)
             latencies.append(time.perf_counter() - started)
@@ -148,86 +176,155 @@ def summary(name: str, latencies: list[float], elapsed: float) -> dict:
     return row
 
 
-async def bench(base: str, des_target: str, people: dict, sessions: int, pages: int, pids: dict,
-                rounds: int) -> None:
+def adds(p: dict, d: dict) -> str:
+    return " / ".join(f"{100 * (p[k] / d[k] - 1):+.0f} %" for k in ("mean", "p50", "p95"))
+
+
+async def measure(paths: dict, pids: dict, pages: int, sessions: int, rounds: int, think: float, model: str) -> dict:
+    """Each path `pages` times over `rounds` rounds, the paths taking turns (reversed every other round) so all see
+    the same drift of a shared machine's load; latencies, elapsed time and CPU ms per page of every process."""
+    results = {name: {"latencies": [], "elapsed": 0.0, "cpu": {}} for name in paths}
+    share = pages // rounds
+    for n in range(rounds):
+        for name in (list(paths) if n % 2 == 0 else list(reversed(paths))):
+            one = paths[name]
+            (lat, took), used = await cpu_per_page(pids, share, lambda one=one: timed(share, sessions, one, think),
+                                                   f"{model}-{name}-{n}")
+            results[name]["latencies"] += lat
+            results[name]["elapsed"] += took
+            for process, ms in used.items():
+                results[name]["cpu"][process] = results[name]["cpu"].get(process, 0.0) + ms / rounds
+    return results
+
+
+def report(title: str, results: dict, replicas: int) -> None:
+    print(f"\n{title}  (load average {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    rows = {name: summary(name, r["latencies"], r["elapsed"]) for name, r in results.items()}
+    for suffix in ["×1"] + ([f"×{replicas}"] if replicas > 1 else []):
+        p, d = rows[f"portal {suffix}"], rows[f"direct {suffix}"]
+        print(f"portal {suffix} adds {adds(p, d)} to direct {suffix} (mean / p50 / p95; goal ≤ 30 %); "
+              f"portal p95 {p['p95']:.0f} ms (goal ≤ 200 ms)")
+    if replicas > 1:
+        for path in ("direct", "portal"):
+            a, b = rows[f"{path} ×1"], rows[f"{path} ×{replicas}"]
+            print(f"{path}: ×{replicas} ÷ ×1 requests/s {b['rps'] / a['rps']:.2f}, mean {b['mean'] / a['mean']:.2f}, "
+                  f"p95 {b['p95'] / a['p95']:.2f}")
+    for name, r in results.items():
+        used = {k: v for k, v in r["cpu"].items() if v >= 0.05}
+        print(f"CPU ms per page, {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
+              + f" (total {sum(used.values()):.2f})")
+
+
+async def portal_browsers(portals: dict, people: dict, sessions: int) -> dict:
+    """Per portal, `sessions` page clients, each signed in on its own (its own session and tokens)."""
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    browsers = {}
+    for name, base in portals.items():
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT) as client:
+            cookies = [await sign_in(client, people["staf"].nip, people["password"]) for _ in range(sessions)]
+        browsers[name] = [PageClient(base, cookie) for cookie in cookies]
+    return browsers
+
+
+def portal_page(browsers: list, checked: bool = False):
+    async def one(w: int):
+        status, body, headers = await browsers[w].get()
+        assert status == 200, status
+        if checked:  # the warm-up's pages are decoded and read
+            text = (gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body).decode()
+            assert "Hari ini" in text, text[:300]
+            if PROFILE_DIR is not None and w == 0:
+                (PROFILE_DIR / "hari-ini.html").write_text(text)  # what the portal renders and compresses
+    return one
+
+
+async def direct_clients(des_target: str, people: dict, sessions: int, replicas: int) -> tuple[dict, list]:
+    """The direct paths ("×1": one connection; "×N": 4N, each its own TCP connection by its own subchannel pool,
+    landing on a des process as the kernel spreads them), and the channels to close."""
     from ekinerja.des.v1 import des_pb2, des_pb2_grpc
     from ekinerja.identity.v1 import identity_pb2, identity_pb2_grpc
 
-    staf, password = people["staf"], people["password"]
-    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT) as client:
-        cookies = [await sign_in(client, staf.nip, password) for _ in range(sessions)]
-    browsers = [PageClient(base, cookie) for cookie in cookies]
-
-    async def checked_page(w: int):
-        status, body, headers = await browsers[w].get()
-        text = (gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body).decode()
-        assert status == 200 and "Hari ini" in text, status
-        if PROFILE_DIR is not None and w == 0:
-            (PROFILE_DIR / "hari-ini.html").write_text(text)  # what the portal renders and compresses
-
-    async def portal_page(w: int):
-        status, _, _ = await browsers[w].get()
-        assert status == 200, status
-
-    channel = grpc.aio.insecure_channel(des_target)
     identity_channel = grpc.aio.insecure_channel(people["identity_target"])
     identity = identity_pb2_grpc.IdentityServiceStub(identity_channel)
     # one sign-in per worker, as the portal holds one per session: des sees as many distinct tokens either way
-    logins = [await identity.Login(identity_pb2.LoginRequest(user=staf.nip, password=password), timeout=TIMEOUT)
-              for _ in range(sessions)]
-    des = des_pb2_grpc.DesServiceStub(channel)
+    logins = [await identity.Login(identity_pb2.LoginRequest(user=people["staf"].nip, password=people["password"]),
+                                   timeout=TIMEOUT) for _ in range(sessions)]
     mds = [[("authorization", f"Bearer {login.access_token}")] for login in logins]
     tanggal = des_today().isoformat()
+    own = [("grpc.use_local_subchannel_pool", 1)]
+    channels = {"×1": [grpc.aio.insecure_channel(des_target)]}
+    if replicas > 1:
+        channels[f"×{replicas}"] = [grpc.aio.insecure_channel(des_target, options=own) for _ in range(4 * replicas)]
 
-    async def direct_page(w: int):
-        day = await des.GetDay(des_pb2.GetDayRequest(tanggal=tanggal), metadata=mds[w], timeout=TIMEOUT)
-        assert day.skp_id and day.kegiatan, day
+    def direct_page(group: list):
+        stubs = [des_pb2_grpc.DesServiceStub(channel) for channel in group]
 
+        async def one(w: int):
+            day = await stubs[w % len(stubs)].GetDay(des_pb2.GetDayRequest(tanggal=tanggal), metadata=mds[w],
+                                                     timeout=TIMEOUT)
+            assert day.skp_id and day.kegiatan, day
+        return one
+
+    paths = {suffix: direct_page(group) for suffix, group in channels.items()}
+    return paths, [identity_channel, *(channel for group in channels.values() for channel in group)]
+
+
+async def bench(portals: dict, des_target: str, people: dict, args, pids: dict) -> None:
+    sessions, replicas = args.sessions, args.des_processes
+    browsers = await portal_browsers(portals, people, sessions)
+    direct, channels = await direct_clients(des_target, people, sessions, replicas)
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
-    # warm-up: pools, channels, templates; every page checked
-    await timed(sessions * 2, sessions, checked_page)
-    await timed(sessions * 2, sessions, direct_page)
-    # the two paths take turns (direct, portal, portal, direct, ...) so that both see the same drift of a shared
-    # machine's load; each path's figures are over all of its rounds
-    paths = {"direct": ({"des": pids["des"]}, direct_page), "portal": (pids, portal_page)}
-    latencies = {name: [] for name in paths}
-    elapsed = dict.fromkeys(paths, 0.0)
-    cpu = {name: {} for name in paths}
-    share = pages // rounds
-    for n in range(rounds):
-        for name in (("direct", "portal") if n % 2 == 0 else ("portal", "direct")):
-            watched, one = paths[name]
-            (lat, took), used = await cpu_per_page(watched, share, lambda one=one: timed(share, sessions, one),
-                                                   f"{name}-{n}")
-            latencies[name] += lat
-            elapsed[name] += took
-            for process, ms in used.items():
-                cpu[name][process] = cpu[name].get(process, 0.0) + ms / rounds
-    for browser in browsers:
-        await browser.close()
-    await channel.close()
-    await identity_channel.close()
+    paths = {}
+    for suffix in direct:
+        paths[f"direct {suffix}"] = direct[suffix]
+        paths[f"portal {suffix}"] = portal_page(browsers[suffix])
+        # warm-up: pools, channels, templates; every page checked
+        await timed(sessions * 2, sessions, portal_page(browsers[suffix], checked=True))
+        await timed(sessions * 2, sessions, direct[suffix])
 
-    print(f"\n{sessions} concurrent sessions, {share * rounds} page loads each way in {rounds} alternating rounds")
-    d = summary("direct gRPC (des GetDay)", latencies["direct"], elapsed["direct"])
-    p = summary("portal GET / (Hari ini)", latencies["portal"], elapsed["portal"])
-    print(f"\nportal adds {100 * (p['mean'] / d['mean'] - 1):.0f} % to the direct calls' mean time "
-          f"({100 * (p['p50'] / d['p50'] - 1):.0f} % at p50, {100 * (p['p95'] / d['p95'] - 1):.0f} % at p95); "
-          f"goal ≤ 30 %. portal p95 {p['p95']:.0f} ms (goal ≤ 200 ms)")
-    print("\nCPU ms per page: " + "   ".join(
-        f"{path}: " + ", ".join(f"{name} {ms:.2f}" for name, ms in used.items()) + f" (total {sum(used.values()):.2f})"
-        for path, used in cpu.items()))
-    print(f"portal adds {100 * (sum(cpu['portal'].values()) / sum(cpu['direct'].values()) - 1):.0f} % to the direct "
-          f"calls' CPU per page (what bounds requests/s when the cores are busy)")
+    closed = await measure(paths, pids, args.pages, sessions, args.rounds, 0.0, "closed")
+    report(f"closed loop: {sessions} sessions, no think time, {args.pages // args.rounds * args.rounds} pages per "
+           f"path in {args.rounds} alternating rounds", closed, replicas)
+    if args.think > 0:
+        thinking = await measure(paths, pids, args.think_pages, sessions, args.rounds, args.think, "think")
+        report(f"sessions with think time: {sessions} sessions, {args.think:g} s mean think time (exponential), "
+               f"{args.think_pages // args.rounds * args.rounds} pages per path in {args.rounds} alternating rounds",
+               thinking, replicas)
+    for group in browsers.values():
+        for browser in group:
+            await browser.close()
+    for channel in channels:
+        await channel.close()
+
+
+def start_des_replicas(stack: Stack, count: int) -> list:
+    """`count` more des processes on des's own port (SO_REUSEPORT), each with its own HTTP port and relay."""
+    first = stack.processes["des"]
+    extra = [testing.ServiceProcess("des", dict(first.env), grpc_port=first.grpc_port) for _ in range(count)]
+    for process in extra:
+        process.start(wait=180)
+    listening = {first.process.pid} | {p.process.pid for p in extra}
+    if not testing.wait_for(lambda: listeners(first.grpc_port) == listening, 60):
+        raise SystemExit(f"des processes not all listening on {first.grpc_port}: {listeners(first.grpc_port)}")
+    return extra
+
+
+def listeners(port: int) -> set[int]:
+    """PIDs of the processes with a listening TCP socket on `port` (from `ss`)."""
+    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return {int(pid) for pid in re.findall(r"pid=(\d+)", out)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=50)
-    parser.add_argument("--pages", type=int, default=1000)
+    parser.add_argument("--pages", type=int, default=1000, help="closed loop: pages per path")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of each path")
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time between a session's pages (s); "
+                                                                  "0: closed loop only")
+    parser.add_argument("--think-pages", type=int, default=2000, help="with think time: pages per path")
+    parser.add_argument("--des-processes", type=int, default=2, help="des processes on one port (SO_REUSEPORT)")
     parser.add_argument("--profile", type=Path, help="write py-spy raw profiles of each measured run here")
     args = parser.parse_args()
     global PROFILE_DIR
@@ -235,20 +332,28 @@ def main() -> int:
     amqp = testing.create_vhost()
     stack = Stack(amqp, REPO / "build" / f"bench-portal-keys-{uuid.uuid4().hex[:6]}")
     stack.key_dir.mkdir(parents=True, exist_ok=True)
-    portal = None
+    portals, replicas = {}, []
     try:
         stack.start()
         people = seed(stack, activities=5)
         people["identity_target"] = stack.processes["identity"].target
-        portal = PortalProcess(stack)
-        portal.env["EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS"] = str(TIMEOUT)  # the direct client's
-        portal.start(wait=300)  # a loaded machine migrates and starts slowly
-        pids = {"portal": portal.process.pid, "des": stack.processes["des"].process.pid}
-        asyncio.run(bench(portal.url, stack.processes["des"].target, people, args.sessions, args.pages, pids,
-                          args.rounds))
+        replicas = start_des_replicas(stack, args.des_processes - 1)
+        for suffix, channels in [("×1", 1)] + ([(f"×{args.des_processes}", 4 * args.des_processes)]
+                                               if args.des_processes > 1 else []):
+            portal = portals[suffix] = PortalProcess(stack)
+            portal.env["EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS"] = str(TIMEOUT)  # the direct client's
+            portal.env["EKINERJA_PORTAL_GRPC_CHANNELS"] = str(channels)
+            portal.start(wait=300)  # a loaded machine migrates and starts slowly
+        pids = {f"portal {suffix}": portal.process.pid for suffix, portal in portals.items()}
+        for n, process in enumerate([stack.processes["des"], *replicas]):
+            pids[f"des{n + 1}"] = process.process.pid
+        asyncio.run(bench({suffix: portal.url for suffix, portal in portals.items()},
+                          stack.processes["des"].target, people, args, pids))
     finally:
-        if portal:
+        for portal in portals.values():
             portal.stop()
+        for process in replicas:
+            process.stop()
         stack.stop()
         testing.delete_vhost(amqp)
         import shutil

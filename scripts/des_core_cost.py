@@ -1,6 +1,6 @@
 """des's own work per SubmitActivity, without the gRPC transport (run by scripts/bench_des.py in its own process).
 
-The API function the RPC calls (`adapters.api.submit_activity`: domain rules, response, the joined write on the
+The API function the RPC calls (`entrypoints.grpc_api.submit_activity`: domain rules, response, the joined write on the
 real PostgreSQL) is called from green threads in this process, as the service's workers would call it, with the
 same group commit and statements in flight. Prints one JSON line: CPU ms per submit, submits/s, rows per statement.
 The benchmark sets this beside the served submit's CPU, so the transport's share shows. Uses a throwaway database.
@@ -24,9 +24,10 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "libs"))
-from des.adapters import api  # noqa: E402
 from des.adapters.direct import DirectAccess, DirectDatabase  # noqa: E402
+from des.adapters.unit_of_work import in_session  # noqa: E402
 from des.application import consumers  # noqa: E402
+from des.entrypoints import grpc_api as api  # noqa: E402
 from ekinerja.des.v1 import des_pb2  # noqa: E402
 from ekinerja_platform import testing  # noqa: E402
 from ekinerja_platform.pending import PendingAnswer  # noqa: E402
@@ -66,7 +67,7 @@ def main():
                 skp_id = f"skp-{i}"
                 kegiatan = [{"kegiatan_id": f"{skp_id}-k{n}", "nomor": n, "nama": f"kegiatan {n}",
                              "satuan": "laporan", "kuantitas": "1200"} for n in (1, 2, 3)]
-                consumers.skp_approved(session, {"data": {
+                consumers.skp_approved(in_session(session), {"data": {
                     "skp_id": skp_id, "nip": nip_for(i), "instansi_id": "i-core", "unit_id": "u-1",
                     "jabatan_id": "j-1", "period_start": f"{year}-01-01", "period_end": f"{year}-12-31",
                     "penilai_nip": nip_for(10_000), "kegiatan": kegiatan, "version": 1}})

@@ -32,7 +32,7 @@ def _wait_for_pending(api) -> None:
     api.submit_activity = submit_activity
 
 
-_AFTER_IMPORT = {"des.adapters.api": _wait_for_pending} if "pending" in _OFF else {}
+_AFTER_IMPORT = {"des.entrypoints.grpc_api": _wait_for_pending} if "pending" in _OFF else {}
 
 
 class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -1,17 +1,24 @@
 """des test fixtures: a migrated database, the des service as a real process, and helpers that play skp's part by
-publishing `skp_approved` events (des learns SKP documents only from events; skp need not run)."""
+publishing `skp_approved` events (des learns SKP documents only from events; skp need not run).
+
+Use-case unit tests (tests/unit/test_use_cases.py) run on the in-memory unit of work of `des_fakes.py`, importable
+by absolute name from here."""
 import datetime as dt
 import itertools
 import random
+import sys
 import time
 import uuid
 import zoneinfo
+from pathlib import Path
 
 import grpc
 import pytest
 
 from ekinerja_platform import testing
 from ekinerja_platform.outbox import Event
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def today() -> dt.date:

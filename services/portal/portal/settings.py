@@ -43,6 +43,8 @@ class PortalSettings:
     log_level: str = setting("EKINERJA_LOG_LEVEL", "INFO", doc="DEBUG, INFO, WARNING, ERROR")
     grpc_timeout_seconds: float = setting("EKINERJA_PORTAL_GRPC_TIMEOUT_SECONDS", 10.0,
                                            doc="deadline of each service call")
+    grpc_channels: int = setting("EKINERJA_PORTAL_GRPC_CHANNELS", 1,
+                                 doc="connections per service, taken in turn: several behind one address spread")
     db_pool_size: int = setting("EKINERJA_PORTAL_DB_POOL_SIZE", 5, doc="connections per process (no overflow)")
     max_upload_bytes: int = setting("EKINERJA_PORTAL_MAX_UPLOAD_BYTES", 4 * 1024 * 1024,
                                    doc="evidence upload limit (des checks size and type too)")
@@ -65,4 +67,6 @@ def load_settings() -> PortalSettings:
     settings = load_model(PortalSettings)
     if settings.session_ttl_seconds <= 0:
         raise MissingSetting("setting EKINERJA_PORTAL_SESSION_TTL_SECONDS must be positive")
+    if not 1 <= settings.grpc_channels <= 64:
+        raise MissingSetting("setting EKINERJA_PORTAL_GRPC_CHANNELS must be between 1 and 64")
     return settings

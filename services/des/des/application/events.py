@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ekinerja_platform.outbox import Event
+from ekinerja_platform.envelope import Event
 
 
 def _s(value):

@@ -16,8 +16,6 @@ from ekinerja_platform.domain_errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
-    Unauthenticated,
     quote,
 )
 from ekinerja_platform.ids import uuid7s
@@ -26,14 +24,14 @@ from ekinerja_platform.pagination import MAX_PAGE_SIZE, page_request
 from ekinerja_platform.pending import PendingAnswer
 
 from .. import metrics
-from ..adapters import activity_store
+from ..adapters import activity_store, unit_of_work  # a module: unit_of_work reaches the handlers back
 from ..adapters import repository as repo
 from ..domain import activity as act
 from ..domain import entry_window, evidence, targets
 from ..domain import satuan as units
 from . import events, monthly_targets, parsing
 from .config import DesConfig
-from .policy import Target, authorize, needs_heads
+from .policy import Target, authorize, caller_nip, needs_heads
 
 RULESET_622 = "permenpanrb-6-2022"
 
@@ -57,14 +55,6 @@ class ActivityInput:
 
 def now() -> dt.datetime:
     return clock.now()
-
-
-def caller_nip(principal) -> str:
-    if principal is None:
-        raise Unauthenticated("a bearer token is required", field="authorization")
-    if not principal.nip:
-        raise PermissionDenied("this call needs an employee token (nip claim)", field="authorization")
-    return principal.nip
 
 
 # -- activities ---------------------------------------------------------------------------------------------------
@@ -665,7 +655,7 @@ def set_monthly_targets(session, principal, nip: str, skp_id: str, kegiatan_id: 
     repo.audit(session, nip, "monthly_targets", f"{skp.skp_id}/{kegiatan_id}", "adjust", principal.nip,
                {f"{y:04d}-{m:02d}": str(q) for (y, m), q in current.items()},
                {f"{y:04d}-{m:02d}": str(q) for (y, m), q in values.items()})
-    monthly_targets.publish(session, nip, skp.skp_id)
+    monthly_targets.publish(unit_of_work.in_session(session), nip, skp.skp_id)
     return skp.skp_id, repo.targets(session, nip, skp.skp_id)
 
 

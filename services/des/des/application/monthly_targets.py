@@ -10,26 +10,22 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.envelope import Event
 
-from ..adapters import repository as repo
-from ..adapters.tables import skp_documents
 from ..domain import targets
+from .ports import DesUnitOfWork
 
 
-def publish(session, nip: str, skp_id: str) -> None:
-    """Record the event for the document's current split, in the caller's transaction."""
-    doc = session.execute(skp_documents.update().where(skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id)
-                          .values(targets_revision=skp_documents.c.targets_revision + 1)
-                          .returning(skp_documents)).first()
+def publish(uow: DesUnitOfWork, nip: str, skp_id: str) -> None:
+    """Record the event for the document's current split, in the caller's unit of work."""
+    doc = uow.targets.next_revision(nip, skp_id)
     if doc is None:
         return
     split: dict[str, dict] = {}
-    for row in repo.targets(session, nip, skp_id):
+    for row in uow.targets.split(nip, skp_id):
         split.setdefault(row.kegiatan_id, {})[(row.tahun, row.bulan)] = row.kuantitas
-    kegiatan = [(k.kegiatan_id, k.satuan, k.kuantitas) for k in repo.kegiatan_rows(session, nip, skp_id)]
-    record_event(session, event(nip, skp_id, doc.instansi_id, doc.period_start, doc.period_end,
-                                int(doc.targets_revision), kegiatan, split))
+    kegiatan = [(k.kegiatan_id, k.satuan, k.kuantitas) for k in uow.targets.kegiatan(nip, skp_id)]
+    uow.record(event(nip, skp_id, doc.instansi_id, doc.period_start, doc.period_end, doc.revision, kegiatan, split))
 
 
 def event(nip: str, skp_id: str, instansi_id: str, period_start: dt.date, period_end: dt.date, revision: int,
@@ -46,5 +42,3 @@ def event(nip: str, skp_id: str, instansi_id: str, period_start: dt.date, period
         "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "period_start": period_start.isoformat(),
         "period_end": period_end.isoformat(), "revision": revision, "kegiatan": items},
         nip=nip, instansi_id=instansi_id)
-
-

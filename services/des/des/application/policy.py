@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ekinerja_platform.domain_errors import PermissionDenied
+from ekinerja_platform.domain_errors import PermissionDenied, Unauthenticated
 from ekinerja_platform.policy_table import rule_of
 
 # The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
@@ -89,3 +89,12 @@ def authorize(rpc: str, principal, target: Target) -> set[str]:
     if not held:
         raise PermissionDenied(f"not allowed to call {rpc} for this employee", field="nip")
     return held
+
+
+def caller_nip(principal) -> str:
+    """The caller's own NIP: the RPCs an employee makes about itself need an employee token."""
+    if principal is None:
+        raise Unauthenticated("a bearer token is required", field="authorization")
+    if not principal.nip:
+        raise PermissionDenied("this call needs an employee token (nip claim)", field="authorization")
+    return principal.nip

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from ekinerja_platform.domain_errors import DomainError
 
-from ..adapters import repository as repo
 from ..domain import quick_entry
-from . import handlers
 from .config import DesConfig
-from .policy import Target, authorize
+from .policy import Target, authorize, caller_nip
+from .ports import DesUnitOfWork
 
 _REASONS = {  # the domain speaks English to API clients; the SMS reply speaks Indonesian
     "locked": "tanggal ini sudah dikunci penilai",
@@ -23,29 +22,25 @@ def _indonesian(exc: DomainError) -> str:
     return f"{exc.field + ': ' if exc.field else ''}{exc.message}"
 
 
-def submit_text(session, principal, text: str, cfg: DesConfig) -> dict:
-    nip = handlers.caller_nip(principal)
+def submit_text(uow: DesUnitOfWork, principal, text: str, cfg: DesConfig) -> dict:
+    """A refusal is an answer (`ok` False, the reply says why) and leaves nothing behind: a line that does not
+    parse writes nothing, a report or plan the rules refuse is undone to its savepoint."""
+    nip = caller_nip(principal)
     today = cfg.today()
-    skp = repo.skp_for_date(session, nip, today)
+    skp = uow.quick.skp_for_date(nip, today)
     authorize("SubmitText", principal, Target(nip, skp.instansi_id if skp else principal.instansi_id,
                                               skp.penilai_nip if skp else None))
     try:
         entry = quick_entry.parse(text)
-        resolved = quick_entry.resolve(entry, repo.kegiatan_of(session, nip, skp.skp_id) if skp else [])
+        resolved = quick_entry.resolve(entry, uow.quick.kegiatan(nip, skp.skp_id) if skp else [])
     except quick_entry.QuickEntryError as exc:
         return {"ok": False, "reply": exc.reply}
     try:
-        with session.begin_nested():
-            if resolved.kind == "lapor":
-                view = handlers.submit_activity(session, principal, handlers.ActivityInput(
-                    tanggal=today.isoformat(), jenis="skp", kegiatan_id=resolved.kegiatan.kegiatan_id,
-                    uraian=resolved.uraian, kuantitas=str(resolved.kuantitas), satuan=resolved.satuan),
-                    draft=False, cfg=cfg, source="text")
-                result = {"activity_id": view["activity_id"]}
-            else:
-                plan = handlers.submit_plan(session, principal, today.isoformat(), resolved.kegiatan.kegiatan_id,
-                                            resolved.uraian, str(resolved.kuantitas), resolved.satuan, cfg)
-                result = {"plan_id": str(plan["plan_id"])}
+        with uow.quick.savepoint():
+            record = uow.quick.report if resolved.kind == "lapor" else uow.quick.plan
+            made = record(principal, today, resolved.kegiatan.kegiatan_id, resolved.uraian, resolved.kuantitas,
+                          resolved.satuan)
     except DomainError as exc:
         return {"ok": False, "reply": quick_entry.fit(f"Gagal: {_indonesian(exc)}.")}
+    result = {"activity_id": made} if resolved.kind == "lapor" else {"plan_id": made}
     return {"ok": True, "reply": quick_entry.confirmation(resolved, today.strftime("%d/%m")), **result}

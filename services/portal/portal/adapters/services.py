@@ -3,12 +3,16 @@
 `ServiceError` (status name, field, detail, retry-after).
 
 The portal holds no credential of its own: every call carries `authorization: Bearer <the user's token>`, so every
-authorisation decision stays in the services. One channel per service for the whole process.
+authorisation decision stays in the services. `channels` channels per service for the whole process (default 1),
+the calls taking them in turn: an HTTP/2 connection stays on the server process that accepted it, so several
+service processes behind one address (SO_REUSEPORT on one machine, a Kubernetes Service across pods) each get a
+share of this portal's calls only over several connections.
 """
 from __future__ import annotations
 
 import functools
 import importlib
+import itertools
 import re
 import uuid
 
@@ -76,18 +80,23 @@ def to_service_error(error: grpc.aio.AioRpcError) -> ServiceError:
 class Services:
     """`await services.call("des", "ListPlans", {"bulan": "2026-12"}, token)`; a refusal raises ServiceError."""
 
-    def __init__(self, targets: dict, timeout: float = 10.0):
+    def __init__(self, targets: dict, timeout: float = 10.0, channels: int = 1):
         self.timeout = timeout
         tls = ClientTls.from_env()  # plaintext inside the cluster unless EKINERJA_TLS* say otherwise
-        self.channels = {name: aio_client_channel(targets[name], tls, options=()) for name in SERVICES}
-        self.stubs = {}
+        # grpc shares one connection between channels to one target unless each has its own subchannel pool
+        options = [("grpc.use_local_subchannel_pool", 1)] if channels > 1 else []
+        self.channels = {name: [aio_client_channel(targets[name], tls, options=options) for _ in range(channels)]
+                         for name in SERVICES}
+        self._stubs = {}
         for name in SERVICES:
             module = importlib.import_module(f"ekinerja.{name}.v1.{name}_pb2_grpc")
-            self.stubs[name] = getattr(module, f"{name.capitalize()}ServiceStub")(self.channels[name])
+            stub = getattr(module, f"{name.capitalize()}ServiceStub")
+            self._stubs[name] = itertools.cycle([stub(channel) for channel in self.channels[name]])
 
     async def close(self) -> None:
-        for channel in self.channels.values():
-            await channel.close()
+        for channels in self.channels.values():
+            for channel in channels:
+                await channel.close()
 
     async def call(self, service: str, rpc: str, fields: dict, token: str = "", *, write: bool = False,
                    idempotency_key: str = "", metadata: tuple = ()):
@@ -99,14 +108,14 @@ class Services:
         if write:
             md.append(("x-idempotency-key", idempotency_key or uuid.uuid4().hex))
         try:
-            return await getattr(self.stubs[service], rpc)(request, metadata=md, timeout=self.timeout)
+            return await getattr(next(self._stubs[service]), rpc)(request, metadata=md, timeout=self.timeout)
         except grpc.aio.AioRpcError as error:
             raise to_service_error(error) from None
 
     async def ready(self) -> bool:
         """Every service's channel can connect (the services' own health reports their dependencies)."""
         from grpc_health.v1 import health_pb2, health_pb2_grpc
-        for channel in self.channels.values():
+        for channel in (channels[0] for channels in self.channels.values()):
             try:
                 reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=2)
                 if reply.status != health_pb2.HealthCheckResponse.SERVING:

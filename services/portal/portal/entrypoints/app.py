@@ -45,7 +45,8 @@ class Portal:
         return Tokens(reply.access_token, reply.refresh_token, reply.access_expires_at, reply.refresh_expires_at)
 
     async def start(self) -> None:
-        self.services = Services(self.settings.targets, self.settings.grpc_timeout_seconds)
+        self.services = Services(self.settings.targets, self.settings.grpc_timeout_seconds,
+                                 self.settings.grpc_channels)
         if self.settings.session_purge_seconds > 0:
             self._purger = asyncio.create_task(self._purge_forever(self.settings.session_purge_seconds))
 

@@ -11,6 +11,7 @@ from ekinerja.des.v1 import des_pb2
 from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import InvalidArgument
 
+from ..adapters.unit_of_work import in_session
 from ..application import handlers, importing, quick
 from ..application.config import config
 
@@ -271,8 +272,10 @@ def list_plans(db, call, request):
 
 def submit_text(db, call, request):
     principal = call.require_principal()
+    cfg = config()
     return _write(db, call, "SubmitText", request, des_pb2.SubmitTextResponse,
-                  lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(s, principal, request.text, config())),
+                  lambda s: des_pb2.SubmitTextResponse(**quick.submit_text(in_session(s, cfg), principal,
+                                                                           request.text, cfg)),
                   request_key=request.idempotency_key)
 
 
@@ -293,11 +296,11 @@ def import_activities(db, call, request_iterator):
         if not records:
             return None
         with db.transaction() as s:
-            return importing.prepare_batch(s, instansi_id, records, cfg)
+            return importing.prepare_batch(in_session(s, cfg), instansi_id, records, cfg)
 
     def write(batch, may_claim, claimed):
         with db.transaction() as s:
-            return importing.write_batch(s, instansi_id, actor, batch, may_claim, claimed)
+            return importing.write_batch(in_session(s, cfg), instansi_id, actor, batch, may_claim, claimed)
 
     def collect(results):
         for record_id, status, activity_id, error in results:

@@ -5,15 +5,21 @@ from ekinerja_platform.gauges import GaugeRefresher
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from . import metrics
-from .adapters import api
-from .adapters.direct import DirectDatabase
-from .application import consumers
-from .application.config import config
-from .application.policy import RULES
+from .. import metrics
+from ..adapters.direct import DirectDatabase
+from ..adapters.unit_of_work import in_session
+from ..application import consumers
+from ..application.config import config
+from ..application.policy import RULES
+from . import grpc_api as api
 
 rpc = grpc_for(des_pb2_grpc.DesServiceStub)
 config()  # a bad EKINERJA_DES_* stops the service at start (naming it), not at the first request
+
+
+def _on_unit(consumer):
+    """`consumer(uow, envelope)` as `apply_once` calls it: des's unit of work over the inbox's transaction."""
+    return lambda session, envelope: consumer(in_session(session), envelope)
 
 
 class DesService(PlatformService):
@@ -121,24 +127,24 @@ class DesService(PlatformService):
     # -- events from skp and identity (applied once through the inbox) ------------------------------------------
     @subscribe("skp", "skp_approved")
     def on_skp_approved(self, envelope):
-        return apply_once(self.db, "des", envelope, consumers.skp_approved)
+        return apply_once(self.db, "des", envelope, _on_unit(consumers.skp_approved))
 
     @subscribe("skp", "rencana_kinerja_approved")
     def on_rencana_kinerja_approved(self, envelope):
-        return apply_once(self.db, "des", envelope, consumers.rencana_kinerja_approved)
+        return apply_once(self.db, "des", envelope, _on_unit(consumers.rencana_kinerja_approved))
 
     @subscribe("skp", "skp_closed")
     def on_skp_closed(self, envelope):
-        return apply_once(self.db, "des", envelope, consumers.skp_closed)
+        return apply_once(self.db, "des", envelope, _on_unit(consumers.skp_closed))
 
     @subscribe("identity", "employee_registered")
     def on_employee_registered(self, envelope):
-        return apply_once(self.db, "des", envelope, consumers.employee_registered)
+        return apply_once(self.db, "des", envelope, _on_unit(consumers.employee_registered))
 
     @subscribe("identity", "employee_status_changed")
     def on_employee_status_changed(self, envelope):
-        return apply_once(self.db, "des", envelope, consumers.employee_status_changed)
+        return apply_once(self.db, "des", envelope, _on_unit(consumers.employee_status_changed))
 
     @subscribe("identity", "assignment_changed")
     def on_assignment_changed(self, envelope):
-        return apply_once(self.db, "des", envelope, consumers.assignment_changed)
+        return apply_once(self.db, "des", envelope, _on_unit(consumers.assignment_changed))

@@ -1,0 +1,82 @@
+"""des's unit of work on PostgreSQL: des's SQL repositories bound to a session.
+
+`in_session(session)` is the unit over a transaction someone else opened and ends (the entrypoints'
+`db.transaction()` and idempotent writes, `apply_once`, the use cases not converted yet): it records into that
+transaction and never commits or rolls back itself, so a converted use case joins its caller's transaction.
+"""
+from __future__ import annotations
+
+from ekinerja_platform import idempotency
+from ekinerja_platform.outbox import claim_event, record_event
+
+from ..application import handlers
+from ..application.config import DesConfig, config
+from ..application.ports import DaySkp, DesUnitOfWork, QuickEntries
+from ..domain.quick_entry import Kegiatan
+from . import repository as repo
+from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
+from .import_sql import SqlImports
+
+
+class SqlQuickEntries(QuickEntries):
+    def __init__(self, session, cfg: DesConfig):
+        self.session = session
+        self.cfg = cfg
+
+    def skp_for_date(self, nip, tanggal) -> DaySkp | None:
+        row = repo.skp_for_date(self.session, nip, tanggal)
+        return None if row is None else DaySkp(row.skp_id, row.instansi_id, row.penilai_nip)
+
+    def kegiatan(self, nip, skp_id) -> list[Kegiatan]:
+        return repo.kegiatan_of(self.session, nip, skp_id)
+
+    def savepoint(self):
+        return self.session.begin_nested()
+
+    def report(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
+        view = handlers.submit_activity(self.session, principal, handlers.ActivityInput(
+            tanggal=tanggal.isoformat(), jenis="skp", kegiatan_id=kegiatan_id, uraian=uraian,
+            kuantitas=str(kuantitas), satuan=satuan), draft=False, cfg=self.cfg, source="text")
+        return str(view["activity_id"])
+
+    def plan(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
+        plan = handlers.submit_plan(self.session, principal, tanggal.isoformat(), kegiatan_id, uraian,
+                                    str(kuantitas), satuan, self.cfg)
+        return str(plan["plan_id"])
+
+
+class SessionUnitOfWork(DesUnitOfWork):
+    """des's unit over a transaction the caller owns: changes and events go into it; the caller commits."""
+
+    def __init__(self, session, cfg: DesConfig | None = None):
+        self.session = session
+        self.targets = SqlMonthlyTargets(session)
+        self.skp = SqlSkpCopies(session)
+        self.employees = SqlEmployees(session)
+        self.imports = SqlImports(session)
+        self.quick = SqlQuickEntries(session, cfg or config())
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        """The owner of the transaction ends it."""
+
+    def commit(self) -> None:
+        raise RuntimeError("the caller's transaction is ended by the caller")
+
+    def rollback(self) -> None:
+        raise RuntimeError("the caller's transaction is ended by the caller")
+
+    def record(self, event) -> None:
+        record_event(self.session, event)
+
+    def claim(self, key):
+        return idempotency.claim(self.session, key)
+
+    def store_answer(self, key, response: bytes) -> None:
+        idempotency.store_answer(self.session, key, response)
+
+    def claim_event(self, consumer: str, event_id: str) -> bool:
+        return claim_event(self.session, consumer, event_id)
+
+
+def in_session(session, cfg: DesConfig | None = None) -> SessionUnitOfWork:
+    return SessionUnitOfWork(session, cfg)

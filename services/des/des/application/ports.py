@@ -1,0 +1,255 @@
+"""What des's converted use cases need from storage, as plain values and abstract repositories; `adapters/`
+implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
+
+Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
+session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers) reach the
+converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
+"""
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ekinerja_platform.unit_of_work import UnitOfWork
+
+from ..domain.quick_entry import Kegiatan
+
+
+@dataclass(frozen=True)
+class TargetsDocument:
+    """An SKP document as its monthly split's event states it; `revision` is the one this publication carries."""
+
+    instansi_id: str
+    period_start: dt.date
+    period_end: dt.date
+    revision: int
+
+
+@dataclass(frozen=True)
+class KegiatanTotal:
+    kegiatan_id: str
+    satuan: str
+    kuantitas: Decimal
+
+
+@dataclass(frozen=True)
+class MonthTarget:
+    kegiatan_id: str
+    tahun: int
+    bulan: int
+    kuantitas: Decimal
+
+
+@dataclass(frozen=True)
+class DaySkp:
+    """The SKP document covering a day: whose penilai reviews the entries of that day."""
+
+    skp_id: str
+    instansi_id: str
+    penilai_nip: str | None
+
+
+class MonthlyTargets(abc.ABC):
+    """The monthly split of an SKP's kegiatan (des's own copy; recap measures against it)."""
+
+    @abc.abstractmethod
+    def next_revision(self, nip: str, skp_id: str) -> TargetsDocument | None:
+        """Raise the document's targets revision under its row lock (orders concurrent publications); None when
+        des does not know the document."""
+
+    @abc.abstractmethod
+    def kegiatan(self, nip: str, skp_id: str) -> list[KegiatanTotal]:
+        """The document's kegiatan with their yearly kuantitas, by nomor."""
+
+    @abc.abstractmethod
+    def split(self, nip: str, skp_id: str) -> list[MonthTarget]:
+        """Every month target of the document."""
+
+    @abc.abstractmethod
+    def of_kegiatan(self, nip: str, skp_id: str, kegiatan_id: str) -> dict[tuple[int, int], Decimal]:
+        """One kegiatan's months {(tahun, bulan): kuantitas}."""
+
+    @abc.abstractmethod
+    def set(self, nip: str, skp_id: str, kegiatan_id: str, values: dict[tuple[int, int], Decimal],
+            actor: str) -> None:
+        """Make the kegiatan's months exactly `values` (months not in it are dropped)."""
+
+
+@dataclass(frozen=True)
+class SkpDocument:
+    """des's copy of an approved SKP document (or 6/2022 plan), as skp's events state it."""
+
+    instansi_id: str
+    unit_id: str | None
+    jabatan_id: str | None
+    period_start: dt.date
+    period_end: dt.date
+    penilai_nip: str | None
+    atasan_penilai_nip: str | None
+    version: int
+    ruleset: str | None = None  # None: keep the recorded one (a new document takes the table's default)
+
+
+@dataclass(frozen=True)
+class ClosedDocument:
+    period_start: dt.date
+    period_end: dt.date
+    ruleset: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An employee's post as identity's `assignment_changed` states it."""
+
+    instansi_id: str | None
+    unit_id: str | None
+    jabatan_id: str | None
+    penilai_nip: str | None
+    heads: list[str] | None
+
+
+class SkpCopies(abc.ABC):
+    """des's copies of skp's documents and their kegiatan (des learns them from skp's events only)."""
+
+    @abc.abstractmethod
+    def version(self, nip: str, skp_id: str) -> int | None:
+        """The recorded version of the document, locked until the unit ends; None when des does not know it."""
+
+    @abc.abstractmethod
+    def save(self, nip: str, skp_id: str, document: SkpDocument) -> None:
+        """Insert or replace the document (open again: not closed)."""
+
+    @abc.abstractmethod
+    def save_kegiatan(self, nip: str, skp_id: str, kegiatan_id: str, *, nomor: int, nama: str, satuan: str,
+                      kuantitas: Decimal, rhk_id: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def drop_kegiatan(self, nip: str, skp_id: str, kegiatan_ids: list[str]) -> None:
+        """Remove these kegiatan and their month targets."""
+
+    @abc.abstractmethod
+    def keep_only_kegiatan(self, nip: str, skp_id: str, kegiatan_ids: list[str]) -> None:
+        """Remove every other kegiatan of the document (a 6/2022 plan: no month targets)."""
+
+    @abc.abstractmethod
+    def set_kegiatan_total(self, nip: str, skp_id: str, kegiatan_id: str, kuantitas: Decimal) -> None: ...
+
+    @abc.abstractmethod
+    def close(self, nip: str, skp_id: str, period_end: dt.date | None) -> ClosedDocument | None:
+        """Mark the document closed; with `period_end`, it ends there and its months after it are dropped. None
+        when des does not know the document."""
+
+    @abc.abstractmethod
+    def follow_penilai(self, nip: str, skp_id: str, penilai_nip: str | None) -> None:
+        """Entries of the document still waiting for review go to this penilai."""
+
+    @abc.abstractmethod
+    def audit(self, nip: str, entity: str, entity_id: str, action: str, actor: str, after: dict) -> None: ...
+
+    @abc.abstractmethod
+    def forget_context(self, nip: str) -> None:
+        """Drop what the process caches about the employee's entry context (its SKP changed)."""
+
+
+class Employees(abc.ABC):
+    """des's copy of identity's employees: name, instansi, status, post and heads."""
+
+    @abc.abstractmethod
+    def registered(self, nip: str, nama: str | None, instansi_id: str | None, status: str | None) -> None:
+        """Insert or update (a known name is kept when the event has none)."""
+
+    @abc.abstractmethod
+    def status_changed(self, nip: str, instansi_id: str | None, status: str | None) -> None: ...
+
+    @abc.abstractmethod
+    def assigned(self, nip: str, version: int, assignment: Assignment) -> None:
+        """Record the post unless an equal or newer version of it is recorded already."""
+
+
+@dataclass(frozen=True)
+class ImportDocument:
+    """An open SKP document as an import checks records against it."""
+
+    nip: str
+    skp_id: str
+    unit_id: str | None
+    penilai_nip: str | None
+    period_start: dt.date
+    period_end: dt.date
+
+
+@dataclass(frozen=True)
+class ImportLookups:
+    """What a batch's checks read, in one look-up of the nips it names."""
+
+    documents: dict[str, list[ImportDocument]]     # nip -> its open documents in the instansi, newest first
+    kegiatan: dict[tuple[str, str, str], str]      # (nip, skp_id, kegiatan_id) -> satuan
+    locks: dict[str, list[tuple[dt.date, dt.date]]]  # nip -> locked periods (start, end)
+
+
+@dataclass(frozen=True)
+class StagedBatch:
+    """The valid records of a batch made ready to write: their new activity ids (in order) and the writer's
+    payload (built while earlier batches are written)."""
+
+    ids: list[str]
+    payload: object
+
+
+class Imports(abc.ABC):
+    """The agency's bulk import: set-based reads and writes of whole batches."""
+
+    @abc.abstractmethod
+    def window_days(self, instansi_id: str, default: int) -> int: ...
+
+    @abc.abstractmethod
+    def lookups(self, instansi_id: str, nips: list[str]) -> ImportLookups: ...
+
+    @abc.abstractmethod
+    def stage(self, valid: list) -> StagedBatch:
+        """`valid`: (index, record, ImportDocument, ActivityContent) of the records to write."""
+
+    @abc.abstractmethod
+    def write(self, instansi_id: str, actor: str, valid: list, staged: StagedBatch, may_claim=None,
+              claimed=None) -> dict[tuple[str, str], str]:
+        """Claim the records' ids (after `may_claim()`, then `claimed()`) and write the new ones with their audit
+        records and `activity_submitted` events; the records claimed before: {(nip, record_id): first id}."""
+
+
+class QuickEntries(abc.ABC):
+    """What a quick-entry line needs: the SKP of the day and its kegiatan, and the report and plan use cases
+    (`application/handlers.py`, still on the session: reached through this port until it is converted)."""
+
+    @abc.abstractmethod
+    def skp_for_date(self, nip: str, tanggal: dt.date) -> DaySkp | None: ...
+
+    @abc.abstractmethod
+    def kegiatan(self, nip: str, skp_id: str) -> list[Kegiatan]:
+        """The document's kegiatan, by nomor."""
+
+    @abc.abstractmethod
+    def savepoint(self) -> AbstractContextManager:
+        """A nested transaction: a refused entry leaves nothing behind, the unit itself stays usable."""
+
+    @abc.abstractmethod
+    def report(self, principal, tanggal: dt.date, kegiatan_id: str, uraian: str, kuantitas: Decimal,
+               satuan: str) -> str:
+        """Submit a report as SubmitActivity does (source "text"); its activity id."""
+
+    @abc.abstractmethod
+    def plan(self, principal, tanggal: dt.date, kegiatan_id: str, uraian: str, kuantitas: Decimal,
+             satuan: str) -> str:
+        """Submit a plan as SubmitPlan does; its plan id."""
+
+
+class DesUnitOfWork(UnitOfWork):
+    """The unit of work des's use cases take: the platform's port plus des's repositories."""
+
+    targets: MonthlyTargets
+    skp: SkpCopies
+    employees: Employees
+    imports: Imports
+    quick: QuickEntries

@@ -1,0 +1,245 @@
+"""In-memory repositories and unit of work for des's use-case tests (cosmicpython's `FakeRepository` habit).
+
+They keep the rules the SQL adapters keep (the revision grows with each publication, a refused quick entry leaves
+nothing behind its savepoint) and stand in for the report and plan use cases quick entry reaches through its port:
+`FakeQuickEntries.refuse` makes them raise, as the domain would for a locked day or a closed window.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import itertools
+from decimal import Decimal
+
+from des.application import ports
+from des.domain.quick_entry import Kegiatan
+from ekinerja_platform.testing_uow import FakeUnitOfWork
+
+_IDS = itertools.count(1)
+
+
+class SkpStore:
+    """des's copies of skp's documents as the SQL tables hold them: documents, kegiatan, month targets."""
+
+    def __init__(self):
+        self.documents: dict[tuple[str, str], ports.SkpDocument] = {}
+        self.closed: set[tuple[str, str]] = set()
+        self.revisions: dict[tuple[str, str], int] = {}
+        self.kegiatan: dict[tuple[str, str], dict[str, dict]] = {}   # kegiatan_id -> nomor, nama, satuan, kuantitas
+        self.months: dict[tuple[str, str], dict[str, dict]] = {}     # kegiatan_id -> {(tahun, bulan): kuantitas}
+
+
+class FakeMonthlyTargets(ports.MonthlyTargets):
+    def __init__(self, store: SkpStore):
+        self.store = store
+
+    def add(self, nip: str, skp_id: str, start: dt.date, end: dt.date, instansi_id: str = "pemkot-bogor",
+            kegiatan: dict[str, tuple[str, str, dict]] | None = None) -> None:
+        """A known document; `kegiatan` {kegiatan_id: (satuan, total, {(tahun, bulan): kuantitas})}."""
+        key = (nip, skp_id)
+        self.store.documents[key] = ports.SkpDocument(instansi_id, None, None, start, end, None, None, version=1)
+        self.store.kegiatan[key] = {kid: dict(nomor=n, nama=kid, satuan=satuan, kuantitas=Decimal(total))
+                                    for n, (kid, (satuan, total, _)) in enumerate((kegiatan or {}).items(), 1)}
+        self.store.months[key] = {kid: {ym: Decimal(q) for ym, q in split.items()}
+                                  for kid, (_, _, split) in (kegiatan or {}).items()}
+
+    def next_revision(self, nip, skp_id):
+        doc = self.store.documents.get((nip, skp_id))
+        if doc is None:
+            return None
+        revision = self.store.revisions[(nip, skp_id)] = self.store.revisions.get((nip, skp_id), 0) + 1
+        return ports.TargetsDocument(doc.instansi_id, doc.period_start, doc.period_end, revision)
+
+    def kegiatan(self, nip, skp_id):
+        rows = sorted(self.store.kegiatan.get((nip, skp_id), {}).items(), key=lambda kv: kv[1]["nomor"])
+        return [ports.KegiatanTotal(kid, k["satuan"], k["kuantitas"]) for kid, k in rows]
+
+    def split(self, nip, skp_id):
+        known = self.store.kegiatan.get((nip, skp_id), {})
+        return [ports.MonthTarget(kid, y, m, q) for kid, months in self.store.months.get((nip, skp_id), {}).items()
+                if kid in known for (y, m), q in sorted(months.items())]
+
+    def of_kegiatan(self, nip, skp_id, kegiatan_id):
+        return dict(self.store.months.get((nip, skp_id), {}).get(kegiatan_id, {}))
+
+    def set(self, nip, skp_id, kegiatan_id, values, actor):
+        self.store.months.setdefault((nip, skp_id), {})[kegiatan_id] = dict(values)
+
+
+class FakeSkpCopies(ports.SkpCopies):
+    def __init__(self, store: SkpStore):
+        self.store = store
+        self.penilai_followed: list[tuple[str, str, str | None]] = []
+        self.audits: list[tuple[str, str, str, str, dict]] = []
+        self.forgotten: list[str] = []
+
+    def version(self, nip, skp_id):
+        doc = self.store.documents.get((nip, skp_id))
+        return None if doc is None else doc.version
+
+    def save(self, nip, skp_id, document):
+        old = self.store.documents.get((nip, skp_id))
+        if document.ruleset is None:
+            document = dataclasses.replace(document, ruleset=old.ruleset if old else "pp46-2011")
+        self.store.documents[(nip, skp_id)] = document
+        self.store.closed.discard((nip, skp_id))
+
+    def save_kegiatan(self, nip, skp_id, kegiatan_id, *, nomor, nama, satuan, kuantitas, rhk_id=None):
+        rows = self.store.kegiatan.setdefault((nip, skp_id), {})
+        rows[kegiatan_id] = {**rows.get(kegiatan_id, {}), **dict(nomor=nomor, nama=nama, satuan=satuan,
+                                                                   kuantitas=kuantitas)}
+        if rhk_id is not None:
+            rows[kegiatan_id]["rhk_id"] = rhk_id
+
+    def drop_kegiatan(self, nip, skp_id, kegiatan_ids):
+        for kid in kegiatan_ids:
+            self.store.kegiatan.get((nip, skp_id), {}).pop(kid, None)
+            self.store.months.get((nip, skp_id), {}).pop(kid, None)
+
+    def keep_only_kegiatan(self, nip, skp_id, kegiatan_ids):
+        rows = self.store.kegiatan.get((nip, skp_id), {})
+        for kid in [k for k in rows if k not in kegiatan_ids]:
+            del rows[kid]
+
+    def set_kegiatan_total(self, nip, skp_id, kegiatan_id, kuantitas):
+        self.store.kegiatan[(nip, skp_id)][kegiatan_id]["kuantitas"] = kuantitas
+
+    def close(self, nip, skp_id, period_end):
+        key = (nip, skp_id)
+        if period_end is not None:
+            for months in self.store.months.get(key, {}).values():
+                for ym in [ym for ym in months if ym > (period_end.year, period_end.month)]:
+                    del months[ym]
+        doc = self.store.documents.get(key)
+        if doc is None:
+            return None
+        if period_end is not None:
+            doc = self.store.documents[key] = dataclasses.replace(doc, period_end=period_end)
+        self.store.closed.add(key)
+        return ports.ClosedDocument(doc.period_start, doc.period_end, doc.ruleset or "pp46-2011")
+
+    def follow_penilai(self, nip, skp_id, penilai_nip):
+        self.penilai_followed.append((nip, skp_id, penilai_nip))
+
+    def audit(self, nip, entity, entity_id, action, actor, after):
+        self.audits.append((nip, entity_id, action, actor, after))
+
+    def forget_context(self, nip):
+        self.forgotten.append(nip)
+
+
+class FakeEmployees(ports.Employees):
+    def __init__(self):
+        self.rows: dict[str, dict] = {}
+
+    def registered(self, nip, nama, instansi_id, status):
+        row = self.rows.setdefault(nip, {"assignment_version": 0})
+        row.update(nama=nama if nama is not None else row.get("nama"), instansi_id=instansi_id, status=status)
+
+    def status_changed(self, nip, instansi_id, status):
+        self.rows.setdefault(nip, {"instansi_id": instansi_id, "assignment_version": 0})["status"] = status
+
+    def assigned(self, nip, version, assignment):
+        row = self.rows.get(nip)
+        if row is None or row["assignment_version"] < version:  # SQL: an upsert `WHERE assignment_version < version`
+            self.rows[nip] = {**(row or {}), **dataclasses.asdict(assignment), "assignment_version": version}
+
+
+class FakeImports(ports.Imports):
+    """The agency's record ids are claimed once per (instansi, nip, record_id), as `import_records` does."""
+
+    def __init__(self, window: int = 5):
+        self.window = window
+        self.documents: dict[str, list[ports.ImportDocument]] = {}
+        self.satuan: dict[tuple[str, str, str], str] = {}
+        self.locks: dict[str, list[tuple[dt.date, dt.date]]] = {}
+        self.claimed: dict[tuple[str, str, str], str] = {}
+        self.written: list[dict] = []  # the activities written, with their actor
+        self.calls: list[str] = []     # "may_claim" / "claimed", in order
+
+    def add_document(self, doc: ports.ImportDocument, kegiatan: dict[str, str]) -> None:
+        self.documents.setdefault(doc.nip, []).insert(0, doc)
+        self.satuan.update({(doc.nip, doc.skp_id, kid): satuan for kid, satuan in kegiatan.items()})
+
+    def window_days(self, instansi_id, default):
+        return self.window
+
+    def lookups(self, instansi_id, nips):
+        return ports.ImportLookups({n: self.documents[n] for n in nips if n in self.documents},
+                                   {k: v for k, v in self.satuan.items() if k[0] in nips},
+                                   {n: self.locks[n] for n in nips if n in self.locks})
+
+    def stage(self, valid):
+        return ports.StagedBatch([f"act-{next(_IDS)}" for _ in valid], payload=None)
+
+    def write(self, instansi_id, actor, valid, staged, may_claim=None, claimed=None):
+        if may_claim is not None:
+            may_claim()
+        self.calls.append("claim")
+        duplicates = {}
+        for (_, rec, doc, content), activity_id in zip(valid, staged.ids, strict=True):
+            first = self.claimed.setdefault((instansi_id, doc.nip, rec.record_id), activity_id)
+            if first != activity_id:
+                duplicates[(doc.nip, rec.record_id)] = first
+            else:
+                self.written.append(dict(activity_id=activity_id, nip=doc.nip, skp_id=doc.skp_id, actor=actor,
+                                         penilai_nip=doc.penilai_nip, content=content))
+        if claimed is not None:
+            claimed()
+        return duplicates
+
+
+class FakeQuickEntries(ports.QuickEntries):
+    def __init__(self):
+        self.skps: dict[str, tuple[dt.date, dt.date, ports.DaySkp]] = {}
+        self.kegiatan_of: dict[tuple[str, str], list[Kegiatan]] = {}
+        self.reports: list[dict] = []
+        self.plans: list[dict] = []
+        self.refuse: Exception | None = None  # raised by report/plan after they wrote (the savepoint must undo it)
+
+    def add_skp(self, nip: str, skp_id: str, start: dt.date, end: dt.date, kegiatan: list[Kegiatan],
+                instansi_id: str = "pemkot-bogor", penilai_nip: str | None = "197001011990031001") -> None:
+        self.skps[nip] = (start, end, ports.DaySkp(skp_id, instansi_id, penilai_nip))
+        self.kegiatan_of[(nip, skp_id)] = list(kegiatan)
+
+    def skp_for_date(self, nip, tanggal):
+        found = self.skps.get(nip)
+        return found[2] if found and found[0] <= tanggal <= found[1] else None
+
+    def kegiatan(self, nip, skp_id):
+        return list(self.kegiatan_of.get((nip, skp_id), []))
+
+    @contextlib.contextmanager
+    def savepoint(self):
+        reports, plans = list(self.reports), list(self.plans)
+        try:
+            yield
+        except Exception:
+            self.reports[:], self.plans[:] = reports, plans
+            raise
+
+    def _write(self, rows: list, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
+        made = f"id-{next(_IDS)}"
+        rows.append(dict(id=made, nip=principal.nip, tanggal=tanggal, kegiatan_id=kegiatan_id, uraian=uraian,
+                         kuantitas=kuantitas, satuan=satuan))
+        if self.refuse is not None:
+            raise self.refuse
+        return made
+
+    def report(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan):
+        return self._write(self.reports, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan)
+
+    def plan(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan):
+        return self._write(self.plans, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan)
+
+
+class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
+    def __init__(self):
+        super().__init__()
+        self.store = SkpStore()
+        self.targets = FakeMonthlyTargets(self.store)
+        self.skp = FakeSkpCopies(self.store)
+        self.employees = FakeEmployees()
+        self.imports = FakeImports()
+        self.quick = FakeQuickEntries()
