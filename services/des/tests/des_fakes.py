@@ -234,6 +234,20 @@ class FakeQuickEntries(ports.QuickEntries):
         return self._write(self.plans, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan)
 
 
+class FakeInstansiSettings(ports.InstansiSettings):
+    def __init__(self):
+        self.windows: dict[str, int] = {}
+        self.audits: list[tuple[str, str, dict]] = []  # (instansi_id, actor, after)
+        self.contexts_forgotten = 0
+
+    def set_window(self, instansi_id, days, actor):
+        self.windows[instansi_id] = days
+        self.audits.append((instansi_id, actor, {"window_days": days}))
+
+    def forget_contexts(self):
+        self.contexts_forgotten += 1
+
+
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
     def __init__(self):
         super().__init__()
@@ -243,3 +257,4 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.employees = FakeEmployees()
         self.imports = FakeImports()
         self.quick = FakeQuickEntries()
+        self.settings = FakeInstansiSettings()

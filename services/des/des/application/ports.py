@@ -2,8 +2,8 @@
 implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
 
 Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
-session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers) reach the
-converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
+session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: activities, reads, review, locks, monthly, plans)
+reach the converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
 """
 from __future__ import annotations
 
@@ -221,7 +221,8 @@ class Imports(abc.ABC):
 
 class QuickEntries(abc.ABC):
     """What a quick-entry line needs: the SKP of the day and its kegiatan, and the report and plan use cases
-    (`application/handlers.py`, still on the session: reached through this port until it is converted)."""
+    (`application/activities.py` and `plans.py`, still on the session: reached through this port until they are
+    converted)."""
 
     @abc.abstractmethod
     def skp_for_date(self, nip: str, tanggal: dt.date) -> DaySkp | None: ...
@@ -245,6 +246,18 @@ class QuickEntries(abc.ABC):
         """Submit a plan as SubmitPlan does; its plan id."""
 
 
+class InstansiSettings(abc.ABC):
+    """An instansi's own settings (today: its entry window)."""
+
+    @abc.abstractmethod
+    def set_window(self, instansi_id: str, days: int, actor: str) -> None:
+        """Insert or replace the instansi's entry window, with its audit record."""
+
+    @abc.abstractmethod
+    def forget_contexts(self) -> None:
+        """Drop every day context the process caches (they carry the window)."""
+
+
 class DesUnitOfWork(UnitOfWork):
     """The unit of work des's use cases take: the platform's port plus des's repositories."""
 
@@ -253,3 +266,4 @@ class DesUnitOfWork(UnitOfWork):
     employees: Employees
     imports: Imports
     quick: QuickEntries
+    settings: InstansiSettings
