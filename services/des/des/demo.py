@@ -47,6 +47,7 @@ from ekinerja_platform.settings import env
 from ekinerja_platform.tokens import Principal
 
 from .adapters import repository as repo
+from .adapters.unit_of_work import in_session
 from .application import activities, locks, monthly, plans, review
 from .application.activities import ActivityInput
 from .application.config import DesConfig
@@ -291,8 +292,8 @@ class History:
             for index, (k, qty) in enumerate(work):
                 detail = DETAILS[roll(emp.nip, day, k.nomor) % len(DETAILS)]
                 if index == 0 and on == day:
-                    plans.submit_plan(s, emp.principal, day.isoformat(), k.kegiatan_id, f"{k.nama} ({detail})",
-                                         str(qty), "", FixedDay(self.base, day))
+                    plans.submit_plan(in_session(s), emp.principal, day.isoformat(), k.kegiatan_id,
+                                      f"{k.nama} ({detail})", str(qty), "", FixedDay(self.base, day))
                     self.count("plans", 1)
                 views.append(self.submit(s, emp, day, on, k, qty, 60 + 30 * (roll(emp.nip, day, index) % 6),
                                          f"{k.nama} ({detail})"))

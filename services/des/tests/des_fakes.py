@@ -248,6 +248,67 @@ class FakeInstansiSettings(ports.InstansiSettings):
         self.contexts_forgotten += 1
 
 
+class FakeRelations(ports.Relations):
+    def __init__(self):
+        self.skps: dict[str, list[tuple[dt.date, dt.date, ports.DaySkp]]] = {}
+        self.instansi: dict[str, str] = {}
+        self.heads: dict[str, frozenset[str]] = {}
+
+    def add_skp(self, nip: str, start: dt.date, end: dt.date, skp: ports.DaySkp) -> None:
+        self.skps.setdefault(nip, []).append((start, end, skp))
+
+    def skp_for_date(self, nip, tanggal):
+        covering = [(start, skp) for start, end, skp in self.skps.get(nip, []) if start <= tanggal <= end]
+        return max(covering, key=lambda c: c[0])[1] if covering else None
+
+    def instansi_of(self, nip):
+        docs = sorted(self.skps.get(nip, []), key=lambda d: d[0])
+        return docs[-1][2].instansi_id if docs else self.instansi.get(nip)
+
+    def heads_of(self, nip):
+        return self.heads.get(nip, frozenset())
+
+
+class FakeAuditTrail(ports.AuditTrail):
+    def __init__(self):
+        self.records: list[dict] = []
+
+    def record(self, nip, entity, entity_id, action, actor, before, after, reason=None):
+        self.records.append(dict(nip=nip, entity=entity, entity_id=entity_id, action=action, actor=actor,
+                                 before=before, after=after, reason=reason))
+
+
+class FakePlans(ports.Plans):
+    """The day's context from an SKP, its kegiatan {kegiatan_id: (satuan, nomor)} and locked days."""
+
+    def __init__(self, relations: FakeRelations):
+        self.relations = relations
+        self.kegiatan: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        self.locked: set[tuple[str, dt.date]] = set()
+        self.ruleset: dict[str, str] = {}
+        self.rows: list[dict] = []
+        self._clock = itertools.count()
+
+    def entry_context(self, nip, tanggal, kegiatan_id):
+        skp = self.relations.skp_for_date(nip, tanggal)
+        if skp is None:
+            return None
+        satuan, nomor = self.kegiatan.get((nip, skp.skp_id), {}).get(kegiatan_id, (None, None))
+        return ports.EntryContext(skp.skp_id, skp.instansi_id, "unit-1", skp.penilai_nip, None,
+                                  (nip, tanggal) in self.locked, kegiatan_id if satuan else None, satuan, nomor,
+                                  self.ruleset.get(skp.skp_id, "pp46-2011"))
+
+    def add(self, plan):
+        created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=next(self._clock))
+        self.rows.append({**plan, "created_at": created})
+
+    def between(self, nip, start, end, after=None, limit=None):
+        key = lambda r: (r["tanggal"], r["created_at"], r["plan_id"])  # noqa: E731 - the SQL's ORDER BY
+        rows = sorted((r for r in self.rows if r["nip"] == nip and start <= r["tanggal"] <= end), key=key)
+        rows = [r for r in rows if after is None or key(r) > tuple(after)]
+        return [dict(r) for r in rows[:limit]]
+
+
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
     def __init__(self):
         super().__init__()
@@ -258,3 +319,6 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.imports = FakeImports()
         self.quick = FakeQuickEntries()
         self.settings = FakeInstansiSettings()
+        self.relations = FakeRelations()
+        self.audit = FakeAuditTrail()
+        self.plans = FakePlans(self.relations)

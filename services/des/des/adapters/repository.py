@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ..application.access import month_range
 from ..domain.activity import Activity, ActivityContent
 from ..domain.quick_entry import Kegiatan
 from .tables import (
@@ -183,12 +184,6 @@ def save_activity(session, activity: Activity, *, now: dt.datetime, submitted: b
         raise RuntimeError("activity changed underneath a locked update")
 
 
-def month_range(tahun: int, bulan: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(tahun, bulan, 1)
-    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return start, end
-
-
 def keyset(query, columns, after: tuple | None, limit: int | None):
     """`query` ordered by `columns` (a unique key), the rows after `after` (a page token's key), `limit` of them."""
     if after is not None:
@@ -361,7 +356,8 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-__all__ = ["Decimal", "import_records", "instansi_settings", "period_locks", "skp_documents", "skp_kegiatan"]
+__all__ = ["Decimal", "import_records", "instansi_settings", "month_range", "period_locks", "skp_documents",
+           "skp_kegiatan"]
 
 
 _CONTEXT_SQL = sa.text("""

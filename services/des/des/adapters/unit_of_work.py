@@ -17,11 +17,14 @@ from . import activity_store
 from . import repository as repo
 from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
 from .import_sql import SqlImports
+from .plans_sql import SqlPlans
+from .relations import SqlAuditTrail, SqlRelations
 
 
 class SqlQuickEntries(QuickEntries):
-    def __init__(self, session, cfg: DesConfig):
-        self.session = session
+    def __init__(self, uow: SessionUnitOfWork, cfg: DesConfig):
+        self.uow = uow
+        self.session = uow.session
         self.cfg = cfg
 
     def skp_for_date(self, nip, tanggal) -> DaySkp | None:
@@ -41,7 +44,7 @@ class SqlQuickEntries(QuickEntries):
         return str(view["activity_id"])
 
     def plan(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
-        plan = plans.submit_plan(self.session, principal, tanggal.isoformat(), kegiatan_id, uraian,
+        plan = plans.submit_plan(self.uow, principal, tanggal.isoformat(), kegiatan_id, uraian,
                                     str(kuantitas), satuan, self.cfg)
         return str(plan["plan_id"])
 
@@ -71,8 +74,11 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.skp = SqlSkpCopies(session)
         self.employees = SqlEmployees(session)
         self.imports = SqlImports(session)
-        self.quick = SqlQuickEntries(session, cfg or config())
+        self.quick = SqlQuickEntries(self, cfg or config())
         self.settings = SqlInstansiSettings(session)
+        self.relations = SqlRelations(session)
+        self.audit = SqlAuditTrail(session)
+        self.plans = SqlPlans(session)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """The owner of the transaction ends it."""

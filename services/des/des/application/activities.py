@@ -17,7 +17,6 @@ from ekinerja_platform.domain_errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    quote,
 )
 from ekinerja_platform.ids import uuid7s
 from ekinerja_platform.outbox import record_event
@@ -30,10 +29,9 @@ from ..domain import activity as act
 from ..domain import entry_window, evidence
 from ..domain import satuan as units
 from . import events, parsing
+from .access import check_context
 from .config import DesConfig
 from .policy import Target, authorize, caller_nip
-
-RULESET_622 = "permenpanrb-6-2022"
 
 
 @dataclass
@@ -72,22 +70,8 @@ def _content(inp: ActivityInput, today: dt.date, kegiatan_satuan: str | None) ->
         evidence_url=inp.evidence_url or None)
 
 
-def _check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
-    if ctx is None:
-        raise FailedPrecondition(f"no approved SKP covers {tanggal.isoformat()}", field="tanggal")
-    if kegiatan_id and ctx.kegiatan_id is None:
-        if getattr(ctx, "ruleset", None) == RULESET_622:  # the report names an IKI of the approved plan
-            raise InvalidArgument(f"{quote(kegiatan_id)} bukan IKI pada SKP (PermenPANRB 6/2022) yang disetujui "
-                                  f"({ctx.skp_id})", field="kegiatan_id")
-        raise InvalidArgument(f"{quote(kegiatan_id)} is not a kegiatan of SKP {ctx.skp_id}", field="kegiatan_id")
-    if ctx.locked:
-        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai", field="tanggal",
-                                 reason="PERIOD_LOCKED")
-    return ctx
-
-
 def entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None):
-    return _check_context(repo.entry_context(session, nip, tanggal, kegiatan_id), tanggal, kegiatan_id)
+    return check_context(repo.entry_context(session, nip, tanggal, kegiatan_id), tanggal, kegiatan_id)
 
 
 def _store_evidence(session, nip: str, inp: ActivityInput, cfg: DesConfig):
@@ -132,7 +116,7 @@ def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfi
     """The domain rules of a new report (sent for review unless `draft`), given the day's context."""
     nip = caller_nip(principal)
     today = cfg.today()
-    ctx = _check_context(ctx, tanggal, inp.kegiatan_id or None)
+    ctx = check_context(ctx, tanggal, inp.kegiatan_id or None)
     authorize("SubmitActivity", principal, Target(nip, ctx.instansi_id, ctx.penilai_nip))
     window = ctx.window_days if ctx.window_days is not None else cfg.default_window_days
     entry_window.check_entry_date(tanggal, today, window)

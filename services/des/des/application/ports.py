@@ -258,6 +258,61 @@ class InstansiSettings(abc.ABC):
         """Drop every day context the process caches (they carry the window)."""
 
 
+class Relations(abc.ABC):
+    """Who an employee's work is about: the SKP of a day (its penilai), the instansi, the heads up the chain."""
+
+    @abc.abstractmethod
+    def skp_for_date(self, nip: str, tanggal: dt.date) -> DaySkp | None:
+        """The open SKP document covering the day (the latest one starting on or before it)."""
+
+    @abc.abstractmethod
+    def instansi_of(self, nip: str) -> str | None:
+        """The instansi of the employee's latest SKP, else identity's."""
+
+    @abc.abstractmethod
+    def heads_of(self, nip: str) -> frozenset[str]:
+        """identity's heads of the employee and the atasan penilai of its SKPs."""
+
+
+class AuditTrail(abc.ABC):
+    @abc.abstractmethod
+    def record(self, nip: str, entity: str, entity_id: str, action: str, actor: str, before: dict | None,
+               after: dict | None, reason: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class EntryContext:
+    """A day as a new plan checks against it, in one read: the SKP covering it, whether it is locked, the kegiatan
+    named (None fields when it is not on that SKP)."""
+
+    skp_id: str
+    instansi_id: str
+    unit_id: str | None
+    penilai_nip: str | None
+    window_days: int | None
+    locked: bool
+    kegiatan_id: str | None
+    kegiatan_satuan: str | None
+    kegiatan_nomor: int | None
+    ruleset: str | None = None
+
+
+class Plans(abc.ABC):
+    """Daily plans (rencana)."""
+
+    @abc.abstractmethod
+    def entry_context(self, nip: str, tanggal: dt.date, kegiatan_id: str) -> EntryContext | None:
+        """None when no open SKP covers the day."""
+
+    @abc.abstractmethod
+    def add(self, plan: dict) -> None: ...
+
+    @abc.abstractmethod
+    def between(self, nip: str, start: dt.date, end: dt.date, after: tuple | None = None,
+                limit: int | None = None) -> list[dict]:
+        """The plans of the days (tanggal, then entry time, then id), after the page key `after`."""
+
+
 class DesUnitOfWork(UnitOfWork):
     """The unit of work des's use cases take: the platform's port plus des's repositories."""
 
@@ -267,3 +322,6 @@ class DesUnitOfWork(UnitOfWork):
     imports: Imports
     quick: QuickEntries
     settings: InstansiSettings
+    relations: Relations
+    audit: AuditTrail
+    plans: Plans

@@ -4,9 +4,7 @@ Still on a SQLAlchemy session (`NOT_YET_MODULES`, issue 17 items 1-2).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import uuid
 
 from ekinerja_platform.domain_errors import (
     InvalidArgument,
@@ -15,18 +13,17 @@ from ekinerja_platform.domain_errors import (
 from ekinerja_platform.pagination import page_request
 
 from ..adapters import repository as repo
+from ..adapters.relations import SqlRelations
 from ..domain import activity as act
-from . import parsing
+from . import access, parsing
+from .access import DAY_TIME_ID
 from .activities import row_view
 from .config import DesConfig
-from .policy import Target, authorize, caller_nip, needs_heads
+from .policy import Target, authorize
 
 
 def read_target(session, principal, target: Target) -> Target:
-    """`target` with the heads up the chain, when they could be what allows the caller to read."""
-    if needs_heads(principal, target) and target.nip:
-        return dataclasses.replace(target, heads=repo.heads_of(session, target.nip))
-    return target
+    return access.read_target(SqlRelations(session), principal, target)
 
 
 def get_activity(session, principal, activity_id: str) -> dict:
@@ -34,7 +31,7 @@ def get_activity(session, principal, activity_id: str) -> dict:
     if row is None:
         raise NotFound("no such activity", field="activity_id")
     authorize("GetActivity", principal, read_target(session, principal, Target(row.nip, row.instansi_id,
-                                                                                row.penilai_nip)))
+                                                                               row.penilai_nip)))
     return row_view(row)
 
 
@@ -43,26 +40,18 @@ def get_evidence(session, principal, activity_id: str):
     if row is None:
         raise NotFound("no such activity", field="activity_id")
     authorize("GetEvidence", principal, read_target(session, principal, Target(row.nip, row.instansi_id,
-                                                                                row.penilai_nip)))
+                                                                               row.penilai_nip)))
     if row.evidence_id is None:
         raise NotFound("this activity has no evidence file", field="activity_id")
     return repo.evidence(session, row.nip, row.evidence_id)
 
 
-def _skp_and_target(session, principal, nip: str, on: dt.date) -> tuple[str, object, Target]:
-    """The employee (the caller when `nip` is empty), the SKP covering `on` (or None) and the target to authorise."""
-    nip = parsing.nip(nip) if nip else caller_nip(principal)
-    skp = repo.skp_for_date(session, nip, on)
-    instansi = skp.instansi_id if skp else repo.employee_instansi(session, nip)
-    return nip, skp, read_target(session, principal, Target(nip, instansi, skp.penilai_nip if skp else None))
+def _skp_and_target(session, principal, nip: str, on: dt.date):
+    return access.skp_and_target(SqlRelations(session), principal, nip, on)
 
 
 def target_for(session, principal, nip: str, on: dt.date) -> tuple[str, Target]:
-    nip, _, target = _skp_and_target(session, principal, nip, on)
-    return nip, target
-
-
-DAY_TIME_ID = (dt.date, dt.datetime, uuid.UUID)  # the sort key of list pages: day, entry time, id
+    return access.target_for(SqlRelations(session), principal, nip, on)
 
 
 def list_activities(session, principal, nip: str, bulan: str, state: str, cfg: DesConfig, page_size: int = 0,

@@ -15,10 +15,11 @@ from ekinerja_platform.pagination import MAX_PAGE_SIZE, page_request
 
 from ..adapters import repository as repo
 from . import events, parsing
+from .access import DAY_TIME_ID
 from .activities import check_day_unlocked, check_version, locked_row, now, row_view
 from .config import DesConfig
 from .policy import Target, authorize, caller_nip
-from .reads import DAY_TIME_ID, target_for
+from .reads import target_for
 
 
 def review_queue(session, principal, bulan: str, limit: int, page_size: int = 0,

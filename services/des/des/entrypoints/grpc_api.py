@@ -258,14 +258,14 @@ def _plan_pb(p: dict) -> des_pb2.Plan:
 def submit_plan(db, call, request):
     principal = call.require_principal()
     return _write(db, call, "SubmitPlan", request, des_pb2.Plan, lambda s: _plan_pb(
-        plans.submit_plan(s, principal, request.tanggal, request.kegiatan_id, request.uraian, request.kuantitas,
-                             request.satuan, config())))
+        plans.submit_plan(in_session(s), principal, request.tanggal, request.kegiatan_id, request.uraian,
+                          request.kuantitas, request.satuan, config())))
 
 
 def list_plans(db, call, request):
     with db.transaction() as s:
-        rows, token = plans.list_plans(s, call.require_principal(), request.nip, request.bulan, config(),
-                                           request.page_size, request.page_token)
+        rows, token = plans.list_plans(in_session(s), call.require_principal(), request.nip, request.bulan,
+                                       config(), request.page_size, request.page_token)
         return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in rows], next_page_token=token)
 
 
