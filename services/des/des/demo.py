@@ -182,7 +182,7 @@ class History:
             kualitas = Decimal(78 + roll(emp.nip, bulan, k.nomor) % 18)
             monthly.set_monthly_quality(s, penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan, str(kualitas))
             self.count("kualitas", 1)
-        locks.lock_period(s, penilai, emp.nip, "month", "", bulan)
+        locks.lock_period(in_session(s), penilai, emp.nip, "month", "", bulan)
         self.count("month_locks", 1)
 
     # -- the earlier months --------------------------------------------------------------------------------------------
@@ -329,8 +329,8 @@ class History:
                 if repo.active_lock(s, emp.nip, day) is not None or not self.days_with_entries(s, emp.nip, day, day):
                     continue
                 try:   # lock_period refuses before it writes anything: the transaction goes on
-                    locks.lock_period(s, person(emp.penilai_nip, emp.instansi_id), emp.nip, "day",
-                                         day.isoformat(), "")
+                    locks.lock_period(in_session(s), person(emp.penilai_nip, emp.instansi_id), emp.nip, "day",
+                                      day.isoformat(), "")
                     self.count("day_locks", 1)
                 except DomainError:
                     pass   # something still waits for review that day: it stays open

@@ -7,12 +7,14 @@ nothing behind its savepoint) and stand in for the report and plan use cases qui
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import itertools
 from decimal import Decimal
 
 from des.application import ports
+from des.domain.activity import Activity
 from des.domain.quick_entry import Kegiatan
 from ekinerja_platform.testing_uow import FakeUnitOfWork
 
@@ -309,6 +311,58 @@ class FakePlans(ports.Plans):
         return [dict(r) for r in rows[:limit]]
 
 
+class FakeLocks(ports.Locks):
+    def __init__(self):
+        self.rows: list[ports.PeriodLock] = []
+        self.serialised: list[tuple[str, str]] = []
+
+    def serialise(self, nip, skp_id):
+        self.serialised.append((nip, skp_id))
+
+    def active(self, nip, start, end=None):
+        end = end or start
+        return next((r for r in self.rows if r.nip == nip and r.unlocked_at is None
+                     and r.tanggal_start <= end and r.tanggal_end >= start), None)
+
+    def add(self, nip, lock_id, skp_id, scope, start, end, locked_by):
+        self.rows.append(ports.PeriodLock(nip, lock_id, skp_id, scope, start, end, locked_by,
+                                          locked_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+
+    def get_for_update(self, nip, lock_id):
+        return next((r for r in self.rows if r.nip == nip and r.lock_id == lock_id), None)
+
+    def lift(self, nip, lock_id, actor, reason):
+        self.rows = [dataclasses.replace(r, unlocked_at=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc),
+                                         unlocked_by=actor, unlock_reason=reason)
+                     if (r.nip, r.lock_id) == (nip, lock_id) else r for r in self.rows]
+
+    def of(self, nip, start, end, include_lifted):
+        return sorted((r for r in self.rows if r.nip == nip and (include_lifted or r.unlocked_at is None)
+                       and (start is None or (r.tanggal_start <= end and r.tanggal_end >= start))),
+                      key=lambda r: r.tanggal_start)
+
+
+class FakeActivities(ports.Activities):
+    """Reports by id; `between` hands out copies, so a change counts only once saved (as an UPDATE would)."""
+
+    def __init__(self):
+        self.rows: dict[str, Activity] = {}
+        self.saved: list[str] = []
+
+    def put(self, activity: Activity) -> None:
+        self.rows[activity.activity_id] = copy.deepcopy(activity)
+
+    def between(self, nip, start, end, state=None):
+        found = [a for a in self.rows.values() if a.nip == nip and start <= a.content.tanggal <= end
+                 and (state is None or a.state == state)]
+        return [copy.deepcopy(a) for a in sorted(found, key=lambda a: a.content.tanggal)]
+
+    def save(self, activity, at):
+        assert self.rows[activity.activity_id].version == activity.version - 1, "saved from a stale copy"
+        self.rows[activity.activity_id] = copy.deepcopy(activity)
+        self.saved.append(activity.activity_id)
+
+
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
     def __init__(self):
         super().__init__()
@@ -322,3 +376,5 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.relations = FakeRelations()
         self.audit = FakeAuditTrail()
         self.plans = FakePlans(self.relations)
+        self.locks = FakeLocks()
+        self.activities = FakeActivities()

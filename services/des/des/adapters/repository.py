@@ -97,6 +97,12 @@ def window_days(session, instansi_id: str, default: int) -> int:
 
 # -- locks --------------------------------------------------------------------------------------------------------
 
+def lock_skp_copy(session, nip: str, skp_id: str) -> None:
+    """Hold the employee's SKP copy until the transaction ends (serialises the lockers of one employee)."""
+    session.execute(sa.select(skp_documents.c.nip).where(
+        skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id).with_for_update())
+
+
 def active_lock(session, nip: str, start: dt.date, end: dt.date | None = None):
     end = end or start
     return session.execute(sa.select(period_locks).where(

@@ -17,6 +17,7 @@ from . import activity_store
 from . import repository as repo
 from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
 from .import_sql import SqlImports
+from .locks_sql import SqlActivities, SqlLocks
 from .plans_sql import SqlPlans
 from .relations import SqlAuditTrail, SqlRelations
 
@@ -79,6 +80,8 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.relations = SqlRelations(session)
         self.audit = SqlAuditTrail(session)
         self.plans = SqlPlans(session)
+        self.locks = SqlLocks(session)
+        self.activities = SqlActivities(session)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """The owner of the transaction ends it."""

@@ -46,6 +46,16 @@ def target_for(relations: Relations, principal, nip: str, on: dt.date) -> tuple[
     return nip, target
 
 
+def locked_span(lock) -> str:
+    """The locked period as people say it: the day, the month, or the range of days."""
+    start, end = lock.tanggal_start, lock.tanggal_end
+    if start == end:
+        return f"tanggal {start.isoformat()}"
+    if lock.scope == "month":
+        return f"bulan {start:%Y-%m}"
+    return f"{start.isoformat()} s.d. {end.isoformat()}"
+
+
 def check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):
     """A new entry or plan needs an open SKP covering the day, the kegiatan on it and the day not locked."""
     if ctx is None:

@@ -267,16 +267,6 @@ def check_version(row, expected: int) -> None:
         raise Conflict(f"the entry is at version {row.version}, not {expected}; re-read it", field="expected_version")
 
 
-def locked_span(lock) -> str:
-    """The locked period as people say it: the day, the month, or the range of days."""
-    start, end = lock.tanggal_start, lock.tanggal_end
-    if start == end:
-        return f"tanggal {start.isoformat()}"
-    if lock.scope == "month":
-        return f"bulan {start:%Y-%m}"
-    return f"{start.isoformat()} s.d. {end.isoformat()}"
-
-
 def check_day_unlocked(session, nip: str, tanggal: dt.date) -> None:
     if repo.active_lock(session, nip, tanggal):
         raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai; entri pada hari "

@@ -18,8 +18,7 @@ from ..adapters import repository as repo
 from ..adapters import unit_of_work
 from ..domain import targets
 from . import monthly_targets, parsing
-from .access import RULESET_622
-from .activities import locked_span
+from .access import RULESET_622, locked_span
 from .config import DesConfig
 from .policy import Target, authorize, caller_nip
 from .reads import read_target

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ekinerja_platform.unit_of_work import UnitOfWork
 
+from ..domain.activity import Activity
 from ..domain.quick_entry import Kegiatan
 
 
@@ -313,6 +315,60 @@ class Plans(abc.ABC):
         """The plans of the days (tanggal, then entry time, then id), after the page key `after`."""
 
 
+@dataclass(frozen=True)
+class PeriodLock:
+    nip: str
+    lock_id: uuid.UUID
+    skp_id: str | None
+    scope: str               # day | month
+    tanggal_start: dt.date
+    tanggal_end: dt.date
+    locked_by: str
+    locked_at: dt.datetime | None = None
+    unlocked_by: str | None = None
+    unlocked_at: dt.datetime | None = None
+    unlock_reason: str | None = None
+
+
+class Locks(abc.ABC):
+    """The penilai's locks on an employee's days (period_locks)."""
+
+    @abc.abstractmethod
+    def serialise(self, nip: str, skp_id: str) -> None:
+        """Hold the employee's SKP copy until the unit ends, so two lockers of one employee go one after another."""
+
+    @abc.abstractmethod
+    def active(self, nip: str, start: dt.date, end: dt.date | None = None) -> PeriodLock | None:
+        """A lock not lifted that overlaps the days (`end` None: the one day)."""
+
+    @abc.abstractmethod
+    def add(self, nip: str, lock_id: uuid.UUID, skp_id: str, scope: str, start: dt.date, end: dt.date,
+            locked_by: str) -> None: ...
+
+    @abc.abstractmethod
+    def get_for_update(self, nip: str, lock_id: uuid.UUID) -> PeriodLock | None:
+        """The lock, held until the unit ends."""
+
+    @abc.abstractmethod
+    def lift(self, nip: str, lock_id: uuid.UUID, actor: str, reason: str) -> None: ...
+
+    @abc.abstractmethod
+    def of(self, nip: str, start: dt.date | None, end: dt.date | None, include_lifted: bool) -> list[PeriodLock]:
+        """The locks overlapping the days (all when `start` is None), by start then lock time."""
+
+
+class Activities(abc.ABC):
+    """An employee's reports as domain objects."""
+
+    @abc.abstractmethod
+    def between(self, nip: str, start: dt.date, end: dt.date, state: str | None = None) -> list[Activity]:
+        """The reports of the days (in `state` when given), by day then entry time."""
+
+    @abc.abstractmethod
+    def save(self, activity: Activity, at: dt.datetime) -> None:
+        """Write the report's new state and version (its row is the version before)."""
+
+
 class DesUnitOfWork(UnitOfWork):
     """The unit of work des's use cases take: the platform's port plus des's repositories."""
 
@@ -325,3 +381,5 @@ class DesUnitOfWork(UnitOfWork):
     relations: Relations
     audit: AuditTrail
     plans: Plans
+    locks: Locks
+    activities: Activities

@@ -189,23 +189,23 @@ LOCK_SCOPES = {des_pb2.LOCK_SCOPE_DAY: "day", des_pb2.LOCK_SCOPE_MONTH: "month"}
 
 def lock_period(db, call, request):
     def work(s):
-        out = locks.lock_period(s, call.require_principal(), request.nip, LOCK_SCOPES.get(request.scope, ""),
-                                   request.tanggal, request.bulan)
+        out = locks.lock_period(in_session(s), call.require_principal(), request.nip,
+                                LOCK_SCOPES.get(request.scope, ""), request.tanggal, request.bulan)
         return des_pb2.LockPeriodResponse(**out)
     return _write(db, call, "LockPeriod", request, des_pb2.LockPeriodResponse, work)
 
 
 def unlock_period(db, call, request):
     def work(s):
-        ids = locks.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
+        ids = locks.unlock_period(in_session(s), call.require_principal(), request.nip, request.lock_id, request.reason)
         return des_pb2.UnlockPeriodResponse(activity_ids=ids)
     return _write(db, call, "UnlockPeriod", request, des_pb2.UnlockPeriodResponse, work)
 
 
 def list_locks(db, call, request):
     with db.transaction() as s:
-        rows = locks.list_locks(s, call.require_principal(), request.nip, request.bulan, request.include_lifted,
-                                   config())
+        rows = locks.list_locks(in_session(s), call.require_principal(), request.nip, request.bulan,
+                                request.include_lifted, config())
         return des_pb2.ListLocksResponse(locks=[des_pb2.PeriodLock(
             lock_id=str(r.lock_id), nip=r.nip, scope=r.scope, tanggal_start=_s(r.tanggal_start),
             tanggal_end=_s(r.tanggal_end), locked_by=r.locked_by, locked_at=_s(r.locked_at),
