@@ -180,7 +180,8 @@ class History:
             return   # closed already, or something still waits: the month stays open
         for k in kegiatan:
             kualitas = Decimal(78 + roll(emp.nip, bulan, k.nomor) % 18)
-            monthly.set_monthly_quality(s, penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan, str(kualitas))
+            monthly.set_monthly_quality(in_session(s), penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan,
+                                        str(kualitas))
             self.count("kualitas", 1)
         locks.lock_period(in_session(s), penilai, emp.nip, "month", "", bulan)
         self.count("month_locks", 1)

@@ -30,6 +30,7 @@ class SkpStore:
         self.revisions: dict[tuple[str, str], int] = {}
         self.kegiatan: dict[tuple[str, str], dict[str, dict]] = {}   # kegiatan_id -> nomor, nama, satuan, kuantitas
         self.months: dict[tuple[str, str], dict[str, dict]] = {}     # kegiatan_id -> {(tahun, bulan): kuantitas}
+        self.quality: dict[tuple, Decimal] = {}                       # (nip, skp_id, kegiatan_id, tahun, bulan)
 
 
 class FakeMonthlyTargets(ports.MonthlyTargets):
@@ -37,10 +38,12 @@ class FakeMonthlyTargets(ports.MonthlyTargets):
         self.store = store
 
     def add(self, nip: str, skp_id: str, start: dt.date, end: dt.date, instansi_id: str = "pemkot-bogor",
-            kegiatan: dict[str, tuple[str, str, dict]] | None = None) -> None:
+            kegiatan: dict[str, tuple[str, str, dict]] | None = None, penilai_nip: str | None = None,
+            ruleset: str | None = None) -> None:
         """A known document; `kegiatan` {kegiatan_id: (satuan, total, {(tahun, bulan): kuantitas})}."""
         key = (nip, skp_id)
-        self.store.documents[key] = ports.SkpDocument(instansi_id, None, None, start, end, None, None, version=1)
+        self.store.documents[key] = ports.SkpDocument(instansi_id, None, None, start, end, penilai_nip, None,
+                                                      version=1, ruleset=ruleset)
         self.store.kegiatan[key] = {kid: dict(nomor=n, nama=kid, satuan=satuan, kuantitas=Decimal(total))
                                     for n, (kid, (satuan, total, _)) in enumerate((kegiatan or {}).items(), 1)}
         self.store.months[key] = {kid: {ym: Decimal(q) for ym, q in split.items()}
@@ -67,6 +70,36 @@ class FakeMonthlyTargets(ports.MonthlyTargets):
 
     def set(self, nip, skp_id, kegiatan_id, values, actor):
         self.store.months.setdefault((nip, skp_id), {})[kegiatan_id] = dict(values)
+        for key in [k for k in self.store.quality if k[:3] == (nip, skp_id, kegiatan_id) and k[3:] not in values]:
+            del self.store.quality[key]  # a dropped month takes its kualitas with it
+
+    def _header(self, key):
+        doc = self.store.documents.get(key)
+        return None if doc is None else ports.SkpHeader(key[1], doc.instansi_id, doc.penilai_nip, doc.period_start,
+                                                        doc.period_end, doc.ruleset)
+
+    def document(self, nip, skp_id):
+        return self._header((nip, skp_id))
+
+    def covering(self, nip, tanggal):
+        keys = [k for k, d in self.store.documents.items() if k[0] == nip and k not in self.store.closed
+                and d.period_start <= tanggal <= d.period_end]
+        return self._header(max(keys, key=lambda k: self.store.documents[k].period_start)) if keys else None
+
+    def rows(self, nip, skp_id):
+        kegiatan = self.store.kegiatan.get((nip, skp_id), {})
+        out = [ports.TargetRow(skp_id, kid, k["nomor"], k["nama"], k["satuan"], y, m, q,
+                               self.store.quality.get((nip, skp_id, kid, y, m)))
+               for kid, k in kegiatan.items()
+               for (y, m), q in self.store.months.get((nip, skp_id), {}).get(kid, {}).items()]
+        return sorted(out, key=lambda r: (r.nomor, r.tahun, r.bulan))
+
+    def month_for_update(self, nip, skp_id, kegiatan_id, tahun, bulan):
+        return next((r for r in self.rows(nip, skp_id) if (r.kegiatan_id, r.tahun, r.bulan) == (kegiatan_id, tahun,
+                                                                                                  bulan)), None)
+
+    def set_quality(self, nip, skp_id, kegiatan_id, tahun, bulan, kualitas, actor):
+        self.store.quality[(nip, skp_id, kegiatan_id, tahun, bulan)] = kualitas
 
 
 class FakeSkpCopies(ports.SkpCopies):

@@ -54,6 +54,33 @@ class DaySkp:
     penilai_nip: str | None
 
 
+@dataclass(frozen=True)
+class SkpHeader:
+    """An SKP document as its monthly targets' use cases need it."""
+
+    skp_id: str
+    instansi_id: str
+    penilai_nip: str | None
+    period_start: dt.date
+    period_end: dt.date
+    ruleset: str | None
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A month target with its kegiatan's nomor, nama and satuan, and the penilai's kualitas (None: not rated)."""
+
+    skp_id: str
+    kegiatan_id: str
+    nomor: int
+    nama: str
+    satuan: str
+    tahun: int
+    bulan: int
+    kuantitas: Decimal
+    kualitas: Decimal | None = None
+
+
 class MonthlyTargets(abc.ABC):
     """The monthly split of an SKP's kegiatan (des's own copy; recap measures against it)."""
 
@@ -78,6 +105,25 @@ class MonthlyTargets(abc.ABC):
     def set(self, nip: str, skp_id: str, kegiatan_id: str, values: dict[tuple[int, int], Decimal],
             actor: str) -> None:
         """Make the kegiatan's months exactly `values` (months not in it are dropped)."""
+
+    @abc.abstractmethod
+    def document(self, nip: str, skp_id: str) -> SkpHeader | None: ...
+
+    @abc.abstractmethod
+    def covering(self, nip: str, tanggal: dt.date) -> SkpHeader | None:
+        """The open document covering the day (the latest one starting on or before it)."""
+
+    @abc.abstractmethod
+    def rows(self, nip: str, skp_id: str) -> list[TargetRow]:
+        """Every month target of the document, by kegiatan nomor, then month."""
+
+    @abc.abstractmethod
+    def month_for_update(self, nip: str, skp_id: str, kegiatan_id: str, tahun: int, bulan: int) -> TargetRow | None:
+        """One month target, held until the unit ends; None when there is none."""
+
+    @abc.abstractmethod
+    def set_quality(self, nip: str, skp_id: str, kegiatan_id: str, tahun: int, bulan: int, kualitas: Decimal,
+                    actor: str) -> None: ...
 
 
 @dataclass(frozen=True)

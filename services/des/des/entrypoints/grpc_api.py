@@ -179,8 +179,9 @@ def _target_pb(r) -> des_pb2.MonthlyTarget:
 
 def set_monthly_quality(db, call, request):
     def work(s):
-        return _target_pb(monthly.set_monthly_quality(s, call.require_principal(), request.nip, request.skp_id,
-                                                       request.kegiatan_id, request.bulan, request.kualitas))
+        return _target_pb(monthly.set_monthly_quality(in_session(s), call.require_principal(), request.nip,
+                                                      request.skp_id, request.kegiatan_id, request.bulan,
+                                                      request.kualitas))
     return _write(db, call, "SetMonthlyQuality", request, des_pb2.MonthlyTarget, work)
 
 
@@ -235,15 +236,15 @@ def set_entry_window(db, call, request):
 
 def get_monthly_targets(db, call, request):
     with db.transaction() as s:
-        skp_id, rows = monthly.get_monthly_targets(s, call.require_principal(), request.nip, request.skp_id,
-                                                    config())
+        skp_id, rows = monthly.get_monthly_targets(in_session(s), call.require_principal(), request.nip,
+                                                   request.skp_id, config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
 
 
 def set_monthly_targets(db, call, request):
     def work(s):
         skp_id, rows = monthly.set_monthly_targets(
-            s, call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
+            in_session(s), call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
             [(t.bulan, t.kuantitas) for t in request.targets], config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
     return _write(db, call, "SetMonthlyTargets", request, des_pb2.GetMonthlyTargetsResponse, work)
