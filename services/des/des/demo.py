@@ -164,8 +164,8 @@ class History:
 
     def approve(self, s, emp: Employee, views: list[dict]) -> None:
         if views and emp.penilai_nip:
-            review.approve_activities(s, person(emp.penilai_nip, emp.instansi_id),
-                                        [(str(v["activity_id"]), "", 0) for v in views])
+            review.approve_activities(in_session(s), person(emp.penilai_nip, emp.instansi_id),
+                                      [(str(v["activity_id"]), "", 0) for v in views])
             self.count("approved", len(views))
 
     def rate_and_lock_month(self, s, emp: Employee, first: dt.date, kegiatan) -> None:
@@ -307,8 +307,8 @@ class History:
                     if roll("revise", emp.nip, day, k.nomor) % 23 == 0]
         self.approve(s, emp, [v for v in views if v not in returned])
         for v in returned:
-            review.request_revision(s, person(emp.penilai_nip, emp.instansi_id), str(v["activity_id"]),
-                                      "Mohon lengkapi uraian dengan hasil kerja dan bukti dukungnya.", 0)
+            review.request_revision(in_session(s), person(emp.penilai_nip, emp.instansi_id), str(v["activity_id"]),
+                                    "Mohon lengkapi uraian dengan hasil kerja dan bukti dukungnya.", 0)
             self.count("revisions", 1)
         for v in returned:   # the employee adds what was asked and sends it again; the penilai approves
             fixed = activities.update_activity(s, emp.principal, str(v["activity_id"]), ActivityInput(

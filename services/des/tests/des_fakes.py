@@ -11,10 +11,11 @@ import copy
 import dataclasses
 import datetime as dt
 import itertools
+import uuid
 from decimal import Decimal
 
 from des.application import ports
-from des.domain.activity import Activity
+from des.domain.activity import AWAITING_REVIEW, Activity
 from des.domain.quick_entry import Kegiatan
 from ekinerja_platform.testing_uow import FakeUnitOfWork
 
@@ -381,6 +382,7 @@ class FakeActivities(ports.Activities):
     def __init__(self):
         self.rows: dict[str, Activity] = {}
         self.saved: list[str] = []
+        self.reviewed_at: dict[str, dt.datetime] = {}
 
     def put(self, activity: Activity) -> None:
         self.rows[activity.activity_id] = copy.deepcopy(activity)
@@ -390,10 +392,54 @@ class FakeActivities(ports.Activities):
                  and (state is None or a.state == state)]
         return [copy.deepcopy(a) for a in sorted(found, key=lambda a: a.content.tanggal)]
 
-    def save(self, activity, at):
+    def save(self, activity, at, *, reviewed=False):
         assert self.rows[activity.activity_id].version == activity.version - 1, "saved from a stale copy"
         self.rows[activity.activity_id] = copy.deepcopy(activity)
         self.saved.append(activity.activity_id)
+        if reviewed:
+            self.reviewed_at[activity.activity_id] = at
+
+
+class FakeReviews(ports.Reviews):
+    """Reads the reports of `FakeActivities`; `stored` adds the columns a row has beyond the domain object."""
+
+    def __init__(self, activities: FakeActivities):
+        self.activities = activities
+        self.stored: dict[str, dict] = {}
+        self.unrated_rows: list[dict] = []
+        self.held: list[str] = []  # ids read for update, in order
+
+    def _view(self, a: Activity) -> dict:
+        c = a.content
+        return {"activity_id": a.activity_id, "nip": a.nip, "penilai_nip": a.penilai_nip, "tanggal": c.tanggal,
+                "jenis": c.jenis, "uraian": c.uraian, "kuantitas": c.kuantitas, "satuan": c.satuan,
+                "kegiatan_id": c.kegiatan_id, "menit": c.menit, "proses": c.proses, "state": a.state,
+                "version": a.version, "kuantitas_diakui": a.kuantitas_diakui, "catatan": a.catatan,
+                "reviewer_nip": a.reviewer_nip, "instansi_id": "pemkot-bogor", "unit_id": None, "skp_id": "skp-1",
+                "submitted_at": None, "created_at": None, **self.stored.get(a.activity_id, {})}
+
+    def entry(self, activity_id, *, for_update=False):
+        a = self.activities.rows.get(activity_id)
+        if a is None:
+            return None
+        if for_update:
+            self.held.append(activity_id)
+        return ports.Entry(self._view(a), copy.deepcopy(a))
+
+    def awaiting_on(self, nip, tanggal):
+        return sorted(a.activity_id for a in self.activities.rows.values()
+                      if a.nip == nip and a.content.tanggal == tanggal and a.state in AWAITING_REVIEW)
+
+    def queue(self, penilai_nip, start, end, limit, after=None):
+        key = lambda v: (v["tanggal"], v["submitted_at"] or v["created_at"], v["activity_id"])  # noqa: E731
+        views = sorted((self._view(a) for a in self.activities.rows.values()
+                        if a.penilai_nip == penilai_nip and a.state in AWAITING_REVIEW
+                        and (start is None or start <= a.content.tanggal <= end)), key=key)
+        views = [{**v, "activity_id": uuid.UUID(v["activity_id"])} for v in views]  # the column's type
+        return [v for v in views if after is None or key(v) > tuple(after)][:limit]
+
+    def unrated(self, penilai_nip, today):
+        return list(self.unrated_rows)
 
 
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
@@ -411,3 +457,4 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.plans = FakePlans(self.relations)
         self.locks = FakeLocks()
         self.activities = FakeActivities()
+        self.reviews = FakeReviews(self.activities)

@@ -1,9 +1,9 @@
-"""`Locks` and `Activities` on PostgreSQL (the period_locks and activities tables)."""
+"""`Locks`, `Activities` and `Reviews` on PostgreSQL (the period_locks and activities tables)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..application.ports import Activities, Locks, PeriodLock
+from ..application.ports import Activities, Entry, Locks, PeriodLock, Reviews
 from . import repository as repo
 from .tables import period_locks
 
@@ -47,5 +47,23 @@ class SqlActivities(Activities):
     def between(self, nip, start, end, state=None):
         return [repo.to_domain(r) for r in repo.list_activities(self.session, nip, start, end, state)]
 
-    def save(self, activity, at) -> None:
-        repo.save_activity(self.session, activity, now=at)
+    def save(self, activity, at, *, reviewed=False) -> None:
+        repo.save_activity(self.session, activity, now=at, reviewed=reviewed)
+
+
+class SqlReviews(Reviews):
+    def __init__(self, session):
+        self.session = session
+
+    def entry(self, activity_id, *, for_update=False) -> Entry | None:
+        row = repo.activity_row(self.session, activity_id, for_update=for_update)
+        return None if row is None else Entry(dict(row._mapping), repo.to_domain(row))
+
+    def awaiting_on(self, nip, tanggal) -> list[str]:
+        return repo.day_awaiting_review(self.session, nip, tanggal)
+
+    def queue(self, penilai_nip, start, end, limit, after=None) -> list[dict]:
+        return [dict(r._mapping) for r in repo.review_queue(self.session, penilai_nip, start, end, limit, after)]
+
+    def unrated(self, penilai_nip, today) -> list[dict]:
+        return [dict(r._mapping) for r in repo.unrated_months(self.session, penilai_nip, today)]

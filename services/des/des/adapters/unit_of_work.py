@@ -17,7 +17,7 @@ from . import activity_store
 from . import repository as repo
 from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
 from .import_sql import SqlImports
-from .locks_sql import SqlActivities, SqlLocks
+from .locks_sql import SqlActivities, SqlLocks, SqlReviews
 from .plans_sql import SqlPlans
 from .relations import SqlAuditTrail, SqlRelations
 
@@ -82,6 +82,7 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.plans = SqlPlans(session)
         self.locks = SqlLocks(session)
         self.activities = SqlActivities(session)
+        self.reviews = SqlReviews(session)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """The owner of the transaction ends it."""

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, quote
+from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, InvalidArgument, quote
 
 from . import parsing
 from .policy import Target, caller_nip, needs_heads
@@ -54,6 +54,19 @@ def locked_span(lock) -> str:
     if lock.scope == "month":
         return f"bulan {start:%Y-%m}"
     return f"{start.isoformat()} s.d. {end.isoformat()}"
+
+
+def check_version(current: int, expected: int) -> None:
+    """An edit or review names the version it read (0: any); a change made meanwhile is a conflict."""
+    if expected and current != expected:
+        raise Conflict(f"the entry is at version {current}, not {expected}; re-read it", field="expected_version")
+
+
+def refuse_locked_day(lock, tanggal: dt.date) -> None:
+    """An entry of a locked day changes no more (`lock`: the lock covering the day, or None)."""
+    if lock:
+        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai; entri pada hari "
+                                 "terkunci tidak dapat diubah", field="activity_id", reason="PERIOD_LOCKED")
 
 
 def check_context(ctx, tanggal: dt.date, kegiatan_id: str | None):

@@ -28,7 +28,7 @@ from ..adapters import repository as repo
 from ..domain import activity as act
 from ..domain import entry_window, evidence
 from ..domain import satuan as units
-from . import events, parsing
+from . import access, events, parsing
 from .access import check_context
 from .config import DesConfig
 from .policy import Target, authorize, caller_nip
@@ -262,15 +262,11 @@ def locked_row(session, activity_id: str):
 
 
 def check_version(row, expected: int) -> None:
-    if expected and row.version != expected:
-        from ekinerja_platform.domain_errors import Conflict
-        raise Conflict(f"the entry is at version {row.version}, not {expected}; re-read it", field="expected_version")
+    access.check_version(row.version, expected)
 
 
 def check_day_unlocked(session, nip: str, tanggal: dt.date) -> None:
-    if repo.active_lock(session, nip, tanggal):
-        raise FailedPrecondition(f"tanggal {tanggal.isoformat()} terkunci oleh pejabat penilai; entri pada hari "
-                                 "terkunci tidak dapat diubah", field="activity_id", reason="PERIOD_LOCKED")
+    access.refuse_locked_day(repo.active_lock(session, nip, tanggal), tanggal)
 
 
 def update_activity(session, principal, activity_id: str, inp: ActivityInput, expected_version: int,

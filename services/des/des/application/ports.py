@@ -2,8 +2,8 @@
 implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
 
 Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
-session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: activities, reads, review, locks, monthly, plans)
-reach the converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
+session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: activities, reads) reach the converted
+ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
 """
 from __future__ import annotations
 
@@ -411,8 +411,38 @@ class Activities(abc.ABC):
         """The reports of the days (in `state` when given), by day then entry time."""
 
     @abc.abstractmethod
-    def save(self, activity: Activity, at: dt.datetime) -> None:
-        """Write the report's new state and version (its row is the version before)."""
+    def save(self, activity: Activity, at: dt.datetime, *, reviewed: bool = False) -> None:
+        """Write the report's new state and version (its row is the version before); `reviewed`: `at` is its
+        review time."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored report: its row as the answers and events state it (every column) and its domain object."""
+
+    view: dict
+    activity: Activity
+
+
+class Reviews(abc.ABC):
+    """What the penilai's review reads."""
+
+    @abc.abstractmethod
+    def entry(self, activity_id: str, *, for_update: bool = False) -> Entry | None:
+        """The report of an id (`for_update`: held until the unit ends); None for an unknown or malformed id."""
+
+    @abc.abstractmethod
+    def awaiting_on(self, nip: str, tanggal: dt.date) -> list[str]:
+        """The ids of the employee-day's reports waiting for review, in id order."""
+
+    @abc.abstractmethod
+    def queue(self, penilai_nip: str, start: dt.date | None, end: dt.date | None, limit: int,
+              after: tuple | None = None) -> list[dict]:
+        """What waits for the penilai (with the employee's and kegiatan's names), by day, then send time, then id."""
+
+    @abc.abstractmethod
+    def unrated(self, penilai_nip: str, today: dt.date) -> list[dict]:
+        """Subordinates' kegiatan-months with approved work and no kualitas."""
 
 
 class DesUnitOfWork(UnitOfWork):
@@ -429,3 +459,4 @@ class DesUnitOfWork(UnitOfWork):
     plans: Plans
     locks: Locks
     activities: Activities
+    reviews: Reviews

@@ -137,9 +137,10 @@ def _qty(value) -> str:
 def review_queue(db, call, request):
     with db.transaction() as s:
         principal = call.require_principal()
-        rows, token = review.review_queue(s, principal, request.bulan, request.limit, request.page_size,
-                                            request.page_token)
-        unrated = [] if request.page_token else review.unrated_months(s, principal, config())
+        uow = in_session(s)
+        rows, token = review.review_queue(uow, principal, request.bulan, request.limit, request.page_size,
+                                          request.page_token)
+        unrated = [] if request.page_token else review.unrated_months(uow, principal, config())
         return des_pb2.ListActivitiesResponse(
             activities=[activity_pb(r) for r in rows], next_page_token=token,
             kualitas_belum_dinilai=[des_pb2.UnratedMonth(
@@ -150,7 +151,7 @@ def review_queue(db, call, request):
 
 def approve_day(db, call, request):
     def work(s):
-        views = review.approve_day(s, call.require_principal(), request.nip, request.tanggal)
+        views = review.approve_day(in_session(s), call.require_principal(), request.nip, request.tanggal)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
     return _write(db, call, "ApproveDay", request, des_pb2.ApproveActivitiesResponse, work)
 
@@ -159,15 +160,15 @@ def approve_activities(db, call, request):
     items = [(i.activity_id, i.kuantitas_diakui, i.expected_version) for i in request.items]
 
     def work(s):
-        views = review.approve_activities(s, call.require_principal(), items)
+        views = review.approve_activities(in_session(s), call.require_principal(), items)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
     return _write(db, call, "ApproveActivities", request, des_pb2.ApproveActivitiesResponse, work)
 
 
 def request_revision(db, call, request):
     def work(s):
-        return activity_pb(review.request_revision(s, call.require_principal(), request.activity_id,
-                                                     request.catatan, request.expected_version))
+        return activity_pb(review.request_revision(in_session(s), call.require_principal(), request.activity_id,
+                                                   request.catatan, request.expected_version))
     return _write(db, call, "RequestRevision", request, des_pb2.Activity, work)
 
 
