@@ -25,9 +25,9 @@ import sqlalchemy as sa  # noqa: E402
 from ekinerja.identity.v1 import identity_pb2 as pb  # noqa: E402
 from ekinerja_platform import testing  # noqa: E402
 from identity.adapters.bulk import copy_rows  # noqa: E402
-from identity.application.importer import import_pegawai  # noqa: E402
-from identity.application.org import Org  # noqa: E402
 from identity.bootstrap import SystemCall, database  # noqa: E402
+from identity.entrypoints.import_api import import_pegawai  # noqa: E402
+from identity.entrypoints.org_api import OrgApi as Org  # noqa: E402
 
 INSTANSI = "BENCH"
 

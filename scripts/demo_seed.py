@@ -16,7 +16,9 @@ identity's demo (`identity.demo`, before start) imported KAB-DEMO: 63 employees 
 The second agency, KOTA-DEMO (same tree, 63 more employees and accounts), appraises under PermenPANRB 6/2022 (skp's
 demo set its ruleset before start, so its documents are drafted under `permenpanrb-6-2022`): steps 1, 2, 4 and 6
 the same; its PyB (admin.kotademo) sets last year's predikat kinerja organisasi. Its results come from the 6/2022
-periodic evaluation, not from PP 46 scoring (step 5 is KAB-DEMO's only).
+periodic evaluation, not from PP 46 scoring (step 5 is KAB-DEMO's only): the school's chain (Kepala Dinas
+Pendidikan down to SDN 1's teachers, 21 employees) agree their 6/2022 plans, started from the positions' templates,
+and are rated for last year (predikat and the spread, SDN 1's in recap); the PyB then finalises last year.
 
 Idempotent (each step looks at the state first; des's history skips days that have entries), deterministic
 (rules per NIP and date, relative to the real today). Needs the services SERVING.
@@ -154,12 +156,23 @@ class Demo:
         return spec
 
     def wait_des(self, docs: dict) -> None:
-        des, p = self.stubs["des"], pb("des")
         for nip, doc in docs.items():
             if doc.status == "approved":
-                self.eventually(lambda nip=nip, doc=doc: des.GetMonthlyTargets(
-                    p.GetMonthlyTargetsRequest(nip=nip, skp_id=doc.skp_id), metadata=self.md(nip),
-                    timeout=RPC_TIMEOUT).targets, f"des has the approved SKP {doc.skp_id}")
+                self.eventually(lambda nip=nip, doc=doc: self._in_des(nip, doc),
+                                f"des has the approved SKP {doc.skp_id}")
+
+    def _in_des(self, nip: str, doc) -> bool:
+        """des has the document's monthly targets; a 6/2022 plan agreed by `evaluate_622` (an earlier seeding) is kept
+        in des as its IKI, which have no monthly split."""
+        des, p = self.stubs["des"], pb("des")
+        if des.GetMonthlyTargets(p.GetMonthlyTargetsRequest(nip=nip, skp_id=doc.skp_id), metadata=self.md(nip),
+                                 timeout=RPC_TIMEOUT).targets:
+            return True
+        if doc.ruleset != "permenpanrb-6-2022":
+            return False
+        plan = self.stubs["skp"].GetRencanaKinerja(pb("skp").GetRencanaKinerjaRequest(skp_id=doc.skp_id),
+                                                   metadata=self.md(nip), timeout=RPC_TIMEOUT).rencana
+        return bool(plan.approved_rhk)
 
     def close_last_year(self, docs: dict) -> int:
         """Realisation of waktu/biaya (owner), perilaku and the result (penilai), once skp has des's realisation."""
@@ -252,6 +265,79 @@ class Demo:
             metadata=self.md("admin.kotademo", f"predikat-organisasi/{INSTANSI_622}/{year}"),
             timeout=RPC_TIMEOUT).setting.predikat
 
+    # KOTA-DEMO's periodic evaluation (6/2022): the school's chain, from the Kepala Dinas Pendidikan (a JPT: from the
+    # organisation's plan) down to the teachers, rated for last year; cheap (about a hundred RPCs) and enough for
+    # the curve to be checked (N >= 5) and a unit (SDN1) to have a spread.
+    CHAIN_622 = ("KADISDIK", "KABID-GTK", "KEPSEK", "GURU", "GURU-PJOK", "TAS")
+    # ratings by position in the chain: 6 sangat_baik, 1 butuh_perbaikan, 1 kurang, the rest baik (the baik curve:
+    # B <= 70 %, BP + K >= 1 - met, so the PyB finalises without an exception)
+    RATINGS = {5: ("di_bawah", "sesuai"), 9: ("di_atas", "di_bawah")}
+
+    def _plan_622(self, nip: str, doc, atasan_rhk: dict) -> str | None:
+        """The document's plan from its template draft, the intervensi picked, agreed; the first approved RHK id."""
+        skp, p = self.stubs["skp"], pb("skp")
+        plan = skp.GetRencanaKinerja(p.GetRencanaKinerjaRequest(skp_id=doc.skp_id), metadata=self.md(nip),
+                                     timeout=RPC_TIMEOUT).rencana
+        if not plan.approved_rhk and plan.rhk:
+            rhk = [p.RhkInput(rhk_id=r.rhk_id, jenis=r.jenis, uraian=r.uraian, sasaran_organisasi=r.sasaran_organisasi,
+                              perspektif=r.perspektif, rhk_atasan_id="" if r.sasaran_organisasi else
+                              atasan_rhk.get(doc.penilai_nip, ""),
+                              iki=[p.IkiInput(iki_id=k.iki_id, uraian=k.uraian, aspek=k.aspek, target=k.target,
+                                              satuan=k.satuan) for k in r.iki]) for r in plan.rhk]
+            skp.UpdateRencanaKinerja(p.UpdateRencanaKinerjaRequest(
+                skp_id=doc.skp_id, expected_version=plan.version, pendekatan=plan.pendekatan, rhk=rhk,
+                reason="demo: rencana kinerja PermenPANRB 6/2022"), metadata=self.md(nip, f"rhk/{doc.skp_id}"),
+                timeout=RPC_TIMEOUT)
+            skp.SubmitRencanaKinerja(p.SubmitRencanaKinerjaRequest(skp_id=doc.skp_id),
+                                     metadata=self.md(nip, f"rhk-submit/{doc.skp_id}"), timeout=RPC_TIMEOUT)
+            plan = skp.ApproveRencanaKinerja(p.ApproveRencanaKinerjaRequest(skp_id=doc.skp_id), metadata=self.md(
+                doc.penilai_nip, f"rhk-approve/{doc.skp_id}"), timeout=RPC_TIMEOUT).rencana
+        return plan.approved_rhk[0].rhk_id if plan.approved_rhk else None
+
+    def _rate_622(self, nip: str, doc, periode: str, index: int) -> str:
+        skp, p = self.stubs["skp"], pb("skp")
+        done = [e for e in skp.ListEvaluasi(p.ListEvaluasiRequest(skp_id=doc.skp_id), metadata=self.md(nip),
+                                            timeout=RPC_TIMEOUT).evaluasi if e.periode == periode and e.predikat]
+        if done:
+            return done[0].predikat
+        plan = skp.GetRencanaKinerja(p.GetRencanaKinerjaRequest(skp_id=doc.skp_id), metadata=self.md(nip),
+                                     timeout=RPC_TIMEOUT).rencana
+        for r in plan.approved_rhk:
+            for k in r.iki:
+                skp.SetRealisasiIki(p.SetRealisasiIkiRequest(skp_id=doc.skp_id, periode=periode, iki_id=k.iki_id,
+                                                             realisasi=k.target, bukti=["demo: laporan tahunan"]),
+                                    metadata=self.md(nip, f"realisasi/{doc.skp_id}/{periode}/{k.iki_id}"),
+                                    timeout=RPC_TIMEOUT)
+        hasil, perilaku = self.RATINGS.get(index, ("di_atas", "di_atas") if index % 4 == 0 else ("sesuai", "sesuai"))
+        return skp.RateEvaluasi(p.RateEvaluasiRequest(
+            skp_id=doc.skp_id, periode=periode, hasil_kerja=hasil, perilaku=perilaku,
+            catatan="demo: evaluasi kinerja tahunan"),
+            metadata=self.md(doc.penilai_nip, f"nilai/{doc.skp_id}/{periode}"), timeout=RPC_TIMEOUT).evaluasi.predikat
+
+    def evaluate_622(self, docs: dict, year: int) -> dict:
+        """Plans agreed down the chain, last year rated; returns predikat -> count."""
+        from identity.demo import holders
+        chain = [nip for jabatan in self.CHAIN_622 for nip in holders(jabatan, INSTANSI_622) if nip in docs]
+        atasan_rhk: dict[str, str] = {}  # nip -> the first RHK of its approved plan (what its staff cascade from)
+        planned = []
+        for nip in chain:
+            rhk_id = self._plan_622(nip, docs[nip], atasan_rhk)
+            if rhk_id:
+                atasan_rhk[nip] = rhk_id
+                planned.append(nip)
+        counts: dict[str, int] = {}
+        for index, nip in enumerate(planned):
+            predikat = self._rate_622(nip, docs[nip], str(year), index)
+            counts[predikat] = counts.get(predikat, 0) + 1
+        return counts
+
+    def finalise_622(self, year: int) -> bool:
+        """KOTA-DEMO's PyB finalises last year's results (idempotent: a final period answers as it was)."""
+        p = pb("skp")
+        return self.stubs["skp"].FinaliseDistribution(p.FinaliseDistributionRequest(
+            instansi_id=INSTANSI_622, periode=str(year)), metadata=self.md(
+            "admin.kotademo", f"finalisasi/{INSTANSI_622}/{year}"), timeout=RPC_TIMEOUT).distribusi.final
+
     def run(self) -> dict:
         started = time.monotonic()
         from identity.demo import first_holder, holders
@@ -275,7 +361,9 @@ class Demo:
                 "late_nip": holders("PERAWAT", INSTANSI_622)[2]}
         self.log(self.run_module("des", ["history"], json.dumps(spec)).strip())
         self.summary["results_last_year"] = self.close_last_year(last_docs)
+        kota["predikat_last_year"] = self.evaluate_622(kota_last, last)
         kota["predikat_organisasi_last_year"] = self.predikat_organisasi(last)
+        kota["final_last_year"] = self.finalise_622(last)
         self.summary[INSTANSI_622] = kota
         employees = sorted(nip for nip, doc in this_docs.items() if doc.status == "approved")
         self.wait_recap_caught_up([first_holder("GURU"), employees[0], employees[-1],

@@ -97,6 +97,9 @@ COMMANDS = {
     "SkpService.GetPredikatOrganisasi": "skp predikat-organisasi lihat",
     "SkpService.SetPredikatOrganisasi": "skp predikat-organisasi atur",
     "SkpService.CheckDistribution": "skp sebaran",
+    "SkpService.FinaliseDistribution": "skp finalkan",
+    "SkpService.GetSiasnExport": "skp evaluasi siasn",
+    "SkpService.UpdateTemplateRhk": "skp template rhk",
     # des
     "DesService.GetMonthlyTargets": "des targets show",
     "DesService.SetMonthlyTargets": "des targets set",
@@ -132,6 +135,7 @@ COMMANDS = {
     "RecapService.CloseMonth": "recap close",
     "RecapService.SetHoliday": "recap holiday",
     "RecapService.ListHolidays": "recap holiday",
+    "RecapService.GetUnitPredikatSpread": "recap sebaran",
     # snowman
     "SnowmanService.Ask": "ask",
     "SnowmanService.Vote": "kb vote",

@@ -6,6 +6,7 @@ publish each other's answers, and a second seeding changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -193,6 +194,24 @@ def test_the_second_agency_runs_on_permenpanrb_6_2022_with_the_same_breadth(demo
     unit = seeder.stubs["recap"].GetUnitRecap(r.GetUnitRecapRequest(
         unit_id="KOTA-DEMO.SDN1", period=r.PERIOD_MONTH, date=last_month.isoformat()), metadata=admin, timeout=30)
     assert unit.totals.approved > 0 and unit.totals.plans > 0 and unit.totals.achievement_pct
+
+    # last year's 6/2022 evaluation of the school's chain (plans started from the templates' RHK), finalised
+    last = str(seeder.today.year - 1)
+    assert kota["predikat_last_year"] == {"sangat_baik": 6, "baik": 13, "butuh_perbaikan": 1, "kurang": 1}
+    assert kota["final_last_year"] is True
+    assert (curve.diperiksa, curve.memenuhi, curve.final, curve.jumlah_pegawai) == (True, True, True, 21)
+    [old] = seeder.stubs["skp"].ListSkp(s.ListSkpRequest(nip=guru, year=seeder.today.year - 1),
+                                        metadata=seeder.md(guru), timeout=30).documents
+    plan = seeder.stubs["skp"].GetRencanaKinerja(s.GetRencanaKinerjaRequest(skp_id=old.skp_id),
+                                                 metadata=seeder.md(guru), timeout=30).rencana
+    assert plan.approved_rhk[0].rhk_atasan_id and plan.approved_rhk[0].iki
+    sent = seeder.stubs["skp"].GetSiasnExport(s.GetSiasnExportRequest(skp_id=old.skp_id, periode=last),
+                                              metadata=seeder.md(guru), timeout=30)
+    assert json.loads(sent.json)["skp22"]["kuadranKinerjaNilai"] == sent.kode_predikat
+    spread = seeder.eventually(lambda: (lambda reply: reply if reply.jumlah_pegawai == 19 else None)(
+        seeder.stubs["recap"].GetUnitPredikatSpread(r.GetUnitPredikatSpreadRequest(
+            unit_id="KOTA-DEMO.SDN1", periode=last), metadata=admin, timeout=30)), "recap counts SDN 1's predikat")
+    assert sum(c.jumlah for c in spread.jumlah) == 19
 
 
 def test_a_second_seeding_adds_nothing(demo):

@@ -3,7 +3,9 @@ approved in skp → des learns the plan's IKI (``rencana_kinerja_approved``) and
 id is refused) → the penilai approves in des → skp takes the period's realisation from those DES activities
 (``activity_reviewed``) → the penilai rates → recap shows the realisation per IKI and the predikat
 (``evaluasi_rated``) → the PyB sets the organisation's predikat and the curve check counts the employee → the
-SIASN export of the rated period carries the matrix's predikat code. Events flow for real (outbox → RabbitMQ → inbox).
+results are not final (no SIASN export yet) until the PyB finalises the period → recap shows the unit's predikat
+spread → skp's SIASN export RPC of the stored evaluation equals the offline export (the matrix's predikat code).
+Events flow for real (outbox → RabbitMQ → inbox).
 
 One kabupaten through identity's API: T, Sekretaris Daerah; K, Kepala Badan (a JPT) whose penilai is T; F, a
 Pranata Komputer Ahli Pertama (jabatan fungsional) whose penilai is K. The instansi's ruleset for the year is set
@@ -11,6 +13,7 @@ through skp's API before anyone is assigned, so skp drafts their documents under
 """
 from __future__ import annotations
 
+import json
 import uuid
 
 import grpc
@@ -146,3 +149,31 @@ def test_a_6_2022_employee_from_cascaded_plan_to_recap(identity, skp, des, recap
     assert (periodik["hasilKinerjaNilai"], periodik["perilakuKerjaNilai"]) == (rated.kode_hasil_kerja,
                                                                               rated.kode_perilaku)
     assert export["skp22"] is None  # one month, not the whole year
+
+    # not final before the PyB finalises: the evaluation says so and skp sends nothing to SIASN
+    assert not rated.final and not curve.final
+    error = rpc_error(lambda: s.GetSiasnExport(spb.GetSiasnExportRequest(skp_id=skp_id, periode=periode),
+                                               metadata=f.md(), timeout=20))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and "periode" in error.details()
+    final = s.FinaliseDistribution(spb.FinaliseDistributionRequest(instansi_id=inst, periode=periode),
+                                   metadata=admin(), timeout=20)
+    assert (final.distribusi.final, final.distribusi.diperiksa, final.alasan_pengecualian) == (True, False, "")
+    [listed] = [e for e in s.ListEvaluasi(spb.ListEvaluasiRequest(skp_id=skp_id), metadata=f.md(),
+                                          timeout=20).evaluasi if e.periode == periode]
+    assert listed.final
+
+    # recap: the unit's predikat spread of the period
+    def spread():
+        reply = rstub.GetUnitPredikatSpread(rpb.GetUnitPredikatSpreadRequest(unit_id=unit, periode=periode),
+                                            metadata=auth(admin_token), timeout=20)
+        assert reply.jumlah_pegawai == 1
+        return reply
+    reply = eventually(spread, what="recap counts the unit's rated employees")
+    assert [(c.predikat, c.jumlah) for c in reply.jumlah] == [
+        ("sangat_baik", 0), ("baik", 1), ("butuh_perbaikan", 0), ("kurang", 0), ("sangat_kurang", 0)]
+
+    # skp's SIASN export of the stored evaluation: the offline export's document, the matrix's predikat
+    sent = s.GetSiasnExport(spb.GetSiasnExportRequest(skp_id=skp_id, periode=periode), metadata=f.md(), timeout=20)
+    document = json.loads(sent.json)
+    assert (sent.predikat, sent.kode_predikat) == (export["predikat"], export["kode_predikat"]) == ("baik", 2)
+    assert document == export

@@ -92,6 +92,7 @@ def register(cli) -> None:
         emit(_as_dict(reply), human)
 
     _register_tables(recap)
+    _register_spread(recap)
     _register_compliance(recap)
     _register_exports(recap)
     _register_admin(recap)
@@ -145,6 +146,23 @@ def _register_tables(recap) -> None:
             f"instansi {instansi_id} · {reply.period_key}", ["unit", "nama", "employees"] + COUNTER_COLUMNS,
             [[r.unit_id, r.unit_nama, r.employees] + _cells(r.counters) for r in reply.rows]
             + [["TOTAL", "", ""] + _cells(reply.totals)]))
+
+
+def _register_spread(recap) -> None:
+    """`recap sebaran`: a unit's predikat spread in a PermenPANRB 6/2022 evaluation period."""
+    @recap.command("sebaran")
+    @click.argument("unit_id")
+    @click.argument("periode")
+    @json_option
+    def sebaran(unit_id, periode):
+        """Sebaran predikat kinerja pegawai satu unit pada periode (2025, 2025-Q1 atau 2025-03)."""
+        pb, stub = _stub()
+        with client.rpc_errors():
+            reply = stub.GetUnitPredikatSpread(pb.GetUnitPredikatSpreadRequest(unit_id=unit_id, periode=periode),
+                                               metadata=client.metadata(), timeout=client.DEFAULT_TIMEOUT)
+        emit(_as_dict(reply), lambda _: table(
+            f"sebaran predikat unit {reply.unit_id} · {reply.periode} · {reply.jumlah_pegawai} pegawai",
+            ["predikat", "kode", "jumlah"], [[c.predikat, c.kode_predikat, c.jumlah] for c in reply.jumlah]))
 
 
 def _register_compliance(recap) -> None:

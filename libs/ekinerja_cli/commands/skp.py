@@ -412,6 +412,12 @@ def template_show(jabatan_id, jenis):
         click.echo(f"  versi {version}, sumber {d.get('source')}" if version else
                    f"  belum ada template: dokumen baru memakai katalog {d.get('catalogue')}")
         _show_kegiatan("Kegiatan", d.get("kegiatan", []))
+        for r in d.get("rhk", []):  # PermenPANRB 6/2022 positions
+            click.echo(f"  RHK {r.get('nomor')} ({r.get('jenis')}): {r.get('uraian')}")
+            for k in r.get("iki", []):
+                target = f"{k.get('aspek')} {k.get('target')} {k.get('satuan')}" if k.get("target") else \
+                    k.get("ekspektasi", "")
+                click.echo(f"    IKI {k.get('nomor')}: {k.get('uraian')} -> {target}")
     emit(_message_dict(_call("GetTemplate", _pb().GetTemplateRequest(jabatan_id=jabatan_id))), human)
 
 
@@ -468,6 +474,32 @@ def template_update(jabatan_id, file, expected_version, reason):
     request = pb.UpdateTemplateRequest(jabatan_id=jabatan_id, expected_version=expected_version, kegiatan=kegiatan,
                                        reason=reason)
     _emit_message(_call("UpdateTemplate", request, write=True), _show_version)
+
+
+@template_group.command("rhk")
+@click.argument("jabatan_id")
+@click.argument("file", type=click.File("r"))
+@click.option("--version", "expected_version", type=int, required=True, help="Versi template yang Anda ubah.")
+@click.option("--reason", required=True, help="Alasan perubahan (dicatat).")
+@json_option
+def template_rhk(jabatan_id, file, expected_version, reason):
+    """RHK/IKI template untuk jabatan PermenPANRB 6/2022, dari JSON {pendekatan, rhk: [{jenis, uraian, perspektif?,
+    sasaran_organisasi?, iki: [{uraian, aspek, target, satuan, ekspektasi?}]}]}; RHK atasan dipilih pegawai."""
+    try:
+        data = json.load(file)
+    except ValueError as error:
+        fail(f"{getattr(file, 'name', 'FILE')}: bukan JSON yang sah ({error})", EXIT_BAD_INPUT)
+    if not isinstance(data, dict) or not isinstance(data.get("rhk"), list):
+        fail("FILE: harus objek JSON dengan daftar rhk", EXIT_BAD_INPUT)
+    pb = _pb()
+    try:
+        rhk = [pb.RhkInput(**{**item, "iki": [pb.IkiInput(**{k: str(v) for k, v in iki.items()})
+                                               for iki in item.get("iki", [])]}) for item in data["rhk"]]
+    except (TypeError, ValueError, AttributeError) as error:
+        fail(f"FILE: isian tidak dikenal atau salah bentuk ({error})", EXIT_BAD_INPUT)
+    request = pb.UpdateTemplateRhkRequest(jabatan_id=jabatan_id, expected_version=expected_version,
+                                          pendekatan=data.get("pendekatan", ""), rhk=rhk, reason=reason)
+    _emit_message(_call("UpdateTemplateRhk", request, write=True).version, _show_version)
 
 
 @skp_group.command("jadikan-template")

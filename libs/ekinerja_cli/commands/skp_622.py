@@ -62,7 +62,8 @@ def _show_rencana(data: dict) -> None:
 def _show_evaluasi(data: dict) -> None:
     items = data.get("evaluasi")
     for e in items if isinstance(items, list) else [items or data]:
-        hasil = f"predikat {e['predikat']} (kode {e.get('kode_predikat')})" if e.get("predikat") else "belum dinilai"
+        hasil = f"predikat {e['predikat']} (kode {e.get('kode_predikat')}), " + (
+            "final" if e.get("final") else "belum final") if e.get("predikat") else "belum dinilai"
         ak = f", angka kredit {e['angka_kredit']}" if e.get("angka_kredit") else ""
         click.echo(f"Periode {e.get('periode')} ({e.get('jenis_periode', '-')}, {e.get('bulan', 0)} bulan): "
                    f"{hasil}{ak}")
@@ -256,6 +257,20 @@ def evaluasi_unduh(skp_id, periode, fmt, output):
                                "content_type": response.content_type}))
     else:
         click.echo(f"tersimpan {path} ({len(response.content)} byte)")
+
+
+@evaluasi_group.command("siasn")
+@click.argument("skp_id")
+@click.argument("periode")
+@click.option("--pns-dinilai-id", default="", help="Id pegawai di SIASN (bawaan: NIP).")
+@click.option("--periodik-id", default="", help="Id referensi periodik SIASN (diteruskan apa adanya).")
+@click.option("--koefisien-id", default="", help="Id referensi koefisien SIASN (diteruskan apa adanya).")
+def evaluasi_siasn(skp_id, periode, pns_dinilai_id, periodik_id, koefisien_id):
+    """Dokumen JSON untuk SIASN dari evaluasi periode yang sudah dinilai dan final (sama dengan `skp siasn`)."""
+    response = _call("GetSiasnExport", _pb().GetSiasnExportRequest(
+        skp_id=skp_id, periode=periode, pns_dinilai_id=pns_dinilai_id, periodik_id=periodik_id,
+        koefisien_id=koefisien_id))
+    click.echo(json.dumps(json.loads(response.json), ensure_ascii=False, indent=2))
 
 
 def register_on(group) -> None:

@@ -96,6 +96,7 @@ def _show_distribution(data: dict) -> None:
         click.echo("Belum diperiksa: kurang dari 5 pegawai berpredikat.")
     elif data.get("memenuhi"):
         click.echo("Sebaran memenuhi kurva distribusi.")
+    click.echo("Hasil periode: final." if data.get("final") else "Hasil periode: belum final.")
     for v in data.get("pelanggaran", []):
         click.echo(f"  melanggar {v.get('aturan')}: {v.get('pesan')}")
 
@@ -110,7 +111,27 @@ def sebaran(instansi_id, periode):
           _show_distribution)
 
 
+@click.command("finalkan")
+@click.argument("instansi_id")
+@click.argument("periode")
+@click.option("--alasan-pengecualian", "alasan", default="",
+              help="Alasan tertulis untuk memfinalkan walaupun sebaran melanggar kurva (tercatat).")
+@json_option
+def finalkan(instansi_id, periode, alasan):
+    """Finalkan hasil kinerja periode (PyB): ditolak selama sebaran melanggar kurva distribusi, kecuali dengan
+    alasan pengecualian tertulis."""
+    def human(data: dict) -> None:
+        _show_distribution(data.get("distribusi", {}))
+        click.echo(f"Hasil periode {periode} final (oleh {data.get('finalised_by', '-')}).")
+        if data.get("alasan_pengecualian"):
+            click.echo(f"  dengan pengecualian: {data['alasan_pengecualian']}")
+    _emit("FinaliseDistribution", _pb().FinaliseDistributionRequest(instansi_id=instansi_id, periode=periode,
+                                                                     alasan_pengecualian=alasan),
+          human, write=True)
+
+
 def register_on(group) -> None:
     group.add_command(aturan_group)
     group.add_command(predikat_organisasi_group)
     group.add_command(sebaran)
+    group.add_command(finalkan)

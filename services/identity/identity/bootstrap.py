@@ -10,8 +10,8 @@ from sqlalchemy.orm import sessionmaker
 from ekinerja_platform.db import DatabaseAccess, make_engine
 from ekinerja_platform.tokens import Principal
 
+from .adapters.passwords import HASHER
 from .adapters.tables import account
-from .application.auth import HASHER
 
 
 class SystemCall:

@@ -17,21 +17,20 @@ import sys
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from ekinerja.identity.v1 import identity_pb2 as pb
 from ekinerja_platform import clock
 from ekinerja_platform.settings import env
 
 from .adapters.phone_vault import PhoneVault
 from .adapters.tables import phone_number
-from .application.importer import import_pegawai
-from .application.org import Org
+from .adapters.unit_of_work import SqlIdentityUnitOfWork
+from .application import importer, org
 from .bootstrap import SystemCall, database, ensure_account
 
 INSTANSI = "KAB-DEMO"  # the first demo agency (pp46-2011); the functions below default to it
 INSTANSI_622 = "KOTA-DEMO"  # the second, on permenpanrb-6-2022
 # instansi -> (nama, kind, NIP index offset: the two agencies' NIPs never meet)
-AGENCIES = {INSTANSI: ("Pemerintah Kabupaten Demo", pb.INSTANSI_KIND_KABUPATEN, 0),
-            INSTANSI_622: ("Pemerintah Kota Demo", pb.INSTANSI_KIND_KOTA, 100)}
+AGENCIES = {INSTANSI: ("Pemerintah Kabupaten Demo", "kabupaten", 0),
+            INSTANSI_622: ("Pemerintah Kota Demo", "kota", 100)}
 DEMO_PHONE = "+6281200000001"  # the demo guru's verified mobile number (SMS demo)
 # Everyone holds their position since 2 January of last year, so skp drafts last year's document from the import's
 # events (the demo closes it with an issued result) and this year's by its yearly rollover (scripts/demo_seed.py).
@@ -130,20 +129,20 @@ def first_holder(jabatan: str, instansi: str = INSTANSI) -> str:
 
 def records(instansi: str = INSTANSI):
     for uid, nama, parent in units(instansi):
-        yield pb.ImportPegawaiRecord(unit=pb.ImportUnit(id=uid, nama=nama, parent_id=parent or ""))
+        yield importer.UnitRecord(id=uid, nama=nama, parent_id=parent or "")
     for jid, unit, nama, kind, group, parent, eselon, jenjang, _count in J:
-        yield pb.ImportPegawaiRecord(jabatan=pb.ImportJabatan(
+        yield importer.JabatanRecord(
             id=f"{instansi}.{jid}", unit_id=f"{instansi}.{unit}", nama=nama, kind=kind, job_group=group,
             parent_id=f"{instansi}.{parent}" if parent else "", eselon=eselon or "", jenjang=jenjang or "",
-            jenis_jabatan=JENIS.get(jid, "")))
+            jenis_jabatan=JENIS.get(jid, ""))
     for nip, nama, golongan, jabatan_id in people(instansi):
-        yield pb.ImportPegawaiRecord(pegawai=pb.ImportPegawai(
-            nip=nip, nama=nama, golongan=golongan, status="aktif", jabatan_id=jabatan_id, tmt_jabatan=TMT))
+        yield importer.PegawaiRecord(nip=nip, nama=nama, golongan=golongan, status="aktif", jabatan_id=jabatan_id,
+                                     tmt_jabatan=TMT)
 
 
 def messages(instansi: str = INSTANSI):
     """The whole demo agency in one message: applied in one transaction (one import stream per agency)."""
-    yield pb.ImportPegawaiRequest(instansi_id=instansi, records=list(records(instansi)))
+    yield importer.ImportMessage(instansi, [(0, record) for record in records(instansi)])
 
 
 def accounts():
@@ -203,8 +202,10 @@ def seed(database_url: str, password: str) -> list[tuple[str, str]]:
     db = database(database_url)
     call = SystemCall("demo-seed")
     for instansi, (nama, kind, _offset) in AGENCIES.items():
-        Org(db, call).upsert_instansi(pb.Instansi(id=instansi, nama=nama, kind=kind))
-        summary = import_pegawai(db, call, messages(instansi))
+        with SqlIdentityUnitOfWork(db) as uow:
+            org.upsert_instansi(uow, call.principal, instansi, nama, kind, correlation_id=call.correlation_id)
+        summary = importer.import_stream(lambda: SqlIdentityUnitOfWork(db), call.principal, messages(instansi),
+                                         correlation_id=call.correlation_id)
         if summary.failed:
             raise SystemExit(f"demo import of {instansi} failed: {list(summary.errors)}")
     shown = []

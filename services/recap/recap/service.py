@@ -6,7 +6,7 @@ from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 from recap import metrics
 from recap.adapters.intake import IntakeEngine
-from recap.application import api, handlers, policy
+from recap.application import api, handlers, policy, spread
 
 rpc = grpc_for(recap_pb2_grpc.RecapServiceStub)
 
@@ -71,6 +71,10 @@ class RecapService(PlatformService):
     @rpc
     def ListHolidays(self, request, context):
         return api.list_holidays(self.db, self.call, request)
+
+    @rpc
+    def GetUnitPredikatSpread(self, request, context):
+        return spread.get_unit_predikat_spread(self.db, self.call, request)
 
     # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
     # PermenPANRB 6/2022: the approved plan's IKI (named kegiatan) and the rated periods

@@ -18,6 +18,7 @@ from .adapters import forms
 from .adapters import repository as repo
 from .application import curve, official_forms, ruleset_setting, templates
 from .application import handlers as h
+from .application.ruleset_setting import finalisation_of
 from .domain import template as tpl
 from .domain.document import TargetInput, plain
 
@@ -124,10 +125,18 @@ def _template_kegiatan(items) -> list[pb.TemplateKegiatan]:
                                 angka_kredit=_s(i.angka_kredit)) for n, i in enumerate(items, start=1)]
 
 
+def _template_rhk(row: dict | None) -> dict:
+    """The 6/2022 RHK of a template version as message fields (none: empty)."""
+    from .api_622 import rhk_message  # api_622 builds on this module
+    if not row or not row.get("rhk"):
+        return {}
+    return {"pendekatan": row["pendekatan"] or "", "rhk": [rhk_message(x) for x in row["rhk"]]}
+
+
 def template_version_message(row: dict) -> pb.TemplateVersion:
     return pb.TemplateVersion(jabatan_id=row["jabatan_id"], version=row["version"], source=row["source"],
                               reason=row["reason"], author=row["author"], created_at=_s(row["created_at"]),
-                              kegiatan=_template_kegiatan(tpl.from_json(row["kegiatan"])))
+                              kegiatan=_template_kegiatan(tpl.from_json(row["kegiatan"])), **_template_rhk(row))
 
 
 def catalogue_message(catalogue) -> pb.Catalogue:
@@ -145,7 +154,7 @@ def get_template(db, call, request):
             jabatan_id=pos["jabatan_id"], jabatan_nama=pos["nama"], kind=pos["kind"], job_group=pos["job_group"],
             catalogue=catalogue.jenis, kegiatan=_template_kegiatan(items),
             version=current["version"] if current else 0, jenis_jabatan=templates.jenis_of(pos),
-            source=current["source"] if current else f"catalogue:{catalogue.jenis}")
+            source=current["source"] if current else f"catalogue:{catalogue.jenis}", **_template_rhk(current))
     return _read(db, run)
 
 
@@ -166,6 +175,14 @@ def update_template(db, call, request):
              for k in request.kegiatan]
     return _write(db, call, "UpdateTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
         templates.update_template(s, p, request.jabatan_id, request.expected_version, items, request.reason)))
+
+
+def update_template_rhk(db, call, request):
+    from .api_622 import _rhk_inputs
+    return _write(db, call, "UpdateTemplateRhk", request, pb.UpdateTemplateRhkResponse,
+                  lambda s, p: pb.UpdateTemplateRhkResponse(version=template_version_message(
+                      templates.update_template_rhk(s, p, request.jabatan_id, request.expected_version,
+                                                    request.pendekatan, _rhk_inputs(request.rhk), request.reason))))
 
 
 def adopt_skp_as_template(db, call, request):
@@ -354,11 +371,28 @@ def check_distribution(db, call, request):
 
     def run(session):
         result = curve.check(session, principal, request.instansi_id, request.periode)
-        return pb.CheckDistributionResponse(
-            instansi_id=request.instansi_id, periode=request.periode,
-            predikat_organisasi=result.predikat_organisasi.value, diperiksa=result.diperiksa,
-            jumlah_pegawai=result.total, memenuhi=bool(result.memenuhi),
-            jumlah=[pb.PredikatCount(predikat=p.value, kode_predikat=p.code, jumlah=n)
-                    for p, n in result.jumlah.items()],
-            pelanggaran=[pb.CurveViolation(aturan=v.aturan, pesan=v.pesan) for v in result.pelanggaran])
+        return distribution_message(request.instansi_id, request.periode, result,
+                                    finalisation_of(session, request.instansi_id, request.periode))
     return _read(db, run)
+
+
+def distribution_message(instansi_id: str, periode: str, result, final: dict | None) -> pb.CheckDistributionResponse:
+    return pb.CheckDistributionResponse(
+        instansi_id=instansi_id, periode=periode,
+        predikat_organisasi=result.predikat_organisasi.value, diperiksa=result.diperiksa,
+        jumlah_pegawai=result.total, memenuhi=bool(result.memenuhi),
+        jumlah=[pb.PredikatCount(predikat=p.value, kode_predikat=p.code, jumlah=n)
+                for p, n in result.jumlah.items()],
+        pelanggaran=[pb.CurveViolation(aturan=v.aturan, pesan=v.pesan) for v in result.pelanggaran],
+        final=final is not None, finalised_at=_s(final["finalised_at"]) if final else "")
+
+
+def finalise_distribution(db, call, request):
+    def run(session, principal):
+        result, row = curve.finalise(session, principal, request.instansi_id, request.periode,
+                                     request.alasan_pengecualian)
+        return pb.FinaliseDistributionResponse(
+            distribusi=distribution_message(request.instansi_id, request.periode, result, row),
+            finalised_by=row["finalised_by"], alasan_pengecualian=row["alasan_pengecualian"] or "",
+            pelanggaran_dikecualikan=[pb.CurveViolation(**v) for v in row["pelanggaran"]])
+    return _write(db, call, "FinaliseDistribution", request, pb.FinaliseDistributionResponse, run)

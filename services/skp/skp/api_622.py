@@ -63,7 +63,8 @@ def evaluasi_message(view: dict) -> pb.Evaluasi:
         predikat=e.get("predikat") or "", kode_predikat=Predikat(e["predikat"]).code if rated else 0,
         jenjang=e.get("jenjang") or "",
         angka_kredit=str(ak.quantize(Decimal("0.001"))) if ak is not None else "",
-        catatan=e.get("catatan") or "", rated_by=e.get("rated_by") or "", rated_at=_s(e.get("rated_at")))
+        catatan=e.get("catatan") or "", rated_by=e.get("rated_by") or "", rated_at=_s(e.get("rated_at")),
+        final=bool(view.get("final")))
 
 
 # --- the plan -----------------------------------------------------------------------------------------------------
@@ -160,3 +161,10 @@ def export_evaluasi(db, call, request):
     return pb.ExportEvaluasiResponse(
         content=forms.to_xlsx(form), filename=f"{name}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def get_siasn_export(db, call, request):
+    principal = call.require_principal()
+    out = _read(db, lambda s: evaluation.siasn(s, principal, request.skp_id, request.periode, request.pns_dinilai_id,
+                                               request.periodik_id, request.koefisien_id))
+    return pb.GetSiasnExportResponse(json=out["json"], predikat=out["predikat"], kode_predikat=out["kode_predikat"])

@@ -1,5 +1,6 @@
 """`python -m skp.demo`: gives every position of `make run`'s demo agencies (identity/demo.py: KAB-DEMO and
-KOTA-DEMO) its own template, version 1, and puts KOTA-DEMO on the `permenpanrb-6-2022` ruleset for last year and
+KOTA-DEMO) its own template, version 1 (KOTA-DEMO's with RHK/IKI too, so its 6/2022 documents start with a draft
+plan), and puts KOTA-DEMO on the `permenpanrb-6-2022` ruleset for last year and
 this year (so skp drafts its documents under it), before the services start (never loaded anywhere else).
 Idempotent: a position that has a template already keeps it; the ruleset already in force is not set again.
 
@@ -112,6 +113,24 @@ def demo_templates() -> dict[str, tuple[str, str, tuple]]:
     return out
 
 
+JPT = frozenset({"SEKDA", "INSPEKTUR", "KADISDIK", "KADINKES"})  # struktural_jpt in identity's demo tree
+
+
+def template_rhk(jabatan_id: str, kegiatan: tuple) -> tuple[str, list[dict]]:
+    """A KOTA-DEMO position's RHK for PermenPANRB 6/2022: one RHK utama, its IKI the first two kegiatan's yearly
+    quantities (a JPT's from the organisation's plan, with a perspektif). The holder still picks the atasan's RHK."""
+    from .domain import rhk
+    jpt = jabatan_id.split(".", 1)[1] in JPT
+    first = kegiatan[0]
+    item = rhk.RhkInput(
+        jenis="utama", uraian=first.nama,
+        sasaran_organisasi="Meningkatnya kinerja pelayanan Pemerintah Kota Demo" if jpt else "",
+        perspektif="penerima layanan" if jpt else "",
+        iki=tuple(rhk.IkiInput(uraian=f"{k.nama} ({k.satuan})", aspek="kuantitas", target=tpl.plain(k.kuantitas),
+                               satuan=k.satuan) for k in kegiatan[:2]))
+    return rhk.validate_template_rhk("kuantitatif", [item], "struktural_jpt" if jpt else "pelaksana")
+
+
 def set_demo_rulesets(db) -> list[tuple[int, str]]:
     """KOTA-DEMO appraises last year and this year under PermenPANRB 6/2022 (audited as set by the demo seed)."""
     from ekinerja_platform.tokens import Principal
@@ -138,9 +157,12 @@ def seed(database_url: str) -> int:
     try:
         with engine.begin() as conn:
             for jabatan_id, (source, reason, kegiatan) in demo_templates().items():
+                pendekatan, rhk_rows = template_rhk(jabatan_id, kegiatan) if jabatan_id.startswith(
+                    f"{INSTANSI_622}.") else (None, None)
                 made += conn.execute(pg_insert(t.template_versions).values(
                     jabatan_id=jabatan_id, version=1, instansi_id=jabatan_id.split(".", 1)[0], source=source,
-                    reason=reason, author=AUTHOR, kegiatan=tpl.to_json(kegiatan)).on_conflict_do_nothing()
+                    reason=reason, author=AUTHOR, kegiatan=tpl.to_json(kegiatan), pendekatan=pendekatan,
+                    rhk=rhk_rows).on_conflict_do_nothing()
                     .returning(sa.literal(1))).first() is not None
         set_demo_rulesets(DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False)))
     finally:

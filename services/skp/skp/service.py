@@ -37,6 +37,10 @@ class SkpService(PlatformService):
         return api.update_template(self.db, self.call, request)
 
     @rpc
+    def UpdateTemplateRhk(self, request, context):
+        return api.update_template_rhk(self.db, self.call, request)
+
+    @rpc
     def AdoptSkpAsTemplate(self, request, context):
         return api.adopt_skp_as_template(self.db, self.call, request)
 
@@ -140,6 +144,10 @@ class SkpService(PlatformService):
     def CheckDistribution(self, request, context):
         return api.check_distribution(self.db, self.call, request)
 
+    @rpc
+    def FinaliseDistribution(self, request, context):
+        return api.finalise_distribution(self.db, self.call, request)
+
     # -- PermenPANRB 6/2022: the plan and the periodic evaluation (api_622.py) --------------------------------------
     @rpc
     def GetRencanaKinerja(self, request, context):
@@ -188,6 +196,10 @@ class SkpService(PlatformService):
     @rpc
     def ExportEvaluasi(self, request, context):
         return api_622.export_evaluasi(self.db, self.call, request)
+
+    @rpc
+    def GetSiasnExport(self, request, context):
+        return api_622.get_siasn_export(self.db, self.call, request)
 
     # -- events in ------------------------------------------------------------------------------------------------
     @subscribe("identity", "position_changed")

@@ -131,7 +131,7 @@ EXPECTED = {
     "AdoptSkpAsTemplate": {"penilai"},
     # PermenPANRB 6/2022 plan and periodic evaluation
     "GetRencanaKinerja": READERS, "ListEvaluasi": READERS, "ListRhkAtasan": {"owner", "penilai"},
-    "ExportEvaluasi": READERS,
+    "ExportEvaluasi": READERS, "GetSiasnExport": {"owner", "penilai", "admin_instansi"},
     "UpdateRencanaKinerja": {"owner"}, "SubmitRencanaKinerja": {"owner"}, "SetRealisasiIki": {"owner"},
     "SetEkspektasiPerilaku": {"penilai"}, "ApproveRencanaKinerja": {"penilai"}, "ReturnRencanaKinerja": {"penilai"},
     "AddUmpanBalik": {"penilai"}, "RateEvaluasi": {"penilai"},

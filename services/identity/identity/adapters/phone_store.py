@@ -12,12 +12,6 @@ from ..application.ports import PendingPhone, VerifiedPhone
 from .tables import pegawai, phone_code_sent, phone_number, phone_verification
 
 
-def verified_nip(session, vault, phone: str) -> str | None:
-    """The employee whose verified number `phone` (E.164) is, or None (for `Auth.phone_token`)."""
-    return session.execute(sa.select(phone_number.c.nip).where(
-        phone_number.c.phone_hash == vault.lookup(phone))).scalar()
-
-
 def _pending(row) -> PendingPhone:
     return PendingPhone(id=str(row.id), nip=row.nip, phone_hash=bytes(row.phone_hash), phone_sealed=row.phone_sealed,
                         code_hash=bytes(row.code_hash), expires_at=row.expires_at, attempts=row.attempts)
@@ -34,6 +28,10 @@ class SqlPhoneStore(ports.PhoneStore):
     def owner_other_than(self, phone_hash, nip):
         return self.session.execute(sa.select(phone_number.c.nip).where(
             phone_number.c.phone_hash == phone_hash, phone_number.c.nip != nip)).scalar()
+
+    def owner_of(self, phone_hash):
+        return self.session.execute(sa.select(phone_number.c.nip).where(
+            phone_number.c.phone_hash == phone_hash)).scalar()
 
     def codes_sent_since(self, since, *, nip=None, phone_hash=None):
         condition = phone_code_sent.c.nip == nip if nip is not None else phone_code_sent.c.phone_hash == phone_hash

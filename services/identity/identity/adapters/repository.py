@@ -1,5 +1,5 @@
-"""Queries over identity's tables returning domain objects, and the in-memory view of (part of) one instansi used
-to resolve supervisor chains for many people at once (bulk import, events).
+"""Queries over identity's tables returning domain objects, and the loaders of the in-memory organisation view
+(`application.org_view.OrgView`) used to resolve supervisor chains for many people at once (bulk import, events).
 
 A view is either the whole instansi (`OrgView.load`, for bulk imports and the organisation chart) or scoped to what
 one change can touch (`OrgView.load_scoped`): the positions named and all their ancestors, the subtrees below the
@@ -7,54 +7,20 @@ positions whose holders change (recursive CTEs), and the assignments of those po
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..application import ports
-from ..domain.golongan import is_active_for_duty
-from ..domain.organisation import Assignment, Jabatan, SupervisorChain, ancestors, resolve_supervisor_chain
+from ..application import org_view, ports
+from ..application.org_view import AssignmentRow, jabatan_from_row
 from .tables import assignment, jabatan, pegawai, unit
 
-
-@dataclass
-class AssignmentRow:
-    id: object
-    nip: str
-    jabatan_id: str
-    start: dt.date
-    end: dt.date | None
-    acting: bool
-
-    def domain(self) -> Assignment:
-        return Assignment(self.nip, self.jabatan_id, self.start, self.end, self.acting)
-
-    def covers(self, on: dt.date) -> bool:
-        return self.start <= on and (self.end is None or on <= self.end)
+__all__ = ["AssignmentRow", "OrgView", "jabatan_from_row", "load_assignments", "pegawai_row",
+           "take_versions", "SqlAssignmentVersions"]
 
 
-def jabatan_from_row(row) -> Jabatan:
-    return Jabatan(id=row.id, name=row.nama, unit_id=row.unit_id, kind=row.kind, job_group=row.job_group,
-                   parent_id=row.parent_id, eselon=row.eselon, jenjang=row.jenjang)
-
-
-class OrgView:
-    """Positions, units and assignments of one instansi, indexed for chain resolution; kept up to date by the
-    import as it writes, so later records see earlier ones."""
-
-    def __init__(self, instansi_id: str):
-        self.instansi_id = instansi_id
-        self.units: dict[str, object] = {}
-        self.jabatan_rows: dict[str, object] = {}
-        self.jabatan: dict[str, Jabatan] = {}
-        self.by_nip: dict[str, list[AssignmentRow]] = defaultdict(list)
-        self.by_jabatan: dict[str, list[AssignmentRow]] = defaultdict(list)
-        # pegawai not in `aktif` status: nip -> (status, since, until); everyone else is on duty
-        self.status: dict[str, tuple[str, dt.date | None, dt.date | None]] = {}
+class OrgView(org_view.OrgView):
+    """The application's view, loaded from PostgreSQL."""
 
     @classmethod
     def load(cls, session, instansi_id: str, *, with_assignments: bool = True) -> "OrgView":
@@ -123,76 +89,9 @@ class OrgView:
         for row in session.execute(query.where(where)):
             self.status[row.nip] = (row.status, row.status_since, row.status_until)
 
-    def set_status(self, nip: str, status: str, since: dt.date | None, until: dt.date | None) -> None:
-        if status == "aktif":
-            self.status.pop(nip, None)
-        else:
-            self.status[nip] = (status, since, until)
-
-    def on_duty(self, nip: str, on: dt.date) -> bool:
-        """Whether `nip` may act as penilai on `on`: its status is aktif, or the other status does not cover `on`
-        (before its `since`, after its `until`)."""
-        record = self.status.get(nip)
-        if record is None:
-            return True
-        status, since, until = record
-        if (since is not None and on < since) or (until is not None and on > until):
-            return True
-        return is_active_for_duty(status)
-
-    def copy(self) -> "OrgView":
-        """An independent copy (assignment rows included), e.g. the state before a change, to compare chains."""
-        view = OrgView(self.instansi_id)
-        view.units, view.jabatan_rows, view.jabatan = dict(self.units), dict(self.jabatan_rows), dict(self.jabatan)
-        for rows in self.by_nip.values():
-            for a in rows:
-                view.add_assignment(dataclasses.replace(a))
-        view.status = dict(self.status)
-        return view
-
-    def children(self) -> dict[str, list[str]]:
-        """parent position -> the loaded positions directly below it."""
-        index = defaultdict(list)
-        for j in self.jabatan.values():
-            if j.parent_id is not None:
-                index[j.parent_id].append(j.id)
-        return index
-
-    def put_jabatan(self, row) -> None:
-        self.jabatan_rows[row.id] = row
-        self.jabatan[row.id] = jabatan_from_row(row)
-
-    def add_assignment(self, a: AssignmentRow) -> None:
-        self.by_nip[a.nip].append(a)
-        self.by_jabatan[a.jabatan_id].append(a)
-
-    def definitive_on(self, nip: str, on: dt.date) -> AssignmentRow | None:
-        for a in self.by_nip.get(nip, ()):
-            if not a.acting and a.start <= on and (a.end is None or on <= a.end):
-                return a
-        return None
-
-    def chain(self, nip: str, on: dt.date) -> SupervisorChain | None:
-        """The chain of `nip` on `on`, or None when the person has no definitive position that day."""
-        own = self.definitive_on(nip, on)
-        if own is None:
-            return None
-        relevant = [a.domain() for a in self.by_nip.get(nip, ())]
-        for above in ancestors(own.jabatan_id, self.jabatan):
-            relevant.extend(a.domain() for a in self.by_jabatan.get(above.id, ()))
-        return resolve_supervisor_chain(nip, on, self.jabatan, relevant, self.on_duty)
-
-
 def load_assignments(session, nip: str) -> list[AssignmentRow]:
     rows = session.execute(sa.select(assignment).where(assignment.c.nip == nip).order_by(assignment.c.start))
     return [AssignmentRow(r.id, r.nip, r.jabatan_id, r.start, r.end, r.acting) for r in rows]
-
-
-def chain_view(session, instansi_id: str, nip: str) -> OrgView:
-    """A view holding the person's assignments, their positions with every position above them and those
-    positions' assignments: enough to resolve one chain without reading the rest of the instansi."""
-    own = load_assignments(session, nip)
-    return OrgView.load_scoped(session, instansi_id, positions={a.jabatan_id for a in own}, nips=[nip])
 
 
 def pegawai_row(session, nip: str, *, for_update: bool = False):

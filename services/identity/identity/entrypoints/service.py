@@ -18,11 +18,11 @@ from .. import metrics
 from ..adapters.keys import KeyRing
 from ..adapters.phone_vault import vault_of
 from ..application import policy
-from ..application.auth import Auth
-from ..application.importer import import_pegawai
-from ..application.org import Org
 from ..settings import load_identity_settings
+from .auth_api import AuthApi
 from .calls import client_of, retry_hint
+from .import_api import import_pegawai
+from .org_api import OrgApi
 from .phone_api import PhoneApi
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,12 @@ class IdentityService(PlatformService):
     def extra_retention_rules(cls) -> list:
         return load_identity_settings().retention_rules()
 
-    def _auth(self, context=None) -> Auth:
-        return Auth(self.db, self.keys.ring, self.keys.settings, runtime.settings().nip_hash_key, self.call,
+    def _auth(self, context=None) -> AuthApi:
+        return AuthApi(self.db, self.keys.ring, self.keys.settings, runtime.settings().nip_hash_key, self.call,
                     client_of(self.call, context, self.keys.settings.trusted_proxies))
 
-    def _org(self) -> Org:
-        return Org(self.db, self.call)
+    def _org(self) -> OrgApi:
+        return OrgApi(self.db, self.call)
 
     def _phones(self) -> PhoneApi:
         return PhoneApi(self.db, self.call, vault_of(self.keys.settings))

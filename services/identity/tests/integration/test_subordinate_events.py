@@ -233,9 +233,9 @@ def test_imports_tell_the_staff_of_a_new_boss_and_of_a_boss_going_on_leave(tree)
 def test_single_changes_read_only_the_ancestors_and_the_subtree(tree, identity_db, monkeypatch, pb):
     """AssignJabatan and a small import never load the whole instansi (every earlier test's tree is in it)."""
     from identity.adapters import repository
-    from identity.application.importer import import_pegawai
-    from identity.application.org import Org
     from identity.bootstrap import SystemCall, database
+    from identity.entrypoints.import_api import import_pegawai
+    from identity.entrypoints.org_api import OrgApi as Org
 
     t = tree
     loaded = []

@@ -1,6 +1,7 @@
 """grpc.aio clients of the five services, called with the signed-in user's own access token: the application's
-`Services` port. A request is built from the use case's plain fields; a refusal becomes the application's
-`ServiceError` (status name, field, detail, retry-after).
+`Services` port. A request is built from the use case's plain fields; the reply becomes the application's plain
+answer (adapters/answers.py); a refusal becomes the application's `ServiceError` (status name, field, detail,
+retry-after).
 
 The portal holds no credential of its own: every call carries `authorization: Bearer <the user's token>`, so every
 authorisation decision stays in the services. `channels` channels per service for the whole process (default 1),
@@ -22,6 +23,7 @@ from ekinerja_platform.channels import ClientTls, aio_client_channel
 
 from ..application.ports import ServiceError
 from ..settings import SERVICES
+from .answers import convert
 
 _FIELD_PREFIX = re.compile(r"^(?P<field>[a-z_][a-z0-9_.\[\]]*): (?P<detail>.+)$", re.S)
 __all__ = ["ServiceError", "Services", "pb", "request_type", "to_service_error"]
@@ -108,9 +110,10 @@ class Services:
         if write:
             md.append(("x-idempotency-key", idempotency_key or uuid.uuid4().hex))
         try:
-            return await getattr(next(self._stubs[service]), rpc)(request, metadata=md, timeout=self.timeout)
+            reply = await getattr(next(self._stubs[service]), rpc)(request, metadata=md, timeout=self.timeout)
         except grpc.aio.AioRpcError as error:
             raise to_service_error(error) from None
+        return convert(service, rpc, reply)
 
     async def ready(self) -> bool:
         """Every service's channel can connect (the services' own health reports their dependencies)."""

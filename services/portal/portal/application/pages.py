@@ -63,7 +63,7 @@ async def activity_or_none(services: Services, token: str, activity_id: str):
 
 async def evidence(services: Services, token: str, activity_id: str) -> Download:
     reply = await services.call("des", "GetEvidence", {"activity_id": activity_id}, token)
-    return Download(reply.data, reply.content_type, "bukti")
+    return Download(reply.content, reply.content_type, "bukti")
 
 
 # -- SKP ----------------------------------------------------------------------------------------------------------

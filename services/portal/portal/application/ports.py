@@ -1,8 +1,9 @@
 """What the page use cases need from outside: the five services, called with plain values.
 
 `Services.call(service, rpc, fields, token)` sends the RPC's request built from `fields` (a dict of the request's
-field names; nested messages as dicts, enums by name such as "PERIOD_MONTH") and returns the service's answer, a
-read-only record with the response's field names as attributes. A refusal raises `ServiceError`, whatever the
+field names; nested messages as dicts, enums by name such as "PERIOD_MONTH") and returns the service's answer as a
+plain frozen value of application/answers.py (the proto's field names, only those a page reads; `None` for an
+answer no page reads) — never a protobuf message. A refusal raises `ServiceError`, whatever the
 transport. The adapter (adapters/services.py) implements it with grpc.aio; the unit tests with a fake.
 """
 from __future__ import annotations

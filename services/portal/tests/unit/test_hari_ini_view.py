@@ -1,9 +1,11 @@
-""""Hari ini" costs one des call (GetDay) per page view, and its view model comes from that answer as it is."""
+""""Hari ini" costs one des call (GetDay) per page view, and its view model comes from that answer as it is (a real
+GetDay reply, turned into the application's plain answer by the adapter's converter)."""
 import asyncio
 import datetime as dt
 import threading
 
 import pytest
+from portal.adapters.answers import convert
 from portal.adapters.services import pb
 from portal.application.views import hari_ini
 
@@ -21,7 +23,7 @@ def run(coroutine):
 
 class FakeServices:
     def __init__(self, reply):
-        self.reply, self.calls = reply, []
+        self.reply, self.calls = convert("des", "GetDay", reply), []
 
     async def call(self, service, rpc, request, token="", **_):
         self.calls.append((service, rpc, request, token))

@@ -1,6 +1,8 @@
 """Every page use case of the portal (application/pages.py, actions.py, views.py) on a fake `Services` port: no
 service, no gRPC channel, no database. The fake builds the real protobuf request from the plain fields each call
-sends (adapters.services.request_type), so a misspelt field or enum name fails here as it would against a service.
+sends (adapters.services.request_type), so a misspelt field or enum name fails here as it would against a service,
+and answers only with the application's plain answers (application/answers.py), as the adapter does: it refuses
+anything else (a protobuf message, a SimpleNamespace), so no use case is tested on a shape the port never returns.
 
 Checked failing (each mutation reverted after): `kept` left out of `add_target` (the stored kegiatan would be lost),
 the `ids` check removed from `_approve`, `optional` dropped around ScoreSkp in `skp_detail`, and "kelompok" renamed
@@ -9,11 +11,13 @@ the `ids` check removed from `_approve`, `optional` dropped around ScoreSkp in `
 import asyncio
 import datetime as dt
 import threading
+from dataclasses import fields, is_dataclass
 from types import SimpleNamespace as NS
 
 import pytest
 from portal.adapters.services import request_type
 from portal.application import actions, pages, views
+from portal.application import answers as A
 from portal.application.actions import FormProblems, UnknownAction
 from portal.application.ports import ServiceError
 
@@ -58,7 +62,9 @@ class FakeServices:
         value = self.answers.get((service, rpc), ServiceError("UNIMPLEMENTED", f"{rpc} not faked"))
         if isinstance(value, ServiceError):
             raise value
-        return value(fields) if callable(value) else value
+        answer = value(fields) if callable(value) else value
+        assert_plain(answer)
+        return answer
 
     def rpcs(self):
         return [c.rpc for c in self.calls]
@@ -67,13 +73,30 @@ class FakeServices:
         return [c for c in self.calls if c.rpc == rpc][-1]
 
 
+PLAIN = (str, int, bool, bytes, type(None))
+
+
+def assert_plain(value, where="answer"):
+    """An answer the port may give: None, or an application/answers value made of plain values all the way down."""
+    if isinstance(value, tuple):
+        for i, item in enumerate(value):
+            assert_plain(item, f"{where}[{i}]")
+        return
+    if isinstance(value, PLAIN):
+        return
+    assert is_dataclass(value) and type(value).__module__ == A.__name__, f"{where}: {type(value)} is not a plain answer"
+    for f in fields(value):
+        assert_plain(getattr(value, f.name), f"{where}.{f.name}")
+
+
 def refused(code="PERMISSION_DENIED", field=""):
     return ServiceError(code, "no", field)
 
 
 def org(*positions):
-    return NS(positions=[NS(jabatan=NS(parent_id=parent, nama=nama), holders=[NS(nip=nip, nama=orang)])
-                         for parent, nama, nip, orang in positions])
+    return A.Organisation(positions=tuple(A.Position(A.Jabatan(parent_id=parent, nama=nama),
+                                                     (A.Holder(nip=nip, nama=orang),))
+                                          for parent, nama, nip, orang in positions))
 
 
 # -- Laporan ------------------------------------------------------------------------------------------------------
@@ -81,21 +104,27 @@ def org(*positions):
 def activity(state="draft", **more):
     base = dict(activity_id="a1", kegiatan_id="k1", kuantitas="2.50", uraian="rapat", tanggal="2026-03-04",
                 menit=0, jam_mulai="08:00", jam_selesai="09:00", satuan="jam", state=state)
-    return NS(**{**base, **more})
+    return A.Activity(**{**base, **more})
+
+
+def line(**fields):
+    """A report as ListActivities and ReviewQueue answer it."""
+    base = dict(activity_id="a1", tanggal="2026-03-04", jam_mulai="08:00", uraian="rapat", kuantitas="2.50")
+    return A.ActivityLine(**{**base, **fields})
 
 
 def test_laporan_lists_the_month_newest_first():
-    services = FakeServices(des_ListActivities=NS(activities=[
-        activity(activity_id="old", tanggal="2026-03-01"), activity(activity_id="late", jam_mulai="13:00"),
-        activity(activity_id="early")]))
+    services = FakeServices(des_ListActivities=A.ActivityList(activities=(
+        line(activity_id="old", tanggal="2026-03-01"), line(activity_id="late", jam_mulai="13:00"),
+        line(activity_id="early"))))
     data = run(pages.laporan(services, "tok", "2026-03"))
     assert [a.activity_id for a in data["items"]] == ["late", "early", "old"] and data["bulan"] == "2026-03"
     assert services.last("ListActivities").fields == {"bulan": "2026-03"}
 
 
 def test_the_report_form_empty_stored_or_as_typed():
-    services = FakeServices(des_GetMonthlyTargets=NS(targets=[NS(kegiatan_id="k1", nomor=1, nama="Rapat",
-                                                                   satuan="jam")]))
+    services = FakeServices(des_GetMonthlyTargets=A.MonthlyTargets(targets=(A.MonthlyTarget(
+        kegiatan_id="k1", nomor=1, nama="Rapat", satuan="jam"),)))
     empty = run(pages.laporan_form(services, "tok", TODAY))
     assert empty["values"] == {"tanggal": "2026-03-05"} and empty["editable"] and not empty["sendable"]
     assert [k["id"] for k in empty["kegiatan"]] == ["k1"]
@@ -108,7 +137,7 @@ def test_the_report_form_empty_stored_or_as_typed():
 
 
 def test_a_stored_report_and_its_evidence():
-    services = FakeServices(des_GetActivity=activity(), des_GetEvidence=NS(data=b"%PDF", content_type="x/pdf"))
+    services = FakeServices(des_GetActivity=activity(), des_GetEvidence=A.File(b"%PDF", "x/pdf"))
     assert run(pages.activity(services, "tok", "a1")).activity_id == "a1"
     assert run(pages.evidence(services, "tok", "a1")) == pages.Download(b"%PDF", "x/pdf", "bukti")
     services.answer("des", "GetActivity", refused("NOT_FOUND"))
@@ -120,27 +149,29 @@ def test_a_stored_report_and_its_evidence():
 # -- SKP ----------------------------------------------------------------------------------------------------------
 
 def test_skp_list_with_the_team_under_the_callers_position():
-    services = FakeServices(skp_ListSkp=NS(documents=["d1"]), identity_GetOrganisation=org(
+    d1 = A.SkpSummary(skp_id="d1")
+    services = FakeServices(skp_ListSkp=A.SkpList(documents=(d1,)), identity_GetOrganisation=org(
         ("J1", "Guru", "2", "Budi"), ("J1", "Guru", "1", "Ani"), ("J9", "Lain", "3", "Cici")))
     data = run(pages.skp_list(services, "tok", {"jabatan_id": "J1"}, "199"))
-    assert data["documents"] == ["d1"] and data["nip"] == "199"
+    assert data["documents"] == [d1] and data["nip"] == "199"
     assert [t["nama"] for t in data["team"]] == ["Ani", "Budi"]
     services.answer("identity", "GetOrganisation", refused())
     assert run(pages.skp_list(services, "tok", {"jabatan_id": "J1"}, ""))["team"] == []
 
 
 def test_skp_detail_says_the_viewers_part_and_hides_a_score_that_cannot_be_computed():
-    doc = NS(nip="A", penilai_nip="P", atasan_penilai_nip="Q")
-    services = FakeServices(skp_GetSkp=NS(document=doc), skp_ScoreSkp=NS(nilai="110"))
+    doc = A.SkpDocument(nip="A", penilai_nip="P", atasan_penilai_nip="Q")
+    services = FakeServices(skp_GetSkp=A.SkpAnswer(document=doc), skp_ScoreSkp=A.Score(nilai_capaian_skp="110"))
     data = run(pages.skp_detail(services, "tok", "s1", "P"))
-    assert (data["owner"], data["penilai"], data["atasan"], data["score"].nilai) == (False, True, False, "110")
+    assert (data["owner"], data["penilai"], data["atasan"], data["score"].nilai_capaian_skp) == (False, True, False,
+                                                                                                  "110")
     services.answer("skp", "ScoreSkp", refused("FAILED_PRECONDITION"))
     assert run(pages.skp_detail(services, "tok", "s1", "A"))["score"] is None
 
 
 def test_exports_ask_for_the_chosen_format_and_form():
-    services = FakeServices(skp_ExportSkp=NS(content=b"x", content_type="t", filename="skp.xlsx"),
-                            recap_ExportRecap=NS(content=b"y", content_type="u", filename="rekap.csv"))
+    services = FakeServices(skp_ExportSkp=A.File(content=b"x", content_type="t", filename="skp.xlsx"),
+                            recap_ExportRecap=A.File(content=b"y", content_type="u", filename="rekap.csv"))
     assert run(pages.skp_export(services, "tok", "s1", "xlsx", "penilaian")).filename == "skp.xlsx"
     assert services.last("ExportSkp").fields == {"skp_id": "s1", "format": "EXPORT_FORMAT_XLSX",
                                                  "form": "EXPORT_FORM_PENILAIAN"}
@@ -153,10 +184,10 @@ def test_exports_ask_for_the_chosen_format_and_form():
 # -- Rekap --------------------------------------------------------------------------------------------------------
 
 def test_rekap_of_an_instansi_a_unit_or_an_employees_months():
-    month = NS(rows=["r"], totals="t", period_key="2026-03", unit_nama="SD 1")
+    month = A.GroupRecap(rows=(A.RecapRow(nama="Ani"),), period_key="2026-03", unit_nama="SD 1")
     services = FakeServices(recap_GetInstansiRecap=month, recap_GetUnitRecap=month,
-                            recap_GetEmployeeRecap=lambda f: NS(counters=NS(planned_qty=f["date"][5:7],
-                                                                            recognised_qty="1")))
+                            recap_GetEmployeeRecap=lambda f: A.EmployeeRecap(counters=A.Counters(
+                                planned_qty=f["date"][5:7], recognised_qty="1")))
     assert run(pages.rekap(services, "tok", TODAY, instansi_id="I1"))["view"] == "instansi"
     unit = run(pages.rekap(services, "tok", TODAY, unit_id="U1"))
     assert (unit["view"], unit["unit_nama"]) == ("unit", "SD 1")
@@ -169,19 +200,20 @@ def test_rekap_of_an_instansi_a_unit_or_an_employees_months():
 # -- Tanya --------------------------------------------------------------------------------------------------------
 
 def test_tanya_shows_the_expert_lists_only_to_an_expert():
-    services = FakeServices(snowman_ListOpenQuestions=NS(questions=["q"]), snowman_ListEntries=NS(entries=["e"]))
+    q, e = A.OpenQuestion(question_id="q"), A.EntrySummary(entry_id="e")
+    services = FakeServices(snowman_ListOpenQuestions=A.OpenQuestions(questions=(q,)),
+                            snowman_ListEntries=A.Entries(entries=(e,)))
     assert run(pages.tanya(services, "tok", ["pegawai"])) == {"expert": False, "open_questions": [], "drafts": []}
     assert services.calls == []
-    assert run(pages.tanya(services, "tok", ["expert"])) == {"expert": True, "open_questions": ["q"],
-                                                             "drafts": ["e"]}
+    assert run(pages.tanya(services, "tok", ["expert"])) == {"expert": True, "open_questions": [q], "drafts": [e]}
     assert services.last("ListEntries").fields == {"status": "draft"}
     services.answer("snowman", "ListEntries", refused())
     assert run(pages.tanya(services, "tok", ["expert"]))["drafts"] == []
 
 
 def test_ask_and_the_expert_actions():
-    services = FakeServices(snowman_Ask=NS(answers=[]), snowman_Vote=NS(), snowman_AnswerQuestion=NS(),
-                            snowman_PublishEntry=NS())
+    services = FakeServices(snowman_Ask=A.AskAnswer(), snowman_Vote=None, snowman_AnswerQuestion=None,
+                            snowman_PublishEntry=None)
     with pytest.raises(FormProblems) as empty:
         run(actions.ask(services, "tok", "", "k" * 16))
     assert empty.value.problems[0].field == "pertanyaan" and services.calls == []
@@ -209,12 +241,13 @@ class PegawaiOf:
     def __call__(self, fields):
         if fields["nip"] not in self.names:
             raise refused("NOT_FOUND")
-        return NS(nama=self.names[fields["nip"]])
+        return A.Pegawai(nip=fields["nip"], nama=self.names[fields["nip"]])
 
 
 def test_tim_groups_the_queue_by_person_and_day_with_names():
-    queue = [NS(nip="2", tanggal="2026-03-04"), NS(nip="1", tanggal="2026-03-05"), NS(nip="1", tanggal="2026-03-03")]
-    services = FakeServices(des_ReviewQueue=NS(activities=queue), identity_GetOrganisation=org(),
+    queue = (line(nip="2", tanggal="2026-03-04"), line(nip="1", tanggal="2026-03-05"),
+             line(nip="1", tanggal="2026-03-03"))
+    services = FakeServices(des_ReviewQueue=A.ActivityList(activities=queue), identity_GetOrganisation=org(),
                             recap_ListNoncompliance=refused(), identity_GetPegawai=PegawaiOf({"1": "Ani"}))
     data = run(views.tim(services, "tok", {"instansi_id": "I1"}, TODAY))
     assert [(g["nama"], list(g["days"])) for g in data["groups"]] == [("2", ["2026-03-04"]),
@@ -223,8 +256,8 @@ def test_tim_groups_the_queue_by_person_and_day_with_names():
 
 
 def test_review_actions():
-    services = FakeServices(des_ApproveActivities=NS(), des_RequestRevision=NS(),
-                            des_LockPeriod=NS(activity_ids=["a", "b"]), des_SetMonthlyQuality=NS())
+    services = FakeServices(des_ApproveActivities=None, des_RequestRevision=None,
+                            des_LockPeriod=A.Locked(activity_ids=("a", "b")), des_SetMonthlyQuality=None)
     with pytest.raises(FormProblems):
         run(actions.review(services, "tok", "setujui", {}, []))
     with pytest.raises(FormProblems):
@@ -244,16 +277,17 @@ def test_review_actions():
 # -- sign in / out ------------------------------------------------------------------------------------------------
 
 def login_reply():
-    return NS(access_token="at", refresh_token="rt", access_expires_at=10, refresh_expires_at=20,
-              principal=NS(subject="s", roles=["pegawai"], instansi_id="I1", nip="199", kelompok=["guru"]))
+    return A.Tokens(access_token="at", refresh_token="rt", access_expires_at=10, refresh_expires_at=20,
+                    principal=A.Principal(subject="s", roles=("pegawai",), instansi_id="I1", nip="199",
+                                          kelompok=("guru",)))
 
 
 def test_sign_in_checks_the_form_then_asks_identity_who_it_is():
     with pytest.raises(FormProblems) as empty:
         run(actions.sign_in(FakeServices(), "", "", "10.0.0.1"))
     assert [p.field for p in empty.value.problems] == ["user", "password"]
-    services = FakeServices(identity_Login=login_reply(), identity_WhoAmI=NS(
-        account="", pegawai=NS(nama="Ani", current_assignment=NS(jabatan_id="J1"))))
+    services = FakeServices(identity_Login=login_reply(), identity_WhoAmI=A.WhoAmI(
+        account="", pegawai=A.Pegawai(nama="Ani", current_assignment=A.Assignment(jabatan_id="J1"))))
     signed = run(actions.sign_in(services, "199", "rahasia", "1.2.3.4, 10.0.0.1"))
     assert (signed.access_token, signed.refresh_expires_at) == ("at", 20)
     assert signed.principal == {"subject": "s", "roles": ["pegawai"], "instansi_id": "I1", "nip": "199",
@@ -280,7 +314,8 @@ def test_a_throttled_login_is_left_to_the_page_and_a_failed_logout_is_ignored():
 # -- Hari ini -----------------------------------------------------------------------------------------------------
 
 def test_a_plan_and_a_quick_entry():
-    services = FakeServices(des_SubmitPlan=NS(), des_SubmitText=lambda f: NS(ok="K1" in f["text"], reply="jawab"))
+    services = FakeServices(des_SubmitPlan=None, des_SubmitText=lambda f: A.TextReply(ok="K1" in f["text"],
+                                                                                       reply="jawab"))
     assert run(actions.submit_plan(services, "tok", {"kegiatan_id": "k1", "kuantitas": "1,5"}, "k" * 16)) == \
         "Rencana tersimpan."
     plan = services.last("SubmitPlan")
@@ -304,9 +339,9 @@ def test_the_report_form_becomes_des_activity_input():
 
 
 def test_submit_update_and_send_a_report():
-    services = FakeServices(des_SubmitActivity=lambda f: NS(state="draft" if f["draft"] else "submitted",
-                                                            activity_id="a9"),
-                            des_UpdateActivity=NS(state="draft"), des_SendActivity=NS())
+    services = FakeServices(des_SubmitActivity=lambda f: activity("draft" if f["draft"] else "submitted",
+                                                                  activity_id="a9"),
+                            des_UpdateActivity=activity("draft"), des_SendActivity=None)
     outcome = run(actions.submit_activity(services, "tok", actions.activity_fields({}), True, "k" * 16))
     assert outcome == actions.Outcome("Laporan tersimpan sebagai draf.", "/laporan/a9")
     assert services.last("SubmitActivity").fields["idempotency_key"] == "k" * 16
@@ -314,7 +349,7 @@ def test_submit_update_and_send_a_report():
     assert "SendActivity" not in services.rpcs()
     assert run(actions.update_activity(services, "tok", "a9", {}, send=True)) == actions.SENT
     assert services.rpcs()[-1] == "SendActivity"
-    services.answer("des", "UpdateActivity", NS(state="approved"))
+    services.answer("des", "UpdateActivity", activity("approved"))
     run(actions.update_activity(services, "tok", "a9", {}, send=True))
     assert services.rpcs()[-1] == "UpdateActivity"                   # approved: nothing to send
     assert run(actions.send_activity(services, "tok", "a9")) == actions.SENT
@@ -323,9 +358,10 @@ def test_submit_update_and_send_a_report():
 # -- SKP (writes) -------------------------------------------------------------------------------------------------
 
 def test_adding_a_target_sends_the_stored_ones_back_on_the_stored_version():
-    stored = NS(kegiatan_id="k1", nama="Mengajar", satuan="jam", kuantitas="24", kualitas="100", waktu="12",
-                biaya="", angka_kredit="")
-    services = FakeServices(skp_GetSkp=NS(document=NS(kegiatan=[stored], version=7)), skp_UpdateTargets=NS())
+    stored = A.SkpKegiatan(kegiatan_id="k1", nama="Mengajar", satuan="jam", kuantitas="24", kualitas="100",
+                           waktu="12")
+    services = FakeServices(skp_GetSkp=A.SkpAnswer(A.SkpDocument(kegiatan=(stored,), version=7)),
+                            skp_UpdateTargets=None)
     assert run(actions.skp_action(services, "tok", "s1", "target", {"nama": "Rapat", "kuantitas": "1,5",
                                                                     "version": "3"})) == "Kegiatan ditambahkan."
     sent = services.last("UpdateTargets").fields
@@ -334,7 +370,7 @@ def test_adding_a_target_sends_the_stored_ones_back_on_the_stored_version():
 
 
 def test_the_skp_life_cycle_actions():
-    services = FakeServices(skp_ReturnSkp=NS(), skp_SubmitSkp=NS())
+    services = FakeServices(skp_ReturnSkp=None, skp_SubmitSkp=None)
     assert run(actions.skp_action(services, "tok", "s1", "kembalikan", {"catatan": "kurang"})).startswith(
         "SKP dikembalikan")
     assert services.last("ReturnSkp").fields == {"skp_id": "s1", "note": "kurang"}
@@ -347,13 +383,14 @@ def test_the_skp_life_cycle_actions():
 # -- Admin instansi -----------------------------------------------------------------------------------------------
 
 def test_the_admin_page_needs_the_organisation_and_shows_the_rest_when_it_can():
-    audit = NS(records=[NS(entity="period_lock", action="unlock", entity_id="L1"),
-                        NS(entity="activity", action="unlock", entity_id="A1")])
-    services = FakeServices(identity_GetOrganisation="org", recap_ListHolidays=refused(),
-                            identity_ListPegawai=NS(pegawai=[NS(nama="Ani", nip="1")], next_page_token=""),
-                            des_GetAuditTrail=audit, skp_GetTemplate="tpl")
+    audit = A.AuditTrail(records=(A.AuditRecord(entity="period_lock", action="unlock", entity_id="L1"),
+                                  A.AuditRecord(entity="activity", action="unlock", entity_id="A1")))
+    tpl, the_org = A.SkpTemplate(jabatan_nama="Guru"), org()
+    services = FakeServices(identity_GetOrganisation=the_org, recap_ListHolidays=refused(),
+                            identity_ListPegawai=A.PegawaiPage(pegawai=(A.Pegawai(nama="Ani", nip="1"),)),
+                            des_GetAuditTrail=audit, skp_GetTemplate=tpl)
     data = run(pages.admin(services, "tok", "I1", {"audit_nip": "1", "jabatan": "J1", "cari": "an"}))
-    assert (data["org"], data["holidays"], data["unlocked"], data["template"]) == ("org", [], {"L1"}, "tpl")
+    assert (data["org"], data["holidays"], data["unlocked"], data["template"]) == (the_org, [], {"L1"}, tpl)
     assert [p.nama for p in data["people"]] == ["Ani"] and data["search"] == "an"
     services.answer("identity", "GetOrganisation", refused())
     with pytest.raises(ServiceError):
@@ -361,8 +398,9 @@ def test_the_admin_page_needs_the_organisation_and_shows_the_rest_when_it_can():
 
 
 def test_admin_actions():
-    services = FakeServices(des_UnlockPeriod=NS(activity_ids=["a"]), des_SetEntryWindow=NS(), recap_SetHoliday=NS(),
-                            identity_CreateApiClient=NS(client_id="c", client_secret="s"))
+    services = FakeServices(des_UnlockPeriod=A.Locked(activity_ids=("a",)), des_SetEntryWindow=None,
+                            recap_SetHoliday=None, identity_CreateApiClient=A.ApiClient(client_id="c",
+                                                                                        client_secret="s"))
     unlocked = run(actions.admin_action(services, "tok", "I1", "buka-kunci", {"nip": "1 9"}, []))
     assert unlocked.url == "/admin?audit_nip=1%209#audit" and "1 laporan" in unlocked.message
     run(actions.admin_action(services, "tok", "I1", "jendela", {"window_days": "x"}, []))

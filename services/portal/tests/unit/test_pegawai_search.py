@@ -1,8 +1,8 @@
 """The admin employee search walks identity's ListPegawai pages instead of filtering only the first one."""
 import asyncio
 import threading
-from types import SimpleNamespace
 
+from portal.application.answers import Pegawai, PegawaiPage
 from portal.application.views import search_pegawai
 
 
@@ -17,8 +17,8 @@ def run(coroutine):
 
 
 def directory(n: int, page_limit: int = 1000):
-    people = [SimpleNamespace(nama=f"Pegawai {i:04d}", nip=f"1990{i:014d}") for i in range(n)]
-    people[n - 1].nama = "Siti Rahayu"  # the one to find sits on the last page
+    people = [Pegawai(nama=f"Pegawai {i:04d}", nip=f"1990{i:014d}") for i in range(n - 1)]
+    people.append(Pegawai(nama="Siti Rahayu", nip=f"1990{n - 1:014d}"))  # the one to find sits on the last page
     calls = []
 
     async def fetch_page(page_size, page_token):
@@ -26,7 +26,7 @@ def directory(n: int, page_limit: int = 1000):
         start = int(page_token or 0)
         calls.append((size, page_token))
         end = start + size
-        return SimpleNamespace(pegawai=people[start:end], next_page_token=str(end) if end < n else "")
+        return PegawaiPage(tuple(people[start:end]), str(end) if end < n else "")
     return fetch_page, calls
 
 

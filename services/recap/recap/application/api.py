@@ -162,7 +162,8 @@ def _snapshot_period(request, kind) -> None:
         raise InvalidArgument("a snapshot exists for a closed month only (period PERIOD_MONTH)", field="snapshot")
 
 
-def _unit_recap(db, call, rpc, unit_id, kind, day, snapshot=False):
+def _unit_recap(db, call, rpc, unit_id, kind, day, snapshot=False, page=None):
+    """The unit's recap as `Line`s, or with `page` (offset, size) and no snapshot, `queries.unit_page`'s rows."""
     principal = call.require_principal()
     with _view(db, snapshot) as session:
         view = policy.authorize(rpc, principal, policy.Target(unit_id=unit_id), session)
@@ -173,9 +174,23 @@ def _unit_recap(db, call, rpc, unit_id, kind, day, snapshot=False):
         if snapshot:
             recap = closing.snapshot_unit(session, policy.instansi_of_unit(session, unit_id), unit_id, day.year,
                                           day.month, visible)
+        elif page is not None:
+            offset, size = page
+            recap = queries.unit_page(session, unit_id, kind, day, today(), visible, offset,
+                                      0 if view == policy.AGGREGATE else size)
         else:
             recap = queries.unit_recap(session, unit_id, kind, day, today(), visible)
     return view, recap
+
+
+def _shown_counters(cells) -> pb.Counters:
+    """`queries.PAGE_COLUMNS[3:]`, already in the API's form."""
+    (plans, planned_qty, reported, reported_qty, reported_minutes, approved, recognised_qty, approved_minutes,
+     pending, oldest_pending_days, revisions, achievement_pct) = cells
+    return pb.Counters(plans=plans, planned_qty=planned_qty, reported=reported, reported_qty=reported_qty,
+                       reported_minutes=reported_minutes, approved=approved, recognised_qty=recognised_qty,
+                       approved_minutes=approved_minutes, pending=pending, oldest_pending_days=oldest_pending_days,
+                       revisions=revisions, achievement_pct=achievement_pct)
 
 
 def get_unit_recap(db, call, request):
@@ -185,6 +200,15 @@ def get_unit_recap(db, call, request):
     _snapshot_period(request, kind)
     fingerprint = _fingerprint("unit", unit_id, kind, day, request.snapshot)
     offset, size = _page(request, fingerprint)
+    if not request.snapshot:  # the live view: only the page is built (queries.unit_page)
+        view, recap = _unit_recap(db, call, "GetUnitRecap", unit_id, kind, day, page=(offset, size))
+        return pb.GetUnitRecapResponse(
+            unit_id=unit_id, unit_nama=recap["unit_nama"], period_key=recap["period_key"],
+            rows=[pb.EmployeeRecapRow(nip=row[0], nama=row[1], unit_id=row[2], counters=_shown_counters(row[3:]))
+                  for row in recap["rows"]],
+            totals=_shown_counters(recap["total"][3:]), employees=recap["members"],
+            next_page_token=_next_token(offset, size, 0 if view == policy.AGGREGATE else recap["members"],
+                                        fingerprint))
     view, recap = _unit_recap(db, call, "GetUnitRecap", unit_id, kind, day, request.snapshot)
     rows = [] if view == policy.AGGREGATE else recap["rows"]
     return pb.GetUnitRecapResponse(

@@ -200,6 +200,15 @@ def _chart(session, principal, target: Target) -> str | None:
     return view
 
 
+def _unit_counts(session, principal, target: Target) -> str:
+    """Counts over a whole unit: administrators, admin_bkn and operators (aggregates); a pegawai's view of a unit is
+    its subordinates' rows, and counts of a small unit would tell about the others."""
+    view = _unit(session, principal, target)
+    if view == SUBORDINATES:
+        raise PermissionDenied("sebaran predikat unit hanya untuk admin", field="unit_id")
+    return view
+
+
 def _noncompliance(_session, principal, target: Target) -> str:
     return noncompliance_view(principal, target.instansi_id)
 
@@ -237,6 +246,7 @@ RULES: dict[str, Rule] = {
     "CloseMonth": Rule("admin_write", _admin_write),
     "SetHoliday": Rule("admin_write", _holiday),
     "ListHolidays": Rule("any_reader", _reader),
+    "GetUnitPredikatSpread": Rule("aggregate", _unit_counts),
 }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from recap.adapters import tables as t
 from recap.domain import achievement, advice, compliance, projection
+from recap.domain.achievement import show
 from recap.domain.periods import period_bounds, period_key
 from recap.domain.projection import COUNTERS
 
@@ -285,6 +286,83 @@ def unit_recap(session, unit_id: str, kind: str, day: dt.date, today: dt.date, v
     nama = session.execute(sa.select(t.units.c.nama).where(t.units.c.unit_id == unit_id)).scalar() or ""
     return {"unit_id": unit_id, "unit_nama": nama, "period_key": period_key(kind, day), "rows": rows,
             "total": total_of(rows)}
+
+
+# One statement for a page of `GetUnitRecap`: the members (counters summed per employee over the unit subtree, plus
+# those assigned without counters), their names, maintained achievement and oldest pending age, the decimals already
+# formatted as the API shows them (`round(x, 2)`: half away from zero, which is `show`'s ROUND_HALF_UP for every
+# sign), and after the page one total row over every member. The oldest pending age stays the employee's whole
+# period (every unit, as `oldest_pending`), one probe of the partial index `activities_pending_nip` per member.
+# Name and achievement are one primary-key probe per member too: as joins, the planner hashed the whole `employees`
+# and the period's `employee_achievement` (the country's, nationally) to serve a thousand members.
+UNIT_PAGE = sa.text("""
+WITH counted AS (
+    SELECT nip, min(unit_id) AS unit_id, sum(plans)::bigint AS plans, sum(planned_qty) AS planned_qty,
+           sum(reported)::bigint AS reported, sum(reported_qty) AS reported_qty,
+           sum(reported_minutes)::bigint AS reported_minutes, sum(approved)::bigint AS approved,
+           sum(CASE WHEN :kind = 'year' THEN recognised_qty_final ELSE recognised_qty END) AS recognised_qty,
+           sum(approved_minutes)::bigint AS approved_minutes, sum(pending)::bigint AS pending,
+           sum(revisions)::bigint AS revisions
+    FROM employee_counters
+    WHERE unit_id = ANY(CAST(:units AS text[])) AND kind = :kind AND period_key = :period_key
+    GROUP BY nip),
+members AS (
+    SELECT * FROM counted
+    UNION ALL
+    SELECT a.nip, min(a.unit_id), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+    FROM assignments a
+    WHERE a.unit_id = ANY(CAST(:units AS text[])) AND a.start_date <= :end
+      AND (a.end_date IS NULL OR a.end_date >= :start) AND NOT EXISTS (SELECT 1 FROM counted c WHERE c.nip = a.nip)
+    GROUP BY a.nip),
+shown AS (
+    SELECT m.*, coalesce((SELECT e.nama FROM employees e WHERE e.nip = m.nip), '') AS nama,
+           (SELECT a.achievement FROM employee_achievement a
+            WHERE a.nip = m.nip AND a.kind = :kind AND a.period_key = :period_key) AS achievement,
+           greatest(0, CAST(:as_of AS date) - (
+               SELECT min(x.submitted_at) FROM activities x
+               WHERE x.nip = m.nip AND x.status = 'submitted' AND NOT x.locked
+                 AND x.tanggal BETWEEN :start AND :end)::date) AS oldest_pending_days
+    FROM members m
+    WHERE CAST(:visible AS text[]) IS NULL OR m.nip = ANY(CAST(:visible AS text[])))
+SELECT * FROM (
+(SELECT nip, nama, unit_id, plans, round(planned_qty, 2)::text, reported, round(reported_qty, 2)::text,
+        reported_minutes, approved, round(recognised_qty, 2)::text, approved_minutes, pending,
+        coalesce(oldest_pending_days, 0), revisions, coalesce(round(achievement, 2)::text, ''),
+        NULL::numeric, 0::bigint, 0::bigint, 0 AS part
+ FROM shown ORDER BY nip COLLATE "C" OFFSET :offset LIMIT :limit)
+UNION ALL
+SELECT '', (SELECT nama FROM units WHERE unit_id = :unit_id), '', coalesce(sum(plans), 0)::bigint,
+       round(coalesce(sum(planned_qty), 0), 2)::text, coalesce(sum(reported), 0)::bigint,
+       round(coalesce(sum(reported_qty), 0), 2)::text, coalesce(sum(reported_minutes), 0)::bigint,
+       coalesce(sum(approved), 0)::bigint, round(coalesce(sum(recognised_qty), 0), 2)::text,
+       coalesce(sum(approved_minutes), 0)::bigint, coalesce(sum(pending), 0)::bigint,
+       coalesce(max(oldest_pending_days), 0), coalesce(sum(revisions), 0)::bigint, '',
+       sum(achievement), count(achievement), count(*), 1
+FROM shown) page ORDER BY part, nip COLLATE "C"  -- the page by NIP (as Python sorts), then the total
+""")
+PAGE_COLUMNS = ("nip", "nama", "unit_id", "plans", "planned_qty", "reported", "reported_qty", "reported_minutes",
+                "approved", "recognised_qty", "approved_minutes", "pending", "oldest_pending_days", "revisions",
+                "achievement_pct")
+
+
+def unit_page(session, unit_id: str, kind: str, day: dt.date, today: dt.date, visible: set | None,
+              offset: int, limit: int) -> dict:
+    """`unit_recap` for one page, shaped for the API: rows `offset .. offset + limit` (by NIP) as tuples of
+    `PAGE_COLUMNS` (a year's `recognised_qty` is `recognised_qty_final`, DOMAIN §0.15; decimals as shown), the
+    total over every member, and how many members there are. Two statements (the subtree, then the page) and no
+    per-employee Python object: a 1,000-row page cost ~30 ms of Python as `Line`s (docs/benchmarks.md)."""
+    start, end = period_bounds(kind, day)
+    key = period_key(kind, day)
+    units = subtree_units(session, unit_id, start, end)
+    rows = session.execute(UNIT_PAGE, {
+        "units": units, "kind": kind, "period_key": key, "start": start, "end": end, "as_of": today,
+        "visible": None if visible is None else sorted(visible), "offset": offset, "limit": limit,
+        "unit_id": unit_id}).all()
+    *page, total = rows
+    achievement_sum, achieved, members = total[15:18]
+    mean = Decimal(achievement_sum) / achieved if achieved else None
+    return {"unit_id": unit_id, "unit_nama": total[1] or "", "period_key": key, "members": members,
+            "rows": [row[:15] for row in page], "total": total[:14] + (show(mean),)}
 
 
 def instansi_lines(session, instansi_id: str, kind: str, day: dt.date, today: dt.date) -> dict[str, dict]:

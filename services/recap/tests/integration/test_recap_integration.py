@@ -390,3 +390,140 @@ def test_unit_recap_reads_the_maintained_achievement_which_equals_the_formula(lo
             # PostgreSQL's numeric mean keeps 16 decimals, Python's context 28 significant digits
             assert {n: round(v, 12) for n, v in maintained.items()} == \
                 {n: round(v, 12) for n, v in computed.items() if v is not None}, (kind, day)
+
+
+def _reference_unit_recap(engine, pb, unit_id, kind, caller):
+    """GetUnitRecap's answer built the way it was before `queries.unit_page`: every member as a `Line`
+    (`queries.unit_recap`), mapped by `api._row` / `api._counters`."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import api, policy, queries
+    from recap.domain.periods import period_bounds
+    day = dt.date(2025, 3, 20)
+    with Session(engine) as session:
+        visible = None
+        if caller == "P":
+            visible = policy.subordinates(session, P, *period_bounds(kind, day)) | {P}
+        recap = queries.unit_recap(session, unit_id, kind, day, api.today(), visible)
+    rows = [] if caller == "operator" else [api._row(line, kind) for line in recap["rows"]]
+    return rows, api._counters(api._year_line(recap["total"], kind)), recap["total"].employees, recap["unit_nama"]
+
+
+@pytest.mark.parametrize("unit_id, period, caller", [
+    ("u-a", "PERIOD_MONTH", "admin"), ("u-b", "PERIOD_MONTH", "admin"), ("u-a", "PERIOD_YEAR", "admin"),
+    ("u-b", "PERIOD_YEAR", "admin"), ("u-a", "PERIOD_WEEK", "admin"), ("u-b", "PERIOD_DAY", "admin"),
+    ("u-a", "PERIOD_MONTH", "P"), ("u-a", "PERIOD_YEAR", "operator"), ("u-kosong", "PERIOD_MONTH", "bkn")])
+@pytest.mark.parametrize("page_size", [1, 3, 4, 1000])
+def test_unit_recap_pages_equal_the_line_by_line_recap(loaded, engine, stub, pb, tokens, unit_id, period, caller,
+                                                       page_size):
+    """The page-at-a-time statement (`queries.unit_page`) answers exactly what every member's `Line` answered: the
+    rows, their order, the totals, the member count, and a token on every page but the last, whatever the page size
+    (4 members in u-a: size 4 ends on a page boundary)."""
+    kind = {"PERIOD_MONTH": "month", "PERIOD_YEAR": "year", "PERIOD_WEEK": "week", "PERIOD_DAY": "day"}[period]
+    rows, totals, employees, unit_nama = _reference_unit_recap(engine, pb, unit_id, kind, caller)
+    date = MARCH if kind != "day" else "2025-03-17"
+    if kind == "day":
+        rows, totals, employees, unit_nama = _reference_unit_recap_on(engine, pb, unit_id, caller)
+    seen, token, pages = [], "", 0
+    while True:
+        page = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id=unit_id, period=getattr(pb, period), date=date,
+                                                        page_size=page_size, page_token=token),
+                                 metadata=tokens[caller], timeout=10)
+        pages += 1
+        seen += list(page.rows)
+        assert page.totals == totals and page.employees == employees and page.unit_nama == unit_nama
+        assert len(page.rows) <= page_size
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == rows
+    assert pages == max(1, -(-len(rows) // page_size))
+
+
+def _reference_unit_recap_on(engine, pb, unit_id, caller):
+    """`_reference_unit_recap` for the day 2025-03-17 (A's first day counted in u-b)."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import api, queries
+    with Session(engine) as session:
+        recap = queries.unit_recap(session, unit_id, "day", dt.date(2025, 3, 17), api.today())
+    return ([api._row(line, "day") for line in recap["rows"]], api._counters(recap["total"]),
+            recap["total"].employees, recap["unit_nama"])
+
+
+def test_unit_recap_page_keeps_a_moved_employees_pending_work_elsewhere(loaded, stub, pb, tokens):
+    """A moved from u-a to u-b; her entry a2 still waits in u-a. u-b's counters show no pending work for her, yet
+    her line there shows the age of her oldest waiting entry of the month, as the employee recap does: the age is
+    the employee's, not the unit's (so it cannot be skipped for lines whose counters show `pending` = 0)."""
+    u_b = stub.GetUnitRecap(pb.GetUnitRecapRequest(unit_id="u-b", period=pb.PERIOD_MONTH, date=MARCH),
+                            metadata=tokens["admin"], timeout=10)
+    (row,) = u_b.rows
+    assert row.nip == A and row.counters.pending == 0 and row.counters.oldest_pending_days > 300
+    assert u_b.totals.oldest_pending_days == row.counters.oldest_pending_days
+    assert row.nama == "Ani" and row.unit_id == "u-b" and row.counters.achievement_pct
+
+
+def test_unit_page_is_two_statements(loaded, engine):
+    """The subtree, then one statement for the page and the total: no statement per member or per lookup."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import queries
+    seen = []
+
+    def record(conn, cursor, statement, *rest):
+        seen.append(statement)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        with Session(engine) as session:
+            page = queries.unit_page(session, "u-a", "month", dt.date(2025, 3, 20), dt.date(2026, 1, 1), None, 1, 2)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert [row[0] for row in page["rows"]] == sorted([A, B, C, P])[1:3] and page["members"] == 4
+    assert len(seen) == 2, seen
+    from recap.application import api
+    api._shown_counters(page["total"][3:])   # every cell has the protobuf field's type
+    assert [api._shown_counters(row[3:]).pending for row in page["rows"]] == [0, 1]   # P, then A (a2)
+
+
+def test_unit_page_reads_only_its_members_names_and_achievements(loaded, engine):
+    """A unit of 1,000 among 20,000 employees: the page reads its members' rows of `employees` and
+    `employee_achievement`, not the country's (as joins, the planner hashed both whole tables: 5.6 M rows
+    nationally). Rolled back afterwards."""
+    import datetime as dt
+
+    from sqlalchemy.orm import Session
+
+    from recap.application import queries
+    with Session(engine) as session:
+        session.execute(sa.text(
+            "INSERT INTO employees (nip, nama, instansi_id, status) SELECT 'x' || g, 'Pegawai ' || g, 'i-x', 'aktif' "
+            "FROM generate_series(1, 20000) g; "
+            "INSERT INTO employee_achievement (nip, kind, period_key, achievement) "
+            "SELECT 'x' || g, 'month', '2025-03', g / 7.0 FROM generate_series(1, 20000) g; "
+            "INSERT INTO assignments (assignment_id, nip, instansi_id, jabatan_id, unit_id, start_date, version) "
+            "SELECT 'as-x' || g, 'x' || g, 'i-x', 'j-x', 'u-besar', '2025-01-01', 1 FROM generate_series(1, 1000) g; "
+            "ANALYZE employees; ANALYZE employee_achievement; ANALYZE assignments"))
+
+        def reads():
+            """Rows read by sequential and bitmap scans of each table and fetched through any of its indexes, as
+            the backend has counted them so far (a difference: counts not yet flushed from earlier work remain)."""
+            return {table: session.execute(sa.text(
+                "SELECT pg_stat_get_xact_tuples_returned(CAST(:t AS regclass)) "
+                "+ pg_stat_get_xact_tuples_fetched(CAST(:t AS regclass)) + (SELECT sum("
+                "pg_stat_get_xact_tuples_fetched(i.indexrelid)) FROM pg_index i "
+                "WHERE i.indrelid = CAST(:t AS regclass))"), {"t": table}).scalar()
+                for table in ("employees", "employee_achievement")}
+        before = reads()
+        page = queries.unit_page(session, "u-besar", "month", dt.date(2025, 3, 20), dt.date(2026, 1, 1), None, 0,
+                                 1000)
+        read = {table: count - before[table] for table, count in reads().items()}
+        session.rollback()
+    shown = {row[0]: row[14] for row in page["rows"]}
+    assert len(shown) == 1000 and page["members"] == 1000 and (shown["x7"], shown["x1000"]) == ("1.00", "142.86")
+    assert read == {"employees": 1000, "employee_achievement": 1000}, read

@@ -55,6 +55,9 @@ template_versions = sa.Table(
     sa.Column("author", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
     sa.Column("kegiatan", JSONB, nullable=False),  # [{nama, satuan, kuantitas, kualitas, waktu, biaya, angka_kredit}]
+    # PermenPANRB 6/2022 positions (migration 0009): the RHK with their IKI a 6/2022 document starts from
+    sa.Column("pendekatan", sa.Text),  # kuantitatif | kualitatif; null: no RHK
+    sa.Column("rhk", JSONB),  # [{rhk_id, nomor, jenis, uraian, sasaran_organisasi, perspektif, iki: [...]}]
 )
 
 employees = sa.Table(
@@ -236,4 +239,19 @@ employee_predikat = sa.Table(
     sa.Column("predikat", sa.Text, nullable=False),  # sangat_baik | baik | butuh_perbaikan | kurang | sangat_kurang
     sa.Column("source", sa.Text, nullable=False),  # what finalised it, e.g. evaluation:<id>
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+)
+
+
+# The PyB's finalisation of an instansi's period (6/2022 §4, migration 0009): before it the period's results are not
+# final. The spread, the broken rules finalised over and the written reason are kept as they were at that moment.
+distribusi_final = sa.Table(
+    "distribusi_final", metadata,
+    sa.Column("instansi_id", sa.Text, primary_key=True),
+    sa.Column("periode", sa.Text, primary_key=True),
+    sa.Column("predikat_organisasi", sa.Text, nullable=False),
+    sa.Column("jumlah", JSONB, nullable=False),  # predikat -> count at finalisation
+    sa.Column("pelanggaran", JSONB, nullable=False, server_default="[]"),  # [{aturan, pesan}] finalised over
+    sa.Column("alasan_pengecualian", sa.Text),
+    sa.Column("finalised_by", sa.Text, nullable=False),
+    sa.Column("finalised_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
 )

@@ -17,8 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..adapters import repository as repo
+from ..adapters import rhk_repository
 from ..adapters import tables as t
 from ..domain import document as d
+from ..domain.rhk import RULESET_622
 from . import templates
 from .handlers import SystemActor, publish_approved, publish_closed
 from .ruleset_setting import ruleset_for
@@ -135,10 +137,14 @@ def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.dat
         targets.append(d.Target(None, nomor, item.nama, item.satuan, item.kuantitas, item.kualitas, item.waktu,
                                 item.biaya, item.angka_kredit))
     repo.insert_kegiatan(session, skp_id, targets)
-    repo.add_audit(session, skp_id, SystemActor.subject, "drafted",
-                   {"assignment_id": data["assignment_id"], "jabatan_id": new["jabatan_id"],
-                    "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
-                    "kegiatan": len(targets), "source": source, "ruleset": ruleset})
+    detail = {"assignment_id": data["assignment_id"], "jabatan_id": new["jabatan_id"],
+              "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
+              "kegiatan": len(targets), "source": source, "ruleset": ruleset}
+    template_rhk = templates.drafting_rhk(session, new["jabatan_id"]) if ruleset == RULESET_622 else None
+    if template_rhk is not None:  # a draft plan: the employee still picks the atasan's RHK each one serves
+        rhk_repository.save_plan(session, skp_id, pendekatan=template_rhk[0], rhk=template_rhk[1])
+        detail["rhk"] = len(template_rhk[1])
+    repo.add_audit(session, skp_id, SystemActor.subject, "drafted", detail)
     return skp_id
 
 

@@ -6,8 +6,11 @@ predikat (the matrix) and, for a jabatan fungsional, the angka kredit follow (do
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from ekinerja_platform.domain_errors import FailedPrecondition
+from ekinerja_rules.permenpanrb_6_2022.contract import InvalidPredikatInput
+from ekinerja_rules.permenpanrb_6_2022.siasn import parse_siasn_input, siasn_export
 
 from ..adapters import forms, forms_622, predikat_repository
 from ..adapters import repository as repo
@@ -18,6 +21,7 @@ from . import events_622
 from .handlers import _actor, _changed
 from .official_forms import _person
 from .rencana import _doc
+from .ruleset_setting import check_not_final, finalisation_of
 
 
 def _approved(session, doc: dict) -> dict:
@@ -33,7 +37,9 @@ def _periode(doc: dict, text: str):
 
 def evaluation_view(session, doc: dict, evaluation: dict | None, periode: str) -> dict:
     return {"doc": doc, "periode": periode, "evaluation": evaluation,
-            "feedback": rr.feedback_of(session, doc["skp_id"], periode)}
+            "feedback": rr.feedback_of(session, doc["skp_id"], periode),
+            "final": bool(evaluation and evaluation.get("predikat"))
+            and finalisation_of(session, doc["instansi_id"], periode) is not None}
 
 
 def list_evaluations(session, principal, skp_id: str) -> list[dict]:
@@ -103,6 +109,7 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
     missing = ev.missing_realisasi(rhk.iki_by_id(plan["approved_rhk"]), (current or {}).get("realisasi") or {})
     if missing:
         raise FailedPrecondition("realisasi belum diisi untuk " + "; ".join(missing), field="realisasi")
+    check_not_final(session, doc["instansi_id"], periode.kode)  # the PyB closed this period's spread
     jenjang = ev.jenjang_of(doc["kind"], rr.jenjang_of_position(session, doc["jabatan_id"]))
     result = ev.outcome(hasil, sikap, jenjang, bulan)
     rr.save_evaluation(session, doc, periode, bulan, hasil_kerja=hasil.value, perilaku=sikap.value,
@@ -134,3 +141,34 @@ def dokumen_evaluasi(session, principal, skp_id: str, periode_text: str) -> form
     penilai = _person(repo.person_on_forms(session, doc["penilai_nip"]))
     return forms_622.dokumen_evaluasi(doc, plan["approved_rhk"], rated,
                                       rr.feedback_of(session, doc["skp_id"], periode.kode), pns, penilai)
+
+
+def siasn(session, principal, skp_id: str, periode_text: str, pns_dinilai_id: str, periodik_id: str,
+          koefisien_id: str) -> dict:
+    """The SIASN-ready export of a rated and finalised period: the offline ``ekinerja skp siasn`` code
+    (``ekinerja_rules.permenpanrb_6_2022.siasn``) fed from the stored evaluation, so the predikat sent is the
+    matrix's for the stored ratings."""
+    doc, _ = _doc(session, "GetSiasnExport", principal, skp_id)
+    periode, _bulan = _periode(doc, periode_text)
+    rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
+    if rated is None or not rated.get("predikat"):
+        raise FailedPrecondition(f"periode {periode.kode} belum dinilai pejabat penilai", field="periode")
+    if finalisation_of(session, doc["instansi_id"], periode.kode) is None:
+        raise FailedPrecondition(f"hasil periode {periode.kode} belum difinalkan oleh pejabat yang berwenang "
+                                 "(kurva distribusi)", field="periode", reason="HASIL_BELUM_FINAL")
+    start, end = max(periode.start, doc["period_start"]), min(periode.end, doc["period_end"])
+    penilai = repo.person_on_forms(session, doc["penilai_nip"]) or {}
+    data = {"ruleset": doc["ruleset"], "pns_dinilai_id": (pns_dinilai_id or "").strip() or doc["nip"],
+            "tahun": start.year, "bulan_mulai": start.month, "bulan_selesai": end.month,
+            "hasil_kerja": rated["hasil_kerja"], "perilaku": rated["perilaku"],
+            "penilai": {"status": "ASN", "nip": doc["penilai_nip"], "nama": penilai.get("nama") or None,
+                        "jabatan": penilai.get("jabatan") or None, "unor": penilai.get("unit") or None,
+                        "golongan": penilai.get("golongan") or None},
+            "periodik_id": (periodik_id or "").strip() or None, "koefisien_id": (koefisien_id or "").strip() or None}
+    try:
+        out = siasn_export(parse_siasn_input(data))
+    except InvalidPredikatInput as error:  # stored data SIASN cannot take (e.g. no penilai recorded)
+        first = error.errors[0]
+        raise FailedPrecondition(f"data belum lengkap untuk SIASN: {first.field} {first.message}",
+                                 field=first.field) from None
+    return {"json": json.dumps(out, ensure_ascii=False, sort_keys=True), **out}

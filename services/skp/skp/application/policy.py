@@ -34,6 +34,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "ListTemplateVersions": TEMPLATE_READ,
     "CopyCatalogueToTemplate": TEMPLATE_MANAGE,
     "UpdateTemplate": TEMPLATE_MANAGE,
+    "UpdateTemplateRhk": TEMPLATE_MANAGE,  # the RHK/IKI of a PermenPANRB 6/2022 position
     "AdoptSkpAsTemplate": frozenset({PENILAI}),  # the approved document's penilai ("jadikan template jabatan")
     "ListCatalogues": ANY_PEGAWAI,
     "GetCatalogue": ANY_PEGAWAI,
@@ -63,6 +64,9 @@ RULES: dict[str, frozenset[str] | str] = {
     "GetPredikatOrganisasi": SETTING_READ,
     "SetPredikatOrganisasi": InstansiRule({ADMIN}),
     "CheckDistribution": InstansiRule({BKN, ADMIN}),
+    # the PyB makes the period's results final (curve.finalise): the instansi's admin_instansi, as it sets the
+    # organisation's predikat
+    "FinaliseDistribution": InstansiRule({ADMIN}),
     # PermenPANRB 6/2022 (rencana.py, evaluation.py): the employee writes the plan and the realisation; the penilai
     # sets the ekspektasi, approves or returns, gives feedback and rates
     "GetRencanaKinerja": READ,
@@ -77,6 +81,7 @@ RULES: dict[str, frozenset[str] | str] = {
     "RateEvaluasi": frozenset({PENILAI}),
     "ListEvaluasi": READ,
     "ExportEvaluasi": READ,  # the dokumen evaluasi: whoever may read the evaluations
+    "GetSiasnExport": frozenset({OWNER, PENILAI, ADMIN}),  # what is sent to SIASN: the employee, penilai, admin
 }
 
 

@@ -16,7 +16,7 @@ from ..adapters import tables as t
 from ..domain import ruleset_setting as rs
 from . import policy
 
-RULESET, PREDIKAT_ORGANISASI = "ruleset", "predikat_organisasi"
+RULESET, PREDIKAT_ORGANISASI, FINALISASI = "ruleset", "predikat_organisasi", "finalisasi"
 
 
 def _actor(principal) -> str:
@@ -112,6 +112,8 @@ def set_predikat_organisasi(session, principal, instansi_id: str, periode: str, 
     reason = rs.check_reason(reason)
     policy.authorize_instansi("SetPredikatOrganisasi", principal, instansi_id)
     require_6_2022(session, instansi_id, periode)
+    if predikat_organisasi_of(session, instansi_id, periode) != value:  # the value in force may be set again
+        check_not_final(session, instansi_id, periode)
     _set(session, principal, PREDIKAT_ORGANISASI, t.predikat_organisasi, "predikat", instansi_id, "periode", periode,
          value, reason)
     return _view(session, PREDIKAT_ORGANISASI, t.predikat_organisasi, "predikat", instansi_id, "periode", periode,
@@ -121,3 +123,27 @@ def set_predikat_organisasi(session, principal, instansi_id: str, periode: str, 
 def predikat_organisasi_of(session, instansi_id: str, periode: str) -> str | None:
     return session.execute(sa.select(t.predikat_organisasi.c.predikat).where(
         t.predikat_organisasi.c.instansi_id == instansi_id, t.predikat_organisasi.c.periode == periode)).scalar()
+
+
+# --- the finalisation of a period (6/2022 §4: the curve is checked before the results are final) ----------------
+
+
+def lock_period(session, instansi_id: str, periode: str, *, shared: bool) -> None:
+    """A transaction lock on (instansi, periode): ratings take it shared, the finalisation exclusive, so no rating
+    slips into a spread while it is being finalised."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    session.execute(sa.text(f"SELECT {function}(hashtext(:key))"), {"key": f"distribusi:{instansi_id}:{periode}"})
+
+
+def finalisation_of(session, instansi_id: str, periode: str) -> dict | None:
+    row = session.execute(sa.select(t.distribusi_final).where(
+        t.distribusi_final.c.instansi_id == instansi_id, t.distribusi_final.c.periode == periode)).mappings().first()
+    return dict(row) if row else None
+
+
+def check_not_final(session, instansi_id: str, periode: str) -> None:
+    """A finalised period's spread is closed: no new rating, no other organisation predikat."""
+    lock_period(session, instansi_id, periode, shared=True)
+    if finalisation_of(session, instansi_id, periode) is not None:
+        raise FailedPrecondition(f"hasil kinerja periode {periode} instansi ini sudah difinalkan oleh pejabat yang "
+                                 "berwenang", field="periode", reason="PERIODE_SUDAH_FINAL")

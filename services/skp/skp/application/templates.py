@@ -15,6 +15,7 @@ from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, Invali
 from ..adapters import repository as repo
 from ..adapters import tables as t
 from ..domain import document as d
+from ..domain import rhk
 from ..domain import template as tpl
 from ..domain.catalogue import CATALOGUES, Catalogue, CatalogueKegiatan, catalogue_of, infer_jenis
 from . import policy
@@ -84,13 +85,17 @@ def _lock_position(session, jabatan_id: str) -> dict:
 
 
 def _new_version(session, principal, pos: dict, expected_version: int, source: str, reason: str,
-                 items: tuple[CatalogueKegiatan, ...]) -> dict:
+                 items: tuple[CatalogueKegiatan, ...] | None, rhk_plan: tuple[str, list[dict]] | None = None) -> dict:
+    """The next version; what the change does not touch (the kegiatan, or the 6/2022 RHK) is carried over."""
     current = current_version(session, pos["jabatan_id"])
     tpl.check_expected_version(current["version"] if current else 0, expected_version)
     version = (current["version"] if current else 0) + 1
+    kegiatan = tpl.to_json(items) if items is not None else (current["kegiatan"] if current else [])
+    pendekatan, rhk_rows = rhk_plan if rhk_plan is not None else (
+        (current.get("pendekatan"), current.get("rhk")) if current else (None, None))
     row = session.execute(pg_insert(t.template_versions).values(
         jabatan_id=pos["jabatan_id"], version=version, instansi_id=pos["instansi_id"], source=source,
-        reason=reason, author=_actor(principal), kegiatan=tpl.to_json(items))
+        reason=reason, author=_actor(principal), kegiatan=kegiatan, pendekatan=pendekatan, rhk=rhk_rows)
         .on_conflict_do_nothing().returning(*t.template_versions.c)).mappings().first()
     if row is None:
         raise Conflict(f"versi {version} template ini baru saja dibuat pengguna lain: muat ulang",
@@ -152,6 +157,26 @@ def update_template(session, principal, jabatan_id: str, expected_version: int, 
     _authorize(session, "UpdateTemplate", principal, pos)
     kegiatan = tpl.validate_items(items, pos["kind"])
     return _new_version(session, principal, pos, expected_version, "edit", tpl.reason_text(reason), kegiatan)
+
+
+def update_template_rhk(session, principal, jabatan_id: str, expected_version: int, pendekatan: str,
+                        items: list[rhk.RhkInput], reason: str) -> dict:
+    """The RHK/IKI a PermenPANRB 6/2022 holder's document starts from; the kegiatan are carried over."""
+    pos = _lock_position(session, _jabatan_id(jabatan_id))
+    _authorize(session, "UpdateTemplateRhk", principal, pos)
+    plan = rhk.validate_template_rhk(pendekatan, items, pos["kind"])
+    # the first version keeps what documents were drafted from until now: the catalogue's kegiatan
+    kegiatan = None if current_version(session, pos["jabatan_id"]) else catalogue_of(
+        pos["jenis_jabatan"], pos["kind"], pos["job_group"], pos["nama"]).kegiatan
+    return _new_version(session, principal, pos, expected_version, "edit", tpl.reason_text(reason), kegiatan, plan)
+
+
+def drafting_rhk(session, jabatan_id: str) -> tuple[str, list[dict]] | None:
+    """(pendekatan, RHK) a new 6/2022 document of the position starts from: its current template version's."""
+    current = current_version(session, jabatan_id)
+    if current is None or not current.get("rhk"):
+        return None
+    return current["pendekatan"], rhk.plan_from_template(current["rhk"])
 
 
 def adopt_skp(session, principal, skp_id: str, reason: str) -> dict:

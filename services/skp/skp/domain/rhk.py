@@ -221,9 +221,13 @@ def validate_ekspektasi(values: dict[str, str]) -> dict[str, str]:
 
 
 def check_submittable(plan: list[dict], penilai_nip: str | None) -> None:
-    """What a plan needs before the penilai sees it: an RHK utama, and a penilai to approve it."""
+    """What a plan needs before the penilai sees it: an RHK utama, each RHK's intervensi chosen (a plan started
+    from the position template has none until the employee picks the atasan's RHK), and a penilai to approve it."""
     if not any(r["jenis"] == UTAMA for r in plan):
         raise FailedPrecondition("SKP perlu paling sedikit satu RHK utama", field="rhk")
+    for i, item in enumerate(plan):
+        if not item.get("rhk_atasan_id") and not item.get("sasaran_organisasi"):
+            raise FailedPrecondition("RHK atasan yang diintervensi belum dipilih", field=f"rhk[{i}].rhk_atasan_id")
     if not penilai_nip:
         raise FailedPrecondition("pejabat penilai belum tercatat untuk SKP ini", field="penilai_nip")
 
@@ -239,3 +243,34 @@ def rhk_by_id(plan: list[dict] | None) -> dict[str, dict]:
 
 def iki_by_id(plan: list[dict] | None) -> dict[str, dict]:
     return {k["iki_id"]: {**k, "rhk_id": r["rhk_id"]} for r in plan or [] for k in r["iki"]}
+
+
+# --- position templates (docs/position-templates.md): the RHK/IKI a 6/2022 holder's document starts from -----------
+
+
+def validate_template_rhk(pendekatan: str, items: list[RhkInput], kind: str) -> tuple[str, list[dict]]:
+    """A position template's RHK with their IKI: the plan's rules without cascading. The atasan's RHK is the holder's
+    choice on the document (the atasan's approved plan is per person and year, a template outlives both), so a
+    template names none; a JPT template may name the organisation's plan and needs a perspektif. Ids are not the
+    template's: every document gets its own (``plan_from_template``)."""
+    for i, item in enumerate(items):
+        if (item.rhk_atasan_id or "").strip():
+            raise InvalidArgument("template tidak memuat RHK atasan: pegawai memilihnya pada SKP-nya",
+                                  field=f"rhk[{i}].rhk_atasan_id")
+        if (item.rhk_id or "").strip() or any((k.iki_id or "").strip() for k in item.iki):
+            raise InvalidArgument("template tidak memakai id RHK/IKI; kosongkan", field=f"rhk[{i}].rhk_id")
+    placeholder = "template"  # stands in for the holder's choice while the plan's rules are checked
+    stand_in = [RhkInput("", x.jenis, x.uraian, "" if (is_jpt(kind) and x.sasaran_organisasi.strip()) else placeholder,
+                         x.sasaran_organisasi, x.perspektif, x.iki) for x in items]
+    if not items:
+        raise InvalidArgument("template perlu paling sedikit satu RHK", field="rhk")
+    pendekatan, plan = validate_plan(pendekatan, stand_in, kind, {placeholder: {"uraian": ""}})
+    if not any(r["jenis"] == UTAMA for r in plan):
+        raise InvalidArgument("template perlu paling sedikit satu RHK utama", field="rhk")
+    return pendekatan, [{**r, "rhk_atasan_id": None, "rhk_atasan_uraian": None} for r in plan]
+
+
+def plan_from_template(rows: list[dict]) -> list[dict]:
+    """A document's draft plan from its position template: the same RHK/IKI under ids of its own, no intervensi."""
+    return [{**r, "rhk_id": str(uuid.uuid4()), "rhk_atasan_id": None, "rhk_atasan_uraian": None,
+             "iki": [{**k, "iki_id": str(uuid.uuid4())} for k in r["iki"]]} for r in rows]

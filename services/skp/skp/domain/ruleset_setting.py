@@ -44,13 +44,13 @@ def check_ruleset(ruleset: str) -> str:
     return ruleset
 
 
-def check_reason(reason: str) -> str:
+def check_reason(reason: str, field: str = "reason") -> str:
     """Every change says why (the audit trail is read by BKN's auditors)."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidArgument("alasan perubahan wajib diisi", field="reason")
+        raise InvalidArgument("alasan perubahan wajib diisi", field=field)
     if len(reason) > REASON_MAX:
-        raise InvalidArgument(f"alasan paling panjang {REASON_MAX} karakter", field="reason")
+        raise InvalidArgument(f"alasan paling panjang {REASON_MAX} karakter", field=field)
     return reason
 
 

@@ -45,6 +45,7 @@ def requests(pb, skp_id, kegiatan_id):
                                                perilaku="sesuai"),
         "ListEvaluasi": pb.ListEvaluasiRequest(skp_id=skp_id),
         "ExportEvaluasi": pb.ExportEvaluasiRequest(skp_id=skp_id, periode="2024-01", format=pb.EXPORT_FORMAT_PDF),
+        "GetSiasnExport": pb.GetSiasnExportRequest(skp_id=skp_id, periode="2024-01"),
     }
 
 

@@ -56,6 +56,6 @@ def test_matrix(rpc, caller):
 # Position templates (rules by the position's agency and its penilai): tests/unit/test_position_templates.py
 # Instansi settings and the distribution curve (issue 22): tests/unit/test_ruleset_setting.py
 SETTING_RPCS = {"GetRulesetSetting", "SetRulesetSetting", "GetPredikatOrganisasi", "SetPredikatOrganisasi",
-                "CheckDistribution"}
+                "CheckDistribution", "FinaliseDistribution"}
 TEMPLATE_RPCS = {"GetTemplate", "ListTemplateVersions", "CopyCatalogueToTemplate", "UpdateTemplate",
-                 "ListCatalogues", "GetCatalogue"}
+                 "UpdateTemplateRhk", "ListCatalogues", "GetCatalogue"}

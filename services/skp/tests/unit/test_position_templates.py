@@ -124,6 +124,7 @@ TEMPLATE_EXPECTED = {
     "ListTemplateVersions": {"admin_instansi", "position_penilai", "colleague", "admin_bkn"},
     "CopyCatalogueToTemplate": {"admin_instansi", "position_penilai"},
     "UpdateTemplate": {"admin_instansi", "position_penilai"},
+    "UpdateTemplateRhk": {"admin_instansi", "position_penilai"},
 }
 
 
