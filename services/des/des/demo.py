@@ -2,7 +2,7 @@
 
 Run by scripts/demo_seed.py once the services run and des holds the demo's approved SKPs (from skp's events). The
 history lies in the past, where des's own API rightly refuses to write (a month closes on day N of the next month;
-a plan is stated before its day), so it is written through des's own use cases (`application.handlers`), each on
+a plan is stated before its day), so it is written through des's own use cases (`application/`), each on
 the clock of the day it happened and as the person who did it: the same rules, audit rows and outbox events as an
 RPC (the running service's relay publishes them to skp and recap). Deterministic (fixed rules per NIP and date,
 relative to the real today) and idempotent: a day that has entries already is left alone, a lock or a kualitas
@@ -47,9 +47,10 @@ from ekinerja_platform.settings import env
 from ekinerja_platform.tokens import Principal
 
 from .adapters import repository as repo
-from .application import handlers
+from .adapters.unit_of_work import in_session
+from .application import activities, locks, monthly, plans, review
+from .application.activities import ActivityInput
 from .application.config import DesConfig
-from .application.handlers import ActivityInput
 
 SOURCE = "demo"
 WORKERS = 8   # employees written at once: the run mostly waits for PostgreSQL round trips (py-spy: ~3/4 of samples)
@@ -155,7 +156,7 @@ class History:
     # -- writing through des's use cases ------------------------------------------------------------------------
     def submit(self, s, emp: Employee, day: dt.date, on: dt.date, kegiatan, qty: Decimal, menit: int,
                uraian: str) -> dict:
-        view = handlers.submit_activity(s, emp.principal, ActivityInput(
+        view = activities.submit_activity(s, emp.principal, ActivityInput(
             tanggal=day.isoformat(), kegiatan_id=kegiatan.kegiatan_id, uraian=uraian, kuantitas=str(qty),
             menit=menit), False, FixedDay(self.base, on), source=SOURCE)
         self.count("reports", 1)
@@ -163,8 +164,8 @@ class History:
 
     def approve(self, s, emp: Employee, views: list[dict]) -> None:
         if views and emp.penilai_nip:
-            handlers.approve_activities(s, person(emp.penilai_nip, emp.instansi_id),
-                                        [(str(v["activity_id"]), "", 0) for v in views])
+            review.approve_activities(in_session(s), person(emp.penilai_nip, emp.instansi_id),
+                                      [(str(v["activity_id"]), "", 0) for v in views])
             self.count("approved", len(views))
 
     def rate_and_lock_month(self, s, emp: Employee, first: dt.date, kegiatan) -> None:
@@ -179,9 +180,10 @@ class History:
             return   # closed already, or something still waits: the month stays open
         for k in kegiatan:
             kualitas = Decimal(78 + roll(emp.nip, bulan, k.nomor) % 18)
-            handlers.set_monthly_quality(s, penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan, str(kualitas))
+            monthly.set_monthly_quality(in_session(s), penilai, emp.nip, k.skp_id, k.kegiatan_id, bulan,
+                                        str(kualitas))
             self.count("kualitas", 1)
-        handlers.lock_period(s, penilai, emp.nip, "month", "", bulan)
+        locks.lock_period(in_session(s), penilai, emp.nip, "month", "", bulan)
         self.count("month_locks", 1)
 
     # -- the earlier months --------------------------------------------------------------------------------------------
@@ -291,8 +293,8 @@ class History:
             for index, (k, qty) in enumerate(work):
                 detail = DETAILS[roll(emp.nip, day, k.nomor) % len(DETAILS)]
                 if index == 0 and on == day:
-                    handlers.submit_plan(s, emp.principal, day.isoformat(), k.kegiatan_id, f"{k.nama} ({detail})",
-                                         str(qty), "", FixedDay(self.base, day))
+                    plans.submit_plan(in_session(s), emp.principal, day.isoformat(), k.kegiatan_id,
+                                      f"{k.nama} ({detail})", str(qty), "", FixedDay(self.base, day))
                     self.count("plans", 1)
                 views.append(self.submit(s, emp, day, on, k, qty, 60 + 30 * (roll(emp.nip, day, index) % 6),
                                          f"{k.nama} ({detail})"))
@@ -305,15 +307,15 @@ class History:
                     if roll("revise", emp.nip, day, k.nomor) % 23 == 0]
         self.approve(s, emp, [v for v in views if v not in returned])
         for v in returned:
-            handlers.request_revision(s, person(emp.penilai_nip, emp.instansi_id), str(v["activity_id"]),
-                                      "Mohon lengkapi uraian dengan hasil kerja dan bukti dukungnya.", 0)
+            review.request_revision(in_session(s), person(emp.penilai_nip, emp.instansi_id), str(v["activity_id"]),
+                                    "Mohon lengkapi uraian dengan hasil kerja dan bukti dukungnya.", 0)
             self.count("revisions", 1)
         for v in returned:   # the employee adds what was asked and sends it again; the penilai approves
-            fixed = handlers.update_activity(s, emp.principal, str(v["activity_id"]), ActivityInput(
+            fixed = activities.update_activity(s, emp.principal, str(v["activity_id"]), ActivityInput(
                 uraian=f"{v['uraian']}; hasil: dokumen/laporan terlampir", kuantitas=str(v["kuantitas"]),
                 kegiatan_id=v["kegiatan_id"], menit=v.get("menit") or 60), 0, FixedDay(self.base, on))
             if fixed["state"] not in ("submitted", "resubmitted"):
-                fixed = handlers.send_activity(s, emp.principal, str(v["activity_id"]), 0)
+                fixed = activities.send_activity(s, emp.principal, str(v["activity_id"]), 0)
             self.approve(s, emp, [fixed])
 
     def lock_old_days(self, emp: Employee, days: list[dt.date]) -> None:
@@ -328,8 +330,8 @@ class History:
                 if repo.active_lock(s, emp.nip, day) is not None or not self.days_with_entries(s, emp.nip, day, day):
                     continue
                 try:   # lock_period refuses before it writes anything: the transaction goes on
-                    handlers.lock_period(s, person(emp.penilai_nip, emp.instansi_id), emp.nip, "day",
-                                         day.isoformat(), "")
+                    locks.lock_period(in_session(s), person(emp.penilai_nip, emp.instansi_id), emp.nip, "day",
+                                      day.isoformat(), "")
                     self.count("day_locks", 1)
                 except DomainError:
                     pass   # something still waits for review that day: it stays open

@@ -7,12 +7,15 @@ nothing behind its savepoint) and stand in for the report and plan use cases qui
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import itertools
+import uuid
 from decimal import Decimal
 
 from des.application import ports
+from des.domain.activity import AWAITING_REVIEW, Activity
 from des.domain.quick_entry import Kegiatan
 from ekinerja_platform.testing_uow import FakeUnitOfWork
 
@@ -28,6 +31,7 @@ class SkpStore:
         self.revisions: dict[tuple[str, str], int] = {}
         self.kegiatan: dict[tuple[str, str], dict[str, dict]] = {}   # kegiatan_id -> nomor, nama, satuan, kuantitas
         self.months: dict[tuple[str, str], dict[str, dict]] = {}     # kegiatan_id -> {(tahun, bulan): kuantitas}
+        self.quality: dict[tuple, Decimal] = {}                       # (nip, skp_id, kegiatan_id, tahun, bulan)
 
 
 class FakeMonthlyTargets(ports.MonthlyTargets):
@@ -35,10 +39,12 @@ class FakeMonthlyTargets(ports.MonthlyTargets):
         self.store = store
 
     def add(self, nip: str, skp_id: str, start: dt.date, end: dt.date, instansi_id: str = "pemkot-bogor",
-            kegiatan: dict[str, tuple[str, str, dict]] | None = None) -> None:
+            kegiatan: dict[str, tuple[str, str, dict]] | None = None, penilai_nip: str | None = None,
+            ruleset: str | None = None) -> None:
         """A known document; `kegiatan` {kegiatan_id: (satuan, total, {(tahun, bulan): kuantitas})}."""
         key = (nip, skp_id)
-        self.store.documents[key] = ports.SkpDocument(instansi_id, None, None, start, end, None, None, version=1)
+        self.store.documents[key] = ports.SkpDocument(instansi_id, None, None, start, end, penilai_nip, None,
+                                                      version=1, ruleset=ruleset)
         self.store.kegiatan[key] = {kid: dict(nomor=n, nama=kid, satuan=satuan, kuantitas=Decimal(total))
                                     for n, (kid, (satuan, total, _)) in enumerate((kegiatan or {}).items(), 1)}
         self.store.months[key] = {kid: {ym: Decimal(q) for ym, q in split.items()}
@@ -65,6 +71,36 @@ class FakeMonthlyTargets(ports.MonthlyTargets):
 
     def set(self, nip, skp_id, kegiatan_id, values, actor):
         self.store.months.setdefault((nip, skp_id), {})[kegiatan_id] = dict(values)
+        for key in [k for k in self.store.quality if k[:3] == (nip, skp_id, kegiatan_id) and k[3:] not in values]:
+            del self.store.quality[key]  # a dropped month takes its kualitas with it
+
+    def _header(self, key):
+        doc = self.store.documents.get(key)
+        return None if doc is None else ports.SkpHeader(key[1], doc.instansi_id, doc.penilai_nip, doc.period_start,
+                                                        doc.period_end, doc.ruleset)
+
+    def document(self, nip, skp_id):
+        return self._header((nip, skp_id))
+
+    def covering(self, nip, tanggal):
+        keys = [k for k, d in self.store.documents.items() if k[0] == nip and k not in self.store.closed
+                and d.period_start <= tanggal <= d.period_end]
+        return self._header(max(keys, key=lambda k: self.store.documents[k].period_start)) if keys else None
+
+    def rows(self, nip, skp_id):
+        kegiatan = self.store.kegiatan.get((nip, skp_id), {})
+        out = [ports.TargetRow(skp_id, kid, k["nomor"], k["nama"], k["satuan"], y, m, q,
+                               self.store.quality.get((nip, skp_id, kid, y, m)))
+               for kid, k in kegiatan.items()
+               for (y, m), q in self.store.months.get((nip, skp_id), {}).get(kid, {}).items()]
+        return sorted(out, key=lambda r: (r.nomor, r.tahun, r.bulan))
+
+    def month_for_update(self, nip, skp_id, kegiatan_id, tahun, bulan):
+        return next((r for r in self.rows(nip, skp_id) if (r.kegiatan_id, r.tahun, r.bulan) == (kegiatan_id, tahun,
+                                                                                                  bulan)), None)
+
+    def set_quality(self, nip, skp_id, kegiatan_id, tahun, bulan, kualitas, actor):
+        self.store.quality[(nip, skp_id, kegiatan_id, tahun, bulan)] = kualitas
 
 
 class FakeSkpCopies(ports.SkpCopies):
@@ -234,6 +270,178 @@ class FakeQuickEntries(ports.QuickEntries):
         return self._write(self.plans, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan)
 
 
+class FakeInstansiSettings(ports.InstansiSettings):
+    def __init__(self):
+        self.windows: dict[str, int] = {}
+        self.audits: list[tuple[str, str, dict]] = []  # (instansi_id, actor, after)
+        self.contexts_forgotten = 0
+
+    def set_window(self, instansi_id, days, actor):
+        self.windows[instansi_id] = days
+        self.audits.append((instansi_id, actor, {"window_days": days}))
+
+    def forget_contexts(self):
+        self.contexts_forgotten += 1
+
+
+class FakeRelations(ports.Relations):
+    def __init__(self):
+        self.skps: dict[str, list[tuple[dt.date, dt.date, ports.DaySkp]]] = {}
+        self.instansi: dict[str, str] = {}
+        self.heads: dict[str, frozenset[str]] = {}
+
+    def add_skp(self, nip: str, start: dt.date, end: dt.date, skp: ports.DaySkp) -> None:
+        self.skps.setdefault(nip, []).append((start, end, skp))
+
+    def skp_for_date(self, nip, tanggal):
+        covering = [(start, skp) for start, end, skp in self.skps.get(nip, []) if start <= tanggal <= end]
+        return max(covering, key=lambda c: c[0])[1] if covering else None
+
+    def instansi_of(self, nip):
+        docs = sorted(self.skps.get(nip, []), key=lambda d: d[0])
+        return docs[-1][2].instansi_id if docs else self.instansi.get(nip)
+
+    def heads_of(self, nip):
+        return self.heads.get(nip, frozenset())
+
+
+class FakeAuditTrail(ports.AuditTrail):
+    def __init__(self):
+        self.records: list[dict] = []
+
+    def record(self, nip, entity, entity_id, action, actor, before, after, reason=None):
+        self.records.append(dict(nip=nip, entity=entity, entity_id=entity_id, action=action, actor=actor,
+                                 before=before, after=after, reason=reason))
+
+
+class FakePlans(ports.Plans):
+    """The day's context from an SKP, its kegiatan {kegiatan_id: (satuan, nomor)} and locked days."""
+
+    def __init__(self, relations: FakeRelations):
+        self.relations = relations
+        self.kegiatan: dict[tuple[str, str], dict[str, tuple[str, int]]] = {}
+        self.locked: set[tuple[str, dt.date]] = set()
+        self.ruleset: dict[str, str] = {}
+        self.rows: list[dict] = []
+        self._clock = itertools.count()
+
+    def entry_context(self, nip, tanggal, kegiatan_id):
+        skp = self.relations.skp_for_date(nip, tanggal)
+        if skp is None:
+            return None
+        satuan, nomor = self.kegiatan.get((nip, skp.skp_id), {}).get(kegiatan_id, (None, None))
+        return ports.EntryContext(skp.skp_id, skp.instansi_id, "unit-1", skp.penilai_nip, None,
+                                  (nip, tanggal) in self.locked, kegiatan_id if satuan else None, satuan, nomor,
+                                  self.ruleset.get(skp.skp_id, "pp46-2011"))
+
+    def add(self, plan):
+        created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=next(self._clock))
+        self.rows.append({**plan, "created_at": created})
+
+    def between(self, nip, start, end, after=None, limit=None):
+        key = lambda r: (r["tanggal"], r["created_at"], r["plan_id"])  # noqa: E731 - the SQL's ORDER BY
+        rows = sorted((r for r in self.rows if r["nip"] == nip and start <= r["tanggal"] <= end), key=key)
+        rows = [r for r in rows if after is None or key(r) > tuple(after)]
+        return [dict(r) for r in rows[:limit]]
+
+
+class FakeLocks(ports.Locks):
+    def __init__(self):
+        self.rows: list[ports.PeriodLock] = []
+        self.serialised: list[tuple[str, str]] = []
+
+    def serialise(self, nip, skp_id):
+        self.serialised.append((nip, skp_id))
+
+    def active(self, nip, start, end=None):
+        end = end or start
+        return next((r for r in self.rows if r.nip == nip and r.unlocked_at is None
+                     and r.tanggal_start <= end and r.tanggal_end >= start), None)
+
+    def add(self, nip, lock_id, skp_id, scope, start, end, locked_by):
+        self.rows.append(ports.PeriodLock(nip, lock_id, skp_id, scope, start, end, locked_by,
+                                          locked_at=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+
+    def get_for_update(self, nip, lock_id):
+        return next((r for r in self.rows if r.nip == nip and r.lock_id == lock_id), None)
+
+    def lift(self, nip, lock_id, actor, reason):
+        self.rows = [dataclasses.replace(r, unlocked_at=dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc),
+                                         unlocked_by=actor, unlock_reason=reason)
+                     if (r.nip, r.lock_id) == (nip, lock_id) else r for r in self.rows]
+
+    def of(self, nip, start, end, include_lifted):
+        return sorted((r for r in self.rows if r.nip == nip and (include_lifted or r.unlocked_at is None)
+                       and (start is None or (r.tanggal_start <= end and r.tanggal_end >= start))),
+                      key=lambda r: r.tanggal_start)
+
+
+class FakeActivities(ports.Activities):
+    """Reports by id; `between` hands out copies, so a change counts only once saved (as an UPDATE would)."""
+
+    def __init__(self):
+        self.rows: dict[str, Activity] = {}
+        self.saved: list[str] = []
+        self.reviewed_at: dict[str, dt.datetime] = {}
+
+    def put(self, activity: Activity) -> None:
+        self.rows[activity.activity_id] = copy.deepcopy(activity)
+
+    def between(self, nip, start, end, state=None):
+        found = [a for a in self.rows.values() if a.nip == nip and start <= a.content.tanggal <= end
+                 and (state is None or a.state == state)]
+        return [copy.deepcopy(a) for a in sorted(found, key=lambda a: a.content.tanggal)]
+
+    def save(self, activity, at, *, reviewed=False):
+        assert self.rows[activity.activity_id].version == activity.version - 1, "saved from a stale copy"
+        self.rows[activity.activity_id] = copy.deepcopy(activity)
+        self.saved.append(activity.activity_id)
+        if reviewed:
+            self.reviewed_at[activity.activity_id] = at
+
+
+class FakeReviews(ports.Reviews):
+    """Reads the reports of `FakeActivities`; `stored` adds the columns a row has beyond the domain object."""
+
+    def __init__(self, activities: FakeActivities):
+        self.activities = activities
+        self.stored: dict[str, dict] = {}
+        self.unrated_rows: list[dict] = []
+        self.held: list[str] = []  # ids read for update, in order
+
+    def _view(self, a: Activity) -> dict:
+        c = a.content
+        return {"activity_id": a.activity_id, "nip": a.nip, "penilai_nip": a.penilai_nip, "tanggal": c.tanggal,
+                "jenis": c.jenis, "uraian": c.uraian, "kuantitas": c.kuantitas, "satuan": c.satuan,
+                "kegiatan_id": c.kegiatan_id, "menit": c.menit, "proses": c.proses, "state": a.state,
+                "version": a.version, "kuantitas_diakui": a.kuantitas_diakui, "catatan": a.catatan,
+                "reviewer_nip": a.reviewer_nip, "instansi_id": "pemkot-bogor", "unit_id": None, "skp_id": "skp-1",
+                "submitted_at": None, "created_at": None, **self.stored.get(a.activity_id, {})}
+
+    def entry(self, activity_id, *, for_update=False):
+        a = self.activities.rows.get(activity_id)
+        if a is None:
+            return None
+        if for_update:
+            self.held.append(activity_id)
+        return ports.Entry(self._view(a), copy.deepcopy(a))
+
+    def awaiting_on(self, nip, tanggal):
+        return sorted(a.activity_id for a in self.activities.rows.values()
+                      if a.nip == nip and a.content.tanggal == tanggal and a.state in AWAITING_REVIEW)
+
+    def queue(self, penilai_nip, start, end, limit, after=None):
+        key = lambda v: (v["tanggal"], v["submitted_at"] or v["created_at"], v["activity_id"])  # noqa: E731
+        views = sorted((self._view(a) for a in self.activities.rows.values()
+                        if a.penilai_nip == penilai_nip and a.state in AWAITING_REVIEW
+                        and (start is None or start <= a.content.tanggal <= end)), key=key)
+        views = [{**v, "activity_id": uuid.UUID(v["activity_id"])} for v in views]  # the column's type
+        return [v for v in views if after is None or key(v) > tuple(after)][:limit]
+
+    def unrated(self, penilai_nip, today):
+        return list(self.unrated_rows)
+
+
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
     def __init__(self):
         super().__init__()
@@ -243,3 +451,10 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.employees = FakeEmployees()
         self.imports = FakeImports()
         self.quick = FakeQuickEntries()
+        self.settings = FakeInstansiSettings()
+        self.relations = FakeRelations()
+        self.audit = FakeAuditTrail()
+        self.plans = FakePlans(self.relations)
+        self.locks = FakeLocks()
+        self.activities = FakeActivities()
+        self.reviews = FakeReviews(self.activities)

@@ -43,6 +43,39 @@ class SqlMonthlyTargets(ports.MonthlyTargets):
     def set(self, nip, skp_id, kegiatan_id, values, actor):
         repo.upsert_targets(self.session, nip, skp_id, kegiatan_id, values, actor)
 
+    def document(self, nip, skp_id):
+        return _header(repo.skp_by_id(self.session, nip, skp_id))
+
+    def covering(self, nip, tanggal):
+        return _header(repo.skp_for_date(self.session, nip, tanggal))
+
+    def rows(self, nip, skp_id):
+        return [_target(r) for r in repo.targets(self.session, nip, skp_id)]
+
+    def month_for_update(self, nip, skp_id, kegiatan_id, tahun, bulan):
+        row = self.session.execute(sa.select(monthly_targets.c.kualitas).where(*repo.target_key(
+            nip, skp_id, kegiatan_id, tahun, bulan)).with_for_update()).first()
+        if row is None:
+            return None
+        return next((r for r in self.rows(nip, skp_id) if (r.kegiatan_id, r.tahun, r.bulan) == (kegiatan_id, tahun,
+                                                                                                  bulan)), None)
+
+    def set_quality(self, nip, skp_id, kegiatan_id, tahun, bulan, kualitas, actor):
+        self.session.execute(monthly_targets.update().where(*repo.target_key(
+            nip, skp_id, kegiatan_id, tahun, bulan)).values(kualitas=kualitas, updated_by=actor,
+                                                            updated_at=sa.func.now()))
+
+
+def _header(row) -> ports.SkpHeader | None:
+    if row is None:
+        return None
+    return ports.SkpHeader(row.skp_id, row.instansi_id, row.penilai_nip, row.period_start, row.period_end, row.ruleset)
+
+
+def _target(r) -> ports.TargetRow:
+    return ports.TargetRow(r.skp_id, r.kegiatan_id, r.nomor, r.nama, r.satuan, r.tahun, r.bulan, r.kuantitas,
+                           r.kualitas)
+
 
 class SqlSkpCopies(ports.SkpCopies):
     def __init__(self, session):

@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from ..application.access import month_range
 from ..domain.activity import Activity, ActivityContent
 from ..domain.quick_entry import Kegiatan
 from .tables import (
@@ -96,6 +97,12 @@ def window_days(session, instansi_id: str, default: int) -> int:
 
 # -- locks --------------------------------------------------------------------------------------------------------
 
+def lock_skp_copy(session, nip: str, skp_id: str) -> None:
+    """Hold the employee's SKP copy until the transaction ends (serialises the lockers of one employee)."""
+    session.execute(sa.select(skp_documents.c.nip).where(
+        skp_documents.c.nip == nip, skp_documents.c.skp_id == skp_id).with_for_update())
+
+
 def active_lock(session, nip: str, start: dt.date, end: dt.date | None = None):
     end = end or start
     return session.execute(sa.select(period_locks).where(
@@ -181,12 +188,6 @@ def save_activity(session, activity: Activity, *, now: dt.datetime, submitted: b
         activities.c.version == activity.version - 1).values(**values))
     if result.rowcount != 1:  # pragma: no cover - rows are locked FOR UPDATE before a change
         raise RuntimeError("activity changed underneath a locked update")
-
-
-def month_range(tahun: int, bulan: int) -> tuple[dt.date, dt.date]:
-    start = dt.date(tahun, bulan, 1)
-    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    return start, end
 
 
 def keyset(query, columns, after: tuple | None, limit: int | None):
@@ -361,7 +362,8 @@ def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-__all__ = ["Decimal", "import_records", "instansi_settings", "period_locks", "skp_documents", "skp_kegiatan"]
+__all__ = ["Decimal", "import_records", "instansi_settings", "month_range", "period_locks", "skp_documents",
+           "skp_kegiatan"]
 
 
 _CONTEXT_SQL = sa.text("""

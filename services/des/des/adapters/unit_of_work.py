@@ -9,18 +9,23 @@ from __future__ import annotations
 from ekinerja_platform import idempotency
 from ekinerja_platform.outbox import claim_event, record_event
 
-from ..application import handlers
+from ..application import activities, plans
 from ..application.config import DesConfig, config
-from ..application.ports import DaySkp, DesUnitOfWork, QuickEntries
+from ..application.ports import DaySkp, DesUnitOfWork, InstansiSettings, QuickEntries
 from ..domain.quick_entry import Kegiatan
+from . import activity_store
 from . import repository as repo
 from .copies import SqlEmployees, SqlMonthlyTargets, SqlSkpCopies
 from .import_sql import SqlImports
+from .locks_sql import SqlActivities, SqlLocks, SqlReviews
+from .plans_sql import SqlPlans
+from .relations import SqlAuditTrail, SqlRelations
 
 
 class SqlQuickEntries(QuickEntries):
-    def __init__(self, session, cfg: DesConfig):
-        self.session = session
+    def __init__(self, uow: SessionUnitOfWork, cfg: DesConfig):
+        self.uow = uow
+        self.session = uow.session
         self.cfg = cfg
 
     def skp_for_date(self, nip, tanggal) -> DaySkp | None:
@@ -34,15 +39,31 @@ class SqlQuickEntries(QuickEntries):
         return self.session.begin_nested()
 
     def report(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
-        view = handlers.submit_activity(self.session, principal, handlers.ActivityInput(
+        view = activities.submit_activity(self.session, principal, activities.ActivityInput(
             tanggal=tanggal.isoformat(), jenis="skp", kegiatan_id=kegiatan_id, uraian=uraian,
             kuantitas=str(kuantitas), satuan=satuan), draft=False, cfg=self.cfg, source="text")
         return str(view["activity_id"])
 
     def plan(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
-        plan = handlers.submit_plan(self.session, principal, tanggal.isoformat(), kegiatan_id, uraian,
+        plan = plans.submit_plan(self.uow, principal, tanggal.isoformat(), kegiatan_id, uraian,
                                     str(kuantitas), satuan, self.cfg)
         return str(plan["plan_id"])
+
+
+class SqlInstansiSettings(InstansiSettings):
+    def __init__(self, session):
+        self.session = session
+
+    def set_window(self, instansi_id, days, actor) -> None:
+        stmt = repo.pg_insert(repo.instansi_settings).values(instansi_id=instansi_id, window_days=days,
+                                                             updated_by=actor)
+        self.session.execute(stmt.on_conflict_do_update(index_elements=["instansi_id"], set_={
+            "window_days": days, "updated_by": actor, "updated_at": repo.sa.func.now()}))
+        repo.audit(self.session, "-", "instansi_settings", instansi_id, "set_window", actor, None,
+                   {"window_days": days})
+
+    def forget_contexts(self) -> None:
+        activity_store.contexts.clear()
 
 
 class SessionUnitOfWork(DesUnitOfWork):
@@ -54,7 +75,14 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.skp = SqlSkpCopies(session)
         self.employees = SqlEmployees(session)
         self.imports = SqlImports(session)
-        self.quick = SqlQuickEntries(session, cfg or config())
+        self.quick = SqlQuickEntries(self, cfg or config())
+        self.settings = SqlInstansiSettings(session)
+        self.relations = SqlRelations(session)
+        self.audit = SqlAuditTrail(session)
+        self.plans = SqlPlans(session)
+        self.locks = SqlLocks(session)
+        self.activities = SqlActivities(session)
+        self.reviews = SqlReviews(session)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """The owner of the transaction ends it."""

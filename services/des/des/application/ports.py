@@ -2,19 +2,21 @@
 implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
 
 Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
-session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: handlers) reach the
-converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
+session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: activities, reads) reach the converted
+ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
 """
 from __future__ import annotations
 
 import abc
 import datetime as dt
+import uuid
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ekinerja_platform.unit_of_work import UnitOfWork
 
+from ..domain.activity import Activity
 from ..domain.quick_entry import Kegiatan
 
 
@@ -52,6 +54,33 @@ class DaySkp:
     penilai_nip: str | None
 
 
+@dataclass(frozen=True)
+class SkpHeader:
+    """An SKP document as its monthly targets' use cases need it."""
+
+    skp_id: str
+    instansi_id: str
+    penilai_nip: str | None
+    period_start: dt.date
+    period_end: dt.date
+    ruleset: str | None
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """A month target with its kegiatan's nomor, nama and satuan, and the penilai's kualitas (None: not rated)."""
+
+    skp_id: str
+    kegiatan_id: str
+    nomor: int
+    nama: str
+    satuan: str
+    tahun: int
+    bulan: int
+    kuantitas: Decimal
+    kualitas: Decimal | None = None
+
+
 class MonthlyTargets(abc.ABC):
     """The monthly split of an SKP's kegiatan (des's own copy; recap measures against it)."""
 
@@ -76,6 +105,25 @@ class MonthlyTargets(abc.ABC):
     def set(self, nip: str, skp_id: str, kegiatan_id: str, values: dict[tuple[int, int], Decimal],
             actor: str) -> None:
         """Make the kegiatan's months exactly `values` (months not in it are dropped)."""
+
+    @abc.abstractmethod
+    def document(self, nip: str, skp_id: str) -> SkpHeader | None: ...
+
+    @abc.abstractmethod
+    def covering(self, nip: str, tanggal: dt.date) -> SkpHeader | None:
+        """The open document covering the day (the latest one starting on or before it)."""
+
+    @abc.abstractmethod
+    def rows(self, nip: str, skp_id: str) -> list[TargetRow]:
+        """Every month target of the document, by kegiatan nomor, then month."""
+
+    @abc.abstractmethod
+    def month_for_update(self, nip: str, skp_id: str, kegiatan_id: str, tahun: int, bulan: int) -> TargetRow | None:
+        """One month target, held until the unit ends; None when there is none."""
+
+    @abc.abstractmethod
+    def set_quality(self, nip: str, skp_id: str, kegiatan_id: str, tahun: int, bulan: int, kualitas: Decimal,
+                    actor: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -221,7 +269,8 @@ class Imports(abc.ABC):
 
 class QuickEntries(abc.ABC):
     """What a quick-entry line needs: the SKP of the day and its kegiatan, and the report and plan use cases
-    (`application/handlers.py`, still on the session: reached through this port until it is converted)."""
+    (`application/activities.py` and `plans.py`, still on the session: reached through this port until they are
+    converted)."""
 
     @abc.abstractmethod
     def skp_for_date(self, nip: str, tanggal: dt.date) -> DaySkp | None: ...
@@ -245,6 +294,157 @@ class QuickEntries(abc.ABC):
         """Submit a plan as SubmitPlan does; its plan id."""
 
 
+class InstansiSettings(abc.ABC):
+    """An instansi's own settings (today: its entry window)."""
+
+    @abc.abstractmethod
+    def set_window(self, instansi_id: str, days: int, actor: str) -> None:
+        """Insert or replace the instansi's entry window, with its audit record."""
+
+    @abc.abstractmethod
+    def forget_contexts(self) -> None:
+        """Drop every day context the process caches (they carry the window)."""
+
+
+class Relations(abc.ABC):
+    """Who an employee's work is about: the SKP of a day (its penilai), the instansi, the heads up the chain."""
+
+    @abc.abstractmethod
+    def skp_for_date(self, nip: str, tanggal: dt.date) -> DaySkp | None:
+        """The open SKP document covering the day (the latest one starting on or before it)."""
+
+    @abc.abstractmethod
+    def instansi_of(self, nip: str) -> str | None:
+        """The instansi of the employee's latest SKP, else identity's."""
+
+    @abc.abstractmethod
+    def heads_of(self, nip: str) -> frozenset[str]:
+        """identity's heads of the employee and the atasan penilai of its SKPs."""
+
+
+class AuditTrail(abc.ABC):
+    @abc.abstractmethod
+    def record(self, nip: str, entity: str, entity_id: str, action: str, actor: str, before: dict | None,
+               after: dict | None, reason: str | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class EntryContext:
+    """A day as a new plan checks against it, in one read: the SKP covering it, whether it is locked, the kegiatan
+    named (None fields when it is not on that SKP)."""
+
+    skp_id: str
+    instansi_id: str
+    unit_id: str | None
+    penilai_nip: str | None
+    window_days: int | None
+    locked: bool
+    kegiatan_id: str | None
+    kegiatan_satuan: str | None
+    kegiatan_nomor: int | None
+    ruleset: str | None = None
+
+
+class Plans(abc.ABC):
+    """Daily plans (rencana)."""
+
+    @abc.abstractmethod
+    def entry_context(self, nip: str, tanggal: dt.date, kegiatan_id: str) -> EntryContext | None:
+        """None when no open SKP covers the day."""
+
+    @abc.abstractmethod
+    def add(self, plan: dict) -> None: ...
+
+    @abc.abstractmethod
+    def between(self, nip: str, start: dt.date, end: dt.date, after: tuple | None = None,
+                limit: int | None = None) -> list[dict]:
+        """The plans of the days (tanggal, then entry time, then id), after the page key `after`."""
+
+
+@dataclass(frozen=True)
+class PeriodLock:
+    nip: str
+    lock_id: uuid.UUID
+    skp_id: str | None
+    scope: str               # day | month
+    tanggal_start: dt.date
+    tanggal_end: dt.date
+    locked_by: str
+    locked_at: dt.datetime | None = None
+    unlocked_by: str | None = None
+    unlocked_at: dt.datetime | None = None
+    unlock_reason: str | None = None
+
+
+class Locks(abc.ABC):
+    """The penilai's locks on an employee's days (period_locks)."""
+
+    @abc.abstractmethod
+    def serialise(self, nip: str, skp_id: str) -> None:
+        """Hold the employee's SKP copy until the unit ends, so two lockers of one employee go one after another."""
+
+    @abc.abstractmethod
+    def active(self, nip: str, start: dt.date, end: dt.date | None = None) -> PeriodLock | None:
+        """A lock not lifted that overlaps the days (`end` None: the one day)."""
+
+    @abc.abstractmethod
+    def add(self, nip: str, lock_id: uuid.UUID, skp_id: str, scope: str, start: dt.date, end: dt.date,
+            locked_by: str) -> None: ...
+
+    @abc.abstractmethod
+    def get_for_update(self, nip: str, lock_id: uuid.UUID) -> PeriodLock | None:
+        """The lock, held until the unit ends."""
+
+    @abc.abstractmethod
+    def lift(self, nip: str, lock_id: uuid.UUID, actor: str, reason: str) -> None: ...
+
+    @abc.abstractmethod
+    def of(self, nip: str, start: dt.date | None, end: dt.date | None, include_lifted: bool) -> list[PeriodLock]:
+        """The locks overlapping the days (all when `start` is None), by start then lock time."""
+
+
+class Activities(abc.ABC):
+    """An employee's reports as domain objects."""
+
+    @abc.abstractmethod
+    def between(self, nip: str, start: dt.date, end: dt.date, state: str | None = None) -> list[Activity]:
+        """The reports of the days (in `state` when given), by day then entry time."""
+
+    @abc.abstractmethod
+    def save(self, activity: Activity, at: dt.datetime, *, reviewed: bool = False) -> None:
+        """Write the report's new state and version (its row is the version before); `reviewed`: `at` is its
+        review time."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored report: its row as the answers and events state it (every column) and its domain object."""
+
+    view: dict
+    activity: Activity
+
+
+class Reviews(abc.ABC):
+    """What the penilai's review reads."""
+
+    @abc.abstractmethod
+    def entry(self, activity_id: str, *, for_update: bool = False) -> Entry | None:
+        """The report of an id (`for_update`: held until the unit ends); None for an unknown or malformed id."""
+
+    @abc.abstractmethod
+    def awaiting_on(self, nip: str, tanggal: dt.date) -> list[str]:
+        """The ids of the employee-day's reports waiting for review, in id order."""
+
+    @abc.abstractmethod
+    def queue(self, penilai_nip: str, start: dt.date | None, end: dt.date | None, limit: int,
+              after: tuple | None = None) -> list[dict]:
+        """What waits for the penilai (with the employee's and kegiatan's names), by day, then send time, then id."""
+
+    @abc.abstractmethod
+    def unrated(self, penilai_nip: str, today: dt.date) -> list[dict]:
+        """Subordinates' kegiatan-months with approved work and no kualitas."""
+
+
 class DesUnitOfWork(UnitOfWork):
     """The unit of work des's use cases take: the platform's port plus des's repositories."""
 
@@ -253,3 +453,10 @@ class DesUnitOfWork(UnitOfWork):
     employees: Employees
     imports: Imports
     quick: QuickEntries
+    settings: InstansiSettings
+    relations: Relations
+    audit: AuditTrail
+    plans: Plans
+    locks: Locks
+    activities: Activities
+    reviews: Reviews

@@ -12,7 +12,7 @@ from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import InvalidArgument
 
 from ..adapters.unit_of_work import in_session
-from ..application import handlers, importing, quick
+from ..application import activities, importing, instansi_settings, locks, monthly, plans, quick, reads, review
 from ..application.config import config
 
 JENIS_TO_PB = {"skp": des_pb2.JENIS_SKP, "non_skp": des_pb2.JENIS_NON_SKP,
@@ -48,10 +48,10 @@ def activity_pb(v: dict) -> des_pb2.Activity:
         nama=_s(v.get("nama")), kegiatan_nama=_s(v.get("kegiatan_nama")))
 
 
-def activity_input(a) -> handlers.ActivityInput:
+def activity_input(a) -> activities.ActivityInput:
     if a.jenis not in PB_TO_JENIS:
         raise InvalidArgument("unknown jenis", field="activity.jenis")
-    return handlers.ActivityInput(
+    return activities.ActivityInput(
         tanggal=a.tanggal, jenis=PB_TO_JENIS[a.jenis], kegiatan_id=a.kegiatan_id, uraian=a.uraian,
         kuantitas=a.kuantitas, satuan=a.satuan, menit=a.menit, jam_mulai=a.jam_mulai, jam_selesai=a.jam_selesai,
         proses=a.proses, evidence_url=a.evidence_url, evidence_file=a.evidence_file,
@@ -77,7 +77,7 @@ def submit_activity(direct, call, request):
 
     def decode(stored: bytes) -> des_pb2.Activity:
         return des_pb2.Activity.FromString(idempotency.answer_of(idem, stored))
-    return handlers.submit_activity_once(direct, principal, inp, request.draft, config(), idem=idem,
+    return activities.submit_activity_once(direct, principal, inp, request.draft, config(), idem=idem,
                                          encode=encode, decode=decode)
 
 
@@ -86,32 +86,32 @@ def update_activity(db, call, request):
     inp = activity_input(request.activity)
 
     def work(s):
-        return activity_pb(handlers.update_activity(s, principal, request.activity_id, inp,
+        return activity_pb(activities.update_activity(s, principal, request.activity_id, inp,
                                                     request.expected_version, config()))
     return _write(db, call, "UpdateActivity", request, des_pb2.Activity, work)
 
 
 def send_activity(db, call, request):
     def work(s):
-        return activity_pb(handlers.send_activity(s, call.require_principal(), request.activity_id,
+        return activity_pb(activities.send_activity(s, call.require_principal(), request.activity_id,
                                                   request.expected_version))
     return _write(db, call, "SendActivity", request, des_pb2.Activity, work)
 
 
 def get_activity(db, call, request):
     with db.transaction() as s:
-        return activity_pb(handlers.get_activity(s, call.require_principal(), request.activity_id))
+        return activity_pb(reads.get_activity(s, call.require_principal(), request.activity_id))
 
 
 def get_evidence(db, call, request):
     with db.transaction() as s:
-        row = handlers.get_evidence(s, call.require_principal(), request.activity_id)
+        row = reads.get_evidence(s, call.require_principal(), request.activity_id)
         return des_pb2.Evidence(evidence_id=str(row.evidence_id), content_type=row.content_type, data=row.data)
 
 
 def list_activities(db, call, request):
     with db.transaction() as s:
-        rows, token = handlers.list_activities(s, call.require_principal(), request.nip, request.bulan,
+        rows, token = reads.list_activities(s, call.require_principal(), request.nip, request.bulan,
                                                request.state, config(), request.page_size, request.page_token)
         return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
@@ -120,7 +120,7 @@ def get_day(direct, call, request):
     """The portal's "Hari ini" on every page view: read on an autocommit connection (direct.py), which spares
     three round trips and the ORM session of a transaction's unit of work."""
     principal = call.require_principal()
-    day = direct.read(lambda conn: handlers.get_day(conn, principal, request.nip, request.tanggal, config()))
+    day = direct.read(lambda conn: reads.get_day(conn, principal, request.nip, request.tanggal, config()))
     return des_pb2.GetDayResponse(
         tanggal=_s(day["tanggal"]), skp_id=day["skp_id"], plans=[_plan_pb(p) for p in day["plans"]],
         activities=[activity_pb(a) for a in day["activities"]],
@@ -137,9 +137,10 @@ def _qty(value) -> str:
 def review_queue(db, call, request):
     with db.transaction() as s:
         principal = call.require_principal()
-        rows, token = handlers.review_queue(s, principal, request.bulan, request.limit, request.page_size,
-                                            request.page_token)
-        unrated = [] if request.page_token else handlers.unrated_months(s, principal, config())
+        uow = in_session(s)
+        rows, token = review.review_queue(uow, principal, request.bulan, request.limit, request.page_size,
+                                          request.page_token)
+        unrated = [] if request.page_token else review.unrated_months(uow, principal, config())
         return des_pb2.ListActivitiesResponse(
             activities=[activity_pb(r) for r in rows], next_page_token=token,
             kualitas_belum_dinilai=[des_pb2.UnratedMonth(
@@ -150,7 +151,7 @@ def review_queue(db, call, request):
 
 def approve_day(db, call, request):
     def work(s):
-        views = handlers.approve_day(s, call.require_principal(), request.nip, request.tanggal)
+        views = review.approve_day(in_session(s), call.require_principal(), request.nip, request.tanggal)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
     return _write(db, call, "ApproveDay", request, des_pb2.ApproveActivitiesResponse, work)
 
@@ -159,15 +160,15 @@ def approve_activities(db, call, request):
     items = [(i.activity_id, i.kuantitas_diakui, i.expected_version) for i in request.items]
 
     def work(s):
-        views = handlers.approve_activities(s, call.require_principal(), items)
+        views = review.approve_activities(in_session(s), call.require_principal(), items)
         return des_pb2.ApproveActivitiesResponse(activities=[activity_pb(v) for v in views])
     return _write(db, call, "ApproveActivities", request, des_pb2.ApproveActivitiesResponse, work)
 
 
 def request_revision(db, call, request):
     def work(s):
-        return activity_pb(handlers.request_revision(s, call.require_principal(), request.activity_id,
-                                                     request.catatan, request.expected_version))
+        return activity_pb(review.request_revision(in_session(s), call.require_principal(), request.activity_id,
+                                                   request.catatan, request.expected_version))
     return _write(db, call, "RequestRevision", request, des_pb2.Activity, work)
 
 
@@ -179,8 +180,9 @@ def _target_pb(r) -> des_pb2.MonthlyTarget:
 
 def set_monthly_quality(db, call, request):
     def work(s):
-        return _target_pb(handlers.set_monthly_quality(s, call.require_principal(), request.nip, request.skp_id,
-                                                       request.kegiatan_id, request.bulan, request.kualitas))
+        return _target_pb(monthly.set_monthly_quality(in_session(s), call.require_principal(), request.nip,
+                                                      request.skp_id, request.kegiatan_id, request.bulan,
+                                                      request.kualitas))
     return _write(db, call, "SetMonthlyQuality", request, des_pb2.MonthlyTarget, work)
 
 
@@ -189,23 +191,23 @@ LOCK_SCOPES = {des_pb2.LOCK_SCOPE_DAY: "day", des_pb2.LOCK_SCOPE_MONTH: "month"}
 
 def lock_period(db, call, request):
     def work(s):
-        out = handlers.lock_period(s, call.require_principal(), request.nip, LOCK_SCOPES.get(request.scope, ""),
-                                   request.tanggal, request.bulan)
+        out = locks.lock_period(in_session(s), call.require_principal(), request.nip,
+                                LOCK_SCOPES.get(request.scope, ""), request.tanggal, request.bulan)
         return des_pb2.LockPeriodResponse(**out)
     return _write(db, call, "LockPeriod", request, des_pb2.LockPeriodResponse, work)
 
 
 def unlock_period(db, call, request):
     def work(s):
-        ids = handlers.unlock_period(s, call.require_principal(), request.nip, request.lock_id, request.reason)
+        ids = locks.unlock_period(in_session(s), call.require_principal(), request.nip, request.lock_id, request.reason)
         return des_pb2.UnlockPeriodResponse(activity_ids=ids)
     return _write(db, call, "UnlockPeriod", request, des_pb2.UnlockPeriodResponse, work)
 
 
 def list_locks(db, call, request):
     with db.transaction() as s:
-        rows = handlers.list_locks(s, call.require_principal(), request.nip, request.bulan, request.include_lifted,
-                                   config())
+        rows = locks.list_locks(in_session(s), call.require_principal(), request.nip, request.bulan,
+                                request.include_lifted, config())
         return des_pb2.ListLocksResponse(locks=[des_pb2.PeriodLock(
             lock_id=str(r.lock_id), nip=r.nip, scope=r.scope, tanggal_start=_s(r.tanggal_start),
             tanggal_end=_s(r.tanggal_end), locked_by=r.locked_by, locked_at=_s(r.locked_at),
@@ -215,7 +217,7 @@ def list_locks(db, call, request):
 
 def audit_trail(db, call, request):
     with db.transaction() as s:
-        rows, token = handlers.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config(),
+        rows, token = reads.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config(),
                                            request.page_size, request.page_token)
         return des_pb2.GetAuditTrailResponse(next_page_token=token, records=[des_pb2.AuditRecord(
             entity=r.entity, entity_id=r.entity_id, action=r.action, actor=r.actor, at=r.at.isoformat(),
@@ -225,7 +227,8 @@ def audit_trail(db, call, request):
 
 def set_entry_window(db, call, request):
     def work(s):
-        days = handlers.set_entry_window(s, call.require_principal(), request.instansi_id, request.window_days)
+        days = instansi_settings.set_entry_window(in_session(s), call.require_principal(), request.instansi_id,
+                                                  request.window_days)
         return des_pb2.SetEntryWindowResponse(instansi_id=request.instansi_id, window_days=days)
     return _write(db, call, "SetEntryWindow", request, des_pb2.SetEntryWindowResponse, work)
 
@@ -234,15 +237,15 @@ def set_entry_window(db, call, request):
 
 def get_monthly_targets(db, call, request):
     with db.transaction() as s:
-        skp_id, rows = handlers.get_monthly_targets(s, call.require_principal(), request.nip, request.skp_id,
-                                                    config())
+        skp_id, rows = monthly.get_monthly_targets(in_session(s), call.require_principal(), request.nip,
+                                                   request.skp_id, config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
 
 
 def set_monthly_targets(db, call, request):
     def work(s):
-        skp_id, rows = handlers.set_monthly_targets(
-            s, call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
+        skp_id, rows = monthly.set_monthly_targets(
+            in_session(s), call.require_principal(), request.nip, request.skp_id, request.kegiatan_id,
             [(t.bulan, t.kuantitas) for t in request.targets], config())
         return des_pb2.GetMonthlyTargetsResponse(skp_id=skp_id, targets=[_target_pb(r) for r in rows])
     return _write(db, call, "SetMonthlyTargets", request, des_pb2.GetMonthlyTargetsResponse, work)
@@ -257,15 +260,15 @@ def _plan_pb(p: dict) -> des_pb2.Plan:
 def submit_plan(db, call, request):
     principal = call.require_principal()
     return _write(db, call, "SubmitPlan", request, des_pb2.Plan, lambda s: _plan_pb(
-        handlers.submit_plan(s, principal, request.tanggal, request.kegiatan_id, request.uraian, request.kuantitas,
-                             request.satuan, config())))
+        plans.submit_plan(in_session(s), principal, request.tanggal, request.kegiatan_id, request.uraian,
+                          request.kuantitas, request.satuan, config())))
 
 
 def list_plans(db, call, request):
     with db.transaction() as s:
-        plans, token = handlers.list_plans(s, call.require_principal(), request.nip, request.bulan, config(),
-                                           request.page_size, request.page_token)
-        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in plans], next_page_token=token)
+        rows, token = plans.list_plans(in_session(s), call.require_principal(), request.nip, request.bulan,
+                                       config(), request.page_size, request.page_token)
+        return des_pb2.ListPlansResponse(plans=[_plan_pb(p) for p in rows], next_page_token=token)
 
 
 # -- quick entry, import ------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from des.adapters.activity_store import Context
-from des.application.handlers import _check_context
+from des.application.access import check_context as _check_context
 from ekinerja_platform.domain_errors import InvalidArgument
 
 pytestmark = pytest.mark.unit

@@ -1,11 +1,12 @@
 """des's converted use cases on the in-memory unit of work (des_fakes.py): no PostgreSQL, no broker.
 
 `monthly_targets.publish` (the `monthly_targets_set` event of an SKP's split) and `quick.submit_text` (one SMS-like
-line → a report or a plan). The report and plan rules themselves are handlers.py's (integration tests until it is
-converted); here the tests check what these use cases decide: which event with which revision and months, which
+line → a report or a plan; the report rules are activities.py's, still on a session, the plan rules plans.py's, in
+test_plans.py); here the tests check what these use cases decide: which event with which revision and months, which
 line records what for which day, that a refusal is an Indonesian reply and leaves nothing behind, who may call.
 Checked failing: with `uow.record` removed from `publish`, the revision taken before instead of from
 `next_revision`, `savepoint()` replaced by a null context in `submit_text`, and `authorize` dropped from it.
+`instansi_settings.set_entry_window`: checked failing with `authorize`, the 0-28 check or `forget_contexts` dropped.
 """
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from decimal import Decimal
 import pytest
 from des_fakes import FakeDesUnitOfWork
 
-from des.application import monthly_targets, quick
+from des.application import instansi_settings, monthly_targets, quick
 from des.application.config import DesConfig
 from des.domain.quick_entry import Kegiatan
-from ekinerja_platform.domain_errors import FailedPrecondition, PermissionDenied, Unauthenticated
+from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unauthenticated
 from ekinerja_platform.tokens import Principal
 
 pytestmark = pytest.mark.unit
@@ -158,3 +159,33 @@ def test_a_token_without_the_pegawai_role_is_refused(employee, cfg):
     with pytest.raises(PermissionDenied, match="SubmitText"):
         quick.submit_text(employee, nameless, "LAPOR K1 1 konsep", cfg)
     assert employee.quick.reports == []
+
+
+# -- instansi_settings.set_entry_window -----------------------------------------------------------------------------
+
+def test_an_admin_sets_the_window_with_its_audit_and_the_cached_contexts_are_dropped(uow):
+    assert instansi_settings.set_entry_window(uow, ADMIN, "pemkot-bogor", 7) == 7
+    assert uow.settings.windows == {"pemkot-bogor": 7}
+    assert uow.settings.audits == [("pemkot-bogor", "admin-1", {"window_days": 7})]
+    assert uow.settings.contexts_forgotten == 1
+
+
+@pytest.mark.parametrize("days", [-1, 29])
+def test_a_window_outside_0_to_28_days_is_refused_and_nothing_is_set(uow, days):
+    with pytest.raises(InvalidArgument) as err:
+        instansi_settings.set_entry_window(uow, ADMIN, "pemkot-bogor", days)
+    assert err.value.field == "window_days"
+    assert uow.settings.windows == {} and uow.settings.contexts_forgotten == 0
+
+
+def test_the_instansi_is_required(uow):
+    with pytest.raises(InvalidArgument) as err:
+        instansi_settings.set_entry_window(uow, ADMIN, "", 5)
+    assert err.value.field == "instansi_id"
+
+
+@pytest.mark.parametrize("principal", [PEGAWAI, Principal("admin-2", ("admin_instansi",), instansi_id="pemkot-depok")])
+def test_only_the_instansi_s_own_admin_sets_its_window(uow, principal):
+    with pytest.raises(PermissionDenied):
+        instansi_settings.set_entry_window(uow, principal, "pemkot-bogor", 5)
+    assert uow.settings.windows == {}
