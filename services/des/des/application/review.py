@@ -83,8 +83,9 @@ def approve_activities(uow: DesUnitOfWork, principal, items: list[tuple[str, str
         entry = _locked_entry(uow, "ApproveActivities", principal, activity_id, expected, f"{field}.activity_id")
         activity, row = entry.activity, entry.view
         before = activity.snapshot()
+        recognised = parsing.decimal(diakui, f"{field}.kuantitas_diakui", required=False)  # names its field
         try:
-            activity.approve(reviewer, parsing.decimal(diakui, f"{field}.kuantitas_diakui", required=False))
+            activity.approve(reviewer, recognised)
         except InvalidArgument as exc:
             raise InvalidArgument(exc.message, field=f"{field}.{exc.field}") from None
         at = clock.now()

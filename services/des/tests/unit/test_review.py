@@ -85,6 +85,7 @@ def test_approving_holds_rows_in_id_order_and_answers_in_the_caller_s_order(uow)
     ([("a", "", 0)] * 1001, InvalidArgument, "items"),
     ([("a", "", 0), ("zz", "", 0)], NotFound, "items[1].activity_id"),
     ([("a", "", 0), ("b", "9", 0)], InvalidArgument, "items[1].kuantitas_diakui"),   # more than claimed
+    ([("a", "", 0), ("b", "dua", 0)], InvalidArgument, "items[1].kuantitas_diakui"),  # not a number
     ([("a", "", 0), ("b", "", 7)], Conflict, "expected_version"),
 ])
 def test_a_bad_item_refuses_the_whole_batch_naming_it(uow, items, error, field):
