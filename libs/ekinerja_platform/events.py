@@ -216,6 +216,7 @@ class _Batch:
 
     def __init__(self, queue: str, items: list):
         self.queue, self.items = queue, items  # items: [(body, message)]
+        self.started_ns = time.time_ns()  # each event's consumer span starts with its batch (tracing.event_span)
 
     @property
     def headers(self):  # the first delivery's: its trace continues in the batch's worker
@@ -372,10 +373,26 @@ class PartitionSubscriber(EventSubscriber):
             return super()._handled(message, first_failure_at, attempt, worker_ctx, result, exc_info)
         service = self.container.service_name
         fresh = result if isinstance(result, list) else [True] * len(message.items)
-        for body, applied in zip(message.bodies, fresh, strict=False):
-            metrics.EVENTS_HANDLED.labels(service, self._type_of(body), "ok" if applied else "duplicate").inc()
+        for (body, delivery), applied in zip(message.items, fresh, strict=False):
+            outcome = "ok" if applied else "duplicate"
+            metrics.EVENTS_HANDLED.labels(service, self._type_of(body), outcome).inc()
+            self._trace_event(message, body, delivery, outcome)
         self._ack(message)
         return result, exc_info
+
+    def _trace_event(self, batch: _Batch, body: dict, delivery, outcome: str) -> None:
+        """Each event of a batch in a consumer span of its own, child of its producer's (the delivery's
+        traceparent header), with its 'handled' log line in it: one trace per submit, however events are batched."""
+        if not tracing.enabled():
+            return
+        traceparent = tracing.valid_traceparent((delivery.headers or {}).get(tracing.TRACEPARENT))
+        span = tracing.event_span(self.container.service_name, self.source_service, batch.queue, body, traceparent,
+                                  batch.started_ns)
+        with tracing.current(span):
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("event %s %s.%s handled: %s", body.get("event_id"), self.source_service,
+                          self._type_of(body), outcome)
+        tracing.end_span(span)
 
     def _type_of(self, body) -> str:
         if isinstance(body, list):  # a batch's worker (its failures are counted once, as one "batch")

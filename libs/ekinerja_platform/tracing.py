@@ -21,6 +21,7 @@ so concurrent workers of one process never see each other's spans (libs/ekinerja
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -164,23 +165,56 @@ def end_span(span, error: str | None = None) -> None:
 
 # -- spans of nameko workers: gRPC calls and consumed events -----------------------------------------------------
 
+def _event_attributes(service: str, source: str, queue_name: str, envelope: dict, event_type: str) -> dict:
+    return {"messaging.system": "rabbitmq", "messaging.operation.type": "process",
+            "messaging.destination.name": queue_name,
+            "messaging.rabbitmq.destination.routing_key": envelope.get("event_type") or event_type,
+            "messaging.message.id": str(envelope.get("event_id", "")),
+            "messaging.consumer.group.name": service}
+
+
+def event_span(service: str, source: str, queue_name: str, envelope: dict, traceparent: str | None,
+               start_ns: int):
+    """A consumer span for one event of a batch (events.PartitionSubscriber), child of the producer's span whose
+    context came with the delivery, from the batch's start; None when off. The caller ends it."""
+    if _tracer is None:
+        return None
+    from opentelemetry.trace import SpanKind
+    return _tracer.start_span(f"{source}.events process", kind=SpanKind.CONSUMER, context=_parent(traceparent),
+                              start_time=start_ns,
+                              attributes=_event_attributes(service, source, queue_name, envelope, ""))
+
+
+@contextlib.contextmanager
+def current(span):
+    """`span` as the current span inside the block (its log lines carry its ids); nothing when None."""
+    if span is None:
+        yield
+        return
+    from opentelemetry import context, trace
+    token = context.attach(trace.set_span_in_context(span))
+    try:
+        yield
+    finally:
+        context.detach(token)
+
+
 def _worker_span(worker_ctx):
     from opentelemetry.trace import SpanKind
     entrypoint = worker_ctx.entrypoint
     service = worker_ctx.container.service_name
     parent = _parent(worker_ctx.context_data.get(TRACEPARENT))
     event_type = getattr(entrypoint, "event_type", None)
+    args = worker_ctx.args
+    if event_type is not None and args and isinstance(args[0], list):
+        return None  # a batch of events: each one gets its own span (event_span), child of its own producer's
     if event_type is not None:  # events.EventSubscriber
         source = getattr(entrypoint, "source_service", "")
-        args = worker_ctx.args
         envelope = args[0] if args and isinstance(args[0], dict) else {}
         return _tracer.start_span(
             f"{source}.events process", kind=SpanKind.CONSUMER, context=parent,
-            attributes={"messaging.system": "rabbitmq", "messaging.operation.type": "process",
-                        "messaging.destination.name": getattr(getattr(entrypoint, "queue", None), "name", ""),
-                        "messaging.rabbitmq.destination.routing_key": envelope.get("event_type") or event_type,
-                        "messaging.message.id": str(envelope.get("event_id", "")),
-                        "messaging.consumer.group.name": service})
+            attributes=_event_attributes(service, source, getattr(getattr(entrypoint, "queue", None), "name", ""),
+                                         envelope, event_type))
     path = getattr(entrypoint, "method_path", None)
     if path is not None and not path.startswith(_UNTRACED_PREFIXES):  # grpc_entrypoint: "/package.Service/Method"
         rpc_service, _, method = path.strip("/").partition("/")
