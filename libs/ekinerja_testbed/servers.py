@@ -168,8 +168,10 @@ class PostgresStandby(PostgresCluster):
         self._sql("SELECT pg_wal_replay_resume()")
 
     def caught_up(self) -> bool:
-        """The standby has applied everything the primary has written so far."""
-        target = self._sql("SELECT pg_current_wal_lsn()::text", self.primary)
+        """The standby has applied everything the primary has committed so far. The insert position, not the write
+        position: these clusters run `synchronous_commit = off`, so a commit can return before its WAL is written,
+        and a standby caught up with the write position could still miss it."""
+        target = self._sql("SELECT pg_current_wal_insert_lsn()::text", self.primary)
         return bool(self._sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"))
 
 
