@@ -49,12 +49,15 @@ def counts_of(last_line: str, code: int) -> dict:
     return {"passed": passed, "failed": failed, "skipped": counts.get("skipped", 0)}
 
 
-def run_suite(path: str, extra: list[str], lock: threading.Lock, totals: dict) -> None:
+def run_suite(path: str, extra: list[str], lock: threading.Lock, totals: dict, port_slot: str = "") -> None:
+    """`port_slot` "i/n": the suite's test ports come from the i-th of n disjoint ranges (testing.free_port), so two
+    suites side by side never pick the same port for their servers."""
     started = time.monotonic()
     apart = [f"--ignore={module}" for module in OWN_SUITE if module.startswith(path + "/")]
+    env = {**os.environ, "EKINERJA_TEST_PORT_SLOT": port_slot} if port_slot else None
     with tempfile.TemporaryFile("w+") as out:
         code = subprocess.run([sys.executable, "-m", "pytest", path, *apart, *extra], cwd=ROOT, stdout=out,
-                              stderr=subprocess.STDOUT, text=True).returncode
+                              stderr=subprocess.STDOUT, text=True, env=env).returncode
         out.seek(0)
         text = out.read()
     lines = [line for line in text.splitlines() if line.strip()]
@@ -72,15 +75,15 @@ def main() -> int:
     lock = threading.Lock()
     started = time.monotonic()
 
-    def worker() -> None:
+    def worker(slot: int) -> None:
         while True:
             with lock:
                 if not pending:
                     return
                 path = pending.pop(0)
-            run_suite(path, sys.argv[1:], lock, totals)
+            run_suite(path, sys.argv[1:], lock, totals, f"{slot}/{jobs}" if jobs > 1 else "")
 
-    threads = [threading.Thread(target=worker) for _ in range(jobs)]
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in range(jobs)]
     for thread in threads:
         thread.start()
     for thread in threads:

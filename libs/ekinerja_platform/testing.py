@@ -33,11 +33,22 @@ AMQP_HOST = os.environ.get("EKINERJA_TEST_AMQP_HOST", "127.0.0.1:5672")
 AMQP_USER = os.environ.get("EKINERJA_TEST_AMQP_USER", "guest:guest")
 
 
+def _port_range(start: int, end: int) -> range:
+    """`EKINERJA_TEST_PORT_SLOT` "i/n" (scripts/run_tests.py, one per suite running side by side): the i-th of n
+    disjoint parts of [start, end), so two suites never draw the same port; unset: all of it."""
+    slot = os.environ.get("EKINERJA_TEST_PORT_SLOT", "")
+    if not slot:
+        return range(start, end)
+    index, count = (int(part) for part in slot.split("/"))
+    width = (end - start) // count
+    return range(start + index * width, start + (index + 1) * width)
+
+
 def free_port() -> int:
     """A port below the kernel's ephemeral range: a port from `bind(0)` is free only until some process's outgoing
     connection takes it as its source port, which made a service started a moment later unreachable."""
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for port in random.sample(range(10000, low), 200):
+    for port in random.sample(_port_range(10000, low), 200):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
