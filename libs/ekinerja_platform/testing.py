@@ -44,16 +44,22 @@ def _port_range(start: int, end: int) -> range:
     return range(start + index * width, start + (index + 1) * width)
 
 
+_given: set[int] = set()
+
+
 def free_port() -> int:
     """A port below the kernel's ephemeral range: a port from `bind(0)` is free only until some process's outgoing
     connection takes it as its source port, which made a service started a moment later unreachable."""
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     for port in random.sample(_port_range(10000, low), 200):
+        if port in _given:  # handed out already but maybe not bound yet (a stack draws all its ports first)
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _given.add(port)
             return port
     raise RuntimeError("no free port below the ephemeral range")
 
