@@ -23,6 +23,8 @@ RUN, LOG = VAR / "run", VAR / "log"
 LOCAL_ENV = VAR / "local.env"
 DB_PREFIX = os.environ.get("EKINERJA_DB_PREFIX", "ekinerja_")
 PORT_OFFSET = int(os.environ.get("EKINERJA_PORT_OFFSET", "0"))
+# the gRPC ports (5005x) apart from the HTTP ones (80xx, 910x): a test keeps both below the ephemeral port range
+GRPC_PORT_OFFSET = int(os.environ.get("EKINERJA_GRPC_PORT_OFFSET", str(PORT_OFFSET)))
 # How long five services may take to say SERVING: a busy two-core machine needed over 90 s for snowman once; the
 # wait ends as soon as every one is SERVING, so a quick start is not slowed.
 START_SECONDS = 180
@@ -41,7 +43,7 @@ from ekinerja_platform import broker_users  # noqa: E402
 from ekinerja_platform.settings import DEFAULT_PORTS as _DEFAULT_PORTS  # noqa: E402
 from ekinerja_platform.testing import health_status  # noqa: E402
 
-DEFAULT_PORTS = {name: (g + PORT_OFFSET, h + PORT_OFFSET) for name, (g, h) in _DEFAULT_PORTS.items()}
+DEFAULT_PORTS = {name: (g + GRPC_PORT_OFFSET, h + PORT_OFFSET) for name, (g, h) in _DEFAULT_PORTS.items()}
 
 
 def local_env() -> dict:

@@ -47,21 +47,44 @@ def _port_range(start: int, end: int) -> range:
 _given: set[int] = set()
 
 
+def _ephemeral_low() -> int:
+    return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+
+
+def _bindable(port: int) -> bool:
+    if port in _given:  # handed out already but maybe not bound yet (a stack draws all its ports first)
+        return False
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port() -> int:
     """A port below the kernel's ephemeral range: a port from `bind(0)` is free only until some process's outgoing
     connection takes it as its source port, which made a service started a moment later unreachable."""
-    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    for port in random.sample(_port_range(10000, low), 200):
-        if port in _given:  # handed out already but maybe not bound yet (a stack draws all its ports first)
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+    for port in random.sample(_port_range(10000, _ephemeral_low()), 200):
+        if _bindable(port):
             _given.add(port)
             return port
     raise RuntimeError("no free port below the ephemeral range")
+
+
+def free_port_offset(ports: list[int]) -> int:
+    """An offset that moves every one of `ports` (a stack's fixed default ports) to a free port of this suite's
+    range below the ephemeral range (see `free_port`): a stack started with `EKINERJA_PORT_OFFSET` once had its
+    recap port in the ephemeral range, answered by nothing it started."""
+    span = _port_range(10000, _ephemeral_low())
+    low, high = min(ports), max(ports)
+    for _ in range(200):
+        offset = random.randrange(span.start - low, span.stop - high)
+        moved = [port + offset for port in ports]
+        if all(_bindable(port) for port in moved):
+            _given.update(moved)
+            return offset
+    raise RuntimeError(f"no free block for ports {ports} below the ephemeral range")
 
 
 # -- PostgreSQL -----------------------------------------------------------------------------------------------

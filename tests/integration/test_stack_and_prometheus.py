@@ -7,9 +7,7 @@ those ports, and asserts all five targets are up and a gRPC request counter move
 import contextlib
 import importlib.util
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import uuid
@@ -28,37 +26,22 @@ ROOT = testing.REPO_ROOT
 SERVICES = list(DEFAULT_PORTS)
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def _free_offset() -> int:
-    for _ in range(200):
-        offset = random.randrange(1000, 15000)
-        if all(_port_free(p + offset) for pair in [*DEFAULT_PORTS.values(), (8080, 9106)] for p in pair):
-            return offset
-    raise RuntimeError("no free port block")
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tag = uuid.uuid4().hex[:8]
-    offset = _free_offset()
+    offset = testing.free_port_offset([8080, *(http for _, http in DEFAULT_PORTS.values()), 9106])
+    grpc_offset = testing.free_port_offset([grpc for grpc, _ in DEFAULT_PORTS.values()])
     env = dict(os.environ)
     env.update({"EKINERJA_VAR_DIR": str(tmp_path_factory.mktemp("stack-var")), "EKINERJA_DB_PREFIX": f"stack{tag}_",
                 "EKINERJA_VHOST": f"stack-{tag}", "EKINERJA_PORT_OFFSET": str(offset),
+                "EKINERJA_GRPC_PORT_OFFSET": str(grpc_offset),
                 # the stack, not the demo's history (minutes of seeding: tests/e2e/test_e2e_demo_seed.py)
                 "EKINERJA_DEMO_HISTORY": "0"})
     run = subprocess.run([sys.executable, "scripts/devstack.py", "run"], cwd=ROOT, env=env, capture_output=True,
                          text=True, timeout=300)
     try:
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-        yield {"offset": offset, "stdout": run.stdout, "env": env}
+        yield {"offset": offset, "grpc_offset": grpc_offset, "stdout": run.stdout, "env": env}
     finally:
         subprocess.run([sys.executable, "scripts/devstack.py", "stop"], cwd=ROOT, env=env, capture_output=True,
                        timeout=120)
@@ -73,7 +56,7 @@ def stack(tmp_path_factory):
 
 def test_every_service_is_serving_with_reflection(stack):
     for service, (grpc_port, _) in DEFAULT_PORTS.items():
-        target = f"127.0.0.1:{grpc_port + stack['offset']}"
+        target = f"127.0.0.1:{grpc_port + stack['grpc_offset']}"
         assert testing.health_status(target) == "SERVING", service
         listed = subprocess.run([sys.executable, "-m", "ekinerja_cli", "--json", "grpc", "list", target],
                                 capture_output=True, text=True, timeout=60)
@@ -187,7 +170,7 @@ def test_prometheus_scrapes_all_five_and_sees_requests(stack, tmp_path):
         testing.wait_for(lambda: identity_checks_seen(api) > 0.0, timeout=20, interval=1)
         before = identity_checks_seen(api)
         for _ in range(3):
-            testing.health_status(f"127.0.0.1:{DEFAULT_PORTS['identity'][0] + stack['offset']}")
+            testing.health_status(f"127.0.0.1:{DEFAULT_PORTS['identity'][0] + stack['grpc_offset']}")
         assert testing.wait_for(lambda: identity_checks_seen(api) >= before + 3, timeout=20, interval=1)
 
 
