@@ -19,11 +19,8 @@ SERVICES = {"identity": "IdentityService", "skp": "SkpService", "des": "DesServi
 
 
 def service_module(service: str):
-    """The module of the nameko service class: `entrypoints/service.py` once the service has its rooms (issue 17)."""
-    try:
-        return importlib.import_module(f"{service}.entrypoints.service")
-    except ModuleNotFoundError:
-        return importlib.import_module(f"{service}.service")
+    """The module of the nameko service class (`<svc>/service.py`, ../shared/DESIGN.md section 4)."""
+    return importlib.import_module(f"{service}.service")
 
 
 def subscriptions_in_code() -> set[tuple[str, str, str]]:

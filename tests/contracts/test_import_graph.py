@@ -1,12 +1,13 @@
 """Imports point inward (issue 17 items 1 and 10): the CLI imports no service, and every service's `domain/` (and the
 shared `ekinerja_rules`) imports no framework, no generated protobuf module and nothing of its own outer rooms.
 
-The rooms (issue 17 item 1, docs/DEVELOPING.md "Layout of a service"): every converted service has `entrypoints/`
-(the nameko service class, the gRPC mapping, event consumers, timers), `application/` (use cases on a unit of work
-and ports), `domain/` and `adapters/` (SQL, broker, files; they implement the application's ports). The
-application imports no framework, no protobuf, no SQL and nothing of its own adapters or entrypoints; only the
-platform's framework-free modules (`APPLICATION_PLATFORM`). Nothing but the process entry point (`__main__`) imports
-the entrypoints. Services not converted yet are listed in `NOT_YET`, modules of a half-converted service in
+The rooms (issue 17 item 1, docs/DEVELOPING.md "Layout of a service"): every converted service has `service.py`
+(the nameko service class: entrypoints and dependencies declared, no rules; ../shared/DESIGN.md section 4),
+`entrypoints/` (the gRPC mapping, event consumers, timers), `application/` (use cases on a unit of work and ports),
+`domain/` and `adapters/` (SQL, broker, files; they implement the application's ports). The application imports no
+framework, no protobuf, no SQL and nothing of its own adapters or entrypoints; only the platform's framework-free
+modules (`APPLICATION_PLATFORM`). Nothing but the process entry point (`__main__`) and the service class imports the
+entrypoints. Services not converted yet are listed in `NOT_YET`, modules of a half-converted service in
 `NOT_YET_MODULES`.
 
 Read from the source with `ast`, so an import inside a function counts as much as one at the top; a relative import
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("identity", "skp", "des", "recap", "snowman", "portal", "sms")
+NAMEKO_SERVICES = ("identity", "skp", "des", "recap", "snowman")  # portal (ASGI) and sms (a worker) have no class
 FRAMEWORKS = ("nameko", "grpc", "grpc_health", "grpc_reflection", "sqlalchemy", "alembic", "psycopg", "kombu",
               "eventlet", "google.protobuf", "ekinerja")  # `ekinerja.*` are the generated protobuf modules
 OUTER_ROOMS = ("adapters", "application", "entrypoints")
@@ -130,11 +132,13 @@ def _converted():
 
 
 @pytest.mark.parametrize("svc", _converted())
-def test_a_converted_service_has_the_four_rooms_and_its_service_class_in_entrypoints(svc):
+def test_a_converted_service_has_the_four_rooms_and_its_service_class_beside_them(svc):
     package = REPO / "services" / svc / svc
     missing = [room for room in ROOMS if not (package / room / "__init__.py").is_file()]
     assert not missing, f"{svc} lacks the rooms {missing} (issue 17 item 1)"
-    assert not (package / "service.py").exists(), f"{svc}: the nameko service class belongs in entrypoints/"
+    if svc in NAMEKO_SERVICES:
+        assert (package / "service.py").is_file(), f"{svc}: the nameko service class belongs in {svc}/service.py"
+        assert not (package / "entrypoints" / "service.py").exists(), f"{svc}: service class in entrypoints/"
 
 
 def _application_problems(svc: str) -> set[str]:
@@ -161,15 +165,16 @@ def test_the_application_imports_no_framework_no_protobuf_and_nothing_outward(sv
 
 
 @pytest.mark.parametrize("svc", _converted())
-def test_only_the_process_entry_point_imports_the_entrypoints(svc):
+def test_only_the_process_entry_point_and_the_service_class_import_the_entrypoints(svc):
     """Adapters, application and domain never reach the outermost room (the arrow would run back up)."""
     root = REPO / "services" / svc
     wrong = {f"{path.relative_to(REPO)}: {module}"
              for path in _python_files(root / svc)
-             if path.relative_to(root / svc).parts[0] not in ("entrypoints", "__main__.py")
+             if path.relative_to(root / svc).parts[0] not in ("entrypoints", "__main__.py", "service.py")
              for module in imported_modules(path, root)
              if _starts_with(module, (f"{svc}.entrypoints", f"{svc}.service"))}
-    assert not wrong, f"{svc}: only {svc}/__main__.py may import the entrypoints:\n" + "\n".join(sorted(wrong))
+    assert not wrong, (f"{svc}: only {svc}/__main__.py and {svc}/service.py may import the entrypoints:\n"
+                       + "\n".join(sorted(wrong)))
 
 
 def test_the_pending_lists_name_real_things():

@@ -120,7 +120,7 @@ def _named_in_calls(svc: str) -> set[str]:
 
 def _entrypoint_only(svc: str, rule) -> bool:
     """identity's public RPCs and those open to every verified caller: the entrypoint's PUBLIC / AUTHENTICATED is
-    the whole rule (identity/entrypoints/service.py derives it from this table)."""
+    the whole rule (identity/service.py derives it from this table)."""
     if svc != "identity":
         return False
     policy = _policy(svc)

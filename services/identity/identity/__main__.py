@@ -29,5 +29,5 @@ def rotate_key() -> int:
 
 if len(sys.argv) > 1 and sys.argv[1] == "rotate-key":
     raise SystemExit(rotate_key())
-raise SystemExit(service_main("identity", "identity.entrypoints.service:IdentityService",
+raise SystemExit(service_main("identity", "identity.service:IdentityService",
                               str(Path(__file__).resolve().parents[1] / "migrations")))

@@ -10,4 +10,4 @@ if sys.argv[1:2] == ["seed"]:
 from ekinerja_platform.runner import service_main  # noqa: E402
 
 MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
-raise SystemExit(service_main("snowman", "snowman.entrypoints.service:SnowmanService", MIGRATIONS))
+raise SystemExit(service_main("snowman", "snowman.service:SnowmanService", MIGRATIONS))

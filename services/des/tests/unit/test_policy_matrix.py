@@ -84,7 +84,7 @@ def test_unknown_rpc_is_refused():
 
 
 def test_service_class_declares_every_rpc():
-    from des.entrypoints.service import DesService
+    from des.service import DesService
     assert sorted(DesService.authorization) == proto_rpcs()
     for name in proto_rpcs():
         assert callable(getattr(DesService, name))

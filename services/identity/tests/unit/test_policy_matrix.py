@@ -18,7 +18,7 @@ def caller(role, scopes=()):
 
 def test_every_rpc_of_the_service_has_a_rule_and_no_rule_is_stale():
     assert set(RPCS) == set(policy.RULES)
-    from identity.entrypoints.service import IdentityService
+    from identity.service import IdentityService
     assert set(IdentityService.authorization) == set(policy.RULES)
 
 

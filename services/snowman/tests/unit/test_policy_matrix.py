@@ -5,7 +5,7 @@ from ekinerja.snowman.v1 import snowman_pb2
 from ekinerja_platform.domain_errors import PermissionDenied
 from ekinerja_platform.tokens import Principal
 from snowman.application import policy
-from snowman.entrypoints.service import SnowmanService
+from snowman.service import SnowmanService
 
 pytestmark = pytest.mark.unit
 

@@ -14,16 +14,16 @@ from ekinerja_platform import runtime
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, PUBLIC, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from .. import metrics
-from ..adapters.keys import KeyRing
-from ..adapters.phone_vault import vault_of
-from ..application import policy
-from ..settings import load_identity_settings
-from .auth_api import AuthApi
-from .calls import client_of, retry_hint
-from .import_api import import_pegawai
-from .org_api import OrgApi
-from .phone_api import PhoneApi
+from . import metrics
+from .adapters.keys import KeyRing
+from .adapters.phone_vault import vault_of
+from .application import policy
+from .entrypoints.auth_api import AuthApi
+from .entrypoints.calls import client_of, retry_hint
+from .entrypoints.import_api import import_pegawai
+from .entrypoints.org_api import OrgApi
+from .entrypoints.phone_api import PhoneApi
+from .settings import load_identity_settings
 
 log = logging.getLogger(__name__)
 rpc = grpc_for(identity_pb2_grpc.IdentityServiceStub)

@@ -5,13 +5,13 @@ from ekinerja_platform.gauges import GaugeRefresher
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from .. import metrics
-from ..adapters.direct import DirectDatabase
-from ..adapters.unit_of_work import in_session
-from ..application import consumers
-from ..application.config import config
-from ..application.policy import RULES
-from . import grpc_api as api
+from . import metrics
+from .adapters.direct import DirectDatabase
+from .adapters.unit_of_work import in_session
+from .application import consumers
+from .application.config import config
+from .application.policy import RULES
+from .entrypoints import grpc_api as api
 
 rpc = grpc_for(des_pb2_grpc.DesServiceStub)
 config()  # a bad EKINERJA_DES_* stops the service at start (naming it), not at the first request

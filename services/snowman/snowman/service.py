@@ -3,9 +3,9 @@ from ekinerja.snowman.v1 import snowman_pb2_grpc
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from ..application.config import default_ruleset
-from ..application.policy import RULES
-from . import grpc_api as api
+from .application.config import default_ruleset
+from .application.policy import RULES
+from .entrypoints import grpc_api as api
 
 rpc = grpc_for(snowman_pb2_grpc.SnowmanServiceStub)
 default_ruleset()  # a bad EKINERJA_SNOWMAN_DEFAULT_RULESET stops the service at start, not at the first Ask
