@@ -145,6 +145,8 @@ class Rule:
 
 
 def _employee(relations, principal, target: Target) -> None:
+    """The period matters: a subordinate is one during the period asked about."""
+    assert target.start is not None and target.end is not None, "an employee's rule needs the period"
     check_employee(relations, principal, target.nip, target.start, target.end)
 
 
@@ -162,7 +164,8 @@ def _unit_or_instansi(relations, principal, target: Target) -> str:
 
 def _chart(relations, principal, target: Target) -> str | None:
     if target.nip:
-        return _employee(relations, principal, target)
+        _employee(relations, principal, target)
+        return None
     view = _unit(relations, principal, target)
     if view == SUBORDINATES:
         raise PermissionDenied("a unit chart is for administrators", field="unit_id")

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from ekinerja_platform.outbox import claim_event
 from recap.adapters import intake
-from recap.adapters import tables as t
 from recap.adapters import queries_sql as queries
+from recap.adapters import tables as t
 from recap.adapters.unit_of_work import in_session
 from recap.application import events
-from recap.entrypoints import consumers
 from recap.domain import projection
 from recap.domain.achievement import show
+from recap.entrypoints import consumers
 
 pytestmark = pytest.mark.integration
 
