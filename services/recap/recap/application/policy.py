@@ -40,13 +40,18 @@ def reach(principal) -> str | None:
     return None
 
 
-def check_employee(relations: Relations, principal, nip: str, start: dt.date, end: dt.date) -> None:
+def _below(relations: Relations, penilai: str, nip: str, start: dt.date | None, end: dt.date | None) -> bool:
+    return start is not None and end is not None and nip in relations.subordinates(penilai, start, end)
+
+
+def check_employee(relations: Relations, principal, nip: str, start: dt.date | None, end: dt.date | None) -> None:
+    """A subordinate is one during the period asked about (no period: none)."""
     level = reach(principal)
     if level == ALL:
         return
     if level == OWN_INSTANSI and relations.instansi_of_employee(nip) == principal.instansi_id:
         return
-    if level == SUBORDINATES and (nip == principal.nip or nip in relations.subordinates(principal.nip, start, end)):
+    if level == SUBORDINATES and (nip == principal.nip or _below(relations, principal.nip, nip, start, end)):
         return
     raise PermissionDenied("you may not see this employee's recap", field="nip")
 
@@ -145,8 +150,6 @@ class Rule:
 
 
 def _employee(relations, principal, target: Target) -> None:
-    """The period matters: a subordinate is one during the period asked about."""
-    assert target.start is not None and target.end is not None, "an employee's rule needs the period"
     check_employee(relations, principal, target.nip, target.start, target.end)
 
 
