@@ -16,7 +16,7 @@ from recap.adapters import intake
 from recap.adapters import queries_sql as queries
 from recap.adapters import tables as t
 from recap.adapters.unit_of_work import in_session
-from recap.application import events
+from recap.application import events as use_cases
 from recap.domain import projection
 from recap.domain.achievement import show
 from recap.entrypoints import consumers
@@ -53,7 +53,7 @@ def _targets(engine):
                                                  None, [("k1", 7)]))
     with Session(engine) as session, session.begin():
         for envelope in envelopes:
-            events.apply_event(in_session(session), envelope)
+            use_cases.apply_event(in_session(session), envelope)
 
 
 def test_one_des_event_is_two_statements_without_pre_ping(recap_db, fast):
@@ -126,23 +126,23 @@ def test_a_later_skp_approval_recomputes_the_maintained_achievement(recap_db, fa
         assert queries.achievements(session, [nip], "month", day) == {}      # no target yet
     with Session(fast) as session, session.begin():   # the SKP arrives after the work: 36 a year → 3 a month
         approved = ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None, [("k1", 36)])
-        events.apply_event(in_session(session), approved)
+        use_cases.apply_event(in_session(session), approved)
     with Session(fast) as session:   # the month waits for des's split; the year is the SKP's
         assert nip not in queries.achievements(session, [nip], "month", day)
         assert show(queries.achievements(session, [nip], "year", day)[nip]) == "8.33"      # 3 of 36
     with Session(fast) as session, session.begin():
-        events.apply_event(in_session(session), ev.targets_for(approved))
+        use_cases.apply_event(in_session(session), ev.targets_for(approved))
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day)[nip] == 100
         assert show(queries.achievements(session, [nip], "year", day)[nip]) == "8.33"      # 3 of 36
     with Session(fast) as session, session.begin():   # a new version with a bigger target replaces it
         for envelope in ev.with_targets(ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31",
                                                         None, [("k1", 72)], version=2)):
-            events.apply_event(in_session(session), envelope)
+            use_cases.apply_event(in_session(session), envelope)
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day)[nip] == 50
     with Session(fast) as session, session.begin():   # des's adjusted split: April's target is 0
-        events.apply_event(in_session(session), ev.targets_for(approved, revision=3, split={"k1": {
+        use_cases.apply_event(in_session(session), ev.targets_for(approved, revision=3, split={"k1": {
             **{(2025, m): 6 for m in range(1, 13) if m != 4}, (2025, 5): 12}}))
     with Session(fast) as session:
         assert nip not in queries.achievements(session, [nip], "month", day)   # no 1,200 %
@@ -260,7 +260,7 @@ def test_batches_of_any_size_give_the_state_of_one_event_per_transaction(recap_d
         else:
             with Session(fast) as session, session.begin():
                 if claim_event(session, "recap", envelope["event_id"]):
-                    events.apply_event(in_session(session), envelope)
+                    use_cases.apply_event(in_session(session), envelope)
     one_by_one = _state(fast, stream)
 
     _reset(fast)
