@@ -2,8 +2,8 @@
 check. Standard library only, so the application rooms can build payloads and the platform can check them.
 
 Field types: `str`, `int`, `bool`, `Decimal` (a string on the wire, "12.50"), `dt.date` ("YYYY-MM-DD"),
-`dt.datetime` (ISO 8601), a nested `Record`, `list[...]` of any of these, and `X | None` (optional: null, or absent
-from the data). `to_data()` writes every field in declaration order (a field made with `absent_if_none()` is left out
+`dt.datetime` (ISO 8601), a nested `Record`, `tuple[X, ...]` (a JSON list) of any of these, and `X | None` (may be
+null). A field with a default may be absent from the data (how a field is added in the same version). `to_data()` writes every field in declaration order (a field made with `absent_if_none()` is left out
 when None, for the keys a producer only sends sometimes); `from_data()` reads and checks.
 
 Two strengths of check (docs/events.md, "Payloads"): `strict` for what a producer writes (no key the definition does
@@ -186,7 +186,7 @@ def _codec(hint) -> _Codec:
 class _Field:
     name: str
     codec: _Codec
-    required: bool  # not optional: present and not null
+    required: bool  # no default: present (and not null unless optional)
     omit_if_none: bool
 
 
@@ -203,7 +203,8 @@ class Record:
             found = []
             for f in dataclasses.fields(cls):  # type: ignore[arg-type]
                 codec = _codec(hints[f.name])
-                found.append(_Field(f.name, codec, not isinstance(codec, _Optional), bool(f.metadata.get(_OMIT))))
+                required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                found.append(_Field(f.name, codec, required, bool(f.metadata.get(_OMIT))))
             cls._fields_cache = tuple(found)
         return cls.__dict__["_fields_cache"]
 
@@ -228,10 +229,11 @@ class Record:
             raise _wrong(path, "an object", data)
         values = {}
         for f in cls._fields():
-            value = data.get(f.name)
-            if value is None and f.required:
-                raise InvalidEventData(f"{path}.{f.name}: is required")
-            values[f.name] = f.codec.read(value, f"{path}.{f.name}", strict)
+            if f.name not in data:
+                if f.required:
+                    raise InvalidEventData(f"{path}.{f.name}: is required")
+                continue  # absent: the field's default (a field added later, optional, in the same version)
+            values[f.name] = f.codec.read(data[f.name], f"{path}.{f.name}", strict)
         if strict:
             unknown = sorted(set(data) - {f.name for f in cls._fields()})
             if unknown:

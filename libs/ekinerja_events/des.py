@@ -77,7 +77,7 @@ class ActivityReviewed(Payload):
     kuantitas_diakui: Decimal | None = None
     menit: int | None = None
     proses: bool
-    reviewer_nip: str
+    reviewer_nip: str | None = None
     submitted_at: dt.datetime | None = None
     reviewed_at: dt.datetime | None = None
     version: int
@@ -101,7 +101,7 @@ class RevisionRequested(Payload):
     instansi_id: str
     unit_id: str | None = None
     tanggal: dt.date
-    reviewer_nip: str
+    reviewer_nip: str | None = None
     catatan: str | None = None
     version: int
 

@@ -93,7 +93,7 @@ class SkpClosed(Payload):
     period_end: dt.date
     reason: str  # moved, final
     nilai_prestasi_kerja: Decimal | None = None
-    kegiatan: tuple[ServedKegiatan, ...]  # empty for a document never approved
+    kegiatan: tuple[ServedKegiatan, ...] = ()  # empty for a document never approved
 
     @classmethod
     def example(cls):
