@@ -3,8 +3,9 @@ check. Standard library only, so the application rooms can build payloads and th
 
 Field types: `str`, `int`, `bool`, `Decimal` (a string on the wire, "12.50"), `dt.date` ("YYYY-MM-DD"),
 `dt.datetime` (ISO 8601), a nested `Record`, `tuple[X, ...]` (a JSON list) of any of these, and `X | None` (may be
-null). A field with a default may be absent from the data (how a field is added in the same version). `to_data()` writes every field in declaration order (a field made with `absent_if_none()` is left out
-when None, for the keys a producer only sends sometimes); `from_data()` reads and checks.
+null). A field with a default may be absent from the data (how a field is added in the same version). `to_data()`
+writes every field in declaration order (one made with `absent_if_none()` is left out when None, for the keys a
+producer only sends sometimes); `from_data()` reads and checks.
 
 Two strengths of check (docs/events.md, "Payloads"): `strict` for what a producer writes (no key the definition does
 not name, decimals as strings: a mistake in our own code) and the default for what a consumer reads (a newer

@@ -25,6 +25,7 @@ from ..application.reminders import run_reminders
 
 log = logging.getLogger("sms")
 QUEUE = ("sms", "identity", "phone_verification_requested")
+VERSIONS = (1,)  # the schema versions of the event this consumer reads (ekinerja_events.identity)
 
 
 def build(settings, clock=None) -> Bridge:
@@ -83,8 +84,9 @@ class Worker:
     def consumer_loop(self) -> None:
         from kombu import Connection
 
+        from ekinerja_events.identity import PhoneVerificationRequested
         from ekinerja_platform import topology
-        from ekinerja_platform.events import envelope_problem, producer_user
+        from ekinerja_platform.events import data_problem, envelope_problem, producer_user
 
         queue = topology.consumer_queue(*QUEUE)
         while not self.stop.is_set():
@@ -97,12 +99,15 @@ class Worker:
                         problem = envelope_problem(body, "identity", "phone_verification_requested")
                         if problem is None and message.properties.get("user_id") != expected:
                             problem = "not published by identity's broker user"
+                        if problem is None:
+                            problem = data_problem(body, VERSIONS)
                         if problem:
                             log.warning("verification event rejected: %s", problem)
                             message.reject(requeue=False)  # dead-lettered by the queue's policy
                             return
                         try:
-                            verification.text_code(self.bridge, body["event_id"], body["data"])
+                            event = PhoneVerificationRequested.from_data(body["data"])
+                            verification.text_code(self.bridge, body["event_id"], event)
                         except ValueError as exc:
                             log.warning("verification event %s unusable: %s", body["event_id"], exc)
                             message.reject(requeue=False)
