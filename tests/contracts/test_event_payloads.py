@@ -39,7 +39,8 @@ def test_the_committed_schema_files_are_the_generated_ones():
 
 
 def test_the_catalogue_and_the_definitions_name_the_same_events():
-    catalogued = {(producer, event_type) for producer, events in topology.SUBSCRIPTIONS.items() for event_type in events}
+    catalogued = {(producer, event_type) for producer, events in topology.SUBSCRIPTIONS.items()
+                  for event_type in events}
     defined = {(producer, event_type) for producer, event_type, _ in ekinerja_events.REGISTRY}
     assert catalogued - defined == set(), "catalogued without a payload definition (libs/ekinerja_events)"
     assert defined - catalogued == set(), "defined but not in the catalogue (ekinerja_platform.topology)"

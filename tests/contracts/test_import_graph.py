@@ -168,7 +168,8 @@ def _application_problems(svc: str) -> set[str]:
         for module in imported_modules(path, root):
             platform_infra = _starts_with(module, ("ekinerja_platform",)) and module != "ekinerja_platform" \
                 and not _starts_with(module, APPLICATION_PLATFORM)
-            other_libs = _starts_with(module, LIBS) and not _starts_with(module, APPLICATION_LIBS + ("ekinerja_platform",))
+            other_libs = _starts_with(module, LIBS) and \
+                not _starts_with(module, APPLICATION_LIBS + ("ekinerja_platform",))
             others = [s for s in SERVICES if s != svc]
             if _starts_with(module, FRAMEWORKS + tuple(own_outer) + tuple(others)) or platform_infra or other_libs:
                 wrong.add(f"{path.relative_to(REPO)}: {module}")
