@@ -1,9 +1,9 @@
 """Every recorded event is checked against its definition in one place per writer (the outbox's `record_event`, the
 fake unit of work), and a consumer's `data_problem` refuses what it cannot read (docs/events.md, "Payloads")."""
 import pytest
+from probe_events import ProbeHappened
 
 from ekinerja_events import InvalidEventData
-from ekinerja_events.probe import ProbeHappened
 from ekinerja_platform import outbox
 from ekinerja_platform.envelope import Event
 from ekinerja_platform.events import data_problem
