@@ -41,9 +41,26 @@ def absent_if_none() -> Any:
     return dataclasses.field(default=None, metadata={_OMIT: True})
 
 
-# -- codecs: one per field type -----------------------------------------------------------------------------------
+# -- codecs: one per field type ----------------------------------------------------------------------------------
+class _Mismatch(Exception):
+    """Raised by a codec; the records on the way up add where (so a value that fits costs no path string)."""
+
+    def __init__(self, expected: str, value=None, *, text: str | None = None):
+        super().__init__(expected)
+        self.expected, self.value, self.text, self.where = expected, value, text, []
+
+    def message(self) -> str:
+        path = "data" + "".join(reversed(self.where))
+        if self.text:
+            return f"{path}: {self.text}"
+        shown = type(self.value).__name__ if self.value is not None else "null"
+        return f"{path}: expected {self.expected}, got {shown}"
+
+
 class _Codec:
-    def read(self, value, path: str, strict: bool):
+    """`read(value, strict, build)`: the Python value (None when not `build`: a check only), or _Mismatch."""
+
+    def read(self, value, strict: bool, build: bool):
         raise NotImplementedError
 
     def write(self, value):
@@ -53,18 +70,13 @@ class _Codec:
         raise NotImplementedError
 
 
-def _wrong(path: str, expected: str, value) -> InvalidEventData:
-    shown = type(value).__name__ if value is not None else "null"
-    return InvalidEventData(f"{path}: expected {expected}, got {shown}")
-
-
 class _Plain(_Codec):
     def __init__(self, kind: type, name: str):
         self.kind, self.name = kind, name
 
-    def read(self, value, path, strict):
+    def read(self, value, strict, build):
         if type(value) is not self.kind:  # not isinstance: a bool is no int
-            raise _wrong(path, self.name, value)
+            raise _Mismatch(self.name, value)
         return value
 
     def schema(self):
@@ -72,15 +84,17 @@ class _Plain(_Codec):
 
 
 class _Decimal(_Codec):
-    def read(self, value, path, strict):
+    def read(self, value, strict, build):
         if isinstance(value, str) and _DECIMAL.match(value):
-            return Decimal(value)
+            return Decimal(value) if build else None
         if not strict and type(value) in (int, float):  # tolerated from a consumer's point of view
             try:
-                return Decimal(str(value))
+                number = Decimal(str(value))
             except InvalidOperation:
-                pass
-        raise _wrong(path, "a decimal as a string", value)
+                number = None
+            if number is not None and number.is_finite():
+                return number
+        raise _Mismatch("a decimal as a string", value)
 
     def write(self, value):
         return format(value, "f")
@@ -90,13 +104,13 @@ class _Decimal(_Codec):
 
 
 class _Date(_Codec):
-    def read(self, value, path, strict):
+    def read(self, value, strict, build):
         if isinstance(value, str) and _DATE.match(value):
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
                 pass
-        raise _wrong(path, "a date YYYY-MM-DD", value)
+        raise _Mismatch("a date YYYY-MM-DD", value)
 
     def write(self, value):
         return value.isoformat()
@@ -106,13 +120,13 @@ class _Date(_Codec):
 
 
 class _DateTime(_Codec):
-    def read(self, value, path, strict):
+    def read(self, value, strict, build):
         if isinstance(value, str) and len(value) >= 10:
             try:
                 return dt.datetime.fromisoformat(value)
             except ValueError:
                 pass
-        raise _wrong(path, "an ISO 8601 timestamp", value)
+        raise _Mismatch("an ISO 8601 timestamp", value)
 
     def write(self, value):
         return value.isoformat()
@@ -125,8 +139,8 @@ class _Optional(_Codec):
     def __init__(self, inner: _Codec):
         self.inner = inner
 
-    def read(self, value, path, strict):
-        return None if value is None else self.inner.read(value, path, strict)
+    def read(self, value, strict, build):
+        return None if value is None else self.inner.read(value, strict, build)
 
     def write(self, value):
         return None if value is None else self.inner.write(value)
@@ -139,10 +153,17 @@ class _List(_Codec):
     def __init__(self, inner: _Codec):
         self.inner = inner
 
-    def read(self, value, path, strict):
+    def read(self, value, strict, build):
         if not isinstance(value, list):
-            raise _wrong(path, "a list", value)
-        return tuple(self.inner.read(item, f"{path}[{i}]", strict) for i, item in enumerate(value))
+            raise _Mismatch("a list", value)
+        items = []
+        for i, item in enumerate(value):
+            try:
+                items.append(self.inner.read(item, strict, build))
+            except _Mismatch as mismatch:
+                mismatch.where.append(f"[{i}]")
+                raise
+        return tuple(items) if build else None
 
     def write(self, value):
         return [self.inner.write(item) for item in value]
@@ -155,8 +176,8 @@ class _Nested(_Codec):
     def __init__(self, record: type[Record]):
         self.record = record
 
-    def read(self, value, path, strict):
-        return self.record.read(value, path, strict)
+    def read(self, value, strict, build):
+        return self.record.read(value, strict, build)
 
     def write(self, value):
         return value.to_data()
@@ -222,24 +243,41 @@ class Record:
     @classmethod
     def from_data(cls, data, *, strict: bool = False):
         """The record `data` describes; InvalidEventData naming the first field that does not fit."""
-        return cls.read(data, "data", strict)
+        try:
+            return cls.read(data, strict, True)
+        except _Mismatch as mismatch:
+            raise InvalidEventData(mismatch.message()) from None
 
     @classmethod
-    def read(cls, data, path: str, strict: bool):
+    def check_data(cls, data, *, strict: bool = False) -> None:
+        """As `from_data`, without building the record (the platform's checks: a third of the time)."""
+        try:
+            cls.read(data, strict, False)
+        except _Mismatch as mismatch:
+            raise InvalidEventData(mismatch.message()) from None
+
+    @classmethod
+    def read(cls, data, strict: bool, build: bool):
         if not isinstance(data, dict):
-            raise _wrong(path, "an object", data)
+            raise _Mismatch("an object", data)
         values = {}
-        for f in cls._fields():
-            if f.name not in data:
-                if f.required:
-                    raise InvalidEventData(f"{path}.{f.name}: is required")
-                continue  # absent: the field's default (a field added later, optional, in the same version)
-            values[f.name] = f.codec.read(data[f.name], f"{path}.{f.name}", strict)
-        if strict:
+        name = ""
+        try:
+            for f in cls._fields():
+                name = f.name
+                if name not in data:
+                    if f.required:
+                        raise _Mismatch("", text="is required")
+                    continue  # absent: the field's default (a field added later, optional, in the same version)
+                values[name] = f.codec.read(data[name], strict, build)
+        except _Mismatch as mismatch:
+            mismatch.where.append(f".{name}")
+            raise
+        if strict and len(data) > len(values):  # a key the definition does not name
             unknown = sorted(set(data) - {f.name for f in cls._fields()})
             if unknown:
-                raise InvalidEventData(f"{path}: {', '.join(unknown)} not in the definition {cls.__name__}")
-        return cls(**values)
+                raise _Mismatch("", text=f"{', '.join(unknown)} not in the definition {cls.__name__}")
+        return cls(**values) if build else None
 
     @classmethod
     def object_schema(cls) -> dict:
@@ -277,6 +315,6 @@ def definition(producer: str, event_type: str, version: int) -> type[Payload]:
                                "(libs/ekinerja_events)") from None
 
 
-def check(producer: str, event_type: str, version: int, data, *, strict: bool = False) -> Payload:
-    """`data` read as the definition of (producer, event_type, version); InvalidEventData when it does not fit."""
-    return definition(producer, event_type, version).from_data(data, strict=strict)
+def check(producer: str, event_type: str, version: int, data, *, strict: bool = False) -> None:
+    """Whether `data` fits the definition of (producer, event_type, version): InvalidEventData when it does not."""
+    definition(producer, event_type, version).check_data(data, strict=strict)

@@ -79,7 +79,9 @@ def test_strict_is_what_a_producer_may_write_and_lenient_what_a_consumer_reads()
 
 def test_check_reads_the_data_as_its_producer_type_and_version():
     data = {"instansi_id": "i-1", "tahun": 2024, "bulan": 3}
-    assert ekinerja_events.check("recap", "recap_closed", 1, data).to_data() == data
+    ekinerja_events.check("recap", "recap_closed", 1, data)
+    with pytest.raises(InvalidEventData, match="data.tahun: expected integer, got str"):
+        ekinerja_events.check("recap", "recap_closed", 1, {**data, "tahun": "2024"})
     with pytest.raises(InvalidEventData, match="data: expected an object, got list"):
         ekinerja_events.check("recap", "recap_closed", 1, [data])
 
