@@ -47,7 +47,8 @@ class _Mismatch(Exception):
 
     def __init__(self, expected: str, value=None, *, text: str | None = None):
         super().__init__(expected)
-        self.expected, self.value, self.text, self.where = expected, value, text, []
+        self.expected, self.value, self.text = expected, value, text
+        self.where: list[str] = []  # innermost first
 
     def message(self) -> str:
         path = "data" + "".join(reversed(self.where))
