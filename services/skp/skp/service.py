@@ -8,8 +8,9 @@ from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from . import api, api_622
 from .application import consumers, handlers, policy
+from .entrypoints import grpc_api as api
+from .entrypoints import grpc_api_622 as api_622
 
 rpc = grpc_for(skp_pb2_grpc.SkpServiceStub)
 

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..adapters import repository as repo
 from ..adapters import rhk_repository
 from ..adapters import tables as t
+from ..adapters.unit_of_work import in_session
 from ..domain import document as d
 from ..domain.rhk import RULESET_622
 from . import templates
@@ -118,7 +119,7 @@ def _prorate_targets(session, doc: dict, planned: int, served: int) -> dict:
 def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.date]) -> uuid.UUID:
     """A document for the new assignment, drafted from its position's current template, else the starter catalogue
     of its jenis jabatan (nothing retyped, §0.11)."""
-    source, items = templates.drafting_items(session, new["jabatan_id"], new)
+    source, items = templates.drafting_items(in_session(session), new["jabatan_id"], new)
     months = d.months_covered(*period)
     skp_id = uuid.uuid4()
     # the ruleset of the instansi and year in force now; the document keeps it whatever the setting becomes
@@ -140,7 +141,7 @@ def draft_document(session, data: dict, new: dict, period: tuple[dt.date, dt.dat
     detail = {"assignment_id": data["assignment_id"], "jabatan_id": new["jabatan_id"],
               "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
               "kegiatan": len(targets), "source": source, "ruleset": ruleset}
-    template_rhk = templates.drafting_rhk(session, new["jabatan_id"]) if ruleset == RULESET_622 else None
+    template_rhk = templates.drafting_rhk(in_session(session), new["jabatan_id"]) if ruleset == RULESET_622 else None
     if template_rhk is not None:  # a draft plan: the employee still picks the atasan's RHK each one serves
         rhk_repository.save_plan(session, skp_id, pendekatan=template_rhk[0], rhk=template_rhk[1])
         detail["rhk"] = len(template_rhk[1])
@@ -164,7 +165,7 @@ def remember_assignment(session, data: dict, version: int) -> None:
                                                     set_={k: statement.excluded[k] for k in values}))
 
 
-def assignment_changed(session, envelope: dict) -> None:  # noqa: C901 - TODO issue 17.14: split
+def assignment_changed(session, envelope: dict) -> None:
     data = envelope["data"]
     assignment_id, version = str(data["assignment_id"]), int(data.get("version") or 0)
     seen = session.execute(sa.select(t.assignments.c.version).where(t.assignments.c.assignment_id == assignment_id)
@@ -174,15 +175,26 @@ def assignment_changed(session, envelope: dict) -> None:  # noqa: C901 - TODO is
     remember_assignment(session, data, version)
     if data.get("acting"):
         return  # a plt/plh holds the position for others' chains; it gets no SKP of its own
-    new, old = data.get("new"), data.get("old")
-    effective = _date(data.get("effective_date"))
     mine = [doc for doc in repo.open_documents_of(session, data["nip"]) if doc["assignment_id"] == assignment_id]
-    if new is None:  # the assignment ended
-        last_day = _date((old or {}).get("end")) or (effective - dt.timedelta(days=1) if effective else None)
-        for doc in mine:
-            if last_day is not None and last_day < doc["period_end"]:
-                close_moved(session, doc, last_day, "assignment ended")
-        return
+    if data.get("new") is None:
+        _assignment_ended(session, data, mine)
+    else:
+        _assignment_runs(session, data, mine)
+
+
+def _assignment_ended(session, data: dict, mine: list[dict]) -> None:
+    """The assignment ended: its open documents close at its last day."""
+    effective = _date(data.get("effective_date"))
+    last_day = _date((data.get("old") or {}).get("end")) or (effective - dt.timedelta(days=1) if effective else None)
+    for doc in mine:
+        if last_day is not None and last_day < doc["period_end"]:
+            close_moved(session, doc, last_day, "assignment ended")
+
+
+def _assignment_runs(session, data: dict, mine: list[dict]) -> None:
+    """The assignment (still) runs: close what a move ends, then update this year's document or draft it."""
+    new, assignment_id = data["new"], str(data["assignment_id"])
+    effective = _date(data.get("effective_date"))
     start = _date(new["start"])
     year = (effective or start).year
     period = d.period_in_year(start, _date(new.get("end")), year)

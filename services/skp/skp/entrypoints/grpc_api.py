@@ -12,15 +12,17 @@ from decimal import Decimal
 from ekinerja.skp.v1 import skp_pb2 as pb
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument
-from ekinerja_platform.idempotency import run_once
+from ekinerja_platform.idempotency import run_once, run_once_in
 
-from .adapters import forms
-from .adapters import repository as repo
-from .application import curve, official_forms, ruleset_setting, templates
-from .application import handlers as h
-from .application.ruleset_setting import finalisation_of
-from .domain import template as tpl
-from .domain.document import TargetInput, plain
+from ..adapters import forms
+from ..adapters import repository as repo
+from ..adapters.unit_of_work import SqlSkpUnitOfWork
+from ..application import curve, official_forms, ruleset_setting, templates
+from ..application import handlers as h
+from ..application.ports import TemplateVersion
+from ..application.ruleset_setting import finalisation_of
+from ..domain import template as tpl
+from ..domain.document import TargetInput, plain
 
 PERILAKU_FIELDS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama", "kepemimpinan")
 
@@ -125,18 +127,18 @@ def _template_kegiatan(items) -> list[pb.TemplateKegiatan]:
                                 angka_kredit=_s(i.angka_kredit)) for n, i in enumerate(items, start=1)]
 
 
-def _template_rhk(row: dict | None) -> dict:
+def _template_rhk(row: TemplateVersion | None) -> dict:
     """The 6/2022 RHK of a template version as message fields (none: empty)."""
-    from .api_622 import rhk_message  # api_622 builds on this module
-    if not row or not row.get("rhk"):
+    from .grpc_api_622 import rhk_message  # grpc_api_622 builds on this module
+    if not row or not row.rhk:
         return {}
-    return {"pendekatan": row["pendekatan"] or "", "rhk": [rhk_message(x) for x in row["rhk"]]}
+    return {"pendekatan": row.pendekatan or "", "rhk": [rhk_message(x) for x in row.rhk]}
 
 
-def template_version_message(row: dict) -> pb.TemplateVersion:
-    return pb.TemplateVersion(jabatan_id=row["jabatan_id"], version=row["version"], source=row["source"],
-                              reason=row["reason"], author=row["author"], created_at=_s(row["created_at"]),
-                              kegiatan=_template_kegiatan(tpl.from_json(row["kegiatan"])), **_template_rhk(row))
+def template_version_message(row: TemplateVersion) -> pb.TemplateVersion:
+    return pb.TemplateVersion(jabatan_id=row.jabatan_id, version=row.version, source=row.source,
+                              reason=row.reason, author=row.author, created_at=_s(row.created_at),
+                              kegiatan=_template_kegiatan(tpl.from_json(row.kegiatan)), **_template_rhk(row))
 
 
 def catalogue_message(catalogue) -> pb.Catalogue:
@@ -144,50 +146,58 @@ def catalogue_message(catalogue) -> pb.Catalogue:
                         kegiatan=_template_kegiatan(catalogue.kegiatan))
 
 
+def _in_unit(db, call, rpc: str, request, response_cls, fn):
+    """A write on skp's unit of work (the converted use cases); with an idempotency key it is applied once."""
+    principal = call.require_principal()
+    return run_once_in(SqlSkpUnitOfWork(db), call, f"skp.{rpc}", request, response_cls,
+                       lambda uow: fn(uow, principal))
+
+
 def get_template(db, call, request):
     principal = call.require_principal()
-
-    def run(session):
-        pos, current, catalogue = templates.get_template(session, principal, request.jabatan_id)
-        items = tpl.from_json(current["kegiatan"]) if current else catalogue.kegiatan
-        return pb.GetTemplateResponse(
-            jabatan_id=pos["jabatan_id"], jabatan_nama=pos["nama"], kind=pos["kind"], job_group=pos["job_group"],
-            catalogue=catalogue.jenis, kegiatan=_template_kegiatan(items),
-            version=current["version"] if current else 0, jenis_jabatan=templates.jenis_of(pos),
-            source=current["source"] if current else f"catalogue:{catalogue.jenis}", **_template_rhk(current))
-    return _read(db, run)
+    with SqlSkpUnitOfWork(db) as uow:
+        view = templates.get_template(uow, principal, request.jabatan_id)
+    pos, current = view.position, view.current
+    items = tpl.from_json(current.kegiatan) if current else view.catalogue.kegiatan
+    return pb.GetTemplateResponse(
+        jabatan_id=pos.jabatan_id, jabatan_nama=pos.nama, kind=pos.kind, job_group=pos.job_group,
+        catalogue=view.catalogue.jenis, kegiatan=_template_kegiatan(items),
+        version=current.version if current else 0, jenis_jabatan=view.jenis_jabatan,
+        source=current.source if current else f"catalogue:{view.catalogue.jenis}", **_template_rhk(current))
 
 
 def list_template_versions(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListTemplateVersionsResponse(versions=[
-        template_version_message(r) for r in templates.list_versions(s, principal, request.jabatan_id)[1]]))
+    with SqlSkpUnitOfWork(db) as uow:
+        versions = templates.list_versions(uow, principal, request.jabatan_id)
+    return pb.ListTemplateVersionsResponse(versions=[template_version_message(r) for r in versions])
 
 
 def copy_catalogue_to_template(db, call, request):
-    return _write(db, call, "CopyCatalogueToTemplate", request, pb.TemplateVersion,
-                  lambda s, p: template_version_message(templates.copy_catalogue(
-                      s, p, request.jabatan_id, request.jenis_jabatan, request.expected_version, request.reason)))
+    return _in_unit(db, call, "CopyCatalogueToTemplate", request, pb.TemplateVersion,
+                    lambda uow, p: template_version_message(templates.copy_catalogue(
+                        uow, p, request.jabatan_id, request.jenis_jabatan, request.expected_version, request.reason)))
 
 
 def update_template(db, call, request):
     items = [TargetInput("", k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
              for k in request.kegiatan]
-    return _write(db, call, "UpdateTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
-        templates.update_template(s, p, request.jabatan_id, request.expected_version, items, request.reason)))
+    return _in_unit(db, call, "UpdateTemplate", request, pb.TemplateVersion, lambda uow, p: template_version_message(
+        templates.update_template(uow, p, request.jabatan_id, request.expected_version, items, request.reason)))
 
 
 def update_template_rhk(db, call, request):
-    from .api_622 import _rhk_inputs
-    return _write(db, call, "UpdateTemplateRhk", request, pb.UpdateTemplateRhkResponse,
-                  lambda s, p: pb.UpdateTemplateRhkResponse(version=template_version_message(
-                      templates.update_template_rhk(s, p, request.jabatan_id, request.expected_version,
-                                                    request.pendekatan, _rhk_inputs(request.rhk), request.reason))))
+    from .grpc_api_622 import _rhk_inputs
+    return _in_unit(db, call, "UpdateTemplateRhk", request, pb.UpdateTemplateRhkResponse,
+                    lambda uow, p: pb.UpdateTemplateRhkResponse(version=template_version_message(
+                        templates.update_template_rhk(uow, p, request.jabatan_id, request.expected_version,
+                                                      request.pendekatan, _rhk_inputs(request.rhk), request.reason))))
 
 
 def adopt_skp_as_template(db, call, request):
-    return _write(db, call, "AdoptSkpAsTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
-        templates.adopt_skp(s, p, request.skp_id, request.reason)))
+    return _in_unit(db, call, "AdoptSkpAsTemplate", request, pb.TemplateVersion,
+                    lambda uow, p: template_version_message(templates.adopt_skp(uow, p, request.skp_id,
+                                                                                request.reason)))
 
 
 def list_catalogues(db, call, request):

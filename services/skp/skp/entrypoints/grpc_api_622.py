@@ -8,10 +8,10 @@ from ekinerja.skp.v1 import skp_pb2 as pb
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
 
-from .adapters import forms
-from .api import _read, _s, _write, today
-from .application import evaluation, rencana
-from .domain import rhk as r
+from ..adapters import forms
+from ..application import evaluation, rencana
+from ..domain import rhk as r
+from .grpc_api import _read, _s, _write, today
 
 
 def _iki(item: dict) -> pb.Iki:
