@@ -8,6 +8,7 @@ from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
+from .adapters.unit_of_work import in_session
 from .application import consumers, handlers, policy
 from .entrypoints import grpc_api as api
 from .entrypoints import grpc_api_622 as api_622
@@ -233,7 +234,7 @@ class SkpService(PlatformService):
         """Results nobody objected to become final after 14 days."""
         while True:
             with self.db.transaction() as session:
-                if handlers.close_expired_results(session, clock.today()) < handlers.EXPIRY_BATCH:
+                if handlers.close_expired_results(in_session(session), clock.today()) < handlers.EXPIRY_BATCH:
                     return
 
     @timer(interval=600, eager=True)

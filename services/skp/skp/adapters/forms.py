@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from ekinerja_rules.scoring import sebutan_for
 
+from ..application.ports import NOBODY, Person  # noqa: F401 - the people a form names, re-exported
+
 Cell = str | Decimal | int | None
 
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -26,20 +28,6 @@ PERILAKU_LABELS = (("orientasi_pelayanan", "Orientasi Pelayanan"), ("integritas"
 TITLE_SKP = "FORMULIR SASARAN KERJA PEGAWAI NEGERI SIPIL"
 TITLE_CAPAIAN = "PENILAIAN CAPAIAN SASARAN KERJA PEGAWAI NEGERI SIPIL"
 TITLE_PRESTASI = "PENILAIAN PRESTASI KERJA PEGAWAI NEGERI SIPIL"
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who a form names: the PNS, the pejabat penilai or the atasan pejabat penilai."""
-
-    nama: str
-    nip: str
-    pangkat: str  # "Penata, III/c"
-    jabatan: str
-    unit: str
-
-
-NOBODY = Person("-", "-", "-", "-", "-")
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,10 @@
-"""Positions and template versions on PostgreSQL (`application.ports.Templates`), and the documents port the
-converted use cases read through (`application.ports.Documents`, over `repository.py`)."""
+"""Positions and template versions on PostgreSQL (`application.ports.Templates`)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..application import ports
-from . import repository as repo
 from . import tables as t
 
 _VERSION_COLUMNS = ("jabatan_id", "version", "instansi_id", "source", "reason", "author", "kegiatan", "pendekatan",
@@ -53,14 +51,3 @@ class SqlTemplates(ports.Templates):
         row = self.session.execute(pg_insert(t.template_versions).values(**values).on_conflict_do_nothing()
                                    .returning(*t.template_versions.c)).mappings().first()
         return None if row is None else _version(row)
-
-
-class SqlDocuments(ports.Documents):
-    def __init__(self, session):
-        self.session = session
-
-    def get(self, skp_id):
-        return repo.get_document(self.session, repo.parse_id(skp_id))
-
-    def add_audit(self, skp_id, actor, action, detail=None):
-        repo.add_audit(self.session, skp_id, actor, action, detail)

@@ -11,7 +11,8 @@ from ekinerja_platform.outbox import claim_event, record_event
 from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 
 from ..application.ports import SkpUnitOfWork
-from .templates_sql import SqlDocuments, SqlTemplates
+from .documents_sql import SqlDocuments
+from .templates_sql import SqlTemplates
 
 
 def _bind(uow: SkpUnitOfWork, session) -> None:

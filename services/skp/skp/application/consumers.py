@@ -78,7 +78,7 @@ def close_moved(session, doc: dict, last_day: dt.date, why: str) -> None:
                          **values)
     repo.add_audit(session, doc["skp_id"], SystemActor.subject, "closed_moved",
                    {"period_end": period_end.isoformat(), "why": why})
-    publish_closed(session, repo.get_document(session, doc["skp_id"]), "moved", None)
+    publish_closed(in_session(session), repo.get_document(session, doc["skp_id"]), "moved", None)
 
 
 def _amounts(item: dict) -> d.TargetAmounts:
@@ -263,7 +263,7 @@ def _update_chain(session, doc: dict, data: dict, period: tuple[dt.date, dt.date
                        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()})
         if doc.get("approved_targets") and {"penilai_nip", "atasan_penilai_nip"} & values.keys():
             # des keeps the approved SKP (and routes its review queue) from skp_approved: tell it the new chain
-            publish_approved(session, repo.get_document(session, doc["skp_id"]))
+            publish_approved(in_session(session), repo.get_document(session, doc["skp_id"]))
 
 
 # --- des ----------------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ekinerja_rules.permenpanrb_6_2022.siasn import parse_siasn_input, siasn_exp
 from ..adapters import forms, forms_622, predikat_repository
 from ..adapters import repository as repo
 from ..adapters import rhk_repository as rr
+from ..adapters.unit_of_work import in_session
 from ..domain import evaluation as ev
 from ..domain import rhk
 from . import events_622
@@ -84,7 +85,7 @@ def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: st
         item["dari_des"] = True
     values = {**((current or {}).get("realisasi") or {}), iki["iki_id"]: item}
     rr.save_evaluation(session, doc, periode, bulan, realisasi=values)
-    doc = _changed(session, doc, principal, "realisasi_iki_set", {"periode": periode.kode, **item})
+    doc = _changed(in_session(session), doc, principal, "realisasi_iki_set", {"periode": periode.kode, **item})
     return evaluation_view(session, doc, rr.get_evaluation(session, doc["skp_id"], periode.kode), periode.kode)
 
 
@@ -97,7 +98,7 @@ def add_feedback(session, principal, skp_id: str, periode_text: str, rhk_id: str
     ev.check_open(rr.get_evaluation(session, doc["skp_id"], periode.kode))
     item = ev.validate_feedback(rhk_id, perilaku, catatan, rhk.rhk_by_id(plan["approved_rhk"]))
     row = rr.add_feedback(session, doc["skp_id"], periode.kode, _actor(principal), item)
-    _changed(session, doc, principal, "umpan_balik_added", {"periode": periode.kode, "id": str(row["id"]),
+    _changed(in_session(session), doc, principal, "umpan_balik_added", {"periode": periode.kode, "id": str(row["id"]),
                                                             "rhk_id": item["rhk_id"], "perilaku": item["perilaku"]})
     return row
 
@@ -127,7 +128,7 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
     # the final predikat joins the organisation's spread the curve check reads (CheckDistribution), same transaction
     predikat_repository.record_predikat(session, instansi_id=doc["instansi_id"], periode=periode.kode, nip=doc["nip"],
                                         predikat=result.predikat.value, source="evaluasi", unit_id=doc["unit_id"])
-    doc = _changed(session, doc, principal, "evaluasi_rated", {
+    doc = _changed(in_session(session), doc, principal, "evaluasi_rated", {
         "periode": periode.kode, "hasil_kerja": hasil.value, "perilaku": sikap.value,
         "predikat": result.predikat.value, "bulan": bulan,
         "angka_kredit": str(result.angka_kredit) if result.angka_kredit is not None else None})

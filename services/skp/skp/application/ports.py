@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ekinerja_platform.unit_of_work import UnitOfWork
+
+from ..domain.document import Target
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,20 @@ class TemplateVersion:
     created_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class Person:
+    """Who a form names: the PNS, the pejabat penilai or the atasan pejabat penilai."""
+
+    nama: str
+    nip: str
+    pangkat: str  # "Penata, III/c"
+    jabatan: str
+    unit: str
+
+
+NOBODY = Person("-", "-", "-", "-", "-")
+
+
 class Templates(abc.ABC):
     """Positions and their template versions (docs/position-templates.md)."""
 
@@ -67,15 +85,88 @@ class Templates(abc.ABC):
 
 
 class Documents(abc.ABC):
-    """SKP documents as the converted use cases need them: the row as a plain dict, and the audit trail."""
+    """SKP documents and what hangs off them (kegiatan, realisation, tugas tambahan, the audit trail), each row a
+    plain dict as `adapters/repository.py` reads it (ids as ``uuid.UUID``, decimals as ``Decimal``)."""
 
     @abc.abstractmethod
-    def get(self, skp_id: str) -> dict:
-        """The document (InvalidArgument on ``skp_id`` for a malformed id, NotFound when there is none)."""
+    def get(self, skp_id: str | uuid.UUID, *, lock: bool = False) -> dict:
+        """The document (InvalidArgument on ``skp_id`` for a malformed id, NotFound when there is none); ``lock``:
+        held until the unit ends."""
 
     @abc.abstractmethod
-    def add_audit(self, skp_id, actor: str, action: str, detail: dict | None = None) -> None:
+    def of_employee(self, nip: str, year: int = 0) -> list[dict]:
+        """The employee's documents (those touching ``year`` unless 0), by period start."""
+
+    @abc.abstractmethod
+    def update(self, skp_id: uuid.UUID, **values) -> None:
+        """Change the document's columns; its ``version`` grows by one."""
+
+    @abc.abstractmethod
+    def add_audit(self, skp_id: uuid.UUID, actor: str, action: str, detail: dict | None = None) -> None:
         """Append an entry to the document's audit trail."""
+
+    @abc.abstractmethod
+    def audit_entries(self, skp_id: uuid.UUID, after_id: int | None = None, limit: int | None = None) -> list[dict]:
+        """The audit trail (``id``, ``at``, ``actor``, ``action``, ``detail``) in order, after ``after_id``."""
+
+    @abc.abstractmethod
+    def audit_dates(self, skp_id: uuid.UUID) -> dict[str, dt.date]:
+        """The day (in the user's zone) each audited action last happened on the document."""
+
+    @abc.abstractmethod
+    def heads_of(self, doc: dict) -> frozenset[str]:
+        """The heads up the chain of the document's assignment (identity's ``heads``, as last told)."""
+
+    @abc.abstractmethod
+    def employee_instansi(self, nip: str) -> str | None:
+        """The employee's instansi as identity last told it, or None."""
+
+    @abc.abstractmethod
+    def person_on_forms(self, nip: str | None) -> dict | None:
+        """What the official forms print about a person (nip, nama, golongan, jabatan, unit); None for no NIP."""
+
+    @abc.abstractmethod
+    def view(self, doc: dict) -> dict:
+        """The document with its working ``kegiatan`` (each with its ``realisasi``), ``tugas_tambahan`` and the
+        employee's ``nama``."""
+
+    @abc.abstractmethod
+    def active_kegiatan(self, skp_id: uuid.UUID) -> list[dict]:
+        """The working kegiatan, by nomor."""
+
+    @abc.abstractmethod
+    def kegiatan_by_id(self, skp_id: uuid.UUID) -> dict[uuid.UUID, dict]:
+        """Every kegiatan of the document, the inactive ones too."""
+
+    @abc.abstractmethod
+    def replace_kegiatan(self, skp_id: uuid.UUID, targets: list[Target]) -> list[dict]:
+        """The working kegiatan become ``targets`` (known ids updated, new inserted, missing deactivated); returns
+        what changed, for the audit (InvalidArgument for an id not of this document)."""
+
+    @abc.abstractmethod
+    def set_realisasi(self, kegiatan_id: uuid.UUID, waktu: Decimal, biaya: Decimal | None) -> None:
+        """Store the realised waktu and biaya of a kegiatan."""
+
+    @abc.abstractmethod
+    def add_tugas_tambahan(self, skp_id: uuid.UUID, uraian: str, tanggal: dt.date, actor: str) -> None:
+        """Record an additional task."""
+
+    @abc.abstractmethod
+    def tugas_tambahan(self, skp_id: uuid.UUID) -> list[dict]:
+        """The additional tasks, by date."""
+
+    @abc.abstractmethod
+    def realisation(self, skp_id: uuid.UUID) -> dict[uuid.UUID, dict]:
+        """Per kegiatan: ``kuantitas`` (RO from des's approved work), ``kualitas`` (RK) and ``bulan_dinilai``."""
+
+    @abc.abstractmethod
+    def unrated_kegiatan(self, skp_id: uuid.UUID) -> dict[uuid.UUID, list[tuple[int, int]]]:
+        """The kegiatan with approved work and no monthly kualitas at all, each with its (year, month)s of work."""
+
+    @abc.abstractmethod
+    def expired_results(self, today: dt.date, limit: int) -> list[uuid.UUID]:
+        """Up to ``limit`` documents whose issued result's keberatan deadline passed before ``today``, locked
+        (rows another unit holds are skipped)."""
 
 
 class SkpUnitOfWork(UnitOfWork):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ekinerja_platform.domain_errors import FailedPrecondition
 
 from ..adapters import rhk_repository as rr
+from ..adapters.unit_of_work import in_session
 from ..domain import document as d
 from ..domain import rhk
 from . import events_622
@@ -17,7 +18,7 @@ from .handlers import _changed, _load
 
 
 def _doc(session, rpc: str, principal, skp_id: str, *, lock: bool = False) -> tuple[dict, frozenset]:
-    doc, relations = _load(session, rpc, principal, skp_id, lock=lock)
+    doc, relations = _load(in_session(session), rpc, principal, skp_id, lock=lock)
     rhk.check_ruleset(doc["ruleset"])
     return doc, relations
 
@@ -58,7 +59,7 @@ def update_rencana(session, principal, skp_id: str, expected_version: int, pende
     detail = {"rhk": len(stored), "iki": sum(len(x["iki"]) for x in stored), "pendekatan": pendekatan}
     if status == d.REVISION:
         detail["reason"] = d.text_field(reason, "reason")
-    doc = _changed(session, doc, principal, "rencana_changed", detail, status=status)
+    doc = _changed(in_session(session), doc, principal, "rencana_changed", detail, status=status)
     return view(session, doc)
 
 
@@ -68,7 +69,7 @@ def set_ekspektasi(session, principal, skp_id: str, values: dict[str, str]) -> d
         raise FailedPrecondition("SKP sudah ditutup", field="status")
     ekspektasi = rhk.validate_ekspektasi(values)
     rr.save_plan(session, doc["skp_id"], ekspektasi=ekspektasi)
-    doc = _changed(session, doc, principal, "ekspektasi_set", {"nilai": sorted(ekspektasi)})
+    doc = _changed(in_session(session), doc, principal, "ekspektasi_set", {"nilai": sorted(ekspektasi)})
     return view(session, doc)
 
 
@@ -77,7 +78,7 @@ def submit_rencana(session, principal, skp_id: str) -> dict:
     plan = rr.get_plan(session, doc["skp_id"])
     rhk.check_submittable(plan["rhk"], doc["penilai_nip"])
     status = d.check_submit(doc["status"], len(plan["rhk"]), doc["penilai_nip"])
-    doc = _changed(session, doc, principal, "submitted", {"rhk": len(plan["rhk"])}, status=status)
+    doc = _changed(in_session(session), doc, principal, "submitted", {"rhk": len(plan["rhk"])}, status=status)
     return view(session, doc)
 
 
@@ -88,8 +89,8 @@ def approve_rencana(session, principal, skp_id: str) -> dict:
     status = d.check_approve(doc["status"], False)
     plan = rr.get_plan(session, doc["skp_id"])
     rr.save_plan(session, doc["skp_id"], approved_rhk=plan["rhk"], approved_pendekatan=plan["pendekatan"])
-    doc = _changed(session, doc, principal, "approved", {"by": "penilai", "rhk": plan["rhk"]}, status=status,
-                   return_note="", approved_version=doc["version"] + 1)
+    doc = _changed(in_session(session), doc, principal, "approved", {"by": "penilai", "rhk": plan["rhk"]},
+                   status=status, return_note="", approved_version=doc["version"] + 1)
     events_622.publish_plan_approved(session, doc, plan["pendekatan"], plan["rhk"])
     return view(session, doc)
 
@@ -97,7 +98,7 @@ def approve_rencana(session, principal, skp_id: str) -> dict:
 def return_rencana(session, principal, skp_id: str, note: str) -> dict:
     doc, _ = _doc(session, "ReturnRencanaKinerja", principal, skp_id, lock=True)
     status = d.check_return(doc["status"], False, note)
-    doc = _changed(session, doc, principal, "returned", {"note": note.strip()}, status=status,
+    doc = _changed(in_session(session), doc, principal, "returned", {"note": note.strip()}, status=status,
                    return_note=note.strip())
     return view(session, doc)
 

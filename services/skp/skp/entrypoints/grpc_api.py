@@ -214,90 +214,89 @@ def get_catalogue(db, call, request):
 
 def list_skp(db, call, request):
     principal = call.require_principal()
-
-    def run(session):
-        views, token = h.list_skp(session, principal, request.nip, request.year, request.page_size,
-                                  request.page_token)
-        return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
-    return _read(db, run)
+    with SqlSkpUnitOfWork(db) as uow:
+        views, token = h.list_skp(uow, principal, request.nip, request.year, request.page_size, request.page_token)
+    return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
 
 
 def get_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: _doc_response(h.get_skp(s, principal, request.skp_id)))
+    with SqlSkpUnitOfWork(db) as uow:
+        return _doc_response(h.get_skp(uow, principal, request.skp_id))
 
 
 def update_targets(db, call, request):
     items = [TargetInput(k.kegiatan_id, k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
              for k in request.kegiatan]
-    return _write(db, call, "UpdateTargets", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.update_targets(s, p, request.skp_id, request.expected_version, items, request.reason)))
+    return _in_unit(db, call, "UpdateTargets", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.update_targets(uow, p, request.skp_id, request.expected_version, items, request.reason)))
 
 
 def submit_skp(db, call, request):
-    return _write(db, call, "SubmitSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.submit_skp(s, p, request.skp_id)))
+    return _in_unit(db, call, "SubmitSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.submit_skp(uow, p, request.skp_id)))
 
 
 def approve_skp(db, call, request):
-    return _write(db, call, "ApproveSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.approve_skp(s, p, request.skp_id)))
+    return _in_unit(db, call, "ApproveSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.approve_skp(uow, p, request.skp_id)))
 
 
 def return_skp(db, call, request):
-    return _write(db, call, "ReturnSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.return_skp(s, p, request.skp_id, request.note)))
+    return _in_unit(db, call, "ReturnSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.return_skp(uow, p, request.skp_id, request.note)))
 
 
 def escalate_skp(db, call, request):
-    return _write(db, call, "EscalateSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.escalate_skp(s, p, request.skp_id, request.note)))
+    return _in_unit(db, call, "EscalateSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.escalate_skp(uow, p, request.skp_id, request.note)))
 
 
 def set_realisasi(db, call, request):
-    return _write(db, call, "SetRealisasi", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.set_realisasi(s, p, request.skp_id, request.kegiatan_id, request.waktu, request.biaya, today())))
+    return _in_unit(db, call, "SetRealisasi", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.set_realisasi(uow, p, request.skp_id, request.kegiatan_id, request.waktu, request.biaya, today())))
 
 
 def add_tugas_tambahan(db, call, request):
-    return _write(db, call, "AddTugasTambahan", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.add_tugas_tambahan(s, p, request.skp_id, request.uraian, request.tanggal)))
+    return _in_unit(db, call, "AddTugasTambahan", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.add_tugas_tambahan(uow, p, request.skp_id, request.uraian, request.tanggal)))
 
 
 def set_kreativitas(db, call, request):
-    return _write(db, call, "SetKreativitas", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.set_kreativitas(s, p, request.skp_id, request.level, request.uraian, request.bukti)))
+    return _in_unit(db, call, "SetKreativitas", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.set_kreativitas(uow, p, request.skp_id, request.level, request.uraian, request.bukti)))
 
 
 def set_perilaku(db, call, request):
-    return _write(db, call, "SetPerilaku", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.set_perilaku(s, p, request.skp_id, _perilaku_values(request.perilaku))))
+    return _in_unit(db, call, "SetPerilaku", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.set_perilaku(uow, p, request.skp_id, _perilaku_values(request.perilaku))))
 
 
 def score_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: score_message(h.score_skp(s, principal, request.skp_id)))
+    with SqlSkpUnitOfWork(db) as uow:
+        return score_message(h.score_skp(uow, principal, request.skp_id))
 
 
 def issue_result(db, call, request):
-    return _write(db, call, "IssueResult", request, pb.ScoreSkpResponse,
-                  lambda s, p: score_message(h.issue_result(s, p, request.skp_id, today())))
+    return _in_unit(db, call, "IssueResult", request, pb.ScoreSkpResponse,
+                  lambda uow, p: score_message(h.issue_result(uow, p, request.skp_id, today())))
 
 
 def accept_result(db, call, request):
-    return _write(db, call, "AcceptResult", request, pb.ScoreSkpResponse,
-                  lambda s, p: score_message(h.accept_result(s, p, request.skp_id)))
+    return _in_unit(db, call, "AcceptResult", request, pb.ScoreSkpResponse,
+                  lambda uow, p: score_message(h.accept_result(uow, p, request.skp_id)))
 
 
 def file_keberatan(db, call, request):
-    return _write(db, call, "FileKeberatan", request, pb.ScoreSkpResponse,
-                  lambda s, p: score_message(h.file_keberatan(s, p, request.skp_id, request.alasan, today())))
+    return _in_unit(db, call, "FileKeberatan", request, pb.ScoreSkpResponse,
+                  lambda uow, p: score_message(h.file_keberatan(uow, p, request.skp_id, request.alasan, today())))
 
 
 def decide_keberatan(db, call, request):
     perilaku = _perilaku_values(request.perilaku) if request.HasField("perilaku") else None
-    return _write(db, call, "DecideKeberatan", request, pb.ScoreSkpResponse, lambda s, p: score_message(
-        h.decide_keberatan(s, p, request.skp_id, request.catatan, request.revise, perilaku)))
+    return _in_unit(db, call, "DecideKeberatan", request, pb.ScoreSkpResponse, lambda uow, p: score_message(
+        h.decide_keberatan(uow, p, request.skp_id, request.catatan, request.revise, perilaku)))
 
 
 def export_skp(db, call, request):
@@ -308,7 +307,11 @@ def export_skp(db, call, request):
         raise InvalidArgument("must be EXPORT_FORM_TARGETS or EXPORT_FORM_PENILAIAN", field="form")
     kind, name = ((official_forms.FORM_SKP, "formulir-skp") if request.form == pb.EXPORT_FORM_TARGETS
                   else (official_forms.FORM_PENILAIAN, "penilaian-prestasi-kerja"))
-    form = _read(db, lambda session: official_forms.build(session, principal, request.skp_id, kind))
+    with SqlSkpUnitOfWork(db) as uow:
+        content = official_forms.build(uow, principal, request.skp_id, kind)
+    form = forms.formulir_skp(content.view, content.pns, content.penilai, content.dates) if kind == \
+        official_forms.FORM_SKP else forms.penilaian(content.view, content.pns, content.penilai, content.atasan,
+                                                     content.score, content.dates)
     if request.format == pb.EXPORT_FORMAT_PDF:
         return pb.ExportSkpResponse(content=forms.to_pdf(form), content_type="application/pdf",
                                     filename=f"{name}-{request.skp_id}.pdf")
@@ -320,12 +323,11 @@ def export_skp(db, call, request):
 def list_audit(db, call, request):
     principal = call.require_principal()
 
-    def run(session):
-        entries, token = h.list_audit(session, principal, request.skp_id, request.page_size, request.page_token)
-        return pb.ListAuditResponse(next_page_token=token, entries=[
-            pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
-                          detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
-    return _read(db, run)
+    with SqlSkpUnitOfWork(db) as uow:
+        entries, token = h.list_audit(uow, principal, request.skp_id, request.page_size, request.page_token)
+    return pb.ListAuditResponse(next_page_token=token, entries=[
+        pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
+                      detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
 
 
 __all__ = ["repo"]

@@ -17,6 +17,7 @@ from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
 from skp.adapters import tables as t
 from skp.adapters.predikat_repository import record_predikat
+from skp.adapters.unit_of_work import in_session
 from skp.application import consumers, curve
 from skp.application import ruleset_setting as settings
 
@@ -232,7 +233,8 @@ def test_a_6_2022_document_is_never_given_a_pp46_score(db):
     [doc] = assign(db, nip, "2025-02-01")
     owner = Principal(nip, ("pegawai",), "inst-1", nip)
     with pytest.raises(FailedPrecondition) as error:
-        run(db, handlers.score_skp, owner, str(doc["skp_id"]))
+        run(db, lambda session, *args: handlers.score_skp(in_session(session), *args), owner,
+            str(doc["skp_id"]))
     assert error.value.field == "ruleset"
 
 

@@ -21,6 +21,7 @@ from ekinerja_platform.events import apply_once
 from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
 from skp.adapters import tables as t
+from skp.adapters.unit_of_work import in_session
 from skp.application import consumers, handlers
 
 pytestmark = pytest.mark.integration
@@ -187,8 +188,8 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
     [doc] = docs_of(db, nip)
     me, pen = pegawai(nip), pegawai(penilai)
     with db.transaction() as session:
-        handlers.submit_skp(session, me, str(doc["skp_id"]))
-        view = handlers.approve_skp(session, pen, str(doc["skp_id"]))
+        handlers.submit_skp(in_session(session), me, str(doc["skp_id"]))
+        view = handlers.approve_skp(in_session(session), pen, str(doc["skp_id"]))
     kid = str(view["kegiatan"][0]["kegiatan_id"])
     for n in range(3):
         apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
@@ -197,10 +198,10 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
                    consumers.activity_reviewed)
     rate(db, doc["skp_id"], kid, 2024, 5)
     with db.transaction() as session:
-        handlers.set_realisasi(session, me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
-        handlers.set_perilaku(session, pen, str(doc["skp_id"]), dict(
+        handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
+        handlers.set_perilaku(in_session(session), pen, str(doc["skp_id"]), dict(
             orientasi_pelayanan="80", integritas="80", komitmen="80", disiplin="80", kerja_sama="80"))
-        result = handlers.issue_result(session, pen, str(doc["skp_id"]), issued_on)
+        result = handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), issued_on)
     return result, nip, atasan
 
 
@@ -219,8 +220,8 @@ def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
     [doc] = docs_of(db, nip)
     me, pen = pegawai(nip), pegawai(penilai)
     with db.transaction() as session:
-        handlers.submit_skp(session, me, str(doc["skp_id"]))
-        view = handlers.approve_skp(session, pen, str(doc["skp_id"]))
+        handlers.submit_skp(in_session(session), me, str(doc["skp_id"]))
+        view = handlers.approve_skp(in_session(session), pen, str(doc["skp_id"]))
     first = view["kegiatan"][0]
     kid = str(first["kegiatan_id"])
     for n, tanggal in enumerate(["2024-03-04", "2024-05-02"]):
@@ -229,16 +230,16 @@ def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
                                         "kuantitas_diakui": "100", "proses": False, "version": 1}),
                    consumers.activity_reviewed)
     with db.transaction() as session:
-        handlers.set_realisasi(session, me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
-        handlers.set_perilaku(session, pen, str(doc["skp_id"]), dict(
+        handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
+        handlers.set_perilaku(in_session(session), pen, str(doc["skp_id"]), dict(
             orientasi_pelayanan="80", integritas="80", komitmen="80", disiplin="80", kerja_sama="80"))
     with pytest.raises(FailedPrecondition) as refused, db.transaction() as session:
-        handlers.issue_result(session, pen, str(doc["skp_id"]), D(2025, 1, 10))
+        handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), D(2025, 1, 10))
     assert refused.value.field == "kualitas" and refused.value.reason == "KUALITAS_BELUM_DINILAI"
     assert f"{first['nama']!r} (2024-03, 2024-05)" in refused.value.message, refused.value.message
     rate(db, doc["skp_id"], kid, 2024, 5, "90")
     with db.transaction() as session:
-        result = handlers.issue_result(session, pen, str(doc["skp_id"]), D(2025, 1, 10))
+        result = handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), D(2025, 1, 10))
     assert result["result_status"] == "issued"
 
 
@@ -247,19 +248,19 @@ def test_results_without_keberatan_close_after_14_days_once(db):
     objected, nip_objected, _ = year_with_result(db, D(2025, 1, 10))
     assert quiet["keberatan_deadline"] == D(2025, 1, 24)
     with db.transaction() as session:
-        handlers.file_keberatan(session, pegawai(nip_objected), objected["skp_id"], "nilai terlalu rendah",
+        handlers.file_keberatan(in_session(session), pegawai(nip_objected), objected["skp_id"], "nilai terlalu rendah",
                                 D(2025, 1, 20))
 
     with db.transaction() as session:  # the 14th day: a keberatan may still be filed
-        assert handlers.close_expired_results(session, D(2025, 1, 24)) == 0
+        assert handlers.close_expired_results(in_session(session), D(2025, 1, 24)) == 0
     assert docs_of(db, nip_quiet)[0]["result_status"] == "issued"
 
     # two replicas on the 15th day: the one that locks the row closes it, the other skips it
     first = db.transaction()
     session = first.__enter__()
-    assert handlers.close_expired_results(session, D(2025, 1, 25)) == 1
+    assert handlers.close_expired_results(in_session(session), D(2025, 1, 25)) == 1
     with db.transaction() as other:
-        assert handlers.close_expired_results(other, D(2025, 1, 25)) == 0
+        assert handlers.close_expired_results(in_session(other), D(2025, 1, 25)) == 0
     first.__exit__(None, None, None)
 
     [doc] = docs_of(db, nip_quiet)
@@ -275,11 +276,12 @@ def test_results_without_keberatan_close_after_14_days_once(db):
 
     # the keberatan waits for the atasan; a later run changes nothing and publishes nothing again
     with db.transaction() as session:
-        assert handlers.close_expired_results(session, D(2025, 3, 1)) == 0
+        assert handlers.close_expired_results(in_session(session), D(2025, 3, 1)) == 0
     assert docs_of(db, nip_objected)[0]["result_status"] == "keberatan"
     assert len(skp_closed_events(db, doc["skp_id"])) == 1
     with pytest.raises(FailedPrecondition), db.transaction() as session:
-        handlers.file_keberatan(session, pegawai(nip_quiet), str(doc["skp_id"]), "terlambat", D(2025, 1, 26))
+        handlers.file_keberatan(in_session(session), pegawai(nip_quiet), str(doc["skp_id"]), "terlambat",
+                                D(2025, 1, 26))
 
 
 # --- activity_reviewed intake ----------------------------------------------------------------------------------------
