@@ -1,0 +1,221 @@
+"""In-memory repositories and unit of work for skp's use-case tests (cosmicpython's `FakeRepository` habit).
+
+They keep the rules the SQL adapters keep (a document's version grows with each change, a template version number
+is taken once, removed kegiatan stay inactive, realisation is the sum of approved work and the mean of the
+monthly kualitas) and nothing only the database can tell: what des reported is stated by the test
+(`FakeDocuments.report_work`, `rate_month`).
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import itertools
+import uuid
+from decimal import Decimal
+
+from ekinerja_platform.domain_errors import InvalidArgument, NotFound
+from ekinerja_platform.testing_uow import FakeUnitOfWork
+from skp.application import ports
+from skp.domain import document as d
+
+NOW = dt.datetime(2025, 1, 10, 3, 0, tzinfo=dt.UTC)
+
+
+def new_document(**values) -> dict:
+    """A document row as the table holds it: a 2024 draft of a pelaksana, unless ``values`` say otherwise."""
+    row = dict(skp_id=uuid.uuid4(), nip="199001012015011001", instansi_id="inst-1", unit_id="unit-1",
+               unit_nama="Bagian Umum", jabatan_id="jab-1", jabatan_nama="Pengadministrasi Umum", kind="pelaksana",
+               job_group="umum", assignment_id="asg-1", period_start=dt.date(2024, 1, 1),
+               period_end=dt.date(2024, 12, 31), penilai_nip="198001012005011002",
+               atasan_penilai_nip="197001011995031003", status=d.DRAFT, version=1, ruleset="pp46-2011",
+               return_note="", dispute_note="", approved_targets=None, approved_version=0, kreativitas_level=None,
+               kreativitas_uraian="", kreativitas_bukti="", perilaku=None, result_status="", result=None,
+               issued_on=None, keberatan_deadline=None, keberatan_alasan="", keberatan_catatan="",
+               closed_reason=None, created_at=NOW, updated_at=NOW)
+    row.update(values)
+    return row
+
+
+class FakeDocuments(ports.Documents):
+    def __init__(self):
+        self.rows: dict[uuid.UUID, dict] = {}
+        self.kegiatan: dict[uuid.UUID, dict] = {}
+        self.audit: list[dict] = []
+        self.tugas: list[dict] = []
+        self.people: dict[str, dict] = {}               # nip -> nama, golongan, instansi_id, jabatan, unit
+        self.heads: dict[str, frozenset[str]] = {}      # assignment_id -> heads up the chain
+        self.work: dict[tuple[uuid.UUID, uuid.UUID], dict[tuple[int, int], Decimal]] = {}   # RO per month
+        self.kualitas: dict[tuple[uuid.UUID, uuid.UUID], dict[tuple[int, int], Decimal]] = {}
+        self._audit_ids = itertools.count(1)
+
+    # -- arranging a test ----------------------------------------------------------------------------------------
+    def add(self, doc: dict, kegiatan: list[d.Target] = ()) -> dict:
+        self.rows[doc["skp_id"]] = copy.deepcopy(doc)
+        for target in kegiatan:
+            kid = uuid.uuid4()
+            self.kegiatan[kid] = self._kegiatan_row(kid, doc["skp_id"], target)
+        return copy.deepcopy(doc)
+
+    def report_work(self, skp_id, kegiatan_id, tahun: int, bulan: int, kuantitas: str) -> None:
+        """des's approved work (``activity_reviewed``) of a month."""
+        self.work.setdefault((uuid.UUID(str(skp_id)), uuid.UUID(str(kegiatan_id))), {})[(tahun, bulan)] = \
+            Decimal(kuantitas)
+
+    def rate_month(self, skp_id, kegiatan_id, tahun: int, bulan: int, kualitas: str) -> None:
+        """des's ``monthly_quality_set``."""
+        self.kualitas.setdefault((uuid.UUID(str(skp_id)), uuid.UUID(str(kegiatan_id))), {})[(tahun, bulan)] = \
+            Decimal(kualitas)
+
+    @staticmethod
+    def _kegiatan_row(kid, skp_id, target: d.Target) -> dict:
+        return dict(kegiatan_id=kid, skp_id=skp_id, nomor=target.nomor, active=True, nama=target.nama,
+                    satuan=target.satuan, kuantitas=target.kuantitas, kualitas=target.kualitas, waktu=target.waktu,
+                    biaya=target.biaya, angka_kredit=target.angka_kredit, realisasi_waktu=None,
+                    realisasi_biaya=None)
+
+    # -- the port ------------------------------------------------------------------------------------------------
+    def get(self, skp_id, *, lock=False):
+        key = skp_id if isinstance(skp_id, uuid.UUID) else d.parse_id(skp_id)
+        if key not in self.rows:
+            raise NotFound("no such SKP document", field="skp_id")
+        return copy.deepcopy(self.rows[key])
+
+    def of_employee(self, nip, year=0):
+        found = [r for r in self.rows.values() if r["nip"] == nip and (
+            not year or (r["period_start"] <= dt.date(year, 12, 31) and r["period_end"] >= dt.date(year, 1, 1)))]
+        return copy.deepcopy(sorted(found, key=lambda r: r["period_start"]))
+
+    def update(self, skp_id, **values):
+        row = self.rows[skp_id]
+        row.update(copy.deepcopy(values), version=row["version"] + 1, updated_at=NOW)
+
+    def add_audit(self, skp_id, actor, action, detail=None):
+        self.audit.append(dict(id=next(self._audit_ids), skp_id=skp_id, at=NOW, actor=actor, action=action,
+                               detail=copy.deepcopy(detail or {})))
+
+    def audit_entries(self, skp_id, after_id=None, limit=None):
+        found = [e for e in self.audit if e["skp_id"] == skp_id and (after_id is None or e["id"] > after_id)]
+        return copy.deepcopy(found[:limit] if limit is not None else found)
+
+    def audit_dates(self, skp_id):
+        return {e["action"]: e["at"].date() for e in self.audit if e["skp_id"] == skp_id}
+
+    def heads_of(self, doc):
+        return self.heads.get(doc["assignment_id"], frozenset())
+
+    def employee_instansi(self, nip):
+        return self.people.get(nip, {}).get("instansi_id")
+
+    def person_on_forms(self, nip):
+        if not nip:
+            return None
+        person = self.people.get(nip, {})
+        return {"nip": nip, "nama": person.get("nama", ""), "golongan": person.get("golongan"),
+                "jabatan": person.get("jabatan"), "unit": person.get("unit")}
+
+    def view(self, doc):
+        realised = self.realisation(doc["skp_id"])
+        kegiatan = []
+        for row in self.active_kegiatan(doc["skp_id"]):
+            r = realised.get(row["kegiatan_id"], {"kuantitas": Decimal(0), "kualitas": None, "bulan_dinilai": 0})
+            kegiatan.append({**row, "realisasi": {**r, "waktu": row["realisasi_waktu"],
+                                                  "biaya": row["realisasi_biaya"]}})
+        return {**doc, "kegiatan": kegiatan, "tugas_tambahan": self.tugas_tambahan(doc["skp_id"]),
+                "nama": self.people.get(doc["nip"], {}).get("nama", "")}
+
+    def active_kegiatan(self, skp_id):
+        return copy.deepcopy(sorted((k for k in self.kegiatan.values() if k["skp_id"] == skp_id and k["active"]),
+                                    key=lambda k: k["nomor"]))
+
+    def kegiatan_by_id(self, skp_id):
+        return {kid: copy.deepcopy(k) for kid, k in self.kegiatan.items() if k["skp_id"] == skp_id}
+
+    def replace_kegiatan(self, skp_id, targets):
+        existing = self.kegiatan_by_id(skp_id)
+        keep, changes = set(), []
+        for target in targets:
+            if target.kegiatan_id:
+                kid = d.parse_id(target.kegiatan_id, f"kegiatan[{target.nomor - 1}].kegiatan_id")
+                if kid not in existing:
+                    raise InvalidArgument("not a kegiatan of this document",
+                                          field=f"kegiatan[{target.nomor - 1}].kegiatan_id")
+                row = self._kegiatan_row(kid, skp_id, target)
+                before = existing[kid]
+                diff = {k: [before[k], row[k]] for k in ("nomor", "nama", "satuan", "kuantitas", "kualitas", "waktu",
+                                                         "biaya", "angka_kredit", "active") if before[k] != row[k]}
+                if diff:
+                    changes.append({"kegiatan_id": str(kid), "changed": diff})
+                self.kegiatan[kid].update({k: v for k, v in row.items() if not k.startswith("realisasi_")})
+                keep.add(kid)
+            else:
+                kid = uuid.uuid4()
+                self.kegiatan[kid] = self._kegiatan_row(kid, skp_id, target)
+                changes.append({"kegiatan_id": str(kid), "added": target.nama})
+        for kid, row in existing.items():
+            if kid not in keep and row["active"]:
+                self.kegiatan[kid]["active"] = False
+                changes.append({"kegiatan_id": str(kid), "removed": row["nama"]})
+        return changes
+
+    def set_realisasi(self, kegiatan_id, waktu, biaya):
+        self.kegiatan[kegiatan_id].update(realisasi_waktu=waktu, realisasi_biaya=biaya)
+
+    def add_tugas_tambahan(self, skp_id, uraian, tanggal, actor):
+        self.tugas.append(dict(id=uuid.uuid4(), skp_id=skp_id, uraian=uraian, tanggal=tanggal, created_by=actor))
+
+    def tugas_tambahan(self, skp_id):
+        return copy.deepcopy(sorted((t for t in self.tugas if t["skp_id"] == skp_id), key=lambda t: t["tanggal"]))
+
+    def realisation(self, skp_id):
+        out = {}
+        kids = {k for s, k in self.work if s == skp_id} | {k for s, k in self.kualitas if s == skp_id}
+        for kid in kids:
+            months = [q for _, q in sorted(self.kualitas.get((skp_id, kid), {}).items())]
+            out[kid] = {"kuantitas": sum(self.work.get((skp_id, kid), {}).values(), Decimal(0)),
+                        "kualitas": d.realised_kualitas(months), "bulan_dinilai": len(months)}
+        return out
+
+    def unrated_kegiatan(self, skp_id):
+        return {kid: sorted(m for m, q in months.items() if q > 0)
+                for (s, kid), months in self.work.items()
+                if s == skp_id and not self.kualitas.get((s, kid)) and any(q > 0 for q in months.values())}
+
+    def expired_results(self, today, limit):
+        return [r["skp_id"] for r in self.rows.values()
+                if r["result_status"] == d.RESULT_ISSUED and r["keberatan_deadline"] < today][:limit]
+
+
+class FakeTemplates(ports.Templates):
+    def __init__(self):
+        self.positions: dict[str, ports.Position] = {}
+        self.penilai: dict[str, set[str]] = {}       # jabatan_id -> penilai of its definitive holders
+        self.stored: dict[str, list[ports.TemplateVersion]] = {}
+
+    def position(self, jabatan_id, *, lock=False):
+        return self.positions.get(jabatan_id)
+
+    def penilai_of_position(self, jabatan_id):
+        return frozenset(self.penilai.get(jabatan_id, ()))
+
+    def current_version(self, jabatan_id):
+        versions = self.stored.get(jabatan_id)
+        return versions[-1] if versions else None
+
+    def versions(self, jabatan_id):
+        return list(self.stored.get(jabatan_id, []))
+
+    def add_version(self, version):
+        versions = self.stored.setdefault(version.jabatan_id, [])
+        if any(v.version == version.version for v in versions):
+            return None
+        stored = dataclasses.replace(version, created_at=NOW)
+        versions.append(stored)
+        return stored
+
+
+class FakeSkpUnitOfWork(FakeUnitOfWork, ports.SkpUnitOfWork):
+    def __init__(self):
+        super().__init__()
+        self.documents = FakeDocuments()
+        self.templates = FakeTemplates()
