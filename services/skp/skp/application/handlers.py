@@ -136,7 +136,7 @@ def update_targets(uow: SkpUnitOfWork, principal, skp_id: str, expected_version:
     status = d.check_editable(doc["status"], doc["result_status"], reason, doc["approved_targets"] is not None)
     targets = d.validate_targets(items, doc["kind"], d.months_covered(doc["period_start"], doc["period_end"]))
     changes = uow.documents.replace_kegiatan(doc["skp_id"], targets)
-    detail = {"changes": changes}
+    detail: dict = {"changes": changes}
     if status == d.REVISION:
         detail["reason"] = d.text_field(reason, "reason")
     doc = _changed(uow, doc, principal, "targets_changed", detail, status=status)
