@@ -177,6 +177,7 @@ def rollover(database_url: str) -> int:
 
     from ekinerja_platform.db import DatabaseAccess
 
+    from .adapters.unit_of_work import in_session
     from .application import consumers
 
     engine = make_engine(database_url, pool_size=1)
@@ -184,7 +185,7 @@ def rollover(database_url: str) -> int:
     try:
         while True:
             with db.transaction() as session:
-                batch = consumers.rollover_year(session, clock.today())
+                batch = consumers.rollover_year(in_session(session), clock.today())
             handled += batch
             if batch < consumers.ROLLOVER_BATCH:
                 return handled

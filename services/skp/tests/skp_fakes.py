@@ -47,6 +47,8 @@ class FakeDocuments(ports.Documents):
         self.heads: dict[str, frozenset[str]] = {}      # assignment_id -> heads up the chain
         self.work: dict[tuple[uuid.UUID, uuid.UUID], dict[tuple[int, int], Decimal]] = {}   # RO per month
         self.kualitas: dict[tuple[uuid.UUID, uuid.UUID], dict[tuple[int, int], Decimal]] = {}
+        self.plans: dict[uuid.UUID, dict] = {}          # skp_id -> draft 6/2022 plan
+        self.activities: dict[str, dict] = {}           # activity_id -> the kept version
         self._audit_ids = itertools.count(1)
 
     # -- arranging a test ----------------------------------------------------------------------------------------
@@ -185,6 +187,94 @@ class FakeDocuments(ports.Documents):
         return [r["skp_id"] for r in self.rows.values()
                 if r["result_status"] == d.RESULT_ISSUED and r["keberatan_deadline"] < today][:limit]
 
+    def open_of_employee(self, nip):
+        return copy.deepcopy(sorted((r for r in self.rows.values() if r["nip"] == nip and r["status"] != d.CLOSED
+                                     and r["closed_reason"] is None), key=lambda r: r["period_start"]))
+
+    def create(self, values):
+        clash = any((r["assignment_id"], r["period_start"]) == (values["assignment_id"], values["period_start"]) or
+                    (r["nip"], r["jabatan_id"], r["period_start"]) == (values["nip"], values["jabatan_id"],
+                                                                       values["period_start"])
+                    for r in self.rows.values())
+        if clash:
+            return False
+        self.rows[values["skp_id"]] = new_document(**copy.deepcopy(values))
+        return True
+
+    def insert_kegiatan(self, skp_id, targets):
+        for target in targets:
+            kid = uuid.uuid4()
+            self.kegiatan[kid] = self._kegiatan_row(kid, skp_id, target)
+
+    def set_target_amounts(self, kegiatan_id, amounts):
+        self.kegiatan[kegiatan_id].update(kuantitas=amounts.kuantitas, waktu=amounts.waktu, biaya=amounts.biaya,
+                                          angka_kredit=amounts.angka_kredit)
+
+    def save_rhk_plan(self, skp_id, pendekatan, rhk):
+        self.plans[skp_id] = {"pendekatan": pendekatan, "rhk": copy.deepcopy(rhk)}
+
+    def upsert_activity(self, values):
+        kept = self.activities.get(values["activity_id"])
+        if kept is None or kept["version"] < values["version"]:
+            self.activities[values["activity_id"]] = dict(values)
+            months = self.work.setdefault((values["skp_id"], values["kegiatan_id"]), {})
+            key = (values["tanggal"].year, values["tanggal"].month)
+            if kept is not None:
+                months[key] = months.get(key, Decimal(0)) - (Decimal(0) if kept["proses"] else kept["kuantitas"])
+            months[key] = months.get(key, Decimal(0)) + (Decimal(0) if values["proses"] else values["kuantitas"])
+
+    def upsert_monthly_kualitas(self, values):
+        self.rate_month(values["skp_id"], values["kegiatan_id"], values["tahun"], values["bulan"],
+                        str(values["kualitas"]))
+
+
+class FakeDirectory(ports.Directory):
+    def __init__(self, documents: FakeDocuments, templates: FakeTemplates):
+        self.documents, self.templates = documents, templates
+        self.positions: dict[str, dict] = {}
+        self.assignments: dict[str, dict] = {}
+        self.rulesets: dict[tuple[str, int], str] = {}
+
+    def save_position(self, values):
+        kept = self.positions.get(values["jabatan_id"])
+        if kept is None or kept["version"] < values["version"]:
+            self.positions[values["jabatan_id"]] = dict(values)
+            self.templates.positions[values["jabatan_id"]] = ports.Position(
+                values["jabatan_id"], values["instansi_id"], values["nama"], values["kind"], values["job_group"],
+                values["jenis_jabatan"])
+
+    def save_employee(self, nip, nama, instansi_id, golongan):
+        self.documents.people.setdefault(nip, {}).update(nama=nama, instansi_id=instansi_id, golongan=golongan)
+
+    def assignment_version(self, assignment_id):
+        kept = self.assignments.get(assignment_id)
+        return None if kept is None else kept["version"]
+
+    def save_assignment(self, assignment_id, values):
+        self.assignments[assignment_id] = copy.deepcopy(values)
+        data = values["data"]
+        if values["jabatan_id"] and not values["acting"] and data.get("penilai_nip"):
+            self.templates.penilai.setdefault(values["jabatan_id"], set()).add(data["penilai_nip"])
+
+    def to_roll_over(self, year, limit):
+        start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        out = []
+        for assignment_id, a in sorted(self.assignments.items()):
+            if not a["jabatan_id"] or a["acting"] or a["start_date"] is None or a["start_date"] > end or (
+                    a["end_date"] is not None and a["end_date"] < start):
+                continue
+            first_day = (a["nip"], a["jabatan_id"], max(a["start_date"], start))
+            has = any(r["assignment_id"] == assignment_id and start <= r["period_start"] <= end
+                      or (r["nip"], r["jabatan_id"], r["period_start"]) == first_day
+                      for r in self.documents.rows.values())
+            if not has:
+                out.append(ports.AssignmentState(assignment_id, a["start_date"], a["end_date"],
+                                                 copy.deepcopy(a["data"])))
+        return out[:limit]
+
+    def ruleset_for(self, instansi_id, tahun):
+        return self.rulesets.get((instansi_id, tahun), "pp46-2011")
+
 
 class FakeTemplates(ports.Templates):
     def __init__(self):
@@ -219,3 +309,4 @@ class FakeSkpUnitOfWork(FakeUnitOfWork, ports.SkpUnitOfWork):
         super().__init__()
         self.documents = FakeDocuments()
         self.templates = FakeTemplates()
+        self.directory = FakeDirectory(self.documents, self.templates)

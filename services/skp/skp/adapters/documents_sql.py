@@ -4,10 +4,12 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..application import ports
 from ..domain.document import RESULT_ISSUED
 from . import repository as repo
+from . import rhk_repository
 from . import tables as t
 
 
@@ -75,3 +77,25 @@ class SqlDocuments(ports.Documents):
         return list(self.session.execute(sa.select(t.documents.c.skp_id).where(
             t.documents.c.result_status == RESULT_ISSUED, t.documents.c.keberatan_deadline < today)
             .limit(limit).with_for_update(skip_locked=True)).scalars().all())
+
+    def open_of_employee(self, nip):
+        return repo.open_documents_of(self.session, nip)
+
+    def create(self, values):
+        return self.session.execute(pg_insert(t.documents).values(**values).on_conflict_do_nothing()
+                                    .returning(t.documents.c.skp_id)).first() is not None
+
+    def insert_kegiatan(self, skp_id, targets):
+        repo.insert_kegiatan(self.session, skp_id, targets)
+
+    def set_target_amounts(self, kegiatan_id, amounts):
+        repo.set_target_amounts(self.session, kegiatan_id, amounts)
+
+    def save_rhk_plan(self, skp_id, pendekatan, rhk):
+        rhk_repository.save_plan(self.session, skp_id, pendekatan=pendekatan, rhk=rhk)
+
+    def upsert_activity(self, values):
+        repo.upsert_activity(self.session, values)
+
+    def upsert_monthly_kualitas(self, values):
+        repo.upsert_monthly_kualitas(self.session, values)

@@ -11,6 +11,7 @@ from ekinerja_platform.outbox import claim_event, record_event
 from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 
 from ..application.ports import SkpUnitOfWork
+from .directory_sql import SqlDirectory
 from .documents_sql import SqlDocuments
 from .templates_sql import SqlTemplates
 
@@ -18,6 +19,7 @@ from .templates_sql import SqlTemplates
 def _bind(uow: SkpUnitOfWork, session) -> None:
     uow.templates = SqlTemplates(session)
     uow.documents = SqlDocuments(session)
+    uow.directory = SqlDirectory(session)
 
 
 class SqlSkpUnitOfWork(SqlUnitOfWork, SkpUnitOfWork):
@@ -56,3 +58,9 @@ class SessionUnitOfWork(SkpUnitOfWork):
 
 def in_session(session) -> SessionUnitOfWork:
     return SessionUnitOfWork(session)
+
+
+def on_unit(consumer):
+    """``consumer(uow, envelope)`` as ``events.apply_once`` calls it: skp's unit of work over the inbox's
+    transaction."""
+    return lambda session, envelope: consumer(in_session(session), envelope)

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from ekinerja_platform.unit_of_work import UnitOfWork
 
-from ..domain.document import Target
+from ..domain.document import Target, TargetAmounts
 
 
 @dataclass(frozen=True)
@@ -168,9 +168,80 @@ class Documents(abc.ABC):
         """Up to ``limit`` documents whose issued result's keberatan deadline passed before ``today``, locked
         (rows another unit holds are skipped)."""
 
+    # -- what the events in (application/consumers.py) write --------------------------------------------------
+    @abc.abstractmethod
+    def open_of_employee(self, nip: str) -> list[dict]:
+        """The employee's running documents (not closed, no ``closed_reason``), locked, by period start."""
+
+    @abc.abstractmethod
+    def create(self, values: dict) -> bool:
+        """Insert a document row (``values``: its columns); False when the assignment's document for that period
+        start, or the employee's for that position and period start, exists already (nothing written)."""
+
+    @abc.abstractmethod
+    def insert_kegiatan(self, skp_id: uuid.UUID, targets: list[Target]) -> None:
+        """Add the document's first working kegiatan."""
+
+    @abc.abstractmethod
+    def set_target_amounts(self, kegiatan_id: uuid.UUID, amounts: TargetAmounts) -> None:
+        """Store a kegiatan's period-dependent targets."""
+
+    @abc.abstractmethod
+    def save_rhk_plan(self, skp_id: uuid.UUID, pendekatan: str | None, rhk: list[dict]) -> None:
+        """Store the document's draft PermenPANRB 6/2022 plan."""
+
+    @abc.abstractmethod
+    def upsert_activity(self, values: dict) -> None:
+        """Keep the highest version of a reviewed activity (des's ``activity_reviewed``; may arrive out of order)."""
+
+    @abc.abstractmethod
+    def upsert_monthly_kualitas(self, values: dict) -> None:
+        """Keep the penilai's kualitas of a kegiatan-month (des's ``monthly_quality_set``)."""
+
+
+@dataclass(frozen=True)
+class AssignmentState:
+    """The latest state of an assignment identity told (``data``: the event's data), for the yearly rollover."""
+
+    assignment_id: str
+    start_date: dt.date
+    end_date: dt.date | None
+    data: dict
+
+
+class Directory(abc.ABC):
+    """What skp keeps of identity's events (positions, employees, assignments) and the instansi's ruleset."""
+
+    @abc.abstractmethod
+    def save_position(self, values: dict) -> None:
+        """Keep the position (``values``: its columns), unless a higher ``version`` of it is kept already."""
+
+    @abc.abstractmethod
+    def save_employee(self, nip: str, nama: str, instansi_id: str | None, golongan: str | None) -> None:
+        """Keep the employee's name, instansi and golongan (printed on the forms)."""
+
+    @abc.abstractmethod
+    def assignment_version(self, assignment_id: str) -> int | None:
+        """The version of the assignment's kept state (None: none), locked until the unit ends."""
+
+    @abc.abstractmethod
+    def save_assignment(self, assignment_id: str, values: dict) -> None:
+        """Keep the assignment's latest state (``values``: nip, version, acting, jabatan_id, start_date, end_date,
+        data)."""
+
+    @abc.abstractmethod
+    def to_roll_over(self, year: int, limit: int) -> list[AssignmentState]:
+        """Up to ``limit`` open, definitive assignments running in ``year`` with no document of that year yet,
+        locked (rows another unit holds are skipped), by assignment id."""
+
+    @abc.abstractmethod
+    def ruleset_for(self, instansi_id: str, tahun: int) -> str:
+        """The ruleset a document of ``instansi_id`` for ``tahun`` is made under (the setting, else the default)."""
+
 
 class SkpUnitOfWork(UnitOfWork):
     """skp's unit of work: the repositories its converted use cases write through."""
 
     templates: Templates
     documents: Documents
+    directory: Directory

@@ -19,7 +19,7 @@ from ekinerja_platform.domain_errors import FailedPrecondition
 from ekinerja_platform.events import apply_once
 from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
-from skp.adapters.unit_of_work import in_session
+from skp.adapters.unit_of_work import in_session, on_unit
 from skp.application import consumers, handlers
 from skp.application.year_score import year_documents
 
@@ -168,7 +168,7 @@ def _assign(db, nip, jabatan_id, start, penilai, version=1, assignment_id=None):
         "effective_date": start, "old": None, "penilai_nip": penilai, "atasan_penilai_nip": None,
         "version": version, "new": {"jabatan_id": jabatan_id, "jabatan_nama": "Jabatan uji", "unit_id": "u",
                                     "unit_nama": "U", "kind": "pelaksana", "job_group": "umum", "start": start,
-                                    "end": None}}}, consumers.assignment_changed)
+                                    "end": None}}}, on_unit(consumers.assignment_changed))
 
 
 def _who(nip) -> Principal:
@@ -213,7 +213,7 @@ def test_the_demo_seed_gives_each_demo_position_its_template_once(db):
         "effective_date": "2026-01-02", "old": None, "penilai_nip": None, "atasan_penilai_nip": None, "version": 1,
         "new": {"jabatan_id": "KAB-DEMO.GURU-PJOK", "jabatan_nama": "Guru Pendidikan Jasmani", "unit_id": "u",
                 "unit_nama": "SD", "kind": "fungsional_tertentu", "job_group": "pendidik", "start": "2026-01-02",
-                "end": None}}}, consumers.assignment_changed)
+                "end": None}}}, on_unit(consumers.assignment_changed))
     with db.transaction() as session:
         [doc] = repo.documents_of(session, nip)
         names = [k["nama"] for k in repo.active_kegiatan(session, doc["skp_id"])]

@@ -21,8 +21,9 @@ from ekinerja_platform.events import apply_once
 from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
 from skp.adapters import tables as t
-from skp.adapters.unit_of_work import in_session
+from skp.adapters.unit_of_work import in_session, on_unit
 from skp.application import consumers, handlers
+from skp.entrypoints import events
 
 pytestmark = pytest.mark.integration
 D = dt.date
@@ -53,7 +54,8 @@ def assign(db, nip, jabatan_id, start, *, end=None, penilai=None, atasan=None, a
     assert apply_once(db, "skp", envelope({
         "assignment_id": assignment_id, "nip": nip, "instansi_id": "inst-1", "acting": acting,
         "effective_date": effective or start, "old": old, "new": new, "penilai_nip": penilai,
-        "atasan_penilai_nip": atasan, "version": VERSIONS[assignment_id]}), consumers.assignment_changed)
+        "atasan_penilai_nip": atasan, "version": VERSIONS[assignment_id]}),
+        on_unit(consumers.assignment_changed))
     return assignment_id
 
 
@@ -93,7 +95,7 @@ def test_the_yearly_rollover_drafts_each_continuing_assignment_once(db):
     def replica():
         barrier.wait()
         with db.transaction() as session:
-            handled.append(consumers.rollover_year(session, D(2025, 1, 1)))
+            handled.append(consumers.rollover_year(in_session(session), D(2025, 1, 1)))
     threads = [threading.Thread(target=replica) for _ in range(2)]
     for thread in threads:
         thread.start()
@@ -118,7 +120,7 @@ def test_the_yearly_rollover_drafts_each_continuing_assignment_once(db):
 
     # again (next hour, another replica): nothing more
     with db.transaction() as session:
-        assert consumers.rollover_year(session, D(2025, 1, 1)) == 0
+        assert consumers.rollover_year(in_session(session), D(2025, 1, 1)) == 0
     assert len(docs_of(db, going)) == 2
 
     # a later event of the same assignment (a new penilai from February) changes the 2025 document only
@@ -145,7 +147,8 @@ def test_an_event_of_a_new_year_drafts_that_year_and_one_key_stops_duplicates(db
     def draft(assignment_id):
         barrier.wait()
         with db.transaction() as session:
-            results.append(consumers.draft_document(session, {**data, "assignment_id": assignment_id}, data["new"],
+            results.append(consumers.draft_document(in_session(session), {**data, "assignment_id": assignment_id},
+                                                    data["new"],
                                                     (D(2026, 1, 1), D(2026, 12, 31))))
     threads = [threading.Thread(target=draft, args=(f"asg-dup-{n}",)) for n in range(2)]
     for thread in threads:
@@ -195,7 +198,7 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
         apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
                                         "kegiatan_id": kid, "tanggal": "2024-05-02", "jenis": "skp",
                                         "kuantitas_diakui": "400", "proses": False, "version": 1}),
-                   consumers.activity_reviewed)
+                   on_unit(consumers.activity_reviewed))
     rate(db, doc["skp_id"], kid, 2024, 5)
     with db.transaction() as session:
         handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
@@ -209,7 +212,7 @@ def rate(db, skp_id, kegiatan_id, tahun, bulan, kualitas="100"):
     """des's monthly_quality_set for one kegiatan-month."""
     apply_once(db, "skp", envelope({"skp_id": str(skp_id), "kegiatan_id": str(kegiatan_id), "tahun": tahun,
                                     "bulan": bulan, "kualitas": kualitas}),
-               consumers.monthly_quality_set)
+               on_unit(consumers.monthly_quality_set))
 
 
 def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
@@ -228,7 +231,7 @@ def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
         apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
                                         "kegiatan_id": kid, "tanggal": tanggal, "jenis": "skp",
                                         "kuantitas_diakui": "100", "proses": False, "version": 1}),
-                   consumers.activity_reviewed)
+                   on_unit(consumers.activity_reviewed))
     with db.transaction() as session:
         handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
         handlers.set_perilaku(in_session(session), pen, str(doc["skp_id"]), dict(
@@ -315,9 +318,9 @@ def test_one_statement_intake_has_the_effect_of_the_unit_of_work_path(db):
             one = {"event_id": _event_id(event["event_id"], path), "data": data}
             statements.clear()
             if path == "unit_of_work":
-                answers[path].append(apply_once(db, "skp", one, consumers.activity_reviewed))
+                answers[path].append(apply_once(db, "skp", one, on_unit(consumers.activity_reviewed)))
             else:
-                answers[path].append(consumers.activity_reviewed_once(db, "skp", one))
+                answers[path].append(events.activity_reviewed_once(db, "skp", one))
                 assert len(statements) == 1, statements
     assert answers["unit_of_work"] == answers["one_statement"] and answers["unit_of_work"].count(False) > 0
     with db.transaction() as session:
