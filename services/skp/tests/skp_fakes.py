@@ -47,7 +47,6 @@ class FakeDocuments(ports.Documents):
         self.heads: dict[str, frozenset[str]] = {}      # assignment_id -> heads up the chain
         self.work: dict[tuple[uuid.UUID, uuid.UUID], dict[tuple[int, int], Decimal]] = {}   # RO per month
         self.kualitas: dict[tuple[uuid.UUID, uuid.UUID], dict[tuple[int, int], Decimal]] = {}
-        self.plans: dict[uuid.UUID, dict] = {}          # skp_id -> draft 6/2022 plan
         self.activities: dict[str, dict] = {}           # activity_id -> the kept version
         self._audit_ids = itertools.count(1)
 
@@ -228,6 +227,32 @@ class FakeDocuments(ports.Documents):
                         str(values["kualitas"]))
 
 
+class FakePlans(ports.Plans):
+    def __init__(self, documents: FakeDocuments):
+        self.documents = documents
+        self.rows: dict[uuid.UUID, dict] = {}
+
+    def get(self, skp_id):
+        if skp_id not in self.rows:
+            return {"skp_id": skp_id, "pendekatan": "kuantitatif", "rhk": [], "approved_rhk": None,
+                    "approved_pendekatan": None, "ekspektasi": {}, "lampiran": {}}
+        return copy.deepcopy(self.rows[skp_id])
+
+    def save(self, skp_id, **values):
+        self.rows[skp_id] = {**self.get(skp_id), **copy.deepcopy(values)}
+
+    def approved_rhk_of_atasan(self, atasan_nip, start, end, ruleset):
+        if not atasan_nip:
+            return None
+        found = {}
+        for doc in sorted(self.documents.rows.values(), key=lambda r: r["period_start"]):
+            plan = self.rows.get(doc["skp_id"])
+            if doc["nip"] == atasan_nip and doc["ruleset"] == ruleset and doc["period_start"] <= end and \
+                    doc["period_end"] >= start and plan and plan["approved_rhk"] is not None:
+                found.update({item["rhk_id"]: {**item, "skp_id": str(doc["skp_id"])} for item in plan["approved_rhk"]})
+        return found or None
+
+
 class FakeDirectory(ports.Directory):
     def __init__(self, documents: FakeDocuments, templates: FakeTemplates):
         self.documents, self.templates = documents, templates
@@ -310,3 +335,4 @@ class FakeSkpUnitOfWork(FakeUnitOfWork, ports.SkpUnitOfWork):
         self.documents = FakeDocuments()
         self.templates = FakeTemplates()
         self.directory = FakeDirectory(self.documents, self.templates)
+        self.plans = FakePlans(self.documents)

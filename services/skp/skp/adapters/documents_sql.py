@@ -1,4 +1,5 @@
-"""SKP documents on PostgreSQL (`application.ports.Documents`): the port over `repository.py`'s queries."""
+"""SKP documents and their 6/2022 plans on PostgreSQL (`application.ports.Documents`, `Plans`): the ports over
+`repository.py`'s and `rhk_repository.py`'s queries."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..application import ports
 from ..domain.document import RESULT_ISSUED
 from . import repository as repo
-from . import rhk_repository
+from . import rhk_repository as rr
 from . import tables as t
 
 
@@ -91,11 +92,22 @@ class SqlDocuments(ports.Documents):
     def set_target_amounts(self, kegiatan_id, amounts):
         repo.set_target_amounts(self.session, kegiatan_id, amounts)
 
-    def save_rhk_plan(self, skp_id, pendekatan, rhk):
-        rhk_repository.save_plan(self.session, skp_id, pendekatan=pendekatan, rhk=rhk)
-
     def upsert_activity(self, values):
         repo.upsert_activity(self.session, values)
 
     def upsert_monthly_kualitas(self, values):
         repo.upsert_monthly_kualitas(self.session, values)
+
+
+class SqlPlans(ports.Plans):
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, skp_id):
+        return rr.get_plan(self.session, skp_id)
+
+    def save(self, skp_id, **values):
+        rr.save_plan(self.session, skp_id, **values)
+
+    def approved_rhk_of_atasan(self, atasan_nip, start, end, ruleset):
+        return rr.approved_rhk_of_atasan(self.session, atasan_nip, start, end, ruleset)

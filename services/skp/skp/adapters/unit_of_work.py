@@ -12,7 +12,7 @@ from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 
 from ..application.ports import SkpUnitOfWork
 from .directory_sql import SqlDirectory
-from .documents_sql import SqlDocuments
+from .documents_sql import SqlDocuments, SqlPlans
 from .templates_sql import SqlTemplates
 
 
@@ -20,6 +20,7 @@ def _bind(uow: SkpUnitOfWork, session) -> None:
     uow.templates = SqlTemplates(session)
     uow.documents = SqlDocuments(session)
     uow.directory = SqlDirectory(session)
+    uow.plans = SqlPlans(session)
 
 
 class SqlSkpUnitOfWork(SqlUnitOfWork, SkpUnitOfWork):

@@ -129,7 +129,7 @@ def draft_document(uow: SkpUnitOfWork, data: dict, new: dict,
               "kegiatan": len(targets), "source": source, "ruleset": ruleset}
     template_rhk = templates.drafting_rhk(uow, new["jabatan_id"]) if ruleset == RULESET_622 else None
     if template_rhk is not None:  # a draft plan: the employee still picks the atasan's RHK each one serves
-        uow.documents.save_rhk_plan(skp_id, template_rhk[0], template_rhk[1])
+        uow.plans.save(skp_id, pendekatan=template_rhk[0], rhk=template_rhk[1])
         detail["rhk"] = len(template_rhk[1])
     uow.documents.add_audit(skp_id, SystemActor.subject, "drafted", detail)
     return skp_id

@@ -52,7 +52,7 @@ def evaluation_view(session, doc: dict, evaluation: dict | None, periode: str) -
 
 
 def list_evaluations(session, principal, skp_id: str) -> list[dict]:
-    doc, _ = _doc(session, "ListEvaluasi", principal, skp_id)
+    doc, _ = _doc(in_session(session), "ListEvaluasi", principal, skp_id)
     found = {e["periode"]: e for e in rr.evaluations_of(session, doc["skp_id"])}
     for item in rr.feedback_of(session, doc["skp_id"]):  # feedback of a period with no realisation yet
         found.setdefault(item["periode"], None)
@@ -65,7 +65,7 @@ def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: st
     activities of the period reported against this IKI (skp keeps them from des's ``activity_reviewed``, applied
     once): their recognised kuantitas summed (quantitative; "proses" entries do not count) and their ids as bukti
     dukung."""
-    doc, _ = _doc(session, "SetRealisasiIki", principal, skp_id, lock=True)
+    doc, _ = _doc(in_session(session), "SetRealisasiIki", principal, skp_id, lock=True)
     plan = _approved(session, doc)
     periode, bulan = _open_periode(session, doc, periode_text)
     ev.check_started(periode, today)
@@ -92,7 +92,7 @@ def set_realisasi(session, principal, skp_id: str, periode_text: str, iki_id: st
 def add_feedback(session, principal, skp_id: str, periode_text: str, rhk_id: str, perilaku: str,
                  catatan: str) -> dict:
     """Umpan balik berkelanjutan: the penilai's note during the period, before the period is rated."""
-    doc, _ = _doc(session, "AddUmpanBalik", principal, skp_id, lock=True)
+    doc, _ = _doc(in_session(session), "AddUmpanBalik", principal, skp_id, lock=True)
     plan = _approved(session, doc)
     periode, _bulan = _open_periode(session, doc, periode_text)
     ev.check_open(rr.get_evaluation(session, doc["skp_id"], periode.kode))
@@ -106,7 +106,7 @@ def add_feedback(session, principal, skp_id: str, periode_text: str, rhk_id: str
 def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, perilaku: str, catatan: str,
          today: dt.date) -> dict:
     """The penilai's ratings for the period; the predikat and angka kredit are computed and stored, final."""
-    doc, _ = _doc(session, "RateEvaluasi", principal, skp_id, lock=True)
+    doc, _ = _doc(in_session(session), "RateEvaluasi", principal, skp_id, lock=True)
     plan = _approved(session, doc)
     periode, bulan = _open_periode(session, doc, periode_text)
     hasil = ev.parse_rating(hasil_kerja, "hasil_kerja")
@@ -133,13 +133,13 @@ def rate(session, principal, skp_id: str, periode_text: str, hasil_kerja: str, p
         "predikat": result.predikat.value, "bulan": bulan,
         "angka_kredit": str(result.angka_kredit) if result.angka_kredit is not None else None})
     rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
-    events_622.publish_rated(session, doc, rated, plan["approved_rhk"])
+    events_622.publish_rated(in_session(session), doc, rated, plan["approved_rhk"])
     return evaluation_view(session, doc, rated, periode.kode)
 
 
 def dokumen_evaluasi(session, principal, skp_id: str, periode_text: str) -> forms.Form:
     """The dokumen evaluasi kinerja of a rated period (who may have it: who may read the evaluations)."""
-    doc, _ = _doc(session, "ExportEvaluasi", principal, skp_id)
+    doc, _ = _doc(in_session(session), "ExportEvaluasi", principal, skp_id)
     plan = _approved(session, doc)
     periode, _bulan = _periode(doc, periode_text)
     rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
@@ -157,7 +157,7 @@ def siasn(session, principal, skp_id: str, periode_text: str, pns_dinilai_id: st
     """The SIASN-ready export of a rated and finalised period: the offline ``ekinerja skp siasn`` code
     (``ekinerja_rules.permenpanrb_6_2022.siasn``) fed from the stored evaluation, so the predikat sent is the
     matrix's for the stored ratings."""
-    doc, _ = _doc(session, "GetSiasnExport", principal, skp_id)
+    doc, _ = _doc(in_session(session), "GetSiasnExport", principal, skp_id)
     periode, _bulan = _periode(doc, periode_text)
     rated = rr.get_evaluation(session, doc["skp_id"], periode.kode)
     if rated is None or not rated.get("predikat"):

@@ -187,16 +187,31 @@ class Documents(abc.ABC):
         """Store a kegiatan's period-dependent targets."""
 
     @abc.abstractmethod
-    def save_rhk_plan(self, skp_id: uuid.UUID, pendekatan: str | None, rhk: list[dict]) -> None:
-        """Store the document's draft PermenPANRB 6/2022 plan."""
-
-    @abc.abstractmethod
     def upsert_activity(self, values: dict) -> None:
         """Keep the highest version of a reviewed activity (des's ``activity_reviewed``; may arrive out of order)."""
 
     @abc.abstractmethod
     def upsert_monthly_kualitas(self, values: dict) -> None:
         """Keep the penilai's kualitas of a kegiatan-month (des's ``monthly_quality_set``)."""
+
+
+class Plans(abc.ABC):
+    """The PermenPANRB 6/2022 plan of a document (RHK and IKI, the plan in force, ekspektasi, lampiran)."""
+
+    @abc.abstractmethod
+    def get(self, skp_id: uuid.UUID) -> dict:
+        """The plan (``pendekatan``, ``rhk``, ``approved_rhk``, ``approved_pendekatan``, ``ekspektasi``,
+        ``lampiran``); an empty quantitative one when nothing was written yet."""
+
+    @abc.abstractmethod
+    def save(self, skp_id: uuid.UUID, **values) -> None:
+        """Store the plan's columns in ``values`` (the others are kept)."""
+
+    @abc.abstractmethod
+    def approved_rhk_of_atasan(self, atasan_nip: str | None, start: dt.date, end: dt.date,
+                               ruleset: str) -> dict[str, dict] | None:
+        """The approved RHK (by id) of the atasan's documents under ``ruleset`` overlapping ``start .. end``; None
+        when the atasan has no approved plan there (nothing to cascade from yet)."""
 
 
 @dataclass(frozen=True)
@@ -245,3 +260,4 @@ class SkpUnitOfWork(UnitOfWork):
     templates: Templates
     documents: Documents
     directory: Directory
+    plans: Plans

@@ -9,9 +9,10 @@ from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
 
 from ..adapters import forms
+from ..adapters.unit_of_work import SqlSkpUnitOfWork
 from ..application import evaluation, rencana
 from ..domain import rhk as r
-from .grpc_api import _read, _s, _write, today
+from .grpc_api import _in_unit, _read, _s, _write, today
 
 
 def _iki(item: dict) -> pb.Iki:
@@ -72,14 +73,16 @@ def evaluasi_message(view: dict) -> pb.Evaluasi:
 
 def get_rencana_kinerja(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.GetRencanaKinerjaResponse(
-        rencana=rencana_message(rencana.get_rencana(s, principal, request.skp_id))))
+    with SqlSkpUnitOfWork(db) as uow:
+        return pb.GetRencanaKinerjaResponse(rencana=rencana_message(rencana.get_rencana(uow, principal,
+                                                                                      request.skp_id)))
 
 
 def list_rhk_atasan(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListRhkAtasanResponse(
-        rhk=[rhk_message(x) for x in rencana.list_rhk_atasan(s, principal, request.skp_id)]))
+    with SqlSkpUnitOfWork(db) as uow:
+        return pb.ListRhkAtasanResponse(rhk=[rhk_message(x) for x in rencana.list_rhk_atasan(uow, principal,
+                                                                                             request.skp_id)])
 
 
 def _rhk_inputs(items) -> list[r.RhkInput]:
@@ -90,34 +93,34 @@ def _rhk_inputs(items) -> list[r.RhkInput]:
 
 def update_rencana_kinerja(db, call, request):
     lampiran = {k: list(getattr(request.lampiran, k)) for k in r.LAMPIRAN}
-    return _write(db, call, "UpdateRencanaKinerja", request, pb.UpdateRencanaKinerjaResponse,
-                  lambda s, p: pb.UpdateRencanaKinerjaResponse(rencana=rencana_message(rencana.update_rencana(
-                      s, p, request.skp_id, request.expected_version, request.pendekatan,
+    return _in_unit(db, call, "UpdateRencanaKinerja", request, pb.UpdateRencanaKinerjaResponse,
+                  lambda uow, p: pb.UpdateRencanaKinerjaResponse(rencana=rencana_message(rencana.update_rencana(
+                      uow, p, request.skp_id, request.expected_version, request.pendekatan,
                       _rhk_inputs(request.rhk), lampiran, request.reason))))
 
 
 def set_ekspektasi_perilaku(db, call, request):
-    return _write(db, call, "SetEkspektasiPerilaku", request, pb.SetEkspektasiPerilakuResponse,
-                  lambda s, p: pb.SetEkspektasiPerilakuResponse(rencana=rencana_message(
-                      rencana.set_ekspektasi(s, p, request.skp_id, dict(request.ekspektasi)))))
+    return _in_unit(db, call, "SetEkspektasiPerilaku", request, pb.SetEkspektasiPerilakuResponse,
+                  lambda uow, p: pb.SetEkspektasiPerilakuResponse(rencana=rencana_message(
+                      rencana.set_ekspektasi(uow, p, request.skp_id, dict(request.ekspektasi)))))
 
 
 def submit_rencana_kinerja(db, call, request):
-    return _write(db, call, "SubmitRencanaKinerja", request, pb.SubmitRencanaKinerjaResponse,
-                  lambda s, p: pb.SubmitRencanaKinerjaResponse(rencana=rencana_message(
-                      rencana.submit_rencana(s, p, request.skp_id))))
+    return _in_unit(db, call, "SubmitRencanaKinerja", request, pb.SubmitRencanaKinerjaResponse,
+                  lambda uow, p: pb.SubmitRencanaKinerjaResponse(rencana=rencana_message(
+                      rencana.submit_rencana(uow, p, request.skp_id))))
 
 
 def approve_rencana_kinerja(db, call, request):
-    return _write(db, call, "ApproveRencanaKinerja", request, pb.ApproveRencanaKinerjaResponse,
-                  lambda s, p: pb.ApproveRencanaKinerjaResponse(rencana=rencana_message(
-                      rencana.approve_rencana(s, p, request.skp_id))))
+    return _in_unit(db, call, "ApproveRencanaKinerja", request, pb.ApproveRencanaKinerjaResponse,
+                  lambda uow, p: pb.ApproveRencanaKinerjaResponse(rencana=rencana_message(
+                      rencana.approve_rencana(uow, p, request.skp_id))))
 
 
 def return_rencana_kinerja(db, call, request):
-    return _write(db, call, "ReturnRencanaKinerja", request, pb.ReturnRencanaKinerjaResponse,
-                  lambda s, p: pb.ReturnRencanaKinerjaResponse(rencana=rencana_message(
-                      rencana.return_rencana(s, p, request.skp_id, request.note))))
+    return _in_unit(db, call, "ReturnRencanaKinerja", request, pb.ReturnRencanaKinerjaResponse,
+                  lambda uow, p: pb.ReturnRencanaKinerjaResponse(rencana=rencana_message(
+                      rencana.return_rencana(uow, p, request.skp_id, request.note))))
 
 
 # --- periodic evaluation ------------------------------------------------------------------------------------------

@@ -127,7 +127,7 @@ def test_a_ruleset_6_2022_document_drafts_the_template_rhk_plan(uow):
         {"jenis": "utama", "uraian": "Tersedianya layanan", "iki": [{"uraian": "Jumlah layanan"}]}]))
     assignment(uow, "2025-01-01")
     [doc] = documents(uow)
-    plan = uow.documents.plans[doc["skp_id"]]
+    plan = uow.plans.get(doc["skp_id"])
     assert plan["pendekatan"] == "kuantitatif" and [r["uraian"] for r in plan["rhk"]] == ["Tersedianya layanan"]
     assert plan["rhk"][0]["rhk_atasan_id"] is None
 
