@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from ekinerja_platform.domain_errors import InvalidArgument, NotFound
 from ekinerja_platform.testing_uow import FakeUnitOfWork
+from ekinerja_rules.permenpanrb_6_2022.rules import Predikat
 from skp.application import ports
 from skp.domain import document as d
 
@@ -253,12 +254,56 @@ class FakePlans(ports.Plans):
         return found or None
 
 
+class FakeEvaluations(ports.Evaluations):
+    def __init__(self, documents: FakeDocuments, settings: FakeSettings, templates: FakeTemplates):
+        self.documents, self.settings, self.templates = documents, settings, templates
+        self.rows: dict[tuple[uuid.UUID, str], dict] = {}
+        self.notes: list[dict] = []
+        self.jenjang: dict[str, str] = {}
+        self.des: dict[str, list[tuple[dt.date, str, Decimal, bool]]] = {}  # iki_id -> (tanggal, id, kuantitas,
+        #                                                                      proses) of des's reviewed work
+
+    def get(self, skp_id, periode):
+        return copy.deepcopy(self.rows.get((skp_id, periode)))
+
+    def of_document(self, skp_id):
+        found = [e for (s, _), e in self.rows.items() if s == skp_id]
+        return copy.deepcopy(sorted(found, key=lambda e: (e["period_start"], -e["period_end"].toordinal())))
+
+    def save(self, doc, periode, bulan, **values):
+        row = self.rows.setdefault((doc["skp_id"], periode.kode), dict(
+            skp_id=doc["skp_id"], periode=periode.kode, jenis_periode=periode.jenis, period_start=periode.start,
+            period_end=periode.end, bulan=bulan, nip=doc["nip"], instansi_id=doc["instansi_id"],
+            unit_id=doc["unit_id"], realisasi={}, hasil_kerja=None, perilaku=None, predikat=None, jenjang=None,
+            angka_kredit=None, catatan="", rated_by=None, rated_at=None))
+        row.update(copy.deepcopy(values) or {"bulan": bulan})
+
+    def add_feedback(self, skp_id, periode, penilai_nip, item):
+        row = dict(id=uuid.uuid4(), skp_id=skp_id, periode=periode, penilai_nip=penilai_nip, at=NOW, **item)
+        self.notes.append(row)
+        return copy.deepcopy(row)
+
+    def feedback(self, skp_id, periode=None):
+        return copy.deepcopy([n for n in self.notes if n["skp_id"] == skp_id and periode in (None, n["periode"])])
+
+    def des_realisasi(self, skp_id, iki_id, start, end):
+        rows = sorted(r for r in self.des.get(iki_id, []) if start <= r[0] <= end)
+        return sum((q for _, _, q, proses in rows if not proses), Decimal(0)), [i for _, i, _, _ in rows]
+
+    def jenjang_of_position(self, jabatan_id):
+        return self.jenjang.get(jabatan_id)
+
+    def record_predikat(self, instansi_id, periode, nip, predikat, unit_id):
+        self.settings.recorded[(instansi_id, periode, nip)] = predikat
+        self.settings.predikat[(instansi_id, periode)] = [
+            Predikat(p) for (i, per, _), p in self.settings.recorded.items() if (i, per) == (instansi_id, periode)]
+
+
 class FakeDirectory(ports.Directory):
     def __init__(self, documents: FakeDocuments, templates: FakeTemplates):
         self.documents, self.templates = documents, templates
         self.positions: dict[str, dict] = {}
         self.assignments: dict[str, dict] = {}
-        self.rulesets: dict[tuple[str, int], str] = {}
 
     def save_position(self, values):
         kept = self.positions.get(values["jabatan_id"])
@@ -297,8 +342,49 @@ class FakeDirectory(ports.Directory):
                                                  copy.deepcopy(a["data"])))
         return out[:limit]
 
-    def ruleset_for(self, instansi_id, tahun):
-        return self.rulesets.get((instansi_id, tahun), "pp46-2011")
+
+class FakeSettings(ports.Settings):
+    def __init__(self):
+        self.rows: dict[tuple[str, str, int | str], ports.Setting] = {}
+        self.trail: list[dict] = []
+        self.held: list[tuple[str, bool]] = []
+        self.periodic: dict[tuple[str, int], int] = {}          # (instansi, tahun) -> monthly/quarterly evaluations
+        self.final: dict[tuple[str, str], dict] = {}
+        self.predikat: dict[tuple[str, str], list[Predikat]] = {}
+        self.recorded: dict[tuple[str, str, str], str] = {}   # (instansi, periode, nip) -> predikat (one each)
+
+    def get(self, kind, instansi_id, key):
+        return self.rows.get((kind, instansi_id, key))
+
+    def lock(self, kind, instansi_id, key, value, actor):
+        return self.rows.setdefault((kind, instansi_id, key), ports.Setting(value, 0, actor, NOW))
+
+    def change(self, kind, instansi_id, key, value, version, actor):
+        self.rows[(kind, instansi_id, key)] = ports.Setting(value, version, actor, NOW)
+
+    def audit(self, kind, instansi_id, key, actor, old, new, reason):
+        self.trail.append(dict(setting=kind, instansi_id=instansi_id, key=key, at=NOW, actor=actor, old_value=old,
+                               new_value=new, reason=reason))
+
+    def history(self, kind, instansi_id, key):
+        return [{k: e[k] for k in ("at", "actor", "old_value", "new_value", "reason")} for e in self.trail
+                if (e["setting"], e["instansi_id"], e["key"]) == (kind, instansi_id, key)]
+
+    def hold(self, name, *, shared):
+        self.held.append((name, shared))
+
+    def periodic_evaluations(self, instansi_id, tahun):
+        return self.periodic.get((instansi_id, tahun), 0)
+
+    def finalisation(self, instansi_id, periode):
+        return copy.deepcopy(self.final.get((instansi_id, periode)))
+
+    def add_finalisation(self, values):
+        self.final.setdefault((values["instansi_id"], values["periode"]),
+                              {**copy.deepcopy(values), "finalised_at": NOW})
+
+    def predikat_of(self, instansi_id, periode):
+        return list(self.predikat.get((instansi_id, periode), []))
 
 
 class FakeTemplates(ports.Templates):
@@ -336,3 +422,5 @@ class FakeSkpUnitOfWork(FakeUnitOfWork, ports.SkpUnitOfWork):
         self.templates = FakeTemplates()
         self.directory = FakeDirectory(self.documents, self.templates)
         self.plans = FakePlans(self.documents)
+        self.settings = FakeSettings()
+        self.evaluations = FakeEvaluations(self.documents, self.settings, self.templates)

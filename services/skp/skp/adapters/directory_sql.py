@@ -1,5 +1,5 @@
 """What skp keeps of identity's events, on PostgreSQL (`application.ports.Directory`): positions, employees,
-assignments (the yearly rollover's source) and the ruleset setting a new document is made under."""
+assignments (the yearly rollover's source)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from ..application import ports
-from ..domain import ruleset_setting as rs
 from . import tables as t
 
 
@@ -54,8 +53,3 @@ class SqlDirectory(ports.Directory):
                    sa.or_(a.c.end_date.is_(None), a.c.end_date >= year_start), ~has_document)
             .order_by(a.c.assignment_id).limit(limit).with_for_update(of=a, skip_locked=True)).all()
         return [ports.AssignmentState(r.assignment_id, r.start_date, r.end_date, r.data) for r in rows]
-
-    def ruleset_for(self, instansi_id, tahun):
-        value = self.session.execute(sa.select(t.ruleset_settings.c.ruleset).where(
-            t.ruleset_settings.c.instansi_id == instansi_id, t.ruleset_settings.c.tahun == tahun)).scalar()
-        return value or rs.DEFAULT_RULESET

@@ -1,5 +1,5 @@
-"""SKP documents and their 6/2022 plans on PostgreSQL (`application.ports.Documents`, `Plans`): the ports over
-`repository.py`'s and `rhk_repository.py`'s queries."""
+"""SKP documents, their 6/2022 plans and evaluations on PostgreSQL (`application.ports.Documents`, `Plans`,
+`Evaluations`): the ports over `repository.py`'s and `rhk_repository.py`'s queries."""
 from __future__ import annotations
 
 import uuid
@@ -12,6 +12,7 @@ from ..domain.document import RESULT_ISSUED
 from . import repository as repo
 from . import rhk_repository as rr
 from . import tables as t
+from .predikat_repository import record_predikat
 
 
 class SqlDocuments(ports.Documents):
@@ -111,3 +112,33 @@ class SqlPlans(ports.Plans):
 
     def approved_rhk_of_atasan(self, atasan_nip, start, end, ruleset):
         return rr.approved_rhk_of_atasan(self.session, atasan_nip, start, end, ruleset)
+
+
+class SqlEvaluations(ports.Evaluations):
+    def __init__(self, session):
+        self.session = session
+
+    def get(self, skp_id, periode):
+        return rr.get_evaluation(self.session, skp_id, periode)
+
+    def of_document(self, skp_id):
+        return rr.evaluations_of(self.session, skp_id)
+
+    def save(self, doc, periode, bulan, **values):
+        rr.save_evaluation(self.session, doc, periode, bulan, **values)
+
+    def add_feedback(self, skp_id, periode, penilai_nip, item):
+        return rr.add_feedback(self.session, skp_id, periode, penilai_nip, item)
+
+    def feedback(self, skp_id, periode=None):
+        return rr.feedback_of(self.session, skp_id, periode)
+
+    def des_realisasi(self, skp_id, iki_id, start, end):
+        return rr.des_realisasi(self.session, skp_id, iki_id, start, end)
+
+    def jenjang_of_position(self, jabatan_id):
+        return rr.jenjang_of_position(self.session, jabatan_id)
+
+    def record_predikat(self, instansi_id, periode, nip, predikat, unit_id):
+        record_predikat(self.session, instansi_id=instansi_id, periode=periode, nip=nip, predikat=predikat,
+                        source="evaluasi", unit_id=unit_id)

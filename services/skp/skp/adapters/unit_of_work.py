@@ -12,7 +12,8 @@ from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
 
 from ..application.ports import SkpUnitOfWork
 from .directory_sql import SqlDirectory
-from .documents_sql import SqlDocuments, SqlPlans
+from .documents_sql import SqlDocuments, SqlEvaluations, SqlPlans
+from .settings_sql import SqlSettings
 from .templates_sql import SqlTemplates
 
 
@@ -21,6 +22,8 @@ def _bind(uow: SkpUnitOfWork, session) -> None:
     uow.documents = SqlDocuments(session)
     uow.directory = SqlDirectory(session)
     uow.plans = SqlPlans(session)
+    uow.settings = SqlSettings(session)
+    uow.evaluations = SqlEvaluations(session)
 
 
 class SqlSkpUnitOfWork(SqlUnitOfWork, SkpUnitOfWork):

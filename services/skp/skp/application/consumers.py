@@ -18,6 +18,7 @@ from ..domain.rhk import RULESET_622
 from . import templates
 from .handlers import SystemActor, publish_approved, publish_closed
 from .ports import SkpUnitOfWork
+from .ruleset_setting import ruleset_for
 
 
 def _date(value) -> dt.date | None:
@@ -109,7 +110,7 @@ def draft_document(uow: SkpUnitOfWork, data: dict, new: dict,
     months = d.months_covered(*period)
     skp_id = uuid.uuid4()
     # the ruleset of the instansi and year in force now; the document keeps it whatever the setting becomes
-    ruleset = uow.directory.ruleset_for(data["instansi_id"], period[0].year)
+    ruleset = ruleset_for(uow, data["instansi_id"], period[0].year)
     inserted = uow.documents.create(dict(
         skp_id=skp_id, nip=data["nip"], instansi_id=data["instansi_id"], unit_id=new.get("unit_id"),
         unit_nama=new.get("unit_nama"), jabatan_id=new["jabatan_id"], jabatan_nama=new.get("jabatan_nama") or "",

@@ -1,8 +1,9 @@
-"""What skp's converted use cases need from storage, as plain values and abstract repositories; `adapters/`
-implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/skp_fakes.py`).
+"""What skp's use cases need from storage, as plain values and abstract repositories; `adapters/` implements them
+on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/skp_fakes.py`).
 
-The modules still on a SQLAlchemy session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py) reach the
-converted ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
+Rows are plain dicts (documents, plans, evaluations: their columns) or frozen dataclasses; a use case never holds a
+database row. Code that owns a transaction already (`apply_once`, the timers) runs a use case through
+`adapters.unit_of_work.in_session`, a unit of work bound to that transaction.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ekinerja_platform.unit_of_work import UnitOfWork
+from ekinerja_rules.permenpanrb_6_2022.rules import Predikat
 
 from ..domain.document import Target, TargetAmounts
 
@@ -214,6 +216,46 @@ class Plans(abc.ABC):
         when the atasan has no approved plan there (nothing to cascade from yet)."""
 
 
+class Evaluations(abc.ABC):
+    """The periodic evaluations of a 6/2022 document (realisation per IKI, ratings, predikat), the penilai's
+    feedback, and what they read from elsewhere (des's reviewed work, the position's jenjang)."""
+
+    @abc.abstractmethod
+    def get(self, skp_id: uuid.UUID, periode: str) -> dict | None:
+        """The period's evaluation, or None."""
+
+    @abc.abstractmethod
+    def of_document(self, skp_id: uuid.UUID) -> list[dict]:
+        """Every evaluation of the document, by period start (a longer period first)."""
+
+    @abc.abstractmethod
+    def save(self, doc: dict, periode, bulan: int, **values) -> None:
+        """Create the period's evaluation on first use (``periode``: domain/evaluation.py's Periode), then store
+        ``values``."""
+
+    @abc.abstractmethod
+    def add_feedback(self, skp_id: uuid.UUID, periode: str, penilai_nip: str, item: dict) -> dict:
+        """Record a feedback note; returns it as stored (``id``, ``at``, ...)."""
+
+    @abc.abstractmethod
+    def feedback(self, skp_id: uuid.UUID, periode: str | None = None) -> list[dict]:
+        """The feedback of the document (of one period unless None), in order."""
+
+    @abc.abstractmethod
+    def des_realisasi(self, skp_id: uuid.UUID, iki_id: str, start: dt.date,
+                      end: dt.date) -> tuple[Decimal, list[str]]:
+        """The recognised kuantitas of des's approved activities reported against the IKI in ``start .. end``
+        ("proses" entries do not count) and the ids of all of them."""
+
+    @abc.abstractmethod
+    def jenjang_of_position(self, jabatan_id: str) -> str | None:
+        """The position's jenjang as identity wrote it, or None."""
+
+    @abc.abstractmethod
+    def record_predikat(self, instansi_id: str, periode: str, nip: str, predikat: str, unit_id: str | None) -> None:
+        """The employee's finalised predikat of ``periode``, counted by the distribution curve (one per employee)."""
+
+
 @dataclass(frozen=True)
 class AssignmentState:
     """The latest state of an assignment identity told (``data``: the event's data), for the yearly rollover."""
@@ -225,7 +267,7 @@ class AssignmentState:
 
 
 class Directory(abc.ABC):
-    """What skp keeps of identity's events (positions, employees, assignments) and the instansi's ruleset."""
+    """What skp keeps of identity's events: positions, employees, assignments."""
 
     @abc.abstractmethod
     def save_position(self, values: dict) -> None:
@@ -249,9 +291,64 @@ class Directory(abc.ABC):
         """Up to ``limit`` open, definitive assignments running in ``year`` with no document of that year yet,
         locked (rows another unit holds are skipped), by assignment id."""
 
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An instansi setting in force (``version`` 0: the row exists but was never set)."""
+
+    value: str
+    version: int
+    updated_by: str
+    updated_at: dt.datetime | None
+
+
+class Settings(abc.ABC):
+    """The instansi settings of issue 22 (``kind``: ``ruleset`` and ``siklus_evaluasi`` per year, keyed by the
+    year; ``predikat_organisasi`` per period, keyed by the period), their audit, the finalised periods and the
+    employees' finalised predikat the distribution curve counts."""
+
     @abc.abstractmethod
-    def ruleset_for(self, instansi_id: str, tahun: int) -> str:
-        """The ruleset a document of ``instansi_id`` for ``tahun`` is made under (the setting, else the default)."""
+    def get(self, kind: str, instansi_id: str, key: int | str) -> Setting | None:
+        """The setting, or None when never written."""
+
+    @abc.abstractmethod
+    def lock(self, kind: str, instansi_id: str, key: int | str, value: str, actor: str) -> Setting:
+        """The setting locked until the unit ends (a concurrent change waits, then sees this one); a row of version
+        0 holding ``value`` is made first when there is none."""
+
+    @abc.abstractmethod
+    def change(self, kind: str, instansi_id: str, key: int | str, value: str, version: int, actor: str) -> None:
+        """Store ``value`` as version ``version``."""
+
+    @abc.abstractmethod
+    def audit(self, kind: str, instansi_id: str, key: str, actor: str, old: str | None, new: str,
+              reason: str) -> None:
+        """Append to the settings' audit trail (who, old -> new, why)."""
+
+    @abc.abstractmethod
+    def history(self, kind: str, instansi_id: str, key: str) -> list[dict]:
+        """The audit trail of one setting (``at``, ``actor``, ``old_value``, ``new_value``, ``reason``), in order."""
+
+    @abc.abstractmethod
+    def hold(self, name: str, *, shared: bool) -> None:
+        """A lock on ``name`` until the unit ends (shared: many holders; else exclusive)."""
+
+    @abc.abstractmethod
+    def periodic_evaluations(self, instansi_id: str, tahun: int) -> int:
+        """How many monthly or quarterly evaluations of ``tahun`` the instansi has."""
+
+    @abc.abstractmethod
+    def finalisation(self, instansi_id: str, periode: str) -> dict | None:
+        """The period's finalisation (``finalised_at``, ``finalised_by``, ``pelanggaran``, ...), or None."""
+
+    @abc.abstractmethod
+    def add_finalisation(self, values: dict) -> None:
+        """Record a period's finalisation (a second one for the same period is ignored)."""
+
+    @abc.abstractmethod
+    def predikat_of(self, instansi_id: str, periode: str) -> list[Predikat]:
+        """The finalised predikat of every employee of ``instansi_id`` in ``periode`` (one per employee)."""
 
 
 class SkpUnitOfWork(UnitOfWork):
@@ -261,3 +358,5 @@ class SkpUnitOfWork(UnitOfWork):
     documents: Documents
     directory: Directory
     plans: Plans
+    settings: Settings
+    evaluations: Evaluations

@@ -12,7 +12,7 @@ from decimal import Decimal
 from ekinerja.skp.v1 import skp_pb2 as pb
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument
-from ekinerja_platform.idempotency import run_once, run_once_in
+from ekinerja_platform.idempotency import run_once_in
 
 from ..adapters import forms
 from ..adapters import repository as repo
@@ -32,17 +32,6 @@ def today() -> dt.date:
 
 
 # --- plumbing -----------------------------------------------------------------------------------------------------
-
-
-def _read(db, fn):
-    with db.transaction() as session:
-        return fn(session)
-
-
-def _write(db, call, rpc: str, request, response_cls, fn):
-    """One unit of work per write; with an idempotency key it is applied once (see `ekinerja_platform.idempotency`)."""
-    principal = call.require_principal()
-    return run_once(db, call, f"skp.{rpc}", request, response_cls, lambda session: fn(session, principal))
 
 
 def _s(value) -> str:
@@ -358,42 +347,42 @@ def predikat_organisasi_message(view: dict) -> pb.PredikatOrganisasiSetting:
 
 def get_ruleset_setting(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.GetRulesetSettingResponse(setting=ruleset_setting_message(
-        ruleset_setting.get_ruleset_setting(s, principal, request.instansi_id, request.tahun))))
+    with SqlSkpUnitOfWork(db) as uow:
+        view = ruleset_setting.get_ruleset_setting(uow, principal, request.instansi_id, request.tahun)
+    return pb.GetRulesetSettingResponse(setting=ruleset_setting_message(view))
 
 
 def set_ruleset_setting(db, call, request):
-    return _write(db, call, "SetRulesetSetting", request, pb.SetRulesetSettingResponse, lambda s, p: (
+    return _in_unit(db, call, "SetRulesetSetting", request, pb.SetRulesetSettingResponse, lambda uow, p: (
         pb.SetRulesetSettingResponse(setting=ruleset_setting_message(ruleset_setting.set_ruleset_setting(
-            s, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
+            uow, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
 
 
 def set_siklus_evaluasi(db, call, request):
-    return _write(db, call, "SetSiklusEvaluasi", request, pb.SetSiklusEvaluasiResponse, lambda s, p: (
+    return _in_unit(db, call, "SetSiklusEvaluasi", request, pb.SetSiklusEvaluasiResponse, lambda uow, p: (
         pb.SetSiklusEvaluasiResponse(setting=ruleset_setting_message(ruleset_setting.set_siklus_evaluasi(
-            s, p, request.instansi_id, request.tahun, request.siklus_evaluasi, request.reason)))))
+            uow, p, request.instansi_id, request.tahun, request.siklus_evaluasi, request.reason)))))
 
 
 def get_predikat_organisasi(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.GetPredikatOrganisasiResponse(setting=predikat_organisasi_message(
-        ruleset_setting.get_predikat_organisasi(s, principal, request.instansi_id, request.periode))))
+    with SqlSkpUnitOfWork(db) as uow:
+        view = ruleset_setting.get_predikat_organisasi(uow, principal, request.instansi_id, request.periode)
+    return pb.GetPredikatOrganisasiResponse(setting=predikat_organisasi_message(view))
 
 
 def set_predikat_organisasi(db, call, request):
-    return _write(db, call, "SetPredikatOrganisasi", request, pb.SetPredikatOrganisasiResponse, lambda s, p: (
+    return _in_unit(db, call, "SetPredikatOrganisasi", request, pb.SetPredikatOrganisasiResponse, lambda uow, p: (
         pb.SetPredikatOrganisasiResponse(setting=predikat_organisasi_message(ruleset_setting.set_predikat_organisasi(
-            s, p, request.instansi_id, request.periode, request.predikat, request.reason)))))
+            uow, p, request.instansi_id, request.periode, request.predikat, request.reason)))))
 
 
 def check_distribution(db, call, request):
     principal = call.require_principal()
-
-    def run(session):
-        result = curve.check(session, principal, request.instansi_id, request.periode)
+    with SqlSkpUnitOfWork(db) as uow:
+        result = curve.check(uow, principal, request.instansi_id, request.periode)
         return distribution_message(request.instansi_id, request.periode, result,
-                                    finalisation_of(session, request.instansi_id, request.periode))
-    return _read(db, run)
+                                    finalisation_of(uow, request.instansi_id, request.periode))
 
 
 def distribution_message(instansi_id: str, periode: str, result, final: dict | None) -> pb.CheckDistributionResponse:
@@ -408,11 +397,11 @@ def distribution_message(instansi_id: str, periode: str, result, final: dict | N
 
 
 def finalise_distribution(db, call, request):
-    def run(session, principal):
-        result, row = curve.finalise(session, principal, request.instansi_id, request.periode,
+    def run(uow, principal):
+        result, row = curve.finalise(uow, principal, request.instansi_id, request.periode,
                                      request.alasan_pengecualian)
         return pb.FinaliseDistributionResponse(
             distribusi=distribution_message(request.instansi_id, request.periode, result, row),
             finalised_by=row["finalised_by"], alasan_pengecualian=row["alasan_pengecualian"] or "",
             pelanggaran_dikecualikan=[pb.CurveViolation(**v) for v in row["pelanggaran"]])
-    return _write(db, call, "FinaliseDistribution", request, pb.FinaliseDistributionResponse, run)
+    return _in_unit(db, call, "FinaliseDistribution", request, pb.FinaliseDistributionResponse, run)

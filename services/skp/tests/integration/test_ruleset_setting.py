@@ -42,7 +42,7 @@ def db(database_factory):
 
 def run(db, fn, *args):
     with db.transaction() as session:
-        return fn(session, *args)
+        return fn(in_session(session), *args)
 
 
 def assign(db, nip, start, instansi="inst-1"):
@@ -234,8 +234,7 @@ def test_a_6_2022_document_is_never_given_a_pp46_score(db):
     [doc] = assign(db, nip, "2025-02-01")
     owner = Principal(nip, ("pegawai",), "inst-1", nip)
     with pytest.raises(FailedPrecondition) as error:
-        run(db, lambda session, *args: handlers.score_skp(in_session(session), *args), owner,
-            str(doc["skp_id"]))
+        run(db, handlers.score_skp, owner, str(doc["skp_id"]))
     assert error.value.field == "ruleset"
 
 

@@ -122,7 +122,7 @@ def test_the_yearly_rollover_drafts_each_continuing_assignment_once(uow):
 
 
 def test_a_ruleset_6_2022_document_drafts_the_template_rhk_plan(uow):
-    uow.directory.rulesets[("inst-1", 2025)] = "permenpanrb-6-2022"
+    uow.settings.change("ruleset", "inst-1", 2025, "permenpanrb-6-2022", 1, "admin-1")
     uow.templates.add_version(TemplateVersion("jab-1", 1, "inst-1", "edit", "RHK", "admin", [], "kuantitatif", [
         {"jenis": "utama", "uraian": "Tersedianya layanan", "iki": [{"uraian": "Jumlah layanan"}]}]))
     assignment(uow, "2025-01-01")
