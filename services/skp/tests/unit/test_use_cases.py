@@ -378,3 +378,14 @@ def test_the_penilaian_form_carries_the_score_and_the_atasan(uow):
     content = official_forms.build(uow, PENILAI, skp_id, official_forms.FORM_PENILAIAN)
     assert content.atasan.nip == ATASAN_NIP and content.dates["issued"] == dt.date(2025, 1, 5)
     assert content.score["nilai_prestasi_kerja"] == handlers.score_skp(uow, OWNER, skp_id)["nilai_prestasi_kerja"]
+
+
+def test_the_atasan_upholds_the_result_and_it_becomes_final_unchanged(uow):
+    skp_id = issued(uow)
+    before = handlers.score_skp(uow, OWNER, skp_id)["nilai_prestasi_kerja"]
+    handlers.file_keberatan(uow, OWNER, skp_id, "Nilai terlalu rendah", dt.date(2025, 1, 6))
+    with pytest.raises(InvalidArgument):
+        handlers.decide_keberatan(uow, ATASAN, skp_id, " ", False, None)
+    decided = handlers.decide_keberatan(uow, ATASAN, skp_id, "Nilai sudah sesuai", False, None)
+    assert (decided["result_status"], decided["nilai_prestasi_kerja"]) == (d.RESULT_FINAL, before)
+    assert len(uow.recorded("skp_scored")) == 1 and uow.recorded("skp_closed")[0]["nilai_prestasi_kerja"] == before

@@ -154,3 +154,13 @@ def test_reviewed_work_and_monthly_kualitas_feed_the_realisation_and_an_older_ve
     assert uow.documents.realisation(skp_id)[kid] == {"kuantitas": Decimal(5), "kualitas": Decimal(90),
                                                       "bulan_dinilai": 1}
     assert consumers.activity_values({"data": {"activity_id": "x", "nip": NIP, "tanggal": "2024-05-02"}}) is None
+
+
+def test_position_changed_keeps_the_latest_version_only(uow):
+    consumers.position_changed(uow, {"data": {"jabatan_id": "jab-1", "instansi_id": "inst-1", "nama": "Analis",
+                                              "kind": "pelaksana", "job_group": "umum", "version": 3,
+                                              "jenis_jabatan": "analis_kebijakan"}})
+    consumers.position_changed(uow, {"data": {"jabatan_id": "jab-1", "instansi_id": "inst-1", "nama": "Lama",
+                                              "kind": "pelaksana", "job_group": "umum", "version": 2}})
+    position = uow.templates.position("jab-1")
+    assert (position.nama, position.jenis_jabatan) == ("Analis", "analis_kebijakan")

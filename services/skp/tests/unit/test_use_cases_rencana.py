@@ -114,3 +114,12 @@ def test_an_empty_plan_cannot_be_submitted_and_the_penilai_returns_with_a_note(u
         rencana.return_rencana(uow, PENILAI, skp_id, "")
     view = rencana.return_rencana(uow, PENILAI, skp_id, "Tambahkan IKI kualitas")
     assert (view["doc"]["status"], view["doc"]["return_note"]) == (d.RETURNED, "Tambahkan IKI kualitas")
+
+
+def test_the_plan_is_read_by_whoever_reads_the_document(uow):
+    skp_id = drafted(uow)
+    view = rencana.get_rencana(uow, PENILAI, skp_id)
+    assert [r["uraian"] for r in view["plan"]["rhk"]] == ["Tersusunnya laporan layanan"]
+    with pytest.raises(PermissionDenied):
+        rencana.get_rencana(uow, Principal(subject="x", roles=("pegawai",), instansi_id="inst-1",
+                                           nip="199501012020011009"), skp_id)

@@ -113,3 +113,13 @@ def test_a_period_breaking_the_curve_is_finalised_only_with_a_reason_and_once(uo
     assert uow.settings.trail[-1]["new_value"] == "final_dengan_pengecualian"
     _, again = curve.finalise(uow, ADMIN, "inst-1", "2025", "")  # idempotent: answered as it was
     assert again == row and len([e for e in uow.settings.trail if e["setting"] == "finalisasi"]) == 1
+
+
+def test_anyone_of_the_instansi_reads_the_organisations_predikat_with_its_history(uow):
+    six_2022(uow)
+    assert settings.get_predikat_organisasi(uow, PEGAWAI, "inst-1", "2025")["is_set"] is False
+    settings.set_predikat_organisasi(uow, ADMIN, "inst-1", "2025", "baik", "SAKIP")
+    view = settings.get_predikat_organisasi(uow, PEGAWAI, "inst-1", "2025")
+    assert (view["predikat"], [h["reason"] for h in view["history"]]) == ("baik", ["SAKIP"])
+    with pytest.raises(PermissionDenied):
+        settings.get_predikat_organisasi(uow, OTHER_ADMIN, "inst-1", "2025")
