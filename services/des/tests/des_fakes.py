@@ -313,7 +313,7 @@ class FakeAuditTrail(ports.AuditTrail):
         self.records.append(dict(nip=nip, entity=entity, entity_id=entity_id, action=action, actor=actor,
                                  before=before, after=after, reason=reason))
 
-    def records(self, nip, entity_id, after=None, limit=None):
+    def trail(self, nip, entity_id, after=None, limit=None):
         found = [ports.AuditRecord(n, r["entity"], str(r["entity_id"]), r["action"], r["actor"],
                                    dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=n),
                                    r["before"], r["after"], r["reason"])

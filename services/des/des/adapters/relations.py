@@ -27,6 +27,6 @@ class SqlAuditTrail(AuditTrail):
     def record(self, nip, entity, entity_id, action, actor, before, after, reason=None) -> None:
         repo.audit(self.session, nip, entity, entity_id, action, actor, before, after, reason)
 
-    def records(self, nip, entity_id, after=None, limit=None) -> list[AuditRecord]:
+    def trail(self, nip, entity_id, after=None, limit=None) -> list[AuditRecord]:
         return [AuditRecord(r.audit_id, r.entity, r.entity_id, r.action, r.actor, r.at, r.before, r.after, r.reason)
                 for r in repo.audit_records(self.session, nip, entity_id, after, limit)]

@@ -329,7 +329,7 @@ class AuditTrail(abc.ABC):
                after: dict | None, reason: str | None = None) -> None: ...
 
     @abc.abstractmethod
-    def records(self, nip: str, entity_id: str | None, after: tuple | None = None,
+    def trail(self, nip: str, entity_id: str | None, after: tuple | None = None,
                 limit: int | None = None) -> list[AuditRecord]:
         """The employee's records (of one entity when given), oldest first, after the page key `after`."""
 

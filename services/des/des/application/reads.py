@@ -81,5 +81,5 @@ def audit_trail(uow: DesUnitOfWork, principal, nip: str, entity_id: str, cfg: De
     nip, target = access.target_for(uow.relations, principal, nip, cfg.today())
     authorize("GetAuditTrail", principal, target)
     page = page_request(page_size, page_token, "des.GetAuditTrail", nip, entity_id, key=(int,))
-    return page.split(uow.audit.records(nip, entity_id or None, page.after, page.size + 1),
+    return page.split(uow.audit.trail(nip, entity_id or None, page.after, page.size + 1),
                       lambda r: (r.audit_id,))
