@@ -7,6 +7,8 @@ closed entry window, another employee's entry, a bad kuantitas, no SKP, a stale 
 Checked failing: with `authorize` dropped from `_held_entry` and from `prepare_submission`, `check_entry_date`
 dropped, `refuse_locked_day` dropped, the version check dropped, the retry loop cut to one attempt, `forget`
 dropped after a failed guard, the stored answer not decoded first, `count_submitted` dropped from send.
+(The domain also refuses another employee's edit: the authorisation is told apart by a token of the
+employee's NIP without the pegawai role.)
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ PENILAI_NIP = "197001011990031001"
 OTHER = "199001012015011002"
 PEGAWAI = Principal(NIP, ("pegawai",), instansi_id="pemkot-bogor", nip=NIP)
 STRANGER = Principal(OTHER, ("pegawai",), instansi_id="pemkot-bogor", nip=OTHER)
+NOT_AS_PEGAWAI = Principal(NIP, ("admin_bkn",), nip=NIP)  # the employee's NIP, but not in the pegawai role
 NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)  # 14 May in WIB
 TODAY = dt.date(2026, 5, 14)
 KEY = ("des.SubmitActivity/" + NIP, "key-1")
@@ -179,8 +182,9 @@ def test_no_skp_covering_the_day_and_a_caller_without_a_nip_are_refused(uow, pat
     with pytest.raises(FailedPrecondition, match="no approved SKP"):
         submit(path, cfg, report(tanggal="2025-12-31"))
     admin = Principal("admin", ("admin_instansi",), instansi_id="pemkot-bogor")
-    with pytest.raises(PermissionDenied):
-        submit(path, cfg, principal=admin)
+    for principal in (admin, NOT_AS_PEGAWAI):
+        with pytest.raises(PermissionDenied):
+            submit(path, cfg, principal=principal)
     assert uow.reports.written == []
 
 
@@ -253,8 +257,9 @@ def test_update_and_send_refuse_another_s_entry_a_stale_version_a_locked_day_an_
         return activities.send_activity(uow, principal, activity_id, version)
 
     activity_id = stored(uow, state=act.DRAFT if rpc == "send" else act.SUBMITTED)
-    with pytest.raises(PermissionDenied):
-        call(STRANGER, activity_id, 0)
+    for principal in (STRANGER, NOT_AS_PEGAWAI):
+        with pytest.raises(PermissionDenied):
+            call(principal, activity_id, 0)
     with pytest.raises(Conflict) as error:
         call(PEGAWAI, activity_id, 7)
     assert error.value.field == "expected_version"

@@ -3,8 +3,8 @@
 GetActivity and GetEvidence (the employee, its penilai and heads read; others do not), ListActivities (a month in
 pages, a state filter), GetDay (the day's plans and reports and the month's targets with what was reported and
 recognised), GetAuditTrail (pages, oldest first). Checked failing: with `authorize` dropped from
-`_readable_entry`, `read_target` dropped (a head is refused), the state check dropped, the page split on a
-reversed key, GetDay summing drafts as reported.
+`_readable_entry`, `read_target` dropped there (a head is refused), the state check dropped, the audit trail's
+page key reversed.
 """
 from __future__ import annotations
 
