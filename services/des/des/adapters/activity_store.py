@@ -13,6 +13,8 @@ per-process cache filled by reads and emptied when this process applies an SKP e
 stale entry (another replica applied the event) only makes the guard fail and the context be read again. Locks
 are never taken from the cache. Both run on a psycopg connection
 or cursor: autocommit for the submit RPC (each statement is atomic), or inside a session's transaction (quick entry).
+The application sees this path as its `NewReports` port (`DirectReports`, `CursorReports`), the unit's form as
+`Reports` (reports_sql.py).
 """
 from __future__ import annotations
 
