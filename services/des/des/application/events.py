@@ -65,3 +65,9 @@ def period_locked(nip: str, skp, scope: str, start: dt.date, activity_ids: list[
         data.update(tahun=start.year, bulan=start.month)
     data.update(activity_ids=list(activity_ids), locked_by=locked_by)
     return Event("period_locked", "des", data, nip=nip, instansi_id=skp.instansi_id)
+
+
+def monthly_quality_set(nip: str, skp, kegiatan_id: str, tahun: int, bulan: int, kualitas: Decimal) -> Event:
+    return Event("monthly_quality_set", "des", {
+        "skp_id": skp.skp_id, "nip": nip, "instansi_id": skp.instansi_id, "kegiatan_id": kegiatan_id,
+        "tahun": tahun, "bulan": bulan, "kualitas": f"{kualitas:.2f}"}, nip=nip, instansi_id=skp.instansi_id)
