@@ -14,9 +14,13 @@ from ekinerja_platform.envelope import Event
 TWO_PLACES = Decimal("0.01")
 
 
-def places2(value: Decimal | None) -> Decimal | None:
+def places2(value: Decimal) -> Decimal:
     """`value` with two places, as des sends every kuantitas and kualitas ("12.00")."""
-    return None if value is None else Decimal(value).quantize(TWO_PLACES)
+    return Decimal(value).quantize(TWO_PLACES)
+
+
+def places2_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else places2(value)
 
 
 def activity_submitted_payload(v: dict) -> payloads.ActivitySubmitted:
@@ -35,7 +39,7 @@ def activity_reviewed(v: dict) -> Event:
     return Event.of(payloads.ActivityReviewed(
         activity_id=str(v["activity_id"]), nip=v["nip"], instansi_id=v["instansi_id"], unit_id=v.get("unit_id"),
         tanggal=v["tanggal"], skp_id=v.get("skp_id"), kegiatan_id=v.get("kegiatan_id"), jenis=v["jenis"],
-        kuantitas_diakui=places2(v["kuantitas_diakui"]), menit=v.get("menit"), proses=bool(v.get("proses")),
+        kuantitas_diakui=places2_or_none(v["kuantitas_diakui"]), menit=v.get("menit"), proses=bool(v.get("proses")),
         reviewer_nip=v["reviewer_nip"], submitted_at=v.get("submitted_at"), reviewed_at=v.get("reviewed_at"),
         version=int(v["version"])), nip=v["nip"], instansi_id=v.get("instansi_id"))
 
