@@ -47,15 +47,19 @@ def _changed(uow: SkpUnitOfWork, doc: dict, principal, action: str, detail: dict
 # --- events out ---------------------------------------------------------------------------------------------------
 
 
-def _decimal(value) -> Decimal | None:
+def _figure(value) -> Decimal:
     """A stored figure ("12.50", a string in the JSON columns) as the payload's Decimal: written back unchanged."""
-    return None if value is None else Decimal(str(value))
+    return Decimal(str(value))
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else _figure(value)
 
 
 def publish_approved(uow: SkpUnitOfWork, doc: dict) -> None:
     kegiatan = tuple(payloads.ApprovedKegiatan(
         kegiatan_id=str(item["kegiatan_id"]), nomor=item["nomor"], nama=item["nama"], satuan=item["satuan"],
-        kuantitas=_decimal(item["kuantitas"]), kualitas=_decimal(item["kualitas"]), waktu=_decimal(item["waktu"]),
+        kuantitas=_figure(item["kuantitas"]), kualitas=_figure(item["kualitas"]), waktu=_figure(item["waktu"]),
         biaya=_decimal(item["biaya"])) for item in doc["approved_targets"])
     uow.record(Event.of(payloads.SkpApproved(
         skp_id=str(doc["skp_id"]), nip=doc["nip"], instansi_id=doc["instansi_id"], unit_id=doc["unit_id"],
@@ -76,7 +80,7 @@ def publish_scored(uow: SkpUnitOfWork, doc: dict, result: dict) -> None:
 def publish_closed(uow: SkpUnitOfWork, doc: dict, reason: str, nilai_prestasi_kerja: str | None) -> None:
     """``kegiatan``: the targets served, as in force at the close (after a move: prorated to the months served), so
     des makes the served months add up to them; empty for a document never approved (des does not know it)."""
-    served = tuple(payloads.ServedKegiatan(kegiatan_id=str(item["kegiatan_id"]), kuantitas=_decimal(item["kuantitas"]))
+    served = tuple(payloads.ServedKegiatan(kegiatan_id=str(item["kegiatan_id"]), kuantitas=_figure(item["kuantitas"]))
                    for item in doc["approved_targets"] or [])
     uow.record(Event.of(payloads.SkpClosed(
         skp_id=str(doc["skp_id"]), nip=doc["nip"], instansi_id=doc["instansi_id"], period_end=doc["period_end"],

@@ -52,7 +52,7 @@ def drafting_items(uow: SkpUnitOfWork, jabatan_id: str,
     pos = uow.templates.position(jabatan_id)
     jenis = (pos and pos.jenis_jabatan) or new.jenis_jabatan
     nama = (pos and pos.nama) or new.jabatan_nama or ""
-    catalogue = catalogue_of(jenis, new.kind, new.job_group or "", nama)
+    catalogue = catalogue_of(jenis, new.kind or "", new.job_group or "", nama)
     return f"catalogue:{catalogue.jenis}", catalogue.kegiatan
 
 
