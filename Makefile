@@ -54,6 +54,7 @@ test-unit: install
 
 lint: install
 	$(PY) -m ruff check libs services scripts tests
+	$(PY) -m mypy
 	cd protos && ../build/npm/node_modules/.bin/buf lint
 
 bench: install system-deps
