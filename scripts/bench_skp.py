@@ -51,7 +51,9 @@ def intake_in_process(db_url: str, n: int) -> dict:
 
     from ekinerja_platform.db import DatabaseAccess, make_engine
     from ekinerja_platform.events import apply_once
+    from skp.adapters.unit_of_work import on_unit
     from skp.application import consumers
+    from skp.entrypoints import events as event_paths
 
     engine = make_engine(db_url, pool_size=8)
     access = DatabaseAccess(engine, sessionmaker(engine, expire_on_commit=False))
@@ -62,8 +64,8 @@ def intake_in_process(db_url: str, n: int) -> dict:
     sa.event.listen(engine, "commit", counter("commits"))
     sa.event.listen(engine.pool, "checkout", counter("checkouts"))
     skp_id = str(uuid.uuid4())
-    paths = {"unit of work": lambda e: apply_once(access, "skp", e, consumers.activity_reviewed),
-             "one statement": lambda e: consumers.activity_reviewed_once(access, "skp", e)}
+    paths = {"unit of work": lambda e: apply_once(access, "skp", e, on_unit(consumers.activity_reviewed)),
+             "one statement": lambda e: event_paths.activity_reviewed_once(access, "skp", e)}
 
     def envelope(path, n):
         return {"event_id": str(uuid.uuid4()), "data": {

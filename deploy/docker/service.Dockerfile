@@ -37,6 +37,7 @@ RUN mkdir -p build/gen \
 
 COPY libs/ekinerja_platform/ app/libs/ekinerja_platform/
 COPY libs/ekinerja_rules/ app/libs/ekinerja_rules/
+COPY libs/ekinerja_events/ app/libs/ekinerja_events/
 COPY services/${SERVICE}/ app/services/${SERVICE}/
 COPY deploy/docker/healthcheck.py deploy/docker/launch.py app/bin/
 RUN mv build/gen app/gen \

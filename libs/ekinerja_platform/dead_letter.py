@@ -31,6 +31,7 @@ MAX_DETAIL = 200  # a short, data-free description; never the message body
 UNDECODABLE = "undecodable"
 INVALID_ENVELOPE = "invalid_envelope"
 FORGED = "forged_producer"
+INVALID_DATA = "invalid_data"  # a schema version the consumer does not accept, or data unlike its definition
 
 
 class DeadLetterPublisher:

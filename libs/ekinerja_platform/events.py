@@ -4,6 +4,8 @@ messages that can never succeed dead-lettered with their reason, and `apply_once
 What happens to a delivered message (docs/events.md, "Failures"):
 - undecodable, not an envelope of this queue's event, or not published by the producer's own broker user
   (a forgery): dead-lettered at once with `x-ekinerja-reason`, never run, never acked and dropped;
+- a schema version the consumer does not accept, or data that does not fit its definition (`ekinerja_events`):
+  dead-lettered at once as `invalid_data`, never run;
 - handler raised a transient error (database away, serialization failure, deadlock: `transient.is_transient`):
   run again in this process after a growing pause, the message held unacked, so the queue's delivery limit is not
   spent; after `EKINERJA_EVENT_RETRY_SECONDS` of failures the message is requeued (that spends one delivery);
@@ -24,6 +26,8 @@ from kombu import Connection
 from nameko.amqp.consume import Consumer as AmqpConsumer
 from nameko.events import EventHandler
 from nameko.exceptions import ContainerBeingKilled
+
+from ekinerja_events import InvalidEventData, check
 
 from . import broker_acks, dead_letter, logs, metrics, runtime, topology, tracing, transient
 from .outbox import claim_event
@@ -59,6 +63,19 @@ def envelope_problem(body, producer: str, event_type: str) -> str | None:
     return None
 
 
+def data_problem(body: dict, versions: tuple[int, ...]) -> str | None:
+    """Why an envelope's data is not one this consumer can read (a schema version it does not accept, or data that
+    does not fit the version's definition), or None. Lenient as consumers are: extra keys are ignored."""
+    version = body.get("schema_version")
+    if type(version) is not int or version not in versions:
+        return f"schema_version {version!r} is not one the consumer accepts {tuple(versions)}"
+    try:
+        check(body["producer"], body["event_type"], version, body["data"])
+    except InvalidEventData as exc:
+        return logs.scrub(str(exc))[: dead_letter.MAX_DETAIL]
+    return None
+
+
 def describe(exc: BaseException) -> str:
     """The exception's class and first words, personal data scrubbed (for a header and a log line)."""
     text = logs.scrub(str(exc).splitlines()[0] if str(exc) else "")
@@ -66,10 +83,12 @@ def describe(exc: BaseException) -> str:
 
 
 class EventSubscriber(EventHandler):
-    """`@subscribe(producer, event_type)`: the handler receives the envelope dict of DESIGN §5."""
+    """`@subscribe(producer, event_type, versions=(1,))`: the handler receives the envelope dict of DESIGN §5, its
+    data checked against the definition of its schema version, one of `versions` (the ones the handler reads)."""
 
-    def __init__(self, source_service, event_type, **kwargs):
+    def __init__(self, source_service, event_type, versions: tuple[int, ...] = (1,), **kwargs):
         kwargs.setdefault("requeue_on_error", True)
+        self.versions = tuple(versions)
         super().__init__(source_service, event_type, **kwargs)
 
     def setup(self):
@@ -111,6 +130,10 @@ class EventSubscriber(EventHandler):
             # means this is not the producer's event, whatever its envelope says
             self._dead_letter(message, dead_letter.FORGED,
                               f"published by broker user {user_id or '(none)'}, not the producer's")
+            return
+        problem = data_problem(body, self.versions)
+        if problem is not None:
+            self._dead_letter(message, dead_letter.INVALID_DATA, problem)
             return
         self._spawn(body, message, time.monotonic(), 1)
 
@@ -280,9 +303,9 @@ class _PartitionConsumer(AmqpConsumer):
 
 
 class PartitionSubscriber(EventSubscriber):
-    """`@subscribe_partitions(producer, batch=100)`: every event of `producer` the consumer subscribes to, from the
-    consumer's partition queues (topology.PARTITIONS); the handler receives a list of envelopes (each event_type to
-    dispatch on) and returns a list (per envelope: False when it was a duplicate).
+    """`@subscribe_partitions(producer, batch=100, versions=(1,))`: every event of `producer` the consumer subscribes
+    to, from the consumer's partition queues (topology.PARTITIONS); the handler receives a list of envelopes (each
+    event_type to dispatch on) and returns a list (per envelope: False when it was a duplicate).
 
     Batching (docs/scale.md, "Batched intake"): a partition has one handler call at a time; what arrived meanwhile
     (up to `batch`, the prefetch window) is the next call's list, so nothing waits for a batch to fill and a busy

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from . import tracing
 from .db import inbox_table, outbox_table
-from .envelope import SCHEMA_VERSION, Event  # noqa: F401  (re-exported: producers import them from here)
+from .envelope import SCHEMA_VERSION, Event, check_event  # noqa: F401  (re-exported: producers import them here)
 
 # outbox lanes, for a service whose outbox has the `lane` column (des): bulk imports write BULK_LANE, and the relay
 # serves the interactive lane first in every round (relay.py, EKINERJA_RELAY_LANES)
@@ -20,7 +20,9 @@ INTERACTIVE_LANE, BULK_LANE = 0, 1
 
 
 def record_event(session, event: Event) -> None:
-    """Add `event` to the outbox inside the caller's transaction, with the current trace context (if any)."""
+    """Add `event` to the outbox inside the caller's transaction, with the current trace context (if any); its data
+    checked against its definition first (`check_event`: InvalidEventData fails the transaction)."""
+    check_event(event)
     session.execute(outbox_table.insert().values(
         event_id=uuid.UUID(event.event_id), event_type=event.event_type, payload=event.envelope(),
         trace_context=tracing.current_traceparent()))

@@ -5,6 +5,7 @@ Kept out of the production image (deploy/docker/service.Dockerfile.dockerignore)
 """
 from __future__ import annotations
 
+from .envelope import check_event
 from .idempotency import answer_of, seal
 from .unit_of_work import Event, UnitOfWork
 
@@ -32,7 +33,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.rolled_back = True
 
     def record(self, event: Event) -> None:
-        self.pending.append(event)
+        self.pending.append(check_event(event))  # as the outbox writer: data that fits its definition, or a bug
 
     def recorded(self, event_type: str) -> list[dict]:
         """The data of every event of `event_type` recorded so far (committed or pending)."""

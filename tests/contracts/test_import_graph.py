@@ -40,13 +40,17 @@ FRAMEWORKS = ("nameko", "grpc", "grpc_health", "grpc_reflection", "sqlalchemy", 
 OUTER_ROOMS = ("adapters", "application", "entrypoints")
 ROOMS = ("entrypoints", "application", "domain", "adapters")
 # issue 17 items 1-2: pending (services whose rooms are not converted yet; remove a name when its service is done)
-NOT_YET = {"skp", "recap"}
+NOT_YET: set[str] = set()
 # issue 17 items 1-2: pending (application modules of a converted service that still reach outward)
-NOT_YET_MODULES = {"des.application.activities", "des.application.reads"}
+NOT_YET_MODULES: set[str] = set()
 # the platform modules the application room may use: framework-free (no SQL, no broker, no gRPC)
 APPLICATION_PLATFORM = tuple(f"ekinerja_platform.{m}" for m in (
     "domain_errors", "envelope", "unit_of_work", "tokens", "clock", "ids", "pagination", "policy_table", "logs",
     "settings"))
+# the shared libraries the application room may use besides (framework-free; ekinerja_events, which the platform
+# itself imports, is standard library only: checked below)
+APPLICATION_LIBS = ("ekinerja_rules", "ekinerja_events")
+LIBS = ("ekinerja_platform", "ekinerja_cli", "ekinerja_testbed") + APPLICATION_LIBS
 
 
 def _module_name(path: Path, root: Path) -> str:
@@ -127,6 +131,19 @@ def _frameworks_loaded_by(modules: list[str]) -> list[str]:
     return sorted({p for p in FRAMEWORKS for m in loaded if _starts_with(m, (p,))})
 
 
+def test_the_event_definitions_import_the_standard_library_only():
+    """ekinerja_events (the payload definitions: the application rooms build them, the platform checks them) uses
+    nothing but the standard library and itself: no framework, no platform (which imports it), no service."""
+    stdlib = sys.stdlib_module_names | {"__future__"}
+    root = REPO / "libs"
+    wrong = {f"{path.relative_to(REPO)}: {module}" for path in _python_files(root / "ekinerja_events")
+             for module in imported_modules(path, root)
+             if module.split(".")[0] not in stdlib and not _starts_with(module, ("ekinerja_events",))}
+    assert not wrong, "standard library only:\n" + "\n".join(sorted(wrong))
+    loaded = _frameworks_loaded_by([_module_name(p, root) for p in _python_files(root / "ekinerja_events")])
+    assert not loaded, f"importing ekinerja_events loads {loaded}"
+
+
 def _converted():
     return [svc for svc in SERVICES if svc not in NOT_YET]
 
@@ -151,8 +168,10 @@ def _application_problems(svc: str) -> set[str]:
         for module in imported_modules(path, root):
             platform_infra = _starts_with(module, ("ekinerja_platform",)) and module != "ekinerja_platform" \
                 and not _starts_with(module, APPLICATION_PLATFORM)
+            other_libs = _starts_with(module, LIBS) and \
+                not _starts_with(module, APPLICATION_LIBS + ("ekinerja_platform",))
             others = [s for s in SERVICES if s != svc]
-            if _starts_with(module, FRAMEWORKS + tuple(own_outer) + tuple(others)) or platform_infra:
+            if _starts_with(module, FRAMEWORKS + tuple(own_outer) + tuple(others)) or platform_infra or other_libs:
                 wrong.add(f"{path.relative_to(REPO)}: {module}")
     return wrong
 

@@ -105,7 +105,8 @@ def test_build_inputs_exist_and_are_not_ignored():
     ignore = (DOCKER / "service.Dockerfile.dockerignore").read_text().split()
     assert ignore[ignore.index("*") if "*" in ignore else 0] == "*", "everything ignored unless listed"
     for needed in ("!requirements.txt", "!constraints.txt", "!protos/", "!libs/ekinerja_platform/",
-                   "!libs/ekinerja_rules/", "!services/", "!deploy/docker/healthcheck.py", "!deploy/docker/launch.py"):
+                   "!libs/ekinerja_rules/", "!libs/ekinerja_events/", "!services/", "!deploy/docker/healthcheck.py",
+                   "!deploy/docker/launch.py"):
         assert needed in ignore
 
 
@@ -113,11 +114,12 @@ def test_no_test_helper_or_probe_ships_in_the_image():
     """Tests, the probe service and the test helpers stay out of the production image (issue 17.13), and no module
     that ships imports a helper that does not."""
     ignore = (DOCKER / "service.Dockerfile.dockerignore").read_text().split()
-    for kept_out in ("services/*/tests", "libs/ekinerja_rules/tests", "libs/ekinerja_platform/tests",
+    for kept_out in ("services/*/tests", "libs/ekinerja_rules/tests", "libs/ekinerja_events/tests",
+                     "libs/ekinerja_platform/tests",
                      "libs/ekinerja_platform/testing.py", "libs/ekinerja_platform/testing_tls.py",
                      "libs/ekinerja_platform/testing_uow.py"):
         assert kept_out in ignore, kept_out
-    shipped = [p for root in ("libs/ekinerja_platform", "libs/ekinerja_rules", "services")
+    shipped = [p for root in ("libs/ekinerja_platform", "libs/ekinerja_rules", "libs/ekinerja_events", "services")
                for p in (REPO / root).rglob("*.py") if "tests" not in p.relative_to(REPO).parts
                and not p.name.startswith("testing")]
     for path in shipped:

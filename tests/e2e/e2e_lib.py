@@ -470,5 +470,5 @@ def offline_score(score_input: dict) -> dict:
 
 def score_as_contract(response) -> dict:
     """A ScoreSkpResponse in SKP_SCORE_FORMAT.md's output form."""
-    from skp.score_view import score_response_as_contract
+    from skp.entrypoints.score_view import score_response_as_contract
     return score_response_as_contract(response)

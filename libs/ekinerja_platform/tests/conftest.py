@@ -7,6 +7,7 @@ import pytest
 from ekinerja_platform import testing
 
 sys.path.insert(0, str(Path(__file__).parent / "probe"))
+import probe_events  # noqa: E402,F401  (registers the probe's payload definition, ekinerja_events)
 import probe_support  # noqa: E402
 
 

@@ -1,5 +1,6 @@
 """Issue 15.8 against real RabbitMQ and PostgreSQL with the probe service: a message that can never succeed
-(handler error, undecodable body, not an envelope, not the producer's) lands in its dead-letter queue with its
+(handler error, undecodable body, not an envelope, not the producer's, a schema version or data the consumer cannot
+read) lands in its dead-letter queue with its
 reason in `x-ekinerja-reason` and in `ekinerja_events_dead_lettered_total`, and is never applied; a database
 outage is waited out without spending the delivery limit.
 
@@ -100,6 +101,27 @@ def test_messages_that_can_never_succeed_are_dead_lettered_with_their_reason(pro
     assert f"poison-{marker}" not in texts and f"forged-{marker}" not in texts
     for reason in ("forged_producer", "handler_error", "invalid_envelope", "undecodable"):
         assert dead_lettered_metric(probe, reason) >= 1, reason
+
+
+def test_a_version_the_consumer_does_not_claim_or_data_unlike_its_definition_is_dead_lettered(probe, pb, auth,
+                                                                                              amqp_uri):
+    """The probe's consumer claims version 1 of `probe_happened` (ekinerja_events.probe): a version 2 envelope and a
+    version 1 whose `text` is no string never reach the handler; both are dead-lettered as `invalid_data`."""
+    dead_letters(amqp_uri)
+    marker = uuid.uuid4().hex[:6]
+    newer = Event("probe_happened", "probe", {"text": f"v2-{marker}"}, schema_version=2).envelope()
+    unlike = Event("probe_happened", "probe", {"text": 7, "marker": marker}).envelope()
+    good = Event("probe_happened", "probe", {"text": f"good-{marker}"}).envelope()
+    for envelope in (newer, unlike, good):
+        testing.publish_event(amqp_uri, envelope)
+    assert wait_for(lambda: f"good-{marker}" in applied(probe.target, pb, auth))
+    got = []
+    assert wait_for(lambda: got.extend(dead_letters(amqp_uri)) or len(got) >= 2, timeout=20), got
+    assert sorted((reason, detail) for reason, detail, _ in got) == [
+        ("invalid_data", "data.text: expected string, got int"),
+        ("invalid_data", "schema_version 2 is not one the consumer accepts (1,)")], got
+    assert f"v2-{marker}" not in applied(probe.target, pb, auth)
+    assert dead_lettered_metric(probe, "invalid_data") >= 2
 
 
 def test_replay_puts_trusted_dead_letters_back_and_keeps_forged_ones(probe, pb, auth, amqp_uri):

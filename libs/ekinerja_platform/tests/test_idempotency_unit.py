@@ -140,17 +140,17 @@ def test_run_once_in_a_fake_unit_of_work_commits_answer_and_events_together_or_n
     uow = FakeUnitOfWork()
 
     def work(unit):
-        unit.record(Event("thing_done", "s", {"n": 1}))
+        unit.record(Event("probe_happened", "probe", {"text": "1"}))
         return StringValue(value="done")
     assert idempotency.run_once_in(uow, Call("k"), "s.R", StringValue(value="a"), StringValue, work).value == "done"
     again = idempotency.run_once_in(uow, Call("k"), "s.R", StringValue(value="a"), StringValue,
                                     lambda unit: pytest.fail("applied twice"))
-    assert again.value == "done" and uow.recorded("thing_done") == [{"n": 1}] and uow.committed
+    assert again.value == "done" and uow.recorded("probe_happened") == [{"text": "1"}] and uow.committed
 
     refused = FakeUnitOfWork()
 
     def refuse(unit):
-        unit.record(Event("thing_done", "s", {"n": 2}))
+        unit.record(Event("probe_happened", "probe", {"text": "2"}))
         raise FailedPrecondition("the day is locked", field="tanggal")
     with pytest.raises(FailedPrecondition):
         idempotency.run_once_in(refused, Call("k"), "s.R", StringValue(value="a"), StringValue, refuse)

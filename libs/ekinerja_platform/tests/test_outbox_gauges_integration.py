@@ -44,7 +44,7 @@ def test_age_gauge_keeps_rising_while_the_broker_is_unreachable(outbox_db, amqp_
     proxy.start()
     proxy.stop()  # the broker is unreachable for the whole test; the shared broker is not touched
     with outbox_db.begin() as conn:
-        record_event(conn, Event("probe_happened", PRODUCER, {"text": "stuck"}))
+        record_event(conn, Event("probe_happened", "probe", {"text": "stuck"}))  # a defined event (probe_events)
     relay = OutboxRelay(outbox_db, _through(proxy, amqp_uri), PRODUCER)
     relay.gauge_interval = 0  # read the gauges after every round
     ages, backlogs = [], []

@@ -38,7 +38,8 @@ def modules():
     return {f.__module__ for f in (s.ReceiveStream.write,
             s.SendStream.populate, s.SendStream.close, s.compress, c.ServerConnectionManager.__init__,
             c.ServerConnectionManager.on_iteration, c.ServerConnectionManager.window_updated,
-            c.ServerConnectionManager.stream_reset, e.GrpcError.as_headers)} | {c.select.__name__}
+            c.ServerConnectionManager.stream_reset, c.ServerConnectionManager.stop,
+            e.GrpcError.as_headers)} | {c.select.__name__}
 print(sorted(modules()), c.SELECT_TIMEOUT)
 tp.install(max_request_bytes=1024, poll_seconds=0.005)
 tp.install(max_request_bytes=2048, poll_seconds=0.003)
@@ -82,3 +83,32 @@ def test_the_grpc_server_refuses_to_start_without_the_patches():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=REPO,
                             env=dict(os.environ, PYTHONPATH=str(REPO / "libs")))
     assert "install() was not called" in result.stdout, result.stderr
+
+
+_IDLE_WAIT_CHECK = """
+import socket
+import nameko_grpc.connection as c
+import ekinerja_platform.transport_patches as tp
+tp.install(poll_seconds=0.002)
+server_side, client_side = socket.socketpair()
+manager = c.ServerConnectionManager(server_side, lambda request, response: None)
+waits = []
+tp._green_select.select = lambda r, w, x, timeout: (waits.append(timeout), ([], [], []))[1]
+c.select.select([server_side], [], [], c.SELECT_TIMEOUT)  # no call in flight
+manager.receive_streams[1] = object()
+c.select.select([server_side], [], [], c.SELECT_TIMEOUT)  # a call in flight
+del manager.receive_streams[1]
+manager.stopped.set()  # upstream's stop waits for the loop to end
+manager.stop()  # the connection's stop, as the server calls it
+c.select.select([server_side], [], [], c.SELECT_TIMEOUT)  # stopping
+print(waits, tp._wakers[server_side].reader.recv(8), manager.terminating)
+"""
+
+
+def test_an_idle_connection_waits_long_a_busy_one_polls_and_stop_wakes_it():
+    """An open connection without a call used to turn its loop every poll interval (~57 ms of CPU a second each);
+    it now waits `IDLE_WAIT_SECONDS`, while a call in flight or a stop keeps the short poll, and stop wakes it."""
+    result = subprocess.run([sys.executable, "-c", _IDLE_WAIT_CHECK], capture_output=True, text=True, timeout=60,
+                            cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO / "libs")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"[{transport_patches.IDLE_WAIT_SECONDS}, 0.002, 0.002] b'\\x00' True"

@@ -13,7 +13,7 @@ def rebuild() -> int:
 
     from ekinerja_platform.db import make_engine
     from ekinerja_platform.settings import exit_on_missing, load_settings
-    from recap.application.handlers import rebuild as run_rebuild
+    from recap.entrypoints.consumers import rebuild as run_rebuild
     from recap.settings import load_settings as load_recap_settings
     settings = exit_on_missing(load_settings)("recap", require_jwks=False)
     # as the owner, straight to PostgreSQL when set (TRUNCATE is not the login role's; behind PgBouncer the role's

@@ -6,7 +6,9 @@ from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 from recap import metrics
 from recap.adapters.intake import IntakeEngine
-from recap.application import api, handlers, policy, spread
+from recap.application import policy
+from recap.entrypoints import consumers
+from recap.entrypoints import grpc_api as api
 
 rpc = grpc_for(recap_pb2_grpc.RecapServiceStub)
 
@@ -14,12 +16,12 @@ rpc = grpc_for(recap_pb2_grpc.RecapServiceStub)
 def _consumer(producer: str, event_type: str):
     """A separate handler function per event (nameko attaches entrypoints to the function object)."""
     def handle(self, envelope):
-        return apply_once(self.db, "recap", envelope, handlers.apply_event)
+        return apply_once(self.db, "recap", envelope, consumers.on_event)
     handle.__name__ = f"on_{event_type}"
     return subscribe(producer, event_type)(handle)
 
 
-# des's events applied per partition in one transaction, up to this many (recap.application.handlers.apply_des_batch)
+# des's events applied per partition in one transaction, up to this many (recap.application.events.apply_des_batch)
 BATCH = 100
 
 
@@ -74,7 +76,7 @@ class RecapService(PlatformService):
 
     @rpc
     def GetUnitPredikatSpread(self, request, context):
-        return spread.get_unit_predikat_spread(self.db, self.call, request)
+        return api.get_unit_predikat_spread(self.db, self.call, request)
 
     # -- events (docs/events.md); every envelope also goes to recap's event log for `python -m recap rebuild` --
     # PermenPANRB 6/2022: the approved plan's IKI (named kegiatan) and the rated periods
@@ -93,4 +95,4 @@ class RecapService(PlatformService):
         """Every des event, from des's partition queues (docs/scale.md): one employee's events in order, the
         partitions shared by the recap processes (one active consumer each, moved by the broker), the events that
         arrived together on a partition applied in one transaction."""
-        return handlers.apply_des_batch(self.intake, envelopes)
+        return consumers.apply_des_batch(self.intake, envelopes)

@@ -135,12 +135,13 @@ def set_demo_rulesets(db) -> list[tuple[int, str]]:
     """KOTA-DEMO appraises last year and this year under PermenPANRB 6/2022 (audited as set by the demo seed)."""
     from ekinerja_platform.tokens import Principal
 
+    from .adapters.unit_of_work import in_session
     from .application.ruleset_setting import set_ruleset_setting
     seeder = Principal(AUTHOR, ("admin_bkn",), None)
     out = []
     for tahun in (clock.today().year - 1, clock.today().year):
         with db.transaction() as session:
-            view = set_ruleset_setting(session, seeder, INSTANSI_622, tahun, "permenpanrb-6-2022",
+            view = set_ruleset_setting(in_session(session), seeder, INSTANSI_622, tahun, "permenpanrb-6-2022",
                                        "demo: instansi kedua dinilai dengan PermenPANRB 6/2022")
         out.append((tahun, view["ruleset"]))
     return out
@@ -177,6 +178,7 @@ def rollover(database_url: str) -> int:
 
     from ekinerja_platform.db import DatabaseAccess
 
+    from .adapters.unit_of_work import in_session
     from .application import consumers
 
     engine = make_engine(database_url, pool_size=1)
@@ -184,7 +186,7 @@ def rollover(database_url: str) -> int:
     try:
         while True:
             with db.transaction() as session:
-                batch = consumers.rollover_year(session, clock.today())
+                batch = consumers.rollover_year(in_session(session), clock.today())
             handled += batch
             if batch < consumers.ROLLOVER_BATCH:
                 return handled

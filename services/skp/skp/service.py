@@ -8,8 +8,11 @@ from ekinerja_platform.events import apply_once, subscribe
 from ekinerja_platform.grpc_entrypoint import AUTHENTICATED, grpc_for
 from ekinerja_platform.service_base import PlatformService
 
-from . import api, api_622
+from .adapters.unit_of_work import in_session, on_unit
 from .application import consumers, handlers, policy
+from .entrypoints import events
+from .entrypoints import grpc_api as api
+from .entrypoints import grpc_api_622 as api_622
 
 rpc = grpc_for(skp_pb2_grpc.SkpServiceStub)
 
@@ -208,23 +211,23 @@ class SkpService(PlatformService):
     # -- events in ------------------------------------------------------------------------------------------------
     @subscribe("identity", "position_changed")
     def on_position_changed(self, envelope):
-        return apply_once(self.db, "skp", envelope, consumers.position_changed)
+        return apply_once(self.db, "skp", envelope, on_unit(consumers.position_changed))
 
     @subscribe("identity", "employee_registered")
     def on_employee_registered(self, envelope):
-        return apply_once(self.db, "skp", envelope, consumers.employee_registered)
+        return apply_once(self.db, "skp", envelope, on_unit(consumers.employee_registered))
 
     @subscribe("identity", "assignment_changed")
     def on_assignment_changed(self, envelope):
-        return apply_once(self.db, "skp", envelope, consumers.assignment_changed)
+        return apply_once(self.db, "skp", envelope, on_unit(consumers.assignment_changed))
 
     @subscribe("des", "activity_reviewed")
     def on_activity_reviewed(self, envelope):
-        return consumers.activity_reviewed_once(self.db, "skp", envelope)  # inbox claim + upsert, one statement
+        return events.activity_reviewed_once(self.db, "skp", envelope)  # inbox claim + upsert, one statement
 
     @subscribe("des", "monthly_quality_set")
     def on_monthly_quality_set(self, envelope):
-        return apply_once(self.db, "skp", envelope, consumers.monthly_quality_set)
+        return apply_once(self.db, "skp", envelope, on_unit(consumers.monthly_quality_set))
 
     # -- timers ---------------------------------------------------------------------------------------------------
     @timer(interval=300)
@@ -232,7 +235,7 @@ class SkpService(PlatformService):
         """Results nobody objected to become final after 14 days."""
         while True:
             with self.db.transaction() as session:
-                if handlers.close_expired_results(session, clock.today()) < handlers.EXPIRY_BATCH:
+                if handlers.close_expired_results(in_session(session), clock.today()) < handlers.EXPIRY_BATCH:
                     return
 
     @timer(interval=600, eager=True)
@@ -241,5 +244,5 @@ class SkpService(PlatformService):
         up assignments that arrive from an earlier year (a bulk import), within ten minutes."""
         while True:
             with self.db.transaction() as session:
-                if consumers.rollover_year(session, clock.today()) < consumers.ROLLOVER_BATCH:
+                if consumers.rollover_year(in_session(session), clock.today()) < consumers.ROLLOVER_BATCH:
                     return

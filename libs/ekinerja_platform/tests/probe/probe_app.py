@@ -1,5 +1,6 @@
 """A test-only service (and a downstream nameko RPC service) used by the platform's integration tests."""
 import eventlet
+import probe_events  # noqa: F401  (registers the payload of `probe_happened`)
 import sqlalchemy as sa
 from example_app import EXAMPLE_RULES, ExampleMethods
 from nameko.extensions import DependencyProvider

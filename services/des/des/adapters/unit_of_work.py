@@ -1,8 +1,9 @@
 """des's unit of work on PostgreSQL: des's SQL repositories bound to a session.
 
 `in_session(session)` is the unit over a transaction someone else opened and ends (the entrypoints'
-`db.transaction()` and idempotent writes, `apply_once`, the use cases not converted yet): it records into that
-transaction and never commits or rolls back itself, so a converted use case joins its caller's transaction.
+`db.transaction()` and idempotent writes, `apply_once`): it records into that transaction and never commits or
+rolls back itself, so a use case joins its caller's transaction. `reading(connection)` is the same unit over an
+autocommit connection, for reads only (GetDay).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .import_sql import SqlImports
 from .locks_sql import SqlActivities, SqlLocks, SqlReviews
 from .plans_sql import SqlPlans
 from .relations import SqlAuditTrail, SqlRelations
+from .reports_sql import SqlReports
 
 
 class SqlQuickEntries(QuickEntries):
@@ -39,7 +41,7 @@ class SqlQuickEntries(QuickEntries):
         return self.session.begin_nested()
 
     def report(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
-        view = activities.submit_activity(self.session, principal, activities.ActivityInput(
+        view = activities.submit_activity(self.uow, principal, activities.ActivityInput(
             tanggal=tanggal.isoformat(), jenis="skp", kegiatan_id=kegiatan_id, uraian=uraian,
             kuantitas=str(kuantitas), satuan=satuan), draft=False, cfg=self.cfg, source="text")
         return str(view["activity_id"])
@@ -83,6 +85,7 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.locks = SqlLocks(session)
         self.activities = SqlActivities(session)
         self.reviews = SqlReviews(session)
+        self.reports = SqlReports(session)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         """The owner of the transaction ends it."""
@@ -108,3 +111,9 @@ class SessionUnitOfWork(DesUnitOfWork):
 
 def in_session(session, cfg: DesConfig | None = None) -> SessionUnitOfWork:
     return SessionUnitOfWork(session, cfg)
+
+
+def reading(connection, cfg: DesConfig | None = None) -> SessionUnitOfWork:
+    """des's unit over an autocommit connection (`direct.read`): each statement reads its own snapshot; for
+    reads only."""
+    return SessionUnitOfWork(connection, cfg)

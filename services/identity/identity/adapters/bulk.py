@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 
 from ekinerja_platform import tracing
-from ekinerja_platform.envelope import Event
+from ekinerja_platform.envelope import Event, check_event
 
 
 def copy_rows(session, table: str, columns: list[str], rows) -> int:
@@ -27,9 +27,12 @@ def update_from_arrays(session, sql: str, **arrays) -> None:
 
 
 def record_events(session, events: list[Event]) -> int:
-    """Write many events to the outbox with one COPY (set-based, same transaction as the change)."""
+    """Write many events to the outbox with one COPY (set-based, same transaction as the change); each checked
+    against its definition first, as `outbox.record_event` does."""
     if not events:
         return 0
+    for event in events:
+        check_event(event)
     trace_context = tracing.current_traceparent()  # the writing call's trace (None while tracing is off)
     return copy_rows(session, "outbox", ["event_id", "event_type", "payload", "trace_context"],
                      ((e.event_id, e.event_type, e.envelope(), trace_context) for e in events))

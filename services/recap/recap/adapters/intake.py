@@ -11,7 +11,7 @@ COMMIT). The merge itself stays the pure code of `recap.domain.projection` (prop
 same two statements without the inbox, the log and the advisory lock.
 
 The live consumer applies the events waiting on a partition together (`claim_many`, `apply_many`, called by
-`recap.application.handlers.apply_des_batch`): one inbox statement, one lock statement, one load and one save per
+`recap.application.events.apply_des_batch`): one inbox statement, one lock statement, one load and one save per
 fact kind and one log statement per batch, the merge being `projection.batch_changes` (the same final state as
 `apply` event by event, property-tested). `apply` / `apply_des_event` stay the one-event path and the rebuild's.
 
@@ -163,7 +163,7 @@ def apply(connection, envelope: dict, consumer: str | None = CONSUMER) -> bool:
     return True
 
 
-# -- several events in one transaction (`recap.application.handlers.apply_des_batch`) ----------------------------
+# -- several events in one transaction (`recap.application.events.apply_des_batch`) ----------------------------
 _CLAIM_MANY = sa.text("INSERT INTO inbox (consumer, event_id) SELECT :consumer, id FROM "
                       "unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS u(id, n) ORDER BY n "
                       "ON CONFLICT DO NOTHING RETURNING event_id::text")

@@ -15,11 +15,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
-
 from ekinerja_platform.domain_errors import PermissionDenied
 from ekinerja_platform.policy_table import rule_of
-from recap.adapters import tables as t
+
+from .ports import Relations
 
 ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES = "all", "own_instansi", "aggregate", "subordinates"
 # The token scopes this service checks: identity must be able to issue each (tests/contracts/test_client_scopes.py)
@@ -41,58 +40,33 @@ def reach(principal) -> str | None:
     return None
 
 
-def subordinates(session, penilai_nip: str, start: dt.date, end: dt.date) -> set[str]:
-    """NIPs whose pejabat penilai, or a head up whose chain, is `penilai_nip` on some day of [start, end] (from
-    assignments or SKP documents)."""
-    during = sa.and_(t.assignments.c.start_date <= end,
-                     sa.or_(t.assignments.c.end_date.is_(None), t.assignments.c.end_date >= start))
-    by_assignment = sa.select(t.assignments.c.nip).where(t.assignments.c.penilai_nip == penilai_nip, during)
-    by_heads = sa.select(t.assignments.c.nip).where(
-        t.assignments.c.heads.contains(sa.literal([penilai_nip], t.assignments.c.heads.type)), during)
-    by_skp = sa.select(t.skps.c.nip).where(
-        t.skps.c.penilai_nip == penilai_nip, t.skps.c.period_start <= end, t.skps.c.period_end >= start)
-    return set(session.execute(sa.union(by_assignment, by_heads, by_skp)).scalars())
+def _below(relations: Relations, penilai: str, nip: str, start: dt.date | None, end: dt.date | None) -> bool:
+    return start is not None and end is not None and nip in relations.subordinates(penilai, start, end)
 
 
-def instansi_of_employee(session, nip: str) -> str | None:
-    found = session.execute(sa.select(t.employees.c.instansi_id).where(t.employees.c.nip == nip)).scalar()
-    if found:
-        return found
-    return session.execute(sa.select(t.assignments.c.instansi_id).where(t.assignments.c.nip == nip)
-                           .order_by(t.assignments.c.start_date.desc()).limit(1)).scalar()
-
-
-def instansi_of_unit(session, unit_id: str) -> str | None:
-    """From identity's positions and assignments; else from the des events counted for the unit."""
-    found = session.execute(sa.select(t.units.c.instansi_id).where(t.units.c.unit_id == unit_id)).scalar()
-    if found:
-        return found
-    return session.execute(sa.select(t.employee_counters.c.instansi_id).where(
-        t.employee_counters.c.unit_id == unit_id).limit(1)).scalar()
-
-
-def check_employee(session, principal, nip: str, start: dt.date, end: dt.date) -> None:
+def check_employee(relations: Relations, principal, nip: str, start: dt.date | None, end: dt.date | None) -> None:
+    """A subordinate is one during the period asked about (no period: none)."""
     level = reach(principal)
     if level == ALL:
         return
-    if level == OWN_INSTANSI and instansi_of_employee(session, nip) == principal.instansi_id:
+    if level == OWN_INSTANSI and relations.instansi_of_employee(nip) == principal.instansi_id:
         return
-    if level == SUBORDINATES and (nip == principal.nip or nip in subordinates(session, principal.nip, start, end)):
+    if level == SUBORDINATES and (nip == principal.nip or _below(relations, principal.nip, nip, start, end)):
         return
     raise PermissionDenied("you may not see this employee's recap", field="nip")
 
 
-def unit_view(session, principal, unit_id: str) -> str:
+def unit_view(relations: Relations, principal, unit_id: str) -> str:
     """ALL (every row), AGGREGATE (totals only) or SUBORDINATES (own and subordinates' rows)."""
     level = reach(principal)
     if level == ALL:
         return ALL
     if level == OWN_INSTANSI:
-        if instansi_of_unit(session, unit_id) == principal.instansi_id:
+        if relations.instansi_of_unit(unit_id) == principal.instansi_id:
             return ALL
         raise PermissionDenied("this unit belongs to another instansi", field="unit_id")
     if level == SUBORDINATES:
-        if instansi_of_unit(session, unit_id) != principal.instansi_id:
+        if relations.instansi_of_unit(unit_id) != principal.instansi_id:
             # an outsider learns nothing of another agency's unit, not even its name (issue 16.5)
             raise PermissionDenied("unit ini tidak dikenal atau bukan bagian dari instansi Anda", field="unit_id")
         return level
@@ -168,66 +142,67 @@ class Target:
 
 @dataclass(frozen=True)
 class Rule:
-    """What an RPC reveals, and the check `authorize` applies: (session, principal, target) -> the view granted
+    """What an RPC reveals, and the check `authorize` applies: (relations, principal, target) -> the view granted
     (ALL, OWN_INSTANSI, AGGREGATE, SUBORDINATES; None when there is no choice of view) or PermissionDenied."""
 
     reveals: str
     check: Callable[..., str | None]
 
 
-def _employee(session, principal, target: Target) -> None:
-    check_employee(session, principal, target.nip, target.start, target.end)
+def _employee(relations, principal, target: Target) -> None:
+    check_employee(relations, principal, target.nip, target.start, target.end)
 
 
-def _unit(session, principal, target: Target) -> str:
-    return unit_view(session, principal, target.unit_id)
+def _unit(relations, principal, target: Target) -> str:
+    return unit_view(relations, principal, target.unit_id)
 
 
-def _instansi(_session, principal, target: Target) -> str:
+def _instansi(_relations, principal, target: Target) -> str:
     return check_instansi(principal, target.instansi_id)
 
 
-def _unit_or_instansi(session, principal, target: Target) -> str:
-    return _unit(session, principal, target) if target.unit_id else _instansi(session, principal, target)
+def _unit_or_instansi(relations, principal, target: Target) -> str:
+    return _unit(relations, principal, target) if target.unit_id else _instansi(relations, principal, target)
 
 
-def _chart(session, principal, target: Target) -> str | None:
+def _chart(relations, principal, target: Target) -> str | None:
     if target.nip:
-        return _employee(session, principal, target)
-    view = _unit(session, principal, target)
+        _employee(relations, principal, target)
+        return None
+    view = _unit(relations, principal, target)
     if view == SUBORDINATES:
         raise PermissionDenied("a unit chart is for administrators", field="unit_id")
     return view
 
 
-def _unit_counts(session, principal, target: Target) -> str:
+def _unit_counts(relations, principal, target: Target) -> str:
     """Counts over a whole unit: administrators, admin_bkn and operators (aggregates); a pegawai's view of a unit is
     its subordinates' rows, and counts of a small unit would tell about the others."""
-    view = _unit(session, principal, target)
+    view = _unit(relations, principal, target)
     if view == SUBORDINATES:
         raise PermissionDenied("sebaran predikat unit hanya untuk admin", field="unit_id")
     return view
 
 
-def _noncompliance(_session, principal, target: Target) -> str:
+def _noncompliance(_relations, principal, target: Target) -> str:
     return noncompliance_view(principal, target.instansi_id)
 
 
-def _advice(_session, principal, target: Target) -> str:
+def _advice(_relations, principal, target: Target) -> str:
     return advice_view(principal, target.instansi_id)
 
 
-def _admin_write(_session, principal, target: Target) -> str:
+def _admin_write(_relations, principal, target: Target) -> str:
     check_admin_of(principal, target.instansi_id)
     return ALL
 
 
-def _holiday(_session, principal, target: Target) -> str:
+def _holiday(_relations, principal, target: Target) -> str:
     check_holiday(principal, target.instansi_id)
     return ALL
 
 
-def _reader(_session, principal, _target: Target) -> str:
+def _reader(_relations, principal, _target: Target) -> str:
     level = reach(principal)
     if level is None:
         raise PermissionDenied("your role may not read recap data", field="authorization")
@@ -250,6 +225,7 @@ RULES: dict[str, Rule] = {
 }
 
 
-def authorize(rpc: str, principal, target: Target = Target(), session=None) -> str | None:
-    """The view the rule of `rpc` grants `principal` on `target`, or PermissionDenied (no rule: refused)."""
-    return rule_of(RULES, rpc).check(session, principal, target)
+def authorize(rpc: str, principal, target: Target = Target(), relations: Relations | None = None) -> str | None:
+    """The view the rule of `rpc` grants `principal` on `target`, or PermissionDenied (no rule: refused); the rules
+    that look at who is below whom or where a unit belongs read `relations`."""
+    return rule_of(RULES, rpc).check(relations, principal, target)

@@ -12,7 +12,7 @@ import recap_events as ev
 import sqlalchemy as sa
 
 from ekinerja_platform import testing
-from recap.application import handlers
+from recap.entrypoints import consumers
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,7 @@ def test_realisation_per_iki_and_the_periodic_predikat(loaded, stub, pb, test_ke
         # (other suites' skp services on the session's vhost may have sent periods of their own employees)
         before = conn.execute(sa.text("SELECT * FROM evaluasi_periodik ORDER BY skp_id, periode")).all()
     assert len([row for row in before if row.nip == P]) == 2
-    handlers.rebuild(engine)  # the projection is rebuilt from the event log to the same rows
+    consumers.rebuild(engine)  # the projection is rebuilt from the event log to the same rows
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT * FROM evaluasi_periodik ORDER BY skp_id, periode")).all() == before
 

@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 
 from ekinerja_platform.outbox import claim_event
 from recap.adapters import intake
+from recap.adapters import queries_sql as queries
 from recap.adapters import tables as t
-from recap.application import handlers, queries
+from recap.adapters.unit_of_work import in_session
+from recap.application import events as use_cases
 from recap.domain import projection
 from recap.domain.achievement import show
+from recap.entrypoints import consumers
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +53,7 @@ def _targets(engine):
                                                  None, [("k1", 7)]))
     with Session(engine) as session, session.begin():
         for envelope in envelopes:
-            handlers.apply_event(session, envelope)
+            use_cases.apply_event(in_session(session), envelope)
 
 
 def test_one_des_event_is_two_statements_without_pre_ping(recap_db, fast):
@@ -123,23 +126,23 @@ def test_a_later_skp_approval_recomputes_the_maintained_achievement(recap_db, fa
         assert queries.achievements(session, [nip], "month", day) == {}      # no target yet
     with Session(fast) as session, session.begin():   # the SKP arrives after the work: 36 a year → 3 a month
         approved = ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None, [("k1", 36)])
-        handlers.apply_event(session, approved)
+        use_cases.apply_event(in_session(session), approved)
     with Session(fast) as session:   # the month waits for des's split; the year is the SKP's
         assert nip not in queries.achievements(session, [nip], "month", day)
         assert show(queries.achievements(session, [nip], "year", day)[nip]) == "8.33"      # 3 of 36
     with Session(fast) as session, session.begin():
-        handlers.apply_event(session, ev.targets_for(approved))
+        use_cases.apply_event(in_session(session), ev.targets_for(approved))
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day)[nip] == 100
         assert show(queries.achievements(session, [nip], "year", day)[nip]) == "8.33"      # 3 of 36
     with Session(fast) as session, session.begin():   # a new version with a bigger target replaces it
         for envelope in ev.with_targets(ev.skp_approved("s9", nip, "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31",
                                                         None, [("k1", 72)], version=2)):
-            handlers.apply_event(session, envelope)
+            use_cases.apply_event(in_session(session), envelope)
     with Session(fast) as session:
         assert queries.achievements(session, [nip], "month", day)[nip] == 50
     with Session(fast) as session, session.begin():   # des's adjusted split: April's target is 0
-        handlers.apply_event(session, ev.targets_for(approved, revision=3, split={"k1": {
+        use_cases.apply_event(in_session(session), ev.targets_for(approved, revision=3, split={"k1": {
             **{(2025, m): 6 for m in range(1, 13) if m != 4}, (2025, 5): 12}}))
     with Session(fast) as session:
         assert nip not in queries.achievements(session, [nip], "month", day)   # no 1,200 %
@@ -237,7 +240,7 @@ def _state(engine, stream) -> dict:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(activity_histories(), st.lists(st.integers(1, 9), min_size=1, max_size=6), st.randoms(use_true_random=False))
 def test_batches_of_any_size_give_the_state_of_one_event_per_transaction(recap_db, fast, events, sizes, rnd):
-    """handlers.apply_des_batch (one transaction per batch, facts merged and counters summed in Python) leaves the
+    """consumers.apply_des_batch (one transaction per batch, facts merged and counters summed in Python) leaves the
     database exactly as intake.apply_des_event does event by event: facts, counters (zero rows too), maintained
     achievement, inbox and log; with duplicates in a batch, redeliveries and a new monthly split in the middle."""
     skp = ev.skp_approved("s1", NIPS[0], "i-1", "u-a", "j-a", "2025-01-01", "2025-12-31", None,
@@ -257,7 +260,7 @@ def test_batches_of_any_size_give_the_state_of_one_event_per_transaction(recap_d
         else:
             with Session(fast) as session, session.begin():
                 if claim_event(session, "recap", envelope["event_id"]):
-                    handlers.apply_event(session, envelope)
+                    use_cases.apply_event(in_session(session), envelope)
     one_by_one = _state(fast, stream)
 
     _reset(fast)
@@ -266,7 +269,7 @@ def test_batches_of_any_size_give_the_state_of_one_event_per_transaction(recap_d
     for size in sizes * len(stream):
         if start >= len(stream):
             break
-        fresh += handlers.apply_des_batch(fast, stream[start:start + size])
+        fresh += consumers.apply_des_batch(fast, stream[start:start + size])
         start += size
     assert _state(fast, stream) == one_by_one
     assert fresh.count(True) == len({e["event_id"] for e in stream}), "each event applied once, copies dropped"

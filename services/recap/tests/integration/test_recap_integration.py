@@ -343,7 +343,7 @@ def test_unit_recap_reads_only_its_units_counter_rows(loaded, engine):
 
     from sqlalchemy.orm import Session
 
-    from recap.application import queries
+    from recap.adapters import queries_sql as queries
     with Session(engine) as session:
         session.execute(sa.text("SET LOCAL enable_seqscan = off"))
         recap = queries.unit_recap(session, "u-a", "month", dt.date(2025, 3, 20), dt.date(2026, 1, 1))
@@ -366,7 +366,7 @@ def test_unit_recap_reads_the_maintained_achievement_which_equals_the_formula(lo
 
     from sqlalchemy.orm import Session
 
-    from recap.application import queries
+    from recap.adapters import queries_sql as queries
     seen = []
 
     def record(conn, cursor, statement, *rest):
@@ -399,16 +399,20 @@ def _reference_unit_recap(engine, pb, unit_id, kind, caller):
 
     from sqlalchemy.orm import Session
 
-    from recap.application import api, policy, queries
+    from recap.adapters import queries_sql as queries
+    from recap.adapters.repositories import SqlRelations
+    from recap.application import recaps
     from recap.domain.periods import period_bounds
+    from recap.entrypoints import grpc_api as api
     day = dt.date(2025, 3, 20)
     with Session(engine) as session:
         visible = None
         if caller == "P":
-            visible = policy.subordinates(session, P, *period_bounds(kind, day)) | {P}
-        recap = queries.unit_recap(session, unit_id, kind, day, api.today(), visible)
-    rows = [] if caller == "operator" else [api._row(line, kind) for line in recap["rows"]]
-    return rows, api._counters(api._year_line(recap["total"], kind)), recap["total"].employees, recap["unit_nama"]
+            visible = SqlRelations(session).subordinates(P, *period_bounds(kind, day)) | {P}
+        recap = queries.unit_recap(session, unit_id, kind, day, recaps.today(), visible)
+    rows = [] if caller == "operator" else [api._row(recaps.for_period(line, kind)) for line in recap["rows"]]
+    return (rows, api._counters(recaps.for_period(recap["total"], kind)), recap["total"].employees,
+            recap["unit_nama"])
 
 
 @pytest.mark.parametrize("unit_id, period, caller", [
@@ -448,10 +452,12 @@ def _reference_unit_recap_on(engine, pb, unit_id, caller):
 
     from sqlalchemy.orm import Session
 
-    from recap.application import api, queries
+    from recap.adapters import queries_sql as queries
+    from recap.application import recaps
+    from recap.entrypoints import grpc_api as api
     with Session(engine) as session:
-        recap = queries.unit_recap(session, unit_id, "day", dt.date(2025, 3, 17), api.today())
-    return ([api._row(line, "day") for line in recap["rows"]], api._counters(recap["total"]),
+        recap = queries.unit_recap(session, unit_id, "day", dt.date(2025, 3, 17), recaps.today())
+    return ([api._row(line) for line in recap["rows"]], api._counters(recap["total"]),
             recap["total"].employees, recap["unit_nama"])
 
 
@@ -473,7 +479,7 @@ def test_unit_page_is_two_statements(loaded, engine):
 
     from sqlalchemy.orm import Session
 
-    from recap.application import queries
+    from recap.adapters import queries_sql as queries
     seen = []
 
     def record(conn, cursor, statement, *rest):
@@ -486,7 +492,7 @@ def test_unit_page_is_two_statements(loaded, engine):
         sa.event.remove(engine, "before_cursor_execute", record)
     assert [row[0] for row in page["rows"]] == sorted([A, B, C, P])[1:3] and page["members"] == 4
     assert len(seen) == 2, seen
-    from recap.application import api
+    from recap.entrypoints import grpc_api as api
     api._shown_counters(page["total"][3:])   # every cell has the protobuf field's type
     assert [api._shown_counters(row[3:]).pending for row in page["rows"]] == [0, 1]   # P, then A (a2)
 
@@ -499,7 +505,7 @@ def test_unit_page_reads_only_its_members_names_and_achievements(loaded, engine)
 
     from sqlalchemy.orm import Session
 
-    from recap.application import queries
+    from recap.adapters import queries_sql as queries
     with Session(engine) as session:
         session.execute(sa.text(
             "INSERT INTO employees (nip, nama, instansi_id, status) SELECT 'x' || g, 'Pegawai ' || g, 'i-x', 'aktif' "

@@ -42,7 +42,45 @@ class Process:
         self.committed = [0] * partitions  # per queue: the first n of `delivered` are committed, not yet acked
 
 
-def run(events, partitions, prefetch, batch, choices, kill_at, keep_order=True):  # noqa: C901 - a model's loop
+def _kill(victim, survivor, queues, active):
+    """kill -9 of `victim`: its unacked messages return to the head of their queues, its queues go to `survivor`."""
+    victim.alive = False
+    for q, delivered in enumerate(victim.delivered):
+        queues[q].extendleft(reversed(delivered))
+        delivered.clear()
+        victim.committed[q] = 0
+    for q, process in active.items():
+        if process is victim:
+            active[q] = survivor
+
+
+def _moves(queues, processes, active, prefetch):
+    """Every step the system can take now: deliver to a queue's active consumer, commit a batch, ack it."""
+    moves = [("deliver", active[q], q) for q, queue in enumerate(queues)
+             if queue and len(active[q].delivered[q]) < prefetch]
+    for process in processes:
+        for q, delivered in enumerate(process.delivered):
+            if process.alive and process.committed[q]:
+                moves.append(("ack", process, q))
+            elif process.alive and delivered:  # one batch per queue at a time: the next starts after the ack
+                moves.append(("commit", process, q))
+    return moves
+
+
+def _commit(process, q, store, applications, pick, batch, keep_order):
+    """The batch: what is waiting, up to `batch`, from the head (or anywhere: broken)."""
+    delivered = process.delivered[q]
+    size = 1 + pick(min(batch, len(delivered)))
+    if not keep_order:
+        delivered.rotate(-pick(len(delivered)))
+    taken = list(delivered)[:size]
+    for envelope, fresh in zip(taken, store.apply_batch(taken), strict=True):
+        if fresh:  # the inbox: a redelivery of a committed event changes nothing
+            applications.append(envelope)
+    process.committed[q] = size
+
+
+def run(events, partitions, prefetch, batch, choices, kill_at, keep_order=True):
     """Deliver, apply in batches and ack until every queue is empty; `choices` picks each step; returns
     (store, applications)."""
     queues = [deque() for _ in range(partitions)]
@@ -59,44 +97,19 @@ def run(events, partitions, prefetch, batch, choices, kill_at, keep_order=True):
 
     while any(queues) or any(any(p.delivered) for p in processes):
         step += 1
-        if step == kill_at:  # kill -9 of process a: its unacked messages return to the head of their queues
-            victim, survivor = processes[0], processes[1]
-            victim.alive = False
-            for q, delivered in enumerate(victim.delivered):
-                queues[q].extendleft(reversed(delivered))
-                delivered.clear()
-                victim.committed[q] = 0
-            for q, process in active.items():
-                if process is victim:
-                    active[q] = survivor
+        if step == kill_at:
+            _kill(processes[0], processes[1], queues, active)
             continue
-        moves = []
-        for q, queue in enumerate(queues):
-            if queue and len(active[q].delivered[q]) < prefetch:
-                moves.append(("deliver", active[q], q))
-        for process in processes:
-            for q, delivered in enumerate(process.delivered):
-                if process.alive and process.committed[q]:
-                    moves.append(("ack", process, q))
-                elif process.alive and delivered:  # one batch per queue at a time: the next starts after the ack
-                    moves.append(("commit", process, q))
+        moves = _moves(queues, processes, active, prefetch)
         assert moves, "nothing can move: a stuck partition"
         kind, process, q = moves[pick(len(moves))]
-        delivered = process.delivered[q]
         if kind == "deliver":
-            delivered.append(queues[q].popleft())
-        elif kind == "commit":  # the batch: what is waiting, up to `batch`, from the head (or anywhere: broken)
-            size = 1 + pick(min(batch, len(delivered)))
-            if not keep_order:
-                delivered.rotate(-pick(len(delivered)))
-            taken = list(delivered)[:size]
-            for envelope, fresh in zip(taken, store.apply_batch(taken), strict=True):
-                if fresh:  # the inbox: a redelivery of a committed event changes nothing
-                    applications.append(envelope)
-            process.committed[q] = size
+            process.delivered[q].append(queues[q].popleft())
+        elif kind == "commit":
+            _commit(process, q, store, applications, pick, batch, keep_order)
         else:  # ack the committed batch
             for _ in range(process.committed[q]):
-                delivered.popleft()
+                process.delivered[q].popleft()
             process.committed[q] = 0
     return store, applications
 

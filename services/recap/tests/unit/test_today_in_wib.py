@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from recap import metrics
-from recap.application import api
+from recap.application import recaps, requests
 
 pytestmark = pytest.mark.unit
 
@@ -17,8 +17,8 @@ LATE_UTC = dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.timezone.utc)  # 06:30 WIB
 
 def test_the_daily_recap_defaults_to_the_wib_day(frozen_clock):
     frozen_clock(LATE_UTC)
-    assert api.today() == dt.date(2026, 7, 1)
-    assert api._day("", "date", api.today()) == dt.date(2026, 7, 1)
+    assert recaps.today() == dt.date(2026, 7, 1)
+    assert requests.day("", "date", recaps.today()) == dt.date(2026, 7, 1)
 
 
 class _Holidays:

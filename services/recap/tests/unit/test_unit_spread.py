@@ -1,6 +1,7 @@
 """recap's per-unit predikat spread (issue 22 item 4) without a database: the periods it accepts, the order and the
 codes of the predikat (SIASN's, as the rules library has them), and who may read the counts."""
 import pytest
+from recap_fakes import FakeRelations
 
 from ekinerja_platform.domain_errors import InvalidArgument, PermissionDenied
 from ekinerja_platform.tokens import Principal
@@ -34,11 +35,11 @@ def test_counts_are_for_administrators_and_operators_not_for_a_pegawai():
         policy.authorize("GetUnitPredikatSpread", nobody, target)
 
 
-def test_a_pegawai_of_the_units_instansi_is_refused(monkeypatch):
-    monkeypatch.setattr(policy, "instansi_of_unit", lambda _session, _unit: "i-1")
+def test_a_pegawai_of_the_units_instansi_is_refused():
+    relations = FakeRelations(units={"u-1": "i-1"})
     pegawai = Principal(subject="p", roles=("pegawai",), instansi_id="i-1", nip="199001012020011001")
     with pytest.raises(PermissionDenied) as error:
-        policy.authorize("GetUnitPredikatSpread", pegawai, policy.Target(unit_id="u-1"), session=None)
+        policy.authorize("GetUnitPredikatSpread", pegawai, policy.Target(unit_id="u-1"), relations)
     assert error.value.field == "unit_id"
     admin = Principal(subject="a", roles=("admin_instansi",), instansi_id="i-1")
-    assert policy.authorize("GetUnitPredikatSpread", admin, policy.Target(unit_id="u-1"), session=None) == policy.ALL
+    assert policy.authorize("GetUnitPredikatSpread", admin, policy.Target(unit_id="u-1"), relations) == policy.ALL

@@ -16,6 +16,8 @@ from decimal import Decimal, InvalidOperation
 
 from ekinerja_rules.scoring import sebutan_for
 
+from ..application.ports import NOBODY, Person  # noqa: F401 - the people a form names, re-exported
+
 Cell = str | Decimal | int | None
 
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -26,20 +28,6 @@ PERILAKU_LABELS = (("orientasi_pelayanan", "Orientasi Pelayanan"), ("integritas"
 TITLE_SKP = "FORMULIR SASARAN KERJA PEGAWAI NEGERI SIPIL"
 TITLE_CAPAIAN = "PENILAIAN CAPAIAN SASARAN KERJA PEGAWAI NEGERI SIPIL"
 TITLE_PRESTASI = "PENILAIAN PRESTASI KERJA PEGAWAI NEGERI SIPIL"
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who a form names: the PNS, the pejabat penilai or the atasan pejabat penilai."""
-
-    nama: str
-    nip: str
-    pangkat: str  # "Penata, III/c"
-    jabatan: str
-    unit: str
-
-
-NOBODY = Person("-", "-", "-", "-", "-")
 
 
 @dataclass(frozen=True)
@@ -321,14 +309,10 @@ def number_format(value: Decimal) -> str:
     return grouped + ("." + "0" * places if places else "")
 
 
-def to_xlsx(form: Form) -> bytes:  # noqa: C901 - TODO issue 17.14: split
+def to_xlsx(form: Form) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    grey = PatternFill("solid", fgColor="DDDDDD")
     workbook = Workbook()
     workbook.remove(workbook.active)
     for page in form.pages:
@@ -337,45 +321,71 @@ def to_xlsx(form: Form) -> bytes:  # noqa: C901 - TODO issue 17.14: split
         widest: dict[int, float] = {}
         for block in page.blocks:
             if isinstance(block, Title):
-                sheet.cell(row, 1, block.text).font = Font(bold=True, size=12)
-                row += 1
-                if block.subtitle:
-                    sheet.cell(row, 1, block.subtitle)
-                    row += 1
+                row = _xlsx_title(sheet, row, block)
             elif isinstance(block, Grid):
-                top = row
-                for header in block.header:
-                    for col, text in enumerate(header, start=1):
-                        c = sheet.cell(row, col, text or None)
-                        c.font, c.fill, c.border = Font(bold=True), grey, border
-                        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-                    row += 1
-                for (c1, r1), (c2, r2) in block.spans:
-                    sheet.merge_cells(start_row=top + r1, start_column=c1 + 1, end_row=top + r2, end_column=c2 + 1)
-                for values in block.rows:
-                    for col, value in enumerate(values, start=1):
-                        c = sheet.cell(row, col, None if value == "" else value)  # Decimal → a numeric cell
-                        c.border = border
-                        if isinstance(value, Decimal):
-                            c.number_format = number_format(value)
-                        elif isinstance(value, str):
-                            c.alignment = Alignment(wrap_text=True, vertical="top")
-                    row += 1
+                row = _xlsx_grid(sheet, row, block)
                 for col, w in enumerate(block.widths, start=1):
                     widest[col] = max(widest.get(col, 0), w)
             else:
-                col = 1
-                for s in block.blocks:
-                    for offset, (text, bold) in enumerate(((s.prefix, False), (s.caption, True), ("", False),
-                                                           ("", False), (s.person.nama, True),
-                                                           (f"NIP. {s.person.nip}", False))):
-                        if text:
-                            sheet.cell(row + offset, col, text).font = Font(bold=bold)
-                    col += 3
-                row += 6
+                row = _xlsx_signatures(sheet, row, block)
             row += 1
         for col, w in widest.items():
             sheet.column_dimensions[get_column_letter(col)].width = max(6, min(60, w * 1.2))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _xlsx_title(sheet, row: int, block: Title) -> int:
+    """Writes the title (and subtitle) from ``row``; returns the next free row."""
+    from openpyxl.styles import Font
+
+    sheet.cell(row, 1, block.text).font = Font(bold=True, size=12)
+    row += 1
+    if block.subtitle:
+        sheet.cell(row, 1, block.subtitle)
+        row += 1
+    return row
+
+
+def _xlsx_grid(sheet, row: int, block: Grid) -> int:
+    """Writes the grid's header (merged spans, grey, bold) and rows (a Decimal as a numeric cell showing exactly
+    its decimals); returns the next free row."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    grey = PatternFill("solid", fgColor="DDDDDD")
+    top = row
+    for header in block.header:
+        for col, text in enumerate(header, start=1):
+            c = sheet.cell(row, col, text or None)
+            c.font, c.fill, c.border = Font(bold=True), grey, border
+            c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        row += 1
+    for (c1, r1), (c2, r2) in block.spans:
+        sheet.merge_cells(start_row=top + r1, start_column=c1 + 1, end_row=top + r2, end_column=c2 + 1)
+    for values in block.rows:
+        for col, value in enumerate(values, start=1):
+            c = sheet.cell(row, col, None if value == "" else value)  # Decimal → a numeric cell
+            c.border = border
+            if isinstance(value, Decimal):
+                c.number_format = number_format(value)
+            elif isinstance(value, str):
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+        row += 1
+    return row
+
+
+def _xlsx_signatures(sheet, row: int, block: Signatures) -> int:
+    """Writes the signature blocks side by side, three columns apart; returns the row after them."""
+    from openpyxl.styles import Font
+
+    col = 1
+    for s in block.blocks:
+        for offset, (text, bold) in enumerate(((s.prefix, False), (s.caption, True), ("", False), ("", False),
+                                               (s.person.nama, True), (f"NIP. {s.person.nip}", False))):
+            if text:
+                sheet.cell(row + offset, col, text).font = Font(bold=bold)
+        col += 3
+    return row + 6

@@ -12,15 +12,8 @@ from ekinerja_platform import clock
 from ekinerja_platform.db import inbox_table
 from ekinerja_platform.domain_errors import InvalidArgument, NotFound
 
-from ..domain.document import Target, plain, realised_kualitas
+from ..domain.document import Target, parse_id, plain, realised_kualitas, snapshot  # noqa: F401 - re-exported
 from . import tables as t
-
-
-def parse_id(value: str, field: str = "skp_id") -> uuid.UUID:
-    try:
-        return uuid.UUID((value or "").strip())
-    except ValueError:
-        raise InvalidArgument("must be a UUID", field=field) from None
 
 
 def get_document(session, skp_id: uuid.UUID, *, lock: bool = False) -> dict:
@@ -125,15 +118,6 @@ def _shown(value):
     if isinstance(value, Decimal):
         return plain(value)
     return value
-
-
-def snapshot(rows: list[dict]) -> list[dict]:
-    """The approved targets as stored on the document and sent in ``skp_approved`` (decimals as strings)."""
-    return [{"kegiatan_id": str(r["kegiatan_id"]), "nomor": r["nomor"], "nama": r["nama"], "satuan": r["satuan"],
-             "kuantitas": plain(r["kuantitas"]), "kualitas": plain(r["kualitas"]), "waktu": plain(r["waktu"]),
-             "biaya": plain(r["biaya"]) if r["biaya"] is not None else None,
-             "angka_kredit": plain(r["angka_kredit"]) if r["angka_kredit"] is not None else None}
-            for r in rows]
 
 
 def set_realisasi(session, kegiatan_id: uuid.UUID, waktu: Decimal, biaya: Decimal | None) -> None:

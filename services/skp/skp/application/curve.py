@@ -8,47 +8,36 @@ the curve, listing every broken rule with its counts, unless the PyB writes why 
 (``alasan_pengecualian``): ratings are final in skp and the curve never changes a predikat, so without that way out a
 period whose ratings break the curve could never be closed. The broken rules and the reason are kept and audited.
 
-Where the employees' predikat come from is a port (``PredikatSource``): the periodic evaluation finalises them; the
-adapter here reads the table it writes (adapters/predikat_repository.py).
+Where the employees' predikat come from is a port (``Settings.predikat_of``, application/ports.py): the periodic
+evaluation finalises them; the adapter reads the table it writes (adapters/predikat_repository.py).
 """
 from __future__ import annotations
 
-from typing import Protocol
-
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-
 from ekinerja_platform.domain_errors import FailedPrecondition
 from ekinerja_rules.permenpanrb_6_2022.curve import CurveResult, check_distribution
-from ekinerja_rules.permenpanrb_6_2022.rules import Predikat, PredikatOrganisasi
+from ekinerja_rules.permenpanrb_6_2022.rules import PredikatOrganisasi
 
-from ..adapters import tables as t
-from ..adapters.predikat_repository import TablePredikatSource
 from ..domain import ruleset_setting as rs
 from . import policy
+from .ports import SkpUnitOfWork
 from .ruleset_setting import FINALISASI, _actor, finalisation_of, lock_period, predikat_organisasi_of, require_6_2022
 
 
-class PredikatSource(Protocol):
-    def predikat_of(self, session, instansi_id: str, periode: str) -> list[Predikat]:
-        """The finalised predikat of every employee of ``instansi_id`` in ``periode`` (one per employee)."""
-
-
-def check(session, principal, instansi_id: str, periode: str,
-          source: PredikatSource | None = None) -> CurveResult:
+def check(uow: SkpUnitOfWork, principal, instansi_id: str, periode: str) -> CurveResult:
     rs.check_instansi(instansi_id)
     rs.check_periode(periode)
     policy.authorize_instansi("CheckDistribution", principal, instansi_id)
-    require_6_2022(session, instansi_id, periode)
-    return _spread(session, instansi_id, periode, source)
+    require_6_2022(uow, instansi_id, periode)
+    return _spread(uow, instansi_id, periode)
 
 
-def _spread(session, instansi_id: str, periode: str, source: PredikatSource | None = None) -> CurveResult:
-    organisasi = predikat_organisasi_of(session, instansi_id, periode)
+def _spread(uow: SkpUnitOfWork, instansi_id: str, periode: str) -> CurveResult:
+    organisasi = predikat_organisasi_of(uow, instansi_id, periode)
     if organisasi is None:
         raise FailedPrecondition(f"predikat kinerja organisasi periode {periode} belum ditetapkan oleh pejabat yang "
                                  "berwenang", field="predikat_organisasi",
                                  reason="PREDIKAT_ORGANISASI_BELUM_DITETAPKAN")
-    predikat = (source or TablePredikatSource()).predikat_of(session, instansi_id, periode)
+    predikat = uow.settings.predikat_of(instansi_id, periode)
     return check_distribution(PredikatOrganisasi(organisasi), predikat)
 
 
@@ -60,33 +49,32 @@ def refusal_message(result: CurveResult) -> str:
             "tuliskan alasan_pengecualian.")
 
 
-def finalise(session, principal, instansi_id: str, periode: str, alasan: str) -> tuple[CurveResult, dict]:
+def finalise(uow: SkpUnitOfWork, principal, instansi_id: str, periode: str, alasan: str) -> tuple[CurveResult, dict]:
     """The PyB makes the period's results final (idempotent: a finalised period is answered as it was)."""
     rs.check_instansi(instansi_id)
     periode = rs.check_periode(periode)
     policy.authorize_instansi("FinaliseDistribution", principal, instansi_id)
-    require_6_2022(session, instansi_id, periode)
+    require_6_2022(uow, instansi_id, periode)
     alasan = rs.check_reason(alasan, field="alasan_pengecualian") if (alasan or "").strip() else ""
-    lock_period(session, instansi_id, periode, shared=False)
-    existing = finalisation_of(session, instansi_id, periode)
-    result = _spread(session, instansi_id, periode)
+    lock_period(uow, instansi_id, periode, shared=False)
+    existing = finalisation_of(uow, instansi_id, periode)
+    result = _spread(uow, instansi_id, periode)
     if existing is not None:
         return result, existing
     broken = [{"aturan": v.aturan, "pesan": v.pesan} for v in result.pelanggaran]
     if broken and not alasan:
         raise FailedPrecondition(refusal_message(result), field="pelanggaran",
                                  reason="KURVA_DISTRIBUSI_TIDAK_TERPENUHI")
-    session.execute(pg_insert(t.distribusi_final).values(
+    uow.settings.add_finalisation(dict(
         instansi_id=instansi_id, periode=periode, predikat_organisasi=result.predikat_organisasi.value,
         jumlah={p.value: n for p, n in result.jumlah.items()}, pelanggaran=broken,
-        alasan_pengecualian=alasan if broken else None, finalised_by=_actor(principal)).on_conflict_do_nothing())
+        alasan_pengecualian=alasan if broken else None, finalised_by=_actor(principal)))
     detail = "tidak diperiksa (kurang dari 5 pegawai)" if not result.diperiksa else (
         "memenuhi kurva distribusi" if not broken else "; ".join(v["aturan"] for v in broken))
-    session.execute(t.setting_audit.insert().values(
-        setting=FINALISASI, instansi_id=instansi_id, key=periode, actor=_actor(principal), old_value=None,
-        new_value="final_dengan_pengecualian" if broken else "final",
-        reason=f"{alasan} ({detail})" if broken else detail))
-    row = finalisation_of(session, instansi_id, periode)
+    uow.settings.audit(FINALISASI, instansi_id, periode, _actor(principal), None,
+                       "final_dengan_pengecualian" if broken else "final",
+                       f"{alasan} ({detail})" if broken else detail)
+    row = finalisation_of(uow, instansi_id, periode)
     assert row is not None
     return result, row
 

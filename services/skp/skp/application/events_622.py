@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ekinerja_platform.outbox import Event, record_event
+from ekinerja_platform.envelope import Event
 from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
 
 from .handlers import PRODUCER
+from .ports import SkpUnitOfWork
 
 
 def _iso(value) -> str | None:
@@ -32,8 +33,8 @@ def plan_data(doc: dict, pendekatan: str, approved: list[dict]) -> dict:
         "version": doc["version"]}
 
 
-def publish_plan_approved(session, doc: dict, pendekatan: str, approved: list[dict]) -> None:
-    record_event(session, Event("rencana_kinerja_approved", PRODUCER, plan_data(doc, pendekatan, approved),
+def publish_plan_approved(uow: SkpUnitOfWork, doc: dict, pendekatan: str, approved: list[dict]) -> None:
+    uow.record(Event("rencana_kinerja_approved", PRODUCER, plan_data(doc, pendekatan, approved),
                                 nip=doc["nip"], instansi_id=doc["instansi_id"]))
 
 
@@ -62,6 +63,6 @@ def rated_data(doc: dict, evaluation: dict, approved: list[dict]) -> dict:
         "rated_at": _iso(evaluation.get("rated_at")), "realisasi": lines}
 
 
-def publish_rated(session, doc: dict, evaluation: dict, approved: list[dict]) -> None:
-    record_event(session, Event("evaluasi_rated", PRODUCER, rated_data(doc, evaluation, approved),
+def publish_rated(uow: SkpUnitOfWork, doc: dict, evaluation: dict, approved: list[dict]) -> None:
+    uow.record(Event("evaluasi_rated", PRODUCER, rated_data(doc, evaluation, approved),
                                 nip=doc["nip"], instansi_id=doc["instansi_id"]))

@@ -16,8 +16,8 @@ from ekinerja_rules.rulesets import PP46_2011, get_ruleset
 from ekinerja_rules.score_contract import format_score_output, parse_score_input
 from ekinerja_rules.scoring import score_year
 
-from ..adapters import repository as repo
 from ..domain.document import CLOSED, plain
+from .ports import SkpUnitOfWork
 
 
 def require_pp46(ruleset_id: str) -> None:
@@ -27,13 +27,13 @@ def require_pp46(ruleset_id: str) -> None:
                                  "predikatnya dari evaluasi kinerja", field="ruleset", reason="RULESET_BUKAN_PP46")
 
 
-def year_documents(session, doc: dict) -> list[dict]:
+def year_documents(uow: SkpUnitOfWork, doc: dict) -> list[dict]:
     """The documents scored together with ``doc``: the employee's documents of the same year with approved
     targets, up to and including ``doc`` (a document closed by a move and the one after it, DOMAIN §0.6)."""
     require_pp46(doc["ruleset"])
     year = doc["period_start"].year
     out = []
-    for other in repo.documents_of(session, doc["nip"], year):
+    for other in uow.documents.of_employee(doc["nip"], year):
         if other["period_start"].year != year or other["approved_targets"] is None:
             continue
         if other["skp_id"] != doc["skp_id"] and (other["period_start"] > doc["period_start"]
@@ -45,9 +45,9 @@ def year_documents(session, doc: dict) -> list[dict]:
     return out
 
 
-def document_input(session, doc: dict, index: int) -> dict:
-    rows = repo.kegiatan_by_id(session, doc["skp_id"])
-    realised = repo.realisation(session, doc["skp_id"])
+def document_input(uow: SkpUnitOfWork, doc: dict, index: int) -> dict:
+    rows = uow.documents.kegiatan_by_id(doc["skp_id"])
+    realised = uow.documents.realisation(doc["skp_id"])
     kegiatan = []
     for k_index, target in enumerate(doc["approved_targets"]):
         kid = uuid.UUID(target["kegiatan_id"])
@@ -76,17 +76,17 @@ def document_input(session, doc: dict, index: int) -> dict:
                                          field=f"{path}.biaya")
             realisasi["biaya"] = "0"
         kegiatan.append({"nama": target["nama"], "target": out_target, "realisasi": realisasi})
-    return {"kegiatan": kegiatan, "tugas_tambahan": len(repo.tugas_tambahan_of(session, doc["skp_id"])),
+    return {"kegiatan": kegiatan, "tugas_tambahan": len(uow.documents.tugas_tambahan(doc["skp_id"])),
             "kreativitas": doc["kreativitas_level"]}
 
 
-def check_rated(session, documents: list[dict]) -> None:
+def check_rated(uow: SkpUnitOfWork, documents: list[dict]) -> None:
     """A kegiatan with realisation but no kualitas is not silently scored 0 (issue 16.3): the year's result waits
     until the penilai has rated it; FailedPrecondition lists the kegiatan with their months of work."""
     missing = []
     for doc in documents:
         names = {uuid.UUID(k["kegiatan_id"]): k["nama"] for k in doc["approved_targets"]}
-        for kid, months in repo.unrated_kegiatan(session, doc["skp_id"]).items():
+        for kid, months in uow.documents.unrated_kegiatan(doc["skp_id"]).items():
             if kid in names:
                 missing.append(f"{names[kid]!r} ({', '.join(f'{y:04d}-{m:02d}' for y, m in months)})")
     if missing:
@@ -95,10 +95,10 @@ def check_rated(session, documents: list[dict]) -> None:
                                  "`ekinerja des quality set`", field="kualitas", reason="KUALITAS_BELUM_DINILAI")
 
 
-def score_input(session, doc: dict, perilaku: dict | None = None) -> tuple[list[dict], dict]:
+def score_input(uow: SkpUnitOfWork, doc: dict, perilaku: dict | None = None) -> tuple[list[dict], dict]:
     """(documents scored, the contract input) for the year of ``doc``, perilaku from ``doc`` unless given."""
-    documents = year_documents(session, doc)
-    data: dict = {"skp": [document_input(session, d, i) for i, d in enumerate(documents)]}
+    documents = year_documents(uow, doc)
+    data: dict = {"skp": [document_input(uow, d, i) for i, d in enumerate(documents)]}
     perilaku = doc["perilaku"] if perilaku is None else perilaku
     if perilaku:
         data["perilaku"] = dict(perilaku)

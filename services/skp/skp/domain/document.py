@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal, overload
@@ -374,3 +375,20 @@ def validate_perilaku(values: dict[str, str], kind: str, prefix: str = "perilaku
 
 def last_day_of_month(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_id(value: str, field: str = "skp_id") -> uuid.UUID:
+    """An id given by a caller (InvalidArgument on ``field`` when it is not a UUID)."""
+    try:
+        return uuid.UUID((value or "").strip())
+    except ValueError:
+        raise InvalidArgument("must be a UUID", field=field) from None
+
+
+def snapshot(rows: list[dict]) -> list[dict]:
+    """The approved targets as stored on the document and sent in ``skp_approved`` (decimals as strings)."""
+    return [{"kegiatan_id": str(r["kegiatan_id"]), "nomor": r["nomor"], "nama": r["nama"], "satuan": r["satuan"],
+             "kuantitas": plain(r["kuantitas"]), "kualitas": plain(r["kualitas"]), "waktu": plain(r["waktu"]),
+             "biaya": plain(r["biaya"]) if r["biaya"] is not None else None,
+             "angka_kredit": plain(r["angka_kredit"]) if r["angka_kredit"] is not None else None}
+            for r in rows]

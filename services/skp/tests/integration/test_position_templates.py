@@ -19,6 +19,7 @@ from ekinerja_platform.domain_errors import FailedPrecondition
 from ekinerja_platform.events import apply_once
 from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
+from skp.adapters.unit_of_work import in_session, on_unit
 from skp.application import consumers, handlers
 from skp.application.year_score import year_documents
 
@@ -167,7 +168,7 @@ def _assign(db, nip, jabatan_id, start, penilai, version=1, assignment_id=None):
         "effective_date": start, "old": None, "penilai_nip": penilai, "atasan_penilai_nip": None,
         "version": version, "new": {"jabatan_id": jabatan_id, "jabatan_nama": "Jabatan uji", "unit_id": "u",
                                     "unit_nama": "U", "kind": "pelaksana", "job_group": "umum", "start": start,
-                                    "end": None}}}, consumers.assignment_changed)
+                                    "end": None}}}, on_unit(consumers.assignment_changed))
 
 
 def _who(nip) -> Principal:
@@ -186,19 +187,19 @@ def test_a_document_closed_by_a_move_before_approval_is_still_agreed_and_counts(
 
     # the employee still submits it (with the targets of the months served) and the old penilai approves it
     with db.transaction() as session:
-        handlers.submit_skp(session, _who(nip), str(old["skp_id"]))
+        handlers.submit_skp(in_session(session), _who(nip), str(old["skp_id"]))
     with db.transaction() as session:
-        approved = handlers.approve_skp(session, _who(p1), str(old["skp_id"]))
+        approved = handlers.approve_skp(in_session(session), _who(p1), str(old["skp_id"]))
     assert (approved["status"], approved["closed_reason"]) == ("closed", "moved")
     assert [k["kuantitas"] for k in approved["approved_targets"]] == ["500", "100", "5"]  # x 5/12
     with db.transaction() as session:  # the year's result is not issued on it, but it counts in the year
         with pytest.raises(FailedPrecondition):
-            handlers.issue_result(session, _who(p1), str(old["skp_id"]), dt.date(2025, 1, 5))
+            handlers.issue_result(in_session(session), _who(p1), str(old["skp_id"]), dt.date(2025, 1, 5))
     with db.transaction() as session:
-        handlers.submit_skp(session, _who(nip), str(new["skp_id"]))
-        handlers.approve_skp(session, _who(p2), str(new["skp_id"]))
+        handlers.submit_skp(in_session(session), _who(nip), str(new["skp_id"]))
+        handlers.approve_skp(in_session(session), _who(p2), str(new["skp_id"]))
     with db.transaction() as session:
-        counted = year_documents(session, repo.get_document(session, new["skp_id"]))
+        counted = year_documents(in_session(session), repo.get_document(session, new["skp_id"]))
     assert [d["skp_id"] for d in counted] == [old["skp_id"], new["skp_id"]]
 
 
@@ -212,7 +213,7 @@ def test_the_demo_seed_gives_each_demo_position_its_template_once(db):
         "effective_date": "2026-01-02", "old": None, "penilai_nip": None, "atasan_penilai_nip": None, "version": 1,
         "new": {"jabatan_id": "KAB-DEMO.GURU-PJOK", "jabatan_nama": "Guru Pendidikan Jasmani", "unit_id": "u",
                 "unit_nama": "SD", "kind": "fungsional_tertentu", "job_group": "pendidik", "start": "2026-01-02",
-                "end": None}}}, consumers.assignment_changed)
+                "end": None}}}, on_unit(consumers.assignment_changed))
     with db.transaction() as session:
         [doc] = repo.documents_of(session, nip)
         names = [k["nama"] for k in repo.active_kegiatan(session, doc["skp_id"])]

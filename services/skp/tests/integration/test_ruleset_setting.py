@@ -17,6 +17,7 @@ from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
 from skp.adapters import tables as t
 from skp.adapters.predikat_repository import record_predikat
+from skp.adapters.unit_of_work import in_session, on_unit
 from skp.application import consumers, curve
 from skp.application import ruleset_setting as settings
 
@@ -41,7 +42,7 @@ def db(database_factory):
 
 def run(db, fn, *args):
     with db.transaction() as session:
-        return fn(session, *args)
+        return fn(in_session(session), *args)
 
 
 def assign(db, nip, start, instansi="inst-1"):
@@ -50,7 +51,8 @@ def assign(db, nip, start, instansi="inst-1"):
             "new": {"jabatan_id": f"jab-{uuid.uuid4().hex[:6]}", "jabatan_nama": "Jabatan uji", "unit_id": "unit-1",
                     "unit_nama": "Bagian Umum", "kind": "pelaksana", "job_group": "umum", "start": start,
                     "end": None}}
-    assert apply_once(db, "skp", {"event_id": str(uuid.uuid4()), "data": data}, consumers.assignment_changed)
+    assert apply_once(db, "skp", {"event_id": str(uuid.uuid4()), "data": data},
+                      on_unit(consumers.assignment_changed))
     with db.transaction() as session:
         return repo.documents_of(session, nip)
 

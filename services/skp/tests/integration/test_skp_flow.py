@@ -13,7 +13,7 @@ import pytest
 from skp_testlib import new_nip, wait_for
 
 from ekinerja_platform.testing import REPO_ROOT
-from skp.score_view import score_response_as_contract
+from skp.entrypoints.score_view import score_response_as_contract
 
 pytestmark = pytest.mark.integration
 EKINERJA = str(REPO_ROOT / ".venv" / "bin" / "ekinerja")

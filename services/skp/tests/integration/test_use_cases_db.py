@@ -21,7 +21,9 @@ from ekinerja_platform.events import apply_once
 from ekinerja_platform.tokens import Principal
 from skp.adapters import repository as repo
 from skp.adapters import tables as t
+from skp.adapters.unit_of_work import in_session, on_unit
 from skp.application import consumers, handlers
+from skp.entrypoints import events
 
 pytestmark = pytest.mark.integration
 D = dt.date
@@ -52,7 +54,8 @@ def assign(db, nip, jabatan_id, start, *, end=None, penilai=None, atasan=None, a
     assert apply_once(db, "skp", envelope({
         "assignment_id": assignment_id, "nip": nip, "instansi_id": "inst-1", "acting": acting,
         "effective_date": effective or start, "old": old, "new": new, "penilai_nip": penilai,
-        "atasan_penilai_nip": atasan, "version": VERSIONS[assignment_id]}), consumers.assignment_changed)
+        "atasan_penilai_nip": atasan, "version": VERSIONS[assignment_id]}),
+        on_unit(consumers.assignment_changed))
     return assignment_id
 
 
@@ -92,7 +95,7 @@ def test_the_yearly_rollover_drafts_each_continuing_assignment_once(db):
     def replica():
         barrier.wait()
         with db.transaction() as session:
-            handled.append(consumers.rollover_year(session, D(2025, 1, 1)))
+            handled.append(consumers.rollover_year(in_session(session), D(2025, 1, 1)))
     threads = [threading.Thread(target=replica) for _ in range(2)]
     for thread in threads:
         thread.start()
@@ -117,7 +120,7 @@ def test_the_yearly_rollover_drafts_each_continuing_assignment_once(db):
 
     # again (next hour, another replica): nothing more
     with db.transaction() as session:
-        assert consumers.rollover_year(session, D(2025, 1, 1)) == 0
+        assert consumers.rollover_year(in_session(session), D(2025, 1, 1)) == 0
     assert len(docs_of(db, going)) == 2
 
     # a later event of the same assignment (a new penilai from February) changes the 2025 document only
@@ -144,7 +147,8 @@ def test_an_event_of_a_new_year_drafts_that_year_and_one_key_stops_duplicates(db
     def draft(assignment_id):
         barrier.wait()
         with db.transaction() as session:
-            results.append(consumers.draft_document(session, {**data, "assignment_id": assignment_id}, data["new"],
+            results.append(consumers.draft_document(in_session(session), {**data, "assignment_id": assignment_id},
+                                                    data["new"],
                                                     (D(2026, 1, 1), D(2026, 12, 31))))
     threads = [threading.Thread(target=draft, args=(f"asg-dup-{n}",)) for n in range(2)]
     for thread in threads:
@@ -187,20 +191,20 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
     [doc] = docs_of(db, nip)
     me, pen = pegawai(nip), pegawai(penilai)
     with db.transaction() as session:
-        handlers.submit_skp(session, me, str(doc["skp_id"]))
-        view = handlers.approve_skp(session, pen, str(doc["skp_id"]))
+        handlers.submit_skp(in_session(session), me, str(doc["skp_id"]))
+        view = handlers.approve_skp(in_session(session), pen, str(doc["skp_id"]))
     kid = str(view["kegiatan"][0]["kegiatan_id"])
     for n in range(3):
         apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
                                         "kegiatan_id": kid, "tanggal": "2024-05-02", "jenis": "skp",
                                         "kuantitas_diakui": "400", "proses": False, "version": 1}),
-                   consumers.activity_reviewed)
+                   on_unit(consumers.activity_reviewed))
     rate(db, doc["skp_id"], kid, 2024, 5)
     with db.transaction() as session:
-        handlers.set_realisasi(session, me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
-        handlers.set_perilaku(session, pen, str(doc["skp_id"]), dict(
+        handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
+        handlers.set_perilaku(in_session(session), pen, str(doc["skp_id"]), dict(
             orientasi_pelayanan="80", integritas="80", komitmen="80", disiplin="80", kerja_sama="80"))
-        result = handlers.issue_result(session, pen, str(doc["skp_id"]), issued_on)
+        result = handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), issued_on)
     return result, nip, atasan
 
 
@@ -208,7 +212,7 @@ def rate(db, skp_id, kegiatan_id, tahun, bulan, kualitas="100"):
     """des's monthly_quality_set for one kegiatan-month."""
     apply_once(db, "skp", envelope({"skp_id": str(skp_id), "kegiatan_id": str(kegiatan_id), "tahun": tahun,
                                     "bulan": bulan, "kualitas": kualitas}),
-               consumers.monthly_quality_set)
+               on_unit(consumers.monthly_quality_set))
 
 
 def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
@@ -219,26 +223,26 @@ def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
     [doc] = docs_of(db, nip)
     me, pen = pegawai(nip), pegawai(penilai)
     with db.transaction() as session:
-        handlers.submit_skp(session, me, str(doc["skp_id"]))
-        view = handlers.approve_skp(session, pen, str(doc["skp_id"]))
+        handlers.submit_skp(in_session(session), me, str(doc["skp_id"]))
+        view = handlers.approve_skp(in_session(session), pen, str(doc["skp_id"]))
     first = view["kegiatan"][0]
     kid = str(first["kegiatan_id"])
     for n, tanggal in enumerate(["2024-03-04", "2024-05-02"]):
         apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
                                         "kegiatan_id": kid, "tanggal": tanggal, "jenis": "skp",
                                         "kuantitas_diakui": "100", "proses": False, "version": 1}),
-                   consumers.activity_reviewed)
+                   on_unit(consumers.activity_reviewed))
     with db.transaction() as session:
-        handlers.set_realisasi(session, me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
-        handlers.set_perilaku(session, pen, str(doc["skp_id"]), dict(
+        handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
+        handlers.set_perilaku(in_session(session), pen, str(doc["skp_id"]), dict(
             orientasi_pelayanan="80", integritas="80", komitmen="80", disiplin="80", kerja_sama="80"))
     with pytest.raises(FailedPrecondition) as refused, db.transaction() as session:
-        handlers.issue_result(session, pen, str(doc["skp_id"]), D(2025, 1, 10))
+        handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), D(2025, 1, 10))
     assert refused.value.field == "kualitas" and refused.value.reason == "KUALITAS_BELUM_DINILAI"
     assert f"{first['nama']!r} (2024-03, 2024-05)" in refused.value.message, refused.value.message
     rate(db, doc["skp_id"], kid, 2024, 5, "90")
     with db.transaction() as session:
-        result = handlers.issue_result(session, pen, str(doc["skp_id"]), D(2025, 1, 10))
+        result = handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), D(2025, 1, 10))
     assert result["result_status"] == "issued"
 
 
@@ -247,19 +251,19 @@ def test_results_without_keberatan_close_after_14_days_once(db):
     objected, nip_objected, _ = year_with_result(db, D(2025, 1, 10))
     assert quiet["keberatan_deadline"] == D(2025, 1, 24)
     with db.transaction() as session:
-        handlers.file_keberatan(session, pegawai(nip_objected), objected["skp_id"], "nilai terlalu rendah",
+        handlers.file_keberatan(in_session(session), pegawai(nip_objected), objected["skp_id"], "nilai terlalu rendah",
                                 D(2025, 1, 20))
 
     with db.transaction() as session:  # the 14th day: a keberatan may still be filed
-        assert handlers.close_expired_results(session, D(2025, 1, 24)) == 0
+        assert handlers.close_expired_results(in_session(session), D(2025, 1, 24)) == 0
     assert docs_of(db, nip_quiet)[0]["result_status"] == "issued"
 
     # two replicas on the 15th day: the one that locks the row closes it, the other skips it
     first = db.transaction()
     session = first.__enter__()
-    assert handlers.close_expired_results(session, D(2025, 1, 25)) == 1
+    assert handlers.close_expired_results(in_session(session), D(2025, 1, 25)) == 1
     with db.transaction() as other:
-        assert handlers.close_expired_results(other, D(2025, 1, 25)) == 0
+        assert handlers.close_expired_results(in_session(other), D(2025, 1, 25)) == 0
     first.__exit__(None, None, None)
 
     [doc] = docs_of(db, nip_quiet)
@@ -275,11 +279,12 @@ def test_results_without_keberatan_close_after_14_days_once(db):
 
     # the keberatan waits for the atasan; a later run changes nothing and publishes nothing again
     with db.transaction() as session:
-        assert handlers.close_expired_results(session, D(2025, 3, 1)) == 0
+        assert handlers.close_expired_results(in_session(session), D(2025, 3, 1)) == 0
     assert docs_of(db, nip_objected)[0]["result_status"] == "keberatan"
     assert len(skp_closed_events(db, doc["skp_id"])) == 1
     with pytest.raises(FailedPrecondition), db.transaction() as session:
-        handlers.file_keberatan(session, pegawai(nip_quiet), str(doc["skp_id"]), "terlambat", D(2025, 1, 26))
+        handlers.file_keberatan(in_session(session), pegawai(nip_quiet), str(doc["skp_id"]), "terlambat",
+                                D(2025, 1, 26))
 
 
 # --- activity_reviewed intake ----------------------------------------------------------------------------------------
@@ -313,9 +318,9 @@ def test_one_statement_intake_has_the_effect_of_the_unit_of_work_path(db):
             one = {"event_id": _event_id(event["event_id"], path), "data": data}
             statements.clear()
             if path == "unit_of_work":
-                answers[path].append(apply_once(db, "skp", one, consumers.activity_reviewed))
+                answers[path].append(apply_once(db, "skp", one, on_unit(consumers.activity_reviewed)))
             else:
-                answers[path].append(consumers.activity_reviewed_once(db, "skp", one))
+                answers[path].append(events.activity_reviewed_once(db, "skp", one))
                 assert len(statements) == 1, statements
     assert answers["unit_of_work"] == answers["one_statement"] and answers["unit_of_work"].count(False) > 0
     with db.transaction() as session:

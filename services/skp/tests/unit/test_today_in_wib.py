@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from skp import api
 from skp.adapters import repository
 from skp.application import year_score
+from skp.entrypoints import grpc_api as api
 
 pytestmark = pytest.mark.unit
 

@@ -1,29 +1,25 @@
 """identity's `phone_verification_requested` → the one-time code texted to the number (once per event)."""
 from __future__ import annotations
 
-import datetime as dt
 from zoneinfo import ZoneInfo
+
+from ekinerja_events.identity import PhoneVerificationRequested
 
 from ..domain import commands, phones, replies
 
 
-def code_message(data: dict, timezone: str = "Asia/Jakarta") -> tuple[str, str]:
-    """(number, text) for the event's payload {phone, code, expires_at, registration_id}."""
-    phone = phones.normalise(str(data["phone"]))
-    code = str(data["code"])
-    if not code.isdigit() or not phone.startswith("+"):
+def code_message(event: PhoneVerificationRequested, timezone: str = "Asia/Jakarta") -> tuple[str, str]:
+    """(number, text) for the event's payload."""
+    phone = phones.normalise(event.phone)
+    if not event.code.isdigit() or not phone.startswith("+"):
         raise ValueError("payload has no usable phone or code")
-    try:
-        until = dt.datetime.fromisoformat(str(data["expires_at"]).replace("Z", "+00:00"))
-        until_text = until.astimezone(ZoneInfo(timezone)).strftime("%H.%M")
-    except (KeyError, ValueError):
-        until_text = "15 menit"
-    return phone, commands.fit(replies.VERIFICATION_CODE.format(code=code, until=until_text))
+    until_text = event.expires_at.astimezone(ZoneInfo(timezone)).strftime("%H.%M")
+    return phone, commands.fit(replies.VERIFICATION_CODE.format(code=event.code, until=until_text))
 
 
-def text_code(bridge, event_id: str, data: dict) -> bool:
+def text_code(bridge, event_id: str, event: PhoneVerificationRequested) -> bool:
     """Queue the code SMS; the event id is the outbox reference, so a redelivered event is texted once."""
-    phone, text = code_message(data, bridge.default_schedule.timezone)
+    phone, text = code_message(event, bridge.default_schedule.timezone)
     queued = bridge.gammu.send(phone, text, f"v{event_id}")
     if queued:
         bridge.metrics.CODES_SENT.inc()

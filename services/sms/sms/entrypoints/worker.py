@@ -25,6 +25,7 @@ from ..application.reminders import run_reminders
 
 log = logging.getLogger("sms")
 QUEUE = ("sms", "identity", "phone_verification_requested")
+VERSIONS = (1,)  # the schema versions of the event this consumer reads (ekinerja_events.identity)
 
 
 def build(settings, clock=None) -> Bridge:
@@ -80,34 +81,45 @@ class Worker:
                 log.exception("reminder pass failed")
 
     # -- identity's event ------------------------------------------------------------------------------------------
+    def on_verification(self, body, message, expected_user: str) -> None:
+        """One delivery of the event: texted and acked, or rejected (the queue dead-letters it) when it is not an
+        envelope of identity's event, not from identity's broker user, of a version this bridge does not read
+        (`VERSIONS`) or unlike its definition, or unusable (no phone or code)."""
+        from ekinerja_events.identity import PhoneVerificationRequested
+        from ekinerja_platform.events import data_problem, envelope_problem
+
+        problem = envelope_problem(body, "identity", "phone_verification_requested")
+        if problem is None and message.properties.get("user_id") != expected_user:
+            problem = "not published by identity's broker user"
+        if problem is None:
+            problem = data_problem(body, VERSIONS)
+        if problem:
+            log.warning("verification event rejected: %s", problem)
+            message.reject(requeue=False)  # dead-lettered by the queue's policy
+            return
+        try:
+            event = PhoneVerificationRequested.from_data(body["data"])
+            verification.text_code(self.bridge, body["event_id"], event)
+        except ValueError as exc:
+            log.warning("verification event %s unusable: %s", body["event_id"], exc)
+            message.reject(requeue=False)
+            return
+        message.ack()
+
     def consumer_loop(self) -> None:
         from kombu import Connection
 
         from ekinerja_platform import topology
-        from ekinerja_platform.events import envelope_problem, producer_user
+        from ekinerja_platform.events import producer_user
 
         queue = topology.consumer_queue(*QUEUE)
         while not self.stop.is_set():
             try:
                 with Connection(self.settings.amqp_uri, heartbeat=30) as conn:
-                    own_user = conn.userid
-                    expected = producer_user(own_user, "sms", "identity")
+                    expected = producer_user(conn.userid, "sms", "identity")
 
                     def on_message(body, message, expected=expected):
-                        problem = envelope_problem(body, "identity", "phone_verification_requested")
-                        if problem is None and message.properties.get("user_id") != expected:
-                            problem = "not published by identity's broker user"
-                        if problem:
-                            log.warning("verification event rejected: %s", problem)
-                            message.reject(requeue=False)  # dead-lettered by the queue's policy
-                            return
-                        try:
-                            verification.text_code(self.bridge, body["event_id"], body["data"])
-                        except ValueError as exc:
-                            log.warning("verification event %s unusable: %s", body["event_id"], exc)
-                            message.reject(requeue=False)
-                            return
-                        message.ack()
+                        self.on_verification(body, message, expected)
 
                     with conn.Consumer([queue], callbacks=[on_message], accept=["json"], prefetch_count=10):
                         self.healthy["broker"] = True

@@ -1,8 +1,10 @@
 """The SMS grammar and the replies, without any database or broker."""
+import dataclasses
 import datetime as dt
 
 import pytest
 
+from ekinerja_events.identity import PhoneVerificationRequested
 from sms.application.verification import code_message
 from sms.domain import commands, fairness, phones, replies
 from sms.domain.reminders import Schedule, due_date
@@ -111,9 +113,10 @@ def test_reminders_are_due_from_the_hour_on_working_days_only():
 
 
 def test_verification_code_message():
-    phone, text = code_message({"phone": "081200000001", "code": "123456",
-                                "expires_at": "2026-12-07T08:15:00+00:00", "registration_id": "r"})
+    event = PhoneVerificationRequested.from_data({"phone": "081200000001", "code": "123456",
+                                                  "expires_at": "2026-12-07T08:15:00+00:00", "registration_id": "r"})
+    phone, text = code_message(event)
     assert phone == "+6281200000001"
     assert "DAFTAR 123456" in text and "15.15" in text and len(text) <= 160
     with pytest.raises(ValueError):
-        code_message({"phone": "081200000001", "code": "abc", "expires_at": ""})
+        code_message(dataclasses.replace(event, code="abc"))

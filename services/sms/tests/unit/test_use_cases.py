@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from sms_fakes import WIB, FakeServices, make_bridge
 
+from ekinerja_events.identity import PhoneVerificationRequested
 from sms.application import verification
 from sms.application.reminders import run_reminders
 from sms.domain import replies
@@ -154,9 +155,10 @@ def test_a_reply_decided_before_a_crash_is_handed_over_on_the_next_round(bridge)
 # -- identity's verification code ---------------------------------------------------------------------------------
 
 def test_the_verification_code_is_texted_once_per_event(bridge):
-    data = {"phone": "081200000001", "code": "123456", "expires_at": "2026-12-07T02:15:00Z"}
-    assert verification.text_code(bridge, "ev-1", data)
-    assert not verification.text_code(bridge, "ev-1", data)            # the event redelivered
+    event = PhoneVerificationRequested.from_data({"phone": "081200000001", "code": "123456",
+                                                  "expires_at": "2026-12-07T02:15:00Z", "registration_id": "r"})
+    assert verification.text_code(bridge, "ev-1", event)
+    assert not verification.text_code(bridge, "ev-1", event)            # the event redelivered
     [text] = bridge.gammu.texts_to(GURU)
     assert "DAFTAR 123456" in text and "09.15" in text                  # the deadline in WIB
     assert bridge.metrics.count("CODES_SENT") == 1

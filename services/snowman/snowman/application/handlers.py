@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ekinerja_events.snowman import AnswerPublished, QuestionAsked
 from ekinerja_platform.domain_errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, quote
 from ekinerja_platform.envelope import Event
 from ekinerja_platform.pagination import page_request
@@ -22,7 +23,6 @@ from ..domain.text import SynonymTable, normalise
 from . import policy
 from .ports import Search, SimilarRow, SnowmanUnitOfWork, VersionRow
 
-PRODUCER = "snowman"
 MAX_QUESTION = 1000
 DEFAULT_ANSWERS, MAX_ANSWERS = 3, 10
 
@@ -131,7 +131,7 @@ def ask(uow: SnowmanUnitOfWork, principal: Principal, pertanyaan: str, kelompok:
                       normalised=norm.text or pertanyaan.lower(), kelompok=group, asker=principal.subject,
                       status=status, top_entry_id=ranked[0].entry_id if ranked else None,
                       top_score=ranked[0].score if ranked else None)
-    uow.record(Event("question_asked", PRODUCER, {"question_id": question_id, "kelompok": group, "status": status}))
+    uow.record(Event.of(QuestionAsked(question_id=question_id, kelompok=group, status=status)))
     return AskResult(status=status, question_id=question_id, kelompok=group, normalised=norm.text,
                      answers=answers, similar=similar, ruleset=asker_ruleset)
 
@@ -268,7 +268,7 @@ def publish_entry(uow: SnowmanUnitOfWork, principal: Principal, entry_id: str, v
         if question is not None and question.status == "open":
             uow.questions.close(question_id, status="expert_answered", entry_id=entry_id,
                                 handled_by=principal.subject)
-    uow.record(Event("answer_published", PRODUCER, {"entry_id": entry_id, "question_id": question_id}))
+    uow.record(Event.of(AnswerPublished(entry_id=entry_id, question_id=question_id)))
     return _version(uow, entry_id, version)
 
 

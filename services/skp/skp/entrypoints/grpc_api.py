@@ -12,15 +12,17 @@ from decimal import Decimal
 from ekinerja.skp.v1 import skp_pb2 as pb
 from ekinerja_platform import clock
 from ekinerja_platform.domain_errors import InvalidArgument
-from ekinerja_platform.idempotency import run_once
+from ekinerja_platform.idempotency import run_once_in
 
-from .adapters import forms
-from .adapters import repository as repo
-from .application import curve, official_forms, ruleset_setting, templates
-from .application import handlers as h
-from .application.ruleset_setting import finalisation_of
-from .domain import template as tpl
-from .domain.document import TargetInput, plain
+from ..adapters import forms
+from ..adapters import repository as repo
+from ..adapters.unit_of_work import SqlSkpUnitOfWork
+from ..application import curve, official_forms, ruleset_setting, templates
+from ..application import handlers as h
+from ..application.ports import TemplateVersion
+from ..application.ruleset_setting import finalisation_of
+from ..domain import template as tpl
+from ..domain.document import TargetInput, plain
 
 PERILAKU_FIELDS = ("orientasi_pelayanan", "integritas", "komitmen", "disiplin", "kerja_sama", "kepemimpinan")
 
@@ -30,17 +32,6 @@ def today() -> dt.date:
 
 
 # --- plumbing -----------------------------------------------------------------------------------------------------
-
-
-def _read(db, fn):
-    with db.transaction() as session:
-        return fn(session)
-
-
-def _write(db, call, rpc: str, request, response_cls, fn):
-    """One unit of work per write; with an idempotency key it is applied once (see `ekinerja_platform.idempotency`)."""
-    principal = call.require_principal()
-    return run_once(db, call, f"skp.{rpc}", request, response_cls, lambda session: fn(session, principal))
 
 
 def _s(value) -> str:
@@ -125,18 +116,18 @@ def _template_kegiatan(items) -> list[pb.TemplateKegiatan]:
                                 angka_kredit=_s(i.angka_kredit)) for n, i in enumerate(items, start=1)]
 
 
-def _template_rhk(row: dict | None) -> dict:
+def _template_rhk(row: TemplateVersion | None) -> dict:
     """The 6/2022 RHK of a template version as message fields (none: empty)."""
-    from .api_622 import rhk_message  # api_622 builds on this module
-    if not row or not row.get("rhk"):
+    from .grpc_api_622 import rhk_message  # grpc_api_622 builds on this module
+    if not row or not row.rhk:
         return {}
-    return {"pendekatan": row["pendekatan"] or "", "rhk": [rhk_message(x) for x in row["rhk"]]}
+    return {"pendekatan": row.pendekatan or "", "rhk": [rhk_message(x) for x in row.rhk]}
 
 
-def template_version_message(row: dict) -> pb.TemplateVersion:
-    return pb.TemplateVersion(jabatan_id=row["jabatan_id"], version=row["version"], source=row["source"],
-                              reason=row["reason"], author=row["author"], created_at=_s(row["created_at"]),
-                              kegiatan=_template_kegiatan(tpl.from_json(row["kegiatan"])), **_template_rhk(row))
+def template_version_message(row: TemplateVersion) -> pb.TemplateVersion:
+    return pb.TemplateVersion(jabatan_id=row.jabatan_id, version=row.version, source=row.source,
+                              reason=row.reason, author=row.author, created_at=_s(row.created_at),
+                              kegiatan=_template_kegiatan(tpl.from_json(row.kegiatan)), **_template_rhk(row))
 
 
 def catalogue_message(catalogue) -> pb.Catalogue:
@@ -144,50 +135,58 @@ def catalogue_message(catalogue) -> pb.Catalogue:
                         kegiatan=_template_kegiatan(catalogue.kegiatan))
 
 
+def _in_unit(db, call, rpc: str, request, response_cls, fn):
+    """A write on skp's unit of work (the converted use cases); with an idempotency key it is applied once."""
+    principal = call.require_principal()
+    return run_once_in(SqlSkpUnitOfWork(db), call, f"skp.{rpc}", request, response_cls,
+                       lambda uow: fn(uow, principal))
+
+
 def get_template(db, call, request):
     principal = call.require_principal()
-
-    def run(session):
-        pos, current, catalogue = templates.get_template(session, principal, request.jabatan_id)
-        items = tpl.from_json(current["kegiatan"]) if current else catalogue.kegiatan
-        return pb.GetTemplateResponse(
-            jabatan_id=pos["jabatan_id"], jabatan_nama=pos["nama"], kind=pos["kind"], job_group=pos["job_group"],
-            catalogue=catalogue.jenis, kegiatan=_template_kegiatan(items),
-            version=current["version"] if current else 0, jenis_jabatan=templates.jenis_of(pos),
-            source=current["source"] if current else f"catalogue:{catalogue.jenis}", **_template_rhk(current))
-    return _read(db, run)
+    with SqlSkpUnitOfWork(db) as uow:
+        view = templates.get_template(uow, principal, request.jabatan_id)
+    pos, current = view.position, view.current
+    items = tpl.from_json(current.kegiatan) if current else view.catalogue.kegiatan
+    return pb.GetTemplateResponse(
+        jabatan_id=pos.jabatan_id, jabatan_nama=pos.nama, kind=pos.kind, job_group=pos.job_group,
+        catalogue=view.catalogue.jenis, kegiatan=_template_kegiatan(items),
+        version=current.version if current else 0, jenis_jabatan=view.jenis_jabatan,
+        source=current.source if current else f"catalogue:{view.catalogue.jenis}", **_template_rhk(current))
 
 
 def list_template_versions(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListTemplateVersionsResponse(versions=[
-        template_version_message(r) for r in templates.list_versions(s, principal, request.jabatan_id)[1]]))
+    with SqlSkpUnitOfWork(db) as uow:
+        versions = templates.list_versions(uow, principal, request.jabatan_id)
+    return pb.ListTemplateVersionsResponse(versions=[template_version_message(r) for r in versions])
 
 
 def copy_catalogue_to_template(db, call, request):
-    return _write(db, call, "CopyCatalogueToTemplate", request, pb.TemplateVersion,
-                  lambda s, p: template_version_message(templates.copy_catalogue(
-                      s, p, request.jabatan_id, request.jenis_jabatan, request.expected_version, request.reason)))
+    return _in_unit(db, call, "CopyCatalogueToTemplate", request, pb.TemplateVersion,
+                    lambda uow, p: template_version_message(templates.copy_catalogue(
+                        uow, p, request.jabatan_id, request.jenis_jabatan, request.expected_version, request.reason)))
 
 
 def update_template(db, call, request):
     items = [TargetInput("", k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
              for k in request.kegiatan]
-    return _write(db, call, "UpdateTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
-        templates.update_template(s, p, request.jabatan_id, request.expected_version, items, request.reason)))
+    return _in_unit(db, call, "UpdateTemplate", request, pb.TemplateVersion, lambda uow, p: template_version_message(
+        templates.update_template(uow, p, request.jabatan_id, request.expected_version, items, request.reason)))
 
 
 def update_template_rhk(db, call, request):
-    from .api_622 import _rhk_inputs
-    return _write(db, call, "UpdateTemplateRhk", request, pb.UpdateTemplateRhkResponse,
-                  lambda s, p: pb.UpdateTemplateRhkResponse(version=template_version_message(
-                      templates.update_template_rhk(s, p, request.jabatan_id, request.expected_version,
-                                                    request.pendekatan, _rhk_inputs(request.rhk), request.reason))))
+    from .grpc_api_622 import _rhk_inputs
+    return _in_unit(db, call, "UpdateTemplateRhk", request, pb.UpdateTemplateRhkResponse,
+                    lambda uow, p: pb.UpdateTemplateRhkResponse(version=template_version_message(
+                        templates.update_template_rhk(uow, p, request.jabatan_id, request.expected_version,
+                                                      request.pendekatan, _rhk_inputs(request.rhk), request.reason))))
 
 
 def adopt_skp_as_template(db, call, request):
-    return _write(db, call, "AdoptSkpAsTemplate", request, pb.TemplateVersion, lambda s, p: template_version_message(
-        templates.adopt_skp(s, p, request.skp_id, request.reason)))
+    return _in_unit(db, call, "AdoptSkpAsTemplate", request, pb.TemplateVersion,
+                    lambda uow, p: template_version_message(templates.adopt_skp(uow, p, request.skp_id,
+                                                                                request.reason)))
 
 
 def list_catalogues(db, call, request):
@@ -204,90 +203,89 @@ def get_catalogue(db, call, request):
 
 def list_skp(db, call, request):
     principal = call.require_principal()
-
-    def run(session):
-        views, token = h.list_skp(session, principal, request.nip, request.year, request.page_size,
-                                  request.page_token)
-        return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
-    return _read(db, run)
+    with SqlSkpUnitOfWork(db) as uow:
+        views, token = h.list_skp(uow, principal, request.nip, request.year, request.page_size, request.page_token)
+    return pb.ListSkpResponse(documents=[document_message(v) for v in views], next_page_token=token)
 
 
 def get_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: _doc_response(h.get_skp(s, principal, request.skp_id)))
+    with SqlSkpUnitOfWork(db) as uow:
+        return _doc_response(h.get_skp(uow, principal, request.skp_id))
 
 
 def update_targets(db, call, request):
     items = [TargetInput(k.kegiatan_id, k.nama, k.satuan, k.kuantitas, k.kualitas, k.waktu, k.biaya, k.angka_kredit)
              for k in request.kegiatan]
-    return _write(db, call, "UpdateTargets", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.update_targets(s, p, request.skp_id, request.expected_version, items, request.reason)))
+    return _in_unit(db, call, "UpdateTargets", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.update_targets(uow, p, request.skp_id, request.expected_version, items, request.reason)))
 
 
 def submit_skp(db, call, request):
-    return _write(db, call, "SubmitSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.submit_skp(s, p, request.skp_id)))
+    return _in_unit(db, call, "SubmitSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.submit_skp(uow, p, request.skp_id)))
 
 
 def approve_skp(db, call, request):
-    return _write(db, call, "ApproveSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.approve_skp(s, p, request.skp_id)))
+    return _in_unit(db, call, "ApproveSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.approve_skp(uow, p, request.skp_id)))
 
 
 def return_skp(db, call, request):
-    return _write(db, call, "ReturnSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.return_skp(s, p, request.skp_id, request.note)))
+    return _in_unit(db, call, "ReturnSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.return_skp(uow, p, request.skp_id, request.note)))
 
 
 def escalate_skp(db, call, request):
-    return _write(db, call, "EscalateSkp", request, pb.SkpDocumentResponse,
-                  lambda s, p: _doc_response(h.escalate_skp(s, p, request.skp_id, request.note)))
+    return _in_unit(db, call, "EscalateSkp", request, pb.SkpDocumentResponse,
+                  lambda uow, p: _doc_response(h.escalate_skp(uow, p, request.skp_id, request.note)))
 
 
 def set_realisasi(db, call, request):
-    return _write(db, call, "SetRealisasi", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.set_realisasi(s, p, request.skp_id, request.kegiatan_id, request.waktu, request.biaya, today())))
+    return _in_unit(db, call, "SetRealisasi", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.set_realisasi(uow, p, request.skp_id, request.kegiatan_id, request.waktu, request.biaya, today())))
 
 
 def add_tugas_tambahan(db, call, request):
-    return _write(db, call, "AddTugasTambahan", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.add_tugas_tambahan(s, p, request.skp_id, request.uraian, request.tanggal)))
+    return _in_unit(db, call, "AddTugasTambahan", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.add_tugas_tambahan(uow, p, request.skp_id, request.uraian, request.tanggal)))
 
 
 def set_kreativitas(db, call, request):
-    return _write(db, call, "SetKreativitas", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.set_kreativitas(s, p, request.skp_id, request.level, request.uraian, request.bukti)))
+    return _in_unit(db, call, "SetKreativitas", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.set_kreativitas(uow, p, request.skp_id, request.level, request.uraian, request.bukti)))
 
 
 def set_perilaku(db, call, request):
-    return _write(db, call, "SetPerilaku", request, pb.SkpDocumentResponse, lambda s, p: _doc_response(
-        h.set_perilaku(s, p, request.skp_id, _perilaku_values(request.perilaku))))
+    return _in_unit(db, call, "SetPerilaku", request, pb.SkpDocumentResponse, lambda uow, p: _doc_response(
+        h.set_perilaku(uow, p, request.skp_id, _perilaku_values(request.perilaku))))
 
 
 def score_skp(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: score_message(h.score_skp(s, principal, request.skp_id)))
+    with SqlSkpUnitOfWork(db) as uow:
+        return score_message(h.score_skp(uow, principal, request.skp_id))
 
 
 def issue_result(db, call, request):
-    return _write(db, call, "IssueResult", request, pb.ScoreSkpResponse,
-                  lambda s, p: score_message(h.issue_result(s, p, request.skp_id, today())))
+    return _in_unit(db, call, "IssueResult", request, pb.ScoreSkpResponse,
+                  lambda uow, p: score_message(h.issue_result(uow, p, request.skp_id, today())))
 
 
 def accept_result(db, call, request):
-    return _write(db, call, "AcceptResult", request, pb.ScoreSkpResponse,
-                  lambda s, p: score_message(h.accept_result(s, p, request.skp_id)))
+    return _in_unit(db, call, "AcceptResult", request, pb.ScoreSkpResponse,
+                  lambda uow, p: score_message(h.accept_result(uow, p, request.skp_id)))
 
 
 def file_keberatan(db, call, request):
-    return _write(db, call, "FileKeberatan", request, pb.ScoreSkpResponse,
-                  lambda s, p: score_message(h.file_keberatan(s, p, request.skp_id, request.alasan, today())))
+    return _in_unit(db, call, "FileKeberatan", request, pb.ScoreSkpResponse,
+                  lambda uow, p: score_message(h.file_keberatan(uow, p, request.skp_id, request.alasan, today())))
 
 
 def decide_keberatan(db, call, request):
     perilaku = _perilaku_values(request.perilaku) if request.HasField("perilaku") else None
-    return _write(db, call, "DecideKeberatan", request, pb.ScoreSkpResponse, lambda s, p: score_message(
-        h.decide_keberatan(s, p, request.skp_id, request.catatan, request.revise, perilaku)))
+    return _in_unit(db, call, "DecideKeberatan", request, pb.ScoreSkpResponse, lambda uow, p: score_message(
+        h.decide_keberatan(uow, p, request.skp_id, request.catatan, request.revise, perilaku)))
 
 
 def export_skp(db, call, request):
@@ -298,7 +296,11 @@ def export_skp(db, call, request):
         raise InvalidArgument("must be EXPORT_FORM_TARGETS or EXPORT_FORM_PENILAIAN", field="form")
     kind, name = ((official_forms.FORM_SKP, "formulir-skp") if request.form == pb.EXPORT_FORM_TARGETS
                   else (official_forms.FORM_PENILAIAN, "penilaian-prestasi-kerja"))
-    form = _read(db, lambda session: official_forms.build(session, principal, request.skp_id, kind))
+    with SqlSkpUnitOfWork(db) as uow:
+        content = official_forms.build(uow, principal, request.skp_id, kind)
+    form = forms.formulir_skp(content.view, content.pns, content.penilai, content.dates) if kind == \
+        official_forms.FORM_SKP else forms.penilaian(content.view, content.pns, content.penilai, content.atasan,
+                                                     content.score, content.dates)
     if request.format == pb.EXPORT_FORMAT_PDF:
         return pb.ExportSkpResponse(content=forms.to_pdf(form), content_type="application/pdf",
                                     filename=f"{name}-{request.skp_id}.pdf")
@@ -310,12 +312,11 @@ def export_skp(db, call, request):
 def list_audit(db, call, request):
     principal = call.require_principal()
 
-    def run(session):
-        entries, token = h.list_audit(session, principal, request.skp_id, request.page_size, request.page_token)
-        return pb.ListAuditResponse(next_page_token=token, entries=[
-            pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
-                          detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
-    return _read(db, run)
+    with SqlSkpUnitOfWork(db) as uow:
+        entries, token = h.list_audit(uow, principal, request.skp_id, request.page_size, request.page_token)
+    return pb.ListAuditResponse(next_page_token=token, entries=[
+        pb.AuditEntry(at=_s(e["at"]), actor=e["actor"], action=e["action"],
+                      detail_json=json.dumps(e["detail"], ensure_ascii=False, default=str)) for e in entries])
 
 
 __all__ = ["repo"]
@@ -346,42 +347,42 @@ def predikat_organisasi_message(view: dict) -> pb.PredikatOrganisasiSetting:
 
 def get_ruleset_setting(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.GetRulesetSettingResponse(setting=ruleset_setting_message(
-        ruleset_setting.get_ruleset_setting(s, principal, request.instansi_id, request.tahun))))
+    with SqlSkpUnitOfWork(db) as uow:
+        view = ruleset_setting.get_ruleset_setting(uow, principal, request.instansi_id, request.tahun)
+    return pb.GetRulesetSettingResponse(setting=ruleset_setting_message(view))
 
 
 def set_ruleset_setting(db, call, request):
-    return _write(db, call, "SetRulesetSetting", request, pb.SetRulesetSettingResponse, lambda s, p: (
+    return _in_unit(db, call, "SetRulesetSetting", request, pb.SetRulesetSettingResponse, lambda uow, p: (
         pb.SetRulesetSettingResponse(setting=ruleset_setting_message(ruleset_setting.set_ruleset_setting(
-            s, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
+            uow, p, request.instansi_id, request.tahun, request.ruleset, request.reason)))))
 
 
 def set_siklus_evaluasi(db, call, request):
-    return _write(db, call, "SetSiklusEvaluasi", request, pb.SetSiklusEvaluasiResponse, lambda s, p: (
+    return _in_unit(db, call, "SetSiklusEvaluasi", request, pb.SetSiklusEvaluasiResponse, lambda uow, p: (
         pb.SetSiklusEvaluasiResponse(setting=ruleset_setting_message(ruleset_setting.set_siklus_evaluasi(
-            s, p, request.instansi_id, request.tahun, request.siklus_evaluasi, request.reason)))))
+            uow, p, request.instansi_id, request.tahun, request.siklus_evaluasi, request.reason)))))
 
 
 def get_predikat_organisasi(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.GetPredikatOrganisasiResponse(setting=predikat_organisasi_message(
-        ruleset_setting.get_predikat_organisasi(s, principal, request.instansi_id, request.periode))))
+    with SqlSkpUnitOfWork(db) as uow:
+        view = ruleset_setting.get_predikat_organisasi(uow, principal, request.instansi_id, request.periode)
+    return pb.GetPredikatOrganisasiResponse(setting=predikat_organisasi_message(view))
 
 
 def set_predikat_organisasi(db, call, request):
-    return _write(db, call, "SetPredikatOrganisasi", request, pb.SetPredikatOrganisasiResponse, lambda s, p: (
+    return _in_unit(db, call, "SetPredikatOrganisasi", request, pb.SetPredikatOrganisasiResponse, lambda uow, p: (
         pb.SetPredikatOrganisasiResponse(setting=predikat_organisasi_message(ruleset_setting.set_predikat_organisasi(
-            s, p, request.instansi_id, request.periode, request.predikat, request.reason)))))
+            uow, p, request.instansi_id, request.periode, request.predikat, request.reason)))))
 
 
 def check_distribution(db, call, request):
     principal = call.require_principal()
-
-    def run(session):
-        result = curve.check(session, principal, request.instansi_id, request.periode)
+    with SqlSkpUnitOfWork(db) as uow:
+        result = curve.check(uow, principal, request.instansi_id, request.periode)
         return distribution_message(request.instansi_id, request.periode, result,
-                                    finalisation_of(session, request.instansi_id, request.periode))
-    return _read(db, run)
+                                    finalisation_of(uow, request.instansi_id, request.periode))
 
 
 def distribution_message(instansi_id: str, periode: str, result, final: dict | None) -> pb.CheckDistributionResponse:
@@ -396,11 +397,11 @@ def distribution_message(instansi_id: str, periode: str, result, final: dict | N
 
 
 def finalise_distribution(db, call, request):
-    def run(session, principal):
-        result, row = curve.finalise(session, principal, request.instansi_id, request.periode,
+    def run(uow, principal):
+        result, row = curve.finalise(uow, principal, request.instansi_id, request.periode,
                                      request.alasan_pengecualian)
         return pb.FinaliseDistributionResponse(
             distribusi=distribution_message(request.instansi_id, request.periode, result, row),
             finalised_by=row["finalised_by"], alasan_pengecualian=row["alasan_pengecualian"] or "",
             pelanggaran_dikecualikan=[pb.CurveViolation(**v) for v in row["pelanggaran"]])
-    return _write(db, call, "FinaliseDistribution", request, pb.FinaliseDistributionResponse, run)
+    return _in_unit(db, call, "FinaliseDistribution", request, pb.FinaliseDistributionResponse, run)

@@ -1,41 +1,27 @@
-"""Read side: recaps, non-compliance and recommendations computed from recap's own tables.
+"""recap's read port on PostgreSQL (`application.ports.RecapReads`): recaps, non-compliance and what the
+recommendations are built from, computed from recap's own tables.
 
 Counters are read, never recounted from activities: a unit's month is one indexed range of `employee_counters`.
+The module's functions take a session (tests call them directly); `SqlRecapReads` binds them to the unit of work's.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from recap.adapters import tables as t
-from recap.domain import achievement, advice, compliance, projection
-from recap.domain.achievement import show
-from recap.domain.periods import period_bounds, period_key
-from recap.domain.projection import COUNTERS
+from ..application import ports
+from ..domain import achievement, compliance, projection
+from ..domain.achievement import show
+from ..domain.lines import ZERO_COUNTERS, Line, total_of
+from ..domain.periods import period_bounds, period_key
+from ..domain.projection import COUNTERS
+from . import tables as t
 
-ZERO_COUNTERS = {name: 0 for name in COUNTERS}
-
-
-@dataclass
-class Line:
-    """One recap line (an employee, a unit or a total)."""
-
-    key: str
-    nama: str = ""
-    unit_id: str = ""
-    counters: dict = field(default_factory=lambda: dict(ZERO_COUNTERS))
-    oldest_pending_days: int = 0
-    achievement: Decimal | None = None
-    employees: int = 0
-
-    def add(self, row) -> None:
-        for name in COUNTERS:
-            self.counters[name] += row[name] or 0
+__all__ = ["ZERO_COUNTERS", "Line", "SqlRecapReads", "total_of"]
 
 
 def _any(column, values):
@@ -139,16 +125,6 @@ def _finish(lines, kind, day, session, today):
         line.oldest_pending_days = ages.get(line.key, 0)
         line.nama = names.get(line.key, "") or ""
     return lines
-
-
-def total_of(lines, key="total") -> Line:
-    total = Line(key)
-    for line in lines:
-        total.add(line.counters)
-        total.oldest_pending_days = max(total.oldest_pending_days, line.oldest_pending_days)
-    total.achievement = achievement.mean(line.achievement for line in lines)
-    total.employees = len({line.key for line in lines})
-    return total
 
 
 # -- recaps ------------------------------------------------------------------------------------------------------
@@ -483,47 +459,16 @@ def backlog(session, instansi_id, unit_id, today, backlog_days):
 
 # -- recommendations ---------------------------------------------------------------------------------------------
 
-def recommendations(session, instansi_id: str, unit_id: str | None, year: int, month: int, today: dt.date,  # noqa: C901 - TODO issue 17.14: split
-                    backlog_days: int) -> list[advice.Advice]:
-    day = dt.date(year, month, 1)
-    start, end = period_bounds("month", day)
-    nips, posts = _people(session, instansi_id, unit_id, start, end)
-    out: list[advice.Advice] = []
-    pcts = achievements(session, nips, "month", day)
-    by_unit = defaultdict(list)
-    for nip in nips:
-        post = compliance.assignment_on(min(end, max(start, today)), posts[nip]) or \
-            max(posts[nip], key=lambda s: s.start, default=None)
-        if post is not None and pcts.get(nip) is not None:
-            by_unit[post.unit_id].append(pcts[nip])
-    out += advice.low_achievement_units(by_unit)
-    holders = defaultdict(set)
-    for nip, spans in posts.items():
-        for span in spans:
-            if span.start <= end and (span.end is None or span.end >= start) and span.jabatan_id and \
-                    (not unit_id or span.unit_id == unit_id):
-                holders[span.jabatan_id].add(nip)
-    approved = set(session.execute(sa.select(t.skps.c.nip, t.skps.c.jabatan_id).where(
+def approved_positions(session, nips, start: dt.date, end: dt.date) -> set[tuple[str, str | None]]:
+    """(nip, jabatan_id) of the approved SKP documents overlapping [start, end]."""
+    return set(session.execute(sa.select(t.skps.c.nip, t.skps.c.jabatan_id).where(
         _any(t.skps.c.nip, nips), t.skps.c.version >= 0, t.skps.c.period_start <= end,
         t.skps.c.period_end >= start)).tuples())
-    out += advice.positions_without_skp({j: (len(h), sum(1 for n in h if (n, j) not in approved))
-                                         for j, h in holders.items()})
-    found = backlog(session, instansi_id, unit_id, today, backlog_days)
-    out += advice.review_backlogs({f.nip: (f.count, f.age_days) for f in found}, backlog_days)
-    ratios = defaultdict(list)
-    for nip, jabatan in approved:
-        if pcts.get(nip) is not None and jabatan:
-            ratios[jabatan].append(pcts[nip])
-    out += advice.target_load(ratios)
-    out += advice.work_without_monthly_target(work_without_target(session, nips, day))
-    months = [(day.replace(day=1) - dt.timedelta(days=31 * back)).replace(day=1) for back in (2, 1, 0)]
-    series = {nip: [] for nip in nips}
-    for month_day in months:
-        values = achievements(session, nips, "month", month_day)
-        for nip in nips:
-            series[nip].append(values.get(nip))
-    out += advice.trending_down(series)
-    scores = defaultdict(list)
+
+
+def appraisal_scores(session, instansi_id: str, unit_id: str | None, year: int) -> dict[str, list[Decimal]]:
+    """penilai NIP -> the nilai prestasi kerja they gave in `year` (in the unit, when given)."""
+    scores: dict[str, list[Decimal]] = defaultdict(list)
     condition = [t.skp_scores.c.instansi_id == instansi_id, t.skp_scores.c.year == year,
                  t.skp_scores.c.nilai_prestasi_kerja.is_not(None)]
     if unit_id:
@@ -532,8 +477,7 @@ def recommendations(session, instansi_id: str, unit_id: str | None, year: int, m
                                           .where(*condition)):
         if penilai:
             scores[penilai].append(Decimal(value))
-    out += advice.appraiser_bias(scores)
-    return out
+    return scores
 
 
 def work_without_target(session, nips, day: dt.date) -> dict[tuple[str, str, str], tuple[Decimal, Decimal]]:
@@ -570,3 +514,79 @@ def monthly_series(session, year: int, nip: str | None = None, unit_id: str | No
             out.append(achievement.mean(achievements(session, members, "month", day).values()))
     return out
 
+
+
+# -- a unit's predikat spread (PermenPANRB 6/2022) ----------------------------------------------------------------
+
+def predikat_counts(session, unit_id: str, periode: str) -> dict[str, int]:
+    """predikat -> number of employees of `unit_id` rated in `periode` (those present only): an employee with two
+    documents in the period (a transfer within the unit) counts once, with the latest-ending document's."""
+    e = t.evaluasi_periodik
+    latest = (sa.select(e.c.nip, e.c.predikat)
+              .where(e.c.unit_id == unit_id, e.c.periode == periode)
+              .distinct(e.c.nip).order_by(e.c.nip, e.c.period_end.desc(), e.c.occurred_at.desc())).subquery()
+    return {p: int(n) for p, n in session.execute(sa.select(latest.c.predikat, sa.func.count())
+                                                  .group_by(latest.c.predikat)).all()}
+
+
+def unit_name(session, unit_id: str) -> str:
+    return session.execute(sa.select(t.units.c.nama).where(t.units.c.unit_id == unit_id)).scalar() or ""
+
+
+class SqlRecapReads(ports.RecapReads):
+    def __init__(self, session):
+        self.session = session
+
+    def employee_recap(self, nip, kind, day, today):
+        return employee_recap(self.session, nip, kind, day, today)
+
+    def unit_recap(self, unit_id, kind, day, today, visible=None):
+        return unit_recap(self.session, unit_id, kind, day, today, visible)
+
+    def unit_page(self, unit_id, kind, day, today, visible, offset, limit):
+        return unit_page(self.session, unit_id, kind, day, today, visible, offset, limit)
+
+    def instansi_recap(self, instansi_id, kind, day, today):
+        return instansi_recap(self.session, instansi_id, kind, day, today)
+
+    def instansi_lines(self, instansi_id, kind, day, today):
+        return instansi_lines(self.session, instansi_id, kind, day, today)
+
+    def instansi_result(self, instansi_id, period_key, per_unit):
+        return instansi_result(self.session, instansi_id, period_key, per_unit)
+
+    def names_of(self, nips):
+        return names_of(self.session, nips)
+
+    def unit_name(self, unit_id):
+        return unit_name(self.session, unit_id)
+
+    def subtree_units(self, unit_id, start, end):
+        return subtree_units(self.session, unit_id, start, end)
+
+    def noncompliance(self, instansi_id, unit_id, start, end, today, backlog_days):
+        return noncompliance(self.session, instansi_id, unit_id, start, end, today, backlog_days)
+
+    def monthly_series(self, year, nip=None, unit_id=None):
+        return monthly_series(self.session, year, nip=nip, unit_id=unit_id)
+
+    def predikat_counts(self, unit_id, periode):
+        return predikat_counts(self.session, unit_id, periode)
+
+    def people(self, instansi_id, unit_id, start, end):
+        return _people(self.session, instansi_id, unit_id, start, end)
+
+    def achievements(self, nips, kind, day):
+        return achievements(self.session, nips, kind, day)
+
+    def approved_positions(self, nips, start, end):
+        return approved_positions(self.session, nips, start, end)
+
+    def backlog(self, instansi_id, unit_id, today, backlog_days):
+        return backlog(self.session, instansi_id, unit_id, today, backlog_days)
+
+    def work_without_target(self, nips, day):
+        return work_without_target(self.session, nips, day)
+
+    def appraisal_scores(self, instansi_id, unit_id, year):
+        return appraisal_scores(self.session, instansi_id, unit_id, year)

@@ -1,5 +1,5 @@
 """gRPC side of the PermenPANRB 6/2022 RPCs (plan, periodic evaluation): proto -> use case -> proto, one unit of
-work per call; writes honour ``x-idempotency-key`` like every other write (api._write)."""
+work per call; writes honour ``x-idempotency-key`` like every other write (grpc_api._in_unit)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -8,10 +8,11 @@ from ekinerja.skp.v1 import skp_pb2 as pb
 from ekinerja_platform.domain_errors import InvalidArgument
 from ekinerja_rules.permenpanrb_6_2022 import Predikat, Rating
 
-from .adapters import forms
-from .api import _read, _s, _write, today
-from .application import evaluation, rencana
-from .domain import rhk as r
+from ..adapters import forms, forms_622
+from ..adapters.unit_of_work import SqlSkpUnitOfWork
+from ..application import evaluation, rencana
+from ..domain import rhk as r
+from .grpc_api import _in_unit, _s, today
 
 
 def _iki(item: dict) -> pb.Iki:
@@ -72,14 +73,16 @@ def evaluasi_message(view: dict) -> pb.Evaluasi:
 
 def get_rencana_kinerja(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.GetRencanaKinerjaResponse(
-        rencana=rencana_message(rencana.get_rencana(s, principal, request.skp_id))))
+    with SqlSkpUnitOfWork(db) as uow:
+        return pb.GetRencanaKinerjaResponse(rencana=rencana_message(rencana.get_rencana(uow, principal,
+                                                                                      request.skp_id)))
 
 
 def list_rhk_atasan(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListRhkAtasanResponse(
-        rhk=[rhk_message(x) for x in rencana.list_rhk_atasan(s, principal, request.skp_id)]))
+    with SqlSkpUnitOfWork(db) as uow:
+        return pb.ListRhkAtasanResponse(rhk=[rhk_message(x) for x in rencana.list_rhk_atasan(uow, principal,
+                                                                                             request.skp_id)])
 
 
 def _rhk_inputs(items) -> list[r.RhkInput]:
@@ -90,70 +93,74 @@ def _rhk_inputs(items) -> list[r.RhkInput]:
 
 def update_rencana_kinerja(db, call, request):
     lampiran = {k: list(getattr(request.lampiran, k)) for k in r.LAMPIRAN}
-    return _write(db, call, "UpdateRencanaKinerja", request, pb.UpdateRencanaKinerjaResponse,
-                  lambda s, p: pb.UpdateRencanaKinerjaResponse(rencana=rencana_message(rencana.update_rencana(
-                      s, p, request.skp_id, request.expected_version, request.pendekatan,
+    return _in_unit(db, call, "UpdateRencanaKinerja", request, pb.UpdateRencanaKinerjaResponse,
+                  lambda uow, p: pb.UpdateRencanaKinerjaResponse(rencana=rencana_message(rencana.update_rencana(
+                      uow, p, request.skp_id, request.expected_version, request.pendekatan,
                       _rhk_inputs(request.rhk), lampiran, request.reason))))
 
 
 def set_ekspektasi_perilaku(db, call, request):
-    return _write(db, call, "SetEkspektasiPerilaku", request, pb.SetEkspektasiPerilakuResponse,
-                  lambda s, p: pb.SetEkspektasiPerilakuResponse(rencana=rencana_message(
-                      rencana.set_ekspektasi(s, p, request.skp_id, dict(request.ekspektasi)))))
+    return _in_unit(db, call, "SetEkspektasiPerilaku", request, pb.SetEkspektasiPerilakuResponse,
+                  lambda uow, p: pb.SetEkspektasiPerilakuResponse(rencana=rencana_message(
+                      rencana.set_ekspektasi(uow, p, request.skp_id, dict(request.ekspektasi)))))
 
 
 def submit_rencana_kinerja(db, call, request):
-    return _write(db, call, "SubmitRencanaKinerja", request, pb.SubmitRencanaKinerjaResponse,
-                  lambda s, p: pb.SubmitRencanaKinerjaResponse(rencana=rencana_message(
-                      rencana.submit_rencana(s, p, request.skp_id))))
+    return _in_unit(db, call, "SubmitRencanaKinerja", request, pb.SubmitRencanaKinerjaResponse,
+                  lambda uow, p: pb.SubmitRencanaKinerjaResponse(rencana=rencana_message(
+                      rencana.submit_rencana(uow, p, request.skp_id))))
 
 
 def approve_rencana_kinerja(db, call, request):
-    return _write(db, call, "ApproveRencanaKinerja", request, pb.ApproveRencanaKinerjaResponse,
-                  lambda s, p: pb.ApproveRencanaKinerjaResponse(rencana=rencana_message(
-                      rencana.approve_rencana(s, p, request.skp_id))))
+    return _in_unit(db, call, "ApproveRencanaKinerja", request, pb.ApproveRencanaKinerjaResponse,
+                  lambda uow, p: pb.ApproveRencanaKinerjaResponse(rencana=rencana_message(
+                      rencana.approve_rencana(uow, p, request.skp_id))))
 
 
 def return_rencana_kinerja(db, call, request):
-    return _write(db, call, "ReturnRencanaKinerja", request, pb.ReturnRencanaKinerjaResponse,
-                  lambda s, p: pb.ReturnRencanaKinerjaResponse(rencana=rencana_message(
-                      rencana.return_rencana(s, p, request.skp_id, request.note))))
+    return _in_unit(db, call, "ReturnRencanaKinerja", request, pb.ReturnRencanaKinerjaResponse,
+                  lambda uow, p: pb.ReturnRencanaKinerjaResponse(rencana=rencana_message(
+                      rencana.return_rencana(uow, p, request.skp_id, request.note))))
 
 
 # --- periodic evaluation ------------------------------------------------------------------------------------------
 
 
 def set_realisasi_iki(db, call, request):
-    return _write(db, call, "SetRealisasiIki", request, pb.SetRealisasiIkiResponse,
-                  lambda s, p: pb.SetRealisasiIkiResponse(evaluasi=evaluasi_message(evaluation.set_realisasi(
-                      s, p, request.skp_id, request.periode, request.iki_id, request.realisasi, request.uraian,
+    return _in_unit(db, call, "SetRealisasiIki", request, pb.SetRealisasiIkiResponse,
+                  lambda uow, p: pb.SetRealisasiIkiResponse(evaluasi=evaluasi_message(evaluation.set_realisasi(
+                      uow, p, request.skp_id, request.periode, request.iki_id, request.realisasi, request.uraian,
                       list(request.bukti), today(), dari_des=request.dari_des))))
 
 
 def add_umpan_balik(db, call, request):
-    return _write(db, call, "AddUmpanBalik", request, pb.AddUmpanBalikResponse,
-                  lambda s, p: pb.AddUmpanBalikResponse(umpan_balik=feedback_message(evaluation.add_feedback(
-                      s, p, request.skp_id, request.periode, request.rhk_id, request.perilaku, request.catatan))))
+    return _in_unit(db, call, "AddUmpanBalik", request, pb.AddUmpanBalikResponse,
+                  lambda uow, p: pb.AddUmpanBalikResponse(umpan_balik=feedback_message(evaluation.add_feedback(
+                      uow, p, request.skp_id, request.periode, request.rhk_id, request.perilaku, request.catatan))))
 
 
 def rate_evaluasi(db, call, request):
-    return _write(db, call, "RateEvaluasi", request, pb.RateEvaluasiResponse,
-                  lambda s, p: pb.RateEvaluasiResponse(evaluasi=evaluasi_message(evaluation.rate(
-                      s, p, request.skp_id, request.periode, request.hasil_kerja, request.perilaku,
+    return _in_unit(db, call, "RateEvaluasi", request, pb.RateEvaluasiResponse,
+                  lambda uow, p: pb.RateEvaluasiResponse(evaluasi=evaluasi_message(evaluation.rate(
+                      uow, p, request.skp_id, request.periode, request.hasil_kerja, request.perilaku,
                       request.catatan, today()))))
 
 
 def list_evaluasi(db, call, request):
     principal = call.require_principal()
-    return _read(db, lambda s: pb.ListEvaluasiResponse(
-        evaluasi=[evaluasi_message(v) for v in evaluation.list_evaluations(s, principal, request.skp_id)]))
+    with SqlSkpUnitOfWork(db) as uow:
+        return pb.ListEvaluasiResponse(
+            evaluasi=[evaluasi_message(v) for v in evaluation.list_evaluations(uow, principal, request.skp_id)])
 
 
 def export_evaluasi(db, call, request):
     principal = call.require_principal()
     if request.format not in (pb.EXPORT_FORMAT_PDF, pb.EXPORT_FORMAT_XLSX):
         raise InvalidArgument("harus EXPORT_FORMAT_PDF atau EXPORT_FORMAT_XLSX", field="format")
-    form = _read(db, lambda s: evaluation.dokumen_evaluasi(s, principal, request.skp_id, request.periode))
+    with SqlSkpUnitOfWork(db) as uow:
+        content = evaluation.dokumen_evaluasi(uow, principal, request.skp_id, request.periode)
+    form = forms_622.dokumen_evaluasi(content.doc, content.approved_rhk, content.evaluation, content.feedback,
+                                      content.pns, content.penilai)
     name = f"evaluasi-kinerja-{request.skp_id}-{request.periode.strip()}"
     if request.format == pb.EXPORT_FORMAT_PDF:
         return pb.ExportEvaluasiResponse(content=forms.to_pdf(form), content_type="application/pdf",
@@ -165,6 +172,7 @@ def export_evaluasi(db, call, request):
 
 def get_siasn_export(db, call, request):
     principal = call.require_principal()
-    out = _read(db, lambda s: evaluation.siasn(s, principal, request.skp_id, request.periode, request.pns_dinilai_id,
-                                               request.periodik_id, request.koefisien_id))
+    with SqlSkpUnitOfWork(db) as uow:
+        out = evaluation.siasn(uow, principal, request.skp_id, request.periode, request.pns_dinilai_id,
+                               request.periodik_id, request.koefisien_id)
     return pb.GetSiasnExportResponse(json=out["json"], predikat=out["predikat"], kode_predikat=out["kode_predikat"])
