@@ -7,8 +7,7 @@ autocommit connection, for reads only (GetDay).
 """
 from __future__ import annotations
 
-from ekinerja_platform import idempotency
-from ekinerja_platform.outbox import claim_event, record_event
+from ekinerja_platform.sql_unit_of_work import CallerSessionUnitOfWork
 
 from ..application import activities, plans
 from ..application.config import DesConfig, config
@@ -68,16 +67,19 @@ class SqlInstansiSettings(InstansiSettings):
         activity_store.contexts.clear()
 
 
-class SessionUnitOfWork(DesUnitOfWork):
+class SessionUnitOfWork(CallerSessionUnitOfWork, DesUnitOfWork):
     """des's unit over a transaction the caller owns: changes and events go into it; the caller commits."""
 
     def __init__(self, session, cfg: DesConfig | None = None):
-        self.session = session
+        self.cfg = cfg or config()
+        super().__init__(session)
+
+    def open_repositories(self, session) -> None:
         self.targets = SqlMonthlyTargets(session)
         self.skp = SqlSkpCopies(session)
         self.employees = SqlEmployees(session)
         self.imports = SqlImports(session)
-        self.quick = SqlQuickEntries(self, cfg or config())
+        self.quick = SqlQuickEntries(self, self.cfg)
         self.settings = SqlInstansiSettings(session)
         self.relations = SqlRelations(session)
         self.audit = SqlAuditTrail(session)
@@ -86,27 +88,6 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.activities = SqlActivities(session)
         self.reviews = SqlReviews(session)
         self.reports = SqlReports(session)
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        """The owner of the transaction ends it."""
-
-    def commit(self) -> None:
-        raise RuntimeError("the caller's transaction is ended by the caller")
-
-    def rollback(self) -> None:
-        raise RuntimeError("the caller's transaction is ended by the caller")
-
-    def record(self, event) -> None:
-        record_event(self.session, event)
-
-    def claim(self, key):
-        return idempotency.claim(self.session, key)
-
-    def store_answer(self, key, response: bytes) -> None:
-        idempotency.store_answer(self.session, key, response)
-
-    def claim_event(self, consumer: str, event_id: str) -> bool:
-        return claim_event(self.session, consumer, event_id)
 
 
 def in_session(session, cfg: DesConfig | None = None) -> SessionUnitOfWork:
