@@ -13,7 +13,25 @@ from .outbox import claim_event, record_event
 from .unit_of_work import Event, UnitOfWork
 
 
-class SqlUnitOfWork(UnitOfWork):
+class _PlatformTables:
+    """The outbox, inbox and idempotency tables in `self.session`'s transaction: the same for every unit."""
+
+    session: Session
+
+    def record(self, event: Event) -> None:
+        record_event(self.session, event)
+
+    def claim(self, key: idempotency.Key) -> bytes | None:
+        return idempotency.claim(self.session, key)
+
+    def store_answer(self, key: idempotency.Key, response: bytes) -> None:
+        idempotency.store_answer(self.session, key, response)
+
+    def claim_event(self, consumer: str, event_id: str) -> bool:
+        return claim_event(self.session, consumer, event_id)
+
+
+class SqlUnitOfWork(_PlatformTables, UnitOfWork):
     """`SqlUnitOfWork(db)` with `db` a `db.DatabaseAccess`; `read_only=True` runs on the read URL (a replica,
     maybe lagging: never for a read that must see the caller's own writes)."""
 
@@ -44,14 +62,25 @@ class SqlUnitOfWork(UnitOfWork):
     def rollback(self) -> None:
         self.session.rollback()
 
-    def record(self, event: Event) -> None:
-        record_event(self.session, event)
 
-    def claim(self, key: idempotency.Key) -> bytes | None:
-        return idempotency.claim(self.session, key)
+class CallerSessionUnitOfWork(_PlatformTables, UnitOfWork):
+    """A unit over a transaction its caller owns and ends (`events.apply_once`'s inbox transaction, a timer's, an
+    entrypoint's `db.transaction()`, an autocommit connection for reads): changes and events go into it and it
+    never commits or rolls back itself, so a use case joins its caller's transaction. A service subclass binds its
+    repositories in `open_repositories`, as for `SqlUnitOfWork`."""
 
-    def store_answer(self, key: idempotency.Key, response: bytes) -> None:
-        idempotency.store_answer(self.session, key, response)
+    def __init__(self, session):
+        self.session = session
+        self.open_repositories(session)
 
-    def claim_event(self, consumer: str, event_id: str) -> bool:
-        return claim_event(self.session, consumer, event_id)
+    def open_repositories(self, session) -> None:
+        """Override: bind the service's repositories to `session`."""
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        """The owner of the transaction ends it."""
+
+    def commit(self) -> None:
+        raise RuntimeError("the caller's transaction is ended by the caller")
+
+    def rollback(self) -> None:
+        raise RuntimeError("the caller's transaction is ended by the caller")

@@ -156,7 +156,7 @@ class History:
     # -- writing through des's use cases ------------------------------------------------------------------------
     def submit(self, s, emp: Employee, day: dt.date, on: dt.date, kegiatan, qty: Decimal, menit: int,
                uraian: str) -> dict:
-        view = activities.submit_activity(s, emp.principal, ActivityInput(
+        view = activities.submit_activity(in_session(s), emp.principal, ActivityInput(
             tanggal=day.isoformat(), kegiatan_id=kegiatan.kegiatan_id, uraian=uraian, kuantitas=str(qty),
             menit=menit), False, FixedDay(self.base, on), source=SOURCE)
         self.count("reports", 1)
@@ -311,11 +311,11 @@ class History:
                                     "Mohon lengkapi uraian dengan hasil kerja dan bukti dukungnya.", 0)
             self.count("revisions", 1)
         for v in returned:   # the employee adds what was asked and sends it again; the penilai approves
-            fixed = activities.update_activity(s, emp.principal, str(v["activity_id"]), ActivityInput(
+            fixed = activities.update_activity(in_session(s), emp.principal, str(v["activity_id"]), ActivityInput(
                 uraian=f"{v['uraian']}; hasil: dokumen/laporan terlampir", kuantitas=str(v["kuantitas"]),
                 kegiatan_id=v["kegiatan_id"], menit=v.get("menit") or 60), 0, FixedDay(self.base, on))
             if fixed["state"] not in ("submitted", "resubmitted"):
-                fixed = activities.send_activity(s, emp.principal, str(v["activity_id"]), 0)
+                fixed = activities.send_activity(in_session(s), emp.principal, str(v["activity_id"]), 0)
             self.approve(s, emp, [fixed])
 
     def lock_old_days(self, emp: Employee, days: list[dt.date]) -> None:

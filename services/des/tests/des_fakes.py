@@ -313,6 +313,14 @@ class FakeAuditTrail(ports.AuditTrail):
         self.records.append(dict(nip=nip, entity=entity, entity_id=entity_id, action=action, actor=actor,
                                  before=before, after=after, reason=reason))
 
+    def trail(self, nip, entity_id, after=None, limit=None):
+        found = [ports.AuditRecord(n, r["entity"], str(r["entity_id"]), r["action"], r["actor"],
+                                   dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=n),
+                                   r["before"], r["after"], r["reason"])
+                 for n, r in enumerate(self.records, 1)
+                 if r["nip"] == nip and (entity_id is None or str(r["entity_id"]) == entity_id)]
+        return [r for r in found if after is None or (r.audit_id,) > tuple(after)][:limit]
+
 
 class FakePlans(ports.Plans):
     """The day's context from an SKP, its kegiatan {kegiatan_id: (satuan, nomor)} and locked days."""
@@ -414,6 +422,8 @@ class FakeReviews(ports.Reviews):
         return {"activity_id": a.activity_id, "nip": a.nip, "penilai_nip": a.penilai_nip, "tanggal": c.tanggal,
                 "jenis": c.jenis, "uraian": c.uraian, "kuantitas": c.kuantitas, "satuan": c.satuan,
                 "kegiatan_id": c.kegiatan_id, "menit": c.menit, "proses": c.proses, "state": a.state,
+                "jam_mulai": c.jam_mulai, "jam_selesai": c.jam_selesai, "evidence_url": c.evidence_url,
+                "evidence_id": None,
                 "version": a.version, "kuantitas_diakui": a.kuantitas_diakui, "catatan": a.catatan,
                 "reviewer_nip": a.reviewer_nip, "instansi_id": "pemkot-bogor", "unit_id": None, "skp_id": "skp-1",
                 "submitted_at": None, "created_at": None, **self.stored.get(a.activity_id, {})}
@@ -442,6 +452,179 @@ class FakeReviews(ports.Reviews):
         return list(self.unrated_rows)
 
 
+class FakeReports(ports.Reports):
+    """Reports kept where the review's fakes read them: the domain object in `FakeActivities`, the row's other
+    columns in `FakeReviews.stored`. The day's context is `FakePlans`'s (the SKP, its kegiatan, locked days) with
+    the instansi's window (`windows`) and the SKP's version (`versions`, 1 by default); a write's guard compares
+    the context it was checked against with a fresh one, as the SQL does. `written` holds every new report
+    (with `event_id` its `activity_submitted` event), `counted` the reports counted as sent for review."""
+
+    def __init__(self, plans: FakePlans, activities: FakeActivities, reviews: FakeReviews, audit: FakeAuditTrail,
+                 targets: FakeMonthlyTargets):
+        self.plans, self.activities, self.reviews, self.audit, self.targets = plans, activities, reviews, audit, targets
+        self.windows: dict[str, int] = {}
+        self.versions: dict[str, int] = {}
+        self.files: dict[tuple[str, uuid.UUID], ports.NewEvidence] = {}
+        self.written: list[ports.NewReport] = []
+        self.counted: list[tuple[str | None, str]] = []
+        self._clock = itertools.count()
+
+    def context(self, nip, tanggal, kegiatan_id):
+        ctx = self.plans.entry_context(nip, tanggal, kegiatan_id)
+        if ctx is None:
+            return None
+        return ports.ReportContext(ctx.skp_id, ctx.instansi_id, ctx.unit_id, ctx.penilai_nip,
+                                   self.versions.get(ctx.skp_id, 1), self.windows.get(ctx.instansi_id), ctx.locked,
+                                   ctx.kegiatan_id, ctx.kegiatan_satuan, ctx.kegiatan_nomor,
+                                   ctx.ruleset or "pp46-2011")
+
+    def guard(self, report: ports.NewReport) -> bool:
+        a, ctx = report.activity, report.ctx
+        fresh = self.context(a.nip, a.content.tanggal, a.content.kegiatan_id)
+        return fresh is not None and not fresh.locked and (fresh.skp_id, fresh.skp_version, fresh.window_days) == (
+            ctx.skp_id, ctx.skp_version, ctx.window_days)
+
+    def store(self, report: ports.NewReport) -> None:
+        """The write that follows a held guard: the report, its evidence, its audit record, its count."""
+        a, ctx = report.activity, report.ctx
+        self.put(a, instansi_id=ctx.instansi_id, unit_id=ctx.unit_id, skp_id=ctx.skp_id,
+                 evidence_id=report.evidence.evidence_id if report.evidence else None,
+                 submitted_at=report.at if report.event_id else None, source=report.source)
+        if report.evidence is not None:
+            self.add_evidence(a.nip, report.evidence)
+        self.audit.record(a.nip, "activity", a.activity_id, "create", a.nip, None, a.snapshot())
+        self.written.append(report)
+        if report.event_id is not None:
+            self.counted.append((ctx.instansi_id, report.source))
+
+    def put(self, activity: Activity, **columns) -> None:
+        """A stored report with its row's other columns (entry time: one second after the one before)."""
+        created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(seconds=next(self._clock))
+        self.activities.put(activity)
+        self.reviews.stored[activity.activity_id] = {"created_at": created, **columns}
+
+    def add(self, report):
+        if not self.guard(report):
+            return False
+        self.store(report)
+        return True
+
+    def entry(self, activity_id, *, for_update=False):
+        return self.reviews.entry(activity_id, for_update=for_update)
+
+    def kegiatan_satuan(self, nip, skp_id):
+        return {kid: satuan for kid, (satuan, _) in self.plans.kegiatan.get((nip, skp_id), {}).items()}
+
+    def add_evidence(self, nip, evidence):
+        self.files[(nip, evidence.evidence_id)] = evidence
+
+    def save(self, activity, at, *, content_changed=False, submitted=False, evidence_id=None):
+        self.activities.save(activity, at)
+        stored = self.reviews.stored.setdefault(activity.activity_id, {})
+        stored["updated_at"] = at
+        if submitted:
+            stored["submitted_at"] = at
+        if content_changed and evidence_id is not None:
+            stored["evidence_id"] = evidence_id
+
+    def count_submitted(self, instansi_id, source):
+        self.counted.append((instansi_id, source))
+
+    def between(self, nip, start, end, state=None, after=None, limit=None):
+        key = lambda v: (v["tanggal"], v["created_at"], v["activity_id"])  # noqa: E731 - the SQL's ORDER BY
+        views = [{**self.reviews._view(a), "activity_id": uuid.UUID(a.activity_id)}
+                 for a in self.activities.rows.values()
+                 if a.nip == nip and start <= a.content.tanggal <= end and (state is None or a.state == state)]
+        views = sorted(views, key=key)
+        return [v for v in views if after is None or key(v) > tuple(after)][:limit]
+
+    def evidence(self, nip, evidence_id):
+        found = self.files.get((nip, evidence_id))
+        return None if found is None else ports.EvidenceFile(found.evidence_id, found.content_type, found.data)
+
+    def month_totals(self, nip, skp_id, start, end):
+        totals: dict[str, tuple] = {}
+        for a in self.activities.rows.values():
+            stored = self.reviews.stored.get(a.activity_id, {})
+            if a.nip != nip or stored.get("skp_id") != skp_id or not start <= a.content.tanggal <= end:
+                continue
+            reported, done = totals.get(a.content.kegiatan_id, (Decimal(0), Decimal(0)))
+            if a.state != "draft":
+                reported += a.content.kuantitas
+            if a.state in ("approved", "locked"):
+                done += a.kuantitas_diakui if a.kuantitas_diakui is not None else a.content.kuantitas
+            totals[a.content.kegiatan_id] = (reported, done)
+        return totals
+
+    def targets_of_month(self, nip, skp_id, tahun, bulan):
+        return [r for r in self.targets.rows(nip, skp_id) if (r.tahun, r.bulan) == (tahun, bulan)]
+
+
+class FakeReportWrites(ports.ReportWrites):
+    def __init__(self, path: FakeNewReports):
+        self.path = path
+
+    def read(self, nip, tanggal, kegiatan_id, key):
+        self.path.reads += 1
+        stored = self.path.answers.get(key) if key is not None else None
+        ctx = self.path.reports.context(nip, tanggal, kegiatan_id) if tanggal is not None else None
+        if stored is None and ctx is not None and not ctx.locked:  # the cache never holds a locked day
+            self.path.cache[(nip, tanggal, kegiatan_id or "")] = ctx
+        return stored, ctx
+
+    def write(self, report, key, response):
+        return self.path.write(report, key, response)
+
+    def stored_answer(self, key):
+        return self.path.answers.get(key)
+
+
+class FakeNewReports(ports.NewReports):
+    """SubmitActivity's path in memory over a fake unit's reports: the context cache, the idempotency keys claimed
+    with their answers (`answers`), joined writes settled at once (`joined` counts them). `meanwhile` holds changes
+    made by others between a request's read and its write, one per write (a lock, a new SKP version)."""
+
+    def __init__(self, uow: FakeDesUnitOfWork):
+        self.reports = uow.reports
+        self.answers: dict[tuple[str, str], bytes | None] = {}
+        self.cache: dict[tuple, ports.ReportContext] = {}
+        self.meanwhile: list = []
+        self.joined = 0
+        self.reads = 0
+        self.forgotten: list[str] = []
+
+    def cached(self, nip, tanggal, kegiatan_id):
+        return self.cache.get((nip, tanggal, kegiatan_id or ""))
+
+    def forget(self, nip):
+        self.forgotten.append(nip)
+        for key in [k for k in self.cache if k[0] == nip]:
+            del self.cache[key]
+
+    def on_one_connection(self, work):
+        return work(FakeReportWrites(self))
+
+    def stored_answer(self, key):
+        return self.answers.get(key)
+
+    def write(self, report, key, response):
+        if self.meanwhile:
+            self.meanwhile.pop(0)()
+        if not self.reports.guard(report):
+            return False, False
+        if key is not None:
+            if key in self.answers:
+                return True, False
+            self.answers[key] = response
+        self.reports.store(report)
+        return True, True
+
+    def write_joined(self, report, key, response, answer, otherwise):
+        self.joined += 1
+        guard, written = self.write(report, key, response)
+        return answer if written else otherwise(guard)
+
+
 class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
     def __init__(self):
         super().__init__()
@@ -458,3 +641,4 @@ class FakeDesUnitOfWork(FakeUnitOfWork, ports.DesUnitOfWork):
         self.locks = FakeLocks()
         self.activities = FakeActivities()
         self.reviews = FakeReviews(self.activities)
+        self.reports = FakeReports(self.plans, self.activities, self.reviews, self.audit, self.targets)

@@ -13,21 +13,24 @@ per-process cache filled by reads and emptied when this process applies an SKP e
 stale entry (another replica applied the event) only makes the guard fail and the context be read again. Locks
 are never taken from the cache. Both run on a psycopg connection
 or cursor: autocommit for the submit RPC (each statement is atomic), or inside a session's transaction (quick entry).
+The application sees this path as its `NewReports` port (`DirectReports`, `CursorReports`), the unit's form as
+`Reports` (reports_sql.py).
 """
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import json
-import uuid
-from dataclasses import dataclass
 
 import psycopg
 
 from ekinerja_platform import tracing
+from ekinerja_platform.pending import PendingAnswer
 
+from .. import metrics
+from ..application.ports import AnswerKey, NewEvidence, NewReport, NewReports, ReportContext, ReportWrites
 from . import event_sql
-from .direct import Retry
+from .direct import DirectAccess, Retry
 from .repository import known_partition, remember_partition
 
 _CONTEXT = """
@@ -110,19 +113,7 @@ FROM x ORDER BY x.n
 _STORED = "SELECT response FROM idempotency_keys WHERE scope = %(scope)s::text AND key = %(key)s::text"
 
 
-@dataclass(frozen=True)
-class Context:
-    skp_id: str
-    instansi_id: str
-    unit_id: str | None
-    penilai_nip: str | None
-    skp_version: int
-    window_days: int | None
-    locked: bool
-    kegiatan_id: str | None
-    kegiatan_satuan: str | None
-    kegiatan_nomor: int | None
-    ruleset: str = "pp46-2011"  # permenpanrb-6-2022: the kegiatan are the IKI of the approved plan
+Context = ReportContext  # the day's context as `read_context` gives it
 
 
 def read_context(cursor, nip: str, tanggal: dt.date | None, kegiatan_id: str | None,
@@ -146,14 +137,6 @@ def stored_response(cursor, scope: str, key: str) -> bytes | None:
     return bytes(row[0]) if row else None
 
 
-@dataclass(frozen=True)
-class Evidence:
-    evidence_id: uuid.UUID
-    content_type: str
-    sha256: str
-    data: bytes
-
-
 def ensure_partition(cursor, tanggal: dt.date) -> None:
     if not known_partition(tanggal):
         cursor.execute("SELECT des_ensure_activity_partition(%s::date)", (tanggal,))
@@ -168,7 +151,7 @@ def _base64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
 
 
-def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evidence: Evidence | None,
+def submission_row(*, activity, ctx: Context, source: str, at: dt.datetime, evidence: NewEvidence | None,
                    event_id: str | None, scope: str | None = None, key: str | None = None,
                    response: bytes | None = None) -> dict:
     """The values `write_submissions` stores for one new report (`key`: its idempotency key, claimed with it),
@@ -235,3 +218,78 @@ class ContextCache:
 
 
 contexts = ContextCache()
+
+
+def report_row(report: NewReport, key: AnswerKey | None, response: bytes | None) -> dict:
+    scope, name = key if key is not None else (None, None)
+    return submission_row(activity=report.activity, ctx=report.ctx, source=report.source, at=report.at,
+                          evidence=report.evidence, event_id=report.event_id, scope=scope, key=name,
+                          response=response)
+
+
+def _count_committed(report: NewReport) -> None:
+    if report.event_id is not None:  # sent for review (not a draft); autocommit: the row is committed
+        metrics.submitted(report.ctx.instansi_id, report.source)
+
+
+class CursorReports(ReportWrites):
+    """SubmitActivity's statements on one autocommit connection's cursor."""
+
+    __slots__ = ("cursor",)
+
+    def __init__(self, cursor):
+        self.cursor = cursor
+
+    def read(self, nip, tanggal, kegiatan_id, key):
+        scope, name = key if key is not None else (None, None)
+        stored, ctx = read_context(self.cursor, nip, tanggal, kegiatan_id, scope, name)
+        if stored is None and tanggal is not None:
+            contexts.put(nip, tanggal, kegiatan_id, ctx)
+        return stored, ctx
+
+    def write(self, report, key, response):
+        guard, written = write_submissions(self.cursor, [report_row(report, key, response)])[0]
+        if written:
+            _count_committed(report)
+        return guard, written
+
+    def stored_answer(self, key):
+        return stored_response(self.cursor, *key)
+
+
+class DirectReports(NewReports):
+    """`NewReports` on des's direct connections (direct.py): autocommit statements, the process's context cache,
+    concurrent writes joined by a `GroupCommit` and answered by a `PendingAnswer` (no worker waits for them)."""
+
+    __slots__ = ("direct",)
+
+    def __init__(self, direct: DirectAccess):
+        self.direct = direct
+
+    def cached(self, nip, tanggal, kegiatan_id):
+        return contexts.get(nip, tanggal, kegiatan_id)
+
+    def forget(self, nip):
+        contexts.forget(nip)
+
+    def on_one_connection(self, work):
+        return self.direct.run(lambda conn: work(CursorReports(conn.cursor())))
+
+    def stored_answer(self, key):
+        return self.direct.run(lambda conn: stored_response(conn.cursor(), *key))
+
+    def write_joined(self, report, key, response, answer, otherwise):
+        pending = PendingAnswer()
+        soon = self.direct.soon
+
+        def written(outcome):
+            guard, was_written = outcome
+            if was_written:  # the joined statement is committed
+                _count_committed(report)
+                pending.resolve(answer)
+            else:  # rare: blocking reads, which the writer that calls this must not do itself
+                soon(lambda: pending.settle_with(lambda: otherwise(guard)))
+
+        self.direct.write_together(write_submissions, report_row(report, key, response), key, written,
+                                   pending.fail)
+        return pending

@@ -1,7 +1,7 @@
 """`Relations` and `AuditTrail` on PostgreSQL, over a session or an autocommit connection (GetDay's reads)."""
 from __future__ import annotations
 
-from ..application.ports import AuditTrail, DaySkp, Relations
+from ..application.ports import AuditRecord, AuditTrail, DaySkp, Relations
 from . import repository as repo
 
 
@@ -26,3 +26,7 @@ class SqlAuditTrail(AuditTrail):
 
     def record(self, nip, entity, entity_id, action, actor, before, after, reason=None) -> None:
         repo.audit(self.session, nip, entity, entity_id, action, actor, before, after, reason)
+
+    def trail(self, nip, entity_id, after=None, limit=None) -> list[AuditRecord]:
+        return [AuditRecord(r.audit_id, r.entity, r.entity_id, r.action, r.actor, r.at, r.before, r.after, r.reason)
+                for r in repo.audit_records(self.session, nip, entity_id, after, limit)]

@@ -1,13 +1,13 @@
 """des's unit of work on PostgreSQL: des's SQL repositories bound to a session.
 
 `in_session(session)` is the unit over a transaction someone else opened and ends (the entrypoints'
-`db.transaction()` and idempotent writes, `apply_once`, the use cases not converted yet): it records into that
-transaction and never commits or rolls back itself, so a converted use case joins its caller's transaction.
+`db.transaction()` and idempotent writes, `apply_once`): it records into that transaction and never commits or
+rolls back itself, so a use case joins its caller's transaction. `reading(connection)` is the same unit over an
+autocommit connection, for reads only (GetDay).
 """
 from __future__ import annotations
 
-from ekinerja_platform import idempotency
-from ekinerja_platform.outbox import claim_event, record_event
+from ekinerja_platform.sql_unit_of_work import CallerSessionUnitOfWork
 
 from ..application import activities, plans
 from ..application.config import DesConfig, config
@@ -20,6 +20,7 @@ from .import_sql import SqlImports
 from .locks_sql import SqlActivities, SqlLocks, SqlReviews
 from .plans_sql import SqlPlans
 from .relations import SqlAuditTrail, SqlRelations
+from .reports_sql import SqlReports
 
 
 class SqlQuickEntries(QuickEntries):
@@ -39,7 +40,7 @@ class SqlQuickEntries(QuickEntries):
         return self.session.begin_nested()
 
     def report(self, principal, tanggal, kegiatan_id, uraian, kuantitas, satuan) -> str:
-        view = activities.submit_activity(self.session, principal, activities.ActivityInput(
+        view = activities.submit_activity(self.uow, principal, activities.ActivityInput(
             tanggal=tanggal.isoformat(), jenis="skp", kegiatan_id=kegiatan_id, uraian=uraian,
             kuantitas=str(kuantitas), satuan=satuan), draft=False, cfg=self.cfg, source="text")
         return str(view["activity_id"])
@@ -66,16 +67,19 @@ class SqlInstansiSettings(InstansiSettings):
         activity_store.contexts.clear()
 
 
-class SessionUnitOfWork(DesUnitOfWork):
+class SessionUnitOfWork(CallerSessionUnitOfWork, DesUnitOfWork):
     """des's unit over a transaction the caller owns: changes and events go into it; the caller commits."""
 
     def __init__(self, session, cfg: DesConfig | None = None):
-        self.session = session
+        self.cfg = cfg or config()
+        super().__init__(session)
+
+    def open_repositories(self, session) -> None:
         self.targets = SqlMonthlyTargets(session)
         self.skp = SqlSkpCopies(session)
         self.employees = SqlEmployees(session)
         self.imports = SqlImports(session)
-        self.quick = SqlQuickEntries(self, cfg or config())
+        self.quick = SqlQuickEntries(self, self.cfg)
         self.settings = SqlInstansiSettings(session)
         self.relations = SqlRelations(session)
         self.audit = SqlAuditTrail(session)
@@ -83,28 +87,14 @@ class SessionUnitOfWork(DesUnitOfWork):
         self.locks = SqlLocks(session)
         self.activities = SqlActivities(session)
         self.reviews = SqlReviews(session)
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        """The owner of the transaction ends it."""
-
-    def commit(self) -> None:
-        raise RuntimeError("the caller's transaction is ended by the caller")
-
-    def rollback(self) -> None:
-        raise RuntimeError("the caller's transaction is ended by the caller")
-
-    def record(self, event) -> None:
-        record_event(self.session, event)
-
-    def claim(self, key):
-        return idempotency.claim(self.session, key)
-
-    def store_answer(self, key, response: bytes) -> None:
-        idempotency.store_answer(self.session, key, response)
-
-    def claim_event(self, consumer: str, event_id: str) -> bool:
-        return claim_event(self.session, consumer, event_id)
+        self.reports = SqlReports(session)
 
 
 def in_session(session, cfg: DesConfig | None = None) -> SessionUnitOfWork:
     return SessionUnitOfWork(session, cfg)
+
+
+def reading(connection, cfg: DesConfig | None = None) -> SessionUnitOfWork:
+    """des's unit over an autocommit connection (`direct.read`): each statement reads its own snapshot; for
+    reads only."""
+    return SessionUnitOfWork(connection, cfg)

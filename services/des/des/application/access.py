@@ -1,8 +1,7 @@
 """What several use cases check before they touch an employee's day: whom a read or a change is about (the target
 the policy table authorises), whether a day's context allows a new entry or plan, the month as a range of days.
 
-Framework-free: it reads through the `Relations` port, so the converted use cases and the ones still on a session
-(`reads.py`, over `adapters.relations.SqlRelations`) share it.
+Framework-free: it reads through the `Relations` port.
 """
 from __future__ import annotations
 

@@ -1,30 +1,23 @@
-"""des use cases of one employee's reports: submit (the SubmitActivity hot path and the session one quick
-entry uses), update, send. Each works inside the caller's transaction, authorises through the policy table, applies
-the domain rules, writes the change, its audit record and its events (outbox) together.
+"""des use cases of one employee's reports: submit (the SubmitActivity hot path, and the unit-of-work form quick
+entry uses), update, send. Each authorises through the policy table, applies the domain rules and writes the
+change with its audit record and its events (outbox) together.
 
-Still on a SQLAlchemy session (`NOT_YET_MODULES`, issue 17 items 1-2).
+SubmitActivity sees its connections, context cache and joined writes only as the `NewReports` port
+(adapters/activity_store.py); the others run on the unit of work.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from ekinerja_platform import clock, idempotency
-from ekinerja_platform.domain_errors import (
-    DomainError,
-    FailedPrecondition,
-    InvalidArgument,
-    NotFound,
-)
+from ekinerja_platform import clock
+from ekinerja_platform.domain_errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 from ekinerja_platform.ids import uuid7s
-from ekinerja_platform.outbox import record_event
-from ekinerja_platform.pending import PendingAnswer
 
-from .. import metrics
-from ..adapters import activity_store
-from ..adapters import repository as repo
 from ..domain import activity as act
 from ..domain import entry_window, evidence
 from ..domain import satuan as units
@@ -32,6 +25,7 @@ from . import access, events, parsing
 from .access import check_context
 from .config import DesConfig
 from .policy import Target, authorize, caller_nip
+from .ports import AnswerKey, DesUnitOfWork, Entry, NewEvidence, NewReport, NewReports, ReportContext, ReportWrites
 
 
 @dataclass
@@ -70,49 +64,24 @@ def _content(inp: ActivityInput, today: dt.date, kegiatan_satuan: str | None) ->
         evidence_url=inp.evidence_url or None)
 
 
-def entry_context(session, nip: str, tanggal: dt.date, kegiatan_id: str | None):
-    return check_context(repo.entry_context(session, nip, tanggal, kegiatan_id), tanggal, kegiatan_id)
-
-
-def _store_evidence(session, nip: str, inp: ActivityInput, cfg: DesConfig):
+def _new_evidence(inp: ActivityInput, cfg: DesConfig) -> NewEvidence | None:
     if not inp.evidence_file:
         return None
     evidence.check_evidence(inp.evidence_file, inp.evidence_content_type, cfg.evidence_max_bytes)
-    content_type = inp.evidence_content_type.split(";")[0].strip().lower()
-    return repo.insert_evidence(session, nip, inp.evidence_file, content_type,
-                                hashlib.sha256(inp.evidence_file).hexdigest())
-
-
-def _new_evidence(inp: ActivityInput, cfg: DesConfig) -> activity_store.Evidence | None:
-    if not inp.evidence_file:
-        return None
-    evidence.check_evidence(inp.evidence_file, inp.evidence_content_type, cfg.evidence_max_bytes)
-    return activity_store.Evidence(uuid.uuid4(), inp.evidence_content_type.split(";")[0].strip().lower(),
-                                   hashlib.sha256(inp.evidence_file).hexdigest(), inp.evidence_file)
+    return NewEvidence(uuid.uuid4(), inp.evidence_content_type.split(";")[0].strip().lower(),
+                       hashlib.sha256(inp.evidence_file).hexdigest(), inp.evidence_file)
 
 
 @dataclass
 class Submission:
-    """A new report checked against its context, with everything its one write statement needs."""
+    """A new report checked against its context (`report`, what its write needs) and the answer's view."""
 
-    activity: act.Activity
-    ctx: activity_store.Context
+    report: NewReport
     view: dict
-    evidence: activity_store.Evidence | None
-    event_id: str | None  # its activity_submitted event (built by PostgreSQL from the row), None for a draft
-    at: dt.datetime
-    source: str
-
-    def row(self, **idempotency) -> dict:
-        return activity_store.submission_row(activity=self.activity, ctx=self.ctx, source=self.source, at=self.at,
-                                             evidence=self.evidence, event_id=self.event_id, **idempotency)
-
-    def write(self, cursor, **idempotency) -> tuple[bool, bool]:
-        return activity_store.write_submissions(cursor, [self.row(**idempotency)])[0]
 
 
-def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfig, tanggal: dt.date, ctx,
-                       source: str = "api") -> Submission:
+def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfig, tanggal: dt.date,
+                       ctx: ReportContext | None, source: str = "api") -> Submission:
     """The domain rules of a new report (sent for review unless `draft`), given the day's context."""
     nip = caller_nip(principal)
     today = cfg.today()
@@ -130,113 +99,102 @@ def prepare_submission(principal, inp: ActivityInput, draft: bool, cfg: DesConfi
         activity.version = 1
     at = now()
     view = _view(activity, ctx.instansi_id, ctx.unit_id, ctx.skp_id, evidence_id, at if not draft else None)
-    return Submission(activity, ctx, view, new_evidence, None if draft else event_id, at, source)
-
-
-def _raw_cursor(session):
-    return session.connection().connection.dbapi_connection.cursor()
+    return Submission(NewReport(activity, ctx, new_evidence, None if draft else event_id, at, source), view)
 
 
 _CHANGED_MEANWHILE = "the day was locked or the SKP changed while the entry was written; send it again"
 
 
-def submit_activity(session, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, source: str = "api") -> dict:
-    """Create a report inside the caller's transaction (quick entry)."""
+def submit_activity(uow: DesUnitOfWork, principal, inp: ActivityInput, draft: bool, cfg: DesConfig,
+                    source: str = "api") -> dict:
+    """Create a report in the unit (quick entry)."""
     nip = caller_nip(principal)
     tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
-    cursor = _raw_cursor(session)
-    _, ctx = activity_store.read_context(cursor, nip, tanggal, inp.kegiatan_id or None)
-    submission = prepare_submission(principal, inp, draft, cfg, tanggal, ctx, source)
-    guard, _ = submission.write(cursor)
-    if not guard:
+    submission = prepare_submission(principal, inp, draft, cfg, tanggal,
+                                    uow.reports.context(nip, tanggal, inp.kegiatan_id or None), source)
+    if not uow.reports.add(submission.report):
         raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
-    if not draft:
-        metrics.submitted_on_commit(session, submission.ctx.instansi_id, source)
     return submission.view
 
 
-def submit_activity_once(direct, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *,  # noqa: C901 - TODO issue 17.14: split
-                         idem: idempotency.Key | None, encode, decode):
-    """The SubmitActivity RPC on autocommit connections: read the key's stored answer and the day's context, then
-    claim the key and write everything in one statement. When the day's context is cached the read is skipped and
-    the write joins concurrent requests' writes in one statement, answered by a `PendingAnswer` (the worker does
-    not wait for it): the write's guard re-checks the context, and a failed guard or a refused request goes the
-    reading way (which also answers a retried key first). A retry with the same key, even a concurrent one, gets
-    the first answer (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store). The key's
-    rules are `ekinerja_platform.idempotency`'s; only its claim is made here, inside the one write statement."""
-    scope, key = (idem.scope, idem.key) if idem is not None else (None, None)
-    nip = caller_nip(principal)
-    kegiatan_id = inp.kegiatan_id or None
+def submit_activity_once(reports: NewReports, principal, inp: ActivityInput, draft: bool, cfg: DesConfig, *,
+                         key: AnswerKey | None, encode: Callable[[dict], tuple[Any, bytes | None]],
+                         decode: Callable[[bytes], Any]):
+    """The SubmitActivity RPC: read the key's stored answer and the day's context, then claim the key and write
+    everything in one statement. When the day's context is cached the read is skipped and the write joins
+    concurrent requests' writes in one statement, answered later (`NewReports.write_joined`): the write's guard
+    re-checks the context, and a failed guard or a refused request goes the reading way (which also answers a
+    retried key first). A retry with the same key, even a concurrent one, gets the first answer
+    (`decode(stored bytes)`); `encode(view)` gives (response, its bytes to store). The key's rules are
+    `ekinerja_platform.idempotency`'s; only its claim is made here, inside the one write statement."""
     try:
-        tanggal = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
+        tanggal: dt.date | None = parsing.date(inp.tanggal, "tanggal", default=cfg.today())
     except InvalidArgument:
         tanggal = None  # look the key up first all the same: a retry of the same request gets the first answer
+    once = _SubmitOnce(reports, principal, inp, draft, cfg, key, encode, decode, tanggal)
+    cached = reports.cached(once.nip, tanggal, once.kegiatan_id) if tanggal else None
+    if cached is not None:
+        joined = once.joined(cached)
+        if joined is not None:
+            return joined
+    return reports.on_one_connection(once.read_and_write)
 
-    def answer(guard, written, response, stored):
-        """The request's answer once its write ran, or None when the guard failed (the context changed)."""
-        if written:
-            return response
-        if guard:  # a concurrent or earlier request with the same key was first: its answer is ours
-            payload = stored()
+
+class _SubmitOnce:
+    """One SubmitActivity request on its way: the joined write on a cached context, else read then write."""
+
+    __slots__ = ("reports", "principal", "inp", "draft", "cfg", "key", "encode", "decode", "tanggal", "nip",
+                 "kegiatan_id")
+
+    def __init__(self, reports: NewReports, principal, inp: ActivityInput, draft: bool, cfg: DesConfig,
+                 key: AnswerKey | None, encode, decode, tanggal: dt.date | None):
+        self.reports, self.principal, self.inp, self.draft, self.cfg = reports, principal, inp, draft, cfg
+        self.key, self.encode, self.decode, self.tanggal = key, encode, decode, tanggal
+        self.nip = caller_nip(principal)
+        self.kegiatan_id = inp.kegiatan_id or None
+
+    def joined(self, cached: ReportContext):
+        """The answer-to-come of the joined write, or None when the cached context refuses the request (it is
+        then decided on fresh data)."""
+        assert self.tanggal is not None
+        try:
+            submission = prepare_submission(self.principal, self.inp, self.draft, self.cfg, self.tanggal, cached)
+        except DomainError:
+            return None
+        response, payload = self.encode(submission.view)
+        return self.reports.write_joined(submission.report, self.key, payload, response, self._after_refusal)
+
+    def _after_refusal(self, guard: bool):
+        """The key was claimed first (its answer is ours) or the context changed (read it again)."""
+        result = self._answer_unwritten(guard, self.reports.stored_answer)
+        return result if result is not None else self.reports.on_one_connection(self.read_and_write)
+
+    def _answer_unwritten(self, guard: bool, stored: Callable[[AnswerKey], bytes | None]):
+        """A write that did not happen: another request with the same key was first (its answer is ours), or the
+        guard failed (None: the context changed, read it again)."""
+        if guard and self.key is not None:
+            payload = stored(self.key)
             if payload is None:  # pragma: no cover - a claimed key is committed before the conflict shows
                 raise FailedPrecondition(_CHANGED_MEANWHILE, field="idempotency_key")
-            return decode(payload)
-        activity_store.contexts.forget(nip)  # the SKP, window or locks changed: read the context again
+            return self.decode(payload)
+        self.reports.forget(self.nip)  # the SKP, window or locks changed: read the context again
         return None
 
-    def stored_answer(cursor=None):
-        if cursor is None:
-            return direct.run(lambda conn: activity_store.stored_response(conn.cursor(), scope, key))
-        return activity_store.stored_response(cursor, scope, key)
-
-    def read_and_write(conn):
-        cursor = conn.cursor()
+    def read_and_write(self, writes: ReportWrites):
         for _ in range(2):
-            stored, ctx = activity_store.read_context(cursor, nip, tanggal, kegiatan_id, scope, key)
+            stored, ctx = writes.read(self.nip, self.tanggal, self.kegiatan_id, self.key)
             if stored is not None:
-                return decode(stored)
-            day = tanggal or parsing.date(inp.tanggal, "tanggal")  # raises the parse error
-            activity_store.contexts.put(nip, day, kegiatan_id, ctx)
-            submission = prepare_submission(principal, inp, draft, cfg, day, ctx)
-            response, payload = encode(submission.view)
-            guard, written = submission.write(cursor, scope=scope, key=key, response=payload)
-            if written and not draft:  # autocommit: the row is committed
-                metrics.submitted(submission.ctx.instansi_id, submission.source)
-            result = answer(guard, written, response, lambda: stored_answer(cursor))
+                return self.decode(stored)
+            day = self.tanggal or parsing.date(self.inp.tanggal, "tanggal")  # raises the parse error
+            submission = prepare_submission(self.principal, self.inp, self.draft, self.cfg, day, ctx)
+            response, payload = self.encode(submission.view)
+            guard, written = writes.write(submission.report, self.key, payload)
+            if written:
+                return response
+            result = self._answer_unwritten(guard, writes.stored_answer)
             if result is not None:
                 return result
         raise FailedPrecondition(_CHANGED_MEANWHILE, field="tanggal")
-
-    cached = activity_store.contexts.get(nip, tanggal, kegiatan_id) if tanggal else None
-    if cached is not None:
-        try:
-            submission = prepare_submission(principal, inp, draft, cfg, tanggal, cached)
-        except DomainError:
-            submission = None  # decide on fresh data
-        if submission is not None:
-            response, payload = encode(submission.view)
-            pending = PendingAnswer()
-
-            def after_refusal(guard):
-                """The key was claimed first (its answer is ours) or the context changed (read it again)."""
-                result = answer(guard, False, response, stored_answer)
-                return result if result is not None else direct.run(read_and_write)
-
-            def written(outcome):
-                guard, was_written = outcome
-                if was_written:
-                    if not draft:  # the joined statement is committed
-                        metrics.submitted(submission.ctx.instansi_id, submission.source)
-                    pending.resolve(response)
-                else:  # rare: blocking reads, which the writer that calls this must not do itself
-                    direct.soon(lambda: pending.settle_with(lambda: after_refusal(guard)))
-
-            direct.write_together(activity_store.write_submissions,
-                                  submission.row(scope=scope, key=key, response=payload),
-                                  (scope, key) if key else None, written, pending.fail)
-            return pending
-
-    return direct.run(read_and_write)
 
 
 def _view(activity: act.Activity, instansi_id, unit_id, skp_id, evidence_id, submitted_at) -> dict:
@@ -250,69 +208,63 @@ def _view(activity: act.Activity, instansi_id, unit_id, skp_id, evidence_id, sub
                 instansi_id=instansi_id, unit_id=unit_id, submitted_at=submitted_at, reviewed_at=None)
 
 
-def row_view(row) -> dict:
-    return dict(row._mapping)
-
-
-def locked_row(session, activity_id: str):
-    row = repo.activity_row(session, activity_id, for_update=True)
-    if row is None:
+def _held_entry(uow: DesUnitOfWork, rpc: str, principal, activity_id: str, expected_version: int) -> Entry:
+    """The entry, held until the unit ends, once the caller may change it, it is at `expected_version` (0: any)
+    and its day is not locked."""
+    entry = uow.reports.entry(activity_id, for_update=True)
+    if entry is None:
         raise NotFound("no such activity", field="activity_id")
-    return row
+    row = entry.view
+    authorize(rpc, principal, Target(row["nip"], row["instansi_id"], row["penilai_nip"]))
+    access.check_version(row["version"], expected_version)
+    access.refuse_locked_day(uow.locks.active(row["nip"], row["tanggal"]), row["tanggal"])
+    return entry
 
 
-def check_version(row, expected: int) -> None:
-    access.check_version(row.version, expected)
+def _satuan_default(uow: DesUnitOfWork, row: dict, kegiatan_id: str) -> str | None:
+    """The satuan an edited entry is counted in: the kegiatan's (a new kegiatan must be on the day's SKP)."""
+    if kegiatan_id and kegiatan_id != row["kegiatan_id"]:
+        ctx = check_context(uow.reports.context(row["nip"], row["tanggal"], kegiatan_id), row["tanggal"],
+                            kegiatan_id)
+        return ctx.kegiatan_satuan
+    if kegiatan_id and row["skp_id"]:
+        return uow.reports.kegiatan_satuan(row["nip"], row["skp_id"]).get(kegiatan_id, row["satuan"])
+    return row["satuan"]
 
 
-def check_day_unlocked(session, nip: str, tanggal: dt.date) -> None:
-    access.refuse_locked_day(repo.active_lock(session, nip, tanggal), tanggal)
-
-
-def update_activity(session, principal, activity_id: str, inp: ActivityInput, expected_version: int,
+def update_activity(uow: DesUnitOfWork, principal, activity_id: str, inp: ActivityInput, expected_version: int,
                     cfg: DesConfig) -> dict:
-    row = locked_row(session, activity_id)
-    authorize("UpdateActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
-    check_version(row, expected_version)
-    check_day_unlocked(session, row.nip, row.tanggal)
-    activity = repo.to_domain(row)
+    entry = _held_entry(uow, "UpdateActivity", principal, activity_id, expected_version)
+    row, activity = entry.view, entry.activity
     before = activity.snapshot()
-    if inp.kegiatan_id and inp.kegiatan_id != row.kegiatan_id:
-        ctx = entry_context(session, row.nip, row.tanggal, inp.kegiatan_id)
-        satuan_default = ctx.kegiatan_satuan
-    elif inp.kegiatan_id and row.skp_id:
-        known = {k.kegiatan_id: k.satuan for k in repo.kegiatan_rows(session, row.nip, row.skp_id)}
-        satuan_default = known.get(inp.kegiatan_id, row.satuan)
-    else:
-        satuan_default = row.satuan
-    content = _content(ActivityInput(**{**inp.__dict__, "tanggal": inp.tanggal or row.tanggal.isoformat()}),
+    satuan_default = _satuan_default(uow, row, inp.kegiatan_id)
+    content = _content(ActivityInput(**{**inp.__dict__, "tanggal": inp.tanggal or row["tanggal"].isoformat()}),
                        cfg.today(), satuan_default)
     activity.edit(caller_nip(principal), content)
-    evidence_id = _store_evidence(session, row.nip, inp, cfg)
+    new_evidence = _new_evidence(inp, cfg)
+    if new_evidence is not None:
+        uow.reports.add_evidence(row["nip"], new_evidence)
+    evidence_id = new_evidence.evidence_id if new_evidence else None
     at = now()
-    repo.save_activity(session, activity, now=at, content_changed=True, evidence_id=evidence_id)
-    repo.audit(session, row.nip, "activity", activity_id, "edit", principal.nip, before, activity.snapshot())
-    view = {**row_view(row), **_view(activity, row.instansi_id, row.unit_id, row.skp_id,
-                                       evidence_id or row.evidence_id, row.submitted_at)}
+    uow.reports.save(activity, at, content_changed=True, evidence_id=evidence_id)
+    uow.audit.record(row["nip"], "activity", activity_id, "edit", principal.nip, before, activity.snapshot())
+    view = {**row, **_view(activity, row["instansi_id"], row["unit_id"], row["skp_id"],
+                           evidence_id or row["evidence_id"], row["submitted_at"])}
     if activity.state in act.AWAITING_REVIEW:
-        record_event(session, events.activity_submitted(view))
+        uow.record(events.activity_submitted(view))
     return view
 
 
-def send_activity(session, principal, activity_id: str, expected_version: int) -> dict:
-    row = locked_row(session, activity_id)
-    authorize("SendActivity", principal, Target(row.nip, row.instansi_id, row.penilai_nip))
-    check_version(row, expected_version)
-    check_day_unlocked(session, row.nip, row.tanggal)
-    activity = repo.to_domain(row)
+def send_activity(uow: DesUnitOfWork, principal, activity_id: str, expected_version: int) -> dict:
+    entry = _held_entry(uow, "SendActivity", principal, activity_id, expected_version)
+    row, activity = entry.view, entry.activity
     before = activity.snapshot()
     activity.send(caller_nip(principal))
     at = now()
-    repo.save_activity(session, activity, now=at, submitted=True)
-    repo.audit(session, row.nip, "activity", activity_id, "send", principal.nip, before, activity.snapshot())
+    uow.reports.save(activity, at, submitted=True)
+    uow.audit.record(row["nip"], "activity", activity_id, "send", principal.nip, before, activity.snapshot())
     if activity.state == act.SUBMITTED:  # a draft sent for the first time (a resubmission is not counted)
-        metrics.submitted_on_commit(session, row.instansi_id, "send")
-    view = {**row_view(row), "state": activity.state, "version": activity.version, "submitted_at": at}
-    record_event(session, events.activity_submitted(view))
+        uow.reports.count_submitted(row["instansi_id"], "send")
+    view = {**row, "state": activity.state, "version": activity.version, "submitted_at": at}
+    uow.record(events.activity_submitted(view))
     return view
-

@@ -81,7 +81,7 @@ def set_monthly_quality(uow: DesUnitOfWork, principal, nip: str, skp_id: str, ke
     authorize("SetMonthlyQuality", principal, Target(nip, skp.instansi_id, skp.penilai_nip))
     tahun, b = parsing.month(bulan, "bulan")
     value = parsing.decimal(kualitas, "kualitas")
-    if not Decimal(0) <= value <= Decimal(100) or value.as_tuple().exponent < -2:
+    if not Decimal(0) <= value <= Decimal(100) or parsing.places(value) > 2:
         raise InvalidArgument("must be between 0 and 100 with at most 2 decimals", field="kualitas")
     row = uow.targets.month_for_update(nip, skp.skp_id, kegiatan_id, tahun, b)
     if row is None:

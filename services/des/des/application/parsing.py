@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 
 from ekinerja_platform.domain_errors import InvalidArgument, quote
 
@@ -24,13 +25,21 @@ def month(value: str, field: str, default: dt.date | None = None) -> tuple[int, 
             raise InvalidArgument("is required (YYYY-MM)", field=field)
         return default.year, default.month
     try:
-        y, m = value.split("-")
-        y, m = int(y), int(m)
+        year, month_number = value.split("-")
+        y, m = int(year), int(month_number)
         if len(value) != 7 or not 1 <= m <= 12:
             raise ValueError
         return y, m
     except ValueError:
         raise InvalidArgument(f"{quote(value)} is not a month (YYYY-MM)", field=field) from None
+
+
+@overload
+def decimal(value: str, field: str, *, required: Literal[True] = True) -> Decimal: ...
+
+
+@overload
+def decimal(value: str, field: str, *, required: bool) -> Decimal | None: ...
 
 
 def decimal(value: str, field: str, *, required: bool = True) -> Decimal | None:
@@ -45,6 +54,12 @@ def decimal(value: str, field: str, *, required: bool = True) -> Decimal | None:
     if not out.is_finite():
         raise InvalidArgument(f"{quote(value)} is not a number", field=field)
     return out
+
+
+def places(value: Decimal) -> int:
+    """Digits after the point of a finite value (`decimal` refuses the others)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def time(value: str, field: str) -> dt.time | None:

@@ -33,7 +33,7 @@ def submit_plan(uow: DesUnitOfWork, principal, tanggal: str, kegiatan_id: str, u
     if not uraian or not uraian.strip():
         raise InvalidArgument("must not be empty", field="uraian")
     q = parsing.decimal(kuantitas, "kuantitas")
-    if q <= 0 or q.as_tuple().exponent < -2:
+    if q <= 0 or parsing.places(q) > 2:
         raise InvalidArgument("must be greater than 0 with at most 2 decimals", field="kuantitas")
     plan = dict(nip=nip, plan_id=uuid.uuid4(), tanggal=day, instansi_id=ctx.instansi_id, unit_id=ctx.unit_id,
                 skp_id=ctx.skp_id, kegiatan_id=kegiatan_id, uraian=uraian.strip(), kuantitas=q,

@@ -1,18 +1,19 @@
 """What des's converted use cases need from storage, as plain values and abstract repositories; `adapters/`
 implements them on PostgreSQL (`adapters/unit_of_work.py`), the unit tests in memory (`tests/des_fakes.py`).
 
-Rows are plain frozen dataclasses so a use case never holds a database row. The modules still on a SQLAlchemy
-session (`NOT_YET_MODULES` in tests/contracts/test_import_graph.py: activities, reads) reach the converted
-ones through `adapters.unit_of_work.in_session`, a unit of work bound to their open transaction.
+Rows are plain frozen dataclasses so a use case never holds a database row. SubmitActivity's hot path runs on
+connections of its own rather than a unit of work: it sees them as `NewReports` (`adapters/activity_store.py`).
 """
 from __future__ import annotations
 
 import abc
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from ekinerja_platform.unit_of_work import UnitOfWork
 
@@ -269,8 +270,8 @@ class Imports(abc.ABC):
 
 class QuickEntries(abc.ABC):
     """What a quick-entry line needs: the SKP of the day and its kegiatan, and the report and plan use cases
-    (`application/activities.py` and `plans.py`, still on the session: reached through this port until they are
-    converted)."""
+    (`application/activities.py` and `plans.py`, reached through this port so quick entry's tests state what
+    they return)."""
 
     @abc.abstractmethod
     def skp_for_date(self, nip: str, tanggal: dt.date) -> DaySkp | None: ...
@@ -326,6 +327,11 @@ class AuditTrail(abc.ABC):
     @abc.abstractmethod
     def record(self, nip: str, entity: str, entity_id: str, action: str, actor: str, before: dict | None,
                after: dict | None, reason: str | None = None) -> None: ...
+
+    @abc.abstractmethod
+    def trail(self, nip: str, entity_id: str | None, after: tuple | None = None,
+                limit: int | None = None) -> list[AuditRecord]:
+        """The employee's records (of one entity when given), oldest first, after the page key `after`."""
 
 
 @dataclass(frozen=True)
@@ -445,6 +451,167 @@ class Reviews(abc.ABC):
         """Subordinates' kegiatan-months with approved work and no kualitas."""
 
 
+@dataclass(frozen=True)
+class ReportContext:
+    """A day as a new report checks against it, in one read: the SKP covering it (and its version, which the
+    write re-checks), the instansi's entry window (None: the default), whether the day is locked, the kegiatan
+    named (None fields when it is not on that SKP)."""
+
+    skp_id: str
+    instansi_id: str
+    unit_id: str | None
+    penilai_nip: str | None
+    skp_version: int
+    window_days: int | None
+    locked: bool
+    kegiatan_id: str | None
+    kegiatan_satuan: str | None
+    kegiatan_nomor: int | None
+    ruleset: str = "pp46-2011"  # permenpanrb-6-2022: the kegiatan are the IKI of the approved plan
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    evidence_id: uuid.UUID
+    content_type: str
+    sha256: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A new report checked against its context: everything its one write needs. The write adds its audit record
+    and, unless it is a draft, its `activity_submitted` event (`event_id`), and counts it as sent for review."""
+
+    activity: Activity
+    ctx: ReportContext
+    evidence: NewEvidence | None
+    event_id: str | None
+    at: dt.datetime
+    source: str
+
+
+AnswerKey = tuple[str, str]  # an idempotency key as stored: (scope, key)
+T = TypeVar("T")
+
+
+class ReportWrites(abc.ABC):
+    """SubmitActivity's statements on one connection, each atomic on its own (autocommit)."""
+
+    @abc.abstractmethod
+    def read(self, nip: str, tanggal: dt.date | None, kegiatan_id: str | None,
+             key: AnswerKey | None) -> tuple[bytes | None, ReportContext | None]:
+        """(the stored answer of `key` or None, the day's context or None when no open SKP covers it); the
+        context is remembered for `NewReports.cached`."""
+
+    @abc.abstractmethod
+    def write(self, report: NewReport, key: AnswerKey | None, response: bytes | None) -> tuple[bool, bool]:
+        """Claim `key` (storing `response`) and write the report, guarded by a fresh look at its context: (the
+        guard held, it was written). Not written with the guard held: another request claimed the key first."""
+
+    @abc.abstractmethod
+    def stored_answer(self, key: AnswerKey) -> bytes | None: ...
+
+
+class NewReports(abc.ABC):
+    """SubmitActivity's path (adapters/activity_store.py): contexts cached by the process, statements on
+    connections of its own, and concurrent requests' writes joined into one statement."""
+
+    @abc.abstractmethod
+    def cached(self, nip: str, tanggal: dt.date, kegiatan_id: str | None) -> ReportContext | None:
+        """A context read earlier (never its lock flag: the write's guard re-checks everything)."""
+
+    @abc.abstractmethod
+    def forget(self, nip: str) -> None:
+        """Drop the employee's cached contexts (a write's guard found one stale)."""
+
+    @abc.abstractmethod
+    def on_one_connection(self, work: Callable[[ReportWrites], T]) -> T:
+        """`work(writes)` on one connection; run once more on a fresh one when the first proved broken before
+        anything was written."""
+
+    @abc.abstractmethod
+    def stored_answer(self, key: AnswerKey) -> bytes | None: ...
+
+    @abc.abstractmethod
+    def write_joined(self, report: NewReport, key: AnswerKey | None, response: bytes | None, answer: Any,
+                     otherwise: Callable[[bool], Any]) -> Any:
+        """Queue the write to be joined with concurrent ones and return at once what the RPC answers: it settles
+        with `answer` once the report is written, else with `otherwise(guard held)` (run in a thread of its own:
+        it may read and write again), or with the write's error."""
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    evidence_id: uuid.UUID
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    audit_id: int
+    entity: str
+    entity_id: str
+    action: str
+    actor: str
+    at: dt.datetime
+    before: dict | None
+    after: dict | None
+    reason: str | None
+
+
+class Reports(abc.ABC):
+    """An employee's reports as stored rows, for the unit's writes (quick entry, edit, send) and the reads."""
+
+    @abc.abstractmethod
+    def context(self, nip: str, tanggal: dt.date, kegiatan_id: str | None) -> ReportContext | None:
+        """The day's context; None when no open SKP covers it."""
+
+    @abc.abstractmethod
+    def add(self, report: NewReport) -> bool:
+        """Write the report as `ReportWrites.write` does, in the unit (counted once it commits); False when the
+        guard failed (the context changed since it was read)."""
+
+    @abc.abstractmethod
+    def entry(self, activity_id: str, *, for_update: bool = False) -> Entry | None:
+        """The report of an id (`for_update`: held until the unit ends); None for an unknown or malformed id."""
+
+    @abc.abstractmethod
+    def kegiatan_satuan(self, nip: str, skp_id: str) -> dict[str, str]:
+        """The document's kegiatan: {kegiatan_id: satuan}."""
+
+    @abc.abstractmethod
+    def add_evidence(self, nip: str, evidence: NewEvidence) -> None: ...
+
+    @abc.abstractmethod
+    def save(self, activity: Activity, at: dt.datetime, *, content_changed: bool = False, submitted: bool = False,
+             evidence_id: uuid.UUID | None = None) -> None:
+        """Write the report's new state, version (its row is the version before) and, with `content_changed`,
+        content; `submitted`: `at` is its send time."""
+
+    @abc.abstractmethod
+    def count_submitted(self, instansi_id: str | None, source: str) -> None:
+        """Count a report sent for review for the first time, once the unit commits."""
+
+    @abc.abstractmethod
+    def between(self, nip: str, start: dt.date, end: dt.date, state: str | None = None, after: tuple | None = None,
+                limit: int | None = None) -> list[dict]:
+        """The reports of the days (in `state` when given) by day, entry time, id, after the page key `after`."""
+
+    @abc.abstractmethod
+    def evidence(self, nip: str, evidence_id: uuid.UUID) -> EvidenceFile | None: ...
+
+    @abc.abstractmethod
+    def month_totals(self, nip: str, skp_id: str, start: dt.date, end: dt.date) -> dict[str, tuple]:
+        """Per kegiatan over the days: (reported: every state but draft, recognised: approved or locked, at the
+        penilai's kuantitas_diakui when set)."""
+
+    @abc.abstractmethod
+    def targets_of_month(self, nip: str, skp_id: str, tahun: int, bulan: int) -> list[TargetRow]:
+        """The document's targets of one month, by kegiatan nomor."""
+
+
 class DesUnitOfWork(UnitOfWork):
     """The unit of work des's use cases take: the platform's port plus des's repositories."""
 
@@ -460,3 +627,4 @@ class DesUnitOfWork(UnitOfWork):
     locks: Locks
     activities: Activities
     reviews: Reviews
+    reports: Reports

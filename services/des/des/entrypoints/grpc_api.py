@@ -11,7 +11,8 @@ from ekinerja.des.v1 import des_pb2
 from ekinerja_platform import idempotency
 from ekinerja_platform.domain_errors import InvalidArgument
 
-from ..adapters.unit_of_work import in_session
+from ..adapters.activity_store import DirectReports
+from ..adapters.unit_of_work import in_session, reading
 from ..application import activities, importing, instansi_settings, locks, monthly, plans, quick, reads, review
 from ..application.config import config
 
@@ -77,8 +78,9 @@ def submit_activity(direct, call, request):
 
     def decode(stored: bytes) -> des_pb2.Activity:
         return des_pb2.Activity.FromString(idempotency.answer_of(idem, stored))
-    return activities.submit_activity_once(direct, principal, inp, request.draft, config(), idem=idem,
-                                         encode=encode, decode=decode)
+    return activities.submit_activity_once(DirectReports(direct), principal, inp, request.draft, config(),
+                                           key=(idem.scope, idem.key) if idem is not None else None,
+                                           encode=encode, decode=decode)
 
 
 def update_activity(db, call, request):
@@ -86,33 +88,33 @@ def update_activity(db, call, request):
     inp = activity_input(request.activity)
 
     def work(s):
-        return activity_pb(activities.update_activity(s, principal, request.activity_id, inp,
-                                                    request.expected_version, config()))
+        return activity_pb(activities.update_activity(in_session(s), principal, request.activity_id, inp,
+                                                      request.expected_version, config()))
     return _write(db, call, "UpdateActivity", request, des_pb2.Activity, work)
 
 
 def send_activity(db, call, request):
     def work(s):
-        return activity_pb(activities.send_activity(s, call.require_principal(), request.activity_id,
-                                                  request.expected_version))
+        return activity_pb(activities.send_activity(in_session(s), call.require_principal(), request.activity_id,
+                                                    request.expected_version))
     return _write(db, call, "SendActivity", request, des_pb2.Activity, work)
 
 
 def get_activity(db, call, request):
     with db.transaction() as s:
-        return activity_pb(reads.get_activity(s, call.require_principal(), request.activity_id))
+        return activity_pb(reads.get_activity(in_session(s), call.require_principal(), request.activity_id))
 
 
 def get_evidence(db, call, request):
     with db.transaction() as s:
-        row = reads.get_evidence(s, call.require_principal(), request.activity_id)
+        row = reads.get_evidence(in_session(s), call.require_principal(), request.activity_id)
         return des_pb2.Evidence(evidence_id=str(row.evidence_id), content_type=row.content_type, data=row.data)
 
 
 def list_activities(db, call, request):
     with db.transaction() as s:
-        rows, token = reads.list_activities(s, call.require_principal(), request.nip, request.bulan,
-                                               request.state, config(), request.page_size, request.page_token)
+        rows, token = reads.list_activities(in_session(s), call.require_principal(), request.nip, request.bulan,
+                                            request.state, config(), request.page_size, request.page_token)
         return des_pb2.ListActivitiesResponse(activities=[activity_pb(r) for r in rows], next_page_token=token)
 
 
@@ -120,7 +122,8 @@ def get_day(direct, call, request):
     """The portal's "Hari ini" on every page view: read on an autocommit connection (direct.py), which spares
     three round trips and the ORM session of a transaction's unit of work."""
     principal = call.require_principal()
-    day = direct.read(lambda conn: reads.get_day(conn, principal, request.nip, request.tanggal, config()))
+    cfg = config()
+    day = direct.read(lambda conn: reads.get_day(reading(conn, cfg), principal, request.nip, request.tanggal, cfg))
     return des_pb2.GetDayResponse(
         tanggal=_s(day["tanggal"]), skp_id=day["skp_id"], plans=[_plan_pb(p) for p in day["plans"]],
         activities=[activity_pb(a) for a in day["activities"]],
@@ -217,8 +220,8 @@ def list_locks(db, call, request):
 
 def audit_trail(db, call, request):
     with db.transaction() as s:
-        rows, token = reads.audit_trail(s, call.require_principal(), request.nip, request.entity_id, config(),
-                                           request.page_size, request.page_token)
+        rows, token = reads.audit_trail(in_session(s), call.require_principal(), request.nip, request.entity_id,
+                                        config(), request.page_size, request.page_token)
         return des_pb2.GetAuditTrailResponse(next_page_token=token, records=[des_pb2.AuditRecord(
             entity=r.entity, entity_id=r.entity_id, action=r.action, actor=r.actor, at=r.at.isoformat(),
             before_json=json.dumps(r.before) if r.before is not None else "",

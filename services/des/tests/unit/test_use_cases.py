@@ -1,9 +1,10 @@
 """des's converted use cases on the in-memory unit of work (des_fakes.py): no PostgreSQL, no broker.
 
 `monthly_targets.publish` (the `monthly_targets_set` event of an SKP's split) and `quick.submit_text` (one SMS-like
-line → a report or a plan; the report rules are activities.py's, still on a session, the plan rules plans.py's, in
-test_plans.py); here the tests check what these use cases decide: which event with which revision and months, which
-line records what for which day, that a refusal is an Indonesian reply and leaves nothing behind, who may call.
+line → a report or a plan; the report rules are activities.py's, in test_use_cases_activities.py, the plan rules
+plans.py's, in test_plans.py); here the tests check what these use cases decide: which event with which revision
+and months, which line records what for which day, that a refusal is an Indonesian reply and leaves nothing
+behind, who may call.
 Checked failing: with `uow.record` removed from `publish`, the revision taken before instead of from
 `next_revision`, `savepoint()` replaced by a null context in `submit_text`, and `authorize` dropped from it.
 `instansi_settings.set_entry_window`: checked failing with `authorize`, the 0-28 check or `forget_contexts` dropped.

@@ -6,9 +6,7 @@ into that transaction and never commits or rolls back itself, so a converted use
 """
 from __future__ import annotations
 
-from ekinerja_platform import idempotency
-from ekinerja_platform.outbox import claim_event, record_event
-from ekinerja_platform.sql_unit_of_work import SqlUnitOfWork
+from ekinerja_platform.sql_unit_of_work import CallerSessionUnitOfWork, SqlUnitOfWork
 
 from ..application.ports import SkpUnitOfWork
 from .directory_sql import SqlDirectory
@@ -31,33 +29,11 @@ class SqlSkpUnitOfWork(SqlUnitOfWork, SkpUnitOfWork):
         _bind(self, session)
 
 
-class SessionUnitOfWork(SkpUnitOfWork):
+class SessionUnitOfWork(CallerSessionUnitOfWork, SkpUnitOfWork):
     """skp's unit over a transaction the caller owns: changes and events go into it; the caller commits."""
 
-    def __init__(self, session):
-        self.session = session
+    def open_repositories(self, session) -> None:
         _bind(self, session)
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        """The owner of the transaction ends it."""
-
-    def commit(self) -> None:
-        raise RuntimeError("the caller's transaction is ended by the caller")
-
-    def rollback(self) -> None:
-        raise RuntimeError("the caller's transaction is ended by the caller")
-
-    def record(self, event) -> None:
-        record_event(self.session, event)
-
-    def claim(self, key):
-        return idempotency.claim(self.session, key)
-
-    def store_answer(self, key, response: bytes) -> None:
-        idempotency.store_answer(self.session, key, response)
-
-    def claim_event(self, consumer: str, event_id: str) -> bool:
-        return claim_event(self.session, consumer, event_id)
 
 
 def in_session(session) -> SessionUnitOfWork:
