@@ -86,13 +86,13 @@ class EdgeMiddleware:
                 if b"cache-control" not in names:
                     headers.append((b"cache-control", STATIC_CACHE if static else NO_STORE))
                 message["headers"] = headers
-                if gzip_ok and b"content-encoding" not in names and _compressible(headers):
+                if gzip_ok and status != 206 and b"content-encoding" not in names and _compressible(headers):
                     held = message
                     return
-            elif kind == "http.response.body" and held is not None:
+            elif held is not None:  # a file sent by path (pathsend) or any other message goes as it is
                 start, held = held, None
                 body, more = message.get("body", b""), message.get("more_body", False)
-                if more or len(body) >= GZIP_MINIMUM:
+                if kind == "http.response.body" and (more or len(body) >= GZIP_MINIMUM):
                     headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
                     headers += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding")]
                     if more:

@@ -103,3 +103,10 @@ def test_pages_and_static_files_are_gzipped_with_the_security_headers(client):
     headers = dict(streamed[0]["headers"])
     assert headers[b"content-encoding"] == b"gzip" and b"content-length" not in headers
     assert zlib.decompress(b"".join(m["body"] for m in streamed[1:]), 31) == b"a;b\n" * 150 + b"c;d\n" * 150
+
+
+def test_a_range_of_a_file_is_sent_as_it_is(client):
+    """A 206 answers a byte range of the file: compressing it would break the range the client asked for."""
+    reply = client.get("/static/portal.css", headers={"accept-encoding": "gzip", "range": "bytes=0-599"})
+    assert reply.status_code == 206 and "content-encoding" not in reply.headers and len(reply.content) == 600
+    assert reply.headers["x-content-type-options"] == "nosniff"
