@@ -50,10 +50,11 @@ test-pgbouncer: install system-deps
 	EKINERJA_PGBOUNCER_SUITE=all $(PY) -m pytest tests/pgbouncer
 
 test-unit: install
-	$(PY) scripts/run_tests.py -m unit
+	$(PY) scripts/run_tests.py --unit
 
 lint: install
 	$(PY) -m ruff check libs services scripts tests
+	$(PY) -m mypy
 	cd protos && ../build/npm/node_modules/.bin/buf lint
 
 bench: install system-deps

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -30,7 +29,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "build/gen"), str(ROOT / "scripts")]
 
-from bench_des import cpu_seconds, cpu_since, load, nip_for, processes_cpu, today  # noqa: E402
+from bench_des import cpu_seconds, cpu_since, load, nip_for, processes_cpu  # noqa: E402
+from bench_stack import des_bench  # noqa: E402
 
 from ekinerja_platform import testing, topology  # noqa: E402
 from ekinerja_platform.outbox import Event  # noqa: E402
@@ -140,13 +140,8 @@ def applied(engine) -> tuple[int, float]:
     return count, float(spread)
 
 
-def wait(predicate, timeout, interval=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return False
+def wait(predicate, timeout, interval=0.2) -> bool:
+    return testing.wait_for(predicate, timeout=timeout, interval=interval)
 
 
 def start_recaps(env, count):
@@ -194,37 +189,16 @@ def main() -> int:
     parser.add_argument("--employees", type=int, default=100)
     args = parser.parse_args()
 
-    cleanup = []
-    try:
-        workdir = tempfile.mkdtemp(prefix="bench-events-")
-        amqp_uri = testing.create_vhost()
-        cleanup.append(lambda: testing.delete_vhost(amqp_uri))
-        keys = testing.TestKeys(Path(workdir))
-        des_db, recap_db = testing.migrated_database("des"), testing.migrated_database("recap")
-        cleanup += [lambda: testing.drop_database(des_db), lambda: testing.drop_database(recap_db)]
-        des = testing.ServiceProcess("des", testing.service_env(des_db, amqp_uri, keys.jwks_url,
-                                                                EKINERJA_LOG_LEVEL="WARNING")).start()
-        cleanup.append(des.stop)
-        recap_env = testing.service_env(recap_db, amqp_uri, keys.jwks_url, EKINERJA_LOG_LEVEL="WARNING",
+    with des_bench("bench-events-") as bench:
+        des = bench.start_des()
+        employees = bench.employees_with_skp(args.employees, kuantitas="100000", units=5)
+        recap_db = testing.migrated_database("recap")
+        bench.on_exit(lambda: testing.drop_database(recap_db))
+        recap_env = testing.service_env(recap_db, bench.amqp_uri, bench.keys.jwks_url, EKINERJA_LOG_LEVEL="WARNING",
                                         EKINERJA_PARTITION_STANDBY_SECONDS=15)
-        des_engine, recap_engine = sa.create_engine(des_db, pool_size=1), sa.create_engine(recap_db, pool_size=1)
-        cleanup += [des_engine.dispose, recap_engine.dispose]
-
-        day = today()
-        employees = []
-        for i in range(args.employees):
-            nip, skp_id = nip_for(i), f"skp-{i}"
-            kegiatan = [{"kegiatan_id": f"{skp_id}-k{n}", "nomor": n, "nama": f"kegiatan {n}", "satuan": "laporan",
-                         "kuantitas": "100000", "kualitas": "100", "waktu": "12", "biaya": "0"} for n in (1, 2, 3)]
-            testing.publish_event(amqp_uri, Event("skp_approved", "skp", {
-                "skp_id": skp_id, "nip": nip, "instansi_id": INSTANSI, "unit_id": f"u-{i % 5}", "jabatan_id": "j-1",
-                "period_start": f"{day.year}-01-01", "period_end": f"{day.year}-12-31",
-                "penilai_nip": nip_for(10_000), "atasan_penilai_nip": None, "kegiatan": kegiatan, "version": 1},
-                nip=nip, instansi_id=INSTANSI).envelope())
-            employees.append((nip, skp_id, testing.bearer(keys.token(subject=nip, roles=["pegawai"],
-                                                                     instansi=INSTANSI))))
-        if not wait(lambda: scalar(des_engine, "SELECT count(*) FROM skp_documents") == args.employees, 120, 0.5):
-            raise SystemExit("des did not learn the SKP documents")
+        des_engine, recap_engine = bench.engine(), sa.create_engine(recap_db, pool_size=1)
+        bench.on_exit(recap_engine.dispose)
+        amqp_uri = bench.amqp_uri
 
         print("des and recap over the partition queues "
               f"({len(QUEUES)} partitions; shared 2-core machine, other users' load included)", flush=True)
@@ -274,12 +248,6 @@ def main() -> int:
               f"submits/s, recap {recap_core:.0f} events/s; recap / des = {recap_core / des_core:.2f}")
         print(f"  event lag p99 at des's rate with recap x2: {pct(lags, 99):.3f} s (goal < 2 s: "
               f"{'met' if pct(lags, 99) < 2 else 'NOT met'})")
-    finally:
-        for step in reversed(cleanup):
-            try:
-                step()
-            except Exception as exc:  # keep cleaning up
-                print(f"cleanup: {exc}", file=sys.stderr)
     return 0
 
 

@@ -61,16 +61,18 @@ class DesBench:
         self.on_exit(process.stop)
         return process.start()
 
-    def employees_with_skp(self, count: int) -> list[tuple[str, str, list]]:
-        """`count` employees with an approved SKP of three kegiatan, published as skp_approved events, returned once
-        des has learned every one: (nip, skp_id, the employee's bearer metadata)."""
+    def employees_with_skp(self, count: int, kuantitas: str = "1200", units: int = 1) -> list[tuple[str, str, list]]:
+        """`count` employees (spread over `units` units) with an approved SKP of three kegiatan of target
+        `kuantitas`, published as skp_approved events, returned once des has learned every one: (nip, skp_id, the
+        employee's bearer metadata)."""
         day, employees = today(), []
         for i in range(count):
             nip, skp_id = nip_for(i), f"skp-{i}"
             kegiatan = [{"kegiatan_id": f"{skp_id}-k{n}", "nomor": n, "nama": f"kegiatan {n}", "satuan": "laporan",
-                         "kuantitas": "1200", "kualitas": "100", "waktu": "12", "biaya": "0"} for n in (1, 2, 3)]
+                         "kuantitas": kuantitas, "kualitas": "100", "waktu": "12", "biaya": "0"} for n in (1, 2, 3)]
             testing.publish_event(self.amqp_uri, Event("skp_approved", "skp", {
-                "skp_id": skp_id, "nip": nip, "instansi_id": INSTANSI, "unit_id": "u-1", "jabatan_id": "j-1",
+                "skp_id": skp_id, "nip": nip, "instansi_id": INSTANSI, "unit_id": f"u-{i % units + 1}",
+                "jabatan_id": "j-1",
                 "period_start": f"{day.year}-01-01", "period_end": f"{day.year}-12-31",
                 "penilai_nip": nip_for(10_000), "atasan_penilai_nip": None, "kegiatan": kegiatan, "version": 1},
                 nip=nip, instansi_id=INSTANSI).envelope())

@@ -6,7 +6,13 @@ Two suites run side by side (`EKINERJA_TEST_JOBS`, default 2): most of a suite's
 own service processes, the broker and the database, so a second suite fills the idle core; every suite already
 works in its own databases, vhost and free ports, so they cannot see each other. The slowest suites start first
 (`SLOW_FIRST`), so the run ends with short ones instead of one long suite alone. A suite's output is printed whole
-when it ends, so the log reads suite by suite. Extra arguments are passed to every pytest run (e.g. `-m unit`).
+when it ends, so the log reads suite by suite. Extra arguments are passed to every pytest run (e.g. `-k name`).
+
+`--unit` (`make test-unit`): only the unit tests, and none of the above is needed for them (no service process, no
+database), so they run as `EKINERJA_TEST_JOBS` pytest processes over one list of files instead of a process per
+suite: each process pays the imports once, and `scripts/pytest_share.py` lets whichever process is free take the
+next file. Only modules that name the `unit` marker are collected (a module without it cannot hold a unit test),
+which spares importing the integration modules just to deselect them.
 """
 import os
 import re
@@ -52,24 +58,64 @@ def counts_of(last_line: str, code: int) -> dict:
 def run_suite(path: str, extra: list[str], lock: threading.Lock, totals: dict, port_slot: str = "") -> None:
     """`port_slot` "i/n": the suite's test ports come from the i-th of n disjoint ranges (testing.free_port), so two
     suites side by side never pick the same port for their servers."""
-    started = time.monotonic()
     apart = [f"--ignore={module}" for module in OWN_SUITE if module.startswith(path + "/")]
     env = {**os.environ, "EKINERJA_TEST_PORT_SLOT": port_slot} if port_slot else None
+    run_pytest(path, [path, *apart, *extra], env, lock, totals)
+
+
+def run_pytest(label: str, args: list[str], env: dict | None, lock: threading.Lock, totals: dict) -> None:
+    """One pytest process; its output is printed whole when it ends and its counts added to `totals`."""
+    started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out:
-        code = subprocess.run([sys.executable, "-m", "pytest", path, *apart, *extra], cwd=ROOT, stdout=out,
+        code = subprocess.run([sys.executable, "-m", "pytest", *args], cwd=ROOT, stdout=out,
                               stderr=subprocess.STDOUT, text=True, env=env).returncode
         out.seek(0)
         text = out.read()
     lines = [line for line in text.splitlines() if line.strip()]
     counts = counts_of(lines[-1] if lines else "", code)
     with lock:
-        print(f"\n== pytest {path} ({time.monotonic() - started:.0f} s)\n{text}", end="", flush=True)
+        print(f"\n== pytest {label} ({time.monotonic() - started:.0f} s)\n{text}", end="", flush=True)
         for kind, n in counts.items():
             totals[kind] += n
 
 
+def unit_modules() -> list[str]:
+    """Every test module of every suite that names the unit marker (`pytestmark = pytest.mark.unit` or a
+    decorator): the only ones that can hold a unit test."""
+    found = []
+    for suite in suites():
+        top = ROOT / suite
+        for module in sorted([top] if top.is_file() else top.rglob("test_*.py")):
+            if "mark.unit" in module.read_text(encoding="utf-8"):
+                found.append(str(module.relative_to(ROOT)))
+    return list(dict.fromkeys(found))  # a module of OWN_SUITE is also under its folder
+
+
+def run_unit(jobs: int, extra: list[str]) -> dict:
+    """The unit tests in `jobs` processes sharing the modules (scripts/pytest_share.py)."""
+    totals = {"passed": 0, "failed": 0, "skipped": 0}
+    lock = threading.Lock()
+    modules = unit_modules()
+    with tempfile.TemporaryDirectory(prefix="ekinerja-share-") as claims:
+        def share(slot: int) -> None:
+            env = {**os.environ, "EKINERJA_TEST_SHARE": f"{claims}:{slot}/{jobs}",
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "scripts"), os.environ.get("PYTHONPATH")]))}
+            run_pytest(f"unit tests, share {slot + 1}/{jobs}", ["-p", "pytest_share", "-m", "unit", *extra, *modules],
+                       env, lock, totals)
+        threads = [threading.Thread(target=share, args=(slot,)) for slot in range(jobs)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return totals
+
+
 def main() -> int:
     jobs = max(1, int(os.environ.get("EKINERJA_TEST_JOBS", "2")))
+    if sys.argv[1:2] == ["--unit"]:
+        started = time.monotonic()
+        totals = run_unit(jobs, sys.argv[2:])
+        return report(totals, started, jobs)
     pending = suites()
     totals = {"passed": 0, "failed": 0, "skipped": 0}
     lock = threading.Lock()
@@ -88,7 +134,11 @@ def main() -> int:
         thread.start()
     for thread in threads:
         thread.join()
-    print(f"\n(whole suite: {time.monotonic() - started:.0f} s, {jobs} suites at a time)")
+    return report(totals, started, jobs)
+
+
+def report(totals: dict, started: float, jobs: int) -> int:
+    print(f"\n(whole suite: {time.monotonic() - started:.0f} s, {jobs} pytest processes at a time)")
     print(f"total: {totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
     return 1 if totals["failed"] else 0
 

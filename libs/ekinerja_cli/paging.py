@@ -7,15 +7,12 @@ MAX_PAGES = 10_000  # a server that never stops handing out tokens cannot keep t
 def every_page(fetch, request, field: str):
     """Call `fetch(request)` with each `next_page_token` in turn; returns the first response with `field` (the
     repeated rows) holding the rows of every page, and no next_page_token."""
-    first = None
-    for _ in range(MAX_PAGES):
-        response = fetch(request)
-        if first is None:
-            first = response
-        else:
-            getattr(first, field).extend(getattr(response, field))
+    first = response = fetch(request)
+    for _ in range(MAX_PAGES - 1):
         if not response.next_page_token:
             break
         request.page_token = response.next_page_token
+        response = fetch(request)
+        getattr(first, field).extend(getattr(response, field))
     first.next_page_token = ""
     return first

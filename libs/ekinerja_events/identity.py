@@ -19,7 +19,7 @@ class EmployeeRegistered(Payload):
     nama: str
     instansi_id: str
     golongan: str
-    status: str | None = None  # always sent; absent in older test fixtures
+    status: str
 
     @classmethod
     def example(cls):

@@ -1,8 +1,8 @@
-"""mypy over ekinerja_rules, the platform and every service's domain/ (issue 17.14; files in pyproject's [tool.mypy]).
+"""mypy over ekinerja_rules, ekinerja_events, the platform, the CLI, every service's domain/ and the converted
+application/ rooms (identity, snowman, sms, recap, des, skp) (issue 17.14; files in pyproject's [tool.mypy]).
 
 The ratchet reached zero: mypy must report no error at all, so any new type error fails `make test`.
-snowman's, recap's and skp's application/ and identity's converted application modules are in; each other service's
-application/ joins the file list once its rooms are converted (issue 17 items 1-2)."""
+Each other service's application/ joins the file list once its rooms are converted (issue 17 items 1-2)."""
 import subprocess
 import sys
 from pathlib import Path

@@ -201,24 +201,16 @@ def _use_legacy_code(patch: pytest.MonkeyPatch, service: str, legacy_root: Path)
         patch.setitem(sys.modules, module_name, module)
         spec.loader.exec_module(module)
         if name == "tables" and service == "des":
-            module.PARTITION_FUNCTION = _LEGACY_PARTITION_FUNCTION
+            module.PARTITION_FUNCTION = _frozen_partition_function()
 
 
-_LEGACY_PARTITION_FUNCTION = """
-CREATE OR REPLACE FUNCTION des_ensure_activity_partition(d date) RETURNS void AS $$
-DECLARE
-  first date := date_trunc('month', d)::date;
-  part text := 'activities_' || to_char(d, 'YYYYMM');
-BEGIN
-  IF to_regclass(part) IS NULL THEN
-    PERFORM pg_advisory_xact_lock(hashtext(part));
-    IF to_regclass(part) IS NULL THEN
-      EXECUTE format('CREATE TABLE %I PARTITION OF activities FOR VALUES FROM (%L) TO (%L)',
-                     part, first, (first + interval '1 month')::date);
-    END IF;
-  END IF;
-END $$ LANGUAGE plpgsql;
-"""
+def _frozen_partition_function() -> str:
+    """des's month-making function as revision 0002 froze it (main's old models created this one, not today's)."""
+    path = Path(migrations("des"), "versions", "0002_des.py")
+    spec = importlib.util.spec_from_file_location("des_0002_des", path)
+    revision = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(revision)
+    return revision.PARTITION_FUNCTION
 
 
 # des 0003 added targets_revision with DEFAULT 0, as every database upgraded through it has; main's create_all of

@@ -8,6 +8,7 @@ ruleset, tags).
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -41,7 +42,7 @@ def ask_json(response) -> dict:
 
 
 def _content(path: str):
-    text = Path(path).read_text(encoding="utf-8") if path != "-" else click.get_text_stream("stdin").read()
+    text = Path(path).read_text(encoding="utf-8") if path != "-" else sys.stdin.read()
     try:
         import yaml
         raw = yaml.safe_load(text)

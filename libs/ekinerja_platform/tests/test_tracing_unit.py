@@ -12,7 +12,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from ekinerja_platform import logs, tracing
+from ekinerja_platform import events, logs, tracing
+from ekinerja_platform.events import PartitionSubscriber
 from ekinerja_platform.pending import PendingAnswer
 
 pytestmark = pytest.mark.unit
@@ -165,3 +166,81 @@ def test_log_lines_carry_the_trace_id_inside_a_span_only(exported):
     tracing.worker_ended(ctx)
     assert inside["trace_id"] == f"{0x1234:032x}" and len(inside["span_id"]) == 16
     assert "trace_id" not in line()
+
+
+# -- the batched intake (events.PartitionSubscriber._trace_event), without a broker ---------------------------------
+# Each event of a batch gets a consumer span of its own that continues its delivery's traceparent (one trace per
+# submit, however events are batched), starts with its batch, and holds the event's 'handled' log line.
+
+QUEUE = "recap.des.p03"
+
+
+@pytest.fixture
+def logged_in_span():
+    """(message, trace id current when it was logged) of each DEBUG line of events.py."""
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            ids = tracing.log_ids()
+            seen.append((record.getMessage(), ids[0] if ids else None))
+
+    handler, before = Keep(logging.DEBUG), events.log.level
+    events.log.addHandler(handler)
+    events.log.setLevel(logging.DEBUG)
+    yield seen
+    events.log.removeHandler(handler)
+    events.log.setLevel(before)
+
+
+def _subscriber() -> PartitionSubscriber:
+    sub = PartitionSubscriber.__new__(PartitionSubscriber)  # no container, no broker: only the tracing runs
+    sub.source_service = "des"
+    sub.container = SimpleNamespace(service_name="recap")
+    return sub
+
+
+def _delivery(headers):
+    return SimpleNamespace(headers=headers)
+
+
+def _envelope(n: int) -> dict:
+    return {"event_id": f"e-{n}", "event_type": "activity_submitted", "producer": "des", "data": {}}
+
+
+def test_each_event_of_a_batch_continues_its_own_producers_trace(exported, logged_in_span):
+    items = [(_envelope(1), _delivery({tracing.TRACEPARENT: _traceparent(0xA1, 0xB1)})),
+             (_envelope(2), _delivery({tracing.TRACEPARENT: _traceparent(0xA2, 0xB2).encode()})),  # AMQP may give bytes
+             (_envelope(3), _delivery({tracing.TRACEPARENT: _traceparent(0xA3, 0xB3)}))]
+    batch = events._Batch(QUEUE, items)
+    sub = _subscriber()
+    for (body, message), outcome in zip(items, ["ok", "duplicate", "ok"], strict=True):
+        sub._trace_event(batch, body, message, outcome)
+
+    spans = exported.get_finished_spans()
+    assert [(s.context.trace_id, s.parent.span_id) for s in spans] == [(0xA1, 0xB1), (0xA2, 0xB2), (0xA3, 0xB3)]
+    assert all(s.parent.is_remote for s in spans)
+    assert {s.kind for s in spans} == {SpanKind.CONSUMER} and {s.name for s in spans} == {"des.events process"}
+    assert [s.attributes["messaging.message.id"] for s in spans] == ["e-1", "e-2", "e-3"]
+    assert {s.attributes["messaging.destination.name"] for s in spans} == {QUEUE}
+    assert {s.start_time for s in spans} == {batch.started_ns}  # from the batch's start, not the loop's
+    assert logged_in_span == [("event e-1 des.activity_submitted handled: ok", f"{0xA1:032x}"),
+                              ("event e-2 des.activity_submitted handled: duplicate", f"{0xA2:032x}"),
+                              ("event e-3 des.activity_submitted handled: ok", f"{0xA3:032x}")]
+    assert tracing.log_ids() is None  # nothing left attached after the event
+
+
+def test_an_event_without_a_usable_traceparent_starts_a_trace_of_its_own(exported):
+    items = [(_envelope(1), _delivery(None)), (_envelope(2), _delivery({tracing.TRACEPARENT: "garbage"}))]
+    batch = events._Batch(QUEUE, items)
+    for body, message in items:
+        _subscriber()._trace_event(batch, body, message, "ok")
+    first, second = exported.get_finished_spans()
+    assert first.parent is None and second.parent is None
+    assert first.context.trace_id != second.context.trace_id
+
+
+def test_while_tracing_is_off_no_span_is_made():
+    assert not tracing.enabled()
+    batch = events._Batch(QUEUE, [(_envelope(1), _delivery({tracing.TRACEPARENT: _traceparent(1, 2)}))])
+    _subscriber()._trace_event(batch, _envelope(1), batch.items[0][1], "ok")  # returns at once, touches nothing

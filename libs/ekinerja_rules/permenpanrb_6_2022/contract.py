@@ -164,13 +164,24 @@ def _pegawai(item: Any, path: str, errors: _Collector) -> PegawaiInput | None:
     return PegawaiInput(id=ident, hasil_kerja=hasil_kerja, perilaku=perilaku, jenjang=jenjang, bulan=bulan)
 
 
-def parse_predikat_input(obj: Any) -> PredikatInput:  # noqa: C901 - TODO issue 17.14: split
+def parse_predikat_input(obj: Any) -> PredikatInput:
     """The checked input of a decoded document; InvalidPredikatInput listing every field the contract rejects."""
     errors = _Collector()
     if not isinstance(obj, dict):
         raise InvalidPredikatInput([FieldError(INPUT_FIELD, f"harus berupa objek JSON, bukan {_json_type(obj)}")])
     errors.unknown_fields(obj, "", _TOP_FIELDS)
-    ruleset = obj.get("ruleset")
+    _check_ruleset(obj.get("ruleset"), errors)
+    organisasi = errors.choice(
+        obj.get("predikat_organisasi"), "predikat_organisasi", PredikatOrganisasi, required=False
+    )
+    pegawai = _pegawai_list(obj.get("pegawai"), errors)
+    if errors.errors:
+        raise InvalidPredikatInput(errors.errors)
+    return PredikatInput(predikat_organisasi=organisasi, pegawai=tuple(pegawai))
+
+
+def _check_ruleset(ruleset: Any, errors: _Collector) -> None:
+    """Only this ruleset: PP 46/2011 has its own command, which the message names."""
     if ruleset is None:
         errors.add("ruleset", f"wajib diisi: {RULESET_ID}")
     elif ruleset == _PP46:
@@ -179,11 +190,10 @@ def parse_predikat_input(obj: Any) -> PredikatInput:  # noqa: C901 - TODO issue 
         errors.add("ruleset", f"harus berupa teks {RULESET_ID}, bukan {_json_type(ruleset)}")
     elif ruleset != RULESET_ID:
         errors.add("ruleset", f"nilai tidak dikenal {json.dumps(ruleset[:40], ensure_ascii=False)}; harus {RULESET_ID}")
-    organisasi = errors.choice(
-        obj.get("predikat_organisasi"), "predikat_organisasi", PredikatOrganisasi, required=False
-    )
-    items = obj.get("pegawai")
-    pegawai: list[PegawaiInput] = []
+
+
+def _pegawai_list(items: Any, errors: _Collector) -> list[PegawaiInput]:
+    """The `pegawai` array: present, a non-empty list, each entry valid and its id not given twice."""
     if items is None:
         errors.add("pegawai", "wajib diisi: larik berisi paling sedikit satu pegawai")
     elif not isinstance(items, list):
@@ -191,22 +201,26 @@ def parse_predikat_input(obj: Any) -> PredikatInput:  # noqa: C901 - TODO issue 
     elif not items:
         errors.add("pegawai", "harus berisi paling sedikit satu pegawai")
     else:
-        first_index: dict[str, int] = {}
-        for index, item in enumerate(items):
-            path = f"pegawai[{index}]"
-            parsed = _pegawai(item, path, errors)
-            ident = item.get("id") if isinstance(item, dict) else None
-            if isinstance(ident, str) and ident.strip():
-                if ident in first_index:
-                    # The id is never echoed in the message: it may be a NIP (personal data).
-                    errors.add(f"{path}.id", f"id ganda: sama dengan pegawai[{first_index[ident]}].id")
-                    continue
-                first_index[ident] = index
-            if parsed is not None:
-                pegawai.append(parsed)
-    if errors.errors:
-        raise InvalidPredikatInput(errors.errors)
-    return PredikatInput(predikat_organisasi=organisasi, pegawai=tuple(pegawai))
+        return _each_pegawai(items, errors)
+    return []
+
+
+def _each_pegawai(items: list, errors: _Collector) -> list[PegawaiInput]:
+    pegawai: list[PegawaiInput] = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        path = f"pegawai[{index}]"
+        parsed = _pegawai(item, path, errors)
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, str) and ident.strip():
+            if ident in first_index:
+                # The id is never echoed in the message: it may be a NIP (personal data).
+                errors.add(f"{path}.id", f"id ganda: sama dengan pegawai[{first_index[ident]}].id")
+                continue
+            first_index[ident] = index
+        if parsed is not None:
+            pegawai.append(parsed)
+    return pegawai
 
 
 # --- evaluation and output --------------------------------------------------------------------------------------

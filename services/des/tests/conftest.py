@@ -15,6 +15,9 @@ from pathlib import Path
 import grpc
 import pytest
 
+from ekinerja_events import base as payload_base
+from ekinerja_events import check as check_payload
+from ekinerja_events import definition
 from ekinerja_platform import testing
 from ekinerja_platform.outbox import Event
 
@@ -33,6 +36,47 @@ def new_nip() -> str:
     """A valid, unique 18-digit NIP: birth date + TMT CPNS month + gender + sequence."""
     born = dt.date(1970, 1, 1) + dt.timedelta(days=next(_seq))
     return f"{born:%Y%m%d}200501{random.choice('12')}{random.randint(1, 999):03d}"
+
+
+def unsent_fields(record, data, path="data") -> list[str]:
+    """The fields of `record`'s definition missing from `data`, nested records included: the producers send every
+    key (but an `absent_if_none` one), so a fixture that leaves one out tests a message nobody sends."""
+    import dataclasses
+    import typing
+    hints = typing.get_type_hints(record)
+    missing = []
+    for f in dataclasses.fields(record):
+        if f.name not in data:
+            if not f.metadata.get("ekinerja_events.absent_if_none"):
+                missing.append(f"{path}.{f.name}")
+            continue
+        inner = [a for a in typing.get_args(hints[f.name]) or (hints[f.name],) if a is not type(None)]
+        inner = [a for t in inner for a in (typing.get_args(t) or (t,))]
+        nested = next((a for a in inner if isinstance(a, type) and issubclass(a, payload_base.Record)), None)
+        value = data[f.name]
+        if nested is not None and isinstance(value, list):
+            for i, item in enumerate(value):
+                missing += unsent_fields(nested, item, f"{path}.{f.name}[{i}]")
+        elif nested is not None and value is not None:
+            missing += unsent_fields(nested, value, f"{path}.{f.name}")
+    return missing
+
+
+@pytest.fixture(autouse=True)
+def events_as_producers_send_them(monkeypatch):
+    """Every event des's tests publish fits its definition strictly and carries every field the producer sends
+    (issue 17 item 7: the fixtures send no less than skp and identity do)."""
+    publish = testing.publish_events
+
+    def checked(amqp_uri, envelopes):
+        for e in envelopes:
+            check_payload(e["producer"], e["event_type"], e["schema_version"], e["data"], strict=True)
+            missing = unsent_fields(definition(e["producer"], e["event_type"], e["schema_version"]), e["data"])
+            assert not missing, f"{e['producer']}.{e['event_type']}: the producer also sends {missing}"
+        publish(amqp_uri, envelopes)
+
+    monkeypatch.setattr(testing, "publish_events", checked)
+    monkeypatch.setattr(testing, "publish_event", lambda amqp_uri, envelope: checked(amqp_uri, [envelope]))
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,7 @@ class EventLog:
         return self.matching(event_type, skp_id)
 
 
+REVIEWER = "197001011995031003"  # des always names who reviewed
 _counter = iter(range(1, 10_000))
 
 
@@ -104,7 +105,7 @@ class World:
         self.publish("des", "activity_reviewed", {
             "activity_id": activity_id, "nip": nip, "instansi_id": self.instansi, "unit_id": "unit-1",
             "tanggal": tanggal, "skp_id": skp_id, "kegiatan_id": kegiatan_id, "jenis": jenis,
-            "kuantitas_diakui": str(kuantitas), "menit": 60, "proses": proses, "reviewer_nip": None,
+            "kuantitas_diakui": str(kuantitas), "menit": 60, "proses": proses, "reviewer_nip": REVIEWER,
             "submitted_at": "2024-03-04T10:00:00+07:00", "reviewed_at": "2024-03-04T15:00:00+07:00",
             "version": version}, nip=nip, event_id=event_id)
         return activity_id

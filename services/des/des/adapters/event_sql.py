@@ -2,14 +2,16 @@
 
 The set-based writes (an agency import, concurrent submits joined in one statement) let PostgreSQL build these JSON
 values from the row's columns instead of Python encoding two documents per row. Their shape is the one of
-`application/events.py` (`activity_submitted`) and `domain.activity.Activity.snapshot()`; an integration test
-compares both builds for the same entry (`tests/integration/test_rules_live.py`).
+`ekinerja_events.des.ActivitySubmitted` (as `application/events.py` builds it) and
+`domain.activity.Activity.snapshot()`; integration tests compare the builds for the same values
+(`tests/integration/test_event_sql.py`, the data against the definition; `tests/integration/test_rules_live.py`,
+a joined submit's event and audit record against the Python builds).
 """
 from __future__ import annotations
 
 from ekinerja_platform.outbox import SCHEMA_VERSION
 
-KUANTITAS_TEXT = "to_char({}, 'FM9999999999999990.00')"  # decimals as strings with two places, as events._s
+KUANTITAS_TEXT = "to_char({}, 'FM9999999999999990.00')"  # two places, as events.places2
 
 
 def activity_submitted(row: str, *, instansi_id: str, occurred_at: str, version: str) -> str:

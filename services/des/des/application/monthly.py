@@ -7,10 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, NotFound, quote
-from ekinerja_platform.envelope import Event
 
 from ..domain import targets
-from . import monthly_targets, parsing
+from . import events, monthly_targets, parsing
 from .access import RULESET_622, locked_span, month_range, read_target
 from .config import DesConfig
 from .policy import Target, authorize, caller_nip
@@ -91,8 +90,6 @@ def set_monthly_quality(uow: DesUnitOfWork, principal, nip: str, skp_id: str, ke
     uow.targets.set_quality(nip, skp.skp_id, kegiatan_id, tahun, b, value, principal.nip)
     uow.audit.record(nip, "monthly_quality", f"{skp.skp_id}/{kegiatan_id}/{bulan}", "set", principal.nip,
                      {"kualitas": None if row.kualitas is None else str(row.kualitas)}, {"kualitas": str(value)})
-    uow.record(Event("monthly_quality_set", "des", {
-        "skp_id": skp.skp_id, "nip": nip, "instansi_id": skp.instansi_id, "kegiatan_id": kegiatan_id,
-        "tahun": tahun, "bulan": b, "kualitas": f"{value:.2f}"}, nip=nip, instansi_id=skp.instansi_id))
+    uow.record(events.monthly_quality_set(nip, skp, kegiatan_id, tahun, b, value))
     return [r for r in uow.targets.rows(nip, skp.skp_id)
             if r.kegiatan_id == kegiatan_id and (r.tahun, r.bulan) == (tahun, b)][0]

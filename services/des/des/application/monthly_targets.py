@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ekinerja_events.des import KegiatanSplit, MonthlyTargetsSet, MonthTarget
 from ekinerja_platform.envelope import Event
 
 from ..domain import targets
 from .ports import DesUnitOfWork
+
+THREE_PLACES = Decimal("0.001")
 
 
 def publish(uow: DesUnitOfWork, nip: str, skp_id: str) -> None:
@@ -30,15 +33,19 @@ def publish(uow: DesUnitOfWork, nip: str, skp_id: str) -> None:
 
 def event(nip: str, skp_id: str, instansi_id: str, period_start: dt.date, period_end: dt.date, revision: int,
           kegiatan: list[tuple[str, str, Decimal]], split: dict[str, dict]) -> Event:
-    """The envelope exactly as docs/events.md states it; `split` {kegiatan_id: {(tahun, bulan): kuantitas}}."""
+    """The event on its definition; `split` {kegiatan_id: {(tahun, bulan): kuantitas}}, every kuantitas with the
+    three places des has always sent."""
     year = targets.full_years(targets.months_between(period_start, period_end))
     items = []
     for kegiatan_id, satuan, total in kegiatan:
         values = split.get(kegiatan_id, {})
-        items.append({"kegiatan_id": kegiatan_id, "satuan": satuan, "kuantitas": f"{total:.3f}",
-                      "months": [{"tahun": y, "bulan": m, "kuantitas": f"{values.get((y, m), targets.ZERO):.3f}"}
-                                 for y, m in year]})
-    return Event("monthly_targets_set", "des", {
-        "skp_id": skp_id, "nip": nip, "instansi_id": instansi_id, "period_start": period_start.isoformat(),
-        "period_end": period_end.isoformat(), "revision": revision, "kegiatan": items},
-        nip=nip, instansi_id=instansi_id)
+        months = tuple(MonthTarget(tahun=y, bulan=m, kuantitas=_places3(values.get((y, m), targets.ZERO)))
+                       for y, m in year)
+        items.append(KegiatanSplit(kegiatan_id=kegiatan_id, satuan=satuan, kuantitas=_places3(total), months=months))
+    return Event.of(MonthlyTargetsSet(skp_id=skp_id, nip=nip, instansi_id=instansi_id, period_start=period_start,
+                                      period_end=period_end, revision=revision, kegiatan=tuple(items)),
+                    nip=nip, instansi_id=instansi_id)
+
+
+def _places3(value) -> Decimal:
+    return Decimal(value).quantize(THREE_PLACES)

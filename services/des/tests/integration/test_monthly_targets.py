@@ -87,7 +87,8 @@ def test_a_close_by_move_zeroes_the_months_after_it(world, stub, pb, des_db):
         {"kegiatan_id": "k-a", "nomor": 1, "nama": "Konsep", "satuan": "konsep", "kuantitas": "12"}])
     testing.publish_event(world.amqp_uri, Event("skp_closed", "skp", {
         "skp_id": skp_id, "nip": nip, "instansi_id": "i-test", "period_end": f"{year}-06-14", "reason": "moved",
-        "nilai_prestasi_kerja": None}, nip=nip, instansi_id="i-test").envelope())
+        "nilai_prestasi_kerja": None, "kegiatan": [{"kegiatan_id": "k-a", "kuantitas": "6.00"}]},
+        nip=nip, instansi_id="i-test").envelope())
     assert testing.wait_for(lambda: len(published(des_db, nip)) == 2, timeout=20)
     months = published(des_db, nip)[-1]["kegiatan"][0]["months"]
     assert [mo["kuantitas"] for mo in months] == ["1.000"] * 6 + ["0.000"] * 6

@@ -94,7 +94,10 @@ def test_a_head_up_the_chain_reads_but_never_changes(world, stub, pb):
     testing.publish_event(world.amqp_uri, Event("assignment_changed", "identity", {
         "assignment_id": "a-1", "nip": nip, "instansi_id": "i-test", "acting": False,
         "effective_date": f"{world.today().year}-01-01", "old": None,
-        "new": {"jabatan_id": "j-1", "unit_id": "u-1"}, "penilai_nip": penilai, "atasan_penilai_nip": None,
+        "new": {"jabatan_id": "j-1", "jabatan_nama": "Analis SDM Aparatur", "unit_id": "u-1", "unit_nama": "Biro SDM",
+                "kind": "fungsional", "job_group": "umum", "jenis_jabatan": None,
+                "start": f"{world.today().year}-01-01", "end": None},
+        "penilai_nip": penilai, "atasan_penilai_nip": None,
         "heads": [penilai, kadis], "version": 1}, nip=nip, instansi_id="i-test").envelope())
     skp_id, kegiatan = world.approve_skp(nip, penilai)
     k1 = kegiatan[0]["kegiatan_id"]

@@ -6,6 +6,9 @@ tests); here: an older or repeated version changes nothing, an adjusted split su
 fits it, a closed document keeps only its served months, a 6/2022 plan publishes no split. Checked failing: with
 `_newer` always true, the "keep an adjusted split" condition reduced to `kid not in old`, `uow.skp.close`'s period
 end dropped from `skp_closed`, and the `gone` kegiatan not dropped.
+
+The events are built on their definitions (`ekinerja_events`), every field filled as the producers fill them, so a
+fixture never sends less than skp or identity do.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import consumers
+from ekinerja_events import identity, skp
 
 pytestmark = pytest.mark.unit
 
@@ -31,12 +35,20 @@ def uow():
 
 def approved(version=1, kegiatan=None, period=("2026-01-01", "2026-12-31"), penilai=PENILAI):
     kegiatan = kegiatan if kegiatan is not None else [("k1", 1, "12"), ("k2", 2, "6")]
-    return {"event_id": f"e-{version}", "data": {
-        "nip": NIP, "skp_id": "skp-1", "version": version, "instansi_id": "pemkot-bogor", "unit_id": "u-1",
-        "jabatan_id": "j-1", "period_start": period[0], "period_end": period[1], "penilai_nip": penilai,
-        "atasan_penilai_nip": None,
-        "kegiatan": [{"kegiatan_id": k, "nomor": n, "nama": f"kegiatan {k}", "satuan": "laporan", "kuantitas": q}
-                     for k, n, q in kegiatan]}}
+    return {"event_id": f"e-{version}", "data": skp.SkpApproved(
+        nip=NIP, skp_id="skp-1", version=version, instansi_id="pemkot-bogor", unit_id="u-1", jabatan_id="j-1",
+        period_start=dt.date.fromisoformat(period[0]), period_end=dt.date.fromisoformat(period[1]),
+        penilai_nip=penilai, atasan_penilai_nip=None,
+        kegiatan=tuple(skp.ApprovedKegiatan(kegiatan_id=k, nomor=n, nama=f"kegiatan {k}", satuan="laporan",
+                                            kuantitas=D(q), kualitas=D("100"), waktu=D("12"), biaya=D("0"))
+                       for k, n, q in kegiatan)).to_data()}
+
+
+def closed(skp_id, period_end="2026-06-30", kegiatan=()):
+    return {"data": skp.SkpClosed(
+        nip=NIP, skp_id=skp_id, instansi_id="pemkot-bogor", period_end=dt.date.fromisoformat(period_end),
+        reason="moved", nilai_prestasi_kerja=None,
+        kegiatan=tuple(skp.ServedKegiatan(kegiatan_id=k, kuantitas=D(q)) for k, q in kegiatan)).to_data()}
 
 
 def months(uow, kid):
@@ -86,9 +98,7 @@ def test_a_kegiatan_dropped_by_a_new_version_goes_with_its_months(uow):
 
 def test_a_closed_document_keeps_its_served_months_fitted_to_the_served_targets(uow):
     consumers.skp_approved(uow, approved())
-    consumers.skp_closed(uow, {"data": {"nip": NIP, "skp_id": "skp-1", "period_end": "2026-06-30",
-                                        "kegiatan": [{"kegiatan_id": "k1", "kuantitas": "6"},
-                                                     {"kegiatan_id": "unknown", "kuantitas": "3"}]}})
+    consumers.skp_closed(uow, closed("skp-1", kegiatan=[("k1", "6"), ("unknown", "3")]))
     assert (NIP, "skp-1") in uow.store.closed
     assert sorted(months(uow, "k1")) == [(2026, m) for m in range(1, 7)]
     assert sum(months(uow, "k1").values()) == D("6")
@@ -99,19 +109,23 @@ def test_a_closed_document_keeps_its_served_months_fitted_to_the_served_targets(
 
 
 def test_closing_an_unknown_document_or_a_6_2022_plan_publishes_nothing(uow):
-    consumers.skp_closed(uow, {"data": {"nip": NIP, "skp_id": "nowhere", "period_end": "2026-06-30"}})
+    consumers.skp_closed(uow, closed("nowhere"))
     consumers.rencana_kinerja_approved(uow, plan())
-    consumers.skp_closed(uow, {"data": {"nip": NIP, "skp_id": "rk-1", "period_end": "2026-06-30"}})
+    consumers.skp_closed(uow, closed("rk-1"))
     assert uow.recorded("monthly_targets_set") == []
     assert (NIP, "rk-1") in uow.store.closed and uow.skp.forgotten == [NIP, NIP, NIP]
 
 
 def plan(version=1, rhk=None):
     rhk = rhk if rhk is not None else [("r1", [("i1", "5"), ("i2", "2")]), ("r2", [("i3", None)])]
-    return {"data": {"nip": NIP, "skp_id": "rk-1", "version": version, "instansi_id": "pemkot-bogor",
-                     "period_start": "2026-01-01", "period_end": "2026-12-31", "penilai_nip": PENILAI,
-                     "rhk": [{"rhk_id": r, "iki": [{"iki_id": i, "uraian": f"IKI {i}", "satuan": "dokumen",
-                                                     "target": t} for i, t in iki]} for r, iki in rhk]}}
+    return {"data": skp.RencanaKinerjaApproved(
+        nip=NIP, skp_id="rk-1", version=version, instansi_id="pemkot-bogor", unit_id="u-1", jabatan_id="j-1",
+        ruleset="permenpanrb-6-2022", period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31),
+        penilai_nip=PENILAI, atasan_penilai_nip=None, pendekatan="kuantitatif",
+        rhk=tuple(skp.Rhk(rhk_id=r, nomor=rn, jenis="utama", uraian=f"RHK {r}", iki=tuple(
+            skp.Iki(iki_id=i, nomor=n, uraian=f"IKI {i}", aspek="kuantitas" if t else None, target=t,
+                    satuan="dokumen" if t else None) for n, (i, t) in enumerate(iki, start=1)))
+            for rn, (r, iki) in enumerate(rhk, start=1))).to_data()}
 
 
 def test_a_6_2022_plan_keeps_its_iki_numbered_over_the_plan_without_a_split(uow):
@@ -127,15 +141,36 @@ def test_a_6_2022_plan_keeps_its_iki_numbered_over_the_plan_without_a_split(uow)
     assert set(uow.store.kegiatan[(NIP, "rk-1")]) == {"i2"}
 
 
+def registered(nama):
+    return {"data": identity.EmployeeRegistered(nip=NIP, nama=nama, instansi_id="pemkot-bogor", golongan="III/a",
+                                                status="aktif").to_data()}
+
+
+def assignment(version, unit_id, jabatan_id):
+    return {"data": identity.AssignmentChanged(
+        assignment_id=f"a-{version}", nip=NIP, instansi_id="pemkot-bogor", acting=False,
+        effective_date=dt.date(2026, 1, version), old=None, new=identity.AssignmentAfter(
+            jabatan_id=jabatan_id, jabatan_nama="Analis", unit_id=unit_id, unit_nama="Bagian Umum",
+            kind="fungsional", job_group="umum", jenis_jabatan=None, start=dt.date(2026, 1, version), end=None),
+        penilai_nip=PENILAI, atasan_penilai_nip=None, heads=(PENILAI,), version=version).to_data()}
+
+
 def test_employees_keep_their_name_and_only_the_newest_assignment(uow):
-    consumers.employee_registered(uow, {"data": {"nip": NIP, "nama": "Siti", "instansi_id": "pemkot-bogor",
-                                                 "status": "aktif"}})
-    consumers.employee_registered(uow, {"data": {"nip": NIP, "instansi_id": "pemkot-bogor", "status": "aktif"}})
-    consumers.employee_status_changed(uow, {"data": {"nip": NIP, "new_status": "cuti"}})
-    change = {"nip": NIP, "instansi_id": "pemkot-bogor", "penilai_nip": PENILAI, "heads": [PENILAI],
-              "new": {"unit_id": "u-2", "jabatan_id": "j-2"}}
-    consumers.assignment_changed(uow, {"data": {**change, "version": 2}})
-    consumers.assignment_changed(uow, {"data": {**change, "version": 1, "new": {"unit_id": "u-old"}}})
+    consumers.employee_registered(uow, registered("Siti"))
+    consumers.employee_status_changed(uow, {"data": identity.EmployeeStatusChanged(
+        nip=NIP, instansi_id="pemkot-bogor", old_status="aktif", new_status="cuti",
+        effective_date=dt.date(2026, 3, 1), end_date=None).to_data()})
+    consumers.assignment_changed(uow, assignment(2, "u-2", "j-2"))
+    consumers.assignment_changed(uow, assignment(1, "u-old", "j-old"))  # late: ignored
     row = uow.employees.rows[NIP]
     assert (row["nama"], row["status"], row["unit_id"], row["heads"], row["assignment_version"]) == \
         ("Siti", "cuti", "u-2", [PENILAI], 2)
+
+
+def test_an_ended_assignment_keeps_no_post(uow):
+    ended = assignment(3, "u-2", "j-2")
+    ended["data"]["new"] = None
+    consumers.assignment_changed(uow, ended)
+    row = uow.employees.rows[NIP]
+    assert (row["unit_id"], row["jabatan_id"], row["penilai_nip"], row["assignment_version"]) == \
+        (None, None, PENILAI, 3)

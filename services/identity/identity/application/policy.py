@@ -109,7 +109,9 @@ def relation_of(principal: Principal, *, instansi_id: str | None, nip: str | Non
 
 def allowed(rpc: str, principal: Principal, relation: str, target_instansi: str | None) -> bool:
     rule = rule_of(RULES, rpc)
-    if rule == PUBLIC or rule.any_authenticated:
+    if isinstance(rule, str):  # PUBLIC, the only rule that is not a Rule
+        return rule == PUBLIC
+    if rule.any_authenticated:
         return True
     if principal.has_role("admin_bkn") and rule.bkn:
         return True

@@ -12,6 +12,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from ekinerja_events.recap import RecapClosed
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument
 from ekinerja_platform.envelope import Event
 from ekinerja_platform.pagination import page_request
@@ -48,8 +49,8 @@ def close_month(uow: RecapUnitOfWork, principal, instansi_id: str, tahun: int, b
                                "unit_id": line.unit_id or "", "nama": names.get(line.key),
                                "achievement": line.achievement, "oldest_pending_days": line.oldest_pending_days,
                                **line.counters} for line in lines])
-        uow.record(Event("recap_closed", "recap", {"instansi_id": instansi_id, "tahun": tahun, "bulan": bulan},
-                         instansi_id=instansi_id, event_id=event_id))
+        uow.record(Event.of(RecapClosed(instansi_id=instansi_id, tahun=tahun, bulan=bulan),
+                            instansi_id=instansi_id, event_id=event_id))
     close = uow.closes.get(instansi_id, tahun, bulan)
     assert close is not None  # claimed above, by this unit or one before it
     return Closed(close, not created, snapshot_instansi(uow, instansi_id, tahun, bulan),

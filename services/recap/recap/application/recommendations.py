@@ -8,7 +8,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from ..domain import advice, compliance
-from ..domain.periods import period_bounds
+from ..domain.periods import month_start, period_bounds
 from . import policy, requests
 from .ports import RecapReads, RecapUnitOfWork
 
@@ -78,7 +78,7 @@ def _load(approved, pcts) -> dict[str, list[Decimal]]:
 
 def _series(reads: RecapReads, nips, day: dt.date) -> dict[str, list[Decimal | None]]:
     """Each employee's achievement in the month and the two before it."""
-    months = [(day.replace(day=1) - dt.timedelta(days=31 * back)).replace(day=1) for back in (2, 1, 0)]
+    months = [month_start(day, back) for back in (2, 1, 0)]  # calendar months: 31-day steps skip one
     series: dict[str, list[Decimal | None]] = {nip: [] for nip in nips}
     for month_day in months:
         values = reads.achievements(nips, "month", month_day)

@@ -46,6 +46,12 @@ def period_bounds(kind: str, day: dt.date) -> tuple[dt.date, dt.date]:
     raise ValueError(f"unknown period kind {kind!r}")
 
 
+def month_start(day: dt.date, back: int = 0) -> dt.date:
+    """The first day of the month `back` calendar months before the one of `day` (0: its own)."""
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def days(start: dt.date, end: dt.date):
     current = start
     while current <= end:

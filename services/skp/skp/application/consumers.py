@@ -13,16 +13,15 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from ekinerja_events.des import ActivityReviewed, MonthlyQualitySet
+from ekinerja_events.identity import AssignmentAfter, AssignmentChanged, EmployeeRegistered, PositionChanged
+
 from ..domain import document as d
 from ..domain.rhk import RULESET_622
 from . import templates
 from .handlers import SystemActor, publish_approved, publish_closed
 from .ports import SkpUnitOfWork
 from .ruleset_setting import ruleset_for
-
-
-def _date(value) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
 
 
 def _uuid(value) -> uuid.UUID | None:
@@ -36,17 +35,16 @@ def _uuid(value) -> uuid.UUID | None:
 
 
 def position_changed(uow: SkpUnitOfWork, envelope: dict) -> None:
-    data = envelope["data"]
+    event = PositionChanged.from_data(envelope["data"])
     uow.directory.save_position(dict(
-        jabatan_id=data["jabatan_id"], instansi_id=data["instansi_id"], unit_id=data.get("unit_id"),
-        unit_nama=data.get("unit_nama"), nama=data["nama"], kind=data["kind"], job_group=data["job_group"],
-        version=int(data.get("version") or 0), jenis_jabatan=data.get("jenis_jabatan") or None,
-        jenjang=data.get("jenjang") or None))
+        jabatan_id=event.jabatan_id, instansi_id=event.instansi_id, unit_id=event.unit_id, unit_nama=event.unit_nama,
+        nama=event.nama, kind=event.kind, job_group=event.job_group, version=event.version,
+        jenis_jabatan=event.jenis_jabatan or None, jenjang=event.jenjang or None))
 
 
 def employee_registered(uow: SkpUnitOfWork, envelope: dict) -> None:
-    data = envelope["data"]
-    uow.directory.save_employee(data["nip"], data.get("nama") or "", data.get("instansi_id"), data.get("golongan"))
+    event = EmployeeRegistered.from_data(envelope["data"])
+    uow.directory.save_employee(event.nip, event.nama, event.instansi_id, event.golongan)
 
 
 def close_moved(uow: SkpUnitOfWork, doc: dict, last_day: dt.date, why: str) -> None:
@@ -102,21 +100,20 @@ def _prorate_targets(uow: SkpUnitOfWork, doc: dict, planned: int, served: int) -
     return values
 
 
-def draft_document(uow: SkpUnitOfWork, data: dict, new: dict,
+def draft_document(uow: SkpUnitOfWork, event: AssignmentChanged, new: AssignmentAfter,
                    period: tuple[dt.date, dt.date]) -> uuid.UUID | None:
     """A document for the new assignment, drafted from its position's current template, else the starter catalogue
     of its jenis jabatan (nothing retyped, §0.11)."""
-    source, items = templates.drafting_items(uow, new["jabatan_id"], new)
+    source, items = templates.drafting_items(uow, new.jabatan_id, new)
     months = d.months_covered(*period)
     skp_id = uuid.uuid4()
     # the ruleset of the instansi and year in force now; the document keeps it whatever the setting becomes
-    ruleset = ruleset_for(uow, data["instansi_id"], period[0].year)
+    ruleset = ruleset_for(uow, event.instansi_id, period[0].year)
     inserted = uow.documents.create(dict(
-        skp_id=skp_id, nip=data["nip"], instansi_id=data["instansi_id"], unit_id=new.get("unit_id"),
-        unit_nama=new.get("unit_nama"), jabatan_id=new["jabatan_id"], jabatan_nama=new.get("jabatan_nama") or "",
-        kind=new["kind"], job_group=new["job_group"], assignment_id=data["assignment_id"], period_start=period[0],
-        period_end=period[1], penilai_nip=data.get("penilai_nip"), atasan_penilai_nip=data.get("atasan_penilai_nip"),
-        status=d.DRAFT, ruleset=ruleset))
+        skp_id=skp_id, nip=event.nip, instansi_id=event.instansi_id, unit_id=new.unit_id, unit_nama=new.unit_nama,
+        jabatan_id=new.jabatan_id, jabatan_nama=new.jabatan_nama or "", kind=new.kind, job_group=new.job_group,
+        assignment_id=event.assignment_id, period_start=period[0], period_end=period[1],
+        penilai_nip=event.penilai_nip, atasan_penilai_nip=event.atasan_penilai_nip, status=d.DRAFT, ruleset=ruleset))
     if not inserted:  # this assignment's document for the period exists already
         return None
     targets = []
@@ -125,10 +122,10 @@ def draft_document(uow: SkpUnitOfWork, data: dict, new: dict,
         targets.append(d.Target(None, nomor, item.nama, item.satuan, item.kuantitas, item.kualitas, item.waktu,
                                 item.biaya, item.angka_kredit))
     uow.documents.insert_kegiatan(skp_id, targets)
-    detail = {"assignment_id": data["assignment_id"], "jabatan_id": new["jabatan_id"],
+    detail = {"assignment_id": event.assignment_id, "jabatan_id": new.jabatan_id,
               "period_start": period[0].isoformat(), "period_end": period[1].isoformat(),
               "kegiatan": len(targets), "source": source, "ruleset": ruleset}
-    template_rhk = templates.drafting_rhk(uow, new["jabatan_id"]) if ruleset == RULESET_622 else None
+    template_rhk = templates.drafting_rhk(uow, new.jabatan_id) if ruleset == RULESET_622 else None
     if template_rhk is not None:  # a draft plan: the employee still picks the atasan's RHK each one serves
         uow.plans.save(skp_id, pendekatan=template_rhk[0], rhk=template_rhk[1])
         detail["rhk"] = len(template_rhk[1])
@@ -136,73 +133,75 @@ def draft_document(uow: SkpUnitOfWork, data: dict, new: dict,
     return skp_id
 
 
-def remember_assignment(uow: SkpUnitOfWork, data: dict, version: int) -> None:
-    """The latest state of an assignment: what the yearly rollover drafts the next year's document from."""
-    new, old = data.get("new"), data.get("old") or {}
-    if new is not None:
-        jabatan_id, start, end = new["jabatan_id"], _date(new.get("start")), _date(new.get("end"))
+def _last_day(event: AssignmentChanged) -> dt.date:
+    """The last day of an ended assignment: its old end, else the day before the change takes effect."""
+    return (event.old.end if event.old else None) or event.effective_date - dt.timedelta(days=1)
+
+
+def remember_assignment(uow: SkpUnitOfWork, event: AssignmentChanged, data: dict) -> None:
+    """The latest state of an assignment (``data``, the event's own JSON, kept as it came): what the yearly rollover
+    drafts the next year's document from."""
+    if event.new is not None:
+        jabatan_id, start, end = event.new.jabatan_id, event.new.start, event.new.end
     else:  # ended: kept for reference, never rolled over
-        effective = _date(data.get("effective_date"))
-        jabatan_id, start = None, _date(old.get("start"))
-        end = _date(old.get("end")) or (effective - dt.timedelta(days=1) if effective else None)
-    values = dict(nip=data["nip"], version=version, acting=bool(data.get("acting")), jabatan_id=jabatan_id,
+        jabatan_id, start, end = None, event.old.start if event.old else None, _last_day(event)
+    values = dict(nip=event.nip, version=event.version, acting=event.acting, jabatan_id=jabatan_id,
                   start_date=start, end_date=end, data=data)
-    uow.directory.save_assignment(str(data["assignment_id"]), values)
+    uow.directory.save_assignment(event.assignment_id, values)
 
 
 def assignment_changed(uow: SkpUnitOfWork, envelope: dict) -> None:
-    data = envelope["data"]
-    assignment_id, version = str(data["assignment_id"]), int(data.get("version") or 0)
-    seen = uow.directory.assignment_version(assignment_id)
-    if seen is not None and seen >= version:
+    event = AssignmentChanged.from_data(envelope["data"])
+    seen = uow.directory.assignment_version(event.assignment_id)
+    if seen is not None and seen >= event.version:
         return  # an older or repeated state of this assignment
-    remember_assignment(uow, data, version)
-    if data.get("acting"):
+    remember_assignment(uow, event, envelope["data"])
+    if event.acting:
         return  # a plt/plh holds the position for others' chains; it gets no SKP of its own
-    mine = [doc for doc in uow.documents.open_of_employee(data["nip"]) if doc["assignment_id"] == assignment_id]
-    if data.get("new") is None:
-        _assignment_ended(uow, data, mine)
+    mine = [doc for doc in uow.documents.open_of_employee(event.nip) if doc["assignment_id"] == event.assignment_id]
+    if event.new is None:
+        _assignment_ended(uow, event, mine)
     else:
-        _assignment_runs(uow, data, mine)
+        _assignment_runs(uow, event, event.new, mine)
 
 
-def _assignment_ended(uow: SkpUnitOfWork, data: dict, mine: list[dict]) -> None:
+def _assignment_ended(uow: SkpUnitOfWork, event: AssignmentChanged, mine: list[dict]) -> None:
     """The assignment ended: its open documents close at its last day."""
-    effective = _date(data.get("effective_date"))
-    last_day = _date((data.get("old") or {}).get("end")) or (effective - dt.timedelta(days=1) if effective else None)
+    last_day = _last_day(event)
     for doc in mine:
-        if last_day is not None and last_day < doc["period_end"]:
+        if last_day < doc["period_end"]:
             close_moved(uow, doc, last_day, "assignment ended")
 
 
-def _assignment_runs(uow: SkpUnitOfWork, data: dict, mine: list[dict]) -> None:
+def _assignment_runs(uow: SkpUnitOfWork, event: AssignmentChanged, new: AssignmentAfter, mine: list[dict]) -> None:
     """The assignment (still) runs: close what a move ends, then update this year's document or draft it."""
-    new, assignment_id = data["new"], str(data["assignment_id"])
-    effective = _date(data.get("effective_date"))
-    start = dt.date.fromisoformat(new["start"])
-    begins = effective or start
+    assignment_id = event.assignment_id
+    if new.start is None:
+        raise ValueError("assignment_changed.new.start is required")  # identity always sends it
+    start = new.start
+    begins = event.effective_date or start
     year = begins.year
-    found = d.period_in_year(start, _date(new.get("end")), year)
+    found = d.period_in_year(start, new.end, year)
     if found is None:
         return
     period: tuple[dt.date, dt.date] = found
     # Only this year's documents change: an earlier year's document keeps its period and penilai (it may still
     # await its result), and a later year's is drafted by its own event or the yearly rollover.
     current = [doc for doc in mine if doc["period_start"].year == year]
-    same = [doc for doc in current if doc["jabatan_id"] == new["jabatan_id"]]
+    same = [doc for doc in current if doc["jabatan_id"] == new.jabatan_id]
     for doc in current:
-        if doc["jabatan_id"] != new["jabatan_id"]:  # the same assignment now points at another position
+        if doc["jabatan_id"] != new.jabatan_id:  # the same assignment now points at another position
             close_moved(uow, doc, begins - dt.timedelta(days=1), "position changed")
             period = (max(period[0], begins), period[1])
     # Another definitive position of this employee, still running when this one starts, ends there (a move).
-    for doc in uow.documents.open_of_employee(data["nip"]):
+    for doc in uow.documents.open_of_employee(event.nip):
         if doc["assignment_id"] != assignment_id and doc["period_start"] < period[0] <= doc["period_end"]:
             close_moved(uow, doc, period[0] - dt.timedelta(days=1), "moved to another position")
     if same:
         for doc in same:
-            _update_chain(uow, doc, data, period)
+            _update_chain(uow, doc, event, period)
         return
-    draft_document(uow, data, new, period)
+    draft_document(uow, event, new, period)
 
 
 ROLLOVER_BATCH = 200
@@ -216,20 +215,22 @@ def rollover_year(uow: SkpUnitOfWork, today: dt.date, limit: int = ROLLOVER_BATC
     rows = uow.directory.to_roll_over(today.year, limit)
     for row in rows:
         period = d.period_in_year(row.start_date, row.end_date, today.year)
-        if period is None or row.data.get("new") is None:
+        event = AssignmentChanged.from_data(row.data)  # as it came: it fitted the definition then
+        if period is None or event.new is None:
             continue
-        skp_id = draft_document(uow, row.data, row.data["new"], period)
+        skp_id = draft_document(uow, event, event.new, period)
         if skp_id is not None:
             uow.documents.add_audit(skp_id, SystemActor.subject, "rolled_over", {"year": today.year})
     return len(rows)
 
 
-def _update_chain(uow: SkpUnitOfWork, doc: dict, data: dict, period: tuple[dt.date, dt.date]) -> None:
+def _update_chain(uow: SkpUnitOfWork, doc: dict, event: AssignmentChanged,
+                  period: tuple[dt.date, dt.date]) -> None:
     """Record a new penilai or atasan penilai (reassignment above the employee) or a new end of the period."""
-    values = {}
+    values: dict = {}
     for key in ("penilai_nip", "atasan_penilai_nip"):
-        if data.get(key) != doc[key]:
-            values[key] = data.get(key)
+        if getattr(event, key) != doc[key]:
+            values[key] = getattr(event, key)
     if period[1] != doc["period_end"] and doc["result_status"] == "":
         values["period_end"] = period[1]
     if values:
@@ -247,14 +248,13 @@ def _update_chain(uow: SkpUnitOfWork, doc: dict, data: dict, period: tuple[dt.da
 def activity_values(envelope: dict) -> dict | None:
     """The reviewed activity of ``activity_reviewed`` as stored: ``kuantitas_diakui`` counts for the year unless it
     is a "proses" entry (DOMAIN §0.15); None for work outside an SKP (it does not count toward realisation)."""
-    data = envelope["data"]
-    skp_id = _uuid(data.get("skp_id"))
+    event = ActivityReviewed.from_data(envelope["data"])
+    skp_id = _uuid(event.skp_id)
     if skp_id is None:
         return None
-    return dict(activity_id=str(data["activity_id"]), skp_id=skp_id, kegiatan_id=_uuid(data.get("kegiatan_id")),
-                nip=data["nip"], tanggal=_date(data["tanggal"]), jenis=data.get("jenis") or "skp",
-                kuantitas=Decimal(str(data.get("kuantitas_diakui") or "0")), proses=bool(data.get("proses")),
-                version=int(data.get("version") or 0))
+    return dict(activity_id=event.activity_id, skp_id=skp_id, kegiatan_id=_uuid(event.kegiatan_id), nip=event.nip,
+                tanggal=event.tanggal, jenis=event.jenis or "skp", kuantitas=event.kuantitas_diakui or Decimal(0),
+                proses=event.proses, version=event.version)
 
 
 def activity_reviewed(uow: SkpUnitOfWork, envelope: dict) -> None:
@@ -266,9 +266,9 @@ def activity_reviewed(uow: SkpUnitOfWork, envelope: dict) -> None:
 
 
 def monthly_quality_set(uow: SkpUnitOfWork, envelope: dict) -> None:
-    data = envelope["data"]
-    skp_id, kegiatan_id = _uuid(data.get("skp_id")), _uuid(data.get("kegiatan_id"))
+    event = MonthlyQualitySet.from_data(envelope["data"])
+    skp_id, kegiatan_id = _uuid(event.skp_id), _uuid(event.kegiatan_id)
     if skp_id is None or kegiatan_id is None:
         return
-    uow.documents.upsert_monthly_kualitas(dict(skp_id=skp_id, kegiatan_id=kegiatan_id, tahun=int(data["tahun"]),
-                                               bulan=int(data["bulan"]), kualitas=Decimal(str(data["kualitas"]))))
+    uow.documents.upsert_monthly_kualitas(dict(skp_id=skp_id, kegiatan_id=kegiatan_id, tahun=event.tahun,
+                                               bulan=event.bulan, kualitas=event.kualitas))

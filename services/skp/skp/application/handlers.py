@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from ekinerja_events import skp as payloads
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from ekinerja_platform.envelope import Event
 from ekinerja_platform.pagination import page_request
@@ -46,36 +47,45 @@ def _changed(uow: SkpUnitOfWork, doc: dict, principal, action: str, detail: dict
 # --- events out ---------------------------------------------------------------------------------------------------
 
 
+def _figure(value) -> Decimal:
+    """A stored figure ("12.50", a string in the JSON columns) as the payload's Decimal: written back unchanged."""
+    return Decimal(str(value))
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value is None else _figure(value)
+
+
 def publish_approved(uow: SkpUnitOfWork, doc: dict) -> None:
-    kegiatan = [{k: item[k] for k in ("kegiatan_id", "nomor", "nama", "satuan", "kuantitas", "kualitas", "waktu",
-                                      "biaya")} for item in doc["approved_targets"]]
-    uow.record(Event("skp_approved", PRODUCER, {
-        "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
-        "unit_id": doc["unit_id"], "jabatan_id": doc["jabatan_id"],
-        "period_start": doc["period_start"].isoformat(), "period_end": doc["period_end"].isoformat(),
-        "penilai_nip": doc["penilai_nip"], "atasan_penilai_nip": doc["atasan_penilai_nip"],
-        "kegiatan": kegiatan, "version": doc["version"]}, nip=doc["nip"], instansi_id=doc["instansi_id"]))
+    kegiatan = tuple(payloads.ApprovedKegiatan(
+        kegiatan_id=str(item["kegiatan_id"]), nomor=item["nomor"], nama=item["nama"], satuan=item["satuan"],
+        kuantitas=_figure(item["kuantitas"]), kualitas=_figure(item["kualitas"]), waktu=_figure(item["waktu"]),
+        biaya=_decimal(item["biaya"])) for item in doc["approved_targets"])
+    uow.record(Event.of(payloads.SkpApproved(
+        skp_id=str(doc["skp_id"]), nip=doc["nip"], instansi_id=doc["instansi_id"], unit_id=doc["unit_id"],
+        jabatan_id=doc["jabatan_id"], period_start=doc["period_start"], period_end=doc["period_end"],
+        penilai_nip=doc["penilai_nip"], atasan_penilai_nip=doc["atasan_penilai_nip"], kegiatan=kegiatan,
+        version=doc["version"]), nip=doc["nip"], instansi_id=doc["instansi_id"]))
 
 
 def publish_scored(uow: SkpUnitOfWork, doc: dict, result: dict) -> None:
-    uow.record(Event("skp_scored", PRODUCER, {
-        "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
-        "unit_id": doc["unit_id"], "year": year_of(doc), "penilai_nip": doc["penilai_nip"],
-        "nilai_capaian_skp": result["nilai_capaian_skp"], "nilai_perilaku": result["nilai_perilaku"],
-        "nilai_prestasi_kerja": result["nilai_prestasi_kerja"], "sebutan": result["sebutan"]},
+    uow.record(Event.of(payloads.SkpScored(
+        skp_id=str(doc["skp_id"]), nip=doc["nip"], instansi_id=doc["instansi_id"], unit_id=doc["unit_id"],
+        year=year_of(doc), penilai_nip=doc["penilai_nip"], nilai_capaian_skp=_decimal(result["nilai_capaian_skp"]),
+        nilai_perilaku=_decimal(result["nilai_perilaku"]),
+        nilai_prestasi_kerja=_decimal(result["nilai_prestasi_kerja"]), sebutan=result["sebutan"]),
         nip=doc["nip"], instansi_id=doc["instansi_id"]))
 
 
 def publish_closed(uow: SkpUnitOfWork, doc: dict, reason: str, nilai_prestasi_kerja: str | None) -> None:
     """``kegiatan``: the targets served, as in force at the close (after a move: prorated to the months served), so
     des makes the served months add up to them; empty for a document never approved (des does not know it)."""
-    served = [{"kegiatan_id": str(item["kegiatan_id"]), "kuantitas": item["kuantitas"]}
-              for item in doc["approved_targets"] or []]
-    uow.record(Event("skp_closed", PRODUCER, {
-        "skp_id": str(doc["skp_id"]), "nip": doc["nip"], "instansi_id": doc["instansi_id"],
-        "period_end": doc["period_end"].isoformat(), "reason": reason,
-        "nilai_prestasi_kerja": nilai_prestasi_kerja, "kegiatan": served}, nip=doc["nip"],
-        instansi_id=doc["instansi_id"]))
+    served = tuple(payloads.ServedKegiatan(kegiatan_id=str(item["kegiatan_id"]), kuantitas=_figure(item["kuantitas"]))
+                   for item in doc["approved_targets"] or [])
+    uow.record(Event.of(payloads.SkpClosed(
+        skp_id=str(doc["skp_id"]), nip=doc["nip"], instansi_id=doc["instansi_id"], period_end=doc["period_end"],
+        reason=reason, nilai_prestasi_kerja=_decimal(nilai_prestasi_kerja), kegiatan=served),
+        nip=doc["nip"], instansi_id=doc["instansi_id"]))
 
 
 # --- reads --------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from ekinerja_events.identity import AssignmentAfter
 from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, InvalidArgument, NotFound
 
 from ..domain import document as d
@@ -41,16 +42,17 @@ def jenis_of(pos: Position) -> str:
     return pos.jenis_jabatan or infer_jenis(pos.kind, pos.job_group, pos.nama)
 
 
-def drafting_items(uow: SkpUnitOfWork, jabatan_id: str, new: dict) -> tuple[str, tuple[CatalogueKegiatan, ...]]:
+def drafting_items(uow: SkpUnitOfWork, jabatan_id: str,
+                   new: AssignmentAfter) -> tuple[str, tuple[CatalogueKegiatan, ...]]:
     """What a new document of the position starts from: its current template version, else the starter catalogue
     of its jenis jabatan (identity's, else inferred). Returns (source, kegiatan)."""
     current = uow.templates.current_version(jabatan_id)
     if current is not None and current.kegiatan:
         return f"template:{current.version}", tpl.from_json(current.kegiatan)
     pos = uow.templates.position(jabatan_id)
-    jenis = (pos and pos.jenis_jabatan) or new.get("jenis_jabatan")
-    nama = (pos and pos.nama) or new.get("jabatan_nama") or ""
-    catalogue = catalogue_of(jenis, new["kind"], new.get("job_group") or "", nama)
+    jenis = (pos and pos.jenis_jabatan) or new.jenis_jabatan
+    nama = (pos and pos.nama) or new.jabatan_nama or ""
+    catalogue = catalogue_of(jenis, new.kind or "", new.job_group or "", nama)
     return f"catalogue:{catalogue.jenis}", catalogue.kegiatan
 
 

@@ -75,7 +75,8 @@ def test_cadence_is_set_enforced_and_fixed_once_used(stub, pb, world, skp_engine
     old, world.instansi = world.instansi, instansi
     try:
         world.publish("identity", "employee_registered", {
-            "nip": jpt, "nama": "Dr. Sri Wahyuni", "instansi_id": instansi, "golongan": "IV/b"}, nip=jpt)
+            "nip": jpt, "nama": "Dr. Sri Wahyuni", "instansi_id": instansi, "golongan": "IV/b",
+            "status": "aktif"}, nip=jpt)
         world.assign(jpt, f"jab-sik-jpt-{uuid.uuid4().hex[:6]}", "2024-01-02", kind="struktural_jpt",
                      penilai=kadis, nama="Kepala Badan")
         world.assign(pegawai, f"jab-sik-{uuid.uuid4().hex[:6]}", "2024-01-02", penilai=jpt, atasan=kadis,

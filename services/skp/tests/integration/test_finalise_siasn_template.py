@@ -73,7 +73,8 @@ def test_template_rhk_finalisation_and_the_siasn_export(stub, pb, world, skp_eng
     try:
         world.position(jabatan, "Analis Kebijakan", instansi=instansi)
         world.publish("identity", "employee_registered", {
-            "nip": jpt, "nama": "Dr. Sri Wahyuni", "instansi_id": instansi, "golongan": "IV/b"}, nip=jpt)
+            "nip": jpt, "nama": "Dr. Sri Wahyuni", "instansi_id": instansi, "golongan": "IV/b",
+            "status": "aktif"}, nip=jpt)
         # the position's template: RHK/IKI for 6/2022 holders (no atasan link; refusals change nothing)
         template = wait_for(lambda: stub.GetTemplate(pb.GetTemplateRequest(jabatan_id=jabatan), metadata=admin,
                                                      timeout=5))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from skp_testlib import new_nip
 from sqlalchemy.orm import sessionmaker
 
+from ekinerja_events.identity import AssignmentChanged
 from ekinerja_platform.db import DatabaseAccess, make_engine, outbox_table
 from ekinerja_platform.domain_errors import FailedPrecondition
 from ekinerja_platform.events import apply_once
@@ -40,6 +41,14 @@ def envelope(data: dict) -> dict:
     return {"event_id": str(uuid.uuid4()), "data": data}
 
 
+def reviewed(**fields) -> dict:
+    """des's activity_reviewed data, every field des sends (``fields`` override)."""
+    return {"activity_id": "", "nip": "", "instansi_id": "inst-1", "unit_id": "unit-1", "tanggal": "2024-05-02",
+            "skp_id": None, "kegiatan_id": None, "jenis": "skp", "kuantitas_diakui": "1", "menit": 60,
+            "proses": False, "reviewer_nip": "197001011995031003", "submitted_at": "2024-05-02T09:00:00+07:00",
+            "reviewed_at": "2024-05-03T09:00:00+07:00", "version": 1, **fields}
+
+
 VERSIONS: dict[str, int] = {}
 
 
@@ -54,7 +63,8 @@ def assign(db, nip, jabatan_id, start, *, end=None, penilai=None, atasan=None, a
     assert apply_once(db, "skp", envelope({
         "assignment_id": assignment_id, "nip": nip, "instansi_id": "inst-1", "acting": acting,
         "effective_date": effective or start, "old": old, "new": new, "penilai_nip": penilai,
-        "atasan_penilai_nip": atasan, "version": VERSIONS[assignment_id]}),
+        "atasan_penilai_nip": atasan, "heads": [h for h in (penilai, atasan) if h],
+        "version": VERSIONS[assignment_id]}),
         on_unit(consumers.assignment_changed))
     return assignment_id
 
@@ -147,8 +157,8 @@ def test_an_event_of_a_new_year_drafts_that_year_and_one_key_stops_duplicates(db
     def draft(assignment_id):
         barrier.wait()
         with db.transaction() as session:
-            results.append(consumers.draft_document(in_session(session), {**data, "assignment_id": assignment_id},
-                                                    data["new"],
+            event = AssignmentChanged.from_data({**data, "assignment_id": assignment_id})
+            results.append(consumers.draft_document(in_session(session), event, event.new,
                                                     (D(2026, 1, 1), D(2026, 12, 31))))
     threads = [threading.Thread(target=draft, args=(f"asg-dup-{n}",)) for n in range(2)]
     for thread in threads:
@@ -195,11 +205,10 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
         view = handlers.approve_skp(in_session(session), pen, str(doc["skp_id"]))
     kid = str(view["kegiatan"][0]["kegiatan_id"])
     for n in range(3):
-        apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
-                                        "kegiatan_id": kid, "tanggal": "2024-05-02", "jenis": "skp",
-                                        "kuantitas_diakui": "400", "proses": False, "version": 1}),
+        apply_once(db, "skp", envelope(reviewed(activity_id=f"act-{nip}-{n}", nip=nip, skp_id=str(doc["skp_id"]),
+                                                kegiatan_id=kid, kuantitas_diakui="400")),
                    on_unit(consumers.activity_reviewed))
-    rate(db, doc["skp_id"], kid, 2024, 5)
+    rate(db, doc["skp_id"], kid, 2024, 5, nip=nip)
     with db.transaction() as session:
         handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
         handlers.set_perilaku(in_session(session), pen, str(doc["skp_id"]), dict(
@@ -208,10 +217,11 @@ def year_with_result(db, issued_on: dt.date) -> tuple[dict, str, str]:
     return result, nip, atasan
 
 
-def rate(db, skp_id, kegiatan_id, tahun, bulan, kualitas="100"):
+def rate(db, skp_id, kegiatan_id, tahun, bulan, kualitas="100", *, nip):
     """des's monthly_quality_set for one kegiatan-month."""
-    apply_once(db, "skp", envelope({"skp_id": str(skp_id), "kegiatan_id": str(kegiatan_id), "tahun": tahun,
-                                    "bulan": bulan, "kualitas": kualitas}),
+    apply_once(db, "skp", envelope({"skp_id": str(skp_id), "nip": nip, "instansi_id": "inst-1",
+                                    "kegiatan_id": str(kegiatan_id), "tahun": tahun, "bulan": bulan,
+                                    "kualitas": kualitas}),
                on_unit(consumers.monthly_quality_set))
 
 
@@ -228,9 +238,8 @@ def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
     first = view["kegiatan"][0]
     kid = str(first["kegiatan_id"])
     for n, tanggal in enumerate(["2024-03-04", "2024-05-02"]):
-        apply_once(db, "skp", envelope({"activity_id": f"act-{nip}-{n}", "nip": nip, "skp_id": str(doc["skp_id"]),
-                                        "kegiatan_id": kid, "tanggal": tanggal, "jenis": "skp",
-                                        "kuantitas_diakui": "100", "proses": False, "version": 1}),
+        apply_once(db, "skp", envelope(reviewed(activity_id=f"act-{nip}-{n}", nip=nip, skp_id=str(doc["skp_id"]),
+                                                kegiatan_id=kid, tanggal=tanggal, kuantitas_diakui="100")),
                    on_unit(consumers.activity_reviewed))
     with db.transaction() as session:
         handlers.set_realisasi(in_session(session), me, str(doc["skp_id"]), kid, "12", "", D(2024, 12, 2))
@@ -240,7 +249,7 @@ def test_the_result_waits_for_the_kualitas_of_every_month_with_work(db):
         handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), D(2025, 1, 10))
     assert refused.value.field == "kualitas" and refused.value.reason == "KUALITAS_BELUM_DINILAI"
     assert f"{first['nama']!r} (2024-03, 2024-05)" in refused.value.message, refused.value.message
-    rate(db, doc["skp_id"], kid, 2024, 5, "90")
+    rate(db, doc["skp_id"], kid, 2024, 5, "90", nip=nip)
     with db.transaction() as session:
         result = handlers.issue_result(in_session(session), pen, str(doc["skp_id"]), D(2025, 1, 10))
     assert result["result_status"] == "issued"
@@ -299,10 +308,10 @@ def test_one_statement_intake_has_the_effect_of_the_unit_of_work_path(db):
     feed = []
     for _ in range(150):
         activity = f"{rng.randrange(40)}"
-        event = {"event_id": str(uuid.uuid4()), "data": {
-            "activity_id": activity, "nip": nip, "kegiatan_id": str(rng.choice(kegiatan)), "tanggal": "2024-04-01",
-            "jenis": rng.choice(["skp", "skp", "skp", "non_skp"]), "kuantitas_diakui": str(rng.randrange(1, 9)),
-            "proses": rng.random() < 0.2, "version": rng.randrange(1, 5), "skp": rng.random() < 0.9}}
+        event = {"event_id": str(uuid.uuid4()), "data": reviewed(
+            activity_id=activity, nip=nip, kegiatan_id=str(rng.choice(kegiatan)), tanggal="2024-04-01",
+            jenis=rng.choice(["skp", "skp", "skp", "non_skp"]), kuantitas_diakui=str(rng.randrange(1, 9)),
+            proses=rng.random() < 0.2, version=rng.randrange(1, 5), skp=rng.random() < 0.9)}
         feed.append(event)
         if rng.random() < 0.2:
             feed.append(event)  # redelivered

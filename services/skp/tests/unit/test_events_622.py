@@ -32,7 +32,7 @@ DOC = {"skp_id": uuid.UUID(int=7), "nip": "199003032015031202", "instansi_id": "
 
 
 def test_the_plan_event_carries_every_rhk_and_iki_with_its_id():
-    data = events_622.plan_data(DOC, "kuantitatif", APPROVED)
+    data = events_622.plan_payload(DOC, "kuantitatif", APPROVED).to_data()
     assert (data["skp_id"], data["ruleset"], data["period_start"], data["version"]) == (
         str(DOC["skp_id"]), "permenpanrb-6-2022", "2024-01-01", 6)
     assert [(r["rhk_id"], [i["iki_id"] for i in r["iki"]]) for r in data["rhk"]] == [("r1", ["i1", "i2"]),
@@ -50,7 +50,7 @@ def test_the_rated_event_has_one_line_per_approved_iki_and_the_siasn_codes():
                   "realisasi": {"i1": {"realisasi": "3", "uraian": None, "bukti": ["a", "b"]},
                                 "i3": {"realisasi": "2", "uraian": "selesai", "bukti": []},
                                 "i2": {"realisasi": "99.1", "uraian": None, "bukti": []}}}
-    data = events_622.rated_data(DOC, evaluation, APPROVED)
+    data = events_622.rated_payload(DOC, evaluation, APPROVED).to_data()
     assert (data["kode_hasil_kerja"], data["kode_perilaku"], data["predikat"], data["kode_predikat"]) == (
         3, 2, "butuh_perbaikan", 3)
     assert data["angka_kredit"] == "2.344" and data["period_end"] == "2024-03-31"
@@ -58,7 +58,8 @@ def test_the_rated_event_has_one_line_per_approved_iki_and_the_siasn_codes():
             for x in data["realisasi"]] == [("1.1", "i1", "r1", "4", "3", ["a", "b"]),
                                             ("1.2", "i2", "r1", "99.5", "99.1", []),
                                             ("2.1", "i3", "r2", "2", "2", [])]
-    assert events_622.rated_data(DOC, {**evaluation, "angka_kredit": None}, APPROVED)["angka_kredit"] is None
+    unrated = events_622.rated_payload(DOC, {**evaluation, "angka_kredit": None}, APPROVED)
+    assert unrated.to_data()["angka_kredit"] is None
 
 
 def test_the_des_figure_is_the_recognised_total_for_the_quantitative_approach():

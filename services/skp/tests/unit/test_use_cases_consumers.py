@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from skp_fakes import FakeSkpUnitOfWork
 
+from ekinerja_events import des, identity
 from ekinerja_platform.tokens import Principal
 from skp.application import consumers, handlers
 from skp.application.ports import TemplateVersion
@@ -23,26 +24,40 @@ NIP, PENILAI, ATASAN, NEW_PENILAI = ("199001012015011001", "198001012005011002",
 VERSIONS: dict[str, int] = {}
 
 
+def sent(payload) -> dict:
+    """The envelope a consumer gets: the data as the producer writes it (the payload's JSON)."""
+    return {"data": payload.to_data()}
+
+
+def position(nama: str, version: int, jenis=None):
+    return sent(identity.PositionChanged(
+        jabatan_id="jab-1", instansi_id="inst-1", unit_id="unit-1", unit_nama="Bagian Umum", nama=nama,
+        kind="pelaksana", job_group="umum", jenis_jabatan=jenis, version=version))
+
+
 @pytest.fixture
 def uow():
     uow = FakeSkpUnitOfWork()
-    consumers.position_changed(uow, {"data": {"jabatan_id": "jab-1", "instansi_id": "inst-1",
-                                              "nama": "Pengadministrasi", "kind": "pelaksana", "job_group": "umum",
-                                              "version": 1}})
+    consumers.position_changed(uow, position("Pengadministrasi", 1))
     return uow
+
+
+def day(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def assignment(uow, start: str, *, assignment_id="asg-1", jabatan_id="jab-1", end=None, penilai=PENILAI,
                acting=False, ended=None, effective=None, version=None) -> None:
     VERSIONS[assignment_id] = version or VERSIONS.get(assignment_id, 0) + 1
-    new = None if ended else {"jabatan_id": jabatan_id, "jabatan_nama": "Pengadministrasi", "unit_id": "unit-1",
-                              "unit_nama": "Bagian Umum", "kind": "pelaksana", "job_group": "umum", "start": start,
-                              "end": end}
-    old = {"jabatan_id": jabatan_id, "start": start, "end": ended} if ended else None
-    consumers.assignment_changed(uow, {"data": {
-        "assignment_id": assignment_id, "nip": NIP, "instansi_id": "inst-1", "acting": acting,
-        "effective_date": effective or start, "old": old, "new": new, "penilai_nip": penilai,
-        "atasan_penilai_nip": ATASAN, "version": VERSIONS[assignment_id]}})
+    new = None if ended else identity.AssignmentAfter(
+        jabatan_id=jabatan_id, jabatan_nama="Pengadministrasi", unit_id="unit-1", unit_nama="Bagian Umum",
+        kind="pelaksana", job_group="umum", start=day(start), end=day(end))
+    old = identity.AssignmentBefore(jabatan_id=jabatan_id, unit_id="unit-1", start=day(start),
+                                    end=day(ended)) if ended else None
+    consumers.assignment_changed(uow, sent(identity.AssignmentChanged(
+        assignment_id=assignment_id, nip=NIP, instansi_id="inst-1", acting=acting,
+        effective_date=day(effective or start), old=old, new=new, penilai_nip=penilai, atasan_penilai_nip=ATASAN,
+        heads=tuple(h for h in (penilai, ATASAN) if h), version=VERSIONS[assignment_id])))
 
 
 def documents(uow) -> list[dict]:
@@ -133,8 +148,8 @@ def test_a_ruleset_6_2022_document_drafts_the_template_rhk_plan(uow):
 
 
 def test_employee_registered_keeps_the_name_for_the_forms(uow):
-    consumers.employee_registered(uow, {"data": {"nip": NIP, "nama": "Siti Aminah", "instansi_id": "inst-1",
-                                                 "golongan": "III/c"}})
+    consumers.employee_registered(uow, sent(identity.EmployeeRegistered(
+        nip=NIP, nama="Siti Aminah", instansi_id="inst-1", golongan="III/c", status="aktif")))
     assert uow.documents.person_on_forms(NIP)["nama"] == "Siti Aminah"
     assert uow.documents.employee_instansi(NIP) == "inst-1"
 
@@ -142,25 +157,25 @@ def test_employee_registered_keeps_the_name_for_the_forms(uow):
 def test_reviewed_work_and_monthly_kualitas_feed_the_realisation_and_an_older_version_is_ignored(uow):
     skp_id, kid = uuid.uuid4(), uuid.uuid4()
 
-    def reviewed(version, kuantitas, proses=False):
-        consumers.activity_reviewed(uow, {"data": {
-            "activity_id": "act-1", "nip": NIP, "skp_id": str(skp_id), "kegiatan_id": str(kid),
-            "tanggal": "2024-05-02", "jenis": "skp", "kuantitas_diakui": kuantitas, "proses": proses,
-            "version": version}})
-    reviewed(2, "5")
-    reviewed(1, "9")  # arrives late: ignored
-    consumers.monthly_quality_set(uow, {"data": {"skp_id": str(skp_id), "kegiatan_id": str(kid), "tahun": 2024,
-                                                 "bulan": 5, "kualitas": "90"}})
+    def reviewed(version, kuantitas, proses=False, skp=str(skp_id)):
+        return sent(des.ActivityReviewed(
+            activity_id="act-1", nip=NIP, instansi_id="inst-1", unit_id="unit-1", tanggal=dt.date(2024, 5, 2),
+            skp_id=skp, kegiatan_id=str(kid) if skp else None, jenis="skp" if skp else "non_skp",
+            kuantitas_diakui=Decimal(kuantitas), menit=60, proses=proses, reviewer_nip=PENILAI,
+            submitted_at=dt.datetime(2024, 5, 2, 3, tzinfo=dt.timezone.utc),
+            reviewed_at=dt.datetime(2024, 5, 3, 3, tzinfo=dt.timezone.utc), version=version))
+    consumers.activity_reviewed(uow, reviewed(2, "5"))
+    consumers.activity_reviewed(uow, reviewed(1, "9"))  # arrives late: ignored
+    consumers.monthly_quality_set(uow, sent(des.MonthlyQualitySet(
+        skp_id=str(skp_id), nip=NIP, instansi_id="inst-1", kegiatan_id=str(kid), tahun=2024, bulan=5,
+        kualitas=Decimal("90.00"))))
     assert uow.documents.realisation(skp_id)[kid] == {"kuantitas": Decimal(5), "kualitas": Decimal(90),
                                                       "bulan_dinilai": 1}
-    assert consumers.activity_values({"data": {"activity_id": "x", "nip": NIP, "tanggal": "2024-05-02"}}) is None
+    assert consumers.activity_values(reviewed(3, "1", skp=None)) is None  # work outside an SKP
 
 
 def test_position_changed_keeps_the_latest_version_only(uow):
-    consumers.position_changed(uow, {"data": {"jabatan_id": "jab-1", "instansi_id": "inst-1", "nama": "Analis",
-                                              "kind": "pelaksana", "job_group": "umum", "version": 3,
-                                              "jenis_jabatan": "analis_kebijakan"}})
-    consumers.position_changed(uow, {"data": {"jabatan_id": "jab-1", "instansi_id": "inst-1", "nama": "Lama",
-                                              "kind": "pelaksana", "job_group": "umum", "version": 2}})
-    position = uow.templates.position("jab-1")
-    assert (position.nama, position.jenis_jabatan) == ("Analis", "analis_kebijakan")
+    consumers.position_changed(uow, position("Analis", 3, jenis="analis_kebijakan"))
+    consumers.position_changed(uow, position("Lama", 2))
+    kept = uow.templates.position("jab-1")
+    assert (kept.nama, kept.jenis_jabatan) == ("Analis", "analis_kebijakan")

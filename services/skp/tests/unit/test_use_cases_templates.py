@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from skp_fakes import FakeSkpUnitOfWork, new_document
 
+from ekinerja_events.identity import AssignmentAfter
 from ekinerja_platform.domain_errors import Conflict, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ekinerja_platform.tokens import Principal
 from skp.application import templates
@@ -116,7 +117,9 @@ def test_the_rhk_of_a_template_keeps_the_kegiatan_and_names_no_atasan_rhk(uow):
 
 
 def test_a_new_document_drafts_from_the_current_version_else_the_catalogue(uow):
-    new = {"kind": "fungsional_tertentu", "job_group": "teknis", "jabatan_nama": "Pranata Komputer"}
+    new = AssignmentAfter(jabatan_id="jab-1", jabatan_nama="Pranata Komputer", unit_id="unit-1",
+                          unit_nama="Bagian Umum", kind="fungsional_tertentu", job_group="teknis",
+                          start=dt.date(2024, 1, 1))
     source, items = templates.drafting_items(uow, "jab-1", new)
     assert source == "catalogue:pranata_komputer" and items == CATALOGUES["pranata_komputer"].kegiatan
     assert templates.drafting_rhk(uow, "jab-1") is None
