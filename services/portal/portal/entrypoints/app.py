@@ -9,7 +9,6 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.templating import Jinja2Templates
 
 from ekinerja_platform import clock
@@ -18,7 +17,7 @@ from ..adapters.services import Services
 from ..adapters.sessions import SessionStore, Tokens
 from ..adapters.token_cipher import TokenCipher
 from ..settings import PortalSettings
-from .http import SecurityMiddleware
+from .http import EdgeMiddleware
 
 HERE = Path(__file__).resolve().parents[1]
 log = logging.getLogger("portal")
@@ -36,6 +35,15 @@ class Portal:
         self._purger: asyncio.Task | None = None
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.auto_reload = False  # templates change only with a release: no stat() per render
+        self._compiled: dict = {}
+
+    def render(self, name: str, context: dict) -> bytes:
+        """The page as bytes, straight from the compiled template (looked up once per process, not through
+        Jinja's locked cache and Starlette's TemplateResponse on every page)."""
+        template = self._compiled.get(name)
+        if template is None:
+            template = self._compiled[name] = self.templates.env.get_template(name)
+        return template.render(context).encode()
 
     def today(self) -> dt.date:
         return clock.today()
@@ -83,6 +91,6 @@ def create_app(settings: PortalSettings) -> Starlette:
         await portal.close()
 
     app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers=exception_handlers(),
-                    middleware=[Middleware(SecurityMiddleware), Middleware(GZipMiddleware, minimum_size=500)])
+                    middleware=[Middleware(EdgeMiddleware)])
     app.state.portal = portal
     return app

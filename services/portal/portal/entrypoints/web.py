@@ -12,7 +12,7 @@ from urllib.parse import quote, unquote
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -51,7 +51,7 @@ def page(request: Request, template: str, context: dict, status: int = 200, web=
     context["field_problem"] = {p.field: p.message for p in context["problems"] if p.field}
     context["form_problems"] = [p.message for p in context["problems"] if not p.field or p.field not in
                                 context.get("fields_shown", ())]
-    response = portal_of(request).templates.TemplateResponse(request, template, context, status_code=status)
+    response = HTMLResponse(portal_of(request).render(template, context), status_code=status)
     if request.cookies.get(FLASH_COOKIE):
         response.delete_cookie(FLASH_COOKIE, path="/")
     return response

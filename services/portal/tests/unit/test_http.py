@@ -67,3 +67,46 @@ def test_client_chain_appends_the_peer_to_what_came_before():
             self.client = type("C", (), {"host": peer})()
     assert client_chain(Req("", "10.0.0.7")) == "10.0.0.7"
     assert client_chain(Req("203.0.113.9", "10.0.0.7")) == "203.0.113.9, 10.0.0.7"
+
+
+def test_pages_and_static_files_are_gzipped_with_the_security_headers(client):
+    """One layer compresses and sets the headers (EdgeMiddleware): a whole page in one piece with its length, a
+    static file as it streams; a client that does not ask gets plain bytes."""
+    import zlib
+
+    page = client.get("/masuk", headers={"accept-encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and page.headers["vary"] == "Accept-Encoding"
+    assert "default-src 'none'" in page.headers["content-security-policy"] and 'name="csrf"' in page.text
+    raw = client.get("/masuk", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in raw.headers and 'name="csrf"' in raw.text
+    css = client.get("/static/portal.css", headers={"accept-encoding": "gzip"})
+    assert css.headers["content-encoding"] == "gzip" and css.headers["cache-control"] == "public, max-age=86400"
+    assert css.headers["x-content-type-options"] == "nosniff" and "body" in css.text
+
+    streamed = []
+
+    async def app(scope, receive, send):  # a body in two pieces, as a file streams
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/csv"), (b"content-length", b"1200")]})
+        await send({"type": "http.response.body", "body": b"a;b\n" * 150, "more_body": True})
+        await send({"type": "http.response.body", "body": b"c;d\n" * 150})
+
+    async def send(message):
+        streamed.append(message)
+
+    async def run():
+        from portal.entrypoints.http import EdgeMiddleware
+        await EdgeMiddleware(app)({"type": "http", "path": "/x", "method": "GET",
+                                   "headers": [(b"accept-encoding", b"gzip, br")]}, None, send)
+    import asyncio
+    asyncio.run(run())
+    headers = dict(streamed[0]["headers"])
+    assert headers[b"content-encoding"] == b"gzip" and b"content-length" not in headers
+    assert zlib.decompress(b"".join(m["body"] for m in streamed[1:]), 31) == b"a;b\n" * 150 + b"c;d\n" * 150
+
+
+def test_a_range_of_a_file_is_sent_as_it_is(client):
+    """A 206 answers a byte range of the file: compressing it would break the range the client asked for."""
+    reply = client.get("/static/portal.css", headers={"accept-encoding": "gzip", "range": "bytes=0-599"})
+    assert reply.status_code == 206 and "content-encoding" not in reply.headers and len(reply.content) == 600
+    assert reply.headers["x-content-type-options"] == "nosniff"
