@@ -99,7 +99,9 @@ def test_pages_and_static_files_are_gzipped_with_the_security_headers(client):
         await EdgeMiddleware(app)({"type": "http", "path": "/x", "method": "GET",
                                    "headers": [(b"accept-encoding", b"gzip, br")]}, None, send)
     import asyncio
-    asyncio.run(run())
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as thread:  # its own thread: an earlier test of the run may leave a loop running here
+        thread.submit(asyncio.run, run()).result()
     headers = dict(streamed[0]["headers"])
     assert headers[b"content-encoding"] == b"gzip" and b"content-length" not in headers
     assert zlib.decompress(b"".join(m["body"] for m in streamed[1:]), 31) == b"a;b\n" * 150 + b"c;d\n" * 150
