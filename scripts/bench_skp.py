@@ -69,9 +69,9 @@ def intake_in_process(db_url: str, n: int) -> dict:
 
     def envelope(path, n):
         return {"event_id": str(uuid.uuid4()), "data": {
-            "activity_id": f"inproc-{path}-{n}", "nip": "198501012010011001", "skp_id": skp_id,
-            "kegiatan_id": str(uuid.uuid4()), "tanggal": "2024-03-10", "jenis": "skp", "kuantitas_diakui": "1",
-            "proses": False, "version": 1}}
+            "activity_id": f"inproc-{path}-{n}", "nip": "198501012010011001", "instansi_id": "i-bench",
+            "skp_id": skp_id, "kegiatan_id": str(uuid.uuid4()), "tanggal": "2024-03-10", "jenis": "skp",
+            "kuantitas_diakui": "1", "proses": False, "version": 1}}
 
     out = {}
     for threads in (1, 8):

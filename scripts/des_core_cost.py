@@ -66,7 +66,8 @@ def main():
             for i in range(EMPLOYEES):
                 skp_id = f"skp-{i}"
                 kegiatan = [{"kegiatan_id": f"{skp_id}-k{n}", "nomor": n, "nama": f"kegiatan {n}",
-                             "satuan": "laporan", "kuantitas": "1200"} for n in (1, 2, 3)]
+                             "satuan": "laporan", "kuantitas": "1200", "kualitas": "100", "waktu": "12"}
+                            for n in (1, 2, 3)]
                 consumers.skp_approved(in_session(session), {"data": {
                     "skp_id": skp_id, "nip": nip_for(i), "instansi_id": "i-core", "unit_id": "u-1",
                     "jabatan_id": "j-1", "period_start": f"{year}-01-01", "period_end": f"{year}-12-31",
