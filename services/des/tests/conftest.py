@@ -24,6 +24,14 @@ from ekinerja_platform.outbox import Event
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+@pytest.fixture
+def cfg(frozen_clock, request):
+    """des's configuration, the clock frozen at the test module's `NOW` (the use-case tests on the fakes)."""
+    from des.application.config import DesConfig
+    frozen_clock(request.module.NOW)
+    return DesConfig()
+
+
 def today() -> dt.date:
     """The service's calendar day (its default timezone is Asia/Jakarta, not the test machine's)."""
     return dt.datetime.now(zoneinfo.ZoneInfo("Asia/Jakarta")).date()

@@ -15,7 +15,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import importing
-from des.application.config import DesConfig
 from des.application.importing import CREATED, DUPLICATE, REJECTED, ImportRecord
 from des.application.ports import ImportDocument
 from ekinerja_platform.domain_errors import PermissionDenied
@@ -29,11 +28,6 @@ NO_SKP = "198502022010012002"
 AGENCY = Principal("client-bogor", ("agency_client",), instansi_id=INSTANSI, scopes=("des:import",))
 NOW = dt.datetime(2026, 5, 14, 3, 0, tzinfo=dt.timezone.utc)  # 10:00 WIB on 14 May
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import locks
-from des.application.config import DesConfig
 from des.application.ports import DaySkp
 from des.domain import activity as act
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
@@ -32,11 +31,6 @@ PEGAWAI = Principal(NIP, ("pegawai",), instansi_id="pemkot-bogor", nip=NIP)
 ADMIN = Principal("admin-1", ("admin_instansi",), instansi_id="pemkot-bogor")
 NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)  # 06:30 WIB on 14 May
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 def entry(uow, day: int, state: str, activity_id: str | None = None) -> str:

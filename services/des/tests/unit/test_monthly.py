@@ -16,7 +16,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import monthly
-from des.application.config import DesConfig
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 from ekinerja_platform.tokens import Principal
 
@@ -31,11 +30,6 @@ STRANGER = Principal(OTHER, ("pegawai",), instansi_id="pemkot-bogor", nip=OTHER)
 NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)  # 06:30 WIB on 14 May
 EVEN = [(f"2026-{m:02d}", "3") for m in range(9, 13)]  # 12 over September-December
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 @pytest.fixture

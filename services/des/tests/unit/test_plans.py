@@ -14,7 +14,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import plans
-from des.application.config import DesConfig
 from des.application.ports import DaySkp
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, PermissionDenied
 from ekinerja_platform.tokens import Principal
@@ -28,11 +27,6 @@ PEGAWAI = Principal(NIP, ("pegawai",), instansi_id="pemkot-bogor", nip=NIP)
 NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)  # 06:30 WIB on 14 May
 TODAY = dt.date(2026, 5, 14)
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 @pytest.fixture

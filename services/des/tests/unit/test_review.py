@@ -17,7 +17,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import review
-from des.application.config import DesConfig
 from des.application.ports import DaySkp
 from des.domain import activity as act
 from ekinerja_platform.domain_errors import (
@@ -39,11 +38,6 @@ PEGAWAI = Principal(NIP, ("pegawai",), instansi_id="pemkot-bogor", nip=NIP)
 STRANGER = Principal(OTHER, ("pegawai",), instansi_id="pemkot-bogor", nip=OTHER)
 NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import instansi_settings, monthly_targets, quick
-from des.application.config import DesConfig
 from des.domain.quick_entry import Kegiatan
 from ekinerja_platform.domain_errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unauthenticated
 from ekinerja_platform.tokens import Principal
@@ -38,11 +37,6 @@ KEGIATAN = [Kegiatan("k1", 1, "Menyusun konsep surat", "konsep"),
 def uow():
     return FakeDesUnitOfWork()
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 # -- monthly_targets.publish ----------------------------------------------------------------------------------------

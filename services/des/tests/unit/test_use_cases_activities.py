@@ -21,7 +21,6 @@ from des_fakes import FakeDesUnitOfWork, FakeNewReports
 
 from des.application import activities
 from des.application.activities import ActivityInput
-from des.application.config import DesConfig
 from des.application.ports import DaySkp
 from des.domain import activity as act
 from ekinerja_platform.domain_errors import (
@@ -45,11 +44,6 @@ NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)  # 14 May in WIB
 TODAY = dt.date(2026, 5, 14)
 KEY = ("des.SubmitActivity/" + NIP, "key-1")
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 @pytest.fixture

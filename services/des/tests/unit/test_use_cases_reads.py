@@ -16,7 +16,6 @@ import pytest
 from des_fakes import FakeDesUnitOfWork
 
 from des.application import reads
-from des.application.config import DesConfig
 from des.application.ports import DaySkp, NewEvidence
 from des.domain import activity as act
 from ekinerja_platform.domain_errors import InvalidArgument, NotFound, PermissionDenied
@@ -35,11 +34,6 @@ STRANGER = Principal(OTHER, ("pegawai",), instansi_id="pemkot-bogor", nip=OTHER)
 ADMIN_ELSEWHERE = Principal("admin", ("admin_instansi",), instansi_id="pemkab-bogor")
 NOW = dt.datetime(2026, 5, 13, 23, 30, tzinfo=dt.timezone.utc)  # 14 May in WIB
 
-
-@pytest.fixture
-def cfg(frozen_clock):
-    frozen_clock(NOW)
-    return DesConfig()
 
 
 @pytest.fixture
